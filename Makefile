@@ -1,0 +1,17 @@
+# authoob: the PostgreSQL extension (PGXS) and, in frontend/, its HTTP front.
+
+MODULE_big = authoob
+OBJS = $(patsubst %.c,%.o,$(wildcard extension/*.c))
+EXTENSION = authoob
+DATA = $(wildcard extension/authoob--*.sql)
+
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --load-extension=pgcrypto
+
+PG_CPPFLAGS = -Iextension
+# -Wno-unused-parameter: the server's own inline functions trip it
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,88 @@
+/*
+ * authoob.h
+ *		Declarations shared by the C sources of the authoob extension.
+ *
+ * Every request function answers with a jsonb body or raises an error whose
+ * SQLSTATE is "PT" followed by the HTTP status it stands for (PostgREST's
+ * convention), so that any front can map errors without knowing them.
+ */
+#ifndef AUTHOOB_H
+#define AUTHOOB_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/jsonb.h"
+#include "utils/uuid.h"
+
+/* SQLSTATE for an HTTP status: PT400, PT401, ... */
+#define AUTHOOB_STATUS(a, b, c)	MAKE_SQLSTATE('P', 'T', a, b, c)
+#define ERRCODE_AUTHOOB_BAD_REQUEST	AUTHOOB_STATUS('4', '0', '0')
+#define ERRCODE_AUTHOOB_UNAUTHORIZED	AUTHOOB_STATUS('4', '0', '1')
+#define ERRCODE_AUTHOOB_FORBIDDEN	AUTHOOB_STATUS('4', '0', '3')
+#define ERRCODE_AUTHOOB_NOT_FOUND	AUTHOOB_STATUS('4', '0', '4')
+#define ERRCODE_AUTHOOB_CONFLICT	AUTHOOB_STATUS('4', '0', '9')
+
+/* Longest text accepted for a name-like user field (username, firstname...) */
+#define AUTHOOB_MAX_FIELD_CHARS 255
+
+/* Settings, read once per request from authoob.settings (settings.c) */
+typedef struct AuthoobSettings
+{
+	bytea	   *secret_key;
+	int32		token_ttl;		/* seconds */
+	int32		bcrypt_cost;
+	bool		require_activation;
+	int32		password_min_length;
+	bool		password_require_uppercase;
+	bool		password_require_digit;
+} AuthoobSettings;
+
+extern AuthoobSettings *authoob_load_settings(void);
+
+/*
+ * A statement run through SPI whose plan is prepared on first use and kept
+ * for the life of the backend (spi_util.c).
+ */
+#define AUTHOOB_MAX_QUERY_ARGS 8
+typedef struct AuthoobQuery
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[AUTHOOB_MAX_QUERY_ARGS];
+	SPIPlanPtr	plan;
+} AuthoobQuery;
+
+/* AUTHOOB_QUERY("SELECT ... $1", 1, TEXTOID): the plan is made on first use */
+#define AUTHOOB_QUERY(sql_, nargs_, ...) \
+	{.sql = (sql_), .nargs = (nargs_), .argtypes = {__VA_ARGS__}}
+
+extern uint64 authoob_run(AuthoobQuery *query, Datum *values, const char *nulls,
+						  bool read_only);
+extern Datum authoob_result_datum(int column, bool *isnull);
+extern char *authoob_result_text(int column);
+
+/* JSON payloads (payload.c) */
+extern Jsonb *authoob_payload_arg(FunctionCallInfo fcinfo, int argno);
+extern char *authoob_payload_string(Jsonb *payload, const char *key,
+									bool required, bool *present);
+extern Datum authoob_jsonb_from_pairs(int npairs, const char **keys,
+									  const char **values);
+
+/* Passwords and emails (password.c) */
+extern void authoob_check_password_policy(const char *password,
+										  const AuthoobSettings *settings);
+extern char *authoob_hash_password(const char *password, int cost);
+extern bool authoob_check_password(const char *password, const char *hash);
+extern void authoob_dummy_password_check(const char *password, int cost);
+extern bool authoob_email_is_valid(const char *email);
+extern bool authoob_equal_constant_time(const char *a, const char *b, size_t len);
+
+/* Tokens (token.c) */
+extern char *authoob_issue_token(int64 user_id, Datum client_ip, bool ip_isnull,
+								 const AuthoobSettings *settings);
+extern int64 authoob_verify_token(const char *token, pg_uuid_t *jti,
+								  const AuthoobSettings *settings);
+
+#endif							/* AUTHOOB_H */

@@ -1,0 +1,213 @@
+/*
+ * password.c
+ *		Password policy, bcrypt hashing through pgcrypto, email validation.
+ *
+ * Hashing is pgcrypto's crypt()/gen_salt('bf'), called through its C entry
+ * points so that it does not matter which schema pgcrypto was installed in.
+ */
+#include "authoob.h"
+
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+/* bcrypt reads at most 72 bytes: longer passwords are refused, not cut */
+#define BCRYPT_MAX_PASSWORD_BYTES 72
+
+static PGFunction pgcrypto_crypt = NULL;
+static PGFunction pgcrypto_gen_salt_rounds = NULL;
+
+static void
+load_pgcrypto(void)
+{
+	if (pgcrypto_crypt != NULL)
+		return;
+	pgcrypto_crypt = (PGFunction)
+		load_external_function("$libdir/pgcrypto", "pg_crypt", true, NULL);
+	pgcrypto_gen_salt_rounds = (PGFunction)
+		load_external_function("$libdir/pgcrypto", "pg_gen_salt_rounds", true, NULL);
+}
+
+static void
+policy_failure(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+			 errmsg("Passwords strength policy invalid"),
+			 errdetail_internal("%s", detail)));
+}
+
+/*
+ * The original's policy: a minimum length in characters, an upper-case
+ * letter and a digit (each configurable), plus bcrypt's 72-byte ceiling.
+ */
+void
+authoob_check_password_policy(const char *password,
+							  const AuthoobSettings *settings)
+{
+	size_t		nbytes = strlen(password);
+	bool		has_upper = false;
+	bool		has_digit = false;
+
+	if (nbytes > BCRYPT_MAX_PASSWORD_BYTES)
+		policy_failure("A password must not be longer than 72 bytes.");
+	if (pg_mbstrlen_with_len(password, nbytes) < settings->password_min_length)
+		policy_failure(psprintf("A password must have at least %d characters.",
+								settings->password_min_length));
+	for (const char *p = password; *p; p++)
+	{
+		if (*p >= 'A' && *p <= 'Z')
+			has_upper = true;
+		else if (*p >= '0' && *p <= '9')
+			has_digit = true;
+	}
+	if (settings->password_require_uppercase && !has_upper)
+		policy_failure("A password must contain an upper-case letter (A-Z).");
+	if (settings->password_require_digit && !has_digit)
+		policy_failure("A password must contain a digit.");
+}
+
+char *
+authoob_hash_password(const char *password, int cost)
+{
+	Datum		salt;
+
+	load_pgcrypto();
+	salt = DirectFunctionCall2(pgcrypto_gen_salt_rounds,
+							   CStringGetTextDatum("bf"), Int32GetDatum(cost));
+	return TextDatumGetCString(DirectFunctionCall2(pgcrypto_crypt,
+												   CStringGetTextDatum(password),
+												   salt));
+}
+
+/* Compare len bytes in a time that does not depend on where they differ */
+bool
+authoob_equal_constant_time(const char *a, const char *b, size_t len)
+{
+	return timingsafe_bcmp(a, b, len) == 0;
+}
+
+bool
+authoob_check_password(const char *password, const char *hash)
+{
+	char	   *computed;
+
+	if (strlen(password) > BCRYPT_MAX_PASSWORD_BYTES)
+	{
+		/* never stored: still spend the hash work, then fail */
+		authoob_dummy_password_check(password, 4);
+		return false;
+	}
+	load_pgcrypto();
+	computed = TextDatumGetCString(DirectFunctionCall2(pgcrypto_crypt,
+													   CStringGetTextDatum(password),
+													   CStringGetTextDatum(hash)));
+	return strlen(computed) == strlen(hash) &&
+		authoob_equal_constant_time(computed, hash, strlen(hash));
+}
+
+/*
+ * Spend the same hash work as a real check, so that an unknown email answers
+ * in the same time as a wrong password.  The dummy hash is made once per
+ * backend and cost.
+ */
+void
+authoob_dummy_password_check(const char *password, int cost)
+{
+	static char *dummy_hash = NULL;
+	static int	dummy_cost = 0;
+
+	if (dummy_hash == NULL || dummy_cost != cost)
+	{
+		char	   *hash = authoob_hash_password("authoob dummy password", cost);
+
+		if (dummy_hash)
+			pfree(dummy_hash);
+		dummy_hash = MemoryContextStrdup(TopMemoryContext, hash);
+		dummy_cost = cost;
+	}
+	load_pgcrypto();
+	(void) DirectFunctionCall2(pgcrypto_crypt,
+							   CStringGetTextDatum(password),
+							   CStringGetTextDatum(dummy_hash));
+}
+
+/*
+ * Email rules, documented in the README: ASCII only; local part of RFC 5322
+ * "atext" characters and single inner dots, 1-64 characters; domain of at
+ * least two dot-separated labels of letters, digits and inner hyphens, each
+ * 1-63 characters, the last one alphabetic; 254 characters in all.
+ */
+static bool
+is_atext(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		(c >= '0' && c <= '9') || strchr("!#$%&'*+/=?^_`{|}~-", c) != NULL;
+}
+
+static bool
+is_label_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		(c >= '0' && c <= '9') || c == '-';
+}
+
+static bool
+local_part_is_valid(const char *local, size_t len)
+{
+	if (len < 1 || len > 64 || local[0] == '.' || local[len - 1] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++)
+	{
+		if (local[i] == '.')
+		{
+			if (local[i + 1] == '.')
+				return false;
+		}
+		else if (!is_atext(local[i]))
+			return false;
+	}
+	return true;
+}
+
+static bool
+domain_is_valid(const char *domain, size_t len)
+{
+	size_t		label_start = 0;
+	int			labels = 0;
+	bool		last_label_alpha = true;
+
+	for (size_t i = 0; i <= len; i++)
+	{
+		if (i == len || domain[i] == '.')
+		{
+			size_t		label_len = i - label_start;
+
+			if (label_len < 1 || label_len > 63 ||
+				domain[label_start] == '-' || domain[i - 1] == '-')
+				return false;
+			labels++;
+			last_label_alpha = true;
+			for (size_t j = label_start; j < i; j++)
+				if (!((domain[j] >= 'a' && domain[j] <= 'z') ||
+					  (domain[j] >= 'A' && domain[j] <= 'Z')))
+					last_label_alpha = false;
+			label_start = i + 1;
+		}
+		else if (!is_label_char(domain[i]))
+			return false;
+	}
+	return labels >= 2 && last_label_alpha;
+}
+
+bool
+authoob_email_is_valid(const char *email)
+{
+	size_t		len = strlen(email);
+	const char *at = strchr(email, '@');
+
+	if (len > 254 || at == NULL || strchr(at + 1, '@') != NULL)
+		return false;
+	return local_part_is_valid(email, at - email) &&
+		domain_is_valid(at + 1, len - (at - email) - 1);
+}

@@ -1,0 +1,157 @@
+/*
+ * payload.c
+ *		Request bodies: from text or jsonb to fields, refusing what is malformed.
+ *
+ * A body arrives as text from the HTTP front (so that invalid JSON is the
+ * database's to refuse, with the same message as everything else) or as
+ * jsonb from SQL callers.  Anything that is not a JSON object is 400
+ * "Missing data", like Flask's request.json in the original.
+ */
+#include "authoob.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+static void
+missing_data(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+			 errmsg("Missing data"),
+			 detail ? errdetail_internal("%s", detail) : 0));
+}
+
+/*
+ * Parse text as jsonb.  jsonb_in reports bad input by raising an error, and
+ * PostgreSQL 15 has no soft-error variant, so the parse runs in a
+ * subtransaction and any error it raises becomes "Missing data".
+ */
+static Jsonb *
+parse_json_text(text *body)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	ResourceOwner caller_owner = CurrentResourceOwner;
+	char	   *cstring = text_to_cstring(body);
+	Jsonb	   *volatile result = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(caller_context);
+	PG_TRY();
+	{
+		result = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+													CStringGetDatum(cstring)));
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller_context);
+		CurrentResourceOwner = caller_owner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller_context);
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller_context);
+		CurrentResourceOwner = caller_owner;
+		result = NULL;
+	}
+	PG_END_TRY();
+
+	if (result == NULL)
+		missing_data("The body is not valid JSON.");
+	return result;
+}
+
+/*
+ * The request body of argument argno, text or jsonb; always a JSON object
+ * on return.
+ */
+Jsonb *
+authoob_payload_arg(FunctionCallInfo fcinfo, int argno)
+{
+	Oid			argtype = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	Jsonb	   *payload;
+
+	if (PG_ARGISNULL(argno))
+		missing_data("No body was given.");
+
+	if (argtype == JSONBOID)
+		payload = PG_GETARG_JSONB_P(argno);
+	else
+		payload = parse_json_text(PG_GETARG_TEXT_PP(argno));
+
+	if (!JB_ROOT_IS_OBJECT(payload) || JB_ROOT_IS_SCALAR(payload))
+		missing_data("The body is not a JSON object.");
+	return payload;
+}
+
+/*
+ * The string value of key in an object.  A missing key or JSON null gives
+ * NULL (and *present tells which); when required, either is "Missing data",
+ * and so is any value that is not a string.
+ */
+char *
+authoob_payload_string(Jsonb *payload, const char *key, bool required,
+					   bool *present)
+{
+	JsonbValue	keyval;
+	JsonbValue *value;
+
+	keyval.type = jbvString;
+	keyval.val.string.val = (char *) key;
+	keyval.val.string.len = strlen(key);
+
+	value = findJsonbValueFromContainer(&payload->root, JB_FOBJECT, &keyval);
+	if (present)
+		*present = (value != NULL);
+
+	if (value == NULL || value->type == jbvNull)
+	{
+		if (required)
+			ereport(ERROR,
+					(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+					 errmsg("Missing data"),
+					 errdetail("The field \"%s\" is required.", key)));
+		return NULL;
+	}
+	if (value->type != jbvString)
+	{
+		if (required)
+			ereport(ERROR,
+					(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+					 errmsg("Missing data"),
+					 errdetail("The field \"%s\" must be a string.", key)));
+		ereport(ERROR,
+				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+				 errmsg("Invalid value for %s", key),
+				 errdetail("The field \"%s\" must be a string or null.", key)));
+	}
+	return pnstrdup(value->val.string.val, value->val.string.len);
+}
+
+/* A jsonb object of string values, e.g. {"token": "..."} */
+Datum
+authoob_jsonb_from_pairs(int npairs, const char **keys, const char **values)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue *result;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	for (int i = 0; i < npairs; i++)
+	{
+		JsonbValue	k,
+					v;
+
+		k.type = jbvString;
+		k.val.string.val = (char *) keys[i];
+		k.val.string.len = strlen(keys[i]);
+		v.type = jbvString;
+		v.val.string.val = (char *) values[i];
+		v.val.string.len = strlen(values[i]);
+		pushJsonbValue(&state, WJB_KEY, &k);
+		pushJsonbValue(&state, WJB_VALUE, &v);
+	}
+	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbPGetDatum(JsonbValueToJsonb(result));
+}

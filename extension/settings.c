@@ -1,0 +1,329 @@
+/*
+ * settings.c
+ *		authoob.settings: one row, read on each request, changed by the owner.
+ *
+ * authoob_configure(jsonb) checks every key and value before it changes
+ * anything, so a bad call changes nothing.  The secret key is never read
+ * back; setting it (to a string of at least 32 bytes) is allowed so that
+ * several databases can share tokens.
+ */
+#include "authoob.h"
+
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+
+PG_FUNCTION_INFO_V1(authoob_configure);
+PG_FUNCTION_INFO_V1(authoob_settings);
+
+typedef enum SettingKind
+{
+	SETTING_URL,				/* http(s) URL or null */
+	SETTING_EMAIL,				/* email address or null */
+	SETTING_SECRET,				/* string of at least 32 bytes */
+	SETTING_BOOL,
+	SETTING_INT,
+	SETTING_PREFIX,				/* "/word[/word...]" */
+	SETTING_HEADER				/* HTTP header name */
+} SettingKind;
+
+typedef struct SettingDef
+{
+	const char *key;			/* also the column of authoob.settings */
+	SettingKind kind;
+	int			min;			/* for SETTING_INT */
+	int			max;
+} SettingDef;
+
+static const SettingDef setting_defs[] = {
+	{"app_url", SETTING_URL, 0, 0},
+	{"api_url", SETTING_URL, 0, 0},
+	{"secret_key", SETTING_SECRET, 0, 0},
+	{"email_sender", SETTING_EMAIL, 0, 0},
+	{"prevent_mail_send", SETTING_BOOL, 0, 0},
+	{"prefix", SETTING_PREFIX, 0, 0},
+	{"token_header", SETTING_HEADER, 0, 0},
+	{"token_ttl", SETTING_INT, 60, 366 * 24 * 3600},
+	{"bcrypt_cost", SETTING_INT, 4, 31},
+	{"require_activation", SETTING_BOOL, 0, 0},
+	{"password_min_length", SETTING_INT, 1, 72},
+	{"password_require_uppercase", SETTING_BOOL, 0, 0},
+	{"password_require_digit", SETTING_BOOL, 0, 0},
+};
+
+#define N_SETTINGS lengthof(setting_defs)
+
+static AuthoobQuery load_query = AUTHOOB_QUERY(
+	"SELECT secret_key, token_ttl, bcrypt_cost, require_activation,"
+	" password_min_length, password_require_uppercase, password_require_digit"
+	" FROM authoob.settings",
+	0);
+
+/* Read the settings row; the caller is connected to SPI */
+AuthoobSettings *
+authoob_load_settings(void)
+{
+	AuthoobSettings *settings = palloc0(sizeof(AuthoobSettings));
+	bool		isnull;
+
+	if (authoob_run(&load_query, NULL, NULL, true) != 1)
+		elog(ERROR, "authoob: the settings row is missing");
+
+	settings->secret_key = DatumGetByteaPCopy(authoob_result_datum(1, &isnull));
+	settings->token_ttl = DatumGetInt32(authoob_result_datum(2, &isnull));
+	settings->bcrypt_cost = DatumGetInt32(authoob_result_datum(3, &isnull));
+	settings->require_activation = DatumGetBool(authoob_result_datum(4, &isnull));
+	settings->password_min_length = DatumGetInt32(authoob_result_datum(5, &isnull));
+	settings->password_require_uppercase = DatumGetBool(authoob_result_datum(6, &isnull));
+	settings->password_require_digit = DatumGetBool(authoob_result_datum(7, &isnull));
+	return settings;
+}
+
+static void
+bad_setting(const char *key, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+			 errmsg("Invalid value for setting %s", key),
+			 errdetail_internal("%s", why)));
+}
+
+static bool
+is_http_url(const char *s)
+{
+	return (strncmp(s, "http://", 7) == 0 && s[7] != '\0') ||
+		(strncmp(s, "https://", 8) == 0 && s[8] != '\0');
+}
+
+static bool
+is_prefix(const char *s)
+{
+	if (s[0] != '/' || s[1] == '\0' || s[strlen(s) - 1] == '/' || strstr(s, "//"))
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char) *s) || strchr("/-_.~", *s)))
+			return false;
+	return true;
+}
+
+static bool
+is_header_name(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char) *s) || strchr("!#$%&'*+-.^_`|~", *s)))
+			return false;
+	return true;
+}
+
+/*
+ * Check one value and turn it into the text of an SQL parameter (NULL for
+ * SQL NULL).
+ */
+static char *
+setting_value_text(const SettingDef *def, JsonbValue *value)
+{
+	char	   *s = NULL;
+
+	if (value->type == jbvNull)
+	{
+		if (def->kind == SETTING_URL || def->kind == SETTING_EMAIL)
+			return NULL;
+		bad_setting(def->key, "This setting cannot be null.");
+	}
+
+	switch (def->kind)
+	{
+		case SETTING_BOOL:
+			if (value->type != jbvBool)
+				bad_setting(def->key, "Expected true or false.");
+			return value->val.boolean ? "true" : "false";
+		case SETTING_INT:
+			{
+				int64		n;
+
+				if (value->type != jbvNumeric)
+					bad_setting(def->key, "Expected an integer.");
+				s = DatumGetCString(DirectFunctionCall1(numeric_out,
+														NumericGetDatum(value->val.numeric)));
+				if (strspn(s, "0123456789") != strlen(s) || strlen(s) > 10)
+					bad_setting(def->key, "Expected a non-negative integer.");
+				n = strtol(s, NULL, 10);
+				if (n < def->min || n > def->max)
+					bad_setting(def->key, psprintf("Expected an integer from %d to %d.",
+												   def->min, def->max));
+				return s;
+			}
+		default:
+			break;
+	}
+
+	if (value->type != jbvString)
+		bad_setting(def->key, "Expected a string.");
+	s = pnstrdup(value->val.string.val, value->val.string.len);
+	switch (def->kind)
+	{
+		case SETTING_URL:
+			if (!is_http_url(s) || strlen(s) > 2000 || strpbrk(s, " \t\r\n\"<>"))
+				bad_setting(def->key, "Expected an http:// or https:// URL.");
+			break;
+		case SETTING_EMAIL:
+			if (!authoob_email_is_valid(s))
+				bad_setting(def->key, "Expected an email address.");
+			break;
+		case SETTING_SECRET:
+			if (strlen(s) < 32)
+				bad_setting(def->key, "A secret key must have at least 32 bytes.");
+			break;
+		case SETTING_PREFIX:
+			if (!is_prefix(s) || strlen(s) > 200)
+				bad_setting(def->key, "Expected a path such as /authoob (letters, digits, - _ . ~ and inner slashes).");
+			break;
+		case SETTING_HEADER:
+			if (!is_header_name(s) || strlen(s) > 200)
+				bad_setting(def->key, "Expected an HTTP header name.");
+			break;
+		default:
+			break;
+	}
+	return s;
+}
+
+static const SettingDef *
+find_setting(const char *key, int len)
+{
+	for (int i = 0; i < (int) N_SETTINGS; i++)
+		if ((int) strlen(setting_defs[i].key) == len &&
+			strncmp(setting_defs[i].key, key, len) == 0)
+			return &setting_defs[i];
+	return NULL;
+}
+
+static char *
+valid_keys(void)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < (int) N_SETTINGS; i++)
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", setting_defs[i].key);
+	return buf.data;
+}
+
+/*
+ * The settings as jsonb, without the secret key.  Not read-only: it must see
+ * the update authoob_configure has just made.
+ */
+static Datum
+settings_json(void)
+{
+	static AuthoobQuery query = AUTHOOB_QUERY(
+	"SELECT to_jsonb(s) - 'secret_key' - 'singleton' FROM authoob.settings s",
+	0);
+	bool		isnull;
+
+	if (authoob_run(&query, NULL, NULL, false) != 1)
+		elog(ERROR, "authoob: the settings row is missing");
+	return SPI_datumTransfer(authoob_result_datum(1, &isnull), false, -1);
+}
+
+/* SQL function: authoob_configure(settings jsonb) returns jsonb */
+Datum
+authoob_configure(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *changes;
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+	JsonbValue	v;
+	StringInfoData sql;
+	const SettingDef *defs[N_SETTINGS];
+	Datum		values[N_SETTINGS];
+	char		nulls[N_SETTINGS];
+	Oid			types[N_SETTINGS];
+	int			n = 0;
+	Datum		result;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+				 errmsg("Missing data"),
+				 errdetail("Give the settings to change as a JSON object.")));
+	changes = PG_GETARG_JSONB_P(0);
+	if (!JB_ROOT_IS_OBJECT(changes) || JB_ROOT_IS_SCALAR(changes))
+		ereport(ERROR,
+				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+				 errmsg("Missing data"),
+				 errdetail("Give the settings to change as a JSON object.")));
+
+	/* check everything first: a bad key or value changes nothing */
+	it = JsonbIteratorInit(&changes->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		const SettingDef *def;
+		char	   *text_value;
+
+		if (tok != WJB_KEY)
+			continue;
+		def = find_setting(v.val.string.val, v.val.string.len);
+		if (def == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+					 errmsg("Unknown setting %s",
+							pnstrdup(v.val.string.val, v.val.string.len)),
+					 errdetail("Valid settings: %s.", valid_keys())));
+		tok = JsonbIteratorNext(&it, &v, true);
+		Assert(tok == WJB_VALUE);
+		text_value = setting_value_text(def, &v);
+		defs[n] = def;
+		nulls[n] = text_value ? ' ' : 'n';
+		types[n] = TEXTOID;
+		if (def->kind == SETTING_SECRET)
+		{
+			/* stored as the raw bytes a JWT library is given as key */
+			types[n] = BYTEAOID;
+			values[n] = PointerGetDatum(cstring_to_text(text_value));
+		}
+		else
+			values[n] = text_value ? CStringGetTextDatum(text_value) : (Datum) 0;
+		n++;
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "authoob: SPI_connect failed");
+	if (n > 0)
+	{
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "UPDATE authoob.settings SET ");
+		for (int i = 0; i < n; i++)
+		{
+			if (defs[i]->kind == SETTING_SECRET)
+				appendStringInfo(&sql, "%s%s = $%d", i ? ", " : "",
+								 defs[i]->key, i + 1);
+			else
+				appendStringInfo(&sql, "%s%s = $%d::%s", i ? ", " : "",
+								 defs[i]->key, i + 1,
+								 defs[i]->kind == SETTING_BOOL ? "boolean" :
+								 defs[i]->kind == SETTING_INT ? "integer" : "text");
+		}
+		if (SPI_execute_with_args(sql.data, n, types, values, nulls, false, 0)
+			!= SPI_OK_UPDATE)
+			elog(ERROR, "authoob: could not update the settings");
+	}
+	result = settings_json();
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+/* SQL function: authoob_settings() returns jsonb */
+Datum
+authoob_settings(PG_FUNCTION_ARGS)
+{
+	Datum		result;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "authoob: SPI_connect failed");
+	result = settings_json();
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}

@@ -1,0 +1,56 @@
+/*
+ * spi_util.c
+ *		Statements run through SPI with plans prepared once per backend.
+ *
+ * Every request runs a handful of fixed statements; planning them on each
+ * call would cost more than executing them, so each AuthoobQuery keeps its
+ * plan (SPI_keepplan) and the plan cache revalidates it after DDL.
+ */
+#include "authoob.h"
+
+#include "utils/builtins.h"
+
+/*
+ * Run a statement inside the caller's SPI connection; returns the number of
+ * rows processed (results stay in SPI_tuptable).  An unexpected SPI failure
+ * is an internal error, not a user's mistake.
+ */
+uint64
+authoob_run(AuthoobQuery *query, Datum *values, const char *nulls,
+			bool read_only)
+{
+	int			rc;
+
+	if (query->plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "authoob: could not prepare \"%s\": %s",
+				 query->sql, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "authoob: could not keep plan of \"%s\"", query->sql);
+		query->plan = plan;
+	}
+
+	rc = SPI_execute_plan(query->plan, values, nulls, read_only, 0);
+	if (rc < 0)
+		elog(ERROR, "authoob: \"%s\" failed: %s",
+			 query->sql, SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/* Column (1-based) of the first result row */
+Datum
+authoob_result_datum(int column, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+						 column, isnull);
+}
+
+/* Column (1-based) of the first result row as text, NULL when SQL NULL */
+char *
+authoob_result_text(int column)
+{
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, column);
+}

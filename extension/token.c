@@ -1,0 +1,259 @@
+/*
+ * token.c
+ *		JWT (HS256) access tokens, signed with PostgreSQL's own HMAC.
+ *
+ * A token is standard (sub, iat, exp, jti) so any JWT library verifies it
+ * with the secret; it is also listed in authoob.sessions by its jti, which
+ * is what makes logout and "every earlier token after a password change"
+ * exact, without clock-resolution games.
+ */
+#include "authoob.h"
+
+#include <time.h>
+
+#include "catalog/pg_type.h"
+#include "common/base64.h"
+#include "common/hmac.h"
+#include "common/sha2.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+/*
+ * The only header authoob signs.  Verification compares against it byte for
+ * byte (after the signature): whatever another header claims, "alg": "none"
+ * included, is refused.
+ */
+#define JWT_HEADER "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
+
+/* Longest token worth looking at; ours are about 200 bytes */
+#define MAX_TOKEN_LENGTH 1024
+
+static AuthoobQuery insert_session = AUTHOOB_QUERY(
+	"INSERT INTO authoob.sessions (jti, user_id, expires_at, ip)"
+	" VALUES ($1, $2, to_timestamp($3), $4)",
+	4, UUIDOID, INT8OID, FLOAT8OID, INETOID);
+
+static AuthoobQuery find_session = AUTHOOB_QUERY(
+	"SELECT 1 FROM authoob.sessions s JOIN authoob.users u ON u.id = s.user_id"
+	" WHERE s.jti = $1 AND s.user_id = $2 AND s.expires_at > now() AND u.active",
+	2, UUIDOID, INT8OID);
+
+/* base64url without padding (RFC 7515), from the server's base64 */
+static char *
+base64url_encode(const uint8 *data, int len)
+{
+	char	   *out = palloc(pg_b64_enc_len(len) + 1);
+	int			n = pg_b64_encode((const char *) data, len, out, pg_b64_enc_len(len));
+
+	if (n < 0)
+		elog(ERROR, "authoob: base64 encoding failed");
+	while (n > 0 && out[n - 1] == '=')
+		n--;
+	out[n] = '\0';
+	for (char *p = out; *p; p++)
+		*p = (*p == '+') ? '-' : (*p == '/') ? '_' : *p;
+	return out;
+}
+
+/* Decoded length, or -1 when the text is not base64url */
+static int
+base64url_decode(const char *src, int len, uint8 *dst, int dstlen)
+{
+	char	   *std = palloc(len + 4);
+	int			n = 0;
+
+	for (int i = 0; i < len; i++)
+	{
+		char		c = src[i];
+
+		if (c == '-')
+			c = '+';
+		else if (c == '_')
+			c = '/';
+		else if (c == '+' || c == '/' || c == '=')
+			return -1;
+		std[n++] = c;
+	}
+	if (n % 4 == 1)
+		return -1;
+	while (n % 4 != 0)
+		std[n++] = '=';
+	if (pg_b64_dec_len(n) > dstlen)
+		return -1;
+	return pg_b64_decode(std, n, (char *) dst, dstlen);
+}
+
+static void
+hmac_sha256(const bytea *key, const char *data, size_t len, uint8 *digest)
+{
+	pg_hmac_ctx *ctx = pg_hmac_create(PG_SHA256);
+
+	if (ctx == NULL)
+		elog(ERROR, "authoob: out of memory for HMAC");
+	if (pg_hmac_init(ctx, (const uint8 *) VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key)) < 0 ||
+		pg_hmac_update(ctx, (const uint8 *) data, len) < 0 ||
+		pg_hmac_final(ctx, digest, PG_SHA256_DIGEST_LENGTH) < 0)
+	{
+		const char *err = pg_hmac_error(ctx);
+
+		pg_hmac_free(ctx);
+		elog(ERROR, "authoob: HMAC failed: %s", err);
+	}
+	pg_hmac_free(ctx);
+}
+
+/*
+ * Make a token for user_id, recorded as a session that expires with it.
+ * The caller is connected to SPI.
+ */
+char *
+authoob_issue_token(int64 user_id, Datum client_ip, bool ip_isnull,
+					const AuthoobSettings *settings)
+{
+	Datum		jti = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
+	int64		iat = (int64) time(NULL);
+	int64		exp = iat + settings->token_ttl;
+	StringInfoData token;
+	StringInfoData claims;
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ip_isnull ? 'n' : ' '};
+
+	initStringInfo(&claims);
+	appendStringInfo(&claims,
+					 "{\"sub\":\"" INT64_FORMAT "\",\"iat\":" INT64_FORMAT
+					 ",\"exp\":" INT64_FORMAT ",\"jti\":\"%s\"}",
+					 user_id, iat, exp,
+					 DatumGetCString(DirectFunctionCall1(uuid_out, jti)));
+
+	initStringInfo(&token);
+	appendStringInfo(&token, "%s.%s",
+					 base64url_encode((const uint8 *) JWT_HEADER, strlen(JWT_HEADER)),
+					 base64url_encode((const uint8 *) claims.data, claims.len));
+	hmac_sha256(settings->secret_key, token.data, token.len, digest);
+	appendStringInfo(&token, ".%s", base64url_encode(digest, sizeof(digest)));
+
+	values[0] = jti;
+	values[1] = Int64GetDatum(user_id);
+	values[2] = Float8GetDatum((double) exp);
+	values[3] = client_ip;
+	authoob_run(&insert_session, values, nulls, false);
+	return token.data;
+}
+
+static void
+token_refused(const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_UNAUTHORIZED),
+			 errmsg("Authentication failed"),
+			 errdetail_internal("The token %s.", why)));
+}
+
+/* A claim of the (already authenticated) claims object */
+static JsonbValue *
+claim(Jsonb *claims, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	return findJsonbValueFromContainer(&claims->root, JB_FOBJECT, &k);
+}
+
+static int64
+numeric_claim(Jsonb *claims, const char *key)
+{
+	JsonbValue *v = claim(claims, key);
+
+	if (v == NULL || v->type != jbvNumeric)
+		token_refused(psprintf("has no numeric %s", key));
+	return DatumGetInt64(DirectFunctionCall1(numeric_int8,
+											 NumericGetDatum(v->val.numeric)));
+}
+
+/*
+ * The user id a token stands for, or a PT401 error.  The signature is
+ * checked first, in constant time, so nothing an attacker wrote is parsed
+ * unless it was signed with the secret.  *jti receives the session id.
+ * The caller is connected to SPI.
+ */
+int64
+authoob_verify_token(const char *token, pg_uuid_t *jti,
+					 const AuthoobSettings *settings)
+{
+	const char *dot1;
+	const char *dot2;
+	size_t		len;
+	uint8		expected[PG_SHA256_DIGEST_LENGTH];
+	uint8		given[PG_SHA256_DIGEST_LENGTH + 3];
+	uint8	   *header;
+	uint8	   *payload;
+	int			header_len;
+	int			payload_len;
+	Jsonb	   *claims;
+	JsonbValue *sub;
+	JsonbValue *jti_value;
+	char	   *sub_text;
+	int64		user_id;
+	Datum		values[2];
+
+	if (token == NULL || *token == '\0')
+		token_refused("is missing");
+	len = strlen(token);
+	if (len > MAX_TOKEN_LENGTH)
+		token_refused("is too long");
+	dot1 = strchr(token, '.');
+	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+	if (dot2 == NULL || strchr(dot2 + 1, '.') != NULL)
+		token_refused("is not a JWT");
+
+	/* signature over "header.payload" */
+	if (base64url_decode(dot2 + 1, len - (dot2 + 1 - token), given, sizeof(given))
+		!= PG_SHA256_DIGEST_LENGTH)
+		token_refused("has no valid signature");
+	hmac_sha256(settings->secret_key, token, dot2 - token, expected);
+	if (timingsafe_bcmp(expected, given, PG_SHA256_DIGEST_LENGTH) != 0)
+		token_refused("has a wrong signature");
+
+	/* signed by us: the header must be ours, the claims ours in shape */
+	header = palloc(dot1 - token + 1);
+	header_len = base64url_decode(token, dot1 - token, header, dot1 - token);
+	if (header_len != (int) strlen(JWT_HEADER) ||
+		memcmp(header, JWT_HEADER, header_len) != 0)
+		token_refused("has an unexpected header");
+
+	payload = palloc(dot2 - dot1 + 1);
+	payload_len = base64url_decode(dot1 + 1, dot2 - dot1 - 1, payload, dot2 - dot1);
+	if (payload_len <= 0)
+		token_refused("has no valid claims");
+	payload[payload_len] = '\0';
+	claims = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum((char *) payload)));
+	if (!JB_ROOT_IS_OBJECT(claims) || JB_ROOT_IS_SCALAR(claims))
+		token_refused("has no valid claims");
+
+	if (numeric_claim(claims, "exp") <= (int64) time(NULL))
+		token_refused("has expired");
+	(void) numeric_claim(claims, "iat");
+	sub = claim(claims, "sub");
+	jti_value = claim(claims, "jti");
+	if (sub == NULL || sub->type != jbvString ||
+		jti_value == NULL || jti_value->type != jbvString)
+		token_refused("has no valid sub or jti");
+	sub_text = pnstrdup(sub->val.string.val, sub->val.string.len);
+	user_id = DatumGetInt64(DirectFunctionCall1(int8in, CStringGetDatum(sub_text)));
+	values[0] = DirectFunctionCall1(uuid_in,
+									CStringGetDatum(pnstrdup(jti_value->val.string.val,
+															 jti_value->val.string.len)));
+	values[1] = Int64GetDatum(user_id);
+
+	/* revoked (logout, password change), expired or user deactivated */
+	if (authoob_run(&find_session, values, NULL, true) != 1)
+		token_refused("is no longer valid");
+
+	if (jti)
+		memcpy(jti, DatumGetUUIDP(values[0]), sizeof(pg_uuid_t));
+	return user_id;
+}
