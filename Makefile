@@ -6,7 +6,7 @@ EXTENSION = authoob
 DATA = $(wildcard extension/authoob--*.sql)
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
-REGRESS_OPTS = --load-extension=pgcrypto
+REGRESS_OPTS = --inputdir=. --outputdir=.
 
 PG_CPPFLAGS = -Iextension
 # -Wno-unused-parameter: the server's own inline functions trip it

@@ -13,9 +13,11 @@
 
 #include "catalog/pg_type.h"
 #include "common/base64.h"
+#include "common/jsonapi.h"
 #include "common/hmac.h"
 #include "common/sha2.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -230,6 +232,11 @@ authoob_verify_token(const char *token, pg_uuid_t *jti,
 	if (payload_len <= 0)
 		token_refused("has no valid claims");
 	payload[payload_len] = '\0';
+	/* checked without raising, so that even a signed oddity is a clean 401 */
+	if (pg_parse_json(makeJsonLexContextCstringLen((char *) payload, payload_len,
+												   PG_UTF8, true),
+					  &nullSemAction) != JSON_SUCCESS)
+		token_refused("has no valid claims");
 	claims = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum((char *) payload)));
 	if (!JB_ROOT_IS_OBJECT(claims) || JB_ROOT_IS_SCALAR(claims))
 		token_refused("has no valid claims");

@@ -1,0 +1,100 @@
+--
+-- Tokens: standard HS256 JWTs, refused when anything is wrong with them.
+--
+SELECT authoob_login('{"email": "register@mail.com", "password": "1Password"}') ->> 'token' AS tok \gset
+SELECT id AS uid FROM authoob.users WHERE email = 'register@mail.com' \gset
+
+-- The header and the claims: sub (the user id as a string), iat, exp, jti.
+SELECT convert_from(test.b64url_decode(split_part(:'tok', '.', 1)), 'UTF8') AS header;
+SELECT array_agg(k ORDER BY k) AS claims FROM jsonb_object_keys(test.claims(:'tok')) k;
+SELECT test.claims(:'tok') ->> 'sub' = :'uid'::text AS sub_is_user,
+       jsonb_typeof(test.claims(:'tok') -> 'sub') AS sub_type,
+       jsonb_typeof(test.claims(:'tok') -> 'iat') AS iat_type,
+       (test.claims(:'tok') ->> 'exp')::bigint - (test.claims(:'tok') ->> 'iat')::bigint AS lifetime,
+       abs((test.claims(:'tok') ->> 'iat')::bigint - extract(epoch FROM now())::bigint) < 60 AS issued_now,
+       (test.claims(:'tok') ->> 'jti')::uuid IS NOT NULL AS jti_is_uuid;
+-- The signature is HMAC-SHA256 of "header.claims" with the secret: any JWT
+-- library verifies it (t/ checks one).
+SELECT test.sign(convert_from(test.b64url_decode(split_part(:'tok', '.', 1)), 'UTF8'),
+                 convert_from(test.b64url_decode(split_part(:'tok', '.', 2)), 'UTF8')) = :'tok'
+       AS signature_is_standard;
+
+-- authoob_verify: the user id, for the rest of the application.
+SELECT authoob_verify(:'tok') = :uid AS verified;
+
+-- GET /authoob/token: a fresh token; the old one still works.
+SELECT authoob_token(:'tok') ->> 'token' AS tok2 \gset
+SELECT :'tok2' <> :'tok' AS is_new, authoob_verify(:'tok2') = :uid AS verified,
+       authoob_verify(:'tok') = :uid AS old_still_valid;
+
+-- Refused, all with PT401 "Authentication failed":
+-- no token, garbage, wrong shape, bad base64
+SELECT test.outcome($$ SELECT authoob_verify(NULL) $$);
+SELECT test.outcome($$ SELECT authoob_verify('') $$);
+SELECT test.outcome($$ SELECT authoob_verify('garbage') $$);
+SELECT test.outcome($$ SELECT authoob_verify('a.b') $$);
+SELECT test.outcome($$ SELECT authoob_verify('a.b.c.d') $$);
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'tok' || '.'));
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, replace(:'tok', '.', '.!')));
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, repeat('A', 5000)));
+-- a signature that is not the secret's: tampered claims, another key
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
+    split_part(:'tok', '.', 1) || '.' ||
+    test.b64url(convert_to(jsonb_set(test.claims(:'tok'), '{sub}', '"2"')::text, 'UTF8')) || '.' ||
+    split_part(:'tok', '.', 3)));
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
+    test.sign('{"alg":"HS256","typ":"JWT"}', test.claims(:'tok')::text, 'another secret of thirty-two bytes!!')));
+-- "alg": "none", with and without a signature
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
+    test.b64url('{"alg":"none","typ":"JWT"}') || '.' || split_part(:'tok', '.', 2) || '.'));
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
+    test.b64url('{"alg":"none","typ":"JWT"}') || '.' || split_part(:'tok', '.', 2) || '.' || split_part(:'tok', '.', 3)));
+-- signed with the secret, yet refused: another algorithm named, claims not
+-- JSON or of the wrong shape, expired, unknown jti
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
+    test.sign('{"alg":"HS512","typ":"JWT"}', test.claims(:'tok')::text)));
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
+    test.sign('{"alg":"HS256","typ":"JWT"}', 'not json')));
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
+    test.sign('{"alg":"HS256","typ":"JWT"}', '[1, 2]')));
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
+    test.sign('{"alg":"HS256","typ":"JWT"}', (test.claims(:'tok') - 'exp')::text)));
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
+    test.sign('{"alg":"HS256","typ":"JWT"}', jsonb_set(test.claims(:'tok'), '{sub}', :uid::text::jsonb)::text)));
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
+    test.sign('{"alg":"HS256","typ":"JWT"}', jsonb_set(test.claims(:'tok'), '{exp}', '1000000000')::text)));
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
+    test.sign('{"alg":"HS256","typ":"JWT"}', jsonb_set(test.claims(:'tok'), '{jti}', to_jsonb(gen_random_uuid()::text))::text)));
+-- a token whose session expired in the database
+UPDATE authoob.sessions SET expires_at = now() - interval '1 second'
+WHERE jti = (test.claims(:'tok2') ->> 'jti')::uuid;
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'tok2'));
+
+-- Logout (GET/POST /authoob/logout) revokes that token, and only that one.
+SELECT authoob_token(:'tok') ->> 'token' AS tok3 \gset
+SELECT authoob_logout(:'tok') IS NULL AS no_body;
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'tok'));
+SELECT test.outcome(format($$ SELECT authoob_logout(%L) $$, :'tok'));
+SELECT authoob_verify(:'tok3') = :uid AS other_token_valid;
+
+-- A deactivated user's tokens stop working; reactivated, they work again.
+UPDATE authoob.users SET active = false WHERE id = :uid;
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'tok3'));
+UPDATE authoob.users SET active = true WHERE id = :uid;
+SELECT authoob_verify(:'tok3') = :uid AS valid_again;
+
+-- A deleted user's tokens go with the user.
+SELECT authoob_register('{"email": "gone@example.com", "password1": "1Password", "password2": "1Password"}') ->> 'token' AS gone \gset
+DELETE FROM authoob.users WHERE email = 'gone@example.com';
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'gone'));
+
+-- A new secret invalidates every token signed with the old one.
+SELECT authoob_configure('{"secret_key": "a new secret of at least 32 bytes, shared"}') ? 'secret_key' AS shows_secret;
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'tok3'));
+SELECT length(secret_key) FROM authoob.settings;
+
+-- Tokens live token_ttl seconds.
+SELECT authoob_configure('{"token_ttl": 600}') ->> 'token_ttl' AS token_ttl;
+SELECT authoob_login('{"email": "register@mail.com", "password": "1Password"}') ->> 'token' AS short \gset
+SELECT (test.claims(:'short') ->> 'exp')::bigint - (test.claims(:'short') ->> 'iat')::bigint AS lifetime;
+SELECT authoob_configure('{"token_ttl": 86400}') ->> 'token_ttl' AS token_ttl;

@@ -1,0 +1,55 @@
+--
+-- Privileges: the tables and the secret belong to the owner; the API role
+-- may call the request functions and nothing else.
+--
+-- Every function but authoob_uid() runs as its owner with a fixed search_path.
+SELECT p.oid::regprocedure AS function, p.prosecdef AS security_definer, p.proconfig
+FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
+JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'authoob'
+ORDER BY 1::text;
+
+-- What PUBLIC may execute, and what the API role may.
+SELECT p.oid::regprocedure AS function,
+       has_function_privilege('public', p.oid, 'EXECUTE') AS public,
+       has_function_privilege('authoob_api', p.oid, 'EXECUTE') AS authoob_api
+FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
+JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'authoob'
+ORDER BY 1::text;
+
+SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname = 'authoob_api';
+
+CREATE ROLE regress_authoob_plain;
+GRANT USAGE ON SCHEMA test TO PUBLIC;
+CREATE ROLE regress_authoob_front IN ROLE authoob_api;
+
+-- A plain role reads nothing and configures nothing ...
+SET ROLE regress_authoob_plain;
+SELECT test.outcome($$ SELECT count(*) FROM authoob.users $$);
+SELECT test.outcome($$ SELECT secret_key FROM authoob.settings $$);
+SELECT test.outcome($$ SELECT authoob_configure('{"bcrypt_cost": 4}') $$);
+SELECT test.outcome($$ SELECT authoob_settings() $$);
+SELECT test.outcome($$ SELECT authoob_login('{"email": "ada@example.com", "password": "Analytical1"}') $$);
+-- ... but can turn a token into a user id (for its own checks and policies).
+RESET ROLE;
+SELECT authoob_login('{"email": "ada@example.com", "password": "Analytical1"}') ->> 'token' AS tok \gset
+SELECT id AS uid FROM authoob.users WHERE email = 'ada@example.com' \gset
+SET ROLE regress_authoob_plain;
+SELECT authoob_verify(:'tok') = :uid AS verifies;
+
+-- The API role calls the request functions, and still reads no table.
+SET ROLE regress_authoob_front;
+SELECT authoob_profile(:'tok') ->> 'email' AS email;
+SELECT authoob_login('{"email": "ada@example.com", "password": "Analytical1"}') IS NOT NULL AS logs_in;
+SELECT authoob_settings() ? 'secret_key' AS sees_secret;
+SELECT test.outcome($$ SELECT count(*) FROM authoob.users $$);
+SELECT test.outcome($$ SELECT count(*) FROM authoob.sessions $$);
+SELECT test.outcome($$ SELECT authoob_configure('{"bcrypt_cost": 4}') $$);
+SELECT test.outcome($$ UPDATE authoob.users SET active = true $$);
+-- a temporary object cannot hijack a function's lookups
+CREATE TEMP TABLE users (id int);
+SELECT authoob_profile(:'tok') ->> 'email' AS still_the_real_table;
+RESET ROLE;
+
+DROP ROLE regress_authoob_plain;
+DROP OWNED BY regress_authoob_front;
+DROP ROLE regress_authoob_front;
