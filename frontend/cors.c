@@ -1,0 +1,78 @@
+/*
+ * cors.c - Cross-Origin Resource Sharing for single-page apps.
+ *
+ * The token travels in a header, never a cookie, but an app may still send
+ * credentialed requests; so a listed origin is echoed (with Vary: Origin for
+ * caches) and credentials allowed, while "*" goes without credentials.
+ */
+#include "cors.h"
+
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* Whether origin is in the comma-separated list of allowed origins. */
+static bool
+origin_listed(const char *allowed, const char *origin)
+{
+	size_t		origin_len = strlen(origin);
+
+	while (*allowed != '\0')
+	{
+		size_t		len;
+
+		allowed += strspn(allowed, " ,");
+		len = strcspn(allowed, " ,");
+		if (len > 0 && len == origin_len && strncasecmp(allowed, origin, len) == 0)
+			return true;
+		allowed += len;
+	}
+	return false;
+}
+
+/* Adds the allow-origin headers; false if this origin gets none. */
+static bool
+add_origin_headers(struct MHD_Response *response, const Settings *settings,
+				   const char *origin)
+{
+	if (settings->cors_origin == NULL)
+		return false;
+	if (strcmp(settings->cors_origin, "*") == 0)
+	{
+		MHD_add_response_header(response, "Access-Control-Allow-Origin", "*");
+		return true;
+	}
+	MHD_add_response_header(response, MHD_HTTP_HEADER_VARY, "Origin");
+	if (origin == NULL || !origin_listed(settings->cors_origin, origin))
+		return false;
+	MHD_add_response_header(response, "Access-Control-Allow-Origin", origin);
+	MHD_add_response_header(response, "Access-Control-Allow-Credentials", "true");
+	return true;
+}
+
+void
+cors_add_headers(struct MHD_Response *response, const Settings *settings,
+				 const char *origin)
+{
+	if (add_origin_headers(response, settings, origin))
+		MHD_add_response_header(response, "Access-Control-Expose-Headers",
+								settings->token_header);
+}
+
+void
+cors_add_preflight_headers(struct MHD_Response *response,
+						   const Settings *settings, const char *origin,
+						   const char *allow)
+{
+	char		headers[256];
+
+	if (!add_origin_headers(response, settings, origin))
+		return;
+	snprintf(headers, sizeof(headers), "Content-Type, Authorization, %s",
+			 settings->token_header);
+	MHD_add_response_header(response, "Access-Control-Allow-Methods", allow);
+	MHD_add_response_header(response, "Access-Control-Allow-Headers", headers);
+	MHD_add_response_header(response, "Access-Control-Max-Age", "600");
+}

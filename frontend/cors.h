@@ -1,0 +1,24 @@
+/*
+ * cors.h - Cross-Origin Resource Sharing for single-page apps.
+ *
+ * The allowed origin is the app_url setting's (or --cors-origin). A matching
+ * origin is echoed with credentials allowed; "*" allows any origin but never
+ * with credentials, as the Fetch standard requires.
+ */
+#ifndef AUTHOOB_CORS_H
+#define AUTHOOB_CORS_H
+
+#include "settings.h"
+
+struct MHD_Response;
+
+/* Adds the CORS headers of an actual response to a request from origin. */
+void		cors_add_headers(struct MHD_Response *response,
+							 const Settings *settings, const char *origin);
+
+/* Adds the headers answering a preflight; allow lists the path's methods. */
+void		cors_add_preflight_headers(struct MHD_Response *response,
+									   const Settings *settings,
+									   const char *origin, const char *allow);
+
+#endif

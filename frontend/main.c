@@ -1,0 +1,92 @@
+/*
+ * main.c - authoob-http: serves the authoob routes (SPEC §4) over HTTP.
+ *
+ * Parses the flags and wires the parts: the connection pool, the settings
+ * read from the database, the HTTP server. The main thread then only waits
+ * for signals: SIGHUP re-reads the settings, SIGTERM/SIGINT drain and exit.
+ */
+#include <signal.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "options.h"
+#include "pool.h"
+#include "routes.h"
+#include "server.h"
+#include "settings.h"
+
+/* How long requests in flight may take to finish at shutdown. */
+#define DRAIN_MS 10000
+
+/* Blocks the signals we wait for, in this thread and all it creates. */
+static void
+block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	/* A client or server gone mid-write is an error return, not a death. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Returns when asked to stop; reloads the settings on SIGHUP meanwhile. */
+static void
+wait_for_stop(const sigset_t *set, Pool *pool, const Options *options)
+{
+	int			sig;
+
+	while (sigwait(set, &sig) == 0)
+	{
+		if (sig != SIGHUP)
+		{
+			log_info("received %s, draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			return;
+		}
+		log_info("received SIGHUP, reloading settings");
+		settings_load(pool, options->cors_origin);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	Options		options;
+	sigset_t	signals;
+	const char *const *statements;
+	int			nstatements;
+	Pool	   *pool;
+	Server	   *server;
+
+	switch (options_parse(&options, argc, argv))
+	{
+		case OPTIONS_EXIT_OK:
+			return EXIT_SUCCESS;
+		case OPTIONS_EXIT_USAGE:
+			return 2;
+		case OPTIONS_RUN:
+			break;
+	}
+	log_set_level(options.log_level);
+	block_signals(&signals);
+
+	statements = routes_statements(&nstatements);
+	pool = pool_create(options.conninfo, options.pool_size, statements,
+					   nstatements);
+	if (pool == NULL || !pool_open(pool) ||
+		!settings_load(pool, options.cors_origin) ||
+		(server = server_start(&options, pool)) == NULL)
+	{
+		settings_clear();
+		pool_destroy(pool);
+		return EXIT_FAILURE;
+	}
+
+	wait_for_stop(&signals, pool, &options);
+	server_stop(server, DRAIN_MS);
+	settings_clear();
+	pool_destroy(pool);
+	log_info("stopped");
+	return EXIT_SUCCESS;
+}

@@ -1,0 +1,320 @@
+/*
+ * pool.c - a fixed pool of libpq connections with prepared statements.
+ *
+ * A request thread borrows one connection for one statement. The pool is a
+ * free list under a mutex; connecting and preparing happen outside the mutex,
+ * by the thread that borrowed the connection, so one slow reconnect never
+ * blocks the other threads.
+ */
+#include "pool.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+/* How long a request waits for a free connection before answering 503. */
+#define POOL_WAIT_MS 5000
+/* After a failed connect, requests get 503 at once for this long. */
+#define POOL_RETRY_MS 250
+/* Applied unless the conninfo says otherwise. */
+#define POOL_CONNECT_TIMEOUT "5"
+
+typedef struct PoolConn
+{
+	PGconn	   *conn;			/* NULL when closed */
+	bool	   *prepared;		/* per statement */
+	struct timespec retry_at;	/* no connect attempt before this */
+	struct PoolConn *next_free;
+} PoolConn;
+
+struct Pool
+{
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	PoolConn   *conns;
+	PoolConn   *free_list;
+	int			size;
+	char	   *conninfo;
+	const char *const *statements;
+	int			nstatements;
+};
+
+static void
+timespec_add_ms(struct timespec *ts, long ms)
+{
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L)
+	{
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static bool
+timespec_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+		(a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+Pool *
+pool_create(const char *conninfo, int size, const char *const *statements,
+			int nstatements)
+{
+	Pool	   *pool = calloc(1, sizeof(Pool));
+	pthread_condattr_t attr;
+
+	if (pool == NULL)
+		return NULL;
+	pthread_mutex_init(&pool->lock, NULL);
+	/* Waits are timed on the monotonic clock: immune to clock changes. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&pool->freed, &attr);
+	pthread_condattr_destroy(&attr);
+	pool->size = size;
+	pool->conninfo = strdup(conninfo);
+	pool->statements = statements;
+	pool->nstatements = nstatements;
+	pool->conns = calloc((size_t) size, sizeof(PoolConn));
+	if (pool->conninfo == NULL || pool->conns == NULL)
+	{
+		pool_destroy(pool);
+		return NULL;
+	}
+	for (int i = 0; i < size; i++)
+	{
+		pool->conns[i].prepared = calloc((size_t) nstatements + 1, sizeof(bool));
+		if (pool->conns[i].prepared == NULL)
+		{
+			pool_destroy(pool);
+			return NULL;
+		}
+		pool->conns[i].next_free = pool->free_list;
+		pool->free_list = &pool->conns[i];
+	}
+	return pool;
+}
+
+static void
+conn_close(PoolConn *pc, int nstatements)
+{
+	if (pc->conn != NULL)
+		PQfinish(pc->conn);
+	pc->conn = NULL;
+	memset(pc->prepared, 0, (size_t) nstatements * sizeof(bool));
+}
+
+/*
+ * Prepares statement i on pc. Returns NULL on success, else the failed result
+ * (logged), which the caller frees or passes on as the answer.
+ */
+static PGresult *
+conn_prepare(Pool *pool, PoolConn *pc, int i)
+{
+	char		name[32];
+	PGresult   *res;
+
+	snprintf(name, sizeof(name), "authoob_%d", i);
+	res = PQprepare(pc->conn, name, pool->statements[i], 0, NULL);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+	{
+		PQclear(res);
+		pc->prepared[i] = true;
+		return NULL;
+	}
+	log_error("cannot prepare \"%s\": %s", pool->statements[i],
+			  PQresultErrorMessage(res));
+	return res;
+}
+
+/*
+ * Opens pc's connection and prepares every statement. A statement Postgres
+ * refuses (say, its function is missing) is logged and retried on use, so the
+ * other routes keep working.
+ */
+static bool
+conn_open(Pool *pool, PoolConn *pc)
+{
+	/* Earlier keywords are defaults the conninfo ("dbname") may override. */
+	const char *const keywords[] = {"connect_timeout", "application_name",
+	"dbname", "client_encoding", NULL};
+	const char *const values[] = {POOL_CONNECT_TIMEOUT, "authoob-http",
+	pool->conninfo, "UTF8", NULL};
+
+	conn_close(pc, pool->nstatements);
+	pc->conn = PQconnectdbParams(keywords, values, 1);
+	if (PQstatus(pc->conn) != CONNECTION_OK)
+	{
+		log_error("cannot connect to Postgres: %s", PQerrorMessage(pc->conn));
+		conn_close(pc, pool->nstatements);
+		clock_gettime(CLOCK_MONOTONIC, &pc->retry_at);
+		timespec_add_ms(&pc->retry_at, POOL_RETRY_MS);
+		return false;
+	}
+	for (int i = 0; i < pool->nstatements; i++)
+	{
+		PQclear(conn_prepare(pool, pc, i));
+		if (PQstatus(pc->conn) != CONNECTION_OK)
+		{
+			conn_close(pc, pool->nstatements);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * An idle connection has nothing to read. If something arrived, it is most
+ * likely the server saying goodbye (shutdown, terminated backend): reading it
+ * tells, before we send a statement into a dead socket.
+ */
+static bool
+conn_is_alive(PGconn *conn)
+{
+	struct pollfd pfd = {.fd = PQsocket(conn),.events = POLLIN};
+
+	if (PQstatus(conn) != CONNECTION_OK)
+		return false;
+	if (poll(&pfd, 1, 0) == 0)
+		return true;
+	return PQconsumeInput(conn) && PQstatus(conn) == CONNECTION_OK;
+}
+
+/* Makes pc usable: reconnects if needed, unless a recent attempt failed. */
+static bool
+conn_ensure(Pool *pool, PoolConn *pc)
+{
+	struct timespec now;
+
+	if (pc->conn != NULL && conn_is_alive(pc->conn))
+		return true;
+	if (pc->conn != NULL)
+		log_warning("Postgres connection lost, reconnecting");
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (pc->conn == NULL && timespec_before(&now, &pc->retry_at))
+		return false;
+	return conn_open(pool, pc);
+}
+
+/* Borrows a connection, waiting at most POOL_WAIT_MS; NULL on timeout. */
+static PoolConn *
+pool_acquire(Pool *pool)
+{
+	struct timespec deadline;
+	PoolConn   *pc;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	timespec_add_ms(&deadline, POOL_WAIT_MS);
+	pthread_mutex_lock(&pool->lock);
+	while (pool->free_list == NULL)
+	{
+		if (pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline) == ETIMEDOUT
+			&& pool->free_list == NULL)
+		{
+			pthread_mutex_unlock(&pool->lock);
+			log_error("no free Postgres connection after %d ms", POOL_WAIT_MS);
+			return NULL;
+		}
+	}
+	pc = pool->free_list;
+	pool->free_list = pc->next_free;
+	pthread_mutex_unlock(&pool->lock);
+	return pc;
+}
+
+static void
+pool_release(Pool *pool, PoolConn *pc)
+{
+	pthread_mutex_lock(&pool->lock);
+	pc->next_free = pool->free_list;
+	pool->free_list = pc;
+	pthread_cond_signal(&pool->freed);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+bool
+pool_open(Pool *pool)
+{
+	for (int i = 0; i < pool->size; i++)
+	{
+		if (!conn_open(pool, &pool->conns[i]))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Runs stmt (a statement index, or -1 for the plain sql) on a borrowed
+ * connection. A result that comes back with the connection broken is not an
+ * answer from the database: the connection is closed and NULL returned.
+ */
+static PGresult *
+pool_run(Pool *pool, int stmt, const char *sql, int nparams,
+		 const char *const *values)
+{
+	PoolConn   *pc = pool_acquire(pool);
+	PGresult   *res = NULL;
+	char		name[32];
+
+	if (pc == NULL)
+		return NULL;
+	if (!conn_ensure(pool, pc))
+		goto done;
+	if (stmt < 0)
+		res = PQexec(pc->conn, sql);
+	else if (!pc->prepared[stmt] && (res = conn_prepare(pool, pc, stmt)) != NULL)
+		;						/* the failed PREPARE is the answer */
+	else
+	{
+		snprintf(name, sizeof(name), "authoob_%d", stmt);
+		res = PQexecPrepared(pc->conn, name, nparams, values, NULL, NULL, 0);
+	}
+	if (PQstatus(pc->conn) != CONNECTION_OK)
+	{
+		log_error("Postgres connection lost: %s", PQerrorMessage(pc->conn));
+		PQclear(res);
+		res = NULL;
+		conn_close(pc, pool->nstatements);
+	}
+done:
+	pool_release(pool, pc);
+	return res;
+}
+
+PGresult *
+pool_execute(Pool *pool, int stmt, int nparams, const char *const *values)
+{
+	return pool_run(pool, stmt, NULL, nparams, values);
+}
+
+PGresult *
+pool_query(Pool *pool, const char *sql)
+{
+	return pool_run(pool, -1, sql, 0, NULL);
+}
+
+void
+pool_destroy(Pool *pool)
+{
+	if (pool == NULL)
+		return;
+	for (int i = 0; pool->conns != NULL && i < pool->size; i++)
+	{
+		if (pool->conns[i].prepared != NULL)
+			conn_close(&pool->conns[i], pool->nstatements);
+		free(pool->conns[i].prepared);
+	}
+	free(pool->conns);
+	free(pool->conninfo);
+	pthread_cond_destroy(&pool->freed);
+	pthread_mutex_destroy(&pool->lock);
+	free(pool);
+}

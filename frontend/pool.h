@@ -1,0 +1,41 @@
+/*
+ * pool.h - a fixed pool of libpq connections with prepared statements.
+ *
+ * Connections are opened at start and kept. Each statement of the route table
+ * is prepared once per connection. A connection found broken (Postgres
+ * restarted, network cut) is reopened and its statements prepared again on its
+ * next use; while that fails, callers are told the database is unavailable.
+ */
+#ifndef AUTHOOB_POOL_H
+#define AUTHOOB_POOL_H
+
+#include <stdbool.h>
+#include <libpq-fe.h>
+
+typedef struct Pool Pool;
+
+/*
+ * statements[i] is prepared as "authoob_<i>" on each connection; the array
+ * must outlive the pool.
+ */
+Pool	   *pool_create(const char *conninfo, int size,
+						const char *const *statements, int nstatements);
+
+/* Opens every connection; false (and logged) if any fails. */
+bool		pool_open(Pool *pool);
+
+/*
+ * Runs prepared statement number stmt with text parameters. Returns the
+ * result (the caller PQclear()s it), which may hold an SQL error; NULL when
+ * the database could not be reached or the connection broke (HTTP 503).
+ */
+PGresult   *pool_execute(Pool *pool, int stmt, int nparams,
+						 const char *const *values);
+
+/* Same for a plain SQL text without parameters (not prepared). */
+PGresult   *pool_query(Pool *pool, const char *sql);
+
+/* Closes every connection and frees the pool; no call may be running. */
+void		pool_destroy(Pool *pool);
+
+#endif

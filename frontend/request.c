@@ -1,0 +1,427 @@
+/*
+ * request.c - one HTTP request of authoob-http, from headers to response.
+ *
+ * The route table says which statement to run and where its parameters come
+ * from; this file gathers them (body, token, client address, path segments),
+ * refuses what cannot travel to Postgres as text, and sends the reply.
+ */
+#include "request.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cors.h"
+#include "log.h"
+#include "response.h"
+#include "routes.h"
+#include "settings.h"
+
+/*
+ * A chunked body over the limit is read and dropped to answer 413; past
+ * this many bytes the client is cut off instead.
+ */
+#define DISCARD_MAX (16 * 1024 * 1024)
+
+typedef struct Request
+{
+	struct timespec started;
+	Settings   *settings;		/* the snapshot this request runs under */
+	RouteMatch	match;
+	char		method[16];
+	char		log_path[256];
+	char		client[INET6_ADDRSTRLEN];
+	bool		body_is_json;	/* Content-Type says so: else no body */
+	bool		too_large;
+	char	   *body;			/* NUL-terminated */
+	size_t		body_len;
+	size_t		body_size;		/* allocated */
+	size_t		received;		/* bytes of body seen, kept or not */
+	unsigned int status;		/* 0 until a response is queued */
+	Reply		early;			/* decided from the headers, sent at the end */
+} Request;
+
+static void
+release_early(Request *req)
+{
+	if (req->early.response != NULL)
+		MHD_destroy_response(req->early.response);
+	req->early.response = NULL;
+}
+
+/* Content-Type is application/json, parameters (charset...) allowed. */
+static bool
+is_json_content_type(const char *type)
+{
+	if (type == NULL)
+		return false;
+	type += strspn(type, " \t");
+	if (strncasecmp(type, "application/json", 16) != 0)
+		return false;
+	type += 16;
+	type += strspn(type, " \t");
+	return *type == '\0' || *type == ';';
+}
+
+/* Strict UTF-8 (no overlongs, surrogates or NUL), as Postgres requires. */
+static bool
+is_valid_utf8(const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *) text;
+	const unsigned char *end = s + len;
+
+	while (s < end)
+	{
+		unsigned char c = *s;
+		size_t		n;
+		unsigned int cp;
+
+		if (c == 0)
+			return false;
+		if (c < 0x80)
+		{
+			s++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 1, cp = c & 0x1F;
+		else if (c >= 0xE0 && c <= 0xEF)
+			n = 2, cp = c & 0x0F;
+		else if (c >= 0xF0 && c <= 0xF4)
+			n = 3, cp = c & 0x07;
+		else
+			return false;
+		if ((size_t) (end - s) <= n)
+			return false;
+		for (size_t i = 1; i <= n; i++)
+		{
+			if ((s[i] & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i] & 0x3F);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+			(n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
+/* The token from the settings' header, else from "Authorization: Bearer". */
+static const char *
+token_of(struct MHD_Connection *connection, const Settings *settings)
+{
+	const char *token = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+													settings->token_header);
+
+	if (token == NULL || *token == '\0')
+	{
+		const char *auth = MHD_lookup_connection_value(connection,
+													   MHD_HEADER_KIND,
+													   MHD_HTTP_HEADER_AUTHORIZATION);
+
+		if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0)
+			return NULL;
+		token = auth + 7 + strspn(auth + 7, " ");
+	}
+	/* A token Postgres cannot even read is no token: the DB answers 401. */
+	if (*token == '\0' || !is_valid_utf8(token, strlen(token)))
+		return NULL;
+	return token;
+}
+
+static void
+client_address(struct MHD_Connection *connection, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = info ? info->client_addr : NULL;
+
+	snprintf(out, size, "-");
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *) sa)->sin_addr, out,
+				  (socklen_t) size);
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, out,
+				  (socklen_t) size);
+}
+
+/* Queues reply with the headers every response carries; frees it. */
+static enum MHD_Result
+send_reply(RequestEnv *env, struct MHD_Connection *connection, Request *req,
+		   Reply reply)
+{
+	enum MHD_Result ret;
+
+	if (reply.response == NULL)
+		return MHD_NO;			/* out of memory: drop the connection */
+	MHD_add_response_header(reply.response, MHD_HTTP_HEADER_CACHE_CONTROL,
+							"no-store");
+	cors_add_headers(reply.response, req->settings,
+					 MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+												 MHD_HTTP_HEADER_ORIGIN));
+	if (atomic_load(&env->draining))
+		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_CONNECTION,
+								"close");
+	ret = MHD_queue_response(connection, reply.status, reply.response);
+	MHD_destroy_response(reply.response);
+	req->status = reply.status;
+	return ret;
+}
+
+static Reply
+reply_too_large(void)
+{
+	return reply_error(MHD_HTTP_CONTENT_TOO_LARGE, "Payload too large");
+}
+
+/* OPTIONS on a known path: its methods, and a CORS preflight answer. */
+static Reply
+reply_options(struct MHD_Connection *connection, const Settings *settings,
+			  const char *allow)
+{
+	Reply		reply = reply_empty(MHD_HTTP_NO_CONTENT);
+	char		methods[ROUTE_ALLOW_SIZE + 16];
+
+	snprintf(methods, sizeof(methods), "%s, OPTIONS", allow);
+	if (reply.response == NULL)
+		return reply;
+	MHD_add_response_header(reply.response, MHD_HTTP_HEADER_ALLOW, methods);
+	if (MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+									"Access-Control-Request-Method") != NULL)
+		cors_add_preflight_headers(reply.response, settings,
+								   MHD_lookup_connection_value(connection,
+															   MHD_HEADER_KIND,
+															   MHD_HTTP_HEADER_ORIGIN),
+								   allow);
+	return reply;
+}
+
+/*
+ * What can be answered from the headers alone: unknown route, wrong method,
+ * OPTIONS, a declared body over the limit. reply.response stays NULL when
+ * the request must go on to its statement.
+ */
+static Reply
+early_reply(RequestEnv *env, struct MHD_Connection *connection, Request *req,
+			RouteResult found, const char *allow)
+{
+	Reply		reply = {0};
+	const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+													 MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	if (found == ROUTE_NOT_FOUND)
+		return reply_error(MHD_HTTP_NOT_FOUND, "Not found");
+	if (strcmp(req->method, MHD_HTTP_METHOD_OPTIONS) == 0)
+		return reply_options(connection, req->settings, allow);
+	if (found == ROUTE_BAD_METHOD)
+	{
+		reply = reply_error(MHD_HTTP_METHOD_NOT_ALLOWED, "Method not allowed");
+		if (reply.response != NULL)
+			MHD_add_response_header(reply.response, MHD_HTTP_HEADER_ALLOW, allow);
+		return reply;
+	}
+	if (length != NULL && strtoull(length, NULL, 10) > env->body_limit)
+		return reply_too_large();
+	return reply;
+}
+
+/* First call, headers only: set the request up; answer now if we can. */
+static enum MHD_Result
+request_begin(RequestEnv *env, struct MHD_Connection *connection,
+			  const char *url, const char *method, void **req_cls)
+{
+	Request    *req = calloc(1, sizeof(Request));
+	char		allow[ROUTE_ALLOW_SIZE];
+	RouteResult found;
+	Reply		reply;
+
+	if (req == NULL)
+		return MHD_NO;
+	atomic_fetch_add(&env->in_flight, 1);
+	*req_cls = req;
+	clock_gettime(CLOCK_MONOTONIC, &req->started);
+	req->settings = settings_acquire();
+	snprintf(req->method, sizeof(req->method), "%s", method);
+	client_address(connection, req->client, sizeof(req->client));
+	req->body_is_json = is_json_content_type(
+		MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+									MHD_HTTP_HEADER_CONTENT_TYPE));
+	found = routes_match(req->settings->prefix, req->settings->prefix_len,
+						 method, url, &req->match, allow, sizeof(allow));
+	routes_log_path(req->settings->prefix, url, &req->match, req->log_path,
+					sizeof(req->log_path));
+	reply = early_reply(env, connection, req, found, allow);
+	if (reply.response == NULL)
+		return MHD_YES;
+	if (reply.status == MHD_HTTP_CONTENT_TOO_LARGE)
+		return send_reply(env, connection, req, reply);	/* and close */
+	/* Answered after the (bounded) body is read, to keep the connection. */
+	req->early = reply;
+	return MHD_YES;
+}
+
+/* A piece of body: kept if it is JSON and within the limit, else dropped. */
+static enum MHD_Result
+request_body(RequestEnv *env, Request *req, const char *data, size_t size)
+{
+	req->received += size;
+	if (req->received > env->body_limit)
+	{
+		req->too_large = true;
+		return req->received > DISCARD_MAX ? MHD_NO : MHD_YES;
+	}
+	if (!req->body_is_json || req->early.response != NULL)
+		return MHD_YES;
+	if (req->body_len + size + 1 > req->body_size)
+	{
+		size_t		grown = 2 * (req->body_len + size) + 1;
+		char	   *body;
+
+		if (grown > env->body_limit + 1)
+			grown = env->body_limit + 1;
+		body = realloc(req->body, grown);
+		if (body == NULL)
+			return MHD_NO;
+		req->body = body;
+		req->body_size = grown;
+	}
+	memcpy(req->body + req->body_len, data, size);
+	req->body_len += size;
+	req->body[req->body_len] = '\0';
+	return MHD_YES;
+}
+
+/*
+ * Fills values[] from the route's parameter list. Returns a reply when the
+ * request cannot go to Postgres (a body or segment that is not text).
+ * Segment copies are stored in segments[] for the caller to free.
+ */
+static Reply
+gather_params(struct MHD_Connection *connection, Request *req,
+			  const char **values, char **segments, int *nparams)
+{
+	const Route *route = req->match.route;
+	int			segment = 0;
+	Reply		refused = {0};
+
+	for (*nparams = 0; *nparams < ROUTE_MAX_ARGS && route->args[*nparams] != ARG_END;
+		 (*nparams)++)
+	{
+		const char **value = &values[*nparams];
+
+		switch (route->args[*nparams])
+		{
+			case ARG_BODY:
+				*value = req->body_len > 0 ? req->body : NULL;
+				if (*value != NULL && !is_valid_utf8(req->body, req->body_len))
+					return reply_error(MHD_HTTP_BAD_REQUEST, "Missing data");
+				break;
+			case ARG_TOKEN:
+				*value = token_of(connection, req->settings);
+				break;
+			case ARG_CLIENT_IP:
+				*value = req->client;
+				break;
+			case ARG_PATH:
+			case ARG_SECRET_PATH:
+				segments[segment] = strndup(req->match.segments[segment],
+											req->match.segment_lens[segment]);
+				*value = segments[segment++];
+				if (*value == NULL || !is_valid_utf8(*value, strlen(*value)))
+					return reply_error(MHD_HTTP_NOT_FOUND, "Not found");
+				break;
+			case ARG_END:
+				break;
+		}
+	}
+	return refused;
+}
+
+/* Last call, body complete: run the route's statement and answer. */
+static enum MHD_Result
+request_finish(RequestEnv *env, struct MHD_Connection *connection,
+			   Request *req)
+{
+	const char *values[ROUTE_MAX_ARGS] = {0};
+	char	   *segments[ROUTE_MAX_ARGS] = {0};
+	int			nparams;
+	Reply		reply;
+
+	if (req->too_large)
+	{
+		release_early(req);
+		return send_reply(env, connection, req, reply_too_large());
+	}
+	if (req->early.response != NULL)
+	{
+		reply = req->early;
+		req->early.response = NULL;
+		return send_reply(env, connection, req, reply);
+	}
+	reply = gather_params(connection, req, values, segments, &nparams);
+	if (reply.response == NULL && reply.status == 0)
+	{
+		PGresult   *res = pool_execute(env->pool, req->match.index, nparams,
+									   values);
+
+		reply = reply_from_result(res, (unsigned int) req->match.route->success_status);
+		PQclear(res);
+	}
+	for (int i = 0; i < ROUTE_MAX_ARGS; i++)
+		free(segments[i]);
+	return send_reply(env, connection, req, reply);
+}
+
+enum MHD_Result
+request_handle(void *cls, struct MHD_Connection *connection, const char *url,
+			   const char *method, const char *version,
+			   const char *upload_data, size_t *upload_data_size,
+			   void **req_cls)
+{
+	RequestEnv *env = cls;
+	Request    *req = *req_cls;
+	size_t		size = *upload_data_size;
+
+	(void) version;
+	if (req == NULL)
+		return request_begin(env, connection, url, method, req_cls);
+	if (req->status != 0)
+	{
+		*upload_data_size = 0;	/* answered early: nothing more to read */
+		return MHD_YES;
+	}
+	if (size > 0)
+	{
+		*upload_data_size = 0;
+		return request_body(env, req, upload_data, size);
+	}
+	return request_finish(env, connection, req);
+}
+
+void
+request_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
+				  enum MHD_RequestTerminationCode code)
+{
+	RequestEnv *env = cls;
+	Request    *req = *req_cls;
+	struct timespec now;
+	long		usec;
+
+	(void) connection;
+	(void) code;
+	if (req == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	usec = (now.tv_sec - req->started.tv_sec) * 1000000L +
+		(now.tv_nsec - req->started.tv_nsec) / 1000;
+	log_access(req->method, req->log_path, (int) req->status, usec, req->client);
+	release_early(req);
+	settings_release(req->settings);
+	free(req->body);
+	free(req);
+	*req_cls = NULL;
+	atomic_fetch_sub(&env->in_flight, 1);
+}

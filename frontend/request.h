@@ -1,0 +1,36 @@
+/*
+ * request.h - one HTTP request of authoob-http, from headers to response.
+ *
+ * libmicrohttpd calls request_handle for the headers, for each piece of the
+ * body and once at the end; request_completed when the exchange is over,
+ * whatever happened, which is where the access line is written.
+ */
+#ifndef AUTHOOB_REQUEST_H
+#define AUTHOOB_REQUEST_H
+
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pool.h"
+
+/* What every request shares; owned by server.c. */
+typedef struct RequestEnv
+{
+	Pool	   *pool;
+	size_t		body_limit;
+	atomic_bool draining;		/* shutting down: close after each response */
+	atomic_int	in_flight;		/* requests begun and not completed */
+} RequestEnv;
+
+enum MHD_Result request_handle(void *cls, struct MHD_Connection *connection,
+							   const char *url, const char *method,
+							   const char *version, const char *upload_data,
+							   size_t *upload_data_size, void **req_cls);
+
+void		request_completed(void *cls, struct MHD_Connection *connection,
+							  void **req_cls,
+							  enum MHD_RequestTerminationCode code);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * response.c - HTTP responses of authoob-http.
+ *
+ * The front writes JSON only for its own errors (with jansson, so a message
+ * from the database is always escaped right); success bodies are the jsonb
+ * text the database returned, passed through untouched.
+ */
+#include "response.h"
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+Reply
+reply_error(unsigned int status, const char *message)
+{
+	Reply		reply = {.status = status};
+	json_t	   *obj = json_pack("{s:i, s:s}", "code", (int) status,
+								"message", message);
+	char	   *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+
+	json_decref(obj);
+	if (text == NULL)
+		return reply;
+	reply.response = MHD_create_response_from_buffer(strlen(text), text,
+													 MHD_RESPMEM_MUST_FREE);
+	if (reply.response == NULL)
+		free(text);
+	else
+		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_CONTENT_TYPE,
+								"application/json");
+	return reply;
+}
+
+Reply
+reply_empty(unsigned int status)
+{
+	Reply		reply = {.status = status};
+
+	reply.response = MHD_create_response_from_buffer(0, NULL,
+													 MHD_RESPMEM_PERSISTENT);
+	return reply;
+}
+
+/* "PT404" -> 404; 0 unless it is PT followed by an HTTP error status. */
+static unsigned int
+status_of_sqlstate(const char *sqlstate)
+{
+	unsigned int status = 0;
+
+	if (sqlstate == NULL || strncmp(sqlstate, "PT", 2) != 0 ||
+		strspn(sqlstate + 2, "0123456789") != 3 || sqlstate[5] != '\0')
+		return 0;
+	status = (unsigned int) atoi(sqlstate + 2);
+	return status >= 400 && status <= 599 ? status : 0;
+}
+
+/* Errors that mean "the database is not there right now". */
+static bool
+is_unavailable(const char *sqlstate)
+{
+	return sqlstate != NULL &&
+		(strncmp(sqlstate, "08", 2) == 0 ||	/* connection exception */
+		 strncmp(sqlstate, "57P0", 4) == 0 ||	/* shutdown, cannot connect now */
+		 strcmp(sqlstate, "53300") == 0);	/* too many connections */
+}
+
+static Reply
+reply_from_error(const PGresult *res)
+{
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	unsigned int status = status_of_sqlstate(sqlstate);
+
+	if (message == NULL)
+		message = "";
+	if (status != 0)
+		return reply_error(status, message);
+	if (sqlstate != NULL && strcmp(sqlstate, "P0001") == 0)
+		return reply_error(400, message);
+	if (is_unavailable(sqlstate))
+	{
+		log_warning("database unavailable: %s: %s", sqlstate, message);
+		return reply_error(503, "Service unavailable");
+	}
+	log_error("statement failed: %s", PQresultErrorMessage(res));
+	return reply_error(500, "Internal error");
+}
+
+/*
+ * A 3xx route answers a redirect: the statement returns {"location": url}
+ * and the body is not sent.
+ */
+static Reply
+reply_redirect(const char *body, unsigned int status)
+{
+	json_t	   *obj = json_loads(body, 0, NULL);
+	const char *location = json_string_value(json_object_get(obj, "location"));
+	Reply		reply;
+
+	if (location == NULL)
+	{
+		log_error("redirect statement returned no \"location\"");
+		json_decref(obj);
+		return reply_error(500, "Internal error");
+	}
+	reply = reply_empty(status);
+	if (reply.response != NULL)
+		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_LOCATION,
+								location);
+	json_decref(obj);
+	return reply;
+}
+
+Reply
+reply_from_result(const PGresult *res, unsigned int success_status)
+{
+	Reply		reply = {.status = success_status};
+	const char *body;
+
+	if (res == NULL)
+		return reply_error(503, "Service unavailable");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return reply_from_error(res);
+	if (PQntuples(res) != 1 || PQnfields(res) != 1 || PQgetisnull(res, 0, 0) ||
+		success_status == 204)
+		return reply_empty(success_status);
+	body = PQgetvalue(res, 0, 0);
+	if (success_status >= 300 && success_status < 400)
+		return reply_redirect(body, success_status);
+	reply.response = MHD_create_response_from_buffer(strlen(body),
+													 (void *) body,
+													 MHD_RESPMEM_MUST_COPY);
+	if (reply.response != NULL)
+		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_CONTENT_TYPE,
+								"application/json");
+	return reply;
+}

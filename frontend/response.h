@@ -1,0 +1,34 @@
+/*
+ * response.h - HTTP responses of authoob-http: the database's answer turned
+ * into a status and body, and the front's own JSON errors.
+ *
+ * SQLSTATE PTxxx is HTTP status xxx with the error's message (the PostgREST
+ * convention, SPEC §6), P0001 (a plain RAISE) is 400, a lost database is 503
+ * and anything else 500 with the details only in the log.
+ */
+#ifndef AUTHOOB_RESPONSE_H
+#define AUTHOOB_RESPONSE_H
+
+#include <libpq-fe.h>
+
+struct MHD_Response;
+
+typedef struct Reply
+{
+	unsigned int status;
+	struct MHD_Response *response;	/* NULL only if out of memory */
+} Reply;
+
+/* {"code": status, "message": message} */
+Reply		reply_error(unsigned int status, const char *message);
+
+/* A response without body (204, preflight). */
+Reply		reply_empty(unsigned int status);
+
+/*
+ * The answer of a route's statement: res is its result, NULL when the
+ * database was unreachable.
+ */
+Reply		reply_from_result(const PGresult *res, unsigned int success_status);
+
+#endif

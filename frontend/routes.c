@@ -1,0 +1,187 @@
+/*
+ * routes.c - the route table of authoob-http (SPEC §4), and matching.
+ *
+ * Each row turns one HTTP request into one prepared statement. The database
+ * decides everything else: the statement's result is the response body, its
+ * SQLSTATE PTxxx the error status (response.c).
+ */
+#include "routes.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const Route route_table[] = {
+	/* method  pattern             success  parameters                     statement */
+	{"POST", "/register", 200, {ARG_BODY, ARG_CLIENT_IP},
+	"SELECT authoob_register($1::text, $2::inet)"},
+	{"POST", "/login", 200, {ARG_BODY, ARG_CLIENT_IP},
+	"SELECT authoob_login($1::text, $2::inet)"},
+	{"GET", "/logout", 204, {ARG_TOKEN}, "SELECT authoob_logout($1::text)"},
+	{"POST", "/logout", 204, {ARG_TOKEN}, "SELECT authoob_logout($1::text)"},
+	{"GET", "/token", 200, {ARG_TOKEN}, "SELECT authoob_token($1::text)"},
+	{"GET", "/profile", 200, {ARG_TOKEN}, "SELECT authoob_profile($1::text)"},
+	{"GET", "/profile/*", 200, {ARG_PATH},
+	"SELECT authoob_public_profile($1::text)"},
+	{"PUT", "/profile", 200, {ARG_TOKEN, ARG_BODY},
+	"SELECT authoob_update_profile($1::text, $2::text)"},
+	{"PUT", "/reset_password", 201, {ARG_TOKEN, ARG_BODY},
+	"SELECT authoob_reset_password($1::text, $2::text)"},
+	{"PUT", "/password/reset", 201, {ARG_TOKEN, ARG_BODY},
+	"SELECT authoob_reset_password($1::text, $2::text)"},
+	{"GET", "/health", 200, {ARG_END},
+	"SELECT jsonb_build_object('status', 'ok')"},
+};
+
+#define ROUTE_COUNT ((int) (sizeof(route_table) / sizeof(route_table[0])))
+
+static const char *route_sql[ROUTE_COUNT];
+
+const char *const *
+routes_statements(int *count)
+{
+	for (int i = 0; i < ROUTE_COUNT; i++)
+		route_sql[i] = route_table[i].sql;
+	*count = ROUTE_COUNT;
+	return route_sql;
+}
+
+/*
+ * Matches path (without the prefix) against pattern, segment by segment; a
+ * '*' segment matches any non-empty segment and is recorded in match.
+ */
+static bool
+pattern_matches(const char *pattern, const char *path, RouteMatch *match)
+{
+	match->nsegments = 0;
+	while (*pattern == '/' && *path == '/')
+	{
+		size_t		plen,
+					len;
+
+		pattern++, path++;
+		plen = strcspn(pattern, "/");
+		len = strcspn(path, "/");
+		if (plen == 1 && *pattern == '*')
+		{
+			if (len == 0 || match->nsegments == ROUTE_MAX_ARGS)
+				return false;
+			match->segments[match->nsegments] = path;
+			match->segment_lens[match->nsegments++] = len;
+		}
+		else if (plen != len || strncmp(pattern, path, len) != 0)
+			return false;
+		pattern += plen, path += len;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+/* Appends ", method" (or "method" first) to allow, if it fits. */
+static void
+allow_append(char *allow, size_t size, const char *method)
+{
+	size_t		used = strlen(allow);
+
+	if (strstr(allow, method) == NULL)
+		snprintf(allow + used, size - used, "%s%s", used ? ", " : "", method);
+}
+
+RouteResult
+routes_match(const char *prefix, size_t prefix_len, const char *method,
+			 const char *url, RouteMatch *match, char *allow, size_t allow_size)
+{
+	RouteMatch	candidate;
+	bool		path_known = false;
+
+	allow[0] = '\0';
+	match->route = NULL;
+	if (strncmp(url, prefix, prefix_len) != 0)
+		return ROUTE_NOT_FOUND;
+	url += prefix_len;
+	for (int i = 0; i < ROUTE_COUNT; i++)
+	{
+		if (!pattern_matches(route_table[i].pattern, url, &candidate))
+			continue;
+		path_known = true;
+		allow_append(allow, allow_size, route_table[i].method);
+		if (match->route == NULL && strcmp(route_table[i].method, method) == 0)
+		{
+			*match = candidate;
+			match->route = &route_table[i];
+			match->index = i;
+		}
+	}
+	if (match->route != NULL)
+		return ROUTE_FOUND;
+	return path_known ? ROUTE_BAD_METHOD : ROUTE_NOT_FOUND;
+}
+
+/* Copies src into out as printable ASCII, other bytes as '?'. */
+static size_t
+append_printable(char *out, size_t used, size_t size, const char *src,
+				 size_t len)
+{
+	for (size_t i = 0; i < len && used + 1 < size; i++)
+	{
+		unsigned char c = (unsigned char) src[i];
+
+		out[used++] = (c > 0x20 && c < 0x7f) ? (char) c : '?';
+	}
+	out[used] = '\0';
+	return used;
+}
+
+/*
+ * Fills the pattern's '*' with the request's segments; a segment that feeds
+ * anything but a public ARG_PATH is written as '*'.
+ */
+static void
+log_path_of_match(const RouteMatch *match, char *out, size_t used, size_t size)
+{
+	const Route *route = match->route;
+	RouteArg	kinds[ROUTE_MAX_ARGS];
+	int			nkinds = 0,
+				segment = 0;
+
+	for (int i = 0; i < ROUTE_MAX_ARGS && route->args[i] != ARG_END; i++)
+		if (route->args[i] == ARG_PATH || route->args[i] == ARG_SECRET_PATH)
+			kinds[nkinds++] = route->args[i];
+	for (const char *p = route->pattern; *p != '\0'; p++)
+	{
+		if (*p == '*' && segment < match->nsegments)
+		{
+			if (segment < nkinds && kinds[segment] == ARG_PATH)
+				used = append_printable(out, used, size, match->segments[segment],
+										match->segment_lens[segment]);
+			else
+				used = append_printable(out, used, size, "*", 1);
+			segment++;
+		}
+		else
+			used = append_printable(out, used, size, p, 1);
+	}
+}
+
+void
+routes_log_path(const char *prefix, const char *url, const RouteMatch *match,
+				char *out, size_t size)
+{
+	size_t		prefix_len = strlen(prefix);
+	size_t		keep,
+				len;
+
+	if (match->route != NULL)
+	{
+		log_path_of_match(match, out,
+						  append_printable(out, 0, size, prefix, prefix_len),
+						  size);
+		return;
+	}
+	/* Unknown path: the prefix and one more segment at most. */
+	keep = (strncmp(url, prefix, prefix_len) == 0 && url[prefix_len] == '/')
+		? prefix_len : 0;
+	len = strlen(url);
+	if (keep < len)
+		keep += 1 + strcspn(url + keep + 1, "/");
+	append_printable(out, append_printable(out, 0, size, url, keep), size,
+					 "/...", keep < len ? 4 : 0);
+}

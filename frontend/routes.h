@@ -1,0 +1,74 @@
+/*
+ * routes.h - the route table of authoob-http, and matching against it.
+ *
+ * A route is data: method, path pattern, the SQL statement it runs, where the
+ * statement's parameters come from, and the status of success. The front has
+ * no handler per route; adding one is a line in routes.c.
+ */
+#ifndef AUTHOOB_ROUTES_H
+#define AUTHOOB_ROUTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ROUTE_MAX_ARGS 4
+/* Room for a path's methods: "GET, POST, PUT, DELETE, PATCH". */
+#define ROUTE_ALLOW_SIZE 64
+
+/* Where a statement parameter comes from, in $1, $2... order. */
+typedef enum RouteArg
+{
+	ARG_END = 0,				/* ends the list */
+	ARG_BODY,					/* the JSON body as text, NULL if none */
+	ARG_TOKEN,					/* the auth token, NULL if none */
+	ARG_CLIENT_IP,				/* the peer address */
+	ARG_PATH,					/* the next '*' segment of the pattern */
+	ARG_SECRET_PATH				/* same, but a secret: never logged */
+} RouteArg;
+
+typedef struct Route
+{
+	const char *method;
+	const char *pattern;		/* after the prefix; '*' = one segment */
+	int			success_status;	/* a 3xx takes Location from the body */
+	RouteArg	args[ROUTE_MAX_ARGS];
+	const char *sql;
+} Route;
+
+/* A matched request: the route and its '*' segments (pointers into the url). */
+typedef struct RouteMatch
+{
+	const Route *route;
+	int			index;			/* in the table: the prepared statement */
+	const char *segments[ROUTE_MAX_ARGS];
+	size_t		segment_lens[ROUTE_MAX_ARGS];
+	int			nsegments;
+} RouteMatch;
+
+typedef enum RouteResult
+{
+	ROUTE_FOUND,
+	ROUTE_NOT_FOUND,
+	ROUTE_BAD_METHOD			/* the path exists for other methods */
+} RouteResult;
+
+/* The SQL of every route, by index, for the pool to prepare. */
+const char *const *routes_statements(int *count);
+
+/*
+ * Matches url (the decoded path) under prefix. On ROUTE_BAD_METHOD (and on
+ * ROUTE_FOUND) allow receives the path's methods, e.g. "GET, PUT".
+ */
+RouteResult routes_match(const char *prefix, size_t prefix_len,
+						 const char *method, const char *url,
+						 RouteMatch *match, char *allow, size_t allow_size);
+
+/*
+ * The path as it may be logged: the prefix and pattern with public segments
+ * filled in and secret ones as "*"; for an unknown path only its first
+ * segment after the prefix, since a mistyped URL may still carry a secret.
+ */
+void		routes_log_path(const char *prefix, const char *url,
+							const RouteMatch *match, char *out, size_t size);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * server.c - the HTTP server of authoob-http.
+ *
+ * libmicrohttpd with a pool of threads, each running its own epoll loop; a
+ * request's statement runs on the thread that read it, so --threads bounds
+ * the statements in flight and a pool of as many connections never waits.
+ */
+#include "server.h"
+
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "request.h"
+
+/* Idle or slow clients are dropped after this many seconds. */
+#define CONNECTION_TIMEOUT_S 30
+
+struct Server
+{
+	struct MHD_Daemon *daemon;
+	RequestEnv	env;
+};
+
+/* Resolves "host:port" or "[v6]:port" (numeric port, 0 for any). */
+static bool
+parse_listen(const char *listen, struct sockaddr_storage *addr)
+{
+	char		host[256];
+	const char *port;
+	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+	.ai_socktype = SOCK_STREAM};
+	struct addrinfo *found;
+	size_t		host_len;
+
+	if (listen[0] == '[')
+	{
+		port = strstr(listen, "]:");
+		host_len = port ? (size_t) (port - listen - 1) : 0;
+		listen++, port = port ? port + 2 : NULL;
+	}
+	else
+	{
+		port = strrchr(listen, ':');
+		host_len = port ? (size_t) (port - listen) : 0;
+		port = port ? port + 1 : NULL;
+	}
+	if (port == NULL || *port == '\0' || host_len >= sizeof(host))
+		return false;
+	memcpy(host, listen, host_len);
+	host[host_len] = '\0';
+	if (getaddrinfo(host_len ? host : NULL, port, &hints, &found) != 0)
+		return false;
+	memcpy(addr, found->ai_addr, found->ai_addrlen);
+	freeaddrinfo(found);
+	return true;
+}
+
+/* Logs the address actually bound, port 0 resolved: tests read it. */
+static void
+log_listening(struct MHD_Daemon *daemon)
+{
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_LISTEN_FD);
+	struct sockaddr_storage addr;
+	socklen_t	len = sizeof(addr);
+	char		host[NI_MAXHOST],
+				port[NI_MAXSERV];
+
+	if (info == NULL ||
+		getsockname(info->listen_fd, (struct sockaddr *) &addr, &len) != 0 ||
+		getnameinfo((struct sockaddr *) &addr, len, host, sizeof(host), port,
+					sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return;
+	log_info("listening on %s%s%s:%s", addr.ss_family == AF_INET6 ? "[" : "",
+			 host, addr.ss_family == AF_INET6 ? "]" : "", port);
+}
+
+/* libmicrohttpd's own messages (malformed requests, socket errors). */
+static void
+log_from_mhd(void *cls, const char *fmt, va_list args)
+{
+	char		message[512];
+	size_t		len;
+
+	(void) cls;
+	vsnprintf(message, sizeof(message), fmt, args);
+	len = strlen(message);
+	while (len > 0 && message[len - 1] == '\n')
+		message[--len] = '\0';
+	log_debug("http: %s", message);
+}
+
+Server *
+server_start(const Options *options, Pool *pool)
+{
+	Server	   *server = calloc(1, sizeof(Server));
+	struct sockaddr_storage addr = {0};
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+		MHD_USE_ITC | MHD_USE_ERROR_LOG;
+
+	if (server == NULL)
+		return NULL;
+	if (!parse_listen(options->listen, &addr))
+	{
+		log_error("cannot resolve listen address \"%s\"", options->listen);
+		free(server);
+		return NULL;
+	}
+	if (addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	server->env.pool = pool;
+	server->env.body_limit = options->body_limit;
+	server->daemon = MHD_start_daemon(flags, 0, NULL, NULL,
+									  request_handle, &server->env,
+									  MHD_OPTION_SOCK_ADDR, &addr,
+									  MHD_OPTION_THREAD_POOL_SIZE,
+									  (unsigned int) options->threads,
+									  MHD_OPTION_CONNECTION_TIMEOUT,
+									  (unsigned int) CONNECTION_TIMEOUT_S,
+									  MHD_OPTION_NOTIFY_COMPLETED,
+									  request_completed, &server->env,
+									  MHD_OPTION_EXTERNAL_LOGGER,
+									  log_from_mhd, NULL,
+									  MHD_OPTION_END);
+	if (server->daemon == NULL)
+	{
+		log_error("cannot listen on %s", options->listen);
+		free(server);
+		return NULL;
+	}
+	log_listening(server->daemon);
+	return server;
+}
+
+void
+server_stop(Server *server, int drain_ms)
+{
+	MHD_socket	listen_fd;
+	struct timespec pause = {.tv_nsec = 10 * 1000000L};
+	int			waited_ms = 0;
+
+	atomic_store(&server->env.draining, true);
+	listen_fd = MHD_quiesce_daemon(server->daemon);
+	if (listen_fd != MHD_INVALID_SOCKET)
+		close(listen_fd);
+	while (atomic_load(&server->env.in_flight) > 0 && waited_ms < drain_ms)
+	{
+		nanosleep(&pause, NULL);
+		waited_ms += 10;
+	}
+	if (atomic_load(&server->env.in_flight) > 0)
+		log_warning("%d requests still in flight after %d ms, closing",
+					atomic_load(&server->env.in_flight), drain_ms);
+	MHD_stop_daemon(server->daemon);
+	free(server);
+}
