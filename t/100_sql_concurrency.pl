@@ -1,0 +1,79 @@
+# Two or more SQL sessions registering the same email at the same moment:
+# exactly one gets a token, every other one PT409 "User already registered",
+# never a unique-violation error.  Runs against the PG* server of the
+# environment (pg_virtualenv), in a database of its own.
+use strict;
+use warnings;
+use Test::More;
+
+my $db = "authoob_t_concurrency_$$";
+sub psql {
+	my ($sql) = @_;
+	my $out = `psql -X -q -v ON_ERROR_STOP=1 -d $db -At -c "$sql" 2>&1`;
+	die "psql failed: $out" if $?;
+	return $out;
+}
+
+system("createdb", $db) == 0 or BAIL_OUT("createdb failed");
+psql("CREATE EXTENSION authoob CASCADE");
+# cost 10 makes the hash long enough that every session is past the early
+# "already registered" check before the first one inserts
+psql(q{SELECT authoob_configure('{\"bcrypt_cost\": 10}')});
+
+for my $round (1 .. 3)
+{
+	my $sessions = 8;
+	my $email = "race$round\@example.com";
+	my @children;
+	for my $i (1 .. $sessions)
+	{
+		my $pid = open(my $fh, '-|') // die "fork: $!";
+		if ($pid == 0)
+		{
+			open(STDERR, '>', '/dev/null');
+			exec('psql', '-X', '-q', '-At', '-d', $db, '-v', 'VERBOSITY=verbose',
+				 '-c', qq{SELECT authoob_register('{"email": "$email", "password1": "1Password", "password2": "1Password"}')});
+		}
+		push @children, $fh;
+	}
+	my (@outputs);
+	for my $fh (@children)
+	{
+		local $/;
+		push @outputs, scalar(<$fh>) // '';
+		close $fh;
+	}
+	# successes print a token; the database then holds exactly one user
+	my $tokens = grep { /"token"/ } @outputs;
+	is($tokens, 1, "round $round: one of $sessions concurrent registrations succeeds");
+	is(psql("SELECT count(*) FROM authoob.users WHERE lower(email) = '$email'"), "1\n",
+	   "round $round: one user exists");
+}
+
+# The losers' errors, seen through stderr this time.
+my $out = `psql -X -q -At -d $db -v VERBOSITY=verbose -c "SELECT authoob_register('{\\"email\\": \\"race1\@example.com\\", \\"password1\\": \\"1Password\\", \\"password2\\": \\"1Password\\"}')" 2>&1`;
+like($out, qr/PT409: User already registered/, 'a late registration gets PT409');
+unlike($out, qr/23505|duplicate key/, 'never a unique-violation error');
+
+# Same race, every session past the early check for sure: the insert alone decides.
+{
+	my $email = 'insert-race@example.com';
+	my @children;
+	for my $i (1 .. 6)
+	{
+		my $pid = open(my $fh, '-|') // die "fork: $!";
+		if ($pid == 0)
+		{
+			open(STDERR, '>&', \*STDOUT);
+			exec('psql', '-X', '-q', '-At', '-d', $db, '-v', 'VERBOSITY=verbose',
+				 '-c', qq{SELECT authoob_register('{"email": "$email", "password1": "1Password", "password2": "1Password"}')});
+		}
+		push @children, $fh;
+	}
+	my @outputs = map { local $/; my $o = <$_> // ''; close $_; $o } @children;
+	is(scalar(grep { /"token"/ } @outputs), 1, 'one success');
+	is(scalar(grep { /PT409: User already registered/ } @outputs), 5, 'five PT409');
+}
+
+system("dropdb", $db);
+done_testing();

@@ -1,0 +1,53 @@
+# A token made by authoob_login verifies with a standard JWT library (PyJWT,
+# Debian's python3-jwt) given the secret, and a token PyJWT signs with the
+# same claims is byte-for-byte the one authoob made.
+use strict;
+use warnings;
+use Test::More;
+
+my $db = "authoob_t_jwt_$$";
+sub psql {
+	my ($sql) = @_;
+	my $out = `psql -X -q -v ON_ERROR_STOP=1 -d $db -At -c "$sql" 2>&1`;
+	die "psql failed: $out" if $?;
+	chomp $out;
+	return $out;
+}
+
+system("createdb", $db) == 0 or BAIL_OUT("createdb failed");
+psql("CREATE EXTENSION authoob CASCADE");
+psql(q{SELECT authoob_configure('{\"bcrypt_cost\": 4}')});
+psql(q{SELECT authoob_register('{\"email\": \"jwt@example.com\", \"password1\": \"1Password\", \"password2\": \"1Password\"}')});
+my $token = psql(q{SELECT authoob_login('{\"email\": \"jwt@example.com\", \"password\": \"1Password\"}') ->> 'token'});
+my $uid = psql("SELECT id FROM authoob.users WHERE email = 'jwt\@example.com'");
+my $secret_hex = psql("SELECT encode(secret_key, 'hex') FROM authoob.settings");
+
+my $python = <<'PY';
+import sys, json, jwt
+token, secret_hex = sys.argv[1], sys.argv[2]
+key = bytes.fromhex(secret_hex)
+claims = jwt.decode(token, key, algorithms=["HS256"])
+print(json.dumps(claims, sort_keys=True))
+try:
+    jwt.decode(token, b"another key of at least thirty-two bytes", algorithms=["HS256"])
+    print("WRONG KEY ACCEPTED")
+except jwt.InvalidSignatureError:
+    print("wrong key refused")
+PY
+my $out = `/usr/bin/python3 -c '$python' '$token' '$secret_hex' 2>&1`;
+is($?, 0, 'PyJWT ran') or diag($out);
+my ($claims_json, $wrong) = split /\n/, $out;
+like($claims_json, qr/"sub": "$uid"/, 'PyJWT verifies the signature and reads sub as the user id string');
+like($claims_json, qr/"exp": \d+, "iat": \d+, "jti": "[0-9a-f-]{36}"/, 'exp, iat numbers; jti a uuid');
+is($wrong, 'wrong key refused', 'PyJWT refuses it with another key');
+
+# The other way: PyJWT signs a token with a fresh session id recorded by
+# authoob; authoob accepts it exactly when it carries authoob's header.
+my $jti = psql("SELECT gen_random_uuid()");
+psql("INSERT INTO authoob.sessions (jti, user_id, expires_at) VALUES ('$jti', $uid, now() + interval '1 hour')");
+my $signed = `/usr/bin/python3 -c 'import sys, jwt, time; now = int(time.time()); print(jwt.encode({"sub": sys.argv[2], "iat": now, "exp": now + 600, "jti": sys.argv[3]}, bytes.fromhex(sys.argv[1]), algorithm="HS256", headers={"typ": "JWT"}))' '$secret_hex' '$uid' '$jti'`;
+chomp $signed;
+is(psql("SELECT authoob_verify('$signed')"), $uid, 'authoob verifies a PyJWT token signed with its secret');
+
+system("dropdb", $db);
+done_testing();
