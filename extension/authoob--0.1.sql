@@ -172,3 +172,12 @@ TO authoob_api;
 GRANT EXECUTE ON FUNCTION authoob_verify(text), authoob_authenticate(text),
     authoob_uid()
 TO PUBLIC;
+
+-- Request parameters carry passwords and tokens: never write them to the
+-- server log, even when an administrator turns statement logging on.
+DO $$
+BEGIN
+    EXECUTE format('ALTER DATABASE %I SET log_parameter_max_length = 0',
+                   current_database());
+END
+$$;

@@ -14,6 +14,12 @@ CREATE EXTENSION authoob;
 SELECT s.secret_key <> f.secret_key AS secret_is_new
 FROM authoob.settings s, first_secret f;
 
+-- Request parameters (passwords, tokens) are never written to the server
+-- log, even with statement logging on.
+SELECT s AS database_setting FROM pg_db_role_setting, unnest(setconfig) s
+WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND setrole = 0 AND s LIKE 'log_parameter%';
+
 -- Settings are read back without the secret.
 SELECT authoob_settings();
 SELECT authoob_settings() ? 'secret_key' AS shows_secret;

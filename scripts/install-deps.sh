@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs, as root on Debian 12, everything authoob needs to
+# build, run and test.  Does nothing when all of it is already there.
+set -euo pipefail
+
+packages=(
+	build-essential
+	postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev
+	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
+	curl wrk
+	libipc-run-perl python3-jwt python3-aiosmtpd
+)
+
+missing=()
+for package in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$package")
+	fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "authoob: installing ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# test.sh: installs everything, builds, then runs every test against a
+# throwaway PostgreSQL cluster made by pg_virtualenv (which works as root):
+# the pg_regress tour of the SQL API, then the TAP tests of t/ (HTTP front,
+# concurrency, JWT interoperability).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+bash scripts/build.sh
+
+pg_virtualenv -v 15 bash -c '
+	set -e
+	if ! make -s installcheck; then
+		cat regression.diffs
+		exit 1
+	fi
+	prove t/
+'
