@@ -1,0 +1,254 @@
+# AuthoobTest - what the TAP tests of authoob-http share: a fresh database
+# with the extension, a running front on a free port, and HTTP clients
+# (HTTP::Tiny for ordinary requests, raw sockets for malformed or parallel
+# ones). Needs the PG* environment of pg_virtualenv (or any cluster where
+# the current user may create databases).
+package AuthoobTest;
+
+use strict;
+use warnings;
+use Exporter 'import';
+use File::Temp ();
+use HTTP::Tiny;
+use IO::Select;
+use IO::Socket::INET;
+use JSON::PP ();
+use POSIX ':sys_wait_h';
+use Time::HiRes qw(sleep time);
+
+our @EXPORT = qw(psql new_database json_encode json_decode register_user
+  strong_password);
+
+my $json = JSON::PP->new->utf8->canonical->allow_nonref;
+my $database_count = 0;
+my $binary = 'frontend/authoob-http';
+
+sub json_encode { $json->encode(shift) }
+
+# Decodes a body; undef when it is not JSON.
+sub json_decode
+{
+	my ($text) = @_;
+	return undef unless defined $text && length $text;
+	my $data = eval { $json->decode($text) };
+	return $data;
+}
+
+# Runs SQL with psql and returns its unaligned output; dies on error.
+sub psql
+{
+	my ($db, $sql) = @_;
+	my $out = File::Temp->new;
+	my $pid = open(my $pipe, '|-', 'psql', '-X', '-q', '-At', '-v',
+		'ON_ERROR_STOP=1', '-d', $db, '-o', $out->filename)
+	  or die "cannot run psql: $!";
+	print $pipe $sql;
+	close $pipe or die "psql failed on: $sql\n";
+	local $/;
+	open(my $fh, '<', $out->filename) or die;
+	my $result = <$fh> // '';
+	$result =~ s/\s+\z//;
+	return $result;
+}
+
+# A new database with the extension, bcrypt at its cheapest for speed.
+sub new_database
+{
+	my $name = sprintf 'authoob_t_%d_%d', $$, $database_count++;
+	system('createdb', $name) == 0 or die "createdb $name failed";
+	psql($name, 'CREATE EXTENSION authoob CASCADE');
+	psql($name, q{SELECT authoob_configure('{"bcrypt_cost": 4}')});
+	return $name;
+}
+
+sub strong_password { 'Passw0rd!' . (shift // '') }
+
+# Registers email through the front and returns the token.
+sub register_user
+{
+	my ($front, $email, $password) = @_;
+	$password //= strong_password();
+	my $r = $front->request(POST => '/register',
+		json => { email => $email, password1 => $password, password2 => $password });
+	die "registering $email: $r->{status} $r->{content}" unless $r->{status} == 200;
+	return $r->{json}{token};
+}
+
+# A running authoob-http. Its stderr (logs) goes to a file.
+package AuthoobTest::Front;
+
+use POSIX ':sys_wait_h';
+use Time::HiRes qw(sleep time);
+
+# start(db => NAME, args => [flags...]); dies unless it listens within 10 s.
+sub start
+{
+	my ($class, %opt) = @_;
+	my $self = bless { log => File::Temp->new, prefix => $opt{prefix} // '/authoob' }, $class;
+	my @cmd = ($binary, '--listen', '127.0.0.1:0', '--db', "dbname=$opt{db}",
+		@{ $opt{args} // [] });
+	my $pid = fork // die "fork: $!";
+	if ($pid == 0)
+	{
+		open(STDOUT, '>>', $self->{log}->filename) or POSIX::_exit(127);
+		open(STDERR, '>>', $self->{log}->filename) or POSIX::_exit(127);
+		exec(@cmd) or POSIX::_exit(127);
+	}
+	$self->{pid} = $pid;
+	my $deadline = time + 10;
+	while (time < $deadline)
+	{
+		if ($self->log =~ /listening on 127\.0\.0\.1:(\d+)/)
+		{
+			$self->{port} = $1;
+			$self->{http} = HTTP::Tiny->new(timeout => 30);
+			return $self;
+		}
+		die "authoob-http exited at start:\n" . $self->log
+		  if waitpid($pid, WNOHANG) == $pid;
+		sleep 0.05;
+	}
+	kill 'KILL', $pid;
+	die "authoob-http did not start:\n" . $self->log;
+}
+
+sub port { $_[0]{port} }
+sub pid { $_[0]{pid} }
+sub url { my ($self, $path) = @_; "http://127.0.0.1:$self->{port}$self->{prefix}$path" }
+sub set_prefix { $_[0]{prefix} = $_[1] }
+
+# The log written so far.
+sub log
+{
+	my ($self) = @_;
+	open(my $fh, '<', $self->{log}->filename) or return '';
+	local $/;
+	return <$fh> // '';
+}
+
+# request(METHOD => path, json => DATA | body => BYTES, headers => {...},
+#         token => T, content_type => TYPE)
+# -> { status, headers, content, json }. A json or body is sent as
+# application/json unless content_type says otherwise (undef: no header).
+sub request
+{
+	my ($self, $method, $path, %opt) = @_;
+	my %headers = %{ $opt{headers} // {} };
+	my $body = exists $opt{json} ? AuthoobTest::json_encode($opt{json}) : $opt{body};
+	$headers{'Authentication-Token'} = $opt{token} if defined $opt{token};
+	if (defined $body)
+	{
+		my $type = exists $opt{content_type} ? $opt{content_type} : 'application/json';
+		$headers{'Content-Type'} = $type if defined $type;
+	}
+	my $r = $self->{http}->request($method, $self->url($path),
+		{ headers => \%headers, (defined $body ? (content => $body) : ()) });
+	return { status => $r->{status}, headers => $r->{headers},
+		content => $r->{content}, json => AuthoobTest::json_decode($r->{content}) };
+}
+
+# Sends raw bytes on a new connection and reads the answer (until close).
+sub raw
+{
+	my ($self, $bytes) = @_;
+	my @answers = $self->parallel_raw([$bytes]);
+	return $answers[0];
+}
+
+# Sends each request on its own connection, all before reading any answer,
+# then reads them all (bounded to 120 s). Requests get "Connection: close".
+sub parallel_raw
+{
+	my ($self, $requests) = @_;
+	my (@socks, %buf, %index);
+	for my $i (0 .. $#$requests)
+	{
+		my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
+			Proto => 'tcp', Timeout => 10) or die "connect: $!";
+		$s->autoflush(1);
+		push @socks, $s;
+		$index{$s} = $i;
+		$buf{$s} = '';
+	}
+	# Everything is written first, so that the requests are truly concurrent.
+	for my $i (0 .. $#socks)
+	{
+		local $SIG{PIPE} = 'IGNORE';
+		my $data = $requests->[$i];
+		while (length $data)
+		{
+			my $n = syswrite($socks[$i], $data);
+			last unless $n;		# the server closed early (say, a 413)
+			substr($data, 0, $n) = '';
+		}
+	}
+	my $select = IO::Select->new(@socks);
+	my $deadline = time + 120;
+	while ($select->count && time < $deadline)
+	{
+		for my $s ($select->can_read(1))
+		{
+			my $n = sysread($s, my $chunk, 65536);
+			if ($n) { $buf{$s} .= $chunk; next }
+			$select->remove($s);
+			close $s;
+		}
+	}
+	return map { parse_response($buf{$_}) } @socks;
+}
+
+# Builds a request with Content-Length (unless chunked) and Connection: close.
+sub raw_request
+{
+	my ($self, $method, $path, %opt) = @_;
+	my $body = exists $opt{json} ? AuthoobTest::json_encode($opt{json}) : $opt{body};
+	my $head = "$method $self->{prefix}$path HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+	$head .= "Content-Type: $opt{content_type}\r\n" if defined $opt{content_type};
+	$head .= "$_: $opt{headers}{$_}\r\n" for sort keys %{ $opt{headers} // {} };
+	return "$head\r\n" unless defined $body;
+	return "${head}Content-Length: " . length($body) . "\r\n\r\n$body";
+}
+
+sub parse_response
+{
+	my ($text) = @_;
+	my ($head, $body) = split /\r\n\r\n/, $text, 2;
+	my ($status) = ($head // '') =~ m{^HTTP/1\.\d (\d{3})};
+	my %headers;
+	for (split /\r\n/, $head // '')
+	{
+		$headers{ lc $1 } = $2 if /^([^:]+):\s*(.*)$/;
+	}
+	return { status => $status // 0, headers => \%headers, content => $body,
+		json => AuthoobTest::json_decode($body) };
+}
+
+# Sends a signal and waits (at most $timeout s); returns the exit status,
+# or undef if it did not exit (it is then killed).
+sub stop
+{
+	my ($self, $signal, $timeout) = @_;
+	return $self->{exit} if exists $self->{exit};
+	kill $signal // 'TERM', $self->{pid};
+	my $deadline = time + ($timeout // 20);
+	while (time < $deadline)
+	{
+		if (waitpid($self->{pid}, WNOHANG) == $self->{pid})
+		{
+			return $self->{exit} = $? >> 8 | ($? & 127 ? 128 + ($? & 127) : 0);
+		}
+		sleep 0.05;
+	}
+	kill 'KILL', $self->{pid};
+	waitpid($self->{pid}, 0);
+	return $self->{exit} = undef;
+}
+
+sub DESTROY
+{
+	my ($self) = @_;
+	local $?;
+	$self->stop('KILL', 5) if $self->{pid} && !exists $self->{exit};
+}
+
+1;
