@@ -135,6 +135,14 @@ conn_prepare(Pool *pool, PoolConn *pc, int i)
 	return res;
 }
 
+/* Notices (and a server's last words) go to our log, not raw to stderr. */
+static void
+log_notice(void *arg, const char *message)
+{
+	(void) arg;
+	log_debug("Postgres: %s", message);
+}
+
 /*
  * Opens pc's connection and prepares every statement. A statement Postgres
  * refuses (say, its function is missing) is logged and retried on use, so the
@@ -151,6 +159,7 @@ conn_open(Pool *pool, PoolConn *pc)
 
 	conn_close(pc, pool->nstatements);
 	pc->conn = PQconnectdbParams(keywords, values, 1);
+	PQsetNoticeProcessor(pc->conn, log_notice, NULL);
 	if (PQstatus(pc->conn) != CONNECTION_OK)
 	{
 		log_error("cannot connect to Postgres: %s", PQerrorMessage(pc->conn));
@@ -172,20 +181,16 @@ conn_open(Pool *pool, PoolConn *pc)
 }
 
 /*
- * An idle connection has nothing to read. If something arrived, it is most
- * likely the server saying goodbye (shutdown, terminated backend): reading it
- * tells, before we send a statement into a dead socket.
+ * An idle connection has nothing to read, unless the server is saying
+ * goodbye (shutdown, terminated backend). Rather than parse what it said,
+ * such a connection is opened anew before a statement goes into it.
  */
 static bool
 conn_is_alive(PGconn *conn)
 {
 	struct pollfd pfd = {.fd = PQsocket(conn),.events = POLLIN};
 
-	if (PQstatus(conn) != CONNECTION_OK)
-		return false;
-	if (poll(&pfd, 1, 0) == 0)
-		return true;
-	return PQconsumeInput(conn) && PQstatus(conn) == CONNECTION_OK;
+	return PQstatus(conn) == CONNECTION_OK && poll(&pfd, 1, 0) == 0;
 }
 
 /* Makes pc usable: reconnects if needed, unless a recent attempt failed. */
@@ -197,7 +202,7 @@ conn_ensure(Pool *pool, PoolConn *pc)
 	if (pc->conn != NULL && conn_is_alive(pc->conn))
 		return true;
 	if (pc->conn != NULL)
-		log_warning("Postgres connection lost, reconnecting");
+		log_warning("Postgres connection closed by the server, reconnecting");
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (pc->conn == NULL && timespec_before(&now, &pc->retry_at))
 		return false;
