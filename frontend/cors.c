@@ -32,33 +32,32 @@ origin_listed(const char *allowed, const char *origin)
 	return false;
 }
 
-/* Adds the allow-origin headers; false if this origin gets none. */
 static bool
-add_origin_headers(struct MHD_Response *response, const Settings *settings,
-				   const char *origin)
+origin_allowed(const Settings *settings, const char *origin)
 {
-	if (settings->cors_origin == NULL)
-		return false;
-	if (strcmp(settings->cors_origin, "*") == 0)
-	{
-		MHD_add_response_header(response, "Access-Control-Allow-Origin", "*");
-		return true;
-	}
-	MHD_add_response_header(response, MHD_HTTP_HEADER_VARY, "Origin");
-	if (origin == NULL || !origin_listed(settings->cors_origin, origin))
-		return false;
-	MHD_add_response_header(response, "Access-Control-Allow-Origin", origin);
-	MHD_add_response_header(response, "Access-Control-Allow-Credentials", "true");
-	return true;
+	return settings->cors_origin != NULL && origin != NULL &&
+		(strcmp(settings->cors_origin, "*") == 0 ||
+		 origin_listed(settings->cors_origin, origin));
 }
 
 void
 cors_add_headers(struct MHD_Response *response, const Settings *settings,
 				 const char *origin)
 {
-	if (add_origin_headers(response, settings, origin))
-		MHD_add_response_header(response, "Access-Control-Expose-Headers",
-								settings->token_header);
+	bool		any = settings->cors_origin != NULL &&
+		strcmp(settings->cors_origin, "*") == 0;
+
+	if (settings->cors_origin != NULL && !any)
+		MHD_add_response_header(response, MHD_HTTP_HEADER_VARY, "Origin");
+	if (!origin_allowed(settings, origin))
+		return;
+	MHD_add_response_header(response, "Access-Control-Allow-Origin",
+							any ? "*" : origin);
+	if (!any)
+		MHD_add_response_header(response, "Access-Control-Allow-Credentials",
+								"true");
+	MHD_add_response_header(response, "Access-Control-Expose-Headers",
+							settings->token_header);
 }
 
 void
@@ -68,7 +67,7 @@ cors_add_preflight_headers(struct MHD_Response *response,
 {
 	char		headers[256];
 
-	if (!add_origin_headers(response, settings, origin))
+	if (!origin_allowed(settings, origin))
 		return;
 	snprintf(headers, sizeof(headers), "Content-Type, Authorization, %s",
 			 settings->token_header);

@@ -16,7 +16,10 @@ struct MHD_Response;
 void		cors_add_headers(struct MHD_Response *response,
 							 const Settings *settings, const char *origin);
 
-/* Adds the headers answering a preflight; allow lists the path's methods. */
+/*
+ * Adds what a preflight needs besides cors_add_headers (which every
+ * response gets); allow lists the path's methods.
+ */
 void		cors_add_preflight_headers(struct MHD_Response *response,
 									   const Settings *settings,
 									   const char *origin, const char *allow);

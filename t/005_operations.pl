@@ -1,0 +1,132 @@
+# Running the front: flags, the access log, SIGHUP, CORS, SIGTERM drain.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AuthoobTest;
+use IO::Socket::INET;
+use Test::More;
+use Time::HiRes qw(sleep time);
+
+my $binary = 'frontend/authoob-http';
+my $db = new_database();
+my $password = strong_password('Secret');
+
+# --- flags
+my $out = qx{$binary --help 2>&1};
+is($? >> 8, 0, '--help exits 0');
+like($out, qr/--listen=HOST:PORT/, '--help lists the flags');
+like(qx{$binary --version 2>&1}, qr/^authoob-http \d+\.\d+/, '--version');
+for my $bad (['--bogus'], ['--threads', '0'], ['--pool', 'x'], ['--body-limit', '12q'],
+	['--log-level', 'loud'], ['extra'])
+{
+	$out = qx{$binary @$bad 2>&1};
+	is($? >> 8, 2, "@$bad: exit 2");
+	like($out, qr/\Aauthoob-http: [^\n]+\n\z/, "@$bad: one line");
+}
+$out = qx{$binary --listen 127.0.0.1:0 --db 'host=127.0.0.1 port=1 connect_timeout=2' 2>&1};
+is($? >> 8, 1, 'no database at start: exit 1');
+like($out, qr/cannot connect to Postgres/, 'and says why');
+
+my $front = AuthoobTest::Front->start(db => $db, args => ['--body-limit', '1k']);
+is($front->request(POST => '/login', json => { email => 'x' x 2000 })->{status}, 413,
+	'--body-limit 1k: 2 kB is too large');
+is($front->request(POST => '/login', json => { email => 'x' x 500, password => 'x' })->{status}, 401,
+	'--body-limit 1k: 500 bytes are read');
+
+# --- the access log: one line per request, never a token, password or body
+my $token = register_user($front, 'logged@mail.test', $password);
+$front->request(GET => '/profile', token => $token);
+$front->request(GET => '/profile', headers => { Authorization => "Bearer $token" });
+$front->request(PUT => '/profile', token => $token, json => { username => 'secret-username' });
+$front->request(GET => '/activate/SECRETACTIVATIONTOKEN');
+$front->request(GET => '/profile/1?token=SECRETQUERY');
+my $log = $front->log;
+my @access = $log =~ /^.*access: .*$/mg;
+is(scalar(@access), 8, 'one access line per request');
+ok((grep { /^\S+Z access: GET \/authoob\/profile 200 \d+us 127\.0\.0\.1$/ } @access),
+	'time, method, path, status, microseconds, client');
+like($log, qr{access: GET /authoob/activate/\.\.\. 404 }, 'unknown paths are cut after their first segment');
+for my $secret ($token, $password, 'mail.test', 'secret-username', 'SECRETACTIVATIONTOKEN', 'SECRETQUERY')
+{
+	unlike($log, qr/\Q$secret\E/, "the log never holds '" . substr($secret, 0, 20) . "'");
+}
+is($front->stop('TERM'), 0, 'stops');
+
+# --- SIGHUP re-reads the settings
+$front = AuthoobTest::Front->start(db => $db);
+psql($db, q{SELECT authoob_configure('{"prefix": "/api/v1/auth"}')});
+kill 'HUP', $front->pid;
+my $deadline = time + 10;
+sleep 0.05 until $front->log =~ m{prefix "/api/v1/auth"} || time > $deadline;
+is($front->request(GET => '/health')->{status}, 404, 'after SIGHUP the old prefix is gone');
+$front->set_prefix('/api/v1/auth');
+is($front->request(GET => '/health')->{status}, 200, 'and the new one serves');
+psql($db, q{SELECT authoob_configure('{"prefix": "/authoob"}')});
+is($front->stop('TERM'), 0, 'stops');
+
+# --- CORS for a single-page app on app_url
+psql($db, q{SELECT authoob_configure('{"app_url": "https://app.example.com/spa/"}')});
+$front = AuthoobTest::Front->start(db => $db);
+my $app = 'https://app.example.com';
+my $r = $front->request(OPTIONS => '/profile', headers => { Origin => $app,
+		'Access-Control-Request-Method' => 'PUT',
+		'Access-Control-Request-Headers' => 'authentication-token, content-type' });
+is($r->{status}, 204, 'preflight: 204');
+is($r->{headers}{'access-control-allow-origin'}, $app, 'preflight: the app origin is allowed');
+is($r->{headers}{'access-control-allow-credentials'}, 'true', 'preflight: with credentials');
+is($r->{headers}{'access-control-allow-methods'}, 'GET, PUT', 'preflight: the path methods');
+like($r->{headers}{'access-control-allow-headers'}, qr/\bAuthentication-Token\b/, 'preflight: the token header');
+like($r->{headers}{'access-control-allow-headers'}, qr/\bContent-Type\b/, 'preflight: Content-Type');
+like($r->{headers}{vary}, qr/Origin/, 'preflight: Vary: Origin');
+$r = $front->request(GET => '/profile', token => $token, headers => { Origin => $app });
+is($r->{headers}{'access-control-allow-origin'}, $app, 'response: the app origin is allowed');
+is($r->{headers}{'access-control-expose-headers'}, 'Authentication-Token', 'response: the token header is exposed');
+$r = $front->request(OPTIONS => '/profile', headers => { Origin => 'https://evil.example.com',
+		'Access-Control-Request-Method' => 'GET' });
+ok(!exists $r->{headers}{'access-control-allow-origin'}, 'another origin gets no CORS headers');
+$r = $front->request(GET => '/profile', token => $token, headers => { Origin => 'https://evil.example.com' });
+ok(!exists $r->{headers}{'access-control-allow-origin'}, 'nor on responses');
+is($front->request(OPTIONS => '/nowhere', headers => { Origin => $app })->{status}, 404,
+	'preflight of an unknown path: 404');
+is($front->stop('TERM'), 0, 'stops');
+
+$front = AuthoobTest::Front->start(db => $db, args => ['--cors-origin', '*']);
+$r = $front->request(GET => '/health', headers => { Origin => 'https://anywhere.example' });
+is($r->{headers}{'access-control-allow-origin'}, '*', '--cors-origin *: any origin');
+ok(!exists $r->{headers}{'access-control-allow-credentials'}, '--cors-origin *: never with credentials');
+is($front->stop('TERM'), 0, 'stops');
+
+# --- SIGTERM: stop accepting, finish what is in flight, exit 0
+$front = AuthoobTest::Front->start(db => $db);
+# A transaction holds the users table so that a login (which writes) waits.
+my $locker = fork // die;
+if ($locker == 0)
+{
+	exec('psql', '-X', '-q', '-d', $db, '-c',
+		'BEGIN; LOCK TABLE authoob.users IN EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;');
+	POSIX::_exit(127);
+}
+$deadline = time + 10;
+sleep 0.05 until psql($db, q{SELECT count(*) FROM pg_locks WHERE relation = 'authoob.users'::regclass
+	AND mode = 'ExclusiveLock' AND granted}) > 0 || time > $deadline;
+my $slow = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $front->port) or die;
+my $body = json_encode({ email => 'logged@mail.test', password => $password });
+print $slow "POST /authoob/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+  . "Content-Length: " . length($body) . "\r\n\r\n$body";
+sleep 0.5;
+my $stopping = time;
+kill 'TERM', $front->pid;
+sleep 0.3;
+ok(!IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $front->port, Timeout => 2),
+	'after SIGTERM, new connections are refused');
+local $/;
+my $answer = AuthoobTest::Front::parse_response(scalar <$slow>);
+is($answer->{status}, 200, 'the login in flight finished');
+ok($answer->{json}{token}, 'with its token');
+is($answer->{headers}{connection}, 'close', 'and the connection closed');
+is($front->stop('TERM', 15), 0, 'exit 0');
+cmp_ok(time - $stopping, '<', 8, 'within the drain bound');
+waitpid($locker, 0);
+
+done_testing();
