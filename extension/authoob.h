@@ -37,6 +37,14 @@ typedef struct AuthoobSettings
 	int32		password_min_length;
 	bool		password_require_uppercase;
 	bool		password_require_digit;
+	char	   *app_url;		/* NULL when not set */
+	char	   *api_url;		/* NULL when not set */
+	char	   *email_sender;	/* NULL when not set */
+	char	   *prefix;
+	bool		prevent_mail_send;
+	int32		activation_ttl; /* seconds */
+	int32		reset_ttl;		/* seconds */
+	int32		reset_mail_interval;	/* seconds */
 } AuthoobSettings;
 
 extern AuthoobSettings *authoob_load_settings(void);
@@ -45,7 +53,7 @@ extern AuthoobSettings *authoob_load_settings(void);
  * A statement run through SPI whose plan is prepared on first use and kept
  * for the life of the backend (spi_util.c).
  */
-#define AUTHOOB_MAX_QUERY_ARGS 8
+#define AUTHOOB_MAX_QUERY_ARGS 10
 typedef struct AuthoobQuery
 {
 	const char *sql;
@@ -58,10 +66,17 @@ typedef struct AuthoobQuery
 #define AUTHOOB_QUERY(sql_, nargs_, ...) \
 	{.sql = (sql_), .nargs = (nargs_), .argtypes = {__VA_ARGS__}}
 
+/*
+ * read_only: a lookup that need not see what the calling function has
+ * written so far (it runs on the caller's snapshot, without a command
+ * counter increment).
+ */
 extern uint64 authoob_run(AuthoobQuery *query, Datum *values, const char *nulls,
 						  bool read_only);
 extern Datum authoob_result_datum(int column, bool *isnull);
 extern char *authoob_result_text(int column);
+extern void authoob_connect_spi(void);
+extern Datum authoob_finish_spi(Datum result, bool isnull);
 
 /* JSON payloads (payload.c) */
 extern Jsonb *authoob_payload_arg(FunctionCallInfo fcinfo, int argno);
@@ -69,6 +84,8 @@ extern char *authoob_payload_string(Jsonb *payload, const char *key,
 									bool required, bool *present);
 extern Datum authoob_jsonb_from_pairs(int npairs, const char **keys,
 									  const char **values);
+extern char *authoob_text_arg(FunctionCallInfo fcinfo, int argno);
+extern char *authoob_payload_name(Jsonb *payload, const char *key, bool *present);
 
 /* Passwords and emails (password.c) */
 extern void authoob_check_password_policy(const char *password,
@@ -79,9 +96,18 @@ extern void authoob_dummy_password_check(const char *password, int cost);
 extern bool authoob_email_is_valid(const char *email);
 extern bool authoob_equal_constant_time(const char *a, const char *b, size_t len);
 
+/* Mail (mail.c, activation.c) */
+extern void authoob_require_setting(const char *value, const char *key);
+extern void authoob_queue_mail(const char *kind, int64 user_id, const char *link,
+							   const AuthoobSettings *settings);
+extern void authoob_send_activation(int64 user_id, const AuthoobSettings *settings);
+
 /* Tokens (token.c) */
+extern char *authoob_base64url_encode(const uint8 *data, int len);
 extern char *authoob_issue_token(int64 user_id, Datum client_ip, bool ip_isnull,
 								 const AuthoobSettings *settings);
+extern Datum authoob_private_user_json(int64 user_id);
+extern void authoob_not_activated(void);
 extern int64 authoob_verify_token(const char *token, pg_uuid_t *jti,
 								  const AuthoobSettings *settings);
 

@@ -11,6 +11,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -154,4 +155,25 @@ authoob_jsonb_from_pairs(int npairs, const char **keys, const char **values)
 	}
 	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	return JsonbPGetDatum(JsonbValueToJsonb(result));
+}
+
+/* A text argument as a C string, NULL for SQL NULL */
+char *
+authoob_text_arg(FunctionCallInfo fcinfo, int argno)
+{
+	return PG_ARGISNULL(argno) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/* An optional name-like field: absent, null or a string of sane length */
+char *
+authoob_payload_name(Jsonb *payload, const char *key, bool *present)
+{
+	char	   *value = authoob_payload_string(payload, key, false, present);
+
+	if (value && pg_mbstrlen(value) > AUTHOOB_MAX_FIELD_CHARS)
+		ereport(ERROR,
+				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+				 errmsg("Invalid value for %s", key),
+				 errdetail("At most %d characters.", AUTHOOB_MAX_FIELD_CHARS)));
+	return value;
 }

@@ -49,13 +49,20 @@ static const SettingDef setting_defs[] = {
 	{"password_min_length", SETTING_INT, 1, 72},
 	{"password_require_uppercase", SETTING_BOOL, 0, 0},
 	{"password_require_digit", SETTING_BOOL, 0, 0},
+	{"activation_ttl", SETTING_INT, 3600, 366 * 24 * 3600},
+	{"reset_ttl", SETTING_INT, 60, 7 * 24 * 3600},
+	{"reset_mail_interval", SETTING_INT, 0, 24 * 3600},
+	{"mail_max_attempts", SETTING_INT, 1, 100},
+	{"mail_retry_delay", SETTING_INT, 1, 24 * 3600},
 };
 
 #define N_SETTINGS lengthof(setting_defs)
 
 static AuthoobQuery load_query = AUTHOOB_QUERY(
 	"SELECT secret_key, token_ttl, bcrypt_cost, require_activation,"
-	" password_min_length, password_require_uppercase, password_require_digit"
+	" password_min_length, password_require_uppercase, password_require_digit,"
+	" app_url, api_url, email_sender, prefix, prevent_mail_send,"
+	" activation_ttl, reset_ttl, reset_mail_interval"
 	" FROM authoob.settings",
 	0);
 
@@ -76,6 +83,14 @@ authoob_load_settings(void)
 	settings->password_min_length = DatumGetInt32(authoob_result_datum(5, &isnull));
 	settings->password_require_uppercase = DatumGetBool(authoob_result_datum(6, &isnull));
 	settings->password_require_digit = DatumGetBool(authoob_result_datum(7, &isnull));
+	settings->app_url = authoob_result_text(8);
+	settings->api_url = authoob_result_text(9);
+	settings->email_sender = authoob_result_text(10);
+	settings->prefix = authoob_result_text(11);
+	settings->prevent_mail_send = DatumGetBool(authoob_result_datum(12, &isnull));
+	settings->activation_ttl = DatumGetInt32(authoob_result_datum(13, &isnull));
+	settings->reset_ttl = DatumGetInt32(authoob_result_datum(14, &isnull));
+	settings->reset_mail_interval = DatumGetInt32(authoob_result_datum(15, &isnull));
 	return settings;
 }
 

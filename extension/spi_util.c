@@ -54,3 +54,20 @@ authoob_result_text(int column)
 {
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, column);
 }
+
+void
+authoob_connect_spi(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "authoob: SPI_connect failed");
+}
+
+/* Finish SPI, handing a result made inside it to the caller */
+Datum
+authoob_finish_spi(Datum result, bool isnull)
+{
+	if (!isnull)
+		result = SPI_datumTransfer(result, false, -1);
+	SPI_finish();
+	return result;
+}

@@ -37,13 +37,14 @@ static AuthoobQuery insert_session = AUTHOOB_QUERY(
 	4, UUIDOID, INT8OID, FLOAT8OID, INETOID);
 
 static AuthoobQuery find_session = AUTHOOB_QUERY(
-	"SELECT 1 FROM authoob.sessions s JOIN authoob.users u ON u.id = s.user_id"
+	"SELECT u.confirmed_at IS NOT NULL"
+	" FROM authoob.sessions s JOIN authoob.users u ON u.id = s.user_id"
 	" WHERE s.jti = $1 AND s.user_id = $2 AND s.expires_at > now() AND u.active",
 	2, UUIDOID, INT8OID);
 
 /* base64url without padding (RFC 7515), from the server's base64 */
-static char *
-base64url_encode(const uint8 *data, int len)
+char *
+authoob_base64url_encode(const uint8 *data, int len)
 {
 	char	   *out = palloc(pg_b64_enc_len(len) + 1);
 	int			n = pg_b64_encode((const char *) data, len, out, pg_b64_enc_len(len));
@@ -131,10 +132,10 @@ authoob_issue_token(int64 user_id, Datum client_ip, bool ip_isnull,
 
 	initStringInfo(&token);
 	appendStringInfo(&token, "%s.%s",
-					 base64url_encode((const uint8 *) JWT_HEADER, strlen(JWT_HEADER)),
-					 base64url_encode((const uint8 *) claims.data, claims.len));
+					 authoob_base64url_encode((const uint8 *) JWT_HEADER, strlen(JWT_HEADER)),
+					 authoob_base64url_encode((const uint8 *) claims.data, claims.len));
 	hmac_sha256(settings->secret_key, token.data, token.len, digest);
-	appendStringInfo(&token, ".%s", base64url_encode(digest, sizeof(digest)));
+	appendStringInfo(&token, ".%s", authoob_base64url_encode(digest, sizeof(digest)));
 
 	values[0] = jti;
 	values[1] = Int64GetDatum(user_id);
@@ -201,6 +202,7 @@ authoob_verify_token(const char *token, pg_uuid_t *jti,
 	char	   *sub_text;
 	int64		user_id;
 	Datum		values[2];
+	bool		isnull;
 
 	if (token == NULL || *token == '\0')
 		token_refused("is missing");
@@ -259,6 +261,9 @@ authoob_verify_token(const char *token, pg_uuid_t *jti,
 	/* revoked (logout, password change), expired or user deactivated */
 	if (authoob_run(&find_session, values, NULL, true) != 1)
 		token_refused("is no longer valid");
+	if (settings->require_activation &&
+		!DatumGetBool(authoob_result_datum(1, &isnull)))
+		authoob_not_activated();
 
 	if (jti)
 		memcpy(jti, DatumGetUUIDP(values[0]), sizeof(pg_uuid_t));

@@ -21,14 +21,16 @@ WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_databas
   AND setrole = 0 AND s LIKE 'log_parameter%';
 
 -- Settings are read back without the secret.
-SELECT authoob_settings();
+SELECT key, value FROM jsonb_each(authoob_settings()) ORDER BY key;
 SELECT authoob_settings() ? 'secret_key' AS shows_secret;
 
 -- Configure the application.  Tests run with bcrypt cost 4 (12 by default).
-SELECT authoob_configure('{"app_url": "https://app.example.com",
-                           "api_url": "https://api.example.com",
-                           "email_sender": "no-reply@example.com",
-                           "bcrypt_cost": 4}');
+SELECT key, value FROM jsonb_each(authoob_configure('{
+    "app_url": "https://app.example.com",
+    "api_url": "https://api.example.com",
+    "email_sender": "no-reply@example.com",
+    "bcrypt_cost": 4}'))
+WHERE key IN ('app_url', 'api_url', 'email_sender', 'bcrypt_cost') ORDER BY key;
 
 -- Helpers for the next tests, in a schema of their own.
 CREATE SCHEMA test;

@@ -18,7 +18,7 @@ system("createdb", $db) == 0 or BAIL_OUT("createdb failed");
 psql("CREATE EXTENSION authoob CASCADE");
 # cost 10 makes the hash long enough that every session is past the early
 # "already registered" check before the first one inserts
-psql(q{SELECT authoob_configure('{\"bcrypt_cost\": 10}')});
+psql(q{SELECT authoob_configure('{\"bcrypt_cost\": 10, \"api_url\": \"http://127.0.0.1\", \"email_sender\": \"no-reply@authoob.test\"}')});
 
 for my $round (1 .. 3)
 {

@@ -16,7 +16,7 @@ sub psql {
 
 system("createdb", $db) == 0 or BAIL_OUT("createdb failed");
 psql("CREATE EXTENSION authoob CASCADE");
-psql(q{SELECT authoob_configure('{\"bcrypt_cost\": 4}')});
+psql(q{SELECT authoob_configure('{\"bcrypt_cost\": 4, \"api_url\": \"http://127.0.0.1\", \"email_sender\": \"no-reply@authoob.test\"}')});
 psql(q{SELECT authoob_register('{\"email\": \"jwt@example.com\", \"password1\": \"1Password\", \"password2\": \"1Password\"}')});
 my $token = psql(q{SELECT authoob_login('{\"email\": \"jwt@example.com\", \"password\": \"1Password\"}') ->> 'token'});
 my $uid = psql("SELECT id FROM authoob.users WHERE email = 'jwt\@example.com'");

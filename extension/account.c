@@ -1,6 +1,7 @@
 /*
- * api.c
- *		The request functions: one SQL function per HTTP route of SPEC.md §4.
+ * account.c
+ *		Accounts: register, login, logout, fresh tokens, password change, and
+ *		token verification for the rest of the application.
  *
  * Each returns the response body as jsonb (NULL when there is none) or
  * raises PTxxx.  All of them are SECURITY DEFINER with a fixed search_path;
@@ -20,19 +21,10 @@ PG_FUNCTION_INFO_V1(authoob_register);
 PG_FUNCTION_INFO_V1(authoob_login);
 PG_FUNCTION_INFO_V1(authoob_logout);
 PG_FUNCTION_INFO_V1(authoob_token);
-PG_FUNCTION_INFO_V1(authoob_profile);
-PG_FUNCTION_INFO_V1(authoob_public_profile);
-PG_FUNCTION_INFO_V1(authoob_update_profile);
 PG_FUNCTION_INFO_V1(authoob_reset_password);
 PG_FUNCTION_INFO_V1(authoob_verify);
 PG_FUNCTION_INFO_V1(authoob_authenticate);
 PG_FUNCTION_INFO_V1(authoob_uid);
-
-#define PRIVATE_USER_JSON \
-	"jsonb_build_object('id', u.id, 'email', u.email, 'username', u.username," \
-	" 'firstname', u.firstname, 'lastname', u.lastname," \
-	" 'create_date', u.create_date, 'update_date', u.update_date," \
-	" 'login_count', u.login_count)"
 
 static AuthoobQuery email_taken = AUTHOOB_QUERY(
 	"SELECT 1 FROM authoob.users WHERE lower(email) = lower($1)",
@@ -45,7 +37,8 @@ static AuthoobQuery insert_user = AUTHOOB_QUERY(
 	4, TEXTOID, TEXTOID, TEXTOID, TEXTOID);
 
 static AuthoobQuery user_for_login = AUTHOOB_QUERY(
-	"SELECT id, password, active FROM authoob.users WHERE lower(email) = lower($1)",
+	"SELECT id, password, active, confirmed_at IS NOT NULL"
+	" FROM authoob.users WHERE lower(email) = lower($1)",
 	1, TEXTOID);
 
 /* Flask-Security's trackable: the previous login moves to last_* */
@@ -66,24 +59,6 @@ static AuthoobQuery delete_session = AUTHOOB_QUERY(
 	"DELETE FROM authoob.sessions WHERE jti = $1",
 	1, UUIDOID);
 
-static AuthoobQuery private_profile = AUTHOOB_QUERY(
-	"SELECT " PRIVATE_USER_JSON " FROM authoob.users u WHERE u.id = $1",
-	1, INT8OID);
-
-static AuthoobQuery public_profile = AUTHOOB_QUERY(
-	"SELECT jsonb_build_object('id', u.id, 'username', u.username)"
-	" FROM authoob.users u WHERE u.id = $1 AND u.active",
-	1, INT8OID);
-
-static AuthoobQuery update_profile = AUTHOOB_QUERY(
-	"UPDATE authoob.users u SET"
-	" username = CASE WHEN $2 THEN $3 ELSE username END,"
-	" firstname = CASE WHEN $4 THEN $5 ELSE firstname END,"
-	" lastname = CASE WHEN $6 THEN $7 ELSE lastname END,"
-	" update_date = now()"
-	" WHERE u.id = $1 RETURNING " PRIVATE_USER_JSON,
-	7, INT8OID, BOOLOID, TEXTOID, BOOLOID, TEXTOID, BOOLOID, TEXTOID);
-
 static AuthoobQuery set_password = AUTHOOB_QUERY(
 	"UPDATE authoob.users SET password = $2, update_date = now() WHERE id = $1",
 	2, INT8OID, TEXTOID);
@@ -92,29 +67,6 @@ static AuthoobQuery delete_user_sessions = AUTHOOB_QUERY(
 	"DELETE FROM authoob.sessions WHERE user_id = $1",
 	1, INT8OID);
 
-static void
-connect_spi(void)
-{
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "authoob: SPI_connect failed");
-}
-
-/* Finish SPI, handing a result made inside it to the caller */
-static Datum
-finish_spi(Datum result, bool isnull)
-{
-	if (!isnull)
-		result = SPI_datumTransfer(result, false, -1);
-	SPI_finish();
-	return result;
-}
-
-static char *
-text_arg_or_null(FunctionCallInfo fcinfo, int argno)
-{
-	return PG_ARGISNULL(argno) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(argno));
-}
-
 /* {"token": token} */
 static Datum
 token_response(const char *token)
@@ -122,27 +74,6 @@ token_response(const char *token)
 	const char *key = "token";
 
 	return authoob_jsonb_from_pairs(1, &key, &token);
-}
-
-/* An optional name-like field: absent, null or a string of sane length */
-static char *
-optional_name(Jsonb *payload, const char *key, bool *present)
-{
-	char	   *value = authoob_payload_string(payload, key, false, present);
-
-	if (value && pg_mbstrlen(value) > AUTHOOB_MAX_FIELD_CHARS)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-				 errmsg("Invalid value for %s", key),
-				 errdetail("At most %d characters.", AUTHOOB_MAX_FIELD_CHARS)));
-	return value;
-}
-
-static int64
-verify_token_arg(FunctionCallInfo fcinfo, int argno, pg_uuid_t *jti,
-				 AuthoobSettings *settings)
-{
-	return authoob_verify_token(text_arg_or_null(fcinfo, argno), jti, settings);
 }
 
 /* SQL function: authoob_register(payload text|jsonb, client_ip inet) returns jsonb */
@@ -162,7 +93,7 @@ authoob_register(PG_FUNCTION_ARGS)
 	int64		user_id;
 	char	   *token;
 
-	connect_spi();
+	authoob_connect_spi();
 	settings = authoob_load_settings();
 
 	/* the order of the checks is the original's */
@@ -175,8 +106,8 @@ authoob_register(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
 				 errmsg("Invalid email given")));
-	firstname = optional_name(payload, "firstname", NULL);
-	lastname = optional_name(payload, "lastname", NULL);
+	firstname = authoob_payload_name(payload, "firstname", NULL);
+	lastname = authoob_payload_name(payload, "lastname", NULL);
 
 	/* cheap early answer; the insert below is what settles a race */
 	values[0] = CStringGetTextDatum(email);
@@ -196,8 +127,19 @@ authoob_register(PG_FUNCTION_ARGS)
 				 errmsg("User already registered")));
 	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 
+	authoob_send_activation(user_id, settings);
 	token = authoob_issue_token(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
-	PG_RETURN_DATUM(finish_spi(token_response(token), false));
+	PG_RETURN_DATUM(authoob_finish_spi(token_response(token), false));
+}
+
+/* With require_activation: a user who has not followed the mailed link */
+void
+authoob_not_activated(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_FORBIDDEN),
+			 errmsg("Account not activated"),
+			 errdetail("Follow the link of the activation mail first.")));
 }
 
 static void
@@ -221,9 +163,10 @@ authoob_login(PG_FUNCTION_ARGS)
 	int64		user_id;
 	char	   *hash;
 	bool		active;
+	bool		confirmed;
 	char	   *token;
 
-	connect_spi();
+	authoob_connect_spi();
 	settings = authoob_load_settings();
 
 	values[0] = CStringGetTextDatum(email);
@@ -236,16 +179,20 @@ authoob_login(PG_FUNCTION_ARGS)
 	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 	hash = authoob_result_text(2);
 	active = DatumGetBool(authoob_result_datum(3, &isnull));
+	confirmed = DatumGetBool(authoob_result_datum(4, &isnull));
 
 	if (!authoob_check_password(password, hash) || !active)
 		authentication_failed();
+	/* told only to who knows the password */
+	if (settings->require_activation && !confirmed)
+		authoob_not_activated();
 
 	values[0] = Int64GetDatum(user_id);
 	values[1] = PG_GETARG_DATUM(1);
 	authoob_run(&track_login, values, PG_ARGISNULL(1) ? " n" : "  ", false);
 	authoob_run(&forget_expired_sessions, values, NULL, false);
 	token = authoob_issue_token(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
-	PG_RETURN_DATUM(finish_spi(token_response(token), false));
+	PG_RETURN_DATUM(authoob_finish_spi(token_response(token), false));
 }
 
 /* SQL function: authoob_logout(token text) returns jsonb (always NULL) */
@@ -255,8 +202,8 @@ authoob_logout(PG_FUNCTION_ARGS)
 	pg_uuid_t	jti;
 	Datum		value;
 
-	connect_spi();
-	(void) verify_token_arg(fcinfo, 0, &jti, authoob_load_settings());
+	authoob_connect_spi();
+	(void) authoob_verify_token(authoob_text_arg(fcinfo, 0), &jti, authoob_load_settings());
 	value = UUIDPGetDatum(&jti);
 	authoob_run(&delete_session, &value, NULL, false);
 	SPI_finish();
@@ -270,108 +217,12 @@ authoob_token(PG_FUNCTION_ARGS)
 	AuthoobSettings *settings;
 	int64		user_id;
 
-	connect_spi();
+	authoob_connect_spi();
 	settings = authoob_load_settings();
-	user_id = verify_token_arg(fcinfo, 0, NULL, settings);
-	PG_RETURN_DATUM(finish_spi(token_response(authoob_issue_token(user_id, (Datum) 0,
+	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), NULL, settings);
+	PG_RETURN_DATUM(authoob_finish_spi(token_response(authoob_issue_token(user_id, (Datum) 0,
 																  true, settings)),
 							   false));
-}
-
-static Datum
-private_user_json(int64 user_id)
-{
-	Datum		value = Int64GetDatum(user_id);
-	bool		isnull;
-
-	if (authoob_run(&private_profile, &value, NULL, true) != 1)
-		elog(ERROR, "authoob: user " INT64_FORMAT " vanished", user_id);
-	return authoob_result_datum(1, &isnull);
-}
-
-/* SQL function: authoob_profile(token text) returns jsonb */
-Datum
-authoob_profile(PG_FUNCTION_ARGS)
-{
-	int64		user_id;
-
-	connect_spi();
-	user_id = verify_token_arg(fcinfo, 0, NULL, authoob_load_settings());
-	PG_RETURN_DATUM(finish_spi(private_user_json(user_id), false));
-}
-
-/*
- * A user id from a URL segment: digits only and within bigint, else no
- * such user (never a cast error).
- */
-static bool
-parse_user_id(const char *text, int64 *id)
-{
-	int64		n = 0;
-
-	if (text == NULL || *text == '\0' || strlen(text) > 18)
-		return false;
-	for (const char *p = text; *p; p++)
-	{
-		if (*p < '0' || *p > '9')
-			return false;
-		n = n * 10 + (*p - '0');
-	}
-	*id = n;
-	return true;
-}
-
-/* SQL function: authoob_public_profile(user_id text) returns jsonb */
-Datum
-authoob_public_profile(PG_FUNCTION_ARGS)
-{
-	int64		user_id;
-	Datum		value;
-	bool		isnull;
-
-	if (!parse_user_id(text_arg_or_null(fcinfo, 0), &user_id))
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_NOT_FOUND),
-				 errmsg("User not found")));
-	connect_spi();
-	value = Int64GetDatum(user_id);
-	if (authoob_run(&public_profile, &value, NULL, true) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_NOT_FOUND),
-				 errmsg("User not found")));
-	PG_RETURN_DATUM(finish_spi(authoob_result_datum(1, &isnull), false));
-}
-
-/* SQL function: authoob_update_profile(token text, payload text|jsonb) returns jsonb */
-Datum
-authoob_update_profile(PG_FUNCTION_ARGS)
-{
-	static const char *const fields[] = {"username", "firstname", "lastname"};
-	Jsonb	   *payload;
-	int64		user_id;
-	Datum		values[7];
-	char		nulls[7];
-	bool		isnull;
-
-	connect_spi();
-	user_id = verify_token_arg(fcinfo, 0, NULL, authoob_load_settings());
-	payload = authoob_payload_arg(fcinfo, 1);
-
-	values[0] = Int64GetDatum(user_id);
-	nulls[0] = ' ';
-	for (int i = 0; i < 3; i++)
-	{
-		bool		present;
-		char	   *value = optional_name(payload, fields[i], &present);
-
-		values[1 + 2 * i] = BoolGetDatum(present);
-		nulls[1 + 2 * i] = ' ';
-		values[2 + 2 * i] = value ? CStringGetTextDatum(value) : (Datum) 0;
-		nulls[2 + 2 * i] = value ? ' ' : 'n';
-	}
-	if (authoob_run(&update_profile, values, nulls, false) != 1)
-		elog(ERROR, "authoob: user " INT64_FORMAT " vanished", user_id);
-	PG_RETURN_DATUM(finish_spi(authoob_result_datum(1, &isnull), false));
 }
 
 /* SQL function: authoob_reset_password(token text, payload text|jsonb) returns jsonb */
@@ -385,9 +236,9 @@ authoob_reset_password(PG_FUNCTION_ARGS)
 	int64		user_id;
 	Datum		values[2];
 
-	connect_spi();
+	authoob_connect_spi();
 	settings = authoob_load_settings();
-	user_id = verify_token_arg(fcinfo, 0, NULL, settings);
+	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), NULL, settings);
 	payload = authoob_payload_arg(fcinfo, 1);
 	password1 = authoob_payload_string(payload, "password1", true, NULL);
 	password2 = authoob_payload_string(payload, "password2", true, NULL);
@@ -412,8 +263,8 @@ authoob_verify(PG_FUNCTION_ARGS)
 {
 	int64		user_id;
 
-	connect_spi();
-	user_id = verify_token_arg(fcinfo, 0, NULL, authoob_load_settings());
+	authoob_connect_spi();
+	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), NULL, authoob_load_settings());
 	SPI_finish();
 	PG_RETURN_INT64(user_id);
 }
@@ -432,8 +283,8 @@ authoob_authenticate(PG_FUNCTION_ARGS)
 {
 	int64		user_id;
 
-	connect_spi();
-	user_id = verify_token_arg(fcinfo, 0, NULL, authoob_load_settings());
+	authoob_connect_spi();
+	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), NULL, authoob_load_settings());
 	SPI_finish();
 	authenticated_user_id = user_id;
 	authenticated_lxid = MyProc->lxid;

@@ -1,0 +1,286 @@
+/*
+ * activation.c
+ *		Mailed tokens: account activation and password recovery.
+ *
+ * A mailed token is 256 bits from pg_strong_random, base64url-encoded; only
+ * its SHA-256 is stored, so a read of authoob.mail_tokens gives no usable
+ * token.  Tokens expire, and are spent by their first successful use.
+ */
+#include "authoob.h"
+
+#include "catalog/pg_type.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+
+PG_FUNCTION_INFO_V1(authoob_activate);
+PG_FUNCTION_INFO_V1(authoob_activate_redirect);
+PG_FUNCTION_INFO_V1(authoob_password_ask);
+PG_FUNCTION_INFO_V1(authoob_password_reset_token);
+
+#define MAIL_TOKEN_BYTES 32
+/* base64url of 32 bytes is 43 characters; anything much longer is not ours */
+#define MAIL_TOKEN_MAX_LENGTH 64
+
+static AuthoobQuery insert_mail_token = AUTHOOB_QUERY(
+	"INSERT INTO authoob.mail_tokens (token_hash, kind, user_id, expires_at)"
+	" VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
+	4, BYTEAOID, TEXTOID, INT8OID, INT4OID);
+
+static AuthoobQuery find_activation = AUTHOOB_QUERY(
+	"SELECT t.user_id, u.confirmed_at IS NOT NULL"
+	" FROM authoob.mail_tokens t JOIN authoob.users u ON u.id = t.user_id"
+	" WHERE t.token_hash = $1 AND t.kind = 'activation' AND t.expires_at > now()"
+	" FOR UPDATE OF u",
+	1, BYTEAOID);
+
+static AuthoobQuery confirm_user = AUTHOOB_QUERY(
+	"WITH spent AS (UPDATE authoob.mail_tokens SET used_at = now()"
+	"  WHERE token_hash = $2)"
+	" UPDATE authoob.users SET confirmed_at = now(), update_date = now()"
+	" WHERE id = $1",
+	2, INT8OID, BYTEAOID);
+
+static AuthoobQuery active_user_by_email = AUTHOOB_QUERY(
+	"SELECT id FROM authoob.users WHERE lower(email) = lower($1) AND active",
+	1, TEXTOID);
+
+static AuthoobQuery recent_reset = AUTHOOB_QUERY(
+	"SELECT 1 FROM authoob.mail_tokens WHERE user_id = $1 AND kind = 'reset'"
+	" AND created_at > now() - make_interval(secs => $2)",
+	2, INT8OID, INT4OID);
+
+/* FOR UPDATE: two resets with one token cannot both succeed */
+static AuthoobQuery find_reset = AUTHOOB_QUERY(
+	"SELECT t.user_id FROM authoob.mail_tokens t"
+	" JOIN authoob.users u ON u.id = t.user_id"
+	" WHERE t.token_hash = $1 AND t.kind = 'reset' AND t.used_at IS NULL"
+	" AND t.expires_at > now() AND u.active"
+	" FOR UPDATE OF t",
+	1, BYTEAOID);
+
+/* the new password also spends every other reset token of the user */
+static AuthoobQuery reset_password = AUTHOOB_QUERY(
+	"WITH spent AS (UPDATE authoob.mail_tokens SET used_at = now()"
+	"  WHERE user_id = $1 AND kind = 'reset' AND used_at IS NULL),"
+	" revoked AS (DELETE FROM authoob.sessions WHERE user_id = $1)"
+	" UPDATE authoob.users SET password = $2, update_date = now() WHERE id = $1",
+	2, INT8OID, TEXTOID);
+
+static bytea *
+token_hash(const char *token)
+{
+	bytea	   *hash = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	if (ctx == NULL ||
+		pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) token, strlen(token)) < 0 ||
+		pg_cryptohash_final(ctx, (uint8 *) VARDATA(hash), PG_SHA256_DIGEST_LENGTH) < 0)
+		elog(ERROR, "authoob: SHA-256 failed: %s", pg_cryptohash_error(ctx));
+	pg_cryptohash_free(ctx);
+	SET_VARSIZE(hash, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	return hash;
+}
+
+/*
+ * Make and store a mailed token of kind for user_id, valid ttl seconds;
+ * returns the token itself, which exists nowhere else but in the mail.
+ */
+static char *
+new_mail_token(const char *kind, int64 user_id, int ttl)
+{
+	uint8		random[MAIL_TOKEN_BYTES];
+	char	   *token;
+	Datum		args[4];
+
+	if (!pg_strong_random(random, sizeof(random)))
+		elog(ERROR, "authoob: could not generate a random token");
+	token = authoob_base64url_encode(random, sizeof(random));
+
+	args[0] = PointerGetDatum(token_hash(token));
+	args[1] = CStringGetTextDatum(kind);
+	args[2] = Int64GetDatum(user_id);
+	args[3] = Int32GetDatum(ttl);
+	authoob_run(&insert_mail_token, args, NULL, false);
+	return token;
+}
+
+/*
+ * At register: an activation token, and its mail with the link
+ * api_url + prefix + /activate/<token>.  The caller is connected to SPI.
+ */
+void
+authoob_send_activation(int64 user_id, const AuthoobSettings *settings)
+{
+	char	   *token;
+
+	authoob_require_setting(settings->api_url, "api_url");
+	token = new_mail_token("activation", user_id, settings->activation_ttl);
+	authoob_queue_mail("activation", user_id,
+					   psprintf("%s%s/activate/%s", settings->api_url,
+								settings->prefix, token),
+					   settings);
+}
+
+static void
+no_token_match(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_NOT_FOUND),
+			 errmsg("No token match")));
+}
+
+/* The stored hash of a mailed token from a request, or 404 */
+static bytea *
+mail_token_arg(const char *token)
+{
+	if (token == NULL || *token == '\0' || strlen(token) > MAIL_TOKEN_MAX_LENGTH)
+		no_token_match();
+	return token_hash(token);
+}
+
+/* Activate the account of a token: its user id, or 404 / 409 */
+static int64
+activate(const char *token)
+{
+	Datum		args[2];
+	bool		isnull;
+	int64		user_id;
+
+	args[1] = PointerGetDatum(mail_token_arg(token));
+	if (authoob_run(&find_activation, &args[1], NULL, false) != 1)
+		no_token_match();
+	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
+	if (DatumGetBool(authoob_result_datum(2, &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_AUTHOOB_CONFLICT),
+				 errmsg("Unable to activate"),
+				 errdetail("The account is already active.")));
+	args[0] = Int64GetDatum(user_id);
+	authoob_run(&confirm_user, args, NULL, false);
+	return user_id;
+}
+
+/* SQL function: authoob_activate(token text) returns jsonb (always NULL) */
+Datum
+authoob_activate(PG_FUNCTION_ARGS)
+{
+	authoob_connect_spi();
+	(void) activate(authoob_text_arg(fcinfo, 0));
+	SPI_finish();
+	PG_RETURN_NULL();
+}
+
+/*
+ * SQL function: authoob_activate_redirect(token text) returns jsonb
+ *
+ * The mailed link: activates, then answers {"url": app_url?validated_user=<id>}
+ * for the front to redirect to.
+ */
+Datum
+authoob_activate_redirect(PG_FUNCTION_ARGS)
+{
+	AuthoobSettings *settings;
+	int64		user_id;
+	const char *key = "url";
+	const char *url;
+
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	authoob_require_setting(settings->app_url, "app_url");
+	user_id = activate(authoob_text_arg(fcinfo, 0));
+	url = psprintf("%s%svalidated_user=" INT64_FORMAT, settings->app_url,
+				   strchr(settings->app_url, '?') ? "&" : "?", user_id);
+	PG_RETURN_DATUM(authoob_finish_spi(authoob_jsonb_from_pairs(1, &key, &url), false));
+}
+
+/*
+ * SQL function: authoob_password_ask(payload text|jsonb, client_ip inet) returns jsonb
+ *
+ * Always NULL (204), whether or not the address belongs to an account, so
+ * that it tells nothing about who is registered.  At most one mail per
+ * address every reset_mail_interval seconds.
+ */
+Datum
+authoob_password_ask(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
+	char	   *email = authoob_payload_string(payload, "email", true, NULL);
+	AuthoobSettings *settings;
+	Datum		args[2];
+	bool		isnull;
+	int64		user_id;
+	char	   *token;
+	StringInfoData link;
+
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	authoob_require_setting(settings->app_url, "app_url");
+
+	args[0] = CStringGetTextDatum(email);
+	if (authoob_run(&active_user_by_email, args, NULL, true) != 1)
+	{
+		SPI_finish();
+		PG_RETURN_NULL();
+	}
+	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
+
+	args[0] = Int64GetDatum(user_id);
+	args[1] = Int32GetDatum(settings->reset_mail_interval);
+	if (authoob_run(&recent_reset, args, NULL, true) > 0)
+	{
+		SPI_finish();
+		PG_RETURN_NULL();
+	}
+
+	token = new_mail_token("reset", user_id, settings->reset_ttl);
+	initStringInfo(&link);
+	appendStringInfo(&link, "%s%creset_password_token=%s", settings->app_url,
+					 strchr(settings->app_url, '?') ? '&' : '?', token);
+	authoob_queue_mail("reset", user_id, link.data, settings);
+	SPI_finish();
+	PG_RETURN_NULL();
+}
+
+/*
+ * SQL function: authoob_password_reset_token(payload text|jsonb) returns jsonb
+ *
+ * {"token", "password1", "password2"}: the password of the token's user
+ * changes, the token is spent and every earlier JWT of the user revoked.
+ */
+Datum
+authoob_password_reset_token(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
+	char	   *token = authoob_payload_string(payload, "token", true, NULL);
+	char	   *password1 = authoob_payload_string(payload, "password1", true, NULL);
+	char	   *password2 = authoob_payload_string(payload, "password2", true, NULL);
+	AuthoobSettings *settings;
+	Datum		args[2];
+	bool		isnull;
+
+	if (*token == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+				 errmsg("Missing data"),
+				 errdetail("The field \"token\" is empty.")));
+
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	if (strcmp(password1, password2) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+				 errmsg("Password mismatch")));
+	authoob_check_password_policy(password1, settings);
+
+	args[0] = PointerGetDatum(mail_token_arg(token));
+	if (authoob_run(&find_reset, args, NULL, false) != 1)
+		no_token_match();
+	args[0] = authoob_result_datum(1, &isnull);
+	args[1] = CStringGetTextDatum(authoob_hash_password(password1, settings->bcrypt_cost));
+	authoob_run(&reset_password, args, NULL, false);
+	SPI_finish();
+	PG_RETURN_NULL();
+}

@@ -1,0 +1,52 @@
+--
+-- Mail delivery: how a mailer (authoob-http) works the outbox.
+--
+-- Start from a known outbox: every earlier mail sent.
+UPDATE authoob.mail_outbox SET state = 'sent', sent_at = now() WHERE state = 'pending';
+SELECT authoob_configure('{"mail_max_attempts": 3, "mail_retry_delay": 30}') IS NOT NULL AS configured;
+SELECT authoob_register('{"email": "mail1@example.com", "password1": "1Password", "password2": "1Password"}') IS NOT NULL AS registered;
+SELECT authoob_register('{"email": "mail2@example.com", "password1": "1Password", "password2": "1Password"}') IS NOT NULL AS registered;
+
+-- A claim leases due mails: a second claim meanwhile gets nothing.
+SELECT recipient, subject, attempts FROM authoob_mail_claim(10, 60) ORDER BY id;
+SELECT count(*) AS claimed_again FROM authoob_mail_claim(10, 60);
+SELECT recipient, state, attempts FROM authoob.mail_outbox WHERE recipient LIKE 'mail_@example.com' ORDER BY id;
+
+-- Delivered: sent.  Failed: tried again later, with a doubling delay.
+SELECT authoob_mail_done(id) AS outcome FROM authoob.mail_outbox WHERE recipient = 'mail1@example.com';
+SELECT authoob_mail_done(id, 'connection refused') AS outcome FROM authoob.mail_outbox WHERE recipient = 'mail2@example.com';
+SELECT recipient, state, sent_at IS NOT NULL AS sent, last_error,
+       round(extract(epoch FROM next_attempt_at - now())) AS retry_in
+FROM authoob.mail_outbox WHERE recipient LIKE 'mail_@example.com' ORDER BY id;
+-- reporting twice changes nothing
+SELECT authoob_mail_done(id) AS outcome FROM authoob.mail_outbox WHERE recipient = 'mail1@example.com';
+
+-- When the delay has passed it is claimed again; after mail_max_attempts
+-- failures it is failed for good, with its last error.
+UPDATE authoob.mail_outbox SET next_attempt_at = now() WHERE recipient = 'mail2@example.com';
+SELECT recipient, attempts FROM authoob_mail_claim();
+SELECT authoob_mail_done(id, 'mailbox unavailable') AS outcome FROM authoob.mail_outbox WHERE recipient = 'mail2@example.com';
+SELECT round(extract(epoch FROM next_attempt_at - now())) AS retry_in FROM authoob.mail_outbox WHERE recipient = 'mail2@example.com';
+UPDATE authoob.mail_outbox SET next_attempt_at = now() WHERE recipient = 'mail2@example.com';
+SELECT recipient, attempts FROM authoob_mail_claim();
+SELECT authoob_mail_done(id, 'mailbox unavailable') AS outcome FROM authoob.mail_outbox WHERE recipient = 'mail2@example.com';
+SELECT count(*) AS claimable FROM authoob_mail_claim();
+
+-- A mailer that dies mid-delivery: its lease ends and another claims it.
+SELECT authoob_register('{"email": "mail3@example.com", "password1": "1Password", "password2": "1Password"}') IS NOT NULL AS registered;
+SELECT recipient FROM authoob_mail_claim(10, 60);
+UPDATE authoob.mail_outbox SET next_attempt_at = now() WHERE recipient = 'mail3@example.com';
+SELECT recipient, attempts FROM authoob_mail_claim(10, 60);
+
+-- Suppressed mails are never claimed.
+SELECT count(*) AS suppressed_claimed FROM authoob_mail_claim(100, 60) c
+JOIN authoob.mail_outbox m USING (id) WHERE m.state = 'suppressed';
+
+-- The API role can work the outbox, and still not read it.
+CREATE ROLE regress_authoob_mailer IN ROLE authoob_api;
+SET ROLE regress_authoob_mailer;
+SELECT count(*) AS claimed FROM authoob_mail_claim();
+SELECT test.outcome($$ SELECT count(*) FROM authoob.mail_outbox $$);
+RESET ROLE;
+DROP ROLE regress_authoob_mailer;
+SELECT authoob_configure('{"mail_max_attempts": 8}') IS NOT NULL AS configured;
