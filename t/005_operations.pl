@@ -103,8 +103,8 @@ $front = AuthoobTest::Front->start(db => $db);
 my $locker = fork // die;
 if ($locker == 0)
 {
-	exec('psql', '-X', '-q', '-d', $db, '-c',
-		'BEGIN; LOCK TABLE authoob.users IN EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;');
+	{ exec('psql', '-X', '-q', '-o', '/dev/null', '-d', $db, '-c',
+			'BEGIN; LOCK TABLE authoob.users IN EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;') };
 	POSIX::_exit(127);
 }
 $deadline = time + 10;

@@ -51,13 +51,16 @@ sub psql
 	return $result;
 }
 
-# A new database with the extension, bcrypt at its cheapest for speed.
+# A new database with the extension, configured for mail (register and
+# password/ask queue mails), bcrypt at its cheapest for speed.
 sub new_database
 {
 	my $name = sprintf 'authoob_t_%d_%d', $$, $database_count++;
 	system('createdb', $name) == 0 or die "createdb $name failed";
-	psql($name, 'CREATE EXTENSION authoob CASCADE');
-	psql($name, q{SELECT authoob_configure('{"bcrypt_cost": 4}')});
+	psql($name, 'SET client_min_messages = warning; CREATE EXTENSION authoob CASCADE');
+	psql($name, q{SELECT authoob_configure('{"bcrypt_cost": 4,
+		"app_url": "http://app.test", "api_url": "http://127.0.0.1",
+		"email_sender": "no-reply@authoob.test"}')});
 	return $name;
 }
 
