@@ -149,6 +149,18 @@ is_clean_4xx($front->raw("GET /authoob/../../etc/passwd HTTP/1.1\r\nHost: x\r\nC
 is_clean_4xx($front->raw("GET /authoob/profile/%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
 	'NUL in the path', 404);
 
+# Broken HTTP never reaches a route: libmicrohttpd answers it itself, with a
+# status but its own (HTML) body, or closes the connection.
+for my $case (
+	['a 100 kB header', "GET /authoob/health HTTP/1.1\r\nHost: x\r\nX-Big: " . ('a' x 100_000) . "\r\n\r\n", 431],
+	['a 70 kB URL', "GET /authoob/profile/" . ('1' x 70_000) . " HTTP/1.1\r\nHost: x\r\n\r\n", 414],
+	['Content-Length not a number', "POST /authoob/login HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400],
+	['no request line', "GARBAGE\r\n\r\n", 0])
+{
+	is($front->raw($case->[1])->{status}, $case->[2], "$case->[0]: answered by libmicrohttpd");
+	is($front->request(GET => '/health')->{status}, 200, "$case->[0]: still answering");
+}
+
 # Nothing was half done: the victim still logs in, no stray account.
 is($front->request(POST => '/login', json => { email => 'victim@example.com', password => $password })->{status},
 	200, 'the victim still logs in');
