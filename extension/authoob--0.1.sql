@@ -130,6 +130,14 @@ CREATE TABLE authoob.settings (
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));
 
+-- Each backend caches the settings (and, below, the hook registry and user
+-- fields); a change to these tables tells every backend to drop its copy.
+CREATE FUNCTION authoob_invalidate_cache() RETURNS trigger
+AS 'MODULE_PATHNAME', 'authoob_invalidate_cache' LANGUAGE C;
+CREATE TRIGGER settings_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON authoob.settings
+    FOR EACH STATEMENT EXECUTE FUNCTION authoob_invalidate_cache();
+
 -- pg_dump keeps the data of these tables.  Not of settings and templates:
 -- their rows are made by CREATE EXTENSION and would clash on restore.
 SELECT pg_catalog.pg_extension_config_dump('authoob.users', '');

@@ -49,6 +49,18 @@ typedef struct AuthoobSettings
 
 extern AuthoobSettings *authoob_load_settings(void);
 
+/* Per-backend caches, dropped when their tables change (cache.c) */
+typedef enum AuthoobCache
+{
+	AUTHOOB_CACHE_SETTINGS,
+	AUTHOOB_CACHE_HOOKS,
+	AUTHOOB_CACHE_FIELDS,
+	AUTHOOB_N_CACHES
+} AuthoobCache;
+
+extern MemoryContext authoob_cache_begin_load(AuthoobCache cache);
+extern void authoob_cache_end_load(AuthoobCache cache);
+
 /*
  * A statement run through SPI whose plan is prepared on first use and kept
  * for the life of the backend (spi_util.c).
@@ -73,6 +85,7 @@ typedef struct AuthoobQuery
  */
 extern uint64 authoob_run(AuthoobQuery *query, Datum *values, const char *nulls,
 						  bool read_only);
+extern uint64 authoob_run_latest(AuthoobQuery *query);
 extern Datum authoob_result_datum(int column, bool *isnull);
 extern char *authoob_result_text(int column);
 extern void authoob_connect_spi(void);

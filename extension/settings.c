@@ -12,6 +12,7 @@
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 PG_FUNCTION_INFO_V1(authoob_configure);
 PG_FUNCTION_INFO_V1(authoob_settings);
@@ -66,32 +67,44 @@ static AuthoobQuery load_query = AUTHOOB_QUERY(
 	" FROM authoob.settings",
 	0);
 
-/* Read the settings row; the caller is connected to SPI */
+/*
+ * The settings, from the backend's cache or read afresh; the caller is
+ * connected to SPI and must not change them.
+ */
 AuthoobSettings *
 authoob_load_settings(void)
 {
-	AuthoobSettings *settings = palloc0(sizeof(AuthoobSettings));
+	static AuthoobSettings settings;
+	MemoryContext cache_context = authoob_cache_begin_load(AUTHOOB_CACHE_SETTINGS);
+	MemoryContext caller_context;
 	bool		isnull;
 
-	if (authoob_run(&load_query, NULL, NULL, true) != 1)
+	if (cache_context == NULL)
+		return &settings;
+
+	if (authoob_run_latest(&load_query) != 1)
 		elog(ERROR, "authoob: the settings row is missing");
 
-	settings->secret_key = DatumGetByteaPCopy(authoob_result_datum(1, &isnull));
-	settings->token_ttl = DatumGetInt32(authoob_result_datum(2, &isnull));
-	settings->bcrypt_cost = DatumGetInt32(authoob_result_datum(3, &isnull));
-	settings->require_activation = DatumGetBool(authoob_result_datum(4, &isnull));
-	settings->password_min_length = DatumGetInt32(authoob_result_datum(5, &isnull));
-	settings->password_require_uppercase = DatumGetBool(authoob_result_datum(6, &isnull));
-	settings->password_require_digit = DatumGetBool(authoob_result_datum(7, &isnull));
-	settings->app_url = authoob_result_text(8);
-	settings->api_url = authoob_result_text(9);
-	settings->email_sender = authoob_result_text(10);
-	settings->prefix = authoob_result_text(11);
-	settings->prevent_mail_send = DatumGetBool(authoob_result_datum(12, &isnull));
-	settings->activation_ttl = DatumGetInt32(authoob_result_datum(13, &isnull));
-	settings->reset_ttl = DatumGetInt32(authoob_result_datum(14, &isnull));
-	settings->reset_mail_interval = DatumGetInt32(authoob_result_datum(15, &isnull));
-	return settings;
+	caller_context = MemoryContextSwitchTo(cache_context);
+	settings.secret_key = DatumGetByteaPCopy(authoob_result_datum(1, &isnull));
+	settings.token_ttl = DatumGetInt32(authoob_result_datum(2, &isnull));
+	settings.bcrypt_cost = DatumGetInt32(authoob_result_datum(3, &isnull));
+	settings.require_activation = DatumGetBool(authoob_result_datum(4, &isnull));
+	settings.password_min_length = DatumGetInt32(authoob_result_datum(5, &isnull));
+	settings.password_require_uppercase = DatumGetBool(authoob_result_datum(6, &isnull));
+	settings.password_require_digit = DatumGetBool(authoob_result_datum(7, &isnull));
+	settings.app_url = authoob_result_text(8);
+	settings.api_url = authoob_result_text(9);
+	settings.email_sender = authoob_result_text(10);
+	settings.prefix = authoob_result_text(11);
+	settings.prevent_mail_send = DatumGetBool(authoob_result_datum(12, &isnull));
+	settings.activation_ttl = DatumGetInt32(authoob_result_datum(13, &isnull));
+	settings.reset_ttl = DatumGetInt32(authoob_result_datum(14, &isnull));
+	settings.reset_mail_interval = DatumGetInt32(authoob_result_datum(15, &isnull));
+	MemoryContextSwitchTo(caller_context);
+
+	authoob_cache_end_load(AUTHOOB_CACHE_SETTINGS);
+	return &settings;
 }
 
 static void

@@ -9,18 +9,16 @@
 #include "authoob.h"
 
 #include "utils/builtins.h"
+#include "utils/snapmgr.h"
 
 /*
  * Run a statement inside the caller's SPI connection; returns the number of
  * rows processed (results stay in SPI_tuptable).  An unexpected SPI failure
  * is an internal error, not a user's mistake.
  */
-uint64
-authoob_run(AuthoobQuery *query, Datum *values, const char *nulls,
-			bool read_only)
+static void
+prepare(AuthoobQuery *query)
 {
-	int			rc;
-
 	if (query->plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
@@ -32,8 +30,36 @@ authoob_run(AuthoobQuery *query, Datum *values, const char *nulls,
 			elog(ERROR, "authoob: could not keep plan of \"%s\"", query->sql);
 		query->plan = plan;
 	}
+}
 
+uint64
+authoob_run(AuthoobQuery *query, Datum *values, const char *nulls,
+			bool read_only)
+{
+	int			rc;
+
+	prepare(query);
 	rc = SPI_execute_plan(query->plan, values, nulls, read_only, 0);
+	if (rc < 0)
+		elog(ERROR, "authoob: \"%s\" failed: %s",
+			 query->sql, SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/*
+ * Run a read-only statement without arguments on the latest committed data
+ * (and the current transaction's own changes), whatever the isolation level:
+ * what a cache is filled with must not be older than the invalidations the
+ * backend has already received.
+ */
+uint64
+authoob_run_latest(AuthoobQuery *query)
+{
+	int			rc;
+
+	prepare(query);
+	rc = SPI_execute_snapshot(query->plan, NULL, NULL, GetLatestSnapshot(),
+							  InvalidSnapshot, true, false, 0);
 	if (rc < 0)
 		elog(ERROR, "authoob: \"%s\" failed: %s",
 			 query->sql, SPI_result_code_string(rc));
