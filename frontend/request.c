@@ -162,6 +162,9 @@ send_reply(RequestEnv *env, struct MHD_Connection *connection, Request *req,
 	cors_add_headers(reply.response, req->settings,
 					 MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 												 MHD_HTTP_HEADER_ORIGIN));
+	if (reply.status == MHD_HTTP_UNAUTHORIZED)	/* RFC 9110 wants a challenge */
+		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+								"Bearer");
 	if (atomic_load(&env->draining))
 		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_CONNECTION,
 								"close");
@@ -295,17 +298,17 @@ request_body(RequestEnv *env, Request *req, const char *data, size_t size)
 }
 
 /*
- * Fills values[] from the route's parameter list. Returns a reply when the
- * request cannot go to Postgres (a body or segment that is not text).
- * Segment copies are stored in segments[] for the caller to free.
+ * Fills values[] from the route's parameter list; false, with the answer in
+ * *refusal, when the request cannot go to Postgres (a body or a segment that
+ * is not text). Segment copies go to segments[] for the caller to free.
  */
-static Reply
+static bool
 gather_params(struct MHD_Connection *connection, Request *req,
-			  const char **values, char **segments, int *nparams)
+			  const char **values, char **segments, int *nparams,
+			  Reply *refusal)
 {
 	const Route *route = req->match.route;
 	int			segment = 0;
-	Reply		refused = {0};
 
 	for (*nparams = 0; *nparams < ROUTE_MAX_ARGS && route->args[*nparams] != ARG_END;
 		 (*nparams)++)
@@ -317,7 +320,10 @@ gather_params(struct MHD_Connection *connection, Request *req,
 			case ARG_BODY:
 				*value = req->body_len > 0 ? req->body : NULL;
 				if (*value != NULL && !is_valid_utf8(req->body, req->body_len))
-					return reply_error(MHD_HTTP_BAD_REQUEST, "Missing data");
+				{
+					*refusal = reply_error(MHD_HTTP_BAD_REQUEST, "Missing data");
+					return false;
+				}
 				break;
 			case ARG_TOKEN:
 				*value = token_of(connection, req->settings);
@@ -331,13 +337,16 @@ gather_params(struct MHD_Connection *connection, Request *req,
 											req->match.segment_lens[segment]);
 				*value = segments[segment++];
 				if (*value == NULL || !is_valid_utf8(*value, strlen(*value)))
-					return reply_error(MHD_HTTP_NOT_FOUND, "Not found");
+				{
+					*refusal = reply_error(MHD_HTTP_NOT_FOUND, "Not found");
+					return false;
+				}
 				break;
 			case ARG_END:
 				break;
 		}
 	}
-	return refused;
+	return true;
 }
 
 /* Last call, body complete: run the route's statement and answer. */
@@ -361,8 +370,7 @@ request_finish(RequestEnv *env, struct MHD_Connection *connection,
 		req->early.response = NULL;
 		return send_reply(env, connection, req, reply);
 	}
-	reply = gather_params(connection, req, values, segments, &nparams);
-	if (reply.response == NULL && reply.status == 0)
+	if (gather_params(connection, req, values, segments, &nparams, &reply))
 	{
 		PGresult   *res = pool_execute(env->pool, req->match.index, nparams,
 									   values);

@@ -10,26 +10,25 @@
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * One line a route. A 3xx route redirects to the "location" its statement
+ * returns; a path segment that is a secret (a mailed token) is fed by
+ * ARG_SECRET_PATH so that it never reaches the log, e.g. for the mail link
+ *   {"GET", "/activate/<star>", 302, {ARG_SECRET_PATH}, "SELECT ...($1::text)"},
+ */
 static const Route route_table[] = {
-	/* method  pattern             success  parameters                     statement */
-	{"POST", "/register", 200, {ARG_BODY, ARG_CLIENT_IP},
-	"SELECT authoob_register($1::text, $2::inet)"},
-	{"POST", "/login", 200, {ARG_BODY, ARG_CLIENT_IP},
-	"SELECT authoob_login($1::text, $2::inet)"},
-	{"GET", "/logout", 204, {ARG_TOKEN}, "SELECT authoob_logout($1::text)"},
-	{"POST", "/logout", 204, {ARG_TOKEN}, "SELECT authoob_logout($1::text)"},
-	{"GET", "/token", 200, {ARG_TOKEN}, "SELECT authoob_token($1::text)"},
-	{"GET", "/profile", 200, {ARG_TOKEN}, "SELECT authoob_profile($1::text)"},
-	{"GET", "/profile/*", 200, {ARG_PATH},
-	"SELECT authoob_public_profile($1::text)"},
-	{"PUT", "/profile", 200, {ARG_TOKEN, ARG_BODY},
-	"SELECT authoob_update_profile($1::text, $2::text)"},
-	{"PUT", "/reset_password", 201, {ARG_TOKEN, ARG_BODY},
-	"SELECT authoob_reset_password($1::text, $2::text)"},
-	{"PUT", "/password/reset", 201, {ARG_TOKEN, ARG_BODY},
-	"SELECT authoob_reset_password($1::text, $2::text)"},
-	{"GET", "/health", 200, {ARG_END},
-	"SELECT jsonb_build_object('status', 'ok')"},
+/*   method  pattern           status  parameters ($1, $2)        statement */
+	{"POST", "/register",       200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_register($1::text, $2::inet)"},
+	{"POST", "/login",          200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_login($1::text, $2::inet)"},
+	{"GET",  "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)"},
+	{"POST", "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)"},
+	{"GET",  "/token",          200, {ARG_TOKEN},               "SELECT authoob_token($1::text)"},
+	{"GET",  "/profile",        200, {ARG_TOKEN},               "SELECT authoob_profile($1::text)"},
+	{"GET",  "/profile/*",      200, {ARG_PATH},                "SELECT authoob_public_profile($1::text)"},
+	{"PUT",  "/profile",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_update_profile($1::text, $2::text)"},
+	{"PUT",  "/reset_password", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)"},
+	{"PUT",  "/password/reset", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)"},
+	{"GET",  "/health",         200, {ARG_END},                 "SELECT jsonb_build_object('status', 'ok')"},
 };
 
 #define ROUTE_COUNT ((int) (sizeof(route_table) / sizeof(route_table[0])))

@@ -71,7 +71,9 @@ is($r->{json}{firstname}, 'Alice', 'profile: firstname');
 my $alice_id = $r->{json}{id};
 $r = $front->request(GET => '/profile', headers => { Authorization => "Bearer $login_token" });
 is($r->{status}, 200, 'profile: Authorization: Bearer works too');
-is_error($front->request(GET => '/profile'), 401, 'Authentication failed', 'profile: no token');
+$r = $front->request(GET => '/profile');
+is_error($r, 401, 'Authentication failed', 'profile: no token');
+is($r->{headers}{'www-authenticate'}, 'Bearer', 'a 401 carries its challenge');
 is_error($front->request(GET => '/profile', token => 'garbage'), 401, 'Authentication failed',
 	'profile: bad token');
 is_error($front->request(GET => '/profile', headers => { Authorization => "Basic $login_token" }),

@@ -97,6 +97,16 @@ is($r->{headers}{'access-control-allow-origin'}, '*', '--cors-origin *: any orig
 ok(!exists $r->{headers}{'access-control-allow-credentials'}, '--cors-origin *: never with credentials');
 is($front->stop('TERM'), 0, 'stops');
 
+# --- the front needs no more than the authoob_api role
+psql($db, q{DROP ROLE IF EXISTS authoob_front_test; CREATE ROLE authoob_front_test LOGIN PASSWORD 'front-secret' IN ROLE authoob_api});
+$front = AuthoobTest::Front->start(db => "$db user=authoob_front_test password=front-secret host=127.0.0.1");
+is($front->request(GET => '/health')->{status}, 200, 'as a member of authoob_api: health');
+$r = $front->request(POST => '/login', json => { email => 'logged@mail.test', password => $password });
+is($r->{status}, 200, 'as a member of authoob_api: login');
+is($front->request(GET => '/profile', token => $r->{json}{token})->{status}, 200,
+	'as a member of authoob_api: profile');
+is($front->stop('TERM'), 0, 'stops');
+
 # --- SIGTERM: stop accepting, finish what is in flight, exit 0
 $front = AuthoobTest::Front->start(db => $db);
 # A transaction holds the users table so that a login (which writes) waits.
