@@ -92,19 +92,19 @@ reply_from_error(const PGresult *res)
 }
 
 /*
- * A 3xx route answers a redirect: the statement returns {"location": url}
- * and the body is not sent.
+ * A 3xx route answers a redirect: the statement returns {"url": ...} (as
+ * the mail_activate_redirect hook does) and no body is sent.
  */
 static Reply
 reply_redirect(const char *body, unsigned int status)
 {
 	json_t	   *obj = json_loads(body, 0, NULL);
-	const char *location = json_string_value(json_object_get(obj, "location"));
+	const char *location = json_string_value(json_object_get(obj, "url"));
 	Reply		reply;
 
 	if (location == NULL)
 	{
-		log_error("redirect statement returned no \"location\"");
+		log_error("redirect statement returned no \"url\"");
 		json_decref(obj);
 		return reply_error(500, "Internal error");
 	}

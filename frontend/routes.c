@@ -11,10 +11,9 @@
 #include <string.h>
 
 /*
- * One line a route. A 3xx route redirects to the "location" its statement
- * returns; a path segment that is a secret (a mailed token) is fed by
- * ARG_SECRET_PATH so that it never reaches the log, e.g. for the mail link
- *   {"GET", "/activate/<star>", 302, {ARG_SECRET_PATH}, "SELECT ...($1::text)"},
+ * One line a route. A 3xx route redirects to the "url" its statement returns.
+ * A path segment that is a secret (a mailed token) is fed by ARG_SECRET_PATH
+ * so that it never reaches the log.
  */
 static const Route route_table[] = {
 /*   method  pattern           status  parameters ($1, $2)        statement */
@@ -28,6 +27,10 @@ static const Route route_table[] = {
 	{"PUT",  "/profile",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_update_profile($1::text, $2::text)"},
 	{"PUT",  "/reset_password", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)"},
 	{"PUT",  "/password/reset", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)"},
+	{"POST", "/activate/*",     201, {ARG_SECRET_PATH},         "SELECT authoob_activate($1::text)"},
+	{"GET",  "/activate/*",     302, {ARG_SECRET_PATH},         "SELECT authoob_activate_redirect($1::text)"},
+	{"POST", "/password/ask",   204, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_password_ask($1::text, $2::inet)"},
+	{"PUT",  "/password/reset/token", 204, {ARG_BODY},          "SELECT authoob_password_reset_token($1::text)"},
 	{"GET",  "/health",         200, {ARG_END},                 "SELECT jsonb_build_object('status', 'ok')"},
 };
 

@@ -30,7 +30,7 @@ typedef struct Route
 {
 	const char *method;
 	const char *pattern;		/* after the prefix; '*' = one segment */
-	int			success_status;	/* a 3xx takes Location from the body */
+	int			success_status;	/* a 3xx redirects to the body's "url" */
 	RouteArg	args[ROUTE_MAX_ARGS];
 	const char *sql;
 } Route;

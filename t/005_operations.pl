@@ -40,14 +40,16 @@ $front->request(GET => '/profile', token => $token);
 $front->request(GET => '/profile', headers => { Authorization => "Bearer $token" });
 $front->request(PUT => '/profile', token => $token, json => { username => 'secret-username' });
 $front->request(GET => '/activate/SECRETACTIVATIONTOKEN');
+$front->request(GET => '/confirm/SECRETCONFIRMTOKEN');
 $front->request(GET => '/profile/1?token=SECRETQUERY');
 my $log = $front->log;
 my @access = $log =~ /^.*access: .*$/mg;
-is(scalar(@access), 8, 'one access line per request');
+is(scalar(@access), 9, 'one access line per request');
 ok((grep { /^\S+Z access: GET \/authoob\/profile 200 \d+us 127\.0\.0\.1$/ } @access),
 	'time, method, path, status, microseconds, client');
-like($log, qr{access: GET /authoob/activate/\.\.\. 404 }, 'unknown paths are cut after their first segment');
-for my $secret ($token, $password, 'mail.test', 'secret-username', 'SECRETACTIVATIONTOKEN', 'SECRETQUERY')
+like($log, qr{access: GET /authoob/activate/\* 404 }, 'secret path segments are logged as *');
+like($log, qr{access: GET /authoob/confirm/\.\.\. 404 }, 'unknown paths are cut after their first segment');
+for my $secret ($token, $password, 'mail.test', 'secret-username', 'SECRETACTIVATIONTOKEN', 'SECRETCONFIRMTOKEN', 'SECRETQUERY')
 {
 	unlike($log, qr/\Q$secret\E/, "the log never holds '" . substr($secret, 0, 20) . "'");
 }

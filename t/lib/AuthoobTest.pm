@@ -39,6 +39,7 @@ sub psql
 {
 	my ($db, $sql) = @_;
 	my $out = File::Temp->new;
+	local $ENV{PGOPTIONS} = '-c client_min_messages=warning';
 	my $pid = open(my $pipe, '|-', 'psql', '-X', '-q', '-At', '-v',
 		'ON_ERROR_STOP=1', '-d', $db, '-o', $out->filename)
 	  or die "cannot run psql: $!";
@@ -57,7 +58,7 @@ sub new_database
 {
 	my $name = sprintf 'authoob_t_%d_%d', $$, $database_count++;
 	system('createdb', $name) == 0 or die "createdb $name failed";
-	psql($name, 'SET client_min_messages = warning; CREATE EXTENSION authoob CASCADE');
+	psql($name, 'CREATE EXTENSION authoob CASCADE');
 	psql($name, q{SELECT authoob_configure('{"bcrypt_cost": 4,
 		"app_url": "http://app.test", "api_url": "http://127.0.0.1",
 		"email_sender": "no-reply@authoob.test"}')});
