@@ -15,9 +15,6 @@
 #include "server.h"
 #include "settings.h"
 
-/* How long requests in flight may take to finish at shutdown. */
-#define DRAIN_MS 10000
-
 /* Blocks the signals we wait for, in this thread and all it creates. */
 static void
 block_signals(sigset_t *set)
@@ -84,7 +81,7 @@ main(int argc, char **argv)
 	}
 
 	wait_for_stop(&signals, pool, &options);
-	server_stop(server, DRAIN_MS);
+	server_stop(server, options.drain_seconds * 1000);
 	settings_clear();
 	pool_destroy(pool);
 	log_info("stopped");

@@ -31,6 +31,8 @@ static const char usage_text[] =
 "                        (default 64k)\n"
 "  --cors-origin=ORIGIN  origin allowed by CORS, or * for any without\n"
 "                        credentials (default: the app_url setting)\n"
+"  --drain-timeout=SECS  at SIGTERM, how long requests in flight may take\n"
+"                        before their statements are cancelled (default 10)\n"
 "  --log-level=LEVEL     error, warning, info (default) or debug\n"
 "  --help                show this help and exit\n"
 "  --version             show the version and exit\n"
@@ -38,7 +40,7 @@ static const char usage_text[] =
 "The route prefix, token header and app_url are read from the database\n"
 "(authoob_settings()) at start and on SIGHUP.\n";
 
-/* Parses a positive integer in [min, max]; false if it is anything else. */
+/* Parses an integer in [min, max]; false if it is anything else. */
 static bool
 parse_int(const char *text, long min, long max, long *value)
 {
@@ -93,6 +95,7 @@ set_defaults(Options *options)
 	options->pool_size = 0;		/* resolved to threads after parsing */
 	options->body_limit = 64 * 1024;
 	options->cors_origin = NULL;
+	options->drain_seconds = 10;
 	options->log_level = LOG_LEVEL_INFO;
 }
 
@@ -100,7 +103,7 @@ OptionsResult
 options_parse(Options *options, int argc, char **argv)
 {
 	enum { OPT_LISTEN = 256, OPT_DB, OPT_THREADS, OPT_POOL, OPT_BODY_LIMIT,
-	OPT_CORS_ORIGIN, OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION };
+	OPT_CORS_ORIGIN, OPT_DRAIN_TIMEOUT, OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION };
 	static const struct option long_options[] = {
 		{"listen", required_argument, NULL, OPT_LISTEN},
 		{"db", required_argument, NULL, OPT_DB},
@@ -108,6 +111,7 @@ options_parse(Options *options, int argc, char **argv)
 		{"pool", required_argument, NULL, OPT_POOL},
 		{"body-limit", required_argument, NULL, OPT_BODY_LIMIT},
 		{"cors-origin", required_argument, NULL, OPT_CORS_ORIGIN},
+		{"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
@@ -144,6 +148,11 @@ options_parse(Options *options, int argc, char **argv)
 				break;
 			case OPT_CORS_ORIGIN:
 				options->cors_origin = optarg;
+				break;
+			case OPT_DRAIN_TIMEOUT:
+				if (!parse_int(optarg, 0, 3600, &n))
+					return bad_value("drain-timeout", optarg);
+				options->drain_seconds = (int) n;
 				break;
 			case OPT_LOG_LEVEL:
 				if (!log_parse_level(optarg, &options->log_level))

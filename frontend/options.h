@@ -19,6 +19,7 @@ typedef struct Options
 	int			pool_size;		/* Postgres connections */
 	size_t		body_limit;		/* bytes */
 	const char *cors_origin;	/* NULL = the origin of the app_url setting */
+	int			drain_seconds;	/* at shutdown, for requests in flight */
 	LogLevel	log_level;
 } Options;
 

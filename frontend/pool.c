@@ -28,6 +28,8 @@
 typedef struct PoolConn
 {
 	PGconn	   *conn;			/* NULL when closed */
+	PGcancel   *cancel;			/* for pool_cancel_all; under pool->lock */
+	bool		busy;			/* borrowed; under pool->lock */
 	bool	   *prepared;		/* per statement */
 	struct timespec retry_at;	/* no connect attempt before this */
 	struct PoolConn *next_free;
@@ -103,13 +105,28 @@ pool_create(const char *conninfo, int size, const char *const *statements,
 	return pool;
 }
 
+/* The cancel handle is swapped under the lock: pool_cancel_all may use it. */
 static void
-conn_close(PoolConn *pc, int nstatements)
+conn_set_cancel(Pool *pool, PoolConn *pc, PGcancel *cancel)
 {
+	PGcancel   *old;
+
+	pthread_mutex_lock(&pool->lock);
+	old = pc->cancel;
+	pc->cancel = cancel;
+	pthread_mutex_unlock(&pool->lock);
+	if (old != NULL)
+		PQfreeCancel(old);
+}
+
+static void
+conn_close(Pool *pool, PoolConn *pc)
+{
+	conn_set_cancel(pool, pc, NULL);
 	if (pc->conn != NULL)
 		PQfinish(pc->conn);
 	pc->conn = NULL;
-	memset(pc->prepared, 0, (size_t) nstatements * sizeof(bool));
+	memset(pc->prepared, 0, (size_t) pool->nstatements * sizeof(bool));
 }
 
 /*
@@ -157,23 +174,24 @@ conn_open(Pool *pool, PoolConn *pc)
 	const char *const values[] = {POOL_CONNECT_TIMEOUT, "authoob-http",
 	pool->conninfo, "UTF8", NULL};
 
-	conn_close(pc, pool->nstatements);
+	conn_close(pool, pc);
 	pc->conn = PQconnectdbParams(keywords, values, 1);
 	PQsetNoticeProcessor(pc->conn, log_notice, NULL);
 	if (PQstatus(pc->conn) != CONNECTION_OK)
 	{
 		log_error("cannot connect to Postgres: %s", PQerrorMessage(pc->conn));
-		conn_close(pc, pool->nstatements);
+		conn_close(pool, pc);
 		clock_gettime(CLOCK_MONOTONIC, &pc->retry_at);
 		timespec_add_ms(&pc->retry_at, POOL_RETRY_MS);
 		return false;
 	}
+	conn_set_cancel(pool, pc, PQgetCancel(pc->conn));
 	for (int i = 0; i < pool->nstatements; i++)
 	{
 		PQclear(conn_prepare(pool, pc, i));
 		if (PQstatus(pc->conn) != CONNECTION_OK)
 		{
-			conn_close(pc, pool->nstatements);
+			conn_close(pool, pc);
 			return false;
 		}
 	}
@@ -231,6 +249,7 @@ pool_acquire(Pool *pool)
 	}
 	pc = pool->free_list;
 	pool->free_list = pc->next_free;
+	pc->busy = true;
 	pthread_mutex_unlock(&pool->lock);
 	return pc;
 }
@@ -239,6 +258,7 @@ static void
 pool_release(Pool *pool, PoolConn *pc)
 {
 	pthread_mutex_lock(&pool->lock);
+	pc->busy = false;
 	pc->next_free = pool->free_list;
 	pool->free_list = pc;
 	pthread_cond_signal(&pool->freed);
@@ -287,7 +307,7 @@ pool_run(Pool *pool, int stmt, const char *sql, int nparams,
 		log_error("Postgres connection lost: %s", PQerrorMessage(pc->conn));
 		PQclear(res);
 		res = NULL;
-		conn_close(pc, pool->nstatements);
+		conn_close(pool, pc);
 	}
 done:
 	pool_release(pool, pc);
@@ -307,6 +327,23 @@ pool_query(Pool *pool, const char *sql)
 }
 
 void
+pool_cancel_all(Pool *pool)
+{
+	char		error[256];
+
+	pthread_mutex_lock(&pool->lock);
+	for (int i = 0; i < pool->size; i++)
+	{
+		PoolConn   *pc = &pool->conns[i];
+
+		if (pc->busy && pc->cancel != NULL &&
+			!PQcancel(pc->cancel, error, sizeof(error)))
+			log_warning("cannot cancel a statement: %s", error);
+	}
+	pthread_mutex_unlock(&pool->lock);
+}
+
+void
 pool_destroy(Pool *pool)
 {
 	if (pool == NULL)
@@ -314,7 +351,7 @@ pool_destroy(Pool *pool)
 	for (int i = 0; pool->conns != NULL && i < pool->size; i++)
 	{
 		if (pool->conns[i].prepared != NULL)
-			conn_close(&pool->conns[i], pool->nstatements);
+			conn_close(pool, &pool->conns[i]);
 		free(pool->conns[i].prepared);
 	}
 	free(pool->conns);

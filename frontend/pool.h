@@ -35,6 +35,12 @@ PGresult   *pool_execute(Pool *pool, int stmt, int nparams,
 /* Same for a plain SQL text without parameters (not prepared). */
 PGresult   *pool_query(Pool *pool, const char *sql);
 
+/*
+ * Asks Postgres to cancel the statements running now (thread-safe): their
+ * callers get an error (SQLSTATE 57014) instead of waiting on. For shutdown.
+ */
+void		pool_cancel_all(Pool *pool);
+
 /* Closes every connection and frees the pool; no call may be running. */
 void		pool_destroy(Pool *pool);
 

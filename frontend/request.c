@@ -370,6 +370,8 @@ request_finish(RequestEnv *env, struct MHD_Connection *connection,
 		req->early.response = NULL;
 		return send_reply(env, connection, req, reply);
 	}
+	if (req->match.route == NULL)
+		return MHD_NO;			/* its early answer could not be built */
 	if (gather_params(connection, req, values, segments, &nparams, &reply))
 	{
 		PGresult   *res = pool_execute(env->pool, req->match.index, nparams,

@@ -66,6 +66,7 @@ is_unavailable(const char *sqlstate)
 	return sqlstate != NULL &&
 		(strncmp(sqlstate, "08", 2) == 0 ||	/* connection exception */
 		 strncmp(sqlstate, "57P0", 4) == 0 ||	/* shutdown, cannot connect now */
+		 strcmp(sqlstate, "57014") == 0 ||	/* cancelled, statement_timeout */
 		 strcmp(sqlstate, "53300") == 0);	/* too many connections */
 }
 

@@ -154,8 +154,12 @@ server_stop(Server *server, int drain_ms)
 		waited_ms += 10;
 	}
 	if (atomic_load(&server->env.in_flight) > 0)
-		log_warning("%d requests still in flight after %d ms, closing",
+	{
+		/* Worker threads cannot be stopped inside libpq: cancel instead. */
+		log_warning("%d requests still in flight after %d ms, cancelling",
 					atomic_load(&server->env.in_flight), drain_ms);
+		pool_cancel_all(server->env.pool);
+	}
 	MHD_stop_daemon(server->daemon);
 	free(server);
 }

@@ -17,7 +17,7 @@ my $out = qx{$binary --help 2>&1};
 is($? >> 8, 0, '--help exits 0');
 like($out, qr/--listen=HOST:PORT/, '--help lists the flags');
 like(qx{$binary --version 2>&1}, qr/^authoob-http \d+\.\d+/, '--version');
-for my $bad (['--bogus'], ['--threads', '0'], ['--pool', 'x'], ['--body-limit', '12q'],
+for my $bad (['--bogus'], ['--threads', '0'], ['--pool', 'x'], ['--body-limit', '12q'], ['--drain-timeout', '-1'],
 	['--log-level', 'loud'], ['extra'])
 {
 	$out = qx{$binary @$bad 2>&1};
@@ -109,36 +109,65 @@ is($front->request(GET => '/profile', token => $r->{json}{token})->{status}, 200
 	'as a member of authoob_api: profile');
 is($front->stop('TERM'), 0, 'stops');
 
-# --- SIGTERM: stop accepting, finish what is in flight, exit 0
-$front = AuthoobTest::Front->start(db => $db);
-# A transaction holds the users table so that a login (which writes) waits.
-my $locker = fork // die;
-if ($locker == 0)
+# --- SIGTERM: stop accepting, finish what is in flight (bounded), exit 0
+
+# Sends a login that waits: a transaction holds the users table (which login
+# writes) for $seconds. Returns the socket to read the answer from.
+sub login_in_flight
 {
-	{ exec('psql', '-X', '-q', '-o', '/dev/null', '-d', $db, '-c',
-			'BEGIN; LOCK TABLE authoob.users IN EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;') };
-	POSIX::_exit(127);
+	my ($front, $seconds) = @_;
+	my $locker = fork // die;
+	if ($locker == 0)
+	{
+		{ exec('psql', '-X', '-q', '-o', '/dev/null', '-d', $db, '-c',
+				"BEGIN; LOCK TABLE authoob.users IN EXCLUSIVE MODE; SELECT pg_sleep($seconds); COMMIT;") };
+		POSIX::_exit(127);
+	}
+	my $deadline = time + 10;
+	sleep 0.05 until psql($db, q{SELECT count(*) FROM pg_locks WHERE relation = 'authoob.users'::regclass
+		AND mode = 'ExclusiveLock' AND granted}) > 0 || time > $deadline;
+	my $socket = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $front->port) or die;
+	my $body = json_encode({ email => 'logged@mail.test', password => $password });
+	print $socket "POST /authoob/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+	  . "Content-Length: " . length($body) . "\r\n\r\n$body";
+	sleep 0.5;
+	return ($socket, $locker);
 }
-$deadline = time + 10;
-sleep 0.05 until psql($db, q{SELECT count(*) FROM pg_locks WHERE relation = 'authoob.users'::regclass
-	AND mode = 'ExclusiveLock' AND granted}) > 0 || time > $deadline;
-my $slow = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $front->port) or die;
-my $body = json_encode({ email => 'logged@mail.test', password => $password });
-print $slow "POST /authoob/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-  . "Content-Length: " . length($body) . "\r\n\r\n$body";
-sleep 0.5;
+
+sub read_answer
+{
+	my ($socket) = @_;
+	local $/;
+	return AuthoobTest::Front::parse_response(scalar <$socket>);
+}
+
+$front = AuthoobTest::Front->start(db => $db);
+my ($socket, $locker) = login_in_flight($front, 2);
 my $stopping = time;
 kill 'TERM', $front->pid;
 sleep 0.3;
 ok(!IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $front->port, Timeout => 2),
 	'after SIGTERM, new connections are refused');
-local $/;
-my $answer = AuthoobTest::Front::parse_response(scalar <$slow>);
+my $answer = read_answer($socket);
 is($answer->{status}, 200, 'the login in flight finished');
 ok($answer->{json}{token}, 'with its token');
 is($answer->{headers}{connection}, 'close', 'and the connection closed');
 is($front->stop('TERM', 15), 0, 'exit 0');
-cmp_ok(time - $stopping, '<', 8, 'within the drain bound');
+cmp_ok(time - $stopping, '<', 8, 'once it was done');
+waitpid($locker, 0);
+
+# A statement that takes longer than --drain-timeout is cancelled.
+$front = AuthoobTest::Front->start(db => $db, args => ['--drain-timeout', '1']);
+($socket, $locker) = login_in_flight($front, 60);
+$stopping = time;
+kill 'TERM', $front->pid;
+$answer = read_answer($socket);
+is_deeply([ $answer->{status}, $answer->{json} ], [ 503, { code => 503, message => 'Service unavailable' } ],
+	'past --drain-timeout the request in flight gets a 503');
+is($front->stop('TERM', 15), 0, 'exit 0');
+cmp_ok(time - $stopping, '<', 5, 'within the drain timeout');
+psql($db, q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%'
+	AND pid <> pg_backend_pid()});
 waitpid($locker, 0);
 
 done_testing();
