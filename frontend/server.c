@@ -19,6 +19,8 @@
 
 /* Idle or slow clients are dropped after this many seconds. */
 #define CONNECTION_TIMEOUT_S 30
+/* After cancelling at shutdown, how long the answers may take to go out. */
+#define CANCEL_GRACE_MS 2000
 
 struct Server
 {
@@ -137,28 +139,38 @@ server_start(const Options *options, Pool *pool)
 	return server;
 }
 
+/* Waits until no request is in flight, at most ms; true if none is. */
+static bool
+wait_idle(Server *server, int ms)
+{
+	struct timespec pause = {.tv_nsec = 10 * 1000000L};
+
+	for (int waited = 0; atomic_load(&server->env.in_flight) > 0; waited += 10)
+	{
+		if (waited >= ms)
+			return false;
+		nanosleep(&pause, NULL);
+	}
+	return true;
+}
+
 void
 server_stop(Server *server, int drain_ms)
 {
 	MHD_socket	listen_fd;
-	struct timespec pause = {.tv_nsec = 10 * 1000000L};
-	int			waited_ms = 0;
 
 	atomic_store(&server->env.draining, true);
 	listen_fd = MHD_quiesce_daemon(server->daemon);
 	if (listen_fd != MHD_INVALID_SOCKET)
 		close(listen_fd);
-	while (atomic_load(&server->env.in_flight) > 0 && waited_ms < drain_ms)
+	if (!wait_idle(server, drain_ms))
 	{
-		nanosleep(&pause, NULL);
-		waited_ms += 10;
-	}
-	if (atomic_load(&server->env.in_flight) > 0)
-	{
-		/* Worker threads cannot be stopped inside libpq: cancel instead. */
+		/* Worker threads cannot be stopped inside libpq: cancel instead, */
 		log_warning("%d requests still in flight after %d ms, cancelling",
 					atomic_load(&server->env.in_flight), drain_ms);
 		pool_cancel_all(server->env.pool);
+		/* and give their 503s a moment to leave. */
+		wait_idle(server, CANCEL_GRACE_MS);
 	}
 	MHD_stop_daemon(server->daemon);
 	free(server);
