@@ -15,3 +15,6 @@ PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# every source includes the one header: rebuild them all when it changes
+$(OBJS): extension/authoob.h

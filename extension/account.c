@@ -81,9 +81,9 @@ Datum
 authoob_register(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
-	char	   *email = authoob_payload_string(payload, "email", true, NULL);
-	char	   *password1 = authoob_payload_string(payload, "password1", true, NULL);
-	char	   *password2 = authoob_payload_string(payload, "password2", true, NULL);
+	char	   *email;
+	char	   *password1;
+	char	   *password2;
 	char	   *firstname;
 	char	   *lastname;
 	AuthoobSettings *settings;
@@ -91,10 +91,15 @@ authoob_register(PG_FUNCTION_ARGS)
 	char		nulls[4] = {' ', ' ', ' ', ' '};
 	bool		isnull;
 	int64		user_id;
-	char	   *token;
+	Datum		response;
+	Jsonb	   *answer;
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
+	authoob_fire_hook(HOOK_PRE_REGISTER, &(AuthoobHookArgs) {.payload = payload});
+	email = authoob_payload_string(payload, "email", true, NULL);
+	password1 = authoob_payload_string(payload, "password1", true, NULL);
+	password2 = authoob_payload_string(payload, "password2", true, NULL);
 
 	/* the order of the checks is the original's */
 	authoob_check_password_policy(password1, settings);
@@ -128,8 +133,11 @@ authoob_register(PG_FUNCTION_ARGS)
 	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 
 	authoob_send_activation(user_id, settings);
-	token = authoob_issue_token(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
-	PG_RETURN_DATUM(authoob_finish_spi(token_response(token), false));
+	response = token_response(authoob_issue_token(user_id, PG_GETARG_DATUM(1),
+												  PG_ARGISNULL(1), settings));
+	answer = authoob_fire_hook(HOOK_POST_REGISTER,
+							   &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
+	PG_RETURN_DATUM(authoob_finish_spi(authoob_hook_response(answer, response), false));
 }
 
 /* With require_activation: a user who has not followed the mailed link */
@@ -155,8 +163,8 @@ Datum
 authoob_login(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
-	char	   *email = authoob_payload_string(payload, "email", true, NULL);
-	char	   *password = authoob_payload_string(payload, "password", true, NULL);
+	char	   *email;
+	char	   *password;
 	AuthoobSettings *settings;
 	Datum		values[2];
 	bool		isnull;
@@ -164,10 +172,14 @@ authoob_login(PG_FUNCTION_ARGS)
 	char	   *hash;
 	bool		active;
 	bool		confirmed;
-	char	   *token;
+	Datum		response;
+	Jsonb	   *answer;
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
+	authoob_fire_hook(HOOK_PRE_LOGIN, &(AuthoobHookArgs) {.payload = payload});
+	email = authoob_payload_string(payload, "email", true, NULL);
+	password = authoob_payload_string(payload, "password", true, NULL);
 
 	values[0] = CStringGetTextDatum(email);
 	if (authoob_run(&user_for_login, values, NULL, true) != 1)
@@ -181,6 +193,8 @@ authoob_login(PG_FUNCTION_ARGS)
 	active = DatumGetBool(authoob_result_datum(3, &isnull));
 	confirmed = DatumGetBool(authoob_result_datum(4, &isnull));
 
+	authoob_fire_hook(HOOK_BEFORE_LOGIN,
+					  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	if (!authoob_check_password(password, hash) || !active)
 		authentication_failed();
 	/* told only to who knows the password */
@@ -191,8 +205,11 @@ authoob_login(PG_FUNCTION_ARGS)
 	values[1] = PG_GETARG_DATUM(1);
 	authoob_run(&track_login, values, PG_ARGISNULL(1) ? " n" : "  ", false);
 	authoob_run(&forget_expired_sessions, values, NULL, false);
-	token = authoob_issue_token(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
-	PG_RETURN_DATUM(authoob_finish_spi(token_response(token), false));
+	response = token_response(authoob_issue_token(user_id, PG_GETARG_DATUM(1),
+												  PG_ARGISNULL(1), settings));
+	answer = authoob_fire_hook(HOOK_POST_LOGIN,
+							   &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
+	PG_RETURN_DATUM(authoob_finish_spi(authoob_hook_response(answer, response), false));
 }
 
 /* SQL function: authoob_logout(token text) returns jsonb (always NULL) */
@@ -201,11 +218,15 @@ authoob_logout(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	jti;
 	Datum		value;
+	int64		user_id;
 
 	authoob_connect_spi();
-	(void) authoob_verify_token(authoob_text_arg(fcinfo, 0), &jti, authoob_load_settings());
+	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), &jti, authoob_load_settings());
+	authoob_fire_hook(HOOK_PRE_LOGOUT, &(AuthoobHookArgs) {.user_id = user_id});
 	value = UUIDPGetDatum(&jti);
 	authoob_run(&delete_session, &value, NULL, false);
+	/* 204: the answer has no body to replace */
+	authoob_fire_hook(HOOK_POST_LOGOUT, &(AuthoobHookArgs) {0});
 	SPI_finish();
 	PG_RETURN_NULL();
 }
@@ -216,13 +237,18 @@ authoob_token(PG_FUNCTION_ARGS)
 {
 	AuthoobSettings *settings;
 	int64		user_id;
+	Datum		response;
+	Jsonb	   *answer;
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
 	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), NULL, settings);
-	PG_RETURN_DATUM(authoob_finish_spi(token_response(authoob_issue_token(user_id, (Datum) 0,
-																  true, settings)),
-							   false));
+	authoob_fire_hook(HOOK_PRE_TOKEN, &(AuthoobHookArgs) {.user_id = user_id});
+	response = token_response(authoob_issue_token(user_id, (Datum) 0, true, settings));
+	answer = authoob_fire_hook(HOOK_POST_TOKEN,
+							   &(AuthoobHookArgs) {.user_id = user_id,
+							   .response = DatumGetJsonbP(response)});
+	PG_RETURN_DATUM(authoob_finish_spi(authoob_hook_response(answer, response), false));
 }
 
 /* SQL function: authoob_reset_password(token text, payload text|jsonb) returns jsonb */
@@ -235,11 +261,14 @@ authoob_reset_password(PG_FUNCTION_ARGS)
 	char	   *password2;
 	int64		user_id;
 	Datum		values[2];
+	Jsonb	   *answer;
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
 	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), NULL, settings);
 	payload = authoob_payload_arg(fcinfo, 1);
+	authoob_fire_hook(HOOK_PRE_RESET_AUTH,
+					  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	password1 = authoob_payload_string(payload, "password1", true, NULL);
 	password2 = authoob_payload_string(payload, "password2", true, NULL);
 	if (strcmp(password1, password2) != 0)
@@ -253,6 +282,10 @@ authoob_reset_password(PG_FUNCTION_ARGS)
 	authoob_run(&set_password, values, NULL, false);
 	/* every token issued before the change stops working */
 	authoob_run(&delete_user_sessions, values, NULL, false);
+	answer = authoob_fire_hook(HOOK_POST_RESET_AUTH,
+							   &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
+	if (answer)
+		PG_RETURN_DATUM(authoob_finish_spi(JsonbPGetDatum(answer), false));
 	SPI_finish();
 	PG_RETURN_NULL();
 }

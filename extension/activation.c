@@ -141,34 +141,58 @@ mail_token_arg(const char *token)
 	return token_hash(token);
 }
 
-/* Activate the account of a token: its user id, or 404 / 409 */
+/*
+ * Activate the account of a token; returns its user id.  404 for no match,
+ * 409 when already active, unless the already_activated hook answers
+ * instead (*answer).
+ */
 static int64
-activate(const char *token)
+activate(const char *token, Jsonb **answer)
 {
 	Datum		args[2];
 	bool		isnull;
 	int64		user_id;
+	bool		confirmed;
 
+	*answer = NULL;
+	authoob_fire_hook(HOOK_PRE_ACTIVATE, &(AuthoobHookArgs) {.token = token});
 	args[1] = PointerGetDatum(mail_token_arg(token));
 	if (authoob_run(&find_activation, &args[1], NULL, false) != 1)
 		no_token_match();
 	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
-	if (DatumGetBool(authoob_result_datum(2, &isnull)))
+	confirmed = DatumGetBool(authoob_result_datum(2, &isnull));
+	if (confirmed)
+	{
+		*answer = authoob_fire_hook(HOOK_ALREADY_ACTIVATED,
+									&(AuthoobHookArgs) {.user_id = user_id});
+		if (*answer)
+			return user_id;
 		ereport(ERROR,
 				(errcode(ERRCODE_AUTHOOB_CONFLICT),
 				 errmsg("Unable to activate"),
 				 errdetail("The account is already active.")));
+	}
 	args[0] = Int64GetDatum(user_id);
 	authoob_run(&confirm_user, args, NULL, false);
+	*answer = authoob_fire_hook(HOOK_POST_ACTIVATE, &(AuthoobHookArgs) {.user_id = user_id});
 	return user_id;
 }
 
-/* SQL function: authoob_activate(token text) returns jsonb (always NULL) */
+/*
+ * SQL function: authoob_activate(token text) returns jsonb
+ *
+ * NULL (201 with no body), or what post_activate or already_activated
+ * answered.
+ */
 Datum
 authoob_activate(PG_FUNCTION_ARGS)
 {
+	Jsonb	   *answer;
+
 	authoob_connect_spi();
-	(void) activate(authoob_text_arg(fcinfo, 0));
+	(void) activate(authoob_text_arg(fcinfo, 0), &answer);
+	if (answer)
+		PG_RETURN_DATUM(authoob_finish_spi(JsonbPGetDatum(answer), false));
 	SPI_finish();
 	PG_RETURN_NULL();
 }
@@ -177,22 +201,32 @@ authoob_activate(PG_FUNCTION_ARGS)
  * SQL function: authoob_activate_redirect(token text) returns jsonb
  *
  * The mailed link: activates, then answers {"url": app_url?validated_user=<id>}
- * for the front to redirect to.
+ * for the front to redirect to; mail_activate_redirect may answer another
+ * {"url"}.  When already active, already_activated's answer is the response
+ * (the front redirects if it has a "url").
  */
 Datum
 authoob_activate_redirect(PG_FUNCTION_ARGS)
 {
 	AuthoobSettings *settings;
 	int64		user_id;
+	Jsonb	   *answer;
 	const char *key = "url";
 	const char *url;
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
 	authoob_require_setting(settings->app_url, "app_url");
-	user_id = activate(authoob_text_arg(fcinfo, 0));
-	url = psprintf("%s%svalidated_user=" INT64_FORMAT, settings->app_url,
-				   strchr(settings->app_url, '?') ? "&" : "?", user_id);
+	user_id = activate(authoob_text_arg(fcinfo, 0), &answer);
+	if (answer && authoob_jsonb_get_string(answer, "url") == NULL)
+		PG_RETURN_DATUM(authoob_finish_spi(JsonbPGetDatum(answer), false));
+	answer = authoob_fire_hook(HOOK_MAIL_ACTIVATE_REDIRECT,
+							   &(AuthoobHookArgs) {.user_id = user_id,
+							   .app_url = settings->app_url});
+	url = answer ? authoob_jsonb_get_string(answer, "url") : NULL;
+	if (url == NULL)
+		url = psprintf("%s%svalidated_user=" INT64_FORMAT, settings->app_url,
+					   strchr(settings->app_url, '?') ? "&" : "?", user_id);
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_jsonb_from_pairs(1, &key, &url), false));
 }
 
@@ -207,39 +241,40 @@ Datum
 authoob_password_ask(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
-	char	   *email = authoob_payload_string(payload, "email", true, NULL);
+	char	   *email;
 	AuthoobSettings *settings;
 	Datum		args[2];
 	bool		isnull;
-	int64		user_id;
-	char	   *token;
-	StringInfoData link;
+	int64		user_id = 0;
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
 	authoob_require_setting(settings->app_url, "app_url");
+	authoob_fire_hook(HOOK_PRE_ASK_RESET, &(AuthoobHookArgs) {.payload = payload});
+	email = authoob_payload_string(payload, "email", true, NULL);
 
 	args[0] = CStringGetTextDatum(email);
-	if (authoob_run(&active_user_by_email, args, NULL, true) != 1)
-	{
-		SPI_finish();
-		PG_RETURN_NULL();
-	}
-	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
+	if (authoob_run(&active_user_by_email, args, NULL, true) == 1)
+		user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 
-	args[0] = Int64GetDatum(user_id);
-	args[1] = Int32GetDatum(settings->reset_mail_interval);
-	if (authoob_run(&recent_reset, args, NULL, true) > 0)
+	if (user_id != 0)
 	{
-		SPI_finish();
-		PG_RETURN_NULL();
-	}
+		args[0] = Int64GetDatum(user_id);
+		args[1] = Int32GetDatum(settings->reset_mail_interval);
+		if (authoob_run(&recent_reset, args, NULL, true) == 0)
+		{
+			char	   *token = new_mail_token("reset", user_id, settings->reset_ttl);
+			StringInfoData link;
 
-	token = new_mail_token("reset", user_id, settings->reset_ttl);
-	initStringInfo(&link);
-	appendStringInfo(&link, "%s%creset_password_token=%s", settings->app_url,
-					 strchr(settings->app_url, '?') ? '&' : '?', token);
-	authoob_queue_mail("reset", user_id, link.data, settings);
+			initStringInfo(&link);
+			appendStringInfo(&link, "%s%creset_password_token=%s", settings->app_url,
+							 strchr(settings->app_url, '?') ? '&' : '?', token);
+			authoob_queue_mail("reset", user_id, link.data, settings);
+		}
+	}
+	/* user is null for an unknown address; 204: no body to replace */
+	authoob_fire_hook(HOOK_POST_ASK_RESET,
+					  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	SPI_finish();
 	PG_RETURN_NULL();
 }
@@ -269,6 +304,7 @@ authoob_password_reset_token(PG_FUNCTION_ARGS)
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
+	authoob_fire_hook(HOOK_PRE_RESET_TOKEN, &(AuthoobHookArgs) {.token = token});
 	if (strcmp(password1, password2) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
@@ -281,6 +317,9 @@ authoob_password_reset_token(PG_FUNCTION_ARGS)
 	args[0] = authoob_result_datum(1, &isnull);
 	args[1] = CStringGetTextDatum(authoob_hash_password(password1, settings->bcrypt_cost));
 	authoob_run(&reset_password, args, NULL, false);
+	/* 204: no body to replace */
+	authoob_fire_hook(HOOK_POST_RESET_TOKEN,
+					  &(AuthoobHookArgs) {.user_id = DatumGetInt64(args[0]), .token = token});
 	SPI_finish();
 	PG_RETURN_NULL();
 }

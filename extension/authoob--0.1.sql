@@ -130,12 +130,45 @@ CREATE TABLE authoob.settings (
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));
 
--- Each backend caches the settings (and, below, the hook registry and user
--- fields); a change to these tables tells every backend to drop its copy.
+-- Hooks: SQL functions (context jsonb) RETURNS jsonb called by name inside
+-- the action's transaction, in the order of run_order.
+CREATE TABLE authoob.hooks (
+    hook text NOT NULL CHECK (hook IN (
+        'pre_register', 'post_register', 'pre_login', 'before_login',
+        'post_login', 'pre_profile', 'post_profile', 'pre_user_profile',
+        'post_user_profile', 'pre_token', 'post_token', 'pre_activate',
+        'post_activate', 'already_activated', 'mail_activate_redirect',
+        'pre_reset_auth', 'post_reset_auth', 'pre_ask_reset',
+        'post_ask_reset', 'pre_reset_token', 'post_reset_token',
+        'pre_update_profile', 'post_update_profile', 'pre_logout',
+        'post_logout', 'mail_register', 'mail_ask_reset_password')),
+    function regprocedure NOT NULL,
+    run_order integer NOT NULL,
+    PRIMARY KEY (hook, function)
+);
+
+-- Custom user fields: columns an application added to authoob.users,
+-- shown in the private JSON (exposed), the public JSON (public), and/or
+-- changed by PUT P/profile (updatable).
+CREATE TABLE authoob.user_fields (
+    name text PRIMARY KEY,
+    exposed boolean NOT NULL DEFAULT true,
+    updatable boolean NOT NULL DEFAULT false,
+    public boolean NOT NULL DEFAULT false
+);
+
+-- Each backend caches the settings, the hook registry and the user fields;
+-- a change to these tables tells every backend to drop its copy.
 CREATE FUNCTION authoob_invalidate_cache() RETURNS trigger
 AS 'MODULE_PATHNAME', 'authoob_invalidate_cache' LANGUAGE C;
 CREATE TRIGGER settings_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON authoob.settings
+    FOR EACH STATEMENT EXECUTE FUNCTION authoob_invalidate_cache();
+CREATE TRIGGER hooks_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON authoob.hooks
+    FOR EACH STATEMENT EXECUTE FUNCTION authoob_invalidate_cache();
+CREATE TRIGGER user_fields_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON authoob.user_fields
     FOR EACH STATEMENT EXECUTE FUNCTION authoob_invalidate_cache();
 
 -- pg_dump keeps the data of these tables.  Not of settings and templates:
@@ -146,6 +179,8 @@ SELECT pg_catalog.pg_extension_config_dump('authoob.roles_users', '');
 SELECT pg_catalog.pg_extension_config_dump('authoob.sessions', '');
 SELECT pg_catalog.pg_extension_config_dump('authoob.mail_tokens', '');
 SELECT pg_catalog.pg_extension_config_dump('authoob.mail_outbox', '');
+SELECT pg_catalog.pg_extension_config_dump('authoob.hooks', '');
+SELECT pg_catalog.pg_extension_config_dump('authoob.user_fields', '');
 
 -- Request functions: the HTTP front calls these, one per route.
 CREATE FUNCTION authoob_register(payload text, client_ip inet DEFAULT NULL)
@@ -282,6 +317,189 @@ CREATE FUNCTION authoob_settings()
 RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_settings'
 LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
+-- Hook registry, for the owner.
+CREATE FUNCTION authoob_add_hook(hook text, function regprocedure,
+                                 run_order integer DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    valid_hooks text[] := ARRAY[
+        'pre_register', 'post_register', 'pre_login', 'before_login',
+        'post_login', 'pre_profile', 'post_profile', 'pre_user_profile',
+        'post_user_profile', 'pre_token', 'post_token', 'pre_activate',
+        'post_activate', 'already_activated', 'mail_activate_redirect',
+        'pre_reset_auth', 'post_reset_auth', 'pre_ask_reset',
+        'post_ask_reset', 'pre_reset_token', 'post_reset_token',
+        'pre_update_profile', 'post_update_profile', 'pre_logout',
+        'post_logout', 'mail_register', 'mail_ask_reset_password'];
+    fn pg_proc;
+BEGIN
+    IF hook IS NULL OR NOT hook = ANY (valid_hooks) THEN
+        RAISE EXCEPTION 'unknown hook %', coalesce(quote_literal(hook), 'NULL')
+            USING ERRCODE = 'PT400',
+                  DETAIL = 'Valid hooks: ' || array_to_string(valid_hooks, ', ') || '.';
+    END IF;
+    SELECT * INTO fn FROM pg_proc WHERE oid = function;
+    IF fn.prokind <> 'f' OR fn.pronargs <> 1 OR fn.proargtypes[0] <> 'jsonb'::regtype
+       OR fn.prorettype <> 'jsonb'::regtype OR fn.proretset THEN
+        RAISE EXCEPTION 'function % cannot be a hook', function
+            USING ERRCODE = 'PT400',
+                  DETAIL = 'A hook is a function (context jsonb) RETURNS jsonb.';
+    END IF;
+    INSERT INTO authoob.hooks AS h (hook, function, run_order)
+    VALUES (hook, function,
+            coalesce(run_order, (SELECT coalesce(max(h2.run_order), 0) + 10
+                                FROM authoob.hooks h2 WHERE h2.hook = authoob_add_hook.hook)))
+    ON CONFLICT ON CONSTRAINT hooks_pkey DO UPDATE SET run_order = EXCLUDED.run_order;
+END
+$$;
+
+CREATE FUNCTION authoob_remove_hook(hook text, function regprocedure)
+RETURNS boolean
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH removed AS (DELETE FROM authoob.hooks h
+                     WHERE h.hook = authoob_remove_hook.hook
+                       AND h.function = authoob_remove_hook.function
+                     RETURNING 1)
+    SELECT count(*) > 0 FROM removed
+$$;
+
+CREATE FUNCTION authoob_hooks()
+RETURNS TABLE (hook text, function regprocedure, run_order integer)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT h.hook, h.function, h.run_order FROM authoob.hooks h
+    ORDER BY h.hook, h.run_order, h.function::text
+$$;
+
+-- Custom user fields, for the owner.  Only columns an application added
+-- can be registered: the extension's own columns (the password hash among
+-- them) never.
+CREATE FUNCTION authoob_add_field(name text, exposed boolean DEFAULT true,
+                                  updatable boolean DEFAULT false,
+                                  public boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    own_columns text[] := ARRAY['id', 'email', 'username', 'firstname', 'lastname',
+        'password', 'active', 'confirmed_at', 'create_date', 'update_date',
+        'last_login_at', 'current_login_at', 'last_login_ip', 'current_login_ip',
+        'login_count'];
+BEGIN
+    IF name = ANY (own_columns) THEN
+        RAISE EXCEPTION 'column % belongs to authoob and cannot be registered', name
+            USING ERRCODE = 'PT400';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute a
+                   WHERE a.attrelid = 'authoob.users'::regclass AND a.attname = name
+                     AND a.attnum > 0 AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION 'authoob.users has no column %', coalesce(quote_ident(name), 'NULL')
+            USING ERRCODE = 'PT400',
+                  HINT = 'Add it first: ALTER TABLE authoob.users ADD COLUMN ...';
+    END IF;
+    INSERT INTO authoob.user_fields AS f (name, exposed, updatable, public)
+    VALUES (name, exposed, updatable, public)
+    ON CONFLICT ON CONSTRAINT user_fields_pkey DO UPDATE
+    SET exposed = EXCLUDED.exposed, updatable = EXCLUDED.updatable, public = EXCLUDED.public;
+END
+$$;
+
+CREATE FUNCTION authoob_remove_field(name text)
+RETURNS boolean
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH removed AS (DELETE FROM authoob.user_fields f
+                     WHERE f.name = authoob_remove_field.name RETURNING 1)
+    SELECT count(*) > 0 FROM removed
+$$;
+
+-- Roles, the seed's authoob.Role and authoob.roles_users, for the owner.
+CREATE FUNCTION authoob_create_role(name text, description text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO authoob.roles (name, description) VALUES (name, description) RETURNING id
+$$;
+
+CREATE FUNCTION authoob_delete_role(name text)
+RETURNS boolean
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH removed AS (DELETE FROM authoob.roles r WHERE r.name = authoob_delete_role.name
+                     RETURNING 1)
+    SELECT count(*) > 0 FROM removed
+$$;
+
+CREATE FUNCTION authoob_grant_role(user_id bigint, role text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    role_id bigint;
+BEGIN
+    SELECT r.id INTO role_id FROM authoob.roles r WHERE r.name = role;
+    IF role_id IS NULL THEN
+        RAISE EXCEPTION 'no role %', coalesce(quote_literal(role), 'NULL') USING ERRCODE = 'PT400';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM authoob.users u WHERE u.id = user_id) THEN
+        RAISE EXCEPTION 'no user %', user_id USING ERRCODE = 'PT404';
+    END IF;
+    INSERT INTO authoob.roles_users (user_id, role_id) VALUES (user_id, role_id)
+    ON CONFLICT DO NOTHING;
+END
+$$;
+
+CREATE FUNCTION authoob_revoke_role(user_id bigint, role text)
+RETURNS boolean
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH removed AS (DELETE FROM authoob.roles_users ru USING authoob.roles r
+                     WHERE ru.role_id = r.id AND r.name = role
+                       AND ru.user_id = authoob_revoke_role.user_id
+                     RETURNING 1)
+    SELECT count(*) > 0 FROM removed
+$$;
+
+CREATE FUNCTION authoob_user_roles(user_id bigint)
+RETURNS text[]
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(r.name ORDER BY r.name), '{}')
+    FROM authoob.roles_users ru JOIN authoob.roles r ON r.id = ru.role_id
+    WHERE ru.user_id = authoob_user_roles.user_id
+$$;
+
+-- For protected routes: the token's user id if the user has the role,
+-- 401 for a bad token, 403 "Forbidden" without the role.
+CREATE FUNCTION authoob_verify_role(token text, role text)
+RETURNS bigint
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    uid bigint := @extschema@.authoob_verify(token);
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM authoob.roles_users ru JOIN authoob.roles r ON r.id = ru.role_id
+                   WHERE ru.user_id = uid AND r.name = role) THEN
+        RAISE EXCEPTION 'Forbidden' USING ERRCODE = 'PT403',
+            DETAIL = format('The role %s is required.', role);
+    END IF;
+    RETURN uid;
+END
+$$;
+
+-- For row-level security policies: whether the user authenticated in this
+-- transaction (authoob_authenticate) has the role.
+CREATE FUNCTION authoob_has_role(role text)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM authoob.roles_users ru JOIN authoob.roles r ON r.id = ru.role_id
+                   WHERE ru.user_id = @extschema@.authoob_uid() AND r.name = role)
+$$;
+
 -- Privileges: nothing for PUBLIC but what row-level security needs.
 REVOKE ALL ON ALL TABLES IN SCHEMA authoob FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @extschema@ FROM PUBLIC;
@@ -311,7 +529,7 @@ GRANT EXECUTE ON FUNCTION
 TO authoob_api;
 
 GRANT EXECUTE ON FUNCTION authoob_verify(text), authoob_authenticate(text),
-    authoob_uid()
+    authoob_uid(), authoob_verify_role(text, text), authoob_has_role(text)
 TO PUBLIC;
 
 -- Request parameters carry passwords and tokens: never write them to the

@@ -65,18 +65,18 @@ extern void authoob_cache_end_load(AuthoobCache cache);
  * A statement run through SPI whose plan is prepared on first use and kept
  * for the life of the backend (spi_util.c).
  */
-#define AUTHOOB_MAX_QUERY_ARGS 10
 typedef struct AuthoobQuery
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[AUTHOOB_MAX_QUERY_ARGS];
+	const Oid  *argtypes;
 	SPIPlanPtr	plan;
 } AuthoobQuery;
 
 /* AUTHOOB_QUERY("SELECT ... $1", 1, TEXTOID): the plan is made on first use */
 #define AUTHOOB_QUERY(sql_, nargs_, ...) \
-	{.sql = (sql_), .nargs = (nargs_), .argtypes = {__VA_ARGS__}}
+	{.sql = (sql_), .nargs = (nargs_), .argtypes = (const Oid[]) {__VA_ARGS__}}
+#define AUTHOOB_QUERY0(sql_) {.sql = (sql_), .nargs = 0}
 
 /*
  * read_only: a lookup that need not see what the calling function has
@@ -89,6 +89,7 @@ extern uint64 authoob_run_latest(AuthoobQuery *query);
 extern Datum authoob_result_datum(int column, bool *isnull);
 extern char *authoob_result_text(int column);
 extern void authoob_connect_spi(void);
+extern ErrorData *authoob_try(void (*fn) (void *), void *arg);
 extern Datum authoob_finish_spi(Datum result, bool isnull);
 
 /* JSON payloads (payload.c) */
@@ -98,6 +99,8 @@ extern char *authoob_payload_string(Jsonb *payload, const char *key,
 extern Datum authoob_jsonb_from_pairs(int npairs, const char **keys,
 									  const char **values);
 extern char *authoob_text_arg(FunctionCallInfo fcinfo, int argno);
+extern char *authoob_jsonb_get_string(Jsonb *object, const char *key);
+extern bool authoob_jsonb_is_false(Jsonb *object, const char *key);
 extern char *authoob_payload_name(Jsonb *payload, const char *key, bool *present);
 
 /* Passwords and emails (password.c) */
@@ -115,11 +118,62 @@ extern void authoob_queue_mail(const char *kind, int64 user_id, const char *link
 							   const AuthoobSettings *settings);
 extern void authoob_send_activation(int64 user_id, const AuthoobSettings *settings);
 
+/* Hooks (hooks.c), in the order of SPEC.md §6 */
+typedef enum AuthoobHook
+{
+	HOOK_PRE_REGISTER,
+	HOOK_POST_REGISTER,
+	HOOK_PRE_LOGIN,
+	HOOK_BEFORE_LOGIN,
+	HOOK_POST_LOGIN,
+	HOOK_PRE_PROFILE,
+	HOOK_POST_PROFILE,
+	HOOK_PRE_USER_PROFILE,
+	HOOK_POST_USER_PROFILE,
+	HOOK_PRE_TOKEN,
+	HOOK_POST_TOKEN,
+	HOOK_PRE_ACTIVATE,
+	HOOK_POST_ACTIVATE,
+	HOOK_ALREADY_ACTIVATED,
+	HOOK_MAIL_ACTIVATE_REDIRECT,
+	HOOK_PRE_RESET_AUTH,
+	HOOK_POST_RESET_AUTH,
+	HOOK_PRE_ASK_RESET,
+	HOOK_POST_ASK_RESET,
+	HOOK_PRE_RESET_TOKEN,
+	HOOK_POST_RESET_TOKEN,
+	HOOK_PRE_UPDATE_PROFILE,
+	HOOK_POST_UPDATE_PROFILE,
+	HOOK_PRE_LOGOUT,
+	HOOK_POST_LOGOUT,
+	HOOK_MAIL_REGISTER,
+	HOOK_MAIL_ASK_RESET_PASSWORD,
+	AUTHOOB_N_HOOKS
+} AuthoobHook;
+
+/* What a hook's context is made of; each hook takes the keys it needs */
+typedef struct AuthoobHookArgs
+{
+	int64		user_id;		/* "user": private JSON; 0 for null */
+	Jsonb	   *payload;		/* "payload": the request body */
+	Jsonb	   *response;		/* "response": the response body */
+	const char *token;			/* "token": a mailed token */
+	const char *app_url;		/* "app_url" */
+	const char *link;			/* "link": the mailed link */
+} AuthoobHookArgs;
+
+extern bool authoob_hook_registered(AuthoobHook hook);
+extern Jsonb *authoob_call_hook(AuthoobHook hook, Jsonb *context);
+extern Jsonb *authoob_fire_hook(AuthoobHook hook, const AuthoobHookArgs *args);
+extern Datum authoob_hook_response(Jsonb *answer, Datum response);
+
 /* Tokens (token.c) */
 extern char *authoob_base64url_encode(const uint8 *data, int len);
 extern char *authoob_issue_token(int64 user_id, Datum client_ip, bool ip_isnull,
 								 const AuthoobSettings *settings);
 extern Datum authoob_private_user_json(int64 user_id);
+extern Datum authoob_public_user_json(int64 user_id, bool *found);
+extern Datum authoob_update_user(int64 user_id, Jsonb *payload);
 extern void authoob_not_activated(void);
 extern int64 authoob_verify_token(const char *token, pg_uuid_t *jti,
 								  const AuthoobSettings *settings);

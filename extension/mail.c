@@ -27,9 +27,8 @@ static AuthoobQuery insert_mail = AUTHOOB_QUERY(
 	9, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 	TEXTOID);
 
-static AuthoobQuery notify_mailers = AUTHOOB_QUERY(
-	"SELECT pg_notify('authoob_mail', '')",
-	0);
+static AuthoobQuery notify_mailers = AUTHOOB_QUERY0(
+	"SELECT pg_notify('authoob_mail', '')");
 
 /* A setting an action cannot do without: its absence is the operator's to fix */
 void
@@ -122,8 +121,8 @@ render(const char *template, int nvars, const char *const *names,
 }
 
 /*
- * Queue the mail of kind ("activation" or "reset") for user_id, with link.
- * The caller is connected to SPI.
+ * Queue the mail of kind ("activation" or "reset") for user_id, with link,
+ * unless its mail hook cancels it.  The caller is connected to SPI.
  */
 void
 authoob_queue_mail(const char *kind, int64 user_id, const char *link,
@@ -136,6 +135,11 @@ authoob_queue_mail(const char *kind, int64 user_id, const char *link,
 	Datum		args[9];
 	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	const char *domain;
+	const char *recipient;
+	char	   *subject;
+	char	   *body_text;
+	char	   *body_html;
+	Jsonb	   *answer;
 	bool		pending = !settings->prevent_mail_send;
 
 	authoob_require_setting(settings->email_sender, "email_sender");
@@ -150,16 +154,37 @@ authoob_queue_mail(const char *kind, int64 user_id, const char *link,
 	for (int i = 1; i <= 4; i++)
 		vars[i] = authoob_result_text(3 + i);
 	vars[5] = settings->app_url;
+	subject = render(authoob_result_text(1), lengthof(names), names, vars, RENDER_HEADER);
+	body_text = render(authoob_result_text(2), lengthof(names), names, vars, RENDER_TEXT);
+	body_html = render(authoob_result_text(3), lengthof(names), names, vars, RENDER_HTML);
+	recipient = vars[1];
+
+	/* the mail hook may replace the mail, or cancel it */
+	answer = authoob_fire_hook(strcmp(kind, "activation") == 0 ?
+							   HOOK_MAIL_REGISTER : HOOK_MAIL_ASK_RESET_PASSWORD,
+							   &(AuthoobHookArgs) {.user_id = user_id, .link = link});
+	if (answer)
+	{
+		char	   *replaced;
+
+		if (authoob_jsonb_is_false(answer, "send"))
+			return;
+		if ((replaced = authoob_jsonb_get_string(answer, "subject")) != NULL)
+			subject = render(replaced, 0, NULL, NULL, RENDER_HEADER);
+		if ((replaced = authoob_jsonb_get_string(answer, "text")) != NULL)
+			body_text = replaced;
+		if ((replaced = authoob_jsonb_get_string(answer, "html")) != NULL)
+			body_html = replaced;
+	}
 
 	domain = strchr(settings->email_sender, '@') + 1;
+	args[0] = CStringGetTextDatum(kind);
+	args[1] = Int64GetDatum(user_id);
 	args[2] = CStringGetTextDatum(settings->email_sender);
-	args[3] = CStringGetTextDatum(vars[1]);
-	args[4] = CStringGetTextDatum(render(authoob_result_text(1), lengthof(names),
-										 names, vars, RENDER_HEADER));
-	args[5] = CStringGetTextDatum(render(authoob_result_text(2), lengthof(names),
-										 names, vars, RENDER_TEXT));
-	args[6] = CStringGetTextDatum(render(authoob_result_text(3), lengthof(names),
-										 names, vars, RENDER_HTML));
+	args[3] = CStringGetTextDatum(recipient);
+	args[4] = CStringGetTextDatum(subject);
+	args[5] = CStringGetTextDatum(body_text);
+	args[6] = CStringGetTextDatum(body_html);
 	/* stable per row: a retried delivery carries the same Message-ID */
 	args[7] = CStringGetTextDatum(psprintf("<%s@%s>",
 										   DatumGetCString(DirectFunctionCall1(uuid_out,

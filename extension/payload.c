@@ -9,12 +9,9 @@
  */
 #include "authoob.h"
 
-#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
-#include "utils/memutils.h"
-#include "utils/resowner.h"
 
 static void
 missing_data(const char *detail)
@@ -25,43 +22,27 @@ missing_data(const char *detail)
 			 detail ? errdetail_internal("%s", detail) : 0));
 }
 
+static void
+parse_json(void *arg)
+{
+	Datum	   *value = arg;
+
+	*value = DirectFunctionCall1(jsonb_in, *value);
+}
+
 /*
  * Parse text as jsonb.  jsonb_in reports bad input by raising an error, and
  * PostgreSQL 15 has no soft-error variant, so the parse runs in a
- * subtransaction and any error it raises becomes "Missing data".
+ * subtransaction (authoob_try) and any error it raises becomes "Missing data".
  */
 static Jsonb *
 parse_json_text(text *body)
 {
-	MemoryContext caller_context = CurrentMemoryContext;
-	ResourceOwner caller_owner = CurrentResourceOwner;
-	char	   *cstring = text_to_cstring(body);
-	Jsonb	   *volatile result = NULL;
+	Datum		value = CStringGetDatum(text_to_cstring(body));
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(caller_context);
-	PG_TRY();
-	{
-		result = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
-													CStringGetDatum(cstring)));
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(caller_context);
-		CurrentResourceOwner = caller_owner;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(caller_context);
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(caller_context);
-		CurrentResourceOwner = caller_owner;
-		result = NULL;
-	}
-	PG_END_TRY();
-
-	if (result == NULL)
+	if (authoob_try(parse_json, &value) != NULL)
 		missing_data("The body is not valid JSON.");
-	return result;
+	return DatumGetJsonbP(value);
 }
 
 /*
@@ -176,4 +157,38 @@ authoob_payload_name(Jsonb *payload, const char *key, bool *present)
 				 errmsg("Invalid value for %s", key),
 				 errdetail("At most %d characters.", AUTHOOB_MAX_FIELD_CHARS)));
 	return value;
+}
+
+/* The value of key in an object, if any */
+static JsonbValue *
+object_value(Jsonb *object, const char *key)
+{
+	JsonbValue	k;
+
+	if (!JB_ROOT_IS_OBJECT(object) || JB_ROOT_IS_SCALAR(object))
+		return NULL;
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	return findJsonbValueFromContainer(&object->root, JB_FOBJECT, &k);
+}
+
+/* The string value of key in an object; NULL if absent or not a string */
+char *
+authoob_jsonb_get_string(Jsonb *object, const char *key)
+{
+	JsonbValue *value = object_value(object, key);
+
+	if (value == NULL || value->type != jbvString)
+		return NULL;
+	return pnstrdup(value->val.string.val, value->val.string.len);
+}
+
+/* Whether key of an object is the JSON value false */
+bool
+authoob_jsonb_is_false(Jsonb *object, const char *key)
+{
+	JsonbValue *value = object_value(object, key);
+
+	return value != NULL && value->type == jbvBool && !value->val.boolean;
 }

@@ -246,9 +246,8 @@ valid_keys(void)
 static Datum
 settings_json(void)
 {
-	static AuthoobQuery query = AUTHOOB_QUERY(
-	"SELECT to_jsonb(s) - 'secret_key' - 'singleton' FROM authoob.settings s",
-	0);
+	static AuthoobQuery query = AUTHOOB_QUERY0(
+	"SELECT to_jsonb(s) - 'secret_key' - 'singleton' FROM authoob.settings s");
 	bool		isnull;
 
 	if (authoob_run(&query, NULL, NULL, false) != 1)

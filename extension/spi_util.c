@@ -8,7 +8,9 @@
  */
 #include "authoob.h"
 
+#include "access/xact.h"
 #include "utils/builtins.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
 /*
@@ -21,7 +23,7 @@ prepare(AuthoobQuery *query)
 {
 	if (query->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
+		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, (Oid *) query->argtypes);
 
 		if (plan == NULL)
 			elog(ERROR, "authoob: could not prepare \"%s\": %s",
@@ -96,4 +98,36 @@ authoob_finish_spi(Datum result, bool isnull)
 		result = SPI_datumTransfer(result, false, -1);
 	SPI_finish();
 	return result;
+}
+
+/*
+ * Run fn(arg) in a subtransaction: NULL when it succeeded, else the error
+ * it raised (and whatever it did undone).  For the few errors the server
+ * can only report by raising, that a request must turn into a 400.
+ */
+ErrorData *
+authoob_try(void (*fn) (void *), void *arg)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	ResourceOwner caller_owner = CurrentResourceOwner;
+	ErrorData  *volatile error = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(caller_context);
+	PG_TRY();
+	{
+		fn(arg);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller_context);
+		error = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(caller_context);
+	CurrentResourceOwner = caller_owner;
+	return error;
 }

@@ -2,8 +2,9 @@
 -- Privileges: the tables and the secret belong to the owner; the API role
 -- may call the request functions and nothing else.
 --
--- Every function but authoob_uid() (and the cache trigger) runs as its owner
--- with a fixed search_path.
+-- The request functions run as their owner (SECURITY DEFINER); the
+-- administration functions, which only the owner may call, as their caller.
+-- All have a fixed search_path but authoob_uid() and the cache trigger.
 SELECT p.oid::regprocedure AS function, p.prosecdef AS security_definer, p.proconfig
 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'authoob'

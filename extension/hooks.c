@@ -1,0 +1,293 @@
+/*
+ * hooks.c
+ *		Hooks: SQL functions (context jsonb) returns jsonb, registered by name
+ *		in authoob.hooks and called inside the action's transaction.
+ *
+ * The registry is cached per backend (cache.c), so an action whose hooks
+ * are not registered pays one array lookup per hook point and builds no
+ * context at all.  A hook that raises undoes the whole action; what it
+ * raised is what the caller sees (PTxxx: that HTTP status).
+ */
+#include "authoob.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+/* What a context may hold, in the order its keys are written */
+#define CTX_USER		(1 << 0)
+#define CTX_PAYLOAD		(1 << 1)
+#define CTX_RESPONSE	(1 << 2)
+#define CTX_TOKEN		(1 << 3)
+#define CTX_USER_ID		(1 << 4)
+#define CTX_APP_URL		(1 << 5)
+#define CTX_LINK		(1 << 6)
+
+/* Each hook's name and context keys, exactly those of SPEC.md §6 */
+static const struct
+{
+	const char *name;
+	int			context;
+}			hook_defs[AUTHOOB_N_HOOKS] = {
+	[HOOK_PRE_REGISTER] = {"pre_register", CTX_PAYLOAD},
+	[HOOK_POST_REGISTER] = {"post_register", CTX_USER | CTX_PAYLOAD},
+	[HOOK_PRE_LOGIN] = {"pre_login", CTX_PAYLOAD},
+	[HOOK_BEFORE_LOGIN] = {"before_login", CTX_PAYLOAD | CTX_USER},
+	[HOOK_POST_LOGIN] = {"post_login", CTX_USER | CTX_PAYLOAD},
+	[HOOK_PRE_PROFILE] = {"pre_profile", CTX_USER},
+	[HOOK_POST_PROFILE] = {"post_profile", CTX_USER | CTX_RESPONSE},
+	[HOOK_PRE_USER_PROFILE] = {"pre_user_profile", CTX_USER_ID},
+	[HOOK_POST_USER_PROFILE] = {"post_user_profile", CTX_USER | CTX_RESPONSE},
+	[HOOK_PRE_TOKEN] = {"pre_token", CTX_USER},
+	[HOOK_POST_TOKEN] = {"post_token", CTX_USER | CTX_RESPONSE},
+	[HOOK_PRE_ACTIVATE] = {"pre_activate", CTX_TOKEN},
+	[HOOK_POST_ACTIVATE] = {"post_activate", CTX_USER},
+	[HOOK_ALREADY_ACTIVATED] = {"already_activated", CTX_USER},
+	[HOOK_MAIL_ACTIVATE_REDIRECT] = {"mail_activate_redirect", CTX_USER | CTX_APP_URL},
+	[HOOK_PRE_RESET_AUTH] = {"pre_reset_auth", CTX_PAYLOAD | CTX_USER},
+	[HOOK_POST_RESET_AUTH] = {"post_reset_auth", CTX_PAYLOAD | CTX_USER},
+	[HOOK_PRE_ASK_RESET] = {"pre_ask_reset", CTX_PAYLOAD},
+	[HOOK_POST_ASK_RESET] = {"post_ask_reset", CTX_PAYLOAD | CTX_USER},
+	[HOOK_PRE_RESET_TOKEN] = {"pre_reset_token", CTX_TOKEN},
+	[HOOK_POST_RESET_TOKEN] = {"post_reset_token", CTX_USER | CTX_TOKEN},
+	[HOOK_PRE_UPDATE_PROFILE] = {"pre_update_profile", CTX_USER | CTX_PAYLOAD},
+	[HOOK_POST_UPDATE_PROFILE] = {"post_update_profile", CTX_USER | CTX_PAYLOAD | CTX_RESPONSE},
+	[HOOK_PRE_LOGOUT] = {"pre_logout", CTX_USER},
+	[HOOK_POST_LOGOUT] = {"post_logout", 0},
+	[HOOK_MAIL_REGISTER] = {"mail_register", CTX_USER | CTX_LINK},
+	[HOOK_MAIL_ASK_RESET_PASSWORD] = {"mail_ask_reset_password", CTX_USER | CTX_LINK},
+};
+
+/* The functions of each hook, in their order; cached */
+typedef struct HookFunctions
+{
+	int			count;
+	Oid		   *functions;
+} HookFunctions;
+
+static HookFunctions registry[AUTHOOB_N_HOOKS];
+
+static AuthoobQuery registry_query = AUTHOOB_QUERY0(
+	"SELECT hook, function::oid FROM authoob.hooks ORDER BY hook, run_order, function::text");
+
+static int
+hook_by_name(const char *name)
+{
+	for (int i = 0; i < AUTHOOB_N_HOOKS; i++)
+		if (strcmp(hook_defs[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* Fill the registry from authoob.hooks if it changed; connected to SPI */
+static void
+load_registry(void)
+{
+	MemoryContext cache_context = authoob_cache_begin_load(AUTHOOB_CACHE_HOOKS);
+	uint64		nrows;
+
+	if (cache_context == NULL)
+		return;
+
+	memset(registry, 0, sizeof(registry));
+	nrows = authoob_run_latest(&registry_query);
+	for (uint64 row = 0; row < nrows; row++)
+	{
+		bool		isnull;
+		char	   *name = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1);
+		Oid			function = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[row],
+															  SPI_tuptable->tupdesc, 2,
+															  &isnull));
+		int			hook = hook_by_name(name);
+		HookFunctions *entry;
+
+		if (hook < 0)
+			continue;			/* the table's CHECK makes this impossible */
+		entry = &registry[hook];
+		if (entry->functions == NULL)
+			entry->functions = MemoryContextAlloc(cache_context, sizeof(Oid) * nrows);
+		entry->functions[entry->count++] = function;
+	}
+	authoob_cache_end_load(AUTHOOB_CACHE_HOOKS);
+}
+
+/* Whether any function is registered for hook; connected to SPI */
+bool
+authoob_hook_registered(AuthoobHook hook)
+{
+	load_registry();
+	return registry[hook].count > 0;
+}
+
+static Jsonb *
+call_hook_function(Oid function, Jsonb *context, AuthoobHook hook)
+{
+	FmgrInfo	flinfo;
+	LOCAL_FCINFO(fcinfo, 1);
+	Datum		result;
+
+	/* dropped since it was registered: an operator's error, said plainly */
+	if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(function)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("authoob: function %u of hook %s no longer exists",
+						function, hook_defs[hook].name),
+				 errhint("SELECT authoob_remove_hook('%s', %u)", hook_defs[hook].name, function)));
+
+	fmgr_info(function, &flinfo);
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = JsonbPGetDatum(context);
+	fcinfo->args[0].isnull = false;
+	result = FunctionCallInvoke(fcinfo);
+	if (fcinfo->isnull)
+		return NULL;
+	return DatumGetJsonbP(result);
+}
+
+/*
+ * Call every function of hook with context, in order.  Returns what the
+ * last one that answered a JSON object answered, or NULL.  The caller is
+ * connected to SPI, and has taken what it needs from SPI_tuptable.
+ *
+ * The request functions run with search_path = pg_catalog, pg_temp; hooks
+ * are the application's code, written for its usual search_path, so they
+ * run with the session's default one (as it was at connection), the way
+ * fmgr runs a function with a SET clause.
+ */
+Jsonb *
+authoob_call_hook(AuthoobHook hook, Jsonb *context)
+{
+	Jsonb	   *answer = NULL;
+	int			guc_level;
+
+	load_registry();
+	guc_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", GetConfigOptionResetString("search_path"),
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	for (int i = 0; i < registry[hook].count; i++)
+	{
+		Jsonb	   *result = call_hook_function(registry[hook].functions[i], context, hook);
+
+		if (result && JB_ROOT_IS_OBJECT(result) && !JB_ROOT_IS_SCALAR(result))
+			answer = result;
+	}
+	AtEOXact_GUC(true, guc_level);
+	return answer;
+}
+
+static void
+push_key(JsonbParseState **state, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	pushJsonbValue(state, WJB_KEY, &k);
+}
+
+static void
+push_jsonb(JsonbParseState **state, Jsonb *value)
+{
+	JsonbValue	v;
+
+	if (value == NULL)
+		v.type = jbvNull;
+	else
+	{
+		v.type = jbvBinary;
+		v.val.binary.data = &value->root;
+		v.val.binary.len = VARSIZE(value) - VARHDRSZ;
+	}
+	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+static void
+push_string(JsonbParseState **state, const char *value)
+{
+	JsonbValue	v;
+
+	v.type = value ? jbvString : jbvNull;
+	if (value)
+	{
+		v.val.string.val = (char *) value;
+		v.val.string.len = strlen(value);
+	}
+	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+/* The context of hook, with the keys SPEC.md §6 gives it and no other */
+static Jsonb *
+hook_context(AuthoobHook hook, const AuthoobHookArgs *args)
+{
+	int			keys = hook_defs[hook].context;
+	JsonbParseState *state = NULL;
+	JsonbValue *result;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	if (keys & CTX_USER)
+	{
+		push_key(&state, "user");
+		push_jsonb(&state, args->user_id > 0 ?
+				   DatumGetJsonbP(authoob_private_user_json(args->user_id)) : NULL);
+	}
+	if (keys & CTX_PAYLOAD)
+	{
+		push_key(&state, "payload");
+		push_jsonb(&state, args->payload);
+	}
+	if (keys & CTX_RESPONSE)
+	{
+		push_key(&state, "response");
+		push_jsonb(&state, args->response);
+	}
+	if (keys & CTX_TOKEN)
+	{
+		push_key(&state, "token");
+		push_string(&state, args->token);
+	}
+	if (keys & CTX_USER_ID)
+	{
+		JsonbValue	v;
+
+		push_key(&state, "user_id");
+		v.type = jbvNumeric;
+		v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric,
+															Int64GetDatum(args->user_id)));
+		pushJsonbValue(&state, WJB_VALUE, &v);
+	}
+	if (keys & CTX_APP_URL)
+	{
+		push_key(&state, "app_url");
+		push_string(&state, args->app_url);
+	}
+	if (keys & CTX_LINK)
+	{
+		push_key(&state, "link");
+		push_string(&state, args->link);
+	}
+	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(result);
+}
+
+/*
+ * Fire hook: when functions are registered for it, build its context from
+ * args and call them.  Returns the answer as authoob_call_hook does; NULL
+ * when nothing is registered, at the cost of one array lookup.
+ */
+Jsonb *
+authoob_fire_hook(AuthoobHook hook, const AuthoobHookArgs *args)
+{
+	if (!authoob_hook_registered(hook))
+		return NULL;
+	return authoob_call_hook(hook, hook_context(hook, args));
+}
+
+/* A post hook's object answer, if any, replaces the response */
+Datum
+authoob_hook_response(Jsonb *answer, Datum response)
+{
+	return answer ? JsonbPGetDatum(answer) : response;
+}

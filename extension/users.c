@@ -1,0 +1,356 @@
+/*
+ * users.c
+ *		The user as JSON (private and public) and profile updates, with the
+ *		custom fields registered in authoob.user_fields.
+ *
+ * A custom field is a column an application added to authoob.users,
+ * registered as exposed (private JSON), public (public JSON) and/or
+ * updatable (PUT P/profile).  The three statements are built from the
+ * registry when it changes (cache.c) and their plans kept until then.
+ */
+#include "authoob.h"
+
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+typedef struct UserField
+{
+	char	   *name;
+	bool		exposed;
+	bool		updatable;
+	bool		public;
+	Oid			type;
+	int32		typmod;
+	FmgrInfo	input;			/* the type's input function */
+	Oid			ioparam;
+} UserField;
+
+/* The fields every user has, always updatable by their owner */
+static const char *const name_fields[] = {"username", "firstname", "lastname"};
+#define N_NAME_FIELDS lengthof(name_fields)
+
+/* the argument type of the statements that take a user id */
+static const Oid user_id_type[] = {INT8OID};
+
+/* jsonb_build_object takes at most 100 arguments: 50 pairs a call */
+#define PAIRS_PER_CALL 40
+
+static UserField *fields;
+static int	nfields;
+static int	nupdatable;
+static AuthoobQuery private_query;
+static AuthoobQuery public_query;
+static AuthoobQuery update_query;
+
+static AuthoobQuery fields_query = AUTHOOB_QUERY0(
+	"SELECT f.name, f.exposed, f.updatable, f.public, a.atttypid, a.atttypmod"
+	" FROM authoob.user_fields f JOIN pg_catalog.pg_attribute a"
+	" ON a.attrelid = 'authoob.users'::pg_catalog.regclass AND a.attname = f.name"
+	" AND a.attnum > 0 AND NOT a.attisdropped ORDER BY f.name");
+
+/* "jsonb_build_object('id', u.id, ...) || jsonb_build_object(...)" */
+static void
+append_json_expression(StringInfo sql, const char *const *base, int nbase,
+					   bool (*wanted) (const UserField *))
+{
+	int			pairs = 0;
+
+	appendStringInfoString(sql, "jsonb_build_object(");
+	for (int i = 0; i < nbase; i++)
+		appendStringInfo(sql, "%s'%s', u.%s", pairs++ ? ", " : "", base[i], base[i]);
+	for (int i = 0; i < nfields; i++)
+	{
+		if (!wanted(&fields[i]))
+			continue;
+		if (pairs == PAIRS_PER_CALL)
+		{
+			appendStringInfoString(sql, ") || jsonb_build_object(");
+			pairs = 0;
+		}
+		appendStringInfo(sql, "%s%s, u.%s", pairs++ ? ", " : "",
+						 quote_literal_cstr(fields[i].name),
+						 quote_identifier(fields[i].name));
+	}
+	appendStringInfoChar(sql, ')');
+}
+
+static bool
+is_exposed(const UserField *field)
+{
+	return field->exposed;
+}
+
+static bool
+is_public(const UserField *field)
+{
+	return field->public;
+}
+
+static void
+set_query(AuthoobQuery *query, char *sql, int nargs, const Oid *argtypes)
+{
+	if (query->plan)
+		SPI_freeplan(query->plan);
+	query->plan = NULL;
+	query->sql = sql;
+	query->nargs = nargs;
+	query->argtypes = argtypes;
+}
+
+/* Build the three statements from the registry; connected to SPI */
+static void
+load_fields(void)
+{
+	static const char *const private_base[] = {
+		"id", "email", "username", "firstname", "lastname",
+		"create_date", "update_date", "login_count"
+	};
+	static const char *const public_base[] = {"id", "username"};
+	MemoryContext cache_context = authoob_cache_begin_load(AUTHOOB_CACHE_FIELDS);
+	MemoryContext caller_context;
+	StringInfoData private_json;
+	StringInfoData sql;
+	Oid		   *update_types;
+	int			arg;
+	uint64		nrows;
+
+	if (cache_context == NULL)
+		return;
+
+	nrows = authoob_run_latest(&fields_query);
+	caller_context = MemoryContextSwitchTo(cache_context);
+
+	fields = palloc0(sizeof(UserField) * (nrows + 1));
+	nfields = nupdatable = 0;
+	for (uint64 row = 0; row < nrows; row++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		UserField  *field = &fields[nfields++];
+		bool		isnull;
+		Oid			input;
+
+		field->name = SPI_getvalue(tuple, desc, 1);
+		field->exposed = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
+		field->updatable = DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull));
+		field->public = DatumGetBool(SPI_getbinval(tuple, desc, 4, &isnull));
+		field->type = DatumGetObjectId(SPI_getbinval(tuple, desc, 5, &isnull));
+		field->typmod = DatumGetInt32(SPI_getbinval(tuple, desc, 6, &isnull));
+		getTypeInputInfo(field->type, &input, &field->ioparam);
+		fmgr_info_cxt(input, &field->input, cache_context);
+		if (field->updatable)
+			nupdatable++;
+	}
+
+	initStringInfo(&private_json);
+	append_json_expression(&private_json, private_base, lengthof(private_base), is_exposed);
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT %s FROM authoob.users u WHERE u.id = $1", private_json.data);
+	set_query(&private_query, sql.data, 1, user_id_type);
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT ");
+	append_json_expression(&sql, public_base, lengthof(public_base), is_public);
+	appendStringInfoString(&sql, " FROM authoob.users u WHERE u.id = $1 AND u.active");
+	set_query(&public_query, sql.data, 1, user_id_type);
+
+	/* "col = CASE WHEN $present THEN $value ELSE col END" for each */
+	update_types = palloc(sizeof(Oid) * (1 + 2 * (N_NAME_FIELDS + nupdatable)));
+	update_types[0] = INT8OID;
+	arg = 1;
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "UPDATE authoob.users u SET ");
+	for (int i = 0; i < (int) N_NAME_FIELDS + nfields; i++)
+	{
+		bool		custom = i >= (int) N_NAME_FIELDS;
+		const char *column;
+
+		if (custom && !fields[i - N_NAME_FIELDS].updatable)
+			continue;
+		column = quote_identifier(custom ? fields[i - N_NAME_FIELDS].name : name_fields[i]);
+		appendStringInfo(&sql, "%s = CASE WHEN $%d THEN $%d ELSE u.%s END, ",
+						 column, arg + 1, arg + 2, column);
+		update_types[arg++] = BOOLOID;
+		update_types[arg++] = custom ? fields[i - N_NAME_FIELDS].type : TEXTOID;
+	}
+	appendStringInfo(&sql, "update_date = now() WHERE u.id = $1 RETURNING %s",
+					 private_json.data);
+	set_query(&update_query, sql.data, arg, update_types);
+
+	MemoryContextSwitchTo(caller_context);
+	authoob_cache_end_load(AUTHOOB_CACHE_FIELDS);
+}
+
+/* The private user JSON of a user; the caller is connected to SPI */
+Datum
+authoob_private_user_json(int64 user_id)
+{
+	Datum		value = Int64GetDatum(user_id);
+	bool		isnull;
+
+	load_fields();
+	if (authoob_run(&private_query, &value, NULL, false) != 1)
+		elog(ERROR, "authoob: user " INT64_FORMAT " vanished", user_id);
+	return authoob_result_datum(1, &isnull);
+}
+
+/* The public user JSON of an active user, or NULL; connected to SPI */
+Datum
+authoob_public_user_json(int64 user_id, bool *found)
+{
+	Datum		value = Int64GetDatum(user_id);
+	bool		isnull;
+
+	load_fields();
+	*found = authoob_run(&public_query, &value, NULL, false) == 1;
+	return *found ? authoob_result_datum(1, &isnull) : (Datum) 0;
+}
+
+static void
+invalid_value(const char *field, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+			 errmsg("Invalid value for %s", field),
+			 detail ? errdetail_internal("%s", detail) : 0));
+}
+
+/* The text a JSON value gives a type's input function; NULL for null */
+static char *
+json_value_text(JsonbValue *value)
+{
+	switch (value->type)
+	{
+		case jbvNull:
+			return NULL;
+		case jbvString:
+			return pnstrdup(value->val.string.val, value->val.string.len);
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out,
+													   NumericGetDatum(value->val.numeric)));
+		case jbvBool:
+			return value->val.boolean ? "true" : "false";
+		default:
+			return JsonbToCString(NULL, value->val.binary.data, value->val.binary.len);
+	}
+}
+
+typedef struct FieldInput
+{
+	UserField  *field;
+	char	   *text;
+	Datum		result;
+} FieldInput;
+
+static void
+call_input(void *arg)
+{
+	FieldInput *in = arg;
+
+	in->result = InputFunctionCall(&in->field->input, in->text,
+								   in->field->ioparam, in->field->typmod);
+}
+
+/*
+ * A custom field's new value from the payload, converted to its column's
+ * type; a value that does not fit is 400 naming the field.
+ */
+static Datum
+field_value(UserField *field, JsonbValue *value, bool *isnull)
+{
+	FieldInput	in = {field, json_value_text(value), (Datum) 0};
+	ErrorData  *error;
+
+	*isnull = (in.text == NULL);
+	if (*isnull)
+		return (Datum) 0;
+	error = authoob_try(call_input, &in);
+	if (error)
+		invalid_value(field->name, error->message);
+	return in.result;
+}
+
+static void
+run_update(void *arg)
+{
+	Datum	   *values = arg;
+	char	   *nulls = (char *) (values + update_query.nargs);
+
+	if (authoob_run(&update_query, values, nulls, false) != 1)
+		elog(ERROR, "authoob: user vanished");
+	*values = SPI_datumTransfer(authoob_result_datum(1, (bool *) nulls), false, -1);
+}
+
+/*
+ * Apply a PUT P/profile payload: the name fields and the updatable custom
+ * fields it holds (other keys are ignored); returns the private user JSON.
+ * Connected to SPI.
+ */
+Datum
+authoob_update_user(int64 user_id, Jsonb *payload)
+{
+	Datum	   *values;
+	char	   *nulls;
+	int			arg = 1;
+	ErrorData  *error;
+	StringInfoData custom_present;
+
+	load_fields();
+	/* one block: values, then nulls, as run_update expects */
+	values = palloc0(update_query.nargs * (sizeof(Datum) + 1));
+	nulls = (char *) (values + update_query.nargs);
+	memset(nulls, ' ', update_query.nargs);
+	values[0] = Int64GetDatum(user_id);
+	initStringInfo(&custom_present);
+
+	for (int i = 0; i < (int) N_NAME_FIELDS; i++)
+	{
+		bool		present;
+		char	   *value = authoob_payload_name(payload, name_fields[i], &present);
+
+		values[arg++] = BoolGetDatum(present);
+		values[arg] = value ? CStringGetTextDatum(value) : (Datum) 0;
+		nulls[arg++] = value ? ' ' : 'n';
+	}
+	for (int i = 0; i < nfields; i++)
+	{
+		JsonbValue	key;
+		JsonbValue *value;
+		bool		isnull = true;
+
+		if (!fields[i].updatable)
+			continue;
+		key.type = jbvString;
+		key.val.string.val = fields[i].name;
+		key.val.string.len = strlen(fields[i].name);
+		value = findJsonbValueFromContainer(&payload->root, JB_FOBJECT, &key);
+		values[arg++] = BoolGetDatum(value != NULL);
+		if (value)
+		{
+			values[arg] = field_value(&fields[i], value, &isnull);
+			appendStringInfo(&custom_present, "%s%s",
+							 custom_present.len ? ", " : "", fields[i].name);
+		}
+		nulls[arg++] = isnull ? 'n' : ' ';
+	}
+
+	/* constraints of custom columns (NOT NULL, CHECK...) are the user's 400 */
+	error = authoob_try(run_update, values);
+	if (error)
+	{
+		if (error->sqlerrcode == ERRCODE_NOT_NULL_VIOLATION ||
+			error->sqlerrcode == ERRCODE_CHECK_VIOLATION ||
+			error->sqlerrcode == ERRCODE_FOREIGN_KEY_VIOLATION ||
+			error->sqlerrcode == ERRCODE_UNIQUE_VIOLATION ||
+			ERRCODE_TO_CATEGORY(error->sqlerrcode) == ERRCODE_DATA_EXCEPTION)
+			invalid_value(error->column_name ? error->column_name :
+						  custom_present.len ? custom_present.data : "profile",
+						  error->message);
+		ReThrowError(error);
+	}
+	return values[0];
+}
