@@ -125,7 +125,8 @@ CREATE TABLE authoob.settings (
     reset_ttl integer NOT NULL DEFAULT 3600,            -- 1 hour
     reset_mail_interval integer NOT NULL DEFAULT 60,    -- one reset mail a minute per address
     mail_max_attempts integer NOT NULL DEFAULT 8,
-    mail_retry_delay integer NOT NULL DEFAULT 30        -- seconds, doubled on each failure
+    mail_retry_delay integer NOT NULL DEFAULT 30,       -- seconds, doubled on each failure
+    hook_timeout integer NOT NULL DEFAULT 2000          -- milliseconds a hook may take
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));

@@ -45,6 +45,7 @@ typedef struct AuthoobSettings
 	int32		activation_ttl; /* seconds */
 	int32		reset_ttl;		/* seconds */
 	int32		reset_mail_interval;	/* seconds */
+	int32		hook_timeout;	/* milliseconds */
 } AuthoobSettings;
 
 extern AuthoobSettings *authoob_load_settings(void);

@@ -11,10 +11,13 @@
 #include "authoob.h"
 
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "storage/latch.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
+#include "utils/timeout.h"
 
 /* What a context may hold, in the order its keys are written */
 #define CTX_USER		(1 << 0)
@@ -121,8 +124,59 @@ authoob_hook_registered(AuthoobHook hook)
 	return registry[hook].count > 0;
 }
 
+/*
+ * A hook may not hang the service: each call runs under a timer of
+ * hook_timeout milliseconds that cancels it, as statement_timeout would.
+ */
+static TimeoutId hook_timeout_id = MAX_TIMEOUTS;
+static volatile sig_atomic_t hook_timed_out = false;
+
+static void
+hook_timeout_handler(void)
+{
+	hook_timed_out = true;
+	QueryCancelPending = true;
+	InterruptPending = true;
+	SetLatch(MyLatch);
+}
+
+static Datum
+invoke_with_timeout(FunctionCallInfo fcinfo, AuthoobHook hook, int timeout_ms)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	volatile Datum result = (Datum) 0;
+
+	if (hook_timeout_id == MAX_TIMEOUTS)
+		hook_timeout_id = RegisterTimeout(USER_TIMEOUT, hook_timeout_handler);
+	hook_timed_out = false;
+	enable_timeout_after(hook_timeout_id, timeout_ms);
+	PG_TRY();
+	{
+		result = FunctionCallInvoke(fcinfo);
+	}
+	PG_CATCH();
+	{
+		disable_timeout(hook_timeout_id, false);
+		if (!hook_timed_out)
+			PG_RE_THROW();
+		MemoryContextSwitchTo(caller_context);
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("authoob: hook %s took longer than %d ms", hook_defs[hook].name,
+						timeout_ms),
+				 errhint("Make the hook faster, or raise the hook_timeout setting.")));
+	}
+	PG_END_TRY();
+	disable_timeout(hook_timeout_id, false);
+	/* the timer went off just as the hook returned: nothing to cancel */
+	if (hook_timed_out)
+		QueryCancelPending = false;
+	return result;
+}
+
 static Jsonb *
-call_hook_function(Oid function, Jsonb *context, AuthoobHook hook)
+call_hook_function(Oid function, Jsonb *context, AuthoobHook hook, int timeout_ms)
 {
 	FmgrInfo	flinfo;
 	LOCAL_FCINFO(fcinfo, 1);
@@ -140,7 +194,7 @@ call_hook_function(Oid function, Jsonb *context, AuthoobHook hook)
 	InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
 	fcinfo->args[0].value = JsonbPGetDatum(context);
 	fcinfo->args[0].isnull = false;
-	result = FunctionCallInvoke(fcinfo);
+	result = invoke_with_timeout(fcinfo, hook, timeout_ms);
 	if (fcinfo->isnull)
 		return NULL;
 	return DatumGetJsonbP(result);
@@ -160,6 +214,7 @@ Jsonb *
 authoob_call_hook(AuthoobHook hook, Jsonb *context)
 {
 	Jsonb	   *answer = NULL;
+	int			timeout_ms = authoob_load_settings()->hook_timeout;
 	int			guc_level;
 
 	load_registry();
@@ -168,7 +223,8 @@ authoob_call_hook(AuthoobHook hook, Jsonb *context)
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	for (int i = 0; i < registry[hook].count; i++)
 	{
-		Jsonb	   *result = call_hook_function(registry[hook].functions[i], context, hook);
+		Jsonb	   *result = call_hook_function(registry[hook].functions[i], context,
+												hook, timeout_ms);
 
 		if (result && JB_ROOT_IS_OBJECT(result) && !JB_ROOT_IS_SCALAR(result))
 			answer = result;

@@ -55,6 +55,7 @@ static const SettingDef setting_defs[] = {
 	{"reset_mail_interval", SETTING_INT, 0, 24 * 3600},
 	{"mail_max_attempts", SETTING_INT, 1, 100},
 	{"mail_retry_delay", SETTING_INT, 1, 24 * 3600},
+	{"hook_timeout", SETTING_INT, 1, 10 * 60 * 1000},
 };
 
 #define N_SETTINGS lengthof(setting_defs)
@@ -63,7 +64,7 @@ static AuthoobQuery load_query = AUTHOOB_QUERY(
 	"SELECT secret_key, token_ttl, bcrypt_cost, require_activation,"
 	" password_min_length, password_require_uppercase, password_require_digit,"
 	" app_url, api_url, email_sender, prefix, prevent_mail_send,"
-	" activation_ttl, reset_ttl, reset_mail_interval"
+	" activation_ttl, reset_ttl, reset_mail_interval, hook_timeout"
 	" FROM authoob.settings",
 	0);
 
@@ -101,6 +102,7 @@ authoob_load_settings(void)
 	settings.activation_ttl = DatumGetInt32(authoob_result_datum(13, &isnull));
 	settings.reset_ttl = DatumGetInt32(authoob_result_datum(14, &isnull));
 	settings.reset_mail_interval = DatumGetInt32(authoob_result_datum(15, &isnull));
+	settings.hook_timeout = DatumGetInt32(authoob_result_datum(16, &isnull));
 	MemoryContextSwitchTo(caller_context);
 
 	authoob_cache_end_load(AUTHOOB_CACHE_SETTINGS);

@@ -45,7 +45,7 @@ DECLARE
 BEGIN
     EXECUTE statement INTO result;
     RETURN 'ok ' || coalesce(result, '(null)');
-EXCEPTION WHEN OTHERS THEN
+EXCEPTION WHEN OTHERS OR query_canceled THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
 END
 $$;

@@ -197,3 +197,25 @@ DROP FUNCTION doomed(jsonb);
 SELECT regexp_replace(test.outcome($$ SELECT authoob_login('{"email": "hooked@example.com", "password": "3Password"}') $$),
                       'function [0-9]+', 'function N') AS outcome;
 DELETE FROM authoob.hooks;
+
+-- A hook cannot hang the service: past hook_timeout milliseconds (2000 by
+-- default) it is cancelled, and the action fails with a clear error.
+SELECT authoob_configure('{"hook_timeout": 200}') ->> 'hook_timeout' AS hook_timeout;
+CREATE FUNCTION slow(context jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT pg_sleep(30); SELECT NULL::jsonb $$;
+SELECT authoob_add_hook('pre_login', 'slow(jsonb)');
+SELECT clock_timestamp() AS started \gset
+SELECT test.outcome($$ SELECT authoob_login('{"email": "hooked@example.com", "password": "3Password"}') $$);
+SELECT clock_timestamp() - :'started'::timestamptz < interval '10 seconds' AS cancelled_quickly;
+SELECT authoob_remove_hook('pre_login', 'slow(jsonb)');
+-- a CPU-bound hook too
+CREATE FUNCTION spin(context jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+    LOOP END LOOP;
+END
+$$;
+SELECT authoob_add_hook('pre_profile', 'spin(jsonb)');
+SELECT test.outcome(format($$ SELECT authoob_profile(%L) $$, :'tok'));
+SELECT authoob_remove_hook('pre_profile', 'spin(jsonb)');
+-- the timer is off once the hook is done: a later long statement is not cancelled
+SELECT pg_sleep(0.4) IS NOT NULL AS slept;
+SELECT authoob_configure('{"hook_timeout": 2000}') ->> 'hook_timeout' AS hook_timeout;
