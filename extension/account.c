@@ -51,6 +51,11 @@ static AuthoobQuery track_login = AUTHOOB_QUERY(
 	" WHERE id = $1",
 	2, INT8OID, INETOID);
 
+/* a rehash after login: the password did not change, update_date neither */
+static AuthoobQuery set_password_hash = AUTHOOB_QUERY(
+	"UPDATE authoob.users SET password = $2 WHERE id = $1",
+	2, INT8OID, TEXTOID);
+
 static AuthoobQuery forget_expired_sessions = AUTHOOB_QUERY(
 	"DELETE FROM authoob.sessions WHERE user_id = $1 AND expires_at <= now()",
 	1, INT8OID);
@@ -121,7 +126,7 @@ authoob_register(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_AUTHOOB_CONFLICT),
 				 errmsg("User already registered")));
 
-	values[1] = CStringGetTextDatum(authoob_hash_password(password1, settings->bcrypt_cost));
+	values[1] = CStringGetTextDatum(authoob_hash_password(password1, settings));
 	values[2] = firstname ? CStringGetTextDatum(firstname) : (Datum) 0;
 	nulls[2] = firstname ? ' ' : 'n';
 	values[3] = lastname ? CStringGetTextDatum(lastname) : (Datum) 0;
@@ -185,7 +190,7 @@ authoob_login(PG_FUNCTION_ARGS)
 	if (authoob_run(&user_for_login, values, NULL, true) != 1)
 	{
 		/* an unknown email costs the same hash work as a wrong password */
-		authoob_dummy_password_check(password, settings->bcrypt_cost);
+		authoob_dummy_password_check(password, settings);
 		authentication_failed();
 	}
 	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
@@ -200,6 +205,12 @@ authoob_login(PG_FUNCTION_ARGS)
 	/* told only to who knows the password */
 	if (settings->require_activation && !confirmed)
 		authoob_not_activated();
+	if ((hash = authoob_rehash_if_stale(password, hash, settings)) != NULL)
+	{
+		values[0] = Int64GetDatum(user_id);
+		values[1] = CStringGetTextDatum(hash);
+		authoob_run(&set_password_hash, values, NULL, false);
+	}
 
 	values[0] = Int64GetDatum(user_id);
 	values[1] = PG_GETARG_DATUM(1);
@@ -278,7 +289,7 @@ authoob_reset_password(PG_FUNCTION_ARGS)
 	authoob_check_password_policy(password1, settings);
 
 	values[0] = Int64GetDatum(user_id);
-	values[1] = CStringGetTextDatum(authoob_hash_password(password1, settings->bcrypt_cost));
+	values[1] = CStringGetTextDatum(authoob_hash_password(password1, settings));
 	authoob_run(&set_password, values, NULL, false);
 	/* every token issued before the change stops working */
 	authoob_run(&delete_user_sessions, values, NULL, false);

@@ -315,7 +315,7 @@ authoob_password_reset_token(PG_FUNCTION_ARGS)
 	if (authoob_run(&find_reset, args, NULL, false) != 1)
 		no_token_match();
 	args[0] = authoob_result_datum(1, &isnull);
-	args[1] = CStringGetTextDatum(authoob_hash_password(password1, settings->bcrypt_cost));
+	args[1] = CStringGetTextDatum(authoob_hash_password(password1, settings));
 	authoob_run(&reset_password, args, NULL, false);
 	/* 204: no body to replace */
 	authoob_fire_hook(HOOK_POST_RESET_TOKEN,

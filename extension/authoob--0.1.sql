@@ -126,7 +126,11 @@ CREATE TABLE authoob.settings (
     reset_mail_interval integer NOT NULL DEFAULT 60,    -- one reset mail a minute per address
     mail_max_attempts integer NOT NULL DEFAULT 8,
     mail_retry_delay integer NOT NULL DEFAULT 30,       -- seconds, doubled on each failure
-    hook_timeout integer NOT NULL DEFAULT 2000          -- milliseconds a hook may take
+    hook_timeout integer NOT NULL DEFAULT 2000,         -- milliseconds a hook may take
+    password_hash text NOT NULL DEFAULT 'bcrypt',       -- or 'argon2id'
+    argon2_memory integer NOT NULL DEFAULT 19456,       -- KiB: OWASP's argon2id minimum
+    argon2_time integer NOT NULL DEFAULT 2,
+    argon2_parallelism integer NOT NULL DEFAULT 1
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));

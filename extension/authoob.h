@@ -46,6 +46,10 @@ typedef struct AuthoobSettings
 	int32		reset_ttl;		/* seconds */
 	int32		reset_mail_interval;	/* seconds */
 	int32		hook_timeout;	/* milliseconds */
+	char	   *password_hash;	/* "bcrypt" or "argon2id" */
+	int32		argon2_memory;	/* KiB */
+	int32		argon2_time;	/* passes */
+	int32		argon2_parallelism;
 } AuthoobSettings;
 
 extern AuthoobSettings *authoob_load_settings(void);
@@ -107,9 +111,14 @@ extern char *authoob_payload_name(Jsonb *payload, const char *key, bool *present
 /* Passwords and emails (password.c) */
 extern void authoob_check_password_policy(const char *password,
 										  const AuthoobSettings *settings);
-extern char *authoob_hash_password(const char *password, int cost);
+extern char *authoob_hash_password(const char *password,
+									const AuthoobSettings *settings);
+extern bool authoob_hash_is_current(const char *hash, const AuthoobSettings *settings);
+extern char *authoob_rehash_if_stale(const char *password, const char *hash,
+									 const AuthoobSettings *settings);
 extern bool authoob_check_password(const char *password, const char *hash);
-extern void authoob_dummy_password_check(const char *password, int cost);
+extern void authoob_dummy_password_check(const char *password,
+										 const AuthoobSettings *settings);
 extern bool authoob_email_is_valid(const char *email);
 extern bool authoob_equal_constant_time(const char *a, const char *b, size_t len);
 

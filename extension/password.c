@@ -2,10 +2,14 @@
  * password.c
  *		Password policy, bcrypt hashing through pgcrypto, email validation.
  *
- * Hashing is pgcrypto's crypt()/gen_salt('bf'), called through its C entry
- * points so that it does not matter which schema pgcrypto was installed in.
+ * Hashes are bcrypt, through pgcrypto's crypt()/gen_salt('bf') called by
+ * their C entry points (so it does not matter which schema pgcrypto is in),
+ * or argon2id through Debian's libargon2; either kind verifies, whatever
+ * the current setting.
  */
 #include "authoob.h"
+
+#include <argon2.h>
 
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
@@ -13,6 +17,10 @@
 
 /* bcrypt reads at most 72 bytes: longer passwords are refused, not cut */
 #define BCRYPT_MAX_PASSWORD_BYTES 72
+/* argon2id reads everything; this bounds the work a request can ask for */
+#define ARGON2_MAX_PASSWORD_BYTES 1024
+#define ARGON2_SALT_BYTES 16
+#define ARGON2_HASH_BYTES 32
 
 static PGFunction pgcrypto_crypt = NULL;
 static PGFunction pgcrypto_gen_salt_rounds = NULL;
@@ -28,6 +36,18 @@ load_pgcrypto(void)
 		load_external_function("$libdir/pgcrypto", "pg_gen_salt_rounds", true, NULL);
 }
 
+static bool
+uses_argon2(const AuthoobSettings *settings)
+{
+	return strcmp(settings->password_hash, "argon2id") == 0;
+}
+
+static bool
+is_argon2_hash(const char *hash)
+{
+	return strncmp(hash, "$argon2id$", 10) == 0;
+}
+
 static void
 policy_failure(const char *detail)
 {
@@ -39,18 +59,21 @@ policy_failure(const char *detail)
 
 /*
  * The original's policy: a minimum length in characters, an upper-case
- * letter and a digit (each configurable), plus bcrypt's 72-byte ceiling.
+ * letter and a digit (each configurable), plus a ceiling in bytes: bcrypt's
+ * 72, or 1024 under argon2id.
  */
 void
 authoob_check_password_policy(const char *password,
 							  const AuthoobSettings *settings)
 {
 	size_t		nbytes = strlen(password);
+	size_t		max_bytes = uses_argon2(settings) ?
+		ARGON2_MAX_PASSWORD_BYTES : BCRYPT_MAX_PASSWORD_BYTES;
 	bool		has_upper = false;
 	bool		has_digit = false;
 
-	if (nbytes > BCRYPT_MAX_PASSWORD_BYTES)
-		policy_failure("A password must not be longer than 72 bytes.");
+	if (nbytes > max_bytes)
+		policy_failure(psprintf("A password must not be longer than %zu bytes.", max_bytes));
 	if (pg_mbstrlen_with_len(password, nbytes) < settings->password_min_length)
 		policy_failure(psprintf("A password must have at least %d characters.",
 								settings->password_min_length));
@@ -67,8 +90,8 @@ authoob_check_password_policy(const char *password,
 		policy_failure("A password must contain a digit.");
 }
 
-char *
-authoob_hash_password(const char *password, int cost)
+static char *
+bcrypt_hash(const char *password, int cost)
 {
 	Datum		salt;
 
@@ -80,6 +103,74 @@ authoob_hash_password(const char *password, int cost)
 												   salt));
 }
 
+static char *
+argon2id_hash(const char *password, const AuthoobSettings *settings)
+{
+	uint8		salt[ARGON2_SALT_BYTES];
+	size_t		length = argon2_encodedlen(settings->argon2_time, settings->argon2_memory,
+										   settings->argon2_parallelism,
+										   ARGON2_SALT_BYTES, ARGON2_HASH_BYTES,
+										   Argon2_id);
+	char	   *encoded = palloc(length);
+	int			rc;
+
+	if (!pg_strong_random(salt, sizeof(salt)))
+		elog(ERROR, "authoob: could not generate a random salt");
+	rc = argon2id_hash_encoded(settings->argon2_time, settings->argon2_memory,
+							   settings->argon2_parallelism, password, strlen(password),
+							   salt, sizeof(salt), ARGON2_HASH_BYTES, encoded, length);
+	if (rc != ARGON2_OK)
+		elog(ERROR, "authoob: argon2id failed: %s", argon2_error_message(rc));
+	return encoded;
+}
+
+/* A hash of password made with the current settings */
+char *
+authoob_hash_password(const char *password, const AuthoobSettings *settings)
+{
+	if (uses_argon2(settings))
+		return argon2id_hash(password, settings);
+	return bcrypt_hash(password, settings->bcrypt_cost);
+}
+
+/*
+ * Whether hash was made with the current settings; a login replaces one
+ * that was not (bcrypt users move to argon2id, costs go up).
+ */
+bool
+authoob_hash_is_current(const char *hash, const AuthoobSettings *settings)
+{
+	if (uses_argon2(settings))
+	{
+		unsigned int m,
+					t,
+					p;
+
+		return is_argon2_hash(hash) &&
+			sscanf(hash, "$argon2id$v=%*u$m=%u,t=%u,p=%u$", &m, &t, &p) == 3 &&
+			m == (unsigned int) settings->argon2_memory &&
+			t == (unsigned int) settings->argon2_time &&
+			p == (unsigned int) settings->argon2_parallelism;
+	}
+	return !is_argon2_hash(hash) && strlen(hash) > 7 &&
+		atoi(hash + 4) == settings->bcrypt_cost;
+}
+
+/*
+ * After a successful login: a new hash of password if hash was made with
+ * older settings (and the current kind can hold this password), else NULL.
+ */
+char *
+authoob_rehash_if_stale(const char *password, const char *hash,
+						const AuthoobSettings *settings)
+{
+	if (authoob_hash_is_current(hash, settings))
+		return NULL;
+	if (!uses_argon2(settings) && strlen(password) > BCRYPT_MAX_PASSWORD_BYTES)
+		return NULL;
+	return authoob_hash_password(password, settings);
+}
+
 /* Compare len bytes in a time that does not depend on where they differ */
 bool
 authoob_equal_constant_time(const char *a, const char *b, size_t len)
@@ -87,17 +178,18 @@ authoob_equal_constant_time(const char *a, const char *b, size_t len)
 	return timingsafe_bcmp(a, b, len) == 0;
 }
 
+/* Whether password matches hash, of either kind */
 bool
 authoob_check_password(const char *password, const char *hash)
 {
 	char	   *computed;
 
+	if (is_argon2_hash(hash))
+		return strlen(password) <= ARGON2_MAX_PASSWORD_BYTES &&
+			argon2id_verify(hash, password, strlen(password)) == ARGON2_OK;
+
 	if (strlen(password) > BCRYPT_MAX_PASSWORD_BYTES)
-	{
-		/* never stored: still spend the hash work, then fail */
-		authoob_dummy_password_check(password, 4);
-		return false;
-	}
+		return false;			/* never stored: no bcrypt hash can match it */
 	load_pgcrypto();
 	computed = TextDatumGetCString(DirectFunctionCall2(pgcrypto_crypt,
 													   CStringGetTextDatum(password),
@@ -109,27 +201,22 @@ authoob_check_password(const char *password, const char *hash)
 /*
  * Spend the same hash work as a real check, so that an unknown email answers
  * in the same time as a wrong password.  The dummy hash is made once per
- * backend and cost.
+ * backend and settings.
  */
 void
-authoob_dummy_password_check(const char *password, int cost)
+authoob_dummy_password_check(const char *password, const AuthoobSettings *settings)
 {
 	static char *dummy_hash = NULL;
-	static int	dummy_cost = 0;
 
-	if (dummy_hash == NULL || dummy_cost != cost)
+	if (dummy_hash == NULL || !authoob_hash_is_current(dummy_hash, settings))
 	{
-		char	   *hash = authoob_hash_password("authoob dummy password", cost);
+		char	   *hash = authoob_hash_password("authoob dummy password", settings);
 
 		if (dummy_hash)
 			pfree(dummy_hash);
 		dummy_hash = MemoryContextStrdup(TopMemoryContext, hash);
-		dummy_cost = cost;
 	}
-	load_pgcrypto();
-	(void) DirectFunctionCall2(pgcrypto_crypt,
-							   CStringGetTextDatum(password),
-							   CStringGetTextDatum(dummy_hash));
+	(void) authoob_check_password(password, dummy_hash);
 }
 
 /*

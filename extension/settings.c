@@ -25,7 +25,8 @@ typedef enum SettingKind
 	SETTING_BOOL,
 	SETTING_INT,
 	SETTING_PREFIX,				/* "/word[/word...]" */
-	SETTING_HEADER				/* HTTP header name */
+	SETTING_HEADER,				/* HTTP header name */
+	SETTING_HASH				/* "bcrypt" or "argon2id" */
 } SettingKind;
 
 typedef struct SettingDef
@@ -56,6 +57,10 @@ static const SettingDef setting_defs[] = {
 	{"mail_max_attempts", SETTING_INT, 1, 100},
 	{"mail_retry_delay", SETTING_INT, 1, 24 * 3600},
 	{"hook_timeout", SETTING_INT, 1, 10 * 60 * 1000},
+	{"password_hash", SETTING_HASH, 0, 0},
+	{"argon2_memory", SETTING_INT, 1024, 1024 * 1024},
+	{"argon2_time", SETTING_INT, 1, 20},
+	{"argon2_parallelism", SETTING_INT, 1, 16},
 };
 
 #define N_SETTINGS lengthof(setting_defs)
@@ -64,7 +69,8 @@ static AuthoobQuery load_query = AUTHOOB_QUERY(
 	"SELECT secret_key, token_ttl, bcrypt_cost, require_activation,"
 	" password_min_length, password_require_uppercase, password_require_digit,"
 	" app_url, api_url, email_sender, prefix, prevent_mail_send,"
-	" activation_ttl, reset_ttl, reset_mail_interval, hook_timeout"
+	" activation_ttl, reset_ttl, reset_mail_interval, hook_timeout,"
+	" password_hash, argon2_memory, argon2_time, argon2_parallelism"
 	" FROM authoob.settings",
 	0);
 
@@ -103,6 +109,10 @@ authoob_load_settings(void)
 	settings.reset_ttl = DatumGetInt32(authoob_result_datum(14, &isnull));
 	settings.reset_mail_interval = DatumGetInt32(authoob_result_datum(15, &isnull));
 	settings.hook_timeout = DatumGetInt32(authoob_result_datum(16, &isnull));
+	settings.password_hash = authoob_result_text(17);
+	settings.argon2_memory = DatumGetInt32(authoob_result_datum(18, &isnull));
+	settings.argon2_time = DatumGetInt32(authoob_result_datum(19, &isnull));
+	settings.argon2_parallelism = DatumGetInt32(authoob_result_datum(20, &isnull));
 	MemoryContextSwitchTo(caller_context);
 
 	authoob_cache_end_load(AUTHOOB_CACHE_SETTINGS);
@@ -213,6 +223,10 @@ setting_value_text(const SettingDef *def, JsonbValue *value)
 		case SETTING_HEADER:
 			if (!is_header_name(s) || strlen(s) > 200)
 				bad_setting(def->key, "Expected an HTTP header name.");
+			break;
+		case SETTING_HASH:
+			if (strcmp(s, "bcrypt") != 0 && strcmp(s, "argon2id") != 0)
+				bad_setting(def->key, "Expected \"bcrypt\" or \"argon2id\".");
 			break;
 		default:
 			break;
