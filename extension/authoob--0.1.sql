@@ -50,6 +50,14 @@ CREATE TABLE authoob.sessions (
 );
 CREATE INDEX sessions_user_id_idx ON authoob.sessions (user_id);
 
+-- Signing keys rotated out (authoob_rotate_secret): they still verify the
+-- tokens they signed until valid_until.
+CREATE TABLE authoob.previous_keys (
+    kid text PRIMARY KEY,
+    secret bytea NOT NULL,
+    valid_until timestamptz NOT NULL
+);
+
 -- Activation and password-reset tokens: 256 random bits mailed to the user,
 -- only their SHA-256 kept here.  Single use: used_at is set when spent.
 CREATE TABLE authoob.mail_tokens (
@@ -168,6 +176,9 @@ CREATE FUNCTION authoob_invalidate_cache() RETURNS trigger
 AS 'MODULE_PATHNAME', 'authoob_invalidate_cache' LANGUAGE C;
 CREATE TRIGGER settings_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON authoob.settings
+    FOR EACH STATEMENT EXECUTE FUNCTION authoob_invalidate_cache();
+CREATE TRIGGER previous_keys_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON authoob.previous_keys
     FOR EACH STATEMENT EXECUTE FUNCTION authoob_invalidate_cache();
 CREATE TRIGGER hooks_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON authoob.hooks
@@ -321,6 +332,11 @@ LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION authoob_settings()
 RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_settings'
 LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+-- A new signing key; the previous one verifies what it signed for a while.
+CREATE FUNCTION authoob_rotate_secret(previous_valid_for interval DEFAULT NULL)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_rotate_secret'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 -- Hook registry, for the owner.
 CREATE FUNCTION authoob_add_hook(hook text, function regprocedure,

@@ -14,6 +14,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
 #include "utils/uuid.h"
 
 /* SQLSTATE for an HTTP status: PT400, PT401, ... */
@@ -28,9 +29,20 @@
 #define AUTHOOB_MAX_FIELD_CHARS 255
 
 /* Settings, read once per request from authoob.settings (settings.c) */
+/* A signing key that still verifies the tokens it signed, until valid_until */
+typedef struct AuthoobPreviousKey
+{
+	char	   *kid;
+	bytea	   *secret;
+	TimestampTz valid_until;
+} AuthoobPreviousKey;
+
 typedef struct AuthoobSettings
 {
 	bytea	   *secret_key;
+	char	   *key_id;			/* "kid" of secret_key */
+	int			nprevious_keys;
+	AuthoobPreviousKey *previous_keys;
 	int32		token_ttl;		/* seconds */
 	int32		bcrypt_cost;
 	bool		require_activation;
@@ -179,6 +191,7 @@ extern Datum authoob_hook_response(Jsonb *answer, Datum response);
 
 /* Tokens (token.c) */
 extern char *authoob_base64url_encode(const uint8 *data, int len);
+extern char *authoob_key_id(const bytea *secret);
 extern char *authoob_issue_token(int64 user_id, Datum client_ip, bool ip_isnull,
 								 const AuthoobSettings *settings);
 extern Datum authoob_private_user_json(int64 user_id);

@@ -22,7 +22,7 @@ PG_FUNCTION_INFO_V1(authoob_invalidate_cache);
 
 /* The tables each cache is made from; the fields cache also reads users */
 static const char *const cache_tables[AUTHOOB_N_CACHES][2] = {
-	[AUTHOOB_CACHE_SETTINGS] = {"settings", NULL},
+	[AUTHOOB_CACHE_SETTINGS] = {"settings", "previous_keys"},
 	[AUTHOOB_CACHE_HOOKS] = {"hooks", NULL},
 	[AUTHOOB_CACHE_FIELDS] = {"user_fields", "users"},
 };

@@ -74,6 +74,9 @@ static AuthoobQuery load_query = AUTHOOB_QUERY(
 	" FROM authoob.settings",
 	0);
 
+static AuthoobQuery previous_keys_query = AUTHOOB_QUERY0(
+	"SELECT kid, secret, valid_until FROM authoob.previous_keys WHERE valid_until > now()");
+
 /*
  * The settings, from the backend's cache or read afresh; the caller is
  * connected to SPI and must not change them.
@@ -113,6 +116,24 @@ authoob_load_settings(void)
 	settings.argon2_memory = DatumGetInt32(authoob_result_datum(18, &isnull));
 	settings.argon2_time = DatumGetInt32(authoob_result_datum(19, &isnull));
 	settings.argon2_parallelism = DatumGetInt32(authoob_result_datum(20, &isnull));
+	settings.key_id = authoob_key_id(settings.secret_key);
+	MemoryContextSwitchTo(caller_context);
+
+	/* keys rotated out that still verify for a while */
+	settings.nprevious_keys = (int) authoob_run_latest(&previous_keys_query);
+	MemoryContextSwitchTo(cache_context);
+	settings.previous_keys = palloc0(sizeof(AuthoobPreviousKey) * (settings.nprevious_keys + 1));
+	for (int i = 0; i < settings.nprevious_keys; i++)
+	{
+		HeapTuple	row = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+
+		settings.previous_keys[i].kid = SPI_getvalue(row, desc, 1);
+		settings.previous_keys[i].secret =
+			DatumGetByteaPCopy(SPI_getbinval(row, desc, 2, &isnull));
+		settings.previous_keys[i].valid_until =
+			DatumGetTimestampTz(SPI_getbinval(row, desc, 3, &isnull));
+	}
 	MemoryContextSwitchTo(caller_context);
 
 	authoob_cache_end_load(AUTHOOB_CACHE_SETTINGS);

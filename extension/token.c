@@ -13,6 +13,7 @@
 
 #include "catalog/pg_type.h"
 #include "common/base64.h"
+#include "common/cryptohash.h"
 #include "common/jsonapi.h"
 #include "common/hmac.h"
 #include "common/sha2.h"
@@ -22,11 +23,15 @@
 #include "utils/timestamp.h"
 
 /*
- * The only header authoob signs.  Verification compares against it byte for
- * byte (after the signature): whatever another header claims, "alg": "none"
- * included, is refused.
+ * The only header authoob signs, keys sorted as JWT libraries write them:
+ * {"alg":"HS256","kid":"<kid>","typ":"JWT"}.  Verification matches it byte
+ * for byte around the kid, without parsing: whatever another header
+ * claims, "alg": "none" included, is refused.
  */
-#define JWT_HEADER "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
+#define JWT_HEADER_PREFIX "{\"alg\":\"HS256\",\"kid\":\""
+#define JWT_HEADER_SUFFIX "\",\"typ\":\"JWT\"}"
+/* a kid: the first 11 base64url characters of the secret's SHA-256 */
+#define KID_LENGTH 11
 
 /* Longest token worth looking at; ours are about 200 bytes */
 #define MAX_TOKEN_LENGTH 1024
@@ -87,6 +92,29 @@ base64url_decode(const char *src, int len, uint8 *dst, int dstlen)
 	return pg_b64_decode(std, n, (char *) dst, dstlen);
 }
 
+/*
+ * The key id of a secret.  Derived from the secret itself, so databases
+ * given the same secret_key agree on it.
+ */
+char *
+authoob_key_id(const bytea *secret)
+{
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	char	   *kid;
+
+	if (ctx == NULL ||
+		pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) VARDATA_ANY(secret),
+							 VARSIZE_ANY_EXHDR(secret)) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		elog(ERROR, "authoob: SHA-256 failed: %s", pg_cryptohash_error(ctx));
+	pg_cryptohash_free(ctx);
+	kid = authoob_base64url_encode(digest, sizeof(digest));
+	kid[KID_LENGTH] = '\0';
+	return kid;
+}
+
 static void
 hmac_sha256(const bytea *key, const char *data, size_t len, uint8 *digest)
 {
@@ -119,6 +147,7 @@ authoob_issue_token(int64 user_id, Datum client_ip, bool ip_isnull,
 	int64		exp = iat + settings->token_ttl;
 	StringInfoData token;
 	StringInfoData claims;
+	char	   *header;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', ' ', ip_isnull ? 'n' : ' '};
@@ -130,9 +159,10 @@ authoob_issue_token(int64 user_id, Datum client_ip, bool ip_isnull,
 					 user_id, iat, exp,
 					 DatumGetCString(DirectFunctionCall1(uuid_out, jti)));
 
+	header = psprintf(JWT_HEADER_PREFIX "%s" JWT_HEADER_SUFFIX, settings->key_id);
 	initStringInfo(&token);
 	appendStringInfo(&token, "%s.%s",
-					 authoob_base64url_encode((const uint8 *) JWT_HEADER, strlen(JWT_HEADER)),
+					 authoob_base64url_encode((const uint8 *) header, strlen(header)),
 					 authoob_base64url_encode((const uint8 *) claims.data, claims.len));
 	hmac_sha256(settings->secret_key, token.data, token.len, digest);
 	appendStringInfo(&token, ".%s", authoob_base64url_encode(digest, sizeof(digest)));
@@ -143,6 +173,19 @@ authoob_issue_token(int64 user_id, Datum client_ip, bool ip_isnull,
 	values[3] = client_ip;
 	authoob_run(&insert_session, values, nulls, false);
 	return token.data;
+}
+
+/* The secret of kid: the current key, or a previous one still valid */
+static const bytea *
+signing_key(const char *kid, const AuthoobSettings *settings)
+{
+	if (memcmp(kid, settings->key_id, KID_LENGTH) == 0)
+		return settings->secret_key;
+	for (int i = 0; i < settings->nprevious_keys; i++)
+		if (memcmp(kid, settings->previous_keys[i].kid, KID_LENGTH) == 0 &&
+			settings->previous_keys[i].valid_until > GetCurrentTimestamp())
+			return settings->previous_keys[i].secret;
+	return NULL;
 }
 
 static void
@@ -178,9 +221,9 @@ numeric_claim(Jsonb *claims, const char *key)
 }
 
 /*
- * The user id a token stands for, or a PT401 error.  The signature is
- * checked first, in constant time, so nothing an attacker wrote is parsed
- * unless it was signed with the secret.  *jti receives the session id.
+ * The user id a token stands for, or a PT401 error.  The header is only
+ * compared with ours, and the signature checked in constant time, before
+ * anything an attacker wrote is parsed.  *jti receives the session id.
  * The caller is connected to SPI.
  */
 int64
@@ -203,6 +246,7 @@ authoob_verify_token(const char *token, pg_uuid_t *jti,
 	int64		user_id;
 	Datum		values[2];
 	bool		isnull;
+	const bytea *key;
 
 	if (token == NULL || *token == '\0')
 		token_refused("is missing");
@@ -214,20 +258,25 @@ authoob_verify_token(const char *token, pg_uuid_t *jti,
 	if (dot2 == NULL || strchr(dot2 + 1, '.') != NULL)
 		token_refused("is not a JWT");
 
-	/* signature over "header.payload" */
+	/* the header must be ours, byte for byte; its kid chooses the key */
+	header = palloc(dot1 - token + 1);
+	header_len = base64url_decode(token, dot1 - token, header, dot1 - token);
+	if (header_len != (int) (strlen(JWT_HEADER_PREFIX) + KID_LENGTH + strlen(JWT_HEADER_SUFFIX)) ||
+		memcmp(header, JWT_HEADER_PREFIX, strlen(JWT_HEADER_PREFIX)) != 0 ||
+		memcmp(header + strlen(JWT_HEADER_PREFIX) + KID_LENGTH, JWT_HEADER_SUFFIX,
+			   strlen(JWT_HEADER_SUFFIX)) != 0)
+		token_refused("has an unexpected header");
+	key = signing_key((const char *) header + strlen(JWT_HEADER_PREFIX), settings);
+	if (key == NULL)
+		token_refused("was signed with a key that is gone");
+
+	/* signature over "header.payload", compared in constant time */
 	if (base64url_decode(dot2 + 1, len - (dot2 + 1 - token), given, sizeof(given))
 		!= PG_SHA256_DIGEST_LENGTH)
 		token_refused("has no valid signature");
-	hmac_sha256(settings->secret_key, token, dot2 - token, expected);
+	hmac_sha256(key, token, dot2 - token, expected);
 	if (timingsafe_bcmp(expected, given, PG_SHA256_DIGEST_LENGTH) != 0)
 		token_refused("has a wrong signature");
-
-	/* signed by us: the header must be ours, the claims ours in shape */
-	header = palloc(dot1 - token + 1);
-	header_len = base64url_decode(token, dot1 - token, header, dot1 - token);
-	if (header_len != (int) strlen(JWT_HEADER) ||
-		memcmp(header, JWT_HEADER, header_len) != 0)
-		token_refused("has an unexpected header");
 
 	payload = palloc(dot2 - dot1 + 1);
 	payload_len = base64url_decode(dot1 + 1, dot2 - dot1 - 1, payload, dot2 - dot1);
@@ -268,4 +317,64 @@ authoob_verify_token(const char *token, pg_uuid_t *jti,
 	if (jti)
 		memcpy(jti, DatumGetUUIDP(values[0]), sizeof(pg_uuid_t));
 	return user_id;
+}
+
+PG_FUNCTION_INFO_V1(authoob_rotate_secret);
+
+static AuthoobQuery keep_previous_key = AUTHOOB_QUERY(
+	"INSERT INTO authoob.previous_keys (kid, secret, valid_until) VALUES ($1, $2, $3)"
+	" ON CONFLICT (kid) DO UPDATE SET valid_until = EXCLUDED.valid_until",
+	3, TEXTOID, BYTEAOID, TIMESTAMPTZOID);
+
+static AuthoobQuery forget_old_keys = AUTHOOB_QUERY0(
+	"DELETE FROM authoob.previous_keys WHERE valid_until <= now()");
+
+static AuthoobQuery set_secret = AUTHOOB_QUERY(
+	"UPDATE authoob.settings SET secret_key = $1",
+	1, BYTEAOID);
+
+/*
+ * SQL function: authoob_rotate_secret(previous_valid_for interval) returns jsonb
+ *
+ * A new random signing key becomes current; the one it replaces still
+ * verifies the tokens it signed for previous_valid_for (by default the
+ * token lifetime, so no token is cut short), then it is gone.
+ */
+Datum
+authoob_rotate_secret(PG_FUNCTION_ARGS)
+{
+	AuthoobSettings *settings;
+	bytea	   *secret = palloc(VARHDRSZ + 32);
+	Datum		args[3];
+	TimestampTz valid_until;
+	const char *keys[] = {"kid", "previous_kid", "previous_valid_until"};
+	const char *values[3];
+
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	if (PG_ARGISNULL(0))
+		valid_until = TimestampTzPlusMilliseconds(GetCurrentTransactionStartTimestamp(),
+												  (int64) settings->token_ttl * 1000);
+	else
+		valid_until = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+															  TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+															  PG_GETARG_DATUM(0)));
+
+	args[0] = CStringGetTextDatum(settings->key_id);
+	args[1] = PointerGetDatum(settings->secret_key);
+	args[2] = TimestampTzGetDatum(valid_until);
+	authoob_run(&keep_previous_key, args, NULL, false);
+	authoob_run(&forget_old_keys, NULL, NULL, false);
+
+	if (!pg_strong_random(VARDATA(secret), 32))
+		elog(ERROR, "authoob: could not generate a random secret");
+	SET_VARSIZE(secret, VARHDRSZ + 32);
+	args[0] = PointerGetDatum(secret);
+	authoob_run(&set_secret, args, NULL, false);
+
+	values[0] = authoob_key_id(secret);
+	values[1] = settings->key_id;
+	values[2] = DatumGetCString(DirectFunctionCall1(timestamptz_out,
+													TimestampTzGetDatum(valid_until)));
+	PG_RETURN_DATUM(authoob_finish_spi(authoob_jsonb_from_pairs(3, keys, values), false));
 }

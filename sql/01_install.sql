@@ -62,6 +62,15 @@ LANGUAGE sql AS $$
                        (length(data) + 3) / 4 * 4, '='), 'base64')
 $$;
 
+-- The header authoob signs with its current key (kid: the first 11
+-- characters of the base64url SHA-256 of the secret), for another alg.
+CREATE FUNCTION test.header(alg text DEFAULT 'HS256') RETURNS text
+LANGUAGE sql AS $$
+    SELECT format('{"alg":"%s","kid":"%s","typ":"JWT"}', alg,
+                  left(test.b64url(sha256(secret_key)), 11))
+    FROM authoob.settings
+$$;
+
 -- A JWT signed with HS256 and the given key (by default authoob's secret):
 -- how tests forge tokens that only the signature makes valid.
 CREATE FUNCTION test.sign(header text, claims text,

@@ -4,8 +4,11 @@
 SELECT authoob_login('{"email": "register@mail.com", "password": "1Password"}') ->> 'token' AS tok \gset
 SELECT id AS uid FROM authoob.users WHERE email = 'register@mail.com' \gset
 
--- The header and the claims: sub (the user id as a string), iat, exp, jti.
-SELECT convert_from(test.b64url_decode(split_part(:'tok', '.', 1)), 'UTF8') AS header;
+-- The header names the signing key (kid); the claims are sub (the user id
+-- as a string), iat, exp, jti.
+SELECT regexp_replace(convert_from(test.b64url_decode(split_part(:'tok', '.', 1)), 'UTF8'),
+                      '"kid":"[A-Za-z0-9_-]{11}"', '"kid":"<kid>"') AS header;
+SELECT convert_from(test.b64url_decode(split_part(:'tok', '.', 1)), 'UTF8') = test.header() AS kid_of_the_secret;
 SELECT array_agg(k ORDER BY k) AS claims FROM jsonb_object_keys(test.claims(:'tok')) k;
 SELECT test.claims(:'tok') ->> 'sub' = :'uid'::text AS sub_is_user,
        jsonb_typeof(test.claims(:'tok') -> 'sub') AS sub_type,
@@ -43,28 +46,32 @@ SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
     test.b64url(convert_to(jsonb_set(test.claims(:'tok'), '{sub}', '"2"')::text, 'UTF8')) || '.' ||
     split_part(:'tok', '.', 3)));
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
-    test.sign('{"alg":"HS256","typ":"JWT"}', test.claims(:'tok')::text, 'another secret of thirty-two bytes!!')));
+    test.sign(test.header(), test.claims(:'tok')::text, 'another secret of thirty-two bytes!!')));
 -- "alg": "none", with and without a signature
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
-    test.b64url('{"alg":"none","typ":"JWT"}') || '.' || split_part(:'tok', '.', 2) || '.'));
+    test.b64url(convert_to(test.header('none'), 'UTF8')) || '.' || split_part(:'tok', '.', 2) || '.'));
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
-    test.b64url('{"alg":"none","typ":"JWT"}') || '.' || split_part(:'tok', '.', 2) || '.' || split_part(:'tok', '.', 3)));
--- signed with the secret, yet refused: another algorithm named, claims not
--- JSON or of the wrong shape, expired, unknown jti
+    test.b64url(convert_to(test.header('none'), 'UTF8')) || '.' || split_part(:'tok', '.', 2) || '.' || split_part(:'tok', '.', 3)));
+-- signed with the secret, yet refused: no kid or another header, another
+-- algorithm named, claims not JSON or of the wrong shape, expired, unknown jti
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
-    test.sign('{"alg":"HS512","typ":"JWT"}', test.claims(:'tok')::text)));
+    test.sign('{"alg":"HS256","typ":"JWT"}', test.claims(:'tok')::text)));
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
-    test.sign('{"alg":"HS256","typ":"JWT"}', 'not json')));
+    test.sign(replace(test.header(), '"typ":"JWT"', '"typ":"JWT","x":1'), test.claims(:'tok')::text)));
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
-    test.sign('{"alg":"HS256","typ":"JWT"}', '[1, 2]')));
+    test.sign(test.header('HS512'), test.claims(:'tok')::text)));
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
-    test.sign('{"alg":"HS256","typ":"JWT"}', (test.claims(:'tok') - 'exp')::text)));
+    test.sign(test.header(), 'not json')));
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
-    test.sign('{"alg":"HS256","typ":"JWT"}', jsonb_set(test.claims(:'tok'), '{sub}', :uid::text::jsonb)::text)));
+    test.sign(test.header(), '[1, 2]')));
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
-    test.sign('{"alg":"HS256","typ":"JWT"}', jsonb_set(test.claims(:'tok'), '{exp}', '1000000000')::text)));
+    test.sign(test.header(), (test.claims(:'tok') - 'exp')::text)));
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
-    test.sign('{"alg":"HS256","typ":"JWT"}', jsonb_set(test.claims(:'tok'), '{jti}', to_jsonb(gen_random_uuid()::text))::text)));
+    test.sign(test.header(), jsonb_set(test.claims(:'tok'), '{sub}', :uid::text::jsonb)::text)));
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
+    test.sign(test.header(), jsonb_set(test.claims(:'tok'), '{exp}', '1000000000')::text)));
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
+    test.sign(test.header(), jsonb_set(test.claims(:'tok'), '{jti}', to_jsonb(gen_random_uuid()::text))::text)));
 -- a token whose session expired in the database
 UPDATE authoob.sessions SET expires_at = now() - interval '1 second'
 WHERE jti = (test.claims(:'tok2') ->> 'jti')::uuid;

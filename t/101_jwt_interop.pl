@@ -21,6 +21,8 @@ psql(q{SELECT authoob_register('{\"email\": \"jwt@example.com\", \"password1\": 
 my $token = psql(q{SELECT authoob_login('{\"email\": \"jwt@example.com\", \"password\": \"1Password\"}') ->> 'token'});
 my $uid = psql("SELECT id FROM authoob.users WHERE email = 'jwt\@example.com'");
 my $secret_hex = psql("SELECT encode(secret_key, 'hex') FROM authoob.settings");
+# the key id: the first 11 characters of the base64url SHA-256 of the secret
+my $kid = psql("SELECT left(translate(encode(sha256(secret_key), 'base64'), '+/=', '-_'), 11) FROM authoob.settings");
 
 my $python = <<'PY';
 import sys, json, jwt
@@ -28,6 +30,7 @@ token, secret_hex = sys.argv[1], sys.argv[2]
 key = bytes.fromhex(secret_hex)
 claims = jwt.decode(token, key, algorithms=["HS256"])
 print(json.dumps(claims, sort_keys=True))
+print(json.dumps(jwt.get_unverified_header(token), sort_keys=True))
 try:
     jwt.decode(token, b"another key of at least thirty-two bytes", algorithms=["HS256"])
     print("WRONG KEY ACCEPTED")
@@ -36,16 +39,17 @@ except jwt.InvalidSignatureError:
 PY
 my $out = `/usr/bin/python3 -c '$python' '$token' '$secret_hex' 2>&1`;
 is($?, 0, 'PyJWT ran') or diag($out);
-my ($claims_json, $wrong) = split /\n/, $out;
+my ($claims_json, $header_json, $wrong) = split /\n/, $out;
+is($header_json, qq({"alg": "HS256", "kid": "$kid", "typ": "JWT"}), 'the header names the key');
 like($claims_json, qr/"sub": "$uid"/, 'PyJWT verifies the signature and reads sub as the user id string');
 like($claims_json, qr/"exp": \d+, "iat": \d+, "jti": "[0-9a-f-]{36}"/, 'exp, iat numbers; jti a uuid');
 is($wrong, 'wrong key refused', 'PyJWT refuses it with another key');
 
 # The other way: PyJWT signs a token with a fresh session id recorded by
-# authoob; authoob accepts it exactly when it carries authoob's header.
+# authoob, naming the key (kid) as authoob does; authoob accepts it.
 my $jti = psql("SELECT gen_random_uuid()");
 psql("INSERT INTO authoob.sessions (jti, user_id, expires_at) VALUES ('$jti', $uid, now() + interval '1 hour')");
-my $signed = `/usr/bin/python3 -c 'import sys, jwt, time; now = int(time.time()); print(jwt.encode({"sub": sys.argv[2], "iat": now, "exp": now + 600, "jti": sys.argv[3]}, bytes.fromhex(sys.argv[1]), algorithm="HS256", headers={"typ": "JWT"}))' '$secret_hex' '$uid' '$jti'`;
+my $signed = `/usr/bin/python3 -c 'import sys, jwt, time; now = int(time.time()); print(jwt.encode({"sub": sys.argv[2], "iat": now, "exp": now + 600, "jti": sys.argv[3]}, bytes.fromhex(sys.argv[1]), algorithm="HS256", headers={"typ": "JWT", "kid": sys.argv[4]}))' '$secret_hex' '$uid' '$jti' '$kid'`;
 chomp $signed;
 is(psql("SELECT authoob_verify('$signed')"), $uid, 'authoob verifies a PyJWT token signed with its secret');
 
