@@ -170,6 +170,7 @@ authoob_login(PG_FUNCTION_ARGS)
 	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
 	char	   *email;
 	char	   *password;
+	char	   *throttle_key;
 	AuthoobSettings *settings;
 	Datum		values[2];
 	bool		isnull;
@@ -185,6 +186,9 @@ authoob_login(PG_FUNCTION_ARGS)
 	authoob_fire_hook(HOOK_PRE_LOGIN, &(AuthoobHookArgs) {.payload = payload});
 	email = authoob_payload_string(payload, "email", true, NULL);
 	password = authoob_payload_string(payload, "password", true, NULL);
+	/* over a limit: 429, without looking at the password */
+	throttle_key = authoob_throttle_key(email);
+	authoob_check_throttle(throttle_key, "ip", PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
 
 	values[0] = CStringGetTextDatum(email);
 	if (authoob_run(&user_for_login, values, NULL, true) != 1)
@@ -216,6 +220,7 @@ authoob_login(PG_FUNCTION_ARGS)
 	values[1] = PG_GETARG_DATUM(1);
 	authoob_run(&track_login, values, PG_ARGISNULL(1) ? " n" : "  ", false);
 	authoob_run(&forget_expired_sessions, values, NULL, false);
+	authoob_forget_failures(throttle_key);
 	response = token_response(authoob_issue_token(user_id, PG_GETARG_DATUM(1),
 												  PG_ARGISNULL(1), settings));
 	answer = authoob_fire_hook(HOOK_POST_LOGIN,

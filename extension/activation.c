@@ -142,19 +142,21 @@ mail_token_arg(const char *token)
 }
 
 /*
- * Activate the account of a token; returns its user id.  404 for no match,
- * 409 when already active, unless the already_activated hook answers
- * instead (*answer).
+ * Activate the account of the token argument; returns its user id.  404 for
+ * no match, 409 when already active, unless the already_activated hook
+ * answers instead (*answer); 429 when the client IP guessed too often.
  */
 static int64
-activate(const char *token, Jsonb **answer)
+activate(FunctionCallInfo fcinfo, const AuthoobSettings *settings, Jsonb **answer)
 {
+	const char *token = authoob_text_arg(fcinfo, 0);
 	Datum		args[2];
 	bool		isnull;
 	int64		user_id;
 	bool		confirmed;
 
 	*answer = NULL;
+	authoob_check_throttle(NULL, "token", PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
 	authoob_fire_hook(HOOK_PRE_ACTIVATE, &(AuthoobHookArgs) {.token = token});
 	args[1] = PointerGetDatum(mail_token_arg(token));
 	if (authoob_run(&find_activation, &args[1], NULL, false) != 1)
@@ -179,7 +181,7 @@ activate(const char *token, Jsonb **answer)
 }
 
 /*
- * SQL function: authoob_activate(token text) returns jsonb
+ * SQL function: authoob_activate(token text, client_ip inet) returns jsonb
  *
  * NULL (201 with no body), or what post_activate or already_activated
  * answered.
@@ -190,7 +192,7 @@ authoob_activate(PG_FUNCTION_ARGS)
 	Jsonb	   *answer;
 
 	authoob_connect_spi();
-	(void) activate(authoob_text_arg(fcinfo, 0), &answer);
+	(void) activate(fcinfo, authoob_load_settings(), &answer);
 	if (answer)
 		PG_RETURN_DATUM(authoob_finish_spi(JsonbPGetDatum(answer), false));
 	SPI_finish();
@@ -198,7 +200,7 @@ authoob_activate(PG_FUNCTION_ARGS)
 }
 
 /*
- * SQL function: authoob_activate_redirect(token text) returns jsonb
+ * SQL function: authoob_activate_redirect(token text, client_ip inet) returns jsonb
  *
  * The mailed link: activates, then answers {"url": app_url?validated_user=<id>}
  * for the front to redirect to; mail_activate_redirect may answer another
@@ -217,7 +219,7 @@ authoob_activate_redirect(PG_FUNCTION_ARGS)
 	authoob_connect_spi();
 	settings = authoob_load_settings();
 	authoob_require_setting(settings->app_url, "app_url");
-	user_id = activate(authoob_text_arg(fcinfo, 0), &answer);
+	user_id = activate(fcinfo, settings, &answer);
 	if (answer && authoob_jsonb_get_string(answer, "url") == NULL)
 		PG_RETURN_DATUM(authoob_finish_spi(JsonbPGetDatum(answer), false));
 	answer = authoob_fire_hook(HOOK_MAIL_ACTIVATE_REDIRECT,
@@ -280,7 +282,8 @@ authoob_password_ask(PG_FUNCTION_ARGS)
 }
 
 /*
- * SQL function: authoob_password_reset_token(payload text|jsonb) returns jsonb
+ * SQL function: authoob_password_reset_token(payload text|jsonb, client_ip inet)
+ *   returns jsonb
  *
  * {"token", "password1", "password2"}: the password of the token's user
  * changes, the token is spent and every earlier JWT of the user revoked.
@@ -304,6 +307,7 @@ authoob_password_reset_token(PG_FUNCTION_ARGS)
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
+	authoob_check_throttle(NULL, "token", PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
 	authoob_fire_hook(HOOK_PRE_RESET_TOKEN, &(AuthoobHookArgs) {.token = token});
 	if (strcmp(password1, password2) != 0)
 		ereport(ERROR,

@@ -50,6 +50,22 @@ CREATE TABLE authoob.sessions (
 );
 CREATE INDEX sessions_user_id_idx ON authoob.sessions (user_id);
 
+-- Failed attempts: per account (scope login, key the lower-cased address,
+-- known or not, so that a block tells nothing about who is registered), per
+-- client IP for logins (ip) and for mailed tokens (token).  Successes are
+-- never counted.  The owner may read and clear it.
+CREATE TABLE authoob.throttle (
+    scope text NOT NULL CHECK (scope IN ('login', 'ip', 'token')),
+    key text NOT NULL,
+    consecutive integer NOT NULL DEFAULT 0,     -- failures since the last success
+    window_start timestamptz NOT NULL DEFAULT now(),
+    window_failures integer NOT NULL DEFAULT 0,
+    last_failure_at timestamptz NOT NULL DEFAULT now(),
+    blocked_until timestamptz,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX throttle_last_failure_at_idx ON authoob.throttle (last_failure_at);
+
 -- Signing keys rotated out (authoob_rotate_secret): they still verify the
 -- tokens they signed until valid_until.
 CREATE TABLE authoob.previous_keys (
@@ -138,7 +154,15 @@ CREATE TABLE authoob.settings (
     password_hash text NOT NULL DEFAULT 'bcrypt',       -- or 'argon2id'
     argon2_memory integer NOT NULL DEFAULT 19456,       -- KiB: OWASP's argon2id minimum
     argon2_time integer NOT NULL DEFAULT 2,
-    argon2_parallelism integer NOT NULL DEFAULT 1
+    argon2_parallelism integer NOT NULL DEFAULT 1,
+    -- brute-force limits (see authoob.throttle)
+    throttle boolean NOT NULL DEFAULT true,
+    login_free_failures integer NOT NULL DEFAULT 5,     -- then a doubling wait
+    login_backoff_max integer NOT NULL DEFAULT 900,     -- seconds: the longest wait
+    login_failures_per_hour integer NOT NULL DEFAULT 100, -- per account (OWASP ASVS 2.2.1)
+    ip_failures_per_window integer NOT NULL DEFAULT 100,  -- failed logins per client IP
+    token_failures_per_window integer NOT NULL DEFAULT 20, -- unknown mailed tokens per IP
+    ip_window integer NOT NULL DEFAULT 300              -- seconds
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));
@@ -245,11 +269,11 @@ LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 -- Mailed tokens: activation (POST and GET P/activate/<token>) and password
 -- recovery (POST P/password/ask, PUT P/password/reset/token).
-CREATE FUNCTION authoob_activate(token text)
+CREATE FUNCTION authoob_activate(token text, client_ip inet DEFAULT NULL)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_activate'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
-CREATE FUNCTION authoob_activate_redirect(token text)
+CREATE FUNCTION authoob_activate_redirect(token text, client_ip inet DEFAULT NULL)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_activate_redirect'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
@@ -260,10 +284,10 @@ CREATE FUNCTION authoob_password_ask(payload jsonb, client_ip inet DEFAULT NULL)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_password_ask'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
-CREATE FUNCTION authoob_password_reset_token(payload text)
+CREATE FUNCTION authoob_password_reset_token(payload text, client_ip inet DEFAULT NULL)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_password_reset_token'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-CREATE FUNCTION authoob_password_reset_token(payload jsonb)
+CREATE FUNCTION authoob_password_reset_token(payload jsonb, client_ip inet DEFAULT NULL)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_password_reset_token'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
@@ -307,6 +331,71 @@ AS $$
     FROM authoob.settings s
     WHERE m.id = mail_id AND m.state = 'sending'
     RETURNING m.state
+$$;
+
+-- Brute-force limits.  A failure is recorded by authoob_attempt(), which the
+-- HTTP front calls for logins and mailed tokens: it commits the record
+-- before raising the action's error (a function could not: its error would
+-- roll the record back).
+CREATE FUNCTION authoob_record_failure(scope text, key text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s authoob.settings;
+    window_seconds integer;
+    limit_in_window integer;
+    t authoob.throttle;
+BEGIN
+    SELECT * INTO s FROM authoob.settings;
+    IF NOT s.throttle THEN
+        RETURN;
+    END IF;
+    window_seconds := CASE authoob_record_failure.scope WHEN 'login' THEN 3600 ELSE s.ip_window END;
+    limit_in_window := CASE authoob_record_failure.scope WHEN 'login' THEN s.login_failures_per_hour
+                                  WHEN 'ip' THEN s.ip_failures_per_window
+                                  ELSE s.token_failures_per_window END;
+    INSERT INTO authoob.throttle AS th (scope, key, consecutive, window_failures)
+    VALUES (authoob_record_failure.scope, authoob_record_failure.key, 1, 1)
+    ON CONFLICT ON CONSTRAINT throttle_pkey DO UPDATE SET
+        consecutive = th.consecutive + 1,
+        window_start = CASE WHEN th.window_start <= now() - make_interval(secs => window_seconds)
+                            THEN now() ELSE th.window_start END,
+        window_failures = CASE WHEN th.window_start <= now() - make_interval(secs => window_seconds)
+                               THEN 1 ELSE th.window_failures + 1 END,
+        last_failure_at = now()
+    RETURNING * INTO t;
+    -- accounts: a doubling wait after the free failures; everyone: the window's cap
+    UPDATE authoob.throttle th SET blocked_until = nullif(greatest(
+        CASE WHEN authoob_record_failure.scope = 'login' AND t.consecutive >= s.login_free_failures
+             THEN now() + make_interval(secs => least(s.login_backoff_max,
+                                                      power(2, least(t.consecutive - s.login_free_failures, 20))))
+        END,
+        CASE WHEN t.window_failures >= limit_in_window
+             THEN t.window_start + make_interval(secs => window_seconds)
+        END), NULL)
+    WHERE th.scope = t.scope AND th.key = t.key;
+    -- forget what is a day old, a few rows at a time
+    DELETE FROM authoob.throttle th WHERE th.ctid IN (
+        SELECT o.ctid FROM authoob.throttle o
+        WHERE o.last_failure_at < now() - interval '1 day' LIMIT 10);
+END
+$$;
+
+CREATE PROCEDURE authoob_attempt(action text, arg text, client_ip inet DEFAULT NULL,
+                                 INOUT response jsonb DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'authoob_attempt' LANGUAGE C;
+
+-- For the owner: lift blocks (all, a scope, or one key).
+CREATE FUNCTION authoob_clear_throttle(scope text DEFAULT NULL, key text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH cleared AS (DELETE FROM authoob.throttle t
+                     WHERE (authoob_clear_throttle.scope IS NULL OR t.scope = authoob_clear_throttle.scope)
+                       AND (authoob_clear_throttle.key IS NULL OR t.key = authoob_clear_throttle.key)
+                     RETURNING 1)
+    SELECT count(*) FROM cleared
 $$;
 
 -- For the rest of the application: token to user id, or PT401.
@@ -523,7 +612,7 @@ $$;
 
 -- Privileges: nothing for PUBLIC but what row-level security needs.
 REVOKE ALL ON ALL TABLES IN SCHEMA authoob FROM PUBLIC;
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @extschema@ FROM PUBLIC;
+REVOKE ALL ON ALL ROUTINES IN SCHEMA @extschema@ FROM PUBLIC;
 
 -- The role an HTTP front (or any API server) logs in as, or is granted.
 -- Roles belong to the cluster, so a second database reuses it.
@@ -542,12 +631,15 @@ GRANT EXECUTE ON FUNCTION
     authoob_public_profile(text),
     authoob_update_profile(text, text), authoob_update_profile(text, jsonb),
     authoob_reset_password(text, text), authoob_reset_password(text, jsonb),
-    authoob_activate(text), authoob_activate_redirect(text),
+    authoob_activate(text, inet), authoob_activate_redirect(text, inet),
     authoob_password_ask(text, inet), authoob_password_ask(jsonb, inet),
-    authoob_password_reset_token(text), authoob_password_reset_token(jsonb),
+    authoob_password_reset_token(text, inet), authoob_password_reset_token(jsonb, inet),
+    authoob_record_failure(text, text),
     authoob_mail_claim(integer, integer), authoob_mail_done(bigint, text),
     authoob_settings()
 TO authoob_api;
+
+GRANT EXECUTE ON PROCEDURE authoob_attempt(text, text, inet, jsonb) TO authoob_api;
 
 GRANT EXECUTE ON FUNCTION authoob_verify(text), authoob_authenticate(text),
     authoob_uid(), authoob_verify_role(text, text), authoob_has_role(text)

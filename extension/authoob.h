@@ -62,6 +62,7 @@ typedef struct AuthoobSettings
 	int32		argon2_memory;	/* KiB */
 	int32		argon2_time;	/* passes */
 	int32		argon2_parallelism;
+	bool		throttle;		/* brute-force limits on */
 } AuthoobSettings;
 
 extern AuthoobSettings *authoob_load_settings(void);
@@ -119,6 +120,15 @@ extern char *authoob_text_arg(FunctionCallInfo fcinfo, int argno);
 extern char *authoob_jsonb_get_string(Jsonb *object, const char *key);
 extern bool authoob_jsonb_is_false(Jsonb *object, const char *key);
 extern char *authoob_payload_name(Jsonb *payload, const char *key, bool *present);
+
+extern void authoob_parse_jsonb(void *arg);
+
+/* Brute-force limits (throttle.c) */
+extern void authoob_check_throttle(const char *email, const char *ip_scope,
+								   Datum client_ip, bool ip_isnull,
+								   const AuthoobSettings *settings);
+extern void authoob_forget_failures(const char *email);
+extern char *authoob_throttle_key(const char *email);
 
 /* Passwords and emails (password.c) */
 extern void authoob_check_password_policy(const char *password,

@@ -22,8 +22,9 @@ missing_data(const char *detail)
 			 detail ? errdetail_internal("%s", detail) : 0));
 }
 
-static void
-parse_json(void *arg)
+/* For authoob_try: *arg, a C string Datum, becomes a jsonb Datum */
+void
+authoob_parse_jsonb(void *arg)
 {
 	Datum	   *value = arg;
 
@@ -40,7 +41,7 @@ parse_json_text(text *body)
 {
 	Datum		value = CStringGetDatum(text_to_cstring(body));
 
-	if (authoob_try(parse_json, &value) != NULL)
+	if (authoob_try(authoob_parse_jsonb, &value) != NULL)
 		missing_data("The body is not valid JSON.");
 	return DatumGetJsonbP(value);
 }

@@ -61,6 +61,13 @@ static const SettingDef setting_defs[] = {
 	{"argon2_memory", SETTING_INT, 1024, 1024 * 1024},
 	{"argon2_time", SETTING_INT, 1, 20},
 	{"argon2_parallelism", SETTING_INT, 1, 16},
+	{"throttle", SETTING_BOOL, 0, 0},
+	{"login_free_failures", SETTING_INT, 1, 1000},
+	{"login_backoff_max", SETTING_INT, 1, 24 * 3600},
+	{"login_failures_per_hour", SETTING_INT, 1, 100000},
+	{"ip_failures_per_window", SETTING_INT, 1, 1000000},
+	{"token_failures_per_window", SETTING_INT, 1, 1000000},
+	{"ip_window", SETTING_INT, 1, 24 * 3600},
 };
 
 #define N_SETTINGS lengthof(setting_defs)
@@ -70,7 +77,7 @@ static AuthoobQuery load_query = AUTHOOB_QUERY(
 	" password_min_length, password_require_uppercase, password_require_digit,"
 	" app_url, api_url, email_sender, prefix, prevent_mail_send,"
 	" activation_ttl, reset_ttl, reset_mail_interval, hook_timeout,"
-	" password_hash, argon2_memory, argon2_time, argon2_parallelism"
+	" password_hash, argon2_memory, argon2_time, argon2_parallelism, throttle"
 	" FROM authoob.settings",
 	0);
 
@@ -116,6 +123,7 @@ authoob_load_settings(void)
 	settings.argon2_memory = DatumGetInt32(authoob_result_datum(18, &isnull));
 	settings.argon2_time = DatumGetInt32(authoob_result_datum(19, &isnull));
 	settings.argon2_parallelism = DatumGetInt32(authoob_result_datum(20, &isnull));
+	settings.throttle = DatumGetBool(authoob_result_datum(21, &isnull));
 	settings.key_id = authoob_key_id(settings.secret_key);
 	MemoryContextSwitchTo(caller_context);
 

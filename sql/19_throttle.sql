@@ -1,0 +1,85 @@
+--
+-- Brute-force limits: failures are counted per account (a doubling wait
+-- after a few, a cap per hour) and per client IP (a budget per window);
+-- over a limit the answer is 429 Too many attempts, without a look at the
+-- password.  Successes are never counted.
+--
+\set SHOW_CONTEXT never
+SELECT authoob_configure('{"login_free_failures": 3, "login_backoff_max": 60,
+    "login_failures_per_hour": 100, "ip_failures_per_window": 6, "ip_window": 300,
+    "token_failures_per_window": 3}') IS NOT NULL AS configured;
+CREATE VIEW throttle AS
+    SELECT scope, key, consecutive, window_failures, blocked_until > now() AS blocked,
+           CASE WHEN scope = 'login' THEN extract(epoch FROM blocked_until - last_failure_at) END AS wait
+    FROM authoob.throttle ORDER BY scope, key;
+
+-- The HTTP front calls logins through the procedure authoob_attempt(): it
+-- commits the record of a failure before raising the error.
+CALL authoob_attempt('login', '{"email": "ada@example.com", "password": "Wrong1"}', '203.0.113.1');
+CALL authoob_attempt('login', '{"email": "Ada@Example.com", "password": "Wrong2"}', '203.0.113.1');
+SELECT * FROM throttle;
+-- the third failure in a row starts the wait: 1 s, then 2, 4... up to 60
+CALL authoob_attempt('login', '{"email": "ada@example.com", "password": "Wrong3"}', '203.0.113.1');
+SELECT * FROM throttle;
+UPDATE authoob.throttle SET blocked_until = now() + interval '1 hour' WHERE scope = 'login';
+-- while blocked, even the right password gets 429, and the function
+-- checks the limit too
+CALL authoob_attempt('login', '{"email": "ada@example.com", "password": "Analytical3"}', '203.0.113.1');
+SELECT test.outcome($$ SELECT authoob_login('{"email": "ada@example.com", "password": "Analytical3"}') $$);
+-- time passes: the wait is over, the next failure doubles it
+UPDATE authoob.throttle SET blocked_until = now() - interval '1 second' WHERE scope = 'login';
+CALL authoob_attempt('login', '{"email": "ada@example.com", "password": "Wrong4"}', '203.0.113.1');
+SELECT * FROM throttle;
+UPDATE authoob.throttle SET blocked_until = now() - interval '1 second' WHERE scope = 'login';
+-- a success ends the account's run (the IP's failures stay counted)
+CALL authoob_attempt('login', '{"email": "ada@example.com", "password": "Analytical3"}', '203.0.113.1') \gset
+SELECT :'response'::jsonb ? 'token' AS logged_in;
+SELECT * FROM throttle;
+
+-- Unknown addresses are counted the same way, so a block tells nothing
+-- about who is registered.
+CALL authoob_attempt('login', '{"email": "ghost@example.com", "password": "Wrong1"}', '203.0.113.2');
+SELECT * FROM throttle WHERE key = 'ghost@example.com';
+
+-- One IP failing on many accounts: its budget runs out for the window.
+CALL authoob_attempt('login', '{"email": "u1@example.com", "password": "Wrong1"}', '203.0.113.1');
+CALL authoob_attempt('login', '{"email": "u2@example.com", "password": "Wrong1"}', '203.0.113.1');
+SELECT * FROM throttle WHERE scope = 'ip';
+SELECT test.outcome($$ CALL authoob_attempt('login', '{"email": "register@mail.com", "password": "New1Password"}', '203.0.113.1') $$);
+-- other IPs, and logins without an IP (SQL callers), are not concerned
+CALL authoob_attempt('login', '{"email": "register@mail.com", "password": "New1Password"}', '198.51.100.9') \gset
+SELECT :'response'::jsonb ? 'token' AS logged_in;
+SELECT authoob_login('{"email": "register@mail.com", "password": "New1Password"}') IS NOT NULL AS logged_in;
+
+-- Mailed tokens: guessing is counted per IP.
+CALL authoob_attempt('activate', 'guess1', '192.0.2.50');
+CALL authoob_attempt('activate_redirect', 'guess2', '192.0.2.50');
+CALL authoob_attempt('password_reset_token', '{"token": "guess3", "password1": "1Password", "password2": "1Password"}', '192.0.2.50');
+SELECT * FROM throttle WHERE scope = 'token';
+SELECT test.outcome($$ CALL authoob_attempt('activate', 'guess4', '192.0.2.50') $$);
+
+-- Failures inside a transaction block cannot be committed early: there
+-- authoob_attempt behaves as the function does.
+BEGIN;
+CALL authoob_attempt('login', '{"email": "inside@example.com", "password": "Wrong1"}', '192.0.2.99');
+ROLLBACK;
+SELECT count(*) AS recorded FROM authoob.throttle WHERE key = 'inside@example.com';
+
+-- Successes come back through the procedure's INOUT response.
+CALL authoob_attempt('login', '{"email": "hooked@example.com", "password": "3Password"}', '192.0.2.7', NULL) \gset
+SELECT jsonb_object_keys(:'response'::jsonb) AS response_keys;
+SELECT test.outcome($$ CALL authoob_attempt('nothing', 'x') $$);
+
+-- The owner reads the table and lifts blocks.
+SELECT authoob_clear_throttle('ip', '203.0.113.1') AS cleared;
+CALL authoob_attempt('login', '{"email": "register@mail.com", "password": "New1Password"}', '203.0.113.1') \gset
+SELECT :'response'::jsonb ? 'token' AS logged_in;
+SELECT authoob_clear_throttle() > 0 AS cleared_all;
+
+-- Limits can be turned off.
+SELECT authoob_configure('{"throttle": false}') ->> 'throttle' AS throttle;
+CALL authoob_attempt('login', '{"email": "ada@example.com", "password": "Wrong1"}', '203.0.113.1');
+SELECT count(*) AS recorded FROM authoob.throttle;
+SELECT authoob_configure('{"throttle": true, "login_free_failures": 5, "login_backoff_max": 900,
+    "ip_failures_per_window": 100, "token_failures_per_window": 20}') ->> 'throttle' AS throttle;
+DROP VIEW throttle;
