@@ -46,6 +46,14 @@ wait_for_stop(const sigset_t *set, Pool *pool, const Options *options)
 	}
 }
 
+static int
+stop_early(Pool *pool)
+{
+	settings_clear();
+	pool_destroy(pool);
+	return EXIT_FAILURE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -55,6 +63,7 @@ main(int argc, char **argv)
 	int			nstatements;
 	Pool	   *pool;
 	Server	   *server;
+	int			unprepared;
 
 	switch (options_parse(&options, argc, argv))
 	{
@@ -71,14 +80,17 @@ main(int argc, char **argv)
 	statements = routes_statements(&nstatements);
 	pool = pool_create(options.conninfo, options.pool_size, statements,
 					   nstatements);
+	/* Settings first: they tell whether the extension is there at all. */
 	if (pool == NULL || !pool_open(pool) ||
-		!settings_load(pool, options.cors_origin) ||
-		(server = server_start(&options, pool)) == NULL)
-	{
-		settings_clear();
-		pool_destroy(pool);
-		return EXIT_FAILURE;
-	}
+		!settings_load(pool, options.cors_origin))
+		return stop_early(pool);
+	unprepared = pool_prepare_all(pool);
+	if (unprepared > 0)
+		log_warning("%d statements refused: their routes answer 500 until the "
+					"extension provides them", unprepared);
+	server = server_start(&options, pool);
+	if (server == NULL)
+		return stop_early(pool);
 
 	wait_for_stop(&signals, pool, &options);
 	server_stop(server, options.drain_seconds * 1000);

@@ -161,9 +161,8 @@ log_notice(void *arg, const char *message)
 }
 
 /*
- * Opens pc's connection and prepares every statement. A statement Postgres
- * refuses (say, its function is missing) is logged and retried on use, so the
- * other routes keep working.
+ * Opens pc's connection. Statements are prepared on their first use on it,
+ * so that a reconnect costs one round trip, not one per route.
  */
 static bool
 conn_open(Pool *pool, PoolConn *pc)
@@ -186,15 +185,6 @@ conn_open(Pool *pool, PoolConn *pc)
 		return false;
 	}
 	conn_set_cancel(pool, pc, PQgetCancel(pc->conn));
-	for (int i = 0; i < pool->nstatements; i++)
-	{
-		PQclear(conn_prepare(pool, pc, i));
-		if (PQstatus(pc->conn) != CONNECTION_OK)
-		{
-			conn_close(pool, pc);
-			return false;
-		}
-	}
 	return true;
 }
 
@@ -274,6 +264,26 @@ pool_open(Pool *pool)
 			return false;
 	}
 	return true;
+}
+
+int
+pool_prepare_all(Pool *pool)
+{
+	PoolConn   *pc = pool_acquire(pool);
+	int			failed = 0;
+
+	if (pc == NULL || !conn_ensure(pool, pc))
+		failed = pool->nstatements;
+	for (int i = 0; failed == 0 && i < pool->nstatements; i++)
+	{
+		PGresult   *res = conn_prepare(pool, pc, i);
+
+		failed += res != NULL;
+		PQclear(res);
+	}
+	if (pc != NULL)
+		pool_release(pool, pc);
+	return failed;
 }
 
 /*

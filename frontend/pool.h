@@ -2,7 +2,7 @@
  * pool.h - a fixed pool of libpq connections with prepared statements.
  *
  * Connections are opened at start and kept. Each statement of the route table
- * is prepared once per connection. A connection found broken (Postgres
+ * is prepared once per connection, on its first use there. A connection found broken (Postgres
  * restarted, network cut) is reopened and its statements prepared again on its
  * next use; while that fails, callers are told the database is unavailable.
  */
@@ -23,6 +23,13 @@ Pool	   *pool_create(const char *conninfo, int size,
 
 /* Opens every connection; false (and logged) if any fails. */
 bool		pool_open(Pool *pool);
+
+/*
+ * Prepares every statement on one connection, to log at start the ones
+ * Postgres refuses (an extension older than the route table); returns their
+ * count. Other connections prepare each statement on its first use.
+ */
+int			pool_prepare_all(Pool *pool);
 
 /*
  * Runs prepared statement number stmt with text parameters. Returns the

@@ -28,6 +28,12 @@ $out = qx{$binary --listen 127.0.0.1:0 --db 'host=127.0.0.1 port=1 connect_timeo
 is($? >> 8, 1, 'no database at start: exit 1');
 like($out, qr/cannot connect to Postgres/, 'and says why');
 
+system('createdb', "${db}_plain") == 0 or die;
+$out = qx{$binary --listen 127.0.0.1:0 --db dbname=${db}_plain 2>&1};
+is($? >> 8, 1, 'a database without the extension: exit 1');
+like($out, qr/\A[^\n]*error: cannot read settings: [^\n]*authoob_settings\(\) does not exist[^\n]*\n\z/,
+	'and one line says why');
+
 my $front = AuthoobTest::Front->start(db => $db, args => ['--body-limit', '1k']);
 is($front->request(POST => '/login', json => { email => 'x' x 2000 })->{status}, 413,
 	'--body-limit 1k: 2 kB is too large');
