@@ -19,3 +19,15 @@ include $(PGXS)
 
 # every source includes the one header: rebuild them all when it changes
 $(OBJS): extension/authoob.h
+
+# the HTTP front builds, installs and cleans with the extension
+all: frontend
+frontend:
+	$(MAKE) -C frontend
+install: install-frontend
+install-frontend:
+	$(MAKE) -C frontend install
+clean: clean-frontend
+clean-frontend:
+	$(MAKE) -C frontend clean
+.PHONY: frontend install-frontend clean-frontend

@@ -7,5 +7,3 @@ cd "$(dirname "$0")/.."
 export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 make -s
 make -s install
-make -s -C frontend
-make -s -C frontend install
