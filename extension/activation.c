@@ -46,10 +46,21 @@ static AuthoobQuery active_user_by_email = AUTHOOB_QUERY(
 	"SELECT id FROM authoob.users WHERE lower(email) = lower($1) AND active",
 	1, TEXTOID);
 
-static AuthoobQuery recent_reset = AUTHOOB_QUERY(
-	"SELECT 1 FROM authoob.mail_tokens WHERE user_id = $1 AND kind = 'reset'"
-	" AND created_at > now() - make_interval(secs => $2)",
-	2, INT8OID, INT4OID);
+/*
+ * At most one reset mail per address per interval, counted for every
+ * address asked about, known or not: both paths then write (and wait for
+ * the same commit), so neither the answer nor its time tells who is
+ * registered.  window_start holds the time of the last mail allowed.
+ */
+static AuthoobQuery ask_allowed = AUTHOOB_QUERY(
+	"INSERT INTO authoob.throttle AS t (scope, key, consecutive, window_start)"
+	" VALUES ('ask', $1, 1, now())"
+	" ON CONFLICT ON CONSTRAINT throttle_pkey DO UPDATE SET"
+	"  consecutive = t.consecutive + 1, last_failure_at = now(),"
+	"  window_start = CASE WHEN t.window_start <= now() - make_interval(secs => $2)"
+	"   THEN now() ELSE t.window_start END"
+	" RETURNING window_start = now()",
+	2, TEXTOID, INT4OID);
 
 /* FOR UPDATE: two resets with one token cannot both succeed */
 static AuthoobQuery find_reset = AUTHOOB_QUERY(
@@ -247,6 +258,7 @@ authoob_password_ask(PG_FUNCTION_ARGS)
 	AuthoobSettings *settings;
 	Datum		args[2];
 	bool		isnull;
+	bool		allowed;
 	int64		user_id = 0;
 
 	authoob_connect_spi();
@@ -255,15 +267,18 @@ authoob_password_ask(PG_FUNCTION_ARGS)
 	authoob_fire_hook(HOOK_PRE_ASK_RESET, &(AuthoobHookArgs) {.payload = payload});
 	email = authoob_payload_string(payload, "email", true, NULL);
 
+	args[0] = CStringGetTextDatum(authoob_throttle_key(email));
+	args[1] = Int32GetDatum(settings->reset_mail_interval);
+	authoob_run(&ask_allowed, args, NULL, false);
+	allowed = DatumGetBool(authoob_result_datum(1, &isnull));
+
 	args[0] = CStringGetTextDatum(email);
-	if (authoob_run(&active_user_by_email, args, NULL, true) == 1)
+	if (authoob_run(&active_user_by_email, args, NULL, false) == 1)
 		user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 
 	if (user_id != 0)
 	{
-		args[0] = Int64GetDatum(user_id);
-		args[1] = Int32GetDatum(settings->reset_mail_interval);
-		if (authoob_run(&recent_reset, args, NULL, true) == 0)
+		if (allowed)
 		{
 			char	   *token = new_mail_token("reset", user_id, settings->reset_ttl);
 			StringInfoData link;

@@ -53,9 +53,10 @@ CREATE INDEX sessions_user_id_idx ON authoob.sessions (user_id);
 -- Failed attempts: per account (scope login, key the lower-cased address,
 -- known or not, so that a block tells nothing about who is registered), per
 -- client IP for logins (ip) and for mailed tokens (token).  Successes are
--- never counted.  The owner may read and clear it.
+-- never counted.  Also password/ask requests per address (ask; window_start
+-- is the last reset mail allowed).  The owner may read and clear it.
 CREATE TABLE authoob.throttle (
-    scope text NOT NULL CHECK (scope IN ('login', 'ip', 'token')),
+    scope text NOT NULL CHECK (scope IN ('login', 'ip', 'token', 'ask')),
     key text NOT NULL,
     consecutive integer NOT NULL DEFAULT 0,     -- failures since the last success
     window_start timestamptz NOT NULL DEFAULT now(),
