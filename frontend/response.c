@@ -70,6 +70,38 @@ is_unavailable(const char *sqlstate)
 		 strcmp(sqlstate, "53300") == 0);	/* too many connections */
 }
 
+/*
+ * The seconds of a 429's detail "Retry-After: N" (throttle.c writes it so),
+ * or NULL: only plain digits may become the header.
+ */
+static const char *
+retry_after_of(const char *detail)
+{
+	static const char key[] = "Retry-After: ";
+	size_t		digits;
+
+	if (detail == NULL || strncmp(detail, key, sizeof(key) - 1) != 0)
+		return NULL;
+	detail += sizeof(key) - 1;
+	digits = strspn(detail, "0123456789");
+	/* Ten digits are three centuries: more is not a wait, it is garbage. */
+	return digits > 0 && digits <= 10 && detail[digits] == '\0' ? detail : NULL;
+}
+
+/* A PTxxx error: that status and message, and for 429 when to come back. */
+static Reply
+reply_from_status(const PGresult *res, unsigned int status, const char *message)
+{
+	Reply		reply = reply_error(status, message);
+	const char *retry_after = status == MHD_HTTP_TOO_MANY_REQUESTS
+		? retry_after_of(PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL)) : NULL;
+
+	if (reply.response != NULL && retry_after != NULL)
+		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_RETRY_AFTER,
+								retry_after);
+	return reply;
+}
+
 static Reply
 reply_from_error(const PGresult *res)
 {
@@ -80,7 +112,7 @@ reply_from_error(const PGresult *res)
 	if (message == NULL)
 		message = "";
 	if (status != 0)
-		return reply_error(status, message);
+		return reply_from_status(res, status, message);
 	if (sqlstate != NULL && strcmp(sqlstate, "P0001") == 0)
 		return reply_error(400, message);
 	if (is_unavailable(sqlstate))

@@ -13,12 +13,15 @@
 /*
  * One line a route. A 3xx route redirects to the "url" its statement returns.
  * A path segment that is a secret (a mailed token) is fed by ARG_SECRET_PATH
- * so that it never reaches the log.
+ * so that it never reaches the log. What can be guessed (passwords, mailed
+ * tokens) goes through the procedure authoob_attempt: a function's failure
+ * rolls back with it, and only a procedure can commit the record of a
+ * failed guess before raising the error; its one column is the response.
  */
 static const Route route_table[] = {
 /*   method  pattern           status  parameters ($1, $2)        statement */
 	{"POST", "/register",       200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_register($1::text, $2::inet)"},
-	{"POST", "/login",          200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_login($1::text, $2::inet)"},
+	{"POST", "/login",          200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('login', $1::text, $2::inet, NULL)"},
 	{"GET",  "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)"},
 	{"POST", "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)"},
 	{"GET",  "/token",          200, {ARG_TOKEN},               "SELECT authoob_token($1::text)"},
@@ -27,10 +30,10 @@ static const Route route_table[] = {
 	{"PUT",  "/profile",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_update_profile($1::text, $2::text)"},
 	{"PUT",  "/reset_password", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)"},
 	{"PUT",  "/password/reset", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)"},
-	{"POST", "/activate/*",     201, {ARG_SECRET_PATH},         "SELECT authoob_activate($1::text)"},
-	{"GET",  "/activate/*",     302, {ARG_SECRET_PATH},         "SELECT authoob_activate_redirect($1::text)"},
+	{"POST", "/activate/*",     201, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate', $1::text, $2::inet, NULL)"},
+	{"GET",  "/activate/*",     302, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate_redirect', $1::text, $2::inet, NULL)"},
 	{"POST", "/password/ask",   204, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_password_ask($1::text, $2::inet)"},
-	{"PUT",  "/password/reset/token", 204, {ARG_BODY},          "SELECT authoob_password_reset_token($1::text)"},
+	{"PUT",  "/password/reset/token", 204, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('password_reset_token', $1::text, $2::inet, NULL)"},
 	{"GET",  "/health",         200, {ARG_END},                 "SELECT jsonb_build_object('status', 'ok')"},
 };
 
