@@ -1,0 +1,91 @@
+# cases: the request functions under test, and a Case, one call of one of
+# them, as it is generated, executed, reported and saved in the corpus.
+import json
+from collections import namedtuple
+
+# params: what each argument is.  payload: a request body, text or jsonb
+# by the case's form; settings: jsonb only; token, user_id, role: text;
+# inet: the client address.  shape: which valid body the generator starts
+# from (gen.py).
+Function = namedtuple("Function", "name params shape")
+
+FUNCTIONS = [
+    Function("authoob_register", ("payload", "inet"), "register"),
+    Function("authoob_login", ("payload", "inet"), "login"),
+    Function("authoob_logout", ("token",), None),
+    Function("authoob_token", ("token",), None),
+    Function("authoob_profile", ("token",), None),
+    Function("authoob_public_profile", ("user_id",), None),
+    Function("authoob_update_profile", ("token", "payload"), "update_profile"),
+    Function("authoob_reset_password", ("token", "payload"), "reset_password"),
+    Function("authoob_activate", ("mail_token",), None),
+    Function("authoob_activate_redirect", ("mail_token",), None),
+    Function("authoob_password_ask", ("payload", "inet"), "password_ask"),
+    Function("authoob_password_reset_token", ("payload",), "password_reset_token"),
+    Function("authoob_verify", ("token",), None),
+    Function("authoob_authenticate", ("token",), None),
+    Function("authoob_verify_role", ("token", "role"), None),
+    Function("authoob_configure", ("settings",), "configure"),
+]
+
+BY_NAME = {f.name: f for f in FUNCTIONS}
+
+SQL_TYPES = {"settings": "jsonb", "token": "text", "mail_token": "text",
+             "user_id": "text", "role": "text", "inet": "inet"}
+
+
+def forms(function):
+    """The argument forms of a function: text and jsonb where both exist."""
+    return ("text", "jsonb") if "payload" in function.params else ("-",)
+
+
+def targets():
+    """Every (function, form) pair; the fuzzer spreads its calls over them."""
+    return [(f, form) for f in FUNCTIONS for form in forms(f)]
+
+
+class Case:
+    """One call: function name, form ("text", "jsonb" or "-") and the
+    arguments as templates (strings with markers, or None for SQL NULL)."""
+
+    def __init__(self, fn, form, args, note=None):
+        self.fn = fn
+        self.form = form
+        self.args = list(args)
+        self.note = note
+
+    @property
+    def function(self):
+        return BY_NAME[self.fn]
+
+    @property
+    def label(self):
+        return self.fn if self.form == "-" else "%s(%s)" % (self.fn, self.form)
+
+    def sql(self):
+        """SELECT fn($1::type, ...) in psycopg2's %s style."""
+        types = [self.form if p == "payload" else SQL_TYPES[p]
+                 for p in self.function.params]
+        return "SELECT %s(%s)" % (self.fn, ", ".join("%%s::%s" % t for t in types))
+
+    def to_json(self):
+        data = {"fn": self.fn, "form": self.form, "args": self.args}
+        if self.note:
+            data["note"] = self.note
+        return json.dumps(data, ensure_ascii=True, indent=1)
+
+    @classmethod
+    def from_json(cls, text):
+        data = json.loads(text)
+        if data["fn"] not in BY_NAME:
+            raise ValueError("unknown function %r" % data["fn"])
+        case = cls(data["fn"], data.get("form", "-"), data["args"], data.get("note"))
+        if len(case.args) != len(case.function.params):
+            raise ValueError("%s takes %d arguments" % (case.fn, len(case.function.params)))
+        return case
+
+    def short(self, limit=600):
+        """The case as one line, cut to limit characters for a report."""
+        text = json.dumps({"fn": self.fn, "form": self.form, "args": self.args},
+                          ensure_ascii=True)
+        return text if len(text) <= limit else text[:limit] + "...(%d chars)" % len(text)
