@@ -9,6 +9,7 @@
 #include "pool.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -45,6 +46,7 @@ struct Pool
 	char	   *conninfo;
 	const char *const *statements;
 	int			nstatements;
+	atomic_bool cancelled;		/* pool_cancel_all was called: shutting down */
 };
 
 static void
@@ -286,6 +288,15 @@ pool_prepare_all(Pool *pool)
 	return failed;
 }
 
+/* A statement that Postgres cancelled (SQLSTATE 57014 query_canceled). */
+static bool
+is_cancelled(const PGresult *res)
+{
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	return sqlstate != NULL && strcmp(sqlstate, "57014") == 0;
+}
+
 /*
  * Runs stmt (a statement index, or -1 for the plain sql) on a borrowed
  * connection. A result that comes back with the connection broken is not an
@@ -319,6 +330,12 @@ pool_run(Pool *pool, int stmt, const char *sql, int nparams,
 		res = NULL;
 		conn_close(pool, pc);
 	}
+	else if (atomic_load(&pool->cancelled) && is_cancelled(res))
+	{
+		/* We cut it short to shut down: the service is going, not broken. */
+		PQclear(res);
+		res = NULL;
+	}
 done:
 	pool_release(pool, pc);
 	return res;
@@ -341,6 +358,7 @@ pool_cancel_all(Pool *pool)
 {
 	char		error[256];
 
+	atomic_store(&pool->cancelled, true);
 	pthread_mutex_lock(&pool->lock);
 	for (int i = 0; i < pool->size; i++)
 	{

@@ -34,7 +34,8 @@ int			pool_prepare_all(Pool *pool);
 /*
  * Runs prepared statement number stmt with text parameters. Returns the
  * result (the caller PQclear()s it), which may hold an SQL error; NULL when
- * the database could not be reached or the connection broke (HTTP 503).
+ * the database could not be reached, the connection broke, or the statement
+ * was cancelled by pool_cancel_all (HTTP 503).
  */
 PGresult   *pool_execute(Pool *pool, int stmt, int nparams,
 						 const char *const *values);
@@ -44,7 +45,8 @@ PGresult   *pool_query(Pool *pool, const char *sql);
 
 /*
  * Asks Postgres to cancel the statements running now (thread-safe): their
- * callers get an error (SQLSTATE 57014) instead of waiting on. For shutdown.
+ * callers get NULL (unavailable) instead of waiting on. For shutdown: from
+ * then on, any cancelled statement counts as the database going away.
  */
 void		pool_cancel_all(Pool *pool);
 

@@ -59,14 +59,18 @@ status_of_sqlstate(const char *sqlstate)
 	return status >= 400 && status <= 599 ? status : 0;
 }
 
-/* Errors that mean "the database is not there right now". */
+/*
+ * Errors that mean "the database is not there right now". A cancelled
+ * statement (57014: a hook past hook_timeout, statement_timeout) is not one
+ * of them: it is the statement's fault, a 500; the statements the front
+ * cancels itself at shutdown come back from the pool as unavailable.
+ */
 static bool
 is_unavailable(const char *sqlstate)
 {
 	return sqlstate != NULL &&
 		(strncmp(sqlstate, "08", 2) == 0 ||	/* connection exception */
 		 strncmp(sqlstate, "57P0", 4) == 0 ||	/* shutdown, cannot connect now */
-		 strcmp(sqlstate, "57014") == 0 ||	/* cancelled, statement_timeout */
 		 strcmp(sqlstate, "53300") == 0);	/* too many connections */
 }
 
