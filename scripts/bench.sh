@@ -1,0 +1,488 @@
+#!/usr/bin/env bash
+# bench.sh: `make bench` - measures authoob (the installed extension and
+# authoob-http) against the floors of this machine, in one run:
+#
+#   profile       GET P/profile with valid tokens (rotating over many users)
+#   token         GET P/token (a fresh token: a session row is written)
+#   login_bc4     POST P/login, bcrypt cost 4    login_bc12   the same, cost 12
+#   register_bc4  POST P/register, bcrypt cost 4, a new address each request
+#   floor_pgbench pgbench -M prepared point SELECT of one authoob.users row
+#   floor_http    a minimal libmicrohttpd server (bench/floor_http.c)
+#   bcrypt4/12    pgcrypto crypt() verifications/s on all cores (pgbench -c NPROC)
+#
+# It starts a throwaway PostgreSQL cluster (initdb in a temp dir, on
+# 127.0.0.1), seeds users by SQL (one precomputed hash per bcrypt cost), runs
+# authoob-http and wrk (2 threads, 32 connections), and prints one table:
+# req/s, p50, p99, errors, and each figure's ratio to its floor (profile and
+# token: the combined floor 1/(1/pgbench + 1/http); login and register: the
+# bcrypt rate of their cost), with the RSS of authoob-http and of its
+# Postgres backends before and after. Everything it starts it stops (trap).
+#
+# Needs: the extension and authoob-http installed (make install), wrk,
+# pgbench, cc and libmicrohttpd-dev (all in scripts/install-deps.sh).
+#
+# Knobs (environment):
+#   BENCH_USERS=10000     seeded users: half with a cost-4 hash (c4u<i>),
+#                         half with a cost-12 one (c12u<i>); 1000000 works
+#   BENCH_DURATION=10     seconds per figure (wrk -d, pgbench -T), 1..600
+#   BENCH_REPEAT=1        runs per figure; the table shows medians
+#   BENCH_WARMUP=2        seconds of unrecorded wrk before each HTTP figure
+#   BENCH_CONNS=32        wrk connections and pgbench clients
+#   BENCH_WRK_THREADS=2   wrk threads
+#   BENCH_FRONT_ARGS=     extra authoob-http flags (e.g. --threads=8)
+#   BENCH_FLOOR_THREADS=2 libmicrohttpd threads of the HTTP floor
+#   BENCH_TOKEN_USERS=64  users whose tokens the profile/token figures rotate
+#   BENCH_FIGURES="profile token login_bc4 login_bc12 register_bc4"
+#   BENCH_SOAK=0          if > 0: then a long profile run of at least this many
+#                         requests, RSS of authoob-http and backends before/after
+#   BENCH_PEER_TSV=       results.tsv file(s) of the peer (bench/run_peer.sh):
+#                         adds the authoob/peer ratios for profile and login
+#   BENCH_TINY=1          smoke mode: 100 users, 1 s per figure, no warm-up,
+#                         no targets checked (the test suite runs it)
+#   BENCH_OUT=            directory to keep results.tsv, table.txt and raw/
+#   BENCH_KEEP=0          1 keeps the temp dir (cluster, logs)
+# Exit status: 0 when every figure ran without an error response, else 1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+
+TINY=${BENCH_TINY:-0}
+if [[ "$TINY" == 1 ]]; then
+	USERS=${BENCH_USERS:-100}
+	DURATION=${BENCH_DURATION:-1}
+	WARMUP=${BENCH_WARMUP:-0}
+	TOKEN_USERS=${BENCH_TOKEN_USERS:-16}
+else
+	USERS=${BENCH_USERS:-10000}
+	DURATION=${BENCH_DURATION:-10}
+	WARMUP=${BENCH_WARMUP:-2}
+	TOKEN_USERS=${BENCH_TOKEN_USERS:-64}
+fi
+REPEAT=${BENCH_REPEAT:-1}
+CONNS=${BENCH_CONNS:-32}
+WRK_THREADS=${BENCH_WRK_THREADS:-2}
+FRONT_ARGS=${BENCH_FRONT_ARGS:-}
+FLOOR_THREADS=${BENCH_FLOOR_THREADS:-2}
+FIGURES=${BENCH_FIGURES:-"profile token login_bc4 login_bc12 register_bc4"}
+SOAK=${BENCH_SOAK:-0}
+PEER_TSV=${BENCH_PEER_TSV:-}
+OUT=${BENCH_OUT:-}
+KEEP=${BENCH_KEEP:-0}
+PASSWORD=Bench-Passw0rd
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PG_BIN=$("$PG_CONFIG" --bindir)
+NPROC=$(nproc)
+
+die() { echo "bench: $*" >&2; exit 1; }
+say() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+is_int() { [[ "$1" =~ ^[0-9]+$ ]]; }
+
+is_int "$USERS" && (( USERS >= 4 && USERS <= 10000000 )) || die "BENCH_USERS must be 4..10000000"
+is_int "$DURATION" && (( DURATION >= 1 && DURATION <= 600 )) || die "BENCH_DURATION must be 1..600"
+is_int "$REPEAT" && (( REPEAT >= 1 && REPEAT <= 20 )) || die "BENCH_REPEAT must be 1..20"
+is_int "$WARMUP" && (( WARMUP <= 60 )) || die "BENCH_WARMUP must be 0..60"
+is_int "$CONNS" && (( CONNS >= 1 && CONNS <= 1000 )) || die "BENCH_CONNS must be 1..1000"
+is_int "$SOAK" && (( SOAK <= 100000000 )) || die "BENCH_SOAK must be a number of requests"
+is_int "$TOKEN_USERS" && (( TOKEN_USERS >= 1 && TOKEN_USERS <= USERS / 2 )) \
+	|| die "BENCH_TOKEN_USERS must be 1..BENCH_USERS/2"
+for f in $FIGURES; do
+	case $f in profile|token|login_bc4|login_bc12|register_bc4) ;;
+		*) die "unknown figure $f in BENCH_FIGURES";; esac
+done
+
+FRONT=${AUTHOOB_HTTP:-$(command -v authoob-http || true)}
+[[ -x "$FRONT" ]] || die "authoob-http not found: make install first"
+[[ -f "$("$PG_CONFIG" --sharedir)/extension/authoob.control" ]] \
+	|| die "the authoob extension is not installed: make install first"
+for tool in wrk cc pkg-config setsid timeout awk; do
+	command -v "$tool" >/dev/null || die "missing tool: $tool"
+done
+for tool in initdb pg_ctl pgbench psql; do
+	[[ -x "$PG_BIN/$tool" ]] || die "missing $PG_BIN/$tool"
+done
+
+WORK=$(mktemp -d /tmp/authoob-bench.XXXXXX)
+RAW=$WORK/raw
+mkdir -p "$RAW"
+TSV=$WORK/results.tsv
+printf 'figure\trun\trps\tp50_ms\tp99_ms\trequests\terrors\tfront_cpu_us\tpg_cpu_us\tload1\n' >"$TSV"
+FRONT_PID=""
+FLOOR_PID=""
+PG_UP=0
+START_TIME=$(date +%s)
+
+as_postgres() {		# initdb and pg_ctl refuse root
+	if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+stop_pid() {		# stop_pid PID: TERM its process group (setsid), KILL after 10 s
+	local pid=$1 i
+	[[ -n "$pid" ]] || return 0
+	kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+	for i in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL -- "-$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	stop_pid "$FRONT_PID"
+	stop_pid "$FLOOR_PID"
+	if [[ $PG_UP -eq 1 ]]; then
+		as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -m fast -w -t 60 stop >/dev/null 2>&1 \
+			|| kill -QUIT "$(head -1 "$WORK/pg/data/postmaster.pid" 2>/dev/null)" 2>/dev/null || true
+		cp "$WORK/pg/postgres.log" "$RAW/" 2>/dev/null || true
+	fi
+	if [[ -n "$OUT" ]]; then
+		mkdir -p "$OUT" && cp -r "$RAW" "$TSV" "$OUT"/ 2>/dev/null || true
+		[[ -f "$WORK/table.txt" ]] && cp "$WORK/table.txt" "$OUT"/
+	fi
+	if [[ "$KEEP" == 1 ]]; then say "kept $WORK"; else rm -rf "$WORK"; fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ------------------------------------------------------------ PostgreSQL
+start_postgres() {
+	local port tries
+	chmod 755 "$WORK"
+	mkdir "$WORK/pg"
+	[[ $(id -u) -eq 0 ]] && chown postgres: "$WORK/pg"
+	as_postgres "$PG_BIN/initdb" -D "$WORK/pg/data" -U postgres -A trust -E UTF8 \
+		--locale=C.UTF-8 >"$RAW/initdb.log" 2>&1 || { cat "$RAW/initdb.log" >&2; die "initdb failed"; }
+	# PostgreSQL defaults (fsync, synchronous_commit, shared_buffers 128MB,
+	# max_connections 100) as in the peer's run, on a port tried free
+	for tries in $(seq 10); do
+		port=$((20000 + RANDOM % 12000))
+		if as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/postgres.log" -w -t 60 \
+			-o "-c listen_addresses=127.0.0.1 -p $port -k $WORK/pg" start >/dev/null 2>&1; then
+			PG_UP=1
+			PGPORT=$port
+			return 0
+		fi
+	done
+	cat "$WORK/pg/postgres.log" >&2 || true
+	die "postgres did not start"
+}
+
+# only our own cluster: forget the PG* of the caller (pg_virtualenv's, say)
+for v in $(compgen -e | grep -E '^PG[A-Z]+$' || true); do unset "$v"; done
+export PGHOST=127.0.0.1 PGUSER=postgres PGDATABASE=authoob_bench
+sql() { timeout 600 "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+
+setup_database() {
+	export PGPORT
+	sql -d postgres -c "CREATE DATABASE authoob_bench"
+	sql >/dev/null <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION authoob CASCADE;
+SELECT authoob_configure('{"bcrypt_cost": 4, "app_url": "http://127.0.0.1",
+	"api_url": "http://127.0.0.1", "email_sender": "bench@bench.local",
+	"prevent_mail_send": true}') IS NOT NULL;
+SQL
+	say "seeding $USERS users by SQL"
+	# one hash per cost, made once, as a login would find it
+	sql >/dev/null <<SQL
+SET client_min_messages = warning;
+SELECT crypt('$PASSWORD', gen_salt('bf', 4)) AS h4, crypt('$PASSWORD', gen_salt('bf', 12)) AS h12 \gset
+INSERT INTO authoob.users (email, password, username, firstname, lastname, confirmed_at)
+SELECT 'c4u' || i || '@bench.local', :'h4', 'user' || i, 'First' || i, 'Last' || i, now()
+FROM generate_series(1, $((USERS / 2))) AS i;
+INSERT INTO authoob.users (email, password, username, firstname, lastname, confirmed_at)
+SELECT 'c12u' || i || '@bench.local', :'h12', 'user' || i, 'First' || i, 'Last' || i, now()
+FROM generate_series(1, $((USERS - USERS / 2))) AS i;
+VACUUM ANALYZE authoob.users;
+SQL
+	# tokens by SQL, as the front's login would make them
+	sql -o "$WORK/tokens.txt" -c "SELECT authoob_login(json_build_object(
+		'email', 'c4u' || i || '@bench.local', 'password', '$PASSWORD')::text,
+		'127.0.0.1') ->> 'token' FROM generate_series(1, $TOKEN_USERS) AS i"
+	[[ $(grep -c . "$WORK/tokens.txt") -eq $TOKEN_USERS ]] || die "could not make $TOKEN_USERS tokens"
+}
+
+configure() { sql -c "SELECT authoob_configure('$1') IS NOT NULL" >/dev/null; }
+
+# ------------------------------------------------- processes and their memory
+# "rss_kib anon_kib" of a process (0 0 when it is gone)
+mem_of() {
+	awk '/^VmRSS:/ {r = $2} /^RssAnon:/ {a = $2} END {print r + 0, a + 0}' "/proc/$1/status" 2>/dev/null || echo "0 0"
+}
+peak_of() { awk '/^VmHWM:/ {print $2 + 0}' "/proc/$1/status" 2>/dev/null || echo 0; }
+backend_pids() {
+	sql -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'authoob-http'" | tr '\n' ' '
+}
+backends_mem() {	# summed over the front's backends
+	local pid r a tr=0 ta=0
+	for pid in $BACKENDS; do
+		read -r r a < <(mem_of "$pid")
+		tr=$((tr + r)); ta=$((ta + a))
+	done
+	echo "$tr $ta"
+}
+cpu_ticks() {		# utime + stime of the given pids, in clock ticks
+	local pid t=0 v
+	for pid in "$@"; do
+		v=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+		t=$((t + v))
+	done
+	echo "$t"
+}
+
+start_front() {
+	local i port
+	# shellcheck disable=SC2086
+	setsid "$FRONT" --listen 127.0.0.1:0 \
+		--db "host=127.0.0.1 port=$PGPORT user=postgres dbname=authoob_bench" \
+		$FRONT_ARGS >"$RAW/authoob-http.log" 2>&1 &
+	FRONT_PID=$!
+	for i in $(seq 100); do
+		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$RAW/authoob-http.log" | head -1)
+		[[ -n "$port" ]] && break
+		kill -0 "$FRONT_PID" 2>/dev/null || { cat "$RAW/authoob-http.log" >&2; die "authoob-http exited"; }
+		sleep 0.1
+	done
+	[[ -n "$port" ]] || die "authoob-http did not listen within 10 s"
+	BASE="http://127.0.0.1:$port/authoob"
+	BACKENDS=$(backend_pids)
+	NBACKENDS=$(wc -w <<<"$BACKENDS")
+	(( NBACKENDS > 0 )) || die "no backend of authoob-http found"
+	say "authoob-http up on $BASE (pid $FRONT_PID, backends $BACKENDS)"
+}
+
+# --------------------------------------------------------------- figures
+# run_wrk FIGURE LUA URL [wrk flags]: warm-up, then REPEAT recorded runs
+run_wrk() {
+	local fig=$1 lua=$2 url=$3 r raw line t0f t0p t1f t1p load1
+	shift 3
+	if (( WARMUP > 0 )); then
+		BENCH_RUN_TAG="${fig}w" timeout $((WARMUP + 60)) wrk -t"$WRK_THREADS" -c"$CONNS" \
+			-d"${WARMUP}s" "$@" -s "$lua" "$url" >"$RAW/$fig.warmup.txt" 2>&1 \
+			|| { cat "$RAW/$fig.warmup.txt" >&2; die "wrk warm-up of $fig failed"; }
+	fi
+	for r in $(seq "$REPEAT"); do
+		raw="$RAW/$fig.run$r.txt"
+		load1=$(cut -d' ' -f1 /proc/loadavg)
+		t0f=$(cpu_ticks ${FRONT_PID:-}); t0p=$(cpu_ticks $BACKENDS)
+		BENCH_RUN_TAG="${fig}r$r" timeout $((DURATION + 120)) wrk -t"$WRK_THREADS" -c"$CONNS" \
+			-d"${DURATION}s" --latency "$@" -s "$lua" "$url" >"$raw" 2>&1 \
+			|| { cat "$raw" >&2; die "wrk failed on $fig"; }
+		t1f=$(cpu_ticks ${FRONT_PID:-}); t1p=$(cpu_ticks $BACKENDS)
+		line=$(sed -n 's/^BENCH //p' "$raw" | tail -1)
+		[[ -n "$line" ]] || { cat "$raw" >&2; die "no summary line from wrk on $fig"; }
+		echo "$line" | awk -v fig="$fig" -v run="$r" -v load1="$load1" -v hz="$(getconf CLK_TCK)" \
+			-v df=$((t1f - t0f)) -v dp=$((t1p - t0p)) '{
+			for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+			err = v["non2xx"] + v["connect"] + v["read"] + v["write"] + v["timeout"]
+			n = v["requests"] > 0 ? v["requests"] : 1
+			printf "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%.0f\t%.0f\t%s\n", fig, run, v["rps"],
+				v["p50_ms"], v["p99_ms"], v["requests"], err,
+				df * 1e6 / hz / n, dp * 1e6 / hz / n, load1 }' >>"$TSV"
+		say "$(tail -1 "$TSV" | cut -f1-7 | tr '\t' ' ')"
+	done
+}
+
+run_pgbench() {	# run_pgbench FIGURE CLIENTS SCRIPT [pgbench flags]
+	local fig=$1 clients=$2 script=$3 r raw tps lat fails load1
+	shift 3
+	for r in $(seq "$REPEAT"); do
+		raw="$RAW/$fig.run$r.txt"
+		load1=$(cut -d' ' -f1 /proc/loadavg)
+		timeout $((DURATION + 120)) "$PG_BIN/pgbench" -n -M prepared -c "$clients" \
+			-j "$(( clients < NPROC ? clients : NPROC ))" -T "$DURATION" "$@" -f "$script" \
+			>"$raw" 2>&1 || { cat "$raw" >&2; die "pgbench failed on $fig"; }
+		tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$raw")
+		lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$raw")
+		fails=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$raw")
+		[[ -n "$tps" ]] || { cat "$raw" >&2; die "no tps from pgbench on $fig"; }
+		printf '%s\t%d\t%s\t%s\t-\t%s\t%s\t-\t-\t%s\n' "$fig" "$r" "$tps" "${lat:--}" \
+			"$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$raw")" \
+			"${fails:-0}" "$load1" >>"$TSV"
+		say "$(tail -1 "$TSV" | cut -f1-7 | tr '\t' ' ')"
+	done
+}
+
+run_floor_http() {
+	local i port
+	cc -O2 -Wall -Wextra -o "$WORK/floor_http" "$REPO/bench/floor_http.c" \
+		$(pkg-config --cflags --libs libmicrohttpd) -lpthread || die "cannot build bench/floor_http.c"
+	setsid "$WORK/floor_http" 0 "$FLOOR_THREADS" >"$RAW/floor_http.log" 2>&1 &
+	FLOOR_PID=$!
+	for i in $(seq 100); do
+		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$RAW/floor_http.log")
+		[[ -n "$port" ]] && break
+		sleep 0.1
+	done
+	[[ -n "$port" ]] || die "floor_http did not start"
+	local saved_front=$FRONT_PID saved_backends=$BACKENDS
+	FRONT_PID=$FLOOR_PID BACKENDS=""
+	run_wrk floor_http "$REPO/bench/wrk/floor.lua" "http://127.0.0.1:$port/"
+	FRONT_PID=$saved_front BACKENDS=$saved_backends
+	stop_pid "$FLOOR_PID"; FLOOR_PID=""
+}
+
+median() {	# median FIGURE COLUMN (1-based in results.tsv)
+	awk -F'\t' -v fig="$1" -v col="$2" '$1 == fig && $col != "-" {v[++n] = $col + 0}
+		END { if (n == 0) { print "-"; exit }
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+			print (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }' "$TSV"
+}
+errors_of() { awk -F'\t' -v fig="$1" '$1 == fig {e += $7} END {print e + 0}' "$TSV"; }
+
+# ------------------------------------------------------------------ main
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+say "work dir $WORK; users $USERS, ${DURATION}s per figure, $CONNS connections; load $(cut -d' ' -f1-3 /proc/loadavg)"
+start_postgres
+setup_database
+start_front
+read -r FRONT_RSS0 FRONT_ANON0 < <(mem_of "$FRONT_PID")
+read -r PG_RSS0 PG_ANON0 < <(backends_mem)
+
+has() { [[ " $FIGURES " == *" $1 "* ]]; }
+export BENCH_TOKENS=$WORK/tokens.txt BENCH_PASSWORD=$PASSWORD
+if has profile; then
+	run_wrk profile "$REPO/bench/wrk/authed_get.lua" "$BASE/profile"
+fi
+if has token; then
+	run_wrk token "$REPO/bench/wrk/authed_get.lua" "$BASE/token"
+fi
+if has login_bc4; then
+	configure '{"bcrypt_cost": 4}'
+	BENCH_LOGIN_PREFIX=c4u BENCH_LOGIN_USERS=$((USERS / 2)) \
+		run_wrk login_bc4 "$REPO/bench/wrk/login.lua" "$BASE/login" --timeout 10s
+fi
+if has login_bc12; then
+	configure '{"bcrypt_cost": 12}'
+	BENCH_LOGIN_PREFIX=c12u BENCH_LOGIN_USERS=$((USERS - USERS / 2)) \
+		run_wrk login_bc12 "$REPO/bench/wrk/login.lua" "$BASE/login" --timeout 30s
+	configure '{"bcrypt_cost": 4}'
+fi
+if has register_bc4; then
+	run_wrk register_bc4 "$REPO/bench/wrk/register.lua" "$BASE/register" --timeout 10s
+fi
+FRONT_PEAK=$(peak_of "$FRONT_PID")
+read -r FRONT_RSS1 FRONT_ANON1 < <(mem_of "$FRONT_PID")
+read -r PG_RSS1 PG_ANON1 < <(backends_mem)
+
+if (( SOAK > 0 )); then
+	# a long profile run of at least SOAK requests, from the measured rate
+	rate=$(median profile 3)
+	[[ "$rate" != - ]] || die "BENCH_SOAK needs the profile figure"
+	soak_s=$(awk -v n="$SOAK" -v r="$rate" 'BEGIN {s = int(n / r * 1.15) + 1; print (s > 3600 ? 3600 : s)}')
+	say "soak: profile for ${soak_s}s (>= $SOAK requests at ~$rate req/s)"
+	timeout $((soak_s + 120)) wrk -t"$WRK_THREADS" -c"$CONNS" -d"${soak_s}s" --latency \
+		-s "$REPO/bench/wrk/authed_get.lua" "$BASE/profile" >"$RAW/soak.txt" 2>&1 \
+		|| { cat "$RAW/soak.txt" >&2; die "soak run failed"; }
+	SOAK_LINE=$(sed -n 's/^BENCH //p' "$RAW/soak.txt" | tail -1)
+	read -r FRONT_RSS2 FRONT_ANON2 < <(mem_of "$FRONT_PID")
+	read -r PG_RSS2 PG_ANON2 < <(backends_mem)
+	FRONT_PEAK=$(peak_of "$FRONT_PID")
+fi
+stop_pid "$FRONT_PID"; FRONT_PID=""
+BACKENDS=""
+
+say "floors"
+echo "\\set id random(1, $USERS)
+SELECT id, email, username, firstname, lastname FROM authoob.users WHERE id = :id;" >"$WORK/point.sql"
+run_pgbench floor_pgbench "$CONNS" "$WORK/point.sql"
+run_floor_http
+for cost in 4 12; do
+	h=$(sql -c "SELECT crypt('$PASSWORD', gen_salt('bf', $cost))")
+	echo "SELECT crypt('$PASSWORD', :h) = :h;" >"$WORK/bcrypt$cost.sql"
+	run_pgbench "bcrypt$cost" "$NPROC" "$WORK/bcrypt$cost.sql" -D h="$h"
+done
+
+# ----------------------------------------------------------------- table
+PGB=$(median floor_pgbench 3)
+HTTPF=$(median floor_http 3)
+COMBINED=$(awk -v a="$PGB" -v b="$HTTPF" 'BEGIN {print (a > 0 && b > 0) ? 1 / (1 / a + 1 / b) : 0}')
+BC4=$(median bcrypt4 3)
+BC12=$(median bcrypt12 3)
+peer_median() {	# median rps of a figure over the peer's results.tsv files
+	[[ -n "$PEER_TSV" ]] || { echo -; return; }
+	# shellcheck disable=SC2086
+	awk -F'\t' -v fig="$1" 'FNR > 1 && $2 == fig && $4 != "" {v[++n] = $4 + 0}
+		END { if (n == 0) { print "-"; exit }
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+			print (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }' $PEER_TSV
+}
+
+{
+	echo "authoob benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "users $USERS; wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s x$REPEAT (medians); authoob-http $FRONT_ARGS"
+	echo
+	printf '%-14s %10s %9s %9s %7s %8s %8s  %-22s %10s %6s %8s\n' figure "req/s" "p50 ms" "p99 ms" errors \
+		"front us" "pg us" "floor" "floor/s" ratio "vs peer"
+	for fig in profile token login_bc4 login_bc12 register_bc4; do
+		has "$fig" || continue
+		case $fig in
+			profile|token) floor=$COMBINED; fname="pgbench+http combined";;
+			login_bc4|register_bc4) floor=$BC4; fname="bcrypt-4 rate";;
+			login_bc12) floor=$BC12; fname="bcrypt-12 rate";;
+		esac
+		case $fig in
+			profile) peer=$(peer_median profile);;
+			login_bc4|login_bc12) peer=$(peer_median "$fig");;
+			*) peer=-;;
+		esac
+		awk -v fig="$fig" -v rps="$(median "$fig" 3)" -v p50="$(median "$fig" 4)" \
+			-v p99="$(median "$fig" 5)" -v err="$(errors_of "$fig")" -v fus="$(median "$fig" 8)" \
+			-v pus="$(median "$fig" 9)" -v fname="$fname" -v floor="$floor" -v peer="$peer" 'BEGIN {
+			printf "%-14s %10.1f %9.2f %9.2f %7d %8s %8s  %-22s %10.1f %6.3f %8s\n", fig, rps, p50, p99, err,
+				fus, pus, fname, floor, (floor > 0 ? rps / floor : 0),
+				(peer == "-" ? "-" : sprintf("%.1fx", rps / peer)) }'
+	done
+	for fig in floor_pgbench floor_http bcrypt4 bcrypt12; do
+		awk -v fig="$fig" -v rps="$(median "$fig" 3)" -v p50="$(median "$fig" 4)" -v p99="$(median "$fig" 5)" \
+			-v err="$(errors_of "$fig")" 'BEGIN {
+			printf "%-14s %10.1f %9s %9s %7d\n", fig, rps, p50, (p99 == "-" ? "-" : sprintf("%.2f", p99)), err }'
+	done
+	echo "(floor_pgbench and bcrypt: tps, p50 column = pgbench's average latency; front/pg us: CPU microseconds"
+	echo " per request of authoob-http / of its Postgres backends; combined floor = 1/(1/pgbench + 1/http))"
+	echo
+	echo "memory (KiB)           RSS before   RSS after   anon before  anon after"
+	printf 'authoob-http           %10s  %10s   %10s  %10s   (peak RSS %s)\n' "$FRONT_RSS0" "$FRONT_RSS1" \
+		"$FRONT_ANON0" "$FRONT_ANON1" "$FRONT_PEAK"
+	printf 'its %d backends         %10s  %10s   %10s  %10s\n' "$NBACKENDS" \
+		"$PG_RSS0" "$PG_RSS1" "$PG_ANON0" "$PG_ANON1"
+	if (( SOAK > 0 )); then
+		echo
+		echo "soak: $SOAK_LINE"
+		printf 'soak authoob-http      %10s  %10s   %10s  %10s\n' "$FRONT_RSS1" "$FRONT_RSS2" "$FRONT_ANON1" "$FRONT_ANON2"
+		printf 'soak backends          %10s  %10s   %10s  %10s\n' "$PG_RSS1" "$PG_RSS2" "$PG_ANON1" "$PG_ANON2"
+	fi
+	if [[ "$TINY" != 1 ]]; then
+		echo
+		echo "targets (issue: benchmarks and the performance budget)"
+		target() {	# target TEXT VALUE OP LIMIT
+			awk -v t="$1" -v v="$2" -v op="$3" -v l="$4" 'BEGIN {
+				if (v == "-" || l == "-") { printf "  %-50s %12s  not measured\n", t, v; exit }
+				ok = (op == ">=") ? (v + 0 >= l + 0) : (v + 0 <= l + 0)
+				printf "  %-50s %12.3f %s %-10.3f %s\n", t, v, op, l, ok ? "met" : "NOT MET" }'
+		}
+		ratio() { awk -v a="$1" -v b="$2" 'BEGIN {print (a == "-" || b == "-" || b + 0 == 0) ? "-" : a / b}'; }
+		has profile && target "profile req/s / combined floor" "$(ratio "$(median profile 3)" "$COMBINED")" ">=" 0.6
+		has profile && target "profile req/s / peer profile req/s" "$(ratio "$(median profile 3)" "$(peer_median profile)")" ">=" 15
+		has profile && target "profile p99 ms at $CONNS connections" "$(median profile 5)" "<=" 5
+		has login_bc4 && target "login_bc4 req/s / bcrypt-4 rate" "$(ratio "$(median login_bc4 3)" "$BC4")" ">=" 0.7
+		has login_bc12 && target "login_bc12 req/s / bcrypt-12 rate" "$(ratio "$(median login_bc12 3)" "$BC12")" ">=" 0.95
+		target "authoob-http peak RSS MiB" "$(awk -v k="$FRONT_PEAK" 'BEGIN {print k / 1024}')" "<=" 32
+		if (( SOAK > 0 )); then
+			target "soak: authoob-http RSS growth KiB" "$((FRONT_RSS2 - FRONT_RSS1))" "<=" 0
+			target "soak: backends' private (anon) RSS growth KiB" "$((PG_ANON2 - PG_ANON1))" "<=" 0
+		fi
+	fi
+} >"$WORK/table.txt"
+cat "$WORK/table.txt"
+cp "$TSV" "$WORK/table.txt" "$WORK/raw/" 2>/dev/null || true
+say "done in $(( $(date +%s) - START_TIME ))s"
+ERRORS=$(awk -F'\t' 'NR > 1 {e += $7} END {print e + 0}' "$TSV")
+if (( ERRORS > 0 )); then
+	echo "bench: $ERRORS requests failed (non-2xx answers or socket errors): see raw/*.txt" >&2
+	exit 1
+fi
