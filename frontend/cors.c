@@ -46,6 +46,7 @@ cors_add_headers(struct MHD_Response *response, const Settings *settings,
 {
 	bool		any = settings->cors_origin != NULL &&
 		strcmp(settings->cors_origin, "*") == 0;
+	char		expose[256];
 
 	if (settings->cors_origin != NULL && !any)
 		MHD_add_response_header(response, MHD_HTTP_HEADER_VARY, "Origin");
@@ -56,8 +57,10 @@ cors_add_headers(struct MHD_Response *response, const Settings *settings,
 	if (!any)
 		MHD_add_response_header(response, "Access-Control-Allow-Credentials",
 								"true");
-	MHD_add_response_header(response, "Access-Control-Expose-Headers",
-							settings->token_header);
+	/* Scripts may read only the listed headers: a 429's wait is one of them. */
+	snprintf(expose, sizeof(expose), "%s, %s", settings->token_header,
+			 MHD_HTTP_HEADER_RETRY_AFTER);
+	MHD_add_response_header(response, "Access-Control-Expose-Headers", expose);
 }
 
 void

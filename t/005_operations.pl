@@ -89,7 +89,8 @@ like($r->{headers}{'access-control-allow-headers'}, qr/\bContent-Type\b/, 'prefl
 like($r->{headers}{vary}, qr/Origin/, 'preflight: Vary: Origin');
 $r = $front->request(GET => '/profile', token => $token, headers => { Origin => $app });
 is($r->{headers}{'access-control-allow-origin'}, $app, 'response: the app origin is allowed');
-is($r->{headers}{'access-control-expose-headers'}, 'Authentication-Token', 'response: the token header is exposed');
+is($r->{headers}{'access-control-expose-headers'}, 'Authentication-Token, Retry-After',
+	'response: the token header and Retry-After are exposed');
 $r = $front->request(OPTIONS => '/profile', headers => { Origin => 'https://evil.example.com',
 		'Access-Control-Request-Method' => 'GET' });
 ok(!exists $r->{headers}{'access-control-allow-origin'}, 'another origin gets no CORS headers');
