@@ -37,6 +37,11 @@
 #                         requests, RSS of authoob-http and backends before/after
 #   BENCH_PEER_TSV=       results.tsv file(s) of the peer (bench/run_peer.sh):
 #                         adds the authoob/peer ratios for profile and login
+#   BENCH_PERF=0          1: after the profile and token figures, one more
+#                         (unrecorded) run of each under perf record (cpu-clock,
+#                         DWARF call graphs) of the backends and of authoob-http;
+#                         bench/perf_summary.py tables go to raw/perf.*.txt and
+#                         are printed after the table
 #   BENCH_TINY=1          smoke mode: 100 users, 1 s per figure, no warm-up,
 #                         no targets checked (the test suite runs it)
 #   BENCH_OUT=            directory to keep results.tsv, table.txt and raw/
@@ -67,6 +72,7 @@ FIGURES=${BENCH_FIGURES:-"profile token login_bc4 login_bc12 register_bc4"}
 SOAK=${BENCH_SOAK:-0}
 PEER_TSV=${BENCH_PEER_TSV:-}
 OUT=${BENCH_OUT:-}
+PERF=${BENCH_PERF:-0}
 KEEP=${BENCH_KEEP:-0}
 PASSWORD=Bench-Passw0rd
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
@@ -287,6 +293,45 @@ run_wrk() {
 	done
 }
 
+# What the perf tables show inclusive shares of (a * ending is a prefix)
+PERF_BACKEND_FUNCS="PostgresMain PortalRun fmgr_security_definer authoob_profile authoob_token
+	authoob_verify_token* read_token hmac_sha256 pg_hmac_init pg_hmac_create pg_hmac_final
+	base64url_decode jsonb_in pg_parse_json numeric_in authoob_session_profile
+	authoob_private_user_json authoob_issue_token gen_random_uuid SPI_execute_plan
+	standard_ExecutorStart standard_ExecutorRun standard_ExecutorEnd ExecInitNode
+	jsonb_build_object* AtEOXact_GUC set_config_option CommitTransaction* XLogFlush
+	secure_read secure_write epoll_wait finish_task_switch.isra.0"
+PERF_FRONT_FUNCS="request_handle request_begin request_finish pool_run pool_acquire
+	conn_ensure PQexecPrepared PQgetResult reply_from_result send_reply log_access
+	routes_match routes_log_path MHD_queue_response __libc_recv __libc_send
+	epoll_wait poll finish_task_switch.isra.0"
+
+# run_perf FIGURE LUA URL: one more wrk run with perf on backends and front
+run_perf() {
+	local fig=$1 lua=$2 url=$3 secs=$((DURATION > 4 ? DURATION - 2 : DURATION)) bp fp
+	command -v perf >/dev/null || { say "no perf: BENCH_PERF skipped"; return 0; }
+	timeout $((DURATION + 120)) wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" \
+		-s "$lua" "$url" >"$RAW/$fig.perf-wrk.txt" 2>&1 &
+	local wrk_pid=$!
+	sleep 1
+	timeout $((secs + 60)) perf record -q -e cpu-clock -F 999 --call-graph dwarf,16384 \
+		-o "$WORK/perf.$fig.backends.data" -p "$(tr ' ' '\n' <<<"$BACKENDS" | grep . | paste -sd,)" \
+		-- sleep "$secs" >/dev/null 2>&1 &
+	bp=$!
+	timeout $((secs + 60)) perf record -q -e cpu-clock -F 999 --call-graph dwarf,16384 \
+		-o "$WORK/perf.$fig.front.data" -p "$FRONT_PID" -- sleep "$secs" >/dev/null 2>&1 &
+	fp=$!
+	wait "$bp" "$fp" "$wrk_pid" || true
+	# shellcheck disable=SC2086
+	timeout 600 perf script -i "$WORK/perf.$fig.backends.data" 2>/dev/null \
+		| python3 "$REPO/bench/perf_summary.py" --top 40 $PERF_BACKEND_FUNCS >"$RAW/perf.$fig.backends.txt" || true
+	# shellcheck disable=SC2086
+	timeout 600 perf script -i "$WORK/perf.$fig.front.data" 2>/dev/null \
+		| python3 "$REPO/bench/perf_summary.py" --top 40 $PERF_FRONT_FUNCS >"$RAW/perf.$fig.front.txt" || true
+	rm -f "$WORK/perf.$fig.backends.data" "$WORK/perf.$fig.front.data"
+	say "perf of $fig: raw/perf.$fig.backends.txt, raw/perf.$fig.front.txt"
+}
+
 run_pgbench() {	# run_pgbench FIGURE CLIENTS SCRIPT [pgbench flags]
 	local fig=$1 clients=$2 script=$3 r raw tps lat fails load1
 	shift 3
@@ -347,9 +392,11 @@ has() { [[ " $FIGURES " == *" $1 "* ]]; }
 export BENCH_TOKENS=$WORK/tokens.txt BENCH_PASSWORD=$PASSWORD
 if has profile; then
 	run_wrk profile "$REPO/bench/wrk/authed_get.lua" "$BASE/profile"
+	if [[ "$PERF" == 1 ]]; then run_perf profile "$REPO/bench/wrk/authed_get.lua" "$BASE/profile"; fi
 fi
 if has token; then
 	run_wrk token "$REPO/bench/wrk/authed_get.lua" "$BASE/token"
+	if [[ "$PERF" == 1 ]]; then run_perf token "$REPO/bench/wrk/authed_get.lua" "$BASE/token"; fi
 fi
 if has login_bc4; then
 	configure '{"bcrypt_cost": 4}'
@@ -479,6 +526,12 @@ peer_median() {	# median rps of a figure over the peer's results.tsv files
 	fi
 } >"$WORK/table.txt"
 cat "$WORK/table.txt"
+if [[ "$PERF" == 1 ]]; then
+	for f in "$RAW"/perf.*.txt; do
+		[[ -f "$f" ]] || continue
+		echo; echo "== ${f##*/}"; cat "$f"
+	done
+fi
 cp "$TSV" "$WORK/table.txt" "$WORK/raw/" 2>/dev/null || true
 say "done in $(( $(date +%s) - START_TIME ))s"
 ERRORS=$(awk -F'\t' 'NR > 1 {e += $7} END {print e + 0}' "$TSV")
