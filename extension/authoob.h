@@ -206,9 +206,14 @@ extern char *authoob_issue_token(int64 user_id, Datum client_ip, bool ip_isnull,
 								 const AuthoobSettings *settings);
 extern Datum authoob_private_user_json(int64 user_id);
 extern Datum authoob_public_user_json(int64 user_id, bool *found);
+extern bool authoob_session_profile(Datum jti, int64 user_id, bool *confirmed,
+									Datum *profile);
 extern Datum authoob_update_user(int64 user_id, Jsonb *payload);
 extern void authoob_not_activated(void);
 extern int64 authoob_verify_token(const char *token, pg_uuid_t *jti,
 								  const AuthoobSettings *settings);
+extern int64 authoob_verify_token_profile(const char *token,
+										  const AuthoobSettings *settings,
+										  Datum *profile);
 
 #endif							/* AUTHOOB_H */

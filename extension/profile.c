@@ -23,9 +23,20 @@ authoob_profile(PG_FUNCTION_ARGS)
 	Jsonb	   *answer;
 
 	authoob_connect_spi();
-	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), NULL, authoob_load_settings());
-	authoob_fire_hook(HOOK_PRE_PROFILE, &(AuthoobHookArgs) {.user_id = user_id});
-	response = authoob_private_user_json(user_id);
+	if (!authoob_hook_registered(HOOK_PRE_PROFILE))
+	{
+		/* the common case, the hot path: one statement */
+		user_id = authoob_verify_token_profile(authoob_text_arg(fcinfo, 0),
+											   authoob_load_settings(), &response);
+	}
+	else
+	{
+		/* a pre hook may change the user: read it after the hook */
+		user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), NULL,
+									   authoob_load_settings());
+		authoob_fire_hook(HOOK_PRE_PROFILE, &(AuthoobHookArgs) {.user_id = user_id});
+		response = authoob_private_user_json(user_id);
+	}
 	answer = authoob_fire_hook(HOOK_POST_PROFILE,
 							   &(AuthoobHookArgs) {.user_id = user_id,
 							   .response = DatumGetJsonbP(response)});

@@ -221,14 +221,58 @@ numeric_claim(Jsonb *claims, const char *key)
 }
 
 /*
- * The user id a token stands for, or a PT401 error.  The header is only
- * compared with ours, and the signature checked in constant time, before
- * anything an attacker wrote is parsed.  *jti receives the session id.
- * The caller is connected to SPI.
+ * The claims as authoob itself writes them,
+ * {"sub":"<id>","iat":<n>,"exp":<n>,"jti":"<uuid>"}, read without a JSON
+ * parser: the hot path of every verification.  False when they are in any
+ * other form (a token another library signed with the secret), which the
+ * general JSON path then reads.
  */
-int64
-authoob_verify_token(const char *token, pg_uuid_t *jti,
-					 const AuthoobSettings *settings)
+static bool
+read_own_claims(const char *p, const char *end, int64 *sub, int64 *exp, char *jti)
+{
+	int64		values[3];
+	static const char *const before[3] = {"{\"sub\":\"", "\",\"iat\":", ",\"exp\":"};
+
+	for (int i = 0; i < 3; i++)
+	{
+		int			digits = 0;
+
+		if (strncmp(p, before[i], strlen(before[i])) != 0)
+			return false;
+		p += strlen(before[i]);
+		values[i] = 0;
+		for (; p < end && *p >= '0' && *p <= '9' && digits < 18; p++, digits++)
+			values[i] = values[i] * 10 + (*p - '0');
+		if (digits == 0)
+			return false;
+	}
+	if (strncmp(p, ",\"jti\":\"", 8) != 0 || end - p != 8 + 36 + 2)
+		return false;
+	p += 8;
+	for (int i = 0; i < 36; i++)
+	{
+		bool		dash = (i == 8 || i == 13 || i == 18 || i == 23);
+
+		if (dash ? p[i] != '-' : !((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return false;
+		jti[i] = p[i];
+	}
+	jti[36] = '\0';
+	if (strncmp(p + 36, "\"}", 2) != 0)
+		return false;
+	*sub = values[0];
+	*exp = values[2];
+	return true;
+}
+
+/*
+ * What a token claims, if it is ours: its user id, and its session id in
+ * *jti; else a PT401 error.  The header is only compared with ours, and
+ * the signature checked in constant time, before anything an attacker
+ * wrote is parsed.  The session itself is not looked at here.
+ */
+static int64
+read_token(const char *token, const AuthoobSettings *settings, Datum *jti)
 {
 	const char *dot1;
 	const char *dot2;
@@ -243,10 +287,10 @@ authoob_verify_token(const char *token, pg_uuid_t *jti,
 	JsonbValue *sub;
 	JsonbValue *jti_value;
 	char	   *sub_text;
-	int64		user_id;
-	Datum		values[2];
-	bool		isnull;
 	const bytea *key;
+	int64		user_id;
+	int64		expires;
+	char		own_jti[37];
 
 	if (token == NULL || *token == '\0')
 		token_refused("is missing");
@@ -283,6 +327,16 @@ authoob_verify_token(const char *token, pg_uuid_t *jti,
 	if (payload_len <= 0)
 		token_refused("has no valid claims");
 	payload[payload_len] = '\0';
+
+	if (read_own_claims((const char *) payload, (const char *) payload + payload_len,
+						&user_id, &expires, own_jti))
+	{
+		if (expires <= (int64) time(NULL))
+			token_refused("has expired");
+		*jti = DirectFunctionCall1(uuid_in, CStringGetDatum(own_jti));
+		return user_id;
+	}
+
 	/* checked without raising, so that even a signed oddity is a clean 401 */
 	if (pg_parse_json(makeJsonLexContextCstringLen((char *) payload, payload_len,
 												   PG_UTF8, true),
@@ -301,23 +355,62 @@ authoob_verify_token(const char *token, pg_uuid_t *jti,
 		jti_value == NULL || jti_value->type != jbvString)
 		token_refused("has no valid sub or jti");
 	sub_text = pnstrdup(sub->val.string.val, sub->val.string.len);
-	user_id = DatumGetInt64(DirectFunctionCall1(int8in, CStringGetDatum(sub_text)));
-	values[0] = DirectFunctionCall1(uuid_in,
-									CStringGetDatum(pnstrdup(jti_value->val.string.val,
-															 jti_value->val.string.len)));
-	values[1] = Int64GetDatum(user_id);
+	*jti = DirectFunctionCall1(uuid_in,
+							   CStringGetDatum(pnstrdup(jti_value->val.string.val,
+														jti_value->val.string.len)));
+	return DatumGetInt64(DirectFunctionCall1(int8in, CStringGetDatum(sub_text)));
+}
 
-	/* revoked (logout, password change), expired or user deactivated */
+/* After the session was found: with require_activation, 403 if unconfirmed */
+static void
+check_confirmed(bool confirmed, const AuthoobSettings *settings)
+{
+	if (settings->require_activation && !confirmed)
+		authoob_not_activated();
+}
+
+/*
+ * The user id a token stands for, or a PT401 error: it must be ours (see
+ * read_token) and its session alive, not revoked (logout, password
+ * change), not expired, its user active.  *jti receives the session id.
+ * The caller is connected to SPI.
+ */
+int64
+authoob_verify_token(const char *token, pg_uuid_t *jti,
+					 const AuthoobSettings *settings)
+{
+	Datum		values[2];
+	bool		isnull;
+	int64		user_id = read_token(token, settings, &values[0]);
+
+	values[1] = Int64GetDatum(user_id);
 	if (authoob_run(&find_session, values, NULL, true) != 1)
 		token_refused("is no longer valid");
-	if (settings->require_activation &&
-		!DatumGetBool(authoob_result_datum(1, &isnull)))
-		authoob_not_activated();
-
+	check_confirmed(DatumGetBool(authoob_result_datum(1, &isnull)), settings);
 	if (jti)
 		memcpy(jti, DatumGetUUIDP(values[0]), sizeof(pg_uuid_t));
 	return user_id;
 }
+
+/*
+ * authoob_verify_token, and the user's private JSON in *profile, read by
+ * the same statement as the session: GET P/profile costs one statement.
+ */
+int64
+authoob_verify_token_profile(const char *token, const AuthoobSettings *settings,
+							 Datum *profile)
+{
+	Datum		jti;
+	bool		confirmed;
+	int64		user_id = read_token(token, settings, &jti);
+
+	if (!authoob_session_profile(jti, user_id, &confirmed, profile))
+		token_refused("is no longer valid");
+	check_confirmed(confirmed, settings);
+	return user_id;
+}
+
+
 
 PG_FUNCTION_INFO_V1(authoob_rotate_secret);
 

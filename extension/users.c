@@ -32,8 +32,9 @@ typedef struct UserField
 static const char *const name_fields[] = {"username", "firstname", "lastname"};
 #define N_NAME_FIELDS lengthof(name_fields)
 
-/* the argument type of the statements that take a user id */
+/* the argument types of the statements that take a user id (and a jti) */
 static const Oid user_id_type[] = {INT8OID};
+static const Oid session_types[] = {UUIDOID, INT8OID};
 
 /* jsonb_build_object takes at most 100 arguments: 50 pairs a call */
 #define PAIRS_PER_CALL 40
@@ -44,6 +45,7 @@ static int	nupdatable;
 static AuthoobQuery private_query;
 static AuthoobQuery public_query;
 static AuthoobQuery update_query;
+static AuthoobQuery session_profile_query;
 
 static AuthoobQuery fields_query = AUTHOOB_QUERY0(
 	"SELECT f.name, f.exposed, f.updatable, f.public, a.atttypid, a.atttypmod"
@@ -152,6 +154,14 @@ load_fields(void)
 	appendStringInfo(&sql, "SELECT %s FROM authoob.users u WHERE u.id = $1", private_json.data);
 	set_query(&private_query, sql.data, 1, user_id_type);
 
+	/* the session check of token.c and the private JSON, in one statement */
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT u.confirmed_at IS NOT NULL, %s"
+					 " FROM authoob.sessions s JOIN authoob.users u ON u.id = s.user_id"
+					 " WHERE s.jti = $1 AND s.user_id = $2 AND s.expires_at > now()"
+					 " AND u.active", private_json.data);
+	set_query(&session_profile_query, sql.data, 2, session_types);
+
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ");
 	append_json_expression(&sql, public_base, lengthof(public_base), is_public);
@@ -196,6 +206,25 @@ authoob_private_user_json(int64 user_id)
 	if (authoob_run(&private_query, &value, NULL, false) != 1)
 		elog(ERROR, "authoob: user " INT64_FORMAT " vanished", user_id);
 	return authoob_result_datum(1, &isnull);
+}
+
+/*
+ * For a token's session jti of user_id: false when there is no such live
+ * session of an active user; else *confirmed and the private JSON in
+ * *profile.  Connected to SPI.
+ */
+bool
+authoob_session_profile(Datum jti, int64 user_id, bool *confirmed, Datum *profile)
+{
+	Datum		args[2] = {jti, Int64GetDatum(user_id)};
+	bool		isnull;
+
+	load_fields();
+	if (authoob_run(&session_profile_query, args, NULL, true) != 1)
+		return false;
+	*confirmed = DatumGetBool(authoob_result_datum(1, &isnull));
+	*profile = authoob_result_datum(2, &isnull);
+	return true;
 }
 
 /* The public user JSON of an active user, or NULL; connected to SPI */
