@@ -98,9 +98,15 @@ done
 
 FRONT=${AUTHOOB_HTTP:-$(command -v authoob-http || true)}
 [[ -x "$FRONT" ]] || die "authoob-http not found: make install first"
+# a sanitizer build is slower and keeps freed memory (ASan's quarantine)
+SANITIZED=""
+if ldd "$FRONT" 2>/dev/null | grep -q -E 'libasan|libubsan'; then
+	SANITIZED="WARNING: $FRONT is a sanitizer build (libasan/libubsan): its speed and RSS are not representative"
+	echo "bench: $SANITIZED" >&2
+fi
 [[ -f "$("$PG_CONFIG" --sharedir)/extension/authoob.control" ]] \
 	|| die "the authoob extension is not installed: make install first"
-for tool in wrk cc pkg-config setsid timeout awk; do
+for tool in wrk cc setsid timeout awk; do
 	command -v "$tool" >/dev/null || die "missing tool: $tool"
 done
 for tool in initdb pg_ctl pgbench psql; do
@@ -355,7 +361,8 @@ run_pgbench() {	# run_pgbench FIGURE CLIENTS SCRIPT [pgbench flags]
 run_floor_http() {
 	local i port
 	cc -O2 -Wall -Wextra -o "$WORK/floor_http" "$REPO/bench/floor_http.c" \
-		$(pkg-config --cflags --libs libmicrohttpd) -lpthread || die "cannot build bench/floor_http.c"
+		$(pkg-config --cflags --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread \
+		|| die "cannot build bench/floor_http.c"
 	setsid "$WORK/floor_http" 0 "$FLOOR_THREADS" >"$RAW/floor_http.log" 2>&1 &
 	FLOOR_PID=$!
 	for i in $(seq 100); do
@@ -461,7 +468,8 @@ peer_median() {	# median rps of a figure over the peer's results.tsv files
 
 {
 	echo "authoob benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "users $USERS; wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s x$REPEAT (medians); authoob-http $FRONT_ARGS"
+	echo "users $USERS; wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s x$REPEAT (medians); $FRONT $FRONT_ARGS"
+	[[ -z "$SANITIZED" ]] || echo "$SANITIZED"
 	echo
 	printf '%-14s %10s %9s %9s %7s %8s %8s  %-22s %10s %6s %8s\n' figure "req/s" "p50 ms" "p99 ms" errors \
 		"front us" "pg us" "floor" "floor/s" ratio "vs peer"
