@@ -28,8 +28,8 @@ for _ in $(seq 120); do
 	sleep 1
 done
 
-PGHOST="$work" PGPORT=$port PGUSER=postgres make -s installcheck
-status=$?
+status=0
+PGHOST="$work" PGPORT=$port PGUSER=postgres make -s installcheck || status=$?
 
 all=$(cat "$work"/logs/*.log | grep -c VALGRINDERROR-BEGIN || true)
 ours=$(for f in "$work"/logs/*.log; do
