@@ -31,6 +31,8 @@
 #   BENCH_WRK_THREADS=2   wrk threads
 #   BENCH_FRONT_ARGS=     extra authoob-http flags (e.g. --threads=8)
 #   BENCH_FLOOR_THREADS=2 libmicrohttpd threads of the HTTP floor
+#   BENCH_PG_SOCKET=0     1: authoob-http and pgbench reach Postgres by its Unix
+#                         socket instead of TCP on 127.0.0.1
 #   BENCH_TOKEN_USERS=64  users whose tokens the profile/token figures rotate
 #   BENCH_FIGURES="profile token login_bc4 login_bc12 register_bc4"
 #   BENCH_SOAK=0          if > 0: then a long profile run of at least this many
@@ -73,6 +75,7 @@ SOAK=${BENCH_SOAK:-0}
 PEER_TSV=${BENCH_PEER_TSV:-}
 OUT=${BENCH_OUT:-}
 PERF=${BENCH_PERF:-0}
+PG_SOCKET=${BENCH_PG_SOCKET:-0}
 KEEP=${BENCH_KEEP:-0}
 PASSWORD=Bench-Passw0rd
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
@@ -186,6 +189,7 @@ start_postgres() {
 # only our own cluster: forget the PG* of the caller (pg_virtualenv's, say)
 for v in $(compgen -e | grep -E '^PG[A-Z]+$' || true); do unset "$v"; done
 export PGHOST=127.0.0.1 PGUSER=postgres PGDATABASE=authoob_bench
+if [[ "$PG_SOCKET" == 1 ]]; then PGHOST=$WORK/pg; fi
 sql() { timeout 600 "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
 setup_database() {
@@ -250,7 +254,7 @@ start_front() {
 	local i port
 	# shellcheck disable=SC2086
 	setsid "$FRONT" --listen 127.0.0.1:0 \
-		--db "host=127.0.0.1 port=$PGPORT user=postgres dbname=authoob_bench" \
+		--db "host=$PGHOST port=$PGPORT user=postgres dbname=authoob_bench" \
 		$FRONT_ARGS >"$RAW/authoob-http.log" 2>&1 &
 	FRONT_PID=$!
 	for i in $(seq 100); do
@@ -468,6 +472,7 @@ peer_median() {	# median rps of a figure over the peer's results.tsv files
 
 {
 	echo "authoob benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "Postgres reached by $([[ "$PG_SOCKET" == 1 ]] && echo "its Unix socket" || echo "TCP on 127.0.0.1")"
 	echo "users $USERS; wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s x$REPEAT (medians); $FRONT $FRONT_ARGS"
 	[[ -z "$SANITIZED" ]] || echo "$SANITIZED"
 	echo
