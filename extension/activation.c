@@ -9,7 +9,6 @@
 #include "authoob.h"
 
 #include "catalog/pg_type.h"
-#include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
@@ -83,14 +82,8 @@ static bytea *
 token_hash(const char *token)
 {
 	bytea	   *hash = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
 
-	if (ctx == NULL ||
-		pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (const uint8 *) token, strlen(token)) < 0 ||
-		pg_cryptohash_final(ctx, (uint8 *) VARDATA(hash), PG_SHA256_DIGEST_LENGTH) < 0)
-		elog(ERROR, "authoob: SHA-256 failed: %s", pg_cryptohash_error(ctx));
-	pg_cryptohash_free(ctx);
+	authoob_sha256(token, strlen(token), (uint8 *) VARDATA(hash));
 	SET_VARSIZE(hash, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
 	return hash;
 }

@@ -117,7 +117,11 @@ extern char *authoob_payload_string(Jsonb *payload, const char *key,
 extern Datum authoob_jsonb_from_pairs(int npairs, const char **keys,
 									  const char **values);
 extern char *authoob_text_arg(FunctionCallInfo fcinfo, int argno);
+extern JsonbValue *authoob_object_value(Jsonb *object, const char *key);
 extern char *authoob_jsonb_get_string(Jsonb *object, const char *key);
+extern void authoob_push_key(JsonbParseState **state, const char *key);
+extern void authoob_push_string(JsonbParseState **state, const char *value);
+extern void authoob_push_jsonb(JsonbParseState **state, Jsonb *value);
 extern bool authoob_jsonb_is_false(Jsonb *object, const char *key);
 extern char *authoob_payload_name(Jsonb *payload, const char *key, bool *present);
 
@@ -202,6 +206,7 @@ extern Datum authoob_hook_response(Jsonb *answer, Datum response);
 /* Tokens (token.c) */
 extern char *authoob_base64url_encode(const uint8 *data, int len);
 extern char *authoob_key_id(const bytea *secret);
+extern void authoob_sha256(const void *data, size_t len, uint8 *digest);
 extern char *authoob_issue_token(int64 user_id, Datum client_ip, bool ip_isnull,
 								 const AuthoobSettings *settings);
 extern Datum authoob_private_user_json(int64 user_id);

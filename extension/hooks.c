@@ -233,47 +233,6 @@ authoob_call_hook(AuthoobHook hook, Jsonb *context)
 	return answer;
 }
 
-static void
-push_key(JsonbParseState **state, const char *key)
-{
-	JsonbValue	k;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	pushJsonbValue(state, WJB_KEY, &k);
-}
-
-static void
-push_jsonb(JsonbParseState **state, Jsonb *value)
-{
-	JsonbValue	v;
-
-	if (value == NULL)
-		v.type = jbvNull;
-	else
-	{
-		v.type = jbvBinary;
-		v.val.binary.data = &value->root;
-		v.val.binary.len = VARSIZE(value) - VARHDRSZ;
-	}
-	pushJsonbValue(state, WJB_VALUE, &v);
-}
-
-static void
-push_string(JsonbParseState **state, const char *value)
-{
-	JsonbValue	v;
-
-	v.type = value ? jbvString : jbvNull;
-	if (value)
-	{
-		v.val.string.val = (char *) value;
-		v.val.string.len = strlen(value);
-	}
-	pushJsonbValue(state, WJB_VALUE, &v);
-}
-
 /* The context of hook, with the keys SPEC.md §6 gives it and no other */
 static Jsonb *
 hook_context(AuthoobHook hook, const AuthoobHookArgs *args)
@@ -285,30 +244,30 @@ hook_context(AuthoobHook hook, const AuthoobHookArgs *args)
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	if (keys & CTX_USER)
 	{
-		push_key(&state, "user");
-		push_jsonb(&state, args->user_id > 0 ?
+		authoob_push_key(&state, "user");
+		authoob_push_jsonb(&state, args->user_id > 0 ?
 				   DatumGetJsonbP(authoob_private_user_json(args->user_id)) : NULL);
 	}
 	if (keys & CTX_PAYLOAD)
 	{
-		push_key(&state, "payload");
-		push_jsonb(&state, args->payload);
+		authoob_push_key(&state, "payload");
+		authoob_push_jsonb(&state, args->payload);
 	}
 	if (keys & CTX_RESPONSE)
 	{
-		push_key(&state, "response");
-		push_jsonb(&state, args->response);
+		authoob_push_key(&state, "response");
+		authoob_push_jsonb(&state, args->response);
 	}
 	if (keys & CTX_TOKEN)
 	{
-		push_key(&state, "token");
-		push_string(&state, args->token);
+		authoob_push_key(&state, "token");
+		authoob_push_string(&state, args->token);
 	}
 	if (keys & CTX_USER_ID)
 	{
 		JsonbValue	v;
 
-		push_key(&state, "user_id");
+		authoob_push_key(&state, "user_id");
 		v.type = jbvNumeric;
 		v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric,
 															Int64GetDatum(args->user_id)));
@@ -316,13 +275,13 @@ hook_context(AuthoobHook hook, const AuthoobHookArgs *args)
 	}
 	if (keys & CTX_APP_URL)
 	{
-		push_key(&state, "app_url");
-		push_string(&state, args->app_url);
+		authoob_push_key(&state, "app_url");
+		authoob_push_string(&state, args->app_url);
 	}
 	if (keys & CTX_LINK)
 	{
-		push_key(&state, "link");
-		push_string(&state, args->link);
+		authoob_push_key(&state, "link");
+		authoob_push_string(&state, args->link);
 	}
 	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	return JsonbValueToJsonb(result);

@@ -78,14 +78,8 @@ char *
 authoob_payload_string(Jsonb *payload, const char *key, bool required,
 					   bool *present)
 {
-	JsonbValue	keyval;
-	JsonbValue *value;
+	JsonbValue *value = authoob_object_value(payload, key);
 
-	keyval.type = jbvString;
-	keyval.val.string.val = (char *) key;
-	keyval.val.string.len = strlen(key);
-
-	value = findJsonbValueFromContainer(&payload->root, JB_FOBJECT, &keyval);
 	if (present)
 		*present = (value != NULL);
 
@@ -123,17 +117,8 @@ authoob_jsonb_from_pairs(int npairs, const char **keys, const char **values)
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	for (int i = 0; i < npairs; i++)
 	{
-		JsonbValue	k,
-					v;
-
-		k.type = jbvString;
-		k.val.string.val = (char *) keys[i];
-		k.val.string.len = strlen(keys[i]);
-		v.type = jbvString;
-		v.val.string.val = (char *) values[i];
-		v.val.string.len = strlen(values[i]);
-		pushJsonbValue(&state, WJB_KEY, &k);
-		pushJsonbValue(&state, WJB_VALUE, &v);
+		authoob_push_key(&state, keys[i]);
+		authoob_push_string(&state, values[i]);
 	}
 	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	return JsonbPGetDatum(JsonbValueToJsonb(result));
@@ -161,8 +146,8 @@ authoob_payload_name(Jsonb *payload, const char *key, bool *present)
 }
 
 /* The value of key in an object, if any */
-static JsonbValue *
-object_value(Jsonb *object, const char *key)
+JsonbValue *
+authoob_object_value(Jsonb *object, const char *key)
 {
 	JsonbValue	k;
 
@@ -178,7 +163,7 @@ object_value(Jsonb *object, const char *key)
 char *
 authoob_jsonb_get_string(Jsonb *object, const char *key)
 {
-	JsonbValue *value = object_value(object, key);
+	JsonbValue *value = authoob_object_value(object, key);
 
 	if (value == NULL || value->type != jbvString)
 		return NULL;
@@ -189,7 +174,51 @@ authoob_jsonb_get_string(Jsonb *object, const char *key)
 bool
 authoob_jsonb_is_false(Jsonb *object, const char *key)
 {
-	JsonbValue *value = object_value(object, key);
+	JsonbValue *value = authoob_object_value(object, key);
 
 	return value != NULL && value->type == jbvBool && !value->val.boolean;
+}
+
+/* Building objects with pushJsonbValue: a key */
+void
+authoob_push_key(JsonbParseState **state, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	pushJsonbValue(state, WJB_KEY, &k);
+}
+
+/* ...a string value, JSON null for NULL */
+void
+authoob_push_string(JsonbParseState **state, const char *value)
+{
+	JsonbValue	v;
+
+	v.type = value ? jbvString : jbvNull;
+	if (value)
+	{
+		v.val.string.val = (char *) value;
+		v.val.string.len = strlen(value);
+	}
+	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+/* ...a jsonb value, JSON null for NULL */
+void
+authoob_push_jsonb(JsonbParseState **state, Jsonb *value)
+{
+	JsonbValue	v;
+
+	if (value == NULL)
+		v.type = jbvNull;
+	else
+	{
+		v.type = jbvBinary;
+		v.val.binary.data = &value->root;
+		v.val.binary.len = VARSIZE(value) - VARHDRSZ;
+	}
+	pushJsonbValue(state, WJB_VALUE, &v);
 }

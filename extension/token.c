@@ -92,6 +92,20 @@ base64url_decode(const char *src, int len, uint8 *dst, int dstlen)
 	return pg_b64_decode(std, n, (char *) dst, dstlen);
 }
 
+/* SHA-256 of data, with the server's cryptohash */
+void
+authoob_sha256(const void *data, size_t len, uint8 *digest)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	if (ctx == NULL ||
+		pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, data, len) < 0 ||
+		pg_cryptohash_final(ctx, digest, PG_SHA256_DIGEST_LENGTH) < 0)
+		elog(ERROR, "authoob: SHA-256 failed: %s", pg_cryptohash_error(ctx));
+	pg_cryptohash_free(ctx);
+}
+
 /*
  * The key id of a secret.  Derived from the secret itself, so databases
  * given the same secret_key agree on it.
@@ -100,16 +114,9 @@ char *
 authoob_key_id(const bytea *secret)
 {
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
 	char	   *kid;
 
-	if (ctx == NULL ||
-		pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (const uint8 *) VARDATA_ANY(secret),
-							 VARSIZE_ANY_EXHDR(secret)) < 0 ||
-		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
-		elog(ERROR, "authoob: SHA-256 failed: %s", pg_cryptohash_error(ctx));
-	pg_cryptohash_free(ctx);
+	authoob_sha256(VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret), digest);
 	kid = authoob_base64url_encode(digest, sizeof(digest));
 	kid[KID_LENGTH] = '\0';
 	return kid;
@@ -197,22 +204,10 @@ token_refused(const char *why)
 			 errdetail_internal("The token %s.", why)));
 }
 
-/* A claim of the (already authenticated) claims object */
-static JsonbValue *
-claim(Jsonb *claims, const char *key)
-{
-	JsonbValue	k;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	return findJsonbValueFromContainer(&claims->root, JB_FOBJECT, &k);
-}
-
 static int64
 numeric_claim(Jsonb *claims, const char *key)
 {
-	JsonbValue *v = claim(claims, key);
+	JsonbValue *v = authoob_object_value(claims, key);
 
 	if (v == NULL || v->type != jbvNumeric)
 		token_refused(psprintf("has no numeric %s", key));
@@ -349,8 +344,8 @@ read_token(const char *token, const AuthoobSettings *settings, Datum *jti)
 	if (numeric_claim(claims, "exp") <= (int64) time(NULL))
 		token_refused("has expired");
 	(void) numeric_claim(claims, "iat");
-	sub = claim(claims, "sub");
-	jti_value = claim(claims, "jti");
+	sub = authoob_object_value(claims, "sub");
+	jti_value = authoob_object_value(claims, "jti");
 	if (sub == NULL || sub->type != jbvString ||
 		jti_value == NULL || jti_value->type != jbvString)
 		token_refused("has no valid sub or jti");

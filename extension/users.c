@@ -201,17 +201,6 @@ load_fields(void)
 	authoob_cache_end_load(AUTHOOB_CACHE_FIELDS);
 }
 
-static void
-push_key(JsonbParseState **state, const char *key)
-{
-	JsonbValue	k;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	pushJsonbValue(state, WJB_KEY, &k);
-}
-
 /*
  * The private user JSON from the columns of the first result row, from
  * column first on: built here rather than by jsonb_build_object, which
@@ -233,7 +222,7 @@ private_json_from_row(int first)
 		Datum		value = SPI_getbinval(row, desc, column, &isnull);
 		JsonbValue	v;
 
-		push_key(&state, private_base[i]);
+		authoob_push_key(&state, private_base[i]);
 		if (isnull)
 			v.type = jbvNull;
 		else
@@ -266,23 +255,12 @@ private_json_from_row(int first)
 	{
 		bool		isnull;
 		Datum		value;
-		JsonbValue	v;
 
 		if (!fields[i].exposed)
 			continue;
 		value = SPI_getbinval(row, desc, column++, &isnull);
-		push_key(&state, fields[i].name);
-		if (isnull)
-			v.type = jbvNull;
-		else
-		{
-			Jsonb	   *jsonb = DatumGetJsonbP(value);
-
-			v.type = jbvBinary;
-			v.val.binary.data = &jsonb->root;
-			v.val.binary.len = VARSIZE(jsonb) - VARHDRSZ;
-		}
-		pushJsonbValue(&state, WJB_VALUE, &v);
+		authoob_push_key(&state, fields[i].name);
+		authoob_push_jsonb(&state, isnull ? NULL : DatumGetJsonbP(value));
 	}
 	return JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL)));
 }
@@ -438,16 +416,12 @@ authoob_update_user(int64 user_id, Jsonb *payload)
 	}
 	for (int i = 0; i < nfields; i++)
 	{
-		JsonbValue	key;
 		JsonbValue *value;
 		bool		isnull = true;
 
 		if (!fields[i].updatable)
 			continue;
-		key.type = jbvString;
-		key.val.string.val = fields[i].name;
-		key.val.string.len = strlen(fields[i].name);
-		value = findJsonbValueFromContainer(&payload->root, JB_FOBJECT, &key);
+		value = authoob_object_value(payload, fields[i].name);
 		values[arg++] = BoolGetDatum(value != NULL);
 		if (value)
 		{
