@@ -1,14 +1,17 @@
 /*
- * main.c - authoob-http: serves the authoob routes (SPEC §4) over HTTP.
+ * main.c - authoob-http: serves the authoob routes (SPEC §4) over HTTP and
+ * delivers the mail outbox (SPEC §8).
  *
  * Parses the flags and wires the parts: the connection pool, the settings
- * read from the database, the HTTP server. The main thread then only waits
- * for signals: SIGHUP re-reads the settings, SIGTERM/SIGINT drain and exit.
+ * read from the database, the mailer, the HTTP server. The main thread then
+ * only waits for signals: SIGHUP re-reads the settings, SIGTERM/SIGINT drain
+ * and exit.
  */
 #include <signal.h>
 #include <stdlib.h>
 
 #include "log.h"
+#include "mailer.h"
 #include "options.h"
 #include "pool.h"
 #include "routes.h"
@@ -41,17 +44,45 @@ wait_for_stop(const sigset_t *set, Pool *pool, const Options *options)
 			log_info("received %s, draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 			return;
 		}
-		log_info("received SIGHUP, reloading settings");
-		settings_load(pool, options->cors_origin);
+		if (pool == NULL)
+			log_info("received SIGHUP: nothing to reload with --mailer-only");
+		else
+		{
+			log_info("received SIGHUP, reloading settings");
+			settings_load(pool, options->cors_origin);
+		}
 	}
 }
 
 static int
-stop_early(Pool *pool)
+stop_early(Pool *pool, Mailer *mailer)
 {
+	mailer_stop(mailer);
 	settings_clear();
 	pool_destroy(pool);
 	return EXIT_FAILURE;
+}
+
+/* The pool of the HTTP routes, with the settings read through it. */
+static bool
+open_pool(const Options *options, Pool **pool)
+{
+	const char *const *statements;
+	int			nstatements;
+	int			unprepared;
+
+	statements = routes_statements(&nstatements);
+	*pool = pool_create(options->conninfo, options->pool_size, statements,
+						nstatements);
+	/* Settings first: they tell whether the extension is there at all. */
+	if (*pool == NULL || !pool_open(*pool) ||
+		!settings_load(*pool, options->cors_origin))
+		return false;
+	unprepared = pool_prepare_all(*pool);
+	if (unprepared > 0)
+		log_warning("%d statements refused: their routes answer 500 until the "
+					"extension provides them", unprepared);
+	return true;
 }
 
 int
@@ -59,11 +90,9 @@ main(int argc, char **argv)
 {
 	Options		options;
 	sigset_t	signals;
-	const char *const *statements;
-	int			nstatements;
-	Pool	   *pool;
-	Server	   *server;
-	int			unprepared;
+	Pool	   *pool = NULL;
+	Mailer	   *mailer = NULL;
+	Server	   *server = NULL;
 
 	switch (options_parse(&options, argc, argv))
 	{
@@ -77,23 +106,23 @@ main(int argc, char **argv)
 	log_set_level(options.log_level);
 	block_signals(&signals);
 
-	statements = routes_statements(&nstatements);
-	pool = pool_create(options.conninfo, options.pool_size, statements,
-					   nstatements);
-	/* Settings first: they tell whether the extension is there at all. */
-	if (pool == NULL || !pool_open(pool) ||
-		!settings_load(pool, options.cors_origin))
-		return stop_early(pool);
-	unprepared = pool_prepare_all(pool);
-	if (unprepared > 0)
-		log_warning("%d statements refused: their routes answer 500 until the "
-					"extension provides them", unprepared);
-	server = server_start(&options, pool);
-	if (server == NULL)
-		return stop_early(pool);
+	if (!options.mailer_only && !open_pool(&options, &pool))
+		return stop_early(pool, NULL);
+	if (options.smtp_url == NULL)
+		log_info("mail delivery is off (no --smtp-url): mails stay queued in "
+				 "authoob.mail_outbox");
+	else if ((mailer = mailer_start(&options)) == NULL)
+		return stop_early(pool, NULL);
+	if (!options.mailer_only &&
+		(server = server_start(&options, pool)) == NULL)
+		return stop_early(pool, mailer);
 
 	wait_for_stop(&signals, pool, &options);
-	server_stop(server, options.drain_seconds * 1000);
+	/* the mailer finishes its mail in flight while requests drain */
+	mailer_request_stop(mailer);
+	if (server != NULL)
+		server_stop(server, options.drain_seconds * 1000);
+	mailer_stop(mailer);
 	settings_clear();
 	pool_destroy(pool);
 	log_info("stopped");

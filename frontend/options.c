@@ -13,12 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define AUTHOOB_HTTP_VERSION "0.1.0"
 
 static const char usage_text[] =
-"authoob-http serves the authoob routes over HTTP from a PostgreSQL database.\n"
+"authoob-http serves the authoob routes over HTTP from a PostgreSQL database\n"
+"and delivers the mails of its outbox over SMTP.\n"
 "\n"
 "Usage: authoob-http [OPTION]...\n"
 "\n"
@@ -34,6 +36,18 @@ static const char usage_text[] =
 "  --drain-timeout=SECS  at SIGTERM, how long requests in flight may take\n"
 "                        before their statements are cancelled (default 10)\n"
 "  --log-level=LEVEL     error, warning, info (default) or debug\n"
+"\n"
+"  --smtp-url=URL        deliver the mail outbox to smtp://HOST:PORT or\n"
+"                        smtps://HOST:PORT (a path sets the EHLO name);\n"
+"                        without it mails stay queued in the database\n"
+"  --smtp-user=USER      SMTP login; its password is read from\n"
+"                        --smtp-password-file or $AUTHOOB_SMTP_PASSWORD\n"
+"  --smtp-password-file=FILE  the file holding the SMTP password\n"
+"  --smtp-tls            require STARTTLS on smtp:// (never send in clear)\n"
+"  --mail-sweep=SECS     also look for due mails this often, for retries\n"
+"                        and expired leases (default 5)\n"
+"  --mailer-only         deliver mail and serve no HTTP\n"
+"\n"
 "  --help                show this help and exit\n"
 "  --version             show the version and exit\n"
 "\n"
@@ -97,13 +111,71 @@ set_defaults(Options *options)
 	options->cors_origin = NULL;
 	options->drain_seconds = 10;
 	options->log_level = LOG_LEVEL_INFO;
+	options->smtp_url = NULL;
+	options->smtp_user = NULL;
+	options->smtp_password_file = NULL;
+	options->smtp_tls = false;
+	options->mail_sweep_seconds = 5;
+	options->mailer_only = false;
+}
+
+/*
+ * smtp:// or smtps://, a host, and no credentials: a password does not
+ * belong on a command line, where ps and the journal show it.
+ */
+static OptionsResult
+check_smtp_url(const char *url)
+{
+	const char *authority = strstr(url, "://");
+	size_t		len = 0;
+
+	if (authority != NULL)
+	{
+		authority += 3;
+		len = strcspn(authority, "/?#");
+		if (memchr(authority, '@', len) != NULL)
+		{
+			fprintf(stderr, "authoob-http: --smtp-url must not hold credentials: "
+					"use --smtp-user and --smtp-password-file\n");
+			return OPTIONS_EXIT_USAGE;
+		}
+	}
+	if ((strncasecmp(url, "smtp://", 7) != 0 && strncasecmp(url, "smtps://", 8) != 0) ||
+		len == 0 || authority[0] == ':')
+		return bad_value("smtp-url", url);
+	return OPTIONS_RUN;
+}
+
+/* Mail flags that only make sense together. */
+static OptionsResult
+check_mail_options(const Options *options)
+{
+	const char *needs_url = options->mailer_only ? "mailer-only" :
+		options->smtp_user ? "smtp-user" :
+		options->smtp_password_file ? "smtp-password-file" :
+		options->smtp_tls ? "smtp-tls" : NULL;
+
+	if (options->smtp_url == NULL && needs_url != NULL)
+	{
+		fprintf(stderr, "authoob-http: --%s needs --smtp-url (try --help)\n", needs_url);
+		return OPTIONS_EXIT_USAGE;
+	}
+	if (options->smtp_password_file != NULL && options->smtp_user == NULL)
+	{
+		fprintf(stderr, "authoob-http: --smtp-password-file needs --smtp-user "
+				"(try --help)\n");
+		return OPTIONS_EXIT_USAGE;
+	}
+	return options->smtp_url ? check_smtp_url(options->smtp_url) : OPTIONS_RUN;
 }
 
 OptionsResult
 options_parse(Options *options, int argc, char **argv)
 {
 	enum { OPT_LISTEN = 256, OPT_DB, OPT_THREADS, OPT_POOL, OPT_BODY_LIMIT,
-	OPT_CORS_ORIGIN, OPT_DRAIN_TIMEOUT, OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION };
+	OPT_CORS_ORIGIN, OPT_DRAIN_TIMEOUT, OPT_LOG_LEVEL, OPT_SMTP_URL,
+	OPT_SMTP_USER, OPT_SMTP_PASSWORD_FILE, OPT_SMTP_TLS, OPT_MAIL_SWEEP,
+	OPT_MAILER_ONLY, OPT_HELP, OPT_VERSION };
 	static const struct option long_options[] = {
 		{"listen", required_argument, NULL, OPT_LISTEN},
 		{"db", required_argument, NULL, OPT_DB},
@@ -113,6 +185,12 @@ options_parse(Options *options, int argc, char **argv)
 		{"cors-origin", required_argument, NULL, OPT_CORS_ORIGIN},
 		{"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+		{"smtp-url", required_argument, NULL, OPT_SMTP_URL},
+		{"smtp-user", required_argument, NULL, OPT_SMTP_USER},
+		{"smtp-password-file", required_argument, NULL, OPT_SMTP_PASSWORD_FILE},
+		{"smtp-tls", no_argument, NULL, OPT_SMTP_TLS},
+		{"mail-sweep", required_argument, NULL, OPT_MAIL_SWEEP},
+		{"mailer-only", no_argument, NULL, OPT_MAILER_ONLY},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0}
@@ -158,6 +236,26 @@ options_parse(Options *options, int argc, char **argv)
 				if (!log_parse_level(optarg, &options->log_level))
 					return bad_value("log-level", optarg);
 				break;
+			case OPT_SMTP_URL:
+				options->smtp_url = optarg;
+				break;
+			case OPT_SMTP_USER:
+				options->smtp_user = optarg;
+				break;
+			case OPT_SMTP_PASSWORD_FILE:
+				options->smtp_password_file = optarg;
+				break;
+			case OPT_SMTP_TLS:
+				options->smtp_tls = true;
+				break;
+			case OPT_MAIL_SWEEP:
+				if (!parse_int(optarg, 1, 3600, &n))
+					return bad_value("mail-sweep", optarg);
+				options->mail_sweep_seconds = (int) n;
+				break;
+			case OPT_MAILER_ONLY:
+				options->mailer_only = true;
+				break;
 			case OPT_HELP:
 				fputs(usage_text, stdout);
 				return OPTIONS_EXIT_OK;
@@ -179,5 +277,5 @@ options_parse(Options *options, int argc, char **argv)
 	}
 	if (options->pool_size == 0)
 		options->pool_size = options->threads;
-	return OPTIONS_RUN;
+	return check_mail_options(options);
 }

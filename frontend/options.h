@@ -2,11 +2,13 @@
  * options.h - command-line flags of authoob-http.
  *
  * Flags are only about the process (where to listen, which database, how many
- * threads); what the service does is read from the database (settings.h).
+ * threads, which mail server); what the service does is read from the
+ * database (settings.h).
  */
 #ifndef AUTHOOB_OPTIONS_H
 #define AUTHOOB_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "log.h"
@@ -21,6 +23,13 @@ typedef struct Options
 	const char *cors_origin;	/* NULL = the origin of the app_url setting */
 	int			drain_seconds;	/* at shutdown, for requests in flight */
 	LogLevel	log_level;
+	/* mail delivery (mailer.h): none without smtp_url */
+	const char *smtp_url;
+	const char *smtp_user;
+	const char *smtp_password_file;	/* NULL: $AUTHOOB_SMTP_PASSWORD */
+	bool		smtp_tls;		/* require STARTTLS */
+	int			mail_sweep_seconds;
+	bool		mailer_only;	/* deliver mail, serve no HTTP */
 } Options;
 
 typedef enum OptionsResult
