@@ -84,10 +84,12 @@ package AuthoobTest::Front;
 use POSIX ':sys_wait_h';
 use Time::HiRes qw(sleep time);
 
-# start(db => NAME, args => [flags...]); dies unless it listens within 10 s.
+# start(db => NAME, args => [flags...]); dies unless it listens within 10 s
+# (or, with ready => qr/.../, its log says so: for --mailer-only).
 sub start
 {
 	my ($class, %opt) = @_;
+	my $ready = $opt{ready} // qr/listening on 127\.0\.0\.1:(\d+)/;
 	my $self = bless { log => File::Temp->new, prefix => $opt{prefix} // '/authoob' }, $class;
 	my @cmd = ($binary, '--listen', '127.0.0.1:0', '--db', "dbname=$opt{db}",
 		@{ $opt{args} // [] });
@@ -102,7 +104,7 @@ sub start
 	my $deadline = time + 10;
 	while (time < $deadline)
 	{
-		if ($self->log =~ /listening on 127\.0\.0\.1:(\d+)/)
+		if ($self->log =~ $ready)
 		{
 			$self->{port} = $1;
 			$self->{http} = HTTP::Tiny->new(timeout => 30);
