@@ -130,25 +130,27 @@ reply_from_error(const PGresult *res)
 
 /*
  * A 3xx route answers a redirect: the statement returns {"url": ...} (as
- * the mail_activate_redirect hook does) and no body is sent.
+ * the mail_activate_redirect hook does) and no body is sent. No value, or a
+ * URL that cannot be a header (empty, or a line break that a hook let in),
+ * is the statement's fault: a redirect without Location would strand the
+ * user.
  */
 static Reply
 reply_redirect(const char *body, unsigned int status)
 {
-	json_t	   *obj = json_loads(body, 0, NULL);
+	json_t	   *obj = body ? json_loads(body, 0, NULL) : NULL;
 	const char *location = json_string_value(json_object_get(obj, "url"));
-	Reply		reply;
+	Reply		reply = reply_empty(status);
 
-	if (location == NULL)
+	if (reply.response != NULL &&
+		(location == NULL ||
+		 MHD_add_response_header(reply.response, MHD_HTTP_HEADER_LOCATION,
+								 location) != MHD_YES))
 	{
-		log_error("redirect statement returned no \"url\"");
-		json_decref(obj);
-		return reply_error(500, "Internal error");
+		log_error("redirect statement returned no usable \"url\"");
+		MHD_destroy_response(reply.response);
+		reply = reply_error(500, "Internal error");
 	}
-	reply = reply_empty(status);
-	if (reply.response != NULL)
-		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_LOCATION,
-								location);
 	json_decref(obj);
 	return reply;
 }
@@ -163,12 +165,12 @@ reply_from_result(const PGresult *res, unsigned int success_status)
 		return reply_error(503, "Service unavailable");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		return reply_from_error(res);
-	if (PQntuples(res) != 1 || PQnfields(res) != 1 || PQgetisnull(res, 0, 0) ||
-		success_status == 204)
-		return reply_empty(success_status);
-	body = PQgetvalue(res, 0, 0);
+	body = PQntuples(res) == 1 && PQnfields(res) == 1 && !PQgetisnull(res, 0, 0)
+		? PQgetvalue(res, 0, 0) : NULL;
 	if (success_status >= 300 && success_status < 400)
 		return reply_redirect(body, success_status);
+	if (body == NULL || success_status == 204)
+		return reply_empty(success_status);
 	reply.response = MHD_create_response_from_buffer(strlen(body),
 													 (void *) body,
 													 MHD_RESPMEM_MUST_COPY);
