@@ -1,0 +1,24 @@
+# The request fuzzer of authoob-http (frontend/fuzz/, libFuzzer with ASan and
+# UBSan) for 20 seconds over its saved corpus: passes iff libFuzzer exits 0,
+# that is, no crash, leak, hang or breach of the contract the harness checks.
+# A failing input is left in frontend/fuzz/artifacts/ to replay.
+use strict;
+use warnings;
+use Test::More;
+
+plan skip_all => 'clang is not installed (postgresql-server-dev-15 brings it)'
+  unless grep { -x "$_/clang" } split /:/, $ENV{PATH};
+
+my $built = `make -s -C frontend/fuzz 2>&1`;
+is($?, 0, 'the harness builds') or BAIL_OUT("make -C frontend/fuzz failed:\n$built");
+
+my $started = time;
+my $out = `frontend/fuzz/run.sh 20 2>&1`;
+my $status = $? >> 8;
+my ($runs) = $out =~ /stat::number_of_executed_units: (\d+)/;
+is($status, 0, 'libFuzzer found nothing')
+  or diag(join "\n", grep { /^fuzz_request\.c:|ERROR|SUMMARY|request:|Test unit written/ } split /\n/, $out);
+cmp_ok($runs // 0, '>', 10000, 'it ran requests: ' . ($runs // 0));
+cmp_ok(time - $started, '<', 60, 'within a minute');
+
+done_testing();
