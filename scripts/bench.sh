@@ -44,6 +44,7 @@
 #                         DWARF call graphs) of the backends and of authoob-http;
 #                         bench/perf_summary.py tables go to raw/perf.*.txt and
 #                         are printed after the table
+#   BENCH_FLOORS=1        0 skips the floors (quick comparisons; no ratios)
 #   BENCH_TINY=1          smoke mode: 100 users, 1 s per figure, no warm-up,
 #                         no targets checked (the test suite runs it)
 #   BENCH_OUT=            directory to keep results.tsv, table.txt and raw/
@@ -76,6 +77,7 @@ PEER_TSV=${BENCH_PEER_TSV:-}
 OUT=${BENCH_OUT:-}
 PERF=${BENCH_PERF:-0}
 PG_SOCKET=${BENCH_PG_SOCKET:-0}
+FLOORS=${BENCH_FLOORS:-1}
 KEEP=${BENCH_KEEP:-0}
 PASSWORD=Bench-Passw0rd
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
@@ -120,7 +122,7 @@ WORK=$(mktemp -d /tmp/authoob-bench.XXXXXX)
 RAW=$WORK/raw
 mkdir -p "$RAW"
 TSV=$WORK/results.tsv
-printf 'figure\trun\trps\tp50_ms\tp99_ms\trequests\terrors\tfront_cpu_us\tpg_cpu_us\tload1\n' >"$TSV"
+printf 'figure\trun\trps\tp50_ms\tp99_ms\trequests\terrors\tfront_cpu_us\tpg_cpu_us\tload1\twrk_cpu_us\tbusy_pct\n' >"$TSV"
 FRONT_PID=""
 FLOOR_PID=""
 PG_UP=0
@@ -241,6 +243,15 @@ backends_mem() {	# summed over the front's backends
 	done
 	echo "$tr $ta"
 }
+children_cpu_ms() {	# CPU time of this shell's waited-for children so far (not in a subshell:
+	# call it as "children_cpu_ms VAR")
+	times >"$WORK/times.txt"
+	printf -v "$1" '%s' "$(tail -1 "$WORK/times.txt" | awk '{ t = 0
+		for (i = 1; i <= 2; i++) { split($i, p, "m"); t += p[1] * 60 + p[2] } printf "%d\n", t * 1000 }')"
+}
+machine_ticks() {	# "busy total" clock ticks of all cores, from /proc/stat
+	awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat
+}
 cpu_ticks() {		# utime + stime of the given pids, in clock ticks
 	local pid t=0 v
 	for pid in "$@"; do
@@ -271,6 +282,19 @@ start_front() {
 	say "authoob-http up on $BASE (pid $FRONT_PID, backends $BACKENDS)"
 }
 
+# Requests that wrk left behind (it closes its connections at the end, the
+# statements they started still run) must not eat into the next figure.
+wait_idle() {
+	local i n
+	for i in $(seq 600); do
+		n=$(sql -c "SELECT count(*) FROM pg_stat_activity
+			WHERE application_name = 'authoob-http' AND state = 'active'")
+		[[ "$n" == 0 ]] && return 0
+		sleep 0.1
+	done
+	say "warning: authoob-http's backends still busy after 60 s"
+}
+
 # --------------------------------------------------------------- figures
 # run_wrk FIGURE LUA URL [wrk flags]: warm-up, then REPEAT recorded runs
 run_wrk() {
@@ -281,25 +305,31 @@ run_wrk() {
 			-d"${WARMUP}s" "$@" -s "$lua" "$url" >"$RAW/$fig.warmup.txt" 2>&1 \
 			|| { cat "$RAW/$fig.warmup.txt" >&2; die "wrk warm-up of $fig failed"; }
 	fi
+	[[ -z "$BACKENDS" ]] || wait_idle
 	for r in $(seq "$REPEAT"); do
 		raw="$RAW/$fig.run$r.txt"
 		load1=$(cut -d' ' -f1 /proc/loadavg)
-		t0f=$(cpu_ticks ${FRONT_PID:-}); t0p=$(cpu_ticks $BACKENDS)
+		t0f=$(cpu_ticks ${FRONT_PID:-}); t0p=$(cpu_ticks $BACKENDS); children_cpu_ms t0w
+		read -r b0 a0 < <(machine_ticks)
 		BENCH_RUN_TAG="${fig}r$r" timeout $((DURATION + 120)) wrk -t"$WRK_THREADS" -c"$CONNS" \
 			-d"${DURATION}s" --latency "$@" -s "$lua" "$url" >"$raw" 2>&1 \
 			|| { cat "$raw" >&2; die "wrk failed on $fig"; }
-		t1f=$(cpu_ticks ${FRONT_PID:-}); t1p=$(cpu_ticks $BACKENDS)
+		t1f=$(cpu_ticks ${FRONT_PID:-}); t1p=$(cpu_ticks $BACKENDS); children_cpu_ms t1w
+		read -r b1 a1 < <(machine_ticks)
 		line=$(sed -n 's/^BENCH //p' "$raw" | tail -1)
 		[[ -n "$line" ]] || { cat "$raw" >&2; die "no summary line from wrk on $fig"; }
 		echo "$line" | awk -v fig="$fig" -v run="$r" -v load1="$load1" -v hz="$(getconf CLK_TCK)" \
-			-v df=$((t1f - t0f)) -v dp=$((t1p - t0p)) '{
+			-v df=$((t1f - t0f)) -v dp=$((t1p - t0p)) -v dw=$((t1w - t0w)) \
+			-v busy=$((b1 - b0)) -v all=$((a1 - a0)) '{
 			for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 			err = v["non2xx"] + v["connect"] + v["read"] + v["write"] + v["timeout"]
 			n = v["requests"] > 0 ? v["requests"] : 1
-			printf "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%.0f\t%.0f\t%s\n", fig, run, v["rps"],
+			printf "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%.0f\t%.0f\t%s\t%.0f\t%.0f\n", fig, run, v["rps"],
 				v["p50_ms"], v["p99_ms"], v["requests"], err,
-				df * 1e6 / hz / n, dp * 1e6 / hz / n, load1 }' >>"$TSV"
+				df * 1e6 / hz / n, dp * 1e6 / hz / n, load1, dw * 1000 / n,
+				(all > 0 ? 100 * busy / all : 0) }' >>"$TSV"
 		say "$(tail -1 "$TSV" | cut -f1-7 | tr '\t' ' ')"
+		[[ -z "$BACKENDS" ]] || wait_idle
 	done
 }
 
@@ -355,7 +385,7 @@ run_pgbench() {	# run_pgbench FIGURE CLIENTS SCRIPT [pgbench flags]
 		lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$raw")
 		fails=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$raw")
 		[[ -n "$tps" ]] || { cat "$raw" >&2; die "no tps from pgbench on $fig"; }
-		printf '%s\t%d\t%s\t%s\t-\t%s\t%s\t-\t-\t%s\n' "$fig" "$r" "$tps" "${lat:--}" \
+		printf '%s\t%d\t%s\t%s\t-\t%s\t%s\t-\t-\t%s\t-\t-\n' "$fig" "$r" "$tps" "${lat:--}" \
 			"$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$raw")" \
 			"${fails:-0}" "$load1" >>"$TSV"
 		say "$(tail -1 "$TSV" | cut -f1-7 | tr '\t' ' ')"
@@ -444,16 +474,18 @@ fi
 stop_pid "$FRONT_PID"; FRONT_PID=""
 BACKENDS=""
 
-say "floors"
-echo "\\set id random(1, $USERS)
+if [[ "$FLOORS" == 1 ]]; then
+	say "floors"
+	echo "\\set id random(1, $USERS)
 SELECT id, email, username, firstname, lastname FROM authoob.users WHERE id = :id;" >"$WORK/point.sql"
-run_pgbench floor_pgbench "$CONNS" "$WORK/point.sql"
-run_floor_http
-for cost in 4 12; do
-	h=$(sql -c "SELECT crypt('$PASSWORD', gen_salt('bf', $cost))")
-	echo "SELECT crypt('$PASSWORD', :h) = :h;" >"$WORK/bcrypt$cost.sql"
-	run_pgbench "bcrypt$cost" "$NPROC" "$WORK/bcrypt$cost.sql" -D h="$h"
-done
+	run_pgbench floor_pgbench "$CONNS" "$WORK/point.sql"
+	run_floor_http
+	for cost in 4 12; do
+		h=$(sql -c "SELECT crypt('$PASSWORD', gen_salt('bf', $cost))")
+		echo "SELECT crypt('$PASSWORD', :h) = :h;" >"$WORK/bcrypt$cost.sql"
+		run_pgbench "bcrypt$cost" "$NPROC" "$WORK/bcrypt$cost.sql" -D h="$h"
+	done
+fi
 
 # ----------------------------------------------------------------- table
 PGB=$(median floor_pgbench 3)
@@ -476,8 +508,8 @@ peer_median() {	# median rps of a figure over the peer's results.tsv files
 	echo "users $USERS; wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s x$REPEAT (medians); $FRONT $FRONT_ARGS"
 	[[ -z "$SANITIZED" ]] || echo "$SANITIZED"
 	echo
-	printf '%-14s %10s %9s %9s %7s %8s %8s  %-22s %10s %6s %8s\n' figure "req/s" "p50 ms" "p99 ms" errors \
-		"front us" "pg us" "floor" "floor/s" ratio "vs peer"
+	printf '%-14s %10s %9s %9s %6s %8s %8s %7s %5s  %-22s %10s %6s %8s\n' figure "req/s" "p50 ms" "p99 ms" errors \
+		"front us" "pg us" "wrk us" "cpu%" "floor" "floor/s" ratio "vs peer"
 	for fig in profile token login_bc4 login_bc12 register_bc4; do
 		has "$fig" || continue
 		case $fig in
@@ -492,18 +524,24 @@ peer_median() {	# median rps of a figure over the peer's results.tsv files
 		esac
 		awk -v fig="$fig" -v rps="$(median "$fig" 3)" -v p50="$(median "$fig" 4)" \
 			-v p99="$(median "$fig" 5)" -v err="$(errors_of "$fig")" -v fus="$(median "$fig" 8)" \
-			-v pus="$(median "$fig" 9)" -v fname="$fname" -v floor="$floor" -v peer="$peer" 'BEGIN {
-			printf "%-14s %10.1f %9.2f %9.2f %7d %8s %8s  %-22s %10.1f %6.3f %8s\n", fig, rps, p50, p99, err,
-				fus, pus, fname, floor, (floor > 0 ? rps / floor : 0),
+			-v pus="$(median "$fig" 9)" -v wus="$(median "$fig" 11)" -v busy="$(median "$fig" 12)" \
+			-v fname="$fname" -v floor="$floor" -v peer="$peer" 'BEGIN {
+			printf "%-14s %10.1f %9.2f %9.2f %6d %8s %8s %7s %5s  %-22s %10.1f %6.3f %8s\n", fig, rps, p50, p99, err,
+				fus, pus, wus, busy, fname, floor, (floor > 0 ? rps / floor : 0),
 				(peer == "-" ? "-" : sprintf("%.1fx", rps / peer)) }'
 	done
 	for fig in floor_pgbench floor_http bcrypt4 bcrypt12; do
+		[[ "$FLOORS" == 1 ]] || continue
 		awk -v fig="$fig" -v rps="$(median "$fig" 3)" -v p50="$(median "$fig" 4)" -v p99="$(median "$fig" 5)" \
-			-v err="$(errors_of "$fig")" 'BEGIN {
-			printf "%-14s %10.1f %9s %9s %7d\n", fig, rps, p50, (p99 == "-" ? "-" : sprintf("%.2f", p99)), err }'
+			-v err="$(errors_of "$fig")" -v fus="$(median "$fig" 8)" -v wus="$(median "$fig" 11)" \
+			-v busy="$(median "$fig" 12)" 'BEGIN {
+			printf "%-14s %10.1f %9s %9s %6d %8s %8s %7s %5s\n", fig, rps, p50, (p99 == "-" ? "-" : sprintf("%.2f", p99)), err,
+				(fig == "floor_http" ? fus : "-"), "-", (fig == "floor_http" ? wus : "-"), (fig == "floor_http" ? busy : "-") }'
 	done
-	echo "(floor_pgbench and bcrypt: tps, p50 column = pgbench's average latency; front/pg us: CPU microseconds"
-	echo " per request of authoob-http / of its Postgres backends; combined floor = 1/(1/pgbench + 1/http))"
+	echo "(floor_pgbench and bcrypt: tps, p50 column = pgbench's average latency; front/pg/wrk us: CPU"
+	echo " microseconds per request of authoob-http (floor_http: of the floor server) / of its Postgres"
+	echo " backends / of wrk; cpu%: how busy all cores were during the run, whoever used them;"
+	echo " combined floor = 1/(1/pgbench + 1/http))"
 	echo
 	echo "memory (KiB)           RSS before   RSS after   anon before  anon after"
 	printf 'authoob-http           %10s  %10s   %10s  %10s   (peak RSS %s)\n' "$FRONT_RSS0" "$FRONT_RSS1" \
