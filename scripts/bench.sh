@@ -122,7 +122,7 @@ WORK=$(mktemp -d /tmp/authoob-bench.XXXXXX)
 RAW=$WORK/raw
 mkdir -p "$RAW"
 TSV=$WORK/results.tsv
-printf 'figure\trun\trps\tp50_ms\tp99_ms\trequests\terrors\tfront_cpu_us\tpg_cpu_us\tload1\twrk_cpu_us\tbusy_pct\n' >"$TSV"
+printf 'figure\trun\trps\tp50_ms\tp99_ms\trequests\terrors\tfront_cpu_us\tpg_cpu_us\tload1\twrk_cpu_us\tbusy_pct\tforeign_pct\n' >"$TSV"
 FRONT_PID=""
 FLOOR_PID=""
 PG_UP=0
@@ -324,10 +324,11 @@ run_wrk() {
 			for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 			err = v["non2xx"] + v["connect"] + v["read"] + v["write"] + v["timeout"]
 			n = v["requests"] > 0 ? v["requests"] : 1
-			printf "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%.0f\t%.0f\t%s\t%.0f\t%.0f\n", fig, run, v["rps"],
+			ours = df + dp + dw * hz / 1000
+			printf "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%.0f\t%.0f\t%s\t%.0f\t%.0f\t%.0f\n", fig, run, v["rps"],
 				v["p50_ms"], v["p99_ms"], v["requests"], err,
 				df * 1e6 / hz / n, dp * 1e6 / hz / n, load1, dw * 1000 / n,
-				(all > 0 ? 100 * busy / all : 0) }' >>"$TSV"
+				(all > 0 ? 100 * busy / all : 0), (all > 0 && busy > ours ? 100 * (busy - ours) / all : 0) }' >>"$TSV"
 		say "$(tail -1 "$TSV" | cut -f1-7 | tr '\t' ' ')"
 		[[ -z "$BACKENDS" ]] || wait_idle
 	done
@@ -385,7 +386,7 @@ run_pgbench() {	# run_pgbench FIGURE CLIENTS SCRIPT [pgbench flags]
 		lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$raw")
 		fails=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$raw")
 		[[ -n "$tps" ]] || { cat "$raw" >&2; die "no tps from pgbench on $fig"; }
-		printf '%s\t%d\t%s\t%s\t-\t%s\t%s\t-\t-\t%s\t-\t-\n' "$fig" "$r" "$tps" "${lat:--}" \
+		printf '%s\t%d\t%s\t%s\t-\t%s\t%s\t-\t-\t%s\t-\t-\t-\n' "$fig" "$r" "$tps" "${lat:--}" \
 			"$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$raw")" \
 			"${fails:-0}" "$load1" >>"$TSV"
 		say "$(tail -1 "$TSV" | cut -f1-7 | tr '\t' ' ')"
@@ -508,8 +509,8 @@ peer_median() {	# median rps of a figure over the peer's results.tsv files
 	echo "users $USERS; wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s x$REPEAT (medians); $FRONT $FRONT_ARGS"
 	[[ -z "$SANITIZED" ]] || echo "$SANITIZED"
 	echo
-	printf '%-14s %10s %9s %9s %6s %8s %8s %7s %5s  %-22s %10s %6s %8s\n' figure "req/s" "p50 ms" "p99 ms" errors \
-		"front us" "pg us" "wrk us" "cpu%" "floor" "floor/s" ratio "vs peer"
+	printf '%-14s %10s %9s %9s %6s %8s %8s %7s %5s %8s  %-22s %10s %6s %8s\n' figure "req/s" "p50 ms" "p99 ms" errors \
+		"front us" "pg us" "wrk us" "busy%" "foreign%" "floor" "floor/s" ratio "vs peer"
 	for fig in profile token login_bc4 login_bc12 register_bc4; do
 		has "$fig" || continue
 		case $fig in
@@ -524,23 +525,25 @@ peer_median() {	# median rps of a figure over the peer's results.tsv files
 		esac
 		awk -v fig="$fig" -v rps="$(median "$fig" 3)" -v p50="$(median "$fig" 4)" \
 			-v p99="$(median "$fig" 5)" -v err="$(errors_of "$fig")" -v fus="$(median "$fig" 8)" \
-			-v pus="$(median "$fig" 9)" -v wus="$(median "$fig" 11)" -v busy="$(median "$fig" 12)" \
+			-v pus="$(median "$fig" 9)" -v wus="$(median "$fig" 11)" -v busy="$(median "$fig" 12)" -v foreign="$(median "$fig" 13)" \
 			-v fname="$fname" -v floor="$floor" -v peer="$peer" 'BEGIN {
-			printf "%-14s %10.1f %9.2f %9.2f %6d %8s %8s %7s %5s  %-22s %10.1f %6.3f %8s\n", fig, rps, p50, p99, err,
-				fus, pus, wus, busy, fname, floor, (floor > 0 ? rps / floor : 0),
+			printf "%-14s %10.1f %9.2f %9.2f %6d %8s %8s %7s %5s %8s  %-22s %10.1f %6.3f %8s\n", fig, rps, p50, p99, err,
+				fus, pus, wus, busy, foreign, fname, floor, (floor > 0 ? rps / floor : 0),
 				(peer == "-" ? "-" : sprintf("%.1fx", rps / peer)) }'
 	done
 	for fig in floor_pgbench floor_http bcrypt4 bcrypt12; do
 		[[ "$FLOORS" == 1 ]] || continue
 		awk -v fig="$fig" -v rps="$(median "$fig" 3)" -v p50="$(median "$fig" 4)" -v p99="$(median "$fig" 5)" \
 			-v err="$(errors_of "$fig")" -v fus="$(median "$fig" 8)" -v wus="$(median "$fig" 11)" \
-			-v busy="$(median "$fig" 12)" 'BEGIN {
-			printf "%-14s %10.1f %9s %9s %6d %8s %8s %7s %5s\n", fig, rps, p50, (p99 == "-" ? "-" : sprintf("%.2f", p99)), err,
-				(fig == "floor_http" ? fus : "-"), "-", (fig == "floor_http" ? wus : "-"), (fig == "floor_http" ? busy : "-") }'
+			-v busy="$(median "$fig" 12)" -v foreign="$(median "$fig" 13)" 'BEGIN {
+			h = (fig == "floor_http")
+			printf "%-14s %10.1f %9s %9s %6d %8s %8s %7s %5s %8s\n", fig, rps, p50, (p99 == "-" ? "-" : sprintf("%.2f", p99)), err,
+				(h ? fus : "-"), "-", (h ? wus : "-"), (h ? busy : "-"), (h ? foreign : "-") }'
 	done
 	echo "(floor_pgbench and bcrypt: tps, p50 column = pgbench's average latency; front/pg/wrk us: CPU"
 	echo " microseconds per request of authoob-http (floor_http: of the floor server) / of its Postgres"
-	echo " backends / of wrk; cpu%: how busy all cores were during the run, whoever used them;"
+	echo " backends / of wrk; busy%: how busy all cores were during the run; foreign%: the share of"
+	echo " all cores used by other processes than these (other work on the machine, the kernel's own);"
 	echo " combined floor = 1/(1/pgbench + 1/http))"
 	echo
 	echo "memory (KiB)           RSS before   RSS after   anon before  anon after"
