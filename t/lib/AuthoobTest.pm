@@ -22,6 +22,11 @@ our @EXPORT = qw(psql new_database json_encode json_decode register_user
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 my $database_count = 0;
 my $binary = 'frontend/authoob-http';
+# AUTHOOB_HTTP_WRAPPER: a command to run the front under, say
+# "valgrind --leak-check=full --error-exitcode=99". Such a front starts
+# slowly, and is stopped with SIGTERM rather than killed, so that the wrapper
+# can report at its exit.
+my @wrapper = split ' ', ($ENV{AUTHOOB_HTTP_WRAPPER} // '');
 
 sub json_encode { $json->encode(shift) }
 
@@ -85,13 +90,14 @@ use POSIX ':sys_wait_h';
 use Time::HiRes qw(sleep time);
 
 # start(db => NAME, args => [flags...]); dies unless it listens within 10 s
+# (120 under a wrapper)
 # (or, with ready => qr/.../, its log says so: for --mailer-only).
 sub start
 {
 	my ($class, %opt) = @_;
 	my $ready = $opt{ready} // qr/listening on 127\.0\.0\.1:(\d+)/;
 	my $self = bless { log => File::Temp->new, prefix => $opt{prefix} // '/authoob' }, $class;
-	my @cmd = ($binary, '--listen', '127.0.0.1:0', '--db', "dbname=$opt{db}",
+	my @cmd = (@wrapper, $binary, '--listen', '127.0.0.1:0', '--db', "dbname=$opt{db}",
 		@{ $opt{args} // [] });
 	my $pid = fork // die "fork: $!";
 	if ($pid == 0)
@@ -101,7 +107,7 @@ sub start
 		exec(@cmd) or POSIX::_exit(127);
 	}
 	$self->{pid} = $pid;
-	my $deadline = time + 10;
+	my $deadline = time + (@wrapper ? 120 : 10);
 	while (time < $deadline)
 	{
 		if ($self->log =~ $ready)
@@ -254,7 +260,8 @@ sub DESTROY
 {
 	my ($self) = @_;
 	local $?;
-	$self->stop('KILL', 5) if $self->{pid} && !exists $self->{exit};
+	return unless $self->{pid} && !exists $self->{exit};
+	$self->stop(@wrapper ? ('TERM', 120) : ('KILL', 5));
 }
 
 1;
