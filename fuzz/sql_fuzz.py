@@ -120,13 +120,13 @@ def load_corpus(directory):
     return loaded
 
 
-def worker(dsn, seed, index, seconds, max_execs, statement_timeout, corpus, setting_keys):
+def worker(dsn, seed, index, seconds, max_execs, statement_timeout, corpus, setting_keys, available):
     """One session: the corpus (worker 0 only), then random cases until
     the time or the count runs out."""
     rng = random.Random("%d:%d" % (seed, index))
-    gen = Gen(rng, setting_keys)
+    gen = Gen(rng, setting_keys, available)
     results = Results()
-    target = Target(dsn, index, statement_timeout)
+    target = Target(dsn, index, statement_timeout, throttle="authoob_clear_throttle" in available)
     try:
         for case in corpus if index == 0 else ():
             execute(target, case, rng, results)
@@ -139,9 +139,11 @@ def worker(dsn, seed, index, seconds, max_execs, statement_timeout, corpus, sett
     return results
 
 
-def run_workers(args, dsn, seed, corpus, setting_keys):
+def run_workers(args, dsn, seed, corpus, setup):
+    setting_keys, available = setup
+    corpus = [case for case in corpus if case.fn in available]
     jobs = [(dsn, seed, i, args.seconds, args.max_execs // args.jobs, args.statement_timeout,
-             corpus, setting_keys) for i in range(args.jobs)]
+             corpus, setting_keys, available) for i in range(args.jobs)]
     if args.jobs == 1:
         return [worker(*jobs[0])]
     with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
@@ -202,9 +204,9 @@ def main():
     dsn = args.dsn or "dbname=%s" % database
     started = time.monotonic()
     try:
-        setting_keys = setup_database(dsn)
+        setup = setup_database(dsn)
         results = Results()
-        for part in run_workers(args, dsn, seed, corpus, setting_keys):
+        for part in run_workers(args, dsn, seed, corpus, setup):
             results.merge(part)
     finally:
         if database:

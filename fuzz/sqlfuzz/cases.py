@@ -4,10 +4,10 @@ import json
 from collections import namedtuple
 
 # params: what each argument is.  payload: a request body, text or jsonb
-# by the case's form; settings: jsonb only; token, user_id, role: text;
-# inet: the client address.  shape: which valid body the generator starts
-# from (gen.py).
-Function = namedtuple("Function", "name params shape")
+# by the case's form; settings: jsonb only; token, user_id, role, action,
+# attempt_arg: text; inet: the client address.  shape: which valid body the
+# generator starts from (gen.py).  procedure: CALLed, not SELECTed.
+Function = namedtuple("Function", "name params shape procedure", defaults=(False,))
 
 FUNCTIONS = [
     Function("authoob_register", ("payload", "inet"), "register"),
@@ -26,12 +26,16 @@ FUNCTIONS = [
     Function("authoob_authenticate", ("token",), None),
     Function("authoob_verify_role", ("token", "role"), None),
     Function("authoob_configure", ("settings",), "configure"),
+    # what authoob-http calls for logins and mailed tokens: the action, run
+    # in a subtransaction, with its failure recorded for the throttle
+    Function("authoob_attempt", ("action", "attempt_arg", "inet"), "attempt", procedure=True),
 ]
 
 BY_NAME = {f.name: f for f in FUNCTIONS}
 
 SQL_TYPES = {"settings": "jsonb", "token": "text", "mail_token": "text",
-             "user_id": "text", "role": "text", "inet": "inet"}
+             "user_id": "text", "role": "text", "inet": "inet", "action": "text",
+             "attempt_arg": "text"}
 
 
 def forms(function):
@@ -39,9 +43,11 @@ def forms(function):
     return ("text", "jsonb") if "payload" in function.params else ("-",)
 
 
-def targets():
-    """Every (function, form) pair; the fuzzer spreads its calls over them."""
-    return [(f, form) for f in FUNCTIONS for form in forms(f)]
+def targets(available=None):
+    """Every (function, form) pair, of the functions available when given;
+    the fuzzer spreads its calls over them."""
+    return [(f, form) for f in FUNCTIONS for form in forms(f)
+            if available is None or f.name in available]
 
 
 class Case:
@@ -63,10 +69,14 @@ class Case:
         return self.fn if self.form == "-" else "%s(%s)" % (self.fn, self.form)
 
     def sql(self):
-        """SELECT fn($1::type, ...) in psycopg2's %s style."""
+        """SELECT fn(%s::type, ...), or CALL proc(..., NULL) whose INOUT
+        argument comes back as the result."""
         types = [self.form if p == "payload" else SQL_TYPES[p]
                  for p in self.function.params]
-        return "SELECT %s(%s)" % (self.fn, ", ".join("%%s::%s" % t for t in types))
+        args = ", ".join("%%s::%s" % t for t in types)
+        if self.function.procedure:
+            return "CALL %s(%s, NULL)" % (self.fn, args)
+        return "SELECT %s(%s)" % (self.fn, args)
 
     def to_json(self):
         data = {"fn": self.fn, "form": self.form, "args": self.args}

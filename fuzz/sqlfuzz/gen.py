@@ -59,6 +59,8 @@ SETTINGS = {
     "argon2_time": (1, 20), "argon2_parallelism": (1, 16),
 }
 
+ATTEMPT_ACTIONS = ["login", "activate", "activate_redirect", "password_reset_token"]
+
 # custom user fields the fuzz database adds (see target.py)
 CUSTOM_FIELDS = {
     "fz_age": "int", "fz_birthday": "date", "fz_nick": "short", "fz_tags": "array",
@@ -69,8 +71,9 @@ CUSTOM_FIELDS = {
 class Gen:
     """Case generator around a random.Random."""
 
-    def __init__(self, rng, extra_settings=()):
+    def __init__(self, rng, extra_settings=(), available=None):
         self.rng = rng
+        self.targets = cases.targets(available)
         # strict: make JSON that jsonb's input takes (no \u0000, lone
         # surrogates, overflowing numbers), so that the jsonb form's calls
         # mostly get past the cast and into the function
@@ -284,7 +287,7 @@ class Gen:
         elif op == 7:
             return self.pick([[body], Obj([("payload", body)]), Obj([("", body)])])
         elif op == 8 and self.chance(0.2):
-            value = self.scalar()
+            value = self.pick([1, None, True, "x", Raw("1e1000"), [], Obj()])
             body.extend(("k%d" % i, value) for i in range(self.pick([50, 500, 5000])))
         else:
             body.append((self.pick(list(keys) or ["email"]), self.scalar()))
@@ -448,11 +451,27 @@ class Gen:
         if param == "role":
             return ROLE if self.chance(0.5) else self.pick([None, self.string()])
         if param == "inet":
-            return self.pick([None, "127.0.0.1", "::1", "192.0.2.55"])
+            return self.pick([None, "127.0.0.1", "::1", "192.0.2.55", "192.0.2.%d" % self.rng.randint(0, 255)])
         raise ValueError(param)
+
+    def attempt_args(self):
+        """authoob_attempt's action, and an argument fit for it (mostly)."""
+        action = self.pick(ATTEMPT_ACTIONS) if self.chance(0.9) else self.pick([None, "", "register", self.string()])
+        if self.chance(0.1) or action not in ATTEMPT_ACTIONS:
+            action_for_arg = self.pick(ATTEMPT_ACTIONS)
+        else:
+            action_for_arg = action
+        if action_for_arg in ("login", "password_reset_token"):
+            arg = self.payload(action_for_arg, "text")
+        else:
+            arg = self.mail_token("activation")
+        return [action, arg, self.argument("inet", None, "-")]
 
     def case(self, function=None, form=None):
         if function is None:
-            function, form = self.pick(cases.targets())
-        args = [self.argument(p, function.shape, form) for p in function.params]
+            function, form = self.pick(self.targets)
+        if function.shape == "attempt":
+            args = self.attempt_args()
+        else:
+            args = [self.argument(p, function.shape, form) for p in function.params]
         return cases.Case(function.name, form, args)

@@ -17,8 +17,11 @@ import re
 MARKER = re.compile(r"@@([a-z]+)(?:=([A-Za-z0-9_\-:]*))?((?:\|[a-z]+[0-9.]*)*)@@")
 OP = re.compile(r"([a-z]+)([0-9]*)(?:\.([0-9]+))?")
 
-# bounds that keep a hand-edited corpus file from asking for gigabytes
+# bounds that keep a case (a body of 5000 keys, each a repeat marker) or a
+# hand-edited corpus file from asking for gigabytes: one repeat, and all the
+# repeats of one argument
 MAX_REPEAT_CHARS = 12 * 1024 * 1024
+MAX_REPEATED_CHARS = 16 * 1024 * 1024
 
 
 def b64url(data):
@@ -48,10 +51,12 @@ def signed_marker(claims):
     return marker("signed", b64url(claims))
 
 
-def _repeat(arg):
+def _repeat(arg, budget):
+    """The repeated unit, within budget[0] characters (then spent)."""
     count, unit = arg.split(":", 1)
     unit = unb64url(unit).decode("utf-8", "replace")
-    count = min(int(count), MAX_REPEAT_CHARS // max(len(unit), 1))
+    count = min(int(count), max(1, min(MAX_REPEAT_CHARS, budget[0]) // max(len(unit), 1)))
+    budget[0] = max(0, budget[0] - count * len(unit))
     return unit * count
 
 
@@ -94,12 +99,13 @@ def expand(template, pool, rng):
     live values; None stays None (SQL NULL)."""
     if template is None or "@@" not in template:
         return template
+    budget = [MAX_REPEATED_CHARS]
 
     def one(match):
         kind, arg, ops = match.group(1), match.group(2) or "", match.group(3)
         try:
             if kind == "rep":
-                value = _repeat(arg)
+                value = _repeat(arg, budget)
             elif kind == "signed":
                 value = pool.sign(_expand_bytes(unb64url(arg), pool, rng))
             else:

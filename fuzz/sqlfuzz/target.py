@@ -29,7 +29,8 @@ assert set(CUSTOM_COLUMNS) == set(CUSTOM_FIELDS)
 
 # Every row written to a table of schema authoob counts, per backend, in
 # authoob_fuzz.writes; a refused call must leave its backend's count as it
-# was.  (Rolled-back writes roll their count back too.)
+# was.  (Rolled-back writes roll their count back too.)  authoob.throttle is
+# left out: recording a failure there is what authoob_attempt is for.
 WRITE_COUNTER = """
 CREATE SCHEMA IF NOT EXISTS authoob_fuzz;
 CREATE TABLE IF NOT EXISTS authoob_fuzz.writes (pid integer PRIMARY KEY, n bigint NOT NULL);
@@ -45,7 +46,7 @@ DO $$
 DECLARE t text;
 BEGIN
     FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname = 'authoob' AND c.relkind = 'r' LOOP
+             WHERE n.nspname = 'authoob' AND c.relkind = 'r' AND c.relname <> 'throttle' LOOP
         EXECUTE format('DROP TRIGGER IF EXISTS zz_fuzz_count ON authoob.%I', t);
         EXECUTE format('CREATE TRIGGER zz_fuzz_count AFTER INSERT OR UPDATE OR DELETE'
                        ' ON authoob.%I FOR EACH ROW EXECUTE FUNCTION authoob_fuzz.count_write()', t);
@@ -68,7 +69,8 @@ RESET_LINK = re.compile(r"reset_password_token=([A-Za-z0-9_-]+)")
 
 def setup_database(dsn):
     """The extension, configured as the tests do, plus what the fuzzer
-    needs: a role, custom fields, the write counter."""
+    needs: a role, custom fields, the write counter.  Returns the setting
+    keys and the authoob_* routines the installed version has."""
     conn = psycopg2.connect(dsn)
     conn.autocommit = True
     with conn.cursor() as cur:
@@ -86,8 +88,21 @@ def setup_database(dsn):
         cur.execute(WRITE_COUNTER)
         cur.execute("SELECT jsonb_object_keys(authoob_settings())")
         setting_keys = [row[0] for row in cur.fetchall()]
+        cur.execute("SELECT DISTINCT proname::text FROM pg_proc WHERE proname LIKE 'authoob%%'")
+        available = {row[0] for row in cur.fetchall()}
     conn.close()
-    return setting_keys
+    return setting_keys, available
+
+
+def quiet_log(conn):
+    """Keep this session's expected errors (and their statements, some of
+    10 MB) out of the server log; a crash is still logged by the server.
+    Needs a superuser; for others the server logs as configured."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET log_min_messages = fatal; SET log_min_error_statement = panic")
+    except psycopg2.Error:
+        pass
 
 
 def sanitize(value):
@@ -172,7 +187,7 @@ class Pool:
         if self.stale:
             self.tokens = [t for t in self.tokens if self.target.verifies(t)]
             for uid, email in list(self.users.items()):
-                if not self.login(email):
+                if self.login(email) is False:
                     del self.users[uid]
             self.stale = False
         while len(self.users) < 4:
@@ -194,11 +209,15 @@ class Pool:
             self.target.query_one("SELECT authoob_grant_role(%s, %s)", (uid, ROLE))
 
     def login(self, email):
+        """True when the pool password still logs in, False when it does
+        not, None when the throttle says not now."""
         body = '{"email": "%s", "password": "%s"}' % (email, POOL_PASSWORD)
         try:
             self.keep("login", self.target.query_one("SELECT authoob_login(%s::text) ->> 'token'", (body,)))
             return True
         except psycopg2.Error as e:
+            if e.pgcode == "PT429":
+                return None
             if e.pgcode and e.pgcode.startswith("PT4"):
                 return False
             raise
@@ -217,9 +236,15 @@ class Target:
     """One database session that runs cases, and a second one that watches
     the first from pg_stat_activity."""
 
-    def __init__(self, dsn, worker, statement_timeout):
+    # every so many cases the throttle's blocks are lifted, or the pool
+    # users (and 127.0.0.1) would get nothing but 429 after a while
+    UNTHROTTLE_EVERY = 200
+
+    def __init__(self, dsn, worker, statement_timeout, throttle=False):
         self.dsn = dsn
         self.statement_timeout = statement_timeout
+        self.throttle = throttle
+        self.runs = 0
         self.conn = None
         self.monitor = None
         self.connect()
@@ -237,6 +262,7 @@ class Target:
         self.pid = self.query_one("SELECT pg_backend_pid()")
         self.query_one("SELECT set_config('statement_timeout', %s, false)",
                        ("%ds" % self.statement_timeout,))
+        quiet_log(self.conn)
         self.monitor = psycopg2.connect(self.dsn, connect_timeout=10)
         self.monitor.autocommit = True
 
@@ -306,6 +332,9 @@ class Target:
     def run(self, case, rng):
         """Run one case; its outcome ("ok", "PT4xx" or "cast"), or Failure."""
         self.watch()
+        self.runs += 1
+        if self.throttle and self.runs % self.UNTHROTTLE_EVERY == 0:
+            self.query_one("SELECT authoob_clear_throttle()")
         if self.pool.refill():
             self.writes = self.write_count()
         args = [sanitize(expand(a, self.pool, rng)) for a in case.args]
@@ -459,6 +488,12 @@ class Target:
         self.expect(result is None, "password/ask answered a body", result)
         for uid in self.pool.users:
             self.pool.harvest(uid)
+
+    def ok_attempt(self, args, result):
+        """The answer of the action it ran, as that function's."""
+        check = getattr(self, "ok_" + str(args[0]), None)
+        if check:
+            check(args[1:], result)
 
     def ok_configure(self, args, result):
         self.expect(isinstance(result, dict) and "secret_key" not in result,
