@@ -41,9 +41,10 @@
 #define STRINGIFY(x) #x
 #define STRINGIFY_VALUE(x) STRINGIFY(x)
 
+/* A claim's RETURNING has no order: send oldest first. */
 static const char claim_sql[] =
 "SELECT id, sender, recipient, subject, body_text, body_html, message_id,"
-" attempts FROM authoob_mail_claim($1, $2)";
+" attempts FROM authoob_mail_claim($1, $2) ORDER BY id";
 static const char done_sql[] = "SELECT authoob_mail_done($1, $2)";
 
 struct Mailer

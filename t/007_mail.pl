@@ -379,15 +379,27 @@ is_deeply([ grep { $seen{$_} > 1 } keys %seen ], [], 'none by both');
 ok(@by_front && @by_mailer, sprintf('both took part (%d and %d)', scalar(@by_front), scalar(@by_mailer)));
 is($mailer->stop('TERM'), 0, '--mailer-only stops on SIGTERM');
 
-# --- SIGTERM finishes the mail in flight
+# --- SIGTERM finishes the mail in flight, and gives back the rest of its
+# batch: three mails made due at once are claimed together
 stop_sink($sink);
 $sink = start_sink(port => $sink->{port}, args => [ '--delay', '2' ]);
-register_user($front, 'inflight@example.com');
-ok(wait_until(sub { my ($m) = outbox('inflight@example.com'); $m->{state} eq 'sending' }), 'a mail is in flight');
+psql($db, q{SELECT authoob_configure('{"prevent_mail_send": true}')});
+register_user($front, "inflight$_\@example.com") for 1 .. 3;
+psql($db, q{SELECT authoob_configure('{"prevent_mail_send": false}')});
+psql($db, q{UPDATE authoob.mail_outbox SET state = 'pending', next_attempt_at = now()
+	WHERE recipient LIKE 'inflight_@example.com'});
+psql($db, q{NOTIFY authoob_mail});
+ok(wait_until(sub { psql($db, q{SELECT count(*) FROM authoob.mail_outbox
+	WHERE recipient LIKE 'inflight_@example.com' AND state = 'sending'}) == 3 }), 'three mails claimed, one in flight');
 sleep 0.5;
 is($front->stop('TERM', 30), 0, 'SIGTERM: the front stops cleanly');
-is(scalar(mails_to('inflight@example.com')), 1, 'after the mail in flight arrived');
-is((outbox('inflight@example.com'))[0]{state}, 'sent', 'and was marked sent');
+is(scalar(mails_to('inflight1@example.com')), 1, 'after the mail in flight arrived');
+is_deeply([ map { [ $_->{recipient}, $_->{state}, $_->{last_error} ] } map { outbox("inflight$_\@example.com") } 1 .. 3 ],
+	[ [ 'inflight1@example.com', 'sent', undef ],
+	  [ 'inflight2@example.com', 'pending', 'not sent: authoob-http stopped' ],
+	  [ 'inflight3@example.com', 'pending', 'not sent: authoob-http stopped' ] ],
+	'it was marked sent; the two not started are given back, to be retried');
+is(scalar(mails_to('inflight2@example.com')) + scalar(mails_to('inflight3@example.com')), 0, 'and were not sent');
 like($front->log, qr/mailer: mail \d+ sent.*mailer: stopped.*info: stopped/s, 'then the mailer stopped');
 
 # --- SMTP AUTH: the password from the environment or a file, never logged
