@@ -90,8 +90,8 @@ use POSIX ':sys_wait_h';
 use Time::HiRes qw(sleep time);
 
 # start(db => NAME, args => [flags...]); dies unless it listens within 10 s
-# (120 under a wrapper)
-# (or, with ready => qr/.../, its log says so: for --mailer-only).
+# (120 under a wrapper), or with ready => qr/.../ unless its log says so (for
+# --mailer-only, which does not listen).
 sub start
 {
 	my ($class, %opt) = @_;
