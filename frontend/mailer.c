@@ -200,16 +200,17 @@ deliver_mail(Mailer *mailer, const Mail *mail, char *server_down, size_t size)
 static Mail
 mail_of_row(const PGresult *res, int row)
 {
-	return (Mail) {
-		.id = PQgetvalue(res, row, 0),
-			.sender = PQgetvalue(res, row, 1),
-			.recipient = PQgetvalue(res, row, 2),
-			.subject = PQgetvalue(res, row, 3),
-			.body_text = PQgetvalue(res, row, 4),
-			.body_html = PQgetvalue(res, row, 5),
-			.message_id = PQgetvalue(res, row, 6),
-			.attempts = PQgetvalue(res, row, 7),
-	};
+	Mail		mail;
+
+	mail.id = PQgetvalue(res, row, 0);
+	mail.sender = PQgetvalue(res, row, 1);
+	mail.recipient = PQgetvalue(res, row, 2);
+	mail.subject = PQgetvalue(res, row, 3);
+	mail.body_text = PQgetvalue(res, row, 4);
+	mail.body_html = PQgetvalue(res, row, 5);
+	mail.message_id = PQgetvalue(res, row, 6);
+	mail.attempts = PQgetvalue(res, row, 7);
+	return mail;
 }
 
 static long
@@ -240,8 +241,11 @@ deliver_batch(Mailer *mailer)
 			log_debug("mailer: claims still fail: %s", PQresultErrorMessage(res));
 			PQclear(res);
 		}
-		else if (!result_ok(mailer, res, "claim mails"))
+		else
+		{
+			(void) result_ok(mailer, res, "claim mails");	/* logs, clears */
 			mailer->claims_failing = mailer->conn != NULL;
+		}
 		return -1;
 	}
 	if (mailer->claims_failing)
