@@ -315,14 +315,16 @@ AS $$
 $$;
 
 -- The outcome of a delivery: sent (error NULL), or retried later with a
--- doubling delay, or failed for good after mail_max_attempts attempts.
-CREATE FUNCTION authoob_mail_done(mail_id bigint, error text DEFAULT NULL)
+-- doubling delay, or failed for good after mail_max_attempts attempts, or
+-- at once when the error is permanent (a mail no retry can send).
+CREATE FUNCTION authoob_mail_done(mail_id bigint, error text DEFAULT NULL,
+                                  permanent boolean DEFAULT false)
 RETURNS text
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
     UPDATE authoob.mail_outbox m
     SET state = CASE WHEN error IS NULL THEN 'sent'
-                     WHEN m.attempts >= s.mail_max_attempts THEN 'failed'
+                     WHEN permanent OR m.attempts >= s.mail_max_attempts THEN 'failed'
                      ELSE 'pending' END,
         sent_at = CASE WHEN error IS NULL THEN now() END,
         last_error = left(error, 2000),
@@ -397,6 +399,20 @@ AS $$
                        AND (authoob_clear_throttle.key IS NULL OR t.key = authoob_clear_throttle.key)
                      RETURNING 1)
     SELECT count(*) FROM cleared
+$$;
+
+-- A claimed mail given back untried (the mailer is stopping, or its lease
+-- ran too short to start): due again at once, the attempt not counted.
+CREATE FUNCTION authoob_mail_release(mail_id bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH released AS (
+        UPDATE authoob.mail_outbox m
+        SET state = 'pending', attempts = greatest(m.attempts - 1, 0), next_attempt_at = now()
+        WHERE m.id = mail_id AND m.state = 'sending'
+        RETURNING 1)
+    SELECT count(*) > 0 FROM released
 $$;
 
 -- For the rest of the application: token to user id, or PT401.
@@ -636,7 +652,8 @@ GRANT EXECUTE ON FUNCTION
     authoob_password_ask(text, inet), authoob_password_ask(jsonb, inet),
     authoob_password_reset_token(text, inet), authoob_password_reset_token(jsonb, inet),
     authoob_record_failure(text, text),
-    authoob_mail_claim(integer, integer), authoob_mail_done(bigint, text),
+    authoob_mail_claim(integer, integer), authoob_mail_done(bigint, text, boolean),
+    authoob_mail_release(bigint),
     authoob_settings()
 TO authoob_api;
 

@@ -48,10 +48,11 @@ typedef enum RenderMode
 	RENDER_HEADER				/* one line: control characters become spaces */
 } RenderMode;
 
+/* Append len bytes of text in mode */
 static void
-append_value(StringInfo out, const char *value, RenderMode mode)
+append_text(StringInfo out, const char *text, size_t len, RenderMode mode)
 {
-	for (const char *p = value; *p; p++)
+	for (const char *p = text; p < text + len; p++)
 	{
 		if (mode == RENDER_HTML)
 		{
@@ -101,20 +102,24 @@ render(const char *template, int nvars, const char *const *names,
 		const char *close = open ? strstr(open + 2, "}}") : NULL;
 		int			found = -1;
 
+		/* the template's own text: as written, but a subject stays one line */
+		RenderMode	literal = (mode == RENDER_HEADER) ? RENDER_HEADER : RENDER_TEXT;
+
 		if (close == NULL)
 		{
-			append_value(&out, p, mode == RENDER_HEADER ? RENDER_HEADER : RENDER_TEXT);
+			append_text(&out, p, strlen(p), literal);
 			break;
 		}
-		appendBinaryStringInfo(&out, p, open - p);
+		append_text(&out, p, open - p, literal);
 		for (int i = 0; i < nvars; i++)
 			if ((size_t) (close - open - 2) == strlen(names[i]) &&
 				strncmp(open + 2, names[i], close - open - 2) == 0)
 				found = i;
 		if (found >= 0)
-			append_value(&out, values[found] ? values[found] : "", mode);
+			append_text(&out, values[found] ? values[found] : "",
+						values[found] ? strlen(values[found]) : 0, mode);
 		else
-			appendBinaryStringInfo(&out, open, close + 2 - open);
+			append_text(&out, open, close + 2 - open, literal);
 		p = close + 2;
 	}
 	return out.data;

@@ -52,3 +52,22 @@ SELECT test.outcome($$ SELECT count(*) FROM authoob.mail_outbox $$);
 RESET ROLE;
 DROP ROLE regress_authoob_mailer;
 SELECT authoob_configure('{"mail_max_attempts": 8}') IS NOT NULL AS configured;
+
+-- A mail no retry could send fails at once; a claimed mail given back
+-- untried is due again, its attempt not counted.
+SELECT authoob_register('{"email": "mail4@example.com", "password1": "1Password", "password2": "1Password"}') IS NOT NULL AS registered;
+SELECT authoob_register('{"email": "mail5@example.com", "password1": "1Password", "password2": "1Password"}') IS NOT NULL AS registered;
+SELECT recipient, attempts FROM authoob_mail_claim(10, 60) ORDER BY recipient;
+SELECT authoob_mail_done(id, 'address refused', permanent => true) AS outcome
+FROM authoob.mail_outbox WHERE recipient = 'mail4@example.com';
+SELECT authoob_mail_release(id) AS released FROM authoob.mail_outbox WHERE recipient = 'mail5@example.com';
+SELECT authoob_mail_release(id) AS released_twice FROM authoob.mail_outbox WHERE recipient = 'mail5@example.com';
+SELECT recipient, state, attempts FROM authoob.mail_outbox WHERE recipient IN ('mail4@example.com', 'mail5@example.com') ORDER BY recipient;
+SELECT recipient, attempts FROM authoob_mail_claim(10, 60);
+
+-- A subject template cannot break out of its line, whatever its own text
+-- holds.
+UPDATE authoob.mail_templates SET subject = E'Hi\r\nBcc: x@example.com {{email}}' WHERE kind = 'activation';
+SELECT authoob_register('{"email": "mail6@example.com", "password1": "1Password", "password2": "1Password"}') IS NOT NULL AS registered;
+SELECT subject FROM authoob.mail_outbox WHERE recipient = 'mail6@example.com';
+UPDATE authoob.mail_templates SET subject = 'Activate your account' WHERE kind = 'activation';
