@@ -45,7 +45,8 @@
 static const char claim_sql[] =
 "SELECT id, sender, recipient, subject, body_text, body_html, message_id,"
 " attempts FROM authoob_mail_claim($1, $2) ORDER BY id";
-static const char done_sql[] = "SELECT authoob_mail_done($1, $2)";
+static const char done_sql[] = "SELECT authoob_mail_done($1, $2, $3)";
+static const char release_sql[] = "SELECT authoob_mail_release($1)";
 
 struct Mailer
 {
@@ -126,12 +127,15 @@ result_ok(Mailer *mailer, PGresult *res, const char *what)
 	return false;
 }
 
-/* Records how delivery went (error NULL: sent) and logs it. */
+/*
+ * Records how delivery went (error NULL: sent; permanent: no retry could
+ * send it) and logs it.
+ */
 static void
-record_outcome(Mailer *mailer, const Mail *mail, const char *error)
+record_outcome(Mailer *mailer, const Mail *mail, const char *error, bool permanent)
 {
-	const char *params[2] = {mail->id, error};
-	PGresult   *res = PQexecParams(mailer->conn, done_sql, 2, NULL, params,
+	const char *params[3] = {mail->id, error, permanent ? "true" : "false"};
+	PGresult   *res = PQexecParams(mailer->conn, done_sql, 3, NULL, params,
 								   NULL, NULL, 0);
 	const char *state;
 
@@ -157,6 +161,18 @@ record_outcome(Mailer *mailer, const Mail *mail, const char *error)
 	PQclear(res);
 }
 
+/* Gives a claimed mail back untried: due again at once, no attempt counted. */
+static void
+release_mail(Mailer *mailer, const Mail *mail)
+{
+	const char *params[1] = {mail->id};
+	PGresult   *res = PQexecParams(mailer->conn, release_sql, 1, NULL, params,
+								   NULL, NULL, 0);
+
+	if (result_ok(mailer, res, "give back a mail"))
+		PQclear(res);
+}
+
 /*
  * Sends one mail and records the outcome. Once the server itself failed
  * (server_down set), the rest of the batch is not tried: it would only fail
@@ -172,26 +188,27 @@ deliver_mail(Mailer *mailer, const Mail *mail, char *server_down, size_t size)
 	if (server_down[0] != '\0')
 	{
 		snprintf(error, sizeof(error), "not tried: %s", server_down);
-		record_outcome(mailer, mail, error);
+		record_outcome(mailer, mail, error, false);
 		return;
 	}
 	message = mime_build(mail, time(NULL), &refusal);
 	if (message == NULL)
 	{
-		record_outcome(mailer, mail, refusal);
+		/* a header that cannot be written safely never will be */
+		record_outcome(mailer, mail, refusal, true);
 		return;
 	}
 	switch (smtp_send(mailer->smtp, mail->sender, mail->recipient, message,
 					  error, sizeof(error)))
 	{
 		case SMTP_SENT:
-			record_outcome(mailer, mail, NULL);
+			record_outcome(mailer, mail, NULL, false);
 			break;
 		case SMTP_UNREACHABLE:
 			snprintf(server_down, size, "%s", error);
 			/* FALLTHROUGH */
 		case SMTP_FAILED:
-			record_outcome(mailer, mail, error);
+			record_outcome(mailer, mail, error, false);
 			break;
 	}
 	free(message);
@@ -257,14 +274,14 @@ deliver_batch(Mailer *mailer)
 		Mail		mail = mail_of_row(res, i);
 
 		if (atomic_load(&mailer->stopping))
-			record_outcome(mailer, &mail, "not sent: authoob-http stopped");
+			release_mail(mailer, &mail);
 		else if (seconds_since(&claimed_at) < MAIL_START_BEFORE_S)
 			deliver_mail(mailer, &mail, server_down, sizeof(server_down));
 		else
 		{
-			log_warning("mailer: %d mails left to their lease, which ends too "
-						"soon to send them", count - i);
-			break;
+			/* its lease ends too soon to send it: give it back untried */
+			log_warning("mailer: mail %s given back, its lease ends too soon", mail.id);
+			release_mail(mailer, &mail);
 		}
 	}
 	PQclear(res);
