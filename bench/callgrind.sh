@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# callgrind.sh: instructions per request of the hot paths, counted by valgrind's
+# callgrind, which a loaded machine does not disturb (unlike req/s or perf):
+#   - one Postgres backend serving GET P/profile and GET P/token through
+#     authoob-http --threads 1 --pool 1 (the postmaster runs under callgrind,
+#     its forked backends too);
+#   - one pgbench backend running the floor's prepared point SELECT;
+#   - authoob-http itself, and bench/floor_http.c, serving GET P/profile.
+# Each is counted over a session of 200 requests and one of 200+N; the
+# difference divided by N is the cost of one request, per function (self
+# and inclusive), printed by bench/callgrind_diff.py.
+#
+# Usage: bash bench/callgrind.sh [OUTDIR]   (N=2000; AUTHOOB_HTTP=path)
+# Needs valgrind, the extension installed, authoob-http. Runs as root (initdb
+# as postgres) or as a user that can run initdb. Stops all it starts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+N=${N:-2000}
+OUT=${1:-$(mktemp -d /tmp/authoob-callgrind-out.XXXXXX)}
+mkdir -p "$OUT"
+PG_BIN=$(${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config} --bindir)
+FRONT=${AUTHOOB_HTTP:-$(command -v authoob-http || true)}
+[[ -x "$FRONT" ]] || { echo "callgrind.sh: authoob-http not found" >&2; exit 1; }
+command -v valgrind >/dev/null || { echo "callgrind.sh: needs valgrind" >&2; exit 1; }
+(( N >= 1 && N <= 1000000 )) || { echo "callgrind.sh: N must be 1..1000000" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/authoob-callgrind.XXXXXX)
+chmod 755 "$WORK"
+mkdir "$WORK/pg" "$WORK/cg"
+as_postgres() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[[ $(id -u) -eq 0 ]] && chown postgres: "$WORK/pg" "$WORK/cg"
+PM_PID=""
+FRONT_PID=""
+stop_front() {
+	[[ -n "$FRONT_PID" ]] || return 0
+	kill -TERM "$FRONT_PID" 2>/dev/null || true
+	timeout 120 tail --pid="$FRONT_PID" -f /dev/null || kill -KILL "$FRONT_PID" 2>/dev/null || true
+	wait "$FRONT_PID" 2>/dev/null || true
+	FRONT_PID=""
+}
+stop_postgres() {
+	if [[ -n "$PM_PID" ]]; then	# the postmaster under valgrind: a fast shutdown
+		kill -INT "$PM_PID" 2>/dev/null || true
+		timeout 300 tail --pid="$PM_PID" -f /dev/null || kill -KILL "$PM_PID" 2>/dev/null || true
+		PM_PID=""
+	fi
+	as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+}
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	stop_front
+	stop_postgres
+	rm -rf "$WORK"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+PORT=""
+for try in $(seq 10); do
+	port=$((20000 + RANDOM % 12000))
+	if [[ ! -d "$WORK/pg/data" ]]; then
+		as_postgres "$PG_BIN/initdb" -D "$WORK/pg/data" -U postgres -A trust -E UTF8 \
+			--locale=C.UTF-8 >/dev/null
+	fi
+	if as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/log" -w -t 60 \
+		-o "-c listen_addresses=127.0.0.1 -p $port -k $WORK/pg" start >/dev/null 2>&1; then
+		PORT=$port
+		break
+	fi
+done
+[[ -n "$PORT" ]] || { echo "callgrind.sh: postgres did not start" >&2; exit 1; }
+for v in $(compgen -e | grep -E '^PG[A-Z]+$' || true); do unset "$v"; done
+export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres PGDATABASE=b
+psql() { timeout 600 "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+psql -d postgres -c "CREATE DATABASE b"
+psql >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION authoob CASCADE;
+SELECT authoob_configure('{"bcrypt_cost": 4, "api_url": "http://127.0.0.1",
+	"email_sender": "bench@bench.local", "prevent_mail_send": true}');
+SELECT crypt('Bench-Passw0rd', gen_salt('bf', 4)) AS h \gset
+INSERT INTO authoob.users (email, password, username, firstname, lastname, confirmed_at)
+SELECT 'c4u' || i || '@bench.local', :'h', 'user' || i, 'First' || i, 'Last' || i, now()
+FROM generate_series(1, 1000) AS i;
+VACUUM ANALYZE authoob.users;
+SQL
+psql -o "$WORK/tokens" -c "SELECT authoob_login(json_build_object('email', 'c4u' || i ||
+	'@bench.local', 'password', 'Bench-Passw0rd')::text, '127.0.0.1') ->> 'token'
+	FROM generate_series(1, 64) AS i"
+cc -O2 -o "$WORK/floor_http" "$REPO/bench/floor_http.c" -lmicrohttpd -lpthread
+
+# hit PATH COUNT PORT: COUNT keep-alive GETs, rotating over the tokens
+hit() {
+	timeout 3600 python3 - "$1" "$2" "$3" "$WORK/tokens" <<'PY'
+import http.client, sys
+path, n, port, tokens = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+toks = [t for t in open(tokens).read().split() if t]
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+bad = 0
+for i in range(n):
+    c.request("GET", path, headers={"Authentication-Token": toks[i % len(toks)]})
+    r = c.getresponse()
+    r.read()
+    bad += r.status != 200
+if bad:
+    sys.exit(f"{path}: {bad} of {n} answers not 200")
+PY
+}
+# start_front LOGFILE CMD...: runs CMD, sets FRONT_PID, echoes the port it logged
+start_front() {
+	local log=$1 i port=""
+	shift
+	"$@" >"$log" 2>&1 &
+	FRONT_PID=$!
+	for i in $(seq 600); do
+		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
+		[[ -n "$port" ]] && break
+		sleep 0.2
+	done
+	[[ -n "$port" ]] || { cat "$log" >&2; exit 1; }
+	echo "$port"
+}
+# the largest callgrind file that appeared in $WORK/cg since the listing $1
+newest() {
+	comm -13 <(echo "$1") <(ls "$WORK/cg") | while read -r f; do
+		echo "$(stat -c %s "$WORK/cg/$f") $f"
+	done | sort -n | tail -1 | cut -d' ' -f2
+}
+
+# 1. backends: the postmaster under callgrind
+as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -m fast -w stop >/dev/null
+as_postgres valgrind --tool=callgrind --dump-line=no --callgrind-out-file="$WORK/cg/pg.%p" \
+	"$PG_BIN/postgres" -D "$WORK/pg/data" -c listen_addresses=127.0.0.1 -p "$PORT" \
+	-k "$WORK/pg" >"$WORK/pg/valgrind.log" 2>&1 &
+for i in $(seq 600); do "$PG_BIN/pg_isready" -q && break; sleep 0.2; done
+PM_PID=$(head -1 "$WORK/pg/data/postmaster.pid")
+for route in profile token; do
+	for n in 200 $((200 + N)); do
+		before=$(ls "$WORK/cg")
+		port=$(start_front "$WORK/front.log" "$FRONT" --listen 127.0.0.1:0 --threads 1 --pool 1 \
+			--db "host=127.0.0.1 port=$PORT user=postgres dbname=b")
+		hit "/authoob/$route" "$n" "$port"
+		stop_front
+		sleep 3	# the backend writes its counts as it exits
+		cp "$WORK/cg/$(newest "$before")" "$OUT/backend.$route.n$n.callgrind"
+	done
+done
+echo '\set id random(1, 1000)
+SELECT id, email, username, firstname, lastname FROM authoob.users WHERE id = :id;' >"$WORK/point.sql"
+for n in 200 $((200 + N)); do
+	before=$(ls "$WORK/cg")
+	timeout 3600 "$PG_BIN/pgbench" -n -M prepared -c 1 -t "$n" -f "$WORK/point.sql" >/dev/null 2>&1
+	sleep 3
+	cp "$WORK/cg/$(newest "$before")" "$OUT/pgbench.n$n.callgrind"
+done
+stop_postgres
+as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/log" -w -t 60 \
+	-o "-c listen_addresses=127.0.0.1 -p $PORT -k $WORK/pg" start >/dev/null
+
+# 2. authoob-http and the HTTP floor under callgrind
+for who in front floor_http; do
+	for n in 200 $((200 + N)); do
+		if [[ $who == front ]]; then
+			cmd=("$FRONT" --listen 127.0.0.1:0 --threads 1 --pool 1
+				--db "host=127.0.0.1 port=$PORT user=postgres dbname=b")
+		else
+			cmd=("$WORK/floor_http" 0 1)
+		fi
+		port=$(start_front "$WORK/$who.log" valgrind --tool=callgrind --dump-line=no \
+			--callgrind-out-file="$OUT/$who.n$n.callgrind" "${cmd[@]}")
+		hit /authoob/profile "$n" "$port"
+		stop_front
+	done
+done
+
+D=$((200 + N))
+for what in backend.profile backend.token pgbench front floor_http; do
+	echo
+	echo "== $what: instructions per request (N=$N)"
+	python3 "$REPO/bench/callgrind_diff.py" "$OUT/$what.n200.callgrind" "$OUT/$what.n$D.callgrind" "$N"
+done
+echo
+echo "callgrind files: $OUT"
