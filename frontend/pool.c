@@ -9,9 +9,9 @@
 #include "pool.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
