@@ -17,6 +17,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "common/sha2.h"
 #include "funcapi.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
@@ -79,11 +80,27 @@ authoob_forget_failures(const char *email)
 	authoob_run(&forget_failures, &arg, NULL, false);
 }
 
-/* The key of an account in authoob.throttle: its address, lower-cased */
+/*
+ * The key of an account in authoob.throttle: its address, lower-cased.  An
+ * address longer than any valid one (254) cannot belong to an account, but
+ * is counted all the same, under its SHA-256, so that the key always fits
+ * the table's index.
+ */
 char *
 authoob_throttle_key(const char *email)
 {
-	return str_tolower(email, strlen(email), DEFAULT_COLLATION_OID);
+	char	   *key = str_tolower(email, strlen(email), DEFAULT_COLLATION_OID);
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	char	   *hashed;
+
+	if (strlen(key) <= 254)
+		return key;
+	authoob_sha256(key, strlen(key), digest);
+	hashed = palloc(7 + 2 * sizeof(digest) + 1);
+	strcpy(hashed, "sha256:");
+	hex_encode((const char *) digest, sizeof(digest), hashed + 7);
+	hashed[7 + 2 * sizeof(digest)] = '\0';
+	return hashed;
 }
 
 /* The actions authoob_attempt() runs, and which of their errors count */
