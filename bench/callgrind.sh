@@ -110,43 +110,59 @@ if bad:
     sys.exit(f"{path}: {bad} of {n} answers not 200")
 PY
 }
-# start_front LOGFILE CMD...: runs CMD, sets FRONT_PID, echoes the port it logged
+# start_front LOGFILE CMD...: runs CMD, sets FRONT_PID and FRONT_PORT (the
+# port it logged); not in a subshell, so that stop_front can stop it
 start_front() {
-	local log=$1 i port=""
+	local log=$1 i
 	shift
 	"$@" >"$log" 2>&1 &
 	FRONT_PID=$!
+	FRONT_PORT=""
 	for i in $(seq 600); do
-		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
-		[[ -n "$port" ]] && break
+		FRONT_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
+		[[ -n "$FRONT_PORT" ]] && return 0
 		sleep 0.2
 	done
-	[[ -n "$port" ]] || { cat "$log" >&2; exit 1; }
-	echo "$port"
+	cat "$log" >&2
+	exit 1
 }
-# the largest callgrind file that appeared in $WORK/cg since the listing $1
+# of the callgrind files that appeared in $WORK/cg since the listing $1, the
+# one that counted the most instructions (the backend that served the
+# requests, not an autovacuum worker's), once written (a process under
+# valgrind takes its time to exit)
 newest() {
-	comm -13 <(echo "$1") <(ls "$WORK/cg") | while read -r f; do
-		echo "$(stat -c %s "$WORK/cg/$f") $f"
-	done | sort -n | tail -1 | cut -d' ' -f2
+	local i f size last=-1
+	for i in $(seq 600); do
+		f=$(comm -13 <(echo "$1") <(ls "$WORK/cg") | while read -r f; do
+			echo "$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$WORK/cg/$f" | head -1) $f"
+		done | sort -n | tail -1 | cut -d' ' -f2)
+		if [[ -n "$f" ]]; then
+			size=$(stat -c %s "$WORK/cg/$f")
+			(( size > 0 && size == last )) && { echo "$f"; return 0; }
+			last=$size
+		fi
+		sleep 0.5
+	done
+	echo "callgrind.sh: no callgrind file appeared" >&2
+	return 1
 }
 
 # 1. backends: the postmaster under callgrind
 as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -m fast -w stop >/dev/null
 as_postgres valgrind --tool=callgrind --dump-line=no --callgrind-out-file="$WORK/cg/pg.%p" \
-	"$PG_BIN/postgres" -D "$WORK/pg/data" -c listen_addresses=127.0.0.1 -p "$PORT" \
+	"$PG_BIN/postgres" -D "$WORK/pg/data" -c listen_addresses=127.0.0.1 -p "$PORT" -c autovacuum=off \
 	-k "$WORK/pg" >"$WORK/pg/valgrind.log" 2>&1 &
 for i in $(seq 600); do "$PG_BIN/pg_isready" -q && break; sleep 0.2; done
 PM_PID=$(head -1 "$WORK/pg/data/postmaster.pid")
 for route in profile token; do
 	for n in 200 $((200 + N)); do
 		before=$(ls "$WORK/cg")
-		port=$(start_front "$WORK/front.log" "$FRONT" --listen 127.0.0.1:0 --threads 1 --pool 1 \
-			--db "host=127.0.0.1 port=$PORT user=postgres dbname=b")
-		hit "/authoob/$route" "$n" "$port"
+		start_front "$WORK/front.log" "$FRONT" --listen 127.0.0.1:0 --threads 1 --pool 1 \
+			--db "host=127.0.0.1 port=$PORT user=postgres dbname=b"
+		hit "/authoob/$route" "$n" "$FRONT_PORT"
 		stop_front
-		sleep 3	# the backend writes its counts as it exits
-		cp "$WORK/cg/$(newest "$before")" "$OUT/backend.$route.n$n.callgrind"
+		f=$(newest "$before")	# the backend writes its counts as it exits
+		cp "$WORK/cg/$f" "$OUT/backend.$route.n$n.callgrind"
 	done
 done
 echo '\set id random(1, 1000)
@@ -154,8 +170,8 @@ SELECT id, email, username, firstname, lastname FROM authoob.users WHERE id = :i
 for n in 200 $((200 + N)); do
 	before=$(ls "$WORK/cg")
 	timeout 3600 "$PG_BIN/pgbench" -n -M prepared -c 1 -t "$n" -f "$WORK/point.sql" >/dev/null 2>&1
-	sleep 3
-	cp "$WORK/cg/$(newest "$before")" "$OUT/pgbench.n$n.callgrind"
+	f=$(newest "$before")
+	cp "$WORK/cg/$f" "$OUT/pgbench.n$n.callgrind"
 done
 stop_postgres
 as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/log" -w -t 60 \
@@ -170,18 +186,35 @@ for who in front floor_http; do
 		else
 			cmd=("$WORK/floor_http" 0 1)
 		fi
-		port=$(start_front "$WORK/$who.log" valgrind --tool=callgrind --dump-line=no \
-			--callgrind-out-file="$OUT/$who.n$n.callgrind" "${cmd[@]}")
-		hit /authoob/profile "$n" "$port"
+		start_front "$WORK/$who.log" valgrind --tool=callgrind --dump-line=no \
+			--callgrind-out-file="$OUT/$who.n$n.callgrind" "${cmd[@]}"
+		hit /authoob/profile "$n" "$FRONT_PORT"
 		stop_front
 	done
 done
 
+# inclusive costs worth knowing by name (a * ending is a prefix)
+BACKEND_FUNCS="PostgresMain PortalRun fmgr_security_definer authoob_profile authoob_token
+	authoob_verify_token* read_token read_own_claims hmac_sha256 pg_hmac_* base64url_decode
+	uuid_in authoob_session_profile private_json_from_row authoob_issue_token gen_random_uuid
+	authoob_base64url_encode SPI_execute_plan standard_ExecutorStart standard_ExecutorRun
+	standard_ExecutorEnd GetCachedPlan jsonb_out AtEOXact_GUC set_config_option*
+	StartTransactionCommand CommitTransactionCommand XLogInsert XLogFlush exec_bind_message"
+FRONT_FUNCS="request_handle request_begin request_finish request_completed pool_run
+	pool_acquire pool_release conn_ensure PQexecPrepared PQgetResult reply_from_result
+	send_reply log_access routes_match routes_log_path token_of is_valid_utf8
+	client_address cors_add_headers MHD_add_response_header MHD_create_response_from_buffer"
 D=$((200 + N))
 for what in backend.profile backend.token pgbench front floor_http; do
 	echo
 	echo "== $what: instructions per request (N=$N)"
-	python3 "$REPO/bench/callgrind_diff.py" "$OUT/$what.n200.callgrind" "$OUT/$what.n$D.callgrind" "$N"
+	case $what in
+		backend.*) funcs=$BACKEND_FUNCS;;
+		front) funcs=$FRONT_FUNCS;;
+		*) funcs="";;
+	esac
+	# shellcheck disable=SC2086
+	python3 "$REPO/bench/callgrind_diff.py" "$OUT/$what.n200.callgrind" "$OUT/$what.n$D.callgrind" "$N" $funcs
 done
 echo
 echo "callgrind files: $OUT"

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""callgrind_diff.py A B N [--top K]: the cost of one request from two callgrind
+"""callgrind_diff.py A B N [--top K] [FUNCTION...]: the cost of one request from two callgrind
 files of the same kind of process, one that served M requests (A) and one
 that served M+N (B): (B - A) / N instructions, in all and per function, self
-and inclusive, with the share of the whole.  Used by bench/callgrind.sh.
+and inclusive, with the share of the whole; the FUNCTIONs named (a * ending
+is a prefix) are listed inclusive, by name.  Used by bench/callgrind.sh.
 
 Note: valgrind counts each iteration of a `rep stos` (glibc's memset of large
 blocks) as one instruction, so memset weighs far more here than in CPU time.
@@ -41,7 +42,11 @@ def main(argv):
         print(__doc__)
         return 2
     a, b, n = argv[1], argv[2], int(argv[3])
-    top = int(argv[5]) if len(argv) > 5 and argv[4] == "--top" else 25
+    rest = argv[4:]
+    top = 25
+    if len(rest) >= 2 and rest[0] == "--top":
+        top, rest = int(rest[1]), rest[2:]
+    named = rest
     for inclusive in (False, True):
         total_a, fa = load(a, inclusive)
         total_b, fb = load(b, inclusive)
@@ -51,7 +56,15 @@ def main(argv):
         print("  inclusive (with what it calls; recursion may count twice):" if inclusive
               else "  self:")
         diff = {k: (fb.get(k, 0) - fa.get(k, 0)) / n for k in set(fa) | set(fb)}
-        for k, v in sorted(diff.items(), key=lambda kv: -kv[1])[:top]:
+        rows = sorted(diff.items(), key=lambda kv: -kv[1])
+        if inclusive and named:
+            def wanted(k):
+                fn = k.rsplit(" [", 1)[0]
+                return any(fn == w or (w.endswith("*") and fn.startswith(w[:-1])) for w in named)
+            rows = [kv for kv in rows if wanted(kv[0])]
+        else:
+            rows = rows[:top]
+        for k, v in rows:
             print(f"  {v:10,.0f} {100 * v / per:6.1f}%  {k}")
     return 0
 
