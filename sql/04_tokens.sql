@@ -105,3 +105,16 @@ SELECT authoob_configure('{"token_ttl": 600}') ->> 'token_ttl' AS token_ttl;
 SELECT authoob_login('{"email": "register@mail.com", "password": "1Password"}') ->> 'token' AS short \gset
 SELECT (test.claims(:'short') ->> 'exp')::bigint - (test.claims(:'short') ->> 'iat')::bigint AS lifetime;
 SELECT authoob_configure('{"token_ttl": 86400}') ->> 'token_ttl' AS token_ttl;
+
+-- Signed with the secret but in another form: numbers out of range, a sub
+-- that is not a number, a jti that is not a uuid — a clean 401 each.
+SELECT v AS claims, test.outcome(format($$ SELECT authoob_verify(%L) $$, test.sign(test.header(), v))) AS outcome
+FROM (VALUES ('{"sub": "1", "iat": 1, "exp": 1e999999, "jti": "00000000-0000-0000-0000-000000000000"}'),
+             ('{"sub": "1", "iat": 1, "exp": 99999999999999999999999, "jti": "00000000-0000-0000-0000-000000000000"}'),
+             ('{"sub": "1", "iat": 1.5, "exp": 4000000000, "jti": "00000000-0000-0000-0000-000000000000"}'),
+             ('{"sub": "abc", "iat": 1, "exp": 4000000000, "jti": "00000000-0000-0000-0000-000000000000"}'),
+             ('{"sub": "-1", "iat": 1, "exp": 4000000000, "jti": "00000000-0000-0000-0000-000000000000"}'),
+             ('{"sub": "99999999999999999999", "iat": 1, "exp": 4000000000, "jti": "00000000-0000-0000-0000-000000000000"}'),
+             ('{"sub": "1", "iat": 1, "exp": 4000000000, "jti": "not-a-uuid"}'),
+             ('{"sub": "1", "iat": 1, "exp": -5, "jti": "00000000-0000-0000-0000-000000000000"}'),
+             ('{"sub":"1","iat":1,"exp":4000000000,"jti":"00000000-0000-0000-0000-00000000000G"}')) t(v);
