@@ -232,9 +232,12 @@ def main():
              else "argon2id (the extension's argon2 settings)")
     print("timing.py: %d tries of each kind, %s, reset_mail_interval 0 (every ask of a known"
           " address makes a token and a mail)" % (args.tries, label))
+    # other processes move the medians more than anything measured here
+    print("load average at start: %.2f" % os.getloadavg()[0])
     measure_sql(args, label)
     if args.url:
         measure_http(args, label)
+    print("load average at end: %.2f" % os.getloadavg()[0])
 
 
 if __name__ == "__main__":
