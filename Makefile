@@ -31,3 +31,9 @@ clean: clean-frontend
 clean-frontend:
 	$(MAKE) -C frontend clean
 .PHONY: frontend install-frontend clean-frontend
+
+# the benchmark of the installed extension and front against this machine's
+# floors (scripts/bench.sh says how to tune it)
+bench:
+	bash scripts/bench.sh
+.PHONY: bench
