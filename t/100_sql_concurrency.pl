@@ -4,21 +4,15 @@
 # environment (pg_virtualenv), in a database of its own.
 use strict;
 use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AuthoobTest;
 use Test::More;
 
-my $db = "authoob_t_concurrency_$$";
-sub psql {
-	my ($sql) = @_;
-	my $out = `psql -X -q -v ON_ERROR_STOP=1 -d $db -At -c "$sql" 2>&1`;
-	die "psql failed: $out" if $?;
-	return $out;
-}
-
-system("createdb", $db) == 0 or BAIL_OUT("createdb failed");
-psql("CREATE EXTENSION authoob CASCADE");
+my $db = new_database();
 # cost 10 makes the hash long enough that every session is past the early
 # "already registered" check before the first one inserts
-psql(q{SELECT authoob_configure('{\"bcrypt_cost\": 10, \"api_url\": \"http://127.0.0.1\", \"email_sender\": \"no-reply@authoob.test\"}')});
+psql($db, q{SELECT authoob_configure('{"bcrypt_cost": 10}')});
 
 for my $round (1 .. 3)
 {
@@ -46,7 +40,7 @@ for my $round (1 .. 3)
 	# successes print a token; the database then holds exactly one user
 	my $tokens = grep { /"token"/ } @outputs;
 	is($tokens, 1, "round $round: one of $sessions concurrent registrations succeeds");
-	is(psql("SELECT count(*) FROM authoob.users WHERE lower(email) = '$email'"), "1\n",
+	is(psql($db, "SELECT count(*) FROM authoob.users WHERE lower(email) = '$email'"), "1",
 	   "round $round: one user exists");
 }
 
@@ -75,5 +69,4 @@ unlike($out, qr/23505|duplicate key/, 'never a unique-violation error');
 	is(scalar(grep { /PT409: User already registered/ } @outputs), 5, 'five PT409');
 }
 
-system("dropdb", $db);
 done_testing();

@@ -3,26 +3,18 @@
 # same claims is byte-for-byte the one authoob made.
 use strict;
 use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AuthoobTest;
 use Test::More;
 
-my $db = "authoob_t_jwt_$$";
-sub psql {
-	my ($sql) = @_;
-	my $out = `psql -X -q -v ON_ERROR_STOP=1 -d $db -At -c "$sql" 2>&1`;
-	die "psql failed: $out" if $?;
-	chomp $out;
-	return $out;
-}
-
-system("createdb", $db) == 0 or BAIL_OUT("createdb failed");
-psql("CREATE EXTENSION authoob CASCADE");
-psql(q{SELECT authoob_configure('{\"bcrypt_cost\": 4, \"api_url\": \"http://127.0.0.1\", \"email_sender\": \"no-reply@authoob.test\"}')});
-psql(q{SELECT authoob_register('{\"email\": \"jwt@example.com\", \"password1\": \"1Password\", \"password2\": \"1Password\"}')});
-my $token = psql(q{SELECT authoob_login('{\"email\": \"jwt@example.com\", \"password\": \"1Password\"}') ->> 'token'});
-my $uid = psql("SELECT id FROM authoob.users WHERE email = 'jwt\@example.com'");
-my $secret_hex = psql("SELECT encode(secret_key, 'hex') FROM authoob.settings");
+my $db = new_database();
+psql($db, q{SELECT authoob_register('{"email": "jwt@example.com", "password1": "1Password", "password2": "1Password"}')});
+my $token = psql($db, q{SELECT authoob_login('{"email": "jwt@example.com", "password": "1Password"}') ->> 'token'});
+my $uid = psql($db, "SELECT id FROM authoob.users WHERE email = 'jwt\@example.com'");
+my $secret_hex = psql($db, "SELECT encode(secret_key, 'hex') FROM authoob.settings");
 # the key id: the first 11 characters of the base64url SHA-256 of the secret
-my $kid = psql("SELECT left(translate(encode(sha256(secret_key), 'base64'), '+/=', '-_'), 11) FROM authoob.settings");
+my $kid = psql($db, "SELECT left(translate(encode(sha256(secret_key), 'base64'), '+/=', '-_'), 11) FROM authoob.settings");
 
 my $python = <<'PY';
 import sys, json, jwt
@@ -47,11 +39,10 @@ is($wrong, 'wrong key refused', 'PyJWT refuses it with another key');
 
 # The other way: PyJWT signs a token with a fresh session id recorded by
 # authoob, naming the key (kid) as authoob does; authoob accepts it.
-my $jti = psql("SELECT gen_random_uuid()");
-psql("INSERT INTO authoob.sessions (jti, user_id, expires_at) VALUES ('$jti', $uid, now() + interval '1 hour')");
+my $jti = psql($db, "SELECT gen_random_uuid()");
+psql($db, "INSERT INTO authoob.sessions (jti, user_id, expires_at) VALUES ('$jti', $uid, now() + interval '1 hour')");
 my $signed = `/usr/bin/python3 -c 'import sys, jwt, time; now = int(time.time()); print(jwt.encode({"sub": sys.argv[2], "iat": now, "exp": now + 600, "jti": sys.argv[3]}, bytes.fromhex(sys.argv[1]), algorithm="HS256", headers={"typ": "JWT", "kid": sys.argv[4]}))' '$secret_hex' '$uid' '$jti' '$kid'`;
 chomp $signed;
-is(psql("SELECT authoob_verify('$signed')"), $uid, 'authoob verifies a PyJWT token signed with its secret');
+is(psql($db, "SELECT authoob_verify('$signed')"), $uid, 'authoob verifies a PyJWT token signed with its secret');
 
-system("dropdb", $db);
 done_testing();
