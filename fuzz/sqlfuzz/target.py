@@ -27,6 +27,10 @@ CUSTOM_COLUMNS = {
 }
 assert set(CUSTOM_COLUMNS) == set(CUSTOM_FIELDS)
 
+# which backend made a user or a mail: what a refused registration must not
+# have made is then told apart from what the other workers made meanwhile
+WRITER_COLUMN = "fz_writer integer DEFAULT pg_catalog.pg_backend_pid()"
+
 # Every row written to a table of schema authoob counts, per backend, in
 # authoob_fuzz.writes; a refused call must leave its backend's count as it
 # was.  (Rolled-back writes roll their count back too.)  authoob.throttle is
@@ -85,6 +89,8 @@ def setup_database(dsn):
             public = name in ("fz_nick", "fz_tags")
             cur.execute("SELECT authoob_add_field(%s, exposed => true, updatable => true, public => %s)",
                         (name, public))
+        for table in ("users", "mail_outbox"):
+            cur.execute("ALTER TABLE authoob.%s ADD COLUMN IF NOT EXISTS %s" % (table, WRITER_COLUMN))
         cur.execute(WRITE_COUNTER)
         cur.execute("SELECT jsonb_object_keys(authoob_settings())")
         setting_keys = [row[0] for row in cur.fetchall()]
@@ -391,14 +397,17 @@ class Target:
                               " from %r to %r" % (state, before, after), state)
 
     def email_rows(self, body):
-        """(users, mails) for the "email" of a body; None when it has none."""
+        """(users, mails) this backend made for the "email" of a body; None
+        when it has none."""
         if body is None:
             return None
         try:
             return self.query_all(
                 "WITH e AS (SELECT %s::jsonb ->> 'email' AS email)"
-                " SELECT (SELECT count(*) FROM authoob.users u, e WHERE lower(u.email) = lower(e.email)),"
-                " (SELECT count(*) FROM authoob.mail_outbox m, e WHERE lower(m.recipient) = lower(e.email))",
+                " SELECT (SELECT count(*) FROM authoob.users u, e WHERE lower(u.email) = lower(e.email)"
+                "         AND u.fz_writer = pg_backend_pid()),"
+                " (SELECT count(*) FROM authoob.mail_outbox m, e WHERE lower(m.recipient) = lower(e.email)"
+                "         AND m.fz_writer = pg_backend_pid())",
                 (body,))
         except psycopg2.Error:
             return None     # not JSON, or no such key: nothing to look for
