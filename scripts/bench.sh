@@ -123,7 +123,7 @@ WORK=$(mktemp -d /tmp/authoob-bench.XXXXXX)
 RAW=$WORK/raw
 mkdir -p "$RAW"
 TSV=$WORK/results.tsv
-printf 'figure\trun\trps\tp50_ms\tp99_ms\trequests\terrors\tfront_cpu_us\tpg_cpu_us\tload1\twrk_cpu_us\tbusy_pct\tforeign_pct\n' >"$TSV"
+printf 'figure\trun\trps\tp50_ms\tp99_ms\trequests\terrors\tfront_cpu_us\tpg_cpu_us\tload1\twrk_cpu_us\tbusy_pct\tothers_pct\tirq_pct\n' >"$TSV"
 FRONT_PID=""
 FLOOR_PID=""
 PG_UP=0
@@ -250,8 +250,8 @@ children_cpu_ms() {	# CPU time of this shell's waited-for children so far (not i
 	printf -v "$1" '%s' "$(tail -1 "$WORK/times.txt" | awk '{ t = 0
 		for (i = 1; i <= 2; i++) { split($i, p, "m"); t += p[1] * 60 + p[2] } printf "%d\n", t * 1000 }')"
 }
-machine_ticks() {	# "busy total" clock ticks of all cores, from /proc/stat
-	awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat
+machine_ticks() {	# "busy total irq+softirq" clock ticks of all cores, from /proc/stat
+	awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $7 + $8}' /proc/stat
 }
 cpu_ticks() {		# utime + stime of the given pids, in clock ticks
 	local pid t=0 v
@@ -311,25 +311,27 @@ run_wrk() {
 		raw="$RAW/$fig.run$r.txt"
 		load1=$(cut -d' ' -f1 /proc/loadavg)
 		t0f=$(cpu_ticks ${FRONT_PID:-}); t0p=$(cpu_ticks $BACKENDS); children_cpu_ms t0w
-		read -r b0 a0 < <(machine_ticks)
+		read -r b0 a0 i0 < <(machine_ticks)
 		BENCH_RUN_TAG="${fig}r$r" timeout $((DURATION + 120)) wrk -t"$WRK_THREADS" -c"$CONNS" \
 			-d"${DURATION}s" --latency "$@" -s "$lua" "$url" >"$raw" 2>&1 \
 			|| { cat "$raw" >&2; die "wrk failed on $fig"; }
 		t1f=$(cpu_ticks ${FRONT_PID:-}); t1p=$(cpu_ticks $BACKENDS); children_cpu_ms t1w
-		read -r b1 a1 < <(machine_ticks)
+		read -r b1 a1 i1 < <(machine_ticks)
 		line=$(sed -n 's/^BENCH //p' "$raw" | tail -1)
 		[[ -n "$line" ]] || { cat "$raw" >&2; die "no summary line from wrk on $fig"; }
 		echo "$line" | awk -v fig="$fig" -v run="$r" -v load1="$load1" -v hz="$(getconf CLK_TCK)" \
 			-v df=$((t1f - t0f)) -v dp=$((t1p - t0p)) -v dw=$((t1w - t0w)) \
-			-v busy=$((b1 - b0)) -v all=$((a1 - a0)) '{
+			-v busy=$((b1 - b0)) -v all=$((a1 - a0)) -v irq=$((i1 - i0)) '{
 			for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 			err = v["non2xx"] + v["connect"] + v["read"] + v["write"] + v["timeout"]
 			n = v["requests"] > 0 ? v["requests"] : 1
 			ours = df + dp + dw * hz / 1000
-			printf "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%.0f\t%.0f\t%s\t%.0f\t%.0f\t%.0f\n", fig, run, v["rps"],
+			other = busy - ours - irq
+			printf "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%.0f\t%.0f\t%s\t%.0f\t%.0f\t%.0f\t%.0f\n", fig, run, v["rps"],
 				v["p50_ms"], v["p99_ms"], v["requests"], err,
 				df * 1e6 / hz / n, dp * 1e6 / hz / n, load1, dw * 1000 / n,
-				(all > 0 ? 100 * busy / all : 0), (all > 0 && busy > ours ? 100 * (busy - ours) / all : 0) }' >>"$TSV"
+				(all > 0 ? 100 * busy / all : 0), (all > 0 && other > 0 ? 100 * other / all : 0),
+				(all > 0 ? 100 * irq / all : 0) }' >>"$TSV"
 		say "$(tail -1 "$TSV" | cut -f1-7 | tr '\t' ' ')"
 		[[ -z "$BACKENDS" ]] || wait_idle
 	done
@@ -387,7 +389,7 @@ run_pgbench() {	# run_pgbench FIGURE CLIENTS SCRIPT [pgbench flags]
 		lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$raw")
 		fails=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$raw")
 		[[ -n "$tps" ]] || { cat "$raw" >&2; die "no tps from pgbench on $fig"; }
-		printf '%s\t%d\t%s\t%s\t-\t%s\t%s\t-\t-\t%s\t-\t-\t-\n' "$fig" "$r" "$tps" "${lat:--}" \
+		printf '%s\t%d\t%s\t%s\t-\t%s\t%s\t-\t-\t%s\t-\t-\t-\t-\n' "$fig" "$r" "$tps" "${lat:--}" \
 			"$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$raw")" \
 			"${fails:-0}" "$load1" >>"$TSV"
 		say "$(tail -1 "$TSV" | cut -f1-7 | tr '\t' ' ')"
@@ -521,8 +523,8 @@ peer_median() {	# median rps of a figure over the peer's results.tsv files
 	echo "users $USERS; wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s x$REPEAT (medians); $FRONT $FRONT_ARGS"
 	[[ -z "$SANITIZED" ]] || echo "$SANITIZED"
 	echo
-	printf '%-14s %10s %9s %9s %6s %8s %8s %7s %5s %8s  %-22s %10s %6s %8s\n' figure "req/s" "p50 ms" "p99 ms" errors \
-		"front us" "pg us" "wrk us" "busy%" "foreign%" "floor" "floor/s" ratio "vs peer"
+	printf '%-14s %10s %9s %9s %6s %8s %8s %7s %5s %4s %7s  %-22s %10s %6s %8s\n' figure "req/s" "p50 ms" "p99 ms" errors \
+		"front us" "pg us" "wrk us" "busy%" "irq%" "others%" "floor" "floor/s" ratio "vs peer"
 	for fig in profile token login_bc4 login_bc12 register_bc4; do
 		has "$fig" || continue
 		case $fig in
@@ -538,24 +540,25 @@ peer_median() {	# median rps of a figure over the peer's results.tsv files
 		awk -v fig="$fig" -v rps="$(median "$fig" 3)" -v p50="$(median "$fig" 4)" \
 			-v p99="$(median "$fig" 5)" -v err="$(errors_of "$fig")" -v fus="$(median "$fig" 8)" \
 			-v pus="$(median "$fig" 9)" -v wus="$(median "$fig" 11)" -v busy="$(median "$fig" 12)" -v foreign="$(median "$fig" 13)" \
-			-v fname="$fname" -v floor="$floor" -v peer="$peer" 'BEGIN {
-			printf "%-14s %10.1f %9.2f %9.2f %6d %8s %8s %7s %5s %8s  %-22s %10.1f %6.3f %8s\n", fig, rps, p50, p99, err,
-				fus, pus, wus, busy, foreign, fname, floor, (floor > 0 ? rps / floor : 0),
+			-v irq="$(median "$fig" 14)" -v fname="$fname" -v floor="$floor" -v peer="$peer" 'BEGIN {
+			printf "%-14s %10.1f %9.2f %9.2f %6d %8s %8s %7s %5s %4s %7s  %-22s %10.1f %6.3f %8s\n", fig, rps, p50, p99, err,
+				fus, pus, wus, busy, irq, foreign, fname, floor, (floor > 0 ? rps / floor : 0),
 				(peer == "-" ? "-" : sprintf("%.1fx", rps / peer)) }'
 	done
 	for fig in floor_pgbench floor_http bcrypt4 bcrypt12; do
 		[[ "$FLOORS" == 1 ]] || continue
 		awk -v fig="$fig" -v rps="$(median "$fig" 3)" -v p50="$(median "$fig" 4)" -v p99="$(median "$fig" 5)" \
 			-v err="$(errors_of "$fig")" -v fus="$(median "$fig" 8)" -v wus="$(median "$fig" 11)" \
-			-v busy="$(median "$fig" 12)" -v foreign="$(median "$fig" 13)" 'BEGIN {
+			-v busy="$(median "$fig" 12)" -v foreign="$(median "$fig" 13)" -v irq="$(median "$fig" 14)" 'BEGIN {
 			h = (fig == "floor_http")
-			printf "%-14s %10.1f %9s %9s %6d %8s %8s %7s %5s %8s\n", fig, rps, p50, (p99 == "-" ? "-" : sprintf("%.2f", p99)), err,
-				(h ? fus : "-"), "-", (h ? wus : "-"), (h ? busy : "-"), (h ? foreign : "-") }'
+			printf "%-14s %10.1f %9s %9s %6d %8s %8s %7s %5s %4s %7s\n", fig, rps, p50, (p99 == "-" ? "-" : sprintf("%.2f", p99)), err,
+				(h ? fus : "-"), "-", (h ? wus : "-"), (h ? busy : "-"), (h ? irq : "-"), (h ? foreign : "-") }'
 	done
 	echo "(floor_pgbench and bcrypt: tps, p50 column = pgbench's average latency; front/pg/wrk us: CPU"
 	echo " microseconds per request of authoob-http (floor_http: of the floor server) / of its Postgres"
-	echo " backends / of wrk; busy%: how busy all cores were during the run; foreign%: the share of"
-	echo " all cores used by other processes than these (other work on the machine, the kernel's own);"
+	echo " backends / of wrk; busy%: how busy all cores were during the run; irq%: the share of all"
+	echo " cores spent in interrupts (mostly the loopback network of these very requests); others%: the"
+	echo " share used by other processes than these (other work on the machine);"
 	echo " combined floor = 1/(1/pgbench + 1/http))"
 	echo
 	echo "memory (KiB)           RSS before   RSS after   anon before  anon after"
