@@ -2,7 +2,8 @@
 # test.sh: installs everything, builds, then runs every test against a
 # throwaway PostgreSQL cluster made by pg_virtualenv (which works as root):
 # the pg_regress tour of the SQL API, then the TAP tests of t/ (HTTP front,
-# concurrency, JWT interoperability).
+# concurrency, JWT interoperability, short fuzz and benchmark passes), then
+# the HTTP tests again against a front built with ASan and UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,4 +19,9 @@ pg_virtualenv -t -v 15 bash -c '
 		exit 1
 	fi
 	prove t/*.pl
+	# the HTTP tests again, with the front built with AddressSanitizer and
+	# UBSan (any error or leak fails them), then the ordinary build back
+	make -s -C frontend SANITIZE=1
+	prove t/0*.pl
+	make -s -C frontend
 '
