@@ -432,7 +432,10 @@ authoob_update_user(int64 user_id, Jsonb *payload)
 		nulls[arg++] = isnull ? 'n' : ' ';
 	}
 
-	/* constraints of custom columns (NOT NULL, CHECK...) are the user's 400 */
+	/*
+	 * constraints of custom columns (NOT NULL, CHECK, a unique index whose
+	 * entry would be too large...) are the user's 400
+	 */
 	error = authoob_try(run_update, values);
 	if (error)
 	{
@@ -440,7 +443,8 @@ authoob_update_user(int64 user_id, Jsonb *payload)
 			error->sqlerrcode == ERRCODE_CHECK_VIOLATION ||
 			error->sqlerrcode == ERRCODE_FOREIGN_KEY_VIOLATION ||
 			error->sqlerrcode == ERRCODE_UNIQUE_VIOLATION ||
-			ERRCODE_TO_CATEGORY(error->sqlerrcode) == ERRCODE_DATA_EXCEPTION)
+			ERRCODE_TO_CATEGORY(error->sqlerrcode) == ERRCODE_DATA_EXCEPTION ||
+			ERRCODE_TO_CATEGORY(error->sqlerrcode) == ERRCODE_PROGRAM_LIMIT_EXCEEDED)
 			invalid_value(error->column_name ? error->column_name :
 						  custom_present.len ? custom_present.data : "profile",
 						  error->message);

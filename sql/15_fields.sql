@@ -67,3 +67,11 @@ DROP TABLE seen;
 SELECT authoob_remove_field(name) FROM authoob.user_fields ORDER BY name;
 ALTER TABLE authoob.users DROP COLUMN age, DROP COLUMN nickname, DROP COLUMN newsletter,
                           DROP COLUMN internal_note;
+
+-- A value too large for a unique custom field's index is the user's 400 too.
+ALTER TABLE authoob.users ADD COLUMN handle text UNIQUE;
+SELECT authoob_add_field('handle', updatable => true);
+SELECT test.outcome(format($$ SELECT authoob_update_profile(%L, %L) $$, :'tok',
+    jsonb_build_object('handle', (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 130) i))));
+SELECT authoob_remove_field('handle');
+ALTER TABLE authoob.users DROP COLUMN handle;
