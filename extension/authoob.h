@@ -63,6 +63,8 @@ typedef struct AuthoobSettings
 	int32		argon2_time;	/* passes */
 	int32		argon2_parallelism;
 	bool		throttle;		/* brute-force limits on */
+	int32		ip_prefix_v4;	/* per-IP limits count this network */
+	int32		ip_prefix_v6;
 } AuthoobSettings;
 
 extern AuthoobSettings *authoob_load_settings(void);
@@ -107,6 +109,7 @@ extern uint64 authoob_run_latest(AuthoobQuery *query);
 extern Datum authoob_result_datum(int column, bool *isnull);
 extern char *authoob_result_text(int column);
 extern void authoob_connect_spi(void);
+extern Oid	authoob_function_owner(Oid function);
 extern ErrorData *authoob_try(void (*fn) (void *), void *arg);
 extern Datum authoob_finish_spi(Datum result, bool isnull);
 
@@ -133,6 +136,7 @@ extern void authoob_check_throttle(const char *email, const char *ip_scope,
 								   const AuthoobSettings *settings);
 extern void authoob_forget_failures(const char *email);
 extern char *authoob_throttle_key(const char *email);
+extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings);
 
 /* Passwords and emails (password.c) */
 extern void authoob_check_password_policy(const char *password,
@@ -214,6 +218,7 @@ extern Datum authoob_public_user_json(int64 user_id, bool *found);
 extern bool authoob_session_profile(Datum jti, int64 user_id, bool *confirmed,
 									Datum *profile);
 extern Datum authoob_update_user(int64 user_id, Jsonb *payload);
+extern void authoob_set_password(int64 user_id, const char *hash);
 extern void authoob_not_activated(void);
 extern int64 authoob_verify_token(const char *token, pg_uuid_t *jti,
 								  const AuthoobSettings *settings);

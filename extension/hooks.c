@@ -7,16 +7,25 @@
  * are not registered pays one array lookup per hook point and builds no
  * context at all.  A hook that raises undoes the whole action; what it
  * raised is what the caller sees (PTxxx: that HTTP status).
+ *
+ * Hooks are the application's code, fired from SECURITY DEFINER request
+ * functions that any member of authoob_api may call.  So nothing that
+ * caller controls may decide which code a hook runs or with which rights
+ * (the README's "Hooks: who runs what"): a hook runs as the owner of its
+ * function, inside a security-restricted operation, with a fixed
+ * search_path that puts pg_catalog first and pg_temp last, and never in a
+ * session whose temporary tables could stand in for the tables it names.
  */
 #include "authoob.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
 #include "utils/timeout.h"
 
 /* What a context may hold, in the order its keys are written */
@@ -72,6 +81,21 @@ typedef struct HookFunctions
 
 static HookFunctions registry[AUTHOOB_N_HOOKS];
 
+/*
+ * The search_path every hook runs with: pg_catalog, the extension's schema
+ * (where authoob_grant_role and its kin are), public, and pg_temp last.
+ * A hook that needs another one says so with its own SET search_path.
+ * Cached with the registry.
+ */
+static char *hook_search_path;
+
+static AuthoobQuery search_path_query = AUTHOOB_QUERY0(
+	"SELECT CASE WHEN e.extnamespace = 'public'::pg_catalog.regnamespace"
+	" THEN 'pg_catalog, public, pg_temp'"
+	" ELSE pg_catalog.format('pg_catalog, %I, public, pg_temp', n.nspname) END"
+	" FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
+	" WHERE e.extname = 'authoob'");
+
 static AuthoobQuery registry_query = AUTHOOB_QUERY0(
 	"SELECT hook, function::oid FROM authoob.hooks ORDER BY hook, run_order, function::text");
 
@@ -95,6 +119,9 @@ load_registry(void)
 		return;
 
 	memset(registry, 0, sizeof(registry));
+	if (authoob_run_latest(&search_path_query) != 1)
+		elog(ERROR, "authoob: the extension is not installed");
+	hook_search_path = MemoryContextStrdup(cache_context, authoob_result_text(1));
 	nrows = authoob_run_latest(&registry_query);
 	for (uint64 row = 0; row < nrows; row++)
 	{
@@ -175,26 +202,73 @@ invoke_with_timeout(FunctionCallInfo fcinfo, AuthoobHook hook, int timeout_ms)
 	return result;
 }
 
+/* Whether the calling session holds temporary relations */
+static AuthoobQuery temporary_relations = AUTHOOB_QUERY0(
+	"SELECT 1 FROM pg_catalog.pg_class"
+	" WHERE relnamespace = pg_catalog.pg_my_temp_schema() LIMIT 1");
+
+/*
+ * pg_temp comes last in a hook's search_path, so a temporary table never
+ * hides a table of the same name; but it would still stand in for a name
+ * the hook's schemas lack, with triggers of the caller's choosing.  A
+ * session with temporary tables therefore runs no hook.  Connected to SPI.
+ */
+static void
+refuse_temporary_relations(void)
+{
+	Oid			temp_namespace;
+	Oid			temp_toast_namespace;
+
+	GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
+	if (OidIsValid(temp_namespace) &&
+		authoob_run(&temporary_relations, NULL, NULL, true) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("authoob: hooks do not run in a session that has temporary tables"),
+				 errdetail("A temporary table could stand in for a table a hook names."),
+				 errhint("Call authoob from a session without temporary tables (DISCARD TEMP).")));
+}
+
+/* The owner of a hook's function; an operator's error if it was dropped */
+static Oid
+hook_function_owner(Oid function, AuthoobHook hook)
+{
+	Oid			owner = authoob_function_owner(function);
+
+	if (!OidIsValid(owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("authoob: function %u of hook %s no longer exists",
+						function, hook_defs[hook].name),
+				 errhint("SELECT authoob_remove_hook('%s', %u)", hook_defs[hook].name, function)));
+	return owner;
+}
+
+/*
+ * Call one hook function as its owner, in a security-restricted operation
+ * (no temporary tables, no SET ROLE): the rights of whoever owns the code,
+ * never those of the request function's definer.  On error the
+ * (sub)transaction's abort gives the user id back.
+ */
 static Jsonb *
 call_hook_function(Oid function, Jsonb *context, AuthoobHook hook, int timeout_ms)
 {
 	FmgrInfo	flinfo;
 	LOCAL_FCINFO(fcinfo, 1);
 	Datum		result;
+	Oid			saved_user;
+	int			saved_security_context;
+	Oid			owner = hook_function_owner(function, hook);
 
-	/* dropped since it was registered: an operator's error, said plainly */
-	if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(function)))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_FUNCTION),
-				 errmsg("authoob: function %u of hook %s no longer exists",
-						function, hook_defs[hook].name),
-				 errhint("SELECT authoob_remove_hook('%s', %u)", hook_defs[hook].name, function)));
-
+	GetUserIdAndSecContext(&saved_user, &saved_security_context);
+	SetUserIdAndSecContext(owner, saved_security_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
 	fmgr_info(function, &flinfo);
 	InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
 	fcinfo->args[0].value = JsonbPGetDatum(context);
 	fcinfo->args[0].isnull = false;
 	result = invoke_with_timeout(fcinfo, hook, timeout_ms);
+	SetUserIdAndSecContext(saved_user, saved_security_context);
 	if (fcinfo->isnull)
 		return NULL;
 	return DatumGetJsonbP(result);
@@ -204,11 +278,6 @@ call_hook_function(Oid function, Jsonb *context, AuthoobHook hook, int timeout_m
  * Call every function of hook with context, in order.  Returns what the
  * last one that answered a JSON object answered, or NULL.  The caller is
  * connected to SPI, and has taken what it needs from SPI_tuptable.
- *
- * The request functions run with search_path = pg_catalog, pg_temp; hooks
- * are the application's code, written for its usual search_path, so they
- * run with the session's default one (as it was at connection), the way
- * fmgr runs a function with a SET clause.
  */
 Jsonb *
 authoob_call_hook(AuthoobHook hook, Jsonb *context)
@@ -218,8 +287,9 @@ authoob_call_hook(AuthoobHook hook, Jsonb *context)
 	int			guc_level;
 
 	load_registry();
+	refuse_temporary_relations();
 	guc_level = NewGUCNestLevel();
-	(void) set_config_option("search_path", GetConfigOptionResetString("search_path"),
+	(void) set_config_option("search_path", hook_search_path,
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	for (int i = 0; i < registry[hook].count; i++)
 	{

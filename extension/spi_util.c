@@ -8,10 +8,13 @@
  */
 #include "authoob.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_proc.h"
 #include "utils/builtins.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 /*
  * Run a statement inside the caller's SPI connection; returns the number of
@@ -130,4 +133,18 @@ authoob_try(void (*fn) (void *), void *arg)
 	MemoryContextSwitchTo(caller_context);
 	CurrentResourceOwner = caller_owner;
 	return error;
+}
+
+/* The owner of a function, InvalidOid when it no longer exists */
+Oid
+authoob_function_owner(Oid function)
+{
+	HeapTuple	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(function));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(proc))
+		return InvalidOid;
+	owner = ((Form_pg_proc) GETSTRUCT(proc))->proowner;
+	ReleaseSysCache(proc);
+	return owner;
 }

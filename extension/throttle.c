@@ -14,14 +14,18 @@
  */
 #include "authoob.h"
 
+#include <sys/socket.h>
+
 #include "access/htup_details.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "common/sha2.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/formatting.h"
+#include "utils/inet.h"
 #include "utils/lsyscache.h"
 
 PG_FUNCTION_INFO_V1(authoob_attempt);
@@ -29,9 +33,9 @@ PG_FUNCTION_INFO_V1(authoob_attempt);
 static AuthoobQuery blocked_until = AUTHOOB_QUERY(
 	"SELECT ceil(extract(epoch FROM max(blocked_until) - now()))::integer"
 	" FROM authoob.throttle"
-	" WHERE ((scope = 'login' AND key = $1) OR (scope = $2 AND key = host($3)))"
+	" WHERE ((scope = 'login' AND key = $1) OR (scope = $2 AND key = $3))"
 	" AND blocked_until > now()",
-	3, TEXTOID, TEXTOID, INETOID);
+	3, TEXTOID, TEXTOID, TEXTOID);
 
 static AuthoobQuery forget_failures = AUTHOOB_QUERY(
 	"DELETE FROM authoob.throttle WHERE scope = 'login' AND key = $1",
@@ -64,11 +68,32 @@ authoob_check_throttle(const char *email, const char *ip_scope, Datum client_ip,
 		return;
 	args[0] = email ? CStringGetTextDatum(email) : (Datum) 0;
 	args[1] = CStringGetTextDatum(ip_scope);
-	args[2] = client_ip;
+	args[2] = ip_isnull ? (Datum) 0 : CStringGetTextDatum(authoob_client_key(client_ip, settings));
 	authoob_run(&blocked_until, args, nulls, true);
 	seconds = authoob_result_datum(1, &isnull);
 	if (!isnull)
 		too_many_attempts(DatumGetInt32(seconds));
+}
+
+/*
+ * The key of a client in authoob.throttle: its address, or the network of
+ * ip_prefix_v4 or ip_prefix_v6 bits around it, since one client commonly
+ * owns a whole IPv6 /64 and could rotate through it.
+ */
+char *
+authoob_client_key(Datum client_ip, const AuthoobSettings *settings)
+{
+	inet	   *ip = DatumGetInetPP(client_ip);
+	int			bits = ip_family(ip) == PGSQL_AF_INET ?
+		settings->ip_prefix_v4 : settings->ip_prefix_v6;
+	Datum		network;
+
+	if (bits >= ip_maxbits(ip))
+		return TextDatumGetCString(DirectFunctionCall1(network_host, client_ip));
+	network = DirectFunctionCall1(network_network,
+								  DirectFunctionCall2(inet_set_masklen, client_ip,
+													  Int32GetDatum(bits)));
+	return DatumGetCString(DirectFunctionCall1(cidr_out, network));
 }
 
 /* A successful login ends the account's run of failures.  Connected to SPI. */
@@ -158,18 +183,28 @@ login_email(Datum body)
 	return email ? authoob_throttle_key(email) : NULL;
 }
 
+/*
+ * Record a failure through authoob_record_failure(), as the extension's
+ * owner: the callers of authoob_attempt (authoob_api) may not record
+ * failures of their own choosing, which could lock any account out.
+ */
 static void
-record_failure(const char *schema, const char *scope, const char *key)
+record_failure(Oid owner, const char *schema, const char *scope, const char *key)
 {
 	Oid			types[2] = {TEXTOID, TEXTOID};
 	Datum		args[2];
+	Oid			saved_user;
+	int			saved_security_context;
 
 	args[0] = CStringGetTextDatum(scope);
 	args[1] = CStringGetTextDatum(key);
+	GetUserIdAndSecContext(&saved_user, &saved_security_context);
+	SetUserIdAndSecContext(owner, saved_security_context | SECURITY_LOCAL_USERID_CHANGE);
 	if (SPI_execute_with_args(psprintf("SELECT %s.authoob_record_failure($1, $2)",
 									   quote_identifier(schema)),
 							  2, types, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "authoob: could not record a failed attempt");
+	SetUserIdAndSecContext(saved_user, saved_security_context);
 }
 
 /*
@@ -221,12 +256,14 @@ authoob_attempt(PG_FUNCTION_ARGS)
 			char	   *email = action->by_email && !PG_ARGISNULL(1) ?
 				login_email(PG_GETARG_DATUM(1)) : NULL;
 
+			Oid			owner = authoob_function_owner(fcinfo->flinfo->fn_oid);
+
 			if (email)
-				record_failure(schema, "login", email);
+				record_failure(owner, schema, "login", email);
 			if (!PG_ARGISNULL(2))
-				record_failure(schema, action->by_email ? "ip" : "token",
-							   TextDatumGetCString(DirectFunctionCall1(network_host,
-																	   PG_GETARG_DATUM(2))));
+				record_failure(owner, schema, action->by_email ? "ip" : "token",
+							   authoob_client_key(PG_GETARG_DATUM(2),
+												  authoob_load_settings()));
 			if (nonatomic)
 				SPI_commit();
 		}

@@ -16,7 +16,7 @@ use JSON::PP ();
 use POSIX ':sys_wait_h';
 use Time::HiRes qw(sleep time);
 
-our @EXPORT = qw(psql new_database json_encode json_decode register_user
+our @EXPORT = qw(psql psql_as new_database json_encode json_decode register_user
   strong_password);
 
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
@@ -55,6 +55,30 @@ sub psql
 	my $result = <$fh> // '';
 	$result =~ s/\s+\z//;
 	return $result;
+}
+
+# Runs SQL in a new connection as a login role (whose password is its
+# name), with PGOPTIONS as given (say "-c search_path=app,public", which
+# sets the session's default search_path): returns its output, or the error
+# psql printed, prefixed with "ERROR: ".
+sub psql_as
+{
+	my ($db, $role, $sql, $options) = @_;
+	local $ENV{PGUSER} = $role;
+	local $ENV{PGPASSWORD} = $role;
+	local $ENV{PGOPTIONS} = join ' ', '-c client_min_messages=warning', $options // ();
+	my $out = File::Temp->new;
+	open(my $pipe, '|-', "psql -X -q -At -v ON_ERROR_STOP=1 -d $db -o " . $out->filename
+		  . ' 2>' . $out->filename . '.err')
+	  or die "cannot run psql: $!";
+	print $pipe $sql;
+	my $ok = close $pipe;
+	local $/;
+	open(my $fh, '<', $ok ? $out->filename : $out->filename . '.err') or die;
+	my $result = <$fh> // '';
+	unlink $out->filename . '.err';
+	$result =~ s/\s+\z//;
+	return $ok ? $result : "ERROR: $result";
 }
 
 # A new database with the extension, configured for mail (register and
