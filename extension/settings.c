@@ -9,6 +9,8 @@
  */
 #include "authoob.h"
 
+#include <stddef.h>
+
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
@@ -29,60 +31,105 @@ typedef enum SettingKind
 	SETTING_HASH				/* "bcrypt" or "argon2id" */
 } SettingKind;
 
+/*
+ * One line a setting: its key (also the column of authoob.settings), how it
+ * is checked, and where authoob_load_settings() puts it (-1: only the SQL
+ * side reads it).  "absent" is the value the C code runs with when the
+ * column does not exist yet: a database still at an earlier version, until
+ * ALTER EXTENSION authoob UPDATE adds it, behaves as that version did.
+ */
 typedef struct SettingDef
 {
-	const char *key;			/* also the column of authoob.settings */
+	const char *key;
 	SettingKind kind;
 	int			min;			/* for SETTING_INT */
 	int			max;
+	ptrdiff_t	field;			/* offsetof(AuthoobSettings, ...) or -1 */
+	const char *absent;			/* NULL: the column exists since 0.1 */
 } SettingDef;
 
+#define FIELD(name) offsetof(AuthoobSettings, name)
+#define SQL_ONLY (-1)
+
 static const SettingDef setting_defs[] = {
-	{"app_url", SETTING_URL, 0, 0},
-	{"api_url", SETTING_URL, 0, 0},
-	{"secret_key", SETTING_SECRET, 0, 0},
-	{"email_sender", SETTING_EMAIL, 0, 0},
-	{"prevent_mail_send", SETTING_BOOL, 0, 0},
-	{"prefix", SETTING_PREFIX, 0, 0},
-	{"token_header", SETTING_HEADER, 0, 0},
-	{"token_ttl", SETTING_INT, 60, 366 * 24 * 3600},
-	{"bcrypt_cost", SETTING_INT, 4, 31},
-	{"require_activation", SETTING_BOOL, 0, 0},
-	{"password_min_length", SETTING_INT, 1, 72},
-	{"password_require_uppercase", SETTING_BOOL, 0, 0},
-	{"password_require_digit", SETTING_BOOL, 0, 0},
-	{"activation_ttl", SETTING_INT, 3600, 366 * 24 * 3600},
-	{"reset_ttl", SETTING_INT, 60, 7 * 24 * 3600},
-	{"reset_mail_interval", SETTING_INT, 0, 24 * 3600},
-	{"mail_max_attempts", SETTING_INT, 1, 100},
-	{"mail_retry_delay", SETTING_INT, 1, 24 * 3600},
-	{"hook_timeout", SETTING_INT, 1, 10 * 60 * 1000},
-	{"password_hash", SETTING_HASH, 0, 0},
-	{"argon2_memory", SETTING_INT, 1024, 1024 * 1024},
-	{"argon2_time", SETTING_INT, 1, 20},
-	{"argon2_parallelism", SETTING_INT, 1, 16},
-	{"throttle", SETTING_BOOL, 0, 0},
-	{"login_free_failures", SETTING_INT, 1, 1000},
-	{"login_backoff_max", SETTING_INT, 1, 24 * 3600},
-	{"login_failures_per_hour", SETTING_INT, 1, 100000},
-	{"ip_failures_per_window", SETTING_INT, 1, 1000000},
-	{"token_failures_per_window", SETTING_INT, 1, 1000000},
-	{"ip_window", SETTING_INT, 1, 24 * 3600},
+	{"app_url", SETTING_URL, 0, 0, FIELD(app_url), NULL},
+	{"api_url", SETTING_URL, 0, 0, FIELD(api_url), NULL},
+	{"secret_key", SETTING_SECRET, 0, 0, FIELD(secret_key), NULL},
+	{"email_sender", SETTING_EMAIL, 0, 0, FIELD(email_sender), NULL},
+	{"prevent_mail_send", SETTING_BOOL, 0, 0, FIELD(prevent_mail_send), NULL},
+	{"prefix", SETTING_PREFIX, 0, 0, FIELD(prefix), NULL},
+	{"token_header", SETTING_HEADER, 0, 0, SQL_ONLY, NULL},
+	{"token_ttl", SETTING_INT, 60, 366 * 24 * 3600, FIELD(token_ttl), NULL},
+	{"bcrypt_cost", SETTING_INT, 4, 31, FIELD(bcrypt_cost), NULL},
+	{"require_activation", SETTING_BOOL, 0, 0, FIELD(require_activation), NULL},
+	{"password_min_length", SETTING_INT, 1, 72, FIELD(password_min_length), NULL},
+	{"password_require_uppercase", SETTING_BOOL, 0, 0, FIELD(password_require_uppercase), NULL},
+	{"password_require_digit", SETTING_BOOL, 0, 0, FIELD(password_require_digit), NULL},
+	{"activation_ttl", SETTING_INT, 3600, 366 * 24 * 3600, FIELD(activation_ttl), NULL},
+	{"reset_ttl", SETTING_INT, 60, 7 * 24 * 3600, FIELD(reset_ttl), NULL},
+	{"reset_mail_interval", SETTING_INT, 0, 24 * 3600, FIELD(reset_mail_interval), NULL},
+	{"mail_max_attempts", SETTING_INT, 1, 100, SQL_ONLY, NULL},
+	{"mail_retry_delay", SETTING_INT, 1, 24 * 3600, SQL_ONLY, NULL},
+	{"hook_timeout", SETTING_INT, 1, 10 * 60 * 1000, FIELD(hook_timeout), NULL},
+	{"password_hash", SETTING_HASH, 0, 0, FIELD(password_hash), NULL},
+	{"argon2_memory", SETTING_INT, 1024, 1024 * 1024, FIELD(argon2_memory), NULL},
+	{"argon2_time", SETTING_INT, 1, 20, FIELD(argon2_time), NULL},
+	{"argon2_parallelism", SETTING_INT, 1, 16, FIELD(argon2_parallelism), NULL},
+	{"throttle", SETTING_BOOL, 0, 0, FIELD(throttle), NULL},
+	{"login_free_failures", SETTING_INT, 1, 1000, SQL_ONLY, NULL},
+	{"login_backoff_max", SETTING_INT, 1, 24 * 3600, SQL_ONLY, NULL},
+	{"login_failures_per_hour", SETTING_INT, 1, 100000, SQL_ONLY, NULL},
+	{"ip_failures_per_window", SETTING_INT, 1, 1000000, SQL_ONLY, NULL},
+	{"token_failures_per_window", SETTING_INT, 1, 1000000, SQL_ONLY, NULL},
+	{"ip_window", SETTING_INT, 1, 24 * 3600, SQL_ONLY, NULL},
+	/* 0.2: per-IP limits count a network, not an address (0.1: each address) */
+	{"ip_prefix_v4", SETTING_INT, 8, 32, FIELD(ip_prefix_v4), "32"},
+	{"ip_prefix_v6", SETTING_INT, 16, 128, FIELD(ip_prefix_v6), "128"},
 };
 
 #define N_SETTINGS lengthof(setting_defs)
 
-static AuthoobQuery load_query = AUTHOOB_QUERY(
-	"SELECT secret_key, token_ttl, bcrypt_cost, require_activation,"
-	" password_min_length, password_require_uppercase, password_require_digit,"
-	" app_url, api_url, email_sender, prefix, prevent_mail_send,"
-	" activation_ttl, reset_ttl, reset_mail_interval, hook_timeout,"
-	" password_hash, argon2_memory, argon2_time, argon2_parallelism, throttle"
-	" FROM authoob.settings",
-	0);
+static AuthoobQuery load_query = AUTHOOB_QUERY0(
+	"SELECT to_jsonb(s) FROM authoob.settings s");
 
 static AuthoobQuery previous_keys_query = AUTHOOB_QUERY0(
 	"SELECT kid, secret, valid_until FROM authoob.previous_keys WHERE valid_until > now()");
+
+/* A stored value (jsonb, or NULL when absent or null) into its field */
+static void
+set_field(AuthoobSettings *settings, const SettingDef *def, JsonbValue *value)
+{
+	char	   *field = (char *) settings + def->field;
+	char	   *text = NULL;
+
+	if (value != NULL && value->type == jbvString)
+		text = pnstrdup(value->val.string.val, value->val.string.len);
+	else if (value != NULL && value->type == jbvNumeric)
+		text = DatumGetCString(DirectFunctionCall1(numeric_out,
+												   NumericGetDatum(value->val.numeric)));
+	else if (value != NULL && value->type == jbvBool)
+		text = value->val.boolean ? "true" : "false";
+
+	switch (def->kind)
+	{
+		case SETTING_BOOL:
+			*(bool *) field = text != NULL && strcmp(text, "true") == 0;
+			break;
+		case SETTING_INT:
+			*(int32 *) field = text ? pg_strtoint32(text) : 0;
+			break;
+		case SETTING_SECRET:
+			/* to_jsonb writes bytea as "\x<hex>" */
+			if (text == NULL || strncmp(text, "\\x", 2) != 0)
+				elog(ERROR, "authoob: the secret key is missing");
+			*(bytea **) field = DatumGetByteaPP(DirectFunctionCall1(byteain,
+																	 CStringGetDatum(text)));
+			break;
+		default:
+			*(char **) field = text;
+			break;
+	}
+}
 
 /*
  * The settings, from the backend's cache or read afresh; the caller is
@@ -95,35 +142,34 @@ authoob_load_settings(void)
 	MemoryContext cache_context = authoob_cache_begin_load(AUTHOOB_CACHE_SETTINGS);
 	MemoryContext caller_context;
 	bool		isnull;
+	Jsonb	   *row;
 
 	if (cache_context == NULL)
 		return &settings;
 
 	if (authoob_run_latest(&load_query) != 1)
 		elog(ERROR, "authoob: the settings row is missing");
+	row = DatumGetJsonbP(authoob_result_datum(1, &isnull));
 
 	caller_context = MemoryContextSwitchTo(cache_context);
-	settings.secret_key = DatumGetByteaPCopy(authoob_result_datum(1, &isnull));
-	settings.token_ttl = DatumGetInt32(authoob_result_datum(2, &isnull));
-	settings.bcrypt_cost = DatumGetInt32(authoob_result_datum(3, &isnull));
-	settings.require_activation = DatumGetBool(authoob_result_datum(4, &isnull));
-	settings.password_min_length = DatumGetInt32(authoob_result_datum(5, &isnull));
-	settings.password_require_uppercase = DatumGetBool(authoob_result_datum(6, &isnull));
-	settings.password_require_digit = DatumGetBool(authoob_result_datum(7, &isnull));
-	settings.app_url = authoob_result_text(8);
-	settings.api_url = authoob_result_text(9);
-	settings.email_sender = authoob_result_text(10);
-	settings.prefix = authoob_result_text(11);
-	settings.prevent_mail_send = DatumGetBool(authoob_result_datum(12, &isnull));
-	settings.activation_ttl = DatumGetInt32(authoob_result_datum(13, &isnull));
-	settings.reset_ttl = DatumGetInt32(authoob_result_datum(14, &isnull));
-	settings.reset_mail_interval = DatumGetInt32(authoob_result_datum(15, &isnull));
-	settings.hook_timeout = DatumGetInt32(authoob_result_datum(16, &isnull));
-	settings.password_hash = authoob_result_text(17);
-	settings.argon2_memory = DatumGetInt32(authoob_result_datum(18, &isnull));
-	settings.argon2_time = DatumGetInt32(authoob_result_datum(19, &isnull));
-	settings.argon2_parallelism = DatumGetInt32(authoob_result_datum(20, &isnull));
-	settings.throttle = DatumGetBool(authoob_result_datum(21, &isnull));
+	for (int i = 0; i < (int) N_SETTINGS; i++)
+	{
+		const SettingDef *def = &setting_defs[i];
+		JsonbValue *value;
+		JsonbValue	absent;
+
+		if (def->field == SQL_ONLY)
+			continue;
+		value = authoob_object_value(row, def->key);
+		if (value == NULL && def->absent != NULL)
+		{
+			absent.type = jbvString;
+			absent.val.string.val = (char *) def->absent;
+			absent.val.string.len = strlen(def->absent);
+			value = &absent;
+		}
+		set_field(&settings, def, value);
+	}
 	settings.key_id = authoob_key_id(settings.secret_key);
 	MemoryContextSwitchTo(caller_context);
 
@@ -300,6 +346,21 @@ settings_json(void)
 	return SPI_datumTransfer(authoob_result_datum(1, &isnull), false, -1);
 }
 
+static AuthoobQuery end_sessions = AUTHOOB_QUERY0("DELETE FROM authoob.sessions");
+static AuthoobQuery forget_keys = AUTHOOB_QUERY0("DELETE FROM authoob.previous_keys");
+
+/*
+ * A new secret_key is a clean break, as the README promises: every session
+ * ends and no earlier key verifies anything, so that setting a key back
+ * cannot bring its tokens back.
+ */
+static void
+revoke_every_token(void)
+{
+	authoob_run(&end_sessions, NULL, NULL, false);
+	authoob_run(&forget_keys, NULL, NULL, false);
+}
+
 /* SQL function: authoob_configure(settings jsonb) returns jsonb */
 Datum
 authoob_configure(PG_FUNCTION_ARGS)
@@ -382,6 +443,9 @@ authoob_configure(PG_FUNCTION_ARGS)
 			!= SPI_OK_UPDATE)
 			elog(ERROR, "authoob: could not update the settings");
 	}
+	for (int i = 0; i < n; i++)
+		if (defs[i]->kind == SETTING_SECRET)
+			revoke_every_token();
 	result = settings_json();
 	SPI_finish();
 	PG_RETURN_DATUM(result);
