@@ -64,14 +64,6 @@ static AuthoobQuery delete_session = AUTHOOB_QUERY(
 	"DELETE FROM authoob.sessions WHERE jti = $1",
 	1, UUIDOID);
 
-static AuthoobQuery set_password = AUTHOOB_QUERY(
-	"UPDATE authoob.users SET password = $2, update_date = now() WHERE id = $1",
-	2, INT8OID, TEXTOID);
-
-static AuthoobQuery delete_user_sessions = AUTHOOB_QUERY(
-	"DELETE FROM authoob.sessions WHERE user_id = $1",
-	1, INT8OID);
-
 /* {"token": token} */
 static Datum
 token_response(const char *token)
@@ -276,7 +268,6 @@ authoob_reset_password(PG_FUNCTION_ARGS)
 	char	   *password1;
 	char	   *password2;
 	int64		user_id;
-	Datum		values[2];
 	Jsonb	   *answer;
 
 	authoob_connect_spi();
@@ -293,11 +284,7 @@ authoob_reset_password(PG_FUNCTION_ARGS)
 				 errmsg("Password mismatch")));
 	authoob_check_password_policy(password1, settings);
 
-	values[0] = Int64GetDatum(user_id);
-	values[1] = CStringGetTextDatum(authoob_hash_password(password1, settings));
-	authoob_run(&set_password, values, NULL, false);
-	/* every token issued before the change stops working */
-	authoob_run(&delete_user_sessions, values, NULL, false);
+	authoob_set_password(user_id, authoob_hash_password(password1, settings));
 	answer = authoob_fire_hook(HOOK_POST_RESET_AUTH,
 							   &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	if (answer)

@@ -30,7 +30,8 @@ static AuthoobQuery insert_mail_token = AUTHOOB_QUERY(
 static AuthoobQuery find_activation = AUTHOOB_QUERY(
 	"SELECT t.user_id, u.confirmed_at IS NOT NULL"
 	" FROM authoob.mail_tokens t JOIN authoob.users u ON u.id = t.user_id"
-	" WHERE t.token_hash = $1 AND t.kind = 'activation' AND t.expires_at > now()"
+	" WHERE t.token_hash = $1 AND t.kind = 'activation' AND t.used_at IS NULL"
+	" AND t.expires_at > now()"
 	" FOR UPDATE OF u",
 	1, BYTEAOID);
 
@@ -69,14 +70,6 @@ static AuthoobQuery find_reset = AUTHOOB_QUERY(
 	" AND t.expires_at > now() AND u.active"
 	" FOR UPDATE OF t",
 	1, BYTEAOID);
-
-/* the new password also spends every other reset token of the user */
-static AuthoobQuery reset_password = AUTHOOB_QUERY(
-	"WITH spent AS (UPDATE authoob.mail_tokens SET used_at = now()"
-	"  WHERE user_id = $1 AND kind = 'reset' AND used_at IS NULL),"
-	" revoked AS (DELETE FROM authoob.sessions WHERE user_id = $1)"
-	" UPDATE authoob.users SET password = $2, update_date = now() WHERE id = $1",
-	2, INT8OID, TEXTOID);
 
 static bytea *
 token_hash(const char *token)
@@ -304,8 +297,9 @@ authoob_password_reset_token(PG_FUNCTION_ARGS)
 	char	   *password1 = authoob_payload_string(payload, "password1", true, NULL);
 	char	   *password2 = authoob_payload_string(payload, "password2", true, NULL);
 	AuthoobSettings *settings;
-	Datum		args[2];
+	Datum		args[1];
 	bool		isnull;
+	int64		user_id;
 
 	if (*token == '\0')
 		ereport(ERROR,
@@ -326,12 +320,11 @@ authoob_password_reset_token(PG_FUNCTION_ARGS)
 	args[0] = PointerGetDatum(mail_token_arg(token));
 	if (authoob_run(&find_reset, args, NULL, false) != 1)
 		no_token_match();
-	args[0] = authoob_result_datum(1, &isnull);
-	args[1] = CStringGetTextDatum(authoob_hash_password(password1, settings));
-	authoob_run(&reset_password, args, NULL, false);
+	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
+	authoob_set_password(user_id, authoob_hash_password(password1, settings));
 	/* 204: no body to replace */
 	authoob_fire_hook(HOOK_POST_RESET_TOKEN,
-					  &(AuthoobHookArgs) {.user_id = DatumGetInt64(args[0]), .token = token});
+					  &(AuthoobHookArgs) {.user_id = user_id, .token = token});
 	SPI_finish();
 	PG_RETURN_NULL();
 }

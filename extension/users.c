@@ -452,3 +452,23 @@ authoob_update_user(int64 user_id, Jsonb *payload)
 	}
 	return values[0];
 }
+
+static AuthoobQuery set_password = AUTHOOB_QUERY(
+	"WITH spent AS (UPDATE authoob.mail_tokens SET used_at = now()"
+	"  WHERE user_id = $1 AND kind = 'reset' AND used_at IS NULL),"
+	" revoked AS (DELETE FROM authoob.sessions WHERE user_id = $1)"
+	" UPDATE authoob.users SET password = $2, update_date = now() WHERE id = $1",
+	2, INT8OID, TEXTOID);
+
+/*
+ * A new password hash for user_id, however it was changed (authenticated or
+ * by a mailed token): every earlier token of the user stops working and
+ * every reset token still in a mailbox is spent.  Connected to SPI.
+ */
+void
+authoob_set_password(int64 user_id, const char *hash)
+{
+	Datum		args[2] = {Int64GetDatum(user_id), CStringGetTextDatum(hash)};
+
+	authoob_run(&set_password, args, NULL, false);
+}

@@ -19,11 +19,16 @@ SELECT count(*) AS in_clear FROM authoob.mail_tokens WHERE token_hash = convert_
 SELECT extract(epoch FROM expires_at - created_at) AS lifetime_seconds
 FROM authoob.mail_tokens WHERE token_hash = sha256(convert_to(:'act', 'UTF8'));
 
--- POST: 201 with no body; a second time 409; unknown 404.
+-- POST: 201 with no body; a spent token is unknown (404) like any other,
+-- even once the account is unconfirmed again; unknown 404.
 SELECT confirmed_at IS NULL AS unconfirmed FROM authoob.users WHERE email = 'new@example.com';
 SELECT authoob_activate(:'act') IS NULL AS no_body;
 SELECT confirmed_at IS NOT NULL AS confirmed FROM authoob.users WHERE email = 'new@example.com';
 SELECT test.outcome(format($$ SELECT authoob_activate(%L) $$, :'act'));
+UPDATE authoob.users SET confirmed_at = NULL WHERE email = 'new@example.com';
+SELECT test.outcome(format($$ SELECT authoob_activate(%L) $$, :'act'));
+SELECT confirmed_at IS NULL AS still_unconfirmed FROM authoob.users WHERE email = 'new@example.com';
+UPDATE authoob.users SET confirmed_at = now() WHERE email = 'new@example.com';
 SELECT test.outcome($$ SELECT authoob_activate('garbage') $$);
 SELECT test.outcome($$ SELECT authoob_activate('') $$);
 SELECT test.outcome($$ SELECT authoob_activate(NULL) $$);
@@ -39,6 +44,14 @@ SELECT authoob_activate_redirect(:'act2') ->> 'url' =
 FROM authoob.users WHERE email = 'link@example.com';
 SELECT test.outcome(format($$ SELECT authoob_activate_redirect(%L) $$, :'act2'));
 SELECT test.outcome($$ SELECT authoob_activate_redirect('garbage') $$);
+
+-- 409 "Unable to activate": an unspent token of an account that is already
+-- active (an operator confirmed it by hand).
+SELECT authoob_register('{"email": "byhand@example.com", "password1": "1Password", "password2": "1Password"}') IS NOT NULL AS registered;
+SELECT substring(body_text FROM '/activate/([A-Za-z0-9_-]+)') AS act_byhand
+FROM authoob.mail_outbox WHERE recipient = 'byhand@example.com' \gset
+UPDATE authoob.users SET confirmed_at = now() WHERE email = 'byhand@example.com';
+SELECT test.outcome(format($$ SELECT authoob_activate(%L) $$, :'act_byhand'));
 
 -- An expired token is no match.
 SELECT authoob_register('{"email": "late@example.com", "password1": "1Password", "password2": "1Password"}') IS NOT NULL AS registered;
