@@ -79,6 +79,19 @@ SELECT test.outcome(format($$ SELECT authoob_password_reset_token(%L) $$,
     jsonb_build_object('token', :'older', 'password1', 'Analytical4', 'password2', 'Analytical4')));
 SELECT authoob_login('{"email": "ada@example.com", "password": "Analytical3"}') IS NOT NULL AS newest_won;
 
+-- Any password change spends the reset tokens still in a mailbox: a reset
+-- mail asked for before an authenticated change cannot change it again.
+SELECT authoob_password_ask('{"email": "ada@example.com"}') IS NULL AS asked;
+SELECT substring(body_text FROM 'reset_password_token=([A-Za-z0-9_-]+)') AS mailed
+FROM authoob.mail_outbox WHERE kind = 'reset' AND recipient = 'ada@example.com' ORDER BY id DESC LIMIT 1 \gset
+SELECT authoob_login('{"email": "ada@example.com", "password": "Analytical3"}') ->> 'token' AS ada \gset
+SELECT authoob_reset_password(:'ada', '{"password1": "Analytical5", "password2": "Analytical5"}') IS NULL AS changed;
+SELECT test.outcome(format($$ SELECT authoob_password_reset_token(%L) $$,
+    jsonb_build_object('token', :'mailed', 'password1', 'Analytical6', 'password2', 'Analytical6')));
+SELECT authoob_login('{"email": "ada@example.com", "password": "Analytical5"}') ->> 'token' AS ada \gset
+SELECT authoob_reset_password(:'ada', '{"password1": "Analytical3", "password2": "Analytical3"}') IS NULL
+       AS authenticated_change_stands_and_is_undone;
+
 -- A deactivated account neither gets a mail nor resets with an old token.
 SELECT authoob_password_ask('{"email": "change@example.com"}') IS NULL AS asked;
 SELECT substring(body_text FROM 'reset_password_token=([A-Za-z0-9_-]+)') AS ct

@@ -35,6 +35,18 @@ SELECT authoob_rotate_secret(interval '0') IS NOT NULL AS rotated;
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'latest'));
 SELECT authoob_verify(:'new') IS NOT NULL AS earlier_key_keeps_its_own_time;
 
+-- Setting secret_key is a clean break: every session ends and no earlier
+-- key verifies anything, so setting a key back revives none of its tokens.
+SELECT authoob_configure('{"secret_key": "a shared secret of at least 32 bytes, A"}') IS NOT NULL AS set_a;
+SELECT authoob_login('{"email": "register@mail.com", "password": "New1Password"}') ->> 'token' AS under_a \gset
+SELECT authoob_rotate_secret(interval '1 hour') IS NOT NULL AS rotated;
+SELECT authoob_verify(:'under_a') IS NOT NULL AS verifies_after_rotation;
+SELECT authoob_configure('{"secret_key": "a shared secret of at least 32 bytes, B"}') IS NOT NULL AS set_b;
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'under_a'));
+SELECT count(*) AS sessions, (SELECT count(*) FROM authoob.previous_keys) AS previous_keys FROM authoob.sessions;
+SELECT authoob_configure('{"secret_key": "a shared secret of at least 32 bytes, A"}') IS NOT NULL AS set_a_again;
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'under_a'));
+
 -- Only the owner rotates.
 CREATE ROLE regress_authoob_rotator IN ROLE authoob_api;
 SET ROLE regress_authoob_rotator;

@@ -58,6 +58,21 @@ CALL authoob_attempt('password_reset_token', '{"token": "guess3", "password1": "
 SELECT * FROM throttle WHERE scope = 'token';
 SELECT test.outcome($$ CALL authoob_attempt('activate', 'guess4', '192.0.2.50') $$);
 
+-- A client is counted by its network: an IPv6 /64 (ip_prefix_v6) is one
+-- client, however many of its addresses it uses; an IPv4 address is one
+-- (ip_prefix_v4 32), unless configured otherwise.
+CALL authoob_attempt('activate', 'guess5', '2001:db8:1:2::1');
+CALL authoob_attempt('activate', 'guess6', '2001:db8:1:2:ffff:ffff:ffff:fffe');
+CALL authoob_attempt('activate', 'guess7', '2001:db8:1:3::1');
+SELECT * FROM throttle WHERE scope = 'token' AND key LIKE '2001:%' ORDER BY key;
+SELECT authoob_configure('{"ip_prefix_v4": 24, "ip_prefix_v6": 128}') ->> 'ip_prefix_v6' AS ip_prefix_v6;
+CALL authoob_attempt('activate', 'guess8', '192.0.2.200');
+CALL authoob_attempt('activate', 'guess9', '2001:db8:1:2::1');
+SELECT * FROM throttle WHERE scope = 'token' AND key IN ('192.0.2.0/24', '2001:db8:1:2::1') ORDER BY key;
+SELECT test.outcome($$ SELECT authoob_configure('{"ip_prefix_v6": 129}') $$);
+SELECT test.outcome($$ SELECT authoob_configure('{"ip_prefix_v4": 7}') $$);
+SELECT authoob_configure('{"ip_prefix_v4": 32, "ip_prefix_v6": 64}') ->> 'ip_prefix_v6' AS ip_prefix_v6;
+
 -- Failures inside a transaction block cannot be committed early: there
 -- authoob_attempt behaves as the function does.
 BEGIN;
