@@ -16,6 +16,7 @@
 PG_FUNCTION_INFO_V1(authoob_activate);
 PG_FUNCTION_INFO_V1(authoob_activate_redirect);
 PG_FUNCTION_INFO_V1(authoob_password_ask);
+PG_FUNCTION_INFO_V1(authoob_mail_prepare);
 PG_FUNCTION_INFO_V1(authoob_password_reset_token);
 
 #define MAIL_TOKEN_BYTES 32
@@ -47,10 +48,9 @@ static AuthoobQuery active_user_by_email = AUTHOOB_QUERY(
 	1, TEXTOID);
 
 /*
- * At most one reset mail per address per interval, counted for every
- * address asked about, known or not: both paths then write (and wait for
- * the same commit), so neither the answer nor its time tells who is
- * registered.  window_start holds the time of the last mail allowed.
+ * At most one reset request per address per interval, counted for every
+ * address asked about, known or not.  window_start holds the time of the
+ * last request allowed.
  */
 static AuthoobQuery ask_allowed = AUTHOOB_QUERY(
 	"INSERT INTO authoob.throttle AS t (scope, key, consecutive, window_start)"
@@ -61,6 +61,17 @@ static AuthoobQuery ask_allowed = AUTHOOB_QUERY(
 	"   THEN now() ELSE t.window_start END"
 	" RETURNING window_start = now()",
 	2, TEXTOID, INT4OID);
+
+static AuthoobQuery insert_reset_request = AUTHOOB_QUERY(
+	"INSERT INTO authoob.mail_requests (kind, email) VALUES ('reset', $1)",
+	1, TEXTOID);
+
+/* SKIP LOCKED: each request is taken by one of the mailers preparing */
+static AuthoobQuery take_requests = AUTHOOB_QUERY(
+	"DELETE FROM authoob.mail_requests WHERE id IN ("
+	" SELECT id FROM authoob.mail_requests ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
+	" RETURNING email",
+	1, INT4OID);
 
 /* FOR UPDATE: two resets with one token cannot both succeed */
 static AuthoobQuery find_reset = AUTHOOB_QUERY(
@@ -232,9 +243,12 @@ authoob_activate_redirect(PG_FUNCTION_ARGS)
 /*
  * SQL function: authoob_password_ask(payload text|jsonb, client_ip inet) returns jsonb
  *
- * Always NULL (204), whether or not the address belongs to an account, so
- * that it tells nothing about who is registered.  At most one mail per
- * address every reset_mail_interval seconds.
+ * Always NULL (204), and the same work whether or not the address belongs
+ * to an account, so that neither the answer nor its time tells who is
+ * registered: the request is recorded as it is, and authoob_mail_prepare()
+ * (which every mailer's claim runs) turns it into a reset mail for an
+ * account, or drops it.  At most one request per address every
+ * reset_mail_interval seconds.
  */
 Datum
 authoob_password_ask(PG_FUNCTION_ARGS)
@@ -244,7 +258,6 @@ authoob_password_ask(PG_FUNCTION_ARGS)
 	AuthoobSettings *settings;
 	Datum		args[2];
 	bool		isnull;
-	bool		allowed;
 	int64		user_id = 0;
 
 	authoob_connect_spi();
@@ -256,30 +269,83 @@ authoob_password_ask(PG_FUNCTION_ARGS)
 	args[0] = CStringGetTextDatum(authoob_throttle_key(email));
 	args[1] = Int32GetDatum(settings->reset_mail_interval);
 	authoob_run(&ask_allowed, args, NULL, false);
-	allowed = DatumGetBool(authoob_result_datum(1, &isnull));
-
-	args[0] = CStringGetTextDatum(email);
-	if (authoob_run(&active_user_by_email, args, NULL, false) == 1)
-		user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
-
-	if (user_id != 0)
+	if (DatumGetBool(authoob_result_datum(1, &isnull)))
 	{
-		if (allowed)
-		{
-			char	   *token = new_mail_token("reset", user_id, settings->reset_ttl);
-			StringInfoData link;
-
-			initStringInfo(&link);
-			appendStringInfo(&link, "%s%creset_password_token=%s", settings->app_url,
-							 strchr(settings->app_url, '?') ? '&' : '?', token);
-			authoob_queue_mail("reset", user_id, link.data, settings);
-		}
+		args[0] = CStringGetTextDatum(email);
+		authoob_run(&insert_reset_request, args, NULL, false);
+		authoob_notify_mailers();
 	}
+
 	/* user is null for an unknown address; 204: no body to replace */
-	authoob_fire_hook(HOOK_POST_ASK_RESET,
-					  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
+	if (authoob_hook_registered(HOOK_POST_ASK_RESET))
+	{
+		args[0] = CStringGetTextDatum(email);
+		if (authoob_run(&active_user_by_email, args, NULL, false) == 1)
+			user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
+		authoob_fire_hook(HOOK_POST_ASK_RESET,
+						  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
+	}
 	SPI_finish();
 	PG_RETURN_NULL();
+}
+
+/* The reset mail of one request, if its address is an active account's */
+static void
+prepare_reset_mail(void *arg)
+{
+	const char *email = arg;
+	AuthoobSettings *settings = authoob_load_settings();
+	Datum		address = CStringGetTextDatum(email);
+	bool		isnull;
+	int64		user_id;
+	char	   *token;
+	StringInfoData link;
+
+	if (authoob_run(&active_user_by_email, &address, NULL, false) != 1)
+		return;
+	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
+	authoob_require_setting(settings->app_url, "app_url");
+	token = new_mail_token("reset", user_id, settings->reset_ttl);
+	initStringInfo(&link);
+	appendStringInfo(&link, "%s%creset_password_token=%s", settings->app_url,
+					 strchr(settings->app_url, '?') ? '&' : '?', token);
+	authoob_queue_mail("reset", user_id, link.data, settings);
+}
+
+/*
+ * SQL function: authoob_mail_prepare(max_requests integer) returns integer
+ *
+ * Turns up to max_requests recorded password/ask requests into reset mails
+ * (for the addresses of active accounts) and forgets them all; returns how
+ * many it took.  authoob_mail_claim() runs it first, so that mailers send
+ * what was asked; SKIP LOCKED lets several run side by side.  A request
+ * whose mail cannot be made (a mail_ask_reset_password hook that raises)
+ * is dropped with a warning in the server log: the request that asked for
+ * it answered long ago.
+ */
+Datum
+authoob_mail_prepare(PG_FUNCTION_ARGS)
+{
+	int32		max_requests = PG_ARGISNULL(0) ? 100 : PG_GETARG_INT32(0);
+	Datum		arg = Int32GetDatum(max_requests > 0 ? max_requests : 0);
+	uint64		nrequests;
+	SPITupleTable *requests;
+
+	authoob_connect_spi();
+	nrequests = authoob_run(&take_requests, &arg, NULL, false);
+	requests = SPI_tuptable;
+	for (uint64 i = 0; i < nrequests; i++)
+	{
+		char	   *email = SPI_getvalue(requests->vals[i], requests->tupdesc, 1);
+		ErrorData  *error = authoob_try(prepare_reset_mail, email);
+
+		if (error)
+			ereport(WARNING,
+					(errmsg("authoob: no reset mail made for a password/ask request: %s",
+							error->message)));
+	}
+	SPI_finish();
+	PG_RETURN_INT32((int32) nrequests);
 }
 
 /*

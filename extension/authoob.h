@@ -157,6 +157,7 @@ extern void authoob_require_setting(const char *value, const char *key);
 extern void authoob_queue_mail(const char *kind, int64 user_id, const char *link,
 							   const AuthoobSettings *settings);
 extern void authoob_send_activation(int64 user_id, const AuthoobSettings *settings);
+extern void authoob_notify_mailers(void);
 
 /* Hooks (hooks.c), in the order of SPEC.md §6 */
 typedef enum AuthoobHook

@@ -198,5 +198,12 @@ authoob_queue_mail(const char *kind, int64 user_id, const char *link,
 	args[8] = CStringGetTextDatum(pending ? "pending" : "suppressed");
 	authoob_run(&insert_mail, args, nulls, false);
 	if (pending)
-		authoob_run(&notify_mailers, NULL, NULL, false);
+		authoob_notify_mailers();
+}
+
+/* Wake the mailers when the transaction commits.  Connected to SPI. */
+void
+authoob_notify_mailers(void)
+{
+	authoob_run(&notify_mailers, NULL, NULL, false);
 }

@@ -82,6 +82,7 @@ TRUNCATE hook_calls;
 -- recovery: a known address, an unknown one, then the reset
 SELECT authoob_password_ask('{"email": "hooked@example.com"}') IS NULL AS asked;
 SELECT authoob_password_ask('{"email": "unknown@example.com"}') IS NULL AS asked;
+SELECT authoob_mail_prepare() AS requests_taken;
 SELECT * FROM fired();
 SELECT context -> 'user' AS user_of_unknown FROM hook_calls WHERE hook = 'post_ask_reset' ORDER BY id DESC LIMIT 1;
 SELECT substring(context ->> 'link' FROM '[A-Za-z0-9_-]{43}$') AS rt FROM hook_calls WHERE hook = 'mail_ask_reset_password' \gset
@@ -160,8 +161,34 @@ SELECT authoob_remove_hook('mail_register', 'custom_mail(jsonb)');
 CREATE FUNCTION no_mail(context jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{"send": false}'::jsonb $$;
 SELECT authoob_add_hook('mail_ask_reset_password', 'no_mail(jsonb)');
 SELECT authoob_password_ask('{"email": "french@example.com"}') IS NULL AS asked;
+SELECT authoob_mail_prepare() AS requests_taken;
 SELECT count(*) AS reset_mails FROM authoob.mail_outbox WHERE recipient = 'french@example.com' AND kind = 'reset';
 SELECT authoob_remove_hook('mail_ask_reset_password', 'no_mail(jsonb)');
+
+-- A reset mail is made by authoob_mail_prepare() (every mailer's claim runs
+-- it), long after its request answered 204: a mail hook that raises there
+-- drops that request's mail, with a warning in the server log, and the
+-- other requests still get theirs.
+CREATE FUNCTION refuse_french(context jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+    IF context -> 'user' ->> 'email' = 'french@example.com' THEN
+        RAISE EXCEPTION 'no reset mail for %', context -> 'user' ->> 'email';
+    END IF;
+    RETURN NULL;
+END
+$$;
+SELECT authoob_add_hook('mail_ask_reset_password', 'refuse_french(jsonb)');
+SELECT authoob_configure('{"reset_mail_interval": 0}') ->> 'reset_mail_interval' AS reset_mail_interval;
+SELECT count(*) AS mails_before FROM authoob.mail_outbox WHERE kind = 'reset' \gset
+SELECT authoob_password_ask('{"email": "french@example.com"}') IS NULL AS asked,
+       authoob_password_ask('{"email": "hooked@example.com"}') IS NULL AS asked_too;
+SET client_min_messages = warning;
+SELECT authoob_mail_prepare() AS requests_taken;
+RESET client_min_messages;
+SELECT recipient FROM authoob.mail_outbox WHERE kind = 'reset' ORDER BY id OFFSET :mails_before;
+SELECT count(*) AS requests_left FROM authoob.mail_requests;
+SELECT authoob_remove_hook('mail_ask_reset_password', 'refuse_french(jsonb)');
+SELECT authoob_configure('{"reset_mail_interval": 60}') ->> 'reset_mail_interval' AS reset_mail_interval;
 
 -- mail_activate_redirect may choose the URL; already_activated may answer
 -- instead of 409.

@@ -20,10 +20,13 @@ sub is_error
 	is_deeply([ $r->{status}, $r->{json} ], [ $status, { code => $status, message => $message } ], $name);
 }
 
-# The last token mailed to email, found in its link by the pattern.
+# The last token mailed to email, found in its link by the pattern.  Reset
+# mails are made from password/ask's requests by authoob_mail_prepare(),
+# which a mailer's claim runs; without a mailer here, it is called first.
 sub mailed_token
 {
 	my ($email, $pattern) = @_;
+	psql($db, 'SELECT authoob_mail_prepare()');
 	my $body = psql($db, qq{SELECT body_text FROM authoob.mail_outbox
 		WHERE recipient = '$email' ORDER BY id DESC LIMIT 1});
 	return $body =~ $pattern ? $1 : die "no token in the mail to $email:\n$body";

@@ -229,7 +229,9 @@ class Pool:
             raise
 
     def harvest(self, uid):
-        """The mailed tokens of a user, out of the outbox."""
+        """The mailed tokens of a user, out of the outbox (reset mails are
+        made from password/ask's requests when a mailer prepares them)."""
+        self.target.query_all("SELECT authoob_mail_prepare()")
         for kind, body in self.target.query_all(
                 "SELECT kind, body_text FROM authoob.mail_outbox WHERE user_id = %s"
                 " ORDER BY id DESC LIMIT 4", (uid,)):
