@@ -16,6 +16,7 @@
 PG_FUNCTION_INFO_V1(authoob_activate);
 PG_FUNCTION_INFO_V1(authoob_activate_redirect);
 PG_FUNCTION_INFO_V1(authoob_password_ask);
+PG_FUNCTION_INFO_V1(authoob_password_ask_0_2);
 PG_FUNCTION_INFO_V1(authoob_mail_prepare);
 PG_FUNCTION_INFO_V1(authoob_password_reset_token);
 
@@ -240,55 +241,6 @@ authoob_activate_redirect(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_jsonb_from_pairs(1, &key, &url), false));
 }
 
-/*
- * SQL function: authoob_password_ask(payload text|jsonb, client_ip inet) returns jsonb
- *
- * Always NULL (204), and the same work whether or not the address belongs
- * to an account, so that neither the answer nor its time tells who is
- * registered: the request is recorded as it is, and authoob_mail_prepare()
- * (which every mailer's claim runs) turns it into a reset mail for an
- * account, or drops it.  At most one request per address every
- * reset_mail_interval seconds.
- */
-Datum
-authoob_password_ask(PG_FUNCTION_ARGS)
-{
-	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
-	char	   *email;
-	AuthoobSettings *settings;
-	Datum		args[2];
-	bool		isnull;
-	int64		user_id = 0;
-
-	authoob_connect_spi();
-	settings = authoob_load_settings();
-	authoob_require_setting(settings->app_url, "app_url");
-	authoob_fire_hook(HOOK_PRE_ASK_RESET, &(AuthoobHookArgs) {.payload = payload});
-	email = authoob_payload_string(payload, "email", true, NULL);
-
-	args[0] = CStringGetTextDatum(authoob_throttle_key(email));
-	args[1] = Int32GetDatum(settings->reset_mail_interval);
-	authoob_run(&ask_allowed, args, NULL, false);
-	if (DatumGetBool(authoob_result_datum(1, &isnull)))
-	{
-		args[0] = CStringGetTextDatum(email);
-		authoob_run(&insert_reset_request, args, NULL, false);
-		authoob_notify_mailers();
-	}
-
-	/* user is null for an unknown address; 204: no body to replace */
-	if (authoob_hook_registered(HOOK_POST_ASK_RESET))
-	{
-		args[0] = CStringGetTextDatum(email);
-		if (authoob_run(&active_user_by_email, args, NULL, false) == 1)
-			user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
-		authoob_fire_hook(HOOK_POST_ASK_RESET,
-						  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
-	}
-	SPI_finish();
-	PG_RETURN_NULL();
-}
-
 /* The reset mail of one request, if its address is an active account's */
 static void
 prepare_reset_mail(void *arg)
@@ -310,6 +262,73 @@ prepare_reset_mail(void *arg)
 	appendStringInfo(&link, "%s%creset_password_token=%s", settings->app_url,
 					 strchr(settings->app_url, '?') ? '&' : '?', token);
 	authoob_queue_mail("reset", user_id, link.data, settings);
+}
+
+/*
+ * password/ask: at most one request per address every reset_mail_interval
+ * seconds.  Always NULL (204), for an unknown address too.  0.2 records
+ * the request as it is, the same work whether or not the address belongs
+ * to an account, so that neither the answer nor its time tells who is
+ * registered; authoob_mail_prepare() (which every mailer's claim runs)
+ * makes the reset mail of an account's request, or drops it.  Until its
+ * database is updated, 0.1's entry point makes the mail at once, as 0.1 did.
+ */
+static Datum
+password_ask(FunctionCallInfo fcinfo, bool record_request)
+{
+	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
+	char	   *email;
+	AuthoobSettings *settings;
+	Datum		args[2];
+	bool		isnull;
+	int64		user_id = 0;
+
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	authoob_require_setting(settings->app_url, "app_url");
+	authoob_fire_hook(HOOK_PRE_ASK_RESET, &(AuthoobHookArgs) {.payload = payload});
+	email = authoob_payload_string(payload, "email", true, NULL);
+
+	args[0] = CStringGetTextDatum(authoob_throttle_key(email));
+	args[1] = Int32GetDatum(settings->reset_mail_interval);
+	authoob_run(&ask_allowed, args, NULL, false);
+	if (DatumGetBool(authoob_result_datum(1, &isnull)))
+	{
+		if (record_request)
+		{
+			args[0] = CStringGetTextDatum(email);
+			authoob_run(&insert_reset_request, args, NULL, false);
+			authoob_notify_mailers();
+		}
+		else
+			prepare_reset_mail(email);
+	}
+
+	/* user is null for an unknown address; 204: no body to replace */
+	if (authoob_hook_registered(HOOK_POST_ASK_RESET))
+	{
+		args[0] = CStringGetTextDatum(email);
+		if (authoob_run(&active_user_by_email, args, NULL, false) == 1)
+			user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
+		authoob_fire_hook(HOOK_POST_ASK_RESET,
+						  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
+	}
+	SPI_finish();
+	PG_RETURN_NULL();
+}
+
+/* SQL function (0.2): authoob_password_ask(payload text|jsonb, client_ip inet) returns jsonb */
+Datum
+authoob_password_ask_0_2(PG_FUNCTION_ARGS)
+{
+	return password_ask(fcinfo, true);
+}
+
+/* SQL function (0.1): authoob_password_ask(payload text|jsonb, client_ip inet) returns jsonb */
+Datum
+authoob_password_ask(PG_FUNCTION_ARGS)
+{
+	return password_ask(fcinfo, false);
 }
 
 /*

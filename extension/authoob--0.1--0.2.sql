@@ -49,3 +49,9 @@ AS $$
     RETURNING m.id, m.sender, m.recipient, m.subject, m.body_text, m.body_html,
               m.message_id, m.attempts
 $$;
+CREATE OR REPLACE FUNCTION authoob_password_ask(payload text, client_ip inet DEFAULT NULL)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_password_ask_0_2'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE OR REPLACE FUNCTION authoob_password_ask(payload jsonb, client_ip inet DEFAULT NULL)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_password_ask_0_2'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

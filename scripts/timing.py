@@ -230,8 +230,8 @@ def main():
     args = parse_args()
     label = ("bcrypt cost %d" % args.cost if args.hash == "bcrypt"
              else "argon2id (the extension's argon2 settings)")
-    print("timing.py: %d tries of each kind, %s, reset_mail_interval 0 (every ask of a known"
-          " address makes a token and a mail)" % (args.tries, label))
+    print("timing.py: %d tries of each kind, %s, reset_mail_interval 0 (every ask is"
+          " recorded; a mailer would make the mails of known addresses)" % (args.tries, label))
     # other processes move the medians more than anything measured here
     print("load average at start: %.2f" % os.getloadavg()[0])
     measure_sql(args, label)
