@@ -40,7 +40,7 @@ my $token = mailed_token('post@example.com', $activation);
 my $r = $front->request(POST => "/activate/$token");
 is($r->{status}, 201, 'POST activate: 201');
 is($r->{content} // '', '', 'POST activate: no body');
-is_error($front->request(POST => "/activate/$token"), 409, 'Unable to activate', 'POST activate again: 409');
+is_error($front->request(POST => "/activate/$token"), 404, 'No token match', 'POST activate again: the spent token is unknown, 404');
 is_error($front->request(POST => '/activate/garbage'), 404, 'No token match', 'unknown token: 404');
 
 # --- activation by the mailed link: a redirect to the app
@@ -50,7 +50,7 @@ $token = mailed_token('link@example.com', $activation);
 $r = $front->raw($front->raw_request(GET => "/activate/$token"));
 is($r->{status}, 302, 'GET activate: 302');
 is($r->{headers}{location}, "https://app.example.com?validated_user=$id", 'to app_url?validated_user=<id>');
-is_error($front->request(GET => "/activate/$token"), 409, 'Unable to activate', 'GET activate again: 409');
+is_error($front->request(GET => "/activate/$token"), 404, 'No token match', 'GET activate again: 404');
 is_error($front->request(GET => '/activate/garbage'), 404, 'No token match', 'GET unknown token: 404');
 
 # --- password recovery

@@ -194,7 +194,7 @@ is($r->{status}, 302, 'following the mailed link: 302');
 is($r->{headers}{location}, "http://app.test?validated_user=$id", 'to app_url?validated_user=<id>');
 is(psql($db, "SELECT confirmed_at IS NOT NULL FROM authoob.users WHERE id = $id"), "t", "the account is activated (confirmed_at)");
 $r = $front->request(POST => "/activate/$token");
-is_deeply([ $r->{status}, $r->{json}{message} ], [ 409, 'Unable to activate' ], 'POST again: 409');
+is_deeply([ $r->{status}, $r->{json}{message} ], [ 404, 'No token match' ], 'POST again: the spent token is unknown, 404');
 is($front->request(POST => '/register', json => { email => 'ada@example.com',
 	password1 => strong_password(), password2 => strong_password() })->{status}, 409,
 	'registering again: 409');

@@ -114,9 +114,9 @@ is_throttled($front->request(POST => "/activate/$activation"), 'while blocked, e
 is(login('alice@example.com', $password)->{status}, 200, 'token guessing does not block logins');
 psql($db, q{SELECT authoob_clear_throttle('token')});
 is($front->request(POST => "/activate/$activation")->{status}, 201, 'once cleared, the real token activates');
-is_error($front->request(POST => "/activate/$activation"), 409, 'Unable to activate',
-	'a used token is a 409, not a guess');
-is(failures('token'), 0, 'and it was not counted');
+is_error($front->request(POST => "/activate/$activation"), 404, 'No token match',
+	'a used token is unknown like any other: 404');
+is(failures('token'), 1, 'and it counts as a guess');
 
 # The token of a guessed link never reaches the access log.
 unlike($front->log, qr/guess[0-9]/, 'guessed tokens are not logged');
