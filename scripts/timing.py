@@ -44,6 +44,7 @@ def parse_args():
     parser.add_argument("--url", help="also over HTTP: authoob-http's base URL, prefix included")
     parser.add_argument("--dsn", help="with --url: the front's database, to configure it")
     parser.add_argument("--seed", type=int, default=1, help="order of the tries")
+    parser.add_argument("--version", help="the extension version to measure (default: the latest)")
     return parser.parse_args()
 
 
@@ -210,7 +211,11 @@ def measure_sql(args, label):
     try:
         conn = psycopg2.connect("dbname=%s" % name)
         conn.autocommit = True
-        conn.cursor().execute("SET client_min_messages = warning; CREATE EXTENSION authoob CASCADE")
+        conn.cursor().execute("SET client_min_messages = warning")
+        if args.version:    # psycopg2 quotes it as the string literal VERSION takes
+            conn.cursor().execute("CREATE EXTENSION authoob VERSION %s CASCADE", (args.version,))
+        else:
+            conn.cursor().execute("CREATE EXTENSION authoob CASCADE")
         configure(conn, settings(args))
         conn.close()
         measure(SqlClient("dbname=%s" % name), args, label)
