@@ -94,17 +94,21 @@ authoob_register(PG_FUNCTION_ARGS)
 	authoob_connect_spi();
 	settings = authoob_load_settings();
 	authoob_fire_hook(HOOK_PRE_REGISTER, &(AuthoobHookArgs) {.payload = payload});
-	email = authoob_payload_string(payload, "email", true, NULL);
-	password1 = authoob_payload_string(payload, "password1", true, NULL);
-	password2 = authoob_payload_string(payload, "password2", true, NULL);
+	/* absent, null or not a string: no value, which the checks refuse */
+	email = authoob_jsonb_get_string(payload, "email");
+	password1 = authoob_jsonb_get_string(payload, "password1");
+	password2 = authoob_jsonb_get_string(payload, "password2");
 
-	/* the order of the checks is the original's */
-	authoob_check_password_policy(password1, settings);
-	if (strcmp(password1, password2) != 0)
+	/*
+	 * The original's order: the policy (no password fails it), then the
+	 * mismatch, then the email, then a duplicate.
+	 */
+	authoob_check_password_policy(password1 ? password1 : "", settings);
+	if (password2 == NULL || strcmp(password1, password2) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
 				 errmsg("Mismatching passwords")));
-	if (!authoob_email_is_valid(email))
+	if (email == NULL || !authoob_email_is_valid(email))
 		ereport(ERROR,
 				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
 				 errmsg("Invalid email given")));

@@ -373,14 +373,17 @@ authoob_mail_prepare(PG_FUNCTION_ARGS)
  *
  * {"token", "password1", "password2"}: the password of the token's user
  * changes, the token is spent and every earlier JWT of the user revoked.
+ * As in the original, the token is looked up first: one that matches
+ * nothing is 404 whatever the passwords; then the passwords are checked
+ * as PUT P/reset_password checks them.
  */
 Datum
 authoob_password_reset_token(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
 	char	   *token = authoob_payload_string(payload, "token", true, NULL);
-	char	   *password1 = authoob_payload_string(payload, "password1", true, NULL);
-	char	   *password2 = authoob_payload_string(payload, "password2", true, NULL);
+	char	   *password1;
+	char	   *password2;
 	AuthoobSettings *settings;
 	Datum		args[1];
 	bool		isnull;
@@ -396,16 +399,19 @@ authoob_password_reset_token(PG_FUNCTION_ARGS)
 	settings = authoob_load_settings();
 	authoob_check_throttle(NULL, "token", PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
 	authoob_fire_hook(HOOK_PRE_RESET_TOKEN, &(AuthoobHookArgs) {.token = token});
+	args[0] = PointerGetDatum(mail_token_arg(token));
+	if (authoob_run(&find_reset, args, NULL, false) != 1)
+		no_token_match();
+	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
+
+	password1 = authoob_payload_string(payload, "password1", true, NULL);
+	password2 = authoob_payload_string(payload, "password2", true, NULL);
 	if (strcmp(password1, password2) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
 				 errmsg("Password mismatch")));
 	authoob_check_password_policy(password1, settings);
 
-	args[0] = PointerGetDatum(mail_token_arg(token));
-	if (authoob_run(&find_reset, args, NULL, false) != 1)
-		no_token_match();
-	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 	authoob_set_password(user_id, authoob_hash_password(password1, settings));
 	/* 204: no body to replace */
 	authoob_fire_hook(HOOK_POST_RESET_TOKEN,

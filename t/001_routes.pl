@@ -44,6 +44,20 @@ is_error($front->request(POST => '/register', json => { %alice, password2 => "${
 	400, 'Mismatching passwords', 'register: mismatching passwords');
 is_error($front->request(POST => '/register', json => { %alice, email => 'not-an-email' }),
 	400, 'Invalid email given', 'register: invalid email');
+# the original's answers to incomplete bodies: a missing password fails the
+# policy, a missing password2 mismatches, a missing email is invalid
+is_error($front->request(POST => '/register', json => { email => 'new@example.com' }),
+	400, 'Passwords strength policy invalid', 'register: only an email');
+is_error($front->request(POST => '/register', json => { email => 'new@example.com', password1 => 'test' }),
+	400, 'Passwords strength policy invalid', 'register: a weak password1 alone');
+is_error($front->request(POST => '/register', json => { email => 'new@example.com', password1 => '1Password' }),
+	400, 'Mismatching passwords', 'register: no password2');
+is_error($front->request(POST => '/register', json => { password1 => '1Password', password2 => '1Password' }),
+	400, 'Invalid email given', 'register: no email');
+is_error($front->request(POST => '/register', json => { email => 42, password1 => '1Password', password2 => '1Password' }),
+	400, 'Invalid email given', 'register: an email that is not a string');
+is_error($front->request(POST => '/register', body => '[1, 2]'), 400, 'Missing data',
+	'register: a body that is not an object');
 is_error($front->request(POST => '/register', json => \%alice), 409, 'User already registered',
 	'register: twice');
 is_error($front->request(POST => '/register', json => { %alice, email => 'ALICE@example.com' }),

@@ -63,6 +63,8 @@ $token = mailed_token('post@example.com', $reset);
 my $new = 'N3wPassword';
 is_error($front->request(PUT => '/password/reset/token', json => { password1 => $new, password2 => $new }),
 	400, 'Missing data', 'reset/token without token: 400');
+is_error($front->request(PUT => '/password/reset/token', json => { token => 'unknown', password1 => 'weak', password2 => 'weak' }),
+	404, 'No token match', 'reset/token: an unknown token is 404 whatever the passwords');
 is_error($front->request(PUT => '/password/reset/token', json => { token => $token, password1 => $new, password2 => 'other' }),
 	400, 'Password mismatch', 'reset/token with mismatching passwords: 400');
 $r = $front->request(PUT => '/password/reset/token', json => { token => $token, password1 => $new, password2 => $new });
