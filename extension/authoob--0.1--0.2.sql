@@ -2,6 +2,20 @@
 
 \echo Use "ALTER EXTENSION authoob UPDATE TO '0.2'" to load this file. \quit
 
+-- Lengths are counted in characters (a password's minimum, a name's
+-- maximum): in a database whose encoding is not UTF-8, SQL_ASCII above all,
+-- PostgreSQL counts bytes, and a 7-character password of accented letters
+-- would pass an 8-character policy.  authoob refuses such a database.
+DO $$
+BEGIN
+    IF pg_catalog.getdatabaseencoding() <> 'UTF8' THEN
+        RAISE EXCEPTION 'authoob needs a UTF8 database, not %', pg_catalog.getdatabaseencoding()
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'CREATE DATABASE ... ENCODING ''UTF8'' TEMPLATE template0';
+    END IF;
+END
+$$;
+
 -- Per-IP limits count a client's network: a client commonly owns a whole
 -- IPv6 /64 and could rotate through it.
 ALTER TABLE authoob.settings
@@ -55,3 +69,81 @@ LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 CREATE OR REPLACE FUNCTION authoob_password_ask(payload jsonb, client_ip inet DEFAULT NULL)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_password_ask_0_2'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+-- pg_dump keeps everything, the settings with the secret and keys and the
+-- mail templates included, so that tokens issued before a dump verify after
+-- its restore.  CREATE EXTENSION makes a settings row and the default
+-- templates before the restore copies the dumped rows in: each dumped row
+-- takes the place of the one CREATE EXTENSION made.
+CREATE FUNCTION authoob_replace_on_insert() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'settings' THEN
+        DELETE FROM authoob.settings;
+    ELSE
+        DELETE FROM authoob.mail_templates t WHERE t.kind = NEW.kind;
+    END IF;
+    RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION authoob_replace_on_insert() FROM PUBLIC;
+CREATE TRIGGER settings_replace BEFORE INSERT ON authoob.settings
+    FOR EACH ROW EXECUTE FUNCTION authoob_replace_on_insert();
+CREATE TRIGGER mail_templates_replace BEFORE INSERT ON authoob.mail_templates
+    FOR EACH ROW EXECUTE FUNCTION authoob_replace_on_insert();
+SELECT pg_catalog.pg_extension_config_dump('authoob.settings', '');
+SELECT pg_catalog.pg_extension_config_dump('authoob.mail_templates', '');
+SELECT pg_catalog.pg_extension_config_dump('authoob.previous_keys', '');
+SELECT pg_catalog.pg_extension_config_dump('authoob.throttle', '');
+-- and where the identities had got to, so that restored ids are not reused
+SELECT pg_catalog.pg_extension_config_dump('authoob.users_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('authoob.roles_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('authoob.mail_outbox_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('authoob.mail_requests_id_seq', '');
+
+-- PostgreSQL does not dump columns added to an extension's table (the
+-- application's custom fields): a restore adds them back between its
+-- sections, from what this function lists in the dumped database (README
+-- "Upgrades").
+CREATE FUNCTION authoob_custom_columns()
+RETURNS TABLE (name name, type text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+    FROM pg_attribute a
+    WHERE a.attrelid = 'authoob.users'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+      AND a.attname <> ALL (ARRAY['id', 'email', 'username', 'firstname', 'lastname',
+          'password', 'active', 'confirmed_at', 'create_date', 'update_date',
+          'last_login_at', 'current_login_at', 'last_login_ip', 'current_login_ip',
+          'login_count'])
+    ORDER BY a.attnum
+$$;
+REVOKE ALL ON FUNCTION authoob_custom_columns() FROM PUBLIC;
+
+-- Custom fields: the columns authoob_custom_columns() lists, and only those
+-- (the extension's own columns, the password hash among them, never).
+CREATE OR REPLACE FUNCTION authoob_add_field(name text, exposed boolean DEFAULT true,
+                                             updatable boolean DEFAULT false,
+                                             public boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.authoob_custom_columns() c WHERE c.name = authoob_add_field.name) THEN
+        IF EXISTS (SELECT 1 FROM pg_attribute a
+                   WHERE a.attrelid = 'authoob.users'::regclass AND a.attname = authoob_add_field.name
+                     AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'column % belongs to authoob and cannot be registered', name
+                USING ERRCODE = 'PT400';
+        END IF;
+        RAISE EXCEPTION 'authoob.users has no column %', coalesce(quote_ident(name), 'NULL')
+            USING ERRCODE = 'PT400',
+                  HINT = 'Add it first: ALTER TABLE authoob.users ADD COLUMN ...';
+    END IF;
+    INSERT INTO authoob.user_fields AS f (name, exposed, updatable, public)
+    VALUES (name, exposed, updatable, public)
+    ON CONFLICT ON CONSTRAINT user_fields_pkey DO UPDATE
+    SET exposed = EXCLUDED.exposed, updatable = EXCLUDED.updatable, public = EXCLUDED.public;
+END
+$$;

@@ -1,0 +1,158 @@
+# Upgrades (README "Upgrades"): 0.1 is released and its install script never
+# changes; ALTER EXTENSION authoob UPDATE brings a 0.1 database to the
+# current version with everything in it, and the result is the catalog a
+# fresh install makes.  pg_dump and pg_restore keep everything, the secret,
+# the rotated keys and the templates included.  DROP EXTENSION then CREATE
+# EXTENSION works.  A database that is not UTF-8 is refused.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AuthoobTest;
+use File::Temp ();
+use Test::More;
+
+my $current = psql('postgres', q{SELECT default_version FROM pg_available_extensions WHERE name = 'authoob'});
+isnt($current, '0.1', "the current version is $current");
+
+# --- a 0.1 database with something of everything in it
+my $old = "authoob_t_upgrade_$$";
+system('createdb', $old) == 0 or die;
+psql($old, q{CREATE EXTENSION authoob VERSION '0.1' CASCADE});
+psql($old, q{SELECT authoob_configure('{"bcrypt_cost": 4, "app_url": "http://app.test",
+	"api_url": "http://127.0.0.1", "email_sender": "no-reply@authoob.test", "reset_mail_interval": 0}')});
+psql($old, q{ALTER TABLE authoob.users ADD COLUMN plan text});
+psql($old, q{SELECT authoob_add_field('plan', exposed => true, updatable => true, public => true)});
+psql($old, q{SELECT authoob_create_role('customer')});
+psql($old, q{CREATE FUNCTION give_role(context jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+	BEGIN PERFORM authoob_grant_role((context -> 'user' ->> 'id')::bigint, 'customer'); RETURN NULL; END $$});
+psql($old, q{SELECT authoob_add_hook('post_register', 'give_role(jsonb)')});
+my %token;
+for my $who (qw(ada bob cid))
+{
+	$token{$who} = psql($old, qq{SELECT authoob_register('{"email": "$who\@example.com",
+		"password1": "1Password", "password2": "1Password"}') ->> 'token'});
+}
+psql($old, qq{SELECT authoob_update_profile('$token{ada}', '{"plan": "gold", "username": "ada"}')});
+# a token signed with a key since rotated out, still valid for an hour
+psql($old, q{SELECT authoob_rotate_secret(interval '1 hour')});
+$token{rotated} = $token{ada};
+$token{ada} = psql($old, q{SELECT authoob_login('{"email": "ada@example.com", "password": "1Password"}') ->> 'token'});
+psql($old, q{SELECT authoob_password_ask('{"email": "bob@example.com"}')});
+# a failed login, recorded by authoob_attempt (its error is the 401 expected)
+system(qq{psql -X -q -d $old -c "CALL authoob_attempt('login', '{\\"email\\": \\"cid\@example.com\\", \\"password\\": \\"Wrong1\\"}', '192.0.2.1')" 2>/dev/null});
+psql($old, q{UPDATE authoob.mail_templates SET subject = 'Welcome aboard' WHERE kind = 'activation'});
+
+my $counts = q{SELECT (SELECT count(*) FROM authoob.users) || ' users, '
+	|| (SELECT count(*) FROM authoob.sessions) || ' sessions, '
+	|| (SELECT count(*) FROM authoob.roles_users) || ' role grants, '
+	|| (SELECT count(*) FROM authoob.hooks) || ' hooks, '
+	|| (SELECT count(*) FROM authoob.user_fields) || ' fields, '
+	|| (SELECT count(*) FROM authoob.mail_outbox) || ' mails, '
+	|| (SELECT count(*) FROM authoob.mail_tokens) || ' mailed tokens, '
+	|| (SELECT count(*) FROM authoob.throttle) || ' throttle rows, '
+	|| (SELECT count(*) FROM authoob.previous_keys) || ' previous keys'};
+my $before = psql($old, $counts);
+is($before, '3 users, 4 sessions, 3 role grants, 1 hooks, 1 fields, 4 mails, 4 mailed tokens, 3 throttle rows, 1 previous keys',
+	"0.1 holds $before");
+my $secret_before = psql($old, q{SELECT md5(secret_key) FROM authoob.settings});
+
+# --- the update
+psql($old, q{ALTER EXTENSION authoob UPDATE});
+is(psql($old, q{SELECT extversion FROM pg_extension WHERE extname = 'authoob'}), $current, "updated to $current");
+is(psql($old, $counts), $before, 'nothing was lost');
+is(psql($old, q{SELECT md5(secret_key) FROM authoob.settings}), $secret_before, 'the secret is the same');
+for my $who (qw(ada bob cid rotated))
+{
+	like(psql($old, qq{SELECT authoob_verify('$token{$who}')}), qr/^\d+$/, "a token issued by 0.1 verifies ($who)");
+}
+is(psql($old, qq{SELECT authoob_profile('$token{ada}') ->> 'plan'}),
+	'gold', 'a custom field kept its value and its registration');
+is(psql($old, q{SELECT authoob_user_roles(id) FROM authoob.users WHERE email = 'dan@example.com'}), '', 'no dan yet');
+psql($old, q{SELECT authoob_register('{"email": "dan@example.com", "password1": "1Password", "password2": "1Password"}')});
+is(psql($old, q{SELECT authoob_user_roles(id) FROM authoob.users WHERE email = 'dan@example.com'}), '{customer}',
+	'the hook still runs');
+is(psql($old, q{SELECT authoob_settings() ->> 'ip_prefix_v6'}), '64', 'new settings have their defaults');
+
+# --- the same catalog as a fresh install
+my $fresh = "authoob_t_fresh_$$";
+my $empty = "authoob_t_updated_$$";
+system('createdb', $fresh) == 0 or die;
+system('createdb', $empty) == 0 or die;
+psql($fresh, q{CREATE EXTENSION authoob CASCADE});
+psql($empty, q{CREATE EXTENSION authoob VERSION '0.1' CASCADE; ALTER EXTENSION authoob UPDATE});
+# --binary-upgrade dumps the extension's members one by one; the OIDs it
+# pins and pg_dump's one-time \restrict keys differ from database to database
+sub schema_of
+{
+	my $s = `pg_dump --schema-only --binary-upgrade $_[0]`;
+	$s =~ s/^(--|\\restrict|\\unrestrict|SELECT pg_catalog\.binary_upgrade_set_next).*\n//mg;
+	$s =~ s/'\{[0-9,]+\}'/'{config table oids}'/g;
+	$s =~ s/(relfrozenxid|oid) = '\d+'/$1 = 'N'/g;
+	return $s;
+}
+my ($a, $b) = (schema_of($fresh), schema_of($empty));
+ok(length $a > 10000, 'pg_dump --schema-only of a fresh install');
+is($b, $a, 'an updated 0.1 database has the catalog of a fresh install');
+
+# --- pg_dump and pg_restore keep everything
+my $dump = File::Temp->new;
+system('pg_dump', '-Fc', '-f', $dump->filename, $old) == 0 or die 'pg_dump failed';
+my $restored = "authoob_t_restored_$$";
+system('createdb', $restored) == 0 or die;
+# PostgreSQL does not dump columns added to an extension's table: the
+# README's procedure adds them between the sections of the restore.
+my $columns = psql($old, q{SELECT string_agg(format('ALTER TABLE authoob.users ADD COLUMN %I %s;', name, type), ' ')
+	FROM authoob_custom_columns()});
+is($columns, 'ALTER TABLE authoob.users ADD COLUMN plan text;', 'authoob_custom_columns() names the added column');
+my $errors = `pg_restore --section=pre-data -d $restored @{[ $dump->filename ]} 2>&1`;
+is($?, 0, 'pg_restore --section=pre-data succeeds') or diag($errors);
+psql($restored, $columns);
+$errors = `pg_restore --section=data --section=post-data -d $restored @{[ $dump->filename ]} 2>&1`;
+is($?, 0, 'pg_restore of the data and the rest succeeds') or diag($errors);
+is(psql($restored, $counts), psql($old, $counts), 'every row came back');
+is(psql($restored, q{SELECT md5(secret_key) FROM authoob.settings}), $secret_before, 'the secret came back');
+is(psql($restored, q{SELECT count(*) FROM authoob.settings}), 1, 'one settings row, the dumped one');
+is(psql($restored, q{SELECT authoob_settings() ->> 'app_url'}), 'http://app.test', 'settings came back');
+is(psql($restored, q{SELECT subject FROM authoob.mail_templates WHERE kind = 'activation'}), 'Welcome aboard',
+	'a changed template came back');
+for my $who (qw(ada rotated))
+{
+	like(psql($restored, qq{SELECT authoob_verify('$token{$who}')}), qr/^\d+$/,
+		"a token issued before the dump verifies after the restore ($who)");
+}
+my $max_id = psql($restored, q{SELECT max(id) FROM authoob.users});
+psql($restored, q{SELECT authoob_register('{"email": "eve@example.com", "password1": "1Password", "password2": "1Password"}')});
+cmp_ok(psql($restored, q{SELECT id FROM authoob.users WHERE email = 'eve@example.com'}), '>', $max_id,
+	'a new user gets a new id: the identity came back too');
+
+# A database without added columns restores in one go.
+my $plain = "authoob_t_plain_$$";
+system('createdb', $plain) == 0 or die;
+psql($fresh, q{SELECT authoob_configure('{"bcrypt_cost": 4, "api_url": "http://127.0.0.1", "email_sender": "no-reply@authoob.test"}')});
+my $fresh_token = psql($fresh, q{SELECT authoob_register('{"email": "fay@example.com", "password1": "1Password", "password2": "1Password"}') ->> 'token'});
+system('pg_dump', '-Fc', '-f', $dump->filename, $fresh) == 0 or die 'pg_dump failed';
+$errors = `pg_restore -d $plain @{[ $dump->filename ]} 2>&1`;
+is($?, 0, 'pg_restore of a database without added columns succeeds in one go') or diag($errors);
+like(psql($plain, qq{SELECT authoob_verify('$fresh_token')}), qr/^\d+$/, 'and its tokens verify');
+
+# --- DROP EXTENSION leaves the cluster's role and the database's logging
+# setting on purpose (other databases may use the role; a later CREATE
+# EXTENSION sets the same value); CREATE EXTENSION again works.
+psql($restored, q{DROP EXTENSION authoob});
+is(psql($restored, q{SELECT count(*) FROM pg_roles WHERE rolname = 'authoob_api'}), 1, 'authoob_api outlives DROP EXTENSION');
+like(psql($restored, q{SELECT array_to_string(setconfig, ',') FROM pg_db_role_setting
+	WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) AND setrole = 0}),
+	qr/log_parameter_max_length=0/, 'and so does log_parameter_max_length = 0');
+psql($restored, q{CREATE EXTENSION authoob});
+is(psql($restored, q{SELECT extversion FROM pg_extension WHERE extname = 'authoob'}), $current, 'CREATE EXTENSION again');
+
+# --- a database that is not UTF-8 is refused, with a clear message
+my $ascii = "authoob_t_ascii_$$";
+system('createdb', '-E', 'SQL_ASCII', '-T', 'template0', '--locale=C', $ascii) == 0 or die;
+my $out = `psql -X -d $ascii -c 'CREATE EXTENSION authoob CASCADE' 2>&1`;
+like($out, qr/authoob needs a UTF8 database, not SQL_ASCII/, 'CREATE EXTENSION in SQL_ASCII: refused');
+is(psql($ascii, q{SELECT count(*) FROM pg_extension WHERE extname IN ('authoob', 'pgcrypto')}), 0, 'and nothing installed');
+
+system('dropdb', $_) for $old, $fresh, $empty, $restored, $plain, $ascii;
+done_testing();
