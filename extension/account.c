@@ -15,8 +15,6 @@
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
-PG_MODULE_MAGIC;
-
 PG_FUNCTION_INFO_V1(authoob_register);
 PG_FUNCTION_INFO_V1(authoob_login);
 PG_FUNCTION_INFO_V1(authoob_logout);
@@ -141,24 +139,6 @@ authoob_register(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_hook_response(answer, response), false));
 }
 
-/* With require_activation: a user who has not followed the mailed link */
-void
-authoob_not_activated(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_AUTHOOB_FORBIDDEN),
-			 errmsg("Account not activated"),
-			 errdetail("Follow the link of the activation mail first.")));
-}
-
-static void
-authentication_failed(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_AUTHOOB_UNAUTHORIZED),
-			 errmsg("Authentication failed")));
-}
-
 /* SQL function: authoob_login(payload text|jsonb, client_ip inet) returns jsonb */
 Datum
 authoob_login(PG_FUNCTION_ARGS)
@@ -191,7 +171,7 @@ authoob_login(PG_FUNCTION_ARGS)
 	{
 		/* an unknown email costs the same hash work as a wrong password */
 		authoob_dummy_password_check(password, settings);
-		authentication_failed();
+		authoob_authentication_failed();
 	}
 	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 	hash = authoob_result_text(2);
@@ -201,7 +181,7 @@ authoob_login(PG_FUNCTION_ARGS)
 	authoob_fire_hook(HOOK_BEFORE_LOGIN,
 					  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	if (!authoob_check_password(password, hash) || !active)
-		authentication_failed();
+		authoob_authentication_failed();
 	/* told only to who knows the password */
 	if (settings->require_activation && !confirmed)
 		authoob_not_activated();

@@ -147,3 +147,47 @@ BEGIN
     SET exposed = EXCLUDED.exposed, updatable = EXCLUDED.updatable, public = EXCLUDED.public;
 END
 $$;
+
+-- The hook names are written once, in the C sources (authoob.h): this table
+-- is filled from them, and the registry references it.
+CREATE FUNCTION authoob_hook_names() RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'authoob_hook_names' LANGUAGE C IMMUTABLE STRICT;
+REVOKE ALL ON FUNCTION authoob_hook_names() FROM PUBLIC;
+CREATE TABLE authoob.hook_names (
+    name text PRIMARY KEY,
+    position integer NOT NULL UNIQUE
+);
+REVOKE ALL ON authoob.hook_names FROM PUBLIC;
+INSERT INTO authoob.hook_names (name, position)
+SELECT n, p FROM authoob_hook_names() WITH ORDINALITY AS h (n, p);
+ALTER TABLE authoob.hooks DROP CONSTRAINT hooks_hook_check,
+    ADD CONSTRAINT hooks_hook_fkey FOREIGN KEY (hook) REFERENCES authoob.hook_names;
+
+CREATE OR REPLACE FUNCTION authoob_add_hook(hook text, function regprocedure,
+                                            run_order integer DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    fn pg_proc;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM authoob.hook_names n WHERE n.name = authoob_add_hook.hook) THEN
+        RAISE EXCEPTION 'unknown hook %', coalesce(quote_literal(hook), 'NULL')
+            USING ERRCODE = 'PT400',
+                  DETAIL = 'Valid hooks: ' || (SELECT string_agg(n.name, ', ' ORDER BY n.position)
+                                               FROM authoob.hook_names n) || '.';
+    END IF;
+    SELECT * INTO fn FROM pg_proc WHERE oid = function;
+    IF fn.prokind <> 'f' OR fn.pronargs <> 1 OR fn.proargtypes[0] <> 'jsonb'::regtype
+       OR fn.prorettype <> 'jsonb'::regtype OR fn.proretset THEN
+        RAISE EXCEPTION 'function % cannot be a hook', function
+            USING ERRCODE = 'PT400',
+                  DETAIL = 'A hook is a function (context jsonb) RETURNS jsonb.';
+    END IF;
+    INSERT INTO authoob.hooks AS h (hook, function, run_order)
+    VALUES (hook, function,
+            coalesce(run_order, (SELECT coalesce(max(h2.run_order), 0) + 10
+                                FROM authoob.hooks h2 WHERE h2.hook = authoob_add_hook.hook)))
+    ON CONFLICT ON CONSTRAINT hooks_pkey DO UPDATE SET run_order = EXCLUDED.run_order;
+END
+$$;

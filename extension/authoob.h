@@ -2,6 +2,12 @@
  * authoob.h
  *		Declarations shared by the C sources of the authoob extension.
  *
+ * The sources are layers, and this header follows them from the bottom up
+ * (the README's "Layout"): building blocks that know nothing of accounts;
+ * the settings; passwords, users and limits; hooks; tokens and sessions;
+ * mail; and on top the SQL entry points, a file per family of routes.  A
+ * file calls only into the sections above its own here, never below.
+ *
  * Every request function answers with a jsonb body or raises an error whose
  * SQLSTATE is "PT" followed by the HTTP status it stands for (PostgREST's
  * convention), so that any front can map errors without knowing them.
@@ -17,6 +23,13 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+/* ---------------------------------------------------------------------
+ * Building blocks
+ * ---------------------------------------------------------------------
+ */
+
+/* errors.c: the contract's errors, each written once; none returns */
+
 /* SQLSTATE for an HTTP status: PT400, PT401, ... */
 #define AUTHOOB_STATUS(a, b, c)	MAKE_SQLSTATE('P', 'T', a, b, c)
 #define ERRCODE_AUTHOOB_BAD_REQUEST	AUTHOOB_STATUS('4', '0', '0')
@@ -24,11 +37,103 @@
 #define ERRCODE_AUTHOOB_FORBIDDEN	AUTHOOB_STATUS('4', '0', '3')
 #define ERRCODE_AUTHOOB_NOT_FOUND	AUTHOOB_STATUS('4', '0', '4')
 #define ERRCODE_AUTHOOB_CONFLICT	AUTHOOB_STATUS('4', '0', '9')
+#define ERRCODE_AUTHOOB_TOO_MANY_REQUESTS	AUTHOOB_STATUS('4', '2', '9')
+
+extern void authoob_missing_data(const char *detail) pg_attribute_noreturn();
+extern void authoob_authentication_failed(void) pg_attribute_noreturn();
+extern void authoob_token_refused(const char *why) pg_attribute_noreturn();
+extern void authoob_not_activated(void) pg_attribute_noreturn();
+extern void authoob_no_token_match(void) pg_attribute_noreturn();
+extern void authoob_user_not_found(void) pg_attribute_noreturn();
+extern void authoob_too_many_attempts(int seconds) pg_attribute_noreturn();
+
+/* crypto.c: base64url, SHA-256, HMAC, random tokens, constant-time compare */
+
+/* a kid: the first 11 base64url characters of the secret's SHA-256 */
+#define AUTHOOB_KID_LENGTH 11
+
+extern char *authoob_base64url_encode(const uint8 *data, int len);
+extern int	authoob_base64url_decode(const char *src, int len, uint8 *dst, int dstlen);
+extern void authoob_sha256(const void *data, size_t len, uint8 *digest);
+extern void authoob_hmac_sha256(const bytea *key, const char *data, size_t len,
+								uint8 *digest);
+extern char *authoob_key_id(const bytea *secret);
+extern char *authoob_random_token(int nbytes);
+extern bool authoob_equal_constant_time(const char *a, const char *b, size_t len);
+
+/* email.c */
+extern bool authoob_email_is_valid(const char *email);
+
+/* payload.c: request bodies and arguments in, jsonb out */
 
 /* Longest text accepted for a name-like user field (username, firstname...) */
 #define AUTHOOB_MAX_FIELD_CHARS 255
 
-/* Settings, read once per request from authoob.settings (settings.c) */
+extern Jsonb *authoob_payload_arg(FunctionCallInfo fcinfo, int argno);
+extern char *authoob_payload_string(Jsonb *payload, const char *key,
+									bool required, bool *present);
+extern char *authoob_payload_name(Jsonb *payload, const char *key, bool *present);
+extern char *authoob_text_arg(FunctionCallInfo fcinfo, int argno);
+extern bool authoob_parse_digits(const char *text, int len, int64 *value);
+extern void authoob_parse_jsonb(void *arg);
+extern JsonbValue *authoob_object_value(Jsonb *object, const char *key);
+extern char *authoob_jsonb_get_string(Jsonb *object, const char *key);
+extern bool authoob_jsonb_is_false(Jsonb *object, const char *key);
+extern Datum authoob_jsonb_from_pairs(int npairs, const char **keys,
+									  const char **values);
+extern void authoob_push_key(JsonbParseState **state, const char *key);
+extern void authoob_push_string(JsonbParseState **state, const char *value);
+extern void authoob_push_jsonb(JsonbParseState **state, Jsonb *value);
+
+/*
+ * spi_util.c: a statement run through SPI whose plan is prepared on first
+ * use and kept for the life of the backend
+ */
+typedef struct AuthoobQuery
+{
+	const char *sql;
+	int			nargs;
+	const Oid  *argtypes;
+	SPIPlanPtr	plan;
+} AuthoobQuery;
+
+/* AUTHOOB_QUERY("SELECT ... $1", 1, TEXTOID): the plan is made on first use */
+#define AUTHOOB_QUERY(sql_, nargs_, ...) \
+	{.sql = (sql_), .nargs = (nargs_), .argtypes = (const Oid[]) {__VA_ARGS__}}
+#define AUTHOOB_QUERY0(sql_) {.sql = (sql_), .nargs = 0}
+
+/*
+ * read_only: a lookup that need not see what the calling function has
+ * written so far (it runs on the caller's snapshot, without a command
+ * counter increment).
+ */
+extern uint64 authoob_run(AuthoobQuery *query, Datum *values, const char *nulls,
+						  bool read_only);
+extern uint64 authoob_run_latest(AuthoobQuery *query);
+extern Datum authoob_result_datum(int column, bool *isnull);
+extern char *authoob_result_text(int column);
+extern void authoob_connect_spi(void);
+extern Datum authoob_finish_spi(Datum result, bool isnull);
+extern ErrorData *authoob_try(void (*fn) (void *), void *arg);
+extern Oid	authoob_function_owner(Oid function);
+
+/* cache.c: per-backend caches, dropped when their tables change */
+typedef enum AuthoobCache
+{
+	AUTHOOB_CACHE_SETTINGS,
+	AUTHOOB_CACHE_HOOKS,
+	AUTHOOB_CACHE_FIELDS,
+	AUTHOOB_N_CACHES
+} AuthoobCache;
+
+extern MemoryContext authoob_cache_begin_load(AuthoobCache cache);
+extern void authoob_cache_end_load(AuthoobCache cache);
+
+/* ---------------------------------------------------------------------
+ * settings.c: authoob.settings, one row, read once per backend and cached
+ * ---------------------------------------------------------------------
+ */
+
 /* A signing key that still verifies the tokens it signed, until valid_until */
 typedef struct AuthoobPreviousKey
 {
@@ -37,6 +142,7 @@ typedef struct AuthoobPreviousKey
 	TimestampTz valid_until;
 } AuthoobPreviousKey;
 
+/* What the C code reads of the settings (settings.c's table says which) */
 typedef struct AuthoobSettings
 {
 	bytea	   *secret_key;
@@ -68,77 +174,16 @@ typedef struct AuthoobSettings
 } AuthoobSettings;
 
 extern AuthoobSettings *authoob_load_settings(void);
+extern Datum authoob_change_settings(Jsonb *changes);
+extern Datum authoob_settings_json(void);
+extern void authoob_require_setting(const char *value, const char *key);
 
-/* Per-backend caches, dropped when their tables change (cache.c) */
-typedef enum AuthoobCache
-{
-	AUTHOOB_CACHE_SETTINGS,
-	AUTHOOB_CACHE_HOOKS,
-	AUTHOOB_CACHE_FIELDS,
-	AUTHOOB_N_CACHES
-} AuthoobCache;
-
-extern MemoryContext authoob_cache_begin_load(AuthoobCache cache);
-extern void authoob_cache_end_load(AuthoobCache cache);
-
-/*
- * A statement run through SPI whose plan is prepared on first use and kept
- * for the life of the backend (spi_util.c).
+/* ---------------------------------------------------------------------
+ * Passwords, users, limits
+ * ---------------------------------------------------------------------
  */
-typedef struct AuthoobQuery
-{
-	const char *sql;
-	int			nargs;
-	const Oid  *argtypes;
-	SPIPlanPtr	plan;
-} AuthoobQuery;
 
-/* AUTHOOB_QUERY("SELECT ... $1", 1, TEXTOID): the plan is made on first use */
-#define AUTHOOB_QUERY(sql_, nargs_, ...) \
-	{.sql = (sql_), .nargs = (nargs_), .argtypes = (const Oid[]) {__VA_ARGS__}}
-#define AUTHOOB_QUERY0(sql_) {.sql = (sql_), .nargs = 0}
-
-/*
- * read_only: a lookup that need not see what the calling function has
- * written so far (it runs on the caller's snapshot, without a command
- * counter increment).
- */
-extern uint64 authoob_run(AuthoobQuery *query, Datum *values, const char *nulls,
-						  bool read_only);
-extern uint64 authoob_run_latest(AuthoobQuery *query);
-extern Datum authoob_result_datum(int column, bool *isnull);
-extern char *authoob_result_text(int column);
-extern void authoob_connect_spi(void);
-extern Oid	authoob_function_owner(Oid function);
-extern ErrorData *authoob_try(void (*fn) (void *), void *arg);
-extern Datum authoob_finish_spi(Datum result, bool isnull);
-
-/* JSON payloads (payload.c) */
-extern Jsonb *authoob_payload_arg(FunctionCallInfo fcinfo, int argno);
-extern char *authoob_payload_string(Jsonb *payload, const char *key,
-									bool required, bool *present);
-extern Datum authoob_jsonb_from_pairs(int npairs, const char **keys,
-									  const char **values);
-extern char *authoob_text_arg(FunctionCallInfo fcinfo, int argno);
-extern JsonbValue *authoob_object_value(Jsonb *object, const char *key);
-extern char *authoob_jsonb_get_string(Jsonb *object, const char *key);
-extern void authoob_push_key(JsonbParseState **state, const char *key);
-extern void authoob_push_string(JsonbParseState **state, const char *value);
-extern void authoob_push_jsonb(JsonbParseState **state, Jsonb *value);
-extern bool authoob_jsonb_is_false(Jsonb *object, const char *key);
-extern char *authoob_payload_name(Jsonb *payload, const char *key, bool *present);
-
-extern void authoob_parse_jsonb(void *arg);
-
-/* Brute-force limits (throttle.c) */
-extern void authoob_check_throttle(const char *email, const char *ip_scope,
-								   Datum client_ip, bool ip_isnull,
-								   const AuthoobSettings *settings);
-extern void authoob_forget_failures(const char *email);
-extern char *authoob_throttle_key(const char *email);
-extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings);
-
-/* Passwords and emails (password.c) */
+/* password.c: bcrypt and argon2id, the password policy */
 extern void authoob_check_password_policy(const char *password,
 										  const AuthoobSettings *settings);
 extern char *authoob_hash_password(const char *password,
@@ -149,46 +194,84 @@ extern char *authoob_rehash_if_stale(const char *password, const char *hash,
 extern bool authoob_check_password(const char *password, const char *hash);
 extern void authoob_dummy_password_check(const char *password,
 										 const AuthoobSettings *settings);
-extern bool authoob_email_is_valid(const char *email);
-extern bool authoob_equal_constant_time(const char *a, const char *b, size_t len);
 
-/* Mail (mail.c, activation.c) */
-extern void authoob_require_setting(const char *value, const char *key);
-extern void authoob_queue_mail(const char *kind, int64 user_id, const char *link,
-							   const AuthoobSettings *settings);
-extern void authoob_send_activation(int64 user_id, const AuthoobSettings *settings);
-extern void authoob_notify_mailers(void);
+/*
+ * users.c: the user as JSON, custom fields, profile updates, passwords.
+ *
+ * What makes a session live, written once for every statement that looks
+ * one up (sessions s joined to users u; $1 the jti, $2 the user id).
+ */
+#define AUTHOOB_LIVE_SESSION \
+	"s.jti = $1 AND s.user_id = $2 AND s.expires_at > now() AND u.active"
 
-/* Hooks (hooks.c), in the order of SPEC.md §6 */
+extern Datum authoob_private_user_json(int64 user_id);
+extern Datum authoob_public_user_json(int64 user_id, bool *found);
+extern bool authoob_session_profile(Datum jti, int64 user_id, bool *confirmed,
+									Datum *profile);
+extern Datum authoob_update_user(int64 user_id, Jsonb *payload);
+extern void authoob_set_password(int64 user_id, const char *hash);
+extern int64 authoob_active_user_by_email(const char *email);
+
+/* throttle.c: brute-force limits */
+extern void authoob_check_throttle(const char *email, const char *ip_scope,
+								   Datum client_ip, bool ip_isnull,
+								   const AuthoobSettings *settings);
+extern void authoob_forget_failures(const char *email);
+extern char *authoob_throttle_key(const char *email);
+extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings);
+
+/* ---------------------------------------------------------------------
+ * hooks.c: SQL functions the application registers by hook name
+ * ---------------------------------------------------------------------
+ */
+
+/* What a context may hold, in the order its keys are written */
+#define CTX_USER		(1 << 0)
+#define CTX_PAYLOAD		(1 << 1)
+#define CTX_RESPONSE	(1 << 2)
+#define CTX_TOKEN		(1 << 3)
+#define CTX_USER_ID		(1 << 4)
+#define CTX_APP_URL		(1 << 5)
+#define CTX_LINK		(1 << 6)
+
+/*
+ * Every hook: its name and its context's keys (the README's "Hooks").  The
+ * one list: the enum, the names hooks.c matches, and the SQL table of hook
+ * names (authoob_hook_names()) all come from it.
+ */
+#define AUTHOOB_HOOKS(X) \
+	X(PRE_REGISTER, pre_register, CTX_PAYLOAD) \
+	X(POST_REGISTER, post_register, CTX_USER | CTX_PAYLOAD) \
+	X(PRE_LOGIN, pre_login, CTX_PAYLOAD) \
+	X(BEFORE_LOGIN, before_login, CTX_PAYLOAD | CTX_USER) \
+	X(POST_LOGIN, post_login, CTX_USER | CTX_PAYLOAD) \
+	X(PRE_PROFILE, pre_profile, CTX_USER) \
+	X(POST_PROFILE, post_profile, CTX_USER | CTX_RESPONSE) \
+	X(PRE_USER_PROFILE, pre_user_profile, CTX_USER_ID) \
+	X(POST_USER_PROFILE, post_user_profile, CTX_USER | CTX_RESPONSE) \
+	X(PRE_TOKEN, pre_token, CTX_USER) \
+	X(POST_TOKEN, post_token, CTX_USER | CTX_RESPONSE) \
+	X(PRE_ACTIVATE, pre_activate, CTX_TOKEN) \
+	X(POST_ACTIVATE, post_activate, CTX_USER) \
+	X(ALREADY_ACTIVATED, already_activated, CTX_USER) \
+	X(MAIL_ACTIVATE_REDIRECT, mail_activate_redirect, CTX_USER | CTX_APP_URL) \
+	X(PRE_RESET_AUTH, pre_reset_auth, CTX_PAYLOAD | CTX_USER) \
+	X(POST_RESET_AUTH, post_reset_auth, CTX_PAYLOAD | CTX_USER) \
+	X(PRE_ASK_RESET, pre_ask_reset, CTX_PAYLOAD) \
+	X(POST_ASK_RESET, post_ask_reset, CTX_PAYLOAD | CTX_USER) \
+	X(PRE_RESET_TOKEN, pre_reset_token, CTX_TOKEN) \
+	X(POST_RESET_TOKEN, post_reset_token, CTX_USER | CTX_TOKEN) \
+	X(PRE_UPDATE_PROFILE, pre_update_profile, CTX_USER | CTX_PAYLOAD) \
+	X(POST_UPDATE_PROFILE, post_update_profile, CTX_USER | CTX_PAYLOAD | CTX_RESPONSE) \
+	X(PRE_LOGOUT, pre_logout, CTX_USER) \
+	X(POST_LOGOUT, post_logout, 0) \
+	X(MAIL_REGISTER, mail_register, CTX_USER | CTX_LINK) \
+	X(MAIL_ASK_RESET_PASSWORD, mail_ask_reset_password, CTX_USER | CTX_LINK)
+
+#define AUTHOOB_HOOK_ENUM(NAME, name, context) HOOK_##NAME,
 typedef enum AuthoobHook
 {
-	HOOK_PRE_REGISTER,
-	HOOK_POST_REGISTER,
-	HOOK_PRE_LOGIN,
-	HOOK_BEFORE_LOGIN,
-	HOOK_POST_LOGIN,
-	HOOK_PRE_PROFILE,
-	HOOK_POST_PROFILE,
-	HOOK_PRE_USER_PROFILE,
-	HOOK_POST_USER_PROFILE,
-	HOOK_PRE_TOKEN,
-	HOOK_POST_TOKEN,
-	HOOK_PRE_ACTIVATE,
-	HOOK_POST_ACTIVATE,
-	HOOK_ALREADY_ACTIVATED,
-	HOOK_MAIL_ACTIVATE_REDIRECT,
-	HOOK_PRE_RESET_AUTH,
-	HOOK_POST_RESET_AUTH,
-	HOOK_PRE_ASK_RESET,
-	HOOK_POST_ASK_RESET,
-	HOOK_PRE_RESET_TOKEN,
-	HOOK_POST_RESET_TOKEN,
-	HOOK_PRE_UPDATE_PROFILE,
-	HOOK_POST_UPDATE_PROFILE,
-	HOOK_PRE_LOGOUT,
-	HOOK_POST_LOGOUT,
-	HOOK_MAIL_REGISTER,
-	HOOK_MAIL_ASK_RESET_PASSWORD,
+	AUTHOOB_HOOKS(AUTHOOB_HOOK_ENUM)
 	AUTHOOB_N_HOOKS
 } AuthoobHook;
 
@@ -204,27 +287,48 @@ typedef struct AuthoobHookArgs
 } AuthoobHookArgs;
 
 extern bool authoob_hook_registered(AuthoobHook hook);
-extern Jsonb *authoob_call_hook(AuthoobHook hook, Jsonb *context);
 extern Jsonb *authoob_fire_hook(AuthoobHook hook, const AuthoobHookArgs *args);
 extern Datum authoob_hook_response(Jsonb *answer, Datum response);
 
-/* Tokens (token.c) */
-extern char *authoob_base64url_encode(const uint8 *data, int len);
-extern char *authoob_key_id(const bytea *secret);
-extern void authoob_sha256(const void *data, size_t len, uint8 *digest);
+/* ---------------------------------------------------------------------
+ * Tokens and sessions
+ * ---------------------------------------------------------------------
+ */
+
+/* jwt.c: JWT access tokens, signed and read */
+extern char *authoob_jwt_sign(int64 user_id, const char *jti, int64 iat, int64 exp,
+							  const AuthoobSettings *settings);
+extern int64 authoob_jwt_read(const char *token, const AuthoobSettings *settings,
+							  Datum *jti);
+
+/* sessions.c: a session row for every token */
 extern char *authoob_issue_token(int64 user_id, Datum client_ip, bool ip_isnull,
 								 const AuthoobSettings *settings);
-extern Datum authoob_private_user_json(int64 user_id);
-extern Datum authoob_public_user_json(int64 user_id, bool *found);
-extern bool authoob_session_profile(Datum jti, int64 user_id, bool *confirmed,
-									Datum *profile);
-extern Datum authoob_update_user(int64 user_id, Jsonb *payload);
-extern void authoob_set_password(int64 user_id, const char *hash);
-extern void authoob_not_activated(void);
 extern int64 authoob_verify_token(const char *token, pg_uuid_t *jti,
 								  const AuthoobSettings *settings);
 extern int64 authoob_verify_token_profile(const char *token,
 										  const AuthoobSettings *settings,
 										  Datum *profile);
+
+/* ---------------------------------------------------------------------
+ * Mail
+ * ---------------------------------------------------------------------
+ */
+
+/* mail.c: the outbox, and mails rendered from templates */
+extern void authoob_queue_mail(const char *kind, int64 user_id, const char *link,
+							   const AuthoobSettings *settings);
+extern void authoob_notify_mailers(void);
+
+/* mail_tokens.c: activation and reset tokens, and their mails */
+extern void authoob_send_activation(int64 user_id, const AuthoobSettings *settings);
+extern void authoob_send_reset(void *email);
+extern bytea *authoob_mail_token_hash(const char *token);
+
+/*
+ * The SQL entry points sit on top and declare nothing here: account.c,
+ * profile.c, activation.c, recovery.c, attempt.c, admin.c (and cache.c's
+ * trigger, hooks.c's authoob_hook_names()); module.c holds the magic block.
+ */
 
 #endif							/* AUTHOOB_H */

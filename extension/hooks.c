@@ -20,6 +20,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
@@ -28,48 +29,14 @@
 #include "utils/memutils.h"
 #include "utils/timeout.h"
 
-/* What a context may hold, in the order its keys are written */
-#define CTX_USER		(1 << 0)
-#define CTX_PAYLOAD		(1 << 1)
-#define CTX_RESPONSE	(1 << 2)
-#define CTX_TOKEN		(1 << 3)
-#define CTX_USER_ID		(1 << 4)
-#define CTX_APP_URL		(1 << 5)
-#define CTX_LINK		(1 << 6)
-
-/* Each hook's name and context keys, exactly those of SPEC.md §6 */
+/* Each hook's name and context keys, from the list of authoob.h */
+#define AUTHOOB_HOOK_DEF(NAME, name, context_keys) [HOOK_##NAME] = {#name, context_keys},
 static const struct
 {
 	const char *name;
 	int			context;
 }			hook_defs[AUTHOOB_N_HOOKS] = {
-	[HOOK_PRE_REGISTER] = {"pre_register", CTX_PAYLOAD},
-	[HOOK_POST_REGISTER] = {"post_register", CTX_USER | CTX_PAYLOAD},
-	[HOOK_PRE_LOGIN] = {"pre_login", CTX_PAYLOAD},
-	[HOOK_BEFORE_LOGIN] = {"before_login", CTX_PAYLOAD | CTX_USER},
-	[HOOK_POST_LOGIN] = {"post_login", CTX_USER | CTX_PAYLOAD},
-	[HOOK_PRE_PROFILE] = {"pre_profile", CTX_USER},
-	[HOOK_POST_PROFILE] = {"post_profile", CTX_USER | CTX_RESPONSE},
-	[HOOK_PRE_USER_PROFILE] = {"pre_user_profile", CTX_USER_ID},
-	[HOOK_POST_USER_PROFILE] = {"post_user_profile", CTX_USER | CTX_RESPONSE},
-	[HOOK_PRE_TOKEN] = {"pre_token", CTX_USER},
-	[HOOK_POST_TOKEN] = {"post_token", CTX_USER | CTX_RESPONSE},
-	[HOOK_PRE_ACTIVATE] = {"pre_activate", CTX_TOKEN},
-	[HOOK_POST_ACTIVATE] = {"post_activate", CTX_USER},
-	[HOOK_ALREADY_ACTIVATED] = {"already_activated", CTX_USER},
-	[HOOK_MAIL_ACTIVATE_REDIRECT] = {"mail_activate_redirect", CTX_USER | CTX_APP_URL},
-	[HOOK_PRE_RESET_AUTH] = {"pre_reset_auth", CTX_PAYLOAD | CTX_USER},
-	[HOOK_POST_RESET_AUTH] = {"post_reset_auth", CTX_PAYLOAD | CTX_USER},
-	[HOOK_PRE_ASK_RESET] = {"pre_ask_reset", CTX_PAYLOAD},
-	[HOOK_POST_ASK_RESET] = {"post_ask_reset", CTX_PAYLOAD | CTX_USER},
-	[HOOK_PRE_RESET_TOKEN] = {"pre_reset_token", CTX_TOKEN},
-	[HOOK_POST_RESET_TOKEN] = {"post_reset_token", CTX_USER | CTX_TOKEN},
-	[HOOK_PRE_UPDATE_PROFILE] = {"pre_update_profile", CTX_USER | CTX_PAYLOAD},
-	[HOOK_POST_UPDATE_PROFILE] = {"post_update_profile", CTX_USER | CTX_PAYLOAD | CTX_RESPONSE},
-	[HOOK_PRE_LOGOUT] = {"pre_logout", CTX_USER},
-	[HOOK_POST_LOGOUT] = {"post_logout", 0},
-	[HOOK_MAIL_REGISTER] = {"mail_register", CTX_USER | CTX_LINK},
-	[HOOK_MAIL_ASK_RESET_PASSWORD] = {"mail_ask_reset_password", CTX_USER | CTX_LINK},
+	AUTHOOB_HOOKS(AUTHOOB_HOOK_DEF)
 };
 
 /* The functions of each hook, in their order; cached */
@@ -279,8 +246,8 @@ call_hook_function(Oid function, Jsonb *context, AuthoobHook hook, int timeout_m
  * last one that answered a JSON object answered, or NULL.  The caller is
  * connected to SPI, and has taken what it needs from SPI_tuptable.
  */
-Jsonb *
-authoob_call_hook(AuthoobHook hook, Jsonb *context)
+static Jsonb *
+call_hook(AuthoobHook hook, Jsonb *context)
 {
 	Jsonb	   *answer = NULL;
 	int			timeout_ms = authoob_load_settings()->hook_timeout;
@@ -303,7 +270,7 @@ authoob_call_hook(AuthoobHook hook, Jsonb *context)
 	return answer;
 }
 
-/* The context of hook, with the keys SPEC.md §6 gives it and no other */
+/* The context of hook, with the keys the README gives it and no other */
 static Jsonb *
 hook_context(AuthoobHook hook, const AuthoobHookArgs *args)
 {
@@ -359,7 +326,7 @@ hook_context(AuthoobHook hook, const AuthoobHookArgs *args)
 
 /*
  * Fire hook: when functions are registered for it, build its context from
- * args and call them.  Returns the answer as authoob_call_hook does; NULL
+ * args and call them.  Returns the answer as call_hook does; NULL
  * when nothing is registered, at the cost of one array lookup.
  */
 Jsonb *
@@ -367,7 +334,7 @@ authoob_fire_hook(AuthoobHook hook, const AuthoobHookArgs *args)
 {
 	if (!authoob_hook_registered(hook))
 		return NULL;
-	return authoob_call_hook(hook, hook_context(hook, args));
+	return call_hook(hook, hook_context(hook, args));
 }
 
 /* A post hook's object answer, if any, replaces the response */
@@ -375,4 +342,31 @@ Datum
 authoob_hook_response(Jsonb *answer, Datum response)
 {
 	return answer ? JsonbPGetDatum(answer) : response;
+}
+
+/*
+ * SQL function: authoob_hook_names() returns setof text
+ *
+ * The hook names, in their order: the install script fills the table of
+ * hook names that authoob.hooks references from it, so the list is written
+ * once, in authoob.h.
+ */
+PG_FUNCTION_INFO_V1(authoob_hook_names);
+
+Datum
+authoob_hook_names(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+
+	if (SRF_IS_FIRSTCALL())
+		funcctx = SRF_FIRSTCALL_INIT();
+	funcctx = SRF_PERCALL_SETUP();
+	if (funcctx->call_cntr < AUTHOOB_N_HOOKS)
+	{
+		/* before SRF_RETURN_NEXT, which counts the call first */
+		Datum		name = CStringGetTextDatum(hook_defs[funcctx->call_cntr].name);
+
+		SRF_RETURN_NEXT(funcctx, name);
+	}
+	SRF_RETURN_DONE(funcctx);
 }

@@ -30,17 +30,6 @@ static AuthoobQuery insert_mail = AUTHOOB_QUERY(
 static AuthoobQuery notify_mailers = AUTHOOB_QUERY0(
 	"SELECT pg_notify('authoob_mail', '')");
 
-/* A setting an action cannot do without: its absence is the operator's to fix */
-void
-authoob_require_setting(const char *value, const char *key)
-{
-	if (value == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("authoob is not configured: %s is not set", key),
-				 errhint("SELECT authoob_configure('{\"%s\": ...}')", key)));
-}
-
 typedef enum RenderMode
 {
 	RENDER_TEXT,				/* as is */

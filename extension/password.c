@@ -48,7 +48,7 @@ is_argon2_hash(const char *hash)
 	return strncmp(hash, "$argon2id$", 10) == 0;
 }
 
-static void
+pg_attribute_noreturn() static void
 policy_failure(const char *detail)
 {
 	ereport(ERROR,
@@ -171,13 +171,6 @@ authoob_rehash_if_stale(const char *password, const char *hash,
 	return authoob_hash_password(password, settings);
 }
 
-/* Compare len bytes in a time that does not depend on where they differ */
-bool
-authoob_equal_constant_time(const char *a, const char *b, size_t len)
-{
-	return timingsafe_bcmp(a, b, len) == 0;
-}
-
 /* Whether password matches hash, of either kind */
 bool
 authoob_check_password(const char *password, const char *hash)
@@ -219,82 +212,4 @@ authoob_dummy_password_check(const char *password, const AuthoobSettings *settin
 	(void) authoob_check_password(password, dummy_hash);
 }
 
-/*
- * Email rules, documented in the README: ASCII only; local part of RFC 5322
- * "atext" characters and single inner dots, 1-64 characters; domain of at
- * least two dot-separated labels of letters, digits and inner hyphens, each
- * 1-63 characters, the last one alphabetic; 254 characters in all.
- */
-static bool
-is_atext(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		(c >= '0' && c <= '9') || strchr("!#$%&'*+/=?^_`{|}~-", c) != NULL;
-}
 
-static bool
-is_label_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		(c >= '0' && c <= '9') || c == '-';
-}
-
-static bool
-local_part_is_valid(const char *local, size_t len)
-{
-	if (len < 1 || len > 64 || local[0] == '.' || local[len - 1] == '.')
-		return false;
-	for (size_t i = 0; i < len; i++)
-	{
-		if (local[i] == '.')
-		{
-			if (local[i + 1] == '.')
-				return false;
-		}
-		else if (!is_atext(local[i]))
-			return false;
-	}
-	return true;
-}
-
-static bool
-domain_is_valid(const char *domain, size_t len)
-{
-	size_t		label_start = 0;
-	int			labels = 0;
-	bool		last_label_alpha = true;
-
-	for (size_t i = 0; i <= len; i++)
-	{
-		if (i == len || domain[i] == '.')
-		{
-			size_t		label_len = i - label_start;
-
-			if (label_len < 1 || label_len > 63 ||
-				domain[label_start] == '-' || domain[i - 1] == '-')
-				return false;
-			labels++;
-			last_label_alpha = true;
-			for (size_t j = label_start; j < i; j++)
-				if (!((domain[j] >= 'a' && domain[j] <= 'z') ||
-					  (domain[j] >= 'A' && domain[j] <= 'Z')))
-					last_label_alpha = false;
-			label_start = i + 1;
-		}
-		else if (!is_label_char(domain[i]))
-			return false;
-	}
-	return labels >= 2 && last_label_alpha;
-}
-
-bool
-authoob_email_is_valid(const char *email)
-{
-	size_t		len = strlen(email);
-	const char *at = strchr(email, '@');
-
-	if (len > 254 || at == NULL || strchr(at + 1, '@') != NULL)
-		return false;
-	return local_part_is_valid(email, at - email) &&
-		domain_is_valid(at + 1, len - (at - email) - 1);
-}

@@ -13,15 +13,6 @@
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
-static void
-missing_data(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-			 errmsg("Missing data"),
-			 detail ? errdetail_internal("%s", detail) : 0));
-}
-
 /* For authoob_try: *arg, a C string Datum, becomes a jsonb Datum */
 void
 authoob_parse_jsonb(void *arg)
@@ -42,7 +33,7 @@ parse_json_text(text *body)
 	Datum		value = CStringGetDatum(text_to_cstring(body));
 
 	if (authoob_try(authoob_parse_jsonb, &value) != NULL)
-		missing_data("The body is not valid JSON.");
+		authoob_missing_data("The body is not valid JSON.");
 	return DatumGetJsonbP(value);
 }
 
@@ -57,7 +48,7 @@ authoob_payload_arg(FunctionCallInfo fcinfo, int argno)
 	Jsonb	   *payload;
 
 	if (PG_ARGISNULL(argno))
-		missing_data("No body was given.");
+		authoob_missing_data("No body was given.");
 
 	if (argtype == JSONBOID)
 		payload = PG_GETARG_JSONB_P(argno);
@@ -65,7 +56,7 @@ authoob_payload_arg(FunctionCallInfo fcinfo, int argno)
 		payload = parse_json_text(PG_GETARG_TEXT_PP(argno));
 
 	if (!JB_ROOT_IS_OBJECT(payload) || JB_ROOT_IS_SCALAR(payload))
-		missing_data("The body is not a JSON object.");
+		authoob_missing_data("The body is not a JSON object.");
 	return payload;
 }
 
@@ -221,4 +212,24 @@ authoob_push_jsonb(JsonbParseState **state, Jsonb *value)
 		v.val.binary.len = VARSIZE(value) - VARHDRSZ;
 	}
 	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+/*
+ * len characters of text as a non-negative integer of at most 18 digits
+ * (so within bigint): a user id in a URL, a claim of a token.  False for
+ * anything else, never a cast error.
+ */
+bool
+authoob_parse_digits(const char *text, int len, int64 *value)
+{
+	if (len < 1 || len > 18)
+		return false;
+	*value = 0;
+	for (int i = 0; i < len; i++)
+	{
+		if (text[i] < '0' || text[i] > '9')
+			return false;
+		*value = *value * 10 + (text[i] - '0');
+	}
+	return true;
 }

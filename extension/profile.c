@@ -43,51 +43,23 @@ authoob_profile(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_hook_response(answer, response), false));
 }
 
-/*
- * A user id from a URL segment: digits only and within bigint, else no
- * such user (never a cast error).
- */
-static bool
-parse_user_id(const char *text, int64 *id)
-{
-	int64		n = 0;
-
-	if (text == NULL || *text == '\0' || strlen(text) > 18)
-		return false;
-	for (const char *p = text; *p; p++)
-	{
-		if (*p < '0' || *p > '9')
-			return false;
-		n = n * 10 + (*p - '0');
-	}
-	*id = n;
-	return true;
-}
-
-static void
-user_not_found(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_AUTHOOB_NOT_FOUND),
-			 errmsg("User not found")));
-}
-
 /* SQL function: authoob_public_profile(user_id text) returns jsonb */
 Datum
 authoob_public_profile(PG_FUNCTION_ARGS)
 {
+	char	   *id = authoob_text_arg(fcinfo, 0);
 	int64		user_id;
 	bool		found;
 	Datum		response;
 	Jsonb	   *answer;
 
-	if (!parse_user_id(authoob_text_arg(fcinfo, 0), &user_id))
-		user_not_found();
+	if (id == NULL || !authoob_parse_digits(id, strlen(id), &user_id))
+		authoob_user_not_found();
 	authoob_connect_spi();
 	authoob_fire_hook(HOOK_PRE_USER_PROFILE, &(AuthoobHookArgs) {.user_id = user_id});
 	response = authoob_public_user_json(user_id, &found);
 	if (!found)
-		user_not_found();
+		authoob_user_not_found();
 	answer = authoob_fire_hook(HOOK_POST_USER_PROFILE,
 							   &(AuthoobHookArgs) {.user_id = user_id,
 							   .response = DatumGetJsonbP(response)});

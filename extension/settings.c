@@ -16,9 +16,6 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-PG_FUNCTION_INFO_V1(authoob_configure);
-PG_FUNCTION_INFO_V1(authoob_settings);
-
 typedef enum SettingKind
 {
 	SETTING_URL,				/* http(s) URL or null */
@@ -194,7 +191,7 @@ authoob_load_settings(void)
 	return &settings;
 }
 
-static void
+pg_attribute_noreturn() static void
 bad_setting(const char *key, const char *why)
 {
 	ereport(ERROR,
@@ -334,8 +331,8 @@ valid_keys(void)
  * The settings as jsonb, without the secret key.  Not read-only: it must see
  * the update authoob_configure has just made.
  */
-static Datum
-settings_json(void)
+Datum
+authoob_settings_json(void)
 {
 	static AuthoobQuery query = AUTHOOB_QUERY0(
 	"SELECT to_jsonb(s) - 'secret_key' - 'singleton' FROM authoob.settings s");
@@ -343,7 +340,7 @@ settings_json(void)
 
 	if (authoob_run(&query, NULL, NULL, false) != 1)
 		elog(ERROR, "authoob: the settings row is missing");
-	return SPI_datumTransfer(authoob_result_datum(1, &isnull), false, -1);
+	return authoob_result_datum(1, &isnull);
 }
 
 static AuthoobQuery end_sessions = AUTHOOB_QUERY0("DELETE FROM authoob.sessions");
@@ -361,11 +358,14 @@ revoke_every_token(void)
 	authoob_run(&forget_keys, NULL, NULL, false);
 }
 
-/* SQL function: authoob_configure(settings jsonb) returns jsonb */
+/*
+ * Apply changes (a JSON object of settings) after checking every key and
+ * value, so that a bad call changes nothing; returns the settings as
+ * authoob_settings_json() does.  For authoob_configure().
+ */
 Datum
-authoob_configure(PG_FUNCTION_ARGS)
+authoob_change_settings(Jsonb *changes)
 {
-	Jsonb	   *changes;
 	JsonbIterator *it;
 	JsonbIteratorToken tok;
 	JsonbValue	v;
@@ -375,19 +375,9 @@ authoob_configure(PG_FUNCTION_ARGS)
 	char		nulls[N_SETTINGS];
 	Oid			types[N_SETTINGS];
 	int			n = 0;
-	Datum		result;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-				 errmsg("Missing data"),
-				 errdetail("Give the settings to change as a JSON object.")));
-	changes = PG_GETARG_JSONB_P(0);
-	if (!JB_ROOT_IS_OBJECT(changes) || JB_ROOT_IS_SCALAR(changes))
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-				 errmsg("Missing data"),
-				 errdetail("Give the settings to change as a JSON object.")));
+	if (changes == NULL || !JB_ROOT_IS_OBJECT(changes) || JB_ROOT_IS_SCALAR(changes))
+		authoob_missing_data("Give the settings to change as a JSON object.");
 
 	/* check everything first: a bad key or value changes nothing */
 	it = JsonbIteratorInit(&changes->root);
@@ -422,8 +412,6 @@ authoob_configure(PG_FUNCTION_ARGS)
 		n++;
 	}
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "authoob: SPI_connect failed");
 	if (n > 0)
 	{
 		initStringInfo(&sql);
@@ -446,20 +434,16 @@ authoob_configure(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n; i++)
 		if (defs[i]->kind == SETTING_SECRET)
 			revoke_every_token();
-	result = settings_json();
-	SPI_finish();
-	PG_RETURN_DATUM(result);
+	return authoob_settings_json();
 }
 
-/* SQL function: authoob_settings() returns jsonb */
-Datum
-authoob_settings(PG_FUNCTION_ARGS)
+/* A setting an action cannot do without: its absence is the operator's to fix */
+void
+authoob_require_setting(const char *value, const char *key)
 {
-	Datum		result;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "authoob: SPI_connect failed");
-	result = settings_json();
-	SPI_finish();
-	PG_RETURN_DATUM(result);
+	if (value == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("authoob is not configured: %s is not set", key),
+				 errhint("SELECT authoob_configure('{\"%s\": ...}')", key)));
 }

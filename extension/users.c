@@ -164,8 +164,7 @@ load_fields(void)
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT u.confirmed_at IS NOT NULL, %s"
 					 " FROM authoob.sessions s JOIN authoob.users u ON u.id = s.user_id"
-					 " WHERE s.jti = $1 AND s.user_id = $2 AND s.expires_at > now()"
-					 " AND u.active", private_json.data);
+					 " WHERE " AUTHOOB_LIVE_SESSION, private_json.data);
 	set_query(&session_profile_query, sql.data, 2, session_types);
 
 	initStringInfo(&sql);
@@ -308,7 +307,7 @@ authoob_public_user_json(int64 user_id, bool *found)
 	return *found ? authoob_result_datum(1, &isnull) : (Datum) 0;
 }
 
-static void
+pg_attribute_noreturn() static void
 invalid_value(const char *field, const char *detail)
 {
 	ereport(ERROR,
@@ -471,4 +470,20 @@ authoob_set_password(int64 user_id, const char *hash)
 	Datum		args[2] = {Int64GetDatum(user_id), CStringGetTextDatum(hash)};
 
 	authoob_run(&set_password, args, NULL, false);
+}
+
+static AuthoobQuery active_user_by_email = AUTHOOB_QUERY(
+	"SELECT id FROM authoob.users WHERE lower(email) = lower($1) AND active",
+	1, TEXTOID);
+
+/* The id of the active account of email, whatever its case; 0 for none */
+int64
+authoob_active_user_by_email(const char *email)
+{
+	Datum		address = CStringGetTextDatum(email);
+	bool		isnull;
+
+	if (authoob_run(&active_user_by_email, &address, NULL, false) != 1)
+		return 0;
+	return DatumGetInt64(authoob_result_datum(1, &isnull));
 }

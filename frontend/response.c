@@ -75,34 +75,52 @@ is_unavailable(const char *sqlstate)
 }
 
 /*
- * The seconds of a 429's detail "Retry-After: N" (throttle.c writes it so),
- * or NULL: only plain digits may become the header.
+ * An error's detail that is a JSON object with "headers" (as PostgREST's
+ * errors carry them, and the extension writes a 429's wait) may add these
+ * headers to the error response, and no other; a value that is not what the
+ * header holds is dropped.
  */
-static const char *
-retry_after_of(const char *detail)
+static bool
+is_seconds(const char *value)
 {
-	static const char key[] = "Retry-After: ";
-	size_t		digits;
+	size_t		digits = strspn(value, "0123456789");
 
-	if (detail == NULL || strncmp(detail, key, sizeof(key) - 1) != 0)
-		return NULL;
-	detail += sizeof(key) - 1;
-	digits = strspn(detail, "0123456789");
-	/* Ten digits are three centuries: more is not a wait, it is garbage. */
-	return digits > 0 && digits <= 10 && detail[digits] == '\0' ? detail : NULL;
+	/* ten digits are three centuries: more is not a wait, it is garbage */
+	return digits > 0 && digits <= 10 && value[digits] == '\0';
 }
 
-/* A PTxxx error: that status and message, and for 429 when to come back. */
+static const struct
+{
+	const char *name;
+	bool		(*valid) (const char *value);
+}			error_headers[] = {
+	{MHD_HTTP_HEADER_RETRY_AFTER, is_seconds},
+};
+
+static void
+add_detail_headers(struct MHD_Response *response, const char *detail)
+{
+	json_t	   *obj = detail && detail[0] == '{' ? json_loads(detail, 0, NULL) : NULL;
+	json_t	   *headers = json_object_get(obj, "headers");
+
+	for (size_t i = 0; i < sizeof(error_headers) / sizeof(error_headers[0]); i++)
+	{
+		const char *value = json_string_value(json_object_get(headers, error_headers[i].name));
+
+		if (value != NULL && error_headers[i].valid(value))
+			MHD_add_response_header(response, error_headers[i].name, value);
+	}
+	json_decref(obj);
+}
+
+/* A PTxxx error: that status and message, and the headers its detail asks for. */
 static Reply
 reply_from_status(const PGresult *res, unsigned int status, const char *message)
 {
 	Reply		reply = reply_error(status, message);
-	const char *retry_after = status == MHD_HTTP_TOO_MANY_REQUESTS
-		? retry_after_of(PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL)) : NULL;
 
-	if (reply.response != NULL && retry_after != NULL)
-		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_RETRY_AFTER,
-								retry_after);
+	if (reply.response != NULL)
+		add_detail_headers(reply.response, PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
 	return reply;
 }
 

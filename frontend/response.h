@@ -2,10 +2,10 @@
  * response.h - HTTP responses of authoob-http: the database's answer turned
  * into a status and body, and the front's own JSON errors.
  *
- * SQLSTATE PTxxx is HTTP status xxx with the error's message (the PostgREST
- * convention, SPEC §6; PT429 adds Retry-After from its detail), P0001 (a
- * plain RAISE) is 400, a lost database is 503 and anything else 500 with the
- * details only in the log.
+ * SQLSTATE PTxxx is HTTP status xxx with the error's message (PostgREST's
+ * convention), and a detail {"headers": {...}} adds the headers it may (a
+ * 429's Retry-After); P0001 (a plain RAISE) is 400, a lost database is 503
+ * and anything else 500 with the details only in the log.
  */
 #ifndef AUTHOOB_RESPONSE_H
 #define AUTHOOB_RESPONSE_H

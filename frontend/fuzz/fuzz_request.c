@@ -531,7 +531,7 @@ check_headers(const FuzzInput *in)
 	CHECK(status != 405 || fuzz_response_header("Allow") != NULL, "405 without Allow");
 	CHECK(status < 300 || status >= 400 || fuzz_response_header("Location") != NULL,
 		  "redirect without Location");
-	CHECK(retry == NULL || (status == 429 && strspn(retry, "0123456789") == strlen(retry) &&
+	CHECK(retry == NULL || (status >= 400 && strspn(retry, "0123456789") == strlen(retry) &&
 							*retry != '\0' && strlen(retry) <= 10),
 		  "Retry-After \"%s\" on %u", retry ? retry : "", status);
 	CHECK(allowed == NULL || strcmp(allowed, "*") == 0 ||

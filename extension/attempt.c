@@ -1,0 +1,173 @@
+/*
+ * attempt.c
+ *		authoob_attempt(): the actions whose failures count against the
+ *		brute-force limits, run so that a failure outlives its transaction.
+ *
+ * A failure must be remembered although the action that failed raises an
+ * error and rolls back.  So the fronts call these actions through this
+ * procedure: it runs the action in a subtransaction and, when it failed in
+ * a way that counts, records the failure and COMMITs before raising the
+ * action's own error.  The functions themselves (SELECT authoob_login...)
+ * check the limits too, so no caller gets past a block, but only
+ * authoob_attempt makes failures outlive their transaction.
+ */
+#include "authoob.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+PG_FUNCTION_INFO_V1(authoob_attempt);
+
+/* The actions authoob_attempt() runs, and which of their errors count */
+typedef struct AttemptAction
+{
+	const char *name;
+	const char *function;		/* called as function($1 text, $2 inet) */
+	int			counted_error;	/* the SQLSTATE of a failure that counts */
+	bool		by_email;		/* also count against payload.email */
+} AttemptAction;
+
+static const AttemptAction attempt_actions[] = {
+	{"login", "authoob_login", AUTHOOB_STATUS('4', '0', '1'), true},
+	{"activate", "authoob_activate", AUTHOOB_STATUS('4', '0', '4'), false},
+	{"activate_redirect", "authoob_activate_redirect", AUTHOOB_STATUS('4', '0', '4'), false},
+	{"password_reset_token", "authoob_password_reset_token", AUTHOOB_STATUS('4', '0', '4'), false},
+};
+
+typedef struct Attempt
+{
+	const char *sql;
+	Datum		args[2];
+	char		nulls[2];
+	Datum		response;
+	bool		response_isnull;
+} Attempt;
+
+static void
+run_attempt(void *arg)
+{
+	Attempt    *attempt = arg;
+	Oid			types[2] = {TEXTOID, INETOID};
+
+	if (SPI_execute_with_args(attempt->sql, 2, types, attempt->args, attempt->nulls,
+							  false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "authoob: attempt failed to run");
+	attempt->response = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+									  &attempt->response_isnull);
+	if (!attempt->response_isnull)
+		attempt->response = SPI_datumTransfer(attempt->response, false, -1);
+}
+
+/* The lower-cased email of a login body, or NULL */
+static char *
+login_email(Datum body)
+{
+	char	   *email = NULL;
+	ErrorData  *error;
+	Datum		parsed = CStringGetDatum(TextDatumGetCString(body));
+
+	/* the body was valid JSON, or the action would have said 400 */
+	error = authoob_try(authoob_parse_jsonb, &parsed);
+	if (error == NULL)
+		email = authoob_jsonb_get_string(DatumGetJsonbP(parsed), "email");
+	return email ? authoob_throttle_key(email) : NULL;
+}
+
+/*
+ * Record a failure through authoob_record_failure(), as the extension's
+ * owner: the callers of authoob_attempt (authoob_api) may not record
+ * failures of their own choosing, which could lock any account out.
+ */
+static void
+record_failure(Oid owner, const char *schema, const char *scope, const char *key)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		args[2];
+	Oid			saved_user;
+	int			saved_security_context;
+
+	args[0] = CStringGetTextDatum(scope);
+	args[1] = CStringGetTextDatum(key);
+	GetUserIdAndSecContext(&saved_user, &saved_security_context);
+	SetUserIdAndSecContext(owner, saved_security_context | SECURITY_LOCAL_USERID_CHANGE);
+	if (SPI_execute_with_args(psprintf("SELECT %s.authoob_record_failure($1, $2)",
+									   quote_identifier(schema)),
+							  2, types, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "authoob: could not record a failed attempt");
+	SetUserIdAndSecContext(saved_user, saved_security_context);
+}
+
+/*
+ * SQL procedure: authoob_attempt(action text, arg text, client_ip inet,
+ *									INOUT response jsonb)
+ *
+ * CALL it with "login", "activate", "activate_redirect" or
+ * "password_reset_token" and the argument the function takes (the body, or
+ * the mailed token): the answer is the function's, and a failure that
+ * counts (a wrong password, a token that matches nothing) is recorded and
+ * committed before the error is raised.  Inside a transaction block it
+ * cannot commit: it then behaves as the function does.
+ */
+Datum
+authoob_attempt(PG_FUNCTION_ARGS)
+{
+	bool		nonatomic = fcinfo->context && IsA(fcinfo->context, CallContext) &&
+		!castNode(CallContext, fcinfo->context)->atomic;
+	char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+	const AttemptAction *action = NULL;
+	char	   *name = authoob_text_arg(fcinfo, 0);
+	Attempt		attempt;
+	ErrorData  *error;
+	TupleDesc	tupdesc;
+	HeapTuple	tuple;
+
+	for (int i = 0; name && i < (int) lengthof(attempt_actions); i++)
+		if (strcmp(attempt_actions[i].name, name) == 0)
+			action = &attempt_actions[i];
+	if (action == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+				 errmsg("unknown action %s", name ? name : "NULL"),
+				 errdetail("Actions: login, activate, activate_redirect, password_reset_token.")));
+
+	attempt.sql = psprintf("SELECT %s.%s($1, $2)", quote_identifier(schema), action->function);
+	attempt.args[0] = PG_GETARG_DATUM(1);
+	attempt.nulls[0] = PG_ARGISNULL(1) ? 'n' : ' ';
+	attempt.args[1] = PG_GETARG_DATUM(2);
+	attempt.nulls[1] = PG_ARGISNULL(2) ? 'n' : ' ';
+
+	if (SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0) != SPI_OK_CONNECT)
+		elog(ERROR, "authoob: SPI_connect failed");
+	error = authoob_try(run_attempt, &attempt);
+	if (error)
+	{
+		if (error->sqlerrcode == action->counted_error)
+		{
+			char	   *email = action->by_email && !PG_ARGISNULL(1) ?
+				login_email(PG_GETARG_DATUM(1)) : NULL;
+
+			Oid			owner = authoob_function_owner(fcinfo->flinfo->fn_oid);
+
+			if (email)
+				record_failure(owner, schema, "login", email);
+			if (!PG_ARGISNULL(2))
+				record_failure(owner, schema, action->by_email ? "ip" : "token",
+							   authoob_client_key(PG_GETARG_DATUM(2),
+												  authoob_load_settings()));
+			if (nonatomic)
+				SPI_commit();
+		}
+		ReThrowError(error);
+	}
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "authoob_attempt: expected a composite result");
+	tupdesc = BlessTupleDesc(tupdesc);
+	tuple = heap_form_tuple(tupdesc, &attempt.response, &attempt.response_isnull);
+	PG_RETURN_DATUM(authoob_finish_spi(HeapTupleGetDatum(tuple), false));
+}
