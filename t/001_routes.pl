@@ -1,4 +1,4 @@
-# Every route of SPEC §4 over HTTP, with its success and each of its errors.
+# Every route of the README's HTTP table, with its success and each of its errors.
 use strict;
 use warnings;
 use FindBin;
@@ -29,7 +29,7 @@ my $r = $front->request(GET => '/health');
 is($r->{status}, 200, 'health answers 200');
 is_deeply($r->{json}, { status => 'ok' }, 'health body');
 
-# --- register: success, then each error in the SPEC's order
+# --- register: success, then each error in the original's order
 $r = $front->request(POST => '/register', json => \%alice);
 is($r->{status}, 200, 'register: 200');
 is_deeply([ keys %{ $r->{json} } ], ['token'], 'register: only a token');

@@ -121,7 +121,7 @@ is(failures('token'), 1, 'and it counts as a guess');
 # The token of a guessed link never reaches the access log.
 unlike($front->log, qr/guess[0-9]/, 'guessed tokens are not logged');
 
-# SPEC §9: bad input is never a 500. An address too long to be one (and
+# Bad input is never a 500. An address too long to be one (and
 # random, so that Postgres cannot compress it) is still a failed login,
 # counted although it could not be a key of authoob.throttle as it is.
 srand(8);

@@ -1,4 +1,4 @@
-# Hooks, custom user fields and roles (SPEC §6, §7) seen over HTTP: what a
+# Hooks, custom user fields and roles (the README's Hooks and Custom user fields) seen over HTTP: what a
 # hook raises becomes the status, what a post hook answers becomes the body,
 # a slow hook fails its request and nothing else, and custom fields travel in
 # the profile routes.
