@@ -249,8 +249,6 @@ authoob_reset_password(PG_FUNCTION_ARGS)
 {
 	AuthoobSettings *settings;
 	Jsonb	   *payload;
-	char	   *password1;
-	char	   *password2;
 	int64		user_id;
 	Jsonb	   *answer;
 
@@ -260,15 +258,7 @@ authoob_reset_password(PG_FUNCTION_ARGS)
 	payload = authoob_payload_arg(fcinfo, 1);
 	authoob_fire_hook(HOOK_PRE_RESET_AUTH,
 					  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
-	password1 = authoob_payload_string(payload, "password1", true, NULL);
-	password2 = authoob_payload_string(payload, "password2", true, NULL);
-	if (strcmp(password1, password2) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-				 errmsg("Password mismatch")));
-	authoob_check_password_policy(password1, settings);
-
-	authoob_set_password(user_id, authoob_hash_password(password1, settings));
+	authoob_set_password(user_id, authoob_new_password_hash(payload, settings));
 	answer = authoob_fire_hook(HOOK_POST_RESET_AUTH,
 							   &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	if (answer)

@@ -188,6 +188,7 @@ extern void authoob_check_password_policy(const char *password,
 										  const AuthoobSettings *settings);
 extern char *authoob_hash_password(const char *password,
 									const AuthoobSettings *settings);
+extern char *authoob_new_password_hash(Jsonb *payload, const AuthoobSettings *settings);
 extern bool authoob_hash_is_current(const char *hash, const AuthoobSettings *settings);
 extern char *authoob_rehash_if_stale(const char *password, const char *hash,
 									 const AuthoobSettings *settings);

@@ -124,6 +124,25 @@ argon2id_hash(const char *password, const AuthoobSettings *settings)
 	return encoded;
 }
 
+/*
+ * The hash of the new password of a password change's body, {"password1",
+ * "password2"}, checked in the original's order: "Missing data", "Password
+ * mismatch", then the policy.
+ */
+char *
+authoob_new_password_hash(Jsonb *payload, const AuthoobSettings *settings)
+{
+	char	   *password1 = authoob_payload_string(payload, "password1", true, NULL);
+	char	   *password2 = authoob_payload_string(payload, "password2", true, NULL);
+
+	if (strcmp(password1, password2) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+				 errmsg("Password mismatch")));
+	authoob_check_password_policy(password1, settings);
+	return authoob_hash_password(password1, settings);
+}
+
 /* A hash of password made with the current settings */
 char *
 authoob_hash_password(const char *password, const AuthoobSettings *settings)

@@ -164,8 +164,6 @@ authoob_password_reset_token(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
 	char	   *token = authoob_payload_string(payload, "token", true, NULL);
-	char	   *password1;
-	char	   *password2;
 	AuthoobSettings *settings;
 	Datum		args[1];
 	bool		isnull;
@@ -183,15 +181,7 @@ authoob_password_reset_token(PG_FUNCTION_ARGS)
 		authoob_no_token_match();
 	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 
-	password1 = authoob_payload_string(payload, "password1", true, NULL);
-	password2 = authoob_payload_string(payload, "password2", true, NULL);
-	if (strcmp(password1, password2) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-				 errmsg("Password mismatch")));
-	authoob_check_password_policy(password1, settings);
-
-	authoob_set_password(user_id, authoob_hash_password(password1, settings));
+	authoob_set_password(user_id, authoob_new_password_hash(payload, settings));
 	/* 204: no body to replace */
 	authoob_fire_hook(HOOK_POST_RESET_TOKEN,
 					  &(AuthoobHookArgs) {.user_id = user_id, .token = token});
