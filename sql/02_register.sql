@@ -16,13 +16,17 @@ SELECT email, firstname, lastname, active, confirmed_at IS NULL AS unconfirmed,
        login_count, password LIKE '$2a$04$%' AS bcrypt_hash
 FROM authoob.users ORDER BY id;
 
--- Errors, checked in this order: missing data, password policy,
--- mismatching passwords, invalid email, already registered.
+-- Errors, checked in the original's order: missing data (a body that is
+-- not a JSON object), password policy (a missing password fails it),
+-- mismatching passwords (so does a missing password2), invalid email (so
+-- does a missing one), already registered.
 SELECT test.outcome($$ SELECT authoob_register(NULL::text) $$);
 SELECT test.outcome($$ SELECT authoob_register('') $$);
 SELECT test.outcome($$ SELECT authoob_register('{"email": "x@example.com"') $$);
 SELECT test.outcome($$ SELECT authoob_register('["x@example.com"]') $$);
 SELECT test.outcome($$ SELECT authoob_register('"x@example.com"') $$);
+SELECT test.outcome($$ SELECT authoob_register('{"email": "x@example.com"}') $$);
+SELECT test.outcome($$ SELECT authoob_register('{"email": "x@example.com", "password1": "test"}') $$);
 SELECT test.outcome($$ SELECT authoob_register('{"email": "x@example.com", "password1": "1Password"}') $$);
 SELECT test.outcome($$ SELECT authoob_register('{"password1": "1Password", "password2": "1Password"}') $$);
 -- the policy: 8 characters, an upper-case letter, a digit

@@ -35,7 +35,8 @@ SELECT test.outcome($$ SELECT authoob_password_ask('{"email": 42}') $$);
 SELECT test.outcome($$ SELECT authoob_password_ask('not json') $$);
 SELECT test.outcome($$ SELECT authoob_password_ask(NULL::text) $$);
 
--- Resetting: checked in order missing data, mismatch, policy, token.
+-- Resetting: checked in order: a missing token (400), the token (404), then
+-- missing passwords, mismatch and policy (400) as PUT P/reset_password.
 SELECT authoob_login('{"email": "register@mail.com", "password": "1Password"}') ->> 'token' AS before \gset
 SELECT test.outcome($$ SELECT authoob_password_reset_token('{"password1": "New1Password", "password2": "New1Password"}') $$);
 SELECT test.outcome($$ SELECT authoob_password_reset_token('{"token": "", "password1": "New1Password", "password2": "New1Password"}') $$);
@@ -46,6 +47,10 @@ SELECT test.outcome(format($$ SELECT authoob_password_reset_token(%L) $$,
 SELECT test.outcome(format($$ SELECT authoob_password_reset_token(%L) $$,
     jsonb_build_object('token', :'rt', 'password1', 'weak', 'password2', 'weak')));
 SELECT test.outcome($$ SELECT authoob_password_reset_token('{"token": "garbage", "password1": "New1Password", "password2": "New1Password"}') $$);
+-- an unknown token is looked up first: 404 whatever the passwords
+SELECT test.outcome($$ SELECT authoob_password_reset_token('{"token": "garbage", "password1": "weak", "password2": "weak"}') $$);
+SELECT test.outcome($$ SELECT authoob_password_reset_token('{"token": "garbage", "password1": "New1Password", "password2": "other"}') $$);
+SELECT test.outcome($$ SELECT authoob_password_reset_token('{"token": "garbage"}') $$);
 SELECT test.outcome($$ SELECT authoob_password_reset_token('{"token": 42, "password1": "New1Password", "password2": "New1Password"}') $$);
 SELECT test.outcome(format($$ SELECT authoob_password_reset_token(%L) $$,
     jsonb_build_object('token', repeat('x', 100000), 'password1', 'New1Password', 'password2', 'New1Password')));
