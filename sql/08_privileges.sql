@@ -2,6 +2,8 @@
 -- Privileges: the tables and the secret belong to the owner; the API role
 -- may call the request functions and nothing else.
 --
+\i sql/fixtures/setup.psql
+
 -- The request functions run as their owner (SECURITY DEFINER); the
 -- administration functions, which only the owner may call, as their caller.
 -- All have a fixed search_path but authoob_uid() and the cache trigger.
@@ -20,9 +22,11 @@ ORDER BY 1::text;
 
 SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname = 'authoob_api';
 
+CALL test.drop_roles('regress_authoob_plain', 'regress_authoob_front');
 CREATE ROLE regress_authoob_plain;
-GRANT USAGE ON SCHEMA test TO PUBLIC;
 CREATE ROLE regress_authoob_front IN ROLE authoob_api;
+-- and a user, whose token they use
+SELECT authoob_register('{"email": "ada@example.com", "password1": "Analytical1", "password2": "Analytical1"}') IS NOT NULL AS registered;
 
 -- A plain role reads nothing and configures nothing ...
 SET ROLE regress_authoob_plain;
