@@ -10,7 +10,7 @@
 SELECT p.oid::regprocedure AS function, p.prosecdef AS security_definer, p.proconfig
 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'authoob'
-ORDER BY 1::text;
+ORDER BY p.oid::regprocedure::text COLLATE "C";
 
 -- What PUBLIC may execute, and what the API role may.
 SELECT p.oid::regprocedure AS function,
@@ -18,7 +18,7 @@ SELECT p.oid::regprocedure AS function,
        has_function_privilege('authoob_api', p.oid, 'EXECUTE') AS authoob_api
 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'authoob'
-ORDER BY 1::text;
+ORDER BY p.oid::regprocedure::text COLLATE "C";
 
 SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname = 'authoob_api';
 
