@@ -5,6 +5,10 @@ OBJS = $(patsubst %.c,%.o,$(wildcard extension/*.c))
 EXTENSION = authoob
 DATA = $(wildcard extension/authoob--*.sql)
 
+# Every sql/*.sql is a test, and each runs alone as well as in order
+# (make installcheck REGRESS=12_recovery): it starts from
+# sql/fixtures/setup.psql, included by a path relative to the directory
+# pg_regress runs psql in, this one.
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --outputdir=.
 

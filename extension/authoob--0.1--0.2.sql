@@ -151,7 +151,8 @@ $$;
 -- The hook names are written once, in the C sources (authoob.h): this table
 -- is filled from them, and the registry references it.
 CREATE FUNCTION authoob_hook_names() RETURNS SETOF text
-AS 'MODULE_PATHNAME', 'authoob_hook_names' LANGUAGE C IMMUTABLE STRICT;
+AS 'MODULE_PATHNAME', 'authoob_hook_names'
+LANGUAGE C IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp;
 REVOKE ALL ON FUNCTION authoob_hook_names() FROM PUBLIC;
 CREATE TABLE authoob.hook_names (
     name text PRIMARY KEY,

@@ -32,60 +32,6 @@ SELECT key, value FROM jsonb_each(authoob_configure('{
     "bcrypt_cost": 4}'))
 WHERE key IN ('app_url', 'api_url', 'email_sender', 'bcrypt_cost') ORDER BY key;
 
--- Helpers for the next tests, in a schema of their own.
-CREATE SCHEMA test;
-
--- test.outcome(statement): 'ok' and the result, or the SQLSTATE and message
--- the caller would see (PTxxx: the HTTP status xxx).  The statement runs in
--- a subtransaction, so a failed action is undone as it would be on its own.
-CREATE FUNCTION test.outcome(statement text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    result text;
-BEGIN
-    EXECUTE statement INTO result;
-    RETURN 'ok ' || coalesce(result, '(null)');
-EXCEPTION WHEN OTHERS OR query_canceled THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
-
--- base64url without padding, as in JWTs
-CREATE FUNCTION test.b64url(data bytea) RETURNS text
-LANGUAGE sql AS $$
-    SELECT translate(replace(encode(data, 'base64'), E'\n', ''), '+/=', '-_')
-$$;
-
-CREATE FUNCTION test.b64url_decode(data text) RETURNS bytea
-LANGUAGE sql AS $$
-    SELECT decode(rpad(translate(data, '-_', '+/'),
-                       (length(data) + 3) / 4 * 4, '='), 'base64')
-$$;
-
--- The header authoob signs with its current key (kid: the first 11
--- characters of the base64url SHA-256 of the secret), for another alg.
-CREATE FUNCTION test.header(alg text DEFAULT 'HS256') RETURNS text
-LANGUAGE sql AS $$
-    SELECT format('{"alg":"%s","kid":"%s","typ":"JWT"}', alg,
-                  left(test.b64url(sha256(secret_key)), 11))
-    FROM authoob.settings
-$$;
-
--- A JWT signed with HS256 and the given key (by default authoob's secret):
--- how tests forge tokens that only the signature makes valid.
-CREATE FUNCTION test.sign(header text, claims text,
-                          key bytea DEFAULT NULL) RETURNS text
-LANGUAGE sql AS $$
-    SELECT signing_input || '.' ||
-           test.b64url(hmac(convert_to(signing_input, 'UTF8'),
-                            coalesce(key, (SELECT secret_key FROM authoob.settings)),
-                            'sha256'))
-    FROM (SELECT test.b64url(convert_to(header, 'UTF8')) || '.' ||
-                 test.b64url(convert_to(claims, 'UTF8')) AS signing_input) s
-$$;
-
--- The claims of a token, decoded without checking anything.
-CREATE FUNCTION test.claims(token text) RETURNS jsonb
-LANGUAGE sql AS $$
-    SELECT convert_from(test.b64url_decode(split_part(token, '.', 2)), 'UTF8')::jsonb
-$$;
+-- Every other test file starts from sql/fixtures/setup.psql: authoob
+-- installed afresh and configured as above, and the helpers of the `test`
+-- schema (test.outcome() and the JWT tools).

@@ -1,6 +1,8 @@
 --
 -- Registering: POST /authoob/register
 --
+\i sql/fixtures/setup.psql
+
 -- Success answers {"token": <JWT>}, a token that works at once.
 SELECT authoob_register('{"email": "register@mail.com",
                           "password1": "1Password", "password2": "1Password"}') AS r \gset

@@ -1,6 +1,10 @@
 --
 -- Logging in: POST /authoob/login
 --
+\i sql/fixtures/setup.psql
+
+SELECT count(authoob_register(jsonb_build_object('email', email, 'password1', password, 'password2', password))) AS registered
+FROM (VALUES ('register@mail.com', '1Password'), ('ada@example.com', 'Analytical1')) u(email, password);
 -- Success answers {"token"} and nothing else; the address is matched
 -- whatever its case, and the client IP (optional) is tracked.
 SELECT authoob_login('{"email": "REGISTER@mail.com", "password": "1Password"}', '192.0.2.1') AS l \gset

@@ -1,6 +1,9 @@
 --
 -- Tokens: standard HS256 JWTs, refused when anything is wrong with them.
 --
+\i sql/fixtures/setup.psql
+
+SELECT authoob_register('{"email": "register@mail.com", "password1": "1Password", "password2": "1Password"}') IS NOT NULL AS registered;
 SELECT authoob_login('{"email": "register@mail.com", "password": "1Password"}') ->> 'token' AS tok \gset
 SELECT id AS uid FROM authoob.users WHERE email = 'register@mail.com' \gset
 

@@ -1,6 +1,11 @@
 --
 -- Profiles: GET /authoob/profile, GET /authoob/profile/<id>, PUT /authoob/profile
 --
+\i sql/fixtures/setup.psql
+
+SELECT authoob_register(jsonb_build_object(
+    'email', 'ada@example.com', 'password1', 'Analytical1', 'password2', 'Analytical1',
+    'firstname', 'Ada', 'lastname', 'Lovelace')) IS NOT NULL AS registered;
 SELECT authoob_login('{"email": "ada@example.com", "password": "Analytical1"}') ->> 'token' AS tok \gset
 SELECT id AS uid FROM authoob.users WHERE email = 'ada@example.com' \gset
 

@@ -1,6 +1,8 @@
 --
 -- Changing the password while logged in: PUT /authoob/reset_password
 --
+\i sql/fixtures/setup.psql
+
 SELECT authoob_register('{"email": "change@example.com", "password1": "1Password", "password2": "1Password"}') ->> 'token' AS t1 \gset
 SELECT authoob_login('{"email": "change@example.com", "password": "1Password"}') ->> 'token' AS t2 \gset
 

@@ -2,6 +2,8 @@
 -- Settings: authoob_configure(jsonb) checks everything before it changes
 -- anything, and answers the settings without the secret.
 --
+\i sql/fixtures/setup.psql
+
 SELECT authoob_configure('{}') - 'secret_key' = authoob_configure('{}') AS never_the_secret;
 
 SELECT test.outcome($$ SELECT authoob_configure('{"no_such_setting": 1}') $$);
@@ -27,7 +29,7 @@ SELECT test.outcome($$ SELECT authoob_configure('{"password_min_length": 0}') $$
 SELECT test.outcome($$ SELECT authoob_configure('{"prefix": "/auth", "bcrypt_cost": 99}') $$);
 SELECT authoob_settings() ->> 'prefix' AS prefix;
 
--- Good values, then back to what the other tests expect.
+-- Good values, then back as they were.
 SELECT key, value FROM jsonb_each(authoob_configure('{"prefix": "/api/v1/auth",
     "token_header": "X-Auth-Token", "app_url": null, "prevent_mail_send": true}'))
 WHERE key IN ('prefix', 'token_header', 'app_url', 'prevent_mail_send') ORDER BY key;

@@ -2,13 +2,15 @@
 -- Privileges: the tables and the secret belong to the owner; the API role
 -- may call the request functions and nothing else.
 --
+\i sql/fixtures/setup.psql
+
 -- The request functions run as their owner (SECURITY DEFINER); the
 -- administration functions, which only the owner may call, as their caller.
 -- All have a fixed search_path but authoob_uid() and the cache trigger.
 SELECT p.oid::regprocedure AS function, p.prosecdef AS security_definer, p.proconfig
 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'authoob'
-ORDER BY 1::text;
+ORDER BY p.oid::regprocedure::text COLLATE "C";
 
 -- What PUBLIC may execute, and what the API role may.
 SELECT p.oid::regprocedure AS function,
@@ -16,13 +18,15 @@ SELECT p.oid::regprocedure AS function,
        has_function_privilege('authoob_api', p.oid, 'EXECUTE') AS authoob_api
 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'authoob'
-ORDER BY 1::text;
+ORDER BY p.oid::regprocedure::text COLLATE "C";
 
 SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname = 'authoob_api';
 
+CALL test.drop_roles('regress_authoob_plain', 'regress_authoob_front');
 CREATE ROLE regress_authoob_plain;
-GRANT USAGE ON SCHEMA test TO PUBLIC;
 CREATE ROLE regress_authoob_front IN ROLE authoob_api;
+-- and a user, whose token they use
+SELECT authoob_register('{"email": "ada@example.com", "password1": "Analytical1", "password2": "Analytical1"}') IS NOT NULL AS registered;
 
 -- A plain role reads nothing and configures nothing ...
 SET ROLE regress_authoob_plain;

@@ -2,6 +2,10 @@
 -- Bad input: every malformed call is a clear PT400 (or the route's own
 -- error), never a crash, and writes nothing.
 --
+\i sql/fixtures/setup.psql
+
+-- The account the logins below aim at (its password is 1Password).
+SELECT authoob_register('{"email": "register@mail.com", "password1": "1Password", "password2": "1Password"}') IS NOT NULL AS registered;
 SELECT count(*) AS users_before FROM authoob.users \gset
 SELECT count(*) AS sessions_before FROM authoob.sessions \gset
 

@@ -2,6 +2,8 @@
 -- Activation: the register mail, POST /authoob/activate/<token> and the
 -- mailed link GET /authoob/activate/<token>.
 --
+\i sql/fixtures/setup.psql
+
 -- Registering queues the activation mail in the same transaction.
 SELECT authoob_register('{"email": "new@example.com", "password1": "1Password", "password2": "1Password"}') ->> 'token' AS newtok \gset
 SELECT kind, sender, recipient, subject, state, attempts,

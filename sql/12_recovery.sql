@@ -2,6 +2,13 @@
 -- Password recovery: POST /authoob/password/ask, then
 -- PUT /authoob/password/reset/token with the mailed token.
 --
+\i sql/fixtures/setup.psql
+
+-- The accounts: register@mail.com and ada@example.com recover their
+-- passwords, change@example.com is deactivated at the end.
+SELECT count(authoob_register(jsonb_build_object('email', email, 'password1', password, 'password2', password))) AS registered
+FROM (VALUES ('register@mail.com', '1Password'), ('ada@example.com', 'Analytical1'),
+             ('change@example.com', '1Password')) u(email, password);
 SELECT authoob_configure('{"reset_mail_interval": 60}') ->> 'reset_mail_interval' AS reset_mail_interval;
 SELECT count(*) AS reset_mails FROM authoob.mail_outbox WHERE kind = 'reset';
 

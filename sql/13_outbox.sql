@@ -1,8 +1,9 @@
 --
 -- Mail delivery: how a mailer (authoob-http) works the outbox.
 --
--- Start from a known outbox: every earlier mail sent.
-UPDATE authoob.mail_outbox SET state = 'sent', sent_at = now() WHERE state = 'pending';
+\i sql/fixtures/setup.psql
+
+-- (The outbox starts empty: the mails below are all it holds.)
 SELECT authoob_configure('{"mail_max_attempts": 3, "mail_retry_delay": 30}') IS NOT NULL AS configured;
 SELECT authoob_register('{"email": "mail1@example.com", "password1": "1Password", "password2": "1Password"}') IS NOT NULL AS registered;
 SELECT authoob_register('{"email": "mail2@example.com", "password1": "1Password", "password2": "1Password"}') IS NOT NULL AS registered;
@@ -40,11 +41,16 @@ SELECT recipient FROM authoob_mail_claim(10, 60);
 UPDATE authoob.mail_outbox SET next_attempt_at = now() WHERE recipient = 'mail3@example.com';
 SELECT recipient, attempts FROM authoob_mail_claim(10, 60);
 
--- Suppressed mails are never claimed.
+-- Suppressed mails (prevent_mail_send) are never claimed.
+SELECT authoob_configure('{"prevent_mail_send": true}') ->> 'prevent_mail_send' AS prevent_mail_send;
+SELECT authoob_register('{"email": "quiet@example.com", "password1": "1Password", "password2": "1Password"}') IS NOT NULL AS registered;
+SELECT authoob_configure('{"prevent_mail_send": false}') ->> 'prevent_mail_send' AS prevent_mail_send;
+SELECT recipient, state FROM authoob.mail_outbox WHERE state = 'suppressed';
 SELECT count(*) AS suppressed_claimed FROM authoob_mail_claim(100, 60) c
 JOIN authoob.mail_outbox m USING (id) WHERE m.state = 'suppressed';
 
 -- The API role can work the outbox, and still not read it.
+CALL test.drop_roles('regress_authoob_mailer');
 CREATE ROLE regress_authoob_mailer IN ROLE authoob_api;
 SET ROLE regress_authoob_mailer;
 SELECT count(*) AS claimed FROM authoob_mail_claim();

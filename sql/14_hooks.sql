@@ -2,6 +2,7 @@
 -- Hooks: SQL functions (context jsonb) RETURNS jsonb, called inside the
 -- action's transaction.
 --
+\i sql/fixtures/setup.psql
 \set SHOW_CONTEXT never
 -- One recording hook per hook name: it writes its name and context down.
 CREATE TABLE hook_calls (id serial PRIMARY KEY, hook text, context jsonb);
@@ -217,6 +218,7 @@ SELECT authoob_add_hook('post_nothing', 'answer_a(jsonb)');
 CREATE FUNCTION wrong_signature(context json) RETURNS json LANGUAGE sql AS $$ SELECT context $$;
 SELECT test.outcome($$ SELECT authoob_add_hook('pre_login', 'wrong_signature(json)') $$);
 SELECT test.outcome($$ SELECT authoob_add_hook('pre_login', 'no_such_function(jsonb)') $$);
+CALL test.drop_roles('regress_authoob_hooker');
 CREATE ROLE regress_authoob_hooker;
 SET ROLE regress_authoob_hooker;
 SELECT test.outcome($$ SELECT authoob_add_hook('pre_login', 'answer_a(jsonb)') $$);

@@ -2,8 +2,13 @@
 -- Custom user fields (the seed's CustomUserMixin): columns added to
 -- authoob.users, registered as exposed, updatable and/or public.
 --
+\i sql/fixtures/setup.psql
+
+SELECT authoob_register('{"email": "hooked@example.com", "password1": "3Password", "password2": "3Password"}') IS NOT NULL AS registered;
 SELECT authoob_login('{"email": "hooked@example.com", "password": "3Password"}') ->> 'token' AS tok \gset
 SELECT id AS uid FROM authoob.users WHERE email = 'hooked@example.com' \gset
+-- a username, which a refused update below must leave as it is
+SELECT authoob_update_profile(:'tok', '{"username": "hooked"}') ->> 'username' AS username;
 
 -- The seed's example: test_field, updatable and exposed.
 ALTER TABLE authoob.users ADD COLUMN test_field text;
@@ -63,7 +68,7 @@ SELECT context -> 'user' -> 'test_field' AS test_field_in_hook FROM seen;
 SELECT authoob_remove_hook('post_login', 'remember(jsonb)');
 DROP TABLE seen;
 
--- Clean up for the next tests.
+-- Fields are removed, then their columns dropped.
 SELECT authoob_remove_field(name) FROM authoob.user_fields ORDER BY name;
 ALTER TABLE authoob.users DROP COLUMN age, DROP COLUMN nickname, DROP COLUMN newsletter,
                           DROP COLUMN internal_note;

@@ -1,6 +1,9 @@
 --
 -- Roles: the seed's authoob.Role and authoob.roles_users.
 --
+\i sql/fixtures/setup.psql
+
+SELECT authoob_register('{"email": "hooked@example.com", "password1": "3Password", "password2": "3Password"}') IS NOT NULL AS registered;
 SELECT authoob_create_role('admin', 'Administrators') IS NOT NULL AS created;
 SELECT authoob_create_role('customer') IS NOT NULL AS created;
 SELECT name, description FROM authoob.roles ORDER BY name;
@@ -28,6 +31,7 @@ CREATE TABLE reports (id serial PRIMARY KEY, body text);
 ALTER TABLE reports ENABLE ROW LEVEL SECURITY;
 CREATE POLICY admins_only ON reports USING (authoob_has_role('admin'));
 INSERT INTO reports (body) VALUES ('for admins');
+CALL test.drop_roles('regress_authoob_reader');
 CREATE ROLE regress_authoob_reader;
 GRANT SELECT ON reports TO regress_authoob_reader;
 SET ROLE regress_authoob_reader;

@@ -2,6 +2,8 @@
 -- Password hashes: bcrypt (the default) or argon2id; every kind verifies,
 -- and a login replaces a hash made with older settings.
 --
+\i sql/fixtures/setup.psql
+
 CREATE FUNCTION hash_of(address text) RETURNS text LANGUAGE sql AS $$
     SELECT regexp_replace(password, '^(\$[^$]+\$(v=[0-9]+\$)?[^$]+\$).*$', '\1')
     FROM authoob.users WHERE email = address

@@ -2,6 +2,9 @@
 -- Secret rotation: a new signing key becomes current; the previous one
 -- still verifies the tokens it signed until a chosen time, then it is gone.
 --
+\i sql/fixtures/setup.psql
+
+SELECT authoob_register('{"email": "register@mail.com", "password1": "New1Password", "password2": "New1Password"}') IS NOT NULL AS registered;
 SELECT authoob_login('{"email": "register@mail.com", "password": "New1Password"}') ->> 'token' AS old \gset
 SELECT test.claims(:'old') IS NOT NULL AS logged_in, test.header() AS old_header \gset
 
@@ -48,6 +51,7 @@ SELECT authoob_configure('{"secret_key": "a shared secret of at least 32 bytes, 
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'under_a'));
 
 -- Only the owner rotates.
+CALL test.drop_roles('regress_authoob_rotator');
 CREATE ROLE regress_authoob_rotator IN ROLE authoob_api;
 SET ROLE regress_authoob_rotator;
 SELECT test.outcome($$ SELECT authoob_rotate_secret() $$);

@@ -4,7 +4,12 @@
 -- over a limit the answer is 429 Too many attempts, without a look at the
 -- password.  Successes are never counted.
 --
+\i sql/fixtures/setup.psql
 \set SHOW_CONTEXT never
+-- The accounts this file logs in with.
+SELECT count(authoob_register(jsonb_build_object('email', email, 'password1', password, 'password2', password))) AS registered
+FROM (VALUES ('ada@example.com', 'Analytical3'), ('register@mail.com', 'New1Password'),
+             ('hooked@example.com', '3Password')) u(email, password);
 SELECT authoob_configure('{"login_free_failures": 3, "login_backoff_max": 60,
     "login_failures_per_hour": 100, "ip_failures_per_window": 6, "ip_window": 300,
     "token_failures_per_window": 3}') IS NOT NULL AS configured;
@@ -80,9 +85,13 @@ CALL authoob_attempt('login', '{"email": "inside@example.com", "password": "Wron
 ROLLBACK;
 SELECT count(*) AS recorded FROM authoob.throttle WHERE key = 'inside@example.com';
 
--- password/ask counts every address asked about, known or not (earlier
--- tests asked for these): one reset mail per address per interval, and the
--- same write on both paths, so its time tells nothing either.
+-- password/ask counts every address asked about, known or not: one reset
+-- mail per address per interval, and the same write on both paths, so its
+-- time tells nothing either: register@mail.com, known, asked for twice
+-- (its case does not matter); nobody@example.com, unknown, once.
+SELECT authoob_password_ask('{"email": "Register@mail.com"}') IS NULL AS asked;
+SELECT authoob_password_ask('{"email": "register@mail.com"}') IS NULL AS asked_again;
+SELECT authoob_password_ask('{"email": "nobody@example.com"}') IS NULL AS asked;
 SELECT key, consecutive AS asked FROM authoob.throttle
 WHERE scope = 'ask' AND key IN ('register@mail.com', 'nobody@example.com') ORDER BY key;
 
