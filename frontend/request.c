@@ -30,7 +30,7 @@ typedef struct Request
 	struct timespec started;
 	Settings   *settings;		/* the snapshot this request runs under */
 	RouteMatch	match;
-	char		method[16];
+	char		method[16];		/* printable, as log_path */
 	char		log_path[256];
 	char		client[INET6_ADDRSTRLEN];
 	bool		body_is_json;	/* Content-Type says so: else no body */
@@ -247,7 +247,8 @@ request_begin(RequestEnv *env, struct MHD_Connection *connection,
 	*req_cls = req;
 	clock_gettime(CLOCK_MONOTONIC, &req->started);
 	req->settings = settings_acquire();
-	snprintf(req->method, sizeof(req->method), "%s", method);
+	routes_append_printable(req->method, 0, sizeof(req->method), method,
+							strlen(method));
 	client_address(connection, req->client, sizeof(req->client));
 	req->body_is_json = is_json_content_type(
 		MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
