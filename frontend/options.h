@@ -20,6 +20,7 @@ typedef struct Options
 	int			threads;		/* HTTP worker threads */
 	int			pool_size;		/* Postgres connections */
 	size_t		body_limit;		/* bytes */
+	int			max_connections;	/* 0: what the descriptor limit allows */
 	const char *cors_origin;	/* NULL = the origin of the app_url setting */
 	int			drain_seconds;	/* at shutdown, for requests in flight */
 	LogLevel	log_level;

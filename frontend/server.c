@@ -7,10 +7,12 @@
  */
 #include "server.h"
 
+#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +23,22 @@
 #define CONNECTION_TIMEOUT_S 30
 /* After cancelling at shutdown, how long the answers may take to go out. */
 #define CANCEL_GRACE_MS 2000
+
+/*
+ * Descriptors not for clients: stdio, the listen socket, the mailer (its
+ * database connection, SMTP socket and wake-up pipe), name lookups and files,
+ * with room to spare; then for each worker thread its epoll and wake-up
+ * descriptors, for each pool connection itself and the one that cancels its
+ * statement at shutdown.
+ */
+#define FDS_RESERVED 32
+#define FDS_PER_THREAD 2
+#define FDS_PER_POOL_CONNECTION 2
+/*
+ * Each connection may take a 32 kB memory pool in libmicrohttpd: a limit
+ * derived from a hard limit of a million descriptors would allow 32 GB.
+ */
+#define MAX_CONNECTIONS_DERIVED 16384
 
 struct Server
 {
@@ -97,6 +115,55 @@ log_from_mhd(void *cls, const char *fmt, va_list args)
 	log_debug("http: %s", message);
 }
 
+/* The descriptor limit, its soft value raised to the hard one if it can be. */
+static long
+raise_descriptor_limit(void)
+{
+	struct rlimit fds;
+	rlim_t		soft;
+
+	if (getrlimit(RLIMIT_NOFILE, &fds) != 0)
+		return 1024;
+	soft = fds.rlim_cur;
+	if (fds.rlim_cur < fds.rlim_max)
+	{
+		fds.rlim_cur = fds.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &fds) != 0)
+			fds.rlim_cur = soft;
+	}
+	return fds.rlim_cur > INT_MAX ? INT_MAX : (long) fds.rlim_cur;
+}
+
+/*
+ * How many connections may be open at once: what the descriptors left by
+ * the pool, the threads and the rest allow (at most MAX_CONNECTIONS_DERIVED
+ * unless --max-connections says more); 0 (logged) if not even one a thread.
+ */
+static int
+connection_limit(const Options *options, long descriptors)
+{
+	long		room = descriptors - FDS_RESERVED -
+		FDS_PER_THREAD * (long) options->threads -
+		FDS_PER_POOL_CONNECTION * (long) options->pool_size;
+	long		limit = options->max_connections;
+
+	if (limit == 0)
+		limit = room < MAX_CONNECTIONS_DERIVED ? room : MAX_CONNECTIONS_DERIVED;
+	else if (limit > room)
+	{
+		log_warning("--max-connections=%ld is more than the descriptor limit "
+					"(%ld) leaves room for: %ld", limit, descriptors, room);
+		limit = room;
+	}
+	if (limit < options->threads)
+	{
+		log_error("the descriptor limit (%ld) leaves no room for connections: "
+				  "raise it (ulimit -n, LimitNOFILE=)", descriptors);
+		return 0;
+	}
+	return (int) limit;
+}
+
 Server *
 server_start(const Options *options, Pool *pool)
 {
@@ -104,15 +171,22 @@ server_start(const Options *options, Pool *pool)
 	struct sockaddr_storage addr = {0};
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 		MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	long		descriptors = raise_descriptor_limit();
+	int			max_connections = connection_limit(options, descriptors);
 
-	if (server == NULL)
+	if (server == NULL || max_connections == 0)
+	{
+		free(server);
 		return NULL;
+	}
 	if (!parse_listen(options->listen, &addr))
 	{
 		log_error("cannot resolve listen address \"%s\"", options->listen);
 		free(server);
 		return NULL;
 	}
+	log_info("at most %d connections (descriptor limit %ld)", max_connections,
+			 descriptors);
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	server->env.pool = pool;
@@ -122,6 +196,8 @@ server_start(const Options *options, Pool *pool)
 									  MHD_OPTION_SOCK_ADDR, &addr,
 									  MHD_OPTION_THREAD_POOL_SIZE,
 									  (unsigned int) options->threads,
+									  MHD_OPTION_CONNECTION_LIMIT,
+									  (unsigned int) max_connections,
 									  MHD_OPTION_CONNECTION_TIMEOUT,
 									  (unsigned int) CONNECTION_TIMEOUT_S,
 									  MHD_OPTION_NOTIFY_COMPLETED,
