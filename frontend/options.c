@@ -34,6 +34,15 @@ static const char usage_text[] =
 "  --max-connections=N   connections open at once, all clients together\n"
 "                        (default: as many as the descriptor limit allows,\n"
 "                        at most 16384); more wait in the listen queue\n"
+"  --max-client-connections=N  connections one client address may hold;\n"
+"                        more are closed at once (default 256: far above a\n"
+"                        browser's 6, room for an office behind one NAT or\n"
+"                        a load test from one host, yet one address cannot\n"
+"                        take the service; 0 = no limit, e.g. behind a\n"
+"                        reverse proxy, whose address all clients share)\n"
+"  --header-timeout=SECS  time for a request's header, from connecting or\n"
+"                        from the previous answer (default 10)\n"
+"  --body-timeout=SECS   time for its body, from its header (default 10)\n"
 "  --cors-origin=ORIGIN  origin allowed by CORS, or * for any without\n"
 "                        credentials (default: the app_url setting)\n"
 "  --drain-timeout=SECS  at SIGTERM, how long requests in flight may take\n"
@@ -112,6 +121,9 @@ set_defaults(Options *options)
 	options->pool_size = 0;		/* resolved to threads after parsing */
 	options->body_limit = 64 * 1024;
 	options->max_connections = 0;	/* resolved by the server at start */
+	options->max_client_connections = 256;
+	options->header_timeout_s = 10;
+	options->body_timeout_s = 10;
 	options->cors_origin = NULL;
 	options->drain_seconds = 10;
 	options->log_level = LOG_LEVEL_INFO;
@@ -177,7 +189,8 @@ OptionsResult
 options_parse(Options *options, int argc, char **argv)
 {
 	enum { OPT_LISTEN = 256, OPT_DB, OPT_THREADS, OPT_POOL, OPT_BODY_LIMIT,
-	OPT_MAX_CONNECTIONS, OPT_CORS_ORIGIN, OPT_DRAIN_TIMEOUT, OPT_LOG_LEVEL,
+	OPT_MAX_CONNECTIONS, OPT_MAX_CLIENT_CONNECTIONS, OPT_HEADER_TIMEOUT,
+	OPT_BODY_TIMEOUT, OPT_CORS_ORIGIN, OPT_DRAIN_TIMEOUT, OPT_LOG_LEVEL,
 	OPT_SMTP_URL, OPT_SMTP_USER, OPT_SMTP_PASSWORD_FILE, OPT_SMTP_TLS,
 	OPT_MAIL_SWEEP, OPT_MAILER_ONLY, OPT_HELP, OPT_VERSION };
 	static const struct option long_options[] = {
@@ -187,6 +200,10 @@ options_parse(Options *options, int argc, char **argv)
 		{"pool", required_argument, NULL, OPT_POOL},
 		{"body-limit", required_argument, NULL, OPT_BODY_LIMIT},
 		{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+		{"max-client-connections", required_argument, NULL,
+		OPT_MAX_CLIENT_CONNECTIONS},
+		{"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
+		{"body-timeout", required_argument, NULL, OPT_BODY_TIMEOUT},
 		{"cors-origin", required_argument, NULL, OPT_CORS_ORIGIN},
 		{"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -233,6 +250,21 @@ options_parse(Options *options, int argc, char **argv)
 				if (!parse_int(optarg, 1, 1000000, &n))
 					return bad_value("max-connections", optarg);
 				options->max_connections = (int) n;
+				break;
+			case OPT_MAX_CLIENT_CONNECTIONS:
+				if (!parse_int(optarg, 0, 1000000, &n))
+					return bad_value("max-client-connections", optarg);
+				options->max_client_connections = (int) n;
+				break;
+			case OPT_HEADER_TIMEOUT:
+				if (!parse_int(optarg, 1, 3600, &n))
+					return bad_value("header-timeout", optarg);
+				options->header_timeout_s = (int) n;
+				break;
+			case OPT_BODY_TIMEOUT:
+				if (!parse_int(optarg, 1, 3600, &n))
+					return bad_value("body-timeout", optarg);
+				options->body_timeout_s = (int) n;
 				break;
 			case OPT_CORS_ORIGIN:
 				options->cors_origin = optarg;

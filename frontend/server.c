@@ -4,6 +4,7 @@
  * libmicrohttpd with a pool of threads, each running its own epoll loop; a
  * request's statement runs on the thread that read it, so --threads bounds
  * the statements in flight and a pool of as many connections never waits.
+ * How many connections, and for how long, is the janitor's (janitor.h).
  */
 #include "server.h"
 
@@ -16,10 +17,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "janitor.h"
 #include "log.h"
 #include "request.h"
 
-/* Idle or slow clients are dropped after this many seconds. */
+/*
+ * Silent clients are dropped after this many seconds, whatever they are
+ * doing: the deadlines of the janitor only cover receiving a request, this
+ * also covers a client that does not read its answer.
+ */
 #define CONNECTION_TIMEOUT_S 30
 /* After cancelling at shutdown, how long the answers may take to go out. */
 #define CANCEL_GRACE_MS 2000
@@ -43,6 +49,7 @@
 struct Server
 {
 	struct MHD_Daemon *daemon;
+	Janitor    *janitor;
 	RequestEnv	env;
 };
 
@@ -164,6 +171,65 @@ connection_limit(const Options *options, long descriptors)
 	return (int) limit;
 }
 
+/*
+ * The access handler, as the janitor sees a request: its first call has the
+ * header (the body's deadline starts), a later call without data is the end
+ * of the body (the statement runs, with no deadline).
+ */
+static enum MHD_Result
+serve_request(void *cls, struct MHD_Connection *connection, const char *url,
+			  const char *method, const char *version, const char *upload_data,
+			  size_t *upload_data_size, void **req_cls)
+{
+	Server	   *server = cls;
+
+	if (*req_cls == NULL)
+		janitor_enter(server->janitor, connection, JANITOR_BODY);
+	else if (*upload_data_size == 0)
+		janitor_enter(server->janitor, connection, JANITOR_STATEMENT);
+	return request_handle(&server->env, connection, url, method, version,
+						  upload_data, upload_data_size, req_cls);
+}
+
+/* A request is over: on a kept-alive connection, the next header's deadline. */
+static void
+end_request(void *cls, struct MHD_Connection *connection, void **req_cls,
+			enum MHD_RequestTerminationCode code)
+{
+	Server	   *server = cls;
+
+	request_completed(&server->env, connection, req_cls, code);
+	janitor_enter(server->janitor, connection, JANITOR_HEADER);
+}
+
+static Server *
+start_failed(Server *server)
+{
+	if (server->daemon != NULL)
+		MHD_stop_daemon(server->daemon);
+	janitor_stop(server->janitor);
+	free(server);
+	return NULL;
+}
+
+/* Whose connections and deadlines, with what limits: one line at start. */
+static Janitor *
+create_janitor(const Options *options, int max_connections, long descriptors)
+{
+	JanitorLimits limits = {
+		.max_client_connections = options->max_client_connections,
+		.header_timeout_s = options->header_timeout_s,
+		.body_timeout_s = options->body_timeout_s,
+	};
+
+	log_info("at most %d connections (descriptor limit %ld), %d per client "
+			 "address%s; a header within %d s, a body within %d s",
+			 max_connections, descriptors, options->max_client_connections,
+			 options->max_client_connections == 0 ? " (no limit)" : "",
+			 options->header_timeout_s, options->body_timeout_s);
+	return janitor_create(&limits);
+}
+
 Server *
 server_start(const Options *options, Pool *pool)
 {
@@ -174,25 +240,23 @@ server_start(const Options *options, Pool *pool)
 	long		descriptors = raise_descriptor_limit();
 	int			max_connections = connection_limit(options, descriptors);
 
-	if (server == NULL || max_connections == 0)
-	{
-		free(server);
+	if (server == NULL)
 		return NULL;
-	}
 	if (!parse_listen(options->listen, &addr))
 	{
 		log_error("cannot resolve listen address \"%s\"", options->listen);
-		free(server);
-		return NULL;
+		return start_failed(server);
 	}
-	log_info("at most %d connections (descriptor limit %ld)", max_connections,
-			 descriptors);
+	if (max_connections == 0 ||
+		(server->janitor = create_janitor(options, max_connections,
+										  descriptors)) == NULL)
+		return start_failed(server);
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	server->env.pool = pool;
 	server->env.body_limit = options->body_limit;
 	server->daemon = MHD_start_daemon(flags, 0, NULL, NULL,
-									  request_handle, &server->env,
+									  serve_request, server,
 									  MHD_OPTION_SOCK_ADDR, &addr,
 									  MHD_OPTION_THREAD_POOL_SIZE,
 									  (unsigned int) options->threads,
@@ -200,17 +264,20 @@ server_start(const Options *options, Pool *pool)
 									  (unsigned int) max_connections,
 									  MHD_OPTION_CONNECTION_TIMEOUT,
 									  (unsigned int) CONNECTION_TIMEOUT_S,
+									  MHD_OPTION_NOTIFY_CONNECTION,
+									  janitor_notify_connection, server->janitor,
 									  MHD_OPTION_NOTIFY_COMPLETED,
-									  request_completed, &server->env,
+									  end_request, server,
 									  MHD_OPTION_EXTERNAL_LOGGER,
 									  log_from_mhd, NULL,
 									  MHD_OPTION_END);
 	if (server->daemon == NULL)
 	{
 		log_error("cannot listen on %s", options->listen);
-		free(server);
-		return NULL;
+		return start_failed(server);
 	}
+	if (!janitor_start(server->janitor))
+		return start_failed(server);
 	log_listening(server->daemon);
 	return server;
 }
@@ -249,5 +316,7 @@ server_stop(Server *server, int drain_ms)
 		wait_idle(server, CANCEL_GRACE_MS);
 	}
 	MHD_stop_daemon(server->daemon);
+	/* Kept to the end: its deadlines also bound the drain. */
+	janitor_stop(server->janitor);
 	free(server);
 }
