@@ -29,6 +29,8 @@
 #define SWEEP_MS 250
 /* How often what the janitor did is summed up in the log. */
 #define SUMMARY_MS 10000
+/* Wake-up connections to our own listen socket, at most one this often. */
+#define WAKE_EVERY_MS 1000
 
 /*
  * Whom a connection is counted against. For now the TCP peer; behind a
@@ -66,6 +68,7 @@ typedef struct JanitorStats
 	int			refused;		/* over the per-client limit */
 	int			cut_header;
 	int			cut_body;
+	int			wakeups;		/* of workers that left input unread */
 	ClientKey	last_refused;
 } JanitorStats;
 
@@ -79,6 +82,8 @@ struct Janitor
 	JanitorLimits limits;
 	Watched    *watched;		/* every open connection */
 	void	   *clients;		/* tsearch() tree of ClientCount */
+	struct sockaddr_storage listen_addr;
+	socklen_t	listen_len;		/* 0: never connect to it */
 	JanitorStats stats;
 };
 
@@ -261,11 +266,13 @@ janitor_enter(Janitor *janitor, struct MHD_Connection *connection,
 /*
  * Cuts the connections past their deadline, except those with input waiting:
  * that is not a slow client but a worker that has not read it yet (busy with
- * a statement).
+ * a statement, or stalled). Returns how many were spared so.
  */
-static void
+static int
 sweep(Janitor *janitor, int64_t now)
 {
+	int			spared = 0;
+
 	for (Watched *w = janitor->watched; w != NULL; w = w->next)
 	{
 		int			unread = 0;
@@ -273,13 +280,39 @@ sweep(Janitor *janitor, int64_t now)
 		if (w->deadline_ms == 0 || w->deadline_ms > now)
 			continue;
 		if (ioctl(w->fd, FIONREAD, &unread) == 0 && unread > 0)
+		{
+			spared++;
 			continue;
+		}
 		if (w->phase == JANITOR_BODY)
 			janitor->stats.cut_body++;
 		else
 			janitor->stats.cut_header++;
 		cut(w);
 	}
+	return spared;
+}
+
+/*
+ * libmicrohttpd 0.9.75's epoll loop, when one epoll_wait() returns a full
+ * batch (128 events), calls it again with the same timeout before handling
+ * the batch: with no further event, the worker sleeps on up to 128 requests
+ * until its idle timeout, and then closes them unanswered. A connection to
+ * our own listen socket is an event for every worker: it ends such a sleep.
+ */
+static void
+wake_workers(const struct sockaddr_storage *addr, socklen_t len)
+{
+	struct timeval patience = {.tv_sec = 1};
+	int			fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof(patience));
+	/* Connected means queued for accept: that is the event. */
+	if (connect(fd, (const struct sockaddr *) addr, len) != 0)
+		log_debug("janitor: cannot connect to wake the workers: %m");
+	close(fd);
 }
 
 static void
@@ -307,6 +340,10 @@ log_summary(const JanitorStats *stats, const JanitorLimits *limits)
 					"whose body took over %d s", stats->cut_header,
 					limits->header_timeout_s, stats->cut_body,
 					limits->body_timeout_s);
+	if (stats->wakeups > 0)
+		log_warning("woke the workers %d times: requests waited unread past "
+					"their deadline (a worker busy in a statement, or stalled)",
+					stats->wakeups);
 }
 
 /* The stats so far, and a fresh start for the next summary. */
@@ -324,6 +361,7 @@ janitor_main(void *arg)
 {
 	Janitor    *janitor = arg;
 	int64_t		summary_at = now_ms() + SUMMARY_MS;
+	int64_t		wake_at = 0;
 	JanitorStats stats;
 
 	pthread_mutex_lock(&janitor->lock);
@@ -332,20 +370,30 @@ janitor_main(void *arg)
 		int64_t		now = now_ms();
 		struct timespec until = {.tv_sec = (now + SWEEP_MS) / 1000,
 		.tv_nsec = ((now + SWEEP_MS) % 1000) * 1000000L};
+		struct sockaddr_storage listen_addr = {0};
+		socklen_t	listen_len = 0;
 
 		pthread_cond_timedwait(&janitor->stop, &janitor->lock, &until);
 		if (janitor->stopping)
 			break;
 		now = now_ms();
-		sweep(janitor, now);
+		if (sweep(janitor, now) > 0 && janitor->listen_len > 0 && now >= wake_at)
+		{
+			listen_addr = janitor->listen_addr;
+			listen_len = janitor->listen_len;
+			wake_at = now + WAKE_EVERY_MS;
+			janitor->stats.wakeups++;
+		}
 		memset(&stats, 0, sizeof(stats));
 		if (now >= summary_at)
 		{
 			stats = take_stats(janitor);
 			summary_at = now + SUMMARY_MS;
 		}
-		/* Logging without the lock: workers wait on it. */
+		/* Socket calls and logging without the lock: workers wait on it. */
 		pthread_mutex_unlock(&janitor->lock);
+		if (listen_len > 0)
+			wake_workers(&listen_addr, listen_len);
 		log_summary(&stats, &janitor->limits);
 		pthread_mutex_lock(&janitor->lock);
 	}
@@ -373,14 +421,43 @@ janitor_create(const JanitorLimits *limits)
 	return janitor;
 }
 
-bool
-janitor_start(Janitor *janitor)
+/* The listen address as a client reaches it: a wildcard is the loopback. */
+static void
+set_listen_address(Janitor *janitor, const struct sockaddr_storage *addr,
+				   socklen_t len)
 {
+	struct sockaddr_in *in4 = (struct sockaddr_in *) &janitor->listen_addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) &janitor->listen_addr;
+
+	janitor->listen_addr = *addr;
+	janitor->listen_len = len;
+	if (addr->ss_family == AF_INET && in4->sin_addr.s_addr == htonl(INADDR_ANY))
+		in4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else if (addr->ss_family == AF_INET6 &&
+			 IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
+		in6->sin6_addr = in6addr_loopback;
+}
+
+bool
+janitor_start(Janitor *janitor, const struct sockaddr_storage *listen_addr,
+			  socklen_t listen_len)
+{
+	pthread_mutex_lock(&janitor->lock);
+	set_listen_address(janitor, listen_addr, listen_len);
+	pthread_mutex_unlock(&janitor->lock);
 	janitor->running = pthread_create(&janitor->thread, NULL, janitor_main,
 									  janitor) == 0;
 	if (!janitor->running)
 		log_error("cannot start the janitor thread");
 	return janitor->running;
+}
+
+void
+janitor_quiesce(Janitor *janitor)
+{
+	pthread_mutex_lock(&janitor->lock);
+	janitor->listen_len = 0;
+	pthread_mutex_unlock(&janitor->lock);
 }
 
 void

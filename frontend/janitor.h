@@ -12,6 +12,7 @@
 
 #include <microhttpd.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 
 typedef struct JanitorLimits
 {
@@ -34,10 +35,13 @@ typedef struct Janitor Janitor;
 Janitor    *janitor_create(const JanitorLimits *limits);
 
 /*
- * Starts the thread that cuts connections past their deadline; false
- * (logged) if it cannot start.
+ * Starts the thread that cuts connections past their deadline. listen_addr
+ * is where the daemon listens, for the janitor to wake its workers (see
+ * janitor.c); false (logged) if the thread cannot start.
  */
-bool		janitor_start(Janitor *janitor);
+bool		janitor_start(Janitor *janitor,
+						  const struct sockaddr_storage *listen_addr,
+						  socklen_t listen_len);
 
 /* MHD_OPTION_NOTIFY_CONNECTION: counts, refuses and forgets connections. */
 void		janitor_notify_connection(void *cls,
@@ -48,6 +52,9 @@ void		janitor_notify_connection(void *cls,
 /* The connection's request has reached phase: its deadline moves. */
 void		janitor_enter(Janitor *janitor, struct MHD_Connection *connection,
 						  JanitorPhase phase);
+
+/* The listen socket is closed (draining): never connect to it again. */
+void		janitor_quiesce(Janitor *janitor);
 
 /* After the daemon has stopped (every connection closed): stop and free. */
 void		janitor_stop(Janitor *janitor);

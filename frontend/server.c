@@ -87,24 +87,31 @@ parse_listen(const char *listen, struct sockaddr_storage *addr)
 	return true;
 }
 
-/* Logs the address actually bound, port 0 resolved: tests read it. */
-static void
-log_listening(struct MHD_Daemon *daemon)
+/* The address actually bound, port 0 resolved. */
+static bool
+bound_address(struct MHD_Daemon *daemon, struct sockaddr_storage *addr,
+			  socklen_t *len)
 {
 	const union MHD_DaemonInfo *info =
 		MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_LISTEN_FD);
-	struct sockaddr_storage addr;
-	socklen_t	len = sizeof(addr);
+
+	*len = sizeof(*addr);
+	return info != NULL &&
+		getsockname(info->listen_fd, (struct sockaddr *) addr, len) == 0;
+}
+
+/* Tests read this line for the port. */
+static void
+log_listening(const struct sockaddr_storage *addr, socklen_t len)
+{
 	char		host[NI_MAXHOST],
 				port[NI_MAXSERV];
 
-	if (info == NULL ||
-		getsockname(info->listen_fd, (struct sockaddr *) &addr, &len) != 0 ||
-		getnameinfo((struct sockaddr *) &addr, len, host, sizeof(host), port,
-					sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+	if (getnameinfo((const struct sockaddr *) addr, len, host, sizeof(host),
+					port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
 		return;
-	log_info("listening on %s%s%s:%s", addr.ss_family == AF_INET6 ? "[" : "",
-			 host, addr.ss_family == AF_INET6 ? "]" : "", port);
+	log_info("listening on %s%s%s:%s", addr->ss_family == AF_INET6 ? "[" : "",
+			 host, addr->ss_family == AF_INET6 ? "]" : "", port);
 }
 
 /* libmicrohttpd's own messages (malformed requests, socket errors). */
@@ -235,6 +242,7 @@ server_start(const Options *options, Pool *pool)
 {
 	Server	   *server = calloc(1, sizeof(Server));
 	struct sockaddr_storage addr = {0};
+	socklen_t	addr_len;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 		MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	long		descriptors = raise_descriptor_limit();
@@ -276,9 +284,14 @@ server_start(const Options *options, Pool *pool)
 		log_error("cannot listen on %s", options->listen);
 		return start_failed(server);
 	}
-	if (!janitor_start(server->janitor))
+	if (!bound_address(server->daemon, &addr, &addr_len))
+	{
+		log_error("cannot read the address listened on: %m");
 		return start_failed(server);
-	log_listening(server->daemon);
+	}
+	if (!janitor_start(server->janitor, &addr, addr_len))
+		return start_failed(server);
+	log_listening(&addr, addr_len);
 	return server;
 }
 
@@ -304,6 +317,7 @@ server_stop(Server *server, int drain_ms)
 
 	atomic_store(&server->env.draining, true);
 	listen_fd = MHD_quiesce_daemon(server->daemon);
+	janitor_quiesce(server->janitor);
 	if (listen_fd != MHD_INVALID_SOCKET)
 		close(listen_fd);
 	if (!wait_idle(server, drain_ms))
