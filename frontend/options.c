@@ -31,6 +31,18 @@ static const char usage_text[] =
 "  --pool=N              Postgres connections (default: --threads)\n"
 "  --body-limit=BYTES    largest request body, k/M suffixes allowed\n"
 "                        (default 64k)\n"
+"  --max-connections=N   connections open at once, all clients together\n"
+"                        (default: as many as the descriptor limit allows,\n"
+"                        at most 16384); more wait in the listen queue\n"
+"  --max-client-connections=N  connections one client address may hold;\n"
+"                        more are closed at once (default 256: far above a\n"
+"                        browser's 6, room for an office behind one NAT or\n"
+"                        a load test from one host, yet one address cannot\n"
+"                        take the service; 0 = no limit, e.g. behind a\n"
+"                        reverse proxy, whose address all clients share)\n"
+"  --header-timeout=SECS  time for a request's header, from connecting or\n"
+"                        from the previous answer (default 10)\n"
+"  --body-timeout=SECS   time for its body, from its header (default 10)\n"
 "  --cors-origin=ORIGIN  origin allowed by CORS, or * for any without\n"
 "                        credentials (default: the app_url setting)\n"
 "  --drain-timeout=SECS  at SIGTERM, how long requests in flight may take\n"
@@ -108,6 +120,10 @@ set_defaults(Options *options)
 	options->threads = (int) (cpus > 0 && cpus < 64 ? cpus * 2 : 4);
 	options->pool_size = 0;		/* resolved to threads after parsing */
 	options->body_limit = 64 * 1024;
+	options->max_connections = 0;	/* resolved by the server at start */
+	options->max_client_connections = 256;
+	options->header_timeout_s = 10;
+	options->body_timeout_s = 10;
 	options->cors_origin = NULL;
 	options->drain_seconds = 10;
 	options->log_level = LOG_LEVEL_INFO;
@@ -173,15 +189,21 @@ OptionsResult
 options_parse(Options *options, int argc, char **argv)
 {
 	enum { OPT_LISTEN = 256, OPT_DB, OPT_THREADS, OPT_POOL, OPT_BODY_LIMIT,
-	OPT_CORS_ORIGIN, OPT_DRAIN_TIMEOUT, OPT_LOG_LEVEL, OPT_SMTP_URL,
-	OPT_SMTP_USER, OPT_SMTP_PASSWORD_FILE, OPT_SMTP_TLS, OPT_MAIL_SWEEP,
-	OPT_MAILER_ONLY, OPT_HELP, OPT_VERSION };
+	OPT_MAX_CONNECTIONS, OPT_MAX_CLIENT_CONNECTIONS, OPT_HEADER_TIMEOUT,
+	OPT_BODY_TIMEOUT, OPT_CORS_ORIGIN, OPT_DRAIN_TIMEOUT, OPT_LOG_LEVEL,
+	OPT_SMTP_URL, OPT_SMTP_USER, OPT_SMTP_PASSWORD_FILE, OPT_SMTP_TLS,
+	OPT_MAIL_SWEEP, OPT_MAILER_ONLY, OPT_HELP, OPT_VERSION };
 	static const struct option long_options[] = {
 		{"listen", required_argument, NULL, OPT_LISTEN},
 		{"db", required_argument, NULL, OPT_DB},
 		{"threads", required_argument, NULL, OPT_THREADS},
 		{"pool", required_argument, NULL, OPT_POOL},
 		{"body-limit", required_argument, NULL, OPT_BODY_LIMIT},
+		{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+		{"max-client-connections", required_argument, NULL,
+		OPT_MAX_CLIENT_CONNECTIONS},
+		{"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
+		{"body-timeout", required_argument, NULL, OPT_BODY_TIMEOUT},
 		{"cors-origin", required_argument, NULL, OPT_CORS_ORIGIN},
 		{"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -223,6 +245,26 @@ options_parse(Options *options, int argc, char **argv)
 			case OPT_BODY_LIMIT:
 				if (!parse_size(optarg, &options->body_limit))
 					return bad_value("body-limit", optarg);
+				break;
+			case OPT_MAX_CONNECTIONS:
+				if (!parse_int(optarg, 1, 1000000, &n))
+					return bad_value("max-connections", optarg);
+				options->max_connections = (int) n;
+				break;
+			case OPT_MAX_CLIENT_CONNECTIONS:
+				if (!parse_int(optarg, 0, 1000000, &n))
+					return bad_value("max-client-connections", optarg);
+				options->max_client_connections = (int) n;
+				break;
+			case OPT_HEADER_TIMEOUT:
+				if (!parse_int(optarg, 1, 3600, &n))
+					return bad_value("header-timeout", optarg);
+				options->header_timeout_s = (int) n;
+				break;
+			case OPT_BODY_TIMEOUT:
+				if (!parse_int(optarg, 1, 3600, &n))
+					return bad_value("body-timeout", optarg);
+				options->body_timeout_s = (int) n;
 				break;
 			case OPT_CORS_ORIGIN:
 				options->cors_origin = optarg;

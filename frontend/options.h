@@ -20,6 +20,10 @@ typedef struct Options
 	int			threads;		/* HTTP worker threads */
 	int			pool_size;		/* Postgres connections */
 	size_t		body_limit;		/* bytes */
+	int			max_connections;	/* 0: what the descriptor limit allows */
+	int			max_client_connections; /* per client address; 0: none */
+	int			header_timeout_s;	/* a request's header must be in by then */
+	int			body_timeout_s; /* and its body this long after */
 	const char *cors_origin;	/* NULL = the origin of the app_url setting */
 	int			drain_seconds;	/* at shutdown, for requests in flight */
 	LogLevel	log_level;

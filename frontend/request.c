@@ -30,7 +30,7 @@ typedef struct Request
 	struct timespec started;
 	Settings   *settings;		/* the snapshot this request runs under */
 	RouteMatch	match;
-	char		method[16];
+	char		method[16];		/* printable, as log_path */
 	char		log_path[256];
 	char		client[INET6_ADDRSTRLEN];
 	bool		body_is_json;	/* Content-Type says so: else no body */
@@ -40,6 +40,7 @@ typedef struct Request
 	size_t		body_size;		/* allocated */
 	size_t		received;		/* bytes of body seen, kept or not */
 	unsigned int status;		/* 0 until a response is queued */
+	bool		close;			/* answer with Connection: close */
 	Reply		early;			/* decided from the headers, sent at the end */
 } Request;
 
@@ -132,6 +133,29 @@ token_of(struct MHD_Connection *connection, const Settings *settings)
 	return token;
 }
 
+/*
+ * What makes the request's length ambiguous, or NULL: Content-Length beside
+ * Transfer-Encoding, or a transfer coding libmicrohttpd cannot frame (it
+ * knows chunked only). A proxy in front may have framed such a request
+ * otherwise and sent the next one inside it: RFC 9112 section 6.3 says to
+ * refuse it and close the connection, so that nothing after it is read.
+ */
+static const char *
+ambiguous_length(struct MHD_Connection *connection)
+{
+	const char *coding = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+													 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+	if (coding == NULL)
+		return NULL;
+	if (MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+									MHD_HTTP_HEADER_CONTENT_LENGTH) != NULL)
+		return "Content-Length and Transfer-Encoding together";
+	if (strcasecmp(coding, "chunked") != 0)
+		return "Transfer-Encoding other than chunked";
+	return NULL;
+}
+
 static void
 client_address(struct MHD_Connection *connection, char *out, size_t size)
 {
@@ -165,7 +189,7 @@ send_reply(RequestEnv *env, struct MHD_Connection *connection, Request *req,
 	if (reply.status == MHD_HTTP_UNAUTHORIZED)	/* RFC 9110 wants a challenge */
 		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 								"Bearer");
-	if (atomic_load(&env->draining))
+	if (req->close || atomic_load(&env->draining))
 		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_CONNECTION,
 								"close");
 	ret = MHD_queue_response(connection, reply.status, reply.response);
@@ -240,6 +264,7 @@ request_begin(RequestEnv *env, struct MHD_Connection *connection,
 	char		allow[ROUTE_ALLOW_SIZE];
 	RouteResult found;
 	Reply		reply;
+	const char *ambiguity = ambiguous_length(connection);
 
 	if (req == NULL)
 		return MHD_NO;
@@ -247,7 +272,8 @@ request_begin(RequestEnv *env, struct MHD_Connection *connection,
 	*req_cls = req;
 	clock_gettime(CLOCK_MONOTONIC, &req->started);
 	req->settings = settings_acquire();
-	snprintf(req->method, sizeof(req->method), "%s", method);
+	routes_append_printable(req->method, 0, sizeof(req->method), method,
+							strlen(method));
 	client_address(connection, req->client, sizeof(req->client));
 	req->body_is_json = is_json_content_type(
 		MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
@@ -256,6 +282,12 @@ request_begin(RequestEnv *env, struct MHD_Connection *connection,
 						 method, url, &req->match, allow, sizeof(allow));
 	routes_log_path(req->settings->prefix, url, &req->match, req->log_path,
 					sizeof(req->log_path));
+	if (ambiguity != NULL)
+	{
+		req->close = true;
+		return send_reply(env, connection, req,
+						  reply_error(MHD_HTTP_BAD_REQUEST, ambiguity));
+	}
 	reply = early_reply(env, connection, req, found, allow);
 	if (reply.response == NULL)
 		return MHD_YES;

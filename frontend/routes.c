@@ -120,10 +120,9 @@ routes_match(const char *prefix, size_t prefix_len, const char *method,
 	return path_known ? ROUTE_BAD_METHOD : ROUTE_NOT_FOUND;
 }
 
-/* Copies src into out as printable ASCII, other bytes as '?'. */
-static size_t
-append_printable(char *out, size_t used, size_t size, const char *src,
-				 size_t len)
+size_t
+routes_append_printable(char *out, size_t used, size_t size, const char *src,
+						size_t len)
 {
 	for (size_t i = 0; i < len && used + 1 < size; i++)
 	{
@@ -155,14 +154,15 @@ log_path_of_match(const RouteMatch *match, char *out, size_t used, size_t size)
 		if (*p == '*' && segment < match->nsegments)
 		{
 			if (segment < nkinds && kinds[segment] == ARG_PATH)
-				used = append_printable(out, used, size, match->segments[segment],
-										match->segment_lens[segment]);
+				used = routes_append_printable(out, used, size,
+											   match->segments[segment],
+											   match->segment_lens[segment]);
 			else
-				used = append_printable(out, used, size, "*", 1);
+				used = routes_append_printable(out, used, size, "*", 1);
 			segment++;
 		}
 		else
-			used = append_printable(out, used, size, p, 1);
+			used = routes_append_printable(out, used, size, p, 1);
 	}
 }
 
@@ -171,14 +171,14 @@ routes_log_path(const char *prefix, const char *url, const RouteMatch *match,
 				char *out, size_t size)
 {
 	size_t		prefix_len = strlen(prefix);
-	size_t		keep,
+	size_t		used,
+				keep,
 				len;
 
 	if (match->route != NULL)
 	{
-		log_path_of_match(match, out,
-						  append_printable(out, 0, size, prefix, prefix_len),
-						  size);
+		used = routes_append_printable(out, 0, size, prefix, prefix_len);
+		log_path_of_match(match, out, used, size);
 		return;
 	}
 	/* Unknown path: the prefix and one more segment at most. */
@@ -187,6 +187,6 @@ routes_log_path(const char *prefix, const char *url, const RouteMatch *match,
 	len = strlen(url);
 	if (keep < len)
 		keep += 1 + strcspn(url + keep + 1, "/");
-	append_printable(out, append_printable(out, 0, size, url, keep), size,
-					 "/...", keep < len ? 4 : 0);
+	used = routes_append_printable(out, 0, size, url, keep);
+	routes_append_printable(out, used, size, "/...", keep < len ? 4 : 0);
 }

@@ -64,6 +64,16 @@ RouteResult routes_match(const char *prefix, size_t prefix_len,
 						 RouteMatch *match, char *allow, size_t allow_size);
 
 /*
+ * Appends len bytes of src to out, which holds used bytes of size, as
+ * printable ASCII with any other byte as '?', cut to fit with its NUL;
+ * returns the new length. Whatever a client sent goes through it on its way
+ * to the log, so that no control byte (a terminal escape sequence, a line
+ * break) can reach a terminal or forge a line.
+ */
+size_t		routes_append_printable(char *out, size_t used, size_t size,
+									const char *src, size_t len);
+
+/*
  * The path as it may be logged: the prefix and pattern with public segments
  * filled in and secret ones as "*"; for an unknown path only its first
  * segment after the prefix, since a mistyped URL may still carry a secret.

@@ -4,27 +4,52 @@
  * libmicrohttpd with a pool of threads, each running its own epoll loop; a
  * request's statement runs on the thread that read it, so --threads bounds
  * the statements in flight and a pool of as many connections never waits.
+ * How many connections, and for how long, is the janitor's (janitor.h).
  */
 #include "server.h"
 
+#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "janitor.h"
 #include "log.h"
 #include "request.h"
 
-/* Idle or slow clients are dropped after this many seconds. */
+/*
+ * Silent clients are dropped after this many seconds, whatever they are
+ * doing: the deadlines of the janitor only cover receiving a request, this
+ * also covers a client that does not read its answer.
+ */
 #define CONNECTION_TIMEOUT_S 30
 /* After cancelling at shutdown, how long the answers may take to go out. */
 #define CANCEL_GRACE_MS 2000
 
+/*
+ * Descriptors not for clients: stdio, the listen socket, the mailer (its
+ * database connection, SMTP socket and wake-up pipe), name lookups and files,
+ * with room to spare; then for each worker thread its epoll and wake-up
+ * descriptors, for each pool connection itself and the one that cancels its
+ * statement at shutdown.
+ */
+#define FDS_RESERVED 32
+#define FDS_PER_THREAD 2
+#define FDS_PER_POOL_CONNECTION 2
+/*
+ * Each connection may take a 32 kB memory pool in libmicrohttpd: a limit
+ * derived from a hard limit of a million descriptors would allow 32 GB.
+ */
+#define MAX_CONNECTIONS_DERIVED 16384
+
 struct Server
 {
 	struct MHD_Daemon *daemon;
+	Janitor    *janitor;
 	RequestEnv	env;
 };
 
@@ -62,24 +87,31 @@ parse_listen(const char *listen, struct sockaddr_storage *addr)
 	return true;
 }
 
-/* Logs the address actually bound, port 0 resolved: tests read it. */
-static void
-log_listening(struct MHD_Daemon *daemon)
+/* The address actually bound, port 0 resolved. */
+static bool
+bound_address(struct MHD_Daemon *daemon, struct sockaddr_storage *addr,
+			  socklen_t *len)
 {
 	const union MHD_DaemonInfo *info =
 		MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_LISTEN_FD);
-	struct sockaddr_storage addr;
-	socklen_t	len = sizeof(addr);
+
+	*len = sizeof(*addr);
+	return info != NULL &&
+		getsockname(info->listen_fd, (struct sockaddr *) addr, len) == 0;
+}
+
+/* Tests read this line for the port. */
+static void
+log_listening(const struct sockaddr_storage *addr, socklen_t len)
+{
 	char		host[NI_MAXHOST],
 				port[NI_MAXSERV];
 
-	if (info == NULL ||
-		getsockname(info->listen_fd, (struct sockaddr *) &addr, &len) != 0 ||
-		getnameinfo((struct sockaddr *) &addr, len, host, sizeof(host), port,
-					sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+	if (getnameinfo((const struct sockaddr *) addr, len, host, sizeof(host),
+					port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
 		return;
-	log_info("listening on %s%s%s:%s", addr.ss_family == AF_INET6 ? "[" : "",
-			 host, addr.ss_family == AF_INET6 ? "]" : "", port);
+	log_info("listening on %s%s%s:%s", addr->ss_family == AF_INET6 ? "[" : "",
+			 host, addr->ss_family == AF_INET6 ? "]" : "", port);
 }
 
 /* libmicrohttpd's own messages (malformed requests, socket errors). */
@@ -97,45 +129,169 @@ log_from_mhd(void *cls, const char *fmt, va_list args)
 	log_debug("http: %s", message);
 }
 
+/* The descriptor limit, its soft value raised to the hard one if it can be. */
+static long
+raise_descriptor_limit(void)
+{
+	struct rlimit fds;
+	rlim_t		soft;
+
+	if (getrlimit(RLIMIT_NOFILE, &fds) != 0)
+		return 1024;
+	soft = fds.rlim_cur;
+	if (fds.rlim_cur < fds.rlim_max)
+	{
+		fds.rlim_cur = fds.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &fds) != 0)
+			fds.rlim_cur = soft;
+	}
+	return fds.rlim_cur > INT_MAX ? INT_MAX : (long) fds.rlim_cur;
+}
+
+/*
+ * How many connections may be open at once: what the descriptors left by
+ * the pool, the threads and the rest allow (at most MAX_CONNECTIONS_DERIVED
+ * unless --max-connections says more); 0 (logged) if not even one a thread.
+ */
+static int
+connection_limit(const Options *options, long descriptors)
+{
+	long		room = descriptors - FDS_RESERVED -
+		FDS_PER_THREAD * (long) options->threads -
+		FDS_PER_POOL_CONNECTION * (long) options->pool_size;
+	long		limit = options->max_connections;
+
+	if (limit == 0)
+		limit = room < MAX_CONNECTIONS_DERIVED ? room : MAX_CONNECTIONS_DERIVED;
+	else if (limit > room)
+	{
+		log_warning("--max-connections=%ld is more than the descriptor limit "
+					"(%ld) leaves room for: %ld", limit, descriptors, room);
+		limit = room;
+	}
+	if (limit < options->threads)
+	{
+		log_error("the descriptor limit (%ld) leaves no room for connections: "
+				  "raise it (ulimit -n, LimitNOFILE=)", descriptors);
+		return 0;
+	}
+	return (int) limit;
+}
+
+/*
+ * The access handler, as the janitor sees a request: its first call has the
+ * header (the body's deadline starts), a later call without data is the end
+ * of the body (the statement runs, with no deadline).
+ */
+static enum MHD_Result
+serve_request(void *cls, struct MHD_Connection *connection, const char *url,
+			  const char *method, const char *version, const char *upload_data,
+			  size_t *upload_data_size, void **req_cls)
+{
+	Server	   *server = cls;
+
+	if (*req_cls == NULL)
+		janitor_enter(server->janitor, connection, JANITOR_BODY);
+	else if (*upload_data_size == 0)
+		janitor_enter(server->janitor, connection, JANITOR_STATEMENT);
+	return request_handle(&server->env, connection, url, method, version,
+						  upload_data, upload_data_size, req_cls);
+}
+
+/* A request is over: on a kept-alive connection, the next header's deadline. */
+static void
+end_request(void *cls, struct MHD_Connection *connection, void **req_cls,
+			enum MHD_RequestTerminationCode code)
+{
+	Server	   *server = cls;
+
+	request_completed(&server->env, connection, req_cls, code);
+	janitor_enter(server->janitor, connection, JANITOR_HEADER);
+}
+
+static Server *
+start_failed(Server *server)
+{
+	if (server->daemon != NULL)
+		MHD_stop_daemon(server->daemon);
+	janitor_stop(server->janitor);
+	free(server);
+	return NULL;
+}
+
+/* Whose connections and deadlines, with what limits: one line at start. */
+static Janitor *
+create_janitor(const Options *options, int max_connections, long descriptors)
+{
+	JanitorLimits limits = {
+		.max_client_connections = options->max_client_connections,
+		.header_timeout_s = options->header_timeout_s,
+		.body_timeout_s = options->body_timeout_s,
+	};
+
+	log_info("at most %d connections (descriptor limit %ld), %d per client "
+			 "address%s; a header within %d s, a body within %d s",
+			 max_connections, descriptors, options->max_client_connections,
+			 options->max_client_connections == 0 ? " (no limit)" : "",
+			 options->header_timeout_s, options->body_timeout_s);
+	return janitor_create(&limits);
+}
+
 Server *
 server_start(const Options *options, Pool *pool)
 {
 	Server	   *server = calloc(1, sizeof(Server));
 	struct sockaddr_storage addr = {0};
+	socklen_t	addr_len;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 		MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	long		descriptors = raise_descriptor_limit();
+	int			max_connections = connection_limit(options, descriptors);
 
 	if (server == NULL)
 		return NULL;
 	if (!parse_listen(options->listen, &addr))
 	{
 		log_error("cannot resolve listen address \"%s\"", options->listen);
-		free(server);
-		return NULL;
+		return start_failed(server);
 	}
+	if (max_connections == 0 ||
+		(server->janitor = create_janitor(options, max_connections,
+										  descriptors)) == NULL)
+		return start_failed(server);
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	server->env.pool = pool;
 	server->env.body_limit = options->body_limit;
 	server->daemon = MHD_start_daemon(flags, 0, NULL, NULL,
-									  request_handle, &server->env,
+									  serve_request, server,
 									  MHD_OPTION_SOCK_ADDR, &addr,
 									  MHD_OPTION_THREAD_POOL_SIZE,
 									  (unsigned int) options->threads,
+									  MHD_OPTION_CONNECTION_LIMIT,
+									  (unsigned int) max_connections,
 									  MHD_OPTION_CONNECTION_TIMEOUT,
 									  (unsigned int) CONNECTION_TIMEOUT_S,
+									  MHD_OPTION_NOTIFY_CONNECTION,
+									  janitor_notify_connection, server->janitor,
 									  MHD_OPTION_NOTIFY_COMPLETED,
-									  request_completed, &server->env,
+									  end_request, server,
 									  MHD_OPTION_EXTERNAL_LOGGER,
 									  log_from_mhd, NULL,
 									  MHD_OPTION_END);
 	if (server->daemon == NULL)
 	{
 		log_error("cannot listen on %s", options->listen);
-		free(server);
-		return NULL;
+		return start_failed(server);
 	}
-	log_listening(server->daemon);
+	if (!bound_address(server->daemon, &addr, &addr_len))
+	{
+		log_error("cannot read the address listened on: %m");
+		return start_failed(server);
+	}
+	if (!janitor_start(server->janitor, &addr, addr_len))
+		return start_failed(server);
+	log_listening(&addr, addr_len);
 	return server;
 }
 
@@ -161,6 +317,7 @@ server_stop(Server *server, int drain_ms)
 
 	atomic_store(&server->env.draining, true);
 	listen_fd = MHD_quiesce_daemon(server->daemon);
+	janitor_quiesce(server->janitor);
 	if (listen_fd != MHD_INVALID_SOCKET)
 		close(listen_fd);
 	if (!wait_idle(server, drain_ms))
@@ -173,5 +330,7 @@ server_stop(Server *server, int drain_ms)
 		wait_idle(server, CANCEL_GRACE_MS);
 	}
 	MHD_stop_daemon(server->daemon);
+	/* Kept to the end: its deadlines also bound the drain. */
+	janitor_stop(server->janitor);
 	free(server);
 }

@@ -588,7 +588,11 @@ static unsigned int
 front_status(const FuzzInput *in, RouteResult found)
 {
 	const char *length = fuzz_header(&in->conn, "Content-Length");
+	const char *coding = fuzz_header(&in->conn, "Transfer-Encoding");
 
+	/* RFC 9112 section 6.3: a length two parsers may read differently */
+	if (coding != NULL && (length != NULL || strcasecmp(coding, "chunked") != 0))
+		return 400;
 	if (in->body_len > in->body_limit)
 		return 413;
 	if (found == ROUTE_NOT_FOUND)

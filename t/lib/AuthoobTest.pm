@@ -17,7 +17,7 @@ use POSIX ':sys_wait_h';
 use Time::HiRes qw(sleep time);
 
 our @EXPORT = qw(psql psql_as new_database json_encode json_decode register_user
-  strong_password);
+  strong_password hold_table_lock);
 
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 my $database_count = 0;
@@ -107,6 +107,26 @@ sub register_user
 	return $r->{json}{token};
 }
 
+# Takes an exclusive lock on $table in a psql of its own and keeps it for
+# $seconds, so that the statements writing the table wait (a statement in
+# flight on demand). Returns the pid of that psql once the lock is granted.
+sub hold_table_lock
+{
+	my ($db, $table, $seconds) = @_;
+	my $holder = fork // die "fork: $!";
+	if ($holder == 0)
+	{
+		{ exec('psql', '-X', '-q', '-o', '/dev/null', '-d', $db, '-c',
+				"BEGIN; LOCK TABLE $table IN EXCLUSIVE MODE; SELECT pg_sleep($seconds); END") };
+		POSIX::_exit(127);
+	}
+	my $granted = qq{SELECT count(*) FROM pg_locks WHERE granted AND mode = 'ExclusiveLock'
+		AND relation = '$table'::regclass AND pid <> pg_backend_pid()};
+	my $deadline = time + 10;
+	sleep 0.05 while psql($db, $granted) == 0 && time < $deadline;
+	return $holder;
+}
+
 # A running authoob-http. Its stderr (logs) goes to a file.
 package AuthoobTest::Front;
 
@@ -193,14 +213,17 @@ sub raw
 
 # Sends each request on its own connection, all before reading any answer,
 # then reads them all (bounded to 120 s). Requests get "Connection: close".
+# from => ADDRESS: the connections come from there (another loopback
+# address is another client).
 sub parallel_raw
 {
-	my ($self, $requests) = @_;
+	my ($self, $requests, %opt) = @_;
 	my (@socks, %buf, %index);
 	for my $i (0 .. $#$requests)
 	{
 		my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
-			Proto => 'tcp', Timeout => 10) or die "connect: $!";
+			Proto => 'tcp', Timeout => 10, (defined $opt{from} ? (LocalAddr => $opt{from}) : ()))
+		  or die "connect: $!";
 		$s->autoflush(1);
 		push @socks, $s;
 		$index{$s} = $i;
