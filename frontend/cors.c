@@ -57,9 +57,12 @@ cors_add_headers(struct MHD_Response *response, const Settings *settings,
 	if (!any)
 		MHD_add_response_header(response, "Access-Control-Allow-Credentials",
 								"true");
-	/* Scripts may read only the listed headers: a 429's wait is one of them. */
-	snprintf(expose, sizeof(expose), "%s, %s", settings->token_header,
-			 MHD_HTTP_HEADER_RETRY_AFTER);
+	/*
+	 * Scripts may read only the listed headers: a 429's wait and a 401's
+	 * challenge are among them.
+	 */
+	snprintf(expose, sizeof(expose), "%s, %s, %s", settings->token_header,
+			 MHD_HTTP_HEADER_RETRY_AFTER, MHD_HTTP_HEADER_WWW_AUTHENTICATE);
 	MHD_add_response_header(response, "Access-Control-Expose-Headers", expose);
 }
 

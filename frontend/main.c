@@ -1,6 +1,6 @@
 /*
- * main.c - authoob-http: serves the authoob routes (SPEC §4) over HTTP and
- * delivers the mail outbox (SPEC §8).
+ * main.c - authoob-http: serves the authoob routes (the README's HTTP
+ * table) and delivers the mail outbox (the README's Mail).
  *
  * Parses the flags and wires the parts: the connection pool, the settings
  * read from the database, the mailer, the HTTP server. The main thread then

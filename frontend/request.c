@@ -110,6 +110,22 @@ is_valid_utf8(const char *text, size_t len)
 	return true;
 }
 
+size_t
+request_unescape(void *cls, struct MHD_Connection *connection, char *text)
+{
+	size_t		len = MHD_http_unescape(text);
+
+	(void) cls;
+	(void) connection;
+	/* an invalid text has a byte at least: its buffer holds the marker */
+	if (!is_valid_utf8(text, len))
+	{
+		strcpy(text, REQUEST_UNDECODABLE);
+		return strlen(REQUEST_UNDECODABLE);
+	}
+	return len;
+}
+
 /* The token from the settings' header, else from "Authorization: Bearer". */
 static const char *
 token_of(struct MHD_Connection *connection, const Settings *settings)

@@ -33,4 +33,14 @@ void		request_completed(void *cls, struct MHD_Connection *connection,
 							  void **req_cls,
 							  enum MHD_RequestTerminationCode code);
 
+/*
+ * libmicrohttpd's unescaping of the path and of query values, refusing what
+ * Postgres cannot take: one that decodes to a NUL byte or to invalid UTF-8
+ * becomes REQUEST_UNDECODABLE, which matches no route, rather than the text
+ * before the NUL (MHD_OPTION_UNESCAPE_CALLBACK).
+ */
+#define REQUEST_UNDECODABLE "\x7f"
+size_t		request_unescape(void *cls, struct MHD_Connection *connection,
+							 char *text);
+
 #endif

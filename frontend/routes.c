@@ -1,5 +1,5 @@
 /*
- * routes.c - the route table of authoob-http (SPEC §4), and matching.
+ * routes.c - the route table of authoob-http (the README's HTTP table), and matching.
  *
  * Each row turns one HTTP request into one prepared statement. The database
  * decides everything else: the statement's result is the response body, its
@@ -97,6 +97,9 @@ routes_match(const char *prefix, size_t prefix_len, const char *method,
 	RouteMatch	candidate;
 	bool		path_known = false;
 
+	/* HEAD is a GET without its body (RFC 9110 9.3.2) */
+	const char *wanted = strcmp(method, "HEAD") == 0 ? "GET" : method;
+
 	allow[0] = '\0';
 	match->route = NULL;
 	if (strncmp(url, prefix, prefix_len) != 0)
@@ -108,7 +111,9 @@ routes_match(const char *prefix, size_t prefix_len, const char *method,
 			continue;
 		path_known = true;
 		allow_append(allow, allow_size, route_table[i].method);
-		if (match->route == NULL && strcmp(route_table[i].method, method) == 0)
+		if (strcmp(route_table[i].method, "GET") == 0)
+			allow_append(allow, allow_size, "HEAD");
+		if (match->route == NULL && strcmp(route_table[i].method, wanted) == 0)
 		{
 			*match = candidate;
 			match->route = &route_table[i];

@@ -276,6 +276,8 @@ server_start(const Options *options, Pool *pool)
 									  janitor_notify_connection, server->janitor,
 									  MHD_OPTION_NOTIFY_COMPLETED,
 									  end_request, server,
+									  MHD_OPTION_UNESCAPE_CALLBACK,
+									  request_unescape, NULL,
 									  MHD_OPTION_EXTERNAL_LOGGER,
 									  log_from_mhd, NULL,
 									  MHD_OPTION_END);

@@ -2,7 +2,7 @@
  * settings.h - the service settings the front reads from the database.
  *
  * The database is the one source of truth for the route prefix, the token
- * header and app_url (SPEC §3). They are read at start and again on SIGHUP;
+ * header and app_url (the README's Settings). They are read at start and again on SIGHUP;
  * each request holds a reference to the snapshot it started with, so a reload
  * never changes the rules under a request in flight.
  */

@@ -166,8 +166,30 @@ is_error($front->request(GET => '/no/such/route'), 404, 'Not found', 'unknown ro
 is_error($front->request(GET => '/registerx'), 404, 'Not found', 'no prefix matching: 404');
 $r = $front->request(DELETE => '/profile');
 is_error($r, 405, 'Method not allowed', 'wrong method: 405');
-is($r->{headers}{allow}, 'GET, PUT', '405 says what is allowed');
+is($r->{headers}{allow}, 'GET, HEAD, PUT', '405 says what is allowed');
 is_error($front->request(GET => '/register'), 405, 'Method not allowed', 'GET register: 405');
+is($front->request(HEAD => '/register')->{status}, 405, 'HEAD of a route without GET: 405');
+
+# HEAD of every GET route answers as the GET does, without the body
+my $head_token = $front->request(POST => '/login', json => { email => $alice{email}, password => $password })->{json}{token};
+for my $case (['/profile', $head_token, 200], ['/profile/1', undef, 200], ['/health', undef, 200],
+	['/profile', 'not-a-token', 401], ['/profile/999999', undef, 404])
+{
+	my ($path, $as, $status) = @$case;
+	my $get = $front->request(GET => $path, defined $as ? (token => $as) : ());
+	my $head = $front->request(HEAD => $path, defined $as ? (token => $as) : ());
+	is_deeply([ $head->{status}, $head->{content} // '' ], [ $status, '' ], "HEAD $path: $status, no body");
+	is($head->{headers}{'content-type'}, $get->{headers}{'content-type'}, "HEAD $path: the GET's Content-Type");
+	is($head->{headers}{'content-length'}, length $get->{content}, "HEAD $path: the GET's Content-Length");
+}
+
+# A path that decodes to a NUL byte, or to invalid UTF-8, is no route's:
+# never the route of the path cut before the NUL
+for my $path ('/profile/1%00', '/profile/1%00/x', '/profile%00', '/health%00', '/profile/%ff', '/profile/1%c3')
+{
+	is_error($front->request(GET => $path), 404, 'Not found', "GET $path: 404");
+}
+
 is_error($front->request(POST => '/register', body => '{"x":"' . ('a' x 70000) . '"}'),
 	413, 'Payload too large', 'body over 64 KiB: 413');
 

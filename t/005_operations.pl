@@ -90,14 +90,14 @@ my $r = $front->request(OPTIONS => '/profile', headers => { Origin => $app,
 is($r->{status}, 204, 'preflight: 204');
 is($r->{headers}{'access-control-allow-origin'}, $app, 'preflight: the app origin is allowed');
 is($r->{headers}{'access-control-allow-credentials'}, 'true', 'preflight: with credentials');
-is($r->{headers}{'access-control-allow-methods'}, 'GET, PUT', 'preflight: the path methods');
+is($r->{headers}{'access-control-allow-methods'}, 'GET, HEAD, PUT', 'preflight: the path methods');
 like($r->{headers}{'access-control-allow-headers'}, qr/\bAuthentication-Token\b/, 'preflight: the token header');
 like($r->{headers}{'access-control-allow-headers'}, qr/\bContent-Type\b/, 'preflight: Content-Type');
 like($r->{headers}{vary}, qr/Origin/, 'preflight: Vary: Origin');
 $r = $front->request(GET => '/profile', token => $token, headers => { Origin => $app });
 is($r->{headers}{'access-control-allow-origin'}, $app, 'response: the app origin is allowed');
-is($r->{headers}{'access-control-expose-headers'}, 'Authentication-Token, Retry-After',
-	'response: the token header and Retry-After are exposed');
+is($r->{headers}{'access-control-expose-headers'}, 'Authentication-Token, Retry-After, WWW-Authenticate',
+	'response: the token header, Retry-After and the 401 challenge are exposed');
 $r = $front->request(OPTIONS => '/profile', headers => { Origin => 'https://evil.example.com',
 		'Access-Control-Request-Method' => 'GET' });
 ok(!exists $r->{headers}{'access-control-allow-origin'}, 'another origin gets no CORS headers');

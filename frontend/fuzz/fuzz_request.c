@@ -4,7 +4,7 @@
  * One input is one request, answered by the front's own request.c, routes.c,
  * response.c, cors.c and settings.c, with the connection and the database
  * faked (fake_mhd.c, fake_db.c). The harness checks the answer against the
- * contract (SPEC §4) and aborts on any breach, so that libFuzzer keeps the
+ * contract (the README's HTTP section) and aborts on any breach, so that libFuzzer keeps the
  * input that shows it.
  *
  * An input: four control bytes, then a request as text.
@@ -39,7 +39,7 @@
 
 static const size_t body_limits[] = {16, 1024, 64 * 1024, 1024 * 1024};
 
-/* The service settings a request may run under (SPEC §3). */
+/* The service settings a request may run under (the README's Settings). */
 typedef struct SettingsVariant
 {
 	const char *prefix;
@@ -351,7 +351,7 @@ run_request(RequestEnv *env, FuzzInput *in)
 	return result;
 }
 
-/* The token the front must find (SPEC §4): the setting's header, else Bearer. */
+/* The token the front must find: the setting's header, else Bearer. */
 static const char *
 expected_token(const FuzzConnection *conn, const Settings *s)
 {
@@ -368,7 +368,7 @@ expected_token(const FuzzConnection *conn, const Settings *s)
 	return *token != '\0' && utf8_valid(token, strlen(token)) ? token : NULL;
 }
 
-/* application/json, any parameters, any case, spaces around (SPEC §4). */
+/* application/json, any parameters, any case, spaces around. */
 static bool
 is_json_type(const char *type)
 {
@@ -458,7 +458,7 @@ resolved(const char *field, const FuzzInput *in)
 	return field == FUZZ_ECHO ? in->echo : field;
 }
 
-/* The contract's mapping of the database's answer (SPEC §4, §6, §9). */
+/* The contract's mapping of the database's answer (the README's HTTP section). */
 static void
 check_answer(const FuzzInput *in, const Route *route, const char **message)
 {
@@ -495,7 +495,7 @@ check_answer(const FuzzInput *in, const Route *route, const char **message)
 		  "the database's body was not passed through");
 }
 
-/* An error is {"code": status, "message": text}, as JSON (SPEC §4). */
+/* An error is {"code": status, "message": text}, as JSON. */
 static void
 check_error_body(const char *message)
 {
