@@ -21,6 +21,7 @@ PG_FUNCTION_INFO_V1(authoob_logout);
 PG_FUNCTION_INFO_V1(authoob_token);
 PG_FUNCTION_INFO_V1(authoob_reset_password);
 PG_FUNCTION_INFO_V1(authoob_verify);
+PG_FUNCTION_INFO_V1(authoob_verify_headers);
 PG_FUNCTION_INFO_V1(authoob_authenticate);
 PG_FUNCTION_INFO_V1(authoob_uid);
 
@@ -277,6 +278,47 @@ authoob_verify(PG_FUNCTION_ARGS)
 	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), NULL, authoob_load_settings());
 	SPI_finish();
 	PG_RETURN_INT64(user_id);
+}
+
+static AuthoobQuery user_identity = AUTHOOB_QUERY(
+	"SELECT u.email, coalesce(string_agg(r.name, ',' ORDER BY r.name), '')"
+	" FROM authoob.users u"
+	" LEFT JOIN authoob.roles_users ru ON ru.user_id = u.id"
+	" LEFT JOIN authoob.roles r ON r.id = ru.role_id"
+	" WHERE u.id = $1 GROUP BY u.id",
+	1, INT8OID);
+
+/*
+ * SQL function: authoob_verify_headers(token text) returns jsonb
+ *
+ * Forward auth (GET P/verify, for nginx auth_request, Traefik forwardAuth,
+ * Envoy ext_authz): who the token stands for, as the headers a proxy passes
+ * upstream, {"X-Auth-User-Id": "1", "X-Auth-User-Email": ...,
+ * "X-Auth-User-Roles": "a,b", "X-Auth-Session-Id": ..., "X-Auth-AAL":
+ * "aal1"}; a token that does not verify is 401, as everywhere.
+ */
+Datum
+authoob_verify_headers(PG_FUNCTION_ARGS)
+{
+	const char *keys[] = {"X-Auth-User-Id", "X-Auth-User-Email", "X-Auth-User-Roles",
+	"X-Auth-Session-Id", "X-Auth-AAL"};
+	const char *values[lengthof(keys)];
+	pg_uuid_t	session;
+	Datum		user_id;
+
+	authoob_connect_spi();
+	user_id = Int64GetDatum(authoob_verify_token(authoob_text_arg(fcinfo, 0), &session,
+												 authoob_load_settings()));
+	if (authoob_run(&user_identity, &user_id, NULL, true) != 1)
+		authoob_token_refused("names a user that is gone");
+	values[0] = psprintf(INT64_FORMAT, DatumGetInt64(user_id));
+	values[1] = authoob_result_text(1);
+	values[2] = authoob_result_text(2);
+	values[3] = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&session)));
+	/* a second factor comes with 0.2's MFA; until then every session is aal1 */
+	values[4] = "aal1";
+	PG_RETURN_DATUM(authoob_finish_spi(authoob_jsonb_from_pairs(lengthof(keys), keys, values),
+									   false));
 }
 
 /*

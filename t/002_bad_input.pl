@@ -141,7 +141,7 @@ for my $method (qw(DELETE PATCH FOO TRACE))
 {
 	$r = $front->raw($front->raw_request($method => '/profile'));
 	is_clean_4xx($r, "method $method", 405);
-	is($r->{headers}{allow}, 'GET, PUT', "method $method: Allow header");
+	is($r->{headers}{allow}, 'GET, HEAD, PUT', "method $method: Allow header");
 }
 is_clean_4xx($front->raw($front->raw_request(FOO => '/nowhere')), 'unknown method, unknown path', 404);
 is_clean_4xx($front->raw("GET /authoob/../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),

@@ -542,19 +542,28 @@ check_headers(const FuzzInput *in)
 		  "a body that is not said to be JSON");
 }
 
-/* 429 carries Retry-After exactly when the detail is "Retry-After: digits". */
+/*
+ * A PTxxx error carries Retry-After exactly when its detail is a JSON object
+ * whose "headers" has a "Retry-After" of 1 to 10 digits; nothing else does.
+ */
 static void
 check_retry_after(const FuzzInput *in)
 {
 	const char *detail = resolved(in->answer->detail, in);
-	const char *digits = detail && strncmp(detail, "Retry-After: ", 13) == 0 ? detail + 13 : NULL;
+	json_t	   *obj = detail && detail[0] == '{' ? json_loads(detail, 0, NULL) : NULL;
+	const char *digits = json_string_value(json_object_get(json_object_get(obj, "headers"),
+														   "Retry-After"));
 	bool		strict = digits != NULL && *digits != '\0' && strlen(digits) <= 10 &&
 		strspn(digits, "0123456789") == strlen(digits);
 
-	if (fuzz_response.status != 429)
-		return;
-	CHECK(same_text(fuzz_response_header("Retry-After"), strict ? digits : NULL),
+	const char *sqlstate = in->answer->sqlstate;
+	bool		database_status = sqlstate != NULL && strncmp(sqlstate, "PT", 2) == 0 &&
+		fuzz_response.status == (unsigned int) in->answer->status;
+
+	CHECK(same_text(fuzz_response_header("Retry-After"),
+					database_status && strict ? digits : NULL),
 		  "Retry-After for detail \"%s\"", detail ? detail : "NULL");
+	json_decref(obj);
 }
 
 /* The access line: the request's status, and never a mailed token. */

@@ -230,8 +230,10 @@ class Pool:
 
     def harvest(self, uid):
         """The mailed tokens of a user, out of the outbox (reset mails are
-        made from password/ask's requests when a mailer prepares them)."""
+        made from password/ask's requests when a mailer prepares them: its
+        writes are the harness's own, not the next case's)."""
         self.target.query_all("SELECT authoob_mail_prepare()")
+        self.target.writes = self.target.write_count()
         for kind, body in self.target.query_all(
                 "SELECT kind, body_text FROM authoob.mail_outbox WHERE user_id = %s"
                 " ORDER BY id DESC LIMIT 4", (uid,)):
