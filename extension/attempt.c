@@ -94,7 +94,8 @@ record_failure(Oid owner, const char *schema, const char *scope, const char *key
 	args[0] = CStringGetTextDatum(scope);
 	args[1] = CStringGetTextDatum(key);
 	GetUserIdAndSecContext(&saved_user, &saved_security_context);
-	SetUserIdAndSecContext(owner, saved_security_context | SECURITY_LOCAL_USERID_CHANGE);
+	SetUserIdAndSecContext(owner, saved_security_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
 	if (SPI_execute_with_args(psprintf("SELECT %s.authoob_record_failure($1, $2)",
 									   quote_identifier(schema)),
 							  2, types, args, NULL, false, 0) != SPI_OK_SELECT)

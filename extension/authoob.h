@@ -117,6 +117,9 @@ extern Datum authoob_finish_spi(Datum result, bool isnull);
 extern ErrorData *authoob_try(void (*fn) (void *), void *arg);
 extern Oid	authoob_function_owner(Oid function);
 
+/* trust.c: code a write of authoob.users runs must be a superuser's */
+extern void authoob_check_trusted_code(void);
+
 /* cache.c: per-backend caches, dropped when their tables change */
 typedef enum AuthoobCache
 {

@@ -20,9 +20,13 @@
 
 PG_FUNCTION_INFO_V1(authoob_invalidate_cache);
 
-/* The tables each cache is made from; the fields cache also reads users */
-static const char *const cache_tables[AUTHOOB_N_CACHES][2] = {
-	[AUTHOOB_CACHE_SETTINGS] = {"settings", "previous_keys"},
+/*
+ * The tables each cache is made from; the fields cache also reads users,
+ * and the settings are checked again when users changes (trust.c)
+ */
+#define CACHE_MAX_TABLES 3
+static const char *const cache_tables[AUTHOOB_N_CACHES][CACHE_MAX_TABLES] = {
+	[AUTHOOB_CACHE_SETTINGS] = {"settings", "previous_keys", "users"},
 	[AUTHOOB_CACHE_HOOKS] = {"hooks", NULL},
 	[AUTHOOB_CACHE_FIELDS] = {"user_fields", "users"},
 };
@@ -32,7 +36,7 @@ typedef struct CacheState
 	bool		valid;
 	uint64		invalidations;	/* counts relcache callbacks that hit it */
 	uint64		invalidations_at_load;
-	Oid			relids[2];		/* of cache_tables, once known */
+	Oid			relids[CACHE_MAX_TABLES];		/* of cache_tables, once known */
 	MemoryContext context;		/* holds the cached data */
 } CacheState;
 
@@ -43,14 +47,14 @@ static void
 relcache_callback(Datum arg, Oid relid)
 {
 	for (int i = 0; i < AUTHOOB_N_CACHES; i++)
-		for (int t = 0; t < 2; t++)
+		for (int t = 0; t < CACHE_MAX_TABLES; t++)
 			if (relid == InvalidOid ||
 				(OidIsValid(caches[i].relids[t]) && caches[i].relids[t] == relid))
 			{
 				caches[i].valid = false;
 				caches[i].invalidations++;
 				/* the table may have been dropped: look it up again */
-				caches[i].relids[0] = caches[i].relids[1] = InvalidOid;
+				memset(caches[i].relids, 0, sizeof(caches[i].relids));
 			}
 }
 
@@ -74,7 +78,7 @@ authoob_cache_begin_load(AuthoobCache cache)
 		return NULL;
 
 	namespace = get_namespace_oid("authoob", false);
-	for (int t = 0; t < 2; t++)
+	for (int t = 0; t < CACHE_MAX_TABLES; t++)
 		if (cache_tables[cache][t])
 			state->relids[t] = get_relname_relid(cache_tables[cache][t], namespace);
 	if (state->context == NULL)

@@ -169,10 +169,15 @@ invoke_with_timeout(FunctionCallInfo fcinfo, AuthoobHook hook, int timeout_ms)
 	return result;
 }
 
-/* Whether the calling session holds temporary relations */
+/*
+ * Whether the calling session holds temporary relations or types (type
+ * names are looked up in pg_temp too, functions and operators never)
+ */
 static AuthoobQuery temporary_relations = AUTHOOB_QUERY0(
 	"SELECT 1 FROM pg_catalog.pg_class"
-	" WHERE relnamespace = pg_catalog.pg_my_temp_schema() LIMIT 1");
+	" WHERE relnamespace = pg_catalog.pg_my_temp_schema()"
+	" UNION ALL SELECT 1 FROM pg_catalog.pg_type"
+	" WHERE typnamespace = pg_catalog.pg_my_temp_schema() LIMIT 1");
 
 /*
  * pg_temp comes last in a hook's search_path, so a temporary table never
@@ -191,8 +196,8 @@ refuse_temporary_relations(void)
 		authoob_run(&temporary_relations, NULL, NULL, true) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("authoob: hooks do not run in a session that has temporary tables"),
-				 errdetail("A temporary table could stand in for a table a hook names."),
+				 errmsg("authoob: hooks do not run in a session that has temporary tables or types"),
+				 errdetail("A temporary table or type could stand in for one a hook names."),
 				 errhint("Call authoob from a session without temporary tables (DISCARD TEMP).")));
 }
 

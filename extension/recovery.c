@@ -7,6 +7,7 @@
 
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 /*
  * At most one reset request per address per interval, counted for every
@@ -49,6 +50,32 @@ static AuthoobQuery find_reset = AUTHOOB_QUERY(
 	1, BYTEAOID);
 
 /*
+ * Every ask counts against its client (scope ask_ip, asks_per_window per
+ * ip_window), whatever the address: one client asking about made-up
+ * addresses would otherwise fill authoob.mail_requests and hold the real
+ * reset mails back.  Over the budget, 429.  The function runs as the
+ * extension's owner, who may record.  Connected to SPI.
+ */
+static void
+count_ask(FunctionCallInfo fcinfo, const AuthoobSettings *settings)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		args[2];
+
+	if (PG_ARGISNULL(1))
+		return;
+	authoob_check_throttle(NULL, "ask_ip", PG_GETARG_DATUM(1), false, settings);
+	if (!settings->throttle)
+		return;
+	args[0] = CStringGetTextDatum("ask_ip");
+	args[1] = CStringGetTextDatum(authoob_client_key(PG_GETARG_DATUM(1), settings));
+	if (SPI_execute_with_args(psprintf("SELECT %s.authoob_record_failure($1, $2)",
+									   quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)))),
+							  2, types, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "authoob: could not count an ask");
+}
+
+/*
  * password/ask: at most one request per address every reset_mail_interval
  * seconds.  Always NULL (204), for an unknown address too.  0.2 records
  * the request as it is, the same work whether or not the address belongs
@@ -72,6 +99,8 @@ password_ask(FunctionCallInfo fcinfo, bool record_request)
 	authoob_require_setting(settings->app_url, "app_url");
 	authoob_fire_hook(HOOK_PRE_ASK_RESET, &(AuthoobHookArgs) {.payload = payload});
 	email = authoob_payload_string(payload, "email", true, NULL);
+	if (record_request)
+		count_ask(fcinfo, settings);
 
 	args[0] = CStringGetTextDatum(authoob_throttle_key(email));
 	args[1] = Int32GetDatum(settings->reset_mail_interval);

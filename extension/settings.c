@@ -82,6 +82,8 @@ static const SettingDef setting_defs[] = {
 	/* 0.2: per-IP limits count a network, not an address (0.1: each address) */
 	{"ip_prefix_v4", SETTING_INT, 8, 32, FIELD(ip_prefix_v4), "32"},
 	{"ip_prefix_v6", SETTING_INT, 16, 128, FIELD(ip_prefix_v6), "128"},
+	/* 0.2: password/ask asks per client and ip_window (0.1: unlimited) */
+	{"asks_per_window", SETTING_INT, 1, 1000000, SQL_ONLY, NULL},
 };
 
 #define N_SETTINGS lengthof(setting_defs)
@@ -144,6 +146,7 @@ authoob_load_settings(void)
 	if (cache_context == NULL)
 		return &settings;
 
+	authoob_check_trusted_code();
 	if (authoob_run_latest(&load_query) != 1)
 		elog(ERROR, "authoob: the settings row is missing");
 	row = DatumGetJsonbP(authoob_result_datum(1, &isnull));

@@ -73,9 +73,21 @@ char *
 authoob_client_key(Datum client_ip, const AuthoobSettings *settings)
 {
 	inet	   *ip = DatumGetInetPP(client_ip);
-	int			bits = ip_family(ip) == PGSQL_AF_INET ?
-		settings->ip_prefix_v4 : settings->ip_prefix_v6;
+	int			bits;
 	Datum		network;
+
+	/*
+	 * An IPv4 client seen through a dual-stack socket (::ffff:a.b.c.d) is
+	 * that IPv4 client: its /64 would be every IPv4 client's.
+	 */
+	if (ip_family(ip) == PGSQL_AF_INET6 &&
+		memcmp(ip_addr(ip), "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+		client_ip = DirectFunctionCall1(inet_in,
+										CStringGetDatum(psprintf("%u.%u.%u.%u",
+																 ip_addr(ip)[12], ip_addr(ip)[13],
+																 ip_addr(ip)[14], ip_addr(ip)[15])));
+	ip = DatumGetInetPP(client_ip);
+	bits = ip_family(ip) == PGSQL_AF_INET ? settings->ip_prefix_v4 : settings->ip_prefix_v6;
 
 	if (bits >= ip_maxbits(ip))
 		return TextDatumGetCString(DirectFunctionCall1(network_host, client_ip));

@@ -77,6 +77,20 @@ SELECT * FROM throttle WHERE scope = 'token' AND key IN ('192.0.2.0/24', '2001:d
 SELECT test.outcome($$ SELECT authoob_configure('{"ip_prefix_v6": 129}') $$);
 SELECT test.outcome($$ SELECT authoob_configure('{"ip_prefix_v4": 7}') $$);
 SELECT authoob_configure('{"ip_prefix_v4": 32, "ip_prefix_v6": 64}') ->> 'ip_prefix_v6' AS ip_prefix_v6;
+-- an IPv4 client seen through a dual-stack socket is that IPv4 client, not
+-- the /64 every such client shares
+CALL authoob_attempt('activate', 'guess10', '::ffff:198.51.100.7');
+SELECT * FROM throttle WHERE scope = 'token' AND key IN ('198.51.100.7', '::/64') ORDER BY key;
+
+-- password/ask counts every ask against its client, whatever the address
+-- (asks_per_window per ip_window): one client cannot fill the requests.
+SELECT authoob_configure('{"asks_per_window": 3}') ->> 'asks_per_window' AS asks_per_window;
+SELECT authoob_password_ask(format('{"email": "made-up-%s@example.com"}', n)::jsonb, '192.0.2.66') IS NULL AS asked
+FROM generate_series(1, 3) n;
+SELECT test.outcome($$ SELECT authoob_password_ask('{"email": "one-more@example.com"}', '192.0.2.66') $$);
+SELECT authoob_password_ask('{"email": "another@example.com"}', '192.0.2.67') IS NULL AS another_client_asks;
+SELECT count(*) AS requests_recorded FROM authoob.mail_requests WHERE email LIKE 'made-up-%' OR email = 'one-more@example.com';
+SELECT authoob_configure('{"asks_per_window": 20}') ->> 'asks_per_window' AS asks_per_window;
 
 -- Failures inside a transaction block cannot be committed early: there
 -- authoob_attempt behaves as the function does.

@@ -75,7 +75,7 @@ my $attack = psql_as($db, 'front', q{CREATE TEMP TABLE signup_log (email text);
 	BEGIN EXECUTE 'ALTER ROLE front SUPERUSER'; RETURN NEW; END $$;
 	CREATE TRIGGER escalate BEFORE INSERT ON signup_log FOR EACH ROW EXECUTE FUNCTION pg_temp.escalate();
 	} . register_sql());
-like($attack, qr/ERROR: .*hooks do not run in a session that has temporary tables/,
+like($attack, qr/ERROR: .*hooks do not run in a session that has temporary tables or types/,
 	'a session with temporary tables runs no hook: the registration is refused');
 is(superuser('front'), 'f', 'front is no superuser');
 is(psql($db, 'SELECT count(*) FROM authoob.users'), $users_before, 'and nothing was registered');
@@ -114,11 +114,55 @@ like(psql_as($db, 'front', register_sql()),
 	'a hook cannot create a temporary table');
 psql($db, q{SELECT authoob_remove_hook('post_register', 'make_temp(jsonb)')});
 
+# A temporary type counts too: a hook's type names are looked up in pg_temp.
+like(psql_as($db, 'front', q{CREATE DOMAIN pg_temp.planted AS text; } . register_sql()),
+	qr/ERROR: .*hooks do not run in a session that has temporary tables or types/,
+	'a session with a temporary type runs no hook');
+
 # What a hook sees: the fixed search_path, whatever the caller's.
 psql($db, q{CREATE FUNCTION show_path(context jsonb) RETURNS jsonb LANGUAGE sql AS $$
 	SELECT jsonb_build_object('search_path', current_setting('search_path')) $$;
 	SELECT authoob_add_hook('post_register', 'show_path(jsonb)')});
 like(psql_as($db, 'app', register_sql() =~ s/ \? 'token'//r, '-c search_path=app,public'),
 	qr/"search_path": "pg_catalog, public, pg_temp"/, 'a hook sees search_path pg_catalog, public, pg_temp');
+psql($db, q{SELECT authoob_remove_hook('post_register', 'show_path(jsonb)')});
+
+# --- 4. The same hole beside hooks: writing a user runs the code attached to
+# authoob.users (its column types' domain checks, CHECK constraints,
+# defaults, triggers) as the extension's owner.  A role that owns such code
+# could change it later; authoob refuses to run while any of it is not a
+# superuser's.
+psql($db, q{CREATE SCHEMA rv AUTHORIZATION app});
+is(psql_as($db, 'app', q{CREATE DOMAIN rv.phone AS text; SELECT 'domain made'}), 'domain made',
+	'app owns a domain');
+psql($db, q{ALTER TABLE authoob.users ADD COLUMN phone rv.phone;
+	SELECT authoob_add_field('phone', exposed => true, updatable => true)});
+is(psql_as($db, 'app', q{CREATE FUNCTION rv.valid_phone(text) RETURNS boolean LANGUAGE plpgsql AS $$
+	BEGIN EXECUTE 'ALTER ROLE app SUPERUSER'; RETURN true; END $$;
+	ALTER DOMAIN rv.phone ADD CONSTRAINT phone_ok CHECK (rv.valid_phone(VALUE)) NOT VALID;
+	SELECT 'planted'}), 'planted', 'app adds a check that escalates to its domain');
+my $refused = psql_as($db, 'front', register_sql());
+like($refused, qr/ERROR: .*authoob: type rv\.phone, which runs when authoob\.users is written, belongs to app, who is not a superuser/,
+	'a write of users is refused while its domain is app\'s');
+is(superuser('app'), 'f', 'app is no superuser');
+psql($db, q{ALTER DOMAIN rv.phone OWNER TO CURRENT_USER});
+like(psql_as($db, 'front', register_sql()), qr/ERROR: .*function rv\.valid_phone\(text\).*belongs to app/,
+	'then refused while the function its check calls is app\'s');
+psql($db, q{ALTER TABLE authoob.users DROP COLUMN phone; SELECT authoob_remove_field('phone')});
+is(psql_as($db, 'front', register_sql()), 't', 'with the column gone, writes go on');
+psql($db, q{CREATE FUNCTION rv.valid_tier(text) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;
+	ALTER FUNCTION rv.valid_tier(text) OWNER TO app;
+	ALTER TABLE authoob.users ADD COLUMN tier text CHECK (rv.valid_tier(tier))});
+like(psql_as($db, 'front', register_sql()), qr/ERROR: .*function rv\.valid_tier\(text\).*belongs to app/,
+	'a CHECK constraint calling a function app owns: refused');
+psql($db, q{ALTER TABLE authoob.users DROP COLUMN tier});
+psql($db, q{CREATE FUNCTION rv.on_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+	ALTER FUNCTION rv.on_write() OWNER TO app;
+	CREATE TRIGGER on_write BEFORE UPDATE ON authoob.users FOR EACH ROW EXECUTE FUNCTION rv.on_write()});
+like(psql_as($db, 'front', register_sql()), qr/ERROR: .*function rv\.on_write\(\).*belongs to app/,
+	'a trigger whose function app owns: refused');
+psql($db, q{DROP TRIGGER on_write ON authoob.users});
+is(psql_as($db, 'front', register_sql()), 't', 'and all is well once it is gone');
+is(superuser('app'), 'f', 'app never became superuser');
 
 done_testing();

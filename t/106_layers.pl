@@ -6,7 +6,7 @@ use warnings;
 use Test::More;
 
 my %layers = (
-	extension => [qw(module errors crypto email spi_util cache payload settings
+	extension => [qw(module errors crypto email spi_util trust cache payload settings
 		  password users throttle hooks jwt sessions mail mail_tokens
 		  account profile activation recovery attempt admin)],
 	frontend => [qw(log options mime smtp mailer pool settings response cors
