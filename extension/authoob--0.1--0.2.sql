@@ -252,3 +252,84 @@ BEGIN
         WHERE o.last_failure_at < now() - interval '1 day' LIMIT 10);
 END
 $$;
+-- ==== Signing keys and JWKS (branch keys): begin ====
+-- Tokens the ecosystem verifies with a public key (README "Signing keys
+-- and JWKS"): signing_alg HS256 signs with the shared secret as 0.1 did;
+-- ES256, EdDSA and RS256 with a key made in the database, whose public
+-- half authoob_jwks() publishes.
+ALTER TABLE authoob.settings
+    ADD COLUMN signing_alg text NOT NULL DEFAULT 'HS256'
+        CHECK (signing_alg IN ('HS256', 'ES256', 'EdDSA', 'RS256'));
+
+-- The asymmetric keys: the current one of an alg (valid_until NULL) signs;
+-- the ones rotated out verify what they signed until valid_until.  The kid
+-- is the RFC 7638 thumbprint of the public JWK.  The private key (PKCS #8
+-- PEM) is the owner's only: no function returns it.
+CREATE TABLE authoob.signing_keys (
+    kid text PRIMARY KEY,
+    alg text NOT NULL CHECK (alg IN ('ES256', 'EdDSA', 'RS256')),
+    private_key text NOT NULL,
+    public_jwk jsonb NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    valid_until timestamptz
+);
+CREATE UNIQUE INDEX signing_keys_current ON authoob.signing_keys (alg) WHERE valid_until IS NULL;
+REVOKE ALL ON authoob.signing_keys FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('authoob.signing_keys', '');
+CREATE TRIGGER signing_keys_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON authoob.signing_keys
+    FOR EACH STATEMENT EXECUTE FUNCTION authoob_invalidate_cache();
+
+CREATE FUNCTION authoob_new_signing_key(alg text, previous_valid_for interval)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_new_signing_key'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION authoob_new_signing_key(text, interval) FROM PUBLIC;
+
+-- Rotation for every alg: a new current key of signing_alg (for HS256 a
+-- new secret, as authoob_rotate_secret); the previous one verifies what it
+-- signed for previous_valid_for, by default the token lifetime.
+CREATE FUNCTION authoob_rotate_key(previous_valid_for interval DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE s.signing_alg
+           WHEN 'HS256' THEN @extschema@.authoob_rotate_secret(previous_valid_for)
+           ELSE @extschema@.authoob_new_signing_key(s.signing_alg, previous_valid_for) END
+    FROM authoob.settings s
+$$;
+REVOKE ALL ON FUNCTION authoob_rotate_key(interval) FROM PUBLIC;
+
+-- Changing signing_alg: the current key of the alg left behind is rotated
+-- out (it verifies what it signed for a token lifetime), and the new alg
+-- gets a key if it has none.
+CREATE FUNCTION authoob_signing_alg_changed() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE authoob.signing_keys k SET valid_until = now() + make_interval(secs => NEW.token_ttl)
+    WHERE k.alg = OLD.signing_alg AND k.valid_until IS NULL;
+    IF NEW.signing_alg <> 'HS256' AND NOT EXISTS (
+        SELECT 1 FROM authoob.signing_keys k WHERE k.alg = NEW.signing_alg AND k.valid_until IS NULL) THEN
+        PERFORM @extschema@.authoob_new_signing_key(NEW.signing_alg, NULL);
+    END IF;
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION authoob_signing_alg_changed() FROM PUBLIC;
+CREATE TRIGGER signing_alg_changed AFTER UPDATE OF signing_alg ON authoob.settings
+    FOR EACH ROW WHEN (OLD.signing_alg IS DISTINCT FROM NEW.signing_alg)
+    EXECUTE FUNCTION authoob_signing_alg_changed();
+
+-- The public keys that verify live tokens (current and rotated out but
+-- still valid), as a JWK Set; never an HS256 secret.  Public keys are
+-- public: anyone may read them.
+CREATE FUNCTION authoob_jwks() RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT jsonb_build_object('keys', coalesce(jsonb_agg(k.public_jwk ORDER BY k.created_at DESC, k.kid), '[]'))
+    FROM authoob.signing_keys k
+    WHERE k.valid_until IS NULL OR k.valid_until > now()
+$$;
+REVOKE ALL ON FUNCTION authoob_jwks() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_jwks() TO authoob_api, PUBLIC;
+-- ==== Signing keys and JWKS (branch keys): end ====

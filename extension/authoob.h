@@ -126,6 +126,7 @@ typedef enum AuthoobCache
 	AUTHOOB_CACHE_SETTINGS,
 	AUTHOOB_CACHE_HOOKS,
 	AUTHOOB_CACHE_FIELDS,
+	AUTHOOB_CACHE_KEYS,			/* keys.c: authoob.signing_keys */
 	AUTHOOB_N_CACHES
 } AuthoobCache;
 
@@ -150,6 +151,7 @@ typedef struct AuthoobSettings
 {
 	bytea	   *secret_key;
 	char	   *key_id;			/* "kid" of secret_key */
+	char	   *signing_alg;	/* "HS256" (secret_key), "ES256", "EdDSA", "RS256" */
 	int			nprevious_keys;
 	AuthoobPreviousKey *previous_keys;
 	int32		token_ttl;		/* seconds */
@@ -298,6 +300,21 @@ extern Datum authoob_hook_response(Jsonb *answer, Datum response);
  * Tokens and sessions
  * ---------------------------------------------------------------------
  */
+
+/*
+ * keys.c: the asymmetric signing keys (ES256, EdDSA, RS256), with OpenSSL.
+ * A key is found by the exact header it signs, so that a header naming
+ * another alg for its kid finds nothing.
+ */
+typedef struct AuthoobSigningKey AuthoobSigningKey;
+
+extern const AuthoobSigningKey *authoob_current_signing_key(const char *alg);
+extern const AuthoobSigningKey *authoob_find_signing_key(const uint8 *header, int len);
+extern const char *authoob_signing_key_header(const AuthoobSigningKey *key);
+extern char *authoob_key_sign(const AuthoobSigningKey *key, const char *data, size_t len);
+extern bool authoob_key_verify(const AuthoobSigningKey *key, const char *token,
+							   size_t token_len, size_t signed_len,
+							   const uint8 *sig, int sig_len);
 
 /* jwt.c: JWT access tokens, signed and read */
 extern char *authoob_jwt_sign(int64 user_id, const char *jti, int64 iat, int64 exp,

@@ -29,6 +29,7 @@ static const char *const cache_tables[AUTHOOB_N_CACHES][CACHE_MAX_TABLES] = {
 	[AUTHOOB_CACHE_SETTINGS] = {"settings", "previous_keys", "users"},
 	[AUTHOOB_CACHE_HOOKS] = {"hooks", NULL},
 	[AUTHOOB_CACHE_FIELDS] = {"user_fields", "users"},
+	[AUTHOOB_CACHE_KEYS] = {"signing_keys", NULL},
 };
 
 typedef struct CacheState

@@ -1,11 +1,12 @@
 /*
  * jwt.c
- *		JWT access tokens (HS256), signed and read with the HMAC of crypto.c.
+ *		JWT access tokens, signed and read: HS256 with the HMAC of crypto.c,
+ *		ES256, EdDSA and RS256 with the keys of keys.c (setting signing_alg).
  *
  * A token is standard (sub, iat, exp, jti) so any JWT library verifies it
- * with the secret.  Reading one checks its header and signature before
- * anything an attacker wrote is parsed; whether its session is still alive
- * is sessions.c's question.
+ * with the secret or the published public key.  Reading one checks its
+ * header and signature before anything an attacker wrote is parsed;
+ * whether its session is still alive is sessions.c's question.
  */
 #include "authoob.h"
 
@@ -25,12 +26,15 @@
 #define JWT_HEADER_PREFIX "{\"alg\":\"HS256\",\"kid\":\""
 #define JWT_HEADER_SUFFIX "\",\"typ\":\"JWT\"}"
 
-/* Longest token worth looking at; ours are about 200 bytes */
+/* Longest token worth looking at; ours are 200 (HS256) to 650 (RS256) bytes */
 #define MAX_TOKEN_LENGTH 1024
+
+/* Longest signature decoded: RS256's 256 bytes, and room to see it is longer */
+#define MAX_SIGNATURE_LENGTH 260
 
 /*
  * A token for user_id, session jti (its text form), valid from iat to exp
- * (seconds since the epoch), signed with the current key.
+ * (seconds since the epoch), signed with the current key of signing_alg.
  */
 char *
 authoob_jwt_sign(int64 user_id, const char *jti, int64 iat, int64 exp,
@@ -40,6 +44,7 @@ authoob_jwt_sign(int64 user_id, const char *jti, int64 iat, int64 exp,
 	StringInfoData claims;
 	char	   *header;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	const AuthoobSigningKey *key = NULL;
 
 	initStringInfo(&claims);
 	appendStringInfo(&claims,
@@ -47,17 +52,28 @@ authoob_jwt_sign(int64 user_id, const char *jti, int64 iat, int64 exp,
 					 ",\"exp\":" INT64_FORMAT ",\"jti\":\"%s\"}",
 					 user_id, iat, exp, jti);
 
-	header = psprintf(JWT_HEADER_PREFIX "%s" JWT_HEADER_SUFFIX, settings->key_id);
+	if (strcmp(settings->signing_alg, "HS256") == 0)
+		header = psprintf(JWT_HEADER_PREFIX "%s" JWT_HEADER_SUFFIX, settings->key_id);
+	else
+	{
+		key = authoob_current_signing_key(settings->signing_alg);
+		header = pstrdup(authoob_signing_key_header(key));
+	}
 	initStringInfo(&token);
 	appendStringInfo(&token, "%s.%s",
 					 authoob_base64url_encode((const uint8 *) header, strlen(header)),
 					 authoob_base64url_encode((const uint8 *) claims.data, claims.len));
+	if (key != NULL)
+	{
+		appendStringInfo(&token, ".%s", authoob_key_sign(key, token.data, token.len));
+		return token.data;
+	}
 	authoob_hmac_sha256(settings->secret_key, token.data, token.len, digest);
 	appendStringInfo(&token, ".%s", authoob_base64url_encode(digest, sizeof(digest)));
 	return token.data;
 }
 
-/* The secret of kid: the current key, or a previous one still valid */
+/* The HS256 secret of kid: the current one, or a previous one still valid */
 static const bytea *
 signing_key(const char *kid, const AuthoobSettings *settings)
 {
@@ -138,6 +154,36 @@ read_own_claims(const char *p, const char *end, int64 *sub, int64 *exp, char *jt
 	return true;
 }
 
+/* {"alg":"HS256","kid":"<11 characters>","typ":"JWT"}: a secret's header */
+static bool
+is_hs256_header(const uint8 *header, int len)
+{
+	return len == (int) (strlen(JWT_HEADER_PREFIX) + AUTHOOB_KID_LENGTH + strlen(JWT_HEADER_SUFFIX)) &&
+		memcmp(header, JWT_HEADER_PREFIX, strlen(JWT_HEADER_PREFIX)) == 0 &&
+		memcmp(header + strlen(JWT_HEADER_PREFIX) + AUTHOOB_KID_LENGTH, JWT_HEADER_SUFFIX,
+			   strlen(JWT_HEADER_SUFFIX)) == 0;
+}
+
+/*
+ * The HMAC of a token with an HS256 header: its kid must name a secret
+ * still valid, and the signature match in constant time; else PT401.
+ */
+static void
+check_hmac(const char *token, size_t signed_len, const uint8 *header,
+		   const uint8 *given, int given_len, const AuthoobSettings *settings)
+{
+	uint8		expected[PG_SHA256_DIGEST_LENGTH];
+	const bytea *key = signing_key((const char *) header + strlen(JWT_HEADER_PREFIX), settings);
+
+	if (key == NULL)
+		authoob_token_refused("was signed with a key that is gone");
+	if (given_len != PG_SHA256_DIGEST_LENGTH)
+		authoob_token_refused("has no valid signature");
+	authoob_hmac_sha256(key, token, signed_len, expected);
+	if (timingsafe_bcmp(expected, given, PG_SHA256_DIGEST_LENGTH) != 0)
+		authoob_token_refused("has a wrong signature");
+}
+
 /*
  * What a token claims, if it is ours: its user id, and its session id in
  * *jti; else a PT401 error.  The header is only compared with ours, and
@@ -150,8 +196,8 @@ authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *jti)
 	const char *dot1;
 	const char *dot2;
 	size_t		len;
-	uint8		expected[PG_SHA256_DIGEST_LENGTH];
-	uint8		given[PG_SHA256_DIGEST_LENGTH + 3];
+	uint8		given[MAX_SIGNATURE_LENGTH];
+	int			given_len;
 	uint8	   *header;
 	uint8	   *payload;
 	int			header_len;
@@ -160,7 +206,6 @@ authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *jti)
 	JsonbValue *sub;
 	JsonbValue *jti_value;
 	Datum		parsed;
-	const bytea *key;
 	int64		user_id;
 	int64		expires;
 	char		own_jti[37];
@@ -175,25 +220,22 @@ authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *jti)
 	if (dot2 == NULL || strchr(dot2 + 1, '.') != NULL)
 		authoob_token_refused("is not a JWT");
 
-	/* the header must be ours, byte for byte; its kid chooses the key */
+	/* the header must be ours, byte for byte, and chooses the key */
 	header = palloc(dot1 - token + 1);
 	header_len = authoob_base64url_decode(token, dot1 - token, header, dot1 - token);
-	if (header_len != (int) (strlen(JWT_HEADER_PREFIX) + AUTHOOB_KID_LENGTH + strlen(JWT_HEADER_SUFFIX)) ||
-		memcmp(header, JWT_HEADER_PREFIX, strlen(JWT_HEADER_PREFIX)) != 0 ||
-		memcmp(header + strlen(JWT_HEADER_PREFIX) + AUTHOOB_KID_LENGTH, JWT_HEADER_SUFFIX,
-			   strlen(JWT_HEADER_SUFFIX)) != 0)
-		authoob_token_refused("has an unexpected header");
-	key = signing_key((const char *) header + strlen(JWT_HEADER_PREFIX), settings);
-	if (key == NULL)
-		authoob_token_refused("was signed with a key that is gone");
+	given_len = authoob_base64url_decode(dot2 + 1, len - (dot2 + 1 - token),
+										 given, sizeof(given));
+	if (is_hs256_header(header, header_len))
+		check_hmac(token, dot2 - token, header, given, given_len, settings);
+	else
+	{
+		const AuthoobSigningKey *key = authoob_find_signing_key(header, header_len);
 
-	/* signature over "header.payload", compared in constant time */
-	if (authoob_base64url_decode(dot2 + 1, len - (dot2 + 1 - token), given, sizeof(given))
-		!= PG_SHA256_DIGEST_LENGTH)
-		authoob_token_refused("has no valid signature");
-	authoob_hmac_sha256(key, token, dot2 - token, expected);
-	if (timingsafe_bcmp(expected, given, PG_SHA256_DIGEST_LENGTH) != 0)
-		authoob_token_refused("has a wrong signature");
+		if (key == NULL)
+			authoob_token_refused("has an unexpected header or a key that is gone");
+		if (!authoob_key_verify(key, token, len, dot2 - token, given, given_len))
+			authoob_token_refused("has a wrong signature");
+	}
 
 	payload = palloc(dot2 - dot1 + 1);
 	payload_len = authoob_base64url_decode(dot1 + 1, dot2 - dot1 - 1, payload, dot2 - dot1);

@@ -25,7 +25,8 @@ typedef enum SettingKind
 	SETTING_INT,
 	SETTING_PREFIX,				/* "/word[/word...]" */
 	SETTING_HEADER,				/* HTTP header name */
-	SETTING_HASH				/* "bcrypt" or "argon2id" */
+	SETTING_HASH,				/* "bcrypt" or "argon2id" */
+	SETTING_SIGNING_ALG			/* "HS256", "ES256", "EdDSA" or "RS256" */
 } SettingKind;
 
 /*
@@ -84,6 +85,8 @@ static const SettingDef setting_defs[] = {
 	{"ip_prefix_v6", SETTING_INT, 16, 128, FIELD(ip_prefix_v6), "128"},
 	/* 0.2: password/ask asks per client and ip_window (0.1: unlimited) */
 	{"asks_per_window", SETTING_INT, 1, 1000000, SQL_ONLY, NULL},
+	/* 0.2: tokens others verify with a public key (0.1: the shared secret) */
+	{"signing_alg", SETTING_SIGNING_ALG, 0, 0, FIELD(signing_alg), "HS256"},
 };
 
 #define N_SETTINGS lengthof(setting_defs)
@@ -302,6 +305,11 @@ setting_value_text(const SettingDef *def, JsonbValue *value)
 		case SETTING_HASH:
 			if (strcmp(s, "bcrypt") != 0 && strcmp(s, "argon2id") != 0)
 				bad_setting(def->key, "Expected \"bcrypt\" or \"argon2id\".");
+			break;
+		case SETTING_SIGNING_ALG:
+			if (strcmp(s, "HS256") != 0 && strcmp(s, "ES256") != 0 &&
+				strcmp(s, "EdDSA") != 0 && strcmp(s, "RS256") != 0)
+				bad_setting(def->key, "Expected \"HS256\", \"ES256\", \"EdDSA\" or \"RS256\".");
 			break;
 		default:
 			break;

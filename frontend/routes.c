@@ -35,6 +35,7 @@ static const Route route_table[] = {
 	{"POST", "/password/ask",   204, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_password_ask($1::text, $2::inet)"},
 	{"PUT",  "/password/reset/token", 204, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('password_reset_token', $1::text, $2::inet, NULL)"},
 	{"GET",  "/health",         200, {ARG_END},                 "SELECT jsonb_build_object('status', 'ok')"},
+	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()"},
 };
 
 #define ROUTE_COUNT ((int) (sizeof(route_table) / sizeof(route_table[0])))

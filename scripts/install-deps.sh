@@ -8,7 +8,7 @@ packages=(
 	postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev
 	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libargon2-dev
 	curl wrk valgrind
-	libipc-run-perl python3-jwt python3-aiosmtpd python3-psycopg2
+	libipc-run-perl python3-jwt python3-cryptography python3-aiosmtpd python3-psycopg2
 )
 
 missing=()
