@@ -19,7 +19,8 @@ use Test::More ();
 use Time::HiRes qw(sleep time);
 
 our @EXPORT = qw(psql psql_as new_database json_encode json_decode register_user
-  strong_password is_error tally user_id roles_of add_give_role_hook mailed_token);
+  strong_password is_error tally wait_until user_id roles_of add_give_role_hook
+  mailed_token postgres_cluster pg_ctlcluster run_front refuses_flags);
 
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 my $database_count = 0;
@@ -130,6 +131,17 @@ sub tally
 	return \%count;
 }
 
+# Calls $test every 0.1 s until it returns true, for at most $seconds (15
+# unless given); returns its last value.
+sub wait_until
+{
+	my ($test, $seconds) = @_;
+	my $deadline = time + ($seconds // 15);
+	my $value;
+	sleep 0.1 until ($value = $test->()) || time > $deadline;
+	return $value;
+}
+
 # The id and the roles ("{customer}") of the user of an email.
 sub user_id
 {
@@ -175,6 +187,54 @@ sub mailed_token
 	my $body = psql($db, qq{SELECT body_text FROM authoob.mail_outbox
 		WHERE recipient = '$email' AND kind = '$kind' ORDER BY id DESC LIMIT 1});
 	return $body =~ $token_in_link{$kind} ? $1 : die "no $kind token in the mail to $email:\n$body";
+}
+
+# The cluster of the environment as pg_ctlcluster (postgresql-common) names
+# it, [version, name], from its cluster_name setting ("15/regress" under
+# pg_virtualenv, whose PG_CLUSTER_CONF_ROOT pg_ctlcluster honours; as root it
+# runs pg_ctl as the cluster owner); undef when it cannot be named so.
+sub postgres_cluster
+{
+	my ($db) = @_;
+	my ($version, $name) = split m{/}, psql($db, 'SHOW cluster_name');
+	return undef unless $name && system('which pg_ctlcluster >/dev/null 2>&1') == 0;
+	return [ $version, $name ];
+}
+
+# pg_ctlcluster on that cluster, say pg_ctlcluster($cluster, 'stop', '-m',
+# 'fast'); dies if it fails.
+sub pg_ctlcluster
+{
+	my ($cluster, @action) = @_;
+	system('pg_ctlcluster', @$cluster, @action) == 0 or die "pg_ctlcluster @action failed";
+}
+
+# Runs authoob-http with flags that make it exit at once (--help, a bad
+# flag, an unreachable database): returns its exit status and what it
+# printed on stdout and stderr.
+sub run_front
+{
+	my @flags = @_;
+	my $pid = open(my $out, '-|') // die "fork: $!";
+	if ($pid == 0)
+	{
+		open(STDERR, '>&', \*STDOUT) or POSIX::_exit(127);
+		exec($binary, @flags) or POSIX::_exit(127);
+	}
+	local $/;
+	my $printed = <$out> // '';
+	close $out;
+	return ($? >> 8, $printed);
+}
+
+# A command line authoob-http refuses: exit 2 and one line that says why.
+sub refuses_flags
+{
+	my @flags = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	my ($status, $out) = run_front(@flags);
+	Test::More::is($status, 2, "@flags: exit 2");
+	Test::More::like($out, qr/\Aauthoob-http: [^\n]+\n\z/, "@flags: one line");
 }
 
 # A running authoob-http. Its stderr (logs) goes to a file.
