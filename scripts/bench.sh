@@ -12,14 +12,16 @@
 #
 # It starts a throwaway PostgreSQL cluster (initdb in a temp dir, on
 # 127.0.0.1), seeds users by SQL (one precomputed hash per bcrypt cost), runs
-# authoob-http and wrk (2 threads, 32 connections), and prints one table:
-# req/s, p50, p99, errors, and each figure's ratio to its floor (profile and
-# token: the combined floor 1/(1/pgbench + 1/http); login and register: the
-# bcrypt rate of their cost), with the RSS of authoob-http and of its
-# Postgres backends before and after. Everything it starts it stops (trap).
+# authoob-http and wrk (2 threads, 32 connections), and writes down what each
+# run measured (raw/measurements.txt). bench/report.py turns that into one
+# table: req/s, p50, p99, errors, and each figure's ratio to its floor
+# (profile and token: the combined floor 1/(1/pgbench + 1/http); login and
+# register: the bcrypt rate of their cost), with the RSS of authoob-http and
+# of its Postgres backends before and after. Everything it starts it stops
+# (trap).
 #
 # Needs: the extension and authoob-http installed (make install), wrk,
-# pgbench, cc and libmicrohttpd-dev (all in scripts/install-deps.sh).
+# pgbench, cc, libmicrohttpd-dev and python3 (all in scripts/install-deps.sh).
 #
 # Knobs (environment):
 #   BENCH_USERS=10000     seeded users: half with a cost-4 hash (c4u<i>),
@@ -87,6 +89,7 @@ NPROC=$(nproc)
 
 die() { echo "bench: $*" >&2; exit 1; }
 say() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+measured() { echo "$*" >>"$MEASURED"; }	# one record for bench/report.py
 is_int() { [[ "$1" =~ ^[0-9]+$ ]]; }
 
 is_int "$USERS" && (( USERS >= 4 && USERS <= 10000000 )) || die "BENCH_USERS must be 4..10000000"
@@ -112,7 +115,7 @@ if ldd "$FRONT" 2>/dev/null | grep -q -E 'libasan|libubsan'; then
 fi
 [[ -f "$("$PG_CONFIG" --sharedir)/extension/authoob.control" ]] \
 	|| die "the authoob extension is not installed: make install first"
-for tool in wrk cc setsid timeout awk; do
+for tool in wrk cc setsid timeout awk python3; do
 	command -v "$tool" >/dev/null || die "missing tool: $tool"
 done
 for tool in initdb pg_ctl pgbench psql; do
@@ -123,7 +126,8 @@ WORK=$(mktemp -d /tmp/authoob-bench.XXXXXX)
 RAW=$WORK/raw
 mkdir -p "$RAW"
 TSV=$WORK/results.tsv
-printf 'figure\trun\trps\tp50_ms\tp99_ms\trequests\terrors\tfront_cpu_us\tpg_cpu_us\tload1\twrk_cpu_us\tbusy_pct\tothers_pct\tirq_pct\n' >"$TSV"
+MEASURED=$RAW/measurements.txt
+: >"$MEASURED"
 FRONT_PID=""
 FLOOR_PID=""
 PG_UP=0
@@ -244,6 +248,16 @@ backends_mem() {	# summed over the front's backends
 	done
 	echo "$tr $ta"
 }
+# "memory at=WHEN ...": the RSS and anonymous RSS (KiB) of authoob-http and
+# of its backends now, and any more fields given
+measure_memory() {
+	local front_rss front_anon backends_rss backends_anon
+	read -r front_rss front_anon < <(mem_of "$FRONT_PID")
+	read -r backends_rss backends_anon < <(backends_mem)
+	measured memory at="$1" front_rss="$front_rss" front_anon="$front_anon" \
+		backends_rss="$backends_rss" backends_anon="$backends_anon" "${@:2}"
+}
+
 children_cpu_ms() {	# CPU time of this shell's waited-for children so far (not in a subshell:
 	# call it as "children_cpu_ms VAR")
 	times >"$WORK/times.txt"
@@ -319,20 +333,10 @@ run_wrk() {
 		read -r b1 a1 i1 < <(machine_ticks)
 		line=$(sed -n 's/^BENCH //p' "$raw" | tail -1)
 		[[ -n "$line" ]] || { cat "$raw" >&2; die "no summary line from wrk on $fig"; }
-		echo "$line" | awk -v fig="$fig" -v run="$r" -v load1="$load1" -v hz="$(getconf CLK_TCK)" \
-			-v df=$((t1f - t0f)) -v dp=$((t1p - t0p)) -v dw=$((t1w - t0w)) \
-			-v busy=$((b1 - b0)) -v all=$((a1 - a0)) -v irq=$((i1 - i0)) '{
-			for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-			err = v["non2xx"] + v["connect"] + v["read"] + v["write"] + v["timeout"]
-			n = v["requests"] > 0 ? v["requests"] : 1
-			ours = df + dp + dw * hz / 1000
-			other = busy - ours - irq
-			printf "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%.0f\t%.0f\t%s\t%.0f\t%.0f\t%.0f\t%.0f\n", fig, run, v["rps"],
-				v["p50_ms"], v["p99_ms"], v["requests"], err,
-				df * 1e6 / hz / n, dp * 1e6 / hz / n, load1, dw * 1000 / n,
-				(all > 0 ? 100 * busy / all : 0), (all > 0 && other > 0 ? 100 * other / all : 0),
-				(all > 0 ? 100 * irq / all : 0) }' >>"$TSV"
-		say "$(tail -1 "$TSV" | cut -f1-7 | tr '\t' ' ')"
+		measured wrk figure="$fig" run="$r" load1="$load1" hz="$(getconf CLK_TCK)" \
+			front_ticks=$((t1f - t0f)) pg_ticks=$((t1p - t0p)) wrk_cpu_ms=$((t1w - t0w)) \
+			busy_ticks=$((b1 - b0)) all_ticks=$((a1 - a0)) irq_ticks=$((i1 - i0)) "$line"
+		say "$fig run $r: $line"
 		[[ -z "$BACKENDS" ]] || wait_idle
 	done
 }
@@ -377,7 +381,7 @@ run_perf() {
 }
 
 run_pgbench() {	# run_pgbench FIGURE CLIENTS SCRIPT [pgbench flags]
-	local fig=$1 clients=$2 script=$3 r raw tps lat fails load1
+	local fig=$1 clients=$2 script=$3 r raw tps lat done_n fails load1 line
 	shift 3
 	for r in $(seq "$REPEAT"); do
 		raw="$RAW/$fig.run$r.txt"
@@ -387,12 +391,12 @@ run_pgbench() {	# run_pgbench FIGURE CLIENTS SCRIPT [pgbench flags]
 			>"$raw" 2>&1 || { cat "$raw" >&2; die "pgbench failed on $fig"; }
 		tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$raw")
 		lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$raw")
+		done_n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$raw")
 		fails=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$raw")
 		[[ -n "$tps" ]] || { cat "$raw" >&2; die "no tps from pgbench on $fig"; }
-		printf '%s\t%d\t%s\t%s\t-\t%s\t%s\t-\t-\t%s\t-\t-\t-\t-\n' "$fig" "$r" "$tps" "${lat:--}" \
-			"$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$raw")" \
-			"${fails:-0}" "$load1" >>"$TSV"
-		say "$(tail -1 "$TSV" | cut -f1-7 | tr '\t' ' ')"
+		line="tps=$tps latency_ms=${lat:--} requests=$done_n failed=${fails:-0}"
+		measured pgbench figure="$fig" run="$r" load1="$load1" "$line"
+		say "$fig run $r: $line"
 	done
 }
 
@@ -416,22 +420,32 @@ run_floor_http() {
 	stop_pid "$FLOOR_PID"; FLOOR_PID=""
 }
 
-median() {	# median FIGURE COLUMN (1-based in results.tsv)
-	awk -F'\t' -v fig="$1" -v col="$2" '$1 == fig && $col != "-" {v[++n] = $col + 0}
-		END { if (n == 0) { print "-"; exit }
-			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-			print (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }' "$TSV"
-}
-errors_of() { awk -F'\t' -v fig="$1" '$1 == fig {e += $7} END {print e + 0}' "$TSV"; }
-
 # ------------------------------------------------------------------ main
-LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+# what the table says of the run
+cat >>"$MEASURED" <<FACTS
+set cores $NPROC
+set load_start $(cut -d' ' -f1-3 /proc/loadavg)
+set pg_reached $([[ "$PG_SOCKET" == 1 ]] && echo "its Unix socket" || echo "TCP on 127.0.0.1")
+set users $USERS
+set wrk_threads $WRK_THREADS
+set conns $CONNS
+set duration $DURATION
+set repeat $REPEAT
+set front $FRONT
+set front_args $FRONT_ARGS
+set sanitized $SANITIZED
+set figures $FIGURES
+set floors $FLOORS
+set tiny $TINY
+FACTS
+# shellcheck disable=SC2086	# the files, as the shell splits and globs them
+measured set peer_tsv $PEER_TSV
 say "work dir $WORK; users $USERS, ${DURATION}s per figure, $CONNS connections; load $(cut -d' ' -f1-3 /proc/loadavg)"
 start_postgres
 setup_database
 start_front
-read -r FRONT_RSS0 FRONT_ANON0 < <(mem_of "$FRONT_PID")
-read -r PG_RSS0 PG_ANON0 < <(backends_mem)
+measured set backends "$NBACKENDS"
+measure_memory before
 
 has() { [[ " $FIGURES " == *" $1 "* ]]; }
 export BENCH_TOKENS=$WORK/tokens.txt BENCH_PASSWORD=$PASSWORD
@@ -457,34 +471,25 @@ fi
 if has register_bc4; then
 	run_wrk register_bc4 "$REPO/bench/wrk/register.lua" "$BASE/register" --timeout 10s
 fi
-FRONT_PEAK=$(peak_of "$FRONT_PID")
-read -r FRONT_RSS1 FRONT_ANON1 < <(mem_of "$FRONT_PID")
-read -r PG_RSS1 PG_ANON1 < <(backends_mem)
+measure_memory after front_peak="$(peak_of "$FRONT_PID")"
 
 if (( SOAK > 0 )); then
 	# a long profile run of at least SOAK requests, from the measured rate, in
 	# two halves: memory that grows in the second half too is a leak, not a
 	# first use
-	rate=$(median profile 3)
+	rate=$(python3 "$REPO/bench/report.py" --median-rps profile "$MEASURED")
 	[[ "$rate" != - ]] || die "BENCH_SOAK needs the profile figure"
 	soak_s=$(awk -v n="$SOAK" -v r="$rate" 'BEGIN {s = int(n / 2 / r * 1.15) + 1; print (s > 1800 ? 1800 : s)}')
-	SOAK_LINE=""
 	for half in 1 2; do
 		say "soak: profile for ${soak_s}s (>= $((SOAK / 2)) requests at ~$rate req/s), half $half"
 		timeout $((soak_s + 120)) wrk -t"$WRK_THREADS" -c"$CONNS" -d"${soak_s}s" --latency \
 			-s "$REPO/bench/wrk/authed_get.lua" "$BASE/profile" >"$RAW/soak$half.txt" 2>&1 \
 			|| { cat "$RAW/soak$half.txt" >&2; die "soak run failed"; }
-		SOAK_LINE="$SOAK_LINE
-  half $half: $(sed -n 's/^BENCH //p' "$RAW/soak$half.txt" | tail -1)"
+		measured soak half="$half" "$(sed -n 's/^BENCH //p' "$RAW/soak$half.txt" | tail -1)"
 		wait_idle
-		if (( half == 1 )); then
-			read -r FRONT_RSSM FRONT_ANONM < <(mem_of "$FRONT_PID")
-			read -r PG_RSSM PG_ANONM < <(backends_mem)
-		fi
+		if (( half == 1 )); then measure_memory soak_mid; fi
 	done
-	read -r FRONT_RSS2 FRONT_ANON2 < <(mem_of "$FRONT_PID")
-	read -r PG_RSS2 PG_ANON2 < <(backends_mem)
-	FRONT_PEAK=$(peak_of "$FRONT_PID")
+	measure_memory soak_end front_peak="$(peak_of "$FRONT_PID")"
 fi
 stop_pid "$FRONT_PID"; FRONT_PID=""
 BACKENDS=""
@@ -503,100 +508,11 @@ SELECT id, email, username, firstname, lastname FROM authoob.users WHERE id = :i
 fi
 
 # ----------------------------------------------------------------- table
-PGB=$(median floor_pgbench 3)
-HTTPF=$(median floor_http 3)
-COMBINED=$(awk -v a="$PGB" -v b="$HTTPF" 'BEGIN {print (a > 0 && b > 0) ? 1 / (1 / a + 1 / b) : 0}')
-BC4=$(median bcrypt4 3)
-BC12=$(median bcrypt12 3)
-peer_median() {	# median rps of a figure over the peer's results.tsv files
-	[[ -n "$PEER_TSV" ]] || { echo -; return; }
-	# shellcheck disable=SC2086
-	awk -F'\t' -v fig="$1" 'FNR > 1 && $2 == fig && $4 != "" {v[++n] = $4 + 0}
-		END { if (n == 0) { print "-"; exit }
-			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-			print (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }' $PEER_TSV
-}
-
-{
-	echo "authoob benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "Postgres reached by $([[ "$PG_SOCKET" == 1 ]] && echo "its Unix socket" || echo "TCP on 127.0.0.1")"
-	echo "users $USERS; wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s x$REPEAT (medians); $FRONT $FRONT_ARGS"
-	[[ -z "$SANITIZED" ]] || echo "$SANITIZED"
-	echo
-	printf '%-14s %10s %9s %9s %6s %8s %8s %7s %5s %4s %7s  %-22s %10s %6s %8s\n' figure "req/s" "p50 ms" "p99 ms" errors \
-		"front us" "pg us" "wrk us" "busy%" "irq%" "others%" "floor" "floor/s" ratio "vs peer"
-	for fig in profile token login_bc4 login_bc12 register_bc4; do
-		has "$fig" || continue
-		case $fig in
-			profile|token) floor=$COMBINED; fname="pgbench+http combined";;
-			login_bc4|register_bc4) floor=$BC4; fname="bcrypt-4 rate";;
-			login_bc12) floor=$BC12; fname="bcrypt-12 rate";;
-		esac
-		case $fig in
-			profile) peer=$(peer_median profile);;
-			login_bc4|login_bc12) peer=$(peer_median "$fig");;
-			*) peer=-;;
-		esac
-		awk -v fig="$fig" -v rps="$(median "$fig" 3)" -v p50="$(median "$fig" 4)" \
-			-v p99="$(median "$fig" 5)" -v err="$(errors_of "$fig")" -v fus="$(median "$fig" 8)" \
-			-v pus="$(median "$fig" 9)" -v wus="$(median "$fig" 11)" -v busy="$(median "$fig" 12)" -v foreign="$(median "$fig" 13)" \
-			-v irq="$(median "$fig" 14)" -v fname="$fname" -v floor="$floor" -v peer="$peer" 'BEGIN {
-			printf "%-14s %10.1f %9.2f %9.2f %6d %8s %8s %7s %5s %4s %7s  %-22s %10.1f %6.3f %8s\n", fig, rps, p50, p99, err,
-				fus, pus, wus, busy, irq, foreign, fname, floor, (floor > 0 ? rps / floor : 0),
-				(peer == "-" ? "-" : sprintf("%.1fx", rps / peer)) }'
-	done
-	for fig in floor_pgbench floor_http bcrypt4 bcrypt12; do
-		[[ "$FLOORS" == 1 ]] || continue
-		awk -v fig="$fig" -v rps="$(median "$fig" 3)" -v p50="$(median "$fig" 4)" -v p99="$(median "$fig" 5)" \
-			-v err="$(errors_of "$fig")" -v fus="$(median "$fig" 8)" -v wus="$(median "$fig" 11)" \
-			-v busy="$(median "$fig" 12)" -v foreign="$(median "$fig" 13)" -v irq="$(median "$fig" 14)" 'BEGIN {
-			h = (fig == "floor_http")
-			printf "%-14s %10.1f %9s %9s %6d %8s %8s %7s %5s %4s %7s\n", fig, rps, p50, (p99 == "-" ? "-" : sprintf("%.2f", p99)), err,
-				(h ? fus : "-"), "-", (h ? wus : "-"), (h ? busy : "-"), (h ? irq : "-"), (h ? foreign : "-") }'
-	done
-	echo "(floor_pgbench and bcrypt: tps, p50 column = pgbench's average latency; front/pg/wrk us: CPU"
-	echo " microseconds per request of authoob-http (floor_http: of the floor server) / of its Postgres"
-	echo " backends / of wrk; busy%: how busy all cores were during the run; irq%: the share of all"
-	echo " cores spent in interrupts (mostly the loopback network of these very requests); others%: the"
-	echo " share used by other processes than these (other work on the machine);"
-	echo " combined floor = 1/(1/pgbench + 1/http))"
-	echo
-	echo "memory (KiB)           RSS before   RSS after   anon before  anon after"
-	printf 'authoob-http           %10s  %10s   %10s  %10s   (peak RSS %s)\n' "$FRONT_RSS0" "$FRONT_RSS1" \
-		"$FRONT_ANON0" "$FRONT_ANON1" "$FRONT_PEAK"
-	printf 'its %d backends         %10s  %10s   %10s  %10s\n' "$NBACKENDS" \
-		"$PG_RSS0" "$PG_RSS1" "$PG_ANON0" "$PG_ANON1"
-	if (( SOAK > 0 )); then
-		echo
-		echo "soak (GET P/profile):$SOAK_LINE"
-		echo "memory (KiB)           RSS start     RSS mid     RSS end   anon start    anon mid    anon end"
-		printf 'soak authoob-http      %10s  %10s  %10s   %10s  %10s  %10s\n' "$FRONT_RSS1" "$FRONT_RSSM" \
-			"$FRONT_RSS2" "$FRONT_ANON1" "$FRONT_ANONM" "$FRONT_ANON2"
-		printf 'soak backends          %10s  %10s  %10s   %10s  %10s  %10s\n' "$PG_RSS1" "$PG_RSSM" \
-			"$PG_RSS2" "$PG_ANON1" "$PG_ANONM" "$PG_ANON2"
-	fi
-	if [[ "$TINY" != 1 ]]; then
-		echo
-		echo "targets (issue: benchmarks and the performance budget)"
-		target() {	# target TEXT VALUE OP LIMIT
-			awk -v t="$1" -v v="$2" -v op="$3" -v l="$4" 'BEGIN {
-				if (v == "-" || l == "-") { printf "  %-50s %12s  not measured\n", t, v; exit }
-				ok = (op == ">=") ? (v + 0 >= l + 0) : (v + 0 <= l + 0)
-				printf "  %-50s %12.3f %s %-10.3f %s\n", t, v, op, l, ok ? "met" : "NOT MET" }'
-		}
-		ratio() { awk -v a="$1" -v b="$2" 'BEGIN {print (a == "-" || b == "-" || b + 0 == 0) ? "-" : a / b}'; }
-		has profile && target "profile req/s / combined floor" "$(ratio "$(median profile 3)" "$COMBINED")" ">=" 0.6
-		has profile && target "profile req/s / peer profile req/s" "$(ratio "$(median profile 3)" "$(peer_median profile)")" ">=" 15
-		has profile && target "profile p99 ms at $CONNS connections" "$(median profile 5)" "<=" 5
-		has login_bc4 && target "login_bc4 req/s / bcrypt-4 rate" "$(ratio "$(median login_bc4 3)" "$BC4")" ">=" 0.7
-		has login_bc12 && target "login_bc12 req/s / bcrypt-12 rate" "$(ratio "$(median login_bc12 3)" "$BC12")" ">=" 0.95
-		target "authoob-http peak RSS MiB" "$(awk -v k="$FRONT_PEAK" 'BEGIN {print k / 1024}')" "<=" 32
-		if (( SOAK > 0 )); then
-			target "soak: authoob-http RSS growth, 2nd half, KiB" "$((FRONT_RSS2 - FRONT_RSSM))" "<=" 64
-			target "soak: backends' anon RSS growth, 2nd half, KiB" "$((PG_ANON2 - PG_ANONM))" "<=" 64
-		fi
-	fi
-} >"$WORK/table.txt"
+measured set date "$(date -u +%Y-%m-%dT%H:%MZ)"
+measured set load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+# report.py exits 1 (and says why) when a run had error responses
+REPORT_STATUS=0
+python3 "$REPO/bench/report.py" --tsv "$TSV" "$MEASURED" >"$WORK/table.txt" || REPORT_STATUS=$?
 cat "$WORK/table.txt"
 if [[ "$PERF" == 1 ]]; then
 	for f in "$RAW"/perf.*.txt; do
@@ -606,8 +522,4 @@ if [[ "$PERF" == 1 ]]; then
 fi
 cp "$TSV" "$WORK/table.txt" "$WORK/raw/" 2>/dev/null || true
 say "done in $(( $(date +%s) - START_TIME ))s"
-ERRORS=$(awk -F'\t' 'NR > 1 {e += $7} END {print e + 0}' "$TSV")
-if (( ERRORS > 0 )); then
-	echo "bench: $ERRORS requests failed (non-2xx answers or socket errors): see raw/*.txt" >&2
-	exit 1
-fi
+(( REPORT_STATUS == 0 )) || exit "$REPORT_STATUS"

@@ -9,17 +9,6 @@ use Test::More;
 my $db = new_database();
 my $front = AuthoobTest::Front->start(db => $db);
 
-# Checks an error answer: status, JSON body {code, message}, content type.
-sub is_error
-{
-	my ($r, $status, $message, $name) = @_;
-	subtest $name => sub {
-		is($r->{status}, $status, "status $status");
-		is_deeply($r->{json}, { code => $status, message => $message }, 'JSON error body');
-		like($r->{headers}{'content-type'}, qr{^application/json}, 'Content-Type');
-	};
-}
-
 my $password = strong_password();
 my %alice = (email => 'alice@example.com', password1 => $password, password2 => $password,
 	firstname => 'Alice', lastname => 'Liddell');

@@ -80,9 +80,7 @@ my $r = $front->request(POST => '/register',
 	json => { email => 'unicode@example.com', password1 => "P\x{e4}ssw0rd\x{1F600}",
 		password2 => "P\x{e4}ssw0rd\x{1F600}", firstname => "\x{c9}lodie" });
 is($r->{status}, 200, 'unicode password and name register');
-is($front->request(POST => '/login',
-		json => { email => 'unicode@example.com', password => "P\x{e4}ssw0rd\x{1F600}" })->{status},
-	200, 'and log in');
+is($front->login('unicode@example.com', "P\x{e4}ssw0rd\x{1F600}")->{status}, 200, 'and log in');
 $r = $front->request(PUT => '/profile', token => $token, json => { username => "\x{6F22}\x{5B57} \x{1F600}" });
 is($r->{status}, 200, 'unicode username');
 is($r->{json}{username}, "\x{6F22}\x{5B57} \x{1F600}", 'unicode username comes back intact');
@@ -162,8 +160,7 @@ for my $case (
 }
 
 # Nothing was half done: the victim still logs in, no stray account.
-is($front->request(POST => '/login', json => { email => 'victim@example.com', password => $password })->{status},
-	200, 'the victim still logs in');
+is($front->login('victim@example.com', $password)->{status}, 200, 'the victim still logs in');
 is(psql($db, 'SELECT count(*) FROM authoob.users'), $registered, 'only the real registrations exist');
 unlike($front->log, qr/error: /, 'no error in the front log');
 is($front->stop('TERM'), 0, 'front stops cleanly');

@@ -11,14 +11,6 @@ my $db = new_database();
 my $front = AuthoobTest::Front->start(db => $db, args => ['--threads', '4', '--pool', '4']);
 my $password = strong_password();
 
-# Counts answers by status, e.g. { 200 => 1, 409 => 49 }.
-sub tally
-{
-	my %count;
-	$count{ $_->{status} }++ for @_;
-	return \%count;
-}
-
 # 50 registrations of one email, all sent before any answer is read.
 my @answers = $front->parallel_raw([ map {
 			$front->raw_request(POST => '/register', content_type => 'application/json',

@@ -1,10 +1,8 @@
 # A Postgres restart under load: 503s while it is down, full service after,
 # without restarting the front.
 #
-# The cluster is restarted with pg_ctlcluster (postgresql-common), named by
-# its cluster_name setting ("15/regress" under pg_virtualenv, whose
-# PG_CLUSTER_CONF_ROOT it honours; as root it runs pg_ctl as the cluster
-# owner). This stops the whole cluster: run the test files one at a time.
+# The cluster is restarted with pg_ctlcluster (postgresql-common). This
+# stops the whole cluster: run the test files one at a time.
 use strict;
 use warnings;
 use FindBin;
@@ -16,28 +14,15 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 my $db = new_database();
-my ($version, $cluster) = split m{/}, psql($db, 'SHOW cluster_name');
+my $cluster = postgres_cluster($db);
 plan skip_all => 'not a postgresql-common cluster (cluster_name is not VERSION/NAME)'
-  unless $cluster && system('which pg_ctlcluster >/dev/null 2>&1') == 0;
+  unless $cluster;
 
 my $pool = 4;
 my $front = AuthoobTest::Front->start(db => $db, args => ['--threads', $pool, '--pool', $pool]);
 my $token = register_user($front, 'survivor@example.com');
 
-sub cluster { system('pg_ctlcluster', $version, $cluster, @_) == 0 or die "pg_ctlcluster @_ failed" }
-
-# Wait (bounded) until health says $status.
-sub wait_health
-{
-	my ($status, $seconds) = @_;
-	my $deadline = time + $seconds;
-	while (time < $deadline)
-	{
-		return 1 if $front->request(GET => '/health')->{status} == $status;
-		sleep 0.1;
-	}
-	return 0;
-}
+sub health { $front->request(GET => '/health')->{status} }
 
 # The load: a child asks for the profile in a loop (at most 60 s or 20000
 # requests) and writes each status to a file, until told to stop.
@@ -61,16 +46,15 @@ if ($child == 0)
 }
 
 sleep 1;
-cluster('stop', '-m', 'fast');
-ok(wait_health(503, 10), 'health says 503 while Postgres is down');
+pg_ctlcluster($cluster, 'stop', '-m', 'fast');
+ok(wait_until(sub { health() == 503 }, 10), 'health says 503 while Postgres is down');
 my $r = $front->request(GET => '/profile', token => $token);
 is($r->{status}, 503, 'a route answers 503 while Postgres is down');
 is_deeply($r->{json}, { code => 503, message => 'Service unavailable' }, 'as a JSON error');
-is($front->request(POST => '/login', json => { email => 'x@example.com', password => 'x' })->{status},
-	503, 'so does login');
+is($front->login('x@example.com', 'x')->{status}, 503, 'so does login');
 sleep 1;
-cluster('start');
-ok(wait_health(200, 30), 'health says 200 once Postgres is back');
+pg_ctlcluster($cluster, 'start');
+ok(wait_until(sub { health() == 200 }, 30), 'health says 200 once Postgres is back');
 sleep 1;
 open(my $touch, '>', $stop_file) or die;
 close $touch;
@@ -91,8 +75,7 @@ my @answers = $front->parallel_raw([ map {
 			$front->raw_request(GET => '/profile', headers => { 'Authentication-Token' => $token })
 		} 1 .. $pool * 4 ]);
 is_deeply([ map { $_->{status} } @answers ], [ (200) x ($pool * 4) ], 'full service after the restart');
-is($front->request(POST => '/login', json => { email => 'survivor@example.com', password => strong_password() })->{status},
-	200, 'statements prepared again: login works');
+is($front->login('survivor@example.com')->{status}, 200, 'statements prepared again: login works');
 diag($front->log) if $ENV{AUTHOOB_TEST_SHOW_LOG};
 is($front->stop('TERM'), 0, 'front stops cleanly');
 

@@ -8,36 +8,30 @@ use IO::Socket::INET;
 use Test::More;
 use Time::HiRes qw(sleep time);
 
-my $binary = 'frontend/authoob-http';
 my $db = new_database();
 my $password = strong_password('Secret');
 
 # --- flags
-my $out = qx{$binary --help 2>&1};
-is($? >> 8, 0, '--help exits 0');
+my ($status, $out) = run_front('--help');
+is($status, 0, '--help exits 0');
 like($out, qr/--listen=HOST:PORT/, '--help lists the flags');
-like(qx{$binary --version 2>&1}, qr/^authoob-http \d+\.\d+/, '--version');
-for my $bad (['--bogus'], ['--threads', '0'], ['--pool', 'x'], ['--body-limit', '12q'], ['--drain-timeout', '-1'],
-	['--log-level', 'loud'], ['extra'])
-{
-	$out = qx{$binary @$bad 2>&1};
-	is($? >> 8, 2, "@$bad: exit 2");
-	like($out, qr/\Aauthoob-http: [^\n]+\n\z/, "@$bad: one line");
-}
-$out = qx{$binary --listen 127.0.0.1:0 --db 'host=127.0.0.1 port=1 connect_timeout=2' 2>&1};
-is($? >> 8, 1, 'no database at start: exit 1');
+like((run_front('--version'))[1], qr/^authoob-http \d+\.\d+/, '--version');
+refuses_flags(@$_) for ['--bogus'], ['--threads', '0'], ['--pool', 'x'], ['--body-limit', '12q'],
+  ['--drain-timeout', '-1'], ['--log-level', 'loud'], ['extra'];
+($status, $out) = run_front('--listen', '127.0.0.1:0', '--db', 'host=127.0.0.1 port=1 connect_timeout=2');
+is($status, 1, 'no database at start: exit 1');
 like($out, qr/cannot connect to Postgres/, 'and says why');
 
 system('createdb', "${db}_plain") == 0 or die;
-$out = qx{$binary --listen 127.0.0.1:0 --db dbname=${db}_plain 2>&1};
-is($? >> 8, 1, 'a database without the extension: exit 1');
+($status, $out) = run_front('--listen', '127.0.0.1:0', '--db', "dbname=${db}_plain");
+is($status, 1, 'a database without the extension: exit 1');
 like($out, qr/\A[^\n]*error: cannot read settings: [^\n]*authoob_settings\(\) does not exist[^\n]*\n\z/,
 	'and one line says why');
 
 my $front = AuthoobTest::Front->start(db => $db, args => ['--body-limit', '1k']);
 is($front->request(POST => '/login', json => { email => 'x' x 2000 })->{status}, 413,
 	'--body-limit 1k: 2 kB is too large');
-is($front->request(POST => '/login', json => { email => 'x' x 500, password => 'x' })->{status}, 401,
+is($front->login('x' x 500, 'x')->{status}, 401,
 	'--body-limit 1k: 500 bytes are read');
 
 # --- the access log: one line per request, never a token, password or body
@@ -50,13 +44,7 @@ $front->request(GET => '/confirm/SECRETCONFIRMTOKEN');
 $front->request(GET => '/profile/1?token=SECRETQUERY');
 # A line is written once the response is out: the last one may lag a little.
 my ($log, @access);
-for my $try (1 .. 100)
-{
-	$log = $front->log;
-	@access = $log =~ /^.*access: .*$/mg;
-	last if @access >= 9;
-	sleep 0.05;
-}
+wait_until(sub { $log = $front->log; @access = $log =~ /^.*access: .*$/mg; @access >= 9 }, 5);
 is(scalar(@access), 9, 'one access line per request');
 ok((grep { /^\S+Z access: GET \/authoob\/profile 200 \d+us 127\.0\.0\.1$/ } @access),
 	'time, method, path, status, microseconds, client');
@@ -72,8 +60,7 @@ is($front->stop('TERM'), 0, 'stops');
 $front = AuthoobTest::Front->start(db => $db);
 psql($db, q{SELECT authoob_configure('{"prefix": "/api/v1/auth"}')});
 kill 'HUP', $front->pid;
-my $deadline = time + 10;
-sleep 0.05 until $front->log =~ m{prefix "/api/v1/auth"} || time > $deadline;
+wait_until(sub { $front->log =~ m{prefix "/api/v1/auth"} }, 10);
 is($front->request(GET => '/health')->{status}, 404, 'after SIGHUP the old prefix is gone');
 $front->set_prefix('/api/v1/auth');
 is($front->request(GET => '/health')->{status}, 200, 'and the new one serves');
@@ -117,7 +104,7 @@ is($front->stop('TERM'), 0, 'stops');
 psql($db, q{DROP ROLE IF EXISTS authoob_front_test; CREATE ROLE authoob_front_test LOGIN PASSWORD 'front-secret' IN ROLE authoob_api});
 $front = AuthoobTest::Front->start(db => "$db user=authoob_front_test password=front-secret host=127.0.0.1");
 is($front->request(GET => '/health')->{status}, 200, 'as a member of authoob_api: health');
-$r = $front->request(POST => '/login', json => { email => 'logged@mail.test', password => $password });
+$r = $front->login('logged@mail.test', $password);
 is($r->{status}, 200, 'as a member of authoob_api: login');
 is($front->request(GET => '/profile', token => $r->{json}{token})->{status}, 200,
 	'as a member of authoob_api: profile');
@@ -137,9 +124,8 @@ sub login_in_flight
 				"BEGIN; LOCK TABLE authoob.users IN EXCLUSIVE MODE; SELECT pg_sleep($seconds); COMMIT;") };
 		POSIX::_exit(127);
 	}
-	my $deadline = time + 10;
-	sleep 0.05 until psql($db, q{SELECT count(*) FROM pg_locks WHERE relation = 'authoob.users'::regclass
-		AND mode = 'ExclusiveLock' AND granted}) > 0 || time > $deadline;
+	wait_until(sub { psql($db, q{SELECT count(*) FROM pg_locks WHERE relation = 'authoob.users'::regclass
+		AND mode = 'ExclusiveLock' AND granted}) > 0 }, 10);
 	my $socket = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $front->port) or die;
 	my $body = json_encode({ email => 'logged@mail.test', password => $password });
 	print $socket "POST /authoob/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -176,8 +162,7 @@ $front = AuthoobTest::Front->start(db => $db, args => ['--drain-timeout', '1']);
 $stopping = time;
 kill 'TERM', $front->pid;
 $answer = read_answer($socket);
-is_deeply([ $answer->{status}, $answer->{json} ], [ 503, { code => 503, message => 'Service unavailable' } ],
-	'past --drain-timeout the request in flight gets a 503');
+is_error($answer, 503, 'Service unavailable', 'past --drain-timeout the request in flight gets a 503');
 is($front->stop('TERM', 15), 0, 'exit 0');
 cmp_ok(time - $stopping, '<', 5, 'within the drain timeout');
 psql($db, q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%'

@@ -17,7 +17,6 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 binmode(Test::More->builder->$_, ':encoding(UTF-8)') for qw(output failure_output todo_output);
-my $binary = 'frontend/authoob-http';
 my $python = '/usr/bin/python3';	# Debian's, where python3-aiosmtpd lives
 plan skip_all => 'python3-aiosmtpd is not installed'
   unless system("$python -c 'import aiosmtpd' 2>/dev/null") == 0;
@@ -63,9 +62,9 @@ sub stop_sink
 	my ($sink) = @_;
 	delete $sinks{ $sink->{pid} };
 	kill 'TERM', $sink->{pid};
-	my $deadline = time + 10;
-	sleep 0.05 until waitpid($sink->{pid}, WNOHANG) == $sink->{pid} || time > $deadline;
-	if (time > $deadline) { kill 'KILL', $sink->{pid}; waitpid($sink->{pid}, 0) }
+	return if wait_until(sub { waitpid($sink->{pid}, WNOHANG) == $sink->{pid} }, 10);
+	kill 'KILL', $sink->{pid};
+	waitpid($sink->{pid}, 0);
 }
 
 sub slurp { my ($file) = @_; open(my $fh, '<:raw', $file) or die "$file: $!"; local $/; <$fh> }
@@ -93,19 +92,8 @@ sub mails_to { my ($to) = @_; grep { grep { lc $_ eq lc $to } @{ $_->{rcpt_tos} 
 sub wait_mails
 {
 	my ($to, $count, $seconds) = @_;
-	my $deadline = time + ($seconds // 15);
-	sleep 0.05 until mails_to($to) >= $count || time > $deadline;
+	wait_until(sub { mails_to($to) >= $count }, $seconds);
 	return mails_to($to);
-}
-
-# Waits (at most $seconds) until $test returns true; returns its last value.
-sub wait_until
-{
-	my ($test, $seconds) = @_;
-	my $deadline = time + ($seconds // 15);
-	my $value;
-	sleep 0.1 until ($value = $test->()) || time > $deadline;
-	return $value;
 }
 
 # The outbox rows of a recipient, as hashes.
@@ -116,30 +104,24 @@ sub outbox
 		FROM authoob.mail_outbox m WHERE recipient = '$recipient' ORDER BY id});
 }
 
-sub user_id { psql($db, "SELECT id FROM authoob.users WHERE email = '$_[0]'") }
-
 my $activation_link = qr{(http://127\.0\.0\.1:\d+/authoob/activate/([A-Za-z0-9_-]+))};
 my $reset_link = qr{(http://app\.test\?reset_password_token=([A-Za-z0-9_-]+))};
 
 # --- flags
-for my $bad (['--mailer-only'], ['--smtp-user', 'u'], ['--smtp-url', 'http://127.0.0.1:25'],
-	['--smtp-url', 'smtp://'], ['--smtp-url', 'smtp://127.0.0.1:25', '--mail-sweep', '0'],
-	['--smtp-url', 'smtp://127.0.0.1:25', '--smtp-password-file', '/dev/null'])
-{
-	my $out = qx{$binary @$bad 2>&1};
-	is($? >> 8, 2, "@$bad: exit 2");
-	like($out, qr/\Aauthoob-http: [^\n]+\n\z/, "@$bad: one line");
-}
-my $out = qx{$binary --smtp-url smtp://mailer:TopSecret\@127.0.0.1:25 2>&1};
-is($? >> 8, 2, 'credentials in --smtp-url: exit 2');
+refuses_flags(@$_) for ['--mailer-only'], ['--smtp-user', 'u'], ['--smtp-url', 'http://127.0.0.1:25'],
+  ['--smtp-url', 'smtp://'], ['--smtp-url', 'smtp://127.0.0.1:25', '--mail-sweep', '0'],
+  ['--smtp-url', 'smtp://127.0.0.1:25', '--smtp-password-file', '/dev/null'];
+my ($status, $out) = run_front('--smtp-url', 'smtp://mailer:TopSecret@127.0.0.1:25');
+is($status, 2, 'credentials in --smtp-url: exit 2');
 like($out, qr/must not hold credentials/, 'and says why');
 unlike($out, qr/TopSecret/, 'without repeating the password');
-like(qx{$binary --help}, qr/--smtp-url=URL.*--smtp-password-file=FILE.*--mailer-only/s,
+like((run_front('--help'))[1], qr/--smtp-url=URL.*--smtp-password-file=FILE.*--mailer-only/s,
 	'--help lists the mail flags');
 {
 	local $ENV{AUTHOOB_SMTP_PASSWORD};
-	$out = qx{$binary --db dbname=$db --listen 127.0.0.1:0 --smtp-url smtp://127.0.0.1:25 --smtp-user u 2>&1};
-	is($? >> 8, 1, '--smtp-user without a password: exit 1');
+	($status, $out) = run_front('--db', "dbname=$db", '--listen', '127.0.0.1:0',
+		'--smtp-url', 'smtp://127.0.0.1:25', '--smtp-user', 'u');
+	is($status, 1, '--smtp-user without a password: exit 1');
 	like($out, qr/needs a password/, 'and says why');
 }
 
@@ -188,16 +170,14 @@ ok($link, 'the text carries api_url + prefix + /activate/<token>');
 like($mail->{html}, qr/href="\Q$link\E"/, 'and the HTML the same link');
 is_deeply([ $row->{state}, $row->{attempts}, defined $row->{sent_at} ], [ 'sent', 1, 1 ], 'the row: sent, once');
 
-my $id = user_id('ada@example.com');
+my $id = user_id($db, 'ada@example.com');
 my $r = HTTP::Tiny->new(max_redirect => 0, timeout => 10)->get($link);
 is($r->{status}, 302, 'following the mailed link: 302');
 is($r->{headers}{location}, "http://app.test?validated_user=$id", 'to app_url?validated_user=<id>');
 is(psql($db, "SELECT confirmed_at IS NOT NULL FROM authoob.users WHERE id = $id"), "t", "the account is activated (confirmed_at)");
 $r = $front->request(POST => "/activate/$token");
-is_deeply([ $r->{status}, $r->{json}{message} ], [ 404, 'No token match' ], 'POST again: the spent token is unknown, 404');
-is($front->request(POST => '/register', json => { email => 'ada@example.com',
-	password1 => strong_password(), password2 => strong_password() })->{status}, 409,
-	'registering again: 409');
+is_error($r, 404, 'No token match', 'POST again: the spent token is unknown, 404');
+is($front->register('ada@example.com')->{status}, 409, 'registering again: 409');
 
 # --- password recovery by mail
 my $old = strong_password();
@@ -212,12 +192,10 @@ ok($token, 'the text carries app_url?reset_password_token=<token>');
 like($ada[1]{html}, qr/href="\Q$link\E"/, 'and the HTML the same link');
 $r = $front->request(PUT => '/password/reset/token', json => { token => $token, password1 => $new, password2 => $new });
 is($r->{status}, 204, 'PUT P/password/reset/token with the mailed token: 204');
-is($front->request(POST => '/login', json => { email => 'ada@example.com', password => $new })->{status}, 200,
-	'the new password logs in');
-is($front->request(POST => '/login', json => { email => 'ada@example.com', password => $old })->{status}, 401,
-	'the old one does not');
+is($front->login('ada@example.com', $new)->{status}, 200, 'the new password logs in');
+is($front->login('ada@example.com', $old)->{status}, 401, 'the old one does not');
 $r = $front->request(PUT => '/password/reset/token', json => { token => $token, password1 => $old, password2 => $old });
-is_deeply([ $r->{status}, $r->{json}{message} ], [ 404, 'No token match' ], 'the reset token works once');
+is_error($r, 404, 'No token match', 'the reset token works once');
 
 # --- no enumeration: an unknown address gets the same answer and no mail
 register_user($front, 'grace@example.com');
@@ -243,12 +221,8 @@ BEGIN
 END
 $$});
 psql($db, q{SELECT authoob_add_hook('post_register', 'refuse_rollback(jsonb)')});
-$r = $front->request(POST => '/register', json => { email => 'rollback@example.com',
-	password1 => strong_password(), password2 => strong_password() });
-is_deeply([ $r->{status}, $r->{json}{message} ], [ 400, 'refused by a hook' ],
-	'a post_register hook raises: 400');
-$r = $front->request(POST => '/register', json => { email => 'rollback-check@example.com',
-	password1 => strong_password(), password2 => 'other' });
+is_error($front->register('rollback@example.com'), 400, 'refused by a hook', 'a post_register hook raises: 400');
+$r = $front->register('rollback-check@example.com', password2 => 'other');
 is($r->{status}, 400, 'a register refused by a check: 400');
 register_user($front, 'after-rollback@example.com');
 wait_mails('after-rollback@example.com', 1);
@@ -274,7 +248,7 @@ for my $bad ('garbage', 'x' x 200, '%00', "\x{fffd}")
 	is($r->{status}, 404, 'reset/token with token "' . substr($bad, 0, 20) . '": 404');
 }
 $r = $front->request(PUT => '/password/reset/token', body => qq({"token": "a\\u0000b", "password1": "$new", "password2": "$new"}));
-is_deeply([ $r->{status}, $r->{json}{message} ], [ 400, 'Missing data' ],
+is_error($r, 400, 'Missing data',
 	'reset/token with a NUL in the token: 400 Missing data (bodies with \u0000 are refused whole)');
 unlike($front->log, qr/ 500 /, 'no 500 at all');
 

@@ -15,25 +15,12 @@ psql($db, q{SELECT authoob_configure('{"login_free_failures": 3, "ip_failures_pe
 my $front = AuthoobTest::Front->start(db => $db);
 my $password = strong_password();
 
-sub is_error
-{
-	my ($r, $status, $message, $name) = @_;
-	is_deeply([ $r->{status}, $r->{json} ], [ $status, { code => $status, message => $message } ], $name);
-}
-
-sub login
-{
-	my ($email, $pass) = @_;
-	return $front->request(POST => '/login', json => { email => $email, password => $pass });
-}
-
-# A 429 as the contract wants it: JSON body and a Retry-After of plain digits.
+# A 429 as the contract wants it: the JSON error and a Retry-After of plain digits.
 sub is_throttled
 {
 	my ($r, $name) = @_;
 	subtest $name => sub {
-		is_error($r, 429, 'Too many attempts', 'status 429 and the JSON error');
-		like($r->{headers}{'content-type'} // '', qr{^application/json}, 'Content-Type');
+		is_error($r, 429, 'Too many attempts', 'status 429, the JSON error, its Content-Type');
 		like($r->{headers}{'retry-after'} // '', qr/^[0-9]+\z/, 'Retry-After in seconds');
 		cmp_ok($r->{headers}{'retry-after'} // 0, '>=', 1, 'at least one second');
 	};
@@ -48,7 +35,7 @@ register_user($front, 'bob@example.com');
 my @statuses;
 for (1 .. 10)		# the wait is 1 s after the third failure: a slow run may see it end
 {
-	my $r = login('alice@example.com', "Wr0ng$_");
+	my $r = $front->login('alice@example.com', "Wr0ng$_");
 	push @statuses, $r->{status};
 	if ($r->{status} == 429)
 	{
@@ -63,43 +50,36 @@ is(psql($db, q{SELECT consecutive >= 3 FROM authoob.throttle WHERE scope = 'logi
 
 # A long block (as after many failures), so that timing cannot end it.
 psql($db, q{UPDATE authoob.throttle SET blocked_until = now() + interval '1 hour' WHERE scope = 'login'});
-my $r = login('alice@example.com', $password);
+my $r = $front->login('alice@example.com', $password);
 is_throttled($r, 'while blocked, even the right password gets 429');
 cmp_ok($r->{headers}{'retry-after'}, '>', 3500, 'and Retry-After says how long');
-$r = login('ALICE@example.com', $password);
+$r = $front->login('ALICE@example.com', $password);
 is($r->{status}, 429, 'the account is blocked whatever the case of its address');
-is(login('bob@example.com', $password)->{status}, 200, 'another account logs in from the same IP');
+is($front->login('bob@example.com', $password)->{status}, 200, 'another account logs in from the same IP');
 is(failures('ip'), scalar(grep { $_ == 401 } @statuses), 'the IP counted each failed guess, nothing else');
 
 # --- one IP failing on many accounts: its budget runs out
 my $budget_left = 10 - failures('ip');
-is(login("ghost$_\@example.com", 'Wr0ngpassword')->{status}, 401, "failure on unknown account $_")
+is($front->login("ghost$_\@example.com", 'Wr0ngpassword')->{status}, 401, "failure on unknown account $_")
 	for 1 .. $budget_left;
-is_throttled(login('bob@example.com', $password), 'with the IP budget spent, the right password of another account gets 429');
-is_throttled(login('ghost0@example.com', 'Wr0ngpassword'), 'and so does an unknown account');
+is_throttled($front->login('bob@example.com', $password), 'with the IP budget spent, the right password of another account gets 429');
+is_throttled($front->login('ghost0@example.com', 'Wr0ngpassword'), 'and so does an unknown account');
 is(psql($db, 'SELECT authoob_clear_throttle() > 0'), 't', 'authoob_clear_throttle() lifts the blocks');
-is(login('bob@example.com', $password)->{status}, 200, 'bob logs in again');
-is(login('alice@example.com', $password)->{status}, 200, 'so does alice');
+is($front->login('bob@example.com', $password)->{status}, 200, 'bob logs in again');
+is($front->login('alice@example.com', $password)->{status}, 200, 'so does alice');
 
 # --- successes never count
-my %count;
-$count{ login('bob@example.com', $password)->{status} }++ for 1 .. 300;
-is_deeply(\%count, { 200 => 300 }, '300 successful logins in a row from one IP: all 200');
+is_deeply(tally(map { $front->login('bob@example.com', $password) } 1 .. 300), { 200 => 300 }, '300 successful logins in a row from one IP: all 200');
 is(failures('ip') + failures('login'), 0, 'and none of them was recorded');
 
 # A success ends the account's run: failures spread between successes never block.
-%count = ();
-for (1 .. 4)
-{
-	$count{ login('alice@example.com', 'Wr0ngpassword')->{status} }++ for 1 .. 2;
-	$count{ login('alice@example.com', $password)->{status} }++;
-}
-is_deeply(\%count, { 401 => 8, 200 => 4 }, 'two failures then a success, four times: never a 429');
+my @answers = map { (map { $front->login('alice@example.com', 'Wr0ngpassword') } 1 .. 2),
+	$front->login('alice@example.com', $password) } 1 .. 4;
+is_deeply(tally(@answers), { 401 => 8, 200 => 4 }, 'two failures then a success, four times: never a 429');
 psql($db, 'SELECT authoob_clear_throttle()');
 
 # --- mailed tokens: guessing is counted per IP, whichever route guesses
-my $activation = psql($db, q{SELECT substring(body_text FROM '/activate/([A-Za-z0-9_-]+)')
-	FROM authoob.mail_outbox WHERE recipient = 'alice@example.com'});
+my $activation = mailed_token($db, 'alice@example.com', 'activation');
 is_error($front->request(POST => '/activate/guess1'), 404, 'No token match', 'a guessed activation token: 404');
 is($front->raw($front->raw_request(GET => '/activate/guess2'))->{status}, 404, 'a guessed link: 404');
 is_error($front->request(PUT => '/password/reset/token',
@@ -111,7 +91,7 @@ is_throttled($front->request(PUT => '/password/reset/token',
 		json => { token => 'guess6', password1 => $password, password2 => $password }),
 	'and on the reset route');
 is_throttled($front->request(POST => "/activate/$activation"), 'while blocked, even the real token gets 429');
-is(login('alice@example.com', $password)->{status}, 200, 'token guessing does not block logins');
+is($front->login('alice@example.com', $password)->{status}, 200, 'token guessing does not block logins');
 psql($db, q{SELECT authoob_clear_throttle('token')});
 is($front->request(POST => "/activate/$activation")->{status}, 201, 'once cleared, the real token activates');
 is_error($front->request(POST => "/activate/$activation"), 404, 'No token match',
@@ -126,7 +106,7 @@ unlike($front->log, qr/guess[0-9]/, 'guessed tokens are not logged');
 # counted although it could not be a key of authoob.throttle as it is.
 srand(8);
 my $long = join '', map { ('a' .. 'z')[rand 26] } 1 .. 4000;
-is(login("$long\@example.com", 'Wr0ngpassword')->{status}, 401, 'a 4 kB address: 401, not 500');
+is($front->login("$long\@example.com", 'Wr0ngpassword')->{status}, 401, 'a 4 kB address: 401, not 500');
 is(psql($db, q{SELECT count(*) FROM authoob.throttle WHERE scope = 'login'}), 1, 'and its failure counted');
 
 is($front->stop('TERM'), 0, 'front stops cleanly');

@@ -12,26 +12,7 @@ use Time::HiRes qw(time);
 
 my $db = new_database();
 my $front = AuthoobTest::Front->start(db => $db);
-my $password = strong_password();
 
-sub is_error
-{
-	my ($r, $status, $message, $name) = @_;
-	subtest $name => sub {
-		is($r->{status}, $status, "status $status");
-		is_deeply($r->{json}, { code => $status, message => $message }, 'JSON error body');
-		like($r->{headers}{'content-type'} // '', qr{^application/json}, 'Content-Type');
-	};
-}
-
-sub register
-{
-	my ($email, %extra) = @_;
-	return $front->request(POST => '/register',
-		json => { email => $email, password1 => $password, password2 => $password, %extra });
-}
-
-sub roles_of { psql($db, "SELECT authoob_user_roles(id) FROM authoob.users WHERE email = '$_[0]'") }
 sub count_of { psql($db, "SELECT count(*) FROM $_[0]") }
 
 # SQLSTATE and message of a statement (psql() dies on errors).
@@ -45,31 +26,22 @@ psql($db, q{CREATE FUNCTION outcome(statement text) RETURNS text LANGUAGE plpgsq
 	END $$});
 
 # --- the seed's post_register example, as the README writes it
-psql($db, q{SELECT authoob_create_role('customer')});
-psql($db, q{CREATE FUNCTION give_role(context jsonb) RETURNS jsonb
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM authoob_grant_role((context -> 'user' ->> 'id')::bigint,
-        CASE WHEN context -> 'payload' -> 'type' = '1' THEN 'custom_user_role' ELSE 'customer' END);
-    RETURN NULL;
-END
-$$});
-psql($db, q{SELECT authoob_add_hook('post_register', 'give_role(jsonb)')});
+add_give_role_hook($db);
 
-my $r = register('plain@example.com');
+my $r = $front->register('plain@example.com');
 is($r->{status}, 200, 'register without type: 200');
-is(roles_of('plain@example.com'), '{customer}', 'and the role customer');
-$r = register('typed@example.com', type => 2);
+is(roles_of($db, 'plain@example.com'), '{customer}', 'and the role customer');
+$r = $front->register('typed@example.com', type => 2);
 is($r->{status}, 200, 'register with another type: 200');
-is(roles_of('typed@example.com'), '{customer}', 'and the role customer');
-is_error(register('special@example.com', type => 1), 400, "no role 'custom_user_role'",
+is(roles_of($db, 'typed@example.com'), '{customer}', 'and the role customer');
+is_error($front->register('special@example.com', type => 1), 400, "no role 'custom_user_role'",
 	'type 1 without the role custom_user_role: 400 with the message');
 is(count_of(q{authoob.users WHERE email = 'special@example.com'}), 0, 'no user was created');
 is(count_of(q{authoob.mail_outbox WHERE recipient = 'special@example.com'}), 0, 'no mail was queued');
 psql($db, q{SELECT authoob_create_role('custom_user_role')});
-$r = register('special@example.com', type => 1);
+$r = $front->register('special@example.com', type => 1);
 is($r->{status}, 200, 'once the role exists: 200');
-is(roles_of('special@example.com'), '{custom_user_role}', 'and the role custom_user_role');
+is(roles_of($db, 'special@example.com'), '{custom_user_role}', 'and the role custom_user_role');
 my $customer_token = $r->{json}{token};
 psql($db, q{SELECT authoob_remove_hook('post_register', 'give_role(jsonb)')});
 
@@ -84,22 +56,21 @@ sub with_hook
 	psql($db, "SELECT authoob_remove_hook('$hook', '$name(jsonb)')");
 }
 
-my $login = sub { $front->request(POST => '/login', json => { email => 'plain@example.com', password => $password }) };
 with_hook('post_register', 'closed',
 	q{RAISE EXCEPTION 'Registrations are closed' USING ERRCODE = 'PT403';}, sub {
-		is_error(register('closed@example.com'), 403, 'Registrations are closed', 'a PT403 hook: 403 and its message');
+		is_error($front->register('closed@example.com'), 403, 'Registrations are closed', 'a PT403 hook: 403 and its message');
 		is(count_of(q{authoob.users WHERE email = 'closed@example.com'}), 0, 'and no user');
 	});
 with_hook('pre_login', 'sunday', q{RAISE EXCEPTION 'No logins on Sunday';}, sub {
-	is_error($login->(), 400, 'No logins on Sunday', 'a plain RAISE EXCEPTION hook: 400 and its message');
+	is_error($front->login('plain@example.com'), 400, 'No logins on Sunday', 'a plain RAISE EXCEPTION hook: 400 and its message');
 });
 with_hook('pre_login', 'broken', q{RETURN to_jsonb(1 / 0);}, sub {
-	$r = $login->();
+	$r = $front->login('plain@example.com');
 	is_error($r, 500, 'Internal error', 'a hook that breaks (division by zero): 500');
 	unlike($r->{content}, qr/division/, 'the answer tells nothing of the cause');
 	like($front->log, qr/division by zero/, 'the front logs it');
 });
-is($login->()->{status}, 200, 'without the hooks, logins work again');
+is($front->login('plain@example.com')->{status}, 200, 'without the hooks, logins work again');
 
 # A post hook's object replaces the body.
 with_hook('post_profile', 'greeting',
@@ -113,7 +84,7 @@ with_hook('post_profile', 'greeting',
 psql($db, q{SELECT authoob_configure('{"hook_timeout": 300}')});
 with_hook('pre_login', 'slow', q{PERFORM pg_sleep(20); RETURN NULL;}, sub {
 	my $started = time;
-	$r = $login->();
+	$r = $front->login('plain@example.com');
 	my $took = time - $started;
 	is_error($r, 500, 'Internal error', 'a hook past hook_timeout: 500');
 	cmp_ok($took, '<', 5, 'answered soon after the timeout');
@@ -121,7 +92,7 @@ with_hook('pre_login', 'slow', q{PERFORM pg_sleep(20); RETURN NULL;}, sub {
 	is($front->request(GET => '/health')->{status}, 200, 'the front keeps answering');
 	is($front->request(GET => '/profile', token => $customer_token)->{status}, 200, 'other routes too');
 });
-is($login->()->{status}, 200, 'without the slow hook, logins work again');
+is($front->login('plain@example.com')->{status}, 200, 'without the slow hook, logins work again');
 
 # --- custom fields: the seed's test_field
 psql($db, q{ALTER TABLE authoob.users ADD COLUMN test_field text});
@@ -151,7 +122,7 @@ $r = $front->request(GET => '/profile', token => $customer_token);
 is_deeply([ $r->{json}{age}, $r->{json}{username} ], [ 36, undef ], 'and nothing changed');
 
 # --- roles protect the application's own SQL with tokens the front gave
-my $uid = psql($db, q{SELECT id FROM authoob.users WHERE email = 'special@example.com'});
+my $uid = user_id($db, 'special@example.com');
 is(psql($db, qq{SELECT authoob_verify_role('$customer_token', 'custom_user_role')}), $uid,
 	'authoob_verify_role: the user id when the user has the role');
 is(psql($db, qq{SELECT outcome(format('SELECT authoob_verify_role(%L, %L)', '$customer_token', 'customer'))}),

@@ -45,9 +45,7 @@ for my $client (1 .. 4)
 }
 
 # Let the load run, then kill the front without warning.
-my $deadline = time + 20;
-sleep 0.2 until psql($db, "SELECT count(*) FROM authoob.users WHERE email LIKE 'fault%'") >= 20
-  || time > $deadline;
+wait_until(sub { psql($db, "SELECT count(*) FROM authoob.users WHERE email LIKE 'fault%'") >= 20 }, 20);
 kill 'KILL', $front->pid;
 waitpid($_, 0) for @children;
 $front->stop('KILL');
@@ -71,31 +69,20 @@ note(scalar(keys %exists) . ' users exist, ' . scalar(@acknowledged) . ' were ac
 
 # A new front serves at once.
 $front = AuthoobTest::Front->start(db => $db);
-is($front->request(POST => '/register', json => { email => 'after@example.com',
-			password1 => strong_password(), password2 => strong_password() })->{status},
-	200, 'a restarted front registers again');
+is($front->register('after@example.com')->{status}, 200, 'a restarted front registers again');
 
 # Postgres restarted: service within 2 s of Postgres being back.
-my ($version, $cluster) = split m{/}, psql($db, 'SHOW cluster_name');
+my $cluster = postgres_cluster($db);
 SKIP:
 {
-	skip 'not a postgresql-common cluster', 2
-	  unless $cluster && system('which pg_ctlcluster >/dev/null 2>&1') == 0;
+	skip 'not a postgresql-common cluster', 2 unless $cluster;
 	my $token = register_user($front, 'survivor@example.com');
-	system('pg_ctlcluster', $version, $cluster, 'stop', '-m', 'fast') == 0 or die;
+	pg_ctlcluster($cluster, 'stop', '-m', 'fast');
 	is($front->request(GET => '/profile', token => $token)->{status}, 503, '503 while Postgres is down');
-	system('pg_ctlcluster', $version, $cluster, 'start') == 0 or die;
+	pg_ctlcluster($cluster, 'start');
 	my $back = time;
-	my $served;
-	while (time - $back < 10)
-	{
-		if ($front->request(GET => '/profile', token => $token)->{status} == 200)
-		{
-			$served = time - $back;
-			last;
-		}
-		sleep 0.05;
-	}
+	my $served = wait_until(sub { $front->request(GET => '/profile', token => $token)->{status} == 200 }, 10)
+	  ? time - $back : undef;
 	ok(defined $served && $served <= 2, sprintf('profile served again %.2f s after Postgres was back', $served // -1));
 }
 

@@ -14,46 +14,13 @@ my $db = new_database();
 # "already registered" check before the first one inserts
 psql($db, q{SELECT authoob_configure('{"bcrypt_cost": 10}')});
 
-for my $round (1 .. 3)
+# Registers an email from that many psql sessions started together; returns
+# what each printed, its error included.
+sub register_at_once
 {
-	my $sessions = 8;
-	my $email = "race$round\@example.com";
+	my ($email, $sessions) = @_;
 	my @children;
-	for my $i (1 .. $sessions)
-	{
-		my $pid = open(my $fh, '-|') // die "fork: $!";
-		if ($pid == 0)
-		{
-			open(STDERR, '>', '/dev/null');
-			exec('psql', '-X', '-q', '-At', '-d', $db, '-v', 'VERBOSITY=verbose',
-				 '-c', qq{SELECT authoob_register('{"email": "$email", "password1": "1Password", "password2": "1Password"}')});
-		}
-		push @children, $fh;
-	}
-	my (@outputs);
-	for my $fh (@children)
-	{
-		local $/;
-		push @outputs, scalar(<$fh>) // '';
-		close $fh;
-	}
-	# successes print a token; the database then holds exactly one user
-	my $tokens = grep { /"token"/ } @outputs;
-	is($tokens, 1, "round $round: one of $sessions concurrent registrations succeeds");
-	is(psql($db, "SELECT count(*) FROM authoob.users WHERE lower(email) = '$email'"), "1",
-	   "round $round: one user exists");
-}
-
-# The losers' errors, seen through stderr this time.
-my $out = `psql -X -q -At -d $db -v VERBOSITY=verbose -c "SELECT authoob_register('{\\"email\\": \\"race1\@example.com\\", \\"password1\\": \\"1Password\\", \\"password2\\": \\"1Password\\"}')" 2>&1`;
-like($out, qr/PT409: User already registered/, 'a late registration gets PT409');
-unlike($out, qr/23505|duplicate key/, 'never a unique-violation error');
-
-# Same race, every session past the early check for sure: the insert alone decides.
-{
-	my $email = 'insert-race@example.com';
-	my @children;
-	for my $i (1 .. 6)
+	for (1 .. $sessions)
 	{
 		my $pid = open(my $fh, '-|') // die "fork: $!";
 		if ($pid == 0)
@@ -64,9 +31,29 @@ unlike($out, qr/23505|duplicate key/, 'never a unique-violation error');
 		}
 		push @children, $fh;
 	}
-	my @outputs = map { local $/; my $o = <$_> // ''; close $_; $o } @children;
-	is(scalar(grep { /"token"/ } @outputs), 1, 'one success');
-	is(scalar(grep { /PT409: User already registered/ } @outputs), 5, 'five PT409');
+	return map { local $/; my $o = <$_> // ''; close $_; $o } @children;
 }
+
+for my $round (1 .. 3)
+{
+	my $sessions = 8;
+	my $email = "race$round\@example.com";
+	my @outputs = register_at_once($email, $sessions);
+	# successes print a token; the database then holds exactly one user
+	my $tokens = grep { /"token"/ } @outputs;
+	is($tokens, 1, "round $round: one of $sessions concurrent registrations succeeds");
+	is(psql($db, "SELECT count(*) FROM authoob.users WHERE lower(email) = '$email'"), "1",
+	   "round $round: one user exists");
+}
+
+# A registration after the races: PT409, never a unique violation.
+my $out = `psql -X -q -At -d $db -v VERBOSITY=verbose -c "SELECT authoob_register('{\\"email\\": \\"race1\@example.com\\", \\"password1\\": \\"1Password\\", \\"password2\\": \\"1Password\\"}')" 2>&1`;
+like($out, qr/PT409: User already registered/, 'a late registration gets PT409');
+unlike($out, qr/23505|duplicate key/, 'never a unique-violation error');
+
+# Same race, every session past the early check for sure: the insert alone decides.
+my @outputs = register_at_once('insert-race@example.com', 6);
+is(scalar(grep { /"token"/ } @outputs), 1, 'one success');
+is(scalar(grep { /PT409: User already registered/ } @outputs), 5, 'five PT409');
 
 done_testing();

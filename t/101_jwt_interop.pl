@@ -11,7 +11,7 @@ use Test::More;
 my $db = new_database();
 psql($db, q{SELECT authoob_register('{"email": "jwt@example.com", "password1": "1Password", "password2": "1Password"}')});
 my $token = psql($db, q{SELECT authoob_login('{"email": "jwt@example.com", "password": "1Password"}') ->> 'token'});
-my $uid = psql($db, "SELECT id FROM authoob.users WHERE email = 'jwt\@example.com'");
+my $uid = user_id($db, 'jwt@example.com');
 my $secret_hex = psql($db, "SELECT encode(secret_key, 'hex') FROM authoob.settings");
 # the key id: the first 11 characters of the base64url SHA-256 of the secret
 my $kid = psql($db, "SELECT left(translate(encode(sha256(secret_key), 'base64'), '+/=', '-_'), 11) FROM authoob.settings");

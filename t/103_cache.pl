@@ -2,15 +2,14 @@
 # reaches a backend that has already cached them, without reconnecting.
 use strict;
 use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AuthoobTest;
 use Test::More;
 use IPC::Run qw(start pump finish);
 
-my $db = "authoob_t_cache_$$";
-system('createdb', $db) == 0 or BAIL_OUT('createdb failed');
-system('psql', '-X', '-q', '-d', $db, '-c', 'CREATE EXTENSION authoob CASCADE', '-c',
-	q{SELECT authoob_configure('{"bcrypt_cost": 4, "api_url": "http://127.0.0.1", "email_sender": "no-reply@authoob.test"}')},
-	'-c', q{SELECT authoob_register('{"email": "c@example.com", "password1": "1Password", "password2": "1Password"}')}) == 0
-  or BAIL_OUT('setup failed');
+my $db = new_database();
+psql($db, q{SELECT authoob_register('{"email": "c@example.com", "password1": "1Password", "password2": "1Password"}')});
 
 # One long-lived session (as the HTTP front's pooled connections are).
 my ($in, $out) = ('', '');
@@ -29,7 +28,7 @@ my $lifetime = q{WITH t AS (SELECT split_part(authoob_login('{"email": "c@exampl
 	FROM t, LATERAL (SELECT convert_from(decode(rpad(translate(p, '-_', '+/'), (length(p) + 3) / 4 * 4, '='), 'base64'), 'UTF8')::jsonb AS c) x};
 
 is(ask($lifetime), '86400', 'the session has cached the default token lifetime');
-system('psql', '-X', '-q', '-d', $db, '-c', q{SELECT authoob_configure('{"token_ttl": 600}')}) == 0 or die;
+psql($db, q{SELECT authoob_configure('{"token_ttl": 600}')});
 is(ask($lifetime), '600', 'a change committed elsewhere reaches the cached session');
 
 # A change rolled back in the session itself is forgotten.
@@ -41,5 +40,4 @@ is(ask($lifetime), '600', 'and forgotten after rollback');
 
 $in .= "\\q\n";
 finish $session;
-system('dropdb', $db);
 done_testing();

@@ -20,19 +20,9 @@ sub register_sql
 	return qq{SELECT public.authoob_register('{"email": "$email", "password1": "1Password", "password2": "1Password"}') ? 'token'};
 }
 sub superuser { psql($db, "SELECT rolsuper FROM pg_roles WHERE rolname = '$_[0]'") }
-sub roles_of { psql($db, "SELECT authoob_user_roles(id) FROM authoob.users WHERE email = '$_[0]'") }
 
 # the seed's post_register hook, exactly as the README writes it
-psql($db, q{SELECT authoob_create_role('customer')});
-psql($db, q{CREATE FUNCTION give_role(context jsonb) RETURNS jsonb
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM authoob_grant_role((context -> 'user' ->> 'id')::bigint,
-        CASE WHEN context -> 'payload' -> 'type' = '1' THEN 'custom_user_role' ELSE 'customer' END);
-    RETURN NULL;
-END
-$$});
-psql($db, q{SELECT authoob_add_hook('post_register', 'give_role(jsonb)')});
+add_give_role_hook($db);
 
 # --- 1. A member of authoob_api that owns a schema plants a function named
 # like the one the hook calls, and puts its schema first in the session's
@@ -45,7 +35,7 @@ is(psql_as($db, 'app', q{CREATE FUNCTION app.authoob_grant_role(bigint, text) RE
 is(psql_as($db, 'app', register_sql(), '-c search_path=app,public'), 't',
 	'app registers a user with search_path=app,public');
 is(superuser('app'), 'f', 'the hook did not run the planted function: app is no superuser');
-is(roles_of("u$n\@example.com"), '{customer}', 'the real authoob_grant_role ran: the seed example works');
+is(roles_of($db, "u$n\@example.com"), '{customer}', 'the real authoob_grant_role ran: the seed example works');
 
 # The same with an operator: app.-> planted before pg_catalog.
 psql($db, 'ALTER ROLE app NOSUPERUSER');
@@ -56,7 +46,7 @@ is(psql_as($db, 'app', q{CREATE FUNCTION app.arrow(jsonb, text) RETURNS jsonb
 is(psql_as($db, 'app', register_sql(), '-c search_path=app,pg_catalog'), 't',
 	'app registers a user with search_path=app,pg_catalog');
 is(superuser('app'), 'f', 'the hook did not use the planted operator: app is no superuser');
-is(roles_of("u$n\@example.com"), '{customer}', 'and the hook did its work');
+is(roles_of($db, "u$n\@example.com"), '{customer}', 'and the hook did its work');
 
 # --- 2. The README's front role, with no CREATE right anywhere, shadows a
 # table a hook writes to (named without its schema) with a temporary table

@@ -68,9 +68,9 @@ for my $who (qw(ada bob cid rotated))
 }
 is(psql($old, qq{SELECT authoob_profile('$token{ada}') ->> 'plan'}),
 	'gold', 'a custom field kept its value and its registration');
-is(psql($old, q{SELECT authoob_user_roles(id) FROM authoob.users WHERE email = 'dan@example.com'}), '', 'no dan yet');
+is(roles_of($old, 'dan@example.com'), '', 'no dan yet');
 psql($old, q{SELECT authoob_register('{"email": "dan@example.com", "password1": "1Password", "password2": "1Password"}')});
-is(psql($old, q{SELECT authoob_user_roles(id) FROM authoob.users WHERE email = 'dan@example.com'}), '{customer}',
+is(roles_of($old, 'dan@example.com'), '{customer}',
 	'the hook still runs');
 is(psql($old, q{SELECT authoob_settings() ->> 'ip_prefix_v6'}), '64', 'new settings have their defaults');
 
@@ -123,7 +123,7 @@ for my $who (qw(ada rotated))
 }
 my $max_id = psql($restored, q{SELECT max(id) FROM authoob.users});
 psql($restored, q{SELECT authoob_register('{"email": "eve@example.com", "password1": "1Password", "password2": "1Password"}')});
-cmp_ok(psql($restored, q{SELECT id FROM authoob.users WHERE email = 'eve@example.com'}), '>', $max_id,
+cmp_ok(user_id($restored, 'eve@example.com'), '>', $max_id,
 	'a new user gets a new id: the identity came back too');
 
 # A database without added columns restores in one go.

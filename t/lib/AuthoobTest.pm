@@ -1,8 +1,9 @@
 # AuthoobTest - what the TAP tests of authoob-http share: a fresh database
 # with the extension, a running front on a free port, and HTTP clients
 # (HTTP::Tiny for ordinary requests, raw sockets for malformed or parallel
-# ones). Needs the PG* environment of pg_virtualenv (or any cluster where
-# the current user may create databases).
+# ones), and the checks and look-ups that more than one test makes (an error
+# answer, a mailed token, a user's roles...). Needs the PG* environment of
+# pg_virtualenv (or any cluster where the current user may create databases).
 package AuthoobTest;
 
 use strict;
@@ -14,10 +15,13 @@ use IO::Select;
 use IO::Socket::INET;
 use JSON::PP ();
 use POSIX ':sys_wait_h';
+use Test::More ();
 use Time::HiRes qw(sleep time);
 
 our @EXPORT = qw(psql psql_as new_database json_encode json_decode register_user
-  strong_password hold_table_lock);
+  strong_password hold_table_lock is_error tally wait_until user_id roles_of
+  add_give_role_hook mailed_token postgres_cluster pg_ctlcluster run_front
+  refuses_flags);
 
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 my $database_count = 0;
@@ -101,8 +105,7 @@ sub register_user
 {
 	my ($front, $email, $password) = @_;
 	$password //= strong_password();
-	my $r = $front->request(POST => '/register',
-		json => { email => $email, password1 => $password, password2 => $password });
+	my $r = $front->register($email, password1 => $password, password2 => $password);
 	die "registering $email: $r->{status} $r->{content}" unless $r->{status} == 200;
 	return $r->{json}{token};
 }
@@ -125,6 +128,134 @@ sub hold_table_lock
 	my $deadline = time + 10;
 	sleep 0.05 while psql($db, $granted) == 0 && time < $deadline;
 	return $holder;
+}
+
+# An error answer as the README's contract has it, in one subtest: the
+# status, the JSON body {code, message} whose code is the status, and
+# Content-Type application/json.
+sub is_error
+{
+	my ($r, $status, $message, $name) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	return Test::More::subtest($name => sub {
+		Test::More::is($r->{status}, $status, "status $status");
+		Test::More::is_deeply($r->{json}, { code => $status, message => $message }, 'JSON error body');
+		Test::More::like($r->{headers}{'content-type'} // '', qr{^application/json}, 'Content-Type');
+	});
+}
+
+# Counts answers by status, e.g. { 200 => 1, 409 => 49 }.
+sub tally
+{
+	my %count;
+	$count{ $_->{status} }++ for @_;
+	return \%count;
+}
+
+# Calls $test every 0.1 s until it returns true, for at most $seconds (15
+# unless given); returns its last value.
+sub wait_until
+{
+	my ($test, $seconds) = @_;
+	my $deadline = time + ($seconds // 15);
+	my $value;
+	sleep 0.1 until ($value = $test->()) || time > $deadline;
+	return $value;
+}
+
+# The id and the roles ("{customer}") of the user of an email.
+sub user_id
+{
+	my ($db, $email) = @_;
+	return psql($db, "SELECT id FROM authoob.users WHERE email = '$email'");
+}
+
+sub roles_of
+{
+	my ($db, $email) = @_;
+	return psql($db, "SELECT authoob_user_roles(id) FROM authoob.users WHERE email = '$email'");
+}
+
+# The README's example of a hook (its section Hooks, which t/102 runs as
+# written): the role customer, and the post_register hook give_role that
+# grants it, or custom_user_role to a registration whose payload has "type": 1.
+sub add_give_role_hook
+{
+	my ($db) = @_;
+	psql($db, q{SELECT authoob_create_role('customer')});
+	psql($db, q{CREATE FUNCTION give_role(context jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM authoob_grant_role((context -> 'user' ->> 'id')::bigint,
+        CASE WHEN context -> 'payload' -> 'type' = '1' THEN 'custom_user_role' ELSE 'customer' END);
+    RETURN NULL;
+END
+$$});
+	psql($db, q{SELECT authoob_add_hook('post_register', 'give_role(jsonb)')});
+}
+
+# The token in the link of the last mail of a kind ('activation' or 'reset')
+# queued for an email, as a mailer would send it. Reset mails are made from
+# password/ask's requests by authoob_mail_prepare(), which a mailer's claim
+# runs; without a mailer it is called here first.
+my %token_in_link = (activation => qr{/activate/([A-Za-z0-9_-]+)},
+	reset => qr{reset_password_token=([A-Za-z0-9_-]+)});
+
+sub mailed_token
+{
+	my ($db, $email, $kind) = @_;
+	psql($db, 'SELECT authoob_mail_prepare()');
+	my $body = psql($db, qq{SELECT body_text FROM authoob.mail_outbox
+		WHERE recipient = '$email' AND kind = '$kind' ORDER BY id DESC LIMIT 1});
+	return $body =~ $token_in_link{$kind} ? $1 : die "no $kind token in the mail to $email:\n$body";
+}
+
+# The cluster of the environment as pg_ctlcluster (postgresql-common) names
+# it, [version, name], from its cluster_name setting ("15/regress" under
+# pg_virtualenv, whose PG_CLUSTER_CONF_ROOT pg_ctlcluster honours; as root it
+# runs pg_ctl as the cluster owner); undef when it cannot be named so.
+sub postgres_cluster
+{
+	my ($db) = @_;
+	my ($version, $name) = split m{/}, psql($db, 'SHOW cluster_name');
+	return undef unless $name && system('which pg_ctlcluster >/dev/null 2>&1') == 0;
+	return [ $version, $name ];
+}
+
+# pg_ctlcluster on that cluster, say pg_ctlcluster($cluster, 'stop', '-m',
+# 'fast'); dies if it fails.
+sub pg_ctlcluster
+{
+	my ($cluster, @action) = @_;
+	system('pg_ctlcluster', @$cluster, @action) == 0 or die "pg_ctlcluster @action failed";
+}
+
+# Runs authoob-http with flags that make it exit at once (--help, a bad
+# flag, an unreachable database): returns its exit status and what it
+# printed on stdout and stderr.
+sub run_front
+{
+	my @flags = @_;
+	my $pid = open(my $out, '-|') // die "fork: $!";
+	if ($pid == 0)
+	{
+		open(STDERR, '>&', \*STDOUT) or POSIX::_exit(127);
+		exec($binary, @flags) or POSIX::_exit(127);
+	}
+	local $/;
+	my $printed = <$out> // '';
+	close $out;
+	return ($? >> 8, $printed);
+}
+
+# A command line authoob-http refuses: exit 2 and one line that says why.
+sub refuses_flags
+{
+	my @flags = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	my ($status, $out) = run_front(@flags);
+	Test::More::is($status, 2, "@flags: exit 2");
+	Test::More::like($out, qr/\Aauthoob-http: [^\n]+\n\z/, "@flags: one line");
 }
 
 # A running authoob-http. Its stderr (logs) goes to a file.
@@ -172,6 +303,24 @@ sub port { $_[0]{port} }
 sub pid { $_[0]{pid} }
 sub url { my ($self, $path) = @_; "http://127.0.0.1:$self->{port}$self->{prefix}$path" }
 sub set_prefix { $_[0]{prefix} = $_[1] }
+
+# POST P/register of an email with the strong password twice, unless the
+# fields say otherwise (any other field is sent too); returns the answer.
+sub register
+{
+	my ($self, $email, %fields) = @_;
+	my $password = AuthoobTest::strong_password();
+	return $self->request(POST => '/register',
+		json => { email => $email, password1 => $password, password2 => $password, %fields });
+}
+
+# POST P/login (with the strong password unless given); returns the answer.
+sub login
+{
+	my ($self, $email, $password) = @_;
+	return $self->request(POST => '/login',
+		json => { email => $email, password => $password // AuthoobTest::strong_password() });
+}
 
 # The log written so far.
 sub log
