@@ -470,7 +470,9 @@ request_finish(RequestEnv *env, struct MHD_Connection *connection,
 		PGresult   *res = pool_execute(env->pool, req->match.index, nparams,
 									   values);
 
-		reply = reply_from_result(res, (unsigned int) req->match.route->success_status);
+		reply = reply_from_result(res,
+								  (unsigned int) req->match.route->success_status,
+								  req->match.route->shape);
 		PQclear(res);
 	}
 	for (int i = 0; i < ROUTE_MAX_ARGS; i++)

@@ -452,6 +452,105 @@ sendable_url(const char *body)
 	return ok;
 }
 
+/* RFC 9110 token characters, as a header name needs. */
+static bool
+token_name(const char *name)
+{
+	if (*name == '\0')
+		return false;
+	for (const char *c = name; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			  (*c >= '0' && *c <= '9') || strchr("!#$%&'*+-.^_`|~", *c)))
+			return false;
+	return true;
+}
+
+/*
+ * A member a forward-auth answer may turn into a header (the README's
+ * forward auth): X-Auth- name, a non-empty text without control bytes.
+ */
+static bool
+forwardable(const char *name, json_t *value)
+{
+	const char *text = json_string_value(value);
+
+	if (strncasecmp(name, "X-Auth-", 7) != 0 || !token_name(name) ||
+		strlen(name) > 64 || text == NULL || *text == '\0')
+		return false;
+	for (const unsigned char *c = (const unsigned char *) text; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return false;
+	return true;
+}
+
+static int
+count_response_headers(const char *name, const char *value, size_t prefix_len)
+{
+	int			n = 0;
+
+	for (int i = 0; i < fuzz_response.nheaders; i++)
+		if (value == NULL
+			? strncasecmp(fuzz_response.headers[i].name, name, prefix_len) == 0
+			: strcmp(fuzz_response.headers[i].name, name) == 0 &&
+			strcmp(fuzz_response.headers[i].value, value) == 0)
+			n++;
+	return n;
+}
+
+/* A header the front sets on its own, which an answer may name too. */
+static bool
+front_sets(const char *name)
+{
+	static const char *const own[] = {"Cache-Control", "Vary", "Connection",
+	"WWW-Authenticate", "Content-Type", "Access-Control-"};
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strncasecmp(name, own[i], strlen(own[i])) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A REPLY_HEADERS route: an object answer is 200, no body, and its
+ * forwardable members as headers, each once, and no other X-Auth- header;
+ * anything else a 500, never a bare 200 that a proxy would take for a yes.
+ */
+static void
+check_header_answer(const char *value)
+{
+	json_t	   *obj = value ? json_loads(value, 0, NULL) : NULL;
+	const char *name;
+	json_t	   *member;
+	int			forwarded = 0;
+
+	if (!json_is_object(obj))
+	{
+		CHECK(fuzz_response.status == 500, "forward auth of a non-object: %u",
+			  fuzz_response.status);
+		json_decref(obj);
+		return;
+	}
+	CHECK(fuzz_response.status == 200 && fuzz_response.body_len == 0,
+		  "forward auth: %u with a body of %zu", fuzz_response.status,
+		  fuzz_response.body_len);
+	json_object_foreach(obj, name, member)
+	{
+		if (!forwardable(name, member))
+		{
+			CHECK(front_sets(name) || !json_is_string(member) ||
+				  count_response_headers(name, json_string_value(member), 0) == 0,
+				  "member %s sent as a header", name);
+			continue;
+		}
+		forwarded++;
+		CHECK(count_response_headers(name, json_string_value(member), 0) == 1,
+			  "member %s not sent as a header", name);
+	}
+	CHECK(count_response_headers("X-Auth-", NULL, 7) == forwarded,
+		  "X-Auth- headers that the answer did not allow");
+	json_decref(obj);
+}
+
 static const char *
 resolved(const char *field, const FuzzInput *in)
 {
@@ -482,6 +581,11 @@ check_answer(const FuzzInput *in, const Route *route, const char **message)
 		CHECK(fuzz_response.status == (value && sendable_url(value) ? success : 500),
 			  "a redirect to \"%s\" answered %u", value ? value : "NULL",
 			  fuzz_response.status);
+		return;
+	}
+	if (route->shape == REPLY_HEADERS)
+	{
+		check_header_answer(value);
 		return;
 	}
 	if (value == NULL || success == 204)
@@ -627,6 +731,10 @@ check_response(const FuzzInput *in, enum MHD_Result result, const Settings *s)
 
 	CHECK(result == MHD_YES && fuzz_response.queued == 1, "%d responses queued, result %d",
 		  fuzz_response.queued, (int) result);
+	CHECK((fuzz_response.status == 200 && match.route != NULL &&
+		   match.route->shape == REPLY_HEADERS) ||
+		  count_response_headers("X-Auth-", NULL, 7) == 0,
+		  "X-Auth- headers on a %u", fuzz_response.status);
 	check_headers(in);
 	if (expected == 0 && fuzz_db_call.called)
 	{
