@@ -123,7 +123,7 @@ if ($pid == 0)
 	exec($nginx_binary, '-p', "$dir", '-e', "$dir/error.log", '-c', "$dir/nginx.conf") or POSIX::_exit(127);
 }
 my $nginx = NginxGuard->new($pid);
-END { $nginx->stop if $nginx }
+END { local $?; $nginx->stop if $nginx }	# keeps the exit status
 
 my $deadline = time + 10;
 until (IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp', Timeout => 1))
