@@ -33,10 +33,12 @@
 #define WAKE_EVERY_MS 1000
 
 /*
- * Whom a connection is counted against. For now the TCP peer; behind a
- * trusted proxy it would be the address the proxy vouches for, known from
- * the request's header only: counts are kept by this key rather than by
- * socket, so that a connection can later be moved to another key.
+ * Whom a connection is counted against: the TCP peer. A trusted proxy's
+ * connections are not counted at all: all its clients share its address,
+ * and the client it vouches for is known only from each request's header,
+ * while a kept-alive connection from a proxy carries the requests of many
+ * clients in turn; counting them would cut off everyone behind a busy
+ * proxy, and the proxy itself is the place to limit its clients.
  */
 typedef struct ClientKey
 {
@@ -56,7 +58,7 @@ typedef struct Watched
 	struct Watched *prev;
 	struct Watched *next;
 	MHD_socket	fd;
-	ClientCount *client;		/* NULL: not an IP peer, not counted */
+	ClientCount *client;		/* NULL: not counted (not an IP, or a proxy) */
 	JanitorPhase phase;
 	bool		cut;			/* shut down: it only waits to be closed */
 	int64_t		deadline_ms;	/* monotonic; 0: none */
@@ -194,7 +196,9 @@ watch(Janitor *janitor, struct MHD_Connection *connection, void **context)
 	watched->phase = JANITOR_HEADER;
 	watched->deadline_ms = deadline_of(janitor, JANITOR_HEADER);
 	pthread_mutex_lock(&janitor->lock);
-	if (peer_info != NULL && client_key_of(peer_info->client_addr, &key))
+	if (peer_info != NULL && client_key_of(peer_info->client_addr, &key) &&
+		!proxies_trust_peer(janitor->limits.trusted_proxies,
+							peer_info->client_addr))
 		watched->client = client_add(janitor, &key);
 	if (watched->client != NULL && janitor->limits.max_client_connections > 0 &&
 		watched->client->connections > janitor->limits.max_client_connections)

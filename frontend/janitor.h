@@ -14,9 +14,12 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
+#include "proxies.h"
+
 typedef struct JanitorLimits
 {
 	int			max_client_connections;	/* per client address; 0: none */
+	const TrustedProxies *trusted_proxies;	/* not counted; NULL: none */
 	int			header_timeout_s;	/* from connecting or the last answer */
 	int			body_timeout_s; /* from the end of the header */
 } JanitorLimits;

@@ -38,8 +38,13 @@ static const char usage_text[] =
 "                        more are closed at once (default 256: far above a\n"
 "                        browser's 6, room for an office behind one NAT or\n"
 "                        a load test from one host, yet one address cannot\n"
-"                        take the service; 0 = no limit, e.g. behind a\n"
-"                        reverse proxy, whose address all clients share)\n"
+"                        take the service; 0 = no limit)\n"
+"  --trusted-proxy=CIDR  a reverse proxy (an IPv4 or IPv6 address or\n"
+"                        network; repeatable) whose X-Forwarded-For names\n"
+"                        the client: the rightmost address in it that is\n"
+"                        not a trusted proxy; a proxy's own connections are\n"
+"                        not counted per client (default: none, the client\n"
+"                        is the TCP peer)\n"
 "  --header-timeout=SECS  time for a request's header, from connecting or\n"
 "                        from the previous answer (default 10)\n"
 "  --body-timeout=SECS   time for its body, from its header (default 10)\n"
@@ -124,6 +129,7 @@ set_defaults(Options *options)
 	options->max_client_connections = 256;
 	options->header_timeout_s = 10;
 	options->body_timeout_s = 10;
+	options->trusted_proxies.count = 0;
 	options->cors_origin = NULL;
 	options->drain_seconds = 10;
 	options->log_level = LOG_LEVEL_INFO;
@@ -189,7 +195,8 @@ OptionsResult
 options_parse(Options *options, int argc, char **argv)
 {
 	enum { OPT_LISTEN = 256, OPT_DB, OPT_THREADS, OPT_POOL, OPT_BODY_LIMIT,
-	OPT_MAX_CONNECTIONS, OPT_MAX_CLIENT_CONNECTIONS, OPT_HEADER_TIMEOUT,
+	OPT_MAX_CONNECTIONS, OPT_MAX_CLIENT_CONNECTIONS, OPT_TRUSTED_PROXY,
+	OPT_HEADER_TIMEOUT,
 	OPT_BODY_TIMEOUT, OPT_CORS_ORIGIN, OPT_DRAIN_TIMEOUT, OPT_LOG_LEVEL,
 	OPT_SMTP_URL, OPT_SMTP_USER, OPT_SMTP_PASSWORD_FILE, OPT_SMTP_TLS,
 	OPT_MAIL_SWEEP, OPT_MAILER_ONLY, OPT_HELP, OPT_VERSION };
@@ -202,6 +209,7 @@ options_parse(Options *options, int argc, char **argv)
 		{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
 		{"max-client-connections", required_argument, NULL,
 		OPT_MAX_CLIENT_CONNECTIONS},
+		{"trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY},
 		{"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
 		{"body-timeout", required_argument, NULL, OPT_BODY_TIMEOUT},
 		{"cors-origin", required_argument, NULL, OPT_CORS_ORIGIN},
@@ -255,6 +263,10 @@ options_parse(Options *options, int argc, char **argv)
 				if (!parse_int(optarg, 0, 1000000, &n))
 					return bad_value("max-client-connections", optarg);
 				options->max_client_connections = (int) n;
+				break;
+			case OPT_TRUSTED_PROXY:
+				if (!proxies_add(&options->trusted_proxies, optarg))
+					return bad_value("trusted-proxy", optarg);
 				break;
 			case OPT_HEADER_TIMEOUT:
 				if (!parse_int(optarg, 1, 3600, &n))

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "log.h"
+#include "proxies.h"
 
 typedef struct Options
 {
@@ -24,6 +25,7 @@ typedef struct Options
 	int			max_client_connections; /* per client address; 0: none */
 	int			header_timeout_s;	/* a request's header must be in by then */
 	int			body_timeout_s; /* and its body this long after */
+	TrustedProxies trusted_proxies;	/* whose X-Forwarded-For is believed */
 	const char *cors_origin;	/* NULL = the origin of the app_url setting */
 	int			drain_seconds;	/* at shutdown, for requests in flight */
 	LogLevel	log_level;

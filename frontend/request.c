@@ -172,12 +172,49 @@ ambiguous_length(struct MHD_Connection *connection)
 	return NULL;
 }
 
+/*
+ * A trusted proxy's X-Forwarded-For lines, in the order received; more
+ * than this many is no proxy chain we believe: the client is then the peer.
+ */
+#define FORWARDED_LINES_MAX 8
+
+typedef struct ForwardedLines
+{
+	const char *lines[FORWARDED_LINES_MAX];
+	int			count;				/* FORWARDED_LINES_MAX + 1: too many */
+} ForwardedLines;
+
+static enum MHD_Result
+collect_forwarded(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	ForwardedLines *forwarded = cls;
+
+	(void) kind;
+	if (strcasecmp(key, "X-Forwarded-For") != 0 || value == NULL)
+		return MHD_YES;
+	if (forwarded->count == FORWARDED_LINES_MAX)
+	{
+		forwarded->count++;
+		return MHD_NO;
+	}
+	forwarded->lines[forwarded->count++] = value;
+	return MHD_YES;
+}
+
+/*
+ * The client: the TCP peer, or, when the peer is a trusted proxy, the
+ * address its X-Forwarded-For vouches for (proxies.h), if it vouches for
+ * one. It is what the database counts failures against and the log shows.
+ */
 static void
-client_address(struct MHD_Connection *connection, char *out, size_t size)
+client_address(struct MHD_Connection *connection,
+			   const TrustedProxies *proxies, char *out, size_t size)
 {
 	const union MHD_ConnectionInfo *info =
 		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = info ? info->client_addr : NULL;
+	ForwardedLines forwarded = {0};
 
 	snprintf(out, size, "-");
 	if (sa != NULL && sa->sa_family == AF_INET)
@@ -186,6 +223,13 @@ client_address(struct MHD_Connection *connection, char *out, size_t size)
 	else if (sa != NULL && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, out,
 				  (socklen_t) size);
+	if (!proxies_trust_peer(proxies, sa))
+		return;
+	MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_forwarded,
+							  &forwarded);
+	if (forwarded.count <= FORWARDED_LINES_MAX)
+		proxies_forwarded_client(proxies, forwarded.lines, forwarded.count,
+								 out, size);
 }
 
 /* Queues reply with the headers every response carries; frees it. */
@@ -197,8 +241,15 @@ send_reply(RequestEnv *env, struct MHD_Connection *connection, Request *req,
 
 	if (reply.response == NULL)
 		return MHD_NO;			/* out of memory: drop the connection */
+	/*
+	 * Answers are the user's own, never to be cached; public keys are
+	 * anybody's, and verifiers may keep them five minutes (they fetch them
+	 * again when a token names a kid they do not know).
+	 */
 	MHD_add_response_header(reply.response, MHD_HTTP_HEADER_CACHE_CONTROL,
-							"no-store");
+							reply.status == MHD_HTTP_OK && req->match.route != NULL &&
+							req->match.route->shape == REPLY_PUBLIC_BODY ?
+							"public, max-age=300" : "no-store");
 	cors_add_headers(reply.response, req->settings,
 					 MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 												 MHD_HTTP_HEADER_ORIGIN));
@@ -290,7 +341,8 @@ request_begin(RequestEnv *env, struct MHD_Connection *connection,
 	req->settings = settings_acquire();
 	routes_append_printable(req->method, 0, sizeof(req->method), method,
 							strlen(method));
-	client_address(connection, req->client, sizeof(req->client));
+	client_address(connection, env->trusted_proxies, req->client,
+				   sizeof(req->client));
 	req->body_is_json = is_json_content_type(
 		MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 									MHD_HTTP_HEADER_CONTENT_TYPE));
@@ -425,7 +477,9 @@ request_finish(RequestEnv *env, struct MHD_Connection *connection,
 		PGresult   *res = pool_execute(env->pool, req->match.index, nparams,
 									   values);
 
-		reply = reply_from_result(res, (unsigned int) req->match.route->success_status);
+		reply = reply_from_result(res,
+								  (unsigned int) req->match.route->success_status,
+								  req->match.route->shape);
 		PQclear(res);
 	}
 	for (int i = 0; i < ROUTE_MAX_ARGS; i++)

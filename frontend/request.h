@@ -14,12 +14,14 @@
 #include <stddef.h>
 
 #include "pool.h"
+#include "proxies.h"
 
 /* What every request shares; owned by server.c. */
 typedef struct RequestEnv
 {
 	Pool	   *pool;
 	size_t		body_limit;
+	const TrustedProxies *trusted_proxies;	/* NULL: the client is the peer */
 	atomic_bool draining;		/* shutting down: close after each response */
 	atomic_int	in_flight;		/* requests begun and not completed */
 } RequestEnv;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 
@@ -173,8 +174,77 @@ reply_redirect(const char *body, unsigned int status)
 	return reply;
 }
 
+/*
+ * RFC 9110's token characters: what a header name is made of.
+ */
+static bool
+is_token(const char *name)
+{
+	return *name != '\0' &&
+		strspn(name, "!#$%&'*+-.^_`|~0123456789"
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") == strlen(name);
+}
+
+/* No control byte: no line break to start a header or a body of its own. */
+static bool
+is_one_line(const char *value)
+{
+	for (const unsigned char *c = (const unsigned char *) value; *c != '\0'; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * A member of a REPLY_HEADERS answer that may go: an X-Auth- name and a
+ * one-line text. An empty one (a user without roles) stays out, as
+ * libmicrohttpd cannot send it: proxies read a missing header as empty.
+ */
+static bool
+header_allowed(const char *name, const char *value)
+{
+	return strncasecmp(name, "X-Auth-", 7) == 0 && is_token(name) &&
+		strlen(name) <= 64 && value != NULL && *value != '\0' &&
+		is_one_line(value);
+}
+
+/*
+ * A route that answers in headers (forward auth): a proxy lets the request
+ * through on the 200 and copies the headers to it. Only the statement's
+ * "X-Auth-" string members go, so that no answer (nor a profile field it
+ * echoes) can set a cookie or split the response; the rest is dropped. An
+ * answer that is not an object is the statement's fault, and a 500 rather
+ * than a bare 200 that a proxy would take for a yes.
+ */
+static Reply
+reply_headers(const char *body, unsigned int status)
+{
+	json_t	   *obj = body ? json_loads(body, 0, NULL) : NULL;
+	Reply		reply = reply_empty(status);
+	const char *name;
+	json_t	   *value;
+
+	if (!json_is_object(obj))
+	{
+		log_error("forward-auth statement returned no JSON object");
+		if (reply.response != NULL)
+			MHD_destroy_response(reply.response);
+		json_decref(obj);
+		return reply_error(500, "Internal error");
+	}
+	json_object_foreach(obj, name, value)
+	{
+		if (reply.response != NULL &&
+			header_allowed(name, json_string_value(value)))
+			MHD_add_response_header(reply.response, name, json_string_value(value));
+	}
+	json_decref(obj);
+	return reply;
+}
+
 Reply
-reply_from_result(const PGresult *res, unsigned int success_status)
+reply_from_result(const PGresult *res, unsigned int success_status,
+				  ReplyShape shape)
 {
 	Reply		reply = {.status = success_status};
 	const char *body;
@@ -187,6 +257,8 @@ reply_from_result(const PGresult *res, unsigned int success_status)
 		? PQgetvalue(res, 0, 0) : NULL;
 	if (success_status >= 300 && success_status < 400)
 		return reply_redirect(body, success_status);
+	if (shape == REPLY_HEADERS)
+		return reply_headers(body, success_status);
 	if (body == NULL || success_status == 204)
 		return reply_empty(success_status);
 	reply.response = MHD_create_response_from_buffer(strlen(body),

@@ -20,6 +20,14 @@ typedef struct Reply
 	struct MHD_Response *response;	/* NULL only if out of memory */
 } Reply;
 
+/* What a route makes of its statement's JSON answer. */
+typedef enum ReplyShape
+{
+	REPLY_BODY = 0,				/* the body, as it is */
+	REPLY_PUBLIC_BODY,			/* the same, and caches may keep it a while */
+	REPLY_HEADERS				/* its "X-Auth-*" members as headers, no body */
+} ReplyShape;
+
 /* {"code": status, "message": message} */
 Reply		reply_error(unsigned int status, const char *message);
 
@@ -28,8 +36,9 @@ Reply		reply_empty(unsigned int status);
 
 /*
  * The answer of a route's statement: res is its result, NULL when the
- * database was unreachable.
+ * database was unreachable; shape says what its success becomes.
  */
-Reply		reply_from_result(const PGresult *res, unsigned int success_status);
+Reply		reply_from_result(const PGresult *res, unsigned int success_status,
+							  ReplyShape shape);
 
 #endif

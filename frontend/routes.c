@@ -17,25 +17,29 @@
  * tokens) goes through the procedure authoob_attempt: a function's failure
  * rolls back with it, and only a procedure can commit the record of a
  * failed guess before raising the error; its one column is the response.
+ * A REPLY_HEADERS route answers a proxy asking whether to let a request
+ * through (forward auth): 200 with the answer's X-Auth-* members as headers
+ * and no body, which is what nginx auth_request and the like read.
  */
 static const Route route_table[] = {
-/*   method  pattern           status  parameters ($1, $2)        statement */
-	{"POST", "/register",       200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_register($1::text, $2::inet)"},
-	{"POST", "/login",          200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('login', $1::text, $2::inet, NULL)"},
-	{"GET",  "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)"},
-	{"POST", "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)"},
-	{"GET",  "/token",          200, {ARG_TOKEN},               "SELECT authoob_token($1::text)"},
-	{"GET",  "/profile",        200, {ARG_TOKEN},               "SELECT authoob_profile($1::text)"},
-	{"GET",  "/profile/*",      200, {ARG_PATH},                "SELECT authoob_public_profile($1::text)"},
-	{"PUT",  "/profile",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_update_profile($1::text, $2::text)"},
-	{"PUT",  "/reset_password", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)"},
-	{"PUT",  "/password/reset", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)"},
-	{"POST", "/activate/*",     201, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate', $1::text, $2::inet, NULL)"},
-	{"GET",  "/activate/*",     302, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate_redirect', $1::text, $2::inet, NULL)"},
-	{"POST", "/password/ask",   204, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_password_ask($1::text, $2::inet)"},
-	{"PUT",  "/password/reset/token", 204, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('password_reset_token', $1::text, $2::inet, NULL)"},
-	{"GET",  "/health",         200, {ARG_END},                 "SELECT jsonb_build_object('status', 'ok')"},
-	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()"},
+/*   method  pattern           status  parameters ($1, $2)        statement, answer */
+	{"POST", "/register",       200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_register($1::text, $2::inet)", REPLY_BODY},
+	{"POST", "/login",          200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('login', $1::text, $2::inet, NULL)", REPLY_BODY},
+	{"GET",  "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)", REPLY_BODY},
+	{"POST", "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)", REPLY_BODY},
+	{"GET",  "/token",          200, {ARG_TOKEN},               "SELECT authoob_token($1::text)", REPLY_BODY},
+	{"GET",  "/profile",        200, {ARG_TOKEN},               "SELECT authoob_profile($1::text)", REPLY_BODY},
+	{"GET",  "/profile/*",      200, {ARG_PATH},                "SELECT authoob_public_profile($1::text)", REPLY_BODY},
+	{"PUT",  "/profile",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_update_profile($1::text, $2::text)", REPLY_BODY},
+	{"PUT",  "/reset_password", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)", REPLY_BODY},
+	{"PUT",  "/password/reset", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)", REPLY_BODY},
+	{"POST", "/activate/*",     201, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate', $1::text, $2::inet, NULL)", REPLY_BODY},
+	{"GET",  "/activate/*",     302, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate_redirect', $1::text, $2::inet, NULL)", REPLY_BODY},
+	{"POST", "/password/ask",   204, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_password_ask($1::text, $2::inet)", REPLY_BODY},
+	{"PUT",  "/password/reset/token", 204, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('password_reset_token', $1::text, $2::inet, NULL)", REPLY_BODY},
+	{"GET",  "/health",         200, {ARG_END},                 "SELECT jsonb_build_object('status', 'ok')", REPLY_BODY},
+	{"GET",  "/verify",         200, {ARG_TOKEN},               "SELECT authoob_verify_headers($1::text)", REPLY_HEADERS},
+	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()", REPLY_PUBLIC_BODY},
 };
 
 #define ROUTE_COUNT ((int) (sizeof(route_table) / sizeof(route_table[0])))

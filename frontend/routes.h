@@ -2,7 +2,8 @@
  * routes.h - the route table of authoob-http, and matching against it.
  *
  * A route is data: method, path pattern, the SQL statement it runs, where the
- * statement's parameters come from, and the status of success. The front has
+ * statement's parameters come from, the status of success, and whether its
+ * answer is a body or headers. The front has
  * no handler per route; adding one is a line in routes.c.
  */
 #ifndef AUTHOOB_ROUTES_H
@@ -10,6 +11,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "response.h"
 
 #define ROUTE_MAX_ARGS 4
 /* Room for a path's methods: "GET, POST, PUT, DELETE, PATCH". */
@@ -33,6 +36,7 @@ typedef struct Route
 	int			success_status;	/* a 3xx redirects to the body's "url" */
 	RouteArg	args[ROUTE_MAX_ARGS];
 	const char *sql;
+	ReplyShape	shape;			/* REPLY_BODY unless said */
 } Route;
 
 /* A matched request: the route and its '*' segments (pointers into the url). */

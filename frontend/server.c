@@ -51,6 +51,7 @@ struct Server
 	struct MHD_Daemon *daemon;
 	Janitor    *janitor;
 	RequestEnv	env;
+	TrustedProxies trusted_proxies;
 };
 
 /* Resolves "host:port" or "[v6]:port" (numeric port, 0 for any). */
@@ -221,10 +222,12 @@ start_failed(Server *server)
 
 /* Whose connections and deadlines, with what limits: one line at start. */
 static Janitor *
-create_janitor(const Options *options, int max_connections, long descriptors)
+create_janitor(const Options *options, const TrustedProxies *trusted_proxies,
+			   int max_connections, long descriptors)
 {
 	JanitorLimits limits = {
 		.max_client_connections = options->max_client_connections,
+		.trusted_proxies = trusted_proxies,
 		.header_timeout_s = options->header_timeout_s,
 		.body_timeout_s = options->body_timeout_s,
 	};
@@ -234,6 +237,10 @@ create_janitor(const Options *options, int max_connections, long descriptors)
 			 max_connections, descriptors, options->max_client_connections,
 			 options->max_client_connections == 0 ? " (no limit)" : "",
 			 options->header_timeout_s, options->body_timeout_s);
+	if (trusted_proxies->count > 0)
+		log_info("X-Forwarded-For names the client behind %d trusted proxy "
+				 "networks, whose connections are not counted per client",
+				 trusted_proxies->count);
 	return janitor_create(&limits);
 }
 
@@ -255,14 +262,17 @@ server_start(const Options *options, Pool *pool)
 		log_error("cannot resolve listen address \"%s\"", options->listen);
 		return start_failed(server);
 	}
+	server->trusted_proxies = options->trusted_proxies;
 	if (max_connections == 0 ||
-		(server->janitor = create_janitor(options, max_connections,
+		(server->janitor = create_janitor(options, &server->trusted_proxies,
+										  max_connections,
 										  descriptors)) == NULL)
 		return start_failed(server);
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	server->env.pool = pool;
 	server->env.body_limit = options->body_limit;
+	server->env.trusted_proxies = &server->trusted_proxies;
 	server->daemon = MHD_start_daemon(flags, 0, NULL, NULL,
 									  serve_request, server,
 									  MHD_OPTION_SOCK_ADDR, &addr,

@@ -7,7 +7,7 @@ packages=(
 	build-essential
 	postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev
 	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libargon2-dev
-	curl wrk valgrind
+	curl wrk valgrind nginx
 	libipc-run-perl python3-jwt python3-cryptography python3-aiosmtpd python3-psycopg2
 )
 

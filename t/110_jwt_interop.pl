@@ -84,6 +84,7 @@ for my $alg (qw(ES256 EdDSA RS256))
 
 	my $r = $front->request(GET => '/.well-known/jwks.json');
 	is($r->{status}, 200, "$alg: GET /.well-known/jwks.json answers 200");
+	is($r->{headers}{'cache-control'}, 'public, max-age=300', "$alg: and caches may keep it five minutes");
 	is_deeply($r->{json}, json_decode($jwks), "$alg: the route serves authoob_jwks()");
 
 	# the JWKS as the route served it is what PyJWT is given

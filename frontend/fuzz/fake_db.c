@@ -29,6 +29,11 @@ static const CannedAnswer answers[] = {
 	OK("redirect", "{\"url\": \"https://app.test/?validated_user=1\"}", EXPECT_SUCCESS),
 	OK("redirect with CRLF", "{\"url\": \"https://app.test/\\r\\nSet-Cookie: a=b\"}", EXPECT_SUCCESS),
 	OK("url not a string", "{\"url\": 1}", EXPECT_SUCCESS),
+	OK("forward auth", "{\"X-Auth-User-Id\": \"1\", \"X-Auth-User-Roles\": \"\", "
+	   "\"x-auth-aal\": \"aal1\", \"X-Auth-Evil\": \"a\\r\\nSet-Cookie: s=1\", "
+	   "\"X-Auth-Tab\": \"a\\tb\", \"X-Auth-Bad Name\": \"x\", \"X-Auth-Count\": 2, "
+	   "\"Set-Cookie\": \"s=1\", \"X-Auth-\": \"none\"}", EXPECT_SUCCESS),
+	OK("forward auth not an object", "[\"X-Auth-User-Id\", \"1\"]", EXPECT_SUCCESS),
 	ERR("PT401", "PT401", "Authentication failed", NULL, 401),
 	ERR("PT429 with a wait", "PT429", "Too many attempts", "{\"headers\": {\"Retry-After\": \"42\"}}", 429),
 	ERR("PT429 without detail", "PT429", "Too many attempts", NULL, 429),

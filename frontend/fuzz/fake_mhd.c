@@ -1,7 +1,7 @@
 /*
  * fake_mhd.c - the HTTP connection seam of the request fuzzer.
  *
- * The front talks to its connection through four libmicrohttpd functions;
+ * The front talks to its connection through five libmicrohttpd functions;
  * the harness is linked with -Wl,--wrap for them, so these __wrap_ versions
  * serve headers and the peer address from a FuzzConnection, and record what
  * is queued. Responses themselves are real libmicrohttpd objects: their
@@ -39,6 +39,10 @@ const char *__wrap_MHD_lookup_connection_value(struct MHD_Connection *connection
 											   const char *key);
 const union MHD_ConnectionInfo *__wrap_MHD_get_connection_info(struct MHD_Connection *connection,
 															   enum MHD_ConnectionInfoType info_type,...);
+int			__wrap_MHD_get_connection_values(struct MHD_Connection *connection,
+											 enum MHD_ValueKind kind,
+											 MHD_KeyValueIterator iterator,
+											 void *iterator_cls);
 enum MHD_Result __wrap_MHD_queue_response(struct MHD_Connection *connection,
 										  unsigned int status_code,
 										  struct MHD_Response *response);
@@ -124,6 +128,26 @@ __wrap_MHD_lookup_connection_value(struct MHD_Connection *connection,
 	if (kind != MHD_HEADER_KIND)
 		abort();				/* the front reads request headers only */
 	return fuzz_header((const FuzzConnection *) connection, key);
+}
+
+/* Every header line in the order received, as libmicrohttpd keeps them. */
+int
+__wrap_MHD_get_connection_values(struct MHD_Connection *connection,
+								 enum MHD_ValueKind kind,
+								 MHD_KeyValueIterator iterator,
+								 void *iterator_cls)
+{
+	const FuzzConnection *conn = (const FuzzConnection *) connection;
+	int			i;
+
+	if (kind != MHD_HEADER_KIND)
+		abort();				/* the front reads request headers only */
+	for (i = 0; i < conn->nheaders; i++)
+		if (iterator != NULL &&
+			iterator(iterator_cls, MHD_HEADER_KIND, conn->headers[i].name,
+					 conn->headers[i].value) != MHD_YES)
+			return i + 1;
+	return i;
 }
 
 const char *

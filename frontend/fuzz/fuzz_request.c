@@ -9,11 +9,14 @@
  *
  * An input: four control bytes, then a request as text.
  *   [settings] [database answer] [body chunk size] [flags]
+ * (flags: peer, body limit, whether the body goes on after the answer,
+ * whether the peer is a trusted proxy)
  *   METHOD SP PATH LF
  *   Name: value LF ...        (CR before LF ignored)
  *   LF
  *   body, any bytes
  */
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <stdarg.h>
@@ -25,6 +28,7 @@
 
 #include "fuzz.h"
 #include "log.h"
+#include "proxies.h"
 #include "request.h"
 #include "settings.h"
 
@@ -64,6 +68,7 @@ typedef struct FuzzInput
 	size_t		chunk;			/* 0: the body in one piece */
 	size_t		body_limit;
 	bool		call_after_queue;	/* go on feeding the body once answered */
+	bool		behind_proxy;	/* the front trusts the fuzz proxies */
 	char	   *method;
 	char	   *url;
 	FuzzConnection conn;
@@ -79,6 +84,7 @@ static struct
 	char		method[64];
 	char		path[512];
 	int			status;
+	char		client[64];
 } access_line;
 
 static FuzzInput *current_input;
@@ -118,8 +124,8 @@ log_access(const char *method, const char *path, int status, long usec,
 		   const char *client)
 {
 	(void) usec;
-	(void) client;
 	access_line.calls++;
+	snprintf(access_line.client, sizeof(access_line.client), "%s", client);
 	snprintf(access_line.method, sizeof(access_line.method), "%s", method);
 	snprintf(access_line.path, sizeof(access_line.path), "%s", path);
 	access_line.status = status;
@@ -248,6 +254,7 @@ parse_input(const uint8_t *data, size_t size, FuzzInput *in)
 	in->conn.peer = (FuzzPeer) ((data[3] & 3) % PEER_COUNT);
 	in->body_limit = body_limits[(data[3] >> 2) & 3];
 	in->call_after_queue = (data[3] & 16) != 0;
+	in->behind_proxy = (data[3] & 32) != 0;
 	if (!next_line(&pos, end, &line, &len))
 		line = "GET /", len = 5;
 	space = memchr(line, ' ', len);
@@ -351,6 +358,95 @@ run_request(RequestEnv *env, FuzzInput *in)
 	return result;
 }
 
+/*
+ * The trusted proxies of an input with behind_proxy: every fuzz peer is one
+ * (192.0.2.10, 2001:db8::1, ::ffff:192.0.2.10), and so is 10.0.0.0/8.
+ */
+static const char *const fuzz_proxies[] = {"192.0.2.0/24", "2001:db8::/32", "10.0.0.0/8"};
+static TrustedProxies trusted_proxies;
+
+/* Whether the text is an address in one of fuzz_proxies, and its family. */
+static bool
+model_address(const char *text, unsigned char bytes[16], int *family)
+{
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (inet_pton(AF_INET, text, bytes + 12) == 1)
+	{
+		memcpy(bytes, mapped, 12);
+		*family = AF_INET;
+		return true;
+	}
+	*family = AF_INET6;
+	return inet_pton(AF_INET6, text, bytes) == 1;
+}
+
+static bool
+model_trusted(const unsigned char bytes[16])
+{
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	bool		v4 = memcmp(bytes, mapped, 12) == 0;
+
+	return (v4 && bytes[12] == 192 && bytes[13] == 0 && bytes[14] == 2) ||
+		(v4 && bytes[12] == 10) ||
+		(!v4 && bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0d && bytes[3] == 0xb8);
+}
+
+/*
+ * The client the front must name (the README's trusted proxies): the peer,
+ * or behind a trusted proxy the rightmost X-Forwarded-For element, over
+ * all its lines joined, that is no trusted proxy (the leftmost if all are);
+ * the peer again if that element is no address, or past eight lines.
+ */
+static const char *
+expected_client(const FuzzInput *in, char *out, size_t size)
+{
+	char		joined[FUZZ_MAX_HEADERS * 256] = "";
+	char	   *elements[FUZZ_MAX_HEADERS * 128];
+	int			nelements = 0,
+				lines = 0;
+	const char *client = NULL;
+
+	if (!in->behind_proxy || in->conn.peer == PEER_UNKNOWN)
+		return fuzz_peer_text(in->conn.peer);
+	for (int i = 0; i < in->conn.nheaders; i++)
+	{
+		if (strcasecmp(in->conn.headers[i].name, "X-Forwarded-For") != 0)
+			continue;
+		if (++lines > 8 || strlen(joined) + strlen(in->conn.headers[i].value) + 2 > sizeof(joined))
+			return fuzz_peer_text(in->conn.peer);
+		strcat(joined, lines > 1 ? "," : "");
+		strcat(joined, in->conn.headers[i].value);
+	}
+	if (lines == 0)
+		return fuzz_peer_text(in->conn.peer);
+	for (char *p = joined, *comma;; p = comma + 1)
+	{
+		comma = strchr(p, ',');
+		if (comma != NULL)
+			*comma = '\0';
+		elements[nelements++] = p;
+		if (comma == NULL)
+			break;
+	}
+	for (int i = nelements - 1; i >= 0; i--)
+	{
+		char	   *e = elements[i] + strspn(elements[i], " \t");
+		size_t		len = strlen(e);
+		unsigned char bytes[16];
+		int			family;
+
+		while (len > 0 && (e[len - 1] == ' ' || e[len - 1] == '\t'))
+			e[--len] = '\0';
+		if (!model_address(e, bytes, &family))
+			return fuzz_peer_text(in->conn.peer);
+		client = inet_ntop(family, family == AF_INET ? bytes + 12 : bytes, out, (socklen_t) size);
+		if (!model_trusted(bytes))
+			break;
+	}
+	return client;
+}
+
 /* The token the front must find: the setting's header, else Bearer. */
 static const char *
 expected_token(const FuzzConnection *conn, const Settings *s)
@@ -397,6 +493,7 @@ check_parameters(const FuzzInput *in, const Settings *s, const RouteMatch *match
 	int			segment = 0,
 				nargs = 0;
 	bool		json = is_json_type(fuzz_header(&in->conn, "Content-Type"));
+	char		client[INET6_ADDRSTRLEN];
 
 	CHECK(fuzz_db_call.stmt == match->index, "statement %d for route %d",
 		  fuzz_db_call.stmt, match->index);
@@ -423,7 +520,7 @@ check_parameters(const FuzzInput *in, const Settings *s, const RouteMatch *match
 				expected = expected_token(&in->conn, s);
 				break;
 			case ARG_CLIENT_IP:
-				expected = fuzz_peer_text(in->conn.peer);
+				expected = expected_client(in, client, sizeof(client));
 				break;
 			case ARG_PATH:
 			case ARG_SECRET_PATH:
@@ -450,6 +547,105 @@ sendable_url(const char *body)
 
 	json_decref(obj);
 	return ok;
+}
+
+/* RFC 9110 token characters, as a header name needs. */
+static bool
+token_name(const char *name)
+{
+	if (*name == '\0')
+		return false;
+	for (const char *c = name; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			  (*c >= '0' && *c <= '9') || strchr("!#$%&'*+-.^_`|~", *c)))
+			return false;
+	return true;
+}
+
+/*
+ * A member a forward-auth answer may turn into a header (the README's
+ * forward auth): X-Auth- name, a non-empty text without control bytes.
+ */
+static bool
+forwardable(const char *name, json_t *value)
+{
+	const char *text = json_string_value(value);
+
+	if (strncasecmp(name, "X-Auth-", 7) != 0 || !token_name(name) ||
+		strlen(name) > 64 || text == NULL || *text == '\0')
+		return false;
+	for (const unsigned char *c = (const unsigned char *) text; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return false;
+	return true;
+}
+
+static int
+count_response_headers(const char *name, const char *value, size_t prefix_len)
+{
+	int			n = 0;
+
+	for (int i = 0; i < fuzz_response.nheaders; i++)
+		if (value == NULL
+			? strncasecmp(fuzz_response.headers[i].name, name, prefix_len) == 0
+			: strcmp(fuzz_response.headers[i].name, name) == 0 &&
+			strcmp(fuzz_response.headers[i].value, value) == 0)
+			n++;
+	return n;
+}
+
+/* A header the front sets on its own, which an answer may name too. */
+static bool
+front_sets(const char *name)
+{
+	static const char *const own[] = {"Cache-Control", "Vary", "Connection",
+	"WWW-Authenticate", "Content-Type", "Access-Control-"};
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strncasecmp(name, own[i], strlen(own[i])) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A REPLY_HEADERS route: an object answer is 200, no body, and its
+ * forwardable members as headers, each once, and no other X-Auth- header;
+ * anything else a 500, never a bare 200 that a proxy would take for a yes.
+ */
+static void
+check_header_answer(const char *value)
+{
+	json_t	   *obj = value ? json_loads(value, 0, NULL) : NULL;
+	const char *name;
+	json_t	   *member;
+	int			forwarded = 0;
+
+	if (!json_is_object(obj))
+	{
+		CHECK(fuzz_response.status == 500, "forward auth of a non-object: %u",
+			  fuzz_response.status);
+		json_decref(obj);
+		return;
+	}
+	CHECK(fuzz_response.status == 200 && fuzz_response.body_len == 0,
+		  "forward auth: %u with a body of %zu", fuzz_response.status,
+		  fuzz_response.body_len);
+	json_object_foreach(obj, name, member)
+	{
+		if (!forwardable(name, member))
+		{
+			CHECK(front_sets(name) || !json_is_string(member) ||
+				  count_response_headers(name, json_string_value(member), 0) == 0,
+				  "member %s sent as a header", name);
+			continue;
+		}
+		forwarded++;
+		CHECK(count_response_headers(name, json_string_value(member), 0) == 1,
+			  "member %s not sent as a header", name);
+	}
+	CHECK(count_response_headers("X-Auth-", NULL, 7) == forwarded,
+		  "X-Auth- headers that the answer did not allow");
+	json_decref(obj);
 }
 
 static const char *
@@ -484,6 +680,11 @@ check_answer(const FuzzInput *in, const Route *route, const char **message)
 			  fuzz_response.status);
 		return;
 	}
+	if (route->shape == REPLY_HEADERS)
+	{
+		check_header_answer(value);
+		return;
+	}
 	if (value == NULL || success == 204)
 	{
 		CHECK(fuzz_response.status == success && fuzz_response.body_len == 0,
@@ -516,16 +717,23 @@ check_error_body(const char *message)
 	json_decref(obj);
 }
 
-/* What every response carries, whatever it answers. */
+/*
+ * What every response carries, whatever it answers: no-store, but for a 200
+ * of a route whose answer is public (the public keys), kept five minutes.
+ */
 static void
-check_headers(const FuzzInput *in)
+check_headers(const FuzzInput *in, const RouteMatch *match)
 {
+	bool		public_answer = fuzz_response.status == 200 && match->route != NULL &&
+		match->route->shape == REPLY_PUBLIC_BODY;
+
 	unsigned int status = fuzz_response.status;
 	const char *retry = fuzz_response_header("Retry-After");
 	const char *allowed = fuzz_response_header("Access-Control-Allow-Origin");
 
 	CHECK(status >= 200 && status <= 599, "status %u", status);
-	CHECK(same_text(fuzz_response_header("Cache-Control"), "no-store"), "cacheable");
+	CHECK(same_text(fuzz_response_header("Cache-Control"),
+					public_answer ? "public, max-age=300" : "no-store"), "Cache-Control");
 	CHECK(status != 401 || same_text(fuzz_response_header("WWW-Authenticate"), "Bearer"),
 		  "401 without its challenge");
 	CHECK(status != 405 || fuzz_response_header("Allow") != NULL, "405 without Allow");
@@ -566,11 +774,16 @@ check_retry_after(const FuzzInput *in)
 	json_decref(obj);
 }
 
-/* The access line: the request's status, and never a mailed token. */
+/* The access line: the request's status and client, never a mailed token. */
 static void
-check_access_log(const Settings *s, const RouteMatch *match)
+check_access_log(const FuzzInput *in, const Settings *s, const RouteMatch *match)
 {
+	char		buffer[INET6_ADDRSTRLEN];
+	const char *client = expected_client(in, buffer, sizeof(buffer));
+
 	CHECK(access_line.calls == 1, "%d access lines", access_line.calls);
+	CHECK(strcmp(access_line.client, client) == 0, "logged client %s, not %s",
+		  access_line.client, client);
 	CHECK(access_line.status == (int) fuzz_response.status, "logged %d", access_line.status);
 	for (const char *p = access_line.path; *p; p++)
 		CHECK(*p > 0x20 && *p < 0x7f, "unprintable byte in the logged path");
@@ -627,7 +840,11 @@ check_response(const FuzzInput *in, enum MHD_Result result, const Settings *s)
 
 	CHECK(result == MHD_YES && fuzz_response.queued == 1, "%d responses queued, result %d",
 		  fuzz_response.queued, (int) result);
-	check_headers(in);
+	CHECK((fuzz_response.status == 200 && match.route != NULL &&
+		   match.route->shape == REPLY_HEADERS) ||
+		  count_response_headers("X-Auth-", NULL, 7) == 0,
+		  "X-Auth- headers on a %u", fuzz_response.status);
+	check_headers(in, &match);
 	if (expected == 0 && fuzz_db_call.called)
 	{
 		check_parameters(in, s, &match);
@@ -646,7 +863,7 @@ check_response(const FuzzInput *in, enum MHD_Result result, const Settings *s)
 		message = "Service unavailable";
 	if (fuzz_response.status >= 400)
 		check_error_body(message);
-	check_access_log(s, &match);
+	check_access_log(in, s, &match);
 }
 
 int			LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -660,6 +877,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void) argc;
 	(void) argv;
 	load_settings(&in);			/* a snapshot must exist before requests */
+	for (size_t i = 0; i < sizeof(fuzz_proxies) / sizeof(fuzz_proxies[0]); i++)
+		if (!proxies_add(&trusted_proxies, fuzz_proxies[i]))
+			abort();
 	return 0;
 }
 
@@ -678,6 +898,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = settings_acquire();
 	env.pool = fuzz_pool();
 	env.body_limit = in.body_limit;
+	env.trusted_proxies = in.behind_proxy ? &trusted_proxies : NULL;
 	result = run_request(&env, &in);
 	check_response(&in, result, s);
 	CHECK(atomic_load(&env.in_flight) == 0, "requests left in flight");

@@ -331,13 +331,35 @@ sub log
 	return <$fh> // '';
 }
 
+# The access lines logged so far, waiting (at most 5 s) until there are
+# at least $count: a line is written once its response is out.
+sub access_lines
+{
+	my ($self, $count) = @_;
+	my $deadline = time + 5;
+	my @lines;
+	while (1)
+	{
+		@lines = $self->log =~ /^.*access: .*$/mg;
+		last if @lines >= ($count // 0) || time > $deadline;
+		sleep 0.05;
+	}
+	return @lines;
+}
+
 # request(METHOD => path, json => DATA | body => BYTES, headers => {...},
-#         token => T, content_type => TYPE)
+#         token => T, content_type => TYPE, from => ADDRESS)
 # -> { status, headers, content, json }. A json or body is sent as
 # application/json unless content_type says otherwise (undef: no header).
+# A header's value may be an array of values, sent as that many lines; from
+# is the local address to connect from (another loopback address is
+# another client, say a trusted proxy).
 sub request
 {
 	my ($self, $method, $path, %opt) = @_;
+	my $http = defined $opt{from}
+	  ? ($self->{http_from}{ $opt{from} } //= HTTP::Tiny->new(timeout => 30, local_address => $opt{from}))
+	  : $self->{http};
 	my %headers = %{ $opt{headers} // {} };
 	my $body = exists $opt{json} ? AuthoobTest::json_encode($opt{json}) : $opt{body};
 	$headers{'Authentication-Token'} = $opt{token} if defined $opt{token};
@@ -346,7 +368,7 @@ sub request
 		my $type = exists $opt{content_type} ? $opt{content_type} : 'application/json';
 		$headers{'Content-Type'} = $type if defined $type;
 	}
-	my $r = $self->{http}->request($method, $self->url($path),
+	my $r = $http->request($method, $self->url($path),
 		{ headers => \%headers, (defined $body ? (content => $body) : ()) });
 	return { status => $r->{status}, headers => $r->{headers},
 		content => $r->{content}, json => AuthoobTest::json_decode($r->{content}) };
