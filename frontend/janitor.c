@@ -130,7 +130,23 @@ client_key_of(const struct sockaddr *sa, ClientKey *key)
 	if (sa->sa_family == AF_INET)
 		memcpy(key->addr, &((const struct sockaddr_in *) sa)->sin_addr, 4);
 	else if (sa->sa_family == AF_INET6)
-		memcpy(key->addr, &((const struct sockaddr_in6 *) sa)->sin6_addr, 16);
+	{
+		const struct in6_addr *addr = &((const struct sockaddr_in6 *) sa)->sin6_addr;
+
+		/*
+		 * An IPv4 client through a dual-stack socket is that IPv4 client;
+		 * any other IPv6 client is its /64, as the database counts it (one
+		 * host commonly owns a whole /64 and could take an address of it
+		 * per connection).
+		 */
+		if (IN6_IS_ADDR_V4MAPPED(addr))
+		{
+			key->family = AF_INET;
+			memcpy(key->addr, &addr->s6_addr[12], 4);
+		}
+		else
+			memcpy(key->addr, addr, 8);
+	}
 	else
 		return false;
 	return true;

@@ -149,25 +149,51 @@ token_of(struct MHD_Connection *connection, const Settings *settings)
 	return token;
 }
 
+/* How many Content-Length and Transfer-Encoding fields a request has */
+typedef struct FramingHeaders
+{
+	int			content_lengths;
+	int			transfer_encodings;
+} FramingHeaders;
+
+static enum MHD_Result
+count_framing(void *cls, enum MHD_ValueKind kind, const char *name, const char *value)
+{
+	FramingHeaders *framing = cls;
+
+	(void) kind;
+	(void) value;
+	if (strcasecmp(name, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		framing->content_lengths++;
+	else if (strcasecmp(name, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		framing->transfer_encodings++;
+	return MHD_YES;
+}
+
 /*
  * What makes the request's length ambiguous, or NULL: Content-Length beside
- * Transfer-Encoding, or a transfer coding libmicrohttpd cannot frame (it
- * knows chunked only). A proxy in front may have framed such a request
- * otherwise and sent the next one inside it: RFC 9112 section 6.3 says to
- * refuse it and close the connection, so that nothing after it is read.
+ * Transfer-Encoding, Content-Length twice (libmicrohttpd reads the first),
+ * or a transfer coding libmicrohttpd cannot frame (it knows chunked only;
+ * two Transfer-Encoding fields are one list that ends in another coding).
+ * A proxy in front may have framed such a request otherwise and sent the
+ * next one inside it: RFC 9112 section 6.3 says to refuse it and close the
+ * connection, so that nothing after it is read.
  */
 static const char *
 ambiguous_length(struct MHD_Connection *connection)
 {
-	const char *coding = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-													 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	FramingHeaders framing = {0};
+	const char *coding;
 
-	if (coding == NULL)
-		return NULL;
-	if (MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-									MHD_HTTP_HEADER_CONTENT_LENGTH) != NULL)
+	MHD_get_connection_values(connection, MHD_HEADER_KIND, count_framing, &framing);
+	if (framing.transfer_encodings == 0)
+		return framing.content_lengths > 1 ? "Content-Length given more than once" : NULL;
+	if (framing.content_lengths > 0)
 		return "Content-Length and Transfer-Encoding together";
-	if (strcasecmp(coding, "chunked") != 0)
+	coding = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+										 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	/* two fields are one list, "chunked, gzip": its last coding is not chunked */
+	if (framing.transfer_encodings > 1 || strcasecmp(coding, "chunked") != 0)
 		return "Transfer-Encoding other than chunked";
 	return NULL;
 }

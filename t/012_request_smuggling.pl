@@ -83,6 +83,26 @@ is_deeply([ $r->{status}, $r->{json} ], [ 400, { code => 400, message => 'Transf
 ok($closed, 'Transfer-Encoding: gzip: the connection is closed');
 is(users_named('smuggled3@example.com'), 0, 'Transfer-Encoding: gzip: nothing after it is run');
 
+# libmicrohttpd reads the first of repeated fields: two Transfer-Encoding
+# fields (one list, "chunked, gzip", whose last coding is not chunked) or
+# two Content-Length fields are refused too, and nothing after them runs.
+my $small = '{"email": "a@example.com"}';
+for my $case (
+	[ 'two Transfer-Encoding fields', 'smuggled4@example.com', 'Transfer-Encoding other than chunked',
+		"Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n"
+		  . sprintf('%x', length $small) . "\r\n$small\r\n0\r\n\r\n" ],
+	[ 'two Content-Length fields', 'smuggled5@example.com', 'Content-Length given more than once',
+		'Content-Length: ' . length($small) . "\r\nContent-Length: 0\r\n\r\n$small" ])
+{
+	my ($name, $email, $message, $framing) = @$case;
+	my ($text, $closed) = exchange("POST /authoob/password/ask HTTP/1.1\r\nHost: x\r\n"
+		  . "Content-Type: application/json\r\n$framing" . register_request($email));
+	my $r = AuthoobTest::Front::parse_response($text);
+	is_deeply([ $r->{status}, $r->{json} ], [ 400, { code => 400, message => $message } ], "$name: a 400");
+	ok($closed, "$name: the connection is closed");
+	is(users_named($email), 0, "$name: nothing after it is run");
+}
+
 # Framed one way only, requests still share a kept-alive connection.
 my $chunked = json_encode({ email => 'chunked@example.com', password1 => $password, password2 => $password });
 ($text, $closed) = exchange("POST /authoob/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
