@@ -67,11 +67,16 @@ sub ip_failures
 sub client_of
 {
 	my ($from, $forwarded) = @_;
-	my $before = () = $front->access_lines;
+	# count the health lines, not all lines: the line of the request before
+	# may be written after this one is counted (it is written once the
+	# answer is out)
+	my $health = qr{ GET /authoob/health 200 \d+us (\S+)$};
+	my $before = grep { /$health/ } $front->access_lines;
 	$front->request(GET => '/health', from => $from,
 		headers => { defined $forwarded ? ('X-Forwarded-For' => $forwarded) : () });
-	my @lines = $front->access_lines($before + 1);
-	return @lines > $before && $lines[$before] =~ m{ GET /authoob/health 200 \d+us (\S+)$} ? $1 : 'no line';
+	my @lines;
+	wait_until(sub { @lines = grep { /$health/ } $front->access_lines; @lines > $before }, 5);
+	return @lines > $before && $lines[$before] =~ $health ? $1 : 'no line';
 }
 
 # --- an untrusted peer: its X-Forwarded-For changes nothing

@@ -97,6 +97,16 @@ fuzz_header(const FuzzConnection *conn, const char *name)
 	return find_header(conn->headers, conn->nheaders, name);
 }
 
+int
+fuzz_header_count(const FuzzConnection *conn, const char *name)
+{
+	int			count = 0;
+
+	for (int i = 0; i < conn->nheaders; i++)
+		count += strcasecmp(conn->headers[i].name, name) == 0;
+	return count;
+}
+
 const char *
 fuzz_response_header(const char *name)
 {

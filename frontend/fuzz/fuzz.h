@@ -45,6 +45,9 @@ typedef struct FuzzConnection
 /* The first value of header name (case-insensitive, as MHD), or NULL. */
 const char *fuzz_header(const FuzzConnection *conn, const char *name);
 
+/* How many fields of header name the request has. */
+int			fuzz_header_count(const FuzzConnection *conn, const char *name);
+
 /* The address text the front must send to the database for peer. */
 const char *fuzz_peer_text(FuzzPeer peer);
 

@@ -811,9 +811,13 @@ front_status(const FuzzInput *in, RouteResult found)
 {
 	const char *length = fuzz_header(&in->conn, "Content-Length");
 	const char *coding = fuzz_header(&in->conn, "Transfer-Encoding");
+	int			lengths = fuzz_header_count(&in->conn, "Content-Length");
+	int			codings = fuzz_header_count(&in->conn, "Transfer-Encoding");
 
 	/* RFC 9112 section 6.3: a length two parsers may read differently */
-	if (coding != NULL && (length != NULL || strcasecmp(coding, "chunked") != 0))
+	if ((coding != NULL && (length != NULL || codings > 1 ||
+							strcasecmp(coding, "chunked") != 0)) ||
+		lengths > 1)
 		return 400;
 	if (in->body_len > in->body_limit)
 		return 413;
