@@ -9,11 +9,18 @@ packages=(
 	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libargon2-dev
 	curl wrk valgrind nginx
 	libipc-run-perl python3-jwt python3-cryptography python3-aiosmtpd python3-psycopg2
+	nodejs npm
 )
+
+# a name an installed package provides counts as installed: NodeSource's
+# nodejs provides npm, and conflicts with Debian's
+provided=$(dpkg-query -W -f='${Status}\t${Provides}\n' |
+	awk -F'\t' '$1 == "install ok installed" { print $2 }' | tr ',' '\n' | sed 's/ *(.*//; s/^ *//')
 
 missing=()
 for package in "${packages[@]}"; do
-	if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+	if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' &&
+		! grep -qx "$package" <<<"$provided"; then
 		missing+=("$package")
 	fi
 done

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 bash scripts/build.sh
+# the JavaScript clients of t/111, exactly as t/js/package-lock.json pins them
+npm ci --prefix t/js --no-audit --no-fund
 
 # -t: the cluster lives in a temporary directory, so a leftover or a
 # parallel run elsewhere cannot collide with it
