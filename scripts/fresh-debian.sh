@@ -94,6 +94,7 @@ if [[ -n ${FRESH_DEBIAN_ROOT:-} ]]; then
 	[[ -x $root/usr/bin/apt-get ]] || { echo "fresh-debian: $root is not a Debian root" >&2; exit 1; }
 else
 	root=$(mktemp -d /var/tmp/authoob-fresh-debian.XXXXXX)
+	chmod 755 "$root"	# it is /: _apt and postgres go through it
 fi
 ns_pid=""
 
@@ -137,7 +138,9 @@ if [[ -z ${FRESH_DEBIAN_ROOT:-} ]]; then
 		cp "$sources" "$root/etc/apt/sources.list.d/"
 		rm -f "$root/etc/apt/sources.list"
 	fi
-	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	# as an installed system has them: the mirror's name resolves, and so
+	# does the machine's own (make-ssl-cert asks for it)
+	cp /etc/resolv.conf /etc/hosts "$root/etc/"
 	printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 	chmod 755 "$root/usr/sbin/policy-rc.d"
 	echo "fresh-debian: root made in $(elapsed)"
