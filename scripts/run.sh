@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
 
-exec pg_virtualenv -t -v 15 bash scripts/serve.sh
+exec bash scripts/virtualenv.sh bash scripts/serve.sh
