@@ -7,7 +7,7 @@ use warnings;
 use Test::More;
 
 my @path = split /:/, $ENV{PATH};
-plan skip_all => 'neither clang nor clang-14 is installed (postgresql-server-dev-15 brings clang-14)'
+plan skip_all => 'neither clang nor clang-14 is installed (scripts/install-deps.sh installs clang-14)'
   unless grep { my $dir = $_; grep { -x "$dir/$_" } qw(clang clang-14) } @path;
 
 # prove shows only the first line of a bail-out's reason: the compiler's and
