@@ -127,6 +127,9 @@ def main():
         asyncio.run(serve(args))
     except OSError as error:
         sys.exit("mail_sink.py: %s" % error)
+    except KeyboardInterrupt:
+        # a Ctrl-C before serve() handles it, or after: a stop all the same
+        pass
 
 
 if __name__ == "__main__":

@@ -14,6 +14,13 @@ set -euo pipefail
 # built into glibc; LC_ALL overrides whatever the caller has.
 export LC_ALL=C.UTF-8
 
+# A Ctrl-C reaches the whole foreground process group.  pg_virtualenv
+# would drop the cluster at once and go on: run the command against no
+# cluster, or show logs it has just removed.  So it ignores SIGINT and
+# SIGTERM, the command gets them (env --default-signal), and the cluster is
+# dropped when the command has ended.
+trap '' INT TERM
+
 # -t: the cluster lives in a temporary directory even as root, so that a
 # leftover or a parallel run elsewhere cannot collide with it
-exec pg_virtualenv -t -v 15 "$@"
+exec pg_virtualenv -t -v 15 env --default-signal=INT,TERM "$@"
