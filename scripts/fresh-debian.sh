@@ -26,8 +26,15 @@
 #   FRESH_DEBIAN_ROOT=DIR reuse a kept root instead of making one: the tree
 #                         in it is replaced, the packages stay
 # Needs: root on Debian 12 with git, unshare and ip; debootstrap is installed
-# from the mirror when missing.  Exit status: COMMAND's, or 1.
+# from the mirror when missing.  Exit status: COMMAND's (124: it timed out),
+# or 1.
 set -euo pipefail
+
+export FRESH_DEBIAN_STARTED=${FRESH_DEBIAN_STARTED:-$(date +%s)}
+say() {
+	local t=$(($(date +%s) - FRESH_DEBIAN_STARTED))
+	printf 'fresh-debian [%d:%02d]: %s\n' $((t / 60)) $((t % 60)) "$*"
+}
 
 # ------------------------------------------------- inside the namespaces
 # "--inside ROOT COMMAND...": this script again, as PID 1 of new PID and
@@ -55,15 +62,16 @@ if [[ ${1:-} == --inside ]]; then
 	mount_in /dev/pts --bind /dev/pts
 	mount_in /dev/shm -t tmpfs -o mode=1777,nosuid,nodev tmpfs
 
-	# only PATH, HOME and TERM, as after a root login on a bare system
-	in_root=(chroot "$root" env -i -C /root/authoob
+	# only PATH, HOME and TERM, as after a root login on a bare system, and
+	# no signal ignored (a background job ignores SIGINT)
+	in_root=(chroot "$root" env -i --default-signal -C /root/authoob
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 		HOME=/root "TERM=${TERM:-dumb}")
 
-	echo "fresh-debian: scripts/install-deps.sh in the root"
+	say "scripts/install-deps.sh in the root"
 	timeout -k 30 1800 "${in_root[@]}" bash scripts/install-deps.sh
 
-	echo "fresh-debian: $* in the root, loopback only"
+	say "$* in the root, loopback only"
 	status=0
 	timeout -k 30 "$FRESH_DEBIAN_TIMEOUT" unshare --net -- \
 		sh -c 'ip link set lo up && exec "$@"' sh "${in_root[@]}" "$@" || status=$?
@@ -80,13 +88,11 @@ keep=${FRESH_DEBIAN_KEEP:-0}
 sources=/etc/apt/sources.list.d/debian.sources
 mirror=${FRESH_DEBIAN_MIRROR:-$(awk '/^URIs:/ { print $2; exit }' "$sources" 2>/dev/null || true)}
 mirror=${mirror:-http://deb.debian.org/debian}
-started=$(date +%s)
-elapsed() { echo "$(( ($(date +%s) - started) / 60 )) min $(( ($(date +%s) - started) % 60 )) s"; }
 
 for tool in git unshare ip timeout; do
 	command -v "$tool" >/dev/null || { echo "fresh-debian: missing $tool" >&2; exit 1; }
 done
-git diff --quiet HEAD -- || echo "fresh-debian: uncommitted changes are not tried, only HEAD"
+git diff --quiet HEAD -- || say "uncommitted changes are not tried, only HEAD"
 
 if [[ -n ${FRESH_DEBIAN_ROOT:-} ]]; then
 	root=$FRESH_DEBIAN_ROOT
@@ -104,8 +110,13 @@ ns_pid=""
 cleanup() {
 	local status=$?
 	trap - EXIT INT TERM
-	if [[ -n $ns_pid ]]; then
+	if [[ -n $ns_pid ]]; then	# its death kills the namespace's PID 1
 		kill -TERM "$ns_pid" 2>/dev/null || true
+		for _ in $(seq 30); do
+			kill -0 "$ns_pid" 2>/dev/null || break
+			sleep 1
+		done
+		kill -KILL "$ns_pid" 2>/dev/null || true
 		wait "$ns_pid" 2>/dev/null || true
 	fi
 	rm -f "$root.debootstrap.log"
@@ -113,11 +124,11 @@ cleanup() {
 		echo "fresh-debian: something is still mounted in $root; not removed" >&2
 		status=1
 	elif [[ $keep == 1 ]]; then
-		echo "fresh-debian: the root is kept in $root"
+		say "the root is kept in $root"
 	else
 		rm -rf --one-file-system "$root"
 	fi
-	echo "fresh-debian: exit status $status after $(elapsed)"
+	say "exit status $status"
 	exit "$status"
 }
 trap cleanup EXIT
@@ -129,7 +140,7 @@ if [[ -z ${FRESH_DEBIAN_ROOT:-} ]]; then
 		apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap
 	fi
-	echo "fresh-debian: debootstrap bookworm from $mirror into $root"
+	say "debootstrap bookworm from $mirror into $root"
 	timeout -k 30 1800 debootstrap --variant=minbase bookworm "$root" "$mirror" \
 		>"$root.debootstrap.log" 2>&1 \
 		|| { tail -30 "$root.debootstrap.log" >&2; exit 1; }
@@ -143,7 +154,7 @@ if [[ -z ${FRESH_DEBIAN_ROOT:-} ]]; then
 	cp /etc/resolv.conf /etc/hosts "$root/etc/"
 	printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 	chmod 755 "$root/usr/sbin/policy-rc.d"
-	echo "fresh-debian: root made in $(elapsed)"
+	say "root made"
 fi
 
 rm -rf "$root/root/authoob"
