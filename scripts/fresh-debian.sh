@@ -38,7 +38,8 @@ say() {
 
 # ------------------------------------------------- inside the namespaces
 # "--inside ROOT COMMAND...": this script again, as PID 1 of new PID and
-# mount namespaces.  A PID 1 only gets the signals it has handlers for.
+# mount namespaces, which take with them whatever it leaves running or
+# mounted.  The host side stops it by killing unshare (--kill-child).
 if [[ ${1:-} == --inside ]]; then
 	root=$2
 	shift 2
@@ -50,8 +51,6 @@ if [[ ${1:-} == --inside ]]; then
 		done
 	}
 	trap unmount EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
 	mount_in() {		# mount_in TARGET MOUNT-ARGS...
 		mount "${@:2}" "$root$1"
 		mounted+=("$root$1")
@@ -137,8 +136,8 @@ trap 'exit 143' TERM
 
 if [[ -z ${FRESH_DEBIAN_ROOT:-} ]]; then
 	if ! command -v debootstrap >/dev/null; then
-		apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap
+		timeout 600 apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq debootstrap
 	fi
 	say "debootstrap bookworm from $mirror into $root"
 	timeout -k 30 1800 debootstrap --variant=minbase bookworm "$root" "$mirror" \
