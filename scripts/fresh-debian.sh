@@ -39,7 +39,7 @@ say() {
 # ------------------------------------------------- inside the namespaces
 # "--inside ROOT COMMAND...": this script again, as PID 1 of new PID and
 # mount namespaces, which take with them whatever it leaves running or
-# mounted.  The host side stops it by killing unshare (--kill-child).
+# mounted.  The host side stops it by killing unshare.
 if [[ ${1:-} == --inside ]]; then
 	root=$2
 	shift 2
@@ -109,12 +109,9 @@ ns_pid=""
 cleanup() {
 	local status=$?
 	trap - EXIT INT TERM
-	if [[ -n $ns_pid ]]; then	# its death kills the namespace's PID 1
-		kill -TERM "$ns_pid" 2>/dev/null || true
-		for _ in $(seq 30); do
-			kill -0 "$ns_pid" 2>/dev/null || break
-			sleep 1
-		done
+	# unshare blocks SIGTERM while it waits; its death takes the namespaces'
+	# PID 1 (--kill-child), and every process and mount in them, along
+	if [[ -n $ns_pid ]]; then
 		kill -KILL "$ns_pid" 2>/dev/null || true
 		wait "$ns_pid" 2>/dev/null || true
 	fi
