@@ -8,14 +8,14 @@
 #   bash scripts/fresh-debian.sh [COMMAND...]    default: bash scripts/test.sh
 #
 # The tree copied in is the one committed (git archive HEAD, no git inside):
-# commit before trying a change.  Steps: debootstrap bookworm from the host's
+# commit before trying a change.  Everything runs in PID and mount
+# namespaces of its own, so that whatever is left running or mounted goes
+# with them, even after a Ctrl-C: debootstrap of bookworm from the host's
 # Debian mirror; scripts/install-deps.sh in the root, the mirror reachable;
-# then COMMAND in the root, in namespaces of its own: a network with only
-# loopback (no test reaches out, none collides with the host's ports), PIDs
-# (whatever COMMAND leaves running is killed when it ends) and mounts
-# (/proc, /sys, /dev, /dev/pts, /dev/shm: gone with it, whatever happens).
-# Packages installed in the root start no service there (policy-rc.d): they
-# would run on the host's network.
+# then COMMAND in the root with /proc, /sys, /dev, /dev/pts and /dev/shm
+# mounted, in a network namespace with only loopback (no test reaches out,
+# none collides with the host's ports).  Packages installed in the root start
+# no service there (policy-rc.d): it would run on the host's network.
 #
 # Knobs (environment):
 #   FRESH_DEBIAN_MIRROR   default: the first URIs of the host's
@@ -35,14 +35,39 @@ say() {
 	local t=$(($(date +%s) - FRESH_DEBIAN_STARTED))
 	printf 'fresh-debian [%d:%02d]: %s\n' $((t / 60)) $((t % 60)) "$*"
 }
+sources=/etc/apt/sources.list.d/debian.sources
 
 # ------------------------------------------------- inside the namespaces
-# "--inside ROOT COMMAND...": this script again, as PID 1 of new PID and
-# mount namespaces, which take with them whatever it leaves running or
-# mounted.  The host side stops it by killing unshare.
+# "--inside ROOT MIRROR TREE COMMAND...": this script again, as PID 1 of new
+# PID and mount namespaces.  The host side stops it by killing unshare.
 if [[ ${1:-} == --inside ]]; then
 	root=$2
-	shift 2
+	mirror=$3
+	tree=$4
+	shift 4
+
+	if [[ ! -x $root/usr/bin/apt-get ]]; then
+		say "debootstrap bookworm from $mirror into $root"
+		timeout -k 30 1800 debootstrap --variant=minbase bookworm "$root" "$mirror" \
+			>"$root.debootstrap.log" 2>&1 \
+			|| { tail -30 "$root.debootstrap.log" >&2; exit 1; }
+		# the host's sources (updates and security too), as an installed
+		# system has them
+		if [[ -f $sources ]]; then
+			cp "$sources" "$root/etc/apt/sources.list.d/"
+			rm -f "$root/etc/apt/sources.list"
+		fi
+		# the mirror's name resolves, and so does the machine's own
+		# (make-ssl-cert asks for it), as after an installation
+		cp /etc/resolv.conf /etc/hosts "$root/etc/"
+		printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+		chmod 755 "$root/usr/sbin/policy-rc.d"
+		say "root made"
+	fi
+	rm -rf "$root/root/authoob"
+	mkdir "$root/root/authoob"
+	tar -x -C "$root/root/authoob" -f "$tree"
+
 	mounted=()
 	unmount() {
 		local i
@@ -84,13 +109,16 @@ repo=$(pwd)
 (($# > 0)) || set -- bash scripts/test.sh
 export FRESH_DEBIAN_TIMEOUT=${FRESH_DEBIAN_TIMEOUT:-5400}
 keep=${FRESH_DEBIAN_KEEP:-0}
-sources=/etc/apt/sources.list.d/debian.sources
 mirror=${FRESH_DEBIAN_MIRROR:-$(awk '/^URIs:/ { print $2; exit }' "$sources" 2>/dev/null || true)}
 mirror=${mirror:-http://deb.debian.org/debian}
 
 for tool in git unshare ip timeout; do
 	command -v "$tool" >/dev/null || { echo "fresh-debian: missing $tool" >&2; exit 1; }
 done
+if ! command -v debootstrap >/dev/null; then
+	timeout 600 apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq debootstrap
+fi
 git diff --quiet HEAD -- || say "uncommitted changes are not tried, only HEAD"
 
 if [[ -n ${FRESH_DEBIAN_ROOT:-} ]]; then
@@ -101,6 +129,7 @@ else
 	root=$(mktemp -d /var/tmp/authoob-fresh-debian.XXXXXX)
 	chmod 755 "$root"	# it is /: _apt and postgres go through it
 fi
+tree=$root.tree.tar
 ns_pid=""
 
 # The mounts live in the namespace, which dies with its last process; a
@@ -115,7 +144,7 @@ cleanup() {
 		kill -KILL "$ns_pid" 2>/dev/null || true
 		wait "$ns_pid" 2>/dev/null || true
 	fi
-	rm -f "$root.debootstrap.log"
+	rm -f "$tree" "$root.debootstrap.log"
 	if grep -q " $root/" /proc/self/mountinfo; then
 		echo "fresh-debian: something is still mounted in $root; not removed" >&2
 		status=1
@@ -131,33 +160,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if [[ -z ${FRESH_DEBIAN_ROOT:-} ]]; then
-	if ! command -v debootstrap >/dev/null; then
-		timeout 600 apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq debootstrap
-	fi
-	say "debootstrap bookworm from $mirror into $root"
-	timeout -k 30 1800 debootstrap --variant=minbase bookworm "$root" "$mirror" \
-		>"$root.debootstrap.log" 2>&1 \
-		|| { tail -30 "$root.debootstrap.log" >&2; exit 1; }
-	# the host's sources (updates and security too), as an installed system has
-	if [[ -f $sources ]]; then
-		cp "$sources" "$root/etc/apt/sources.list.d/"
-		rm -f "$root/etc/apt/sources.list"
-	fi
-	# as an installed system has them: the mirror's name resolves, and so
-	# does the machine's own (make-ssl-cert asks for it)
-	cp /etc/resolv.conf /etc/hosts "$root/etc/"
-	printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
-	chmod 755 "$root/usr/sbin/policy-rc.d"
-	say "root made"
-fi
-
-rm -rf "$root/root/authoob"
-mkdir -p "$root/root/authoob"
-git archive HEAD | tar -x -C "$root/root/authoob"
-
-unshare --mount --pid --fork --kill-child -- bash "$repo/scripts/fresh-debian.sh" --inside "$root" "$@" &
+git archive -o "$tree" HEAD
+unshare --mount --pid --fork --kill-child -- \
+	bash "$repo/scripts/fresh-debian.sh" --inside "$root" "$mirror" "$tree" "$@" &
 ns_pid=$!
 status=0
 wait "$ns_pid" || status=$?
