@@ -2,8 +2,9 @@
 # test.sh: installs everything, builds, then runs every test against a
 # throwaway PostgreSQL cluster (scripts/virtualenv.sh, which works as root):
 # the pg_regress tour of the SQL API, then the TAP tests of t/ (HTTP front,
-# concurrency, JWT interoperability, short fuzz and benchmark passes), then
-# the HTTP tests again against a front built with ASan and UBSan.
+# concurrency, JWT interoperability, short fuzz and benchmark passes, the
+# demo of run.sh), then the HTTP tests again against a front built with ASan
+# and UBSan.
 # PGPORT, when set, is the cluster's port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
