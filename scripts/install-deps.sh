@@ -3,10 +3,14 @@
 # build, run and test.  Does nothing when all of it is already there.
 set -euo pipefail
 
+# The request fuzzer (frontend/fuzz) needs clang with its fuzzer and
+# sanitizer runtimes: clang-14 alone has neither (libclang-rt-14-dev). gcc's
+# sanitizer runtimes, for make -C frontend SANITIZE=1, come with gcc.
 packages=(
 	build-essential
 	postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev
 	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libargon2-dev
+	clang-14 libclang-rt-14-dev
 	curl wrk valgrind nginx
 	libipc-run-perl python3-jwt python3-cryptography python3-aiosmtpd python3-psycopg2
 	nodejs npm

@@ -112,6 +112,12 @@ async def serve(args):
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    # Once stopping, a second signal (Ctrl-C, then serve.sh's SIGTERM) is
+    # ignored: delivered while the loop closes, it would be written to the
+    # loop's wakeup pipe after the pipe is gone ("Bad file descriptor").
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.remove_signal_handler(sig)
+        signal.signal(sig, signal.SIG_IGN)
     server.close()
     await server.wait_closed()
 
@@ -127,6 +133,9 @@ def main():
         asyncio.run(serve(args))
     except OSError as error:
         sys.exit("mail_sink.py: %s" % error)
+    except KeyboardInterrupt:
+        # a Ctrl-C before serve() handles it, or after: a stop all the same
+        pass
 
 
 if __name__ == "__main__":

@@ -3,6 +3,10 @@
 # database and serves it with authoob-http until interrupted. Mails go to a
 # local SMTP server (scripts/mail_sink.py) that prints them here, so that
 # activation and password reset work without a real mail server.
+#
+# Its knobs, AUTHOOB_LISTEN and AUTHOOB_SMTP_PORT, are described in run.sh.
+# SIGINT (Ctrl-C) or SIGTERM stops both servers and exits 0: a stop asked
+# for, after which scripts/virtualenv.sh drops the cluster.
 set -euo pipefail
 
 listen=${AUTHOOB_LISTEN:-127.0.0.1:8080}
@@ -18,9 +22,17 @@ SELECT authoob_configure('{"app_url": "http://localhost:3000",
                            "email_sender": "no-reply@authoob.localhost"}');
 SQL
 
+sink=""
+front=""
+stop() {
+	kill -TERM $front $sink 2>/dev/null || true
+	wait $front $sink 2>/dev/null || true
+}
+trap stop EXIT
+trap 'exit 0' INT TERM
+
 /usr/bin/python3 "$(dirname "$0")/mail_sink.py" --port "$smtp_port" &
 sink=$!
-trap 'kill -TERM $sink 2>/dev/null; wait $sink 2>/dev/null' EXIT INT TERM
 for _ in $(seq 50); do
 	(exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null && break
 	sleep 0.1
@@ -29,7 +41,6 @@ kill -0 $sink 2>/dev/null || { echo "serve.sh: the mail sink did not start (is p
 
 authoob-http --listen "$listen" --db dbname=authoob --smtp-url "smtp://127.0.0.1:$smtp_port" &
 front=$!
-trap 'kill -TERM $front $sink 2>/dev/null; wait $front $sink 2>/dev/null' EXIT INT TERM
 
 for _ in $(seq 50); do
 	curl -fs "$url/health" >/dev/null && break

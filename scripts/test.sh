@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # test.sh: installs everything, builds, then runs every test against a
-# throwaway PostgreSQL cluster made by pg_virtualenv (which works as root):
+# throwaway PostgreSQL cluster (scripts/virtualenv.sh, which works as root):
 # the pg_regress tour of the SQL API, then the TAP tests of t/ (HTTP front,
-# concurrency, JWT interoperability, short fuzz and benchmark passes), then
-# the HTTP tests again against a front built with ASan and UBSan.
+# concurrency, JWT interoperability, short fuzz and benchmark passes, the
+# demo of run.sh), then the HTTP tests again against a front built with ASan
+# and UBSan.
+# PGPORT, when set, is the cluster's port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,9 +14,7 @@ bash scripts/build.sh
 # the JavaScript clients of t/111, exactly as t/js/package-lock.json pins them
 npm ci --prefix t/js --no-audit --no-fund
 
-# -t: the cluster lives in a temporary directory, so a leftover or a
-# parallel run elsewhere cannot collide with it
-pg_virtualenv -t -v 15 bash -c '
+bash scripts/virtualenv.sh bash -c '
 	set -e
 	if ! make -s installcheck; then
 		cat regression.diffs

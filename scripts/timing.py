@@ -6,7 +6,7 @@
 # tries and the gaps as a share of a login (or of a password/ask).  A
 # measurement, not a test: nothing is asserted.
 #
-#   pg_virtualenv -v 15 /usr/bin/python3 scripts/timing.py [--cost 12] [--hash argon2id]
+#   bash scripts/virtualenv.sh /usr/bin/python3 scripts/timing.py [--cost 12] [--hash argon2id]
 #       [--tries 200] [--url http://127.0.0.1:8080/authoob [--dsn 'dbname=authoob']]
 #
 # Over SQL it makes a database of its own on the PG* server (dropped at the

@@ -18,7 +18,9 @@ mkdir "$work/logs" && chmod 777 "$work/logs"
 stop() { runuser -u postgres -- "$bindir/pg_ctl" -D "$work/data" stop -m fast >/dev/null 2>&1 || true; }
 trap stop EXIT
 
-runuser -u postgres -- "$bindir/initdb" -D "$work/data" -A trust -U postgres >/dev/null
+# UTF-8 whatever the caller's locale: scripts/virtualenv.sh says why
+runuser -u postgres -- "$bindir/initdb" -D "$work/data" -A trust -U postgres \
+	-E UTF8 --locale=C.UTF-8 >/dev/null
 runuser -u postgres -- bash -c "cd '$work' && nohup valgrind --quiet --trace-children=yes \
 	--error-markers=VALGRINDERROR-BEGIN,VALGRINDERROR-END --log-file='$work/logs/pg.%p.log' \
 	'$bindir/postgres' -D '$work/data' -p $port -k '$work' -c listen_addresses='' \
