@@ -12,7 +12,7 @@
 #   - succeeds with an answer that breaks the function's contract.
 # The saved corpus (fuzz/corpus/sql/*.json) is replayed first, every run.
 #
-#   pg_virtualenv -v 15 /usr/bin/python3 fuzz/sql_fuzz.py --seconds 60
+#   bash scripts/virtualenv.sh /usr/bin/python3 fuzz/sql_fuzz.py --seconds 60
 #
 # Without --dsn it makes a database of its own on the PG* server and drops
 # it at the end; with --dsn it uses (and changes: users, settings, columns)
