@@ -34,3 +34,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# The JavaScript clients the tests use (t/111), exactly as
+# t/js/package-lock.json pins them.  From npm's cache when it has them, so
+# that a second run (scripts/fresh-debian.sh's tests, offline) needs no
+# network.
+npm ci --prefix "$(dirname "$0")/../t/js" --no-audit --no-fund --prefer-offline --loglevel=error

@@ -11,8 +11,6 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 bash scripts/build.sh
-# the JavaScript clients of t/111, exactly as t/js/package-lock.json pins them
-npm ci --prefix t/js --no-audit --no-fund
 
 bash scripts/virtualenv.sh bash -c '
 	set -e
