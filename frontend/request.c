@@ -117,8 +117,11 @@ request_unescape(void *cls, struct MHD_Connection *connection, char *text)
 
 	(void) cls;
 	(void) connection;
-	/* an invalid text has a byte at least: its buffer holds the marker */
-	if (!is_valid_utf8(text, len))
+	/*
+	 * an invalid text has a byte at least: its buffer holds the marker; so
+	 * does one with a NUL, which would cut it short unseen
+	 */
+	if (!is_valid_utf8(text, len) || memchr(text, '\0', len) != NULL)
 	{
 		strcpy(text, REQUEST_UNDECODABLE);
 		return strlen(REQUEST_UNDECODABLE);
@@ -465,6 +468,15 @@ gather_params(struct MHD_Connection *connection, Request *req,
 				if (*value == NULL || !is_valid_utf8(*value, strlen(*value)))
 				{
 					*refusal = reply_error(MHD_HTTP_NOT_FOUND, "Not found");
+					return false;
+				}
+				break;
+			case ARG_QUERY_GRANT_TYPE:
+				*value = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND,
+													 "grant_type");
+				if (*value != NULL && strcmp(*value, REQUEST_UNDECODABLE) == 0)
+				{
+					*refusal = reply_error(MHD_HTTP_BAD_REQUEST, "Missing data");
 					return false;
 				}
 				break;

@@ -28,6 +28,7 @@ static const Route route_table[] = {
 	{"GET",  "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)", REPLY_BODY},
 	{"POST", "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)", REPLY_BODY},
 	{"GET",  "/token",          200, {ARG_TOKEN},               "SELECT authoob_token($1::text)", REPLY_BODY},
+	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY_GRANT_TYPE}, "CALL authoob_attempt('token', authoob_token_request($1::text, $3::text), $2::inet, NULL)", REPLY_BODY},
 	{"GET",  "/profile",        200, {ARG_TOKEN},               "SELECT authoob_profile($1::text)", REPLY_BODY},
 	{"GET",  "/profile/*",      200, {ARG_PATH},                "SELECT authoob_public_profile($1::text)", REPLY_BODY},
 	{"PUT",  "/profile",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_update_profile($1::text, $2::text)", REPLY_BODY},

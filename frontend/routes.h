@@ -26,7 +26,8 @@ typedef enum RouteArg
 	ARG_TOKEN,					/* the auth token, NULL if none */
 	ARG_CLIENT_IP,				/* the peer address */
 	ARG_PATH,					/* the next '*' segment of the pattern */
-	ARG_SECRET_PATH				/* same, but a secret: never logged */
+	ARG_SECRET_PATH,			/* same, but a secret: never logged */
+	ARG_QUERY_GRANT_TYPE		/* the query string's grant_type, NULL if none */
 } RouteArg;
 
 typedef struct Route

@@ -1,0 +1,110 @@
+# The token endpoint over HTTP (README "Sessions, refresh tokens and
+# claims"): POST P/token with grant_type password or refresh_token, in the
+# body or the query string; refresh tokens rotate, a replayed one ends its
+# session, and two refreshes of one token at once both get the same
+# successor within refresh_reuse_interval.  Login still answers {"token"}.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AuthoobTest;
+use Test::More;
+
+my $db = new_database();
+my $front = AuthoobTest::Front->start(db => $db);
+my $email = 'refresh@example.com';
+register_user($front, $email);
+my $password = strong_password();
+
+# login and GET P/token: as in 0.1, and GET P/token stays in the session
+my $r = $front->login($email);
+is_deeply([ $r->{status}, [ keys %{ $r->{json} } ] ], [ 200, ['token'] ], 'POST P/login still answers exactly {"token"}');
+my $sessions = psql($db, 'SELECT count(*) FROM authoob.sessions');
+$r = $front->request(GET => '/token', token => $r->{json}{token});
+is($r->{status}, 200, 'GET P/token');
+is(psql($db, 'SELECT count(*) FROM authoob.sessions'), $sessions, 'a fresh token in the same session: no new row');
+
+# grant_type password, in the body
+$r = $front->request(POST => '/token', json => { grant_type => 'password', email => $email, password => $password });
+is($r->{status}, 200, 'grant_type password: 200');
+is_deeply([ sort keys %{ $r->{json} } ], [qw(access_token expires_at expires_in refresh_token token_type user)],
+	'access_token, token_type, expires_in, expires_at, refresh_token, user');
+is_deeply([ $r->{json}{token_type}, $r->{json}{expires_in}, $r->{json}{user}{email} ], [ 'bearer', 86400, $email ],
+	'bearer, the lifetime, the private user');
+like($r->{json}{refresh_token}, qr/^[A-Za-z0-9_-]{43}$/, 'an opaque refresh token of 256 bits');
+is($front->request(GET => '/profile', token => $r->{json}{access_token})->{status}, 200, 'the access token works');
+my $first = $r->{json};
+
+# in the query string
+$r = $front->request(POST => '/token?grant_type=password', json => { email => $email, password => $password });
+is($r->{status}, 200, '?grant_type=password: 200');
+
+# refresh: a new access token and the next refresh token
+$r = $front->request(POST => '/token?grant_type=refresh_token', json => { refresh_token => $first->{refresh_token} });
+is($r->{status}, 200, 'grant_type refresh_token: 200');
+isnt($r->{json}{refresh_token}, $first->{refresh_token}, 'a new refresh token');
+my $second = $r->{json};
+is($front->request(GET => '/profile', token => $second->{access_token})->{status}, 200, 'its access token works');
+# a replay after refresh_reuse_interval ends the session
+psql($db, q{SELECT authoob_configure('{"refresh_reuse_interval": 0}')});
+$r = $front->request(POST => '/token', json => { grant_type => 'refresh_token', refresh_token => $first->{refresh_token} });
+is_error($r, 401, 'Authentication failed', 'a rotated refresh token replayed: 401');
+is_error($front->request(GET => '/profile', token => $second->{access_token}), 401, 'Authentication failed',
+	'and its session is over: its access tokens are refused');
+is_error($front->request(POST => '/token', json => { grant_type => 'refresh_token', refresh_token => $second->{refresh_token} }),
+	401, 'Authentication failed', 'and its refresh tokens');
+psql($db, q{SELECT authoob_configure('{"refresh_reuse_interval": 10}')});
+
+# Bad input: 400 or 401, nothing changes
+$sessions = psql($db, 'SELECT count(*) FROM authoob.sessions');
+is_error($front->request(POST => '/token', json => { email => $email, password => $password }), 400, 'Missing data', 'no grant_type');
+is_error($front->request(POST => '/token', json => { grant_type => 'implicit' }), 400, 'Missing data', 'an unknown grant_type');
+is_error($front->request(POST => '/token?grant_type=pass%00word', json => { email => $email, password => $password }),
+	400, 'Missing data', 'a NUL in the query grant_type');
+is_error($front->request(POST => '/token?grant_type=%ff', json => { email => $email, password => $password }),
+	400, 'Missing data', 'invalid UTF-8 in the query grant_type');
+is_error($front->request(POST => '/token?grant_type=' . ('x' x 2000), json => { email => $email, password => $password }),
+	400, 'Missing data', 'a long query grant_type');
+is_error($front->request(POST => '/token', json => { grant_type => ['password'] }), 400, 'Missing data', 'grant_type not a string');
+is_error($front->request(POST => '/token', body => 'not json'), 400, 'Missing data', 'not JSON');
+is_error($front->request(POST => '/token', json => { grant_type => 'refresh_token', refresh_token => 'x' x 5000 }),
+	401, 'Authentication failed', 'a huge refresh token');
+is_error($front->request(POST => '/token', json => { grant_type => 'refresh_token', refresh_token => "a\x{0}b" }),
+	400, 'Missing data', 'a NUL in the refresh token');
+is_error($front->request(POST => '/token', json => { grant_type => 'refresh_token', refresh_token => 'A' x 43 }),
+	401, 'Authentication failed', 'an unknown refresh token');
+is_error($front->request(POST => '/token', json => { grant_type => 'password', email => $email, password => 'Wrong1' }),
+	401, 'Authentication failed', 'a wrong password');
+is(psql($db, 'SELECT count(*) FROM authoob.sessions'), $sessions, 'no session was opened or ended');
+is(psql($db, q{SELECT count(*) FROM authoob.throttle WHERE scope = 'login'}), 1,
+	'the wrong password counted against the account, as a login');
+
+# Two refreshes of one token at once (two tabs): while a lock holds the
+# refresh tokens, both requests are sent; they then take turns on the row.
+sub concurrent_refresh
+{
+	my ($token) = @_;
+	my $holder = hold_table_lock($db, 'authoob.refresh_tokens', 2);
+	my @answers = $front->parallel_raw([ map {
+		$front->raw_request(POST => '/token', content_type => 'application/json',
+			json => { grant_type => 'refresh_token', refresh_token => $token })
+	} 1 .. 2 ]);
+	waitpid($holder, 0);
+	return @answers;
+}
+my $tab = $front->request(POST => '/token', json => { grant_type => 'password', email => $email, password => $password })->{json};
+my @answers = concurrent_refresh($tab->{refresh_token});
+is_deeply([ map { $_->{status} } @answers ], [ 200, 200 ], 'two refreshes at once within the interval: both succeed');
+is($answers[0]{json}{refresh_token}, $answers[1]{json}{refresh_token}, 'with the same successor');
+is($front->request(POST => '/token', json => { grant_type => 'refresh_token', refresh_token => $answers[0]{json}{refresh_token} })->{status},
+	200, 'which refreshes in turn');
+
+psql($db, q{SELECT authoob_configure('{"refresh_reuse_interval": 0}')});
+$tab = $front->request(POST => '/token', json => { grant_type => 'password', email => $email, password => $password })->{json};
+@answers = concurrent_refresh($tab->{refresh_token});
+is_deeply([ sort map { $_->{status} } @answers ], [ 200, 401 ], 'outside the interval: the second is a replay, 401');
+my ($won) = grep { $_->{status} == 200 } @answers;
+is_error($front->request(GET => '/profile', token => $won->{json}{access_token}), 401, 'Authentication failed',
+	'and it ended the session: the first one\'s tokens are refused too');
+
+done_testing();
