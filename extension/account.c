@@ -62,10 +62,6 @@ static AuthoobQuery forget_expired_sessions = AUTHOOB_QUERY(
 	"DELETE FROM authoob.sessions WHERE user_id = $1 AND expires_at <= now()",
 	1, INT8OID);
 
-static AuthoobQuery delete_session = AUTHOOB_QUERY(
-	"DELETE FROM authoob.sessions WHERE jti = $1",
-	1, UUIDOID);
-
 /* {"token": token} */
 static Datum
 token_response(const char *token)
@@ -302,15 +298,13 @@ Datum
 authoob_logout(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	session;
-	Datum		value;
 	int64		user_id;
 
 	authoob_connect_spi();
 	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), &session,
 								   authoob_load_settings());
 	authoob_fire_hook(HOOK_PRE_LOGOUT, &(AuthoobHookArgs) {.user_id = user_id});
-	value = UUIDPGetDatum(&session);
-	authoob_run(&delete_session, &value, NULL, false);
+	authoob_end_session_of(&session);
 	/* 204: the answer has no body to replace */
 	authoob_fire_hook(HOOK_POST_LOGOUT, &(AuthoobHookArgs) {0});
 	SPI_finish();

@@ -391,4 +391,20 @@ RETURNS text AS 'MODULE_PATHNAME', 'authoob_token_request'
 LANGUAGE C IMMUTABLE SET search_path = pg_catalog, pg_temp;
 REVOKE ALL ON FUNCTION authoob_token_request(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION authoob_token_request(text, text) TO authoob_api;
+
+-- A user's sessions: GET P/sessions, DELETE P/sessions/<id>, and
+-- POST P/logout?scope=local|others|global.
+CREATE FUNCTION authoob_sessions(token text)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_sessions'
+LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION authoob_end_session(token text, session_id text)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_end_session'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION authoob_logout_scope(token text, scope text)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_logout_scope'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION authoob_sessions(text), authoob_end_session(text, text),
+    authoob_logout_scope(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_sessions(text), authoob_end_session(text, text),
+    authoob_logout_scope(text, text) TO authoob_api;
 -- ==== Sessions, refresh tokens and claims (branch sessions): end ====

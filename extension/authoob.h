@@ -354,6 +354,7 @@ extern Datum authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnul
 								   const AuthoobSettings *settings);
 extern Datum authoob_refresh_session(const char *refresh_token,
 									 const AuthoobSettings *settings);
+extern void authoob_end_session_of(const pg_uuid_t *session);
 extern void authoob_end_reused_session(bool end);
 extern int64 authoob_verify_token(const char *token, pg_uuid_t *session,
 								  const AuthoobSettings *settings);
@@ -378,7 +379,7 @@ extern bytea *authoob_mail_token_hash(const char *token);
 
 /*
  * The SQL entry points sit on top and declare nothing here: account.c,
- * profile.c, activation.c, recovery.c, attempt.c, admin.c (and cache.c's
+ * user_sessions.c, profile.c, activation.c, recovery.c, attempt.c, admin.c (and cache.c's
  * trigger, hooks.c's authoob_hook_names()); module.c holds the magic block.
  */
 

@@ -310,6 +310,15 @@ authoob_refresh_session(const char *refresh_token, const AuthoobSettings *settin
 						  authoob_base64url_encode(successor, sizeof(successor)), settings);
 }
 
+/* End a session: logout.  Connected to SPI. */
+void
+authoob_end_session_of(const pg_uuid_t *session)
+{
+	Datum		value = UUIDPGetDatum(session);
+
+	authoob_run(&end_session, &value, NULL, false);
+}
+
 /*
  * End the session whose refresh token was replayed, if the last refresh
  * found one; then forget it.  authoob_attempt calls it after the refresh's
@@ -318,10 +327,8 @@ authoob_refresh_session(const char *refresh_token, const AuthoobSettings *settin
 void
 authoob_end_reused_session(bool end)
 {
-	Datum		value = UUIDPGetDatum(&reused_session);
-
 	if (end && reused_session_pending)
-		authoob_run(&end_session, &value, NULL, false);
+		authoob_end_session_of(&reused_session);
 	reused_session_pending = false;
 }
 

@@ -129,6 +129,13 @@ request_unescape(void *cls, struct MHD_Connection *connection, char *text)
 	return len;
 }
 
+/* Whether the request's query string has the parameter name (routes.h). */
+static bool
+has_query(void *connection, const char *name)
+{
+	return MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, name) != NULL;
+}
+
 /* The token from the settings' header, else from "Authorization: Bearer". */
 static const char *
 token_of(struct MHD_Connection *connection, const Settings *settings)
@@ -376,7 +383,8 @@ request_begin(RequestEnv *env, struct MHD_Connection *connection,
 		MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 									MHD_HTTP_HEADER_CONTENT_TYPE));
 	found = routes_match(req->settings->prefix, req->settings->prefix_len,
-						 method, url, &req->match, allow, sizeof(allow));
+						 method, url, has_query, connection, &req->match, allow,
+						 sizeof(allow));
 	routes_log_path(req->settings->prefix, url, &req->match, req->log_path,
 					sizeof(req->log_path));
 	if (ambiguity != NULL)
@@ -471,9 +479,9 @@ gather_params(struct MHD_Connection *connection, Request *req,
 					return false;
 				}
 				break;
-			case ARG_QUERY_GRANT_TYPE:
+			case ARG_QUERY:
 				*value = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND,
-													 "grant_type");
+													 route->query);
 				if (*value != NULL && strcmp(*value, REQUEST_UNDECODABLE) == 0)
 				{
 					*refusal = reply_error(MHD_HTTP_BAD_REQUEST, "Missing data");

@@ -3,6 +3,7 @@
 # body or the query string; refresh tokens rotate, a replayed one ends its
 # session, and two refreshes of one token at once both get the same
 # successor within refresh_reuse_interval.  Login still answers {"token"}.
+# Then a user's sessions: listed, ended one by one, logout by scope.
 use strict;
 use warnings;
 use FindBin;
@@ -106,5 +107,46 @@ is_deeply([ sort map { $_->{status} } @answers ], [ 200, 401 ], 'outside the int
 my ($won) = grep { $_->{status} == 200 } @answers;
 is_error($front->request(GET => '/profile', token => $won->{json}{access_token}), 401, 'Authentication failed',
 	'and it ended the session: the first one\'s tokens are refused too');
+
+# A user's sessions over HTTP: GET P/sessions, DELETE P/sessions/<id>,
+# POST P/logout?scope=.
+psql($db, q{SELECT authoob_configure('{"refresh_reuse_interval": 10}')});
+my $mine = $front->login($email)->{json}{token};
+my $other_device = $front->login($email)->{json}{token};
+my $bob = register_user($front, 'bob@example.com');
+$r = $front->request(GET => '/sessions', token => $mine);
+is($r->{status}, 200, 'GET P/sessions: 200');
+my @current = grep { $_->{current} } @{ $r->{json}{sessions} };
+is(scalar @current, 1, 'one of them is the current one');
+is_deeply([ sort keys %{ $current[0] } ], [qw(aal created_at current id ip refreshed_at user_agent)],
+	'id, created_at, refreshed_at, ip, user_agent, aal, current');
+is($current[0]{ip}, '127.0.0.1', 'with the client\'s address');
+my $bob_session = psql($db, q{SELECT s.jti FROM authoob.sessions s JOIN authoob.users u ON u.id = s.user_id
+	WHERE u.email = 'bob@example.com'});
+is_error($front->request(DELETE => "/sessions/$bob_session", token => $mine), 404, 'Session not found',
+	'DELETE P/sessions/<another user\'s id>: 404');
+is_error($front->request(DELETE => '/sessions/nonsense', token => $mine), 404, 'Session not found', 'not an id: 404');
+is_error($front->request(DELETE => "/sessions/$bob_session"), 401, 'Authentication failed', 'no token: 401');
+is($front->request(GET => '/profile', token => $bob)->{status}, 200, 'bob\'s session is untouched');
+my ($other) = grep { !$_->{current} } @{ $front->request(GET => '/sessions', token => $other_device)->{json}{sessions} };
+is($front->request(DELETE => "/sessions/$current[0]{id}", token => $other_device)->{status}, 204,
+	'DELETE P/sessions/<one of mine>: 204');
+is_error($front->request(GET => '/profile', token => $mine), 401, 'Authentication failed', 'that session is over');
+
+$mine = $front->login($email)->{json}{token};
+is_error($front->request(POST => '/logout?scope=everything', token => $mine), 400, 'Invalid value for scope',
+	'an unknown scope: 400');
+is_error($front->request(POST => '/logout?scope=%00', token => $mine), 400, 'Missing data', 'a NUL in the scope: 400');
+is($front->request(POST => '/logout?scope=others', token => $mine)->{status}, 204, 'logout?scope=others: 204');
+is_deeply([ $front->request(GET => '/profile', token => $other_device)->{status},
+		$front->request(GET => '/profile', token => $mine)->{status} ], [ 401, 200 ],
+	'the other sessions are over, this one is not');
+is($front->request(POST => '/logout', token => $mine)->{status}, 204, 'logout without a scope: local, as in 0.1');
+is($front->request(GET => '/profile', token => $mine)->{status}, 401, 'this session is over');
+$mine = $front->login($email)->{json}{token};
+$other_device = $front->login($email)->{json}{token};
+is($front->request(POST => '/logout?scope=global', token => $mine)->{status}, 204, 'logout?scope=global: 204');
+is_deeply([ map { $front->request(GET => '/profile', token => $_)->{status} } $mine, $other_device, $bob ],
+	[ 401, 401, 200 ], 'every session of the user is over, and only theirs');
 
 done_testing();
