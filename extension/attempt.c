@@ -30,14 +30,16 @@ typedef struct AttemptAction
 	const char *function;		/* called as function($1 text, $2 inet) */
 	int			counted_error;	/* the SQLSTATE of a failure that counts */
 	bool		by_email;		/* also count against payload.email */
+	bool		by_grant;		/* ... only when payload.grant_type is "password" */
 } AttemptAction;
 
 static const AttemptAction attempt_actions[] = {
-	{"login", "authoob_login", AUTHOOB_STATUS('4', '0', '1'), true},
-	{"activate", "authoob_activate", AUTHOOB_STATUS('4', '0', '4'), false},
-	{"activate_redirect", "authoob_activate_redirect", AUTHOOB_STATUS('4', '0', '4'), false},
-	{"password_reset_token", "authoob_password_reset_token", AUTHOOB_STATUS('4', '0', '4'), false},
-	{"token", "authoob_token_grant", AUTHOOB_STATUS('4', '0', '1'), true},
+	{"login", "authoob_login", AUTHOOB_STATUS('4', '0', '1'), true, false},
+	{"activate", "authoob_activate", AUTHOOB_STATUS('4', '0', '4'), false, false},
+	{"activate_redirect", "authoob_activate_redirect", AUTHOOB_STATUS('4', '0', '4'), false, false},
+	{"password_reset_token", "authoob_password_reset_token", AUTHOOB_STATUS('4', '0', '4'), false, false},
+	/* a refresh token's failure is no guess at an account's password */
+	{"token", "authoob_token_grant", AUTHOOB_STATUS('4', '0', '1'), true, true},
 };
 
 typedef struct Attempt
@@ -64,18 +66,26 @@ run_attempt(void *arg)
 		attempt->response = SPI_datumTransfer(attempt->response, false, -1);
 }
 
-/* The lower-cased email of a login body, or NULL */
+/*
+ * The lower-cased email of a login body, or NULL; with by_grant, only that
+ * of a body whose grant_type is "password" (the token endpoint's sign-in).
+ */
 static char *
-login_email(Datum body)
+login_email(Datum body, bool by_grant)
 {
 	char	   *email = NULL;
+	char	   *grant;
 	ErrorData  *error;
 	Datum		parsed = CStringGetDatum(TextDatumGetCString(body));
 
 	/* the body was valid JSON, or the action would have said 400 */
 	error = authoob_try(authoob_parse_jsonb, &parsed);
-	if (error == NULL)
-		email = authoob_jsonb_get_string(DatumGetJsonbP(parsed), "email");
+	if (error != NULL)
+		return NULL;
+	grant = authoob_jsonb_get_string(DatumGetJsonbP(parsed), "grant_type");
+	if (by_grant && (grant == NULL || strcmp(grant, "password") != 0))
+		return NULL;
+	email = authoob_jsonb_get_string(DatumGetJsonbP(parsed), "email");
 	return email ? authoob_throttle_key(email) : NULL;
 }
 
@@ -157,7 +167,7 @@ authoob_attempt(PG_FUNCTION_ARGS)
 		if (error->sqlerrcode == action->counted_error)
 		{
 			char	   *email = action->by_email && !PG_ARGISNULL(1) ?
-				login_email(PG_GETARG_DATUM(1)) : NULL;
+				login_email(PG_GETARG_DATUM(1), action->by_grant) : NULL;
 
 			Oid			owner = authoob_function_owner(fcinfo->flinfo->fn_oid);
 
