@@ -1,7 +1,8 @@
 /*
  * account.c
- *		Accounts: register, login, logout, fresh tokens, password change, and
- *		token verification for the rest of the application.
+ *		Accounts: register, login, logout, fresh tokens, the token endpoint
+ *		(password and refresh_token grants), password change, and token
+ *		verification for the rest of the application.
  *
  * Each returns the response body as jsonb (NULL when there is none) or
  * raises PTxxx.  All of them are SECURITY DEFINER with a fixed search_path;
@@ -19,6 +20,8 @@ PG_FUNCTION_INFO_V1(authoob_register);
 PG_FUNCTION_INFO_V1(authoob_login);
 PG_FUNCTION_INFO_V1(authoob_logout);
 PG_FUNCTION_INFO_V1(authoob_token);
+PG_FUNCTION_INFO_V1(authoob_token_grant);
+PG_FUNCTION_INFO_V1(authoob_token_request);
 PG_FUNCTION_INFO_V1(authoob_reset_password);
 PG_FUNCTION_INFO_V1(authoob_verify);
 PG_FUNCTION_INFO_V1(authoob_verify_headers);
@@ -58,10 +61,6 @@ static AuthoobQuery set_password_hash = AUTHOOB_QUERY(
 static AuthoobQuery forget_expired_sessions = AUTHOOB_QUERY(
 	"DELETE FROM authoob.sessions WHERE user_id = $1 AND expires_at <= now()",
 	1, INT8OID);
-
-static AuthoobQuery delete_session = AUTHOOB_QUERY(
-	"DELETE FROM authoob.sessions WHERE jti = $1",
-	1, UUIDOID);
 
 /* {"token": token} */
 static Datum
@@ -133,39 +132,36 @@ authoob_register(PG_FUNCTION_ARGS)
 	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 
 	authoob_send_activation(user_id, settings);
-	response = token_response(authoob_issue_token(user_id, PG_GETARG_DATUM(1),
-												  PG_ARGISNULL(1), settings));
+	response = token_response(authoob_open_session(user_id, PG_GETARG_DATUM(1),
+												   PG_ARGISNULL(1), settings));
 	answer = authoob_fire_hook(HOOK_POST_REGISTER,
 							   &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_hook_response(answer, response), false));
 }
 
-/* SQL function: authoob_login(payload text|jsonb, client_ip inet) returns jsonb */
-Datum
-authoob_login(PG_FUNCTION_ARGS)
+/*
+ * Sign in with payload's email and password, as login does and with the
+ * same hooks and limits; the user's id, or the error.  Connected to SPI.
+ */
+static int64
+sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const AuthoobSettings *settings)
 {
-	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
 	char	   *email;
 	char	   *password;
 	char	   *throttle_key;
-	AuthoobSettings *settings;
 	Datum		values[2];
 	bool		isnull;
 	int64		user_id;
 	char	   *hash;
 	bool		active;
 	bool		confirmed;
-	Datum		response;
-	Jsonb	   *answer;
 
-	authoob_connect_spi();
-	settings = authoob_load_settings();
 	authoob_fire_hook(HOOK_PRE_LOGIN, &(AuthoobHookArgs) {.payload = payload});
 	email = authoob_payload_string(payload, "email", true, NULL);
 	password = authoob_payload_string(payload, "password", true, NULL);
 	/* over a limit: 429, without looking at the password */
 	throttle_key = authoob_throttle_key(email);
-	authoob_check_throttle(throttle_key, "ip", PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	authoob_check_throttle(throttle_key, "ip", client_ip, ip_isnull, settings);
 
 	values[0] = CStringGetTextDatum(email);
 	if (authoob_run(&user_for_login, values, NULL, true) != 1)
@@ -194,30 +190,121 @@ authoob_login(PG_FUNCTION_ARGS)
 	}
 
 	values[0] = Int64GetDatum(user_id);
-	values[1] = PG_GETARG_DATUM(1);
-	authoob_run(&track_login, values, PG_ARGISNULL(1) ? " n" : "  ", false);
+	values[1] = client_ip;
+	authoob_run(&track_login, values, ip_isnull ? " n" : "  ", false);
 	authoob_run(&forget_expired_sessions, values, NULL, false);
 	authoob_forget_failures(throttle_key);
-	response = token_response(authoob_issue_token(user_id, PG_GETARG_DATUM(1),
-												  PG_ARGISNULL(1), settings));
+	return user_id;
+}
+
+/* SQL function: authoob_login(payload text|jsonb, client_ip inet) returns jsonb */
+Datum
+authoob_login(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
+	AuthoobSettings *settings;
+	int64		user_id;
+	Datum		response;
+	Jsonb	   *answer;
+
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	response = token_response(authoob_open_session(user_id, PG_GETARG_DATUM(1),
+												   PG_ARGISNULL(1), settings));
 	answer = authoob_fire_hook(HOOK_POST_LOGIN,
 							   &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_hook_response(answer, response), false));
+}
+
+/*
+ * SQL function: authoob_token_grant(payload text, client_ip inet,
+ *									 query_grant text) returns jsonb
+ *
+ * POST P/token: grant_type (the body's, else query_grant, the query
+ * string's) "password" signs in as login does and opens a refreshable
+ * session; "refresh_token" exchanges a refresh token.  Both answer
+ * {"access_token", "token_type", "expires_in", "expires_at",
+ * "refresh_token", "user"}.  No grant, or an unknown one: 400.
+ */
+Datum
+authoob_token_grant(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
+	char	   *grant = authoob_jsonb_get_string(payload, "grant_type");
+	AuthoobSettings *settings;
+	int64		user_id;
+	Datum		response;
+	Jsonb	   *answer;
+
+	if (grant == NULL && !PG_ARGISNULL(2))
+		grant = TextDatumGetCString(PG_GETARG_DATUM(2));
+	if (grant == NULL ||
+		(strcmp(grant, "password") != 0 && strcmp(grant, "refresh_token") != 0))
+		authoob_missing_data("grant_type is \"password\" or \"refresh_token\".");
+
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	if (strcmp(grant, "refresh_token") == 0)
+	{
+		/* a refresh token is guessed as a password is: the same per-IP limit */
+		authoob_check_throttle(NULL, "ip", PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+		PG_RETURN_DATUM(authoob_finish_spi(authoob_refresh_session(
+			authoob_payload_string(payload, "refresh_token", true, NULL), settings), false));
+	}
+
+	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	response = authoob_grant_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	answer = authoob_fire_hook(HOOK_POST_LOGIN,
+							   &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
+	PG_RETURN_DATUM(authoob_finish_spi(authoob_hook_response(answer, response), false));
+}
+
+/*
+ * SQL function: authoob_token_request(payload text, query_grant text) returns text
+ *
+ * The body of POST P/token for authoob_attempt, whose one argument is the
+ * body: with the query string's grant_type in it when the body has none.
+ * A body that is not a JSON object is left as it is, for the grant to
+ * refuse.
+ */
+Datum
+authoob_token_request(PG_FUNCTION_ARGS)
+{
+	Datum		parsed;
+	Jsonb	   *body;
+	Datum		grant;
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_DATUM(PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0));
+	if (PG_ARGISNULL(0))
+		parsed = CStringGetDatum("{}");
+	else
+		parsed = CStringGetDatum(TextDatumGetCString(PG_GETARG_DATUM(0)));
+	if (authoob_try(authoob_parse_jsonb, &parsed) != NULL ||
+		!JB_ROOT_IS_OBJECT(DatumGetJsonbP(parsed)) || JB_ROOT_IS_SCALAR(DatumGetJsonbP(parsed)))
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	body = DatumGetJsonbP(parsed);
+	if (authoob_object_value(body, "grant_type") != NULL)
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	grant = authoob_jsonb_from_pairs(1, (const char *[]) {"grant_type"},
+									 (const char *[]) {TextDatumGetCString(PG_GETARG_DATUM(1))});
+	PG_RETURN_TEXT_P(cstring_to_text(JsonbToCString(NULL, &DatumGetJsonbP(
+		DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(body), grant))->root, 0)));
 }
 
 /* SQL function: authoob_logout(token text) returns jsonb (always NULL) */
 Datum
 authoob_logout(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	jti;
-	Datum		value;
+	pg_uuid_t	session;
 	int64		user_id;
 
 	authoob_connect_spi();
-	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), &jti, authoob_load_settings());
+	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), &session,
+								   authoob_load_settings());
 	authoob_fire_hook(HOOK_PRE_LOGOUT, &(AuthoobHookArgs) {.user_id = user_id});
-	value = UUIDPGetDatum(&jti);
-	authoob_run(&delete_session, &value, NULL, false);
+	authoob_end_session_of(&session);
 	/* 204: the answer has no body to replace */
 	authoob_fire_hook(HOOK_POST_LOGOUT, &(AuthoobHookArgs) {0});
 	SPI_finish();
@@ -229,15 +316,16 @@ Datum
 authoob_token(PG_FUNCTION_ARGS)
 {
 	AuthoobSettings *settings;
+	pg_uuid_t	session;
 	int64		user_id;
 	Datum		response;
 	Jsonb	   *answer;
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
-	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), NULL, settings);
+	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), &session, settings);
 	authoob_fire_hook(HOOK_PRE_TOKEN, &(AuthoobHookArgs) {.user_id = user_id});
-	response = token_response(authoob_issue_token(user_id, (Datum) 0, true, settings));
+	response = token_response(authoob_session_token(user_id, &session, settings));
 	answer = authoob_fire_hook(HOOK_POST_TOKEN,
 							   &(AuthoobHookArgs) {.user_id = user_id,
 							   .response = DatumGetJsonbP(response)});

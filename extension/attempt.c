@@ -30,13 +30,16 @@ typedef struct AttemptAction
 	const char *function;		/* called as function($1 text, $2 inet) */
 	int			counted_error;	/* the SQLSTATE of a failure that counts */
 	bool		by_email;		/* also count against payload.email */
+	bool		by_grant;		/* ... only when payload.grant_type is "password" */
 } AttemptAction;
 
 static const AttemptAction attempt_actions[] = {
-	{"login", "authoob_login", AUTHOOB_STATUS('4', '0', '1'), true},
-	{"activate", "authoob_activate", AUTHOOB_STATUS('4', '0', '4'), false},
-	{"activate_redirect", "authoob_activate_redirect", AUTHOOB_STATUS('4', '0', '4'), false},
-	{"password_reset_token", "authoob_password_reset_token", AUTHOOB_STATUS('4', '0', '4'), false},
+	{"login", "authoob_login", AUTHOOB_STATUS('4', '0', '1'), true, false},
+	{"activate", "authoob_activate", AUTHOOB_STATUS('4', '0', '4'), false, false},
+	{"activate_redirect", "authoob_activate_redirect", AUTHOOB_STATUS('4', '0', '4'), false, false},
+	{"password_reset_token", "authoob_password_reset_token", AUTHOOB_STATUS('4', '0', '4'), false, false},
+	/* a refresh token's failure is no guess at an account's password */
+	{"token", "authoob_token_grant", AUTHOOB_STATUS('4', '0', '1'), true, true},
 };
 
 typedef struct Attempt
@@ -63,25 +66,35 @@ run_attempt(void *arg)
 		attempt->response = SPI_datumTransfer(attempt->response, false, -1);
 }
 
-/* The lower-cased email of a login body, or NULL */
+/*
+ * The lower-cased email of a login body, or NULL; with by_grant, only that
+ * of a body whose grant_type is "password" (the token endpoint's sign-in).
+ */
 static char *
-login_email(Datum body)
+login_email(Datum body, bool by_grant)
 {
 	char	   *email = NULL;
+	char	   *grant;
 	ErrorData  *error;
 	Datum		parsed = CStringGetDatum(TextDatumGetCString(body));
 
 	/* the body was valid JSON, or the action would have said 400 */
 	error = authoob_try(authoob_parse_jsonb, &parsed);
-	if (error == NULL)
-		email = authoob_jsonb_get_string(DatumGetJsonbP(parsed), "email");
+	if (error != NULL)
+		return NULL;
+	grant = authoob_jsonb_get_string(DatumGetJsonbP(parsed), "grant_type");
+	if (by_grant && (grant == NULL || strcmp(grant, "password") != 0))
+		return NULL;
+	email = authoob_jsonb_get_string(DatumGetJsonbP(parsed), "email");
 	return email ? authoob_throttle_key(email) : NULL;
 }
 
 /*
  * Record a failure through authoob_record_failure(), as the extension's
  * owner: the callers of authoob_attempt (authoob_api) may not record
- * failures of their own choosing, which could lock any account out.
+ * failures of their own choosing, which could lock any account out.  With
+ * no scope: end the session whose refresh token the failed attempt found
+ * replayed, if any (sessions.c), as the owner too.
  */
 static void
 record_failure(Oid owner, const char *schema, const char *scope, const char *key)
@@ -91,14 +104,16 @@ record_failure(Oid owner, const char *schema, const char *scope, const char *key
 	Oid			saved_user;
 	int			saved_security_context;
 
-	args[0] = CStringGetTextDatum(scope);
-	args[1] = CStringGetTextDatum(key);
+	args[0] = scope ? CStringGetTextDatum(scope) : (Datum) 0;
+	args[1] = key ? CStringGetTextDatum(key) : (Datum) 0;
 	GetUserIdAndSecContext(&saved_user, &saved_security_context);
 	SetUserIdAndSecContext(owner, saved_security_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
-	if (SPI_execute_with_args(psprintf("SELECT %s.authoob_record_failure($1, $2)",
-									   quote_identifier(schema)),
-							  2, types, args, NULL, false, 0) != SPI_OK_SELECT)
+	if (scope == NULL)
+		authoob_end_reused_session(true);
+	else if (SPI_execute_with_args(psprintf("SELECT %s.authoob_record_failure($1, $2)",
+											quote_identifier(schema)),
+								   2, types, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "authoob: could not record a failed attempt");
 	SetUserIdAndSecContext(saved_user, saved_security_context);
 }
@@ -107,11 +122,12 @@ record_failure(Oid owner, const char *schema, const char *scope, const char *key
  * SQL procedure: authoob_attempt(action text, arg text, client_ip inet,
  *									INOUT response jsonb)
  *
- * CALL it with "login", "activate", "activate_redirect" or
- * "password_reset_token" and the argument the function takes (the body, or
- * the mailed token): the answer is the function's, and a failure that
- * counts (a wrong password, a token that matches nothing) is recorded and
- * committed before the error is raised.  Inside a transaction block it
+ * CALL it with "login", "activate", "activate_redirect",
+ * "password_reset_token" or "token" and the argument the function takes
+ * (the body, or the mailed token): the answer is the function's, and a
+ * failure that counts (a wrong password, a token that matches nothing) is
+ * recorded and committed before the error is raised; so is the end of a
+ * session whose refresh token was replayed.  Inside a transaction block it
  * cannot commit: it then behaves as the function does.
  */
 Datum
@@ -134,7 +150,7 @@ authoob_attempt(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
 				 errmsg("unknown action %s", name ? name : "NULL"),
-				 errdetail("Actions: login, activate, activate_redirect, password_reset_token.")));
+				 errdetail("Actions: login, activate, activate_redirect, password_reset_token, token.")));
 
 	attempt.sql = psprintf("SELECT %s.%s($1, $2)", quote_identifier(schema), action->function);
 	attempt.args[0] = PG_GETARG_DATUM(1);
@@ -144,13 +160,14 @@ authoob_attempt(PG_FUNCTION_ARGS)
 
 	if (SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0) != SPI_OK_CONNECT)
 		elog(ERROR, "authoob: SPI_connect failed");
+	authoob_end_reused_session(false);
 	error = authoob_try(run_attempt, &attempt);
 	if (error)
 	{
 		if (error->sqlerrcode == action->counted_error)
 		{
 			char	   *email = action->by_email && !PG_ARGISNULL(1) ?
-				login_email(PG_GETARG_DATUM(1)) : NULL;
+				login_email(PG_GETARG_DATUM(1), action->by_grant) : NULL;
 
 			Oid			owner = authoob_function_owner(fcinfo->flinfo->fn_oid);
 
@@ -160,6 +177,7 @@ authoob_attempt(PG_FUNCTION_ARGS)
 				record_failure(owner, schema, action->by_email ? "ip" : "token",
 							   authoob_client_key(PG_GETARG_DATUM(2),
 												  authoob_load_settings()));
+			record_failure(owner, schema, NULL, NULL);
 			if (nonatomic)
 				SPI_commit();
 		}

@@ -356,3 +356,79 @@ BEGIN
 END
 $$;
 GRANT EXECUTE ON FUNCTION authoob_postgrest_pre_request() TO PUBLIC;
+
+-- ==== Sessions, refresh tokens and claims (branch sessions): begin ====
+-- A session is a sign-in (README "Sessions and refresh tokens").  The row
+-- keeps its 0.1 name and key: jti is the session's id, which 0.1's tokens
+-- carry as their jti and newer tokens as session_id.  expires_at is when
+-- the session ends.  A session opened by the token endpoint (POST P/token)
+-- can be refreshed: refreshed_at is its last refresh, refresh_secret the
+-- key its refresh tokens are derived with (owner-only, as the table).
+ALTER TABLE authoob.sessions
+    ADD COLUMN refreshed_at timestamptz,
+    ADD COLUMN aal text NOT NULL DEFAULT 'aal1' CHECK (aal IN ('aal1', 'aal2')),
+    ADD COLUMN user_agent text,
+    ADD COLUMN refresh_secret bytea;
+
+-- Refresh tokens, stored only as their SHA-256; single use.  rotated_at is
+-- set when one is exchanged: presenting it again within
+-- refresh_reuse_interval gives the same successor, later ends the session.
+CREATE TABLE authoob.refresh_tokens (
+    token_hash bytea PRIMARY KEY,
+    session_id uuid NOT NULL REFERENCES authoob.sessions ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    rotated_at timestamptz
+);
+CREATE INDEX refresh_tokens_session_id_idx ON authoob.refresh_tokens (session_id);
+REVOKE ALL ON authoob.refresh_tokens FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('authoob.refresh_tokens', '');
+
+-- The claims of new tokens, and how long sessions live (0: no limit).
+ALTER TABLE authoob.settings
+    ADD COLUMN jwt_issuer text,
+    ADD COLUMN jwt_audience text NOT NULL DEFAULT 'authenticated',
+    ADD COLUMN jwt_role text NOT NULL DEFAULT 'authenticated',
+    ADD COLUMN session_ttl integer NOT NULL DEFAULT 0,
+    ADD COLUMN inactivity_timeout integer NOT NULL DEFAULT 0,
+    ADD COLUMN refresh_reuse_interval integer NOT NULL DEFAULT 10;
+
+-- The hook custom_access_token (authoob.h's list) is new.
+INSERT INTO authoob.hook_names (name, position)
+SELECT n, p FROM authoob_hook_names() WITH ORDINALITY AS h (n, p)
+ON CONFLICT (name) DO NOTHING;
+
+-- POST P/token: grant_type password (signs in, as login) or refresh_token.
+-- query_grant is the grant_type of the query string, if any.  The front
+-- calls it through authoob_attempt('token', ...), which counts failures
+-- and ends the session of a reused refresh token.
+CREATE FUNCTION authoob_token_grant(payload text, client_ip inet DEFAULT NULL,
+                                    query_grant text DEFAULT NULL)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_token_grant'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION authoob_token_grant(text, inet, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_token_grant(text, inet, text) TO authoob_api;
+
+-- The body of POST P/token with the query string's grant_type in it, for
+-- authoob_attempt, whose one argument is the body.
+CREATE FUNCTION authoob_token_request(payload text, query_grant text)
+RETURNS text AS 'MODULE_PATHNAME', 'authoob_token_request'
+LANGUAGE C IMMUTABLE SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION authoob_token_request(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_token_request(text, text) TO authoob_api;
+
+-- A user's sessions: GET P/sessions, DELETE P/sessions/<id>, and
+-- POST P/logout?scope=local|others|global.
+CREATE FUNCTION authoob_sessions(token text)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_sessions'
+LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION authoob_end_session(token text, session_id text)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_end_session'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION authoob_logout_scope(token text, scope text)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_logout_scope'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION authoob_sessions(text), authoob_end_session(text, text),
+    authoob_logout_scope(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_sessions(text), authoob_end_session(text, text),
+    authoob_logout_scope(text, text) TO authoob_api;
+-- ==== Sessions, refresh tokens and claims (branch sessions): end ====

@@ -176,6 +176,13 @@ typedef struct AuthoobSettings
 	bool		throttle;		/* brute-force limits on */
 	int32		ip_prefix_v4;	/* per-IP limits count this network */
 	int32		ip_prefix_v6;
+	char	   *jwt_issuer;		/* NULL: api_url + prefix */
+	char	   *jwt_audience;
+	char	   *jwt_role;
+	int32		session_ttl;	/* seconds; 0: no limit */
+	int32		inactivity_timeout;	/* seconds since the last refresh; 0: none */
+	int32		refresh_reuse_interval; /* seconds */
+	bool		refresh_tokens; /* the schema has them (0.2): sessions.c */
 } AuthoobSettings;
 
 extern AuthoobSettings *authoob_load_settings(void);
@@ -239,6 +246,7 @@ extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings
 #define CTX_USER_ID		(1 << 4)
 #define CTX_APP_URL		(1 << 5)
 #define CTX_LINK		(1 << 6)
+#define CTX_CLAIMS		(1 << 7)
 
 /*
  * Every hook: its name and its context's keys (the README's "Hooks").  The
@@ -272,7 +280,8 @@ extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings
 	X(PRE_LOGOUT, pre_logout, CTX_USER) \
 	X(POST_LOGOUT, post_logout, 0) \
 	X(MAIL_REGISTER, mail_register, CTX_USER | CTX_LINK) \
-	X(MAIL_ASK_RESET_PASSWORD, mail_ask_reset_password, CTX_USER | CTX_LINK)
+	X(MAIL_ASK_RESET_PASSWORD, mail_ask_reset_password, CTX_USER | CTX_LINK) \
+	X(CUSTOM_ACCESS_TOKEN, custom_access_token, CTX_USER | CTX_CLAIMS)
 
 #define AUTHOOB_HOOK_ENUM(NAME, name, context) HOOK_##NAME,
 typedef enum AuthoobHook
@@ -290,6 +299,7 @@ typedef struct AuthoobHookArgs
 	const char *token;			/* "token": a mailed token */
 	const char *app_url;		/* "app_url" */
 	const char *link;			/* "link": the mailed link */
+	Jsonb	   *claims;			/* "claims": an access token's claims */
 } AuthoobHookArgs;
 
 extern bool authoob_hook_registered(AuthoobHook hook);
@@ -317,15 +327,36 @@ extern bool authoob_key_verify(const AuthoobSigningKey *key, const char *token,
 							   const uint8 *sig, int sig_len);
 
 /* jwt.c: JWT access tokens, signed and read */
-extern char *authoob_jwt_sign(int64 user_id, const char *jti, int64 iat, int64 exp,
-							  const AuthoobSettings *settings);
-extern int64 authoob_jwt_read(const char *token, const AuthoobSettings *settings,
-							  Datum *jti);
+typedef struct AuthoobClaims
+{
+	int64		user_id;		/* sub */
+	const char *email;
+	const char *session_id;		/* the session's uuid, as text */
+	const char *aal;			/* "aal1" */
+	int64		auth_time;		/* amr's timestamp: the sign-in */
+	int64		iat;
+	int64		exp;
+} AuthoobClaims;
 
-/* sessions.c: a session row for every token */
-extern char *authoob_issue_token(int64 user_id, Datum client_ip, bool ip_isnull,
-								 const AuthoobSettings *settings);
-extern int64 authoob_verify_token(const char *token, pg_uuid_t *jti,
+extern char *authoob_jwt_sign(const AuthoobClaims *claims, const AuthoobSettings *settings);
+extern int64 authoob_jwt_read(const char *token, const AuthoobSettings *settings,
+							  Datum *session);
+
+/*
+ * sessions.c: a session is a sign-in, a row of authoob.sessions whose jti
+ * is its id; its access tokens name it, its refresh tokens rotate in it.
+ */
+extern char *authoob_open_session(int64 user_id, Datum client_ip, bool ip_isnull,
+								  const AuthoobSettings *settings);
+extern char *authoob_session_token(int64 user_id, const pg_uuid_t *session,
+								   const AuthoobSettings *settings);
+extern Datum authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
+								   const AuthoobSettings *settings);
+extern Datum authoob_refresh_session(const char *refresh_token,
+									 const AuthoobSettings *settings);
+extern void authoob_end_session_of(const pg_uuid_t *session);
+extern void authoob_end_reused_session(bool end);
+extern int64 authoob_verify_token(const char *token, pg_uuid_t *session,
 								  const AuthoobSettings *settings);
 extern int64 authoob_verify_token_profile(const char *token,
 										  const AuthoobSettings *settings,
@@ -348,7 +379,7 @@ extern bytea *authoob_mail_token_hash(const char *token);
 
 /*
  * The SQL entry points sit on top and declare nothing here: account.c,
- * profile.c, activation.c, recovery.c, attempt.c, admin.c (and cache.c's
+ * user_sessions.c, profile.c, activation.c, recovery.c, attempt.c, admin.c (and cache.c's
  * trigger, hooks.c's authoob_hook_names()); module.c holds the magic block.
  */
 

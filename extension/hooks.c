@@ -325,6 +325,11 @@ hook_context(AuthoobHook hook, const AuthoobHookArgs *args)
 		authoob_push_key(&state, "link");
 		authoob_push_string(&state, args->link);
 	}
+	if (keys & CTX_CLAIMS)
+	{
+		authoob_push_key(&state, "claims");
+		authoob_push_jsonb(&state, args->claims);
+	}
 	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	return JsonbValueToJsonb(result);
 }

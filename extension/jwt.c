@@ -3,8 +3,9 @@
  *		JWT access tokens, signed and read: HS256 with the HMAC of crypto.c,
  *		ES256, EdDSA and RS256 with the keys of keys.c (setting signing_alg).
  *
- * A token is standard (sub, iat, exp, jti) so any JWT library verifies it
- * with the secret or the published public key.  Reading one checks its
+ * A token is standard (iss, aud, sub, iat, exp, jti, and the session_id,
+ * role, email, aal, amr that Supabase's clients and PostgREST read) so any
+ * JWT library verifies it with the secret or the published public key.  Reading one checks its
  * header and signature before anything an attacker wrote is parsed;
  * whether its session is still alive is sessions.c's question.
  */
@@ -15,6 +16,7 @@
 #include "common/sha2.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/timestamp.h"
 
 /*
@@ -26,31 +28,115 @@
 #define JWT_HEADER_PREFIX "{\"alg\":\"HS256\",\"kid\":\""
 #define JWT_HEADER_SUFFIX "\",\"typ\":\"JWT\"}"
 
-/* Longest token worth looking at; ours are 200 (HS256) to 650 (RS256) bytes */
-#define MAX_TOKEN_LENGTH 1024
+/*
+ * Longest token worth looking at: HS256 tokens are about 600 bytes, RS256
+ * ones 1000, and custom_access_token may add claims.  No longer token is
+ * issued.
+ */
+#define MAX_TOKEN_LENGTH 4096
 
 /* Longest signature decoded: RS256's 256 bytes, and room to see it is longer */
 #define MAX_SIGNATURE_LENGTH 260
 
 /*
- * A token for user_id, session jti (its text form), valid from iat to exp
- * (seconds since the epoch), signed with the current key of signing_alg.
+ * The claims authoob writes first, in this order, and that nothing may
+ * change: read_own_claims() reads them without a JSON parser.  iss, set by
+ * the operator, is not to be changed by a hook either.
+ */
+#define OWN_CLAIMS_FORMAT \
+	"{\"sub\":\"" INT64_FORMAT "\",\"session_id\":\"%s\",\"iat\":" INT64_FORMAT \
+	",\"exp\":" INT64_FORMAT ",\"jti\":\"%s\""
+static const char *const fixed_claims[] = {"sub", "session_id", "iat", "exp", "jti", "iss"};
+
+/* The claims the prefix holds, the ones a hook's claims are cleared of */
+#define N_PREFIX_CLAIMS 5
+
+pg_attribute_noreturn() static void
+claims_refused(const char *message)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+			 errmsg("%s", message),
+			 errdetail("No token was issued.")));
+}
+
+/*
+ * The claims after the fixed ones as custom_access_token leaves them: the
+ * hook sees every claim and answers {"claims": {...}}, whose members are
+ * added or replace those authoob wrote; changing a fixed claim fails the
+ * request.  Returns the members after the prefix, without braces.
+ */
+static char *
+custom_claims(const char *prefix, const char *rest, int64 user_id)
+{
+	Jsonb	   *claims = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+															CStringGetDatum(psprintf("%s,%s}", prefix, rest))));
+	Jsonb	   *answer = authoob_fire_hook(HOOK_CUSTOM_ACCESS_TOKEN,
+										   &(AuthoobHookArgs) {.user_id = user_id, .claims = claims});
+	JsonbValue *added;
+	Datum		merged;
+	char	   *text;
+
+	if (answer == NULL)
+		return (char *) rest;
+	added = authoob_object_value(answer, "claims");
+	if (added == NULL || added->type != jbvBinary ||
+		!JsonContainerIsObject(added->val.binary.data))
+		claims_refused("custom_access_token must answer {\"claims\": {...}}");
+	merged = DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(claims),
+								 JsonbPGetDatum(JsonbValueToJsonb(added)));
+	for (int i = 0; i < (int) lengthof(fixed_claims); i++)
+	{
+		Datum		key = CStringGetTextDatum(fixed_claims[i]);
+
+		if (!DatumGetBool(DirectFunctionCall2(jsonb_eq,
+											  DirectFunctionCall2(jsonb_object_field, JsonbPGetDatum(claims), key),
+											  DirectFunctionCall2(jsonb_object_field, merged, key))))
+			claims_refused(psprintf("custom_access_token may not change the claim %s",
+									fixed_claims[i]));
+	}
+	for (int i = 0; i < N_PREFIX_CLAIMS; i++)
+		merged = DirectFunctionCall2(jsonb_delete, merged,
+									 CStringGetTextDatum(fixed_claims[i]));
+	text = JsonbToCString(NULL, &DatumGetJsonbP(merged)->root, 0);
+	/* "{...}" to "..." */
+	text[strlen(text) - 1] = '\0';
+	return text + 1;
+}
+
+/*
+ * An access token with claims c, signed with the current key of
+ * signing_alg.  Its claims, in this order: sub, session_id, iat, exp, jti
+ * (a fresh uuid), iss, aud, role, email, aal, amr; then whatever
+ * custom_access_token adds.
  */
 char *
-authoob_jwt_sign(int64 user_id, const char *jti, int64 iat, int64 exp,
-				 const AuthoobSettings *settings)
+authoob_jwt_sign(const AuthoobClaims *c, const AuthoobSettings *settings)
 {
 	StringInfoData token;
-	StringInfoData claims;
+	StringInfoData rest;
+	char	   *prefix;
 	char	   *header;
+	char	   *jti = DatumGetCString(DirectFunctionCall1(uuid_out,
+														  DirectFunctionCall1(gen_random_uuid, (Datum) 0)));
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	const AuthoobSigningKey *key = NULL;
 
-	initStringInfo(&claims);
-	appendStringInfo(&claims,
-					 "{\"sub\":\"" INT64_FORMAT "\",\"iat\":" INT64_FORMAT
-					 ",\"exp\":" INT64_FORMAT ",\"jti\":\"%s\"}",
-					 user_id, iat, exp, jti);
+	prefix = psprintf(OWN_CLAIMS_FORMAT, c->user_id, c->session_id, c->iat, c->exp, jti);
+	initStringInfo(&rest);
+	appendStringInfoString(&rest, "\"iss\":");
+	escape_json(&rest, settings->jwt_issuer ? settings->jwt_issuer :
+				psprintf("%s%s", settings->api_url ? settings->api_url : "", settings->prefix));
+	appendStringInfoString(&rest, ",\"aud\":");
+	escape_json(&rest, settings->jwt_audience);
+	appendStringInfoString(&rest, ",\"role\":");
+	escape_json(&rest, settings->jwt_role);
+	appendStringInfoString(&rest, ",\"email\":");
+	escape_json(&rest, c->email);
+	appendStringInfo(&rest, ",\"aal\":\"%s\",\"amr\":[{\"method\":\"password\",\"timestamp\":"
+					 INT64_FORMAT "}]", c->aal, c->auth_time);
+	if (authoob_hook_registered(HOOK_CUSTOM_ACCESS_TOKEN))
+		rest.data = custom_claims(prefix, rest.data, c->user_id);
 
 	if (strcmp(settings->signing_alg, "HS256") == 0)
 		header = psprintf(JWT_HEADER_PREFIX "%s" JWT_HEADER_SUFFIX, settings->key_id);
@@ -59,17 +145,21 @@ authoob_jwt_sign(int64 user_id, const char *jti, int64 iat, int64 exp,
 		key = authoob_current_signing_key(settings->signing_alg);
 		header = pstrdup(authoob_signing_key_header(key));
 	}
+	prefix = psprintf("%s%s%s}", prefix, rest.data[0] ? "," : "", rest.data);
 	initStringInfo(&token);
 	appendStringInfo(&token, "%s.%s",
 					 authoob_base64url_encode((const uint8 *) header, strlen(header)),
-					 authoob_base64url_encode((const uint8 *) claims.data, claims.len));
+					 authoob_base64url_encode((const uint8 *) prefix, strlen(prefix)));
 	if (key != NULL)
-	{
 		appendStringInfo(&token, ".%s", authoob_key_sign(key, token.data, token.len));
-		return token.data;
+	else
+	{
+		authoob_hmac_sha256(settings->secret_key, token.data, token.len, digest);
+		appendStringInfo(&token, ".%s", authoob_base64url_encode(digest, sizeof(digest)));
 	}
-	authoob_hmac_sha256(settings->secret_key, token.data, token.len, digest);
-	appendStringInfo(&token, ".%s", authoob_base64url_encode(digest, sizeof(digest)));
+	if (token.len > MAX_TOKEN_LENGTH)
+		claims_refused(psprintf("the access token would be longer than %d bytes",
+								MAX_TOKEN_LENGTH));
 	return token.data;
 }
 
@@ -119,39 +209,92 @@ numeric_claim(Jsonb *claims, const char *key)
 	return value;
 }
 
+/* Digits at *p, moved past them; false unless a whole number */
+static bool
+read_digits(const char **p, const char *end, int64 *value)
+{
+	const char *digits = *p;
+
+	while (*p < end && **p >= '0' && **p <= '9')
+		(*p)++;
+	return authoob_parse_digits(digits, *p - digits, value);
+}
+
+/* The literal text at *p, moved past it */
+static bool
+read_literal(const char **p, const char *end, const char *literal)
+{
+	size_t		len = strlen(literal);
+
+	if ((size_t) (end - *p) < len || memcmp(*p, literal, len) != 0)
+		return false;
+	*p += len;
+	return true;
+}
+
+/* A uuid in quotes at *p, moved past it, copied into uuid[37] */
+static bool
+read_uuid(const char **p, const char *end, char *uuid)
+{
+	if (end - *p < 38 || (*p)[0] != '"' || !is_uuid_text(*p + 1, 36) || (*p)[37] != '"')
+		return false;
+	memcpy(uuid, *p + 1, 36);
+	uuid[36] = '\0';
+	*p += 38;
+	return true;
+}
+
 /*
- * The claims as authoob itself writes them,
- * {"sub":"<id>","iat":<n>,"exp":<n>,"jti":"<uuid>"}, read without a JSON
- * parser: the hot path of every verification.  False when they are in any
- * other form (a token another library signed with the secret), which the
- * general JSON path then reads.
+ * The claims after the fixed ones, up to the closing brace: read without a
+ * parser only if none of them could stand for a fixed claim again (a
+ * duplicate key, or one written with escapes).
  */
 static bool
-read_own_claims(const char *p, const char *end, int64 *sub, int64 *exp, char *jti)
+rest_is_plain(const char *p, const char *end)
 {
-	int64		values[3];
-	static const char *const before[3] = {"{\"sub\":\"", "\",\"iat\":", ",\"exp\":"};
+	static const char *const suspect[] = {"\"sub\"", "\"session_id\"", "\"iat\"",
+	"\"exp\"", "\"jti\"", "\\u"};
+	char	   *rest = pnstrdup(p, end - p);
 
-	for (int i = 0; i < 3; i++)
-	{
-		const char *digits;
-
-		if (strncmp(p, before[i], strlen(before[i])) != 0)
+	for (int i = 0; i < (int) lengthof(suspect); i++)
+		if (strstr(rest, suspect[i]) != NULL)
 			return false;
-		digits = p += strlen(before[i]);
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
-		if (!authoob_parse_digits(digits, p - digits, &values[i]))
-			return false;
-	}
-	if (strncmp(p, ",\"jti\":\"", 8) != 0 || end - p != 8 + 36 + 2 ||
-		!is_uuid_text(p + 8, 36) || strncmp(p + 8 + 36, "\"}", 2) != 0)
-		return false;
-	memcpy(jti, p + 8, 36);
-	jti[36] = '\0';
-	*sub = values[0];
-	*exp = values[2];
 	return true;
+}
+
+/*
+ * The claims as authoob itself writes them, read without a JSON parser:
+ * the hot path of every verification.  0.2's form is
+ * {"sub":"<id>","session_id":"<uuid>","iat":<n>,"exp":<n>,"jti":"<uuid>",...},
+ * 0.1's {"sub":"<id>","iat":<n>,"exp":<n>,"jti":"<uuid>"}, whose jti is
+ * its session.  False when they are in any other form (a token another
+ * library signed with the secret), which the general JSON path then reads.
+ */
+static bool
+read_own_claims(const char *p, const char *end, int64 *sub, int64 *exp, char *session)
+{
+	int64		iat;
+	char		jti[37];
+	bool		has_session;
+
+	if (!read_literal(&p, end, "{\"sub\":\"") || !read_digits(&p, end, sub) ||
+		!read_literal(&p, end, "\","))
+		return false;
+	has_session = read_literal(&p, end, "\"session_id\":");
+	if (has_session && (!read_uuid(&p, end, session) || !read_literal(&p, end, ",")))
+		return false;
+	if (!read_literal(&p, end, "\"iat\":") || !read_digits(&p, end, &iat) ||
+		!read_literal(&p, end, ",\"exp\":") || !read_digits(&p, end, exp) ||
+		!read_literal(&p, end, ",\"jti\":") || !read_uuid(&p, end, jti))
+		return false;
+	if (!has_session)
+	{
+		memcpy(session, jti, sizeof(jti));
+		return end - p == 1 && *p == '}';
+	}
+	if (end - p == 1 && *p == '}')
+		return true;
+	return *p == ',' && end[-1] == '}' && rest_is_plain(p, end);
 }
 
 /* {"alg":"HS256","kid":"<11 characters>","typ":"JWT"}: a secret's header */
@@ -186,12 +329,13 @@ check_hmac(const char *token, size_t signed_len, const uint8 *header,
 
 /*
  * What a token claims, if it is ours: its user id, and its session id in
- * *jti; else a PT401 error.  The header is only compared with ours, and
+ * *session (its session_id, or for a token without one, 0.1's, its jti);
+ * else a PT401 error.  The header is only compared with ours, and
  * the signature checked in constant time, before anything an attacker
  * wrote is parsed.  The session itself is not looked at here.
  */
 int64
-authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *jti)
+authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *session)
 {
 	const char *dot1;
 	const char *dot2;
@@ -204,11 +348,11 @@ authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *jti)
 	int			payload_len;
 	Jsonb	   *claims;
 	JsonbValue *sub;
-	JsonbValue *jti_value;
+	JsonbValue *session_value;
 	Datum		parsed;
 	int64		user_id;
 	int64		expires;
-	char		own_jti[37];
+	char		own_session[37];
 
 	if (token == NULL || *token == '\0')
 		authoob_token_refused("is missing");
@@ -244,11 +388,11 @@ authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *jti)
 	payload[payload_len] = '\0';
 
 	if (read_own_claims((const char *) payload, (const char *) payload + payload_len,
-						&user_id, &expires, own_jti))
+						&user_id, &expires, own_session))
 	{
 		if (expires <= (int64) time(NULL))
 			authoob_token_refused("has expired");
-		*jti = DirectFunctionCall1(uuid_in, CStringGetDatum(own_jti));
+		*session = DirectFunctionCall1(uuid_in, CStringGetDatum(own_session));
 		return user_id;
 	}
 
@@ -268,14 +412,16 @@ authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *jti)
 		authoob_token_refused("has expired");
 	(void) numeric_claim(claims, "iat");
 	sub = authoob_object_value(claims, "sub");
-	jti_value = authoob_object_value(claims, "jti");
+	session_value = authoob_object_value(claims, "session_id");
+	if (session_value == NULL)
+		session_value = authoob_object_value(claims, "jti");
 	if (sub == NULL || sub->type != jbvString ||
 		!authoob_parse_digits(sub->val.string.val, sub->val.string.len, &user_id) ||
-		jti_value == NULL || jti_value->type != jbvString ||
-		!is_uuid_text(jti_value->val.string.val, jti_value->val.string.len))
-		authoob_token_refused("has no valid sub or jti");
-	*jti = DirectFunctionCall1(uuid_in,
-							   CStringGetDatum(pnstrdup(jti_value->val.string.val,
-														jti_value->val.string.len)));
+		session_value == NULL || session_value->type != jbvString ||
+		!is_uuid_text(session_value->val.string.val, session_value->val.string.len))
+		authoob_token_refused("has no valid sub or session");
+	*session = DirectFunctionCall1(uuid_in,
+								   CStringGetDatum(pnstrdup(session_value->val.string.val,
+															session_value->val.string.len)));
 	return user_id;
 }

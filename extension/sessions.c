@@ -1,20 +1,65 @@
 /*
  * sessions.c
- *		Sessions: every token is a row of authoob.sessions, found by its jti,
- *		which is what makes logout and "every earlier token after a password
- *		change" exact, without clock-resolution games.
+ *		Sessions: a session is a sign-in, a row of authoob.sessions whose jti
+ *		is its id.  Its access tokens name it (session_id, or for 0.1's
+ *		tokens their jti), so logout ends it and a password change ends every
+ *		one of the user's, exactly, whatever the clocks say.
+ *
+ * A session opened by login ends with its last access token, as in 0.1;
+ * one opened by the token endpoint has refresh tokens and lives until
+ * session_ttl, inactivity_timeout or logout.  Refresh tokens are stored
+ * only as their SHA-256 and are single use: a refresh returns the
+ * successor, HMAC-SHA256(the session's refresh_secret, the parent), so
+ * that the parent presented again within refresh_reuse_interval (two tabs
+ * refreshing at once) gives the same successor without storing it, and
+ * later ends the session (a stolen token replayed).
  */
 #include "authoob.h"
 
 #include <time.h>
 
 #include "catalog/pg_type.h"
+#include "common/sha2.h"
 #include "utils/builtins.h"
 
+/* the length of a refresh token: 32 bytes in base64url */
+#define REFRESH_TOKEN_LENGTH 43
+
+/* "now() + n seconds", or NULL for n = 0 (no limit), which least() skips */
+#define LIMIT(n) "now() + make_interval(secs => nullif(" n ", 0))"
+
+/* a session opened by login: it ends with its token (0.1's schema too) */
 static AuthoobQuery insert_session = AUTHOOB_QUERY(
 	"INSERT INTO authoob.sessions (jti, user_id, expires_at, ip)"
-	" VALUES ($1, $2, to_timestamp($3), $4)",
-	4, UUIDOID, INT8OID, FLOAT8OID, INETOID);
+	" VALUES ($1, $2, least(to_timestamp($3), " LIMIT("$5") ", " LIMIT("$6") "), $4)"
+	" RETURNING (SELECT u.email FROM authoob.users u WHERE u.id = $2)",
+	6, UUIDOID, INT8OID, FLOAT8OID, INETOID, INT4OID, INT4OID);
+
+/* a session opened by the token endpoint: refreshable until its limits */
+static AuthoobQuery insert_refreshable_session = AUTHOOB_QUERY(
+	"INSERT INTO authoob.sessions (jti, user_id, expires_at, ip, refreshed_at, refresh_secret)"
+	" VALUES ($1, $2, coalesce(least(" LIMIT("$4") ", " LIMIT("$5") "), 'infinity'), $3, now(), $6)"
+	" RETURNING (SELECT u.email FROM authoob.users u WHERE u.id = $2)",
+	6, UUIDOID, INT8OID, INETOID, INT4OID, INT4OID, BYTEAOID);
+
+/*
+ * A new access token in a session ($1): one opened by login now ends with
+ * it, within its limits; a refreshable one is not changed.
+ */
+static AuthoobQuery extend_session = AUTHOOB_QUERY(
+	"UPDATE authoob.sessions s SET expires_at = CASE WHEN s.refreshed_at IS NOT NULL"
+	" THEN s.expires_at ELSE least(greatest(s.expires_at, to_timestamp($2)),"
+	" s.created_at + make_interval(secs => nullif($3, 0)), " LIMIT("$4") ") END"
+	" FROM authoob.users u WHERE s.jti = $1 AND u.id = s.user_id"
+	" RETURNING u.email, floor(extract(epoch FROM s.created_at))::bigint, s.aal",
+	4, UUIDOID, FLOAT8OID, INT4OID, INT4OID);
+
+/* the same, on 0.1's schema, until ALTER EXTENSION authoob UPDATE */
+static AuthoobQuery extend_session_0_1 = AUTHOOB_QUERY(
+	"UPDATE authoob.sessions s SET expires_at = greatest(s.expires_at, to_timestamp($2))"
+	" FROM authoob.users u WHERE s.jti = $1 AND u.id = s.user_id"
+	" RETURNING u.email, floor(extract(epoch FROM s.created_at))::bigint, 'aal1'",
+	4, UUIDOID, FLOAT8OID, INT4OID, INT4OID);
 
 static AuthoobQuery find_session = AUTHOOB_QUERY(
 	"SELECT u.confirmed_at IS NOT NULL"
@@ -22,27 +67,269 @@ static AuthoobQuery find_session = AUTHOOB_QUERY(
 	" WHERE " AUTHOOB_LIVE_SESSION,
 	2, UUIDOID, INT8OID);
 
+static AuthoobQuery insert_refresh_token = AUTHOOB_QUERY(
+	"INSERT INTO authoob.refresh_tokens (token_hash, session_id) VALUES ($1, $2)"
+	" ON CONFLICT (token_hash) DO NOTHING",
+	2, BYTEAOID, UUIDOID);
+
 /*
- * Make a token for user_id, recorded as a session that expires with it.
- * The caller is connected to SPI.
+ * A refresh token and its session, locked: two refreshes of one token
+ * take turns, and the second sees what the first did.  Its rotation is
+ * compared with the clock, not with the start of the transaction, which
+ * may have waited for the first.
+ */
+static AuthoobQuery find_refresh_token = AUTHOOB_QUERY(
+	"SELECT r.session_id, s.user_id, s.refresh_secret, r.rotated_at IS NOT NULL,"
+	" r.rotated_at > clock_timestamp() - make_interval(secs => $2),"
+	" s.expires_at > now() AND u.active, u.confirmed_at IS NOT NULL"
+	" FROM authoob.refresh_tokens r JOIN authoob.sessions s ON s.jti = r.session_id"
+	" JOIN authoob.users u ON u.id = s.user_id"
+	" WHERE r.token_hash = $1 FOR UPDATE OF r, s",
+	2, BYTEAOID, INT4OID);
+
+static AuthoobQuery rotate_refresh_token = AUTHOOB_QUERY(
+	"WITH rotated AS (UPDATE authoob.refresh_tokens SET rotated_at = now() WHERE token_hash = $1)"
+	" UPDATE authoob.sessions s SET refreshed_at = now(),"
+	" expires_at = coalesce(least(s.created_at + make_interval(secs => nullif($3, 0)), "
+	LIMIT("$4") "), 'infinity')"
+	" WHERE s.jti = $2",
+	4, BYTEAOID, UUIDOID, INT4OID, INT4OID);
+
+static AuthoobQuery end_session = AUTHOOB_QUERY(
+	"DELETE FROM authoob.sessions WHERE jti = $1",
+	1, UUIDOID);
+
+static AuthoobQuery token_response = AUTHOOB_QUERY(
+	"SELECT jsonb_build_object('access_token', $1, 'token_type', 'bearer',"
+	" 'expires_in', $2, 'expires_at', $3, 'refresh_token', $4, 'user', $5)",
+	5, TEXTOID, INT4OID, INT8OID, TEXTOID, JSONBOID);
+
+/* The session a refresh token was replayed in, for authoob_end_reused_session */
+static bool reused_session_pending = false;
+static pg_uuid_t reused_session;
+
+static char *
+uuid_text(const pg_uuid_t *uuid)
+{
+	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(uuid)));
+}
+
+/* An access token of user_id in session, signed in at auth_time */
+static char *
+sign_token(int64 user_id, const pg_uuid_t *session, const char *email,
+		   const char *aal, int64 auth_time, int64 iat, const AuthoobSettings *settings)
+{
+	AuthoobClaims claims = {
+		.user_id = user_id,
+		.email = email,
+		.session_id = uuid_text(session),
+		.aal = aal,
+		.auth_time = auth_time,
+		.iat = iat,
+		.exp = iat + settings->token_ttl,
+	};
+
+	return authoob_jwt_sign(&claims, settings);
+}
+
+/*
+ * Open a session for user_id (login, register) and make its first access
+ * token; the session ends with its last token.  Connected to SPI.
  */
 char *
-authoob_issue_token(int64 user_id, Datum client_ip, bool ip_isnull,
-					const AuthoobSettings *settings)
+authoob_open_session(int64 user_id, Datum client_ip, bool ip_isnull,
+					 const AuthoobSettings *settings)
 {
-	Datum		jti = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
+	Datum		session = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
 	int64		iat = (int64) time(NULL);
-	int64		exp = iat + settings->token_ttl;
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ip_isnull ? 'n' : ' '};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ip_isnull ? 'n' : ' ', ' ', ' '};
 
-	values[0] = jti;
+	values[0] = session;
 	values[1] = Int64GetDatum(user_id);
-	values[2] = Float8GetDatum((double) exp);
+	values[2] = Float8GetDatum((double) (iat + settings->token_ttl));
 	values[3] = client_ip;
+	values[4] = Int32GetDatum(settings->session_ttl);
+	values[5] = Int32GetDatum(settings->inactivity_timeout);
 	authoob_run(&insert_session, values, nulls, false);
-	return authoob_jwt_sign(user_id, DatumGetCString(DirectFunctionCall1(uuid_out, jti)),
-							iat, exp, settings);
+	return sign_token(user_id, DatumGetUUIDP(session), authoob_result_text(1), "aal1",
+					  iat, iat, settings);
+}
+
+/*
+ * A fresh access token in a live session of user_id (GET P/token): the
+ * same session, no new row.  Connected to SPI.
+ */
+char *
+authoob_session_token(int64 user_id, const pg_uuid_t *session,
+					  const AuthoobSettings *settings)
+{
+	int64		iat = (int64) time(NULL);
+	Datum		values[4];
+	bool		isnull;
+
+	values[0] = UUIDPGetDatum(session);
+	values[1] = Float8GetDatum((double) (iat + settings->token_ttl));
+	values[2] = Int32GetDatum(settings->session_ttl);
+	values[3] = Int32GetDatum(settings->inactivity_timeout);
+	if (authoob_run(settings->refresh_tokens ? &extend_session : &extend_session_0_1,
+					values, NULL, false) != 1)
+		authoob_token_refused("is no longer valid");
+	return sign_token(user_id, session, authoob_result_text(1), authoob_result_text(3),
+					  DatumGetInt64(authoob_result_datum(2, &isnull)), iat, settings);
+}
+
+/* The SHA-256 of a refresh token, as stored */
+static Datum
+refresh_token_hash(const char *token)
+{
+	bytea	   *hash = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+
+	SET_VARSIZE(hash, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	authoob_sha256(token, strlen(token), (uint8 *) VARDATA(hash));
+	return PointerGetDatum(hash);
+}
+
+/* The token endpoint's answer, with refresh_token stored as its hash */
+static Datum
+grant_response(int64 user_id, const pg_uuid_t *session, const char *access_token,
+			   const char *refresh_token, const AuthoobSettings *settings)
+{
+	Datum		values[5];
+	bool		isnull;
+
+	values[0] = UUIDPGetDatum(session);
+	values[1] = refresh_token_hash(refresh_token);
+	authoob_run(&insert_refresh_token, (Datum[]) {values[1], values[0]}, NULL, false);
+	values[0] = CStringGetTextDatum(access_token);
+	values[1] = Int32GetDatum(settings->token_ttl);
+	values[2] = Int64GetDatum((int64) time(NULL) + settings->token_ttl);
+	values[3] = CStringGetTextDatum(refresh_token);
+	values[4] = authoob_private_user_json(user_id);
+	authoob_run(&token_response, values, NULL, true);
+	return authoob_result_datum(1, &isnull);
+}
+
+/* The schema of 0.1 has no refresh tokens: the update brings them */
+static void
+require_refresh_tokens(const AuthoobSettings *settings)
+{
+	if (!settings->refresh_tokens)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("refresh tokens need authoob 0.2"),
+				 errhint("ALTER EXTENSION authoob UPDATE")));
+}
+
+/*
+ * Open a refreshable session for user_id, signed in by the token endpoint;
+ * the endpoint's answer.  Connected to SPI.
+ */
+Datum
+authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
+					  const AuthoobSettings *settings)
+{
+	Datum		session = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
+	int64		iat = (int64) time(NULL);
+	bytea	   *secret = palloc(VARHDRSZ + 32);
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ip_isnull ? 'n' : ' ', ' ', ' ', ' '};
+	char	   *access_token;
+
+	require_refresh_tokens(settings);
+	SET_VARSIZE(secret, VARHDRSZ + 32);
+	if (!pg_strong_random(VARDATA(secret), 32))
+		elog(ERROR, "authoob: could not generate a session secret");
+	values[0] = session;
+	values[1] = Int64GetDatum(user_id);
+	values[2] = client_ip;
+	values[3] = Int32GetDatum(settings->session_ttl);
+	values[4] = Int32GetDatum(settings->inactivity_timeout);
+	values[5] = PointerGetDatum(secret);
+	authoob_run(&insert_refreshable_session, values, nulls, false);
+	access_token = sign_token(user_id, DatumGetUUIDP(session), authoob_result_text(1),
+							  "aal1", iat, iat, settings);
+	return grant_response(user_id, DatumGetUUIDP(session), access_token,
+						  authoob_random_token(32), settings);
+}
+
+/*
+ * Exchange a refresh token for a new access token and the next refresh
+ * token; the endpoint's answer, or 401.  A token already exchanged gives
+ * the same successor within refresh_reuse_interval of its exchange; later,
+ * it is a replay: the session is marked to end (authoob_end_reused_session,
+ * which authoob_attempt runs once this error has rolled back) and the
+ * answer is 401.  Connected to SPI.
+ */
+Datum
+authoob_refresh_session(const char *refresh_token, const AuthoobSettings *settings)
+{
+	Datum		values[4];
+	bool		isnull;
+	pg_uuid_t	session;
+	int64		user_id;
+	bytea	   *secret;
+	bool		rotated;
+	uint8		successor[PG_SHA256_DIGEST_LENGTH];
+	char	   *access_token;
+
+	require_refresh_tokens(settings);
+	if (strlen(refresh_token) != REFRESH_TOKEN_LENGTH ||
+		strspn(refresh_token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			   "0123456789-_") != REFRESH_TOKEN_LENGTH)
+		authoob_authentication_failed();
+	values[0] = refresh_token_hash(refresh_token);
+	values[1] = Int32GetDatum(settings->refresh_reuse_interval);
+	if (authoob_run(&find_refresh_token, values, NULL, false) != 1)
+		authoob_authentication_failed();
+	memcpy(&session, DatumGetUUIDP(authoob_result_datum(1, &isnull)), sizeof(session));
+	user_id = DatumGetInt64(authoob_result_datum(2, &isnull));
+	secret = DatumGetByteaPP(authoob_result_datum(3, &isnull));
+	rotated = DatumGetBool(authoob_result_datum(4, &isnull));
+	if (rotated && !DatumGetBool(authoob_result_datum(5, &isnull)))
+	{
+		memcpy(&reused_session, &session, sizeof(session));
+		reused_session_pending = true;
+		authoob_authentication_failed();
+	}
+	if (!DatumGetBool(authoob_result_datum(6, &isnull)))
+		authoob_authentication_failed();
+	if (settings->require_activation && !DatumGetBool(authoob_result_datum(7, &isnull)))
+		authoob_not_activated();
+
+	authoob_hmac_sha256(secret, refresh_token, REFRESH_TOKEN_LENGTH, successor);
+	if (!rotated)
+	{
+		values[1] = UUIDPGetDatum(&session);
+		values[2] = Int32GetDatum(settings->session_ttl);
+		values[3] = Int32GetDatum(settings->inactivity_timeout);
+		authoob_run(&rotate_refresh_token, values, NULL, false);
+	}
+	access_token = authoob_session_token(user_id, &session, settings);
+	return grant_response(user_id, &session, access_token,
+						  authoob_base64url_encode(successor, sizeof(successor)), settings);
+}
+
+/* End a session: logout.  Connected to SPI. */
+void
+authoob_end_session_of(const pg_uuid_t *session)
+{
+	Datum		value = UUIDPGetDatum(session);
+
+	authoob_run(&end_session, &value, NULL, false);
+}
+
+/*
+ * End the session whose refresh token was replayed, if the last refresh
+ * found one; then forget it.  authoob_attempt calls it after the refresh's
+ * error rolled back, and before it runs one, with end false.
+ */
+void
+authoob_end_reused_session(bool end)
+{
+	if (end && reused_session_pending)
+		authoob_end_session_of(&reused_session);
+	reused_session_pending = false;
 }
 
 /* After the session was found: with require_activation, 403 if unconfirmed */
@@ -55,12 +342,12 @@ check_confirmed(bool confirmed, const AuthoobSettings *settings)
 
 /*
  * The user id a token stands for, or a PT401 error: it must be ours (see
- * authoob_jwt_read) and its session alive, not revoked (logout, password
- * change), not expired, its user active.  *jti receives the session id.
- * The caller is connected to SPI.
+ * authoob_jwt_read) and its session alive, not ended (logout, password
+ * change), not expired, its user active.  *session receives the session's
+ * id.  The caller is connected to SPI.
  */
 int64
-authoob_verify_token(const char *token, pg_uuid_t *jti,
+authoob_verify_token(const char *token, pg_uuid_t *session,
 					 const AuthoobSettings *settings)
 {
 	Datum		values[2];
@@ -71,8 +358,8 @@ authoob_verify_token(const char *token, pg_uuid_t *jti,
 	if (authoob_run(&find_session, values, NULL, true) != 1)
 		authoob_token_refused("is no longer valid");
 	check_confirmed(DatumGetBool(authoob_result_datum(1, &isnull)), settings);
-	if (jti)
-		memcpy(jti, DatumGetUUIDP(values[0]), sizeof(pg_uuid_t));
+	if (session)
+		memcpy(session, DatumGetUUIDP(values[0]), sizeof(pg_uuid_t));
 	return user_id;
 }
 
@@ -84,11 +371,11 @@ int64
 authoob_verify_token_profile(const char *token, const AuthoobSettings *settings,
 							 Datum *profile)
 {
-	Datum		jti;
+	Datum		session;
 	bool		confirmed;
-	int64		user_id = authoob_jwt_read(token, settings, &jti);
+	int64		user_id = authoob_jwt_read(token, settings, &session);
 
-	if (!authoob_session_profile(jti, user_id, &confirmed, profile))
+	if (!authoob_session_profile(session, user_id, &confirmed, profile))
 		authoob_token_refused("is no longer valid");
 	check_confirmed(confirmed, settings);
 	return user_id;

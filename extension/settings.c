@@ -13,6 +13,7 @@
 
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -26,7 +27,8 @@ typedef enum SettingKind
 	SETTING_PREFIX,				/* "/word[/word...]" */
 	SETTING_HEADER,				/* HTTP header name */
 	SETTING_HASH,				/* "bcrypt" or "argon2id" */
-	SETTING_SIGNING_ALG			/* "HS256", "ES256", "EdDSA" or "RS256" */
+	SETTING_SIGNING_ALG,		/* "HS256", "ES256", "EdDSA" or "RS256" */
+	SETTING_CLAIM				/* a claim's text: 1 to 200 printable characters */
 } SettingKind;
 
 /*
@@ -87,6 +89,14 @@ static const SettingDef setting_defs[] = {
 	{"asks_per_window", SETTING_INT, 1, 1000000, SQL_ONLY, NULL},
 	/* 0.2: tokens others verify with a public key (0.1: the shared secret) */
 	{"signing_alg", SETTING_SIGNING_ALG, 0, 0, FIELD(signing_alg), "HS256"},
+	/* 0.2: the claims iss (null: api_url + prefix), aud and role */
+	{"jwt_issuer", SETTING_CLAIM, 0, 0, FIELD(jwt_issuer), NULL},
+	{"jwt_audience", SETTING_CLAIM, 0, 0, FIELD(jwt_audience), "authenticated"},
+	{"jwt_role", SETTING_CLAIM, 0, 0, FIELD(jwt_role), "authenticated"},
+	/* 0.2: sessions' limits in seconds, 0 for none (0.1: a token's lifetime) */
+	{"session_ttl", SETTING_INT, 0, 10 * 366 * 24 * 3600, FIELD(session_ttl), "0"},
+	{"inactivity_timeout", SETTING_INT, 0, 10 * 366 * 24 * 3600, FIELD(inactivity_timeout), "0"},
+	{"refresh_reuse_interval", SETTING_INT, 0, 3600, FIELD(refresh_reuse_interval), "10"},
 };
 
 #define N_SETTINGS lengthof(setting_defs)
@@ -174,6 +184,8 @@ authoob_load_settings(void)
 		set_field(&settings, def, value);
 	}
 	settings.key_id = authoob_key_id(settings.secret_key);
+	/* the same update added refresh tokens to the schema */
+	settings.refresh_tokens = authoob_object_value(row, "refresh_reuse_interval") != NULL;
 	MemoryContextSwitchTo(caller_context);
 
 	/* keys rotated out that still verify for a while */
@@ -225,6 +237,15 @@ is_prefix(const char *s)
 }
 
 static bool
+has_control_character(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char) *s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+static bool
 is_header_name(const char *s)
 {
 	if (*s == '\0')
@@ -246,7 +267,8 @@ setting_value_text(const SettingDef *def, JsonbValue *value)
 
 	if (value->type == jbvNull)
 	{
-		if (def->kind == SETTING_URL || def->kind == SETTING_EMAIL)
+		if (def->kind == SETTING_URL || def->kind == SETTING_EMAIL ||
+			(def->kind == SETTING_CLAIM && def->absent == NULL))
 			return NULL;
 		bad_setting(def->key, "This setting cannot be null.");
 	}
@@ -310,6 +332,10 @@ setting_value_text(const SettingDef *def, JsonbValue *value)
 			if (strcmp(s, "HS256") != 0 && strcmp(s, "ES256") != 0 &&
 				strcmp(s, "EdDSA") != 0 && strcmp(s, "RS256") != 0)
 				bad_setting(def->key, "Expected \"HS256\", \"ES256\", \"EdDSA\" or \"RS256\".");
+			break;
+		case SETTING_CLAIM:
+			if (strlen(s) < 1 || pg_mbstrlen(s) > 200 || has_control_character(s))
+				bad_setting(def->key, "Expected 1 to 200 characters, no control character.");
 			break;
 		default:
 			break;

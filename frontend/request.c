@@ -117,13 +117,23 @@ request_unescape(void *cls, struct MHD_Connection *connection, char *text)
 
 	(void) cls;
 	(void) connection;
-	/* an invalid text has a byte at least: its buffer holds the marker */
-	if (!is_valid_utf8(text, len))
+	/*
+	 * an invalid text has a byte at least: its buffer holds the marker; so
+	 * does one with a NUL, which would cut it short unseen
+	 */
+	if (!is_valid_utf8(text, len) || memchr(text, '\0', len) != NULL)
 	{
 		strcpy(text, REQUEST_UNDECODABLE);
 		return strlen(REQUEST_UNDECODABLE);
 	}
 	return len;
+}
+
+/* Whether the request's query string has the parameter name (routes.h). */
+static bool
+has_query(void *connection, const char *name)
+{
+	return MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, name) != NULL;
 }
 
 /* The token from the settings' header, else from "Authorization: Bearer". */
@@ -373,7 +383,8 @@ request_begin(RequestEnv *env, struct MHD_Connection *connection,
 		MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 									MHD_HTTP_HEADER_CONTENT_TYPE));
 	found = routes_match(req->settings->prefix, req->settings->prefix_len,
-						 method, url, &req->match, allow, sizeof(allow));
+						 method, url, has_query, connection, &req->match, allow,
+						 sizeof(allow));
 	routes_log_path(req->settings->prefix, url, &req->match, req->log_path,
 					sizeof(req->log_path));
 	if (ambiguity != NULL)
@@ -465,6 +476,15 @@ gather_params(struct MHD_Connection *connection, Request *req,
 				if (*value == NULL || !is_valid_utf8(*value, strlen(*value)))
 				{
 					*refusal = reply_error(MHD_HTTP_NOT_FOUND, "Not found");
+					return false;
+				}
+				break;
+			case ARG_QUERY:
+				*value = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND,
+													 route->query);
+				if (*value != NULL && strcmp(*value, REQUEST_UNDECODABLE) == 0)
+				{
+					*refusal = reply_error(MHD_HTTP_BAD_REQUEST, "Missing data");
 					return false;
 				}
 				break;

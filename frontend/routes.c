@@ -17,29 +17,39 @@
  * tokens) goes through the procedure authoob_attempt: a function's failure
  * rolls back with it, and only a procedure can commit the record of a
  * failed guess before raising the error; its one column is the response.
+ * A route may read one query parameter (ARG_QUERY, named in its line); one
+ * that requires it comes before the same path without it, which 0.1's
+ * statement still serves (POST P/logout without ?scope=).
  * A REPLY_HEADERS route answers a proxy asking whether to let a request
  * through (forward auth): 200 with the answer's X-Auth-* members as headers
  * and no body, which is what nginx auth_request and the like read.
  */
+/* a route that reads no query parameter */
+#define NO_QUERY NULL, false
+
 static const Route route_table[] = {
 /*   method  pattern           status  parameters ($1, $2)        statement, answer */
-	{"POST", "/register",       200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_register($1::text, $2::inet)", REPLY_BODY},
-	{"POST", "/login",          200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('login', $1::text, $2::inet, NULL)", REPLY_BODY},
-	{"GET",  "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)", REPLY_BODY},
-	{"POST", "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)", REPLY_BODY},
-	{"GET",  "/token",          200, {ARG_TOKEN},               "SELECT authoob_token($1::text)", REPLY_BODY},
-	{"GET",  "/profile",        200, {ARG_TOKEN},               "SELECT authoob_profile($1::text)", REPLY_BODY},
-	{"GET",  "/profile/*",      200, {ARG_PATH},                "SELECT authoob_public_profile($1::text)", REPLY_BODY},
-	{"PUT",  "/profile",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_update_profile($1::text, $2::text)", REPLY_BODY},
-	{"PUT",  "/reset_password", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)", REPLY_BODY},
-	{"PUT",  "/password/reset", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)", REPLY_BODY},
-	{"POST", "/activate/*",     201, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate', $1::text, $2::inet, NULL)", REPLY_BODY},
-	{"GET",  "/activate/*",     302, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate_redirect', $1::text, $2::inet, NULL)", REPLY_BODY},
-	{"POST", "/password/ask",   204, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_password_ask($1::text, $2::inet)", REPLY_BODY},
-	{"PUT",  "/password/reset/token", 204, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('password_reset_token', $1::text, $2::inet, NULL)", REPLY_BODY},
-	{"GET",  "/health",         200, {ARG_END},                 "SELECT jsonb_build_object('status', 'ok')", REPLY_BODY},
-	{"GET",  "/verify",         200, {ARG_TOKEN},               "SELECT authoob_verify_headers($1::text)", REPLY_HEADERS},
-	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()", REPLY_PUBLIC_BODY},
+	{"POST", "/register",       200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_register($1::text, $2::inet)", REPLY_BODY, NO_QUERY},
+	{"POST", "/login",          200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('login', $1::text, $2::inet, NULL)", REPLY_BODY, NO_QUERY},
+	{"GET",  "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)", REPLY_BODY, NO_QUERY},
+	{"POST", "/logout",         204, {ARG_TOKEN, ARG_QUERY},    "SELECT authoob_logout_scope($1::text, $2::text)", REPLY_BODY, "scope", true},
+	{"POST", "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)", REPLY_BODY, NO_QUERY},
+	{"GET",  "/token",          200, {ARG_TOKEN},               "SELECT authoob_token($1::text)", REPLY_BODY, NO_QUERY},
+	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "CALL authoob_attempt('token', authoob_token_request($1::text, $3::text), $2::inet, NULL)", REPLY_BODY, "grant_type", false},
+	{"GET",  "/sessions",       200, {ARG_TOKEN},               "SELECT authoob_sessions($1::text)", REPLY_BODY, NO_QUERY},
+	{"DELETE", "/sessions/*",   204, {ARG_TOKEN, ARG_PATH},     "SELECT authoob_end_session($1::text, $2::text)", REPLY_BODY, NO_QUERY},
+	{"GET",  "/profile",        200, {ARG_TOKEN},               "SELECT authoob_profile($1::text)", REPLY_BODY, NO_QUERY},
+	{"GET",  "/profile/*",      200, {ARG_PATH},                "SELECT authoob_public_profile($1::text)", REPLY_BODY, NO_QUERY},
+	{"PUT",  "/profile",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_update_profile($1::text, $2::text)", REPLY_BODY, NO_QUERY},
+	{"PUT",  "/reset_password", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)", REPLY_BODY, NO_QUERY},
+	{"PUT",  "/password/reset", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)", REPLY_BODY, NO_QUERY},
+	{"POST", "/activate/*",     201, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate', $1::text, $2::inet, NULL)", REPLY_BODY, NO_QUERY},
+	{"GET",  "/activate/*",     302, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate_redirect', $1::text, $2::inet, NULL)", REPLY_BODY, NO_QUERY},
+	{"POST", "/password/ask",   204, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_password_ask($1::text, $2::inet)", REPLY_BODY, NO_QUERY},
+	{"PUT",  "/password/reset/token", 204, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('password_reset_token', $1::text, $2::inet, NULL)", REPLY_BODY, NO_QUERY},
+	{"GET",  "/health",         200, {ARG_END},                 "SELECT jsonb_build_object('status', 'ok')", REPLY_BODY, NO_QUERY},
+	{"GET",  "/verify",         200, {ARG_TOKEN},               "SELECT authoob_verify_headers($1::text)", REPLY_HEADERS, NO_QUERY},
+	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()", REPLY_PUBLIC_BODY, NO_QUERY},
 };
 
 #define ROUTE_COUNT ((int) (sizeof(route_table) / sizeof(route_table[0])))
@@ -97,7 +107,8 @@ allow_append(char *allow, size_t size, const char *method)
 
 RouteResult
 routes_match(const char *prefix, size_t prefix_len, const char *method,
-			 const char *url, RouteMatch *match, char *allow, size_t allow_size)
+			 const char *url, RouteHasQuery has_query, void *has_query_cls,
+			 RouteMatch *match, char *allow, size_t allow_size)
 {
 	RouteMatch	candidate;
 	bool		path_known = false;
@@ -118,6 +129,9 @@ routes_match(const char *prefix, size_t prefix_len, const char *method,
 		allow_append(allow, allow_size, route_table[i].method);
 		if (strcmp(route_table[i].method, "GET") == 0)
 			allow_append(allow, allow_size, "HEAD");
+		if (route_table[i].query_required &&
+			(has_query == NULL || !has_query(has_query_cls, route_table[i].query)))
+			continue;
 		if (match->route == NULL && strcmp(route_table[i].method, wanted) == 0)
 		{
 			*match = candidate;

@@ -26,7 +26,8 @@ typedef enum RouteArg
 	ARG_TOKEN,					/* the auth token, NULL if none */
 	ARG_CLIENT_IP,				/* the peer address */
 	ARG_PATH,					/* the next '*' segment of the pattern */
-	ARG_SECRET_PATH				/* same, but a secret: never logged */
+	ARG_SECRET_PATH,			/* same, but a secret: never logged */
+	ARG_QUERY					/* the query parameter the route names, NULL if none */
 } RouteArg;
 
 typedef struct Route
@@ -37,6 +38,8 @@ typedef struct Route
 	RouteArg	args[ROUTE_MAX_ARGS];
 	const char *sql;
 	ReplyShape	shape;			/* REPLY_BODY unless said */
+	const char *query;			/* the query parameter ARG_QUERY reads */
+	bool		query_required;	/* matched only when the query has it */
 } Route;
 
 /* A matched request: the route and its '*' segments (pointers into the url). */
@@ -59,12 +62,18 @@ typedef enum RouteResult
 /* The SQL of every route, by index, for the pool to prepare. */
 const char *const *routes_statements(int *count);
 
+/* Whether the request's query string has the parameter name. */
+typedef bool (*RouteHasQuery) (void *cls, const char *name);
+
 /*
- * Matches url (the decoded path) under prefix. On ROUTE_BAD_METHOD (and on
- * ROUTE_FOUND) allow receives the path's methods, e.g. "GET, PUT".
+ * Matches url (the decoded path) under prefix; a route that requires a
+ * query parameter matches only if has_query (NULL: none) says it is there.
+ * On ROUTE_BAD_METHOD (and on ROUTE_FOUND) allow receives the path's
+ * methods, e.g. "GET, PUT".
  */
 RouteResult routes_match(const char *prefix, size_t prefix_len,
 						 const char *method, const char *url,
+						 RouteHasQuery has_query, void *has_query_cls,
 						 RouteMatch *match, char *allow, size_t allow_size);
 
 /*

@@ -36,7 +36,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The JavaScript clients the tests use (t/111), exactly as
-# t/js/package-lock.json pins them.  From npm's cache when it has them, so
-# that a second run (scripts/fresh-debian.sh's tests, offline) needs no
-# network.
-npm ci --prefix "$(dirname "$0")/../t/js" --no-audit --no-fund --prefer-offline --loglevel=error
+# t/js/package-lock.json pins them; not again when they are there already
+# (npm ls checks without the network: scripts/fresh-debian.sh runs its
+# tests offline, after a first run has installed them).
+js="$(dirname "$0")/../t/js"
+if ! npm ls --prefix "$js" --all >/dev/null 2>&1; then
+	npm ci --prefix "$js" --no-audit --no-fund --loglevel=error
+fi

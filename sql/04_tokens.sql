@@ -8,7 +8,8 @@ SELECT authoob_login('{"email": "register@mail.com", "password": "1Password"}') 
 SELECT id AS uid FROM authoob.users WHERE email = 'register@mail.com' \gset
 
 -- The header names the signing key (kid); the claims are sub (the user id
--- as a string), iat, exp, jti.
+-- as a string), session_id, iat, exp, jti, iss, aud, role, email, aal, amr
+-- (sql/22_claims shows them).
 SELECT regexp_replace(convert_from(test.b64url_decode(split_part(:'tok', '.', 1)), 'UTF8'),
                       '"kid":"[A-Za-z0-9_-]{11}"', '"kid":"<kid>"') AS header;
 SELECT convert_from(test.b64url_decode(split_part(:'tok', '.', 1)), 'UTF8') = test.header() AS kid_of_the_secret;
@@ -28,10 +29,14 @@ SELECT test.sign(convert_from(test.b64url_decode(split_part(:'tok', '.', 1)), 'U
 -- authoob_verify: the user id, for the rest of the application.
 SELECT authoob_verify(:'tok') = :uid AS verified;
 
--- GET /authoob/token: a fresh token; the old one still works.
+-- GET /authoob/token: a fresh token in the same session; the old one still
+-- works.
 SELECT authoob_token(:'tok') ->> 'token' AS tok2 \gset
 SELECT :'tok2' <> :'tok' AS is_new, authoob_verify(:'tok2') = :uid AS verified,
-       authoob_verify(:'tok') = :uid AS old_still_valid;
+       authoob_verify(:'tok') = :uid AS old_still_valid,
+       test.claims(:'tok2') ->> 'session_id' = test.claims(:'tok') ->> 'session_id' AS same_session,
+       test.claims(:'tok2') ->> 'jti' <> test.claims(:'tok') ->> 'jti' AS own_jti,
+       (SELECT count(*) FROM authoob.sessions) AS sessions;
 
 -- Refused, all with PT401 "Authentication failed":
 -- no token, garbage, wrong shape, bad base64
@@ -74,18 +79,21 @@ SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
     test.sign(test.header(), jsonb_set(test.claims(:'tok'), '{exp}', '1000000000')::text)));
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$,
-    test.sign(test.header(), jsonb_set(test.claims(:'tok'), '{jti}', to_jsonb(gen_random_uuid()::text))::text)));
+    test.sign(test.header(), jsonb_set(test.claims(:'tok'), '{session_id}', to_jsonb(gen_random_uuid()::text))::text)));
 -- a token whose session expired in the database
+SELECT authoob_login('{"email": "register@mail.com", "password": "1Password"}') ->> 'token' AS other \gset
 UPDATE authoob.sessions SET expires_at = now() - interval '1 second'
-WHERE jti = (test.claims(:'tok2') ->> 'jti')::uuid;
-SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'tok2'));
+WHERE jti = (test.claims(:'other') ->> 'session_id')::uuid;
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'other'));
 
--- Logout (GET/POST /authoob/logout) revokes that token, and only that one.
-SELECT authoob_token(:'tok') ->> 'token' AS tok3 \gset
+-- Logout (GET/POST /authoob/logout) ends that token's session (the
+-- tokens GET /authoob/token gave in it too), and only that one.
+SELECT authoob_login('{"email": "register@mail.com", "password": "1Password"}') ->> 'token' AS tok3 \gset
 SELECT authoob_logout(:'tok') IS NULL AS no_body;
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'tok'));
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'tok2'));
 SELECT test.outcome(format($$ SELECT authoob_logout(%L) $$, :'tok'));
-SELECT authoob_verify(:'tok3') = :uid AS other_token_valid;
+SELECT authoob_verify(:'tok3') = :uid AS other_session_valid;
 
 -- A deactivated user's tokens stop working; reactivated, they work again.
 UPDATE authoob.users SET active = false WHERE id = :uid;

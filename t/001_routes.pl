@@ -115,11 +115,15 @@ is($front->request(GET => '/profile', token => $fresh)->{status}, 200, 'token: t
 is_error($front->request(GET => '/token'), 401, 'Authentication failed', 'token: no token');
 
 # --- logout, GET and POST
+# logout ends the token's session: the token GET P/token gave in it too
 is($front->request(GET => '/logout', token => $fresh)->{status}, 204, 'logout (GET): 204');
 is_error($front->request(GET => '/profile', token => $fresh), 401, 'Authentication failed',
 	'logout: that token is refused after');
-is($front->request(GET => '/profile', token => $login_token)->{status}, 200,
-	'logout: other tokens still work');
+is_error($front->request(GET => '/profile', token => $login_token), 401, 'Authentication failed',
+	'logout: and the other tokens of its session');
+is($front->request(GET => '/profile', token => $token)->{status}, 200,
+	'logout: other sessions still work');
+$login_token = $front->request(POST => '/login', json => { email => $alice{email}, password => $password })->{json}{token};
 $r = $front->request(POST => '/logout', token => $token);
 is($r->{status}, 204, 'logout (POST): 204');
 is($r->{content} // '', '', 'logout: no body');

@@ -20,11 +20,11 @@ my $python = <<'PY';
 import sys, json, jwt
 token, secret_hex = sys.argv[1], sys.argv[2]
 key = bytes.fromhex(secret_hex)
-claims = jwt.decode(token, key, algorithms=["HS256"])
+claims = jwt.decode(token, key, algorithms=["HS256"], audience="authenticated")
 print(json.dumps(claims, sort_keys=True))
 print(json.dumps(jwt.get_unverified_header(token), sort_keys=True))
 try:
-    jwt.decode(token, b"another key of at least thirty-two bytes", algorithms=["HS256"])
+    jwt.decode(token, b"another key of at least thirty-two bytes", algorithms=["HS256"], audience="authenticated")
     print("WRONG KEY ACCEPTED")
 except jwt.InvalidSignatureError:
     print("wrong key refused")
@@ -34,7 +34,10 @@ is($?, 0, 'PyJWT ran') or diag($out);
 my ($claims_json, $header_json, $wrong) = split /\n/, $out;
 is($header_json, qq({"alg": "HS256", "kid": "$kid", "typ": "JWT"}), 'the header names the key');
 like($claims_json, qr/"sub": "$uid"/, 'PyJWT verifies the signature and reads sub as the user id string');
-like($claims_json, qr/"exp": \d+, "iat": \d+, "jti": "[0-9a-f-]{36}"/, 'exp, iat numbers; jti a uuid');
+like($claims_json, qr/"exp": \d+, "iat": \d+, "iss": "[^"]+", "jti": "[0-9a-f-]{36}"/, 'exp, iat numbers; iss; jti a uuid');
+like($claims_json, qr/"aal": "aal1", "amr": \[\{"method": "password", "timestamp": \d+\}\], "aud": "authenticated", "email": "jwt\@example.com"/,
+	'aal, amr, aud (PyJWT checked it: audience="authenticated"), email');
+like($claims_json, qr/"role": "authenticated", "session_id": "[0-9a-f-]{36}"/, 'role, session_id');
 is($wrong, 'wrong key refused', 'PyJWT refuses it with another key');
 
 # The other way: PyJWT signs a token with a fresh session id recorded by

@@ -57,6 +57,24 @@ is($before, '3 users, 4 sessions, 3 role grants, 1 hooks, 1 fields, 4 mails, 4 m
 	"0.1 holds $before");
 my $secret_before = psql($old, q{SELECT md5(secret_key) FROM authoob.settings});
 
+# --- until the update, the new binaries serve 0.1's routes on 0.1's schema:
+# sessions as 0.1 had them (GET P/token a new token in the same session)
+my $legacy = "authoob_t_legacy_$$";
+system('createdb', $legacy) == 0 or die;
+psql($legacy, q{CREATE EXTENSION authoob VERSION '0.1' CASCADE});
+psql($legacy, q{SELECT authoob_configure('{"bcrypt_cost": 4, "api_url": "http://127.0.0.1", "email_sender": "no-reply@authoob.test"}')});
+psql($legacy, q{SELECT authoob_register('{"email": "leo@example.com", "password1": "1Password", "password2": "1Password"}')});
+my $legacy_token = psql($legacy, q{SELECT authoob_login('{"email": "leo@example.com", "password": "1Password"}') ->> 'token'});
+my $legacy_fresh = psql($legacy, qq{SELECT authoob_token('$legacy_token') ->> 'token'});
+like(psql($legacy, qq{SELECT authoob_verify('$legacy_fresh')}), qr/^\d+$/, 'on 0.1\'s schema: GET P/token gives a token that verifies');
+is(psql($legacy, q{SELECT count(*) FROM authoob.sessions}), 2, 'in the same session (register, login: two)');
+is(psql($legacy, qq{SELECT authoob_logout('$legacy_fresh') IS NULL}), 't', 'logout');
+is(system(qq{psql -X -q -d $legacy -c "SELECT authoob_verify('$legacy_token')" 2>/dev/null}) == 0 ? 'valid' : 'refused',
+	'refused', 'logout ended the session: its other token is refused');
+my $grant = `psql -X -q -d $legacy -c "SELECT authoob_token_grant('{}')" 2>&1`;
+like($grant, qr/function authoob_token_grant\(unknown\) does not exist/, 'no token endpoint before the update');
+system('dropdb', $legacy);
+
 # --- the update
 psql($old, q{ALTER EXTENSION authoob UPDATE});
 is(psql($old, q{SELECT extversion FROM pg_extension WHERE extname = 'authoob'}), $current, "updated to $current");
@@ -73,6 +91,10 @@ psql($old, q{SELECT authoob_register('{"email": "dan@example.com", "password1": 
 is(roles_of($old, 'dan@example.com'), '{customer}',
 	'the hook still runs');
 is(psql($old, q{SELECT authoob_settings() ->> 'ip_prefix_v6'}), '64', 'new settings have their defaults');
+like(psql($old, q{SELECT authoob_token_grant('{"grant_type": "password", "email": "ada@example.com", "password": "1Password"}') ->> 'refresh_token'}),
+	qr/^[A-Za-z0-9_-]{43}$/, 'after the update: the token endpoint and refresh tokens');
+like(psql($old, qq{SELECT authoob_token('$token{bob}') ->> 'token'}), qr/^ey/,
+	'a 0.1 token gets a fresh token in its session');
 
 # --- the same catalog as a fresh install
 my $fresh = "authoob_t_fresh_$$";

@@ -8,7 +8,7 @@ use Test::More;
 my %layers = (
 	extension => [qw(module errors crypto email spi_util trust cache payload settings
 		  password users throttle hooks keys jwt sessions mail mail_tokens
-		  account profile activation recovery attempt admin)],
+		  account user_sessions profile activation recovery attempt admin)],
 	frontend => [qw(log proxies options mime smtp mailer pool settings response cors
 		  routes janitor request server main)],
 );

@@ -25,26 +25,27 @@ kid = jwt.get_unverified_header(token)["kid"]
 jwks = jwt.PyJWKSet.from_dict(json.loads(jwks_text))
 key = [k for k in jwks.keys if k.key_id == kid][0]
 
-claims = jwt.decode(token, key.key, algorithms=[alg])
+claims = jwt.decode(token, key.key, algorithms=[alg], audience="authenticated")
 print("verified", claims["sub"])
 
 another = {"ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
            "EdDSA": ed25519.Ed25519PrivateKey.generate,
            "RS256": lambda: rsa.generate_private_key(65537, 2048)}[alg]()
 try:
-    jwt.decode(token, another.public_key(), algorithms=[alg])
+    jwt.decode(token, another.public_key(), algorithms=[alg], audience="authenticated")
     print("ANOTHER KEY ACCEPTED")
 except jwt.InvalidSignatureError:
     print("another key refused")
 try:
-    jwt.decode(token, key.key, algorithms=["HS256"])
+    jwt.decode(token, key.key, algorithms=["HS256"], audience="authenticated")
     print("ANOTHER ALG ACCEPTED")
 except (jwt.InvalidAlgorithmError, jwt.InvalidKeyError, jwt.InvalidSignatureError):
     print("another alg refused")
 
 # PyJWT signs fresh claims of the same session with authoob's key
 now = int(time.time())
-fresh = {"sub": claims["sub"], "iat": now, "exp": now + 600, "jti": claims["jti"]}
+fresh = {"sub": claims["sub"], "iat": now, "exp": now + 600, "session_id": claims["session_id"],
+         "jti": claims["jti"]}
 private = serialization.load_pem_private_key(private_pem.encode(), None)
 print("signed", jwt.encode(fresh, private, algorithm=alg, headers={"kid": kid}))
 

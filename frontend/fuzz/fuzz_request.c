@@ -528,6 +528,10 @@ check_parameters(const FuzzInput *in, const Settings *s, const RouteMatch *match
 				segment++;
 				expected = seg;
 				break;
+			case ARG_QUERY:
+				/* the faked connection has no query string */
+				expected = NULL;
+				break;
 			case ARG_END:
 				break;
 		}
@@ -838,7 +842,7 @@ check_response(const FuzzInput *in, enum MHD_Result result, const Settings *s)
 	RouteMatch	match;
 	char		allow[ROUTE_ALLOW_SIZE];
 	RouteResult found = routes_match(s->prefix, s->prefix_len, in->method, in->url,
-									 &match, allow, sizeof(allow));
+									 NULL, NULL, &match, allow, sizeof(allow));
 	unsigned int expected = front_status(in, found);
 	const char *message = NULL;
 
