@@ -60,6 +60,13 @@ if [[ ${1:-} == --inside ]]; then
 		# the mirror's name resolves, and so does the machine's own
 		# (make-ssl-cert asks for it), as after an installation
 		cp /etc/resolv.conf /etc/hosts "$root/etc/"
+		# and the certificate authorities the host's administrator added,
+		# which its HTTPS (npm's registry) may need; ca-certificates takes
+		# them in when install-deps.sh installs it
+		if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+			mkdir -p "$root/usr/local/share/ca-certificates"
+			cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+		fi
 		printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 		chmod 755 "$root/usr/sbin/policy-rc.d"
 		say "root made"
