@@ -49,11 +49,21 @@ my $db = "postgresql://127.0.0.1:@{[$port + 1]},127.0.0.1:@{[$port + 2]}/authoob
   . '?target_session_attrs=read-write&user=postgres';
 diag(sprintf 'formation built in %.0f s', time - $started);
 
+# Whether a primary answers within 120 s (psql's refusals meanwhile unshown).
+sub primary_answers
+{
+	open(my $stderr, '>&', \*STDERR) or die;
+	open(STDERR, '>', '/dev/null') or die;
+	my $ok = wait_until(sub { eval { psql($db, 'SELECT 1') } }, 120);
+	open(STDERR, '>&', $stderr) or die;
+	return $ok;
+}
+
 # --- the formation is synchronous: a commit waits for the standby
 sub check_synchronous
 {
 	my ($when) = @_;
-	ok(wait_until(sub { eval { psql($db, 'SELECT 1') } }, 120), "$when: the primary answers");
+	ok(primary_answers(), "$when: the primary answers");
 	like(psql($db, 'SHOW synchronous_standby_names'), qr/^ANY 1 \(pgautofailover_standby_\d+\)$/,
 		"$when: the primary names its standby in synchronous_standby_names");
 	ok(wait_until(sub { psql($db, q{SELECT string_agg(sync_state, ',')
@@ -168,7 +178,7 @@ sub event
 	my $t0 = time;
 	$action->();
 	ok(formation('wait'), "$name: the formation is back to a primary and its standby");
-	ok(wait_until(sub { eval { psql($db, 'SELECT 1') } }, 120), "$name: the primary answers");
+	ok(primary_answers(), "$name: the primary answers");
 	service_back(time);
 	my $t1 = time;
 	$figures{$name} = outage($t0 - 1, $t1);
