@@ -29,20 +29,32 @@ SET client_min_messages = warning;
 CREATE EXTENSION authoob CASCADE;
 SELECT authoob_configure('{"app_url": "http://app.test", "api_url": "http://127.0.0.1",
 	"email_sender": "no-reply@authoob.test", "throttle": false}') IS NOT NULL;
-CREATE TABLE capacity (figure text, calls int, seconds float8);
+CREATE TABLE capacity (figure text, calls int, seconds float8, cpu_seconds float8,
+	wal_bytes numeric);
+-- CPU seconds this backend has used (user + system, /proc/<pid>/stat): its
+-- cost whatever else runs on the machine, which wall time is not
+CREATE FUNCTION backend_cpu() RETURNS float8 LANGUAGE sql AS $$
+	SELECT (split_part(stat, ' ', 14)::float8 + split_part(stat, ' ', 15)::float8) / 100
+	FROM pg_read_file(format('/proc/%s/stat', pg_backend_pid())) AS stat
+$$;
 -- Times n calls of the statement (with $1 the call's number), each in its
--- own transaction; what one core does in a second is n / seconds.
+-- own transaction: the backend's CPU per call (what one core does in a
+-- second is 1 / that), the wall time per call, and the WAL written (what
+-- the standbys receive) per call.
 CREATE PROCEDURE measure(figure text, n int, stmt text)
 LANGUAGE plpgsql AS $$
 DECLARE
 	t0 timestamptz := clock_timestamp();
+	wal0 pg_lsn := pg_current_wal_insert_lsn();
+	cpu0 float8 := backend_cpu();
 BEGIN
 	FOR i IN 1 .. n LOOP
 		EXECUTE stmt USING i;
 		COMMIT;
 	END LOOP;
 	INSERT INTO capacity
-	VALUES (figure, n, extract(epoch FROM clock_timestamp() - t0));
+	VALUES (figure, n, extract(epoch FROM clock_timestamp() - t0), backend_cpu() - cpu0,
+		pg_wal_lsn_diff(pg_current_wal_insert_lsn(), wal0));
 	COMMIT;
 END $$;
 SQL
@@ -72,9 +84,9 @@ sql -c "SELECT authoob_configure('{\"password_hash\": \"bcrypt\", \"bcrypt_cost\
 # a token: verified (GET P/verify, and what authoob_authenticate does for
 # row-level security), the profile read with it, renewed (GET P/token)
 token=$(sql -c "$(login bc4@cap.test) ->> 'token'")
-sql -c "CALL measure('token verification (authoob_verify)', 5000, \$s\$SELECT authoob_verify('$token')\$s\$)"
-sql -c "CALL measure('GET P/profile (authoob_profile)', 5000, \$s\$SELECT authoob_profile('$token')\$s\$)"
-sql -c "CALL measure('GET P/token, renewal (authoob_token)', 2000, \$s\$SELECT authoob_token('$token')\$s\$)"
+sql -c "CALL measure('token verification (authoob_verify)', 20000, \$s\$SELECT authoob_verify('$token')\$s\$)"
+sql -c "CALL measure('GET P/profile (authoob_profile)', 20000, \$s\$SELECT authoob_profile('$token')\$s\$)"
+sql -c "CALL measure('GET P/token, renewal (authoob_token)', 5000, \$s\$SELECT authoob_token('$token')\$s\$)"
 
 # refresh: each refresh token used once, as a client does (rotation)
 sql <<SQL
@@ -100,11 +112,13 @@ sql -c "CALL measure('mail claimed and marked sent, per 10', 100, 'SELECT delive
 sql -c "SELECT count(*) || ' mails still queued' FROM authoob.mail_outbox WHERE state = 'pending'"
 
 echo
-echo "per core (one backend, each call its own transaction):"
-sql -F $'\t' -c "SELECT figure, calls, round((seconds * 1e6 / calls)::numeric) AS us_per_call,
-	round((calls / seconds)::numeric, 1) AS per_second FROM capacity ORDER BY ctid" |
-	awk -F'\t' 'BEGIN { printf "%-48s %7s %12s %12s\n", "figure", "calls", "us/call", "per second" }
-		{ printf "%-48s %7s %12s %12s\n", $1, $2, $3, $4 }'
+echo "per call, in one backend (one core), each call its own transaction:"
+sql -F $'\t' -c "SELECT figure, calls, round((cpu_seconds * 1e6 / calls)::numeric),
+	round((calls / nullif(cpu_seconds, 0))::numeric, 1), round((seconds * 1e6 / calls)::numeric),
+	round(wal_bytes / calls) FROM capacity ORDER BY ctid" |
+	awk -F'\t' 'BEGIN { printf "%-46s %6s %9s %10s %9s %8s\n", "figure", "calls",
+		"CPU us", "per core/s", "wall us", "WAL B" }
+		{ printf "%-46s %6s %9s %10s %9s %8s\n", $1, $2, $3, $4, $5, $6 }'
 
 # --- storage: users as the seed of make bench has them (a cost-12 hash,
 # names), sessions and refresh tokens as sign-ins make them
