@@ -74,7 +74,7 @@ psql($primary, q{SELECT authoob_configure('{"bcrypt_cost": 4,
 
 $clusters{standby} = free_port();
 owner("$bin/pg_basebackup", '-h', '127.0.0.1', '-p', $clusters{primary}, '-U', 'postgres',
-	'-D', "$dir/standby", '-R', '-X', 'stream') or BAIL_OUT('pg_basebackup failed');
+	'-D', "$dir/standby", '-R', '-X', 'stream', '-c', 'fast') or BAIL_OUT('pg_basebackup failed');
 start_cluster('standby') or BAIL_OUT('the standby does not start');
 my $standby = conninfo('standby');
 is(psql($standby, 'SELECT pg_is_in_recovery()'), 't', 'the standby replays the primary');
