@@ -17,6 +17,12 @@ use IO::Socket::INET;
 use Test::More;
 use Time::HiRes qw(sleep time);
 
+# --- the flags: a bad one is one line and exit 2
+refuses_flags(@$_) for ['--db-read-max-lag', 'x'], ['--db-read-max-lag', '-1'],
+  ['--db-read-max-lag', '3601'], ['--db-read'], [map { ('--db-read', 'dbname=x') } 1 .. 17];
+like((run_front('--help'))[1], qr/--db-read=CONNINFO.*--db-read-max-lag=SECS/s,
+	'--help lists the read replica flags');
+
 my $bin = '/usr/lib/postgresql/15/bin';
 # initdb refuses root: the clusters belong to postgres when root runs this
 my @as_owner = $> == 0 ? ('runuser', '-u', 'postgres', '--') : ();
