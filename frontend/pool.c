@@ -68,7 +68,10 @@ struct Pool
  * The replay lag of a standby in milliseconds: 0 when it has replayed all it
  * received (or is a primary), infinite when it streams from no primary (its
  * data may be any age).  pg_stat_wal_receiver shows any role whether a
- * receiver runs (its pid), only privileged ones what it does.
+ * receiver runs (its pid), only privileged ones what it does.  Right after
+ * a quiet spell on the primary, the first change received and not yet
+ * replayed counts from the last one replayed: the standby is skipped for a
+ * check or two too many, which errs on the side of the primary.
  */
 static const char lag_sql[] =
 "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0"
