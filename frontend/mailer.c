@@ -59,6 +59,7 @@ struct Mailer
 	Smtp	   *smtp;
 	PGconn	   *conn;			/* NULL while disconnected */
 	bool		claims_failing;	/* log a failing claim once, not each sweep */
+	bool		read_only;		/* the last connection led to a standby */
 };
 
 static void
@@ -76,7 +77,23 @@ mailer_disconnect(Mailer *mailer)
 	mailer->conn = NULL;
 }
 
-/* Connects and LISTENs; false (logged) on failure. */
+/*
+ * Whether a failed res says the node takes no writes: a standby, or a
+ * primary demoted by a failover. Reconnecting finds the new primary when
+ * the conninfo names several hosts with target_session_attrs=read-write.
+ */
+static bool
+is_read_only(const PGresult *res)
+{
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	return sqlstate != NULL && strcmp(sqlstate, "25006") == 0;
+}
+
+/*
+ * Connects and LISTENs; false (logged) on failure, with read_only set when
+ * the node takes no writes (a standby does not LISTEN).
+ */
 static bool
 mailer_connect(Mailer *mailer)
 {
@@ -99,25 +116,15 @@ mailer_connect(Mailer *mailer)
 	res = PQexec(mailer->conn, "SET statement_timeout = '"
 				 STRINGIFY_VALUE(STATEMENT_TIMEOUT_S) "s'; LISTEN authoob_mail");
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	if (!ok)
+	mailer->read_only = !ok && is_read_only(res);
+	if (mailer->read_only)
+		log_warning("mailer: Postgres node is read-only (LISTEN), reconnecting");
+	else if (!ok)
 		log_error("mailer: cannot LISTEN: %s", PQresultErrorMessage(res));
 	PQclear(res);
 	if (!ok)
 		mailer_disconnect(mailer);
 	return ok;
-}
-
-/*
- * Whether a failed res says the node takes no writes: a standby, or a
- * primary demoted by a failover. Reconnecting finds the new primary when
- * the conninfo names several hosts with target_session_attrs=read-write.
- */
-static bool
-is_read_only(const PGresult *res)
-{
-	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-	return sqlstate != NULL && strcmp(sqlstate, "25006") == 0;
 }
 
 /*
@@ -442,8 +449,13 @@ mailer_start(const Options *options)
 	if (pipe2(mailer->wake, O_CLOEXEC | O_NONBLOCK) != 0)
 		log_error("mailer: pipe: %s", strerror(errno));
 	else if ((mailer->smtp = smtp_create(&smtp)) != NULL &&
-			 mailer_connect(mailer) && outbox_is_workable(mailer))
+			 ((mailer_connect(mailer) && outbox_is_workable(mailer)) ||
+			  mailer->read_only))
 	{
+		/* a standby: its thread waits, and delivers once it is a primary */
+		if (mailer->read_only)
+			log_warning("mailer: the database takes no writes (a standby): "
+						"mails wait until it is a primary");
 		if (pthread_create(&mailer->thread, NULL, mailer_main, mailer) == 0)
 		{
 			log_info("mailer: delivering mail to %s, sweeping every %d s",

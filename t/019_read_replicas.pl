@@ -14,6 +14,7 @@ use lib "$FindBin::Bin/lib";
 use AuthoobTest;
 use File::Temp ();
 use IO::Socket::INET;
+use POSIX ();
 use Test::More;
 use Time::HiRes qw(sleep time);
 
@@ -175,7 +176,36 @@ is($bounded->stop('TERM'), 0, 'the bounded front stops cleanly');
 
 # --- a front whose --db is a standby: 503 for writes, never 500; reads
 # answer; once the standby is promoted, writes work
-my $on_standby = AuthoobTest::Front->start(conninfo => $standby);
+# its mailer too: the SMTP server of the tests (scripts/mail_sink.py)
+my $python = '/usr/bin/python3';
+my $maildir = File::Temp->newdir;
+my ($sink, $smtp_port);
+if (system("$python -c 'import aiosmtpd' 2>/dev/null") == 0)
+{
+	my $sink_log = File::Temp->new;
+	$sink = fork // die "fork: $!";
+	if ($sink == 0)
+	{
+		open(STDOUT, '>', $sink_log->filename) or POSIX::_exit(127);
+		open(STDERR, '>&', \*STDOUT) or POSIX::_exit(127);
+		exec($python, "$FindBin::Bin/../scripts/mail_sink.py", '--port', 0,
+			'--maildir', "$maildir") or POSIX::_exit(127);
+	}
+	wait_until(sub { (do { local (@ARGV, $/) = ($sink_log->filename); <> } // '')
+		=~ /listening on 127\.0\.0\.1:(\d+)/ and $smtp_port = $1 }, 10)
+	  or BAIL_OUT('mail_sink.py does not start');
+}
+END { local $?; if ($sink) { kill 'TERM', $sink; waitpid($sink, 0) } }
+sub mails_to
+{
+	my ($to) = @_;
+	opendir(my $d, "$maildir") or die;
+	return grep { do { local (@ARGV, $/) = ("$maildir/$_"); <> } =~ /\Q$to\E/ }
+	  grep { /\.json\z/ } readdir $d;
+}
+
+my $on_standby = AuthoobTest::Front->start(conninfo => $standby,
+	args => [ $smtp_port ? ('--smtp-url', "smtp://127.0.0.1:$smtp_port", '--mail-sweep', 1) : () ]);
 is_error($on_standby->register('early@example.com'), 503, 'Service unavailable',
 	'on a standby: a registration is 503');
 is_error($on_standby->login('reader@example.com'), 503, 'Service unavailable',
@@ -189,11 +219,26 @@ is($on_standby->request(GET => '/profile', token => $token)->{status}, 200,
 is($on_standby->request(GET => '/health')->{status}, 200, 'on a standby: health answers');
 like($on_standby->log, qr/read-only \(no longer the primary\?\), reconnecting/,
 	'the front says why it reconnects');
+SKIP:
+{
+	skip 'python3-aiosmtpd is not installed', 2 unless $smtp_port;
+	ok(wait_until(sub { $on_standby->log =~ /mailer: the database takes no writes \(a standby\)/ }),
+		'on a standby: the mailer starts all the same, and says mails wait');
+	sleep 3;
+	my $reconnects = () = $on_standby->log =~ /mailer: Postgres node is read-only/g;
+	cmp_ok($reconnects, '<=', 8, "and waits between its attempts ($reconnects in ~4 s)");
+}
 ok(pg_ctl('primary', 'stop'), 'the old primary stops for good');
 psql($standby, 'SELECT pg_promote()');
 ok(wait_until(sub { $on_standby->register('late@example.com')->{status} == 200 }),
 	'the standby promoted: a registration works, without restarting the front');
 is($on_standby->login('late@example.com')->{status}, 200, 'and a login');
+SKIP:
+{
+	skip 'python3-aiosmtpd is not installed', 1 unless $smtp_port;
+	ok(wait_until(sub { mails_to('late@example.com') }, 20),
+		'the mailer follows the promotion: the new account\'s mail is delivered');
+}
 is($on_standby->stop('TERM'), 0, 'the front on the promoted standby stops cleanly');
 unlike($front->log . $on_standby->log, qr/ 500 /, 'no 500 in the access logs');
 is($front->stop('TERM'), 0, 'the front stops cleanly');
