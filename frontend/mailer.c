@@ -34,7 +34,8 @@
 #define MAIL_MAX_BATCHES 50
 #define STATEMENT_TIMEOUT_S 30
 #define RECONNECT_MIN_MS 500
-#define RECONNECT_MAX_MS 30000
+/* A failover takes seconds: the mailer follows within this much of its end. */
+#define RECONNECT_MAX_MS 5000
 /* At shutdown: the mail in flight, then its mark, with room to spare. */
 #define MAILER_STOP_S (SMTP_TIMEOUT_S + 2 * STATEMENT_TIMEOUT_S + 5)
 
@@ -58,6 +59,7 @@ struct Mailer
 	Smtp	   *smtp;
 	PGconn	   *conn;			/* NULL while disconnected */
 	bool		claims_failing;	/* log a failing claim once, not each sweep */
+	bool		read_only;		/* the last connection led to a standby */
 };
 
 static void
@@ -75,7 +77,23 @@ mailer_disconnect(Mailer *mailer)
 	mailer->conn = NULL;
 }
 
-/* Connects and LISTENs; false (logged) on failure. */
+/*
+ * Whether a failed res says the node takes no writes: a standby, or a
+ * primary demoted by a failover. Reconnecting finds the new primary when
+ * the conninfo names several hosts with target_session_attrs=read-write.
+ */
+static bool
+is_read_only(const PGresult *res)
+{
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	return sqlstate != NULL && strcmp(sqlstate, "25006") == 0;
+}
+
+/*
+ * Connects and LISTENs; false (logged) on failure, with read_only set when
+ * the node takes no writes (a standby does not LISTEN).
+ */
 static bool
 mailer_connect(Mailer *mailer)
 {
@@ -98,7 +116,10 @@ mailer_connect(Mailer *mailer)
 	res = PQexec(mailer->conn, "SET statement_timeout = '"
 				 STRINGIFY_VALUE(STATEMENT_TIMEOUT_S) "s'; LISTEN authoob_mail");
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	if (!ok)
+	mailer->read_only = !ok && is_read_only(res);
+	if (mailer->read_only)
+		log_warning("mailer: Postgres node is read-only (LISTEN), reconnecting");
+	else if (!ok)
 		log_error("mailer: cannot LISTEN: %s", PQresultErrorMessage(res));
 	PQclear(res);
 	if (!ok)
@@ -108,7 +129,8 @@ mailer_connect(Mailer *mailer)
 
 /*
  * Whether res is the answer expected; else logs why, clears res, and drops
- * a connection that broke (the next turn of the loop reconnects).
+ * a connection that broke or leads to a node that takes no writes (the
+ * next turn of the loop reconnects).
  */
 static bool
 result_ok(Mailer *mailer, PGresult *res, const char *what)
@@ -119,6 +141,11 @@ result_ok(Mailer *mailer, PGresult *res, const char *what)
 	{
 		log_warning("mailer: Postgres connection lost (%s): %s", what,
 					PQerrorMessage(mailer->conn));
+		mailer_disconnect(mailer);
+	}
+	else if (is_read_only(res))
+	{
+		log_warning("mailer: Postgres node is read-only (%s), reconnecting", what);
 		mailer_disconnect(mailer);
 	}
 	else
@@ -253,7 +280,8 @@ deliver_batch(Mailer *mailer)
 	res = PQexecParams(mailer->conn, claim_sql, 2, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		if (mailer->claims_failing && PQstatus(mailer->conn) == CONNECTION_OK)
+		if (mailer->claims_failing && PQstatus(mailer->conn) == CONNECTION_OK &&
+			!is_read_only(res))
 		{
 			log_debug("mailer: claims still fail: %s", PQresultErrorMessage(res));
 			PQclear(res);
@@ -357,11 +385,20 @@ mailer_main(void *arg)
 				continue;
 			}
 			log_info("mailer: connected to Postgres again");
-			reconnect_ms = RECONNECT_MIN_MS;
 		}
 		/* mails queued while the thread slept, sent, or was away */
-		if (deliver_due(mailer) || mailer->conn == NULL ||
-			take_notifications(mailer->conn))
+		if (deliver_due(mailer))
+			continue;
+		if (mailer->conn == NULL)
+		{
+			/* dropped by a claim (a node that takes no writes): not at once */
+			mailer_wait(mailer, reconnect_ms);
+			reconnect_ms = reconnect_ms * 2 < RECONNECT_MAX_MS ?
+				reconnect_ms * 2 : RECONNECT_MAX_MS;
+			continue;
+		}
+		reconnect_ms = RECONNECT_MIN_MS;
+		if (take_notifications(mailer->conn))
 			continue;
 		if (!mailer_wait(mailer, mailer->sweep_ms))
 			mailer_disconnect(mailer);
@@ -412,8 +449,13 @@ mailer_start(const Options *options)
 	if (pipe2(mailer->wake, O_CLOEXEC | O_NONBLOCK) != 0)
 		log_error("mailer: pipe: %s", strerror(errno));
 	else if ((mailer->smtp = smtp_create(&smtp)) != NULL &&
-			 mailer_connect(mailer) && outbox_is_workable(mailer))
+			 ((mailer_connect(mailer) && outbox_is_workable(mailer)) ||
+			  mailer->read_only))
 	{
+		/* a standby: its thread waits, and delivers once it is a primary */
+		if (mailer->read_only)
+			log_warning("mailer: the database takes no writes (a standby): "
+						"mails wait until it is a primary");
 		if (pthread_create(&mailer->thread, NULL, mailer_main, mailer) == 0)
 		{
 			log_info("mailer: delivering mail to %s, sweeping every %d s",

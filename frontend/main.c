@@ -74,6 +74,16 @@ open_pool(const Options *options, Pool **pool)
 	statements = routes_statements(&nstatements);
 	*pool = pool_create(options->conninfo, options->pool_size, statements,
 						nstatements);
+	for (int i = 0; *pool != NULL && i < options->n_db_read; i++)
+	{
+		if (!pool_add_standby(*pool, options->db_read[i],
+							  options->db_read_max_lag_ms))
+			return false;
+	}
+	if (options->n_db_read > 0)
+		log_info("read-only routes go to %d standbys first%s", options->n_db_read,
+				 options->db_read_max_lag_ms > 0 ?
+				 ", skipping one too far behind" : "");
 	/* Settings first: they tell whether the extension is there at all. */
 	if (*pool == NULL || !pool_open(*pool) ||
 		!settings_load(*pool, options->cors_origin))

@@ -26,7 +26,14 @@ static const char usage_text[] =
 "\n"
 "  --listen=HOST:PORT    address to listen on (default 127.0.0.1:8080;\n"
 "                        [::1]:8080 for IPv6, port 0 for any free port)\n"
-"  --db=CONNINFO         libpq connection string (PG* environment honoured)\n"
+"  --db=CONNINFO         libpq connection string (PG* environment honoured);\n"
+"                        several hosts with target_session_attrs=read-write\n"
+"                        follow a failover (the README's Scale-out)\n"
+"  --db-read=CONNINFO    a standby for the read-only routes (profile, public\n"
+"                        profile, verify, jwks); repeatable, used in turn;\n"
+"                        --db serves them when no standby answers\n"
+"  --db-read-max-lag=SECS  skip a standby whose replay is further behind\n"
+"                        (checked each second; default 0: no limit)\n"
 "  --threads=N           HTTP worker threads (default: 2 per CPU)\n"
 "  --pool=N              Postgres connections (default: --threads)\n"
 "  --body-limit=BYTES    largest request body, k/M suffixes allowed\n"
@@ -83,6 +90,23 @@ parse_int(const char *text, long min, long max, long *value)
 		*value >= min && *value <= max;
 }
 
+/* Parses seconds with up to 3 decimals ("0.5") as milliseconds in [0, max_s]. */
+static bool
+parse_ms(const char *text, long max_s, int *ms)
+{
+	char	   *end;
+	double		seconds;
+
+	if (*text < '0' || *text > '9')
+		return false;
+	errno = 0;
+	seconds = strtod(text, &end);
+	if (errno != 0 || *end != '\0' || seconds > (double) max_s)
+		return false;
+	*ms = (int) (seconds * 1000.0 + 0.5);
+	return true;
+}
+
 /* Parses a byte count with an optional k or M suffix. */
 static bool
 parse_size(const char *text, size_t *value)
@@ -122,6 +146,8 @@ set_defaults(Options *options)
 
 	options->listen = "127.0.0.1:8080";
 	options->conninfo = "";
+	options->n_db_read = 0;
+	options->db_read_max_lag_ms = 0;
 	options->threads = (int) (cpus > 0 && cpus < 64 ? cpus * 2 : 4);
 	options->pool_size = 0;		/* resolved to threads after parsing */
 	options->body_limit = 64 * 1024;
@@ -194,7 +220,7 @@ check_mail_options(const Options *options)
 OptionsResult
 options_parse(Options *options, int argc, char **argv)
 {
-	enum { OPT_LISTEN = 256, OPT_DB, OPT_THREADS, OPT_POOL, OPT_BODY_LIMIT,
+	enum { OPT_LISTEN = 256, OPT_DB, OPT_DB_READ, OPT_DB_READ_MAX_LAG, OPT_THREADS, OPT_POOL, OPT_BODY_LIMIT,
 	OPT_MAX_CONNECTIONS, OPT_MAX_CLIENT_CONNECTIONS, OPT_TRUSTED_PROXY,
 	OPT_HEADER_TIMEOUT,
 	OPT_BODY_TIMEOUT, OPT_CORS_ORIGIN, OPT_DRAIN_TIMEOUT, OPT_LOG_LEVEL,
@@ -203,6 +229,8 @@ options_parse(Options *options, int argc, char **argv)
 	static const struct option long_options[] = {
 		{"listen", required_argument, NULL, OPT_LISTEN},
 		{"db", required_argument, NULL, OPT_DB},
+		{"db-read", required_argument, NULL, OPT_DB_READ},
+		{"db-read-max-lag", required_argument, NULL, OPT_DB_READ_MAX_LAG},
 		{"threads", required_argument, NULL, OPT_THREADS},
 		{"pool", required_argument, NULL, OPT_POOL},
 		{"body-limit", required_argument, NULL, OPT_BODY_LIMIT},
@@ -239,6 +267,19 @@ options_parse(Options *options, int argc, char **argv)
 				break;
 			case OPT_DB:
 				options->conninfo = optarg;
+				break;
+			case OPT_DB_READ:
+				if (options->n_db_read == OPTIONS_MAX_DB_READ)
+				{
+					fprintf(stderr, "authoob-http: at most %d --db-read\n",
+							OPTIONS_MAX_DB_READ);
+					return OPTIONS_EXIT_USAGE;
+				}
+				options->db_read[options->n_db_read++] = optarg;
+				break;
+			case OPT_DB_READ_MAX_LAG:
+				if (!parse_ms(optarg, 3600, &options->db_read_max_lag_ms))
+					return bad_value("db-read-max-lag", optarg);
 				break;
 			case OPT_THREADS:
 				if (!parse_int(optarg, 1, 1024, &n))

@@ -14,10 +14,16 @@
 #include "log.h"
 #include "proxies.h"
 
+/* How many --db-read a front takes. */
+#define OPTIONS_MAX_DB_READ 16
+
 typedef struct Options
 {
 	const char *listen;			/* host:port, [v6]:port; port 0 = any */
 	const char *conninfo;		/* libpq conninfo; "" = PG* environment */
+	const char *db_read[OPTIONS_MAX_DB_READ];	/* standbys for read-only routes */
+	int			n_db_read;
+	int			db_read_max_lag_ms;	/* a standby further behind is skipped; 0: none */
 	int			threads;		/* HTTP worker threads */
 	int			pool_size;		/* Postgres connections */
 	size_t		body_limit;		/* bytes */

@@ -5,6 +5,12 @@
  * free list under a mutex; connecting and preparing happen outside the mutex,
  * by the thread that borrowed the connection, so one slow reconnect never
  * blocks the other threads.
+ *
+ * What a node answers decides whether the connection stays: one that no
+ * longer takes writes (a primary demoted by a failover) or that says it is
+ * going away is closed, and its caller told the database is unavailable
+ * (HTTP 503) rather than given an error to pass on; the next use reconnects,
+ * to the new primary when the conninfo names several hosts.
  */
 #include "pool.h"
 
@@ -23,6 +29,8 @@
 #define POOL_WAIT_MS 5000
 /* After a failed connect, requests get 503 at once for this long. */
 #define POOL_RETRY_MS 250
+/* How often a standby's replay lag is checked, per connection. */
+#define POOL_LAG_CHECK_MS 1000
 /* Applied unless the conninfo says otherwise. */
 #define POOL_CONNECT_TIMEOUT "5"
 
@@ -33,6 +41,8 @@ typedef struct PoolConn
 	bool		busy;			/* borrowed; under pool->lock */
 	bool	   *prepared;		/* per statement */
 	struct timespec retry_at;	/* no connect attempt before this */
+	struct timespec lag_checked_at; /* standby: when its lag was last read */
+	bool		lagging;		/* standby: too far behind at that check */
 	struct PoolConn *next_free;
 } PoolConn;
 
@@ -47,7 +57,29 @@ struct Pool
 	const char *const *statements;
 	int			nstatements;
 	atomic_bool cancelled;		/* pool_cancel_all was called: shutting down */
+	bool		is_standby;		/* for read-only statements; may lag */
+	int			max_lag_ms;		/* standby: skipped when further behind; 0: never */
+	Pool	  **standbys;		/* where read-only statements go first */
+	int			nstandbys;
+	atomic_uint next_standby;	/* the one to try first, in turn */
 };
+
+/*
+ * The replay lag of a standby in milliseconds: 0 when it has replayed all it
+ * received (or is a primary), infinite when it streams from no primary (its
+ * data may be any age).  pg_stat_wal_receiver shows any role whether a
+ * receiver runs (its pid), only privileged ones what it does.  Right after
+ * a quiet spell on the primary, the first change received and not yet
+ * replayed counts from the last one replayed: the standby is skipped for a
+ * check or two too many, which errs on the side of the primary.
+ */
+static const char lag_sql[] =
+"SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0"
+" WHEN NOT EXISTS (SELECT FROM pg_stat_wal_receiver WHERE pid IS NOT NULL)"
+" THEN 'Infinity'::float8"
+" WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+" ELSE 1000 * extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8"
+" END";
 
 static void
 timespec_add_ms(struct timespec *ts, long ms)
@@ -172,7 +204,8 @@ conn_open(Pool *pool, PoolConn *pc)
 	/* Earlier keywords are defaults the conninfo ("dbname") may override. */
 	const char *const keywords[] = {"connect_timeout", "application_name",
 	"dbname", "client_encoding", NULL};
-	const char *const values[] = {POOL_CONNECT_TIMEOUT, "authoob-http",
+	const char *const values[] = {POOL_CONNECT_TIMEOUT,
+		pool->is_standby ? "authoob-http read" : "authoob-http",
 	pool->conninfo, "UTF8", NULL};
 
 	conn_close(pool, pc);
@@ -187,7 +220,39 @@ conn_open(Pool *pool, PoolConn *pc)
 		return false;
 	}
 	conn_set_cancel(pool, pc, PQgetCancel(pc->conn));
+	pc->lag_checked_at.tv_sec = 0;
+	pc->lag_checked_at.tv_nsec = 0;
 	return true;
+}
+
+/*
+ * Whether a standby connection is close enough behind its primary, reading
+ * its lag at most every POOL_LAG_CHECK_MS. A failed check counts as behind.
+ */
+static bool
+conn_recent_enough(Pool *pool, PoolConn *pc)
+{
+	struct timespec now,
+				next;
+	PGresult   *res;
+
+	if (pool->max_lag_ms <= 0)
+		return true;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	next = pc->lag_checked_at;
+	timespec_add_ms(&next, POOL_LAG_CHECK_MS);
+	if (pc->lag_checked_at.tv_sec != 0 && timespec_before(&now, &next))
+		return !pc->lagging;
+	res = PQexec(pc->conn, lag_sql);
+	pc->lagging = PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
+		strtod(PQgetvalue(res, 0, 0), NULL) > (double) pool->max_lag_ms;
+	if (pc->lagging)
+		log_debug("standby skipped: replay lag %s ms",
+				  PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 ?
+				  PQgetvalue(res, 0, 0) : "unknown");
+	PQclear(res);
+	pc->lag_checked_at = now;
+	return !pc->lagging;
 }
 
 /*
@@ -288,13 +353,40 @@ pool_prepare_all(Pool *pool)
 	return failed;
 }
 
-/* A statement that Postgres cancelled (SQLSTATE 57014 query_canceled). */
+/* Whether res failed with this SQLSTATE, or one of its class ("08"). */
 static bool
-is_cancelled(const PGresult *res)
+has_sqlstate(const PGresult *res, const char *code)
 {
 	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 
-	return sqlstate != NULL && strcmp(sqlstate, "57014") == 0;
+	return sqlstate != NULL && strncmp(sqlstate, code, strlen(code)) == 0;
+}
+
+/*
+ * A result that is no answer from a primary: the connection is closed
+ * (except a standby's conflict, which is the statement's alone) and the
+ * caller told the database is unavailable.
+ */
+static bool
+is_no_answer(Pool *pool, PoolConn *pc, const PGresult *res)
+{
+	bool		gone = has_sqlstate(res, "08") ||	/* connection exception */
+		has_sqlstate(res, "57P0");	/* shutdown, crash, cannot connect now */
+	bool		read_only = has_sqlstate(res, "25006");
+
+	if (gone || (read_only && !pool->is_standby))
+	{
+		if (read_only)
+			log_warning("Postgres node is read-only (no longer the primary?), "
+						"reconnecting");
+		else
+			log_warning("Postgres node going away (%s), reconnecting",
+						PQresultErrorField(res, PG_DIAG_SQLSTATE));
+		conn_close(pool, pc);
+		return true;
+	}
+	/* a standby: a write (a hook's), or cancelled to replay (40001) */
+	return pool->is_standby && (read_only || has_sqlstate(res, "40001"));
 }
 
 /*
@@ -312,7 +404,8 @@ pool_run(Pool *pool, int stmt, const char *sql, int nparams,
 
 	if (pc == NULL)
 		return NULL;
-	if (!conn_ensure(pool, pc))
+	if (!conn_ensure(pool, pc) ||
+		(pool->is_standby && !conn_recent_enough(pool, pc)))
 		goto done;
 	if (stmt < 0)
 		res = PQexec(pc->conn, sql);
@@ -330,7 +423,12 @@ pool_run(Pool *pool, int stmt, const char *sql, int nparams,
 		res = NULL;
 		conn_close(pool, pc);
 	}
-	else if (atomic_load(&pool->cancelled) && is_cancelled(res))
+	else if (is_no_answer(pool, pc, res))
+	{
+		PQclear(res);
+		res = NULL;
+	}
+	else if (atomic_load(&pool->cancelled) && has_sqlstate(res, "57014"))
 	{
 		/* We cut it short to shut down: the service is going, not broken. */
 		PQclear(res);
@@ -348,6 +446,43 @@ pool_execute(Pool *pool, int stmt, int nparams, const char *const *values)
 }
 
 PGresult *
+pool_execute_read(Pool *pool, int stmt, int nparams, const char *const *values)
+{
+	unsigned int first = pool->nstandbys > 0 ?
+		atomic_fetch_add(&pool->next_standby, 1) : 0;
+
+	for (int i = 0; i < pool->nstandbys; i++)
+	{
+		Pool	   *standby = pool->standbys[(first + (unsigned int) i) %
+											 (unsigned int) pool->nstandbys];
+		PGresult   *res = pool_run(standby, stmt, NULL, nparams, values);
+
+		if (res != NULL)
+			return res;
+	}
+	return pool_run(pool, stmt, NULL, nparams, values);
+}
+
+bool
+pool_add_standby(Pool *pool, const char *conninfo, int max_lag_ms)
+{
+	Pool	  **standbys = realloc(pool->standbys,
+								   (size_t) (pool->nstandbys + 1) * sizeof(Pool *));
+	Pool	   *standby;
+
+	if (standbys == NULL)
+		return false;
+	pool->standbys = standbys;
+	standby = pool_create(conninfo, pool->size, pool->statements, pool->nstatements);
+	if (standby == NULL)
+		return false;
+	standby->is_standby = true;
+	standby->max_lag_ms = max_lag_ms;
+	pool->standbys[pool->nstandbys++] = standby;
+	return true;
+}
+
+PGresult *
 pool_query(Pool *pool, const char *sql)
 {
 	return pool_run(pool, -1, sql, 0, NULL);
@@ -358,6 +493,8 @@ pool_cancel_all(Pool *pool)
 {
 	char		error[256];
 
+	for (int i = 0; i < pool->nstandbys; i++)
+		pool_cancel_all(pool->standbys[i]);
 	atomic_store(&pool->cancelled, true);
 	pthread_mutex_lock(&pool->lock);
 	for (int i = 0; i < pool->size; i++)
@@ -376,6 +513,9 @@ pool_destroy(Pool *pool)
 {
 	if (pool == NULL)
 		return;
+	for (int i = 0; i < pool->nstandbys; i++)
+		pool_destroy(pool->standbys[i]);
+	free(pool->standbys);
 	for (int i = 0; pool->conns != NULL && i < pool->size; i++)
 	{
 		if (pool->conns[i].prepared != NULL)

@@ -520,8 +520,9 @@ request_finish(RequestEnv *env, struct MHD_Connection *connection,
 		return MHD_NO;			/* its early answer could not be built */
 	if (gather_params(connection, req, values, segments, &nparams, &reply))
 	{
-		PGresult   *res = pool_execute(env->pool, req->match.index, nparams,
-									   values);
+		PGresult   *res = req->match.route->read_only ?
+			pool_execute_read(env->pool, req->match.index, nparams, values) :
+			pool_execute(env->pool, req->match.index, nparams, values);
 
 		reply = reply_from_result(res,
 								  (unsigned int) req->match.route->success_status,

@@ -23,23 +23,27 @@
  * A REPLY_HEADERS route answers a proxy asking whether to let a request
  * through (forward auth): 200 with the answer's X-Auth-* members as headers
  * and no body, which is what nginx auth_request and the like read.
+ * A READ_ONLY route's statement writes nothing (not even a session's last
+ * use), so a standby may answer it.
  */
-/* a route that reads no query parameter */
-#define NO_QUERY NULL, false
+/* a route that reads no query parameter (and may write) */
+#define NO_QUERY NULL, false, false
+/* the same, whose statement writes nothing: --db-read standbys serve it */
+#define READ_ONLY NULL, false, true
 
 static const Route route_table[] = {
 /*   method  pattern           status  parameters ($1, $2)        statement, answer */
 	{"POST", "/register",       200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_register($1::text, $2::inet)", REPLY_BODY, NO_QUERY},
 	{"POST", "/login",          200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('login', $1::text, $2::inet, NULL)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)", REPLY_BODY, NO_QUERY},
-	{"POST", "/logout",         204, {ARG_TOKEN, ARG_QUERY},    "SELECT authoob_logout_scope($1::text, $2::text)", REPLY_BODY, "scope", true},
+	{"POST", "/logout",         204, {ARG_TOKEN, ARG_QUERY},    "SELECT authoob_logout_scope($1::text, $2::text)", REPLY_BODY, "scope", true, false},
 	{"POST", "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/token",          200, {ARG_TOKEN},               "SELECT authoob_token($1::text)", REPLY_BODY, NO_QUERY},
-	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "CALL authoob_attempt('token', authoob_token_request($1::text, $3::text), $2::inet, NULL)", REPLY_BODY, "grant_type", false},
+	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "CALL authoob_attempt('token', authoob_token_request($1::text, $3::text), $2::inet, NULL)", REPLY_BODY, "grant_type", false, false},
 	{"GET",  "/sessions",       200, {ARG_TOKEN},               "SELECT authoob_sessions($1::text)", REPLY_BODY, NO_QUERY},
 	{"DELETE", "/sessions/*",   204, {ARG_TOKEN, ARG_PATH},     "SELECT authoob_end_session($1::text, $2::text)", REPLY_BODY, NO_QUERY},
-	{"GET",  "/profile",        200, {ARG_TOKEN},               "SELECT authoob_profile($1::text)", REPLY_BODY, NO_QUERY},
-	{"GET",  "/profile/*",      200, {ARG_PATH},                "SELECT authoob_public_profile($1::text)", REPLY_BODY, NO_QUERY},
+	{"GET",  "/profile",        200, {ARG_TOKEN},               "SELECT authoob_profile($1::text)", REPLY_BODY, READ_ONLY},
+	{"GET",  "/profile/*",      200, {ARG_PATH},                "SELECT authoob_public_profile($1::text)", REPLY_BODY, READ_ONLY},
 	{"PUT",  "/profile",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_update_profile($1::text, $2::text)", REPLY_BODY, NO_QUERY},
 	{"PUT",  "/reset_password", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)", REPLY_BODY, NO_QUERY},
 	{"PUT",  "/password/reset", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)", REPLY_BODY, NO_QUERY},
@@ -48,8 +52,8 @@ static const Route route_table[] = {
 	{"POST", "/password/ask",   204, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_password_ask($1::text, $2::inet)", REPLY_BODY, NO_QUERY},
 	{"PUT",  "/password/reset/token", 204, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('password_reset_token', $1::text, $2::inet, NULL)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/health",         200, {ARG_END},                 "SELECT jsonb_build_object('status', 'ok')", REPLY_BODY, NO_QUERY},
-	{"GET",  "/verify",         200, {ARG_TOKEN},               "SELECT authoob_verify_headers($1::text)", REPLY_HEADERS, NO_QUERY},
-	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()", REPLY_PUBLIC_BODY, NO_QUERY},
+	{"GET",  "/verify",         200, {ARG_TOKEN},               "SELECT authoob_verify_headers($1::text)", REPLY_HEADERS, READ_ONLY},
+	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()", REPLY_PUBLIC_BODY, READ_ONLY},
 };
 
 #define ROUTE_COUNT ((int) (sizeof(route_table) / sizeof(route_table[0])))

@@ -40,6 +40,7 @@ typedef struct Route
 	ReplyShape	shape;			/* REPLY_BODY unless said */
 	const char *query;			/* the query parameter ARG_QUERY reads */
 	bool		query_required;	/* matched only when the query has it */
+	bool		read_only;		/* writes nothing: a standby may run it */
 } Route;
 
 /* A matched request: the route and its '*' segments (pointers into the url). */

@@ -14,6 +14,7 @@ packages=(
 	curl wrk valgrind nginx
 	libipc-run-perl python3-jwt python3-cryptography python3-aiosmtpd python3-psycopg2
 	nodejs npm
+	postgresql-15-auto-failover
 )
 
 # a name an installed package provides counts as installed: NodeSource's

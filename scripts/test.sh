@@ -3,9 +3,11 @@
 # throwaway PostgreSQL cluster (scripts/virtualenv.sh, which works as root):
 # the pg_regress tour of the SQL API, then the TAP tests of t/ (HTTP front,
 # concurrency, JWT interoperability, short fuzz and benchmark passes, the
-# demo of run.sh), then the HTTP tests again against a front built with ASan
-# and UBSan.
-# PGPORT, when set, is the cluster's port.
+# demo of run.sh, read replicas, a failover under load on a pg_auto_failover
+# formation), then the HTTP tests again against a front built with ASan and
+# UBSan.
+# PGPORT, when set, is the cluster's port; AUTHOOB_HA_PORT the formation
+# monitor's (default 6000, its nodes the next two).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -186,6 +186,13 @@ pool_execute(Pool *pool, int stmt, int nparams, const char *const *values)
 					   next_answer->nfields);
 }
 
+/* A read-only route: the faked database is primary and standby alike. */
+PGresult *
+pool_execute_read(Pool *pool, int stmt, int nparams, const char *const *values)
+{
+	return pool_execute(pool, stmt, nparams, values);
+}
+
 /* The front's only plain query reads the settings. */
 PGresult *
 pool_query(Pool *pool, const char *sql)

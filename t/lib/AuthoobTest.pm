@@ -264,7 +264,8 @@ package AuthoobTest::Front;
 use POSIX ':sys_wait_h';
 use Time::HiRes qw(sleep time);
 
-# start(db => NAME, args => [flags...]); dies unless it listens within 10 s
+# start(db => NAME, args => [flags...]) (or conninfo => CONNINFO instead of
+# db, for a URI naming several hosts); dies unless it listens within 10 s
 # (120 under a wrapper), or with ready => qr/.../ unless its log says so (for
 # --mailer-only, which does not listen).
 sub start
@@ -272,7 +273,8 @@ sub start
 	my ($class, %opt) = @_;
 	my $ready = $opt{ready} // qr/listening on 127\.0\.0\.1:(\d+)/;
 	my $self = bless { log => File::Temp->new, prefix => $opt{prefix} // '/authoob' }, $class;
-	my @cmd = (@wrapper, $binary, '--listen', '127.0.0.1:0', '--db', "dbname=$opt{db}",
+	my @cmd = (@wrapper, $binary, '--listen', '127.0.0.1:0', '--db',
+		$opt{conninfo} // "dbname=$opt{db}",
 		@{ $opt{args} // [] });
 	my $pid = fork // die "fork: $!";
 	if ($pid == 0)
