@@ -42,6 +42,7 @@
 extern void authoob_missing_data(const char *detail) pg_attribute_noreturn();
 extern void authoob_authentication_failed(void) pg_attribute_noreturn();
 extern void authoob_token_refused(const char *why) pg_attribute_noreturn();
+extern void authoob_refresh_token_refused(const char *error_code) pg_attribute_noreturn();
 extern void authoob_not_activated(void) pg_attribute_noreturn();
 extern void authoob_no_token_match(void) pg_attribute_noreturn();
 extern void authoob_user_not_found(void) pg_attribute_noreturn();

@@ -61,8 +61,9 @@ cors_add_headers(struct MHD_Response *response, const Settings *settings,
 	 * Scripts may read only the listed headers: a 429's wait and a 401's
 	 * challenge are among them.
 	 */
-	snprintf(expose, sizeof(expose), "%s, %s, %s", settings->token_header,
-			 MHD_HTTP_HEADER_RETRY_AFTER, MHD_HTTP_HEADER_WWW_AUTHENTICATE);
+	snprintf(expose, sizeof(expose), "%s, %s, %s, %s", settings->token_header,
+			 MHD_HTTP_HEADER_RETRY_AFTER, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+			 GOTRUE_API_VERSION_HEADER);
 	MHD_add_response_header(response, "Access-Control-Expose-Headers", expose);
 }
 
@@ -71,12 +72,14 @@ cors_add_preflight_headers(struct MHD_Response *response,
 						   const Settings *settings, const char *origin,
 						   const char *allow)
 {
-	char		headers[256];
+	char		headers[512];
 
 	if (!origin_allowed(settings, origin))
 		return;
-	snprintf(headers, sizeof(headers), "Content-Type, Authorization, %s",
-			 settings->token_header);
+	/* and what Supabase Auth's clients send (apikey: the project's key) */
+	snprintf(headers, sizeof(headers), "Content-Type, Authorization, %s, "
+			 "apikey, X-Client-Info, %s", settings->token_header,
+			 GOTRUE_API_VERSION_HEADER);
 	MHD_add_response_header(response, "Access-Control-Allow-Methods", allow);
 	MHD_add_response_header(response, "Access-Control-Allow-Headers", headers);
 	MHD_add_response_header(response, "Access-Control-Max-Age", "600");

@@ -841,7 +841,7 @@ check_response(const FuzzInput *in, enum MHD_Result result, const Settings *s)
 {
 	RouteMatch	match;
 	char		allow[ROUTE_ALLOW_SIZE];
-	RouteResult found = routes_match(s->prefix, s->prefix_len, in->method, in->url,
+	RouteResult found = routes_match(s->prefixes, in->method, in->url,
 									 NULL, NULL, &match, allow, sizeof(allow));
 	unsigned int expected = front_status(in, found);
 	const char *message = NULL;
