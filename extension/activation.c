@@ -10,7 +10,7 @@
 
 PG_FUNCTION_INFO_V1(authoob_activate);
 PG_FUNCTION_INFO_V1(authoob_activate_redirect);
-PG_FUNCTION_INFO_V1(authoob_activate_session);
+PG_FUNCTION_INFO_V1(authoob_activate_user);
 
 static AuthoobQuery find_activation = AUTHOOB_QUERY(
 	"SELECT t.user_id, u.confirmed_at IS NOT NULL"
@@ -122,32 +122,29 @@ authoob_activate_redirect(PG_FUNCTION_ARGS)
 }
 
 /*
- * SQL function: authoob_activate_session(token text, client_ip inet) returns jsonb
+ * SQL function: authoob_activate_user(token text, client_ip inet) returns bigint
  *
  * The mailed token of Supabase Auth's protocol (verify, type signup):
- * activates as POST P/activate does, and signs the user in with a
- * refreshable session, the token endpoint's answer.  A token already
- * used is refused even when already_activated answers: only the first
- * use of a token signs in.  Owner only: authoob_attempt counts its
- * failures (through authoob_gotrue_verify).
+ * activates as POST P/activate does and returns the user's id, for the
+ * caller to sign the user in.  Only the first use of a token signs in: an
+ * account already active is 409 even when already_activated answers.
+ * Owner only: authoob_attempt counts its failures (through
+ * authoob_gotrue_verify).
  */
 Datum
-authoob_activate_session(PG_FUNCTION_ARGS)
+authoob_activate_user(PG_FUNCTION_ARGS)
 {
-	AuthoobSettings *settings;
 	Jsonb	   *answer;
 	bool		was_active = false;
 	int64		user_id;
 
 	authoob_connect_spi();
-	settings = authoob_load_settings();
-	user_id = activate(fcinfo, settings, &answer, &was_active);
+	user_id = activate(fcinfo, authoob_load_settings(), &answer, &was_active);
 	if (was_active)
 		ereport(ERROR,
 				(errcode(ERRCODE_AUTHOOB_CONFLICT),
 				 errmsg("Unable to activate"),
 				 errdetail("The account is already active.")));
-	PG_RETURN_DATUM(authoob_finish_spi(authoob_grant_session(user_id, PG_GETARG_DATUM(1),
-															 PG_ARGISNULL(1), settings),
-									   false));
+	SPI_finish();
+	PG_RETURN_INT64(user_id);
 }

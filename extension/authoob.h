@@ -225,6 +225,7 @@ extern bool authoob_session_profile(Datum jti, int64 user_id, bool *confirmed,
 extern Datum authoob_update_user(int64 user_id, Jsonb *payload);
 extern void authoob_set_password(int64 user_id, const char *hash);
 extern int64 authoob_active_user_by_email(const char *email);
+extern bool authoob_active_user(int64 user_id, bool *confirmed);
 
 /* throttle.c: brute-force limits */
 extern void authoob_check_throttle(const char *email, const char *ip_scope,

@@ -18,7 +18,7 @@ PG_FUNCTION_INFO_V1(authoob_password_ask);
 PG_FUNCTION_INFO_V1(authoob_password_ask_0_2);
 PG_FUNCTION_INFO_V1(authoob_mail_prepare);
 PG_FUNCTION_INFO_V1(authoob_password_reset_token);
-PG_FUNCTION_INFO_V1(authoob_reset_session);
+PG_FUNCTION_INFO_V1(authoob_spend_reset_token);
 
 static AuthoobQuery ask_allowed = AUTHOOB_QUERY(
 	"INSERT INTO authoob.throttle AS t (scope, key, consecutive, window_start)"
@@ -184,23 +184,22 @@ static AuthoobQuery spend_reset = AUTHOOB_QUERY(
 	1, BYTEAOID);
 
 /*
- * SQL function: authoob_reset_session(token text, client_ip inet) returns jsonb
+ * SQL function: authoob_spend_reset_token(token text, client_ip inet) returns bigint
  *
  * The mailed reset token of Supabase Auth's protocol (verify, type
- * recovery): the token is looked up and limited as P/password/reset/token
- * does, spent, and the user signed in with a refreshable session (the
- * token endpoint's answer), to set a new password with it.  Owner only:
- * authoob_attempt counts its failures (through authoob_gotrue_verify).
+ * recovery): looked up and limited as P/password/reset/token does it,
+ * spent, and its user's id returned, for the caller to sign the user in
+ * and set a new password with that session.  Owner only: authoob_attempt
+ * counts its failures (through authoob_gotrue_verify).
  */
 Datum
-authoob_reset_session(PG_FUNCTION_ARGS)
+authoob_spend_reset_token(PG_FUNCTION_ARGS)
 {
 	const char *token = authoob_text_arg(fcinfo, 0);
 	AuthoobSettings *settings;
 	Datum		args[1];
 	bool		isnull;
 	int64		user_id;
-	Datum		response;
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
@@ -211,10 +210,10 @@ authoob_reset_session(PG_FUNCTION_ARGS)
 		authoob_no_token_match();
 	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 	authoob_run(&spend_reset, args, NULL, false);
-	response = authoob_grant_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
 	authoob_fire_hook(HOOK_POST_RESET_TOKEN,
 					  &(AuthoobHookArgs) {.user_id = user_id, .token = token});
-	PG_RETURN_DATUM(authoob_finish_spi(response, false));
+	SPI_finish();
+	PG_RETURN_INT64(user_id);
 }
 
 /*

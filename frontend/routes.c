@@ -64,7 +64,7 @@ static const Route route_table[] = {
 	{"GET",  "/user",           200, {ARG_TOKEN},               "SELECT authoob_gotrue_user($1::text)", REPLY_BODY, GOTRUE},
 	{"PUT",  "/user",           200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_gotrue_update_user($1::text, $2::text)", REPLY_BODY, GOTRUE},
 	{"POST", "/logout",         204, {ARG_TOKEN, ARG_QUERY},    "SELECT authoob_logout_scope($1::text, coalesce($2::text, 'global'))", REPLY_BODY, "scope", false, FAMILY_GOTRUE},
-	{"POST", "/recover",        200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT coalesce(authoob_password_ask($1::text, $2::inet), '{}')", REPLY_BODY, GOTRUE},
+	{"POST", "/recover",        200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_recover($1::text, $2::inet)", REPLY_BODY, GOTRUE},
 	{"POST", "/verify",         200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_verify', $1::text, $2::inet, NULL)", REPLY_BODY, GOTRUE},
 	{"GET",  "/verify",         303, {ARG_QUERY_JSON, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_verify_link', $1::text, $2::inet, NULL)", REPLY_BODY, GOTRUE},
 	{"POST", "/resend",         NOT_BUILT("resend")},

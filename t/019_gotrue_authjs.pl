@@ -139,7 +139,7 @@ my $r = $front->request(POST => '/token?grant_type=password', json => { email =>
 is_deeply([ $r->{status}, $r->{json}{code}, $r->{headers}{'x-supabase-api-version'} ],
 	[ 401, 'invalid_credentials', '2024-01-01' ], 'API version 2024-01-01: code is the error code, and the answer says so');
 for ([ POST => '/otp', 'otp_not_built' ], [ POST => '/factors', 'mfa_not_built' ], [ GET => '/authorize', 'oauth_not_built' ],
-	[ POST => '/reauthenticate', 'reauthenticate_not_built' ], [ POST => '/token?grant_type=pkce', 'pkce_not_built' ])
+	[ POST => '/reauthenticate', 'reauthenticate_not_built' ], [ POST => '/resend', 'resend_not_built' ])
 {
 	gotrue_error($front->request($_->[0], $_->[1], json => {}), 422, $_->[2], "$_->[0] $_->[1]: not built yet, 422");
 }
@@ -173,6 +173,34 @@ $r = $front->request(GET => "/verify?type=signup&token=$t2&redirect_to=http://al
 is($r->{status}, 404, 'a spent token, whatever the redirect');
 is(psql($db, q{SELECT authoob_redirect_url('http://allowed.test/cbx')}), 'http://app.test', 'a look-alike URL is not allowed');
 is(psql($db, q{SELECT authoob_redirect_url('http://allowed.test/cb@evil.test')}), 'http://app.test', 'nor a user-info trick');
+
+# the PKCE flow: the link leads to the app with a one-time code, which signs
+# in once, and only with the verifier of the client that asked for the mail
+my $store = File::Temp->new;
+authjs('pkce_signup', email => 'pkce@example.com', password => $password, store => $store->filename);
+my $t3 = mailed('pkce@example.com', qr{/activate/([A-Za-z0-9_-]{43})});
+$r = $front->request(GET => "/verify?type=signup&token=$t3&redirect_to=http://allowed.test/cb");
+is($r->{status}, 303, 'PKCE link: 303');
+my ($code) = ($r->{headers}{location} // '') =~ m{^http://allowed\.test/cb\?code=([0-9a-f]{64})$};
+ok($code, 'PKCE link: a code in the query string, no token') or diag($r->{headers}{location});
+my %kept = %{ json_decode(slurp($store->filename)) };
+my ($verifier) = map { json_decode($kept{$_}) } grep { /-code-verifier$/ } keys %kept;
+ok($verifier, 'auth-js kept its code verifier');
+gotrue_error($front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => 'x' x 43 }),
+	401, 'bad_code_verifier', 'the code with another verifier: refused');
+authjs('pkce_exchange', email => 'pkce@example.com', store => $store->filename, code => $code);
+gotrue_error($front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => $verifier }),
+	401, 'flow_state_not_found', 'the code again, with its verifier: refused (single use)');
+gotrue_error($front->request(POST => '/token?grant_type=pkce', json => { auth_code => 'f' x 64, code_verifier => $verifier }),
+	401, 'flow_state_not_found', 'a made-up code: refused');
+my $rstore = File::Temp->new;
+authjs('pkce_recover_ask', email => 'pkce@example.com', store => $rstore->filename);
+my $t4 = mailed('pkce@example.com', qr{reset_password_token=([A-Za-z0-9_-]{43})});
+$r = $front->request(GET => "/verify?type=recovery&token=$t4&redirect_to=http://allowed.test/cb");
+($code) = ($r->{headers}{location} // '') =~ m{^http://allowed\.test/cb\?code=([0-9a-f]{64})$};
+ok($code, 'PKCE recovery link: a code') or diag($r->{headers}{location});
+authjs('pkce_recover_exchange', email => 'pkce@example.com', store => $rstore->filename, code => $code,
+	new_password => strong_password('3'));
 
 # CORS: what auth-js sends is allowed
 psql($db, q{SELECT authoob_configure('{"require_activation": false}')});

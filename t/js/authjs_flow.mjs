@@ -1,6 +1,7 @@
 // Drives authoob's Supabase Auth routes with the real @supabase/auth-js
 // (t/019_gotrue_authjs.pl): node authjs_flow.mjs STEP URL JSON-ARGS.
 // Prints one JSON line per check: {"name", "ok", "got"}.
+import fs from 'node:fs'
 import { GoTrueClient } from '@supabase/auth-js'
 
 const [step, url, rawArgs] = process.argv.slice(2)
@@ -19,12 +20,24 @@ function memoryStorage() {
   }
 }
 
-function client(key) {
+// a storage kept in a file, for a flow over several steps (PKCE's verifier)
+function fileStorage(file) {
+  const load = () => JSON.parse((fs.existsSync(file) && fs.readFileSync(file, 'utf8')) || '{}')
+  const save = (items) => fs.writeFileSync(file, JSON.stringify(items))
+  return {
+    getItem: (k) => load()[k] ?? null,
+    setItem: (k, v) => save({ ...load(), [k]: v }),
+    removeItem: (k) => { const items = load(); delete items[k]; save(items) },
+  }
+}
+
+function client(key, options = {}) {
   return new GoTrueClient({
     url,
     headers: { apikey: 'anon-key' },
     storageKey: key ?? 'sb-test',
-    storage: memoryStorage(),
+    storage: options.storage ?? memoryStorage(),
+    flowType: options.flowType ?? 'implicit',
     autoRefreshToken: false,
     persistSession: true,
     detectSessionInUrl: false,
@@ -137,6 +150,30 @@ if (step === 'confirm_off') {
   check('the new password signs in', !r.error && r.data.session, errInfo(r.error))
   r = await c.verifyOtp({ type: 'recovery', token_hash: args.token })
   check('the recovery token again: otp_expired', r.error?.code === 'otp_expired', errInfo(r.error))
+} else if (step === 'pkce_signup') {
+  const c = client('sb-pkce', { flowType: 'pkce', storage: fileStorage(args.store) })
+  const r = await c.signUp({ email, password, options: { emailRedirectTo: 'http://allowed.test/cb' } })
+  check('PKCE signUp: a user, no session yet', !r.error && r.data.session === null && r.data.user?.email === email,
+    errInfo(r.error))
+} else if (step === 'pkce_exchange') {
+  const c = client('sb-pkce', { flowType: 'pkce', storage: fileStorage(args.store) })
+  let r = await c.exchangeCodeForSession(args.code)
+  check('exchangeCodeForSession: the code and the kept verifier sign in',
+    !r.error && r.data.session?.access_token && r.data.user?.email === email, errInfo(r.error))
+  r = await c.getUser()
+  check('getUser after the PKCE sign-in', !r.error && r.data.user?.email_confirmed_at, errInfo(r.error))
+} else if (step === 'pkce_recover_ask') {
+  const c = client('sb-pkce-r', { flowType: 'pkce', storage: fileStorage(args.store) })
+  const r = await c.resetPasswordForEmail(email, { redirectTo: 'http://allowed.test/cb' })
+  check('PKCE resetPasswordForEmail', !r.error, errInfo(r.error))
+} else if (step === 'pkce_recover_exchange') {
+  const c = client('sb-pkce-r', { flowType: 'pkce', storage: fileStorage(args.store) })
+  let r = await c.exchangeCodeForSession(args.code)
+  check('PKCE recovery: exchangeCodeForSession', !r.error && r.data.session?.access_token, errInfo(r.error))
+  r = await c.updateUser({ password: args.new_password })
+  check('PKCE recovery: updateUser password', !r.error, errInfo(r.error))
+  r = await c.signInWithPassword({ email, password: args.new_password })
+  check('PKCE recovery: the new password signs in', !r.error && r.data.session, errInfo(r.error))
 } else {
   console.error(`unknown step ${step}`)
   process.exit(2)
