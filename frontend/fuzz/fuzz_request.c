@@ -532,6 +532,9 @@ check_parameters(const FuzzInput *in, const Settings *s, const RouteMatch *match
 				/* the faked connection has no query string */
 				expected = NULL;
 				break;
+			case ARG_QUERY_JSON:
+				expected = "{}";
+				break;
 			case ARG_END:
 				break;
 		}
