@@ -492,7 +492,6 @@ BEGIN
         WHEN 'oauth' THEN 'Sign-in with an external provider'
         WHEN 'email_change' THEN 'Changing the email address'
         WHEN 'reauthenticate' THEN 'Reauthentication by one-time code'
-        WHEN 'resend' THEN 'Resending a mail'
         ELSE 'This' END
         USING ERRCODE = 'PT422',
               DETAIL = pg_catalog.jsonb_build_object('error_code', what || '_not_built')::text;
@@ -841,6 +840,41 @@ BEGIN
         || CASE link_kind WHEN 'recovery' THEN 'recovery' ELSE 'signup' END);
 END
 $$;
+
+-- Another activation mail (Supabase Auth's resend), asked as a reset mail
+-- is: the request recorded whoever's address it is, its mail made by the
+-- mailers' authoob_mail_prepare() for an account not yet activated.
+ALTER TABLE authoob.mail_requests DROP CONSTRAINT mail_requests_kind_check,
+    ADD CONSTRAINT mail_requests_kind_check CHECK (kind IN ('reset', 'activation'));
+CREATE FUNCTION authoob_activation_ask(payload text, client_ip inet DEFAULT NULL)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_activation_ask'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION authoob_activation_ask(text, inet) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_activation_ask(text, inet) TO authoob_api;
+
+-- POST /resend: type signup mails the activation link again (200 {}
+-- whatever the address); the other types need what is not built yet.
+CREATE FUNCTION authoob_gotrue_resend(payload text, client_ip inet DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    body jsonb := @extschema@.authoob_gotrue_body(payload);
+BEGIN
+    IF body ->> 'type' IN ('email_change', 'sms', 'phone_change') THEN
+        PERFORM @extschema@.authoob_gotrue_not_built(CASE body ->> 'type' WHEN 'email_change'
+                                                     THEN 'email_change' ELSE 'otp' END);
+    ELSIF body ->> 'type' IS DISTINCT FROM 'signup' THEN
+        RAISE EXCEPTION 'Invalid value for type' USING ERRCODE = 'PT400',
+            DETAIL = 'type is signup.';
+    END IF;
+    PERFORM @extschema@.authoob_activation_ask(jsonb_build_object('email', body -> 'email')::text, client_ip);
+    PERFORM @extschema@.authoob_gotrue_start_flow(body, 'signup');
+    RETURN '{}';
+END
+$$;
+REVOKE ALL ON FUNCTION authoob_gotrue_resend(text, inet) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_gotrue_resend(text, inet) TO authoob_api;
 
 -- GET /settings: what this server offers, as @supabase/auth-js reads it.
 CREATE FUNCTION authoob_gotrue_settings()

@@ -377,6 +377,7 @@ extern void authoob_notify_mailers(void);
 /* mail_tokens.c: activation and reset tokens, and their mails */
 extern void authoob_send_activation(int64 user_id, const AuthoobSettings *settings);
 extern void authoob_send_reset(void *email);
+extern void authoob_send_activation_again(void *email);
 extern bytea *authoob_mail_token_hash(const char *token);
 
 /*

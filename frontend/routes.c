@@ -67,7 +67,7 @@ static const Route route_table[] = {
 	{"POST", "/recover",        200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_recover($1::text, $2::inet)", REPLY_BODY, GOTRUE},
 	{"POST", "/verify",         200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_verify', $1::text, $2::inet, NULL)", REPLY_BODY, GOTRUE},
 	{"GET",  "/verify",         303, {ARG_QUERY_JSON, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_verify_link', $1::text, $2::inet, NULL)", REPLY_BODY, GOTRUE},
-	{"POST", "/resend",         NOT_BUILT("resend")},
+	{"POST", "/resend",         200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_resend($1::text, $2::inet)", REPLY_BODY, GOTRUE},
 	{"GET",  "/settings",       200, {ARG_END},                 "SELECT authoob_gotrue_settings()", REPLY_BODY, GOTRUE},
 	{"GET",  "/health",         200, {ARG_END},                 "SELECT jsonb_build_object('name', 'authoob', 'version', '0.2', 'description', 'authoob speaks Supabase Auth''s protocol')", REPLY_BODY, GOTRUE},
 	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()", REPLY_PUBLIC_BODY, GOTRUE},

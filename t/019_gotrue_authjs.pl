@@ -47,23 +47,29 @@ wait_until(sub { (do { local (@ARGV, $/) = ($sink_log->filename); <> } // '') =~
 
 sub slurp { my ($file) = @_; open(my $fh, '<:raw', $file) or die "$file: $!"; local $/; <$fh> }
 
-# The token of the last mail to $to whose link matches $re, waiting for it
-sub mailed
+# The tokens of the mails to $to whose link matches $re, in order
+sub mailed_tokens
 {
 	my ($to, $re) = @_;
-	my $token;
-	wait_until(sub {
-		opendir(my $dir, "$maildir") or return 0;
-		for my $name (sort grep { /\.json\z/ } readdir $dir)
-		{
-			my $mail = json_decode(slurp("$maildir/$name"));
-			next unless grep { lc $_ eq lc $to } @{ $mail->{rcpt_tos} };
-			my ($text) = map { $_->{content} } grep { $_->{content_type} eq 'text/plain' } @{ $mail->{parts} };
-			$token = $1 if ($text // '') =~ $re;
-		}
-		defined $token;
-	}, 30);
-	return $token // die "no mail to $to";
+	my @tokens;
+	opendir(my $dir, "$maildir") or return ();
+	for my $name (sort grep { /\.json\z/ } readdir $dir)
+	{
+		my $mail = json_decode(slurp("$maildir/$name"));
+		next unless grep { lc $_ eq lc $to } @{ $mail->{rcpt_tos} };
+		my ($text) = map { $_->{content} } grep { $_->{content_type} eq 'text/plain' } @{ $mail->{parts} };
+		push @tokens, $1 if ($text // '') =~ $re;
+	}
+	return @tokens;
+}
+
+# The token of the $count-th such mail (the first by default), waiting for it
+sub mailed
+{
+	my ($to, $re, $count) = @_;
+	$count //= 1;
+	wait_until(sub { mailed_tokens($to, $re) >= $count }, 30);
+	return (mailed_tokens($to, $re))[ $count - 1 ] // die "no mail $count to $to";
 }
 
 my $db = new_database();
@@ -100,6 +106,34 @@ psql($db, q{SELECT authoob_configure('{"require_activation": true}')});
 authjs('confirm_on_signup', email => 'grace@example.com', password => $password);
 my $activation = mailed('grace@example.com', qr{/activate/([A-Za-z0-9_-]{43})});
 authjs('confirm_on_verify', email => 'grace@example.com', password => $password, token => $activation);
+# Waits until the mailers have taken every request and sent every mail
+sub mails_settled
+{
+	wait_until(sub { psql($db, q{SELECT (SELECT count(*) FROM authoob.mail_requests)
+		+ (SELECT count(*) FROM authoob.mail_outbox WHERE state IN ('pending', 'sending'))}) == 0 }, 30);
+}
+
+# resend: another activation mail, at most one per address and interval,
+# and the same answer for any address
+authjs('confirm_on_signup', email => 'resend@example.com', password => $password);
+mailed('resend@example.com', qr{/activate/([A-Za-z0-9_-]{43})});
+authjs('resend', email => 'resend@example.com');
+my $again = mailed('resend@example.com', qr{/activate/([A-Za-z0-9_-]{43})}, 2);
+authjs('resend', email => 'resend@example.com');
+authjs('resend', email => 'nobody@example.com');
+authjs('confirm_on_verify', email => 'resend@example.com', password => $password, token => $again);
+authjs('resend', email => 'resend@example.com');
+mails_settled();
+is(scalar mailed_tokens('resend@example.com', qr{/activate/([A-Za-z0-9_-]{43})}), 2,
+	'no third mail: one resend per interval, and none once activated');
+is(scalar mailed_tokens('nobody@example.com', qr{.}), 0, 'no mail to an unknown address');
+psql($db, q{SELECT authoob_configure('{"reset_mail_interval": 0}')});
+authjs('resend', email => 'resend@example.com');
+mails_settled();
+is(scalar mailed_tokens('resend@example.com', qr{/activate/([A-Za-z0-9_-]{43})}), 2, 'none to an activated account');
+psql($db, q{SELECT authoob_configure('{"reset_mail_interval": 60}')});
+gotrue_error($front->request(POST => '/resend', json => { type => 'sms', phone => '+33600000000' }), 422,
+	'otp_not_built', 'resend by SMS: not built yet');
 psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
 
 # --- recovery by mail
@@ -139,7 +173,7 @@ my $r = $front->request(POST => '/token?grant_type=password', json => { email =>
 is_deeply([ $r->{status}, $r->{json}{code}, $r->{headers}{'x-supabase-api-version'} ],
 	[ 401, 'invalid_credentials', '2024-01-01' ], 'API version 2024-01-01: code is the error code, and the answer says so');
 for ([ POST => '/otp', 'otp_not_built' ], [ POST => '/factors', 'mfa_not_built' ], [ GET => '/authorize', 'oauth_not_built' ],
-	[ POST => '/reauthenticate', 'reauthenticate_not_built' ], [ POST => '/resend', 'resend_not_built' ])
+	[ POST => '/reauthenticate', 'reauthenticate_not_built' ])
 {
 	gotrue_error($front->request($_->[0], $_->[1], json => {}), 422, $_->[2], "$_->[0] $_->[1]: not built yet, 422");
 }

@@ -150,6 +150,10 @@ if (step === 'confirm_off') {
   check('the new password signs in', !r.error && r.data.session, errInfo(r.error))
   r = await c.verifyOtp({ type: 'recovery', token_hash: args.token })
   check('the recovery token again: otp_expired', r.error?.code === 'otp_expired', errInfo(r.error))
+} else if (step === 'resend') {
+  const c = client()
+  const r = await c.resend({ type: 'signup', email })
+  check(`resend signup to ${email}: no error, whoever it is`, !r.error, errInfo(r.error))
 } else if (step === 'pkce_signup') {
   const c = client('sb-pkce', { flowType: 'pkce', storage: fileStorage(args.store) })
   const r = await c.signUp({ email, password, options: { emailRedirectTo: 'http://allowed.test/cb' } })
