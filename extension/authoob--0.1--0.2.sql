@@ -492,6 +492,8 @@ BEGIN
         WHEN 'oauth' THEN 'Sign-in with an external provider'
         WHEN 'email_change' THEN 'Changing the email address'
         WHEN 'reauthenticate' THEN 'Reauthentication by one-time code'
+        WHEN 'anonymous' THEN 'Anonymous sign-in'
+        WHEN 'phone' THEN 'Sign-in by phone'
         ELSE 'This' END
         USING ERRCODE = 'PT422',
               DETAIL = pg_catalog.jsonb_build_object('error_code', what || '_not_built')::text;
@@ -630,6 +632,10 @@ DECLARE
 BEGIN
     IF jsonb_typeof(data) <> 'object' THEN
         RAISE EXCEPTION 'Invalid value for data' USING ERRCODE = 'PT400';
+    ELSIF body ? 'phone' AND NOT body ? 'email' THEN
+        PERFORM @extschema@.authoob_gotrue_not_built('phone');
+    ELSIF NOT body ? 'email' AND NOT body ? 'password' THEN
+        PERFORM @extschema@.authoob_gotrue_not_built('anonymous');
     END IF;
     registered := @extschema@.authoob_register(jsonb_build_object(
         'email', body -> 'email', 'password1', body -> 'password', 'password2', body -> 'password',
@@ -710,6 +716,10 @@ DECLARE
 BEGIN
     IF body ->> 'grant_type' = 'pkce' THEN
         RETURN @extschema@.authoob_gotrue_session(@extschema@.authoob_gotrue_pkce(body, client_ip));
+    ELSIF body ->> 'grant_type' = 'id_token' THEN
+        PERFORM @extschema@.authoob_gotrue_not_built('oauth');
+    ELSIF body ->> 'grant_type' = 'password' AND body ? 'phone' AND NOT body ? 'email' THEN
+        PERFORM @extschema@.authoob_gotrue_not_built('phone');
     END IF;
     RETURN @extschema@.authoob_gotrue_session(@extschema@.authoob_token_grant(payload, client_ip, NULL));
 END

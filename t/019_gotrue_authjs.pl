@@ -173,7 +173,8 @@ my $r = $front->request(POST => '/token?grant_type=password', json => { email =>
 is_deeply([ $r->{status}, $r->{json}{code}, $r->{headers}{'x-supabase-api-version'} ],
 	[ 401, 'invalid_credentials', '2024-01-01' ], 'API version 2024-01-01: code is the error code, and the answer says so');
 for ([ POST => '/otp', 'otp_not_built' ], [ POST => '/factors', 'mfa_not_built' ], [ GET => '/authorize', 'oauth_not_built' ],
-	[ POST => '/reauthenticate', 'reauthenticate_not_built' ])
+	[ POST => '/reauthenticate', 'reauthenticate_not_built' ], [ POST => '/signup', 'anonymous_not_built' ],
+	[ POST => '/token?grant_type=id_token', 'oauth_not_built' ])
 {
 	gotrue_error($front->request($_->[0], $_->[1], json => {}), 422, $_->[2], "$_->[0] $_->[1]: not built yet, 422");
 }
