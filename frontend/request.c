@@ -292,7 +292,8 @@ send_reply(RequestEnv *env, struct MHD_Connection *connection, Request *req,
 							"public, max-age=300" : "no-store");
 	cors_add_headers(reply.response, req->settings,
 					 MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-												 MHD_HTTP_HEADER_ORIGIN));
+												 MHD_HTTP_HEADER_ORIGIN),
+					 req->match.family);
 	if (req->errors == ERRORS_GOTRUE_2024)
 		MHD_add_response_header(reply.response, GOTRUE_API_VERSION_HEADER,
 								GOTRUE_API_VERSION);
@@ -344,7 +345,7 @@ error_shape(struct MHD_Connection *connection, RouteFamily family)
 /* OPTIONS on a known path: its methods, and a CORS preflight answer. */
 static Reply
 reply_options(struct MHD_Connection *connection, const Settings *settings,
-			  const char *allow)
+			  const char *allow, RouteFamily family)
 {
 	Reply		reply = reply_empty(MHD_HTTP_NO_CONTENT);
 	char		methods[ROUTE_ALLOW_SIZE + 16];
@@ -359,7 +360,7 @@ reply_options(struct MHD_Connection *connection, const Settings *settings,
 								   MHD_lookup_connection_value(connection,
 															   MHD_HEADER_KIND,
 															   MHD_HTTP_HEADER_ORIGIN),
-								   allow);
+								   allow, family);
 	return reply;
 }
 
@@ -379,7 +380,7 @@ early_reply(RequestEnv *env, struct MHD_Connection *connection, Request *req,
 	if (found == ROUTE_NOT_FOUND)
 		return request_error(req, MHD_HTTP_NOT_FOUND, "Not found");
 	if (strcmp(req->method, MHD_HTTP_METHOD_OPTIONS) == 0)
-		return reply_options(connection, req->settings, allow);
+		return reply_options(connection, req->settings, allow, req->match.family);
 	if (found == ROUTE_BAD_METHOD)
 	{
 		reply = request_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, "Method not allowed");

@@ -244,6 +244,11 @@ $r = $front->request(OPTIONS => '/token', headers => { Origin => 'http://app.tes
 	'Access-Control-Request-Headers' => 'apikey, x-client-info, x-supabase-api-version, authorization, content-type' });
 like($r->{headers}{'access-control-allow-headers'} // '', qr/apikey.*X-Client-Info.*X-Supabase-Api-Version/i,
 	'preflight: apikey, x-client-info, x-supabase-api-version allowed');
+$r = $front->request(GET => '/settings', headers => { Origin => 'http://app.test' });
+like($r->{headers}{'access-control-expose-headers'} // '', qr/X-Supabase-Api-Version/,
+	'the API version header is exposed to the app');
+is_deeply([ @{ $r->{json} }{qw(mailer_autoconfirm disable_signup)}, $r->{json}{external}{email} ],
+	[ JSON::PP::true, JSON::PP::false, JSON::PP::true ], 'GET /settings: email sign-up, no confirmation required');
 
 # the seed's routes answer as before, and null turns the dialect off
 $front->set_prefix('/authoob');
