@@ -10,6 +10,7 @@
 
 PG_FUNCTION_INFO_V1(authoob_activate);
 PG_FUNCTION_INFO_V1(authoob_activate_redirect);
+PG_FUNCTION_INFO_V1(authoob_activate_user);
 
 static AuthoobQuery find_activation = AUTHOOB_QUERY(
 	"SELECT t.user_id, u.confirmed_at IS NOT NULL"
@@ -32,7 +33,8 @@ static AuthoobQuery confirm_user = AUTHOOB_QUERY(
  * answers instead (*answer); 429 when the client IP guessed too often.
  */
 static int64
-activate(FunctionCallInfo fcinfo, const AuthoobSettings *settings, Jsonb **answer)
+activate(FunctionCallInfo fcinfo, const AuthoobSettings *settings, Jsonb **answer,
+		 bool *was_active)
 {
 	const char *token = authoob_text_arg(fcinfo, 0);
 	Datum		args[2];
@@ -48,6 +50,8 @@ activate(FunctionCallInfo fcinfo, const AuthoobSettings *settings, Jsonb **answe
 		authoob_no_token_match();
 	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 	confirmed = DatumGetBool(authoob_result_datum(2, &isnull));
+	if (was_active)
+		*was_active = confirmed;
 	if (confirmed)
 	{
 		*answer = authoob_fire_hook(HOOK_ALREADY_ACTIVATED,
@@ -77,7 +81,7 @@ authoob_activate(PG_FUNCTION_ARGS)
 	Jsonb	   *answer;
 
 	authoob_connect_spi();
-	(void) activate(fcinfo, authoob_load_settings(), &answer);
+	(void) activate(fcinfo, authoob_load_settings(), &answer, NULL);
 	if (answer)
 		PG_RETURN_DATUM(authoob_finish_spi(JsonbPGetDatum(answer), false));
 	SPI_finish();
@@ -104,7 +108,7 @@ authoob_activate_redirect(PG_FUNCTION_ARGS)
 	authoob_connect_spi();
 	settings = authoob_load_settings();
 	authoob_require_setting(settings->app_url, "app_url");
-	user_id = activate(fcinfo, settings, &answer);
+	user_id = activate(fcinfo, settings, &answer, NULL);
 	if (answer && authoob_jsonb_get_string(answer, "url") == NULL)
 		PG_RETURN_DATUM(authoob_finish_spi(JsonbPGetDatum(answer), false));
 	answer = authoob_fire_hook(HOOK_MAIL_ACTIVATE_REDIRECT,
@@ -115,4 +119,32 @@ authoob_activate_redirect(PG_FUNCTION_ARGS)
 		url = psprintf("%s%svalidated_user=" INT64_FORMAT, settings->app_url,
 					   strchr(settings->app_url, '?') ? "&" : "?", user_id);
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_jsonb_from_pairs(1, &key, &url), false));
+}
+
+/*
+ * SQL function: authoob_activate_user(token text, client_ip inet) returns bigint
+ *
+ * The mailed token of Supabase Auth's protocol (verify, type signup):
+ * activates as POST P/activate does and returns the user's id, for the
+ * caller to sign the user in.  Only the first use of a token signs in: an
+ * account already active is 409 even when already_activated answers.
+ * Owner only: authoob_attempt counts its failures (through
+ * authoob_gotrue_verify).
+ */
+Datum
+authoob_activate_user(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *answer;
+	bool		was_active = false;
+	int64		user_id;
+
+	authoob_connect_spi();
+	user_id = activate(fcinfo, authoob_load_settings(), &answer, &was_active);
+	if (was_active)
+		ereport(ERROR,
+				(errcode(ERRCODE_AUTHOOB_CONFLICT),
+				 errmsg("Unable to activate"),
+				 errdetail("The account is already active.")));
+	SPI_finish();
+	PG_RETURN_INT64(user_id);
 }

@@ -40,6 +40,10 @@ static const AttemptAction attempt_actions[] = {
 	{"password_reset_token", "authoob_password_reset_token", AUTHOOB_STATUS('4', '0', '4'), false, false},
 	/* a refresh token's failure is no guess at an account's password */
 	{"token", "authoob_token_grant", AUTHOOB_STATUS('4', '0', '1'), true, true},
+	/* the same, in Supabase Auth's protocol (authoob_gotrue_*) */
+	{"gotrue_token", "authoob_gotrue_token", AUTHOOB_STATUS('4', '0', '1'), true, true},
+	{"gotrue_verify", "authoob_gotrue_verify", AUTHOOB_STATUS('4', '0', '4'), false, false},
+	{"gotrue_verify_link", "authoob_gotrue_verify_link", AUTHOOB_STATUS('4', '0', '4'), false, false},
 };
 
 typedef struct Attempt
@@ -150,7 +154,7 @@ authoob_attempt(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
 				 errmsg("unknown action %s", name ? name : "NULL"),
-				 errdetail("Actions: login, activate, activate_redirect, password_reset_token, token.")));
+				 errdetail("Actions: login, activate, activate_redirect, password_reset_token, token, gotrue_token, gotrue_verify, gotrue_verify_link.")));
 
 	attempt.sql = psprintf("SELECT %s.%s($1, $2)", quote_identifier(schema), action->function);
 	attempt.args[0] = PG_GETARG_DATUM(1);

@@ -432,3 +432,503 @@ REVOKE ALL ON FUNCTION authoob_sessions(text), authoob_end_session(text, text),
 GRANT EXECUTE ON FUNCTION authoob_sessions(text), authoob_end_session(text, text),
     authoob_logout_scope(text, text) TO authoob_api;
 -- ==== Sessions, refresh tokens and claims (branch sessions): end ====
+
+-- ==== Supabase Auth's protocol (branch gotrue): begin ====
+-- Apps written for @supabase/auth-js talk to authoob under gotrue_prefix
+-- (README "Supabase users"; null turns those routes off), through the
+-- functions below, which call the same functions as authoob's own routes
+-- and reshape their answers.  redirect_urls: where mailed links may lead
+-- besides app_url (URLs separated by commas or spaces).
+ALTER TABLE authoob.settings
+    ADD COLUMN gotrue_prefix text DEFAULT '/auth/v1',
+    ADD COLUMN redirect_urls text;
+
+-- The PKCE flow of a mailed link: the client that asked for the mail
+-- (sign-up, recovery) sent the SHA-256 of a secret it keeps, its
+-- code_challenge.  The link then leads to the app with a one-time code
+-- (its hash stored here, valid five minutes), which signs in only with
+-- that secret, the code_verifier.  One flow waits per address and kind:
+-- the newest.
+CREATE TABLE authoob.flow_states (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('signup', 'recovery')),
+    code_challenge text NOT NULL CHECK (code_challenge ~ '^[A-Za-z0-9._~-]{43,128}$'),
+    code_challenge_method text NOT NULL CHECK (code_challenge_method IN ('s256', 'plain')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    user_id bigint REFERENCES authoob.users ON DELETE CASCADE,
+    auth_code_hash bytea UNIQUE,
+    code_expires_at timestamptz
+);
+CREATE INDEX flow_states_email_idx ON authoob.flow_states (email, kind);
+REVOKE ALL ON authoob.flow_states FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('authoob.flow_states', '');
+
+-- Where a redirect_to may lead: app_url or an entry of redirect_urls,
+-- exactly or followed by a path, a query or a fragment; anything else
+-- leads to app_url.
+CREATE FUNCTION authoob_redirect_url(wanted text)
+RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN wanted !~ '[[:space:][:cntrl:]"<>\\]' AND EXISTS (
+        SELECT 1 FROM regexp_split_to_table(concat_ws(' ', s.app_url, s.redirect_urls), '[ ,]+') AS a (url)
+        WHERE a.url <> '' AND (wanted = a.url OR
+              (left(wanted, length(a.url)) = a.url AND
+               (right(a.url, 1) = '/' OR substr(wanted, length(a.url) + 1, 1) IN ('/', '?', '#')))))
+    THEN wanted ELSE s.app_url END
+    FROM authoob.settings s
+$$;
+
+-- What is not built yet answers 422 with its own error code.
+CREATE FUNCTION authoob_gotrue_not_built(what text)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION '% is not built in authoob yet', CASE what
+        WHEN 'mfa' THEN 'Multi-factor authentication'
+        WHEN 'otp' THEN 'Passwordless sign-in (magic link, one-time code)'
+        WHEN 'oauth' THEN 'Sign-in with an external provider'
+        WHEN 'email_change' THEN 'Changing the email address'
+        WHEN 'reauthenticate' THEN 'Reauthentication by one-time code'
+        WHEN 'anonymous' THEN 'Anonymous sign-in'
+        WHEN 'phone' THEN 'Sign-in by phone'
+        ELSE 'This' END
+        USING ERRCODE = 'PT422',
+              DETAIL = pg_catalog.jsonb_build_object('error_code', what || '_not_built')::text;
+END
+$$;
+
+-- A request body as a JSON object, or 400 bad_json.
+CREATE FUNCTION authoob_gotrue_body(payload text)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    body jsonb;
+BEGIN
+    BEGIN
+        body := payload::jsonb;
+    EXCEPTION WHEN invalid_text_representation THEN
+        body := NULL;
+    END;
+    IF jsonb_typeof(body) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'Missing data' USING ERRCODE = 'PT400',
+            DETAIL = '{"error_code": "bad_json"}';
+    END IF;
+    RETURN body;
+END
+$$;
+
+-- The user object of Supabase Auth: user_metadata holds what the user may
+-- change (username, firstname, lastname and the custom fields registered
+-- exposed and updatable), app_metadata what only the server changes (the
+-- roles, the exposed custom fields that are not updatable).  VOLATILE, as
+-- authoob_gotrue_session: they see what the call before them just wrote.
+CREATE FUNCTION authoob_gotrue_user_json(user_id bigint)
+RETURNS jsonb
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT jsonb_build_object(
+        'id', u.id::text, 'aud', s.jwt_audience, 'role', s.jwt_role,
+        'email', u.email, 'phone', '',
+        'email_confirmed_at', u.confirmed_at, 'confirmed_at', u.confirmed_at,
+        'last_sign_in_at', u.current_login_at,
+        'app_metadata', jsonb_build_object('provider', 'email',
+                                           'providers', jsonb_build_array('email'),
+                                           'roles', coalesce((SELECT jsonb_agg(r.name ORDER BY r.name)
+                                                              FROM authoob.roles_users ru
+                                                              JOIN authoob.roles r ON r.id = ru.role_id
+                                                              WHERE ru.user_id = u.id), '[]'))
+                        || coalesce((SELECT jsonb_object_agg(f.name, to_jsonb(u) -> f.name)
+                                     FROM authoob.user_fields f WHERE f.exposed AND NOT f.updatable), '{}'),
+        'user_metadata', jsonb_build_object('username', u.username, 'firstname', u.firstname,
+                                            'lastname', u.lastname)
+                         || coalesce((SELECT jsonb_object_agg(f.name, to_jsonb(u) -> f.name)
+                                      FROM authoob.user_fields f WHERE f.exposed AND f.updatable), '{}'),
+        'identities', jsonb_build_array(jsonb_build_object(
+            'identity_id', u.id::text, 'id', u.id::text, 'user_id', u.id::text,
+            'provider', 'email', 'email', u.email,
+            'identity_data', jsonb_build_object('sub', u.id::text, 'email', u.email,
+                                                'email_verified', u.confirmed_at IS NOT NULL),
+            'created_at', u.create_date, 'updated_at', u.update_date,
+            'last_sign_in_at', u.current_login_at)),
+        'factors', '[]'::jsonb,
+        'is_anonymous', false,
+        'created_at', u.create_date, 'updated_at', u.update_date)
+    FROM authoob.users u, authoob.settings s
+    WHERE u.id = authoob_gotrue_user_json.user_id
+$$;
+
+-- The token endpoint's answer with the user object of Supabase Auth.
+CREATE FUNCTION authoob_gotrue_session(session jsonb)
+RETURNS jsonb
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN jsonb_typeof(session -> 'user') = 'object'
+                     AND (session -> 'user' ->> 'id') ~ '^[0-9]{1,18}$'
+           THEN session || jsonb_build_object('user', @extschema@.authoob_gotrue_user_json(
+                    (session -> 'user' ->> 'id')::bigint))
+           ELSE session END
+$$;
+
+-- The user a bearer token stands for, or 401 session_not_found, which
+-- @supabase/auth-js reads as "this session is over".
+CREATE FUNCTION authoob_gotrue_verify_token(token text)
+RETURNS bigint
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN @extschema@.authoob_verify(token);
+EXCEPTION WHEN SQLSTATE 'PT401' THEN
+    RAISE EXCEPTION 'Authentication failed' USING ERRCODE = 'PT401',
+        DETAIL = '{"error_code": "session_not_found"}';
+END
+$$;
+
+-- A request that will mail a link (sign-up, recovery) and starts the PKCE
+-- flow: its code_challenge waits for the link, replacing any other of the
+-- address; old flows go.  No challenge: the link will follow the implicit
+-- flow.
+CREATE FUNCTION authoob_gotrue_start_flow(body jsonb, kind text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    challenge text := nullif(body ->> 'code_challenge', '');
+    method text := lower(coalesce(nullif(body ->> 'code_challenge_method', ''), 's256'));
+BEGIN
+    IF challenge IS NULL OR body ->> 'email' IS NULL THEN
+        RETURN;
+    END IF;
+    IF challenge !~ '^[A-Za-z0-9._~-]{43,128}$' OR method NOT IN ('s256', 'plain') THEN
+        RAISE EXCEPTION 'Invalid value for code_challenge' USING ERRCODE = 'PT400',
+            DETAIL = '{"error_code": "validation_failed"}';
+    END IF;
+    DELETE FROM authoob.flow_states f
+    WHERE (f.email = lower(body ->> 'email') AND f.kind = authoob_gotrue_start_flow.kind)
+       OR f.created_at < now() - (SELECT make_interval(secs => greatest(s.activation_ttl, s.reset_ttl))
+                                  FROM authoob.settings s);
+    INSERT INTO authoob.flow_states (email, kind, code_challenge, code_challenge_method)
+    VALUES (lower(body ->> 'email'), authoob_gotrue_start_flow.kind, challenge, method);
+END
+$$;
+
+-- POST /signup: registers as P/register does (firstname and lastname of
+-- data too); without require_activation, signs in with a refreshable
+-- session as the token endpoint does (the rest of data is then saved as
+-- PUT P/profile saves it), else answers the user alone.
+CREATE FUNCTION authoob_gotrue_signup(payload text, client_ip inet DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    body jsonb := @extschema@.authoob_gotrue_body(payload);
+    data jsonb := coalesce(nullif(body -> 'data', 'null'), '{}');
+    registered jsonb;
+    uid bigint;
+    confirm boolean;
+BEGIN
+    IF jsonb_typeof(data) <> 'object' THEN
+        RAISE EXCEPTION 'Invalid value for data' USING ERRCODE = 'PT400';
+    ELSIF body ? 'phone' AND NOT body ? 'email' THEN
+        PERFORM @extschema@.authoob_gotrue_not_built('phone');
+    ELSIF NOT body ? 'email' AND NOT body ? 'password' THEN
+        PERFORM @extschema@.authoob_gotrue_not_built('anonymous');
+    END IF;
+    registered := @extschema@.authoob_register(jsonb_build_object(
+        'email', body -> 'email', 'password1', body -> 'password', 'password2', body -> 'password',
+        'firstname', data -> 'firstname', 'lastname', data -> 'lastname'), client_ip);
+    SELECT u.id INTO uid FROM authoob.users u WHERE lower(u.email) = lower(body ->> 'email');
+    SELECT s.require_activation INTO confirm FROM authoob.settings s;
+    IF NOT confirm AND data - 'firstname' - 'lastname' <> '{}' AND registered ? 'token' THEN
+        PERFORM @extschema@.authoob_update_profile(registered ->> 'token', data - 'firstname' - 'lastname');
+    END IF;
+    -- register's own session: this protocol signs in with refreshable ones
+    DELETE FROM authoob.sessions s
+    WHERE s.user_id = uid AND s.refresh_secret IS NULL AND s.created_at = now();
+    PERFORM @extschema@.authoob_gotrue_start_flow(body, 'signup');
+    IF confirm THEN
+        RETURN @extschema@.authoob_gotrue_user_json(uid);
+    END IF;
+    RETURN @extschema@.authoob_gotrue_session(@extschema@.authoob_token_grant(
+        jsonb_build_object('grant_type', 'password', 'email', body -> 'email',
+                           'password', body -> 'password')::text, client_ip, NULL));
+END
+$$;
+
+-- POST /recover: asks for a reset mail as P/password/ask does (the same
+-- answer whether the address is known or not).
+CREATE FUNCTION authoob_gotrue_recover(payload text, client_ip inet DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    body jsonb := @extschema@.authoob_gotrue_body(payload);
+BEGIN
+    PERFORM @extschema@.authoob_password_ask(body, client_ip);
+    PERFORM @extschema@.authoob_gotrue_start_flow(body, 'recovery');
+    RETURN '{}';
+END
+$$;
+
+-- grant_type=pkce: the code of a mailed link and the secret of the client
+-- that asked for the mail sign in, once.
+CREATE FUNCTION authoob_gotrue_pkce(body jsonb, client_ip inet)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    f authoob.flow_states;
+    verifier text := body ->> 'code_verifier';
+    challenge text;
+BEGIN
+    SELECT * INTO f FROM authoob.flow_states fs
+    WHERE fs.auth_code_hash = sha256(convert_to(coalesce(body ->> 'auth_code', ''), 'UTF8'))
+      AND fs.code_expires_at > now()
+    FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'Authentication failed' USING ERRCODE = 'PT401',
+            DETAIL = '{"error_code": "flow_state_not_found"}';
+    END IF;
+    -- S256: the challenge is the verifier's SHA-256 in base64url
+    challenge := CASE f.code_challenge_method WHEN 'plain' THEN verifier
+        ELSE translate(rtrim(encode(sha256(convert_to(verifier, 'UTF8')), 'base64'), '='), '+/', '-_') END;
+    IF verifier IS NULL OR verifier !~ '^[A-Za-z0-9._~-]{43,128}$' OR challenge IS DISTINCT FROM f.code_challenge THEN
+        RAISE EXCEPTION 'Authentication failed' USING ERRCODE = 'PT401',
+            DETAIL = '{"error_code": "bad_code_verifier"}';
+    END IF;
+    DELETE FROM authoob.flow_states fs WHERE fs.id = f.id;
+    RETURN @extschema@.authoob_grant_session_of(f.user_id, client_ip);
+END
+$$;
+
+-- POST /token (grant_type password, refresh_token or pkce), through
+-- authoob_attempt('gotrue_token', ...), which counts failures as for
+-- P/token.
+CREATE FUNCTION authoob_gotrue_token(payload text, client_ip inet DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    body jsonb := @extschema@.authoob_gotrue_body(payload);
+BEGIN
+    IF body ->> 'grant_type' = 'pkce' THEN
+        RETURN @extschema@.authoob_gotrue_session(@extschema@.authoob_gotrue_pkce(body, client_ip));
+    ELSIF body ->> 'grant_type' = 'id_token' THEN
+        PERFORM @extschema@.authoob_gotrue_not_built('oauth');
+    ELSIF body ->> 'grant_type' = 'password' AND body ? 'phone' AND NOT body ? 'email' THEN
+        PERFORM @extschema@.authoob_gotrue_not_built('phone');
+    END IF;
+    RETURN @extschema@.authoob_gotrue_session(@extschema@.authoob_token_grant(payload, client_ip, NULL));
+END
+$$;
+
+-- GET /user: as GET P/profile (its hooks), in the shape of Supabase Auth.
+CREATE FUNCTION authoob_gotrue_user(token text)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    uid bigint := @extschema@.authoob_gotrue_verify_token(token);
+BEGIN
+    PERFORM @extschema@.authoob_profile(token);
+    RETURN @extschema@.authoob_gotrue_user_json(uid);
+END
+$$;
+
+-- PUT /user: data as PUT P/profile, password as PUT P/reset_password
+-- (which ends every session of the user, this one too).
+CREATE FUNCTION authoob_gotrue_update_user(token text, payload text)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    uid bigint := @extschema@.authoob_gotrue_verify_token(token);
+    body jsonb := @extschema@.authoob_gotrue_body(payload);
+BEGIN
+    IF nullif(body ->> 'email', '') IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM authoob.users u WHERE u.id = uid AND lower(u.email) = lower(body ->> 'email')) THEN
+        PERFORM @extschema@.authoob_gotrue_not_built('email_change');
+    END IF;
+    IF jsonb_typeof(body -> 'data') = 'object' THEN
+        PERFORM @extschema@.authoob_update_profile(token, body -> 'data');
+    ELSIF coalesce(jsonb_typeof(body -> 'data'), 'null') <> 'null' THEN
+        RAISE EXCEPTION 'Invalid value for data' USING ERRCODE = 'PT400';
+    END IF;
+    IF body ? 'password' THEN
+        PERFORM @extschema@.authoob_reset_password(token, jsonb_build_object(
+            'password1', body -> 'password', 'password2', body -> 'password'));
+    END IF;
+    RETURN @extschema@.authoob_gotrue_user_json(uid);
+END
+$$;
+
+-- The user of a mailed token of type signup or email (activation) or
+-- recovery (reset), the token spent.
+CREATE FUNCTION authoob_gotrue_mailed_user(kind text, token text, client_ip inet)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF kind IN ('magiclink', 'invite', 'email_change', 'sms', 'phone_change') THEN
+        PERFORM @extschema@.authoob_gotrue_not_built(CASE WHEN kind = 'email_change' THEN 'email_change' ELSE 'otp' END);
+    ELSIF kind IS NULL OR kind NOT IN ('signup', 'email', 'recovery') THEN
+        RAISE EXCEPTION 'Invalid value for type' USING ERRCODE = 'PT400',
+            DETAIL = 'type is signup, email or recovery.';
+    ELSIF token IS NULL THEN
+        RAISE EXCEPTION 'Missing data' USING ERRCODE = 'PT400',
+            DETAIL = 'token_hash is the token of the mailed link.';
+    END IF;
+    IF kind = 'recovery' THEN
+        RETURN @extschema@.authoob_spend_reset_token(token, client_ip);
+    END IF;
+    RETURN @extschema@.authoob_activate_user(token, client_ip);
+END
+$$;
+
+-- POST /verify: a mailed token (token_hash, or token) signs the user in;
+-- through authoob_attempt('gotrue_verify', ...), which counts tokens that
+-- match nothing.
+CREATE FUNCTION authoob_gotrue_verify(payload text, client_ip inet DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    body jsonb := @extschema@.authoob_gotrue_body(payload);
+BEGIN
+    RETURN @extschema@.authoob_gotrue_session(@extschema@.authoob_grant_session_of(
+        @extschema@.authoob_gotrue_mailed_user(body ->> 'type',
+            coalesce(nullif(body ->> 'token_hash', ''), nullif(body ->> 'token', '')), client_ip),
+        client_ip));
+END
+$$;
+
+-- GET /verify?token=&type=&redirect_to=: the mailed link, verified as
+-- POST /verify; redirects to redirect_to if allowed, else app_url.  When
+-- the request for the mail started the PKCE flow, with a one-time code in
+-- the query string; else (the implicit flow) with the session in the
+-- fragment.  Through authoob_attempt('gotrue_verify_link', ...).
+CREATE FUNCTION authoob_gotrue_verify_link(query text, client_ip inet DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    q jsonb := @extschema@.authoob_gotrue_body(query);
+    link_kind text := q ->> 'type';
+    target text := @extschema@.authoob_redirect_url(q ->> 'redirect_to');
+    uid bigint;
+    flow bigint;
+    code text;
+    session jsonb;
+BEGIN
+    IF target IS NULL THEN
+        RAISE EXCEPTION 'authoob is not configured: app_url is not set';
+    END IF;
+    uid := @extschema@.authoob_gotrue_mailed_user(link_kind, nullif(q ->> 'token', ''), client_ip);
+    SELECT f.id INTO flow FROM authoob.flow_states f, authoob.users u, authoob.settings s
+    WHERE u.id = uid AND f.email = lower(u.email) AND f.auth_code_hash IS NULL
+      AND f.kind = CASE link_kind WHEN 'recovery' THEN 'recovery' ELSE 'signup' END
+      AND f.created_at > now() - make_interval(secs => CASE link_kind WHEN 'recovery' THEN s.reset_ttl
+                                                            ELSE s.activation_ttl END)
+    ORDER BY f.id DESC LIMIT 1 FOR UPDATE OF f;
+    IF flow IS NOT NULL THEN
+        code := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
+        UPDATE authoob.flow_states f
+        SET user_id = uid, auth_code_hash = sha256(convert_to(code, 'UTF8')),
+            code_expires_at = now() + interval '5 minutes'
+        WHERE f.id = flow;
+        RETURN jsonb_build_object('url', split_part(target, '#', 1)
+            || CASE WHEN split_part(target, '#', 1) LIKE '%?%' THEN '&' ELSE '?' END || 'code=' || code
+            || coalesce(substring(target FROM '#.*$'), ''));
+    END IF;
+    session := @extschema@.authoob_grant_session_of(uid, client_ip);
+    RETURN jsonb_build_object('url', split_part(target, '#', 1) || '#access_token=' || (session ->> 'access_token')
+        || '&expires_at=' || (session ->> 'expires_at') || '&expires_in=' || (session ->> 'expires_in')
+        || '&refresh_token=' || (session ->> 'refresh_token') || '&token_type=bearer&type='
+        || CASE link_kind WHEN 'recovery' THEN 'recovery' ELSE 'signup' END);
+END
+$$;
+
+-- Another activation mail (Supabase Auth's resend), asked as a reset mail
+-- is: the request recorded whoever's address it is, its mail made by the
+-- mailers' authoob_mail_prepare() for an account not yet activated.
+ALTER TABLE authoob.mail_requests DROP CONSTRAINT mail_requests_kind_check,
+    ADD CONSTRAINT mail_requests_kind_check CHECK (kind IN ('reset', 'activation'));
+CREATE FUNCTION authoob_activation_ask(payload text, client_ip inet DEFAULT NULL)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_activation_ask'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION authoob_activation_ask(text, inet) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_activation_ask(text, inet) TO authoob_api;
+
+-- POST /resend: type signup mails the activation link again (200 {}
+-- whatever the address); the other types need what is not built yet.
+CREATE FUNCTION authoob_gotrue_resend(payload text, client_ip inet DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    body jsonb := @extschema@.authoob_gotrue_body(payload);
+BEGIN
+    IF body ->> 'type' IN ('email_change', 'sms', 'phone_change') THEN
+        PERFORM @extschema@.authoob_gotrue_not_built(CASE body ->> 'type' WHEN 'email_change'
+                                                     THEN 'email_change' ELSE 'otp' END);
+    ELSIF body ->> 'type' IS DISTINCT FROM 'signup' THEN
+        RAISE EXCEPTION 'Invalid value for type' USING ERRCODE = 'PT400',
+            DETAIL = 'type is signup.';
+    END IF;
+    PERFORM @extschema@.authoob_activation_ask(jsonb_build_object('email', body -> 'email')::text, client_ip);
+    PERFORM @extschema@.authoob_gotrue_start_flow(body, 'signup');
+    RETURN '{}';
+END
+$$;
+REVOKE ALL ON FUNCTION authoob_gotrue_resend(text, inet) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_gotrue_resend(text, inet) TO authoob_api;
+
+-- GET /settings: what this server offers, as @supabase/auth-js reads it.
+CREATE FUNCTION authoob_gotrue_settings()
+RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT jsonb_build_object(
+        'external', jsonb_build_object('email', true, 'phone', false, 'anonymous_users', false),
+        'disable_signup', false,
+        'mailer_autoconfirm', NOT s.require_activation,
+        'phone_autoconfirm', false,
+        'sms_provider', '',
+        'saml_enabled', false)
+    FROM authoob.settings s
+$$;
+
+-- Sign-ins proved otherwise than by a password (owner only, called by the
+-- functions above): a mailed token's user, a new refreshable session.
+CREATE FUNCTION authoob_activate_user(token text, client_ip inet DEFAULT NULL)
+RETURNS bigint AS 'MODULE_PATHNAME', 'authoob_activate_user'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION authoob_spend_reset_token(token text, client_ip inet DEFAULT NULL)
+RETURNS bigint AS 'MODULE_PATHNAME', 'authoob_spend_reset_token'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION authoob_grant_session_of(user_id bigint, client_ip inet DEFAULT NULL)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_grant_session_of'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+REVOKE ALL ON FUNCTION authoob_activate_user(text, inet), authoob_spend_reset_token(text, inet),
+    authoob_grant_session_of(bigint, inet),
+    authoob_gotrue_user_json(bigint), authoob_gotrue_session(jsonb),
+    authoob_gotrue_verify_token(text), authoob_gotrue_body(text),
+    authoob_gotrue_start_flow(jsonb, text), authoob_gotrue_pkce(jsonb, inet),
+    authoob_gotrue_mailed_user(text, text, inet),
+    authoob_gotrue_signup(text, inet), authoob_gotrue_recover(text, inet),
+    authoob_gotrue_token(text, inet),
+    authoob_gotrue_user(text), authoob_gotrue_update_user(text, text),
+    authoob_gotrue_verify(text, inet), authoob_gotrue_verify_link(text, inet),
+    authoob_gotrue_settings(), authoob_redirect_url(text), authoob_gotrue_not_built(text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_gotrue_signup(text, inet), authoob_gotrue_recover(text, inet),
+    authoob_gotrue_token(text, inet),
+    authoob_gotrue_user(text), authoob_gotrue_update_user(text, text),
+    authoob_gotrue_verify(text, inet), authoob_gotrue_verify_link(text, inet),
+    authoob_gotrue_settings(), authoob_redirect_url(text), authoob_gotrue_not_built(text)
+TO authoob_api;
+-- ==== Supabase Auth's protocol (branch gotrue): end ====

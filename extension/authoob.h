@@ -42,6 +42,7 @@
 extern void authoob_missing_data(const char *detail) pg_attribute_noreturn();
 extern void authoob_authentication_failed(void) pg_attribute_noreturn();
 extern void authoob_token_refused(const char *why) pg_attribute_noreturn();
+extern void authoob_refresh_token_refused(const char *error_code) pg_attribute_noreturn();
 extern void authoob_not_activated(void) pg_attribute_noreturn();
 extern void authoob_no_token_match(void) pg_attribute_noreturn();
 extern void authoob_user_not_found(void) pg_attribute_noreturn();
@@ -224,6 +225,7 @@ extern bool authoob_session_profile(Datum jti, int64 user_id, bool *confirmed,
 extern Datum authoob_update_user(int64 user_id, Jsonb *payload);
 extern void authoob_set_password(int64 user_id, const char *hash);
 extern int64 authoob_active_user_by_email(const char *email);
+extern bool authoob_active_user(int64 user_id, bool *confirmed);
 
 /* throttle.c: brute-force limits */
 extern void authoob_check_throttle(const char *email, const char *ip_scope,
@@ -375,6 +377,7 @@ extern void authoob_notify_mailers(void);
 /* mail_tokens.c: activation and reset tokens, and their mails */
 extern void authoob_send_activation(int64 user_id, const AuthoobSettings *settings);
 extern void authoob_send_reset(void *email);
+extern void authoob_send_activation_again(void *email);
 extern bytea *authoob_mail_token_hash(const char *token);
 
 /*

@@ -35,6 +35,20 @@ authoob_token_refused(const char *why)
 			 errdetail_internal("The token %s.", why)));
 }
 
+/*
+ * 401 for a refresh token, with its error code (which Supabase Auth's
+ * clients read) in the detail: refresh_token_not_found or
+ * refresh_token_already_used
+ */
+void
+authoob_refresh_token_refused(const char *error_code)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_UNAUTHORIZED),
+			 errmsg("Authentication failed"),
+			 errdetail_internal("{\"error_code\": \"%s\"}", error_code)));
+}
+
 /* 403, with require_activation: a user who has not followed the mailed link */
 void
 authoob_not_activated(void)

@@ -90,6 +90,23 @@ authoob_send_reset(void *email)
 	authoob_queue_mail("reset", user_id, link.data, settings);
 }
 
+/*
+ * Another activation mail, for the active account of email if it has not
+ * followed its link yet (a resend); nothing for any other address.
+ * Connected to SPI.  (A void * argument, to run under authoob_try.)
+ */
+void
+authoob_send_activation_again(void *email)
+{
+	AuthoobSettings *settings = authoob_load_settings();
+	int64		user_id = authoob_active_user_by_email(email);
+	bool		confirmed;
+
+	if (user_id == 0 || !authoob_active_user(user_id, &confirmed) || confirmed)
+		return;
+	authoob_send_activation(user_id, settings);
+}
+
 /* The stored hash of a mailed token from a request, or 404 */
 bytea *
 authoob_mail_token_hash(const char *token)

@@ -18,6 +18,8 @@ PG_FUNCTION_INFO_V1(authoob_password_ask);
 PG_FUNCTION_INFO_V1(authoob_password_ask_0_2);
 PG_FUNCTION_INFO_V1(authoob_mail_prepare);
 PG_FUNCTION_INFO_V1(authoob_password_reset_token);
+PG_FUNCTION_INFO_V1(authoob_spend_reset_token);
+PG_FUNCTION_INFO_V1(authoob_activation_ask);
 
 static AuthoobQuery ask_allowed = AUTHOOB_QUERY(
 	"INSERT INTO authoob.throttle AS t (scope, key, consecutive, window_start)"
@@ -29,15 +31,15 @@ static AuthoobQuery ask_allowed = AUTHOOB_QUERY(
 	" RETURNING window_start = now()",
 	2, TEXTOID, INT4OID);
 
-static AuthoobQuery insert_reset_request = AUTHOOB_QUERY(
-	"INSERT INTO authoob.mail_requests (kind, email) VALUES ('reset', $1)",
-	1, TEXTOID);
+static AuthoobQuery insert_mail_request = AUTHOOB_QUERY(
+	"INSERT INTO authoob.mail_requests (kind, email) VALUES ($2, $1)",
+	2, TEXTOID, TEXTOID);
 
 /* SKIP LOCKED: each request is taken by one of the mailers preparing */
 static AuthoobQuery take_requests = AUTHOOB_QUERY(
 	"DELETE FROM authoob.mail_requests WHERE id IN ("
 	" SELECT id FROM authoob.mail_requests ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
-	" RETURNING email",
+	" RETURNING email, kind",
 	1, INT4OID);
 
 /* FOR UPDATE: two resets with one token cannot both succeed */
@@ -110,7 +112,8 @@ password_ask(FunctionCallInfo fcinfo, bool record_request)
 		if (record_request)
 		{
 			args[0] = CStringGetTextDatum(email);
-			authoob_run(&insert_reset_request, args, NULL, false);
+			args[1] = CStringGetTextDatum("reset");
+			authoob_run(&insert_mail_request, args, NULL, false);
 			authoob_notify_mailers();
 		}
 		else
@@ -143,9 +146,48 @@ authoob_password_ask(PG_FUNCTION_ARGS)
 }
 
 /*
+ * SQL function: authoob_activation_ask(payload text, client_ip inet) returns jsonb
+ *
+ * {"email"}: another activation mail, for an account that has not followed
+ * its link (Supabase Auth's resend).  Asked as password/ask asks, with its
+ * limits (every ask counted against its client; one mail per address
+ * every reset_mail_interval seconds) and its answer: always NULL, and the
+ * same work whether the address is an account's or not; the mailers'
+ * authoob_mail_prepare() makes the mail, or drops the request.
+ */
+Datum
+authoob_activation_ask(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
+	char	   *email = authoob_payload_string(payload, "email", true, NULL);
+	AuthoobSettings *settings;
+	Datum		args[2];
+	bool		isnull;
+
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	authoob_require_setting(settings->api_url, "api_url");
+	count_ask(fcinfo, settings);
+	/* its own interval: a reset mail asked just before does not hold it back */
+	args[0] = CStringGetTextDatum(psprintf("activation %s", authoob_throttle_key(email)));
+	args[1] = Int32GetDatum(settings->reset_mail_interval);
+	authoob_run(&ask_allowed, args, NULL, false);
+	if (DatumGetBool(authoob_result_datum(1, &isnull)))
+	{
+		args[0] = CStringGetTextDatum(email);
+		args[1] = CStringGetTextDatum("activation");
+		authoob_run(&insert_mail_request, args, NULL, false);
+		authoob_notify_mailers();
+	}
+	SPI_finish();
+	PG_RETURN_NULL();
+}
+
+/*
  * SQL function: authoob_mail_prepare(max_requests integer) returns integer
  *
  * Turns up to max_requests recorded password/ask requests into reset mails
+ * (and activation asks into activation mails)
  * (for the addresses of active accounts) and forgets them all; returns how
  * many it took.  authoob_mail_claim() runs it first, so that mailers send
  * what was asked; SKIP LOCKED lets several run side by side.  A request
@@ -167,7 +209,10 @@ authoob_mail_prepare(PG_FUNCTION_ARGS)
 	for (uint64 i = 0; i < nrequests; i++)
 	{
 		char	   *email = SPI_getvalue(requests->vals[i], requests->tupdesc, 1);
-		ErrorData  *error = authoob_try(authoob_send_reset, email);
+		char	   *kind = SPI_getvalue(requests->vals[i], requests->tupdesc, 2);
+		ErrorData  *error = authoob_try(strcmp(kind, "activation") == 0 ?
+										authoob_send_activation_again : authoob_send_reset,
+										email);
 
 		if (error)
 			ereport(WARNING,
@@ -176,6 +221,43 @@ authoob_mail_prepare(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	PG_RETURN_INT32((int32) nrequests);
+}
+
+static AuthoobQuery spend_reset = AUTHOOB_QUERY(
+	"UPDATE authoob.mail_tokens SET used_at = now() WHERE token_hash = $1",
+	1, BYTEAOID);
+
+/*
+ * SQL function: authoob_spend_reset_token(token text, client_ip inet) returns bigint
+ *
+ * The mailed reset token of Supabase Auth's protocol (verify, type
+ * recovery): looked up and limited as P/password/reset/token does it,
+ * spent, and its user's id returned, for the caller to sign the user in
+ * and set a new password with that session.  Owner only: authoob_attempt
+ * counts its failures (through authoob_gotrue_verify).
+ */
+Datum
+authoob_spend_reset_token(PG_FUNCTION_ARGS)
+{
+	const char *token = authoob_text_arg(fcinfo, 0);
+	AuthoobSettings *settings;
+	Datum		args[1];
+	bool		isnull;
+	int64		user_id;
+
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	authoob_check_throttle(NULL, "token", PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	authoob_fire_hook(HOOK_PRE_RESET_TOKEN, &(AuthoobHookArgs) {.token = token});
+	args[0] = PointerGetDatum(authoob_mail_token_hash(token));
+	if (authoob_run(&find_reset, args, NULL, false) != 1)
+		authoob_no_token_match();
+	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
+	authoob_run(&spend_reset, args, NULL, false);
+	authoob_fire_hook(HOOK_POST_RESET_TOKEN,
+					  &(AuthoobHookArgs) {.user_id = user_id, .token = token});
+	SPI_finish();
+	PG_RETURN_INT64(user_id);
 }
 
 /*

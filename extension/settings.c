@@ -28,7 +28,9 @@ typedef enum SettingKind
 	SETTING_HEADER,				/* HTTP header name */
 	SETTING_HASH,				/* "bcrypt" or "argon2id" */
 	SETTING_SIGNING_ALG,		/* "HS256", "ES256", "EdDSA" or "RS256" */
-	SETTING_CLAIM				/* a claim's text: 1 to 200 printable characters */
+	SETTING_CLAIM,				/* a claim's text: 1 to 200 printable characters */
+	SETTING_OPTIONAL_PREFIX,	/* a SETTING_PREFIX or null (off) */
+	SETTING_URL_LIST			/* http(s) URLs separated by commas or spaces, or null */
 } SettingKind;
 
 /*
@@ -97,6 +99,9 @@ static const SettingDef setting_defs[] = {
 	{"session_ttl", SETTING_INT, 0, 10 * 366 * 24 * 3600, FIELD(session_ttl), "0"},
 	{"inactivity_timeout", SETTING_INT, 0, 10 * 366 * 24 * 3600, FIELD(inactivity_timeout), "0"},
 	{"refresh_reuse_interval", SETTING_INT, 0, 3600, FIELD(refresh_reuse_interval), "10"},
+	/* 0.2: Supabase Auth's protocol, and where mailed links may lead */
+	{"gotrue_prefix", SETTING_OPTIONAL_PREFIX, 0, 0, SQL_ONLY, NULL},
+	{"redirect_urls", SETTING_URL_LIST, 0, 0, SQL_ONLY, NULL},
 };
 
 #define N_SETTINGS lengthof(setting_defs)
@@ -268,6 +273,7 @@ setting_value_text(const SettingDef *def, JsonbValue *value)
 	if (value->type == jbvNull)
 	{
 		if (def->kind == SETTING_URL || def->kind == SETTING_EMAIL ||
+			def->kind == SETTING_OPTIONAL_PREFIX || def->kind == SETTING_URL_LIST ||
 			(def->kind == SETTING_CLAIM && def->absent == NULL))
 			return NULL;
 		bad_setting(def->key, "This setting cannot be null.");
@@ -317,6 +323,7 @@ setting_value_text(const SettingDef *def, JsonbValue *value)
 				bad_setting(def->key, "A secret key must have at least 32 bytes.");
 			break;
 		case SETTING_PREFIX:
+		case SETTING_OPTIONAL_PREFIX:
 			if (!is_prefix(s) || strlen(s) > 200)
 				bad_setting(def->key, "Expected a path such as /authoob (letters, digits, - _ . ~ and inner slashes).");
 			break;
@@ -336,6 +343,18 @@ setting_value_text(const SettingDef *def, JsonbValue *value)
 		case SETTING_CLAIM:
 			if (strlen(s) < 1 || pg_mbstrlen(s) > 200 || has_control_character(s))
 				bad_setting(def->key, "Expected 1 to 200 characters, no control character.");
+			break;
+		case SETTING_URL_LIST:
+			if (strlen(s) > 20000 || strpbrk(s, "\t\r\n\"<>\\"))
+				bad_setting(def->key, "Expected http:// or https:// URLs separated by commas or spaces.");
+			for (char *url = s + strspn(s, " ,"); *url != '\0'; url += strspn(url, " ,"))
+			{
+				char	   *one = pnstrdup(url, strcspn(url, " ,"));
+
+				if (!is_http_url(one))
+					bad_setting(def->key, "Expected http:// or https:// URLs separated by commas or spaces.");
+				url += strlen(one);
+			}
 			break;
 		default:
 			break;

@@ -15,6 +15,7 @@
 PG_FUNCTION_INFO_V1(authoob_sessions);
 PG_FUNCTION_INFO_V1(authoob_end_session);
 PG_FUNCTION_INFO_V1(authoob_logout_scope);
+PG_FUNCTION_INFO_V1(authoob_grant_session_of);
 
 static AuthoobQuery list_sessions = AUTHOOB_QUERY(
 	"SELECT jsonb_build_object('sessions', coalesce(jsonb_agg(jsonb_build_object("
@@ -121,4 +122,33 @@ authoob_logout_scope(PG_FUNCTION_ARGS)
 	authoob_fire_hook(HOOK_POST_LOGOUT, &(AuthoobHookArgs) {0});
 	SPI_finish();
 	PG_RETURN_NULL();
+}
+
+/*
+ * SQL function: authoob_grant_session_of(user_id bigint, client_ip inet) returns jsonb
+ *
+ * A new refreshable session of an active user and the token endpoint's
+ * answer, for a sign-in its caller has proved otherwise (a mailed token,
+ * a PKCE code).  Owner only: whoever may call it may sign in as anyone.
+ */
+Datum
+authoob_grant_session_of(PG_FUNCTION_ARGS)
+{
+	AuthoobSettings *settings;
+	int64		user_id;
+	bool		confirmed;
+
+	if (PG_ARGISNULL(0))
+		authoob_user_not_found();
+	user_id = PG_GETARG_INT64(0);
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	if (!authoob_active_user(user_id, &confirmed))
+		authoob_user_not_found();
+	/* as a sign-in with the password: told only to who proved the address */
+	if (settings->require_activation && !confirmed)
+		authoob_not_activated();
+	PG_RETURN_DATUM(authoob_finish_spi(authoob_grant_session(user_id, PG_GETARG_DATUM(1),
+															 PG_ARGISNULL(1), settings),
+									   false));
 }

@@ -487,3 +487,23 @@ authoob_active_user_by_email(const char *email)
 		return 0;
 	return DatumGetInt64(authoob_result_datum(1, &isnull));
 }
+
+static AuthoobQuery active_user_confirmed = AUTHOOB_QUERY(
+	"SELECT confirmed_at IS NOT NULL FROM authoob.users WHERE id = $1 AND active",
+	1, INT8OID);
+
+/*
+ * Whether user_id is an active account, and in *confirmed whether it
+ * followed its activation link.  Connected to SPI.
+ */
+bool
+authoob_active_user(int64 user_id, bool *confirmed)
+{
+	Datum		id = Int64GetDatum(user_id);
+	bool		isnull;
+
+	if (authoob_run(&active_user_confirmed, &id, NULL, false) != 1)
+		return false;
+	*confirmed = DatumGetBool(authoob_result_datum(1, &isnull));
+	return true;
+}

@@ -42,7 +42,7 @@ origin_allowed(const Settings *settings, const char *origin)
 
 void
 cors_add_headers(struct MHD_Response *response, const Settings *settings,
-				 const char *origin)
+				 const char *origin, RouteFamily family)
 {
 	bool		any = settings->cors_origin != NULL &&
 		strcmp(settings->cors_origin, "*") == 0;
@@ -61,22 +61,27 @@ cors_add_headers(struct MHD_Response *response, const Settings *settings,
 	 * Scripts may read only the listed headers: a 429's wait and a 401's
 	 * challenge are among them.
 	 */
-	snprintf(expose, sizeof(expose), "%s, %s, %s", settings->token_header,
-			 MHD_HTTP_HEADER_RETRY_AFTER, MHD_HTTP_HEADER_WWW_AUTHENTICATE);
+	snprintf(expose, sizeof(expose), "%s, %s, %s%s%s", settings->token_header,
+			 MHD_HTTP_HEADER_RETRY_AFTER, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+			 family == FAMILY_GOTRUE ? ", " : "",
+			 family == FAMILY_GOTRUE ? GOTRUE_API_VERSION_HEADER : "");
 	MHD_add_response_header(response, "Access-Control-Expose-Headers", expose);
 }
 
 void
 cors_add_preflight_headers(struct MHD_Response *response,
 						   const Settings *settings, const char *origin,
-						   const char *allow)
+						   const char *allow, RouteFamily family)
 {
-	char		headers[256];
+	char		headers[512];
 
 	if (!origin_allowed(settings, origin))
 		return;
-	snprintf(headers, sizeof(headers), "Content-Type, Authorization, %s",
-			 settings->token_header);
+	/* and what Supabase Auth's clients send (apikey: the project's key) */
+	snprintf(headers, sizeof(headers), "Content-Type, Authorization, %s%s%s",
+			 settings->token_header,
+			 family == FAMILY_GOTRUE ? ", apikey, X-Client-Info, " : "",
+			 family == FAMILY_GOTRUE ? GOTRUE_API_VERSION_HEADER : "");
 	MHD_add_response_header(response, "Access-Control-Allow-Methods", allow);
 	MHD_add_response_header(response, "Access-Control-Allow-Headers", headers);
 	MHD_add_response_header(response, "Access-Control-Max-Age", "600");

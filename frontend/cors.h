@@ -12,9 +12,14 @@
 
 struct MHD_Response;
 
-/* Adds the CORS headers of an actual response to a request from origin. */
+/*
+ * Adds the CORS headers of an actual response to a request from origin;
+ * family says whose route it is (Supabase Auth's clients read and send
+ * headers of their own).
+ */
 void		cors_add_headers(struct MHD_Response *response,
-							 const Settings *settings, const char *origin);
+							 const Settings *settings, const char *origin,
+							 RouteFamily family);
 
 /*
  * Adds what a preflight needs besides cors_add_headers (which every
@@ -22,6 +27,7 @@ void		cors_add_headers(struct MHD_Response *response,
  */
 void		cors_add_preflight_headers(struct MHD_Response *response,
 									   const Settings *settings,
-									   const char *origin, const char *allow);
+									   const char *origin, const char *allow,
+									   RouteFamily family);
 
 #endif

@@ -13,6 +13,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "cors.h"
 #include "log.h"
 #include "response.h"
@@ -42,6 +44,8 @@ typedef struct Request
 	unsigned int status;		/* 0 until a response is queued */
 	bool		close;			/* answer with Connection: close */
 	Reply		early;			/* decided from the headers, sent at the end */
+	ErrorShape	errors;			/* how the route's family writes errors */
+	char	   *query_json;		/* ARG_QUERY_JSON's text, to free */
 } Request;
 
 static void
@@ -288,7 +292,11 @@ send_reply(RequestEnv *env, struct MHD_Connection *connection, Request *req,
 							"public, max-age=300" : "no-store");
 	cors_add_headers(reply.response, req->settings,
 					 MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-												 MHD_HTTP_HEADER_ORIGIN));
+												 MHD_HTTP_HEADER_ORIGIN),
+					 req->match.family);
+	if (req->errors == ERRORS_GOTRUE_2024)
+		MHD_add_response_header(reply.response, GOTRUE_API_VERSION_HEADER,
+								GOTRUE_API_VERSION);
 	if (reply.status == MHD_HTTP_UNAUTHORIZED)	/* RFC 9110 wants a challenge */
 		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 								"Bearer");
@@ -301,16 +309,43 @@ send_reply(RequestEnv *env, struct MHD_Connection *connection, Request *req,
 	return ret;
 }
 
+/* An error of the front's own, in the shape of the request's family */
 static Reply
-reply_too_large(void)
+request_error(const Request *req, unsigned int status, const char *message)
 {
-	return reply_error(MHD_HTTP_CONTENT_TOO_LARGE, "Payload too large");
+	return reply_error_shaped(req->errors, status, message, NULL);
+}
+
+static Reply
+reply_too_large(const Request *req)
+{
+	return request_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "Payload too large");
+}
+
+/*
+ * How errors are written for a request under prefix family: Supabase
+ * Auth's clients send the API version they read (2024-01-01 and later:
+ * "code" is the error code); a date compares as its text does.
+ */
+static ErrorShape
+error_shape(struct MHD_Connection *connection, RouteFamily family)
+{
+	const char *version;
+
+	if (family != FAMILY_GOTRUE)
+		return ERRORS_AUTHOOB;
+	version = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+										  GOTRUE_API_VERSION_HEADER);
+	if (version != NULL && strlen(version) == strlen(GOTRUE_API_VERSION) &&
+		strcmp(version, GOTRUE_API_VERSION) >= 0)
+		return ERRORS_GOTRUE_2024;
+	return ERRORS_GOTRUE;
 }
 
 /* OPTIONS on a known path: its methods, and a CORS preflight answer. */
 static Reply
 reply_options(struct MHD_Connection *connection, const Settings *settings,
-			  const char *allow)
+			  const char *allow, RouteFamily family)
 {
 	Reply		reply = reply_empty(MHD_HTTP_NO_CONTENT);
 	char		methods[ROUTE_ALLOW_SIZE + 16];
@@ -325,7 +360,7 @@ reply_options(struct MHD_Connection *connection, const Settings *settings,
 								   MHD_lookup_connection_value(connection,
 															   MHD_HEADER_KIND,
 															   MHD_HTTP_HEADER_ORIGIN),
-								   allow);
+								   allow, family);
 	return reply;
 }
 
@@ -343,18 +378,18 @@ early_reply(RequestEnv *env, struct MHD_Connection *connection, Request *req,
 													 MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 	if (found == ROUTE_NOT_FOUND)
-		return reply_error(MHD_HTTP_NOT_FOUND, "Not found");
+		return request_error(req, MHD_HTTP_NOT_FOUND, "Not found");
 	if (strcmp(req->method, MHD_HTTP_METHOD_OPTIONS) == 0)
-		return reply_options(connection, req->settings, allow);
+		return reply_options(connection, req->settings, allow, req->match.family);
 	if (found == ROUTE_BAD_METHOD)
 	{
-		reply = reply_error(MHD_HTTP_METHOD_NOT_ALLOWED, "Method not allowed");
+		reply = request_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, "Method not allowed");
 		if (reply.response != NULL)
 			MHD_add_response_header(reply.response, MHD_HTTP_HEADER_ALLOW, allow);
 		return reply;
 	}
 	if (length != NULL && strtoull(length, NULL, 10) > env->body_limit)
-		return reply_too_large();
+		return reply_too_large(req);
 	return reply;
 }
 
@@ -382,16 +417,16 @@ request_begin(RequestEnv *env, struct MHD_Connection *connection,
 	req->body_is_json = is_json_content_type(
 		MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 									MHD_HTTP_HEADER_CONTENT_TYPE));
-	found = routes_match(req->settings->prefix, req->settings->prefix_len,
-						 method, url, has_query, connection, &req->match, allow,
-						 sizeof(allow));
-	routes_log_path(req->settings->prefix, url, &req->match, req->log_path,
+	found = routes_match(req->settings->prefixes, method, url, has_query,
+						 connection, &req->match, allow, sizeof(allow));
+	routes_log_path(req->settings->prefixes, url, &req->match, req->log_path,
 					sizeof(req->log_path));
+	req->errors = error_shape(connection, req->match.family);
 	if (ambiguity != NULL)
 	{
 		req->close = true;
 		return send_reply(env, connection, req,
-						  reply_error(MHD_HTTP_BAD_REQUEST, ambiguity));
+						  request_error(req, MHD_HTTP_BAD_REQUEST, ambiguity));
 	}
 	reply = early_reply(env, connection, req, found, allow);
 	if (reply.response == NULL)
@@ -434,6 +469,9 @@ request_body(RequestEnv *env, Request *req, const char *data, size_t size)
 	return MHD_YES;
 }
 
+static bool is_json(const char *text);
+static char *query_as_json(struct MHD_Connection *connection);
+
 /*
  * Fills values[] from the route's parameter list; false, with the answer in
  * *refusal, when the request cannot go to Postgres (a body or a segment that
@@ -458,7 +496,15 @@ gather_params(struct MHD_Connection *connection, Request *req,
 				*value = req->body_len > 0 ? req->body : NULL;
 				if (*value != NULL && !is_valid_utf8(req->body, req->body_len))
 				{
-					*refusal = reply_error(MHD_HTTP_BAD_REQUEST, "Missing data");
+					*refusal = request_error(req, MHD_HTTP_BAD_REQUEST, "Missing data");
+					return false;
+				}
+				/* Supabase Auth's clients are told apart bad JSON from bad values */
+				if (*value != NULL && req->errors != ERRORS_AUTHOOB && !is_json(req->body))
+				{
+					*refusal = reply_error_shaped(req->errors, MHD_HTTP_BAD_REQUEST,
+												  "Could not parse request body as JSON",
+												  "bad_json");
 					return false;
 				}
 				break;
@@ -475,7 +521,7 @@ gather_params(struct MHD_Connection *connection, Request *req,
 				*value = segments[segment++];
 				if (*value == NULL || !is_valid_utf8(*value, strlen(*value)))
 				{
-					*refusal = reply_error(MHD_HTTP_NOT_FOUND, "Not found");
+					*refusal = request_error(req, MHD_HTTP_NOT_FOUND, "Not found");
 					return false;
 				}
 				break;
@@ -484,7 +530,16 @@ gather_params(struct MHD_Connection *connection, Request *req,
 													 route->query);
 				if (*value != NULL && strcmp(*value, REQUEST_UNDECODABLE) == 0)
 				{
-					*refusal = reply_error(MHD_HTTP_BAD_REQUEST, "Missing data");
+					*refusal = request_error(req, MHD_HTTP_BAD_REQUEST, "Missing data");
+					return false;
+				}
+				break;
+			case ARG_QUERY_JSON:
+				req->query_json = query_as_json(connection);
+				*value = req->query_json;
+				if (*value == NULL)
+				{
+					*refusal = request_error(req, MHD_HTTP_BAD_REQUEST, "Missing data");
 					return false;
 				}
 				break;
@@ -496,6 +551,51 @@ gather_params(struct MHD_Connection *connection, Request *req,
 }
 
 /* Last call, body complete: run the route's statement and answer. */
+/* Whether text is one JSON value (jansson: a document, a scalar too) */
+static bool
+is_json(const char *text)
+{
+	json_t	   *value = json_loads(text, JSON_DECODE_ANY, NULL);
+
+	json_decref(value);
+	return value != NULL;
+}
+
+static enum MHD_Result
+add_query_member(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	json_t	   *obj = cls;
+
+	(void) kind;
+	if (strcmp(key, REQUEST_UNDECODABLE) == 0 ||
+		(value != NULL && strcmp(value, REQUEST_UNDECODABLE) == 0) ||
+		json_object_set_new(obj, key, json_string(value ? value : "")) != 0)
+	{
+		json_object_set_new(obj, REQUEST_UNDECODABLE, json_true());
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/*
+ * The query string as a JSON object of strings (the last of a repeated
+ * name), malloc'd; NULL for one that is not text.
+ */
+static char *
+query_as_json(struct MHD_Connection *connection)
+{
+	json_t	   *obj = json_object();
+	char	   *text = NULL;
+
+	if (obj == NULL)
+		return NULL;
+	MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, add_query_member, obj);
+	if (json_object_get(obj, REQUEST_UNDECODABLE) == NULL)
+		text = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	return text;
+}
+
 static enum MHD_Result
 request_finish(RequestEnv *env, struct MHD_Connection *connection,
 			   Request *req)
@@ -508,7 +608,7 @@ request_finish(RequestEnv *env, struct MHD_Connection *connection,
 	if (req->too_large)
 	{
 		release_early(req);
-		return send_reply(env, connection, req, reply_too_large());
+		return send_reply(env, connection, req, reply_too_large(req));
 	}
 	if (req->early.response != NULL)
 	{
@@ -526,7 +626,7 @@ request_finish(RequestEnv *env, struct MHD_Connection *connection,
 
 		reply = reply_from_result(res,
 								  (unsigned int) req->match.route->success_status,
-								  req->match.route->shape);
+								  req->match.route->shape, req->errors);
 		PQclear(res);
 	}
 	for (int i = 0; i < ROUTE_MAX_ARGS; i++)
@@ -579,6 +679,7 @@ request_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
 	log_access(req->method, req->log_path, (int) req->status, usec, req->client);
 	release_early(req);
 	settings_release(req->settings);
+	free(req->query_json);
 	free(req->body);
 	free(req);
 	*req_cls = NULL;

@@ -37,6 +37,94 @@ reply_error(unsigned int status, const char *message)
 	return reply;
 }
 
+/*
+ * Supabase Auth's error codes for authoob's messages (the extension's and
+ * the front's own), which @supabase/auth-js and its apps branch on; an
+ * error whose detail names its code ({"error_code": ...}) says it itself.
+ */
+static const struct
+{
+	const char *message;
+	const char *error_code;
+}			gotrue_codes[] = {
+	{"Authentication failed", "invalid_credentials"},
+	{"Account not activated", "email_not_confirmed"},
+	{"Too many attempts", "over_request_rate_limit"},
+	{"User already registered", "user_already_exists"},
+	{"Passwords strength policy invalid", "weak_password"},
+	{"Invalid email given", "email_address_invalid"},
+	{"No token match", "otp_expired"},
+	{"Unable to activate", "otp_expired"},
+	{"User not found", "user_not_found"},
+	{"Session not found", "session_not_found"},
+	{"Not found", "not_found"},
+	{"Method not allowed", "method_not_allowed"},
+	{"Payload too large", "request_too_large"},
+	{"Service unavailable", "unexpected_failure"},
+	{"Internal error", "unexpected_failure"},
+};
+
+/* ... and, for any other message, the status's */
+static const char *
+gotrue_code_of_status(unsigned int status)
+{
+	switch (status)
+	{
+		case 400:
+		case 422:
+			return "validation_failed";
+		case 401:
+			return "no_authorization";
+		case 403:
+			return "forbidden";
+		case 404:
+			return "not_found";
+		case 409:
+			return "conflict";
+		case 429:
+			return "over_request_rate_limit";
+		default:
+			return status >= 500 ? "unexpected_failure" : "bad_request";
+	}
+}
+
+static Reply
+reply_json(unsigned int status, json_t *obj)
+{
+	Reply		reply = {.status = status};
+	char	   *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+
+	json_decref(obj);
+	if (text == NULL)
+		return reply;
+	reply.response = MHD_create_response_from_buffer(strlen(text), text,
+													 MHD_RESPMEM_MUST_FREE);
+	if (reply.response == NULL)
+		free(text);
+	else
+		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_CONTENT_TYPE,
+								"application/json");
+	return reply;
+}
+
+Reply
+reply_error_shaped(ErrorShape shape, unsigned int status, const char *message,
+				   const char *error_code)
+{
+	if (shape == ERRORS_AUTHOOB)
+		return reply_error(status, message);
+	for (size_t i = 0; error_code == NULL && i < sizeof(gotrue_codes) / sizeof(gotrue_codes[0]); i++)
+		if (strcmp(gotrue_codes[i].message, message) == 0)
+			error_code = gotrue_codes[i].error_code;
+	if (error_code == NULL)
+		error_code = gotrue_code_of_status(status);
+	if (shape == ERRORS_GOTRUE_2024)
+		return reply_json(status, json_pack("{s:s, s:s, s:s}", "code", error_code,
+											"error_code", error_code, "msg", message));
+	return reply_json(status, json_pack("{s:i, s:s, s:s}", "code", (int) status,
+										"error_code", error_code, "msg", message));
+}
+
 Reply
 reply_empty(unsigned int status)
 {
@@ -99,9 +187,8 @@ static const struct
 };
 
 static void
-add_detail_headers(struct MHD_Response *response, const char *detail)
+add_detail_headers(struct MHD_Response *response, json_t *obj)
 {
-	json_t	   *obj = detail && detail[0] == '{' ? json_loads(detail, 0, NULL) : NULL;
 	json_t	   *headers = json_object_get(obj, "headers");
 
 	for (size_t i = 0; i < sizeof(error_headers) / sizeof(error_headers[0]); i++)
@@ -111,22 +198,37 @@ add_detail_headers(struct MHD_Response *response, const char *detail)
 		if (value != NULL && error_headers[i].valid(value))
 			MHD_add_response_header(response, error_headers[i].name, value);
 	}
-	json_decref(obj);
+}
+
+/* The detail's "error_code", if it is one: lower-case letters and '_' */
+static const char *
+detail_error_code(json_t *obj)
+{
+	const char *code = json_string_value(json_object_get(obj, "error_code"));
+
+	if (code == NULL || *code == '\0' || strlen(code) > 64 ||
+		strspn(code, "abcdefghijklmnopqrstuvwxyz_") != strlen(code))
+		return NULL;
+	return code;
 }
 
 /* A PTxxx error: that status and message, and the headers its detail asks for. */
 static Reply
-reply_from_status(const PGresult *res, unsigned int status, const char *message)
+reply_from_status(const PGresult *res, unsigned int status, const char *message,
+				  ErrorShape errors)
 {
-	Reply		reply = reply_error(status, message);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	json_t	   *obj = detail && detail[0] == '{' ? json_loads(detail, 0, NULL) : NULL;
+	Reply		reply = reply_error_shaped(errors, status, message, detail_error_code(obj));
 
 	if (reply.response != NULL)
-		add_detail_headers(reply.response, PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
+		add_detail_headers(reply.response, obj);
+	json_decref(obj);
 	return reply;
 }
 
 static Reply
-reply_from_error(const PGresult *res)
+reply_from_error(const PGresult *res, ErrorShape errors)
 {
 	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
@@ -135,16 +237,16 @@ reply_from_error(const PGresult *res)
 	if (message == NULL)
 		message = "";
 	if (status != 0)
-		return reply_from_status(res, status, message);
+		return reply_from_status(res, status, message, errors);
 	if (sqlstate != NULL && strcmp(sqlstate, "P0001") == 0)
-		return reply_error(400, message);
+		return reply_error_shaped(errors, 400, message, NULL);
 	if (is_unavailable(sqlstate))
 	{
 		log_warning("database unavailable: %s: %s", sqlstate, message);
-		return reply_error(503, "Service unavailable");
+		return reply_error_shaped(errors, 503, "Service unavailable", NULL);
 	}
 	log_error("statement failed: %s", PQresultErrorMessage(res));
-	return reply_error(500, "Internal error");
+	return reply_error_shaped(errors, 500, "Internal error", NULL);
 }
 
 /*
@@ -244,15 +346,15 @@ reply_headers(const char *body, unsigned int status)
 
 Reply
 reply_from_result(const PGresult *res, unsigned int success_status,
-				  ReplyShape shape)
+				  ReplyShape shape, ErrorShape errors)
 {
 	Reply		reply = {.status = success_status};
 	const char *body;
 
 	if (res == NULL)
-		return reply_error(503, "Service unavailable");
+		return reply_error_shaped(errors, 503, "Service unavailable", NULL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		return reply_from_error(res);
+		return reply_from_error(res, errors);
 	body = PQntuples(res) == 1 && PQnfields(res) == 1 && !PQgetisnull(res, 0, 0)
 		? PQgetvalue(res, 0, 0) : NULL;
 	if (success_status >= 300 && success_status < 400)

@@ -28,8 +28,29 @@ typedef enum ReplyShape
 	REPLY_HEADERS				/* its "X-Auth-*" members as headers, no body */
 } ReplyShape;
 
+/*
+ * How a family of routes writes its errors: authoob's {"code": status,
+ * "message"}, or Supabase Auth's {"code": status, "error_code", "msg"};
+ * a client that sends X-Supabase-Api-Version 2024-01-01 or later reads
+ * "code" as the error code, and the answer says that version.
+ */
+typedef enum ErrorShape
+{
+	ERRORS_AUTHOOB = 0,
+	ERRORS_GOTRUE,
+	ERRORS_GOTRUE_2024
+} ErrorShape;
+
+/* The version header of ERRORS_GOTRUE_2024 answers, and its value */
+#define GOTRUE_API_VERSION_HEADER "X-Supabase-Api-Version"
+#define GOTRUE_API_VERSION "2024-01-01"
+
 /* {"code": status, "message": message} */
 Reply		reply_error(unsigned int status, const char *message);
+
+/* An error in shape; error_code NULL: the one message or status stands for */
+Reply		reply_error_shaped(ErrorShape shape, unsigned int status,
+							   const char *message, const char *error_code);
 
 /* A response without body (204, preflight). */
 Reply		reply_empty(unsigned int status);
@@ -39,6 +60,6 @@ Reply		reply_empty(unsigned int status);
  * database was unreachable; shape says what its success becomes.
  */
 Reply		reply_from_result(const PGresult *res, unsigned int success_status,
-							  ReplyShape shape);
+							  ReplyShape shape, ErrorShape errors);
 
 #endif

@@ -26,20 +26,20 @@
  * A READ_ONLY route's statement writes nothing (not even a session's last
  * use), so a standby may answer it.
  */
-/* a route that reads no query parameter (and may write) */
-#define NO_QUERY NULL, false, false
+/* a route of authoob's own that reads no query parameter (and may write) */
+#define NO_QUERY NULL, false, false, FAMILY_AUTHOOB
 /* the same, whose statement writes nothing: --db-read standbys serve it */
-#define READ_ONLY NULL, false, true
+#define READ_ONLY NULL, false, true, FAMILY_AUTHOOB
 
 static const Route route_table[] = {
 /*   method  pattern           status  parameters ($1, $2)        statement, answer */
 	{"POST", "/register",       200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_register($1::text, $2::inet)", REPLY_BODY, NO_QUERY},
 	{"POST", "/login",          200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('login', $1::text, $2::inet, NULL)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)", REPLY_BODY, NO_QUERY},
-	{"POST", "/logout",         204, {ARG_TOKEN, ARG_QUERY},    "SELECT authoob_logout_scope($1::text, $2::text)", REPLY_BODY, "scope", true, false},
+	{"POST", "/logout",         204, {ARG_TOKEN, ARG_QUERY},    "SELECT authoob_logout_scope($1::text, $2::text)", REPLY_BODY, "scope", true, false, FAMILY_AUTHOOB},
 	{"POST", "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/token",          200, {ARG_TOKEN},               "SELECT authoob_token($1::text)", REPLY_BODY, NO_QUERY},
-	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "CALL authoob_attempt('token', authoob_token_request($1::text, $3::text), $2::inet, NULL)", REPLY_BODY, "grant_type", false, false},
+	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "CALL authoob_attempt('token', authoob_token_request($1::text, $3::text), $2::inet, NULL)", REPLY_BODY, "grant_type", false, false, FAMILY_AUTHOOB},
 	{"GET",  "/sessions",       200, {ARG_TOKEN},               "SELECT authoob_sessions($1::text)", REPLY_BODY, NO_QUERY},
 	{"DELETE", "/sessions/*",   204, {ARG_TOKEN, ARG_PATH},     "SELECT authoob_end_session($1::text, $2::text)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/profile",        200, {ARG_TOKEN},               "SELECT authoob_profile($1::text)", REPLY_BODY, READ_ONLY},
@@ -54,6 +54,37 @@ static const Route route_table[] = {
 	{"GET",  "/health",         200, {ARG_END},                 "SELECT jsonb_build_object('status', 'ok')", REPLY_BODY, NO_QUERY},
 	{"GET",  "/verify",         200, {ARG_TOKEN},               "SELECT authoob_verify_headers($1::text)", REPLY_HEADERS, READ_ONLY},
 	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()", REPLY_PUBLIC_BODY, READ_ONLY},
+
+/*
+ * Supabase Auth's protocol, under gotrue_prefix, for @supabase/auth-js: the
+ * same functions underneath, answers in that client's shapes, errors as
+ * {"code", "error_code", "msg"} (response.c).
+ */
+#define GOTRUE NULL, false, false, FAMILY_GOTRUE
+#define GOTRUE_READ_ONLY NULL, false, true, FAMILY_GOTRUE
+/* a route of what is not built yet: a 4xx in the client's shape, not a 404 */
+#define NOT_BUILT(what) 422, {ARG_END}, "SELECT authoob_gotrue_not_built('" what "')", REPLY_BODY, GOTRUE
+	{"POST", "/signup",         200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_signup($1::text, $2::inet)", REPLY_BODY, GOTRUE},
+	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "CALL authoob_attempt('gotrue_token', authoob_token_request($1::text, $3::text), $2::inet, NULL)", REPLY_BODY, "grant_type", false, false, FAMILY_GOTRUE},
+	{"GET",  "/user",           200, {ARG_TOKEN},               "SELECT authoob_gotrue_user($1::text)", REPLY_BODY, GOTRUE},
+	{"PUT",  "/user",           200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_gotrue_update_user($1::text, $2::text)", REPLY_BODY, GOTRUE},
+	{"POST", "/logout",         204, {ARG_TOKEN, ARG_QUERY},    "SELECT authoob_logout_scope($1::text, coalesce($2::text, 'global'))", REPLY_BODY, "scope", false, false, FAMILY_GOTRUE},
+	{"POST", "/recover",        200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_recover($1::text, $2::inet)", REPLY_BODY, GOTRUE},
+	{"POST", "/verify",         200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_verify', $1::text, $2::inet, NULL)", REPLY_BODY, GOTRUE},
+	{"GET",  "/verify",         303, {ARG_QUERY_JSON, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_verify_link', $1::text, $2::inet, NULL)", REPLY_BODY, GOTRUE},
+	{"POST", "/resend",         200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_resend($1::text, $2::inet)", REPLY_BODY, GOTRUE},
+	{"GET",  "/settings",       200, {ARG_END},                 "SELECT authoob_gotrue_settings()", REPLY_BODY, GOTRUE},
+	{"GET",  "/health",         200, {ARG_END},                 "SELECT jsonb_build_object('name', 'authoob', 'version', '0.2', 'description', 'authoob speaks Supabase Auth''s protocol')", REPLY_BODY, GOTRUE},
+	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()", REPLY_PUBLIC_BODY, GOTRUE_READ_ONLY},
+	{"POST", "/otp",            NOT_BUILT("otp")},
+	{"POST", "/magiclink",      NOT_BUILT("otp")},
+	{"POST", "/reauthenticate", NOT_BUILT("reauthenticate")},
+	{"GET",  "/authorize",      NOT_BUILT("oauth")},
+	{"GET",  "/factors",        NOT_BUILT("mfa")},
+	{"POST", "/factors",        NOT_BUILT("mfa")},
+	{"DELETE", "/factors/*",    NOT_BUILT("mfa")},
+	{"POST", "/factors/*/challenge", NOT_BUILT("mfa")},
+	{"POST", "/factors/*/verify", NOT_BUILT("mfa")},
 };
 
 #define ROUTE_COUNT ((int) (sizeof(route_table) / sizeof(route_table[0])))
@@ -110,7 +141,7 @@ allow_append(char *allow, size_t size, const char *method)
 }
 
 RouteResult
-routes_match(const char *prefix, size_t prefix_len, const char *method,
+routes_match(const RoutePrefix *prefixes, const char *method,
 			 const char *url, RouteHasQuery has_query, void *has_query_cls,
 			 RouteMatch *match, char *allow, size_t allow_size)
 {
@@ -120,15 +151,38 @@ routes_match(const char *prefix, size_t prefix_len, const char *method,
 	/* HEAD is a GET without its body (RFC 9110 9.3.2) */
 	const char *wanted = strcmp(method, "HEAD") == 0 ? "GET" : method;
 
+	const char *rest[ROUTE_FAMILIES];
+	size_t		family_len = 0;
+
 	allow[0] = '\0';
 	match->route = NULL;
-	if (strncmp(url, prefix, prefix_len) != 0)
-		return ROUTE_NOT_FOUND;
-	url += prefix_len;
+	match->family = FAMILY_AUTHOOB;
+	/* a family's prefix is followed by its routes' '/' (or a root prefix) */
+	for (int f = 0; f < ROUTE_FAMILIES; f++)
+	{
+		rest[f] = NULL;
+		if (prefixes[f].text != NULL &&
+			strncmp(url, prefixes[f].text, prefixes[f].len) == 0 &&
+			url[prefixes[f].len] == '/')
+		{
+			rest[f] = url + prefixes[f].len;
+			/* the longest prefix that matches names the family of an unknown path */
+			if (prefixes[f].len > family_len)
+			{
+				match->family = (RouteFamily) f;
+				family_len = prefixes[f].len;
+			}
+		}
+	}
 	for (int i = 0; i < ROUTE_COUNT; i++)
 	{
-		if (!pattern_matches(route_table[i].pattern, url, &candidate))
+		if (rest[route_table[i].family] == NULL ||
+			!pattern_matches(route_table[i].pattern, rest[route_table[i].family],
+							 &candidate))
 			continue;
+		candidate.family = route_table[i].family;
+		if (match->route == NULL)
+			match->family = route_table[i].family;
 		path_known = true;
 		allow_append(allow, allow_size, route_table[i].method);
 		if (strcmp(route_table[i].method, "GET") == 0)
@@ -195,9 +249,10 @@ log_path_of_match(const RouteMatch *match, char *out, size_t used, size_t size)
 }
 
 void
-routes_log_path(const char *prefix, const char *url, const RouteMatch *match,
+routes_log_path(const RoutePrefix *prefixes, const char *url, const RouteMatch *match,
 				char *out, size_t size)
 {
+	const char *prefix = prefixes[match->family].text ? prefixes[match->family].text : "";
 	size_t		prefix_len = strlen(prefix);
 	size_t		used,
 				keep,

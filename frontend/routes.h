@@ -27,8 +27,28 @@ typedef enum RouteArg
 	ARG_CLIENT_IP,				/* the peer address */
 	ARG_PATH,					/* the next '*' segment of the pattern */
 	ARG_SECRET_PATH,			/* same, but a secret: never logged */
-	ARG_QUERY					/* the query parameter the route names, NULL if none */
+	ARG_QUERY,					/* the query parameter the route names, NULL if none */
+	ARG_QUERY_JSON				/* every query parameter, as a JSON object of strings */
 } RouteArg;
+
+/*
+ * A family of routes lives under its own prefix and answers its errors in
+ * its own dialect: authoob's own routes, and those that speak Supabase
+ * Auth's protocol (gotrue_prefix) to its clients.
+ */
+typedef enum RouteFamily
+{
+	FAMILY_AUTHOOB = 0,
+	FAMILY_GOTRUE,
+	ROUTE_FAMILIES
+} RouteFamily;
+
+/* A family's prefix: "" or "/x..." without a trailing slash; NULL: off */
+typedef struct RoutePrefix
+{
+	const char *text;
+	size_t		len;
+} RoutePrefix;
 
 typedef struct Route
 {
@@ -41,6 +61,7 @@ typedef struct Route
 	const char *query;			/* the query parameter ARG_QUERY reads */
 	bool		query_required;	/* matched only when the query has it */
 	bool		read_only;		/* writes nothing: a standby may run it */
+	RouteFamily family;			/* FAMILY_AUTHOOB unless said */
 } Route;
 
 /* A matched request: the route and its '*' segments (pointers into the url). */
@@ -51,6 +72,7 @@ typedef struct RouteMatch
 	const char *segments[ROUTE_MAX_ARGS];
 	size_t		segment_lens[ROUTE_MAX_ARGS];
 	int			nsegments;
+	RouteFamily family;			/* whose prefix the url has, even if no route */
 } RouteMatch;
 
 typedef enum RouteResult
@@ -67,12 +89,12 @@ const char *const *routes_statements(int *count);
 typedef bool (*RouteHasQuery) (void *cls, const char *name);
 
 /*
- * Matches url (the decoded path) under prefix; a route that requires a
+ * Matches url (the decoded path) under the families' prefixes; a route that requires a
  * query parameter matches only if has_query (NULL: none) says it is there.
  * On ROUTE_BAD_METHOD (and on ROUTE_FOUND) allow receives the path's
  * methods, e.g. "GET, PUT".
  */
-RouteResult routes_match(const char *prefix, size_t prefix_len,
+RouteResult routes_match(const RoutePrefix *prefixes,
 						 const char *method, const char *url,
 						 RouteHasQuery has_query, void *has_query_cls,
 						 RouteMatch *match, char *allow, size_t allow_size);
@@ -92,7 +114,7 @@ size_t		routes_append_printable(char *out, size_t used, size_t size,
  * filled in and secret ones as "*"; for an unknown path only its first
  * segment after the prefix, since a mistyped URL may still carry a secret.
  */
-void		routes_log_path(const char *prefix, const char *url,
+void		routes_log_path(const RoutePrefix *prefixes, const char *url,
 							const RouteMatch *match, char *out, size_t size);
 
 #endif

@@ -21,6 +21,7 @@ static void
 settings_free(Settings *s)
 {
 	free(s->prefix);
+	free(s->gotrue_prefix);
 	free(s->token_header);
 	free(s->cors_origin);
 	free(s);
@@ -102,6 +103,7 @@ settings_from_json(const char *text, const char *cors_flag)
 	json_t	   *obj = json_loads(text, 0, &error);
 	Settings   *s = calloc(1, sizeof(Settings));
 	const char *prefix;
+	const char *gotrue_prefix;
 	const char *app_url;
 
 	if (obj == NULL || !json_is_object(obj) || s == NULL)
@@ -116,6 +118,18 @@ settings_from_json(const char *text, const char *cors_flag)
 	while (s->prefix_len > 0 && prefix[s->prefix_len - 1] == '/')
 		s->prefix_len--;		/* "/" and "" both mean "at the root" */
 	s->prefix = strndup(prefix, s->prefix_len);
+	s->prefixes[FAMILY_AUTHOOB] = (RoutePrefix) {s->prefix, s->prefix_len};
+	/* absent (a database not yet updated) or null: that family is off */
+	gotrue_prefix = string_member(obj, "gotrue_prefix", NULL);
+	if (gotrue_prefix != NULL)
+	{
+		size_t		len = strlen(gotrue_prefix);
+
+		while (len > 0 && gotrue_prefix[len - 1] == '/')
+			len--;
+		s->gotrue_prefix = strndup(gotrue_prefix, len);
+		s->prefixes[FAMILY_GOTRUE] = (RoutePrefix) {s->gotrue_prefix, len};
+	}
 	s->token_header = strdup(string_member(obj, "token_header",
 										   "Authentication-Token"));
 	app_url = string_member(obj, "app_url", NULL);
@@ -125,7 +139,8 @@ settings_from_json(const char *text, const char *cors_flag)
 		s->cors_origin = origin_of_url(app_url);
 	json_decref(obj);
 	if (s->prefix == NULL || s->token_header == NULL ||
-		(s->prefix_len > 0 && s->prefix[0] != '/'))
+		(s->prefix_len > 0 && s->prefix[0] != '/') ||
+		(gotrue_prefix != NULL && (s->gotrue_prefix == NULL || s->gotrue_prefix[0] != '/')))
 	{
 		log_error("invalid prefix or token_header in authoob_settings()");
 		settings_free(s);
@@ -150,8 +165,9 @@ settings_load(Pool *pool, const char *cors_flag)
 	PQclear(res);
 	if (s == NULL)
 		return false;
-	log_info("settings: prefix \"%s\", token header \"%s\", CORS origin %s",
-			 s->prefix, s->token_header,
+	log_info("settings: prefix \"%s\", Supabase Auth prefix %s%s%s, token header \"%s\", CORS origin %s",
+			 s->prefix, s->gotrue_prefix ? "\"" : "", s->gotrue_prefix ? s->gotrue_prefix : "(off)",
+			 s->gotrue_prefix ? "\"" : "", s->token_header,
 			 s->cors_origin ? s->cors_origin : "(none)");
 	settings_publish(s);
 	return true;

@@ -13,12 +13,15 @@
 #include <stddef.h>
 
 #include "pool.h"
+#include "routes.h"
 
 typedef struct Settings
 {
 	atomic_int	refs;
 	char	   *prefix;			/* "" or "/x..." without a trailing slash */
 	size_t		prefix_len;
+	char	   *gotrue_prefix;	/* the same for Supabase Auth's protocol; NULL: off */
+	RoutePrefix prefixes[ROUTE_FAMILIES];	/* each family's, for routes_match */
 	char	   *token_header;
 	char	   *cors_origin;	/* NULL: no CORS; "*": any, no credentials */
 } Settings;

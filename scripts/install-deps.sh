@@ -15,6 +15,7 @@ packages=(
 	libipc-run-perl python3-jwt python3-cryptography python3-aiosmtpd python3-psycopg2
 	nodejs npm
 	postgresql-15-auto-failover
+	chromium
 )
 
 # a name an installed package provides counts as installed: NodeSource's
@@ -36,7 +37,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The JavaScript clients the tests use (t/111), exactly as
+# The JavaScript clients the tests use (t/111, t/019 @supabase/auth-js,
+# t/020 puppeteer-core driving Debian's chromium), exactly as
 # t/js/package-lock.json pins them; not again when they are there already
 # (npm ls checks without the network: scripts/fresh-debian.sh runs its
 # tests offline, after a first run has installed them).

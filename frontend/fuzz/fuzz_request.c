@@ -532,6 +532,9 @@ check_parameters(const FuzzInput *in, const Settings *s, const RouteMatch *match
 				/* the faked connection has no query string */
 				expected = NULL;
 				break;
+			case ARG_QUERY_JSON:
+				expected = "{}";
+				break;
 			case ARG_END:
 				break;
 		}
@@ -841,7 +844,7 @@ check_response(const FuzzInput *in, enum MHD_Result result, const Settings *s)
 {
 	RouteMatch	match;
 	char		allow[ROUTE_ALLOW_SIZE];
-	RouteResult found = routes_match(s->prefix, s->prefix_len, in->method, in->url,
+	RouteResult found = routes_match(s->prefixes, in->method, in->url,
 									 NULL, NULL, &match, allow, sizeof(allow));
 	unsigned int expected = front_status(in, found);
 	const char *message = NULL;

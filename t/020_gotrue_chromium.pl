@@ -1,0 +1,56 @@
+# A single-page app in headless Chromium (Debian's chromium, driven by
+# puppeteer-core as pinned in t/js/package-lock.json) uses @supabase/auth-js
+# from a page on another origin against authoob's Supabase Auth routes
+# (t/js/chromium_flow.mjs): signs up, signs in, reloads with the session
+# kept in localStorage, refreshes and signs out, through CORS.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AuthoobTest;
+use IO::Socket::INET;
+use Test::More;
+
+my $js = "$FindBin::Bin/js";
+my $node = $ENV{NODE} // 'node';
+my $chromium = $ENV{CHROMIUM} // '/usr/bin/chromium';
+plan skip_all => "no $node (Debian: apt-get install nodejs npm)"
+  unless system("command -v '$node' >/dev/null 2>&1") == 0;
+plan skip_all => "no $chromium (Debian: apt-get install chromium)" unless -x $chromium;
+unless (-e "$js/node_modules/puppeteer-core/package.json" && -e "$js/node_modules/\@supabase/auth-js/package.json")
+{
+	fail('puppeteer-core and @supabase/auth-js are installed in t/js (npm ci --prefix t/js)');
+	done_testing();
+	exit;
+}
+
+# a free port for the page's own origin
+my $probe = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1) or die "listen: $!";
+my $page_port = $probe->sockport;
+close $probe;
+
+my $db = new_database();
+# the app's origin is the page's: CORS lets it call authoob
+psql($db, qq{SELECT authoob_configure('{"app_url": "http://127.0.0.1:$page_port/"}')});
+my $front = AuthoobTest::Front->start(db => $db);
+my $api = 'http://127.0.0.1:' . $front->port . '/auth/v1';
+
+open(my $out, '-|', $node, "$js/chromium_flow.mjs", $api, $page_port, 'page@example.com', strong_password())
+  or die "cannot run $node: $!";
+my $checks = 0;
+while (my $line = <$out>)
+{
+	my $check = eval { json_decode($line) };
+	unless (ref $check eq 'HASH') { fail("chromium_flow: $line"); next }
+	$checks++;
+	ok($check->{ok}, "Chromium: $check->{name}") or diag(json_encode($check->{got}));
+}
+close $out;
+is($? >> 8, 0, 'the browser run went to its end');
+is($checks, 8, 'every check of the page ran');
+like(join("\n", $front->access_lines), qr{OPTIONS /auth/v1/token 204}, 'the browser asked CORS first');
+is(psql($db, 'SELECT count(*) FROM authoob.sessions s JOIN authoob.users u ON u.id = s.user_id'
+	  . q{ WHERE u.email = 'page@example.com' AND s.refresh_secret IS NOT NULL}), 0,
+	'signed out: no session of the page left');
+
+done_testing();

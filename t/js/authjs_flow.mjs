@@ -1,0 +1,184 @@
+// Drives authoob's Supabase Auth routes with the real @supabase/auth-js
+// (t/019_gotrue_authjs.pl): node authjs_flow.mjs STEP URL JSON-ARGS.
+// Prints one JSON line per check: {"name", "ok", "got"}.
+import fs from 'node:fs'
+import { GoTrueClient } from '@supabase/auth-js'
+
+const [step, url, rawArgs] = process.argv.slice(2)
+const args = JSON.parse(rawArgs ?? '{}')
+
+function check(name, ok, got) {
+  console.log(JSON.stringify({ name, ok: !!ok, got: got ?? null }))
+}
+
+function memoryStorage() {
+  const items = new Map()
+  return {
+    getItem: (k) => items.get(k) ?? null,
+    setItem: (k, v) => void items.set(k, v),
+    removeItem: (k) => void items.delete(k),
+  }
+}
+
+// a storage kept in a file, for a flow over several steps (PKCE's verifier)
+function fileStorage(file) {
+  const load = () => JSON.parse((fs.existsSync(file) && fs.readFileSync(file, 'utf8')) || '{}')
+  const save = (items) => fs.writeFileSync(file, JSON.stringify(items))
+  return {
+    getItem: (k) => load()[k] ?? null,
+    setItem: (k, v) => save({ ...load(), [k]: v }),
+    removeItem: (k) => { const items = load(); delete items[k]; save(items) },
+  }
+}
+
+function client(key, options = {}) {
+  return new GoTrueClient({
+    url,
+    headers: { apikey: 'anon-key' },
+    storageKey: key ?? 'sb-test',
+    storage: options.storage ?? memoryStorage(),
+    flowType: options.flowType ?? 'implicit',
+    autoRefreshToken: false,
+    persistSession: true,
+    detectSessionInUrl: false,
+  })
+}
+
+const errInfo = (e) => (e ? { name: e.name, status: e.status, code: e.code, message: e.message } : null)
+const { email, password } = args
+
+if (step === 'confirm_off') {
+  const c = client()
+  const events = []
+  c.onAuthStateChange((event) => events.push(event))
+  await new Promise((r) => setTimeout(r, 50))
+  let r = await c.signUp({ email, password, options: { data: { firstname: 'Ada' } } })
+  check('signUp without confirmation: a session', !r.error && r.data.session?.access_token, errInfo(r.error))
+  check('signUp: the user object', r.data.user?.email === email && r.data.user?.aud === 'authenticated' &&
+    r.data.user?.app_metadata?.provider === 'email' && r.data.user?.user_metadata?.firstname === 'Ada' &&
+    r.data.user?.confirmed_at === null, r.data.user)
+  const userId = r.data.user?.id
+  r = await c.signUp({ email, password })
+  check('signUp again: user_already_exists', r.error?.code === 'user_already_exists', errInfo(r.error))
+  r = await c.signUp({ email: 'weak-' + email, password: 'short' })
+  check('signUp with a weak password: AuthWeakPasswordError weak_password',
+    r.error?.name === 'AuthWeakPasswordError' && r.error?.code === 'weak_password', errInfo(r.error))
+  r = await c.signInWithPassword({ email, password: password + 'wrong' })
+  check('signInWithPassword wrong password: invalid_credentials', r.error?.code === 'invalid_credentials', errInfo(r.error))
+  r = await c.signInWithPassword({ email: 'nobody-' + email, password })
+  check('signInWithPassword unknown email: invalid_credentials', r.error?.code === 'invalid_credentials', errInfo(r.error))
+  r = await c.signInWithPassword({ email, password })
+  check('signInWithPassword right: a session', !r.error && r.data.session?.refresh_token && r.data.user?.id === userId, errInfo(r.error))
+  const first = r.data.session
+  r = await c.getUser()
+  check('getUser', !r.error && r.data.user?.id === userId && r.data.user?.email === email, errInfo(r.error))
+  r = await c.getSession()
+  check('getSession: the stored session', r.data.session?.access_token === first.access_token, null)
+  r = await c.updateUser({ data: { lastname: 'Lovelace' } })
+  check('updateUser data: user_metadata', !r.error && r.data.user?.user_metadata?.lastname === 'Lovelace' &&
+    r.data.user?.user_metadata?.firstname === 'Ada', errInfo(r.error) ?? r.data.user?.user_metadata)
+  r = await c.refreshSession()
+  check('refreshSession: rotated', !r.error && r.data.session?.refresh_token &&
+    r.data.session.refresh_token !== first.refresh_token, errInfo(r.error))
+  r = await c.getUser()
+  check('getUser with the refreshed token', !r.error && r.data.user?.id === userId, errInfo(r.error))
+  r = await c.getClaims()
+  check('getClaims: verified through the JWKS', !r.error && r.data?.claims?.sub === userId &&
+    r.data?.header?.alg === 'ES256', errInfo(r.error) ?? r.data?.header)
+  // the old refresh token again, from another client: the session ends
+  const thief = client('sb-thief')
+  r = await thief.refreshSession({ refresh_token: first.refresh_token })
+  check('reused refresh token: refresh_token_already_used', r.error?.code === 'refresh_token_already_used', errInfo(r.error))
+  r = await c.getUser()
+  check('and the session is over: getUser refused', r.error && r.data.user === null, errInfo(r.error))
+  await new Promise((res) => setTimeout(res, 50))
+  check('onAuthStateChange saw the events in order',
+    JSON.stringify(events) === JSON.stringify(['INITIAL_SESSION', 'SIGNED_IN', 'SIGNED_IN', 'USER_UPDATED', 'TOKEN_REFRESHED', 'SIGNED_OUT']),
+    events)
+  // sign-out scopes, with three clients of the user
+  const [a, b, d] = [client('a'), client('b'), client('d')]
+  for (const x of [a, b, d]) await x.signInWithPassword({ email, password })
+  r = await a.signOut({ scope: 'others' })
+  check('signOut others: no error', !r.error, errInfo(r.error))
+  check('signOut others: this session still works', !(await a.getUser()).error, null)
+  check('signOut others: the others are over', (await b.getUser()).error && (await d.getUser()).error, null)
+  await b.signInWithPassword({ email, password })
+  r = await a.signOut({ scope: 'local' })
+  check('signOut local: no error, no session kept', !r.error && (await a.getSession()).data.session === null, errInfo(r.error))
+  check('signOut local: another session still works', !(await b.getUser()).error, null)
+  await d.signInWithPassword({ email, password })
+  r = await b.signOut()
+  check('signOut (global): every session over', !r.error && (await d.getUser()).error, errInfo(r.error))
+  // one user's token acts on that user only
+  const other = client('other')
+  r = await other.signUp({ email: 'other-' + email, password })
+  const mine = client('mine')
+  await mine.signInWithPassword({ email, password })
+  await mine.updateUser({ data: { firstname: 'Grace' } })
+  r = await other.getUser()
+  check("a user's token changes that user only", r.data.user?.user_metadata?.firstname === null &&
+    (await mine.getUser()).data.user?.user_metadata?.firstname === 'Grace', r.data.user?.user_metadata)
+} else if (step === 'confirm_on_signup') {
+  const c = client()
+  let r = await c.signUp({ email, password })
+  check('signUp with confirmation: a user, no session', !r.error && r.data.session === null &&
+    r.data.user?.email === email && r.data.user?.email_confirmed_at === null, errInfo(r.error) ?? r.data)
+  r = await c.signInWithPassword({ email, password })
+  check('signInWithPassword unconfirmed: email_not_confirmed', r.error?.code === 'email_not_confirmed', errInfo(r.error))
+} else if (step === 'confirm_on_verify') {
+  const c = client()
+  let r = await c.verifyOtp({ type: 'signup', token_hash: args.token })
+  check('verifyOtp signup with the mailed token: a session', !r.error && r.data.session?.access_token &&
+    r.data.user?.email_confirmed_at, errInfo(r.error))
+  r = await c.verifyOtp({ type: 'signup', token_hash: args.token })
+  check('the mailed token again: refused', r.error && r.error.status >= 400 && r.error.status < 500, errInfo(r.error))
+  r = await c.signInWithPassword({ email, password })
+  check('signInWithPassword once confirmed', !r.error && r.data.session, errInfo(r.error))
+} else if (step === 'recover_ask') {
+  const c = client()
+  const r = await c.resetPasswordForEmail(email, { redirectTo: 'http://app.test/reset' })
+  check('resetPasswordForEmail', !r.error, errInfo(r.error))
+} else if (step === 'recover_verify') {
+  const c = client()
+  let r = await c.verifyOtp({ type: 'recovery', token_hash: args.token })
+  check('verifyOtp recovery: a session', !r.error && r.data.session?.access_token, errInfo(r.error))
+  r = await c.updateUser({ password: args.new_password })
+  check('updateUser password', !r.error && r.data.user?.email === email, errInfo(r.error))
+  r = await c.signInWithPassword({ email, password })
+  check('the old password is refused', r.error?.code === 'invalid_credentials', errInfo(r.error))
+  r = await c.signInWithPassword({ email, password: args.new_password })
+  check('the new password signs in', !r.error && r.data.session, errInfo(r.error))
+  r = await c.verifyOtp({ type: 'recovery', token_hash: args.token })
+  check('the recovery token again: otp_expired', r.error?.code === 'otp_expired', errInfo(r.error))
+} else if (step === 'resend') {
+  const c = client()
+  const r = await c.resend({ type: 'signup', email })
+  check(`resend signup to ${email}: no error, whoever it is`, !r.error, errInfo(r.error))
+} else if (step === 'pkce_signup') {
+  const c = client('sb-pkce', { flowType: 'pkce', storage: fileStorage(args.store) })
+  const r = await c.signUp({ email, password, options: { emailRedirectTo: 'http://allowed.test/cb' } })
+  check('PKCE signUp: a user, no session yet', !r.error && r.data.session === null && r.data.user?.email === email,
+    errInfo(r.error))
+} else if (step === 'pkce_exchange') {
+  const c = client('sb-pkce', { flowType: 'pkce', storage: fileStorage(args.store) })
+  let r = await c.exchangeCodeForSession(args.code)
+  check('exchangeCodeForSession: the code and the kept verifier sign in',
+    !r.error && r.data.session?.access_token && r.data.user?.email === email, errInfo(r.error))
+  r = await c.getUser()
+  check('getUser after the PKCE sign-in', !r.error && r.data.user?.email_confirmed_at, errInfo(r.error))
+} else if (step === 'pkce_recover_ask') {
+  const c = client('sb-pkce-r', { flowType: 'pkce', storage: fileStorage(args.store) })
+  const r = await c.resetPasswordForEmail(email, { redirectTo: 'http://allowed.test/cb' })
+  check('PKCE resetPasswordForEmail', !r.error, errInfo(r.error))
+} else if (step === 'pkce_recover_exchange') {
+  const c = client('sb-pkce-r', { flowType: 'pkce', storage: fileStorage(args.store) })
+  let r = await c.exchangeCodeForSession(args.code)
+  check('PKCE recovery: exchangeCodeForSession', !r.error && r.data.session?.access_token, errInfo(r.error))
+  r = await c.updateUser({ password: args.new_password })
+  check('PKCE recovery: updateUser password', !r.error, errInfo(r.error))
+  r = await c.signInWithPassword({ email, password: args.new_password })
+  check('PKCE recovery: the new password signs in', !r.error && r.data.session, errInfo(r.error))
+} else {
+  console.error(`unknown step ${step}`)
+  process.exit(2)
+}

@@ -1,0 +1,112 @@
+// A page on its own origin uses @supabase/auth-js against authoob in
+// headless Chromium, driven by puppeteer-core (t/020_gotrue_chromium.pl):
+// node chromium_flow.mjs API-URL PAGE-PORT EMAIL PASSWORD
+// Serves t/js/page and t/js/node_modules on 127.0.0.1:PAGE-PORT; prints one
+// JSON line per check: {"name", "ok", "got"}.
+import http from 'node:http'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import puppeteer from 'puppeteer-core'
+
+const [api, pagePort, email, password] = process.argv.slice(2)
+const here = path.dirname(fileURLToPath(import.meta.url))
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript' }
+
+function check(name, ok, got) {
+  console.log(JSON.stringify({ name, ok: !!ok, got: got ?? null }))
+}
+
+// the page's static server: page/ at /, node_modules/ below /node_modules
+// (like a development server: an import without extension is its .js)
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x')
+  const rel = url.pathname === '/' ? 'page/index.html' : url.pathname.startsWith('/node_modules/')
+    ? url.pathname.slice(1) : 'page' + url.pathname
+  let file = path.normalize(path.join(here, rel))
+  // the module build imports './GoTrueClient': resolved as a bundler would
+  if (!fs.existsSync(file) && fs.existsSync(file + '.js')) file += '.js'
+  else if (fs.existsSync(path.join(file, 'index.js'))) file = path.join(file, 'index.js')
+  if (!file.startsWith(here + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    res.writeHead(404).end()
+    return
+  }
+  res.writeHead(200, { 'Content-Type': types[path.extname(file)] ?? 'application/octet-stream' })
+  fs.createReadStream(file).pipe(res)
+})
+await new Promise((resolve) => server.listen(Number(pagePort), '127.0.0.1', resolve))
+
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+})
+try {
+  const page = await browser.newPage()
+  const errors = []
+  page.on('pageerror', (e) => errors.push(String(e)))
+  if (process.env.DEBUG_PAGE) {
+    page.on('console', (m) => process.stderr.write(`page: ${m.text()}\n`))
+    page.on('requestfailed', (q) => process.stderr.write(`page request failed: ${q.url()} ${q.failure()?.errorText}\n`))
+  }
+  const pageUrl = `http://127.0.0.1:${pagePort}/?api=${encodeURIComponent(api)}`
+  const load = async () => {
+    await page.goto(pageUrl)
+    await page.waitForFunction('window.ready === true', { timeout: 20000 })
+  }
+  await load()
+  const run = (fn, ...args) => page.evaluate(fn, ...args)
+
+  let r = await run(async (email, password) => {
+    const { data, error } = await window.auth.signUp({ email, password })
+    return { session: !!data.session, email: data.user?.email, error: error?.message ?? null }
+  }, email, password)
+  check('in the page: signUp', r.session && r.email === email && !r.error, r)
+
+  r = await run(async (email, password) => {
+    await window.auth.signOut({ scope: 'local' })
+    const { data, error } = await window.auth.signInWithPassword({ email, password })
+    return { token: data.session?.access_token ?? null, error: error?.message ?? null,
+      stored: localStorage.getItem('sb-authoob-auth-token') !== null }
+  }, email, password)
+  check('in the page: signInWithPassword, the session in localStorage', r.token && r.stored && !r.error, r)
+  const signedIn = r.token
+
+  await page.reload()
+  await page.waitForFunction('window.ready === true', { timeout: 20000 })
+  r = await run(async () => {
+    const { data } = await window.auth.getSession()
+    const user = await window.auth.getUser()
+    return { token: data.session?.access_token ?? null, email: user.data.user?.email ?? null,
+      error: user.error?.message ?? null }
+  })
+  check('after a reload: the session is kept, getUser works', r.token === signedIn && r.email === email, r)
+
+  r = await run(async () => {
+    const before = (await window.auth.getSession()).data.session
+    const { data, error } = await window.auth.refreshSession()
+    const user = await window.auth.getUser()
+    return { rotated: !!data.session && data.session.refresh_token !== before.refresh_token,
+      error: error?.message ?? user.error?.message ?? null }
+  })
+  check('refreshSession: a new refresh token that works', r.rotated && !r.error, r)
+
+  r = await run(async () => {
+    const { error } = await window.auth.signOut()
+    return { error: error?.message ?? null, stored: localStorage.getItem('sb-authoob-auth-token'),
+      session: (await window.auth.getSession()).data.session, events: window.events }
+  })
+  check('signOut: nothing left in localStorage', !r.error && r.stored === null && r.session === null, r)
+  // auth-js announces the session it restored from localStorage as SIGNED_IN
+  check('the events of the page since the reload',
+    JSON.stringify(r.events) === JSON.stringify(['SIGNED_IN', 'INITIAL_SESSION', 'TOKEN_REFRESHED', 'SIGNED_OUT']), r.events)
+
+  await page.reload()
+  await page.waitForFunction('window.ready === true', { timeout: 20000 })
+  r = await run(async () => (await window.auth.getSession()).data.session)
+  check('after another reload: signed out', r === null, r)
+  check('no error in the page', errors.length === 0, errors)
+} finally {
+  await browser.close()
+  server.close()
+}
