@@ -21,7 +21,7 @@ use Time::HiRes qw(sleep time);
 our @EXPORT = qw(psql psql_as new_database json_encode json_decode register_user
   strong_password hold_table_lock is_error tally wait_until user_id roles_of
   add_give_role_hook mailed_token postgres_cluster pg_ctlcluster run_front
-  refuses_flags);
+  refuses_flags sharded partitions);
 
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 my $database_count = 0;
@@ -43,8 +43,74 @@ sub json_decode
 	return $data;
 }
 
+# AUTHOOB_SHARDS=N (a power of two): the sharded mode. new_database makes N
+# partitions (NAME_p0...) behind a PL/Proxy database NAME, as
+# scripts/shard-setup.sh does, and returns NAME: the front under test talks
+# to the proxy alone. The tests' own SQL reaches the partitions: a read
+# (SELECT or WITH calling no authoob_ function) runs in NAME_all, where
+# authoob.* are views over all the partitions' tables (postgres_fdw); any
+# other statement (configuration, hooks, writes) runs on every partition,
+# and its output is the partitions' distinct non-empty outputs, one a line.
+my $shards = $ENV{AUTHOOB_SHARDS} // 0;
+my %partitions_of;
+
+sub sharded { $shards > 1 }
+
+# The partition databases behind a proxy database (none: not sharded).
+sub partitions { @{ $partitions_of{ $_[0] } // [] } }
+
 # Runs SQL with psql and returns its unaligned output; dies on error.
 sub psql
+{
+	my ($db, $sql) = @_;
+	my @partitions = partitions($db);
+	return psql_in($db, $sql) unless @partitions;
+	return psql_in("${db}_all", $sql)
+	  if $sql =~ /\A\s*(SELECT|WITH)\b/i && $sql !~ /\bauthoob_\w+\s*\(/;
+	my @out = map { psql_in($_, $sql) } @partitions;
+	view_partitions($db) if $sql =~ /\b(ALTER|CREATE|DROP)\s+TABLE\b/i;
+	my %seen;
+	return join "\n", grep { length && !$seen{$_}++ } @out;
+}
+
+# libpq's keywords for a database of the environment's server, for a
+# conninfo that the server itself uses (PL/Proxy, postgres_fdw)
+sub server_conninfo
+{
+	my ($db) = @_;
+	my %keyword = (PGHOST => 'host', PGPORT => 'port');
+	return join ' ', "dbname=$db",
+	  map { "$keyword{$_}=$ENV{$_}" } grep { defined $ENV{$_} } sort keys %keyword;
+}
+
+# NAME_all: authoob.* as views over the partitions' tables, made again
+# when a table changes
+sub view_partitions
+{
+	my ($db) = @_;
+	my @partitions = partitions($db);
+	my $credentials = join ', ', map { defined $ENV{"PG\U$_"} ? "$_ '$ENV{\"PG\U$_\"}'" : () } qw(user password);
+	my $sql = "DROP SCHEMA IF EXISTS authoob CASCADE;\nCREATE SCHEMA authoob;\n";
+	for my $i (0 .. $#partitions)
+	{
+		my ($host_port) = server_conninfo('x') =~ /^dbname=x ?(.*)$/;
+		my $options = join ', ', "dbname '$partitions[$i]'",
+		  map { /^(\w+)=(.*)$/ ? "$1 '$2'" : () } split ' ', $host_port;
+		$sql .= qq{DROP SCHEMA IF EXISTS p$i CASCADE; DROP SERVER IF EXISTS p$i CASCADE;
+			CREATE SERVER p$i FOREIGN DATA WRAPPER postgres_fdw OPTIONS ($options);
+			CREATE USER MAPPING FOR CURRENT_USER SERVER p$i } . ($credentials ? "OPTIONS ($credentials)" : '') . qq{;
+			CREATE SCHEMA p$i; IMPORT FOREIGN SCHEMA authoob FROM SERVER p$i INTO p$i;\n};
+	}
+	my $union = join ' UNION ALL ', map { "SELECT * FROM p$_.%1\$I" } 0 .. $#partitions;
+	$sql .= qq{DO \$\$ DECLARE t name; BEGIN
+		FOR t IN SELECT foreign_table_name FROM information_schema.foreign_tables
+		         WHERE foreign_table_schema = 'p0' LOOP
+			EXECUTE format('CREATE VIEW authoob.%1\$I AS $union', t);
+		END LOOP; END \$\$;};
+	psql_in("${db}_all", $sql);
+}
+
+sub psql_in
 {
 	my ($db, $sql) = @_;
 	my $out = File::Temp->new;
@@ -90,9 +156,38 @@ sub psql_as
 sub new_database
 {
 	my $name = sprintf 'authoob_t_%d_%d', $$, $database_count++;
-	system('createdb', $name) == 0 or die "createdb $name failed";
-	psql($name, 'CREATE EXTENSION authoob CASCADE');
-	psql($name, q{SELECT authoob_configure('{"bcrypt_cost": 4,
+	if (sharded())
+	{
+		my @partitions = map { "${name}_p$_" } 0 .. $shards - 1;
+		for (@partitions, "${name}_all")
+		{
+			system('createdb', $_) == 0 or die "createdb $_ failed";
+		}
+		# the role the proxy's other users (the front's role) run as on the
+		# partitions: authoob_api's rights, no more
+		psql_in($partitions[0], q{CREATE EXTENSION authoob CASCADE;
+			DO $$ BEGIN
+			    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authoob_shard_api') THEN
+			        CREATE ROLE authoob_shard_api LOGIN PASSWORD 'authoob_shard_api' IN ROLE authoob_api;
+			    END IF;
+			END $$});
+		local $ENV{AUTHOOB_SHARD_API_USER} = 'authoob_shard_api';
+		local $ENV{AUTHOOB_SHARD_API_PASSWORD} = 'authoob_shard_api';
+		my @credentials = map { defined $ENV{"PG\U$_"} ? "$_=$ENV{\"PG\U$_\"}" : () } qw(user password);
+		system('bash', 'scripts/shard-setup.sh', $name,
+			map { join ' ', server_conninfo($_), @credentials } @partitions) == 0
+		  or die "scripts/shard-setup.sh $name failed";
+		psql_in("${name}_all", 'CREATE EXTENSION postgres_fdw');
+		$partitions_of{$name} = \@partitions;
+		view_partitions($name);
+	}
+	else
+	{
+		system('createdb', $name) == 0 or die "createdb $name failed";
+		psql($name, 'CREATE EXTENSION authoob CASCADE');
+	}
+	# through the proxy when sharded: configured once, on every partition
+	psql_in($name, q{SELECT authoob_configure('{"bcrypt_cost": 4,
 		"app_url": "http://app.test", "api_url": "http://127.0.0.1",
 		"email_sender": "no-reply@authoob.test"}')});
 	return $name;
@@ -113,9 +208,30 @@ sub register_user
 # Takes an exclusive lock on $table in a psql of its own and keeps it for
 # $seconds, so that the statements writing the table wait (a statement in
 # flight on demand). Returns the pid of that psql once the lock is granted.
+# Sharded: a process that holds the lock in every partition, in a psql
+# each, and ends with them.
 sub hold_table_lock
 {
 	my ($db, $table, $seconds) = @_;
+	my @partitions = partitions($db);
+	if (@partitions)
+	{
+		my $holder = fork // die "fork: $!";
+		if ($holder == 0)
+		{
+			my @psqls = map { hold_table_lock($_, $table, $seconds) } @partitions;
+			waitpid($_, 0) for @psqls;
+			POSIX::_exit(0);
+		}
+		for my $partition (@partitions)
+		{
+			my $deadline = time + 10;
+			sleep 0.05 while psql_in($partition, qq{SELECT count(*) FROM pg_locks WHERE granted
+				AND mode = 'ExclusiveLock' AND relation = '$table'::regclass AND pid <> pg_backend_pid()}) == 0
+			  && time < $deadline;
+		}
+		return $holder;
+	}
 	my $holder = fork // die "fork: $!";
 	if ($holder == 0)
 	{
@@ -126,7 +242,7 @@ sub hold_table_lock
 	my $granted = qq{SELECT count(*) FROM pg_locks WHERE granted AND mode = 'ExclusiveLock'
 		AND relation = '$table'::regclass AND pid <> pg_backend_pid()};
 	my $deadline = time + 10;
-	sleep 0.05 while psql($db, $granted) == 0 && time < $deadline;
+	sleep 0.05 while psql_in($db, $granted) == 0 && time < $deadline;
 	return $holder;
 }
 
