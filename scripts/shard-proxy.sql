@@ -15,8 +15,13 @@
 --   id:ARG      the partition of a user or mail id (id = partition mod N)
 --   attempt     authoob_attempt's action decides (see attempt_partition)
 --   any         partition 0: what every partition answers alike
---   all         every partition; the answers must agree (configuration)
+--   all         every partition (configuration): their common answer; a
+--               jsonb answer that differs (a key each made) is the array of
+--               the partitions' answers, anything else that differs an error
 --   each        every partition, all the rows (mail claims)
+--   sum         every partition, the sum of the counts they answer
+--   keys        every partition, their JWKS "keys" as one (each partition
+--               signs with keys of its own when the alg is asymmetric)
 --
 -- A PL/Proxy function re-raises a partition's error with its SQLSTATE but
 -- a message of its own ("public.f(1): [p0] REMOTE ERROR: the message");
@@ -31,41 +36,42 @@ REVOKE ALL ON SCHEMA authoob_shard FROM PUBLIC;
 CREATE TABLE authoob_shard.routes (
     signature text PRIMARY KEY,    -- name(arg type, ...), as the front calls it
     returns text NOT NULL,
-    run_on text NOT NULL CHECK (run_on ~ '^(email|token|id):[a-z_]+$' OR run_on IN ('any', 'all', 'each')),
-    api boolean NOT NULL           -- may the front's role (authoob_api) call it
+    run_on text NOT NULL CHECK (run_on ~ '^(email|token|id):[a-z_]+$' OR run_on IN ('any', 'all', 'each', 'sum', 'keys')),
+    granted_to text CHECK (granted_to IN ('authoob_api', 'PUBLIC'))  -- as on a partition; NULL: the owner's
 );
 REVOKE ALL ON authoob_shard.routes FROM PUBLIC;
 
-INSERT INTO authoob_shard.routes (signature, returns, run_on, api) VALUES
+INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to) VALUES
     -- requests
-    ('authoob_register(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', true),
-    ('authoob_login(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', true),
-    ('authoob_password_ask(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', true),
-    ('authoob_logout(token text)',                              'jsonb', 'token:token', true),
-    ('authoob_logout_scope(token text, scope text)',            'jsonb', 'token:token', true),
-    ('authoob_token(token text)',                               'jsonb', 'token:token', true),
-    ('authoob_sessions(token text)',                            'jsonb', 'token:token', true),
-    ('authoob_end_session(token text, session_id text)',        'jsonb', 'token:token', true),
-    ('authoob_profile(token text)',                             'jsonb', 'token:token', true),
-    ('authoob_update_profile(token text, payload text)',        'jsonb', 'token:token', true),
-    ('authoob_reset_password(token text, payload text)',        'jsonb', 'token:token', true),
-    ('authoob_verify_headers(token text)',                      'jsonb', 'token:token', true),
-    ('authoob_verify(token text)',                              'bigint', 'token:token', true),
-    ('authoob_public_profile(user_id text)',                    'jsonb', 'id:user_id', true),
-    ('authoob_jwks()',                                          'jsonb', 'any', true),
-    ('authoob_settings()',                                      'jsonb', 'any', true),
+    ('authoob_register(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api'),
+    ('authoob_login(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api'),
+    ('authoob_password_ask(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api'),
+    ('authoob_logout(token text)',                              'jsonb', 'token:token', 'authoob_api'),
+    ('authoob_logout_scope(token text, scope text)',            'jsonb', 'token:token', 'authoob_api'),
+    ('authoob_token(token text)',                               'jsonb', 'token:token', 'authoob_api'),
+    ('authoob_sessions(token text)',                            'jsonb', 'token:token', 'authoob_api'),
+    ('authoob_end_session(token text, session_id text)',        'jsonb', 'token:token', 'authoob_api'),
+    ('authoob_profile(token text)',                             'jsonb', 'token:token', 'authoob_api'),
+    ('authoob_update_profile(token text, payload text)',        'jsonb', 'token:token', 'authoob_api'),
+    ('authoob_reset_password(token text, payload text)',        'jsonb', 'token:token', 'authoob_api'),
+    ('authoob_verify_headers(token text)',                      'jsonb', 'token:token', 'authoob_api'),
+    ('authoob_verify(token text)',                              'bigint', 'token:token', 'PUBLIC'),
+    ('authoob_verify_role(token text, role text)',              'bigint', 'token:token', 'PUBLIC'),
+    ('authoob_public_profile(user_id text)',                    'jsonb', 'id:user_id', 'authoob_api'),
+    ('authoob_jwks()',                                          'jsonb', 'keys', 'authoob_api'),
+    ('authoob_settings()',                                      'jsonb', 'any', 'authoob_api'),
     -- the mailer
     ('authoob_mail_claim(max_mails integer DEFAULT 10, lease integer DEFAULT 60)',
      'TABLE (id bigint, sender text, recipient text, subject text, body_text text, body_html text, message_id text, attempts integer)',
-     'each', true),
-    ('authoob_mail_done(mail_id bigint, error text DEFAULT NULL, permanent boolean DEFAULT false)', 'text', 'id:mail_id', true),
-    ('authoob_mail_release(mail_id bigint)',                    'boolean', 'id:mail_id', true),
+     'each', 'authoob_api'),
+    ('authoob_mail_done(mail_id bigint, error text DEFAULT NULL, permanent boolean DEFAULT false)', 'text', 'id:mail_id', 'authoob_api'),
+    ('authoob_mail_release(mail_id bigint)',                    'boolean', 'id:mail_id', 'authoob_api'),
     -- configuration, the owner's: the same on every partition
-    ('authoob_configure(settings jsonb)',                       'jsonb', 'all', false),
-    ('authoob_rotate_secret(previous_valid_for interval DEFAULT NULL)', 'jsonb', 'all', false),
-    ('authoob_rotate_key(previous_valid_for interval DEFAULT NULL)', 'jsonb', 'all', false),
-    ('authoob_new_signing_key(alg text, previous_valid_for interval)', 'jsonb', 'all', false),
-    ('authoob_clear_throttle(scope text DEFAULT NULL, key text DEFAULT NULL)', 'bigint', 'all', false);
+    ('authoob_configure(settings jsonb)',                       'jsonb', 'all', NULL),
+    ('authoob_rotate_secret(previous_valid_for interval DEFAULT NULL)', 'jsonb', 'all', NULL),
+    ('authoob_rotate_key(previous_valid_for interval DEFAULT NULL)', 'jsonb', 'all', NULL),
+    ('authoob_new_signing_key(alg text, previous_valid_for interval)', 'jsonb', 'all', NULL),
+    ('authoob_clear_throttle(scope text DEFAULT NULL, key text DEFAULT NULL)', 'bigint', 'sum', NULL);
 
 -- Where a route's argument leads: a partition's hash (PL/Proxy takes it
 -- & (N - 1)). What cannot be read leads to partition 0, which answers
@@ -172,7 +178,7 @@ BEGIN
         SELECT coalesce(string_agg(split_part(btrim(a), ' ', 2), ', ' ORDER BY n), '')
           INTO arg_types FROM unnest(string_to_array(nullif(args, ''), ',')) WITH ORDINALITY AS t(a, n);
         run_on := CASE
-            WHEN r.run_on IN ('all', 'each') THEN 'ALL'
+            WHEN r.run_on IN ('all', 'each', 'sum', 'keys') THEN 'ALL'
             WHEN r.run_on = 'any' THEN '0'
             WHEN r.run_on LIKE 'email:%' THEN format('authoob_shard.email_partition(%s)', split_part(r.run_on, ':', 2))
             WHEN r.run_on LIKE 'token:%' THEN format('authoob_shard.token_partition(%s)', split_part(r.run_on, ':', 2))
@@ -180,18 +186,25 @@ BEGIN
         END;
         EXECUTE format($f$CREATE FUNCTION authoob_shard.%s(%s) RETURNS %s%s
             LANGUAGE plproxy AS $p$ CLUSTER 'authoob'; RUN ON %s; TARGET public.%s; $p$$f$,
-            name, args, CASE WHEN r.run_on = 'all' THEN 'SETOF ' ELSE '' END, r.returns, run_on, name);
+            name, args, CASE WHEN r.run_on IN ('all', 'sum', 'keys') THEN 'SETOF ' ELSE '' END, r.returns, run_on, name);
         IF r.run_on = 'each' THEN
             body := format('BEGIN RETURN QUERY SELECT * FROM authoob_shard.%s(%s);', name, arg_names);
+        ELSIF r.run_on = 'keys' THEN
+            body := format($b$BEGIN RETURN jsonb_build_object('keys', coalesce((SELECT jsonb_agg(DISTINCT k)
+                FROM authoob_shard.%s() j, jsonb_array_elements(j -> 'keys') k), '[]'));$b$, name);
+        ELSIF r.run_on = 'sum' THEN
+            body := format('BEGIN RETURN (SELECT sum(n) FROM authoob_shard.%s(%s) n)::%s;', name, arg_names, r.returns);
         ELSIF r.run_on = 'all' THEN
             body := format($b$DECLARE answers %1$s[]; %3$s
                 BEGIN
                     answers := ARRAY(SELECT authoob_shard.%2$s(%4$s));
                     IF EXISTS (SELECT 1 FROM unnest(answers) a WHERE a IS DISTINCT FROM answers[1]) THEN
+                        %5$s
                         RAISE EXCEPTION 'the partitions answered %2$s differently: %%', answers
                             USING HINT = 'Configure them through the proxy only.';
                     END IF;
-                    RETURN answers[1];$b$, r.returns, name, declare_error, arg_names);
+                    RETURN answers[1];$b$, r.returns, name, declare_error, arg_names,
+                CASE WHEN r.returns = 'jsonb' THEN 'RETURN to_jsonb(answers);' ELSE '' END);
         ELSE
             body := format('BEGIN RETURN authoob_shard.%s(%s);', name, arg_names);
         END IF;
@@ -205,8 +218,10 @@ BEGIN
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', fn);
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC',
                        format('authoob_shard.%s(%s)', name, arg_types)::regprocedure);
-        IF r.api THEN
-            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO authoob_api', fn);
+        IF r.granted_to IS NOT NULL THEN
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %s', fn, r.granted_to);
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %s',
+                           format('authoob_shard.%s(%s)', name, arg_types)::regprocedure, r.granted_to);
         END IF;
     END LOOP;
 END
@@ -258,19 +273,10 @@ LANGUAGE C IMMUTABLE SET search_path = pg_catalog, pg_temp;
 REVOKE ALL ON FUNCTION public.authoob_token_request(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.authoob_token_request(text, text) TO authoob_api;
 
-GRANT USAGE ON SCHEMA authoob_shard TO authoob_api;
+-- The routing functions are harmless (they read their arguments alone);
+-- each PL/Proxy function is granted as the function it stands for.
+GRANT USAGE ON SCHEMA authoob_shard TO PUBLIC;
 GRANT EXECUTE ON FUNCTION authoob_shard.email_partition(text), authoob_shard.token_partition(text),
     authoob_shard.id_partition(text), authoob_shard.attempt_partition(text, text),
-    authoob_shard.raise(text, text, text, text), authoob_shard.authoob_attempt_outcome(text, text, inet)
-    TO authoob_api;
-DO $$
-DECLARE
-    r record;
-BEGIN
-    FOR r IN SELECT p.oid::regprocedure AS fn FROM pg_proc p
-             JOIN authoob_shard.routes ON split_part(signature, '(', 1) = p.proname
-             WHERE p.pronamespace = 'authoob_shard'::regnamespace AND api LOOP
-        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO authoob_api', r.fn);
-    END LOOP;
-END
-$$;
+    authoob_shard.raise(text, text, text, text) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_shard.authoob_attempt_outcome(text, text, inet) TO authoob_api;

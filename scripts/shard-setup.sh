@@ -72,3 +72,9 @@ if [ -n "${AUTHOOB_SHARD_API_USER:-}" ]; then
 	SQL
 fi
 psql -X -q -v ON_ERROR_STOP=1 -d "$proxy" -f scripts/shard-proxy.sql
+# One HS256 secret for all (each partition drew its own): any partition,
+# and anyone given the secret, verifies any partition's tokens.
+secret=$(psql -X -At -v ON_ERROR_STOP=1 -d "$1" -c "SELECT encode(gen_random_bytes(48), 'base64')")
+psql -X -q -v ON_ERROR_STOP=1 -o /dev/null -d "$proxy" -v secret="$secret" <<-'SQL'
+	SELECT authoob_configure(jsonb_build_object('secret_key', :'secret'));
+SQL

@@ -14,6 +14,7 @@ use HTTP::Tiny;
 use IO::Select;
 use IO::Socket::INET;
 use JSON::PP ();
+use List::Util ();
 use POSIX ':sys_wait_h';
 use Test::More ();
 use Time::HiRes qw(sleep time);
@@ -21,7 +22,7 @@ use Time::HiRes qw(sleep time);
 our @EXPORT = qw(psql psql_as new_database json_encode json_decode register_user
   strong_password hold_table_lock is_error tally wait_until user_id roles_of
   add_give_role_hook mailed_token postgres_cluster pg_ctlcluster run_front
-  refuses_flags sharded partitions);
+  refuses_flags sharded partitions partition_of same_partition);
 
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 my $database_count = 0;
@@ -50,7 +51,8 @@ sub json_decode
 # (SELECT or WITH calling no authoob_ function) runs in NAME_all, where
 # authoob.* are views over all the partitions' tables (postgres_fdw); any
 # other statement (configuration, hooks, writes) runs on every partition,
-# and its output is the partitions' distinct non-empty outputs, one a line.
+# and its output is their sum when each is a number, 't' if any is when
+# each is a boolean, else their distinct non-empty outputs, one a line.
 my $shards = $ENV{AUTHOOB_SHARDS} // 0;
 my %partitions_of;
 
@@ -65,12 +67,60 @@ sub psql
 	my ($db, $sql) = @_;
 	my @partitions = partitions($db);
 	return psql_in($db, $sql) unless @partitions;
-	return psql_in("${db}_all", $sql)
-	  if $sql =~ /\A\s*(SELECT|WITH)\b/i && $sql !~ /\bauthoob_\w+\s*\(/;
+	if ($sql =~ /\A\s*(SELECT|WITH)\b/i)
+	{
+		return psql_in("${db}_all", $sql) if $sql !~ /\bauthoob_\w+\s*\(/;
+		return psql_in($db, $sql) if $sql !~ /\bauthoob\./ && proxy_has_functions($db, $sql);
+	}
 	my @out = map { psql_in($_, $sql) } @partitions;
+	# a function a test makes to call the proxy's functions (outcome(...))
+	eval { psql_in($db, $sql) } if $sql =~ /\A\s*CREATE\s+FUNCTION\s+\w+\s*\(\w+ text\)\s+RETURNS text LANGUAGE plpgsql\b/i;
 	view_partitions($db) if $sql =~ /\b(ALTER|CREATE|DROP)\s+TABLE\b/i;
+	# counts add up, a test is true if it is on any partition
+	return List::Util::sum(@out) if !grep { !/\A-?\d+\z/ } @out;
+	return (grep { $_ eq 't' } @out) ? 't' : 'f' if !grep { !/\A[tf]\z/ } @out;
 	my %seen;
 	return join "\n", grep { length && !$seen{$_}++ } @out;
+}
+
+# The partition a request's key routes to, as the proxy routes it: email =>
+# an address, token => a mailed or refresh token; 0 when not sharded.
+sub partition_of
+{
+	my ($db, $kind, $value) = @_;
+	my $n = partitions($db) or return 0;
+	(my $quoted = $value) =~ s/'/''/g;
+	my $hash = $kind eq 'email'
+	  ? "authoob_shard.email_partition(json_build_object('email', '$quoted')::text)"
+	  : "hashtext('$quoted')";
+	return psql_in($db, "SELECT ($hash) & ($n - 1)");
+}
+
+# The first $count of make->(1), make->(2)... whose key (as partition_of)
+# routes where $value does: keys that share a partition's limits, which
+# count per partition when sharded (all of them when not).
+sub same_partition
+{
+	my ($db, $kind, $value, $count, $make) = @_;
+	my $partition = partition_of($db, $kind, $value);
+	my @keys;
+	for (my $i = 1; @keys < $count; $i++)
+	{
+		my $key = $make->($i);
+		push @keys, $key if partition_of($db, $kind, $key) == $partition;
+	}
+	return wantarray ? @keys : $keys[0];
+}
+
+# Whether every function a statement calls exists in the proxy database:
+# then the statement runs there (authoob_configure, authoob_verify_role...).
+sub proxy_has_functions
+{
+	my ($db, $sql) = @_;
+	my %names = map { lc($_) => 1 } $sql =~ /\b([A-Za-z_]\w*)\s*\(/g;
+	my $list = join ', ', map { "'$_'" } sort keys %names;
+	return psql_in($db, "SELECT count(DISTINCT proname) FROM pg_proc WHERE proname IN ($list)")
+	  == keys %names;
 }
 
 # libpq's keywords for a database of the environment's server, for a
