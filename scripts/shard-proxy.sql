@@ -8,7 +8,9 @@
 --
 -- The routes are data: one row of authoob_shard.routes a function, its
 -- signature and where it runs. Adding a function the front calls is one
--- row. Where it runs:
+-- row. A partition's NOTIFY reaches the mailers listening on its own
+-- database only: the functions that queue mail (wakes_mailers) NOTIFY the
+-- proxy's mailers themselves. Where it runs:
 --   email:ARG   the partition of the lower-cased "email" of the JSON body ARG
 --   token:ARG   the partition of the user the token ARG names (its "sub",
 --               read without checking the signature: the partition checks)
@@ -37,41 +39,42 @@ CREATE TABLE authoob_shard.routes (
     signature text PRIMARY KEY,    -- name(arg type, ...), as the front calls it
     returns text NOT NULL,
     run_on text NOT NULL CHECK (run_on ~ '^(email|token|id):[a-z_]+$' OR run_on IN ('any', 'all', 'each', 'sum', 'keys')),
-    granted_to text CHECK (granted_to IN ('authoob_api', 'PUBLIC'))  -- as on a partition; NULL: the owner's
+    granted_to text CHECK (granted_to IN ('authoob_api', 'PUBLIC')),  -- as on a partition; NULL: the owner's
+    wakes_mailers boolean NOT NULL DEFAULT false  -- it may queue a mail: NOTIFY authoob_mail here
 );
 REVOKE ALL ON authoob_shard.routes FROM PUBLIC;
 
-INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to) VALUES
+INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_mailers) VALUES
     -- requests
-    ('authoob_register(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api'),
-    ('authoob_login(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api'),
-    ('authoob_password_ask(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api'),
-    ('authoob_logout(token text)',                              'jsonb', 'token:token', 'authoob_api'),
-    ('authoob_logout_scope(token text, scope text)',            'jsonb', 'token:token', 'authoob_api'),
-    ('authoob_token(token text)',                               'jsonb', 'token:token', 'authoob_api'),
-    ('authoob_sessions(token text)',                            'jsonb', 'token:token', 'authoob_api'),
-    ('authoob_end_session(token text, session_id text)',        'jsonb', 'token:token', 'authoob_api'),
-    ('authoob_profile(token text)',                             'jsonb', 'token:token', 'authoob_api'),
-    ('authoob_update_profile(token text, payload text)',        'jsonb', 'token:token', 'authoob_api'),
-    ('authoob_reset_password(token text, payload text)',        'jsonb', 'token:token', 'authoob_api'),
-    ('authoob_verify_headers(token text)',                      'jsonb', 'token:token', 'authoob_api'),
-    ('authoob_verify(token text)',                              'bigint', 'token:token', 'PUBLIC'),
-    ('authoob_verify_role(token text, role text)',              'bigint', 'token:token', 'PUBLIC'),
-    ('authoob_public_profile(user_id text)',                    'jsonb', 'id:user_id', 'authoob_api'),
-    ('authoob_jwks()',                                          'jsonb', 'keys', 'authoob_api'),
-    ('authoob_settings()',                                      'jsonb', 'any', 'authoob_api'),
+    ('authoob_register(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
+    ('authoob_login(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', false),
+    ('authoob_password_ask(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
+    ('authoob_logout(token text)',                              'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_logout_scope(token text, scope text)',            'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_token(token text)',                               'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_sessions(token text)',                            'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_end_session(token text, session_id text)',        'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_profile(token text)',                             'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_update_profile(token text, payload text)',        'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_reset_password(token text, payload text)',        'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_verify_headers(token text)',                      'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_verify(token text)',                              'bigint', 'token:token', 'PUBLIC', false),
+    ('authoob_verify_role(token text, role text)',              'bigint', 'token:token', 'PUBLIC', false),
+    ('authoob_public_profile(user_id text)',                    'jsonb', 'id:user_id', 'authoob_api', false),
+    ('authoob_jwks()',                                          'jsonb', 'keys', 'authoob_api', false),
+    ('authoob_settings()',                                      'jsonb', 'any', 'authoob_api', false),
     -- the mailer
     ('authoob_mail_claim(max_mails integer DEFAULT 10, lease integer DEFAULT 60)',
      'TABLE (id bigint, sender text, recipient text, subject text, body_text text, body_html text, message_id text, attempts integer)',
-     'each', 'authoob_api'),
-    ('authoob_mail_done(mail_id bigint, error text DEFAULT NULL, permanent boolean DEFAULT false)', 'text', 'id:mail_id', 'authoob_api'),
-    ('authoob_mail_release(mail_id bigint)',                    'boolean', 'id:mail_id', 'authoob_api'),
+     'each', 'authoob_api', false),
+    ('authoob_mail_done(mail_id bigint, error text DEFAULT NULL, permanent boolean DEFAULT false)', 'text', 'id:mail_id', 'authoob_api', false),
+    ('authoob_mail_release(mail_id bigint)',                    'boolean', 'id:mail_id', 'authoob_api', false),
     -- configuration, the owner's: the same on every partition
-    ('authoob_configure(settings jsonb)',                       'jsonb', 'all', NULL),
-    ('authoob_rotate_secret(previous_valid_for interval DEFAULT NULL)', 'jsonb', 'all', NULL),
-    ('authoob_rotate_key(previous_valid_for interval DEFAULT NULL)', 'jsonb', 'all', NULL),
-    ('authoob_new_signing_key(alg text, previous_valid_for interval)', 'jsonb', 'all', NULL),
-    ('authoob_clear_throttle(scope text DEFAULT NULL, key text DEFAULT NULL)', 'bigint', 'sum', NULL);
+    ('authoob_configure(settings jsonb)',                       'jsonb', 'all', NULL, false),
+    ('authoob_rotate_secret(previous_valid_for interval DEFAULT NULL)', 'jsonb', 'all', NULL, false),
+    ('authoob_rotate_key(previous_valid_for interval DEFAULT NULL)', 'jsonb', 'all', NULL, false),
+    ('authoob_new_signing_key(alg text, previous_valid_for interval)', 'jsonb', 'all', NULL, false),
+    ('authoob_clear_throttle(scope text DEFAULT NULL, key text DEFAULT NULL)', 'bigint', 'sum', NULL, false);
 
 -- Where a route's argument leads: a partition's hash (PL/Proxy takes it
 -- & (N - 1)). What cannot be read leads to partition 0, which answers
@@ -205,6 +208,10 @@ BEGIN
                     END IF;
                     RETURN answers[1];$b$, r.returns, name, declare_error, arg_names,
                 CASE WHEN r.returns = 'jsonb' THEN 'RETURN to_jsonb(answers);' ELSE '' END);
+        ELSIF r.wakes_mailers THEN
+            body := format($b$answer %s; BEGIN answer := authoob_shard.%s(%s);
+                PERFORM pg_notify('authoob_mail', '');
+                RETURN answer;$b$, r.returns, name, arg_names);
         ELSE
             body := format('BEGIN RETURN authoob_shard.%s(%s);', name, arg_names);
         END IF;

@@ -72,9 +72,11 @@ sub psql
 		return psql_in("${db}_all", $sql) if $sql !~ /\bauthoob_\w+\s*\(/;
 		return psql_in($db, $sql) if $sql !~ /\bauthoob\./ && proxy_has_functions($db, $sql);
 	}
+	# the mailers listen on the proxy
+	return psql_in($db, $sql) if $sql =~ /\A\s*NOTIFY\b/i;
 	my @out = map { psql_in($_, $sql) } @partitions;
 	# a function a test makes to call the proxy's functions (outcome(...))
-	eval { psql_in($db, $sql) } if $sql =~ /\A\s*CREATE\s+FUNCTION\s+\w+\s*\(\w+ text\)\s+RETURNS text LANGUAGE plpgsql\b/i;
+	eval { psql_in($db, $sql) } if $sql =~ /\A\s*CREATE\s+FUNCTION\b.*\bLANGUAGE\s+plpgsql\b/is;
 	view_partitions($db) if $sql =~ /\b(ALTER|CREATE|DROP)\s+TABLE\b/i;
 	# counts add up, a test is true if it is on any partition
 	return List::Util::sum(@out) if !grep { !/\A-?\d+\z/ } @out;
