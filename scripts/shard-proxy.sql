@@ -203,11 +203,11 @@ BEGIN
                     answers := ARRAY(SELECT authoob_shard.%2$s(%4$s));
                     IF EXISTS (SELECT 1 FROM unnest(answers) a WHERE a IS DISTINCT FROM answers[1]) THEN
                         %5$s
-                        RAISE EXCEPTION 'the partitions answered %2$s differently: %%', answers
-                            USING HINT = 'Configure them through the proxy only.';
                     END IF;
                     RETURN answers[1];$b$, r.returns, name, declare_error, arg_names,
-                CASE WHEN r.returns = 'jsonb' THEN 'RETURN to_jsonb(answers);' ELSE '' END);
+                CASE WHEN r.returns = 'jsonb' THEN 'RETURN to_jsonb(answers);'
+                     ELSE format($r$RAISE EXCEPTION 'the partitions answered %s differently: %%', answers
+                            USING HINT = 'Configure them through the proxy only.';$r$, name) END);
         ELSIF r.wakes_mailers THEN
             body := format($b$answer %s; BEGIN answer := authoob_shard.%s(%s);
                 PERFORM pg_notify('authoob_mail', '');
