@@ -137,6 +137,12 @@ CREATE FUNCTION authoob_shard.raise(sqlstate text, message text, detail text, hi
 RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    -- a partition PL/Proxy cannot reach: the database is not there right
+    -- now (08006, which the front answers 503), not an internal error
+    IF sqlstate = 'XX000' AND message ~ '^PL/Proxy function .*: \[[^]]*\] '
+       AND message ~* 'connect|connection|server closed|timeout|timed out' THEN
+        sqlstate := '08006';
+    END IF;
     message := regexp_replace(message, '^.*? REMOTE [A-Z]+: ', '');
     detail := nullif(regexp_replace(detail, '^Remote detail: ', ''), '');
     hint := nullif(regexp_replace(hint, '^Remote hint: ', ''), '');

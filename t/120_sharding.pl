@@ -188,6 +188,19 @@ like(psql_as($partitions[0], $api_user, q{SELECT authoob_configure('{"token_ttl"
 is_deeply([ map { psql_in($_, q{SELECT authoob_settings() ->> 'token_ttl'}) } @partitions ], [ 1234, 1234 ],
 	'nothing changed');
 
+# --- a partition the proxy cannot reach: its users get 503, the others are served
+my $p1 = psql_in($db, q{SELECT option_value FROM pg_foreign_server s, pg_options_to_table(s.srvoptions)
+	WHERE s.srvname = 'authoob' AND option_name = 'p1'});
+(my $gone = $p1) =~ s/dbname=\S+/dbname=${db}_gone/;
+# (the password resets above ended their sessions: sign in again)
+$token{$_} = $front->login($_, "${password}x")->{json}{token} for $one, $zero;
+psql_in($db, "ALTER SERVER authoob OPTIONS (SET p1 '$gone')");
+is_error($front->request(GET => '/profile', token => $token{$one}), 503, 'Service unavailable',
+	'partition 1 unreachable: its user gets 503, not a wrong answer');
+is($front->request(GET => '/profile', token => $token{$zero})->{status}, 200, 'a user of partition 0 is served');
+psql_in($db, "ALTER SERVER authoob OPTIONS (SET p1 '$p1')");
+is($front->request(GET => '/profile', token => $token{$one})->{status}, 200, 'partition 1 back: served again');
+
 # --- the proxy is made of one table of routes
 is(psql_in($db, q{SELECT count(*) FROM authoob_shard.routes r WHERE NOT EXISTS (SELECT 1 FROM pg_proc p
 	WHERE p.pronamespace = 'public'::regnamespace AND p.proname = split_part(r.signature, '(', 1))}), 0,
