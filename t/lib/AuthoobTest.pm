@@ -47,12 +47,17 @@ sub json_decode
 # AUTHOOB_SHARDS=N (a power of two): the sharded mode. new_database makes N
 # partitions (NAME_p0...) behind a PL/Proxy database NAME, as
 # scripts/shard-setup.sh does, and returns NAME: the front under test talks
-# to the proxy alone. The tests' own SQL reaches the partitions: a read
-# (SELECT or WITH calling no authoob_ function) runs in NAME_all, where
-# authoob.* are views over all the partitions' tables (postgres_fdw); any
-# other statement (configuration, hooks, writes) runs on every partition,
-# and its output is their sum when each is a number, 't' if any is when
-# each is a boolean, else their distinct non-empty outputs, one a line.
+# to the proxy alone. The tests' own SQL (psql) reaches the partitions as a
+# user's would: a read (SELECT or WITH calling no authoob_ function) runs in
+# NAME_all, where authoob.* are views over all the partitions' tables
+# (postgres_fdw); a SELECT calling only functions the proxy has
+# (authoob_configure, authoob_verify_role...) and naming no authoob table
+# runs through the proxy, and so does NOTIFY (the mailers listen there);
+# anything else (hooks, roles, fields, writes) runs on every partition, and
+# its output is their sum when each is a number, 't' if any is when each
+# is a boolean, else their distinct non-empty outputs, one a line. A
+# PL/pgSQL function a test makes is made in the proxy too when it can be
+# (a helper such as outcome(), which calls the proxy's functions).
 my $shards = $ENV{AUTHOOB_SHARDS} // 0;
 my %partitions_of;
 
@@ -75,7 +80,6 @@ sub psql
 	# the mailers listen on the proxy
 	return psql_in($db, $sql) if $sql =~ /\A\s*NOTIFY\b/i;
 	my @out = map { psql_in($_, $sql) } @partitions;
-	# a function a test makes to call the proxy's functions (outcome(...))
 	eval { psql_in($db, $sql) } if $sql =~ /\A\s*CREATE\s+FUNCTION\b.*\bLANGUAGE\s+plpgsql\b/is;
 	view_partitions($db) if $sql =~ /\b(ALTER|CREATE|DROP)\s+TABLE\b/i;
 	# counts add up, a test is true if it is on any partition
