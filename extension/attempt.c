@@ -22,6 +22,7 @@
 #include "utils/lsyscache.h"
 
 PG_FUNCTION_INFO_V1(authoob_attempt);
+PG_FUNCTION_INFO_V1(authoob_attempt_outcome);
 
 /* The actions authoob_attempt() runs, and which of their errors count */
 typedef struct AttemptAction
@@ -123,38 +124,33 @@ record_failure(Oid owner, const char *schema, const char *scope, const char *key
 }
 
 /*
- * SQL procedure: authoob_attempt(action text, arg text, client_ip inet,
- *									INOUT response jsonb)
- *
- * CALL it with "login", "activate", "activate_redirect",
- * "password_reset_token" or "token" and the argument the function takes
- * (the body, or the mailed token): the answer is the function's, and a
- * failure that counts (a wrong password, a token that matches nothing) is
- * recorded and committed before the error is raised; so is the end of a
- * session whose refresh token was replayed.  Inside a transaction block it
- * cannot commit: it then behaves as the function does.
+ * Run an action as authoob_attempt() does: the answer (a jsonb, or NULL)
+ * when it succeeded; else NULL with *error set, a failure that counts
+ * recorded (and committed when nonatomic).  The caller is connected to SPI.
  */
-Datum
-authoob_attempt(PG_FUNCTION_ARGS)
+static Datum
+attempt(FunctionCallInfo fcinfo, bool nonatomic, bool *isnull, ErrorData **error)
 {
-	bool		nonatomic = fcinfo->context && IsA(fcinfo->context, CallContext) &&
-		!castNode(CallContext, fcinfo->context)->atomic;
 	char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
 	const AttemptAction *action = NULL;
 	char	   *name = authoob_text_arg(fcinfo, 0);
 	Attempt		attempt;
-	ErrorData  *error;
-	TupleDesc	tupdesc;
-	HeapTuple	tuple;
 
 	for (int i = 0; name && i < (int) lengthof(attempt_actions); i++)
 		if (strcmp(attempt_actions[i].name, name) == 0)
 			action = &attempt_actions[i];
 	if (action == NULL)
+	{
+		StringInfoData known;
+
+		initStringInfo(&known);
+		for (int i = 0; i < (int) lengthof(attempt_actions); i++)
+			appendStringInfo(&known, "%s%s", i ? ", " : "", attempt_actions[i].name);
 		ereport(ERROR,
 				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
 				 errmsg("unknown action %s", name ? name : "NULL"),
-				 errdetail("Actions: login, activate, activate_redirect, password_reset_token, token, gotrue_token, gotrue_verify, gotrue_verify_link.")));
+				 errdetail("Actions: %s.", known.data)));
+	}
 
 	attempt.sql = psprintf("SELECT %s.%s($1, $2)", quote_identifier(schema), action->function);
 	attempt.args[0] = PG_GETARG_DATUM(1);
@@ -162,13 +158,11 @@ authoob_attempt(PG_FUNCTION_ARGS)
 	attempt.args[1] = PG_GETARG_DATUM(2);
 	attempt.nulls[1] = PG_ARGISNULL(2) ? 'n' : ' ';
 
-	if (SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0) != SPI_OK_CONNECT)
-		elog(ERROR, "authoob: SPI_connect failed");
 	authoob_end_reused_session(false);
-	error = authoob_try(run_attempt, &attempt);
-	if (error)
+	*error = authoob_try(run_attempt, &attempt);
+	if (*error)
 	{
-		if (error->sqlerrcode == action->counted_error)
+		if ((*error)->sqlerrcode == action->counted_error)
 		{
 			char	   *email = action->by_email && !PG_ARGISNULL(1) ?
 				login_email(PG_GETARG_DATUM(1), action->by_grant) : NULL;
@@ -185,12 +179,94 @@ authoob_attempt(PG_FUNCTION_ARGS)
 			if (nonatomic)
 				SPI_commit();
 		}
-		ReThrowError(error);
+		*isnull = true;
+		return (Datum) 0;
 	}
+	*isnull = attempt.response_isnull;
+	return attempt.response;
+}
+
+/*
+ * SQL procedure: authoob_attempt(action text, arg text, client_ip inet,
+ *									INOUT response jsonb)
+ *
+ * CALL it with "login", "activate", "activate_redirect",
+ * "password_reset_token" or "token" and the argument the function takes
+ * (the body, or the mailed token): the answer is the function's, and a
+ * failure that counts (a wrong password, a token that matches nothing) is
+ * recorded and committed before the error is raised; so is the end of a
+ * session whose refresh token was replayed.  Inside a transaction block it
+ * cannot commit: it then behaves as the function does.
+ */
+Datum
+authoob_attempt(PG_FUNCTION_ARGS)
+{
+	bool		nonatomic = fcinfo->context && IsA(fcinfo->context, CallContext) &&
+		!castNode(CallContext, fcinfo->context)->atomic;
+	ErrorData  *error;
+	TupleDesc	tupdesc;
+	HeapTuple	tuple;
+	Datum		response;
+	bool		isnull;
+
+	if (SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0) != SPI_OK_CONNECT)
+		elog(ERROR, "authoob: SPI_connect failed");
+	response = attempt(fcinfo, nonatomic, &isnull, &error);
+	if (error)
+		ReThrowError(error);
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "authoob_attempt: expected a composite result");
 	tupdesc = BlessTupleDesc(tupdesc);
-	tuple = heap_form_tuple(tupdesc, &attempt.response, &attempt.response_isnull);
+	tuple = heap_form_tuple(tupdesc, &response, &isnull);
 	PG_RETURN_DATUM(authoob_finish_spi(HeapTupleGetDatum(tuple), false));
+}
+
+/*
+ * SQL function: authoob_attempt_outcome(action text, arg text,
+ *										 client_ip inet) returns jsonb
+ *
+ * authoob_attempt() for a caller that cannot CALL a procedure: a PL/Proxy
+ * function, which runs it on a partition in a transaction of its own.  The
+ * action's error is not raised but returned, {"error": {"sqlstate",
+ * "message", "detail", "hint"}}, so that the failure recorded is committed
+ * with that transaction; a success is {"response": the answer}.  The
+ * caller raises the error again (the proxy's authoob_attempt does).
+ */
+Datum
+authoob_attempt_outcome(PG_FUNCTION_ARGS)
+{
+	static const char *const keys[] = {"sqlstate", "message", "detail", "hint"};
+	ErrorData  *error;
+	Datum		response;
+	bool		isnull;
+	JsonbParseState *state = NULL;
+	JsonbValue *result;
+
+	authoob_connect_spi();
+	response = attempt(fcinfo, false, &isnull, &error);
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	if (error)
+	{
+		const char *values[] = {unpack_sql_state(error->sqlerrcode), error->message,
+		error->detail, error->hint};
+
+		authoob_push_key(&state, "error");
+		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+		for (int i = 0; i < (int) lengthof(keys); i++)
+		{
+			if (values[i] == NULL)
+				continue;
+			authoob_push_key(&state, keys[i]);
+			authoob_push_string(&state, values[i]);
+		}
+		pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	}
+	else if (!isnull)
+	{
+		authoob_push_key(&state, "response");
+		authoob_push_jsonb(&state, DatumGetJsonbP(response));
+	}
+	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	PG_RETURN_DATUM(authoob_finish_spi(JsonbPGetDatum(JsonbValueToJsonb(result)), false));
 }

@@ -932,3 +932,62 @@ GRANT EXECUTE ON FUNCTION authoob_gotrue_signup(text, inet), authoob_gotrue_reco
     authoob_gotrue_settings(), authoob_redirect_url(text), authoob_gotrue_not_built(text)
 TO authoob_api;
 -- ==== Supabase Auth's protocol (branch gotrue): end ====
+
+-- ==== Sharding (branch shard): begin ====
+-- A sharded deployment (README "Scale-out: sharding") is a PL/Proxy
+-- database in front of N partitions, each an ordinary authoob database
+-- that knows its number here.  authoob_set_partition() makes the ids the
+-- front sees (users, whose id a token's sub carries; mails, whose id the
+-- mailer gives back) unique across partitions, id = partition mod N, so
+-- that the proxy routes an id by itself; and the tokens that must say where
+-- their user lives (mailed and refresh tokens) are drawn so that
+-- hashtext(token) & (N - 1) = partition.  A database without a row here is
+-- not sharded and nothing changes for it.
+CREATE TABLE authoob.partition (
+    partition integer NOT NULL,
+    partitions integer NOT NULL,
+    CHECK (partitions BETWEEN 1 AND 1024 AND partitions & (partitions - 1) = 0
+           AND partition >= 0 AND partition < partitions)
+);
+CREATE UNIQUE INDEX partition_one_row ON authoob.partition ((true));
+REVOKE ALL ON authoob.partition FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('authoob.partition', '');
+
+CREATE FUNCTION authoob_set_partition(partition integer, partitions integer)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t regclass;
+    next_id bigint;
+BEGIN
+    IF partitions IS NULL OR partition IS NULL OR partitions NOT BETWEEN 1 AND 1024
+       OR partitions & (partitions - 1) <> 0 OR partition NOT BETWEEN 0 AND partitions - 1 THEN
+        RAISE EXCEPTION 'invalid partition % of %', partition, partitions
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The number of partitions is a power of two (PL/Proxy''s rule); partitions are numbered from 0.';
+    END IF;
+    DELETE FROM authoob.partition;
+    INSERT INTO authoob.partition VALUES (authoob_set_partition.partition,
+                                          authoob_set_partition.partitions);
+    FOREACH t IN ARRAY ARRAY['authoob.users'::regclass, 'authoob.mail_outbox'::regclass] LOOP
+        -- the first id past those taken that is partition mod partitions
+        EXECUTE format('SELECT coalesce(max(id), 0) + 1 FROM %s', t) INTO next_id;
+        next_id := next_id + ((authoob_set_partition.partition - next_id) % authoob_set_partition.partitions
+                              + authoob_set_partition.partitions) % authoob_set_partition.partitions;
+        EXECUTE format('ALTER TABLE %s ALTER COLUMN id SET INCREMENT BY %s RESTART WITH %s',
+                       t, authoob_set_partition.partitions, next_id);
+    END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION authoob_set_partition(integer, integer) FROM PUBLIC;
+
+-- authoob_attempt() for the proxy, whose PL/Proxy functions cannot CALL a
+-- procedure: the action's error comes back as {"error": {...}} in a
+-- transaction that commits the failure it recorded; the proxy raises it.
+CREATE FUNCTION authoob_attempt_outcome(action text, arg text, client_ip inet DEFAULT NULL)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_attempt_outcome'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION authoob_attempt_outcome(text, text, inet) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_attempt_outcome(text, text, inet) TO authoob_api;
+-- ==== Sharding (branch shard): end ====

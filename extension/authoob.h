@@ -60,6 +60,8 @@ extern void authoob_hmac_sha256(const bytea *key, const char *data, size_t len,
 								uint8 *digest);
 extern char *authoob_key_id(const bytea *secret);
 extern char *authoob_random_token(int nbytes);
+extern bool authoob_token_in_partition(const char *token, int partition, int partitions);
+extern char *authoob_random_token_in(int nbytes, int partition, int partitions);
 extern bool authoob_equal_constant_time(const char *a, const char *b, size_t len);
 
 /* email.c */
@@ -187,6 +189,7 @@ typedef struct AuthoobSettings
 } AuthoobSettings;
 
 extern AuthoobSettings *authoob_load_settings(void);
+extern void authoob_partition(int *partition, int *partitions);
 extern Datum authoob_change_settings(Jsonb *changes);
 extern Datum authoob_settings_json(void);
 extern void authoob_require_setting(const char *value, const char *key);

@@ -10,6 +10,8 @@
 #include "common/cryptohash.h"
 #include "common/hmac.h"
 #include "common/sha2.h"
+#include "catalog/pg_collation_d.h"
+#include "utils/builtins.h"
 
 /* base64url without padding (RFC 7515), from the server's base64 */
 char *
@@ -122,4 +124,36 @@ authoob_random_token(int nbytes)
 	if (!pg_strong_random(random, nbytes))
 		elog(ERROR, "authoob: could not generate a random token");
 	return authoob_base64url_encode(random, nbytes);
+}
+
+/*
+ * Whether a token routes to partition (of partitions, a power of two) as
+ * a PL/Proxy function routes it: RUN ON hashtext(token), which takes
+ * hashtext(token) & (partitions - 1).  Every token does when unsharded.
+ */
+bool
+authoob_token_in_partition(const char *token, int partition, int partitions)
+{
+	int32		hash;
+
+	if (partitions <= 1)
+		return true;
+	hash = DatumGetInt32(DirectFunctionCall1Coll(hashtext, C_COLLATION_OID,
+												 PointerGetDatum(cstring_to_text(token))));
+	return (hash & (partitions - 1)) == partition;
+}
+
+/*
+ * A random token that routes to partition: drawn again until it does (as
+ * many draws as partitions, on average); as random as any other.
+ */
+char *
+authoob_random_token_in(int nbytes, int partition, int partitions)
+{
+	char	   *token;
+
+	do
+		token = authoob_random_token(nbytes);
+	while (!authoob_token_in_partition(token, partition, partitions));
+	return token;
 }

@@ -2,8 +2,9 @@
  * mail_tokens.c
  *		Mailed tokens: what activation and reset mails carry.
  *
- * A mailed token is 256 bits from pg_strong_random, base64url-encoded; only
- * its SHA-256 is stored, so a read of authoob.mail_tokens gives no usable
+ * A mailed token is 256 bits from pg_strong_random, base64url-encoded (in a
+ * sharded deployment, drawn until it routes to this partition); only its
+ * SHA-256 is stored, so a read of authoob.mail_tokens gives no usable
  * token.  Tokens expire, and are spent by their first successful use.
  */
 #include "authoob.h"
@@ -39,8 +40,13 @@ token_hash(const char *token)
 static char *
 new_mail_token(const char *kind, int64 user_id, int ttl)
 {
-	char	   *token = authoob_random_token(MAIL_TOKEN_BYTES);
+	char	   *token;
 	Datum		args[4];
+	int			partition;
+	int			partitions;
+
+	authoob_partition(&partition, &partitions);
+	token = authoob_random_token_in(MAIL_TOKEN_BYTES, partition, partitions);
 
 	args[0] = PointerGetDatum(token_hash(token));
 	args[1] = CStringGetTextDatum(kind);

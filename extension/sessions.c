@@ -12,7 +12,11 @@
  * successor, HMAC-SHA256(the session's refresh_secret, the parent), so
  * that the parent presented again within refresh_reuse_interval (two tabs
  * refreshing at once) gives the same successor without storing it, and
- * later ends the session (a stolen token replayed).
+ * later ends the session (a stolen token replayed).  In a sharded
+ * deployment a refresh token must route to its partition: the first is
+ * drawn until it does, a successor is the first of HMAC(secret, parent),
+ * HMAC(secret, parent ".1"), HMAC(secret, parent ".2")... that does (the
+ * first one, as ever, when unsharded).
  */
 #include "authoob.h"
 
@@ -210,6 +214,29 @@ grant_response(int64 user_id, const pg_uuid_t *session, const char *access_token
 	return authoob_result_datum(1, &isnull);
 }
 
+/*
+ * The successor of a refresh token, the same each time: the first of
+ * HMAC(secret, parent), HMAC(secret, parent ".1")... that routes to this
+ * partition.
+ */
+static char *
+next_refresh_token(const bytea *secret, const char *parent, int partition, int partitions)
+{
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	char	   *successor;
+
+	authoob_hmac_sha256(secret, parent, REFRESH_TOKEN_LENGTH, digest);
+	successor = authoob_base64url_encode(digest, sizeof(digest));
+	for (int i = 1; !authoob_token_in_partition(successor, partition, partitions); i++)
+	{
+		char	   *data = psprintf("%s.%d", parent, i);
+
+		authoob_hmac_sha256(secret, data, strlen(data), digest);
+		successor = authoob_base64url_encode(digest, sizeof(digest));
+	}
+	return successor;
+}
+
 /* The schema of 0.1 has no refresh tokens: the update brings them */
 static void
 require_refresh_tokens(const AuthoobSettings *settings)
@@ -235,8 +262,13 @@ authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
 	Datum		values[6];
 	char		nulls[6] = {' ', ' ', ip_isnull ? 'n' : ' ', ' ', ' ', ' '};
 	char	   *access_token;
+	char	   *refresh_token;
+	int			partition;
+	int			partitions;
 
 	require_refresh_tokens(settings);
+	authoob_partition(&partition, &partitions);
+	refresh_token = authoob_random_token_in(32, partition, partitions);
 	SET_VARSIZE(secret, VARHDRSZ + 32);
 	if (!pg_strong_random(VARDATA(secret), 32))
 		elog(ERROR, "authoob: could not generate a session secret");
@@ -250,7 +282,7 @@ authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
 	access_token = sign_token(user_id, DatumGetUUIDP(session), authoob_result_text(1),
 							  "aal1", iat, iat, settings);
 	return grant_response(user_id, DatumGetUUIDP(session), access_token,
-						  authoob_random_token(32), settings);
+						  refresh_token, settings);
 }
 
 /*
@@ -270,10 +302,13 @@ authoob_refresh_session(const char *refresh_token, const AuthoobSettings *settin
 	int64		user_id;
 	bytea	   *secret;
 	bool		rotated;
-	uint8		successor[PG_SHA256_DIGEST_LENGTH];
+	char	   *successor;
 	char	   *access_token;
+	int			partition;
+	int			partitions;
 
 	require_refresh_tokens(settings);
+	authoob_partition(&partition, &partitions);
 	if (strlen(refresh_token) != REFRESH_TOKEN_LENGTH ||
 		strspn(refresh_token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 			   "0123456789-_") != REFRESH_TOKEN_LENGTH)
@@ -297,7 +332,7 @@ authoob_refresh_session(const char *refresh_token, const AuthoobSettings *settin
 	if (settings->require_activation && !DatumGetBool(authoob_result_datum(7, &isnull)))
 		authoob_not_activated();
 
-	authoob_hmac_sha256(secret, refresh_token, REFRESH_TOKEN_LENGTH, successor);
+	successor = next_refresh_token(secret, refresh_token, partition, partitions);
 	if (!rotated)
 	{
 		values[1] = UUIDPGetDatum(&session);
@@ -307,7 +342,7 @@ authoob_refresh_session(const char *refresh_token, const AuthoobSettings *settin
 	}
 	access_token = authoob_session_token(user_id, &session, settings);
 	return grant_response(user_id, &session, access_token,
-						  authoob_base64url_encode(successor, sizeof(successor)), settings);
+						  successor, settings);
 }
 
 /* End a session: logout.  Connected to SPI. */

@@ -11,10 +11,12 @@
 
 #include <stddef.h>
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 typedef enum SettingKind
@@ -502,4 +504,30 @@ authoob_require_setting(const char *value, const char *key)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("authoob is not configured: %s is not set", key),
 				 errhint("SELECT authoob_configure('{\"%s\": ...}')", key)));
+}
+
+/*
+ * This database's partition when it is one of a sharded deployment (the
+ * README's "Scale-out: sharding"): the row authoob_set_partition() wrote,
+ * else 0 of 1.  Tokens that must say where their user lives (mailed and
+ * refresh tokens) are drawn to route here.  Connected to SPI.
+ */
+static AuthoobQuery select_partition = AUTHOOB_QUERY0(
+	"SELECT partition, partitions FROM authoob.partition");
+
+void
+authoob_partition(int *partition, int *partitions)
+{
+	Oid			schema = get_namespace_oid("authoob", true);
+	bool		isnull;
+
+	*partition = 0;
+	*partitions = 1;
+	/* a database still at 0.1 has no such table, and is not sharded */
+	if (!OidIsValid(schema) || !OidIsValid(get_relname_relid("partition", schema)))
+		return;
+	if (authoob_run(&select_partition, NULL, NULL, true) != 1)
+		return;
+	*partition = DatumGetInt32(authoob_result_datum(1, &isnull));
+	*partitions = DatumGetInt32(authoob_result_datum(2, &isnull));
 }

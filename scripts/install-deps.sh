@@ -6,9 +6,11 @@ set -euo pipefail
 # The request fuzzer (frontend/fuzz) needs clang with its fuzzer and
 # sanitizer runtimes: clang-14 alone has neither (libclang-rt-14-dev). gcc's
 # sanitizer runtimes, for make -C frontend SANITIZE=1, come with gcc.
+# PL/Proxy makes the proxy of a sharded deployment (scripts/shard-setup.sh).
 packages=(
 	build-essential
 	postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev
+	postgresql-15-plproxy
 	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libargon2-dev
 	clang-14 libclang-rt-14-dev
 	curl wrk valgrind nginx

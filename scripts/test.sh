@@ -4,8 +4,9 @@
 # the pg_regress tour of the SQL API, then the TAP tests of t/ (HTTP front,
 # concurrency, JWT interoperability, short fuzz and benchmark passes, the
 # demo of run.sh, read replicas, a failover under load on a pg_auto_failover
-# formation), then the HTTP tests again against a front built with ASan and
-# UBSan.
+# formation), then the HTTP tests again against a sharded database (a
+# PL/Proxy proxy over two partitions), and against a front built with ASan
+# and UBSan.
 # PGPORT, when set, is the cluster's port; AUTHOOB_HA_PORT the formation
 # monitor's (default 6000, its nodes the next two).
 set -euo pipefail
@@ -21,6 +22,9 @@ bash scripts/virtualenv.sh bash -c '
 		exit 1
 	fi
 	prove t/*.pl
+	# the HTTP tests again against a PL/Proxy proxy over two partitions
+	# (README "Scale-out: sharding")
+	AUTHOOB_SHARDS=2 prove t/0*.pl
 	# the HTTP tests again, with the front built with AddressSanitizer and
 	# UBSan (any error or leak fails them), then the ordinary build back
 	make -s -C frontend SANITIZE=1

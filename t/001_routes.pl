@@ -165,7 +165,7 @@ is($front->request(HEAD => '/register')->{status}, 405, 'HEAD of a route without
 
 # HEAD of every GET route answers as the GET does, without the body
 my $head_token = $front->request(POST => '/login', json => { email => $alice{email}, password => $password })->{json}{token};
-for my $case (['/profile', $head_token, 200], ['/profile/1', undef, 200], ['/health', undef, 200],
+for my $case (['/profile', $head_token, 200], ["/profile/$alice_id", undef, 200], ['/health', undef, 200],
 	['/profile', 'not-a-token', 401], ['/profile/999999', undef, 404])
 {
 	my ($path, $as, $status) = @$case;

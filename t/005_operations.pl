@@ -117,15 +117,7 @@ is($front->stop('TERM'), 0, 'stops');
 sub login_in_flight
 {
 	my ($front, $seconds) = @_;
-	my $locker = fork // die;
-	if ($locker == 0)
-	{
-		{ exec('psql', '-X', '-q', '-o', '/dev/null', '-d', $db, '-c',
-				"BEGIN; LOCK TABLE authoob.users IN EXCLUSIVE MODE; SELECT pg_sleep($seconds); COMMIT;") };
-		POSIX::_exit(127);
-	}
-	wait_until(sub { psql($db, q{SELECT count(*) FROM pg_locks WHERE relation = 'authoob.users'::regclass
-		AND mode = 'ExclusiveLock' AND granted}) > 0 }, 10);
+	my $locker = hold_table_lock($db, 'authoob.users', $seconds);
 	my $socket = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $front->port) or die;
 	my $body = json_encode({ email => 'logged@mail.test', password => $password });
 	print $socket "POST /authoob/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"

@@ -276,8 +276,8 @@ my $refused = wait_until(sub {
 	psql($db, q{SELECT count(*) FROM authoob.mail_outbox WHERE user_id IN
 		(SELECT id FROM authoob.users WHERE email LIKE 'inject_@example.com') AND last_error IS NOT NULL}) == 3 });
 ok($refused, 'the three mails were looked at');
-is(psql($db, q{SELECT string_agg(last_error, ' / ' ORDER BY id) FROM authoob.mail_outbox
-	WHERE user_id IN (SELECT id FROM authoob.users WHERE email LIKE 'inject_@example.com')}),
+is(psql($db, q{SELECT string_agg(m.last_error, ' / ' ORDER BY u.email) FROM authoob.mail_outbox m
+	JOIN authoob.users u ON u.id = m.user_id WHERE u.email LIKE 'inject_@example.com'}),
 	'refused: CR or LF in a header value / refused: CR or LF in a header value / '
 	. 'refused: the recipient is not a plain address', 'each refused, saying why');
 is(psql($db, q{SELECT string_agg(state, ' ' ORDER BY id) FROM authoob.mail_outbox

@@ -1,7 +1,8 @@
 # Brute-force limits over HTTP: failed guesses of passwords and mailed
 # tokens are counted in the database (committed by authoob_attempt before the
 # error), and past a limit the answer is 429 with Retry-After; successes
-# never count.
+# never count. Sharded, limits count per partition: the accounts and
+# guesses here share alice's.
 use strict;
 use warnings;
 use FindBin;
@@ -29,7 +30,8 @@ sub is_throttled
 sub failures { psql($db, "SELECT coalesce(sum(window_failures), 0) FROM authoob.throttle WHERE scope = '$_[0]'") }
 
 register_user($front, 'alice@example.com');
-register_user($front, 'bob@example.com');
+my $bob = same_partition($db, email => 'alice@example.com', 1, sub { $_[0] == 1 ? 'bob@example.com' : "bob$_[0]\@example.com" });
+register_user($front, $bob);
 
 # --- one account: a few free failures, then a doubling wait
 my @statuses;
@@ -55,21 +57,22 @@ is_throttled($r, 'while blocked, even the right password gets 429');
 cmp_ok($r->{headers}{'retry-after'}, '>', 3500, 'and Retry-After says how long');
 $r = $front->login('ALICE@example.com', $password);
 is($r->{status}, 429, 'the account is blocked whatever the case of its address');
-is($front->login('bob@example.com', $password)->{status}, 200, 'another account logs in from the same IP');
+is($front->login($bob, $password)->{status}, 200, 'another account logs in from the same IP');
 is(failures('ip'), scalar(grep { $_ == 401 } @statuses), 'the IP counted each failed guess, nothing else');
 
 # --- one IP failing on many accounts: its budget runs out
 my $budget_left = 10 - failures('ip');
-is($front->login("ghost$_\@example.com", 'Wr0ngpassword')->{status}, 401, "failure on unknown account $_")
+my @ghosts = same_partition($db, email => 'alice@example.com', $budget_left + 1, sub { "ghost$_[0]\@example.com" });
+is($front->login($ghosts[$_], 'Wr0ngpassword')->{status}, 401, "failure on unknown account $_")
 	for 1 .. $budget_left;
-is_throttled($front->login('bob@example.com', $password), 'with the IP budget spent, the right password of another account gets 429');
-is_throttled($front->login('ghost0@example.com', 'Wr0ngpassword'), 'and so does an unknown account');
+is_throttled($front->login($bob, $password), 'with the IP budget spent, the right password of another account gets 429');
+is_throttled($front->login($ghosts[0], 'Wr0ngpassword'), 'and so does an unknown account');
 is(psql($db, 'SELECT authoob_clear_throttle() > 0'), 't', 'authoob_clear_throttle() lifts the blocks');
-is($front->login('bob@example.com', $password)->{status}, 200, 'bob logs in again');
+is($front->login($bob, $password)->{status}, 200, 'bob logs in again');
 is($front->login('alice@example.com', $password)->{status}, 200, 'so does alice');
 
 # --- successes never count
-is_deeply(tally(map { $front->login('bob@example.com', $password) } 1 .. 300), { 200 => 300 }, '300 successful logins in a row from one IP: all 200');
+is_deeply(tally(map { $front->login($bob, $password) } 1 .. 300), { 200 => 300 }, '300 successful logins in a row from one IP: all 200');
 is(failures('ip') + failures('login'), 0, 'and none of them was recorded');
 
 # A success ends the account's run: failures spread between successes never block.
@@ -80,15 +83,16 @@ psql($db, 'SELECT authoob_clear_throttle()');
 
 # --- mailed tokens: guessing is counted per IP, whichever route guesses
 my $activation = mailed_token($db, 'alice@example.com', 'activation');
-is_error($front->request(POST => '/activate/guess1'), 404, 'No token match', 'a guessed activation token: 404');
-is($front->raw($front->raw_request(GET => '/activate/guess2'))->{status}, 404, 'a guessed link: 404');
+my @guess = (undef, same_partition($db, token => $activation, 6, sub { "guess$_[0]" }));
+is_error($front->request(POST => "/activate/$guess[1]"), 404, 'No token match', 'a guessed activation token: 404');
+is($front->raw($front->raw_request(GET => "/activate/$guess[2]"))->{status}, 404, 'a guessed link: 404');
 is_error($front->request(PUT => '/password/reset/token',
-		json => { token => 'guess3', password1 => $password, password2 => $password }),
+		json => { token => $guess[3], password1 => $password, password2 => $password }),
 	404, 'No token match', 'a guessed reset token: 404');
-is_throttled($front->request(POST => '/activate/guess4'), 'the fourth guess: 429');
-is_throttled($front->raw($front->raw_request(GET => '/activate/guess5')), 'on the mailed link too');
+is_throttled($front->request(POST => "/activate/$guess[4]"), 'the fourth guess: 429');
+is_throttled($front->raw($front->raw_request(GET => "/activate/$guess[5]")), 'on the mailed link too');
 is_throttled($front->request(PUT => '/password/reset/token',
-		json => { token => 'guess6', password1 => $password, password2 => $password }),
+		json => { token => $guess[6], password1 => $password, password2 => $password }),
 	'and on the reset route');
 is_throttled($front->request(POST => "/activate/$activation"), 'while blocked, even the real token gets 429');
 is($front->login('alice@example.com', $password)->{status}, 200, 'token guessing does not block logins');

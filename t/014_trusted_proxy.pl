@@ -42,10 +42,12 @@ my $ghosts = 0;
 sub fail_login
 {
 	my ($from, $forwarded) = @_;
-	$ghosts++;
+	# sharded, limits count per partition: alice's, with alice's logins
+	my $ghost = same_partition($db, email => 'alice@example.com', 1, sub { "ghost" . ($ghosts + $_[0]) . '@example.com' });
+	($ghosts) = $ghost =~ /(\d+)/;
 	return $front->request(POST => '/login', from => $from,
 		headers => { defined $forwarded ? ('X-Forwarded-For' => $forwarded) : () },
-		json => { email => "ghost$ghosts\@example.com", password => 'Wr0ngpassword' })->{status};
+		json => { email => $ghost, password => 'Wr0ngpassword' })->{status};
 }
 
 sub alice_login

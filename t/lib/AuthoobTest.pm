@@ -14,6 +14,7 @@ use HTTP::Tiny;
 use IO::Select;
 use IO::Socket::INET;
 use JSON::PP ();
+use List::Util ();
 use POSIX ':sys_wait_h';
 use Test::More ();
 use Time::HiRes qw(sleep time);
@@ -21,7 +22,7 @@ use Time::HiRes qw(sleep time);
 our @EXPORT = qw(psql psql_as new_database json_encode json_decode register_user
   strong_password hold_table_lock is_error tally wait_until user_id roles_of
   add_give_role_hook mailed_token postgres_cluster pg_ctlcluster run_front
-  refuses_flags);
+  refuses_flags sharded partitions partition_of same_partition);
 
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 my $database_count = 0;
@@ -43,8 +44,129 @@ sub json_decode
 	return $data;
 }
 
+# AUTHOOB_SHARDS=N (a power of two): the sharded mode. new_database makes N
+# partitions (NAME_p0...) behind a PL/Proxy database NAME, as
+# scripts/shard-setup.sh does, and returns NAME: the front under test talks
+# to the proxy alone. The tests' own SQL (psql) reaches the partitions as a
+# user's would: a read (SELECT or WITH calling no authoob_ function) runs in
+# NAME_all, where authoob.* are views over all the partitions' tables
+# (postgres_fdw); a SELECT calling only functions the proxy has
+# (authoob_configure, authoob_verify_role...) and naming no authoob table
+# runs through the proxy, and so does NOTIFY (the mailers listen there);
+# anything else (hooks, roles, fields, writes) runs on every partition, and
+# its output is their sum when each is a number, 't' if any is when each
+# is a boolean, else their distinct non-empty outputs, one a line. A
+# PL/pgSQL function a test makes is made in the proxy too when it can be
+# (a helper such as outcome(), which calls the proxy's functions).
+my $shards = $ENV{AUTHOOB_SHARDS} // 0;
+my %partitions_of;
+
+sub sharded { $shards > 1 }
+
+# The partition databases behind a proxy database (none: not sharded).
+sub partitions { @{ $partitions_of{ $_[0] } // [] } }
+
 # Runs SQL with psql and returns its unaligned output; dies on error.
 sub psql
+{
+	my ($db, $sql) = @_;
+	my @partitions = partitions($db);
+	return psql_in($db, $sql) unless @partitions;
+	if ($sql =~ /\A\s*(SELECT|WITH)\b/i)
+	{
+		return psql_in("${db}_all", $sql) if $sql !~ /\bauthoob_\w+\s*\(/;
+		return psql_in($db, $sql) if $sql !~ /\bauthoob\./ && proxy_has_functions($db, $sql);
+	}
+	# the mailers listen on the proxy
+	return psql_in($db, $sql) if $sql =~ /\A\s*NOTIFY\b/i;
+	my @out = map { psql_in($_, $sql) } @partitions;
+	eval { psql_in($db, $sql) } if $sql =~ /\A\s*CREATE\s+FUNCTION\b.*\bLANGUAGE\s+plpgsql\b/is;
+	view_partitions($db) if $sql =~ /\b(ALTER|CREATE|DROP)\s+TABLE\b/i;
+	# counts add up, a test is true if it is on any partition
+	return List::Util::sum(@out) if !grep { !/\A-?\d+\z/ } @out;
+	return (grep { $_ eq 't' } @out) ? 't' : 'f' if !grep { !/\A[tf]\z/ } @out;
+	my %seen;
+	return join "\n", grep { length && !$seen{$_}++ } @out;
+}
+
+# The partition a request's key routes to, as the proxy routes it: email =>
+# an address, token => a mailed or refresh token; 0 when not sharded.
+sub partition_of
+{
+	my ($db, $kind, $value) = @_;
+	my $n = partitions($db) or return 0;
+	(my $quoted = $value) =~ s/'/''/g;
+	my $hash = $kind eq 'email'
+	  ? "authoob_shard.email_partition(json_build_object('email', '$quoted')::text)"
+	  : "hashtext('$quoted')";
+	return psql_in($db, "SELECT ($hash) & ($n - 1)");
+}
+
+# The first $count of make->(1), make->(2)... whose key (as partition_of)
+# routes where $value does: keys that share a partition's limits, which
+# count per partition when sharded (all of them when not).
+sub same_partition
+{
+	my ($db, $kind, $value, $count, $make) = @_;
+	my $partition = partition_of($db, $kind, $value);
+	my @keys;
+	for (my $i = 1; @keys < $count; $i++)
+	{
+		my $key = $make->($i);
+		push @keys, $key if partition_of($db, $kind, $key) == $partition;
+	}
+	return wantarray ? @keys : $keys[0];
+}
+
+# Whether every function a statement calls exists in the proxy database:
+# then the statement runs there (authoob_configure, authoob_verify_role...).
+sub proxy_has_functions
+{
+	my ($db, $sql) = @_;
+	my %names = map { lc($_) => 1 } $sql =~ /\b([A-Za-z_]\w*)\s*\(/g;
+	my $list = join ', ', map { "'$_'" } sort keys %names;
+	return psql_in($db, "SELECT count(DISTINCT proname) FROM pg_proc WHERE proname IN ($list)")
+	  == keys %names;
+}
+
+# libpq's keywords for a database of the environment's server, for a
+# conninfo that the server itself uses (PL/Proxy, postgres_fdw)
+sub server_conninfo
+{
+	my ($db) = @_;
+	my %keyword = (PGHOST => 'host', PGPORT => 'port');
+	return join ' ', "dbname=$db",
+	  map { "$keyword{$_}=$ENV{$_}" } grep { defined $ENV{$_} } sort keys %keyword;
+}
+
+# NAME_all: authoob.* as views over the partitions' tables, made again
+# when a table changes
+sub view_partitions
+{
+	my ($db) = @_;
+	my @partitions = partitions($db);
+	my $credentials = join ', ', map { defined $ENV{"PG\U$_"} ? "$_ '$ENV{\"PG\U$_\"}'" : () } qw(user password);
+	my $sql = "DROP SCHEMA IF EXISTS authoob CASCADE;\nCREATE SCHEMA authoob;\n";
+	for my $i (0 .. $#partitions)
+	{
+		my ($host_port) = server_conninfo('x') =~ /^dbname=x ?(.*)$/;
+		my $options = join ', ', "dbname '$partitions[$i]'",
+		  map { /^(\w+)=(.*)$/ ? "$1 '$2'" : () } split ' ', $host_port;
+		$sql .= qq{DROP SCHEMA IF EXISTS p$i CASCADE; DROP SERVER IF EXISTS p$i CASCADE;
+			CREATE SERVER p$i FOREIGN DATA WRAPPER postgres_fdw OPTIONS ($options);
+			CREATE USER MAPPING FOR CURRENT_USER SERVER p$i } . ($credentials ? "OPTIONS ($credentials)" : '') . qq{;
+			CREATE SCHEMA p$i; IMPORT FOREIGN SCHEMA authoob FROM SERVER p$i INTO p$i;\n};
+	}
+	my $union = join ' UNION ALL ', map { "SELECT * FROM p$_.%1\$I" } 0 .. $#partitions;
+	$sql .= qq{DO \$\$ DECLARE t name; BEGIN
+		FOR t IN SELECT foreign_table_name FROM information_schema.foreign_tables
+		         WHERE foreign_table_schema = 'p0' LOOP
+			EXECUTE format('CREATE VIEW authoob.%1\$I AS $union', t);
+		END LOOP; END \$\$;};
+	psql_in("${db}_all", $sql);
+}
+
+sub psql_in
 {
 	my ($db, $sql) = @_;
 	my $out = File::Temp->new;
@@ -90,9 +212,38 @@ sub psql_as
 sub new_database
 {
 	my $name = sprintf 'authoob_t_%d_%d', $$, $database_count++;
-	system('createdb', $name) == 0 or die "createdb $name failed";
-	psql($name, 'CREATE EXTENSION authoob CASCADE');
-	psql($name, q{SELECT authoob_configure('{"bcrypt_cost": 4,
+	if (sharded())
+	{
+		my @partitions = map { "${name}_p$_" } 0 .. $shards - 1;
+		for (@partitions, "${name}_all")
+		{
+			system('createdb', $_) == 0 or die "createdb $_ failed";
+		}
+		# the role the proxy's other users (the front's role) run as on the
+		# partitions: authoob_api's rights, no more
+		psql_in($partitions[0], q{CREATE EXTENSION authoob CASCADE;
+			DO $$ BEGIN
+			    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authoob_shard_api') THEN
+			        CREATE ROLE authoob_shard_api LOGIN PASSWORD 'authoob_shard_api' IN ROLE authoob_api;
+			    END IF;
+			END $$});
+		local $ENV{AUTHOOB_SHARD_API_USER} = 'authoob_shard_api';
+		local $ENV{AUTHOOB_SHARD_API_PASSWORD} = 'authoob_shard_api';
+		my @credentials = map { defined $ENV{"PG\U$_"} ? "$_=$ENV{\"PG\U$_\"}" : () } qw(user password);
+		system('bash', 'scripts/shard-setup.sh', $name,
+			map { join ' ', server_conninfo($_), @credentials } @partitions) == 0
+		  or die "scripts/shard-setup.sh $name failed";
+		psql_in("${name}_all", 'CREATE EXTENSION postgres_fdw');
+		$partitions_of{$name} = \@partitions;
+		view_partitions($name);
+	}
+	else
+	{
+		system('createdb', $name) == 0 or die "createdb $name failed";
+		psql($name, 'CREATE EXTENSION authoob CASCADE');
+	}
+	# through the proxy when sharded: configured once, on every partition
+	psql_in($name, q{SELECT authoob_configure('{"bcrypt_cost": 4,
 		"app_url": "http://app.test", "api_url": "http://127.0.0.1",
 		"email_sender": "no-reply@authoob.test"}')});
 	return $name;
@@ -113,9 +264,30 @@ sub register_user
 # Takes an exclusive lock on $table in a psql of its own and keeps it for
 # $seconds, so that the statements writing the table wait (a statement in
 # flight on demand). Returns the pid of that psql once the lock is granted.
+# Sharded: a process that holds the lock in every partition, in a psql
+# each, and ends with them.
 sub hold_table_lock
 {
 	my ($db, $table, $seconds) = @_;
+	my @partitions = partitions($db);
+	if (@partitions)
+	{
+		my $holder = fork // die "fork: $!";
+		if ($holder == 0)
+		{
+			my @psqls = map { hold_table_lock($_, $table, $seconds) } @partitions;
+			waitpid($_, 0) for @psqls;
+			POSIX::_exit(0);
+		}
+		for my $partition (@partitions)
+		{
+			my $deadline = time + 10;
+			sleep 0.05 while psql_in($partition, qq{SELECT count(*) FROM pg_locks WHERE granted
+				AND mode = 'ExclusiveLock' AND relation = '$table'::regclass AND pid <> pg_backend_pid()}) == 0
+			  && time < $deadline;
+		}
+		return $holder;
+	}
 	my $holder = fork // die "fork: $!";
 	if ($holder == 0)
 	{
@@ -126,7 +298,7 @@ sub hold_table_lock
 	my $granted = qq{SELECT count(*) FROM pg_locks WHERE granted AND mode = 'ExclusiveLock'
 		AND relation = '$table'::regclass AND pid <> pg_backend_pid()};
 	my $deadline = time + 10;
-	sleep 0.05 while psql($db, $granted) == 0 && time < $deadline;
+	sleep 0.05 while psql_in($db, $granted) == 0 && time < $deadline;
 	return $holder;
 }
 

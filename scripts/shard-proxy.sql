@@ -1,0 +1,295 @@
+-- shard-proxy.sql: the proxy database of a sharded authoob (README
+-- "Scale-out: sharding"). Every function and procedure authoob-http calls,
+-- with the same signature, routed by PL/Proxy to the partitions of the
+-- cluster "authoob" (a foreign server of the plproxy wrapper whose options
+-- p0, p1... are the partitions' conninfos; scripts/shard-setup.sh makes it
+-- and runs this file). Each partition is an ordinary authoob database that
+-- knows its number (authoob_set_partition).
+--
+-- The routes are data: one row of authoob_shard.routes a function, its
+-- signature and where it runs. Adding a function the front calls is one
+-- row. A partition's NOTIFY reaches the mailers listening on its own
+-- database only: the functions that queue mail (wakes_mailers) NOTIFY the
+-- proxy's mailers themselves. Where it runs:
+--   email:ARG   the partition of the lower-cased "email" of the JSON body ARG
+--   token:ARG   the partition of the user the token ARG names (its "sub",
+--               read without checking the signature: the partition checks)
+--   id:ARG      the partition of a user or mail id (id = partition mod N)
+--   attempt     authoob_attempt's action decides (see attempt_partition)
+--   any         partition 0: what every partition answers alike
+--   all         every partition (configuration): their common answer; a
+--               jsonb answer that differs (a key each made) is the array of
+--               the partitions' answers, anything else that differs an error
+--   each        every partition, all the rows (mail claims)
+--   sum         every partition, the sum of the counts they answer
+--   keys        every partition, their JWKS "keys" as one (each partition
+--               signs with keys of its own when the alg is asymmetric)
+--
+-- A PL/Proxy function re-raises a partition's error with its SQLSTATE but
+-- a message of its own ("public.f(1): [p0] REMOTE ERROR: the message");
+-- the functions the front calls give the partition's own message back.
+\set ON_ERROR_STOP 1
+SET client_min_messages = warning;
+
+CREATE SCHEMA authoob_shard;
+COMMENT ON SCHEMA authoob_shard IS 'authoob proxy: routes, and the PL/Proxy functions they make';
+REVOKE ALL ON SCHEMA authoob_shard FROM PUBLIC;
+
+CREATE TABLE authoob_shard.routes (
+    signature text PRIMARY KEY,    -- name(arg type, ...), as the front calls it
+    returns text NOT NULL,
+    run_on text NOT NULL CHECK (run_on ~ '^(email|token|id):[a-z_]+$' OR run_on IN ('any', 'all', 'each', 'sum', 'keys')),
+    granted_to text CHECK (granted_to IN ('authoob_api', 'PUBLIC')),  -- as on a partition; NULL: the owner's
+    wakes_mailers boolean NOT NULL DEFAULT false  -- it may queue a mail: NOTIFY authoob_mail here
+);
+REVOKE ALL ON authoob_shard.routes FROM PUBLIC;
+
+INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_mailers) VALUES
+    -- requests
+    ('authoob_register(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
+    ('authoob_login(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', false),
+    ('authoob_password_ask(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
+    ('authoob_logout(token text)',                              'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_logout_scope(token text, scope text)',            'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_token(token text)',                               'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_sessions(token text)',                            'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_end_session(token text, session_id text)',        'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_profile(token text)',                             'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_update_profile(token text, payload text)',        'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_reset_password(token text, payload text)',        'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_verify_headers(token text)',                      'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_verify(token text)',                              'bigint', 'token:token', 'PUBLIC', false),
+    ('authoob_verify_role(token text, role text)',              'bigint', 'token:token', 'PUBLIC', false),
+    ('authoob_public_profile(user_id text)',                    'jsonb', 'id:user_id', 'authoob_api', false),
+    ('authoob_jwks()',                                          'jsonb', 'keys', 'authoob_api', false),
+    ('authoob_settings()',                                      'jsonb', 'any', 'authoob_api', false),
+    -- the mailer
+    ('authoob_mail_claim(max_mails integer DEFAULT 10, lease integer DEFAULT 60)',
+     'TABLE (id bigint, sender text, recipient text, subject text, body_text text, body_html text, message_id text, attempts integer)',
+     'each', 'authoob_api', false),
+    ('authoob_mail_done(mail_id bigint, error text DEFAULT NULL, permanent boolean DEFAULT false)', 'text', 'id:mail_id', 'authoob_api', false),
+    ('authoob_mail_release(mail_id bigint)',                    'boolean', 'id:mail_id', 'authoob_api', false),
+    -- configuration, the owner's: the same on every partition
+    ('authoob_configure(settings jsonb)',                       'jsonb', 'all', NULL, false),
+    ('authoob_rotate_secret(previous_valid_for interval DEFAULT NULL)', 'jsonb', 'all', NULL, false),
+    ('authoob_rotate_key(previous_valid_for interval DEFAULT NULL)', 'jsonb', 'all', NULL, false),
+    ('authoob_new_signing_key(alg text, previous_valid_for interval)', 'jsonb', 'all', NULL, false),
+    ('authoob_clear_throttle(scope text DEFAULT NULL, key text DEFAULT NULL)', 'bigint', 'sum', NULL, false);
+
+-- Where a route's argument leads: a partition's hash (PL/Proxy takes it
+-- & (N - 1)). What cannot be read leads to partition 0, which answers
+-- the error the front expects; no argument can lead anywhere but to a
+-- partition's own function of the same name, run as the caller's mapping.
+CREATE FUNCTION authoob_shard.email_partition(payload text) RETURNS integer
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN coalesce(hashtext(lower((payload::jsonb) ->> 'email')), 0);
+EXCEPTION WHEN OTHERS THEN
+    RETURN 0;
+END
+$$;
+
+-- The user a token names: its payload's "sub", unchecked.
+CREATE FUNCTION authoob_shard.token_partition(token text) RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    payload text := split_part(regexp_replace(token, '^.* ', ''), '.', 2);
+BEGIN
+    payload := translate(payload, '-_', '+/');
+    payload := payload || repeat('=', (4 - length(payload) % 4) % 4);
+    RETURN coalesce((convert_from(decode(payload, 'base64'), 'UTF8')::jsonb ->> 'sub')::bigint, 0);
+EXCEPTION WHEN OTHERS THEN
+    RETURN 0;
+END
+$$;
+
+CREATE FUNCTION authoob_shard.id_partition(id text) RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN coalesce(id::bigint, 0);
+EXCEPTION WHEN OTHERS THEN
+    RETURN 0;
+END
+$$;
+
+-- authoob_attempt's actions: a sign-in by its email, a mailed or refresh
+-- token by itself (the partition drew it so that it hashes there).
+CREATE FUNCTION authoob_shard.attempt_partition(action text, arg text) RETURNS integer
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN coalesce(CASE action
+        WHEN 'login' THEN authoob_shard.email_partition(arg)
+        WHEN 'activate' THEN hashtext(arg)
+        WHEN 'activate_redirect' THEN hashtext(arg)
+        WHEN 'password_reset_token' THEN hashtext((arg::jsonb) ->> 'token')
+        WHEN 'token' THEN CASE (arg::jsonb) ->> 'grant_type'
+            WHEN 'password' THEN authoob_shard.email_partition(arg)
+            WHEN 'refresh_token' THEN hashtext((arg::jsonb) ->> 'refresh_token')
+            END
+        END, 0);
+EXCEPTION WHEN OTHERS THEN
+    RETURN 0;
+END
+$$;
+
+-- A partition's error, raised again as the partition raised it.
+CREATE FUNCTION authoob_shard.raise(sqlstate text, message text, detail text, hint text)
+RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- a partition PL/Proxy cannot reach: the database is not there right
+    -- now (08006, which the front answers 503), not an internal error
+    IF sqlstate = 'XX000' AND message ~ '^PL/Proxy function .*: \[[^]]*\] '
+       AND message ~* 'connect|connection|server closed|timeout|timed out' THEN
+        sqlstate := '08006';
+    END IF;
+    message := regexp_replace(message, '^.*? REMOTE [A-Z]+: ', '');
+    detail := nullif(regexp_replace(detail, '^Remote detail: ', ''), '');
+    hint := nullif(regexp_replace(hint, '^Remote hint: ', ''), '');
+    IF detail IS NULL AND hint IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = message;
+    ELSIF hint IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = message, DETAIL = detail;
+    ELSIF detail IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = message, HINT = hint;
+    ELSE
+        RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = message, DETAIL = detail, HINT = hint;
+    END IF;
+END
+$$;
+
+-- Each route makes two functions: authoob_shard.NAME, the PL/Proxy one,
+-- and public.NAME, what the front calls, which gives the partition's
+-- error back as it was (and, to all, checks that the partitions agree).
+DO $do$
+DECLARE
+    r authoob_shard.routes;
+    fn regprocedure;
+    name text;
+    args text;          -- "a text, b inet"
+    arg_names text;     -- "a, b"
+    arg_types text;     -- "text, inet"
+    run_on text;
+    body text;
+    catch text := $c$
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_message = MESSAGE_TEXT,
+        e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+    PERFORM authoob_shard.raise(e_state, e_message, e_detail, e_hint);
+END$c$;
+    declare_error text := 'e_state text; e_message text; e_detail text; e_hint text;';
+BEGIN
+    FOR r IN SELECT * FROM authoob_shard.routes ORDER BY signature LOOP
+        name := split_part(r.signature, '(', 1);
+        args := rtrim(substr(r.signature, length(name) + 2), ')');
+        SELECT coalesce(string_agg(split_part(btrim(a), ' ', 1), ', ' ORDER BY n), '')
+          INTO arg_names FROM unnest(string_to_array(nullif(args, ''), ',')) WITH ORDINALITY AS t(a, n);
+        SELECT coalesce(string_agg(split_part(btrim(a), ' ', 2), ', ' ORDER BY n), '')
+          INTO arg_types FROM unnest(string_to_array(nullif(args, ''), ',')) WITH ORDINALITY AS t(a, n);
+        run_on := CASE
+            WHEN r.run_on IN ('all', 'each', 'sum', 'keys') THEN 'ALL'
+            WHEN r.run_on = 'any' THEN '0'
+            WHEN r.run_on LIKE 'email:%' THEN format('authoob_shard.email_partition(%s)', split_part(r.run_on, ':', 2))
+            WHEN r.run_on LIKE 'token:%' THEN format('authoob_shard.token_partition(%s)', split_part(r.run_on, ':', 2))
+            WHEN r.run_on LIKE 'id:%' THEN format('authoob_shard.id_partition(%s::text)', split_part(r.run_on, ':', 2))
+        END;
+        EXECUTE format($f$CREATE FUNCTION authoob_shard.%s(%s) RETURNS %s%s
+            LANGUAGE plproxy AS $p$ CLUSTER 'authoob'; RUN ON %s; TARGET public.%s; $p$$f$,
+            name, args, CASE WHEN r.run_on IN ('all', 'sum', 'keys') THEN 'SETOF ' ELSE '' END, r.returns, run_on, name);
+        IF r.run_on = 'each' THEN
+            body := format('BEGIN RETURN QUERY SELECT * FROM authoob_shard.%s(%s);', name, arg_names);
+        ELSIF r.run_on = 'keys' THEN
+            body := format($b$BEGIN RETURN jsonb_build_object('keys', coalesce((SELECT jsonb_agg(DISTINCT k)
+                FROM authoob_shard.%s() j, jsonb_array_elements(j -> 'keys') k), '[]'));$b$, name);
+        ELSIF r.run_on = 'sum' THEN
+            body := format('BEGIN RETURN (SELECT sum(n) FROM authoob_shard.%s(%s) n)::%s;', name, arg_names, r.returns);
+        ELSIF r.run_on = 'all' THEN
+            body := format($b$DECLARE answers %1$s[]; %3$s
+                BEGIN
+                    answers := ARRAY(SELECT authoob_shard.%2$s(%4$s));
+                    IF EXISTS (SELECT 1 FROM unnest(answers) a WHERE a IS DISTINCT FROM answers[1]) THEN
+                        %5$s
+                    END IF;
+                    RETURN answers[1];$b$, r.returns, name, declare_error, arg_names,
+                CASE WHEN r.returns = 'jsonb' THEN 'RETURN to_jsonb(answers);'
+                     ELSE format($r$RAISE EXCEPTION 'the partitions answered %s differently: %%', answers
+                            USING HINT = 'Configure them through the proxy only.';$r$, name) END);
+        ELSIF r.wakes_mailers THEN
+            body := format($b$answer %s; BEGIN answer := authoob_shard.%s(%s);
+                PERFORM pg_notify('authoob_mail', '');
+                RETURN answer;$b$, r.returns, name, arg_names);
+        ELSE
+            body := format('BEGIN RETURN authoob_shard.%s(%s);', name, arg_names);
+        END IF;
+        IF r.run_on <> 'all' THEN
+            body := 'DECLARE ' || declare_error || ' ' || body;
+        END IF;
+        EXECUTE format($f$CREATE FUNCTION public.%s(%s) RETURNS %s LANGUAGE plpgsql
+            SET search_path = pg_catalog, pg_temp AS $w$%s%s$w$$f$,
+            name, args, r.returns, body, catch);
+        fn := format('public.%s(%s)', name, arg_types)::regprocedure;
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', fn);
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC',
+                       format('authoob_shard.%s(%s)', name, arg_types)::regprocedure);
+        IF r.granted_to IS NOT NULL THEN
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %s', fn, r.granted_to);
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %s',
+                           format('authoob_shard.%s(%s)', name, arg_types)::regprocedure, r.granted_to);
+        END IF;
+    END LOOP;
+END
+$do$;
+
+-- authoob_attempt: a PL/Proxy function cannot be a procedure, nor run
+-- one. Each partition has authoob_attempt_outcome(), authoob_attempt()
+-- whose error comes back as {"error": {...}} in a transaction that commits
+-- the failure it recorded; the proxy's procedure raises that error.
+CREATE FUNCTION authoob_shard.authoob_attempt_outcome(action text, arg text, client_ip inet)
+RETURNS jsonb LANGUAGE plproxy AS $p$
+    CLUSTER 'authoob';
+    RUN ON authoob_shard.attempt_partition(action, arg);
+    TARGET public.authoob_attempt_outcome;
+$p$;
+REVOKE ALL ON FUNCTION authoob_shard.authoob_attempt_outcome(text, text, inet) FROM PUBLIC;
+
+CREATE PROCEDURE public.authoob_attempt(action text, arg text, client_ip inet DEFAULT NULL,
+                                        INOUT response jsonb DEFAULT NULL)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    outcome jsonb;
+    e jsonb;
+    e_state text; e_message text; e_detail text; e_hint text;
+BEGIN
+    BEGIN
+        outcome := authoob_shard.authoob_attempt_outcome(action, arg, client_ip);
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_message = MESSAGE_TEXT,
+            e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+        PERFORM authoob_shard.raise(e_state, e_message, e_detail, e_hint);
+    END;
+    e := outcome -> 'error';
+    IF e IS NOT NULL THEN
+        PERFORM authoob_shard.raise(e ->> 'sqlstate', e ->> 'message', e ->> 'detail', e ->> 'hint');
+    END IF;
+    response := outcome -> 'response';
+END
+$$;
+REVOKE ALL ON PROCEDURE public.authoob_attempt(text, text, inet, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE public.authoob_attempt(text, text, inet, jsonb) TO authoob_api;
+
+-- What the front's statements nest: the body of POST P/token with the
+-- query's grant_type, the extension's own C function (it reads nothing
+-- of a database).
+CREATE FUNCTION public.authoob_token_request(payload text, query_grant text)
+RETURNS text AS 'authoob', 'authoob_token_request'
+LANGUAGE C IMMUTABLE SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION public.authoob_token_request(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.authoob_token_request(text, text) TO authoob_api;
+
+-- The routing functions are harmless (they read their arguments alone);
+-- each PL/Proxy function is granted as the function it stands for.
+GRANT USAGE ON SCHEMA authoob_shard TO PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_shard.email_partition(text), authoob_shard.token_partition(text),
+    authoob_shard.id_partition(text), authoob_shard.attempt_partition(text, text),
+    authoob_shard.raise(text, text, text, text) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_shard.authoob_attempt_outcome(text, text, inet) TO authoob_api;

@@ -1,0 +1,218 @@
+# Sharding (the README's "Scale-out: sharding"): a PL/Proxy database in
+# front of two partitions, built by scripts/shard-setup.sh, the front
+# talking to the proxy alone. Users spread over both partitions with ids
+# unique across them; each token (access, mailed, refresh) leads back to
+# its user's partition; the mailer delivers every partition's mails once;
+# configuration reaches every partition; failed attempts stay recorded; a
+# forged token is refused wherever it routes; and the proxy lets nobody
+# reach the partitions with more than the rights it was given.
+use strict;
+use warnings;
+BEGIN { $ENV{AUTHOOB_SHARDS} = 2 }
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AuthoobTest;
+use File::Temp ();
+use MIME::Base64 qw(decode_base64url encode_base64url);
+use POSIX ':sys_wait_h';
+use Test::More;
+use Time::HiRes qw(sleep time);
+
+my $python = '/usr/bin/python3';
+plan skip_all => 'python3-aiosmtpd is not installed'
+  unless system("$python -c 'import aiosmtpd' 2>/dev/null") == 0;
+
+my $db = new_database();
+my @partitions = partitions($db);
+is(scalar @partitions, 2, 'a proxy over two partitions');
+my $password = strong_password();
+
+# --- configuration, once through the proxy, reaches every partition
+psql_in_proxy(q{SELECT authoob_configure('{"token_ttl": 1234, "reset_mail_interval": 0}')});
+is_deeply([ map { psql_in($_, q{SELECT authoob_settings() ->> 'token_ttl'}) } @partitions ], [ 1234, 1234 ],
+	'authoob_configure through the proxy: every partition has the setting');
+is(scalar(uniq(map { psql_in($_, 'SELECT secret_key FROM authoob.settings') } @partitions)), 1,
+	'one signing secret for all the partitions');
+like(psql_in_proxy(q{SELECT count(*) FROM authoob_configure('{"bcrypt_cost": 77}')}), qr/^ERROR/,
+	'a bad setting is refused, on every partition');
+is_deeply([ map { psql_in($_, q{SELECT authoob_settings() ->> 'bcrypt_cost'}) } @partitions ], [ 4, 4 ],
+	'and changes nothing anywhere');
+
+# --- a mail sink and a front with its mailer, both on loopback
+my $maildir = File::Temp->newdir;
+my $sink_log = File::Temp->new;
+my $sink = fork // die;
+if ($sink == 0)
+{
+	open(STDOUT, '>', $sink_log->filename) or POSIX::_exit(127);
+	open(STDERR, '>&', \*STDOUT) or POSIX::_exit(127);
+	exec($python, "$FindBin::Bin/../scripts/mail_sink.py", '--port', 0, '--maildir', "$maildir")
+	  or POSIX::_exit(127);
+}
+END { kill 'TERM', $sink if $sink }
+my ($sink_port) = wait_until(sub { (slurp($sink_log->filename) =~ /listening on 127\.0\.0\.1:(\d+)/)[0] }, 10)
+  or BAIL_OUT('mail_sink.py did not start');
+my $front = AuthoobTest::Front->start(db => $db,
+	args => ['--smtp-url', "smtp://127.0.0.1:$sink_port", '--mail-sweep', 1]);
+psql_in_proxy(sprintf q{SELECT authoob_configure('{"api_url": "http://127.0.0.1:%d"}')}, $front->port);
+
+sub slurp { my ($file) = @_; open(my $fh, '<:raw', $file) or return ''; local $/; <$fh> // '' }
+
+sub uniq { my %seen; grep { !$seen{$_}++ } @_ }
+
+sub psql_in_proxy
+{
+	my ($sql) = @_;
+	my $out = eval { AuthoobTest::psql_in($db, $sql) };
+	return defined $out ? $out : "ERROR: $@";
+}
+
+sub psql_in { AuthoobTest::psql_in(@_) }
+
+# The partition where an email's user lives, from the partitions themselves.
+sub home_of
+{
+	my ($email) = @_;
+	my @home = grep { psql_in($partitions[$_], "SELECT count(*) FROM authoob.users WHERE email = '$email'") }
+	  0 .. $#partitions;
+	return @home == 1 ? $home[0] : "in @home";
+}
+
+# --- users spread over both partitions, with ids unique across them
+my @emails = map { "user$_\@shard.test" } 1 .. 16;
+my %token = map { $_ => register_user($front, $_, $password) } @emails;
+my %home = map { $_ => home_of($_) } @emails;
+is_deeply([ sort { $a <=> $b } uniq(values %home) ], [ 0, 1 ], 'sixteen users live on both partitions');
+is(scalar(grep { $home{$_} eq partition_of($db, email => $_) } @emails), 16,
+	'each where the proxy routes its lower-cased email');
+my @ids = map { psql_in($_, 'SELECT id FROM authoob.users') } @partitions;
+@ids = map { split /\n/ } @ids;
+is(scalar(uniq(@ids)), 16, 'their ids are unique across the partitions');
+is(scalar(grep { user_id($db, $_) % 2 == $home{$_} } @emails), 16, 'an id is its partition modulo 2');
+is($front->register(uc $emails[0], password1 => $password, password2 => $password)->{status}, 409,
+	'the same address in capitals is the same account: 409');
+
+# --- an access token leads to its user's partition
+my ($one) = grep { $home{$_} == 1 } @emails;
+my ($zero) = grep { $home{$_} == 0 } @emails;
+my $r = $front->request(GET => '/profile', token => $token{$one});
+is_deeply([ $r->{status}, $r->{json}{email} ], [ 200, $one ], 'a user of partition 1: its token works through the proxy');
+$r = $front->request(GET => '/profile', token => $token{$zero});
+is_deeply([ $r->{status}, $r->{json}{email} ], [ 200, $zero ], 'and one of partition 0');
+is($front->request(GET => '/verify', token => $token{$one})->{status}, 200, 'verify');
+is($front->request(GET => '/profile/' . user_id($db, $one))->{status}, 200, 'a public profile by id, from its partition');
+is($front->request(GET => '/profile/' . (user_id($db, $one) + 2 * 1000))->{status}, 404, 'an unknown id: 404');
+is($front->request(GET => '/sessions', token => $token{$one})->{status}, 200, 'the sessions of a user of partition 1');
+
+# --- a forged token naming another user's id is refused where it leads
+my ($header, $payload, $signature) = split /\./, $token{$zero};
+my $claims = json_decode(decode_base64url($payload));
+$claims->{sub} = user_id($db, $one);
+my $forged = join '.', $header, encode_base64url(json_encode($claims)), $signature;
+is_error($front->request(GET => '/profile', token => $forged), 401, 'Authentication failed',
+	'a token of partition 0 with the sub of a partition 1 user: 401');
+$claims->{sub} = '999999999';
+$forged = join '.', $header, encode_base64url(json_encode($claims)), $signature;
+is_error($front->request(GET => '/profile', token => $forged), 401, 'Authentication failed', 'with an unknown sub: 401');
+is_error($front->request(GET => '/profile', token => 'not.a.token'), 401, 'Authentication failed', 'garbage: 401');
+
+# --- the mailer delivers each partition's mails, once
+sub mails_to
+{
+	my ($to) = @_;
+	opendir(my $dir, "$maildir") or die;
+	return grep { lc(json_decode(slurp("$maildir/$_"))->{rcpt_tos}[0]) eq lc $to } grep { /\.json\z/ } readdir $dir;
+}
+ok(wait_until(sub { !grep { mails_to($_) < 1 } @emails }, 30), 'every activation mail arrived');
+sleep 2;	# two sweeps more: nothing is sent twice
+is(scalar(grep { mails_to($_) == 1 } @emails), 16, 'each once');
+is_deeply([ map { psql_in($_, q{SELECT count(*) FROM authoob.mail_outbox WHERE state <> 'sent' OR attempts <> 1}) } @partitions ],
+	[ 0, 0 ], 'on both partitions, every mail sent at the first attempt');
+my @mail_ids = map { split /\n/, psql_in($_, 'SELECT id FROM authoob.mail_outbox') } @partitions;
+is(scalar(uniq(@mail_ids)), scalar(@mail_ids), 'mail ids are unique across the partitions');
+
+# --- mailed tokens lead to their partition
+for my $email ($one, $zero)
+{
+	my $activation = mailed_token($db, $email, 'activation');
+	is(partition_of($db, token => $activation), $home{$email}, "the activation token of $email hashes to its partition");
+	is($front->request(POST => "/activate/$activation")->{status}, 201, "and activates it through the proxy");
+	is(psql_in($partitions[ $home{$email} ], "SELECT confirmed_at IS NOT NULL FROM authoob.users WHERE email = '$email'"),
+		't', 'on its partition');
+	is($front->request(POST => '/password/ask', json => { email => $email })->{status}, 204, "password/ask for $email");
+	ok(wait_until(sub { psql_in($partitions[ $home{$email} ],
+		"SELECT count(*) FROM authoob.mail_outbox WHERE recipient = '$email' AND kind = 'reset'") == 1 }, 10),
+		'the reset mail is made on its partition');
+	my $reset = mailed_token($db, $email, 'reset');
+	is(partition_of($db, token => $reset), $home{$email}, 'its token hashes there too');
+	is($front->request(PUT => '/password/reset/token',
+		json => { token => $reset, password1 => "${password}x", password2 => "${password}x" })->{status}, 204,
+		'and resets the password through the proxy');
+	is($front->login($email, "${password}x")->{status}, 200, 'the new password signs in');
+}
+
+# --- refresh tokens lead to their partition, rotation after rotation
+$r = $front->request(POST => '/token', json => { grant_type => 'password', email => $one, password => "${password}x" });
+is($r->{status}, 200, 'the token endpoint signs in a user of partition 1');
+my $refresh = $r->{json}{refresh_token};
+for my $turn (1 .. 4)
+{
+	is(partition_of($db, token => $refresh), 1, "refresh token $turn hashes to partition 1");
+	$r = $front->request(POST => '/token', json => { grant_type => 'refresh_token', refresh_token => $refresh });
+	is($r->{status}, 200, "refresh $turn: 200");
+	$refresh = $r->{json}{refresh_token};
+}
+
+# --- a failed sign-in stays recorded on the account's partition
+is($front->login($one, 'Wr0ngpassword')->{status}, 401, 'a wrong password: 401');
+is(psql_in($partitions[1], "SELECT consecutive FROM authoob.throttle WHERE scope = 'login' AND key = '$one'"), 1,
+	'the failure is committed on the account\'s partition although the request failed');
+is(psql_in($partitions[0], "SELECT count(*) FROM authoob.throttle WHERE scope = 'login'"), 0, 'and only there');
+
+# --- rights: the proxy's other roles reach the partitions as authoob_api
+psql_in($db, q{DROP ROLE IF EXISTS shard_front_test;
+	CREATE ROLE shard_front_test LOGIN PASSWORD 'shard_front_test' IN ROLE authoob_api});
+like(psql_as($db, 'shard_front_test', q{SELECT authoob_configure('{"token_ttl": 1}')}), qr/permission denied/,
+	'the front\'s role may not configure through the proxy');
+like(psql_as($db, 'shard_front_test', q{SELECT * FROM authoob_shard.authoob_configure('{"token_ttl": 1}')}),
+	qr/permission denied/, 'nor call the PL/Proxy function itself');
+like(psql_as($db, 'shard_front_test', q{CREATE FUNCTION steer(t text) RETURNS SETOF jsonb LANGUAGE plproxy
+	AS $$ CLUSTER 'authoob'; RUN ON ALL; SELECT authoob_configure('{"token_ttl": 1}'); $$}),
+	qr/permission denied/, 'nor write a PL/Proxy function of its own');
+like(psql_as($db, 'shard_front_test', q{SELECT authoob_verify_role('x', 'customer')}), qr/^ERROR: .*Authentication failed/,
+	'the functions it may call run on the partitions, which answer');
+my $api_user = psql_in($db, q{SELECT option_value FROM pg_user_mappings um,
+	pg_options_to_table(um.umoptions) WHERE um.usename = 'public' AND option_name = 'user'});
+like(psql_as($partitions[0], $api_user, q{SELECT authoob_configure('{"token_ttl": 1}')}), qr/permission denied/,
+	"there, as $api_user, it could not configure either");
+is_deeply([ map { psql_in($_, q{SELECT authoob_settings() ->> 'token_ttl'}) } @partitions ], [ 1234, 1234 ],
+	'nothing changed');
+
+# --- a partition the proxy cannot reach: its users get 503, the others are served
+my $p1 = psql_in($db, q{SELECT option_value FROM pg_foreign_server s, pg_options_to_table(s.srvoptions)
+	WHERE s.srvname = 'authoob' AND option_name = 'p1'});
+(my $gone = $p1) =~ s/dbname=\S+/dbname=${db}_gone/;
+# (the password resets above ended their sessions: sign in again)
+$token{$_} = $front->login($_, "${password}x")->{json}{token} for $one, $zero;
+psql_in($db, "ALTER SERVER authoob OPTIONS (SET p1 '$gone')");
+is_error($front->request(GET => '/profile', token => $token{$one}), 503, 'Service unavailable',
+	'partition 1 unreachable: its user gets 503, not a wrong answer');
+is($front->request(GET => '/profile', token => $token{$zero})->{status}, 200, 'a user of partition 0 is served');
+psql_in($db, "ALTER SERVER authoob OPTIONS (SET p1 '$p1')");
+is($front->request(GET => '/profile', token => $token{$one})->{status}, 200, 'partition 1 back: served again');
+
+# --- the proxy is made of one table of routes
+is(psql_in($db, q{SELECT count(*) FROM authoob_shard.routes r WHERE NOT EXISTS (SELECT 1 FROM pg_proc p
+	WHERE p.pronamespace = 'public'::regnamespace AND p.proname = split_part(r.signature, '(', 1))}), 0,
+	'each route is a function of the proxy');
+
+# --- a partition number must make sense
+like(qx{psql -X -d $partitions[0] -c 'SELECT authoob_set_partition(0, 3)' 2>&1}, qr/invalid partition 0 of 3/,
+	'authoob_set_partition refuses a count that is not a power of two');
+like(qx{psql -X -d $partitions[0] -c 'SELECT authoob_set_partition(2, 2)' 2>&1}, qr/invalid partition 2 of 2/,
+	'and a number past the count');
+is(psql_in($partitions[0], 'SELECT partition || \' of \' || partitions FROM authoob.partition'), '0 of 2',
+	'which changes nothing');
+
+is($front->stop('TERM'), 0, 'front stops cleanly');
+done_testing();
