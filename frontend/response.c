@@ -16,12 +16,10 @@
 
 #include "log.h"
 
-Reply
-reply_error(unsigned int status, const char *message)
+static Reply
+reply_json(unsigned int status, json_t *obj)
 {
 	Reply		reply = {.status = status};
-	json_t	   *obj = json_pack("{s:i, s:s}", "code", (int) status,
-								"message", message);
 	char	   *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 
 	json_decref(obj);
@@ -35,6 +33,13 @@ reply_error(unsigned int status, const char *message)
 		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_CONTENT_TYPE,
 								"application/json");
 	return reply;
+}
+
+Reply
+reply_error(unsigned int status, const char *message)
+{
+	return reply_json(status, json_pack("{s:i, s:s}", "code", (int) status,
+										"message", message));
 }
 
 /*
@@ -86,25 +91,6 @@ gotrue_code_of_status(unsigned int status)
 		default:
 			return status >= 500 ? "unexpected_failure" : "bad_request";
 	}
-}
-
-static Reply
-reply_json(unsigned int status, json_t *obj)
-{
-	Reply		reply = {.status = status};
-	char	   *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
-
-	json_decref(obj);
-	if (text == NULL)
-		return reply;
-	reply.response = MHD_create_response_from_buffer(strlen(text), text,
-													 MHD_RESPMEM_MUST_FREE);
-	if (reply.response == NULL)
-		free(text);
-	else
-		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_CONTENT_TYPE,
-								"application/json");
-	return reply;
 }
 
 Reply
