@@ -61,12 +61,6 @@ static AuthoobQuery extend_session_0_1 = AUTHOOB_QUERY(
 	" RETURNING u.email, floor(extract(epoch FROM s.created_at))::bigint, 'aal1'",
 	4, UUIDOID, FLOAT8OID, INT4OID, INT4OID);
 
-static AuthoobQuery find_session = AUTHOOB_QUERY(
-	"SELECT u.confirmed_at IS NOT NULL"
-	" FROM authoob.sessions s JOIN authoob.users u ON u.id = s.user_id"
-	" WHERE " AUTHOOB_LIVE_SESSION,
-	2, UUIDOID, INT8OID);
-
 static AuthoobQuery insert_refresh_token = AUTHOOB_QUERY(
 	"INSERT INTO authoob.refresh_tokens (token_hash, session_id) VALUES ($1, $2)"
 	" ON CONFLICT (token_hash) DO NOTHING",
@@ -350,22 +344,21 @@ int64
 authoob_verify_token(const char *token, pg_uuid_t *session,
 					 const AuthoobSettings *settings)
 {
-	Datum		values[2];
-	bool		isnull;
-	int64		user_id = authoob_jwt_read(token, settings, &values[0]);
+	Datum		jti;
+	bool		confirmed;
+	int64		user_id = authoob_jwt_read(token, settings, &jti);
 
-	values[1] = Int64GetDatum(user_id);
-	if (authoob_run(&find_session, values, NULL, true) != 1)
+	if (!authoob_live_session(jti, user_id, &confirmed, NULL))
 		authoob_token_refused("is no longer valid");
-	check_confirmed(DatumGetBool(authoob_result_datum(1, &isnull)), settings);
+	check_confirmed(confirmed, settings);
 	if (session)
-		memcpy(session, DatumGetUUIDP(values[0]), sizeof(pg_uuid_t));
+		memcpy(session, DatumGetUUIDP(jti), sizeof(pg_uuid_t));
 	return user_id;
 }
 
 /*
- * authoob_verify_token, and the user's private JSON in *profile, read by
- * the same statement as the session: GET P/profile costs one statement.
+ * authoob_verify_token, and the user's private JSON in *profile, read from
+ * the same row as the session's user: GET P/profile runs no statement.
  */
 int64
 authoob_verify_token_profile(const char *token, const AuthoobSettings *settings,
@@ -375,7 +368,7 @@ authoob_verify_token_profile(const char *token, const AuthoobSettings *settings,
 	bool		confirmed;
 	int64		user_id = authoob_jwt_read(token, settings, &session);
 
-	if (!authoob_session_profile(session, user_id, &confirmed, profile))
+	if (!authoob_live_session(session, user_id, &confirmed, profile))
 		authoob_token_refused("is no longer valid");
 	check_confirmed(confirmed, settings);
 	return user_id;
