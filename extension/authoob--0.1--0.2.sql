@@ -432,3 +432,12 @@ REVOKE ALL ON FUNCTION authoob_sessions(text), authoob_end_session(text, text),
 GRANT EXECUTE ON FUNCTION authoob_sessions(text), authoob_end_session(text, text),
     authoob_logout_scope(text, text) TO authoob_api;
 -- ==== Sessions, refresh tokens and claims (branch sessions): end ====
+
+-- The body of POST P/login and POST P/token for authoob_attempt: the query
+-- string's grant_type and the client's User-Agent header in it, which the
+-- session keeps (printable ASCII, at most 255 characters).
+CREATE FUNCTION authoob_sign_in_request(payload text, query_grant text, user_agent text)
+RETURNS text AS 'MODULE_PATHNAME', 'authoob_sign_in_request'
+LANGUAGE C IMMUTABLE SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION authoob_sign_in_request(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_sign_in_request(text, text, text) TO authoob_api;

@@ -365,11 +365,11 @@ extern int64 authoob_jwt_read(const char *token, const AuthoobSettings *settings
  * is its id; its access tokens name it, its refresh tokens rotate in it.
  */
 extern char *authoob_open_session(int64 user_id, Datum client_ip, bool ip_isnull,
-								  const AuthoobSettings *settings);
+								  const char *user_agent, const AuthoobSettings *settings);
 extern char *authoob_session_token(int64 user_id, const pg_uuid_t *session,
 								   const AuthoobSettings *settings);
 extern Datum authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
-								   const AuthoobSettings *settings);
+								   const char *user_agent, const AuthoobSettings *settings);
 extern Datum authoob_refresh_session(const char *refresh_token,
 									 const AuthoobSettings *settings);
 extern void authoob_end_session_of(const pg_uuid_t *session);

@@ -28,8 +28,18 @@
 /* "now() + n seconds", or NULL for n = 0 (no limit), which least() skips */
 #define LIMIT(n) "now() + make_interval(secs => nullif(" n ", 0))"
 
-/* a session opened by login: it ends with its token (0.1's schema too) */
+/* the longest user agent a session keeps */
+#define MAX_USER_AGENT 255
+
+/* a session opened by login: it ends with its token */
 static AuthoobQuery insert_session = AUTHOOB_QUERY(
+	"INSERT INTO authoob.sessions (jti, user_id, expires_at, ip, user_agent)"
+	" VALUES ($1, $2, least(to_timestamp($3), " LIMIT("$5") ", " LIMIT("$6") "), $4, $7)"
+	" RETURNING (SELECT u.email FROM authoob.users u WHERE u.id = $2)",
+	7, UUIDOID, INT8OID, FLOAT8OID, INETOID, INT4OID, INT4OID, TEXTOID);
+
+/* the same, on 0.1's schema (no user agent), until ALTER EXTENSION authoob UPDATE */
+static AuthoobQuery insert_session_0_1 = AUTHOOB_QUERY(
 	"INSERT INTO authoob.sessions (jti, user_id, expires_at, ip)"
 	" VALUES ($1, $2, least(to_timestamp($3), " LIMIT("$5") ", " LIMIT("$6") "), $4)"
 	" RETURNING (SELECT u.email FROM authoob.users u WHERE u.id = $2)",
@@ -37,10 +47,12 @@ static AuthoobQuery insert_session = AUTHOOB_QUERY(
 
 /* a session opened by the token endpoint: refreshable until its limits */
 static AuthoobQuery insert_refreshable_session = AUTHOOB_QUERY(
-	"INSERT INTO authoob.sessions (jti, user_id, expires_at, ip, refreshed_at, refresh_secret)"
-	" VALUES ($1, $2, coalesce(least(" LIMIT("$4") ", " LIMIT("$5") "), 'infinity'), $3, now(), $6)"
+	"INSERT INTO authoob.sessions (jti, user_id, expires_at, ip, refreshed_at, refresh_secret,"
+	" user_agent)"
+	" VALUES ($1, $2, coalesce(least(" LIMIT("$4") ", " LIMIT("$5") "), 'infinity'), $3, now(), $6,"
+	" $7)"
 	" RETURNING (SELECT u.email FROM authoob.users u WHERE u.id = $2)",
-	6, UUIDOID, INT8OID, INETOID, INT4OID, INT4OID, BYTEAOID);
+	7, UUIDOID, INT8OID, INETOID, INT4OID, INT4OID, BYTEAOID, TEXTOID);
 
 /*
  * A new access token in a session ($1): one opened by login now ends with
@@ -127,25 +139,51 @@ sign_token(int64 user_id, const pg_uuid_t *session, const char *email,
 }
 
 /*
+ * The user agent a session keeps, from what a client sent: printable ASCII
+ * (anything else becomes '?'), at most MAX_USER_AGENT characters; NULL
+ * for none or an empty one.
+ */
+static char *
+kept_user_agent(const char *user_agent)
+{
+	char	   *kept;
+	int			len;
+
+	if (user_agent == NULL || *user_agent == '\0')
+		return NULL;
+	len = strnlen(user_agent, MAX_USER_AGENT);
+	kept = pnstrdup(user_agent, len);
+	for (int i = 0; i < len; i++)
+		if ((unsigned char) kept[i] < 0x20 || (unsigned char) kept[i] > 0x7e)
+			kept[i] = '?';
+	return kept;
+}
+
+/*
  * Open a session for user_id (login, register) and make its first access
- * token; the session ends with its last token.  Connected to SPI.
+ * token; the session ends with its last token.  user_agent (NULL: none) is
+ * what the client said it is.  Connected to SPI.
  */
 char *
 authoob_open_session(int64 user_id, Datum client_ip, bool ip_isnull,
-					 const AuthoobSettings *settings)
+					 const char *user_agent, const AuthoobSettings *settings)
 {
 	Datum		session = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
 	int64		iat = (int64) time(NULL);
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ip_isnull ? 'n' : ' ', ' ', ' '};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ip_isnull ? 'n' : ' ', ' ', ' ', ' '};
 
+	user_agent = kept_user_agent(user_agent);
 	values[0] = session;
 	values[1] = Int64GetDatum(user_id);
 	values[2] = Float8GetDatum((double) (iat + settings->token_ttl));
 	values[3] = client_ip;
 	values[4] = Int32GetDatum(settings->session_ttl);
 	values[5] = Int32GetDatum(settings->inactivity_timeout);
-	authoob_run(&insert_session, values, nulls, false);
+	values[6] = user_agent ? CStringGetTextDatum(user_agent) : (Datum) 0;
+	nulls[6] = user_agent ? ' ' : 'n';
+	authoob_run(settings->refresh_tokens ? &insert_session : &insert_session_0_1,
+				values, nulls, false);
 	return sign_token(user_id, DatumGetUUIDP(session), authoob_result_text(1), "aal1",
 					  iat, iat, settings);
 }
@@ -216,21 +254,24 @@ require_refresh_tokens(const AuthoobSettings *settings)
 }
 
 /*
- * Open a refreshable session for user_id, signed in by the token endpoint;
- * the endpoint's answer.  Connected to SPI.
+ * Open a refreshable session for user_id, signed in by the token endpoint
+ * from user_agent (NULL: none); the endpoint's answer.  Connected to SPI.
  */
 Datum
 authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
-					  const AuthoobSettings *settings)
+					  const char *user_agent, const AuthoobSettings *settings)
 {
 	Datum		session = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
 	int64		iat = (int64) time(NULL);
 	bytea	   *secret = palloc(VARHDRSZ + 32);
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ip_isnull ? 'n' : ' ', ' ', ' ', ' '};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ip_isnull ? 'n' : ' ', ' ', ' ', ' ', ' '};
 	char	   *access_token;
 
 	require_refresh_tokens(settings);
+	user_agent = kept_user_agent(user_agent);
+	values[6] = user_agent ? CStringGetTextDatum(user_agent) : (Datum) 0;
+	nulls[6] = user_agent ? ' ' : 'n';
 	SET_VARSIZE(secret, VARHDRSZ + 32);
 	if (!pg_strong_random(VARDATA(secret), 32))
 		elog(ERROR, "authoob: could not generate a session secret");

@@ -435,14 +435,39 @@ request_body(RequestEnv *env, Request *req, const char *data, size_t size)
 }
 
 /*
+ * The User-Agent header into out (ROUTE_USER_AGENT_MAX + 1 bytes): printable
+ * ASCII, any other byte as '?', cut to fit; NULL when there is none.
+ */
+static const char *
+user_agent_of(struct MHD_Connection *connection, char *out)
+{
+	const char *agent = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+													MHD_HTTP_HEADER_USER_AGENT);
+	size_t		len;
+
+	if (agent == NULL || *agent == '\0')
+		return NULL;
+	len = strnlen(agent, ROUTE_USER_AGENT_MAX);
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) agent[i];
+
+		out[i] = (c >= 0x20 && c < 0x7f) ? (char) c : '?';
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/*
  * Fills values[] from the route's parameter list; false, with the answer in
  * *refusal, when the request cannot go to Postgres (a body or a segment that
- * is not text). Segment copies go to segments[] for the caller to free.
+ * is not text). Segment copies go to segments[] for the caller to free; the
+ * user agent to user_agent (ROUTE_USER_AGENT_MAX + 1 bytes).
  */
 static bool
 gather_params(struct MHD_Connection *connection, Request *req,
-			  const char **values, char **segments, int *nparams,
-			  Reply *refusal)
+			  const char **values, char **segments, char *user_agent,
+			  int *nparams, Reply *refusal)
 {
 	const Route *route = req->match.route;
 	int			segment = 0;
@@ -488,6 +513,9 @@ gather_params(struct MHD_Connection *connection, Request *req,
 					return false;
 				}
 				break;
+			case ARG_USER_AGENT:
+				*value = user_agent_of(connection, user_agent);
+				break;
 			case ARG_END:
 				break;
 		}
@@ -502,6 +530,7 @@ request_finish(RequestEnv *env, struct MHD_Connection *connection,
 {
 	const char *values[ROUTE_MAX_ARGS] = {0};
 	char	   *segments[ROUTE_MAX_ARGS] = {0};
+	char		user_agent[ROUTE_USER_AGENT_MAX + 1];
 	int			nparams;
 	Reply		reply;
 
@@ -518,7 +547,7 @@ request_finish(RequestEnv *env, struct MHD_Connection *connection,
 	}
 	if (req->match.route == NULL)
 		return MHD_NO;			/* its early answer could not be built */
-	if (gather_params(connection, req, values, segments, &nparams, &reply))
+	if (gather_params(connection, req, values, segments, user_agent, &nparams, &reply))
 	{
 		PGresult   *res = pool_execute(env->pool, req->match.index, nparams,
 									   values);

@@ -17,6 +17,8 @@
  * tokens) goes through the procedure authoob_attempt: a function's failure
  * rolls back with it, and only a procedure can commit the record of a
  * failed guess before raising the error; its one column is the response.
+ * The sign-in routes pass the client's User-Agent on (ARG_USER_AGENT), in
+ * the body authoob_sign_in_request makes, for the session to keep.
  * A route may read one query parameter (ARG_QUERY, named in its line); one
  * that requires it comes before the same path without it, which 0.1's
  * statement still serves (POST P/logout without ?scope=).
@@ -30,12 +32,12 @@
 static const Route route_table[] = {
 /*   method  pattern           status  parameters ($1, $2)        statement, answer */
 	{"POST", "/register",       200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_register($1::text, $2::inet)", REPLY_BODY, NO_QUERY},
-	{"POST", "/login",          200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('login', $1::text, $2::inet, NULL)", REPLY_BODY, NO_QUERY},
+	{"POST", "/login",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_USER_AGENT}, "CALL authoob_attempt('login', authoob_sign_in_request($1::text, NULL, $3::text), $2::inet, NULL)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)", REPLY_BODY, NO_QUERY},
 	{"POST", "/logout",         204, {ARG_TOKEN, ARG_QUERY},    "SELECT authoob_logout_scope($1::text, $2::text)", REPLY_BODY, "scope", true},
 	{"POST", "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/token",          200, {ARG_TOKEN},               "SELECT authoob_token($1::text)", REPLY_BODY, NO_QUERY},
-	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "CALL authoob_attempt('token', authoob_token_request($1::text, $3::text), $2::inet, NULL)", REPLY_BODY, "grant_type", false},
+	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY, ARG_USER_AGENT}, "CALL authoob_attempt('token', authoob_sign_in_request($1::text, $3::text, $4::text), $2::inet, NULL)", REPLY_BODY, "grant_type", false},
 	{"GET",  "/sessions",       200, {ARG_TOKEN},               "SELECT authoob_sessions($1::text)", REPLY_BODY, NO_QUERY},
 	{"DELETE", "/sessions/*",   204, {ARG_TOKEN, ARG_PATH},     "SELECT authoob_end_session($1::text, $2::text)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/profile",        200, {ARG_TOKEN},               "SELECT authoob_profile($1::text)", REPLY_BODY, NO_QUERY},
