@@ -236,6 +236,7 @@ extern void authoob_dummy_password_check(const char *password,
 
 /* users.c: the user as JSON, custom fields, profile updates, passwords */
 extern Datum authoob_private_user_json(int64 user_id);
+extern Datum authoob_private_user_json_read(int64 user_id);
 extern Datum authoob_public_user_json(int64 user_id, bool *found);
 extern bool authoob_live_session(Datum jti, int64 user_id, bool *confirmed,
 								 Datum *profile);

@@ -93,22 +93,20 @@ static AuthoobQuery find_refresh_token = AUTHOOB_QUERY(
 	" WHERE r.token_hash = $1 FOR UPDATE OF r, s",
 	2, BYTEAOID, INT4OID);
 
+/* ... and what the successor's access token says of its session */
 static AuthoobQuery rotate_refresh_token = AUTHOOB_QUERY(
 	"WITH rotated AS (UPDATE authoob.refresh_tokens SET rotated_at = now() WHERE token_hash = $1)"
 	" UPDATE authoob.sessions s SET refreshed_at = now(),"
 	" expires_at = coalesce(least(s.created_at + make_interval(secs => nullif($3, 0)), "
 	LIMIT("$4") "), 'infinity')"
-	" WHERE s.jti = $2",
+	" FROM authoob.users u WHERE s.jti = $2 AND u.id = s.user_id"
+	" RETURNING u.email, floor(extract(epoch FROM s.created_at))::bigint, s.aal",
 	4, BYTEAOID, UUIDOID, INT4OID, INT4OID);
 
 static AuthoobQuery end_session = AUTHOOB_QUERY(
 	"DELETE FROM authoob.sessions WHERE jti = $1",
 	1, UUIDOID);
 
-static AuthoobQuery token_response = AUTHOOB_QUERY(
-	"SELECT jsonb_build_object('access_token', $1, 'token_type', 'bearer',"
-	" 'expires_in', $2, 'expires_at', $3, 'refresh_token', $4, 'user', $5)",
-	5, TEXTOID, INT4OID, INT8OID, TEXTOID, JSONBOID);
 
 /* The session a refresh token was replayed in, for authoob_end_reused_session */
 static bool reused_session_pending = false;
@@ -222,24 +220,48 @@ refresh_token_hash(const char *token)
 	return PointerGetDatum(hash);
 }
 
-/* The token endpoint's answer, with refresh_token stored as its hash */
+static void
+push_number(JsonbParseState **state, const char *key, int64 value)
+{
+	JsonbValue	v;
+
+	authoob_push_key(state, key);
+	v.type = jbvNumeric;
+	v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(value)));
+	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+/*
+ * The token endpoint's answer {"access_token", "token_type", "expires_in",
+ * "expires_at", "refresh_token", "user"}, with refresh_token stored as its
+ * hash.  user_changed: the user was written in this statement (a sign-in
+ * counts itself), and is read again by statement.
+ */
 static Datum
 grant_response(int64 user_id, const pg_uuid_t *session, const char *access_token,
-			   const char *refresh_token, const AuthoobSettings *settings)
+			   const char *refresh_token, bool user_changed,
+			   const AuthoobSettings *settings)
 {
-	Datum		values[5];
-	bool		isnull;
+	Datum		values[2];
+	JsonbParseState *state = NULL;
 
-	values[0] = UUIDPGetDatum(session);
-	values[1] = refresh_token_hash(refresh_token);
-	authoob_run(&insert_refresh_token, (Datum[]) {values[1], values[0]}, NULL, false);
-	values[0] = CStringGetTextDatum(access_token);
-	values[1] = Int32GetDatum(settings->token_ttl);
-	values[2] = Int64GetDatum((int64) time(NULL) + settings->token_ttl);
-	values[3] = CStringGetTextDatum(refresh_token);
-	values[4] = authoob_private_user_json(user_id);
-	authoob_run(&token_response, values, NULL, true);
-	return authoob_result_datum(1, &isnull);
+	values[0] = refresh_token_hash(refresh_token);
+	values[1] = UUIDPGetDatum(session);
+	authoob_run(&insert_refresh_token, values, NULL, false);
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	authoob_push_key(&state, "access_token");
+	authoob_push_string(&state, access_token);
+	authoob_push_key(&state, "token_type");
+	authoob_push_string(&state, "bearer");
+	push_number(&state, "expires_in", settings->token_ttl);
+	push_number(&state, "expires_at", (int64) time(NULL) + settings->token_ttl);
+	authoob_push_key(&state, "refresh_token");
+	authoob_push_string(&state, refresh_token);
+	authoob_push_key(&state, "user");
+	authoob_push_jsonb(&state, DatumGetJsonbP(user_changed ? authoob_private_user_json(user_id) :
+											   authoob_private_user_json_read(user_id)));
+	return JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL)));
 }
 
 /* The schema of 0.1 has no refresh tokens: the update brings them */
@@ -285,7 +307,7 @@ authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
 	access_token = sign_token(user_id, DatumGetUUIDP(session), authoob_result_text(1),
 							  "aal1", iat, iat, settings);
 	return grant_response(user_id, DatumGetUUIDP(session), access_token,
-						  authoob_random_token(32), settings);
+						  authoob_random_token(32), true, settings);
 }
 
 /*
@@ -335,14 +357,21 @@ authoob_refresh_session(const char *refresh_token, const AuthoobSettings *settin
 	authoob_hmac_sha256(secret, refresh_token, REFRESH_TOKEN_LENGTH, successor);
 	if (!rotated)
 	{
+		int64		iat = (int64) time(NULL);
+
 		values[1] = UUIDPGetDatum(&session);
 		values[2] = Int32GetDatum(settings->session_ttl);
 		values[3] = Int32GetDatum(settings->inactivity_timeout);
-		authoob_run(&rotate_refresh_token, values, NULL, false);
+		if (authoob_run(&rotate_refresh_token, values, NULL, false) != 1)
+			authoob_authentication_failed();
+		access_token = sign_token(user_id, &session, authoob_result_text(1),
+								  authoob_result_text(3),
+								  DatumGetInt64(authoob_result_datum(2, &isnull)), iat, settings);
 	}
-	access_token = authoob_session_token(user_id, &session, settings);
+	else
+		access_token = authoob_session_token(user_id, &session, settings);
 	return grant_response(user_id, &session, access_token,
-						  authoob_base64url_encode(successor, sizeof(successor)), settings);
+						  authoob_base64url_encode(successor, sizeof(successor)), false, settings);
 }
 
 /* End a session: logout.  Connected to SPI. */

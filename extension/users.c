@@ -291,6 +291,8 @@ authoob_private_user_json(int64 user_id)
 	return private_json_from_row(1);
 }
 
+static Datum private_json_of_row(AuthoobRow *row, int64 user_id);
+
 /*
  * Whether jti names a live session of user_id: the session is still there
  * (not ended by logout, a password change...), is user_id's, has not
@@ -306,10 +308,6 @@ authoob_live_session(Datum jti, int64 user_id, bool *confirmed, Datum *profile)
 	AuthoobRow	row;
 	bool		isnull;
 	bool		live;
-	bool		custom;
-	Datum		values[N_PRIVATE_BASE];
-	bool		nulls[N_PRIVATE_BASE];
-	Oid			types[N_PRIVATE_BASE];
 
 	if (!authoob_row_open(&row, AUTHOOB_TABLE_SESSIONS, jti))
 		return false;
@@ -330,27 +328,56 @@ authoob_live_session(Datum jti, int64 user_id, bool *confirmed, Datum *profile)
 		return live;
 	}
 
+	*profile = private_json_of_row(&row, user_id);
+	return true;
+}
+
+/*
+ * The private JSON of the user row read (and closed here); with exposed
+ * custom fields, read by statement instead: to_jsonb of any type is the
+ * executor's work.  Connected to SPI.
+ */
+static Datum
+private_json_of_row(AuthoobRow *row, int64 user_id)
+{
+	Datum		values[N_PRIVATE_BASE];
+	bool		nulls[N_PRIVATE_BASE];
+	Oid			types[N_PRIVATE_BASE];
+	Datum		json;
+
 	load_fields();
-	custom = false;
 	for (int i = 0; i < nfields; i++)
-		custom |= fields[i].exposed;
-	if (custom)
-	{
-		/* to_jsonb of a custom field's type: the statement's work */
-		authoob_row_close(&row);
-		*profile = authoob_private_user_json(user_id);
-		return true;
-	}
+		if (fields[i].exposed)
+		{
+			authoob_row_close(row);
+			return authoob_private_user_json(user_id);
+		}
 	for (int i = 0; i < (int) N_PRIVATE_BASE; i++)
 	{
 		AttrNumber	attnum = authoob_row_column(AUTHOOB_TABLE_USERS, private_base[i]);
 
-		values[i] = slot_getattr(row.slot, attnum, &nulls[i]);
-		types[i] = TupleDescAttr(row.slot->tts_tupleDescriptor, attnum - 1)->atttypid;
+		values[i] = slot_getattr(row->slot, attnum, &nulls[i]);
+		types[i] = TupleDescAttr(row->slot->tts_tupleDescriptor, attnum - 1)->atttypid;
 	}
-	*profile = private_json(values, nulls, types, NULL, NULL);
-	authoob_row_close(&row);
-	return true;
+	json = private_json(values, nulls, types, NULL, NULL);
+	authoob_row_close(row);
+	return json;
+}
+
+/*
+ * The private user JSON of a user as the calling statement's snapshot sees
+ * it, read by primary key: for callers that have not changed the user in
+ * this statement (authoob_private_user_json sees such changes).
+ * Connected to SPI.
+ */
+Datum
+authoob_private_user_json_read(int64 user_id)
+{
+	AuthoobRow	row;
+
+	if (!authoob_row_open(&row, AUTHOOB_TABLE_USERS, Int64GetDatum(user_id)))
+		elog(ERROR, "authoob: user " INT64_FORMAT " vanished", user_id);
+	return private_json_of_row(&row, user_id);
 }
 
 /* The public user JSON of an active user, or NULL; connected to SPI */
