@@ -4,8 +4,9 @@
 #   - one Postgres backend serving, through authoob-http --threads 1
 #     --pool 1 (the postmaster runs under callgrind, its forked backends
 #     too): GET P/profile with HS256, ES256 and EdDSA tokens, GET P/token,
-#     and POST P/token with grant_type=refresh_token (each refresh token is
-#     single use: every request presents another one, made beforehand);
+#     POST P/token with grant_type=refresh_token (each refresh token is
+#     single use: every request presents another one, made beforehand) and
+#     POST P/login at bcrypt cost 4;
 #   - one pgbench backend running the floor's prepared point SELECT;
 #   - authoob-http itself, and bench/floor_http.c, serving GET P/profile.
 # Each is counted over a session of 200 requests and one of 200+N; the
@@ -115,12 +116,17 @@ import http.client, json, sys
 path, n, port, tokens = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 toks = [t for t in open(tokens).read().split() if t]
 refresh = path.endswith("/token") and "refresh" in tokens
+login = path.endswith("/login")
 if refresh and len(toks) < n:
     sys.exit(f"{tokens}: {len(toks)} refresh tokens for {n} requests")
 c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 bad = 0
 for i in range(n):
-    if refresh:
+    if login:
+        c.request("POST", path, body=json.dumps({"email": f"c4u{i % 1000 + 1}@bench.local",
+                                                  "password": "Bench-Passw0rd"}),
+                  headers={"Content-Type": "application/json"})
+    elif refresh:
         c.request("POST", path + "?grant_type=refresh_token",
                   body=json.dumps({"refresh_token": toks[i]}),
                   headers={"Content-Type": "application/json"})
@@ -179,7 +185,8 @@ for i in $(seq 600); do "$PG_BIN/pg_isready" -q && break; sleep 0.2; done
 PM_PID=$(head -1 "$WORK/pg/data/postmaster.pid")
 # what: the name of the counts; route; the tokens (a file, or per run)
 for what in profile:profile:tokens.HS256 profile_es256:profile:tokens.ES256 \
-	profile_eddsa:profile:tokens.EdDSA token:token:tokens.HS256 refresh:token:refresh; do
+	profile_eddsa:profile:tokens.EdDSA token:token:tokens.HS256 refresh:token:refresh \
+	login:login:tokens.HS256; do
 	IFS=: read -r name route tokens <<<"$what"
 	for n in 200 $((200 + N)); do
 		file=$WORK/$tokens
@@ -225,6 +232,7 @@ done
 BACKEND_FUNCS="PostgresMain PortalRun fmgr_security_definer authoob_profile authoob_token
 	authoob_attempt authoob_token_grant authoob_refresh_session authoob_session_token
 	authoob_jwt_read authoob_jwt_sign authoob_key_verify authoob_key_sign authoob_sha256
+	authoob_login sign_in authoob_check_password px_crypt* authoob_open_session authoob_check_throttle
 	authoob_verify_token* read_token read_own_claims authoob_hmac_sha256 pg_hmac_* authoob_base64url_decode
 	uuid_in authoob_session_profile private_json_from_row authoob_issue_token gen_random_uuid
 	authoob_base64url_encode SPI_execute_plan standard_ExecutorStart standard_ExecutorRun
@@ -236,7 +244,7 @@ FRONT_FUNCS="request_handle request_begin request_finish request_completed pool_
 	client_address cors_add_headers MHD_add_response_header MHD_create_response_from_buffer"
 D=$((200 + N))
 for what in backend.profile backend.profile_es256 backend.profile_eddsa backend.token \
-	backend.refresh pgbench front floor_http; do
+	backend.refresh backend.login pgbench front floor_http; do
 	echo
 	echo "== $what: instructions per request (N=$N)"
 	case $what in

@@ -40,40 +40,63 @@ static uint8 base64url_value[256];
 /*
  * Decoded length, or -1 when the text is not base64url without padding (a
  * character outside the alphabet, a length no encoding has, bits left over
- * that are not zero, or more than dstlen bytes): in one pass, into dst.
+ * that are not zero, or more than dstlen bytes): in one pass, into dst,
+ * four characters to three bytes at a time.
  */
 int
 authoob_base64url_decode(const char *src, int len, uint8 *dst, int dstlen)
 {
 	const unsigned char *in = (const unsigned char *) src;
-	uint32		bits = 0;
-	int			nbits = 0;
+	int			whole = len / 4 * 4;
 	int			n = 0;
+	int			bad = 0;
+	uint32		bits = 0;
+	int			rest = len - whole;
 
 	if (base64url_value['_'] == 0)
 		for (int i = 0; i < 64; i++)
 			base64url_value[(uint8) BASE64URL_ALPHABET[i]] = i + 1;
-	if (len % 4 == 1 || (int64) len * 3 / 4 > dstlen)
+	if (rest == 1 || (int64) len * 3 / 4 > dstlen)
 		return -1;
-	for (int i = 0; i < len; i++)
+	for (int i = 0; i < whole; i += 4)
 	{
-		int			v = base64url_value[in[i]] - 1;
+		/* a byte outside the alphabet has value 0, hence -1: bad goes negative */
+		int			a = base64url_value[in[i]] - 1;
+		int			b = base64url_value[in[i + 1]] - 1;
+		int			c = base64url_value[in[i + 2]] - 1;
+		int			d = base64url_value[in[i + 3]] - 1;
 
-		if (v < 0)
-			return -1;
-		bits = (bits << 6) | (uint32) v;
-		nbits += 6;
-		if (nbits >= 8)
+		bad |= a | b | c | d;
+		bits = (uint32) a << 18 | (uint32) b << 12 | (uint32) c << 6 | (uint32) d;
+		dst[n] = (uint8) (bits >> 16);
+		dst[n + 1] = (uint8) (bits >> 8);
+		dst[n + 2] = (uint8) bits;
+		n += 3;
+	}
+	if (rest > 0)
+	{
+		bits = 0;
+		for (int i = whole; i < len; i++)
 		{
-			nbits -= 8;
-			dst[n++] = (uint8) (bits >> nbits);
-			bits &= (1U << nbits) - 1;
+			int			v = base64url_value[in[i]] - 1;
+
+			bad |= v;
+			bits = bits << 6 | (uint32) (v & 63);
+		}
+		/* 2 characters: 12 bits, a byte and 4 bits that must be zero; 3: 18, 2 and 2 */
+		if (rest == 2)
+		{
+			dst[n++] = (uint8) (bits >> 4);
+			bad |= (bits & 0xf) ? -1 : 0;
+		}
+		else
+		{
+			dst[n++] = (uint8) (bits >> 10);
+			dst[n++] = (uint8) (bits >> 2);
+			bad |= (bits & 0x3) ? -1 : 0;
 		}
 	}
-	/* the 2 or 4 bits a last partial group leaves must be zero */
-	if (bits != 0)
-		return -1;
-	return n;
+	return bad < 0 ? -1 : n;
 }
 
 /* SHA-256 of data, with the server's cryptohash */
