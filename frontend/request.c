@@ -8,6 +8,7 @@
 #include "request.h"
 
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -79,6 +80,20 @@ is_valid_utf8(const char *text, size_t len)
 		size_t		n;
 		unsigned int cp;
 
+		/* eight ASCII bytes, none NUL, at a time (tokens and bodies mostly are) */
+		while (end - s >= 8)
+		{
+			uint64_t	w;
+
+			memcpy(&w, s, 8);
+			if ((w & 0x8080808080808080ULL) != 0 ||
+				((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL) != 0)
+				break;
+			s += 8;
+		}
+		if (s == end)
+			break;
+		c = *s;
 		if (c == 0)
 			return false;
 		if (c < 0x80)
