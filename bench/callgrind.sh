@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # callgrind.sh: instructions per request of the hot paths, counted by valgrind's
 # callgrind, which a loaded machine does not disturb (unlike req/s or perf):
-#   - one Postgres backend serving GET P/profile and GET P/token through
-#     authoob-http --threads 1 --pool 1 (the postmaster runs under callgrind,
-#     its forked backends too);
+#   - one Postgres backend serving, through authoob-http --threads 1
+#     --pool 1 (the postmaster runs under callgrind, its forked backends
+#     too): GET P/profile with HS256, ES256 and EdDSA tokens, GET P/token,
+#     POST P/token with grant_type=refresh_token (each refresh token is
+#     single use: every request presents another one, made beforehand) and
+#     POST P/login at bcrypt cost 4;
 #   - one pgbench backend running the floor's prepared point SELECT;
 #   - authoob-http itself, and bench/floor_http.c, serving GET P/profile.
 # Each is counted over a session of 200 requests and one of 200+N; the
@@ -88,21 +91,47 @@ SELECT 'c4u' || i || '@bench.local', :'h', 'user' || i, 'First' || i, 'Last' || 
 FROM generate_series(1, 1000) AS i;
 VACUUM ANALYZE authoob.users;
 SQL
-psql -o "$WORK/tokens" -c "SELECT authoob_login(json_build_object('email', 'c4u' || i ||
-	'@bench.local', 'password', 'Bench-Passw0rd')::text, '127.0.0.1') ->> 'token'
-	FROM generate_series(1, 64) AS i"
+# 64 access tokens of each algorithm (the key of each stays valid), then
+# HS256 again; and refresh tokens, one per refresh request counted
+for alg in ES256 EdDSA HS256; do
+	psql -c "SELECT authoob_configure('{\"signing_alg\": \"$alg\"}') IS NOT NULL" >/dev/null
+	psql -o "$WORK/tokens.$alg" -c "SELECT authoob_login(json_build_object('email', 'c4u' || i ||
+		'@bench.local', 'password', 'Bench-Passw0rd')::text, '127.0.0.1') ->> 'token'
+		FROM generate_series(1, 64) AS i"
+done
+for n in 200 $((200 + N)); do
+	psql -o "$WORK/refresh.n$n" -c "SELECT authoob_token_grant(json_build_object(
+		'grant_type', 'password', 'email', 'c4u' || (i % 1000 + 1) || '@bench.local',
+		'password', 'Bench-Passw0rd')::text, '127.0.0.1') ->> 'refresh_token'
+		FROM generate_series(1, $n) AS i"
+done
 cc -O2 -o "$WORK/floor_http" "$REPO/bench/floor_http.c" -lmicrohttpd -lpthread
 
-# hit PATH COUNT PORT: COUNT keep-alive GETs, rotating over the tokens
+# hit PATH COUNT PORT TOKENS: COUNT keep-alive requests; GET with the
+# tokens of the file TOKENS in turn, or, for .../token, POST with the
+# refresh tokens of TOKENS, each once
 hit() {
-	timeout 3600 python3 - "$1" "$2" "$3" "$WORK/tokens" <<'PY'
-import http.client, sys
+	timeout 3600 python3 - "$1" "$2" "$3" "$4" <<'PY'
+import http.client, json, sys
 path, n, port, tokens = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 toks = [t for t in open(tokens).read().split() if t]
+refresh = path.endswith("/token") and "refresh" in tokens
+login = path.endswith("/login")
+if refresh and len(toks) < n:
+    sys.exit(f"{tokens}: {len(toks)} refresh tokens for {n} requests")
 c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 bad = 0
 for i in range(n):
-    c.request("GET", path, headers={"Authentication-Token": toks[i % len(toks)]})
+    if login:
+        c.request("POST", path, body=json.dumps({"email": f"c4u{i % 1000 + 1}@bench.local",
+                                                  "password": "Bench-Passw0rd"}),
+                  headers={"Content-Type": "application/json"})
+    elif refresh:
+        c.request("POST", path + "?grant_type=refresh_token",
+                  body=json.dumps({"refresh_token": toks[i]}),
+                  headers={"Content-Type": "application/json"})
+    else:
+        c.request("GET", path, headers={"Authentication-Token": toks[i % len(toks)]})
     r = c.getresponse()
     r.read()
     bad += r.status != 200
@@ -154,15 +183,21 @@ as_postgres valgrind --tool=callgrind --dump-line=no --callgrind-out-file="$WORK
 	-k "$WORK/pg" >"$WORK/pg/valgrind.log" 2>&1 &
 for i in $(seq 600); do "$PG_BIN/pg_isready" -q && break; sleep 0.2; done
 PM_PID=$(head -1 "$WORK/pg/data/postmaster.pid")
-for route in profile token; do
+# what: the name of the counts; route; the tokens (a file, or per run)
+for what in profile:profile:tokens.HS256 profile_es256:profile:tokens.ES256 \
+	profile_eddsa:profile:tokens.EdDSA token:token:tokens.HS256 refresh:token:refresh \
+	login:login:tokens.HS256; do
+	IFS=: read -r name route tokens <<<"$what"
 	for n in 200 $((200 + N)); do
+		file=$WORK/$tokens
+		[[ $tokens == refresh ]] && file=$WORK/refresh.n$n
 		before=$(ls "$WORK/cg")
 		start_front "$WORK/front.log" "$FRONT" --listen 127.0.0.1:0 --threads 1 --pool 1 \
 			--db "host=127.0.0.1 port=$PORT user=postgres dbname=b"
-		hit "/authoob/$route" "$n" "$FRONT_PORT"
+		hit "/authoob/$route" "$n" "$FRONT_PORT" "$file"
 		stop_front
 		f=$(newest "$before")	# the backend writes its counts as it exits
-		cp "$WORK/cg/$f" "$OUT/backend.$route.n$n.callgrind"
+		cp "$WORK/cg/$f" "$OUT/backend.$name.n$n.callgrind"
 	done
 done
 echo '\set id random(1, 1000)
@@ -188,14 +223,17 @@ for who in front floor_http; do
 		fi
 		start_front "$WORK/$who.log" valgrind --tool=callgrind --dump-line=no \
 			--callgrind-out-file="$OUT/$who.n$n.callgrind" "${cmd[@]}"
-		hit /authoob/profile "$n" "$FRONT_PORT"
+		hit /authoob/profile "$n" "$FRONT_PORT" "$WORK/tokens.HS256"
 		stop_front
 	done
 done
 
 # inclusive costs worth knowing by name (a * ending is a prefix)
 BACKEND_FUNCS="PostgresMain PortalRun fmgr_security_definer authoob_profile authoob_token
-	authoob_verify_token* read_token read_own_claims hmac_sha256 pg_hmac_* base64url_decode
+	authoob_attempt authoob_token_grant authoob_refresh_session authoob_session_token
+	authoob_jwt_read authoob_jwt_sign authoob_key_verify authoob_key_sign authoob_sha256
+	authoob_login sign_in authoob_check_password px_crypt* authoob_open_session authoob_check_throttle
+	authoob_verify_token* read_token read_own_claims authoob_hmac_sha256 pg_hmac_* authoob_base64url_decode
 	uuid_in authoob_session_profile private_json_from_row authoob_issue_token gen_random_uuid
 	authoob_base64url_encode SPI_execute_plan standard_ExecutorStart standard_ExecutorRun
 	standard_ExecutorEnd GetCachedPlan jsonb_out AtEOXact_GUC set_config_option*
@@ -205,7 +243,8 @@ FRONT_FUNCS="request_handle request_begin request_finish request_completed pool_
 	send_reply log_access routes_match routes_log_path token_of is_valid_utf8
 	client_address cors_add_headers MHD_add_response_header MHD_create_response_from_buffer"
 D=$((200 + N))
-for what in backend.profile backend.token pgbench front floor_http; do
+for what in backend.profile backend.profile_es256 backend.profile_eddsa backend.token \
+	backend.refresh backend.login pgbench front floor_http; do
 	echo
 	echo "== $what: instructions per request (N=$N)"
 	case $what in

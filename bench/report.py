@@ -27,15 +27,18 @@ Usage: report.py [--tsv FILE] MEASUREMENTS      the table on stdout
 
 import sys
 
-FIGURES = ["profile", "token", "login_bc4", "login_bc12", "register_bc4"]
+FIGURES = ["profile", "profile_es256", "profile_eddsa", "token", "refresh", "login_bc4",
+           "login_bc12", "register_bc4"]
 FLOORS = ["floor_pgbench", "floor_http", "bcrypt4", "bcrypt12"]
 COLUMNS = ["figure", "run", "rps", "p50_ms", "p99_ms", "requests", "errors", "front_cpu_us",
            "pg_cpu_us", "load1", "wrk_cpu_us", "busy_pct", "others_pct", "irq_pct"]
 # which floor each figure is held against
-FLOOR_OF = {"profile": "combined", "token": "combined", "login_bc4": "bcrypt4",
+# (profile with ES256 and EdDSA tokens: against the HS256 profile of the same run)
+FLOOR_OF = {"profile": "combined", "profile_es256": "profile", "profile_eddsa": "profile",
+            "token": "combined", "refresh": "combined", "login_bc4": "bcrypt4",
             "register_bc4": "bcrypt4", "login_bc12": "bcrypt12"}
-FLOOR_NAME = {"combined": "pgbench+http combined", "bcrypt4": "bcrypt-4 rate",
-              "bcrypt12": "bcrypt-12 rate"}
+FLOOR_NAME = {"combined": "pgbench+http combined", "profile": "profile (HS256)",
+              "bcrypt4": "bcrypt-4 rate", "bcrypt12": "bcrypt-12 rate"}
 # the figures the peer (Flask-Security-Too) measured too
 PEER_FIGURES = {"profile", "login_bc4", "login_bc12"}
 
@@ -136,7 +139,8 @@ def table(facts, records, runs):
 
     pgbench, http = runs.median("floor_pgbench", "rps"), runs.median("floor_http", "rps")
     floor = {"combined": 1 / (1 / pgbench + 1 / http) if pgbench and http else None,
-             "bcrypt4": runs.median("bcrypt4", "rps"), "bcrypt12": runs.median("bcrypt12", "rps")}
+             "bcrypt4": runs.median("bcrypt4", "rps"), "bcrypt12": runs.median("bcrypt12", "rps"),
+             "profile": runs.median("profile", "rps")}
 
     out = [f"authoob benchmark, {facts['date']}, {facts['cores']} cores, load average at start: "
            f"{facts['load_start']}, at end: {facts['load_end']}",
@@ -219,6 +223,10 @@ def targets(has, runs, floor, peer_files, facts, memory, peak, soak):
                             ratio(rps, peer_median(peer_files, "profile")), ">=", 15))
         lines.append(target(f"profile p99 ms at {facts['conns']} connections",
                             runs.median("profile", "p99_ms"), "<=", 5))
+    for fig, alg in (("profile_es256", "ES256"), ("profile_eddsa", "EdDSA")):
+        if fig in has and "profile" in has:
+            lines.append(target(f"profile {alg} req/s / profile HS256 req/s",
+                                ratio(runs.median(fig, "rps"), floor["profile"]), ">=", 0.8))
     if "login_bc4" in has:
         lines.append(target("login_bc4 req/s / bcrypt-4 rate",
                             ratio(runs.median("login_bc4", "rps"), floor["bcrypt4"]), ">=", 0.7))

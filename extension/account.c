@@ -22,6 +22,7 @@ PG_FUNCTION_INFO_V1(authoob_logout);
 PG_FUNCTION_INFO_V1(authoob_token);
 PG_FUNCTION_INFO_V1(authoob_token_grant);
 PG_FUNCTION_INFO_V1(authoob_token_request);
+PG_FUNCTION_INFO_V1(authoob_sign_in_request);
 PG_FUNCTION_INFO_V1(authoob_reset_password);
 PG_FUNCTION_INFO_V1(authoob_verify);
 PG_FUNCTION_INFO_V1(authoob_verify_headers);
@@ -132,8 +133,9 @@ authoob_register(PG_FUNCTION_ARGS)
 	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 
 	authoob_send_activation(user_id, settings);
-	response = token_response(authoob_open_session(user_id, PG_GETARG_DATUM(1),
-												   PG_ARGISNULL(1), settings));
+	response = token_response(authoob_open_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
+												   authoob_jsonb_get_string(payload, "user_agent"),
+												   settings));
 	answer = authoob_fire_hook(HOOK_POST_REGISTER,
 							   &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_hook_response(answer, response), false));
@@ -210,8 +212,9 @@ authoob_login(PG_FUNCTION_ARGS)
 	authoob_connect_spi();
 	settings = authoob_load_settings();
 	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
-	response = token_response(authoob_open_session(user_id, PG_GETARG_DATUM(1),
-												   PG_ARGISNULL(1), settings));
+	response = token_response(authoob_open_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
+												   authoob_jsonb_get_string(payload, "user_agent"),
+												   settings));
 	answer = authoob_fire_hook(HOOK_POST_LOGIN,
 							   &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_hook_response(answer, response), false));
@@ -254,7 +257,8 @@ authoob_token_grant(PG_FUNCTION_ARGS)
 	}
 
 	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
-	response = authoob_grant_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	response = authoob_grant_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
+									 authoob_jsonb_get_string(payload, "user_agent"), settings);
 	answer = authoob_fire_hook(HOOK_POST_LOGIN,
 							   &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_hook_response(answer, response), false));
@@ -276,7 +280,11 @@ authoob_token_request(PG_FUNCTION_ARGS)
 	Datum		grant;
 
 	if (PG_ARGISNULL(1))
-		PG_RETURN_DATUM(PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0));
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
 	if (PG_ARGISNULL(0))
 		parsed = CStringGetDatum("{}");
 	else
@@ -291,6 +299,56 @@ authoob_token_request(PG_FUNCTION_ARGS)
 									 (const char *[]) {TextDatumGetCString(PG_GETARG_DATUM(1))});
 	PG_RETURN_TEXT_P(cstring_to_text(JsonbToCString(NULL, &DatumGetJsonbP(
 		DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(body), grant))->root, 0)));
+}
+
+/*
+ * SQL function: authoob_sign_in_request(payload text, query_grant text,
+ *										 user_agent text) returns text
+ *
+ * The body of POST P/login and POST P/token for authoob_attempt, whose one
+ * argument is the body: with the query string's grant_type in it when the
+ * body has none (as authoob_token_request), and the client's User-Agent
+ * header as "user_agent", which the session keeps.  A body that is not a
+ * JSON object is left as it is, for the sign-in to refuse.
+ */
+Datum
+authoob_sign_in_request(PG_FUNCTION_ARGS)
+{
+	Datum		parsed;
+	Jsonb	   *body;
+	const char *keys[2];
+	const char *values[2];
+	int			n = 0;
+
+	if (PG_ARGISNULL(1) && PG_ARGISNULL(2))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	if (PG_ARGISNULL(0))
+		parsed = CStringGetDatum("{}");
+	else
+		parsed = CStringGetDatum(TextDatumGetCString(PG_GETARG_DATUM(0)));
+	if (authoob_try(authoob_parse_jsonb, &parsed) != NULL ||
+		!JB_ROOT_IS_OBJECT(DatumGetJsonbP(parsed)) || JB_ROOT_IS_SCALAR(DatumGetJsonbP(parsed)))
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));	/* not {}: the body, not null */
+	body = DatumGetJsonbP(parsed);
+	if (!PG_ARGISNULL(1) && authoob_object_value(body, "grant_type") == NULL)
+	{
+		keys[n] = "grant_type";
+		values[n++] = TextDatumGetCString(PG_GETARG_DATUM(1));
+	}
+	if (!PG_ARGISNULL(2))
+	{
+		keys[n] = "user_agent";
+		values[n++] = TextDatumGetCString(PG_GETARG_DATUM(2));
+	}
+	if (n == 0)
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	PG_RETURN_TEXT_P(cstring_to_text(JsonbToCString(NULL, &DatumGetJsonbP(
+		DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(body),
+							authoob_jsonb_from_pairs(n, keys, values)))->root, 0)));
 }
 
 /* SQL function: authoob_logout(token text) returns jsonb (always NULL) */

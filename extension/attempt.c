@@ -20,6 +20,7 @@
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 PG_FUNCTION_INFO_V1(authoob_attempt);
 PG_FUNCTION_INFO_V1(authoob_attempt_outcome);
@@ -50,11 +51,20 @@ static const AttemptAction attempt_actions[] = {
 typedef struct Attempt
 {
 	const char *sql;
+	SPIPlanPtr *plan;			/* the statement's plan, kept */
 	Datum		args[2];
 	char		nulls[2];
 	Datum		response;
 	bool		response_isnull;
 } Attempt;
+
+/*
+ * The statement of each action, "SELECT <schema>.<function>($1, $2)", and
+ * its plan, prepared on first use and kept (the plan cache follows the
+ * function if it is replaced); made again if the schema changed.
+ */
+static char *action_sql[lengthof(attempt_actions)];
+static SPIPlanPtr action_plan[lengthof(attempt_actions)];
 
 static void
 run_attempt(void *arg)
@@ -62,8 +72,16 @@ run_attempt(void *arg)
 	Attempt    *attempt = arg;
 	Oid			types[2] = {TEXTOID, INETOID};
 
-	if (SPI_execute_with_args(attempt->sql, 2, types, attempt->args, attempt->nulls,
-							  false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+	if (*attempt->plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(attempt->sql, 2, types);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "authoob: could not prepare \"%s\"", attempt->sql);
+		*attempt->plan = plan;
+	}
+	if (SPI_execute_plan(*attempt->plan, attempt->args, attempt->nulls,
+						 false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "authoob: attempt failed to run");
 	attempt->response = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 									  &attempt->response_isnull);
@@ -135,8 +153,9 @@ attempt(FunctionCallInfo fcinfo, bool nonatomic, bool *isnull, ErrorData **error
 	const AttemptAction *action = NULL;
 	char	   *name = authoob_text_arg(fcinfo, 0);
 	Attempt		attempt;
+	int			i;
 
-	for (int i = 0; name && i < (int) lengthof(attempt_actions); i++)
+	for (i = 0; name && i < (int) lengthof(attempt_actions); i++)
 		if (strcmp(attempt_actions[i].name, name) == 0)
 			action = &attempt_actions[i];
 	if (action == NULL)
@@ -153,6 +172,17 @@ attempt(FunctionCallInfo fcinfo, bool nonatomic, bool *isnull, ErrorData **error
 	}
 
 	attempt.sql = psprintf("SELECT %s.%s($1, $2)", quote_identifier(schema), action->function);
+	i = action - attempt_actions;
+	if (action_sql[i] == NULL || strcmp(action_sql[i], attempt.sql) != 0)
+	{
+		if (action_plan[i] != NULL)
+			SPI_freeplan(action_plan[i]);
+		action_plan[i] = NULL;
+		if (action_sql[i] != NULL)
+			pfree(action_sql[i]);
+		action_sql[i] = MemoryContextStrdup(TopMemoryContext, attempt.sql);
+	}
+	attempt.plan = &action_plan[i];
 	attempt.args[0] = PG_GETARG_DATUM(1);
 	attempt.nulls[0] = PG_ARGISNULL(1) ? 'n' : ' ';
 	attempt.args[1] = PG_GETARG_DATUM(2);

@@ -252,7 +252,7 @@ BEGIN
         WHERE o.last_failure_at < now() - interval '1 day' LIMIT 10);
 END
 $$;
--- ==== Signing keys and JWKS (branch keys): begin ====
+-- ==== Signing keys and JWKS: begin ====
 -- Tokens the ecosystem verifies with a public key (README "Signing keys
 -- and JWKS"): signing_alg HS256 signs with the shared secret as 0.1 did;
 -- ES256, EdDSA and RS256 with a key made in the database, whose public
@@ -332,7 +332,7 @@ AS $$
 $$;
 REVOKE ALL ON FUNCTION authoob_jwks() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION authoob_jwks() TO authoob_api, PUBLIC;
--- ==== Signing keys and JWKS (branch keys): end ====
+-- ==== Signing keys and JWKS: end ====
 
 -- PostgREST: with db-pre-request = 'authoob_postgrest_pre_request',
 -- PostgREST's own check of the token (signature, audience, role switch) is
@@ -357,7 +357,7 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION authoob_postgrest_pre_request() TO PUBLIC;
 
--- ==== Sessions, refresh tokens and claims (branch sessions): begin ====
+-- ==== Sessions, refresh tokens and claims: begin ====
 -- A session is a sign-in (README "Sessions and refresh tokens").  The row
 -- keeps its 0.1 name and key: jti is the session's id, which 0.1's tokens
 -- carry as their jti and newer tokens as session_id.  expires_at is when
@@ -431,9 +431,9 @@ REVOKE ALL ON FUNCTION authoob_sessions(text), authoob_end_session(text, text),
     authoob_logout_scope(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION authoob_sessions(text), authoob_end_session(text, text),
     authoob_logout_scope(text, text) TO authoob_api;
--- ==== Sessions, refresh tokens and claims (branch sessions): end ====
+-- ==== Sessions, refresh tokens and claims: end ====
 
--- ==== Supabase Auth's protocol (branch gotrue): begin ====
+-- ==== Supabase Auth's protocol: begin ====
 -- Apps written for @supabase/auth-js talk to authoob under gotrue_prefix
 -- (README "Supabase users"; null turns those routes off), through the
 -- functions below, which call the same functions as authoob's own routes
@@ -931,9 +931,9 @@ GRANT EXECUTE ON FUNCTION authoob_gotrue_signup(text, inet), authoob_gotrue_reco
     authoob_gotrue_verify(text, inet), authoob_gotrue_verify_link(text, inet),
     authoob_gotrue_settings(), authoob_redirect_url(text), authoob_gotrue_not_built(text)
 TO authoob_api;
--- ==== Supabase Auth's protocol (branch gotrue): end ====
+-- ==== Supabase Auth's protocol: end ====
 
--- ==== Sharding (branch shard): begin ====
+-- ==== Sharding: begin ====
 -- A sharded deployment (README "Scale-out: sharding") is a PL/Proxy
 -- database in front of N partitions, each an ordinary authoob database
 -- that knows its number here.  authoob_set_partition() makes the ids the
@@ -990,4 +990,13 @@ RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_attempt_outcome'
 LANGUAGE C VOLATILE;
 REVOKE ALL ON FUNCTION authoob_attempt_outcome(text, text, inet) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION authoob_attempt_outcome(text, text, inet) TO authoob_api;
--- ==== Sharding (branch shard): end ====
+-- ==== Sharding: end ====
+
+-- The body of POST P/login and POST P/token for authoob_attempt: the query
+-- string's grant_type and the client's User-Agent header in it, which the
+-- session keeps (printable ASCII, at most 255 characters).
+CREATE FUNCTION authoob_sign_in_request(payload text, query_grant text, user_agent text)
+RETURNS text AS 'MODULE_PATHNAME', 'authoob_sign_in_request'
+LANGUAGE C IMMUTABLE SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION authoob_sign_in_request(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_sign_in_request(text, text, text) TO authoob_api;

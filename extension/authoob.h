@@ -18,8 +18,10 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "utils/jsonb.h"
+#include "utils/relcache.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
@@ -58,6 +60,9 @@ extern int	authoob_base64url_decode(const char *src, int len, uint8 *dst, int ds
 extern void authoob_sha256(const void *data, size_t len, uint8 *digest);
 extern void authoob_hmac_sha256(const bytea *key, const char *data, size_t len,
 								uint8 *digest);
+extern void authoob_hmac_sha256_kept(const bytea *key, const char *data, size_t len,
+									 uint8 *digest);
+extern void authoob_hmac_forget_keys(void);
 extern char *authoob_key_id(const bytea *secret);
 extern char *authoob_random_token(int nbytes);
 extern bool authoob_token_in_partition(const char *token, int partition, int partitions);
@@ -119,6 +124,27 @@ extern void authoob_connect_spi(void);
 extern Datum authoob_finish_spi(Datum result, bool isnull);
 extern ErrorData *authoob_try(void (*fn) (void *), void *arg);
 extern Oid	authoob_function_owner(Oid function);
+
+/*
+ * rows.c: a row of authoob's tables by its primary key, read through the
+ * key's index on the active snapshot, without the executor
+ */
+typedef enum AuthoobTable
+{
+	AUTHOOB_TABLE_SESSIONS,		/* by jti */
+	AUTHOOB_TABLE_USERS,		/* by id */
+	AUTHOOB_N_TABLES
+} AuthoobTable;
+
+typedef struct AuthoobRow
+{
+	Relation	rel;
+	TupleTableSlot *slot;		/* the row: slot_getattr() */
+} AuthoobRow;
+
+extern bool authoob_row_open(AuthoobRow *row, AuthoobTable table, Datum key);
+extern AttrNumber authoob_row_column(AuthoobTable table, const char *name);
+extern void authoob_row_close(AuthoobRow *row);
 
 /* trust.c: code a write of authoob.users runs must be a superuser's */
 extern void authoob_check_trusted_code(void);
@@ -212,19 +238,12 @@ extern bool authoob_check_password(const char *password, const char *hash);
 extern void authoob_dummy_password_check(const char *password,
 										 const AuthoobSettings *settings);
 
-/*
- * users.c: the user as JSON, custom fields, profile updates, passwords.
- *
- * What makes a session live, written once for every statement that looks
- * one up (sessions s joined to users u; $1 the jti, $2 the user id).
- */
-#define AUTHOOB_LIVE_SESSION \
-	"s.jti = $1 AND s.user_id = $2 AND s.expires_at > now() AND u.active"
-
+/* users.c: the user as JSON, custom fields, profile updates, passwords */
 extern Datum authoob_private_user_json(int64 user_id);
+extern Datum authoob_private_user_json_read(int64 user_id);
 extern Datum authoob_public_user_json(int64 user_id, bool *found);
-extern bool authoob_session_profile(Datum jti, int64 user_id, bool *confirmed,
-									Datum *profile);
+extern bool authoob_live_session(Datum jti, int64 user_id, bool *confirmed,
+								 Datum *profile);
 extern Datum authoob_update_user(int64 user_id, Jsonb *payload);
 extern void authoob_set_password(int64 user_id, const char *hash);
 extern int64 authoob_active_user_by_email(const char *email);
@@ -352,11 +371,11 @@ extern int64 authoob_jwt_read(const char *token, const AuthoobSettings *settings
  * is its id; its access tokens name it, its refresh tokens rotate in it.
  */
 extern char *authoob_open_session(int64 user_id, Datum client_ip, bool ip_isnull,
-								  const AuthoobSettings *settings);
+								  const char *user_agent, const AuthoobSettings *settings);
 extern char *authoob_session_token(int64 user_id, const pg_uuid_t *session,
 								   const AuthoobSettings *settings);
 extern Datum authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
-								   const AuthoobSettings *settings);
+								   const char *user_agent, const AuthoobSettings *settings);
 extern Datum authoob_refresh_session(const char *refresh_token,
 									 const AuthoobSettings *settings);
 extern void authoob_end_session_of(const pg_uuid_t *session);

@@ -2,9 +2,12 @@
  * crypto.c
  *		The building blocks of tokens: base64url, SHA-256, HMAC-SHA256 and
  *		random tokens, over PostgreSQL's own cryptohash, HMAC and random
- *		source, and comparisons in constant time.
+ *		source (and OpenSSL's digests for the HMAC of the signing secrets,
+ *		whose key schedule is kept), and comparisons in constant time.
  */
 #include "authoob.h"
+
+#include <openssl/evp.h>
 
 #include "common/base64.h"
 #include "common/cryptohash.h"
@@ -30,32 +33,72 @@ authoob_base64url_encode(const uint8 *data, int len)
 	return out;
 }
 
-/* Decoded length, or -1 when the text is not base64url */
+#define BASE64URL_ALPHABET \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+/* 1 + the 6-bit value of each base64url character; 0 for any other byte */
+static uint8 base64url_value[256];
+
+/*
+ * Decoded length, or -1 when the text is not base64url without padding (a
+ * character outside the alphabet, a length no encoding has, bits left over
+ * that are not zero, or more than dstlen bytes): in one pass, into dst,
+ * four characters to three bytes at a time.
+ */
 int
 authoob_base64url_decode(const char *src, int len, uint8 *dst, int dstlen)
 {
-	char	   *std = palloc(len + 4);
+	const unsigned char *in = (const unsigned char *) src;
+	int			whole = len / 4 * 4;
 	int			n = 0;
+	int			bad = 0;
+	uint32		bits = 0;
+	int			rest = len - whole;
 
-	for (int i = 0; i < len; i++)
+	if (base64url_value['_'] == 0)
+		for (int i = 0; i < 64; i++)
+			base64url_value[(uint8) BASE64URL_ALPHABET[i]] = i + 1;
+	if (rest == 1 || (int64) len * 3 / 4 > dstlen)
+		return -1;
+	for (int i = 0; i < whole; i += 4)
 	{
-		char		c = src[i];
+		/* a byte outside the alphabet has value 0, hence -1: bad goes negative */
+		int			a = base64url_value[in[i]] - 1;
+		int			b = base64url_value[in[i + 1]] - 1;
+		int			c = base64url_value[in[i + 2]] - 1;
+		int			d = base64url_value[in[i + 3]] - 1;
 
-		if (c == '-')
-			c = '+';
-		else if (c == '_')
-			c = '/';
-		else if (c == '+' || c == '/' || c == '=')
-			return -1;
-		std[n++] = c;
+		bad |= a | b | c | d;
+		bits = (uint32) a << 18 | (uint32) b << 12 | (uint32) c << 6 | (uint32) d;
+		dst[n] = (uint8) (bits >> 16);
+		dst[n + 1] = (uint8) (bits >> 8);
+		dst[n + 2] = (uint8) bits;
+		n += 3;
 	}
-	if (n % 4 == 1)
-		return -1;
-	while (n % 4 != 0)
-		std[n++] = '=';
-	if (pg_b64_dec_len(n) > dstlen)
-		return -1;
-	return pg_b64_decode(std, n, (char *) dst, dstlen);
+	if (rest > 0)
+	{
+		bits = 0;
+		for (int i = whole; i < len; i++)
+		{
+			int			v = base64url_value[in[i]] - 1;
+
+			bad |= v;
+			bits = bits << 6 | (uint32) (v & 63);
+		}
+		/* 2 characters: 12 bits, a byte and 4 bits that must be zero; 3: 18, 2 and 2 */
+		if (rest == 2)
+		{
+			dst[n++] = (uint8) (bits >> 4);
+			bad |= (bits & 0xf) ? -1 : 0;
+		}
+		else
+		{
+			dst[n++] = (uint8) (bits >> 10);
+			dst[n++] = (uint8) (bits >> 2);
+			bad |= (bits & 0x3) ? -1 : 0;
+		}
+	}
+	return bad < 0 ? -1 : n;
 }
 
 /* SHA-256 of data, with the server's cryptohash */
@@ -106,6 +149,134 @@ authoob_hmac_sha256(const bytea *key, const char *data, size_t len, uint8 *diges
 		elog(ERROR, "authoob: HMAC failed: %s", err);
 	}
 	pg_hmac_free(ctx);
+}
+
+/*
+ * HMAC-SHA256 under the signing secrets, which sign and verify every
+ * token: the two SHA-256 states after each key's padded blocks (RFC 2104's
+ * K xor ipad and K xor opad) are made once per key and backend, and each
+ * HMAC starts from copies of them instead of from the key.  A few keys are
+ * kept (the current secret and those rotated out); the settings forget
+ * them all whenever they are read again (authoob_hmac_forget_keys).
+ */
+#define HMAC_BLOCK 64
+#define HMAC_KEPT_KEYS 4
+
+typedef struct HmacKey
+{
+	uint8	   *key;			/* malloc'd copy; NULL: a free slot */
+	size_t		keylen;
+	EVP_MD_CTX *inner;			/* SHA-256 after K xor ipad */
+	EVP_MD_CTX *outer;			/* SHA-256 after K xor opad */
+} HmacKey;
+
+static HmacKey hmac_keys[HMAC_KEPT_KEYS];
+static int	hmac_next_slot;
+static EVP_MD_CTX *hmac_work;
+
+pg_attribute_noreturn() static void
+hmac_failed(void)
+{
+	elog(ERROR, "authoob: HMAC failed in OpenSSL");
+}
+
+static void
+free_hmac_key(HmacKey *k)
+{
+	if (k->key)
+	{
+		explicit_bzero(k->key, k->keylen);
+		free(k->key);
+	}
+	/* EVP_MD_CTX_free cleanses the states */
+	EVP_MD_CTX_free(k->inner);
+	EVP_MD_CTX_free(k->outer);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Forget every key's states: the settings were read again */
+void
+authoob_hmac_forget_keys(void)
+{
+	for (int i = 0; i < HMAC_KEPT_KEYS; i++)
+		free_hmac_key(&hmac_keys[i]);
+	hmac_next_slot = 0;
+}
+
+/* The states of key, made now if they are not kept yet */
+static HmacKey *
+hmac_key(const uint8 *key, size_t keylen)
+{
+	HmacKey    *k;
+	uint8		block[HMAC_BLOCK];
+	uint8		pad[HMAC_BLOCK];
+
+	for (int i = 0; i < HMAC_KEPT_KEYS; i++)
+		if (hmac_keys[i].key && hmac_keys[i].keylen == keylen &&
+			memcmp(hmac_keys[i].key, key, keylen) == 0)
+			return &hmac_keys[i];
+
+	if (hmac_work == NULL && (hmac_work = EVP_MD_CTX_new()) == NULL)
+		hmac_failed();
+	k = &hmac_keys[hmac_next_slot];
+	hmac_next_slot = (hmac_next_slot + 1) % HMAC_KEPT_KEYS;
+	free_hmac_key(k);
+
+	/* a key longer than a block is replaced by its hash */
+	memset(block, 0, sizeof(block));
+	if (keylen > HMAC_BLOCK)
+		authoob_sha256(key, keylen, block);
+	else
+		memcpy(block, key, keylen);
+	k->inner = EVP_MD_CTX_new();
+	k->outer = EVP_MD_CTX_new();
+	k->key = malloc(Max(keylen, 1));
+	if (k->inner == NULL || k->outer == NULL || k->key == NULL)
+	{
+		explicit_bzero(block, sizeof(block));
+		free_hmac_key(k);
+		hmac_failed();
+	}
+	memcpy(k->key, key, keylen);
+	k->keylen = keylen;
+	for (int i = 0; i < HMAC_BLOCK; i++)
+		pad[i] = block[i] ^ 0x36;
+	if (EVP_DigestInit_ex(k->inner, EVP_sha256(), NULL) != 1 ||
+		EVP_DigestUpdate(k->inner, pad, HMAC_BLOCK) != 1)
+		goto failed;
+	for (int i = 0; i < HMAC_BLOCK; i++)
+		pad[i] = block[i] ^ 0x5c;
+	if (EVP_DigestInit_ex(k->outer, EVP_sha256(), NULL) != 1 ||
+		EVP_DigestUpdate(k->outer, pad, HMAC_BLOCK) != 1)
+		goto failed;
+	explicit_bzero(block, sizeof(block));
+	explicit_bzero(pad, sizeof(pad));
+	return k;
+
+failed:
+	explicit_bzero(block, sizeof(block));
+	explicit_bzero(pad, sizeof(pad));
+	free_hmac_key(k);
+	hmac_failed();
+}
+
+/*
+ * HMAC-SHA256 of data under a signing secret (the same as
+ * authoob_hmac_sha256), from the key's kept states
+ */
+void
+authoob_hmac_sha256_kept(const bytea *key, const char *data, size_t len, uint8 *digest)
+{
+	HmacKey    *k = hmac_key((const uint8 *) VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key));
+	uint8		inner[PG_SHA256_DIGEST_LENGTH];
+
+	if (EVP_MD_CTX_copy_ex(hmac_work, k->inner) != 1 ||
+		EVP_DigestUpdate(hmac_work, data, len) != 1 ||
+		EVP_DigestFinal_ex(hmac_work, inner, NULL) != 1 ||
+		EVP_MD_CTX_copy_ex(hmac_work, k->outer) != 1 ||
+		EVP_DigestUpdate(hmac_work, inner, sizeof(inner)) != 1 ||
+		EVP_DigestFinal_ex(hmac_work, digest, NULL) != 1)
+		hmac_failed();
 }
 
 /* Compare len bytes in a time that does not depend on where they differ */

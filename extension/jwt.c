@@ -154,7 +154,7 @@ authoob_jwt_sign(const AuthoobClaims *c, const AuthoobSettings *settings)
 		appendStringInfo(&token, ".%s", authoob_key_sign(key, token.data, token.len));
 	else
 	{
-		authoob_hmac_sha256(settings->secret_key, token.data, token.len, digest);
+		authoob_hmac_sha256_kept(settings->secret_key, token.data, token.len, digest);
 		appendStringInfo(&token, ".%s", authoob_base64url_encode(digest, sizeof(digest)));
 	}
 	if (token.len > MAX_TOKEN_LENGTH)
@@ -191,6 +191,24 @@ is_uuid_text(const char *text, int len)
 			return false;
 	}
 	return true;
+}
+
+/* The uuid of text that is_uuid_text accepted, as a Datum */
+static Datum
+uuid_datum(const char *text)
+{
+	pg_uuid_t  *uuid = palloc(sizeof(pg_uuid_t));
+	int			n = 0;
+
+	for (int i = 0; i < 36; i += (text[i] == '-') ? 1 : 2)
+	{
+		if (text[i] == '-')
+			continue;
+#define HEX(c) ((c) <= '9' ? (c) - '0' : (c) - 'a' + 10)
+		uuid->data[n++] = (uint8) (HEX(text[i]) << 4 | HEX(text[i + 1]));
+#undef HEX
+	}
+	return UUIDPGetDatum(uuid);
 }
 
 /* A claim that must be a whole non-negative number, else 401 */
@@ -322,7 +340,7 @@ check_hmac(const char *token, size_t signed_len, const uint8 *header,
 		authoob_token_refused("was signed with a key that is gone");
 	if (given_len != PG_SHA256_DIGEST_LENGTH)
 		authoob_token_refused("has no valid signature");
-	authoob_hmac_sha256(key, token, signed_len, expected);
+	authoob_hmac_sha256_kept(key, token, signed_len, expected);
 	if (timingsafe_bcmp(expected, given, PG_SHA256_DIGEST_LENGTH) != 0)
 		authoob_token_refused("has a wrong signature");
 }
@@ -392,7 +410,7 @@ authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *sess
 	{
 		if (expires <= (int64) time(NULL))
 			authoob_token_refused("has expired");
-		*session = DirectFunctionCall1(uuid_in, CStringGetDatum(own_session));
+		*session = uuid_datum(own_session);
 		return user_id;
 	}
 

@@ -58,9 +58,16 @@ struct AuthoobSigningKey
 static AuthoobSigningKey *keys;
 static int	nkeys;
 
-/* SHA-256 of tokens whose signature verified; a slot each, overwritten */
-#define VERIFIED_SLOTS 1024
-static uint8 verified[VERIFIED_SLOTS][PG_SHA256_DIGEST_LENGTH];
+/*
+ * SHA-256 of tokens whose signature verified: sets of VERIFIED_WAYS slots,
+ * the set chosen by the digest, a slot of it overwritten in turn.  Tokens
+ * whose digests choose the same set do not evict each other until more
+ * than VERIFIED_WAYS of them are in use.
+ */
+#define VERIFIED_SETS 256
+#define VERIFIED_WAYS 4
+static uint8 verified[VERIFIED_SETS][VERIFIED_WAYS][PG_SHA256_DIGEST_LENGTH];
+static uint8 verified_next[VERIFIED_SETS];
 
 static const KeyAlg *
 find_alg(const char *name)
@@ -125,6 +132,7 @@ load_keys_if_needed(void)
 	/* the context was reset, and the keys' OpenSSL objects with it */
 	Assert(keys == NULL);
 	memset(verified, 0, sizeof(verified));
+	memset(verified_next, 0, sizeof(verified_next));
 
 	/* a database still at 0.1 (before ALTER EXTENSION UPDATE) has none */
 	if (!OidIsValid(get_relname_relid("signing_keys", get_namespace_oid("authoob", false))))
@@ -321,15 +329,17 @@ authoob_key_verify(const AuthoobSigningKey *key, const char *token, size_t token
 				   size_t signed_len, const uint8 *sig, int sig_len)
 {
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
-	uint8	   *slot;
+	int			set;
 
 	authoob_sha256(token, token_len, digest);
-	slot = verified[(digest[0] | digest[1] << 8) % VERIFIED_SLOTS];
-	if (timingsafe_bcmp(slot, digest, sizeof(digest)) == 0)
-		return true;
+	set = (digest[0] | digest[1] << 8) % VERIFIED_SETS;
+	for (int way = 0; way < VERIFIED_WAYS; way++)
+		if (timingsafe_bcmp(verified[set][way], digest, sizeof(digest)) == 0)
+			return true;
 	if (!signature_is_valid(key, token, signed_len, sig, sig_len))
 		return false;
-	memcpy(slot, digest, sizeof(digest));
+	memcpy(verified[set][verified_next[set]], digest, sizeof(digest));
+	verified_next[set] = (verified_next[set] + 1) % VERIFIED_WAYS;
 	return true;
 }
 

@@ -32,8 +32,18 @@
 /* "now() + n seconds", or NULL for n = 0 (no limit), which least() skips */
 #define LIMIT(n) "now() + make_interval(secs => nullif(" n ", 0))"
 
-/* a session opened by login: it ends with its token (0.1's schema too) */
+/* the longest user agent a session keeps */
+#define MAX_USER_AGENT 255
+
+/* a session opened by login: it ends with its token */
 static AuthoobQuery insert_session = AUTHOOB_QUERY(
+	"INSERT INTO authoob.sessions (jti, user_id, expires_at, ip, user_agent)"
+	" VALUES ($1, $2, least(to_timestamp($3), " LIMIT("$5") ", " LIMIT("$6") "), $4, $7)"
+	" RETURNING (SELECT u.email FROM authoob.users u WHERE u.id = $2)",
+	7, UUIDOID, INT8OID, FLOAT8OID, INETOID, INT4OID, INT4OID, TEXTOID);
+
+/* the same, on 0.1's schema (no user agent), until ALTER EXTENSION authoob UPDATE */
+static AuthoobQuery insert_session_0_1 = AUTHOOB_QUERY(
 	"INSERT INTO authoob.sessions (jti, user_id, expires_at, ip)"
 	" VALUES ($1, $2, least(to_timestamp($3), " LIMIT("$5") ", " LIMIT("$6") "), $4)"
 	" RETURNING (SELECT u.email FROM authoob.users u WHERE u.id = $2)",
@@ -41,10 +51,12 @@ static AuthoobQuery insert_session = AUTHOOB_QUERY(
 
 /* a session opened by the token endpoint: refreshable until its limits */
 static AuthoobQuery insert_refreshable_session = AUTHOOB_QUERY(
-	"INSERT INTO authoob.sessions (jti, user_id, expires_at, ip, refreshed_at, refresh_secret)"
-	" VALUES ($1, $2, coalesce(least(" LIMIT("$4") ", " LIMIT("$5") "), 'infinity'), $3, now(), $6)"
+	"INSERT INTO authoob.sessions (jti, user_id, expires_at, ip, refreshed_at, refresh_secret,"
+	" user_agent)"
+	" VALUES ($1, $2, coalesce(least(" LIMIT("$4") ", " LIMIT("$5") "), 'infinity'), $3, now(), $6,"
+	" $7)"
 	" RETURNING (SELECT u.email FROM authoob.users u WHERE u.id = $2)",
-	6, UUIDOID, INT8OID, INETOID, INT4OID, INT4OID, BYTEAOID);
+	7, UUIDOID, INT8OID, INETOID, INT4OID, INT4OID, BYTEAOID, TEXTOID);
 
 /*
  * A new access token in a session ($1): one opened by login now ends with
@@ -64,12 +76,6 @@ static AuthoobQuery extend_session_0_1 = AUTHOOB_QUERY(
 	" FROM authoob.users u WHERE s.jti = $1 AND u.id = s.user_id"
 	" RETURNING u.email, floor(extract(epoch FROM s.created_at))::bigint, 'aal1'",
 	4, UUIDOID, FLOAT8OID, INT4OID, INT4OID);
-
-static AuthoobQuery find_session = AUTHOOB_QUERY(
-	"SELECT u.confirmed_at IS NOT NULL"
-	" FROM authoob.sessions s JOIN authoob.users u ON u.id = s.user_id"
-	" WHERE " AUTHOOB_LIVE_SESSION,
-	2, UUIDOID, INT8OID);
 
 static AuthoobQuery insert_refresh_token = AUTHOOB_QUERY(
 	"INSERT INTO authoob.refresh_tokens (token_hash, session_id) VALUES ($1, $2)"
@@ -91,22 +97,20 @@ static AuthoobQuery find_refresh_token = AUTHOOB_QUERY(
 	" WHERE r.token_hash = $1 FOR UPDATE OF r, s",
 	2, BYTEAOID, INT4OID);
 
+/* ... and what the successor's access token says of its session */
 static AuthoobQuery rotate_refresh_token = AUTHOOB_QUERY(
 	"WITH rotated AS (UPDATE authoob.refresh_tokens SET rotated_at = now() WHERE token_hash = $1)"
 	" UPDATE authoob.sessions s SET refreshed_at = now(),"
 	" expires_at = coalesce(least(s.created_at + make_interval(secs => nullif($3, 0)), "
 	LIMIT("$4") "), 'infinity')"
-	" WHERE s.jti = $2",
+	" FROM authoob.users u WHERE s.jti = $2 AND u.id = s.user_id"
+	" RETURNING u.email, floor(extract(epoch FROM s.created_at))::bigint, s.aal",
 	4, BYTEAOID, UUIDOID, INT4OID, INT4OID);
 
 static AuthoobQuery end_session = AUTHOOB_QUERY(
 	"DELETE FROM authoob.sessions WHERE jti = $1",
 	1, UUIDOID);
 
-static AuthoobQuery token_response = AUTHOOB_QUERY(
-	"SELECT jsonb_build_object('access_token', $1, 'token_type', 'bearer',"
-	" 'expires_in', $2, 'expires_at', $3, 'refresh_token', $4, 'user', $5)",
-	5, TEXTOID, INT4OID, INT8OID, TEXTOID, JSONBOID);
 
 /* The session a refresh token was replayed in, for authoob_end_reused_session */
 static bool reused_session_pending = false;
@@ -137,25 +141,51 @@ sign_token(int64 user_id, const pg_uuid_t *session, const char *email,
 }
 
 /*
+ * The user agent a session keeps, from what a client sent: printable ASCII
+ * (anything else becomes '?'), at most MAX_USER_AGENT characters; NULL
+ * for none or an empty one.
+ */
+static char *
+kept_user_agent(const char *user_agent)
+{
+	char	   *kept;
+	int			len;
+
+	if (user_agent == NULL || *user_agent == '\0')
+		return NULL;
+	len = strnlen(user_agent, MAX_USER_AGENT);
+	kept = pnstrdup(user_agent, len);
+	for (int i = 0; i < len; i++)
+		if ((unsigned char) kept[i] < 0x20 || (unsigned char) kept[i] > 0x7e)
+			kept[i] = '?';
+	return kept;
+}
+
+/*
  * Open a session for user_id (login, register) and make its first access
- * token; the session ends with its last token.  Connected to SPI.
+ * token; the session ends with its last token.  user_agent (NULL: none) is
+ * what the client said it is.  Connected to SPI.
  */
 char *
 authoob_open_session(int64 user_id, Datum client_ip, bool ip_isnull,
-					 const AuthoobSettings *settings)
+					 const char *user_agent, const AuthoobSettings *settings)
 {
 	Datum		session = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
 	int64		iat = (int64) time(NULL);
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ip_isnull ? 'n' : ' ', ' ', ' '};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ip_isnull ? 'n' : ' ', ' ', ' ', ' '};
 
+	user_agent = kept_user_agent(user_agent);
 	values[0] = session;
 	values[1] = Int64GetDatum(user_id);
 	values[2] = Float8GetDatum((double) (iat + settings->token_ttl));
 	values[3] = client_ip;
 	values[4] = Int32GetDatum(settings->session_ttl);
 	values[5] = Int32GetDatum(settings->inactivity_timeout);
-	authoob_run(&insert_session, values, nulls, false);
+	values[6] = user_agent ? CStringGetTextDatum(user_agent) : (Datum) 0;
+	nulls[6] = user_agent ? ' ' : 'n';
+	authoob_run(settings->refresh_tokens ? &insert_session : &insert_session_0_1,
+				values, nulls, false);
 	return sign_token(user_id, DatumGetUUIDP(session), authoob_result_text(1), "aal1",
 					  iat, iat, settings);
 }
@@ -194,24 +224,48 @@ refresh_token_hash(const char *token)
 	return PointerGetDatum(hash);
 }
 
-/* The token endpoint's answer, with refresh_token stored as its hash */
+static void
+push_number(JsonbParseState **state, const char *key, int64 value)
+{
+	JsonbValue	v;
+
+	authoob_push_key(state, key);
+	v.type = jbvNumeric;
+	v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(value)));
+	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+/*
+ * The token endpoint's answer {"access_token", "token_type", "expires_in",
+ * "expires_at", "refresh_token", "user"}, with refresh_token stored as its
+ * hash.  user_changed: the user was written in this statement (a sign-in
+ * counts itself), and is read again by statement.
+ */
 static Datum
 grant_response(int64 user_id, const pg_uuid_t *session, const char *access_token,
-			   const char *refresh_token, const AuthoobSettings *settings)
+			   const char *refresh_token, bool user_changed,
+			   const AuthoobSettings *settings)
 {
-	Datum		values[5];
-	bool		isnull;
+	Datum		values[2];
+	JsonbParseState *state = NULL;
 
-	values[0] = UUIDPGetDatum(session);
-	values[1] = refresh_token_hash(refresh_token);
-	authoob_run(&insert_refresh_token, (Datum[]) {values[1], values[0]}, NULL, false);
-	values[0] = CStringGetTextDatum(access_token);
-	values[1] = Int32GetDatum(settings->token_ttl);
-	values[2] = Int64GetDatum((int64) time(NULL) + settings->token_ttl);
-	values[3] = CStringGetTextDatum(refresh_token);
-	values[4] = authoob_private_user_json(user_id);
-	authoob_run(&token_response, values, NULL, true);
-	return authoob_result_datum(1, &isnull);
+	values[0] = refresh_token_hash(refresh_token);
+	values[1] = UUIDPGetDatum(session);
+	authoob_run(&insert_refresh_token, values, NULL, false);
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	authoob_push_key(&state, "access_token");
+	authoob_push_string(&state, access_token);
+	authoob_push_key(&state, "token_type");
+	authoob_push_string(&state, "bearer");
+	push_number(&state, "expires_in", settings->token_ttl);
+	push_number(&state, "expires_at", (int64) time(NULL) + settings->token_ttl);
+	authoob_push_key(&state, "refresh_token");
+	authoob_push_string(&state, refresh_token);
+	authoob_push_key(&state, "user");
+	authoob_push_jsonb(&state, DatumGetJsonbP(user_changed ? authoob_private_user_json(user_id) :
+											   authoob_private_user_json_read(user_id)));
+	return JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL)));
 }
 
 /*
@@ -249,18 +303,18 @@ require_refresh_tokens(const AuthoobSettings *settings)
 }
 
 /*
- * Open a refreshable session for user_id, signed in by the token endpoint;
- * the endpoint's answer.  Connected to SPI.
+ * Open a refreshable session for user_id, signed in by the token endpoint
+ * from user_agent (NULL: none); the endpoint's answer.  Connected to SPI.
  */
 Datum
 authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
-					  const AuthoobSettings *settings)
+					  const char *user_agent, const AuthoobSettings *settings)
 {
 	Datum		session = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
 	int64		iat = (int64) time(NULL);
 	bytea	   *secret = palloc(VARHDRSZ + 32);
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ip_isnull ? 'n' : ' ', ' ', ' ', ' '};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ip_isnull ? 'n' : ' ', ' ', ' ', ' ', ' '};
 	char	   *access_token;
 	char	   *refresh_token;
 	int			partition;
@@ -269,6 +323,9 @@ authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
 	require_refresh_tokens(settings);
 	authoob_partition(&partition, &partitions);
 	refresh_token = authoob_random_token_in(32, partition, partitions);
+	user_agent = kept_user_agent(user_agent);
+	values[6] = user_agent ? CStringGetTextDatum(user_agent) : (Datum) 0;
+	nulls[6] = user_agent ? ' ' : 'n';
 	SET_VARSIZE(secret, VARHDRSZ + 32);
 	if (!pg_strong_random(VARDATA(secret), 32))
 		elog(ERROR, "authoob: could not generate a session secret");
@@ -282,7 +339,7 @@ authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
 	access_token = sign_token(user_id, DatumGetUUIDP(session), authoob_result_text(1),
 							  "aal1", iat, iat, settings);
 	return grant_response(user_id, DatumGetUUIDP(session), access_token,
-						  refresh_token, settings);
+						  refresh_token, true, settings);
 }
 
 /*
@@ -335,14 +392,21 @@ authoob_refresh_session(const char *refresh_token, const AuthoobSettings *settin
 	successor = next_refresh_token(secret, refresh_token, partition, partitions);
 	if (!rotated)
 	{
+		int64		iat = (int64) time(NULL);
+
 		values[1] = UUIDPGetDatum(&session);
 		values[2] = Int32GetDatum(settings->session_ttl);
 		values[3] = Int32GetDatum(settings->inactivity_timeout);
-		authoob_run(&rotate_refresh_token, values, NULL, false);
+		if (authoob_run(&rotate_refresh_token, values, NULL, false) != 1)
+			authoob_authentication_failed();
+		access_token = sign_token(user_id, &session, authoob_result_text(1),
+								  authoob_result_text(3),
+								  DatumGetInt64(authoob_result_datum(2, &isnull)), iat, settings);
 	}
-	access_token = authoob_session_token(user_id, &session, settings);
+	else
+		access_token = authoob_session_token(user_id, &session, settings);
 	return grant_response(user_id, &session, access_token,
-						  successor, settings);
+						  successor, false, settings);
 }
 
 /* End a session: logout.  Connected to SPI. */
@@ -385,22 +449,21 @@ int64
 authoob_verify_token(const char *token, pg_uuid_t *session,
 					 const AuthoobSettings *settings)
 {
-	Datum		values[2];
-	bool		isnull;
-	int64		user_id = authoob_jwt_read(token, settings, &values[0]);
+	Datum		jti;
+	bool		confirmed;
+	int64		user_id = authoob_jwt_read(token, settings, &jti);
 
-	values[1] = Int64GetDatum(user_id);
-	if (authoob_run(&find_session, values, NULL, true) != 1)
+	if (!authoob_live_session(jti, user_id, &confirmed, NULL))
 		authoob_token_refused("is no longer valid");
-	check_confirmed(DatumGetBool(authoob_result_datum(1, &isnull)), settings);
+	check_confirmed(confirmed, settings);
 	if (session)
-		memcpy(session, DatumGetUUIDP(values[0]), sizeof(pg_uuid_t));
+		memcpy(session, DatumGetUUIDP(jti), sizeof(pg_uuid_t));
 	return user_id;
 }
 
 /*
- * authoob_verify_token, and the user's private JSON in *profile, read by
- * the same statement as the session: GET P/profile costs one statement.
+ * authoob_verify_token, and the user's private JSON in *profile, read from
+ * the same row as the session's user: GET P/profile runs no statement.
  */
 int64
 authoob_verify_token_profile(const char *token, const AuthoobSettings *settings,
@@ -410,7 +473,7 @@ authoob_verify_token_profile(const char *token, const AuthoobSettings *settings,
 	bool		confirmed;
 	int64		user_id = authoob_jwt_read(token, settings, &session);
 
-	if (!authoob_session_profile(session, user_id, &confirmed, profile))
+	if (!authoob_live_session(session, user_id, &confirmed, profile))
 		authoob_token_refused("is no longer valid");
 	check_confirmed(confirmed, settings);
 	return user_id;

@@ -166,6 +166,8 @@ authoob_load_settings(void)
 	if (cache_context == NULL)
 		return &settings;
 
+	/* the secrets may have changed: their HMAC states are made again */
+	authoob_hmac_forget_keys();
 	authoob_check_trusted_code();
 	if (authoob_run_latest(&load_query) != 1)
 		elog(ERROR, "authoob: the settings row is missing");

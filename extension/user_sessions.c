@@ -149,6 +149,6 @@ authoob_grant_session_of(PG_FUNCTION_ARGS)
 	if (settings->require_activation && !confirmed)
 		authoob_not_activated();
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_grant_session(user_id, PG_GETARG_DATUM(1),
-															 PG_ARGISNULL(1), settings),
+															 PG_ARGISNULL(1), NULL, settings),
 									   false));
 }

@@ -43,9 +43,8 @@ static const char *const private_base[] = {
 };
 #define N_PRIVATE_BASE lengthof(private_base)
 
-/* the argument types of the statements that take a user id (and a jti) */
+/* the argument type of the statements that take a user id */
 static const Oid user_id_type[] = {INT8OID};
-static const Oid session_types[] = {UUIDOID, INT8OID};
 
 /* jsonb_build_object takes at most 100 arguments: 50 pairs a call */
 #define PAIRS_PER_CALL 40
@@ -56,7 +55,6 @@ static int	nupdatable;
 static AuthoobQuery private_query;
 static AuthoobQuery public_query;
 static AuthoobQuery update_query;
-static AuthoobQuery session_profile_query;
 
 static AuthoobQuery fields_query = AUTHOOB_QUERY0(
 	"SELECT f.name, f.exposed, f.updatable, f.public, a.atttypid, a.atttypmod"
@@ -160,13 +158,6 @@ load_fields(void)
 	appendStringInfo(&sql, "SELECT %s FROM authoob.users u WHERE u.id = $1", private_json.data);
 	set_query(&private_query, sql.data, 1, user_id_type);
 
-	/* the session check of token.c and the private JSON, in one statement */
-	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT u.confirmed_at IS NOT NULL, %s"
-					 " FROM authoob.sessions s JOIN authoob.users u ON u.id = s.user_id"
-					 " WHERE " AUTHOOB_LIVE_SESSION, private_json.data);
-	set_query(&session_profile_query, sql.data, 2, session_types);
-
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ");
 	append_json_expression(&sql, public_base, lengthof(public_base), is_public);
@@ -201,49 +192,47 @@ load_fields(void)
 }
 
 /*
- * The private user JSON from the columns of the first result row, from
- * column first on: built here rather than by jsonb_build_object, which
- * looks up every argument's type on every call (a fifth of a profile
- * request's work).  Values are written as to_jsonb would write them.
+ * The private user JSON from its base columns (private_base's, in order:
+ * values, nulls and types) and the exposed custom fields' jsonb values:
+ * built here rather than by jsonb_build_object, which looks up every
+ * argument's type on every call (a fifth of a profile request's work).
+ * Values are written as to_jsonb would write them.
  */
 static Datum
-private_json_from_row(int first)
+private_json(const Datum *values, const bool *nulls, const Oid *types,
+			 const Datum *field_values, const bool *field_nulls)
 {
-	HeapTuple	row = SPI_tuptable->vals[0];
-	TupleDesc	desc = SPI_tuptable->tupdesc;
 	JsonbParseState *state = NULL;
-	int			column = first;
+	int			exposed = 0;
 
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	for (int i = 0; i < (int) N_PRIVATE_BASE; i++, column++)
+	for (int i = 0; i < (int) N_PRIVATE_BASE; i++)
 	{
-		bool		isnull;
-		Datum		value = SPI_getbinval(row, desc, column, &isnull);
 		JsonbValue	v;
 
 		authoob_push_key(&state, private_base[i]);
-		if (isnull)
+		if (nulls[i])
 			v.type = jbvNull;
 		else
 		{
-			switch (SPI_gettypeid(desc, column))
+			switch (types[i])
 			{
 				case INT8OID:
 					v.type = jbvNumeric;
-					v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, value));
+					v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, values[i]));
 					break;
 				case INT4OID:
 					v.type = jbvNumeric;
-					v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int4_numeric, value));
+					v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int4_numeric, values[i]));
 					break;
 				case TIMESTAMPTZOID:
 					v.type = jbvString;
-					v.val.string.val = JsonEncodeDateTime(NULL, value, TIMESTAMPTZOID, NULL);
+					v.val.string.val = JsonEncodeDateTime(NULL, values[i], TIMESTAMPTZOID, NULL);
 					v.val.string.len = strlen(v.val.string.val);
 					break;
 				default:
 					v.type = jbvString;
-					v.val.string.val = TextDatumGetCString(value);
+					v.val.string.val = TextDatumGetCString(values[i]);
 					v.val.string.len = strlen(v.val.string.val);
 					break;
 			}
@@ -252,16 +241,42 @@ private_json_from_row(int first)
 	}
 	for (int i = 0; i < nfields; i++)
 	{
-		bool		isnull;
-		Datum		value;
-
 		if (!fields[i].exposed)
 			continue;
-		value = SPI_getbinval(row, desc, column++, &isnull);
 		authoob_push_key(&state, fields[i].name);
-		authoob_push_jsonb(&state, isnull ? NULL : DatumGetJsonbP(value));
+		authoob_push_jsonb(&state, field_nulls[exposed] ? NULL :
+						   DatumGetJsonbP(field_values[exposed]));
+		exposed++;
 	}
 	return JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL)));
+}
+
+/* The private user JSON from the columns of the first result row, from column first on */
+static Datum
+private_json_from_row(int first)
+{
+	HeapTuple	row = SPI_tuptable->vals[0];
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	Datum		values[N_PRIVATE_BASE];
+	bool		nulls[N_PRIVATE_BASE];
+	Oid			types[N_PRIVATE_BASE];
+	Datum	   *field_values = palloc(sizeof(Datum) * (nfields + 1));
+	bool	   *field_nulls = palloc(sizeof(bool) * (nfields + 1));
+	int			column = first;
+
+	for (int i = 0; i < (int) N_PRIVATE_BASE; i++, column++)
+	{
+		values[i] = SPI_getbinval(row, desc, column, &nulls[i]);
+		types[i] = SPI_gettypeid(desc, column);
+	}
+	for (int i = 0; i < nfields; i++)
+		if (fields[i].exposed)
+		{
+			field_values[column - first - N_PRIVATE_BASE] =
+				SPI_getbinval(row, desc, column, &field_nulls[column - first - N_PRIVATE_BASE]);
+			column++;
+		}
+	return private_json(values, nulls, types, field_values, field_nulls);
 }
 
 /* The private user JSON of a user; the caller is connected to SPI */
@@ -276,23 +291,93 @@ authoob_private_user_json(int64 user_id)
 	return private_json_from_row(1);
 }
 
+static Datum private_json_of_row(AuthoobRow *row, int64 user_id);
+
 /*
- * For a token's session jti of user_id: false when there is no such live
- * session of an active user; else *confirmed and the private JSON in
- * *profile.  Connected to SPI.
+ * Whether jti names a live session of user_id: the session is still there
+ * (not ended by logout, a password change...), is user_id's, has not
+ * expired, and its user is active.  Then *confirmed says whether the user
+ * confirmed their address and, when profile is not NULL, *profile receives
+ * their private JSON.  The rows are read by their primary keys, without a
+ * statement (rows.c): this runs on every verification of a token.
+ * Connected to SPI.
  */
 bool
-authoob_session_profile(Datum jti, int64 user_id, bool *confirmed, Datum *profile)
+authoob_live_session(Datum jti, int64 user_id, bool *confirmed, Datum *profile)
 {
-	Datum		args[2] = {jti, Int64GetDatum(user_id)};
+	AuthoobRow	row;
 	bool		isnull;
+	bool		live;
+
+	if (!authoob_row_open(&row, AUTHOOB_TABLE_SESSIONS, jti))
+		return false;
+	live = DatumGetInt64(slot_getattr(row.slot, authoob_row_column(AUTHOOB_TABLE_SESSIONS, "user_id"),
+									  &isnull)) == user_id &&
+		DatumGetTimestampTz(slot_getattr(row.slot, authoob_row_column(AUTHOOB_TABLE_SESSIONS, "expires_at"),
+										 &isnull)) > GetCurrentTransactionStartTimestamp();
+	authoob_row_close(&row);
+	if (!live || !authoob_row_open(&row, AUTHOOB_TABLE_USERS, Int64GetDatum(user_id)))
+		return false;
+	live = DatumGetBool(slot_getattr(row.slot, authoob_row_column(AUTHOOB_TABLE_USERS, "active"),
+									 &isnull)) && !isnull;
+	(void) slot_getattr(row.slot, authoob_row_column(AUTHOOB_TABLE_USERS, "confirmed_at"), &isnull);
+	*confirmed = !isnull;
+	if (!live || profile == NULL)
+	{
+		authoob_row_close(&row);
+		return live;
+	}
+
+	*profile = private_json_of_row(&row, user_id);
+	return true;
+}
+
+/*
+ * The private JSON of the user row read (and closed here); with exposed
+ * custom fields, read by statement instead: to_jsonb of any type is the
+ * executor's work.  Connected to SPI.
+ */
+static Datum
+private_json_of_row(AuthoobRow *row, int64 user_id)
+{
+	Datum		values[N_PRIVATE_BASE];
+	bool		nulls[N_PRIVATE_BASE];
+	Oid			types[N_PRIVATE_BASE];
+	Datum		json;
 
 	load_fields();
-	if (authoob_run(&session_profile_query, args, NULL, true) != 1)
-		return false;
-	*confirmed = DatumGetBool(authoob_result_datum(1, &isnull));
-	*profile = private_json_from_row(2);
-	return true;
+	for (int i = 0; i < nfields; i++)
+		if (fields[i].exposed)
+		{
+			authoob_row_close(row);
+			return authoob_private_user_json(user_id);
+		}
+	for (int i = 0; i < (int) N_PRIVATE_BASE; i++)
+	{
+		AttrNumber	attnum = authoob_row_column(AUTHOOB_TABLE_USERS, private_base[i]);
+
+		values[i] = slot_getattr(row->slot, attnum, &nulls[i]);
+		types[i] = TupleDescAttr(row->slot->tts_tupleDescriptor, attnum - 1)->atttypid;
+	}
+	json = private_json(values, nulls, types, NULL, NULL);
+	authoob_row_close(row);
+	return json;
+}
+
+/*
+ * The private user JSON of a user as the calling statement's snapshot sees
+ * it, read by primary key: for callers that have not changed the user in
+ * this statement (authoob_private_user_json sees such changes).
+ * Connected to SPI.
+ */
+Datum
+authoob_private_user_json_read(int64 user_id)
+{
+	AuthoobRow	row;
+
+	if (!authoob_row_open(&row, AUTHOOB_TABLE_USERS, Int64GetDatum(user_id)))
+		elog(ERROR, "authoob: user " INT64_FORMAT " vanished", user_id);
+	return private_json_of_row(&row, user_id);
 }
 
 /* The public user JSON of an active user, or NULL; connected to SPI */

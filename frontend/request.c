@@ -8,6 +8,7 @@
 #include "request.h"
 
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -83,6 +84,20 @@ is_valid_utf8(const char *text, size_t len)
 		size_t		n;
 		unsigned int cp;
 
+		/* eight ASCII bytes, none NUL, at a time (tokens and bodies mostly are) */
+		while (end - s >= 8)
+		{
+			uint64_t	w;
+
+			memcpy(&w, s, 8);
+			if ((w & 0x8080808080808080ULL) != 0 ||
+				((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL) != 0)
+				break;
+			s += 8;
+		}
+		if (s == end)
+			break;
+		c = *s;
 		if (c == 0)
 			return false;
 		if (c < 0x80)
@@ -473,14 +488,39 @@ static bool is_json(const char *text);
 static char *query_as_json(struct MHD_Connection *connection);
 
 /*
+ * The User-Agent header into out (ROUTE_USER_AGENT_MAX + 1 bytes): printable
+ * ASCII, any other byte as '?', cut to fit; NULL when there is none.
+ */
+static const char *
+user_agent_of(struct MHD_Connection *connection, char *out)
+{
+	const char *agent = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+													MHD_HTTP_HEADER_USER_AGENT);
+	size_t		len;
+
+	if (agent == NULL || *agent == '\0')
+		return NULL;
+	len = strnlen(agent, ROUTE_USER_AGENT_MAX);
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) agent[i];
+
+		out[i] = (c >= 0x20 && c < 0x7f) ? (char) c : '?';
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/*
  * Fills values[] from the route's parameter list; false, with the answer in
  * *refusal, when the request cannot go to Postgres (a body or a segment that
- * is not text). Segment copies go to segments[] for the caller to free.
+ * is not text). Segment copies go to segments[] for the caller to free; the
+ * user agent to user_agent (ROUTE_USER_AGENT_MAX + 1 bytes).
  */
 static bool
 gather_params(struct MHD_Connection *connection, Request *req,
-			  const char **values, char **segments, int *nparams,
-			  Reply *refusal)
+			  const char **values, char **segments, char *user_agent,
+			  int *nparams, Reply *refusal)
 {
 	const Route *route = req->match.route;
 	int			segment = 0;
@@ -543,6 +583,9 @@ gather_params(struct MHD_Connection *connection, Request *req,
 					return false;
 				}
 				break;
+			case ARG_USER_AGENT:
+				*value = user_agent_of(connection, user_agent);
+				break;
 			case ARG_END:
 				break;
 		}
@@ -602,6 +645,7 @@ request_finish(RequestEnv *env, struct MHD_Connection *connection,
 {
 	const char *values[ROUTE_MAX_ARGS] = {0};
 	char	   *segments[ROUTE_MAX_ARGS] = {0};
+	char		user_agent[ROUTE_USER_AGENT_MAX + 1];
 	int			nparams;
 	Reply		reply;
 
@@ -618,7 +662,7 @@ request_finish(RequestEnv *env, struct MHD_Connection *connection,
 	}
 	if (req->match.route == NULL)
 		return MHD_NO;			/* its early answer could not be built */
-	if (gather_params(connection, req, values, segments, &nparams, &reply))
+	if (gather_params(connection, req, values, segments, user_agent, &nparams, &reply))
 	{
 		PGresult   *res = req->match.route->read_only ?
 			pool_execute_read(env->pool, req->match.index, nparams, values) :

@@ -28,8 +28,13 @@ typedef enum RouteArg
 	ARG_PATH,					/* the next '*' segment of the pattern */
 	ARG_SECRET_PATH,			/* same, but a secret: never logged */
 	ARG_QUERY,					/* the query parameter the route names, NULL if none */
-	ARG_QUERY_JSON				/* every query parameter, as a JSON object of strings */
+	ARG_QUERY_JSON,				/* every query parameter, as a JSON object of strings */
+	ARG_USER_AGENT				/* the User-Agent header, printable ASCII cut to
+								 * ROUTE_USER_AGENT_MAX bytes; NULL if none */
 } RouteArg;
+
+/* The most of a User-Agent header a route passes on (a session keeps it) */
+#define ROUTE_USER_AGENT_MAX 255
 
 /*
  * A family of routes lives under its own prefix and answers its errors in

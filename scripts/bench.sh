@@ -3,7 +3,10 @@
 # authoob-http) against the floors of this machine, in one run:
 #
 #   profile       GET P/profile with valid tokens (rotating over many users)
+#   profile_es256 the same with ES256 tokens   profile_eddsa  with EdDSA ones
 #   token         GET P/token (a fresh token: a session row is written)
+#   refresh       POST P/token?grant_type=refresh_token, each refresh token
+#                 once (bench/wrk/refresh.lua chains each answer's successor)
 #   login_bc4     POST P/login, bcrypt cost 4    login_bc12   the same, cost 12
 #   register_bc4  POST P/register, bcrypt cost 4, a new address each request
 #   floor_pgbench pgbench -M prepared point SELECT of one authoob.users row
@@ -36,7 +39,8 @@
 #   BENCH_PG_SOCKET=0     1: authoob-http and pgbench reach Postgres by its Unix
 #                         socket instead of TCP on 127.0.0.1
 #   BENCH_TOKEN_USERS=64  users whose tokens the profile/token figures rotate
-#   BENCH_FIGURES="profile token login_bc4 login_bc12 register_bc4"
+#   BENCH_FIGURES="profile profile_es256 profile_eddsa token refresh login_bc4
+#                 login_bc12 register_bc4"
 #   BENCH_SOAK=0          if > 0: then a long profile run of at least this many
 #                         requests, in two halves, with the RSS of authoob-http
 #                         and its backends before, between and after
@@ -74,7 +78,7 @@ CONNS=${BENCH_CONNS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 FRONT_ARGS=${BENCH_FRONT_ARGS:-}
 FLOOR_THREADS=${BENCH_FLOOR_THREADS:-2}
-FIGURES=${BENCH_FIGURES:-"profile token login_bc4 login_bc12 register_bc4"}
+FIGURES=${BENCH_FIGURES:-"profile profile_es256 profile_eddsa token refresh login_bc4 login_bc12 register_bc4"}
 SOAK=${BENCH_SOAK:-0}
 PEER_TSV=${BENCH_PEER_TSV:-}
 OUT=${BENCH_OUT:-}
@@ -101,7 +105,7 @@ is_int "$SOAK" && (( SOAK <= 100000000 )) || die "BENCH_SOAK must be a number of
 is_int "$TOKEN_USERS" && (( TOKEN_USERS >= 1 && TOKEN_USERS <= USERS / 2 )) \
 	|| die "BENCH_TOKEN_USERS must be 1..BENCH_USERS/2"
 for f in $FIGURES; do
-	case $f in profile|token|login_bc4|login_bc12|register_bc4) ;;
+	case $f in profile|profile_es256|profile_eddsa|token|refresh|login_bc4|login_bc12|register_bc4) ;;
 		*) die "unknown figure $f in BENCH_FIGURES";; esac
 done
 
@@ -199,6 +203,8 @@ export PGHOST=127.0.0.1 PGUSER=postgres PGDATABASE=authoob_bench
 if [[ "$PG_SOCKET" == 1 ]]; then PGHOST=$WORK/pg; fi
 sql() { timeout 600 "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
+configure() { sql -c "SELECT authoob_configure('$1') IS NOT NULL" >/dev/null; }
+
 setup_database() {
 	export PGPORT
 	sql -d postgres -c "CREATE DATABASE authoob_bench"
@@ -227,9 +233,28 @@ SQL
 		'email', 'c4u' || i || '@bench.local', 'password', '$PASSWORD')::text,
 		'127.0.0.1') ->> 'token' FROM generate_series(1, $TOKEN_USERS) AS i"
 	[[ $(grep -c . "$WORK/tokens.txt") -eq $TOKEN_USERS ]] || die "could not make $TOKEN_USERS tokens"
+	# the same users' tokens signed with ES256 and EdDSA keys (each key
+	# stays valid when signing_alg changes again), then HS256 again
+	for alg in ES256 EdDSA HS256; do
+		configure "{\"signing_alg\": \"$alg\"}"
+		[[ $alg == HS256 ]] && break
+		sql -o "$WORK/tokens.$alg.txt" -c "SELECT authoob_login(json_build_object(
+			'email', 'c4u' || i || '@bench.local', 'password', '$PASSWORD')::text,
+			'127.0.0.1') ->> 'token' FROM generate_series(1, $TOKEN_USERS) AS i"
+		[[ $(grep -c . "$WORK/tokens.$alg.txt") -eq $TOKEN_USERS ]] || die "could not make $alg tokens"
+	done
 }
 
-configure() { sql -c "SELECT authoob_configure('$1') IS NOT NULL" >/dev/null; }
+# Refresh tokens for one wrk run of the refresh figure, fresh (each is
+# single use): 4 a connection, over the token users, by the token endpoint's
+# password grant
+refresh_tokens() {
+	sql -o "$WORK/refresh.txt" -c "SELECT authoob_token_grant(json_build_object(
+		'grant_type', 'password', 'email', 'c4u' || (i % $TOKEN_USERS + 1) || '@bench.local',
+		'password', '$PASSWORD')::text, '127.0.0.1') ->> 'refresh_token'
+		FROM generate_series(1, $((4 * CONNS))) AS i"
+	[[ $(grep -c . "$WORK/refresh.txt") -eq $((4 * CONNS)) ]] || die "could not make refresh tokens"
+}
 
 # ------------------------------------------------- processes and their memory
 # "rss_kib anon_kib" of a process (0 0 when it is gone)
@@ -311,11 +336,14 @@ wait_idle() {
 }
 
 # --------------------------------------------------------------- figures
-# run_wrk FIGURE LUA URL [wrk flags]: warm-up, then REPEAT recorded runs
+# run_wrk FIGURE LUA URL [wrk flags]: warm-up, then REPEAT recorded runs;
+# before each wrk run, the command $BEFORE_RUN if set
+BEFORE_RUN=""
 run_wrk() {
 	local fig=$1 lua=$2 url=$3 r raw line t0f t0p t1f t1p load1
 	shift 3
 	if (( WARMUP > 0 )); then
+		[[ -z "$BEFORE_RUN" ]] || $BEFORE_RUN
 		BENCH_RUN_TAG="${fig}w" timeout $((WARMUP + 60)) wrk -t"$WRK_THREADS" -c"$CONNS" \
 			-d"${WARMUP}s" "$@" -s "$lua" "$url" >"$RAW/$fig.warmup.txt" 2>&1 \
 			|| { cat "$RAW/$fig.warmup.txt" >&2; die "wrk warm-up of $fig failed"; }
@@ -323,6 +351,7 @@ run_wrk() {
 	[[ -z "$BACKENDS" ]] || wait_idle
 	for r in $(seq "$REPEAT"); do
 		raw="$RAW/$fig.run$r.txt"
+		[[ -z "$BEFORE_RUN" ]] || { $BEFORE_RUN; [[ -z "$BACKENDS" ]] || wait_idle; }
 		load1=$(cut -d' ' -f1 /proc/loadavg)
 		t0f=$(cpu_ticks ${FRONT_PID:-}); t0p=$(cpu_ticks $BACKENDS); children_cpu_ms t0w
 		read -r b0 a0 i0 < <(machine_ticks)
@@ -453,9 +482,19 @@ if has profile; then
 	run_wrk profile "$REPO/bench/wrk/authed_get.lua" "$BASE/profile"
 	if [[ "$PERF" == 1 ]]; then run_perf profile "$REPO/bench/wrk/authed_get.lua" "$BASE/profile"; fi
 fi
+for alg in ES256 EdDSA; do
+	fig=profile_${alg,,}
+	if has "$fig"; then
+		BENCH_TOKENS=$WORK/tokens.$alg.txt run_wrk "$fig" "$REPO/bench/wrk/authed_get.lua" "$BASE/profile"
+	fi
+done
 if has token; then
 	run_wrk token "$REPO/bench/wrk/authed_get.lua" "$BASE/token"
 	if [[ "$PERF" == 1 ]]; then run_perf token "$REPO/bench/wrk/authed_get.lua" "$BASE/token"; fi
+fi
+if has refresh; then
+	BEFORE_RUN=refresh_tokens BENCH_REFRESH_TOKENS=$WORK/refresh.txt BENCH_WRK_THREADS=$WRK_THREADS \
+		run_wrk refresh "$REPO/bench/wrk/refresh.lua" "$BASE/token?grant_type=refresh_token"
 fi
 if has login_bc4; then
 	configure '{"bcrypt_cost": 4}'

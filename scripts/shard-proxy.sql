@@ -277,14 +277,14 @@ $$;
 REVOKE ALL ON PROCEDURE public.authoob_attempt(text, text, inet, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE public.authoob_attempt(text, text, inet, jsonb) TO authoob_api;
 
--- What the front's statements nest: the body of POST P/token with the
--- query's grant_type, the extension's own C function (it reads nothing
--- of a database).
-CREATE FUNCTION public.authoob_token_request(payload text, query_grant text)
-RETURNS text AS 'authoob', 'authoob_token_request'
+-- What the front's statements nest: the body of POST P/login and P/token
+-- with the query's grant_type and the User-Agent, the extension's own C
+-- function (it reads nothing of a database).
+CREATE FUNCTION public.authoob_sign_in_request(payload text, query_grant text, user_agent text)
+RETURNS text AS 'authoob', 'authoob_sign_in_request'
 LANGUAGE C IMMUTABLE SET search_path = pg_catalog, pg_temp;
-REVOKE ALL ON FUNCTION public.authoob_token_request(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION public.authoob_token_request(text, text) TO authoob_api;
+REVOKE ALL ON FUNCTION public.authoob_sign_in_request(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.authoob_sign_in_request(text, text, text) TO authoob_api;
 
 -- The routing functions are harmless (they read their arguments alone);
 -- each PL/Proxy function is granted as the function it stands for.

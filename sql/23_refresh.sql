@@ -50,6 +50,7 @@ SELECT test.outcome(format($$ SELECT authoob_token_grant('{"grant_type": "refres
 -- The query string's grant_type, when the body has none (POST P/token?grant_type=...).
 SELECT authoob_token_request('{"email": "refresh@example.com"}', 'password')::jsonb AS with_query_grant;
 SELECT authoob_token_request('{"grant_type": "refresh_token"}', 'password')::jsonb AS body_wins;
+SELECT authoob_token_request(NULL, NULL) IS NULL AS nothing_at_all;
 SELECT authoob_token_request(NULL, 'password') AS no_body, authoob_token_request('[1]', 'password') AS not_an_object,
        authoob_token_request('{"a": 1}', NULL) AS no_query_grant;
 SELECT authoob_token_grant('{"email": "refresh@example.com", "password": "1Password"}', NULL, 'password') ? 'refresh_token' AS query_grant;

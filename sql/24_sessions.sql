@@ -43,3 +43,27 @@ SELECT authoob_login('{"email": "a@example.com", "password": "1Password"}') ->> 
 SELECT authoob_logout_scope(:'a5', NULL) IS NULL AS local;
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'a5')) AS a5, authoob_verify(:'a6') IS NOT NULL AS a6_kept;
 SELECT test.outcome(format($$ SELECT authoob_sessions(%L) $$, :'a5')) AS ended_token;
+
+-- The user agent of a sign-in: the front passes the User-Agent header into
+-- the body (authoob_sign_in_request, with POST P/token's grant_type), and
+-- the session keeps it, printable ASCII of at most 255 characters.
+SELECT authoob_sign_in_request('{"email": "a@example.com"}', NULL, 'curl/8.0') AS login_body;
+SELECT authoob_sign_in_request('{"email": "a@example.com"}', 'password', 'curl/8.0') AS token_body;
+SELECT authoob_sign_in_request('{"grant_type": "refresh_token"}', 'password', NULL) AS grant_kept;
+SELECT authoob_sign_in_request('{"user_agent": "mine"}', NULL, 'header') AS header_wins;
+SELECT authoob_sign_in_request('not json', NULL, 'curl/8.0') AS not_json_untouched;
+SELECT authoob_sign_in_request(NULL, NULL, NULL) IS NULL AS no_body;
+SELECT authoob_login(authoob_sign_in_request('{"email": "a@example.com", "password": "1Password"}',
+       NULL, E'Mozilla/5.0 (X11; \u00e9)\x01\x7f')) ->> 'token' AS ua1 \gset
+SELECT s ->> 'user_agent' AS kept
+FROM jsonb_array_elements(authoob_sessions(:'ua1') -> 'sessions') s WHERE (s ->> 'current')::boolean;
+SELECT authoob_token_grant(authoob_sign_in_request('{"email": "a@example.com", "password": "1Password"}',
+       'password', repeat('x', 300) || 'y')) ->> 'access_token' AS ua2 \gset
+SELECT length(s ->> 'user_agent') AS kept_length, s ->> 'user_agent' LIKE '%y' AS cut
+FROM jsonb_array_elements(authoob_sessions(:'ua2') -> 'sessions') s WHERE (s ->> 'current')::boolean;
+-- none, an empty one, or one that is not a string: no user agent
+SELECT authoob_login('{"email": "a@example.com", "password": "1Password", "user_agent": 42}') ->> 'token' AS ua3 \gset
+SELECT authoob_login('{"email": "a@example.com", "password": "1Password", "user_agent": ""}') ->> 'token' AS ua4 \gset
+SELECT s ->> 'id' = test.claims(:'ua3') ->> 'session_id' AS ua3, s ->> 'user_agent' IS NULL AS none
+FROM jsonb_array_elements(authoob_sessions(:'ua3') -> 'sessions') s
+WHERE s ->> 'id' IN (test.claims(:'ua3') ->> 'session_id', test.claims(:'ua4') ->> 'session_id') ORDER BY 1;

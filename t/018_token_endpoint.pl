@@ -154,4 +154,39 @@ is($front->request(POST => '/logout?scope=global', token => $mine)->{status}, 20
 is_deeply([ map { $front->request(GET => '/profile', token => $_)->{status} } $mine, $other_device, $bob ],
 	[ 401, 401, 200 ], 'every session of the user is over, and only theirs');
 
+# The sessions keep the User-Agent of the sign-in (POST P/login, POST
+# P/token's password grant): printable ASCII of at most 255 characters.
+sub current_session
+{
+	my ($token) = @_;
+	my ($current) = grep { $_->{current} } @{ $front->request(GET => '/sessions', token => $token)->{json}{sessions} };
+	return $current;
+}
+my $browser = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+$r = $front->request(POST => '/login', json => { email => $email, password => $password },
+	headers => { 'User-Agent' => $browser });
+is($r->{status}, 200, 'POST P/login with a User-Agent');
+is(current_session($r->{json}{token})->{user_agent}, $browser, 'its session keeps the user agent');
+$r = $front->request(POST => '/token?grant_type=password', json => { email => $email, password => $password },
+	headers => { 'User-Agent' => 'app/2.0 ' . ('x' x 400) });
+is($r->{status}, 200, 'POST P/token (password grant) with a long User-Agent');
+is(current_session($r->{json}{access_token})->{user_agent}, 'app/2.0 ' . ('x' x 247), 'cut to 255 characters');
+my $refreshed = $front->request(POST => '/token', json => { grant_type => 'refresh_token', refresh_token => $r->{json}{refresh_token} },
+	headers => { 'User-Agent' => 'someone else' });
+is(current_session($refreshed->{json}{access_token})->{user_agent}, 'app/2.0 ' . ('x' x 247),
+	'a refresh leaves the sign-in\'s user agent');
+$r = $front->raw($front->raw_request(POST => '/login', json => { email => $email, password => $password },
+	content_type => 'application/json', headers => { 'User-Agent' => "a\x01b\xc3\xa9" }));
+my $raw_token = $r->{json}{token};
+is($r->{status}, 200, 'POST P/login with bytes that are not printable in the User-Agent: 200');
+is(current_session($raw_token)->{user_agent}, 'a?b??', 'kept as printable ASCII');
+$r = $front->request(POST => '/login', json => { email => $email, password => $password, user_agent => 'from the body' },
+	headers => { 'User-Agent' => 'the header' });
+is(current_session($r->{json}{token})->{user_agent}, 'the header', 'the header wins over a body\'s user_agent');
+
+# POST P/token with neither body nor grant_type: 400, and the server is fine
+is_error($front->request(POST => '/token'), 400, 'Missing data', 'POST P/token with nothing: 400');
+is($front->request(GET => '/profile', token => $refreshed->{json}{access_token})->{status}, 200,
+	'and the tokens still work');
+
 done_testing();

@@ -6,7 +6,7 @@ use warnings;
 use Test::More;
 
 my %layers = (
-	extension => [qw(module errors crypto email spi_util trust cache payload settings
+	extension => [qw(module errors crypto email spi_util rows trust cache payload settings
 		  password users throttle hooks keys jwt sessions mail mail_tokens
 		  account user_sessions profile activation recovery attempt admin)],
 	frontend => [qw(log proxies options mime smtp mailer pool settings response cors

@@ -464,6 +464,23 @@ expected_token(const FuzzConnection *conn, const Settings *s)
 	return *token != '\0' && utf8_valid(token, strlen(token)) ? token : NULL;
 }
 
+/* The User-Agent header as printable ASCII, '?' for any other byte, cut to fit. */
+static const char *
+expected_user_agent(const FuzzConnection *conn, char *out)
+{
+	const char *agent = fuzz_header(conn, "User-Agent");
+	size_t		len;
+
+	if (agent == NULL || *agent == '\0')
+		return NULL;
+	len = strnlen(agent, ROUTE_USER_AGENT_MAX);
+	for (size_t i = 0; i < len; i++)
+		out[i] = ((unsigned char) agent[i] >= 0x20 && (unsigned char) agent[i] < 0x7f)
+			? agent[i] : '?';
+	out[len] = '\0';
+	return out;
+}
+
 /* application/json, any parameters, any case, spaces around. */
 static bool
 is_json_type(const char *type)
@@ -494,6 +511,7 @@ check_parameters(const FuzzInput *in, const Settings *s, const RouteMatch *match
 				nargs = 0;
 	bool		json = is_json_type(fuzz_header(&in->conn, "Content-Type"));
 	char		client[INET6_ADDRSTRLEN];
+	char		agent[ROUTE_USER_AGENT_MAX + 1];
 
 	CHECK(fuzz_db_call.stmt == match->index, "statement %d for route %d",
 		  fuzz_db_call.stmt, match->index);
@@ -534,6 +552,9 @@ check_parameters(const FuzzInput *in, const Settings *s, const RouteMatch *match
 				break;
 			case ARG_QUERY_JSON:
 				expected = "{}";
+				break;
+			case ARG_USER_AGENT:
+				expected = expected_user_agent(&in->conn, agent);
 				break;
 			case ARG_END:
 				break;
