@@ -834,7 +834,7 @@ BEGIN
                                                             ELSE s.activation_ttl END)
     ORDER BY f.id DESC LIMIT 1 FOR UPDATE OF f;
     IF flow IS NOT NULL THEN
-        code := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
+        code := @extschema@.authoob_link_code();
         UPDATE authoob.flow_states f
         SET user_id = uid, auth_code_hash = sha256(convert_to(code, 'UTF8')),
             code_expires_at = now() + interval '5 minutes'
@@ -991,3 +991,13 @@ LANGUAGE C VOLATILE;
 REVOKE ALL ON FUNCTION authoob_attempt_outcome(text, text, inet) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION authoob_attempt_outcome(text, text, inet) TO authoob_api;
 -- ==== Sharding (branch shard): end ====
+
+-- ==== The Supabase Auth protocol sharded (branch shard2): begin ====
+-- The one-time code of the PKCE flow routes, as mailed tokens do, to the
+-- partition that made it (README "Scale-out: sharding"): drawn in C by
+-- the same routine.
+CREATE FUNCTION authoob_link_code()
+RETURNS text AS 'MODULE_PATHNAME', 'authoob_link_code'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION authoob_link_code() FROM PUBLIC;
+-- ==== The Supabase Auth protocol sharded (branch shard2): end ====
