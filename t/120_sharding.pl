@@ -219,6 +219,11 @@ like(psql_as($db, 'shard_front_test', q{CREATE FUNCTION steer(t text) RETURNS SE
 	qr/permission denied/, 'nor write a PL/Proxy function of its own');
 like(psql_as($db, 'shard_front_test', q{SELECT authoob_verify_role('x', 'customer')}), qr/^ERROR: .*Authentication failed/,
 	'the functions it may call run on the partitions, which answer');
+like(psql_as($db, 'shard_front_test', qq{CALL authoob_attempt('gotrue_token',
+	'{"grant_type": "password", "email": "$one", "password": "${password}x"}', NULL, NULL)}), qr/"access_token"/,
+	'authoob_attempt routes its actions for it too (a Supabase Auth password grant)');
+like(psql_as($db, 'shard_front_test', q{INSERT INTO authoob_shard.attempts VALUES ('login', 'x', 'hash')}),
+	qr/permission denied/, 'but it may not change where they run');
 my $api_user = psql_in($db, q{SELECT option_value FROM pg_user_mappings um,
 	pg_options_to_table(um.umoptions) WHERE um.usename = 'public' AND option_name = 'user'});
 like(psql_as($partitions[0], $api_user, q{SELECT authoob_configure('{"token_ttl": 1}')}), qr/permission denied/,
