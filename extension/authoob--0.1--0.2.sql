@@ -992,7 +992,7 @@ REVOKE ALL ON FUNCTION authoob_attempt_outcome(text, text, inet) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION authoob_attempt_outcome(text, text, inet) TO authoob_api;
 -- ==== Sharding (branch shard): end ====
 
--- ==== The Supabase Auth protocol sharded (branch shard2): begin ====
+-- ==== Supabase Auth's protocol, sharded: begin ====
 -- The one-time code of the PKCE flow routes, as mailed tokens do, to the
 -- partition that made it (README "Scale-out: sharding"): drawn in C by
 -- the same routine.
@@ -1000,4 +1000,4 @@ CREATE FUNCTION authoob_link_code()
 RETURNS text AS 'MODULE_PATHNAME', 'authoob_link_code'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 REVOKE ALL ON FUNCTION authoob_link_code() FROM PUBLIC;
--- ==== The Supabase Auth protocol sharded (branch shard2): end ====
+-- ==== Supabase Auth's protocol, sharded: end ====
