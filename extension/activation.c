@@ -1,7 +1,8 @@
 /*
  * activation.c
  *		SQL entry points of account activation: POST P/activate/<token> and
- *		the mailed link, GET P/activate/<token>.
+ *		the mailed link, GET P/activate/<token>; the one-time code a mailed
+ *		link of Supabase Auth's PKCE flow leads to the app with.
  */
 #include "authoob.h"
 
@@ -11,6 +12,7 @@
 PG_FUNCTION_INFO_V1(authoob_activate);
 PG_FUNCTION_INFO_V1(authoob_activate_redirect);
 PG_FUNCTION_INFO_V1(authoob_activate_user);
+PG_FUNCTION_INFO_V1(authoob_link_code);
 
 static AuthoobQuery find_activation = AUTHOOB_QUERY(
 	"SELECT t.user_id, u.confirmed_at IS NOT NULL"
@@ -147,4 +149,26 @@ authoob_activate_user(PG_FUNCTION_ARGS)
 				 errdetail("The account is already active.")));
 	SPI_finish();
 	PG_RETURN_INT64(user_id);
+}
+
+/*
+ * SQL function: authoob_link_code() returns text
+ *
+ * The one-time code a mailed link leads to the app with in Supabase
+ * Auth's PKCE flow (authoob_gotrue_verify_link): 256 random bits,
+ * base64url, drawn as mailed tokens are so that in a sharded deployment it
+ * routes to this partition, where POST /token?grant_type=pkce spends it.
+ * Owner only.
+ */
+Datum
+authoob_link_code(PG_FUNCTION_ARGS)
+{
+	int			partition;
+	int			partitions;
+	char	   *code;
+
+	authoob_connect_spi();
+	authoob_partition(&partition, &partitions);
+	code = authoob_random_token_in(32, partition, partitions);
+	PG_RETURN_DATUM(authoob_finish_spi(CStringGetTextDatum(code), false));
 }

@@ -834,7 +834,7 @@ BEGIN
                                                             ELSE s.activation_ttl END)
     ORDER BY f.id DESC LIMIT 1 FOR UPDATE OF f;
     IF flow IS NOT NULL THEN
-        code := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
+        code := @extschema@.authoob_link_code();
         UPDATE authoob.flow_states f
         SET user_id = uid, auth_code_hash = sha256(convert_to(code, 'UTF8')),
             code_expires_at = now() + interval '5 minutes'
@@ -1000,3 +1000,13 @@ RETURNS text AS 'MODULE_PATHNAME', 'authoob_sign_in_request'
 LANGUAGE C IMMUTABLE SET search_path = pg_catalog, pg_temp;
 REVOKE ALL ON FUNCTION authoob_sign_in_request(text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION authoob_sign_in_request(text, text, text) TO authoob_api;
+
+-- ==== Supabase Auth's protocol, sharded: begin ====
+-- The one-time code of the PKCE flow routes, as mailed tokens do, to the
+-- partition that made it (README "Scale-out: sharding"): drawn in C by
+-- the same routine.
+CREATE FUNCTION authoob_link_code()
+RETURNS text AS 'MODULE_PATHNAME', 'authoob_link_code'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION authoob_link_code() FROM PUBLIC;
+-- ==== Supabase Auth's protocol, sharded: end ====

@@ -15,7 +15,7 @@
 --   token:ARG   the partition of the user the token ARG names (its "sub",
 --               read without checking the signature: the partition checks)
 --   id:ARG      the partition of a user or mail id (id = partition mod N)
---   attempt     authoob_attempt's action decides (see attempt_partition)
+--   attempt     authoob_attempt's action decides (authoob_shard.attempts)
 --   any         partition 0: what every partition answers alike
 --   all         every partition (configuration): their common answer; a
 --               jsonb answer that differs (a key each made) is the array of
@@ -63,6 +63,14 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_public_profile(user_id text)',                    'jsonb', 'id:user_id', 'authoob_api', false),
     ('authoob_jwks()',                                          'jsonb', 'keys', 'authoob_api', false),
     ('authoob_settings()',                                      'jsonb', 'any', 'authoob_api', false),
+    -- Supabase Auth's protocol (README "Supabase users")
+    ('authoob_gotrue_signup(payload text, client_ip inet DEFAULT NULL)',  'jsonb', 'email:payload', 'authoob_api', true),
+    ('authoob_gotrue_recover(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
+    ('authoob_gotrue_resend(payload text, client_ip inet DEFAULT NULL)',  'jsonb', 'email:payload', 'authoob_api', true),
+    ('authoob_gotrue_user(token text)',                         'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_gotrue_update_user(token text, payload text)',    'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_gotrue_settings()',                               'jsonb', 'any', 'authoob_api', false),
+    ('authoob_gotrue_not_built(what text)',                     'jsonb', 'any', 'authoob_api', false),
     -- the mailer
     ('authoob_mail_claim(max_mails integer DEFAULT 10, lease integer DEFAULT 60)',
      'TABLE (id bigint, sender text, recipient text, subject text, body_text text, body_html text, message_id text, attempts integer)',
@@ -112,20 +120,57 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
--- authoob_attempt's actions: a sign-in by its email, a mailed or refresh
--- token by itself (the partition drew it so that it hashes there).
+-- authoob_attempt's actions, data as the routes are: a row per action (and
+-- grant_type of the token endpoints' bodies) and where it runs.  A
+-- sign-in by its email, a mailed token, refresh token or one-time code by
+-- itself (the partition drew it so that it hashes there):
+--   email       the partition of the body's lower-cased "email"
+--   hash        hashtext(the argument itself)
+--   hash:K,...  hashtext(the first non-empty of the body's K, ...)
+-- An action or grant without a row runs on partition 0, which answers it.
+CREATE TABLE authoob_shard.attempts (
+    action text NOT NULL,
+    grant_type text NOT NULL DEFAULT '',  -- '': whatever the body's grant_type
+    run_on text NOT NULL CHECK (run_on ~ '^(email|hash|hash:[a-z_]+(,[a-z_]+)*)$'),
+    PRIMARY KEY (action, grant_type)
+);
+REVOKE ALL ON authoob_shard.attempts FROM PUBLIC;
+
+INSERT INTO authoob_shard.attempts (action, grant_type, run_on) VALUES
+    ('login',                '',              'email'),
+    ('activate',             '',              'hash'),
+    ('activate_redirect',    '',              'hash'),
+    ('password_reset_token', '',              'hash:token'),
+    ('token',                'password',      'email'),
+    ('token',                'refresh_token', 'hash:refresh_token'),
+    -- Supabase Auth's protocol
+    ('gotrue_token',         'password',      'email'),
+    ('gotrue_token',         'refresh_token', 'hash:refresh_token'),
+    ('gotrue_token',         'pkce',          'hash:auth_code'),
+    ('gotrue_verify',        '',              'hash:token_hash,token'),
+    ('gotrue_verify_link',   '',              'hash:token');
+
 CREATE FUNCTION authoob_shard.attempt_partition(action text, arg text) RETURNS integer
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    rule text;
+    body jsonb;
 BEGIN
-    RETURN coalesce(CASE action
-        WHEN 'login' THEN authoob_shard.email_partition(arg)
-        WHEN 'activate' THEN hashtext(arg)
-        WHEN 'activate_redirect' THEN hashtext(arg)
-        WHEN 'password_reset_token' THEN hashtext((arg::jsonb) ->> 'token')
-        WHEN 'token' THEN CASE (arg::jsonb) ->> 'grant_type'
-            WHEN 'password' THEN authoob_shard.email_partition(arg)
-            WHEN 'refresh_token' THEN hashtext((arg::jsonb) ->> 'refresh_token')
-            END
+    BEGIN
+        body := arg::jsonb;
+    EXCEPTION WHEN OTHERS THEN
+        body := NULL;
+    END;
+    SELECT a.run_on INTO rule FROM authoob_shard.attempts a
+    WHERE a.action = attempt_partition.action
+      AND a.grant_type IN ('', coalesce(CASE jsonb_typeof(body) WHEN 'object' THEN body ->> 'grant_type' END, ''))
+    ORDER BY a.grant_type DESC LIMIT 1;
+    RETURN coalesce(CASE
+        WHEN rule = 'email' THEN authoob_shard.email_partition(arg)
+        WHEN rule = 'hash' THEN hashtext(arg)
+        WHEN rule LIKE 'hash:%' THEN (SELECT hashtext(body ->> k.key) FROM
+            unnest(string_to_array(substr(rule, 6), ',')) WITH ORDINALITY AS k (key, n)
+            WHERE nullif(body ->> k.key, '') IS NOT NULL ORDER BY k.n LIMIT 1)
         END, 0);
 EXCEPTION WHEN OTHERS THEN
     RETURN 0;

@@ -1,9 +1,9 @@
 --
 -- A partition of a sharded deployment (README "Scale-out: sharding"):
 -- authoob_set_partition(p, N) makes the ids the proxy routes by p modulo
--- N, and the tokens it routes by itself (mailed, refresh) hash to p; the
--- proxy reaches authoob_attempt through authoob_attempt_outcome(), whose
--- error comes back as data with the failure recorded.
+-- N, and the tokens it routes by itself (mailed, refresh, PKCE codes) hash
+-- to p; the proxy reaches authoob_attempt through authoob_attempt_outcome(),
+-- whose error comes back as data with the failure recorded.
 --
 \i sql/fixtures/setup.psql
 
@@ -48,6 +48,11 @@ SELECT authoob_token_grant(json_build_object('grant_type', 'refresh_token', 'ref
 SELECT hashtext(:'r2') & 3 AS successor_partition, :'r2' <> :'r' AS rotated;
 -- presented again within refresh_reuse_interval: the same successor
 SELECT authoob_token_grant(json_build_object('grant_type', 'refresh_token', 'refresh_token', :'r')::text) ->> 'refresh_token' = :'r2' AS same_successor;
+
+-- the one-time codes of Supabase Auth's PKCE flow too, each a new one
+SELECT count(*) FILTER (WHERE hashtext(code) & 3 = 1) AS routed_codes, count(DISTINCT code) AS codes,
+       bool_and(code ~ '^[A-Za-z0-9_-]{43}$') AS base64url
+FROM (SELECT authoob_link_code() AS code FROM generate_series(1, 20)) c;
 
 -- authoob_attempt_outcome: the answer, or the error as data, the failure kept
 SELECT authoob_attempt_outcome('login', '{"email": "p1@example.com", "password": "1Password"}', '192.0.2.9') -> 'response' ? 'token' AS signed_in;

@@ -216,7 +216,7 @@ authjs('pkce_signup', email => 'pkce@example.com', password => $password, store 
 my $t3 = mailed('pkce@example.com', qr{/activate/([A-Za-z0-9_-]{43})});
 $r = $front->request(GET => "/verify?type=signup&token=$t3&redirect_to=http://allowed.test/cb");
 is($r->{status}, 303, 'PKCE link: 303');
-my ($code) = ($r->{headers}{location} // '') =~ m{^http://allowed\.test/cb\?code=([0-9a-f]{64})$};
+my ($code) = ($r->{headers}{location} // '') =~ m{^http://allowed\.test/cb\?code=([A-Za-z0-9_-]{43})$};
 ok($code, 'PKCE link: a code in the query string, no token') or diag($r->{headers}{location});
 my %kept = %{ json_decode(slurp($store->filename)) };
 my ($verifier) = map { json_decode($kept{$_}) } grep { /-code-verifier$/ } keys %kept;
@@ -232,7 +232,7 @@ my $rstore = File::Temp->new;
 authjs('pkce_recover_ask', email => 'pkce@example.com', store => $rstore->filename);
 my $t4 = mailed('pkce@example.com', qr{reset_password_token=([A-Za-z0-9_-]{43})});
 $r = $front->request(GET => "/verify?type=recovery&token=$t4&redirect_to=http://allowed.test/cb");
-($code) = ($r->{headers}{location} // '') =~ m{^http://allowed\.test/cb\?code=([0-9a-f]{64})$};
+($code) = ($r->{headers}{location} // '') =~ m{^http://allowed\.test/cb\?code=([A-Za-z0-9_-]{43})$};
 ok($code, 'PKCE recovery link: a code') or diag($r->{headers}{location});
 authjs('pkce_recover_exchange', email => 'pkce@example.com', store => $rstore->filename, code => $code,
 	new_password => strong_password('3'));

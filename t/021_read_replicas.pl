@@ -18,6 +18,11 @@ use POSIX ();
 use Test::More;
 use Time::HiRes qw(sleep time);
 
+# A sharded deployment's read replicas are its partitions' standbys, behind
+# a proxy of their own (README "Sharding", what differs), which this file's
+# one primary and its standby do not make.
+plan skip_all => 'read replicas of a sharded deployment: not built (README, Sharding)' if sharded();
+
 # --- the flags: a bad one is one line and exit 2
 refuses_flags(@$_) for ['--db-read-max-lag', 'x'], ['--db-read-max-lag', '-1'],
   ['--db-read-max-lag', '3601'], ['--db-read'], [map { ('--db-read', 'dbname=x') } 1 .. 17];

@@ -4,7 +4,9 @@
 # unique across them; each token (access, mailed, refresh) leads back to
 # its user's partition; the mailer delivers every partition's mails once;
 # configuration reaches every partition; failed attempts stay recorded; a
-# forged token is refused wherever it routes; and the proxy lets nobody
+# forged token is refused wherever it routes; Supabase Auth's protocol
+# works through the proxy, its PKCE codes leading to their partition; and
+# the proxy lets nobody
 # reach the partitions with more than the rights it was given.
 use strict;
 use warnings;
@@ -13,6 +15,8 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use AuthoobTest;
 use File::Temp ();
+use Digest::SHA qw(sha256);
+use HTTP::Tiny;
 use MIME::Base64 qw(decode_base64url encode_base64url);
 use POSIX ':sys_wait_h';
 use Test::More;
@@ -163,6 +167,40 @@ for my $turn (1 .. 4)
 	$refresh = $r->{json}{refresh_token};
 }
 
+# --- Supabase Auth's protocol: a recovery in the PKCE flow, its mailed
+# token and then its one-time code each leading to the user's partition
+$front->set_prefix('/auth/v1');
+$front->{http} = HTTP::Tiny->new(timeout => 30, max_redirect => 0);
+my $verifier = encode_base64url(sha256('a verifier only this client knows'));
+my $challenge = encode_base64url(sha256($verifier));
+for my $email ($one, $zero)
+{
+	my $home = $partitions[ $home{$email} ];
+	for my $turn (1 .. 3)
+	{
+		my $before = psql_in($home, "SELECT count(*) FROM authoob.mail_outbox WHERE recipient = '$email' AND kind = 'reset'");
+		$r = $front->request(POST => '/recover',
+			json => { email => $email, code_challenge => $challenge, code_challenge_method => 's256' });
+		is($r->{status}, 200, "POST /auth/v1/recover for $email ($turn)");
+		ok(wait_until(sub { psql_in($home, "SELECT count(*) FROM authoob.mail_outbox
+			WHERE recipient = '$email' AND kind = 'reset'") > $before }, 10), 'its mail is made on its partition');
+		my $reset = mailed_token($db, $email, 'reset');
+		$r = $front->request(GET => "/verify?type=recovery&token=$reset");
+		my ($code) = ($r->{headers}{location} // '') =~ m{^http://app\.test\?code=([A-Za-z0-9_-]{43})$};
+		ok($code, 'GET /auth/v1/verify: 303 to the app with a one-time code') or diag("$r->{status} $r->{content}");
+		is(partition_of($db, token => $code // ''), $home{$email}, 'the code hashes to the user\'s partition');
+		$r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => $verifier });
+		is_deeply([ $r->{status}, $r->{json}{user}{email} ], [ 200, $email ], 'and signs the user in through the proxy');
+		is($front->request(GET => '/user', token => $r->{json}{access_token})->{json}{email}, $email,
+			'GET /auth/v1/user with its session');
+	}
+}
+$r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => 'A' x 43, code_verifier => $verifier });
+is_deeply([ $r->{status}, $r->{json}{error_code} ], [ 401, 'flow_state_not_found' ],
+	'a made-up code is refused where it leads');
+$front->set_prefix('/authoob');
+$front->{http} = HTTP::Tiny->new(timeout => 30);
+
 # --- a failed sign-in stays recorded on the account's partition
 is($front->login($one, 'Wr0ngpassword')->{status}, 401, 'a wrong password: 401');
 is(psql_in($partitions[1], "SELECT consecutive FROM authoob.throttle WHERE scope = 'login' AND key = '$one'"), 1,
@@ -181,6 +219,11 @@ like(psql_as($db, 'shard_front_test', q{CREATE FUNCTION steer(t text) RETURNS SE
 	qr/permission denied/, 'nor write a PL/Proxy function of its own');
 like(psql_as($db, 'shard_front_test', q{SELECT authoob_verify_role('x', 'customer')}), qr/^ERROR: .*Authentication failed/,
 	'the functions it may call run on the partitions, which answer');
+like(psql_as($db, 'shard_front_test', qq{CALL authoob_attempt('gotrue_token',
+	'{"grant_type": "password", "email": "$one", "password": "${password}x"}', NULL, NULL)}), qr/"access_token"/,
+	'authoob_attempt routes its actions for it too (a Supabase Auth password grant)');
+like(psql_as($db, 'shard_front_test', q{INSERT INTO authoob_shard.attempts VALUES ('login', 'x', 'hash')}),
+	qr/permission denied/, 'but it may not change where they run');
 my $api_user = psql_in($db, q{SELECT option_value FROM pg_user_mappings um,
 	pg_options_to_table(um.umoptions) WHERE um.usename = 'public' AND option_name = 'user'});
 like(psql_as($partitions[0], $api_user, q{SELECT authoob_configure('{"token_ttl": 1}')}), qr/permission denied/,
@@ -205,6 +248,15 @@ is($front->request(GET => '/profile', token => $token{$one})->{status}, 200, 'pa
 is(psql_in($db, q{SELECT count(*) FROM authoob_shard.routes r WHERE NOT EXISTS (SELECT 1 FROM pg_proc p
 	WHERE p.pronamespace = 'public'::regnamespace AND p.proname = split_part(r.signature, '(', 1))}), 0,
 	'each route is a function of the proxy');
+# and every function the front calls, every action of authoob_attempt, is routed
+my $front_source = join '', map { slurp($_) } glob "$FindBin::Bin/../frontend/*.c";
+my @called = uniq($front_source =~ /\b(authoob_\w+)\(/g);
+my @actions = uniq($front_source =~ /\bauthoob_attempt\('(\w+)'/g);
+ok(@called > 20 && @actions >= 7, scalar(@called) . ' functions the front calls, ' . scalar(@actions) . ' attempt actions');
+is_deeply([ grep { psql_in($db, "SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND proname = '$_'") == 0 } @called ],
+	[], 'the proxy has each function the front calls');
+is_deeply([ grep { psql_in($db, "SELECT count(*) FROM authoob_shard.attempts WHERE action = '$_'") == 0 } @actions ],
+	[], 'and routes each action of authoob_attempt');
 
 # --- a partition number must make sense
 like(qx{psql -X -d $partitions[0] -c 'SELECT authoob_set_partition(0, 3)' 2>&1}, qr/invalid partition 0 of 3/,
