@@ -652,9 +652,8 @@ BEGIN
     IF confirm THEN
         RETURN @extschema@.authoob_gotrue_user_json(uid);
     END IF;
-    RETURN @extschema@.authoob_gotrue_session(@extschema@.authoob_token_grant(
-        jsonb_build_object('grant_type', 'password', 'email', body -> 'email',
-                           'password', body -> 'password')::text, client_ip, NULL));
+    -- the registration proved the password: no second hash of it
+    RETURN @extschema@.authoob_gotrue_session(@extschema@.authoob_grant_session_of(uid, client_ip));
 END
 $$;
 
