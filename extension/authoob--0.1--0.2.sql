@@ -447,8 +447,11 @@ ALTER TABLE authoob.settings
 -- (sign-up, recovery) sent the SHA-256 of a secret it keeps, its
 -- code_challenge.  The link then leads to the app with a one-time code
 -- (its hash stored here, valid five minutes), which signs in only with
--- that secret, the code_verifier.  One flow waits per address and kind:
--- the newest.
+-- that secret, the code_verifier.  A link's code is bound to the newest
+-- flow of its address and kind started no later than its token was made:
+-- anyone may start a flow for any address, and one started after the mail
+-- (a challenge planted by someone else) must not own the code the link
+-- hands out.
 CREATE TABLE authoob.flow_states (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     email text NOT NULL,
@@ -588,9 +591,10 @@ END
 $$;
 
 -- A request that will mail a link (sign-up, recovery) and starts the PKCE
--- flow: its code_challenge waits for the link, replacing any other of the
--- address; old flows go.  No challenge: the link will follow the implicit
--- flow.
+-- flow: its code_challenge waits for the link.  It replaces no other flow
+-- of the address (a stranger's request would undo the owner's); the flows
+-- past the mailed tokens' lifetime go.  No challenge: the link will follow
+-- the implicit flow.
 CREATE FUNCTION authoob_gotrue_start_flow(body jsonb, kind text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -607,8 +611,7 @@ BEGIN
             DETAIL = '{"error_code": "validation_failed"}';
     END IF;
     DELETE FROM authoob.flow_states f
-    WHERE (f.email = lower(body ->> 'email') AND f.kind = authoob_gotrue_start_flow.kind)
-       OR f.created_at < now() - (SELECT make_interval(secs => greatest(s.activation_ttl, s.reset_ttl))
+    WHERE f.created_at < now() - (SELECT make_interval(secs => greatest(s.activation_ttl, s.reset_ttl))
                                   FROM authoob.settings s);
     INSERT INTO authoob.flow_states (email, kind, code_challenge, code_challenge_method)
     VALUES (lower(body ->> 'email'), authoob_gotrue_start_flow.kind, challenge, method);
@@ -807,8 +810,9 @@ $$;
 
 -- GET /verify?token=&type=&redirect_to=: the mailed link, verified as
 -- POST /verify; redirects to redirect_to if allowed, else app_url.  When
--- the request for the mail started the PKCE flow, with a one-time code in
--- the query string; else (the implicit flow) with the session in the
+-- the request for the mail started the PKCE flow (a flow of the address
+-- started no later than the token was made), with a one-time code in the
+-- query string; else (the implicit flow) with the session in the
 -- fragment.  Through authoob_attempt('gotrue_verify_link', ...).
 CREATE FUNCTION authoob_gotrue_verify_link(query text, client_ip inet DEFAULT NULL)
 RETURNS jsonb
@@ -827,8 +831,10 @@ BEGIN
         RAISE EXCEPTION 'authoob is not configured: app_url is not set';
     END IF;
     uid := @extschema@.authoob_gotrue_mailed_user(link_kind, nullif(q ->> 'token', ''), client_ip);
-    SELECT f.id INTO flow FROM authoob.flow_states f, authoob.users u, authoob.settings s
+    SELECT f.id INTO flow FROM authoob.flow_states f, authoob.users u, authoob.settings s,
+                               authoob.mail_tokens t
     WHERE u.id = uid AND f.email = lower(u.email) AND f.auth_code_hash IS NULL
+      AND t.token_hash = sha256(convert_to(q ->> 'token', 'UTF8')) AND f.created_at <= t.created_at
       AND f.kind = CASE link_kind WHEN 'recovery' THEN 'recovery' ELSE 'signup' END
       AND f.created_at > now() - make_interval(secs => CASE link_kind WHEN 'recovery' THEN s.reset_ttl
                                                             ELSE s.activation_ttl END)
