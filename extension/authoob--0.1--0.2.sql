@@ -677,7 +677,8 @@ END
 $$;
 
 -- grant_type=pkce: the code of a mailed link and the secret of the client
--- that asked for the mail sign in, once.
+-- that asked for the mail sign in, once; a client blocked from signing in
+-- (its failures here count as at P/token) is refused first.
 CREATE FUNCTION authoob_gotrue_pkce(body jsonb, client_ip inet)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -687,6 +688,7 @@ DECLARE
     verifier text := body ->> 'code_verifier';
     challenge text;
 BEGIN
+    PERFORM @extschema@.authoob_check_client_throttle(client_ip);
     SELECT * INTO f FROM authoob.flow_states fs
     WHERE fs.auth_code_hash = sha256(convert_to(coalesce(body ->> 'auth_code', ''), 'UTF8'))
       AND fs.code_expires_at > now()
@@ -908,7 +910,8 @@ AS $$
 $$;
 
 -- Sign-ins proved otherwise than by a password (owner only, called by the
--- functions above): a mailed token's user, a new refreshable session.
+-- functions above): a mailed token's user, a new refreshable session, the
+-- client's sign-in limit.
 CREATE FUNCTION authoob_activate_user(token text, client_ip inet DEFAULT NULL)
 RETURNS bigint AS 'MODULE_PATHNAME', 'authoob_activate_user'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
@@ -918,9 +921,12 @@ LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION authoob_grant_session_of(user_id bigint, client_ip inet DEFAULT NULL)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_grant_session_of'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION authoob_check_client_throttle(client_ip inet)
+RETURNS void AS 'MODULE_PATHNAME', 'authoob_check_client_throttle'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 REVOKE ALL ON FUNCTION authoob_activate_user(text, inet), authoob_spend_reset_token(text, inet),
-    authoob_grant_session_of(bigint, inet),
+    authoob_grant_session_of(bigint, inet), authoob_check_client_throttle(inet),
     authoob_gotrue_user_json(bigint), authoob_gotrue_session(jsonb),
     authoob_gotrue_verify_token(text), authoob_gotrue_body(text),
     authoob_gotrue_start_flow(jsonb, text), authoob_gotrue_pkce(jsonb, inet),

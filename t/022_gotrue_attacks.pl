@@ -168,6 +168,15 @@ $r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => $c
 is($r->{status}, 401, 'an expired code with its verifier: 401');
 is($r->{json}{error_code}, 'flow_state_not_found', 'flow_state_not_found');
 
+# guessing at codes or verifiers meets the per-client limit of sign-ins
+psql($db, q{SELECT authoob_clear_throttle()});
+psql($db, q{SELECT authoob_configure('{"ip_failures_per_window": 3}')});
+my @tries = map { $front->request(POST => '/token?grant_type=pkce', json => { auth_code => sprintf('%064x', $_), code_verifier => $verifier }) } 1 .. 5;
+is_deeply([ map { $_->{status} } @tries ], [ 401, 401, 401, 429, 429 ], 'made-up codes: 401, then 429 once the client spent its failures');
+is($tries[-1]{json}{error_code}, 'over_request_rate_limit', 'over_request_rate_limit');
+psql($db, q{SELECT authoob_clear_throttle()});
+psql($db, q{SELECT authoob_configure('{"ip_failures_per_window": 100}')});
+
 # --- PUT /user: only what user_metadata holds
 $r = $front->request(POST => '/token?grant_type=password', json => { email => 'victor@example.com', password => $password });
 my $access = $r->{json}{access_token};
@@ -217,7 +226,7 @@ is($r->{status}, 409, 'a known address: 409');
 is($r->{json}{error_code}, 'user_already_exists', 'user_already_exists (as P/register tells it)');
 
 # --- the API role may not call the owner's internals
-for my $call ('authoob_grant_session_of(1)', q{authoob_activate_user('x')}, q{authoob_spend_reset_token('x')},
+for my $call ('authoob_grant_session_of(1)', 'authoob_check_client_throttle(NULL)', q{authoob_activate_user('x')}, q{authoob_spend_reset_token('x')},
 	q{authoob_gotrue_pkce('{}', NULL)}, q{authoob_gotrue_mailed_user('signup', 'x', NULL)},
 	"authoob_gotrue_start_flow('{\"email\": \"a\@b.c\", \"code_challenge\": \"" . ('c' x 43) . "\"}', 'signup')",
 	q{authoob_gotrue_user_json(1)}, q{authoob_gotrue_session('{"user": {"id": "1"}}')})
