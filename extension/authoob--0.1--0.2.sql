@@ -451,12 +451,14 @@ ALTER TABLE authoob.settings
 -- flow of its address and kind started no later than its token was made:
 -- anyone may start a flow for any address, and one started after the mail
 -- (a challenge planted by someone else) must not own the code the link
--- hands out.
+-- hands out.  A request without a challenge is kept too, as a flow without
+-- one (the implicit flow), so that a challenge planted before it does not
+-- own the code of its mail either.
 CREATE TABLE authoob.flow_states (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     email text NOT NULL,
     kind text NOT NULL CHECK (kind IN ('signup', 'recovery')),
-    code_challenge text NOT NULL CHECK (code_challenge ~ '^[A-Za-z0-9._~-]{43,128}$'),
+    code_challenge text CHECK (code_challenge ~ '^[A-Za-z0-9._~-]{43,128}$'),
     code_challenge_method text NOT NULL CHECK (code_challenge_method IN ('s256', 'plain')),
     created_at timestamptz NOT NULL DEFAULT now(),
     user_id bigint REFERENCES authoob.users ON DELETE CASCADE,
@@ -593,8 +595,8 @@ $$;
 -- A request that will mail a link (sign-up, recovery) and starts the PKCE
 -- flow: its code_challenge waits for the link.  It replaces no other flow
 -- of the address (a stranger's request would undo the owner's); the flows
--- past the mailed tokens' lifetime go.  No challenge: the link will follow
--- the implicit flow.
+-- past the mailed tokens' lifetime go.  No challenge: a flow without one,
+-- whose link will follow the implicit flow.
 CREATE FUNCTION authoob_gotrue_start_flow(body jsonb, kind text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -603,10 +605,10 @@ DECLARE
     challenge text := nullif(body ->> 'code_challenge', '');
     method text := lower(coalesce(nullif(body ->> 'code_challenge_method', ''), 's256'));
 BEGIN
-    IF challenge IS NULL OR body ->> 'email' IS NULL THEN
+    IF body ->> 'email' IS NULL THEN
         RETURN;
     END IF;
-    IF challenge !~ '^[A-Za-z0-9._~-]{43,128}$' OR method NOT IN ('s256', 'plain') THEN
+    IF challenge !~ '^[A-Za-z0-9._~-]{43,128}$' OR (challenge IS NOT NULL AND method NOT IN ('s256', 'plain')) THEN
         RAISE EXCEPTION 'Invalid value for code_challenge' USING ERRCODE = 'PT400',
             DETAIL = '{"error_code": "validation_failed"}';
     END IF;
@@ -826,6 +828,7 @@ DECLARE
     target text := @extschema@.authoob_redirect_url(q ->> 'redirect_to');
     uid bigint;
     flow bigint;
+    challenge text;
     code text;
     session jsonb;
 BEGIN
@@ -833,7 +836,7 @@ BEGIN
         RAISE EXCEPTION 'authoob is not configured: app_url is not set';
     END IF;
     uid := @extschema@.authoob_gotrue_mailed_user(link_kind, nullif(q ->> 'token', ''), client_ip);
-    SELECT f.id INTO flow FROM authoob.flow_states f, authoob.users u, authoob.settings s,
+    SELECT f.id, f.code_challenge INTO flow, challenge FROM authoob.flow_states f, authoob.users u, authoob.settings s,
                                authoob.mail_tokens t
     WHERE u.id = uid AND f.email = lower(u.email) AND f.auth_code_hash IS NULL
       AND t.token_hash = sha256(convert_to(q ->> 'token', 'UTF8')) AND f.created_at <= t.created_at
@@ -841,7 +844,9 @@ BEGIN
       AND f.created_at > now() - make_interval(secs => CASE link_kind WHEN 'recovery' THEN s.reset_ttl
                                                             ELSE s.activation_ttl END)
     ORDER BY f.id DESC LIMIT 1 FOR UPDATE OF f;
-    IF flow IS NOT NULL THEN
+    IF flow IS NOT NULL AND challenge IS NULL THEN
+        DELETE FROM authoob.flow_states f WHERE f.id = flow;
+    ELSIF flow IS NOT NULL THEN
         code := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
         UPDATE authoob.flow_states f
         SET user_id = uid, auth_code_hash = sha256(convert_to(code, 'UTF8')),

@@ -149,6 +149,24 @@ $r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => $c
 is($r->{status}, 200, "Victor's own verifier: signed in") or diag($r->{content});
 is($r->{json}{user}{email}, 'victor@example.com', 'as Victor');
 
+# A challenge planted before the owner's own request without one (an app
+# on the implicit flow): the owner's mail leads to the session in the
+# fragment, not to a code bound to the planted challenge.
+psql($db, q{SELECT authoob_configure('{"reset_mail_interval": 0}')});
+signup('ivy@example.com');
+$r = $front->request(POST => '/recover', json => { email => 'ivy@example.com',
+	code_challenge => challenge_of($mallory_verifier) });
+is($r->{status}, 200, "Mallory asks a reset mail for Ivy's address, her challenge");
+is(scalar(() = mailed('ivy@example.com', $reset_re)), 1, 'Ivy gets that mail');
+$r = $front->request(POST => '/recover', json => { email => 'ivy@example.com' });
+is($r->{status}, 200, 'Ivy asks her own, without a challenge');
+my (undef, $ivy_token) = mailed('ivy@example.com', $reset_re);
+ok($ivy_token, 'and gets it');
+$r = $front->request(GET => "/verify?type=recovery&token=$ivy_token&redirect_to=http://allowed.test/cb");
+like($r->{headers}{location} // '', qr{^http://allowed\.test/cb#access_token=[^&]+&},
+	"Ivy's link follows her request's flow: the session in the fragment, no code for Mallory's challenge");
+psql($db, q{SELECT authoob_configure('{"reset_mail_interval": 60}')});
+
 # the flow of the client that asked the mail: code and verifier, once
 signup('pkce@example.com');
 my $verifier = 'k' x 43;
