@@ -466,6 +466,8 @@ CREATE TABLE authoob.flow_states (
     code_expires_at timestamptz
 );
 CREATE INDEX flow_states_email_idx ON authoob.flow_states (email, kind);
+-- every request that mails a link removes the flows past their lifetime
+CREATE INDEX flow_states_created_at_idx ON authoob.flow_states (created_at);
 REVOKE ALL ON authoob.flow_states FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('authoob.flow_states', '');
 
