@@ -447,13 +447,18 @@ ALTER TABLE authoob.settings
 -- (sign-up, recovery) sent the SHA-256 of a secret it keeps, its
 -- code_challenge.  The link then leads to the app with a one-time code
 -- (its hash stored here, valid five minutes), which signs in only with
--- that secret, the code_verifier.  One flow waits per address and kind:
--- the newest.
+-- that secret, the code_verifier.  A link's code is bound to the newest
+-- flow of its address and kind started no later than its token was made:
+-- anyone may start a flow for any address, and one started after the mail
+-- (a challenge planted by someone else) must not own the code the link
+-- hands out.  A request without a challenge is kept too, as a flow without
+-- one (the implicit flow), so that a challenge planted before it does not
+-- own the code of its mail either.
 CREATE TABLE authoob.flow_states (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     email text NOT NULL,
     kind text NOT NULL CHECK (kind IN ('signup', 'recovery')),
-    code_challenge text NOT NULL CHECK (code_challenge ~ '^[A-Za-z0-9._~-]{43,128}$'),
+    code_challenge text CHECK (code_challenge ~ '^[A-Za-z0-9._~-]{43,128}$'),
     code_challenge_method text NOT NULL CHECK (code_challenge_method IN ('s256', 'plain')),
     created_at timestamptz NOT NULL DEFAULT now(),
     user_id bigint REFERENCES authoob.users ON DELETE CASCADE,
@@ -461,6 +466,8 @@ CREATE TABLE authoob.flow_states (
     code_expires_at timestamptz
 );
 CREATE INDEX flow_states_email_idx ON authoob.flow_states (email, kind);
+-- every request that mails a link removes the flows past their lifetime
+CREATE INDEX flow_states_created_at_idx ON authoob.flow_states (created_at);
 REVOKE ALL ON authoob.flow_states FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('authoob.flow_states', '');
 
@@ -588,9 +595,10 @@ END
 $$;
 
 -- A request that will mail a link (sign-up, recovery) and starts the PKCE
--- flow: its code_challenge waits for the link, replacing any other of the
--- address; old flows go.  No challenge: the link will follow the implicit
--- flow.
+-- flow: its code_challenge waits for the link.  It replaces no other flow
+-- of the address (a stranger's request would undo the owner's); the flows
+-- past the mailed tokens' lifetime go.  No challenge: a flow without one,
+-- whose link will follow the implicit flow.
 CREATE FUNCTION authoob_gotrue_start_flow(body jsonb, kind text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -599,16 +607,15 @@ DECLARE
     challenge text := nullif(body ->> 'code_challenge', '');
     method text := lower(coalesce(nullif(body ->> 'code_challenge_method', ''), 's256'));
 BEGIN
-    IF challenge IS NULL OR body ->> 'email' IS NULL THEN
+    IF body ->> 'email' IS NULL THEN
         RETURN;
     END IF;
-    IF challenge !~ '^[A-Za-z0-9._~-]{43,128}$' OR method NOT IN ('s256', 'plain') THEN
+    IF challenge !~ '^[A-Za-z0-9._~-]{43,128}$' OR (challenge IS NOT NULL AND method NOT IN ('s256', 'plain')) THEN
         RAISE EXCEPTION 'Invalid value for code_challenge' USING ERRCODE = 'PT400',
             DETAIL = '{"error_code": "validation_failed"}';
     END IF;
     DELETE FROM authoob.flow_states f
-    WHERE (f.email = lower(body ->> 'email') AND f.kind = authoob_gotrue_start_flow.kind)
-       OR f.created_at < now() - (SELECT make_interval(secs => greatest(s.activation_ttl, s.reset_ttl))
+    WHERE f.created_at < now() - (SELECT make_interval(secs => greatest(s.activation_ttl, s.reset_ttl))
                                   FROM authoob.settings s);
     INSERT INTO authoob.flow_states (email, kind, code_challenge, code_challenge_method)
     VALUES (lower(body ->> 'email'), authoob_gotrue_start_flow.kind, challenge, method);
@@ -673,7 +680,8 @@ END
 $$;
 
 -- grant_type=pkce: the code of a mailed link and the secret of the client
--- that asked for the mail sign in, once.
+-- that asked for the mail sign in, once; a client blocked from signing in
+-- (its failures here count as at P/token) is refused first.
 CREATE FUNCTION authoob_gotrue_pkce(body jsonb, client_ip inet)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -683,6 +691,7 @@ DECLARE
     verifier text := body ->> 'code_verifier';
     challenge text;
 BEGIN
+    PERFORM @extschema@.authoob_check_client_throttle(client_ip);
     SELECT * INTO f FROM authoob.flow_states fs
     WHERE fs.auth_code_hash = sha256(convert_to(coalesce(body ->> 'auth_code', ''), 'UTF8'))
       AND fs.code_expires_at > now()
@@ -806,8 +815,9 @@ $$;
 
 -- GET /verify?token=&type=&redirect_to=: the mailed link, verified as
 -- POST /verify; redirects to redirect_to if allowed, else app_url.  When
--- the request for the mail started the PKCE flow, with a one-time code in
--- the query string; else (the implicit flow) with the session in the
+-- the request for the mail started the PKCE flow (a flow of the address
+-- started no later than the token was made), with a one-time code in the
+-- query string; else (the implicit flow) with the session in the
 -- fragment.  Through authoob_attempt('gotrue_verify_link', ...).
 CREATE FUNCTION authoob_gotrue_verify_link(query text, client_ip inet DEFAULT NULL)
 RETURNS jsonb
@@ -819,6 +829,7 @@ DECLARE
     target text := @extschema@.authoob_redirect_url(q ->> 'redirect_to');
     uid bigint;
     flow bigint;
+    challenge text;
     code text;
     session jsonb;
 BEGIN
@@ -826,13 +837,17 @@ BEGIN
         RAISE EXCEPTION 'authoob is not configured: app_url is not set';
     END IF;
     uid := @extschema@.authoob_gotrue_mailed_user(link_kind, nullif(q ->> 'token', ''), client_ip);
-    SELECT f.id INTO flow FROM authoob.flow_states f, authoob.users u, authoob.settings s
+    SELECT f.id, f.code_challenge INTO flow, challenge FROM authoob.flow_states f, authoob.users u, authoob.settings s,
+                               authoob.mail_tokens t
     WHERE u.id = uid AND f.email = lower(u.email) AND f.auth_code_hash IS NULL
+      AND t.token_hash = sha256(convert_to(q ->> 'token', 'UTF8')) AND f.created_at <= t.created_at
       AND f.kind = CASE link_kind WHEN 'recovery' THEN 'recovery' ELSE 'signup' END
       AND f.created_at > now() - make_interval(secs => CASE link_kind WHEN 'recovery' THEN s.reset_ttl
                                                             ELSE s.activation_ttl END)
     ORDER BY f.id DESC LIMIT 1 FOR UPDATE OF f;
-    IF flow IS NOT NULL THEN
+    IF flow IS NOT NULL AND challenge IS NULL THEN
+        DELETE FROM authoob.flow_states f WHERE f.id = flow;
+    ELSIF flow IS NOT NULL THEN
         code := @extschema@.authoob_link_code();
         UPDATE authoob.flow_states f
         SET user_id = uid, auth_code_hash = sha256(convert_to(code, 'UTF8')),
@@ -901,7 +916,8 @@ AS $$
 $$;
 
 -- Sign-ins proved otherwise than by a password (owner only, called by the
--- functions above): a mailed token's user, a new refreshable session.
+-- functions above): a mailed token's user, a new refreshable session, the
+-- client's sign-in limit.
 CREATE FUNCTION authoob_activate_user(token text, client_ip inet DEFAULT NULL)
 RETURNS bigint AS 'MODULE_PATHNAME', 'authoob_activate_user'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
@@ -911,9 +927,12 @@ LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION authoob_grant_session_of(user_id bigint, client_ip inet DEFAULT NULL)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_grant_session_of'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION authoob_check_client_throttle(client_ip inet)
+RETURNS void AS 'MODULE_PATHNAME', 'authoob_check_client_throttle'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 REVOKE ALL ON FUNCTION authoob_activate_user(text, inet), authoob_spend_reset_token(text, inet),
-    authoob_grant_session_of(bigint, inet),
+    authoob_grant_session_of(bigint, inet), authoob_check_client_throttle(inet),
     authoob_gotrue_user_json(bigint), authoob_gotrue_session(jsonb),
     authoob_gotrue_verify_token(text), authoob_gotrue_body(text),
     authoob_gotrue_start_flow(jsonb, text), authoob_gotrue_pkce(jsonb, inet),

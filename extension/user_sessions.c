@@ -16,6 +16,7 @@ PG_FUNCTION_INFO_V1(authoob_sessions);
 PG_FUNCTION_INFO_V1(authoob_end_session);
 PG_FUNCTION_INFO_V1(authoob_logout_scope);
 PG_FUNCTION_INFO_V1(authoob_grant_session_of);
+PG_FUNCTION_INFO_V1(authoob_check_client_throttle);
 
 static AuthoobQuery list_sessions = AUTHOOB_QUERY(
 	"SELECT jsonb_build_object('sessions', coalesce(jsonb_agg(jsonb_build_object("
@@ -151,4 +152,22 @@ authoob_grant_session_of(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_grant_session(user_id, PG_GETARG_DATUM(1),
 															 PG_ARGISNULL(1), NULL, settings),
 									   false));
+}
+
+/*
+ * SQL function: authoob_check_client_throttle(client_ip inet) returns void
+ *
+ * 429 when the client is blocked from signing in (the per-IP budget of
+ * failures that authoob_attempt records for P/token), for the sign-ins
+ * written in SQL that do not pass through authoob_token_grant (the PKCE
+ * exchange), so that guessing there meets the same limit.  Owner only.
+ */
+Datum
+authoob_check_client_throttle(PG_FUNCTION_ARGS)
+{
+	authoob_connect_spi();
+	authoob_check_throttle(NULL, "ip", PG_GETARG_DATUM(0), PG_ARGISNULL(0),
+						   authoob_load_settings());
+	SPI_finish();
+	PG_RETURN_VOID();
 }

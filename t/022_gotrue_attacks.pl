@@ -1,0 +1,261 @@
+# What an attacker tries on the routes of Supabase Auth's protocol
+# (README "Supabase users"), over HTTP against the real front and database:
+# redirects to look-alike or foreign places, a PKCE flow planted on someone
+# else's address, codes and mailed tokens replayed or guessed or used as the
+# other kind, fields a user may not set, odd scopes and headers, and the
+# owner's internals called by the API role.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AuthoobTest;
+use Digest::SHA qw(sha256);
+use MIME::Base64 qw(encode_base64url);
+use Test::More;
+
+my $db = new_database();
+psql($db, q{SELECT authoob_configure('{"redirect_urls": "http://allowed.test/cb, https://dir.test/",
+	"reset_mail_interval": 60}')});
+psql($db, q{DROP ROLE IF EXISTS api_login; CREATE ROLE api_login LOGIN PASSWORD 'api_login' IN ROLE authoob_api});
+my $front = AuthoobTest::Front->start(db => $db);
+$front->set_prefix('/auth/v1');
+$front->{http} = HTTP::Tiny->new(timeout => 30, max_redirect => 0);
+my $password = strong_password();
+
+sub challenge_of { encode_base64url(sha256($_[0])) }
+
+# The mailed tokens of $email's mails whose link matches $re, oldest first
+# (the front runs no mailer here: the mails wait in the outbox).
+sub mailed
+{
+	my ($email, $re) = @_;
+	psql($db, 'SELECT authoob_mail_prepare(100)');
+	return map { $_ =~ $re ? $1 : () }
+	  split /\n/, psql($db, qq{SELECT body_text FROM authoob.mail_outbox
+		WHERE recipient = '$email' ORDER BY id});
+}
+my $reset_re = qr{reset_password_token=([A-Za-z0-9_-]{43})};
+my $activation_re = qr{/activate/([A-Za-z0-9_-]{43})};
+
+sub signup
+{
+	my ($email, %more) = @_;
+	my $r = $front->request(POST => '/signup', json => { email => $email, password => $password, %more });
+	is($r->{status}, 200, "sign-up of $email") or diag($r->{content});
+	return $r;
+}
+
+# --- redirects: only app_url and the entries of redirect_urls
+my @refused = (
+	'http://allowed.test/cb.evil.test', 'http://allowed.test/cbx', 'http://allowed.test/cb@evil.test',
+	'http://allowed.test.evil.test/cb', 'http://allowed.test:80@evil.test/cb', '//evil.test', '/\\evil.test',
+	'http://allowed.test/cb\\@evil.test', 'HTTP://ALLOWED.TEST/cb', 'http://app.test.evil.test',
+	'http://app.test@evil.test', 'http://app.test:8080', 'https://dir.test.evil.test/', 'https://dir.test@evil.test/',
+	'javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', "http://allowed.test/cb\r\nSet-Cookie: a=b",
+	"http://allowed.test/cb\tx", "http://allowed.test/cb\x7f", 'http://allowed.test/cb"><script>',
+	'http://*.allowed.test/cb', '');
+for my $url (@refused)
+{
+	(my $shown = $url) =~ s/([^\x21-\x7e])/sprintf '\\x%02x', ord $1/ge;
+	my $got = psql($db, q{SELECT authoob_redirect_url(convert_from(decode('} . unpack('H*', $url)
+		. q{', 'hex'), 'UTF8'))});
+	is($got, 'http://app.test', "redirect_to $shown leads to app_url");
+}
+for my $url ('http://allowed.test/cb', 'http://allowed.test/cb/next', 'http://allowed.test/cb?x=1#y',
+	'https://dir.test/any/page', 'http://app.test/welcome')
+{
+	is(psql($db, qq{SELECT authoob_redirect_url('$url')}), $url, "redirect_to $url is followed");
+}
+# a wildcard entry, as Supabase writes them, allows nothing but itself
+psql($db, q{SELECT authoob_configure('{"redirect_urls": "https://*.example.com/**"}')});
+is(psql($db, q{SELECT authoob_redirect_url('https://evil.com/x')}), 'http://app.test', 'a glob entry: no wildcard');
+is(psql($db, q{SELECT authoob_redirect_url('https://a.example.com/x')}), 'http://app.test', 'nor a match of its glob');
+psql($db, q{SELECT authoob_configure('{"redirect_urls": "http://allowed.test/cb, https://dir.test/"}')});
+
+# CR LF in redirect_to through the link itself: no header injected
+psql($db, q{SELECT authoob_configure('{"require_activation": true}')});
+signup('crlf@example.com');
+my ($t) = mailed('crlf@example.com', $activation_re);
+my $r = $front->request(GET => "/verify?type=signup&token=$t&redirect_to=http%3A%2F%2Fallowed.test%2Fcb%0D%0ASet-Cookie%3A%20a%3Db");
+is($r->{status}, 303, 'a link whose redirect_to holds CR LF: 303');
+like($r->{headers}{location}, qr{^http://app\.test#access_token=}, 'to app_url');
+ok(!exists $r->{headers}{'set-cookie'}, 'and no header injected');
+
+# the mailed token of a link is never logged (it is in the query string)
+my @access = grep { m{/auth/v1/verify} } $front->access_lines;
+ok(@access, 'the link was logged');
+unlike(join("\n", @access), qr/\Q$t\E|token=/, 'without its token');
+
+# --- mailed tokens: single use, one kind each, guesses limited
+signup('kinds@example.com');
+my ($act) = mailed('kinds@example.com', $activation_re);
+$r = $front->request(POST => '/verify', json => { type => 'recovery', token_hash => $act });
+is($r->{status}, 404, 'an activation token as a recovery one: 404');
+is($r->{json}{error_code}, 'otp_expired', 'otp_expired');
+$r = $front->request(POST => '/verify', json => { type => 'signup', token_hash => $act });
+is($r->{status}, 200, 'as what it is: signed in');
+$r = $front->request(POST => '/verify', json => { type => 'signup', token_hash => $act });
+ok($r->{status} == 404 || $r->{status} == 409, 'again: refused') or diag($r->{content});
+$front->request(POST => '/recover', json => { email => 'kinds@example.com' });
+my ($rec) = mailed('kinds@example.com', $reset_re);
+$r = $front->request(POST => '/verify', json => { type => 'signup', token_hash => $rec });
+is($r->{status}, 404, 'a reset token as an activation one: 404');
+$r = $front->request(POST => '/verify', json => { type => 'email', token_hash => $rec });
+is($r->{status}, 404, 'nor of type email');
+$r = $front->request(GET => "/verify?type=signup&token=$rec");
+is($r->{status}, 404, 'nor through the link');
+$r = $front->request(POST => '/verify', json => { type => 'recovery', token_hash => $rec });
+is($r->{status}, 200, 'as what it is: signed in');
+$r = $front->request(POST => '/verify', json => { type => 'recovery', token_hash => $rec });
+is($r->{status}, 404, 'a reset token again: 404');
+is(psql($db, q{SELECT count(*) FROM authoob.mail_tokens WHERE kind = 'reset' AND used_at IS NULL}), 0,
+	'the reset token is spent');
+
+psql($db, q{SELECT authoob_configure('{"token_failures_per_window": 3}')});
+my @guesses = map { $front->request(POST => '/verify', json => { type => 'recovery', token_hash => 'A' x 42 . $_ }) } 1 .. 6;
+is($guesses[-1]{status}, 429, 'guessing mailed tokens: 429 in the end');
+is($guesses[-1]{json}{error_code}, 'over_request_rate_limit', 'over_request_rate_limit');
+@guesses = map { $front->request(GET => "/verify?type=signup&token=" . 'B' x 42 . $_) } 1 .. 2;
+is($guesses[-1]{status}, 429, 'through the link too');
+psql($db, q{SELECT authoob_clear_throttle()});
+psql($db, q{SELECT authoob_configure('{"token_failures_per_window": 20}')});
+
+# --- PKCE
+# A flow planted on someone else's address: Mallory asks a reset mail for
+# Victor's address with her own code_challenge, after Victor asked his (the
+# mail interval holds hers back: no mail).  Victor's link must not yield a
+# code that Mallory's verifier turns into Victor's session (were the code
+# to leak from Victor's page, by its Referer, history or logs).
+psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
+signup('victor@example.com');
+my ($victor_verifier, $mallory_verifier) = ('v' x 50, 'm' x 50);
+$r = $front->request(POST => '/recover', json => { email => 'victor@example.com',
+	code_challenge => challenge_of($victor_verifier), code_challenge_method => 's256' });
+is($r->{status}, 200, 'Victor asks a reset mail, PKCE');
+my ($vt) = mailed('victor@example.com', $reset_re);
+ok($vt, 'mailed');
+$r = $front->request(POST => '/recover', json => { email => 'victor@example.com',
+	code_challenge => challenge_of($mallory_verifier), code_challenge_method => 's256' });
+is($r->{status}, 200, "Mallory asks one for Victor's address, her challenge");
+is(scalar(() = mailed('victor@example.com', $reset_re)), 1, 'no second mail (the interval)');
+$r = $front->request(GET => "/verify?type=recovery&token=$vt&redirect_to=http://allowed.test/cb");
+is($r->{status}, 303, 'Victor follows his link');
+my ($code) = ($r->{headers}{location} // '') =~ m{^http://allowed\.test/cb\?code=([A-Za-z0-9_-]{43})$};
+ok($code, 'a code in the redirect') or diag($r->{headers}{location});
+$r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => $mallory_verifier });
+is($r->{status}, 401, "Mallory's verifier with Victor's code: refused") or diag($r->{content});
+ok(!defined $r->{json}{access_token}, 'no session for Mallory');
+$r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => $victor_verifier });
+is($r->{status}, 200, "Victor's own verifier: signed in") or diag($r->{content});
+is($r->{json}{user}{email}, 'victor@example.com', 'as Victor');
+
+# A challenge planted before the owner's own request without one (an app
+# on the implicit flow): the owner's mail leads to the session in the
+# fragment, not to a code bound to the planted challenge.
+psql($db, q{SELECT authoob_configure('{"reset_mail_interval": 0}')});
+signup('ivy@example.com');
+$r = $front->request(POST => '/recover', json => { email => 'ivy@example.com',
+	code_challenge => challenge_of($mallory_verifier) });
+is($r->{status}, 200, "Mallory asks a reset mail for Ivy's address, her challenge");
+is(scalar(() = mailed('ivy@example.com', $reset_re)), 1, 'Ivy gets that mail');
+$r = $front->request(POST => '/recover', json => { email => 'ivy@example.com' });
+is($r->{status}, 200, 'Ivy asks her own, without a challenge');
+my (undef, $ivy_token) = mailed('ivy@example.com', $reset_re);
+ok($ivy_token, 'and gets it');
+$r = $front->request(GET => "/verify?type=recovery&token=$ivy_token&redirect_to=http://allowed.test/cb");
+like($r->{headers}{location} // '', qr{^http://allowed\.test/cb#access_token=[^&]+&},
+	"Ivy's link follows her request's flow: the session in the fragment, no code for Mallory's challenge");
+psql($db, q{SELECT authoob_configure('{"reset_mail_interval": 60}')});
+
+# the flow of the client that asked the mail: code and verifier, once
+signup('pkce@example.com');
+my $verifier = 'k' x 43;
+$front->request(POST => '/recover', json => { email => 'pkce@example.com', code_challenge => challenge_of($verifier) });
+my ($pt) = mailed('pkce@example.com', $reset_re);
+$r = $front->request(GET => "/verify?type=recovery&token=$pt&redirect_to=http://allowed.test/cb");
+($code) = ($r->{headers}{location} // '') =~ m{^http://allowed\.test/cb\?code=([A-Za-z0-9_-]{43})$};
+ok($code, 'the asking client gets a code') or diag($r->{headers}{location});
+$r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code });
+is($r->{status}, 401, 'the code without a verifier: 401');
+$r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => challenge_of($verifier) });
+is($r->{status}, 401, 'the challenge sent as a plain verifier: 401');
+$r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => [$verifier] });
+is($r->{status}, 401, 'a verifier of the wrong type: 401');
+psql($db, q{UPDATE authoob.flow_states SET code_expires_at = now() - interval '1 second'});
+$r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => $verifier });
+is($r->{status}, 401, 'an expired code with its verifier: 401');
+is($r->{json}{error_code}, 'flow_state_not_found', 'flow_state_not_found');
+
+# guessing at codes or verifiers meets the per-client limit of sign-ins
+# (counted per partition when sharded: the guesses are codes of one)
+psql($db, q{SELECT authoob_clear_throttle()});
+psql($db, q{SELECT authoob_configure('{"ip_failures_per_window": 3}')});
+my @guesses = same_partition($db, token => sprintf('%064x', 1), 5, sub { sprintf('%064x', $_[0]) });
+my @tries = map { $front->request(POST => '/token?grant_type=pkce', json => { auth_code => $_, code_verifier => $verifier }) } @guesses;
+is_deeply([ map { $_->{status} } @tries ], [ 401, 401, 401, 429, 429 ], 'made-up codes: 401, then 429 once the client spent its failures');
+is($tries[-1]{json}{error_code}, 'over_request_rate_limit', 'over_request_rate_limit');
+psql($db, q{SELECT authoob_clear_throttle()});
+psql($db, q{SELECT authoob_configure('{"ip_failures_per_window": 100}')});
+
+# --- PUT /user: only what user_metadata holds
+$r = $front->request(POST => '/token?grant_type=password', json => { email => 'victor@example.com', password => $password });
+my $access = $r->{json}{access_token};
+ok($access, 'Victor signs in');
+psql($db, q{SELECT authoob_create_role('admin', 'administrators')});
+my $before = psql($db, q{SELECT row_to_json(u)::jsonb - 'update_date' FROM authoob.users u WHERE email = 'victor@example.com'});
+$r = $front->request(PUT => '/user', headers => { Authorization => "Bearer $access" },
+	json => { app_metadata => { roles => ['admin'] }, role => 'service_role', id => '1',
+		email_confirmed_at => '2000-01-01T00:00:00Z',
+		data => { id => 1, email => 'other@example.com', roles => ['admin'], active => JSON::PP::false,
+			confirmed_at => '2000-01-01T00:00:00Z', password => 'x', create_date => '2000-01-01', app_metadata => { roles => ['admin'] } } });
+is($r->{status}, 200, 'PUT /user with fields no user may set: 200, ignored') or diag($r->{content});
+is(psql($db, q{SELECT row_to_json(u)::jsonb - 'update_date' FROM authoob.users u WHERE email = 'victor@example.com'}), $before,
+	'nothing of the account changed');
+is(psql($db, q{SELECT count(*) FROM authoob.roles_users}), 0, 'no role granted');
+$r = $front->request(PUT => '/user', headers => { Authorization => "Bearer $access" },
+	body => qq({"data": {"firstname": "Vic"}, "data": {"firstname": "Mal\\u0000lory"}}));
+is($r->{status}, 400, 'a NUL byte in a value (after a duplicate key): 400') or diag($r->{content});
+is(psql($db, q{SELECT coalesce(firstname, '') FROM authoob.users WHERE email = 'victor@example.com'}), '', 'nothing stored');
+
+# --- logout: unknown scopes refused, the session kept
+for my $scope ('all', 'GLOBAL', '', 'global%00', "local'--")
+{
+	$r = $front->request(POST => "/logout?scope=$scope", headers => { Authorization => "Bearer $access" });
+	isnt($r->{status}, 204, "logout scope '$scope': refused");
+	ok($r->{status} >= 400 && $r->{status} < 500, 'with a 4xx') or diag($r->{content});
+}
+is($front->request(GET => '/user', headers => { Authorization => "Bearer $access" })->{status}, 200, 'the session lives on');
+
+# --- odd API versions: errors in the older shape, no header echoed
+for my $version ('2024-01-0', '2024-01-01x', 'zzzzzzzzzz', '1999-12-31')
+{
+	$r = $front->request(GET => '/user', headers => { Authorization => 'Bearer x', 'X-Supabase-Api-Version' => $version });
+	is($r->{status}, 401, "API version '$version': 401");
+}
+
+# --- CORS: no foreign origin is echoed, with credentials or not
+$r = $front->request(GET => '/settings', headers => { Origin => 'http://evil.test' });
+ok(!defined $r->{headers}{'access-control-allow-origin'}, 'a foreign origin is not allowed');
+$r = $front->request(OPTIONS => '/token', headers => { Origin => 'http://app.test.evil.test', 'Access-Control-Request-Method' => 'POST' });
+ok(!defined $r->{headers}{'access-control-allow-origin'}, 'nor a look-alike, in a preflight');
+
+# --- sign-up with a known address: 409, as P/register answers
+psql($db, q{SELECT authoob_configure('{"require_activation": true}')});
+$r = $front->request(POST => '/signup', json => { email => 'victor@example.com', password => $password });
+is($r->{status}, 409, 'a known address: 409');
+is($r->{json}{error_code}, 'user_already_exists', 'user_already_exists (as P/register tells it)');
+
+# --- the API role may not call the owner's internals (a partition's, when
+# sharded: the proxy has none of them)
+my $owner_db = (partitions($db))[0] // $db;
+for my $call ('authoob_grant_session_of(1)', 'authoob_check_client_throttle(NULL)', q{authoob_activate_user('x')}, q{authoob_spend_reset_token('x')},
+	q{authoob_gotrue_pkce('{}', NULL)}, q{authoob_gotrue_mailed_user('signup', 'x', NULL)},
+	"authoob_gotrue_start_flow('{\"email\": \"a\@b.c\", \"code_challenge\": \"" . ('c' x 43) . "\"}', 'signup')",
+	q{authoob_gotrue_user_json(1)}, q{authoob_gotrue_session('{"user": {"id": "1"}}')})
+{
+	like(psql_as($owner_db, 'api_login', "SELECT $call"), qr/permission denied/, "authoob_api may not run $call");
+}
+like(psql_as($owner_db, 'api_login', 'SELECT count(*) FROM authoob.flow_states'), qr/permission denied/,
+	'nor read the PKCE flows');
+
+done_testing();
