@@ -12,7 +12,8 @@
 # number (authoob_set_partition: ids and tokens then say where they live);
 # in the proxy it creates the foreign server "authoob" of the plproxy
 # wrapper, with the partitions, a user mapping for the current user (the
-# administrator: the partitions' conninfos say as whom it connects), and
+# administrator: the user and password of the partitions' conninfos, the
+# same for all, go there and not into the server's options), and
 # the functions of scripts/shard-proxy.sql. authoob-http is then given the
 # proxy's conninfo; with AUTHOOB_SHARD_API_USER (and _PASSWORD) set, every
 # other role of the proxy (the front's) reaches the partitions as that
@@ -33,6 +34,35 @@ if (( n & (n - 1) )); then
 	exit 2
 fi
 
+# A conninfo's user and password go to the administrator's user mapping,
+# the rest to the server's options: every role of the proxy reads those
+# (pg_foreign_server), and a user named there would be the one every role
+# connects as, whatever its own mapping says. Sets rest, user, password.
+conninfo_pair='^[[:space:]]*([A-Za-z_]+)[[:space:]]*=[[:space:]]*'
+conninfo_value="^('(([^'\\\\]|\\\\.)*)'|[^[:space:]']+)(.*)\$"
+split_conninfo()
+{
+	local s=$1 key value
+	rest='' user='' password=''
+	while [[ $s =~ $conninfo_pair ]]; do
+		key=${BASH_REMATCH[1]}
+		s=${s:${#BASH_REMATCH[0]}}
+		[[ $s =~ $conninfo_value ]] || break
+		value=${BASH_REMATCH[1]}
+		s=${BASH_REMATCH[4]}
+		case $key in
+			user|password)
+				[[ $value == \'* ]] && value=$(printf '%s' "${BASH_REMATCH[2]}" | sed -E 's/\\(.)/\1/g')
+				printf -v "$key" '%s' "$value" ;;
+			*) rest+="${rest:+ }$key=$value" ;;
+		esac
+	done
+	if [[ ! $s =~ ^[[:space:]]*$ ]]; then
+		echo "$0: cannot read \"$1\": give keyword=value conninfos" >&2
+		exit 2
+	fi
+}
+
 i=0
 options=()
 for conninfo in "$@"; do
@@ -41,7 +71,14 @@ for conninfo in "$@"; do
 		CREATE EXTENSION IF NOT EXISTS authoob CASCADE;
 		SELECT authoob_set_partition($i, $n);
 	SQL
-	options+=("p$i '${conninfo//\'/\'\'}'")
+	split_conninfo "$conninfo"
+	if (( i == 0 )); then
+		admin_user=$user admin_password=$password
+	elif [[ $user != "$admin_user" || $password != "$admin_password" ]]; then
+		echo "$0: every partition's conninfo must name the same user and password (the proxy keeps one mapping for its administrator)" >&2
+		exit 2
+	fi
+	options+=("p$i '${rest//\'/\'\'}'")
 	i=$((i + 1))
 done
 
@@ -58,7 +95,12 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$proxy" <<-SQL
 	END \$\$;
 	CREATE SERVER authoob FOREIGN DATA WRAPPER plproxy
 	    OPTIONS ($(IFS=,; echo "${options[*]}"));
-	CREATE USER MAPPING FOR CURRENT_USER SERVER authoob;
+SQL
+psql -X -q -v ON_ERROR_STOP=1 -d "$proxy" -v user="$admin_user" -v password="$admin_password" <<-'SQL'
+	SELECT format('CREATE USER MAPPING FOR CURRENT_USER SERVER authoob%s',
+	              coalesce(' OPTIONS (' || nullif(concat_ws(', ', 'user ' || quote_literal(nullif(:'user', '')),
+	                                                       'password ' || quote_literal(nullif(:'password', ''))), '') || ')', ''))
+	\gexec
 SQL
 # The front's role (and any other that may call the proxy's functions, which
 # are granted to authoob_api) runs on the partitions as this user: give it

@@ -228,6 +228,19 @@ my $api_user = psql_in($db, q{SELECT option_value FROM pg_user_mappings um,
 	pg_options_to_table(um.umoptions) WHERE um.usename = 'public' AND option_name = 'user'});
 like(psql_as($partitions[0], $api_user, q{SELECT authoob_configure('{"token_ttl": 1}')}), qr/permission denied/,
 	"there, as $api_user, it could not configure either");
+# what it calls runs there as that user, not as the administrator whose
+# conninfos made the cluster: a right taken from authoob_api on the
+# partition is gone for it through the proxy too
+psql_in($partitions[0], 'REVOKE EXECUTE ON FUNCTION authoob_settings() FROM authoob_api');
+like(psql_as($db, 'shard_front_test', q{SELECT authoob_settings() ->> 'token_ttl'}), qr/permission denied/,
+	"a call through the proxy runs on the partition as $api_user, with authoob_api's rights alone");
+psql_in($partitions[0], 'GRANT EXECUTE ON FUNCTION authoob_settings() TO authoob_api');
+is(psql_as($db, 'shard_front_test', q{SELECT authoob_settings() ->> 'token_ttl'}), 1234, '(the right given back, it answers)');
+# and the administrator's credentials are not in the server's options,
+# which every role of the proxy reads
+is(psql_as($db, 'shard_front_test', q{SELECT count(*) FROM pg_foreign_server s, pg_options_to_table(s.srvoptions)
+	WHERE s.srvname = 'authoob' AND option_value ~ '(^|\s)(user|password)\s*='}), 0,
+	'no partition conninfo in the server\'s options names a user or password, for every role to read');
 is_deeply([ map { psql_in($_, q{SELECT authoob_settings() ->> 'token_ttl'}) } @partitions ], [ 1234, 1234 ],
 	'nothing changed');
 
