@@ -265,62 +265,23 @@ authoob_token_grant(PG_FUNCTION_ARGS)
 }
 
 /*
- * SQL function: authoob_token_request(payload text, query_grant text) returns text
- *
- * The body of POST P/token for authoob_attempt, whose one argument is the
- * body: with the query string's grant_type in it when the body has none.
- * A body that is not a JSON object is left as it is, for the grant to
- * refuse.
+ * The body of a sign-in for authoob_attempt, whose one argument is the
+ * body: with the query string's grant_type (argument 1) in it when the
+ * body has none, and, with_agent, the client's User-Agent header
+ * (argument 2) as "user_agent", which the session keeps.  A body that is
+ * not a JSON object is left as it is, for the sign-in to refuse.
  */
-Datum
-authoob_token_request(PG_FUNCTION_ARGS)
+static Datum
+sign_in_body(FunctionCallInfo fcinfo, bool with_agent)
 {
-	Datum		parsed;
-	Jsonb	   *body;
-	Datum		grant;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	if (PG_ARGISNULL(0))
-		parsed = CStringGetDatum("{}");
-	else
-		parsed = CStringGetDatum(TextDatumGetCString(PG_GETARG_DATUM(0)));
-	if (authoob_try(authoob_parse_jsonb, &parsed) != NULL ||
-		!JB_ROOT_IS_OBJECT(DatumGetJsonbP(parsed)) || JB_ROOT_IS_SCALAR(DatumGetJsonbP(parsed)))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	body = DatumGetJsonbP(parsed);
-	if (authoob_object_value(body, "grant_type") != NULL)
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	grant = authoob_jsonb_from_pairs(1, (const char *[]) {"grant_type"},
-									 (const char *[]) {TextDatumGetCString(PG_GETARG_DATUM(1))});
-	PG_RETURN_TEXT_P(cstring_to_text(JsonbToCString(NULL, &DatumGetJsonbP(
-		DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(body), grant))->root, 0)));
-}
-
-/*
- * SQL function: authoob_sign_in_request(payload text, query_grant text,
- *										 user_agent text) returns text
- *
- * The body of POST P/login and POST P/token for authoob_attempt, whose one
- * argument is the body: with the query string's grant_type in it when the
- * body has none (as authoob_token_request), and the client's User-Agent
- * header as "user_agent", which the session keeps.  A body that is not a
- * JSON object is left as it is, for the sign-in to refuse.
- */
-Datum
-authoob_sign_in_request(PG_FUNCTION_ARGS)
-{
+	bool		no_agent = !with_agent || PG_ARGISNULL(2);
 	Datum		parsed;
 	Jsonb	   *body;
 	const char *keys[2];
 	const char *values[2];
 	int			n = 0;
 
-	if (PG_ARGISNULL(1) && PG_ARGISNULL(2))
+	if (PG_ARGISNULL(1) && no_agent)
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
@@ -339,7 +300,7 @@ authoob_sign_in_request(PG_FUNCTION_ARGS)
 		keys[n] = "grant_type";
 		values[n++] = TextDatumGetCString(PG_GETARG_DATUM(1));
 	}
-	if (!PG_ARGISNULL(2))
+	if (!no_agent)
 	{
 		keys[n] = "user_agent";
 		values[n++] = TextDatumGetCString(PG_GETARG_DATUM(2));
@@ -349,6 +310,31 @@ authoob_sign_in_request(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(JsonbToCString(NULL, &DatumGetJsonbP(
 		DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(body),
 							authoob_jsonb_from_pairs(n, keys, values)))->root, 0)));
+}
+
+/*
+ * SQL function: authoob_token_request(payload text, query_grant text) returns text
+ *
+ * The body of POST P/token for a caller with no User-Agent to pass on:
+ * sign_in_body without one.
+ */
+Datum
+authoob_token_request(PG_FUNCTION_ARGS)
+{
+	return sign_in_body(fcinfo, false);
+}
+
+/*
+ * SQL function: authoob_sign_in_request(payload text, query_grant text,
+ *										 user_agent text) returns text
+ *
+ * The body of POST P/login and POST P/token (and of the Supabase dialect's
+ * token route): sign_in_body with the User-Agent.
+ */
+Datum
+authoob_sign_in_request(PG_FUNCTION_ARGS)
+{
+	return sign_in_body(fcinfo, true);
 }
 
 /* SQL function: authoob_logout(token text) returns jsonb (always NULL) */
