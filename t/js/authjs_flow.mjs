@@ -2,7 +2,14 @@
 // (t/019_gotrue_authjs.pl): node authjs_flow.mjs STEP URL JSON-ARGS.
 // Prints one JSON line per check: {"name", "ok", "got"}.
 import fs from 'node:fs'
+import { webcrypto } from 'node:crypto'
 import { GoTrueClient } from '@supabase/auth-js'
+
+// auth-js looks for WebCrypto at globalThis.crypto (PKCE's S256, getClaims'
+// signature check), built in from Node 20; Debian 12's Node 18 has it in
+// node:crypto only, and without it auth-js quietly falls back to plain
+// PKCE and to asking the server.
+globalThis.crypto ??= webcrypto
 
 const [step, url, rawArgs] = process.argv.slice(2)
 const args = JSON.parse(rawArgs ?? '{}')
