@@ -50,8 +50,7 @@ static const AttemptAction attempt_actions[] = {
 
 typedef struct Attempt
 {
-	const char *sql;
-	SPIPlanPtr *plan;			/* the statement's plan, kept */
+	AuthoobQuery *query;		/* SELECT <schema>.<function>($1, $2) */
 	Datum		args[2];
 	char		nulls[2];
 	Datum		response;
@@ -59,32 +58,21 @@ typedef struct Attempt
 } Attempt;
 
 /*
- * The statement of each action, "SELECT <schema>.<function>($1, $2)", and
- * its plan, prepared on first use and kept (the plan cache follows the
- * function if it is replaced); made again if the schema changed.
+ * The statement of each action, "SELECT <schema>.<function>($1, $2)", its
+ * plan kept as every query's (the plan cache follows the function if it
+ * is replaced); made again if the schema changed.
  */
-static char *action_sql[lengthof(attempt_actions)];
-static SPIPlanPtr action_plan[lengthof(attempt_actions)];
+static AuthoobQuery action_query[lengthof(attempt_actions)];
+static const Oid action_argtypes[2] = {TEXTOID, INETOID};
 
 static void
 run_attempt(void *arg)
 {
 	Attempt    *attempt = arg;
-	Oid			types[2] = {TEXTOID, INETOID};
 
-	if (*attempt->plan == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(attempt->sql, 2, types);
-
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "authoob: could not prepare \"%s\"", attempt->sql);
-		*attempt->plan = plan;
-	}
-	if (SPI_execute_plan(*attempt->plan, attempt->args, attempt->nulls,
-						 false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+	if (authoob_run_as_caller(attempt->query, attempt->args, attempt->nulls) != 1)
 		elog(ERROR, "authoob: attempt failed to run");
-	attempt->response = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-									  &attempt->response_isnull);
+	attempt->response = authoob_result_datum(1, &attempt->response_isnull);
 	if (!attempt->response_isnull)
 		attempt->response = SPI_datumTransfer(attempt->response, false, -1);
 }
@@ -112,33 +100,43 @@ login_email(Datum body, bool by_grant)
 	return email ? authoob_throttle_key(email) : NULL;
 }
 
-/*
- * Record a failure through authoob_record_failure(), as the extension's
- * owner: the callers of authoob_attempt (authoob_api) may not record
- * failures of their own choosing, which could lock any account out.  With
- * no scope: end the session whose refresh token the failed attempt found
- * replayed, if any (sessions.c), as the owner too.
- */
+/* Record a failure through authoob_record_failure(); in an owner context */
 static void
-record_failure(Oid owner, const char *schema, const char *scope, const char *key)
+record_failure(const char *schema, const char *scope, const char *key)
 {
 	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		args[2];
-	Oid			saved_user;
-	int			saved_security_context;
+	Datum		args[2] = {CStringGetTextDatum(scope), CStringGetTextDatum(key)};
 
-	args[0] = scope ? CStringGetTextDatum(scope) : (Datum) 0;
-	args[1] = key ? CStringGetTextDatum(key) : (Datum) 0;
-	GetUserIdAndSecContext(&saved_user, &saved_security_context);
-	SetUserIdAndSecContext(owner, saved_security_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	if (scope == NULL)
-		authoob_end_reused_session(true);
-	else if (SPI_execute_with_args(psprintf("SELECT %s.authoob_record_failure($1, $2)",
-											quote_identifier(schema)),
-								   2, types, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "authoob: could not record a failed attempt");
-	SetUserIdAndSecContext(saved_user, saved_security_context);
+	authoob_run_sql(psprintf("SELECT %s.authoob_record_failure($1, $2)",
+							 quote_identifier(schema)),
+					2, types, args, NULL, false);
+}
+
+/*
+ * What a failed attempt leaves once its error has rolled it back: the
+ * failure counted against the address and the client, and the end of the
+ * session whose refresh token it found replayed (sessions.c), if any.  As
+ * the extension's owner, in an owner context (owner.c): the callers of
+ * authoob_attempt (authoob_api) may not record failures of their own
+ * choosing, which could lock any account out, and choose nothing of what
+ * runs for them.
+ */
+static void
+record_failures(FunctionCallInfo fcinfo, const AttemptAction *action, const char *schema)
+{
+	char	   *email = action->by_email && !PG_ARGISNULL(1) ?
+		login_email(PG_GETARG_DATUM(1), action->by_grant) : NULL;
+	AuthoobOwnerContext owner;
+
+	authoob_enter_owner_context(authoob_function_owner(fcinfo->flinfo->fn_oid),
+								AUTHOOB_SEARCH_PATH, &owner);
+	if (email)
+		record_failure(schema, "login", email);
+	if (!PG_ARGISNULL(2))
+		record_failure(schema, action->by_email ? "ip" : "token",
+					   authoob_client_key(PG_GETARG_DATUM(2), authoob_load_settings()));
+	authoob_end_reused_session(true);
+	authoob_leave_owner_context(&owner);
 }
 
 /*
@@ -153,9 +151,9 @@ attempt(FunctionCallInfo fcinfo, bool nonatomic, bool *isnull, ErrorData **error
 	const AttemptAction *action = NULL;
 	char	   *name = authoob_text_arg(fcinfo, 0);
 	Attempt		attempt;
-	int			i;
+	char	   *sql;
 
-	for (i = 0; name && i < (int) lengthof(attempt_actions); i++)
+	for (int i = 0; name && i < (int) lengthof(attempt_actions); i++)
 		if (strcmp(attempt_actions[i].name, name) == 0)
 			action = &attempt_actions[i];
 	if (action == NULL)
@@ -171,18 +169,20 @@ attempt(FunctionCallInfo fcinfo, bool nonatomic, bool *isnull, ErrorData **error
 				 errdetail("Actions: %s.", known.data)));
 	}
 
-	attempt.sql = psprintf("SELECT %s.%s($1, $2)", quote_identifier(schema), action->function);
-	i = action - attempt_actions;
-	if (action_sql[i] == NULL || strcmp(action_sql[i], attempt.sql) != 0)
+	sql = psprintf("SELECT %s.%s($1, $2)", quote_identifier(schema), action->function);
+	attempt.query = &action_query[action - attempt_actions];
+	if (attempt.query->sql == NULL || strcmp(attempt.query->sql, sql) != 0)
 	{
-		if (action_plan[i] != NULL)
-			SPI_freeplan(action_plan[i]);
-		action_plan[i] = NULL;
-		if (action_sql[i] != NULL)
-			pfree(action_sql[i]);
-		action_sql[i] = MemoryContextStrdup(TopMemoryContext, attempt.sql);
+		if (attempt.query->plan != NULL)
+			SPI_freeplan(attempt.query->plan);
+		if (attempt.query->sql != NULL)
+			pfree((char *) attempt.query->sql);
+		*attempt.query = (AuthoobQuery) {
+			.sql = MemoryContextStrdup(TopMemoryContext, sql),
+			.nargs = 2,
+			.argtypes = action_argtypes,
+		};
 	}
-	attempt.plan = &action_plan[i];
 	attempt.args[0] = PG_GETARG_DATUM(1);
 	attempt.nulls[0] = PG_ARGISNULL(1) ? 'n' : ' ';
 	attempt.args[1] = PG_GETARG_DATUM(2);
@@ -194,18 +194,7 @@ attempt(FunctionCallInfo fcinfo, bool nonatomic, bool *isnull, ErrorData **error
 	{
 		if ((*error)->sqlerrcode == action->counted_error)
 		{
-			char	   *email = action->by_email && !PG_ARGISNULL(1) ?
-				login_email(PG_GETARG_DATUM(1), action->by_grant) : NULL;
-
-			Oid			owner = authoob_function_owner(fcinfo->flinfo->fn_oid);
-
-			if (email)
-				record_failure(owner, schema, "login", email);
-			if (!PG_ARGISNULL(2))
-				record_failure(owner, schema, action->by_email ? "ip" : "token",
-							   authoob_client_key(PG_GETARG_DATUM(2),
-												  authoob_load_settings()));
-			record_failure(owner, schema, NULL, NULL);
+			record_failures(fcinfo, action, schema);
 			if (nonatomic)
 				SPI_commit();
 		}

@@ -94,8 +94,33 @@ extern void authoob_push_string(JsonbParseState **state, const char *value);
 extern void authoob_push_jsonb(JsonbParseState **state, Jsonb *value);
 
 /*
+ * owner.c: the one way authoob's code takes another role's rights: the
+ * role, a security-restricted operation and a search_path of authoob's
+ * choosing, taken and given back together (the README's "Security")
+ */
+typedef struct AuthoobOwnerContext
+{
+	Oid			user;			/* what to give back */
+	int			security_context;
+	int			guc_level;
+} AuthoobOwnerContext;
+
+/*
+ * The search_path of every statement authoob's C code runs, and the SET
+ * clause of every SECURITY DEFINER function of the extension: only the
+ * system's operators, functions and types are found there by an
+ * unqualified name (pg_temp comes last, and is never searched for
+ * operators or functions).
+ */
+#define AUTHOOB_SEARCH_PATH "pg_catalog, pg_temp"
+
+extern void authoob_enter_owner_context(Oid role, const char *search_path,
+										AuthoobOwnerContext *saved);
+extern void authoob_leave_owner_context(const AuthoobOwnerContext *saved);
+
+/*
  * spi_util.c: a statement run through SPI whose plan is prepared on first
- * use and kept for the life of the backend
+ * use and kept for the life of the backend; only under AUTHOOB_SEARCH_PATH
  */
 typedef struct AuthoobQuery
 {
@@ -117,6 +142,10 @@ typedef struct AuthoobQuery
  */
 extern uint64 authoob_run(AuthoobQuery *query, Datum *values, const char *nulls,
 						  bool read_only);
+extern uint64 authoob_run_as_caller(AuthoobQuery *query, Datum *values,
+								   const char *nulls);
+extern uint64 authoob_run_sql(const char *sql, int nargs, Oid *argtypes,
+							  Datum *values, const char *nulls, bool read_only);
 extern uint64 authoob_run_latest(AuthoobQuery *query);
 extern Datum authoob_result_datum(int column, bool *isnull);
 extern char *authoob_result_text(int column);

@@ -12,9 +12,10 @@
  * functions that any member of authoob_api may call.  So nothing that
  * caller controls may decide which code a hook runs or with which rights
  * (the README's "Hooks: who runs what"): a hook runs as the owner of its
- * function, inside a security-restricted operation, with a fixed
- * search_path that puts pg_catalog first and pg_temp last, and never in a
- * session whose temporary tables could stand in for the tables it names.
+ * function in an owner context (owner.c: a security-restricted operation,
+ * a fixed search_path that puts pg_catalog first and pg_temp last), and
+ * never in a session whose temporary tables could stand in for the tables
+ * it names.
  */
 #include "authoob.h"
 
@@ -24,7 +25,6 @@
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timeout.h"
@@ -50,16 +50,14 @@ static HookFunctions registry[AUTHOOB_N_HOOKS];
 
 /*
  * The search_path every hook runs with: pg_catalog, the extension's schema
- * (where authoob_grant_role and its kin are), public, and pg_temp last.
- * A hook that needs another one says so with its own SET search_path.
- * Cached with the registry.
+ * (where authoob_grant_role and its kin are), and pg_temp last.  A hook
+ * that needs another schema names it, or says so with its own SET
+ * search_path.  Cached with the registry.
  */
 static char *hook_search_path;
 
 static AuthoobQuery search_path_query = AUTHOOB_QUERY0(
-	"SELECT CASE WHEN e.extnamespace = 'public'::pg_catalog.regnamespace"
-	" THEN 'pg_catalog, public, pg_temp'"
-	" ELSE pg_catalog.format('pg_catalog, %I, public, pg_temp', n.nspname) END"
+	"SELECT pg_catalog.format('pg_catalog, %I, pg_temp', n.nspname)"
 	" FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
 	" WHERE e.extname = 'authoob'");
 
@@ -217,10 +215,11 @@ hook_function_owner(Oid function, AuthoobHook hook)
 }
 
 /*
- * Call one hook function as its owner, in a security-restricted operation
- * (no temporary tables, no SET ROLE): the rights of whoever owns the code,
- * never those of the request function's definer.  On error the
- * (sub)transaction's abort gives the user id back.
+ * Call one hook function as its owner, in an owner context (owner.c: a
+ * security-restricted operation, no temporary tables, no SET ROLE, the
+ * hooks' search_path): the rights of whoever owns the code, never those
+ * of the request function's definer.  On error the (sub)transaction's
+ * abort gives the user id and the search_path back.
  */
 static Jsonb *
 call_hook_function(Oid function, Jsonb *context, AuthoobHook hook, int timeout_ms)
@@ -228,19 +227,16 @@ call_hook_function(Oid function, Jsonb *context, AuthoobHook hook, int timeout_m
 	FmgrInfo	flinfo;
 	LOCAL_FCINFO(fcinfo, 1);
 	Datum		result;
-	Oid			saved_user;
-	int			saved_security_context;
-	Oid			owner = hook_function_owner(function, hook);
+	AuthoobOwnerContext owner;
 
-	GetUserIdAndSecContext(&saved_user, &saved_security_context);
-	SetUserIdAndSecContext(owner, saved_security_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+	authoob_enter_owner_context(hook_function_owner(function, hook), hook_search_path,
+								&owner);
 	fmgr_info(function, &flinfo);
 	InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
 	fcinfo->args[0].value = JsonbPGetDatum(context);
 	fcinfo->args[0].isnull = false;
 	result = invoke_with_timeout(fcinfo, hook, timeout_ms);
-	SetUserIdAndSecContext(saved_user, saved_security_context);
+	authoob_leave_owner_context(&owner);
 	if (fcinfo->isnull)
 		return NULL;
 	return DatumGetJsonbP(result);
@@ -256,13 +252,9 @@ call_hook(AuthoobHook hook, Jsonb *context)
 {
 	Jsonb	   *answer = NULL;
 	int			timeout_ms = authoob_load_settings()->hook_timeout;
-	int			guc_level;
 
 	load_registry();
 	refuse_temporary_relations();
-	guc_level = NewGUCNestLevel();
-	(void) set_config_option("search_path", hook_search_path,
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	for (int i = 0; i < registry[hook].count; i++)
 	{
 		Jsonb	   *result = call_hook_function(registry[hook].functions[i], context,
@@ -271,7 +263,6 @@ call_hook(AuthoobHook hook, Jsonb *context)
 		if (result && JB_ROOT_IS_OBJECT(result) && !JB_ROOT_IS_SCALAR(result))
 			answer = result;
 	}
-	AtEOXact_GUC(true, guc_level);
 	return answer;
 }
 

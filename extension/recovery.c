@@ -71,10 +71,9 @@ count_ask(FunctionCallInfo fcinfo, const AuthoobSettings *settings)
 		return;
 	args[0] = CStringGetTextDatum("ask_ip");
 	args[1] = CStringGetTextDatum(authoob_client_key(PG_GETARG_DATUM(1), settings));
-	if (SPI_execute_with_args(psprintf("SELECT %s.authoob_record_failure($1, $2)",
-									   quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)))),
-							  2, types, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "authoob: could not count an ask");
+	authoob_run_sql(psprintf("SELECT %s.authoob_record_failure($1, $2)",
+							 quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)))),
+					2, types, args, NULL, false);
 }
 
 /*

@@ -487,9 +487,7 @@ authoob_change_settings(Jsonb *changes)
 								 defs[i]->kind == SETTING_BOOL ? "boolean" :
 								 defs[i]->kind == SETTING_INT ? "integer" : "text");
 		}
-		if (SPI_execute_with_args(sql.data, n, types, values, nulls, false, 0)
-			!= SPI_OK_UPDATE)
-			elog(ERROR, "authoob: could not update the settings");
+		authoob_run_sql(sql.data, n, types, values, nulls, false);
 	}
 	for (int i = 0; i < n; i++)
 		if (defs[i]->kind == SETTING_SECRET)

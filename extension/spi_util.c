@@ -10,6 +10,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_proc.h"
 #include "utils/builtins.h"
 #include "utils/resowner.h"
@@ -17,12 +18,26 @@
 #include "utils/syscache.h"
 
 /*
- * Run a statement inside the caller's SPI connection; returns the number of
- * rows processed (results stay in SPI_tuptable).  An unexpected SPI failure
- * is an internal error, not a user's mistake.
+ * A statement runs only under AUTHOOB_SEARCH_PATH: the SET clause of the
+ * SECURITY DEFINER function that runs it, or an owner context (owner.c).
+ * A plan is made again under whatever search_path is current when it
+ * runs, so a statement run under the caller's would let the caller choose
+ * its operators and functions; this refuses instead, and no entry point
+ * can forget.
  */
 static void
-prepare(AuthoobQuery *query)
+require_fixed_search_path(const char *sql)
+{
+	if (namespace_search_path == NULL ||
+		strcmp(namespace_search_path, AUTHOOB_SEARCH_PATH) != 0)
+		elog(ERROR, "authoob: \"%s\" may run only with search_path %s, not %s",
+			 sql, AUTHOOB_SEARCH_PATH,
+			 namespace_search_path ? namespace_search_path : "(none)");
+}
+
+/* The query's plan, made on first use and kept */
+static void
+prepare_plan(AuthoobQuery *query)
 {
 	if (query->plan == NULL)
 	{
@@ -37,6 +52,18 @@ prepare(AuthoobQuery *query)
 	}
 }
 
+static void
+prepare(AuthoobQuery *query)
+{
+	require_fixed_search_path(query->sql);
+	prepare_plan(query);
+}
+
+/*
+ * Run a statement inside the caller's SPI connection; returns the number of
+ * rows processed (results stay in SPI_tuptable).  An unexpected SPI failure
+ * is an internal error, not a user's mistake.
+ */
 uint64
 authoob_run(AuthoobQuery *query, Datum *values, const char *nulls,
 			bool read_only)
@@ -48,6 +75,43 @@ authoob_run(AuthoobQuery *query, Datum *values, const char *nulls,
 	if (rc < 0)
 		elog(ERROR, "authoob: \"%s\" failed: %s",
 			 query->sql, SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/*
+ * Run a statement as the caller, with the caller's search_path: the action
+ * authoob_attempt() runs for its caller, a call of a function named with
+ * its schema, which takes the owner's rights and its own search_path by
+ * itself (SECURITY DEFINER).  Only the caller's rights are at stake here.
+ */
+uint64
+authoob_run_as_caller(AuthoobQuery *query, Datum *values, const char *nulls)
+{
+	int			rc;
+
+	prepare_plan(query);
+	rc = SPI_execute_plan(query->plan, values, nulls, false, 0);
+	if (rc < 0)
+		elog(ERROR, "authoob: \"%s\" failed: %s",
+			 query->sql, SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/*
+ * Run a statement made for this call (whose text depends on it: the
+ * columns an UPDATE sets, the schema a function is in) without keeping its
+ * plan; as authoob_run otherwise.
+ */
+uint64
+authoob_run_sql(const char *sql, int nargs, Oid *argtypes, Datum *values,
+				const char *nulls, bool read_only)
+{
+	int			rc;
+
+	require_fixed_search_path(sql);
+	rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, read_only, 0);
+	if (rc < 0)
+		elog(ERROR, "authoob: \"%s\" failed: %s", sql, SPI_result_code_string(rc));
 	return SPI_processed;
 }
 

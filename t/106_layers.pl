@@ -1,12 +1,15 @@
 # The C sources read from the bottom up (README "Layout and tests"): each
 # file calls only files below it in its list, so there is no circle.  The
 # calls are read from the built objects (nm), not from the sources' text.
+# The same objects show the owner-context rule (README "Security") held:
+# only owner.c takes another role's rights or sets a GUC, and only
+# spi_util.c runs statements (under the fixed search_path it checks).
 use strict;
 use warnings;
 use Test::More;
 
 my %layers = (
-	extension => [qw(module errors crypto email spi_util rows trust cache payload settings
+	extension => [qw(module errors owner crypto email spi_util rows trust cache payload settings
 		  password users throttle hooks keys jwt sessions mail mail_tokens
 		  account user_sessions profile activation recovery attempt admin)],
 	frontend => [qw(log proxies options mime smtp mailer pool settings response cors
@@ -42,6 +45,24 @@ for my $dir (sort keys %layers)
 		}
 	}
 	is_deeply(\@upward, [], "$dir: no file calls a file above it");
+}
+
+# What only one file of the extension may call: a new role switch, or a
+# statement run outside spi_util.c, fails here.
+my %only_in = (
+	owner => qr/^(SetUserIdAndSecContext|set_config_option\w*|NewGUCNestLevel|AtEOXact_GUC)$/,
+	spi_util => qr/^(SPI_prepare\w*|SPI_execute\w*|SPI_exec|SPI_cursor_open\w*|SPI_execp)$/,
+);
+for my $object (glob 'extension/*.o')
+{
+	my ($file) = $object =~ m{/(\w+)\.o$};
+	my @undefined = map { /^\s+U (\w+)$/ ? $1 : () } `nm $object`;
+	for my $owner (sort keys %only_in)
+	{
+		next if $file eq $owner;
+		is_deeply([ grep { $_ =~ $only_in{$owner} } @undefined ], [],
+			"extension/$file.c leaves to $owner.c what only it does");
+	}
 }
 
 done_testing();
