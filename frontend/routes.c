@@ -53,7 +53,7 @@ static const Route route_table[] = {
 	{"GET",  "/activate/*",     302, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate_redirect', $1::text, $2::inet, NULL)", REPLY_BODY, NO_QUERY},
 	{"POST", "/password/ask",   204, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_password_ask($1::text, $2::inet)", REPLY_BODY, NO_QUERY},
 	{"PUT",  "/password/reset/token", 204, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('password_reset_token', $1::text, $2::inet, NULL)", REPLY_BODY, NO_QUERY},
-	{"GET",  "/health",         200, {ARG_END},                 "SELECT jsonb_build_object('status', 'ok')", REPLY_BODY, NO_QUERY},
+	{"GET",  "/health",         200, {ARG_END},                 "SELECT '{\"status\": \"ok\"}'::pg_catalog.jsonb", REPLY_BODY, NO_QUERY},
 	{"GET",  "/verify",         200, {ARG_TOKEN},               "SELECT authoob_verify_headers($1::text)", REPLY_HEADERS, READ_ONLY},
 	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()", REPLY_PUBLIC_BODY, READ_ONLY},
 
@@ -76,7 +76,7 @@ static const Route route_table[] = {
 	{"GET",  "/verify",         303, {ARG_QUERY_JSON, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_verify_link', $1::text, $2::inet, NULL)", REPLY_BODY, GOTRUE},
 	{"POST", "/resend",         200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_resend($1::text, $2::inet)", REPLY_BODY, GOTRUE},
 	{"GET",  "/settings",       200, {ARG_END},                 "SELECT authoob_gotrue_settings()", REPLY_BODY, GOTRUE},
-	{"GET",  "/health",         200, {ARG_END},                 "SELECT jsonb_build_object('name', 'authoob', 'version', '0.2', 'description', 'authoob speaks Supabase Auth''s protocol')", REPLY_BODY, GOTRUE},
+	{"GET",  "/health",         200, {ARG_END},                 "SELECT '{\"name\": \"authoob\", \"version\": \"0.3\", \"description\": \"authoob speaks Supabase Auth''s protocol\"}'::pg_catalog.jsonb", REPLY_BODY, GOTRUE},
 	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()", REPLY_PUBLIC_BODY, GOTRUE_READ_ONLY},
 	{"POST", "/otp",            NOT_BUILT("otp")},
 	{"POST", "/magiclink",      NOT_BUILT("otp")},

@@ -80,6 +80,8 @@ start_cluster('primary') or BAIL_OUT('the primary does not start');
 my $primary = conninfo('primary');
 psql("host=127.0.0.1 port=$clusters{primary} dbname=postgres user=postgres", 'CREATE DATABASE authoob');
 psql($primary, 'CREATE EXTENSION authoob CASCADE');
+# the hostile mode's attacker, and its traps, on the primary and so on the standby
+make_hostile($primary) if hostile();
 psql($primary, q{SELECT authoob_configure('{"bcrypt_cost": 4,
 	"app_url": "http://app.test", "api_url": "http://127.0.0.1",
 	"email_sender": "no-reply@authoob.test"}')});
@@ -91,7 +93,7 @@ start_cluster('standby') or BAIL_OUT('the standby does not start');
 my $standby = conninfo('standby');
 is(psql($standby, 'SELECT pg_is_in_recovery()'), 't', 'the standby replays the primary');
 
-my $front = AuthoobTest::Front->start(conninfo => $primary, args => ['--db-read', $standby]);
+my $front = AuthoobTest::Front->start(conninfo => $primary, args => ['--db-read', hostile_conninfo($standby)]);
 like($front->log, qr/read-only routes go to 1 standbys first/, 'the front says where reads go');
 
 my $token = register_user($front, 'reader@example.com');
@@ -161,7 +163,7 @@ diag(sprintf 'replay lag seen for a revocation (logout answered -> standby refus
 # --- a standby that lags: without a limit it still accepts a revoked
 # token (what replay lag means); with --db-read-max-lag it is skipped
 my $bounded = AuthoobTest::Front->start(conninfo => $primary,
-	args => ['--db-read', $standby, '--db-read-max-lag', '0.5']);
+	args => ['--db-read', hostile_conninfo($standby), '--db-read-max-lag', '0.5']);
 my $revoked = $front->login('reader@example.com')->{json}{token};
 ok(wait_until(sub { $front->request(GET => '/verify', token => $revoked)->{status} == 200 }),
 	'a fresh token verifies on the standby');
@@ -233,6 +235,7 @@ SKIP:
 	my $reconnects = () = $on_standby->log =~ /mailer: Postgres node is read-only/g;
 	cmp_ok($reconnects, '<=', 8, "and waits between its attempts ($reconnects in ~4 s)");
 }
+hostile_checks() if hostile();
 ok(pg_ctl('primary', 'stop'), 'the old primary stops for good');
 psql($standby, 'SELECT pg_promote()');
 ok(wait_until(sub { $on_standby->register('late@example.com')->{status} == 200 }),
@@ -247,4 +250,7 @@ SKIP:
 is($on_standby->stop('TERM'), 0, 'the front on the promoted standby stops cleanly');
 unlike($front->log . $on_standby->log, qr/ 500 /, 'no 500 in the access logs');
 is($front->stop('TERM'), 0, 'the front stops cleanly');
+# before END stops the clusters
+hostile_checks($standby) if hostile();
+
 done_testing();

@@ -10,6 +10,7 @@ use strict;
 use warnings;
 use Exporter 'import';
 use File::Temp ();
+use File::Basename ();
 use HTTP::Tiny;
 use IO::Select;
 use IO::Socket::INET;
@@ -22,7 +23,8 @@ use Time::HiRes qw(sleep time);
 our @EXPORT = qw(psql psql_as new_database json_encode json_decode register_user
   strong_password hold_table_lock is_error tally wait_until user_id roles_of
   add_give_role_hook mailed_token postgres_cluster pg_ctlcluster run_front
-  refuses_flags sharded partitions partition_of same_partition);
+  refuses_flags sharded partitions partition_of same_partition hostile
+  make_hostile hostile_conninfo hostile_checks);
 
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 my $database_count = 0;
@@ -65,6 +67,103 @@ sub sharded { $shards > 1 }
 
 # The partition databases behind a proxy database (none: not sharded).
 sub partitions { @{ $partitions_of{ $_[0] } // [] } }
+
+# AUTHOOB_HOSTILE=1: the hostile mode (README "Security"). The front (and
+# the partitions' user, when sharded) connect as a member of authoob_api
+# that owns a schema "app" first on its search_path, full of traps
+# (t/lib/hostile.sql): an operator or a function of the caller's that
+# authoob ran would write a row to app.trap_log and try to make the caller
+# a superuser. When the test file ends, no trap may have run in any of its
+# databases and no role may have become a superuser (hostile_checks).
+my $hostile = $ENV{AUTHOOB_HOSTILE} // 0;
+my $hostile_role = 'authoob_hostile';
+my (@hostile_databases, $superusers_before);
+
+sub hostile { $hostile }
+
+sub superusers { psql_in($_[0], q{SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE rolsuper}) }
+
+# Makes $role (a login role whose password is its name, in authoob_api)
+# the attacker of database $db (a name or a conninfo): the owner of its
+# schema app, first on its search_path, and the traps in it.
+sub make_hostile
+{
+	my ($db, $role) = @_;
+	$role //= $hostile_role;
+	$superusers_before //= superusers($db);
+	psql_in($db, qq{DO \$\$ BEGIN
+		IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$role') THEN
+		    CREATE ROLE $role LOGIN PASSWORD '$role' IN ROLE authoob_api;
+		END IF;
+	END \$\$;
+	CREATE SCHEMA app AUTHORIZATION $role;
+	ALTER ROLE $role SET search_path = app, pg_catalog, public});
+	open(my $fh, '<', File::Basename::dirname(__FILE__) . '/hostile.sql') or die "hostile.sql: $!";
+	local $/;
+	my $sql = <$fh>;
+	# as the role: a conninfo's user gives way to it
+	local $ENV{PGUSER} = $role;
+	local $ENV{PGPASSWORD} = $role;
+	(my $as_role = $db) =~ s/\buser=\S+\s*//;
+	$as_role .= " user=$role" if $as_role =~ /=/;
+	my $traps = psql_in($as_role, $sql);
+	die "the traps of $db: $traps" unless $traps =~ /^\d+\|\d+\|\d+$/ && $traps !~ /^0/;
+	push @hostile_databases, $db;
+}
+
+# The conninfo the front uses for $conninfo: in the hostile mode, as the
+# attacker.
+sub hostile_conninfo
+{
+	my ($conninfo) = @_;
+	return $conninfo unless $hostile;
+	$conninfo =~ s/\buser=\S+\s*//;
+	return "$conninfo user=$hostile_role password=$hostile_role";
+}
+
+# What went wrong in the databases made hostile so far and not looked at
+# yet: a trap that ran, a new superuser; one line each.
+sub hostile_failures
+{
+	my @failures;
+	for my $db (@_)
+	{
+		my $ran = eval { psql_in($db, q{SELECT coalesce(string_agg(DISTINCT trap || ' as ' || ran_as,
+			'; '), '') FROM app.trap_log}) } // "the log is unreadable: $@";
+		push @failures, "$db: traps ran: $ran" if length $ran;
+		my $now = eval { superusers($db) } // "unreadable: $@";
+		push @failures, "$db: superusers are now $now, not $superusers_before"
+		  if $now ne $superusers_before;
+	}
+	return @failures;
+}
+
+# A test that no trap ran and no role became a superuser in the databases
+# made hostile so far (make_hostile), or in those given (a standby of one,
+# promoted). A file that stops its own clusters calls it before it does;
+# the others' are looked at when they end.
+sub hostile_checks
+{
+	my @databases = @_ ? @_ : splice @hostile_databases;
+	return 1 unless @databases;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	my @failures = hostile_failures(@databases);
+	Test::More::diag($_) for @failures;
+	return Test::More::ok(!@failures, 'hostile mode: no trap of the caller ran, no new superuser');
+}
+
+# A file that ends with hostile databases not looked at fails if they show a trap
+# that ran or a new superuser (done_testing has counted its tests: the exit
+# status says it).
+END
+{
+	my @failures = hostile_failures(splice @hostile_databases);
+	if (@failures)
+	{
+		Test::More::diag("hostile mode: $_") for @failures;
+		$? ||= 1;
+	}
+}
 
 # Runs SQL with psql and returns its unaligned output; dies on error.
 sub psql
@@ -236,11 +335,19 @@ sub new_database
 		psql_in("${name}_all", 'CREATE EXTENSION postgres_fdw');
 		$partitions_of{$name} = \@partitions;
 		view_partitions($name);
+		if ($hostile)
+		{
+			# the front's role in the proxy; on the partitions, the user
+			# the proxy calls them as
+			make_hostile($name);
+			make_hostile($_, 'authoob_shard_api') for @partitions;
+		}
 	}
 	else
 	{
 		system('createdb', $name) == 0 or die "createdb $name failed";
 		psql($name, 'CREATE EXTENSION authoob CASCADE');
+		make_hostile($name) if $hostile;
 	}
 	# through the proxy when sharded: configured once, on every partition
 	psql_in($name, q{SELECT authoob_configure('{"bcrypt_cost": 4,
@@ -446,7 +553,7 @@ sub start
 	my $ready = $opt{ready} // qr/listening on 127\.0\.0\.1:(\d+)/;
 	my $self = bless { log => File::Temp->new, prefix => $opt{prefix} // '/authoob' }, $class;
 	my @cmd = (@wrapper, $binary, '--listen', '127.0.0.1:0', '--db',
-		$opt{conninfo} // "dbname=$opt{db}",
+		AuthoobTest::hostile_conninfo($opt{conninfo} // "dbname=$opt{db}"),
 		@{ $opt{args} // [] });
 	my $pid = fork // die "fork: $!";
 	if ($pid == 0)

@@ -1,0 +1,202 @@
+# The owner-context rule (README "Security"): whatever runs with the
+# extension owner's rights runs under a search_path of authoob's choosing,
+# never the caller's.  The caller here is the attacker of the hostile mode
+# (t/lib/hostile.sql): a member of authoob_api that owns the schema app,
+# first on its search_path, where a trap stands in for every operator and
+# function authoob's statements use.  First the hole a review of 0.2 found
+# (a refresh token replayed through authoob_attempt ended its session as
+# the owner, under the caller's search_path: the trap =(uuid, uuid) made
+# the caller a superuser); then every function and procedure authoob_api
+# may execute, each called with arguments that reach its failure paths and
+# its success.  No trap may run, no role may become a superuser.  The
+# calls are written so that the caller's own statements use no operator
+# or function of its schema: a trap that runs is authoob's doing.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AuthoobTest;
+use Test::More;
+
+my $db = new_database();
+make_hostile($db) unless hostile();
+psql($db, q{SELECT authoob_configure('{"refresh_reuse_interval": 0, "redirect_urls": "http://app.test/cb"}')});
+my $attacker = 'authoob_hostile';
+
+sub as_attacker { psql_as($db, $attacker, $_[0]) }
+sub traps { psql($db, q{SELECT count(*) FROM app.trap_log}) }
+sub superuser { psql($db, qq{SELECT rolsuper FROM pg_roles WHERE rolname = '$attacker'}) }
+sub grant_body { json_encode({ grant_type => 'refresh_token', refresh_token => $_[0] }) }
+
+# --- the reproduction: a refresh token rotated, then replayed through
+# authoob_attempt (its failure is counted, and its session ended, as the
+# owner)
+as_attacker(q{SELECT public.authoob_register('{"email": "victim@example.com", "password1": "1Password", "password2": "1Password"}')});
+my $first = json_decode(as_attacker(q{SELECT public.authoob_token_grant('{"grant_type": "password", "email": "victim@example.com", "password": "1Password"}')}));
+ok($first && $first->{refresh_token}, 'the attacker signs in through authoob_token_grant');
+my $second = json_decode(as_attacker('SELECT public.authoob_token_grant(' . quote(grant_body($first->{refresh_token})) . ')'));
+ok($second && $second->{refresh_token}, 'and rotates its refresh token');
+like(as_attacker('CALL public.authoob_attempt(\'token\', ' . quote(grant_body($first->{refresh_token}))
+	  . ", '192.0.2.1', NULL)"), qr/^ERROR: .*Authentication failed/s,
+	'the first token replayed through authoob_attempt is refused');
+like(as_attacker('SELECT public.authoob_token_grant(' . quote(grant_body($second->{refresh_token})) . ')'),
+	qr/^ERROR: .*Authentication failed/s, 'the replay ended the session: its newest token is refused too');
+is(traps(), 0, 'no trap ran: the session was ended under authoob\'s search_path');
+is(superuser(), 'f', 'the attacker is no superuser');
+
+# --- every function and procedure authoob_api may execute, called by the
+# attacker.  {TOKEN} is an access token of a signed-in user, {REFRESH} a
+# refresh token, {ACTIVATION} and {RESET} mailed tokens, {MAIL} a mail id.
+my $user = 'ada@example.com';
+my @calls = (
+	[ 'authoob_register(text,inet)' => q{SELECT public.authoob_register('{"email": "ada@example.com", "password1": "1Password", "password2": "1Password"}', '192.0.2.7')},
+		q{SELECT public.authoob_register('{"email": "ada@example.com", "password1": "1Password", "password2": "1Password"}')},
+		q{SELECT public.authoob_register('not json')},
+		q{SELECT public.authoob_register('{"email": "x@example.com", "password1": "weak", "password2": "weak"}')} ],
+	[ 'authoob_register(jsonb,inet)' => q{SELECT public.authoob_register('{"email": "bea@example.com", "password1": "1Password", "password2": "2Password"}'::pg_catalog.jsonb)},
+		q{SELECT public.authoob_register('{"email": "bea@example.com", "password1": "1Password", "password2": "1Password"}'::pg_catalog.jsonb)} ],
+	[ 'authoob_login(text,inet)' => q{SELECT public.authoob_login('{"email": "ada@example.com", "password": "1Password"}', '192.0.2.7')},
+		q{SELECT public.authoob_login('{"email": "ada@example.com", "password": "Wrong1"}')},
+		q{SELECT public.authoob_login('{"email": "nobody@example.com", "password": "Wrong1"}')} ],
+	[ 'authoob_login(jsonb,inet)' => q{SELECT public.authoob_login('{"email": "ada@example.com", "password": "1Password"}'::pg_catalog.jsonb)},
+		q{SELECT public.authoob_login('{"email": 7}'::pg_catalog.jsonb)} ],
+	[ 'authoob_sign_in_request(text,text,text)' => q{SELECT public.authoob_sign_in_request('{"email": "a"}', 'password', 'curl/8')},
+		q{SELECT public.authoob_sign_in_request('[', NULL, NULL)} ],
+	[ 'authoob_token_request(text,text)' => q{SELECT public.authoob_token_request('{}', 'password')},
+		q{SELECT public.authoob_token_request('nope', NULL)} ],
+	[ 'authoob_attempt(text,text,inet,jsonb)' => q{CALL public.authoob_attempt('login', '{"email": "ada@example.com", "password": "Wrong1"}', '192.0.2.7', NULL)},
+		q{CALL public.authoob_attempt('login', '{"email": "ada@example.com", "password": "1Password"}', '192.0.2.7', NULL)},
+		q{CALL public.authoob_attempt('activate', 'no-such-token', '192.0.2.7', NULL)},
+		q{CALL public.authoob_attempt('activate_redirect', 'no-such-token', '192.0.2.7', NULL)},
+		q{CALL public.authoob_attempt('password_reset_token', '{"token": "nope", "password1": "3Password", "password2": "3Password"}', '192.0.2.7', NULL)},
+		q{CALL public.authoob_attempt('gotrue_token', '{"grant_type": "password", "email": "ada@example.com", "password": "Wrong1"}', '192.0.2.7', NULL)},
+		q{CALL public.authoob_attempt('gotrue_token', '{"grant_type": "pkce", "auth_code": "nope", "code_verifier": "nope"}', '192.0.2.7', NULL)},
+		q{CALL public.authoob_attempt('gotrue_verify', '{"type": "signup", "token_hash": "nope"}', '192.0.2.7', NULL)},
+		q{CALL public.authoob_attempt('gotrue_verify_link', '{"type": "recovery", "token": "nope"}', '192.0.2.7', NULL)},
+		q{CALL public.authoob_attempt('nonsense', 'x', NULL, NULL)} ],
+	[ 'authoob_attempt_outcome(text,text,inet)' => q{SELECT public.authoob_attempt_outcome('login', '{"email": "ada@example.com", "password": "Wrong1"}', '192.0.2.8')},
+		q{SELECT public.authoob_attempt_outcome('token', '{"grant_type": "refresh_token", "refresh_token": "{REFRESH}"}', '192.0.2.8')},
+		q{SELECT public.authoob_attempt_outcome('activate', 'no-such-token', '192.0.2.8')} ],
+	[ 'authoob_token_grant(text,inet,text)' => q{SELECT public.authoob_token_grant('{"grant_type": "password", "email": "ada@example.com", "password": "1Password"}')},
+		q{SELECT public.authoob_token_grant('{"grant_type": "refresh_token", "refresh_token": "nope"}')},
+		q{SELECT public.authoob_token_grant('{}', NULL, 'nonsense')} ],
+	[ 'authoob_token(text)' => q{SELECT public.authoob_token('{TOKEN}')}, q{SELECT public.authoob_token('bad.token.here')} ],
+	[ 'authoob_profile(text)' => q{SELECT public.authoob_profile('{TOKEN}')}, q{SELECT public.authoob_profile('x')} ],
+	[ 'authoob_public_profile(text)' => q{SELECT public.authoob_public_profile('1')},
+		q{SELECT public.authoob_public_profile('99999')}, q{SELECT public.authoob_public_profile('x')} ],
+	[ 'authoob_update_profile(text,text)' => q{SELECT public.authoob_update_profile('{TOKEN}', '{"username": "ada", "firstname": "Ada"}')},
+		q{SELECT public.authoob_update_profile('{TOKEN}', '{"username": 7}')},
+		q{SELECT public.authoob_update_profile('x', '{}')} ],
+	[ 'authoob_update_profile(text,jsonb)' => q{SELECT public.authoob_update_profile('{TOKEN}', '{"lastname": "Lovelace"}'::pg_catalog.jsonb)} ],
+	[ 'authoob_sessions(text)' => q{SELECT public.authoob_sessions('{TOKEN}')}, q{SELECT public.authoob_sessions('x')} ],
+	[ 'authoob_end_session(text,text)' => q{SELECT public.authoob_end_session('{TOKEN}', '00000000-0000-0000-0000-000000000000')},
+		q{SELECT public.authoob_end_session('{TOKEN}', 'not a uuid')} ],
+	[ 'authoob_verify(text)' => q{SELECT public.authoob_verify('{TOKEN}')}, q{SELECT public.authoob_verify('x')} ],
+	[ 'authoob_verify_role(text,text)' => q{SELECT public.authoob_verify_role('{TOKEN}', 'admin')},
+		q{SELECT public.authoob_verify_role('x', 'admin')} ],
+	[ 'authoob_verify_headers(text)' => q{SELECT public.authoob_verify_headers('{TOKEN}')},
+		q{SELECT public.authoob_verify_headers('x')} ],
+	[ 'authoob_authenticate(text)' => q{SELECT public.authoob_authenticate('{TOKEN}')},
+		q{SELECT public.authoob_authenticate('x')} ],
+	[ 'authoob_uid()' => q{SELECT public.authoob_uid()} ],
+	[ 'authoob_has_role(text)' => q{SELECT public.authoob_has_role('admin')} ],
+	[ 'authoob_postgrest_pre_request()' => q{SELECT public.authoob_postgrest_pre_request()},
+		q{SELECT pg_catalog.set_config('request.headers', '{"authorization": "Bearer x"}', false); SELECT public.authoob_postgrest_pre_request()},
+		q{SELECT pg_catalog.set_config('request.headers', '{"authorization": "Bearer {TOKEN}"}', false); SELECT public.authoob_postgrest_pre_request()} ],
+	[ 'authoob_jwks()' => q{SELECT public.authoob_jwks()} ],
+	[ 'authoob_settings()' => q{SELECT public.authoob_settings()} ],
+	[ 'authoob_password_ask(text,inet)' => q{SELECT public.authoob_password_ask('{"email": "ada@example.com"}', '192.0.2.9')},
+		q{SELECT public.authoob_password_ask('{"email": "nobody@example.com"}', '192.0.2.9')},
+		q{SELECT public.authoob_password_ask('{}')} ],
+	[ 'authoob_password_ask(jsonb,inet)' => q{SELECT public.authoob_password_ask('{"email": "bea@example.com"}'::pg_catalog.jsonb)} ],
+	[ 'authoob_mail_claim(integer,integer)' => q{SELECT * FROM public.authoob_mail_claim(100, 60)} ],
+	[ 'authoob_mail_done(bigint,text,boolean)' => q{SELECT public.authoob_mail_done({MAIL})},
+		q{SELECT public.authoob_mail_done(-1, 'boom', true)} ],
+	[ 'authoob_mail_release(bigint)' => q{SELECT public.authoob_mail_release({MAIL})} ],
+	[ 'authoob_password_reset_token(text,inet)' => q{SELECT public.authoob_password_reset_token('{"token": "{RESET}", "password1": "1Password", "password2": "1Password"}', '192.0.2.9')},
+		q{SELECT public.authoob_password_reset_token('{"token": "{RESET}", "password1": "1Password", "password2": "1Password"}')} ],
+	[ 'authoob_password_reset_token(jsonb,inet)' => q{SELECT public.authoob_password_reset_token('{"token": "nope", "password1": "2Password", "password2": "2Password"}'::pg_catalog.jsonb)} ],
+	[ 'authoob_activate(text,inet)' => q{SELECT public.authoob_activate('{ACTIVATION}', '192.0.2.9')},
+		q{SELECT public.authoob_activate('{ACTIVATION}')}, q{SELECT public.authoob_activate('nope')} ],
+	[ 'authoob_activate_redirect(text,inet)' => q{SELECT public.authoob_activate_redirect('{ACTIVATION}')},
+		q{SELECT public.authoob_activate_redirect('nope')} ],
+	[ 'authoob_activation_ask(text,inet)' => q{SELECT public.authoob_activation_ask('{"email": "bea@example.com"}', '192.0.2.9')},
+		q{SELECT public.authoob_activation_ask('[]')} ],
+	[ 'authoob_reset_password(text,text)' => q{SELECT public.authoob_reset_password('{TOKEN}', '{"password1": "4Password", "password2": "5Password"}')},
+		q{SELECT public.authoob_reset_password('x', '{}')} ],
+	[ 'authoob_reset_password(text,jsonb)' => q{SELECT public.authoob_reset_password('x', '{}'::pg_catalog.jsonb)} ],
+	[ 'authoob_redirect_url(text)' => q{SELECT public.authoob_redirect_url('http://app.test/cb?x=1')},
+		q{SELECT public.authoob_redirect_url('https://evil.example')} ],
+	[ 'authoob_gotrue_signup(text,inet)' => q{SELECT public.authoob_gotrue_signup('{"email": "cid@example.com", "password": "1Password", "data": {"firstname": "Cid", "nick": "c"}, "code_challenge": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH"}', '192.0.2.10')},
+		q{SELECT public.authoob_gotrue_signup('{"email": "cid@example.com", "password": "1Password"}')},
+		q{SELECT public.authoob_gotrue_signup('{"phone": "123"}')}, q{SELECT public.authoob_gotrue_signup('{}')},
+		q{SELECT public.authoob_gotrue_signup('x')} ],
+	[ 'authoob_gotrue_token(text,inet)' => q{SELECT public.authoob_gotrue_token('{"grant_type": "password", "email": "cid@example.com", "password": "1Password"}', '192.0.2.10')},
+		q{SELECT public.authoob_gotrue_token('{"grant_type": "pkce", "auth_code": "x", "code_verifier": "y"}')},
+		q{SELECT public.authoob_gotrue_token('{"grant_type": "id_token"}')},
+		q{SELECT public.authoob_gotrue_token('{"grant_type": "refresh_token", "refresh_token": "{REFRESH}"}')} ],
+	[ 'authoob_gotrue_user(text)' => q{SELECT public.authoob_gotrue_user('{TOKEN}')}, q{SELECT public.authoob_gotrue_user('x')} ],
+	[ 'authoob_gotrue_update_user(text,text)' => q{SELECT public.authoob_gotrue_update_user('{TOKEN}', '{"data": {"firstname": "Ada"}}')},
+		q{SELECT public.authoob_gotrue_update_user('{TOKEN}', '{"email": "other@example.com"}')},
+		q{SELECT public.authoob_gotrue_update_user('{TOKEN}', '{"data": 7}')},
+		q{SELECT public.authoob_gotrue_update_user('x', '{}')} ],
+	[ 'authoob_gotrue_recover(text,inet)' => q{SELECT public.authoob_gotrue_recover('{"email": "cid@example.com", "code_challenge": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH"}', '192.0.2.10')},
+		q{SELECT public.authoob_gotrue_recover('{"email": "cid@example.com", "code_challenge": "short"}')} ],
+	[ 'authoob_gotrue_resend(text,inet)' => q{SELECT public.authoob_gotrue_resend('{"type": "signup", "email": "bea@example.com"}', '192.0.2.10')},
+		q{SELECT public.authoob_gotrue_resend('{"type": "sms"}')}, q{SELECT public.authoob_gotrue_resend('{"type": "x"}')} ],
+	[ 'authoob_gotrue_verify(text,inet)' => q{SELECT public.authoob_gotrue_verify('{"type": "recovery", "token_hash": "nope"}', '192.0.2.10')},
+		q{SELECT public.authoob_gotrue_verify('{"type": "magiclink", "token_hash": "nope"}')},
+		q{SELECT public.authoob_gotrue_verify('{"type": "signup"}')} ],
+	[ 'authoob_gotrue_verify_link(text,inet)' => q{SELECT public.authoob_gotrue_verify_link('{"type": "signup", "token": "nope", "redirect_to": "http://app.test/cb"}', '192.0.2.10')} ],
+	[ 'authoob_gotrue_settings()' => q{SELECT public.authoob_gotrue_settings()} ],
+	[ 'authoob_gotrue_not_built(text)' => q{SELECT public.authoob_gotrue_not_built('mfa')} ],
+	[ 'authoob_logout_scope(text,text)' => q{SELECT public.authoob_logout_scope('{TOKEN}', 'others')},
+		q{SELECT public.authoob_logout_scope('{TOKEN}', 'nonsense')}, q{SELECT public.authoob_logout_scope('x', 'global')} ],
+	[ 'authoob_logout(text)' => q{SELECT public.authoob_logout('{TOKEN}')}, q{SELECT public.authoob_logout('{TOKEN}')} ],
+);
+
+# each function authoob_api may execute has its calls here
+my %called = map { $_->[0] => 1 } @calls;
+my @executable = split /\n/, psql($db, q{SELECT p.oid::regprocedure FROM pg_proc p
+	JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+	JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'authoob'
+	WHERE has_function_privilege('authoob_api', p.oid, 'EXECUTE') ORDER BY 1});
+is_deeply([ grep { !$called{$_} } @executable ], [], 'every function authoob_api may execute is called here');
+is_deeply([ grep { my $f = $_; !grep { $_ eq $f } @executable } sort keys %called ], [],
+	'and nothing else');
+
+# what the calls need, made through the attacker's own calls, again for
+# each function that uses them (a call before may have spent them)
+my %value;
+sub fresh
+{
+	psql($db, q{SELECT authoob_clear_throttle(); UPDATE authoob.settings SET reset_mail_interval = 0});
+	my $login = json_decode(as_attacker(q{SELECT public.authoob_token_grant('{"grant_type": "password", "email": "ada@example.com", "password": "1Password"}')}))
+	  // die 'ada cannot sign in';
+	%value = (TOKEN => $login->{access_token}, REFRESH => $login->{refresh_token});
+	$value{ACTIVATION} = eval { mailed_token($db, $user, 'activation') } // 'none';
+	as_attacker(q{SELECT public.authoob_password_ask('{"email": "ada@example.com"}')});
+	$value{RESET} = eval { mailed_token($db, $user, 'reset') } // 'none';
+	$value{MAIL} = psql($db, q{SELECT coalesce(max(id), 0) FROM authoob.mail_outbox});
+}
+
+for my $call (@calls)
+{
+	my ($function, @statements) = @$call;
+	fresh() if grep { /\{[A-Z]+\}/ } @statements;
+	for my $statement (@statements)
+	{
+		(my $sql = $statement) =~ s/\{([A-Z]+)\}/$value{$1}/g;
+		my $out = as_attacker($sql);
+		unlike($out, qr/^ERROR: .*(internal|does not exist|permission denied|may run only with search_path)/s,
+			"$function: " . substr($statement, 0, 90)) or diag($out);
+	}
+}
+is(traps(), 0, 'no trap ran, whatever the attacker called') or
+  diag(psql($db, q{SELECT string_agg(DISTINCT trap || ' as ' || ran_as, E'\n') FROM app.trap_log}));
+is(superuser(), 'f', 'the attacker is no superuser');
+hostile_checks();
+
+sub quote { my ($s) = @_; $s =~ s/'/''/g; "'$s'" }
+
+done_testing();
