@@ -361,9 +361,11 @@ $sink = start_sink(port => $sink->{port}, args => [ '--delay', '2' ]);
 psql($db, q{SELECT authoob_configure('{"prevent_mail_send": true}')});
 register_user($front, "inflight$_\@example.com") for 1 .. 3;
 psql($db, q{SELECT authoob_configure('{"prevent_mail_send": false}')});
-psql($db, q{UPDATE authoob.mail_outbox SET state = 'pending', next_attempt_at = now()
-	WHERE recipient LIKE 'inflight_@example.com'});
-psql($db, q{NOTIFY authoob_mail});
+# due at one instant, on every partition when sharded (an UPDATE of each
+# in turn would let a sweep between them claim one partition's alone)
+my $due = psql($db, q{SELECT now() + interval '1 second'});
+psql($db, qq{UPDATE authoob.mail_outbox SET state = 'pending', next_attempt_at = '$due'
+	WHERE recipient LIKE 'inflight_\@example.com'});
 ok(wait_until(sub { psql($db, q{SELECT count(*) FROM authoob.mail_outbox
 	WHERE recipient LIKE 'inflight_@example.com' AND state = 'sending'}) == 3 }), 'three mails claimed, one in flight');
 sleep 0.5;
