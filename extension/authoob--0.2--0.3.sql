@@ -37,4 +37,11 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+-- A database that left HS256 under 0.2 still holds the secret it signed
+-- with, which verifiers may hold too: it has signed nothing since, so it
+-- goes at once (the new binaries already refuse it while another alg is
+-- set), and a return to HS256 signs with a secret nobody holds.
+SELECT @extschema@.authoob_rotate_secret(interval '0')
+FROM authoob.settings s WHERE s.signing_alg <> 'HS256';
 -- ==== The HS256 secret retired with its algorithm: end ====
