@@ -163,11 +163,18 @@ authoob_jwt_sign(const AuthoobClaims *c, const AuthoobSettings *settings)
 	return token.data;
 }
 
-/* The HS256 secret of kid: the current one, or a previous one still valid */
+/*
+ * The HS256 secret of kid: the current one while HS256 is signing_alg, or a
+ * previous one still valid.  Under another alg the secret signs nothing, so
+ * whoever holds it could only forge (README "Signing keys and JWKS"); the
+ * one HS256 signed with was rotated out with the alg and verifies from
+ * previous_keys for its time.
+ */
 static const bytea *
 signing_key(const char *kid, const AuthoobSettings *settings)
 {
-	if (memcmp(kid, settings->key_id, AUTHOOB_KID_LENGTH) == 0)
+	if (strcmp(settings->signing_alg, "HS256") == 0 &&
+		memcmp(kid, settings->key_id, AUTHOOB_KID_LENGTH) == 0)
 		return settings->secret_key;
 	for (int i = 0; i < settings->nprevious_keys; i++)
 		if (memcmp(kid, settings->previous_keys[i].kid, AUTHOOB_KID_LENGTH) == 0 &&

@@ -10,6 +10,16 @@ LANGUAGE sql AS $$
     SELECT convert_from(test.b64url_decode(split_part(token, '.', 1)), 'UTF8')
 $$;
 
+-- Claims a forger would sign: those of a token's live session, in
+-- authoob's own form, issued now and valid for ten minutes.
+CREATE FUNCTION test.fresh_claims(token text) RETURNS text
+LANGUAGE sql AS $$
+    SELECT format('{"sub":"%s","session_id":"%s","iat":%s,"exp":%s,"jti":"%s"}',
+                  c ->> 'sub', c ->> 'session_id', extract(epoch FROM now())::bigint,
+                  extract(epoch FROM now())::bigint + 600, gen_random_uuid())
+    FROM test.claims(token) c
+$$;
+
 SELECT authoob_register('{"email": "keys@mail.com", "password1": "New1Password", "password2": "New1Password"}') IS NOT NULL AS registered;
 SELECT id AS uid FROM authoob.users WHERE email = 'keys@mail.com' \gset
 SELECT authoob_login('{"email": "keys@mail.com", "password": "New1Password"}') ->> 'token' AS hs256 \gset
@@ -30,7 +40,7 @@ SELECT test.outcome($$ SELECT authoob_configure('{"signing_alg": "none"}') $$);
 \i sql/fixtures/signing_alg.psql
 
 -- Leaving an alg rotates its key out (a token lifetime, by default): its
--- tokens still verify, and so do the secret's all along.
+-- tokens still verify, and so do the secret's (it left with HS256, below).
 SELECT kid AS rs256_kid FROM authoob.signing_keys WHERE alg = 'RS256' AND valid_until IS NULL \gset
 SELECT authoob_configure('{"signing_alg": "ES256"}') ->> 'signing_alg' AS signing_alg;
 SELECT alg, valid_until IS NULL AS current,
@@ -100,6 +110,53 @@ SELECT authoob_configure('{"signing_alg": "HS256"}') ->> 'signing_alg' AS signin
 SELECT length(authoob_rotate_key() ->> 'kid') AS secret_kid_length,
        (SELECT count(*) FROM authoob.signing_keys WHERE valid_until IS NULL) AS current_asymmetric_keys,
        authoob_verify(:'es') = :uid AS es256_token_still_verifies;
+
+-- Leaving HS256 retires the secret as a rotation does: for a token
+-- lifetime it verifies what it signs (a token forged with it too: only its
+-- holders could), then nothing; the secret left in its place is a new one,
+-- which verifies nothing while another alg signs.
+SELECT secret_key AS old_secret, test.header() AS old_header FROM authoob.settings \gset
+SELECT substring(:'old_header' FROM '"kid":"([^"]+)"') AS old_kid \gset
+SELECT authoob_login('{"email": "keys@mail.com", "password": "New1Password"}') ->> 'token' AS before_switch \gset
+SELECT authoob_configure('{"signing_alg": "ES256"}') ->> 'signing_alg' AS signing_alg;
+SELECT s.secret_key <> :'old_secret'::bytea AS new_secret,
+       abs(extract(epoch FROM k.valid_until - now()) - 86400) < 60 AS old_one_valid_for_token_ttl
+FROM authoob.settings s, authoob.previous_keys k WHERE k.kid = :'old_kid';
+SELECT test.fresh_claims(:'before_switch') AS fresh_claims \gset
+SELECT test.sign(:'old_header', :'fresh_claims', :'old_secret'::bytea) AS forged \gset
+SELECT authoob_verify(:'before_switch') = :uid AS signed_before_verifies,
+       authoob_verify(:'forged') = :uid AS forged_verifies_within_token_ttl,
+       authoob_profile(:'forged') ->> 'email' AS forged_profile;
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, test.sign(test.header(), :'fresh_claims')))
+       AS new_secret_under_es256;
+-- the token lifetime is over
+UPDATE authoob.previous_keys SET valid_until = now() - interval '1 second' WHERE kid = :'old_kid';
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'forged')) AS forged_verify,
+       test.outcome(format($$ SELECT authoob_profile(%L) ->> 'email' $$, :'forged')) AS forged_profile,
+       test.outcome(format($$ SELECT authoob_verify(%L) $$, :'before_switch')) AS signed_before;
+-- back to HS256: the new secret signs, the old one stays refused
+SELECT authoob_configure('{"signing_alg": "HS256"}') ->> 'signing_alg' AS signing_alg;
+SELECT authoob_login('{"email": "keys@mail.com", "password": "New1Password"}') ->> 'token' AS after_return \gset
+SELECT test.token_header(:'after_return') = test.header() AS signed_with_the_current_secret,
+       test.header() <> :'old_header' AS not_the_old_one,
+       authoob_verify(:'after_return') = :uid AS verifies,
+       authoob_verify(test.sign(test.header(), :'fresh_claims')) = :uid AS current_secret_verifies;
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'forged')) AS forged_verify;
+
+-- A secret set with the change of alg is the owner's choice for a later
+-- HS256 (setting it ends every session): kept, but it verifies nothing
+-- until HS256 is back.
+SELECT authoob_configure('{"signing_alg": "ES256", "secret_key": "a shared secret of at least 32 bytes, C"}')
+       ->> 'signing_alg' AS signing_alg;
+SELECT secret_key = convert_to('a shared secret of at least 32 bytes, C', 'UTF8') AS secret_kept,
+       (SELECT count(*) FROM authoob.previous_keys) AS previous_keys
+FROM authoob.settings;
+SELECT authoob_login('{"email": "keys@mail.com", "password": "New1Password"}') ->> 'token' AS under_es256 \gset
+SELECT test.fresh_claims(:'under_es256') AS fresh_claims \gset
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, test.sign(test.header(), :'fresh_claims')))
+       AS chosen_secret_under_es256;
+SELECT authoob_configure('{"signing_alg": "HS256"}') ->> 'signing_alg' AS signing_alg;
+SELECT authoob_verify(test.sign(test.header(), :'fresh_claims')) = :uid AS chosen_secret_verifies_under_hs256;
 
 -- Privileges: the private keys are the owner's; the JWKS is anyone's.
 CALL test.drop_roles('regress_authoob_keys_api', 'regress_authoob_keys_plain');

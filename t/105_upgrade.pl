@@ -96,6 +96,28 @@ like(psql($old, q{SELECT authoob_token_grant('{"grant_type": "password", "email"
 like(psql($old, qq{SELECT authoob_token('$token{bob}') ->> 'token'}), qr/^ey/,
 	'a 0.1 token gets a fresh token in its session');
 
+# --- a 0.2 database that left HS256 kept the secret it had signed with
+# (its holders could still mint tokens); the new binaries refuse it while
+# another alg signs, and the update replaces it, so that HS256 again signs
+# with a secret nobody holds (README "Signing keys and JWKS")
+my $left = "authoob_t_left_hs256_$$";
+system('createdb', $left) == 0 or die;
+psql($left, q{CREATE EXTENSION authoob VERSION '0.2' CASCADE});
+psql($left, q{SELECT authoob_configure('{"bcrypt_cost": 4, "api_url": "http://127.0.0.1", "email_sender": "no-reply@authoob.test"}')});
+my $hs256_token = psql($left, q{SELECT authoob_register('{"email": "hal@example.com", "password1": "1Password", "password2": "1Password"}') ->> 'token'});
+my $secret_of_0_2 = psql($left, q{SELECT md5(secret_key) FROM authoob.settings});
+psql($left, q{SELECT authoob_configure('{"signing_alg": "ES256"}')});
+my $verifies = sub { system(qq{psql -X -q -d $left -c "SELECT authoob_verify('$_[0]')" >/dev/null 2>&1}) == 0 ? 'valid' : 'refused' };
+is($verifies->($hs256_token), 'refused', 'on 0.2\'s schema with ES256 set: the secret\'s token is refused');
+psql($left, q{ALTER EXTENSION authoob UPDATE});
+isnt(psql($left, q{SELECT md5(secret_key) FROM authoob.settings}), $secret_of_0_2, 'the update replaced the secret');
+is(psql($left, q{SELECT count(*) FROM authoob.previous_keys}), 0, 'and keeps it nowhere');
+psql($left, q{SELECT authoob_configure('{"signing_alg": "HS256"}')});
+is($verifies->($hs256_token), 'refused', 'HS256 again: the old secret\'s token is still refused');
+is($verifies->(psql($left, q{SELECT authoob_login('{"email": "hal@example.com", "password": "1Password"}') ->> 'token'})),
+	'valid', 'a token signed with the new secret verifies');
+system('dropdb', $left);
+
 # --- the same catalog as a fresh install
 my $fresh = "authoob_t_fresh_$$";
 my $empty = "authoob_t_updated_$$";

@@ -41,6 +41,16 @@ like(psql_in_proxy(q{SELECT count(*) FROM authoob_configure('{"bcrypt_cost": 77}
 	'a bad setting is refused, on every partition');
 is_deeply([ map { psql_in($_, q{SELECT authoob_settings() ->> 'bcrypt_cost'}) } @partitions ], [ 4, 4 ],
 	'and changes nothing anywhere');
+# leaving HS256 retires the shared secret on each partition, for a new one
+# of its own; a return to HS256 with a secret shares one again
+my $secret_query = 'SELECT md5(secret_key) FROM authoob.settings';
+my ($shared) = map { psql_in($_, $secret_query) } @partitions;
+psql_in_proxy(q{SELECT authoob_configure('{"signing_alg": "ES256"}')});
+my @drawn = uniq(map { psql_in($_, $secret_query) } @partitions);
+ok(@drawn == 2 && !grep({ $_ eq $shared } @drawn), 'ES256 through the proxy: each partition draws a secret of its own');
+is(psql_in_proxy(q{SELECT authoob_configure('{"signing_alg": "HS256", "secret_key": "one secret for all the partitions, again"}') ->> 'signing_alg'}),
+	'HS256', 'HS256 again, with a secret_key');
+is(scalar(uniq(map { psql_in($_, $secret_query) } @partitions)), 1, 'one signing secret for all the partitions again');
 
 # --- a mail sink and a front with its mailer, both on loopback
 my $maildir = File::Temp->newdir;
