@@ -26,6 +26,24 @@ ALTER FUNCTION authoob_attempt_outcome(text, text, inet) SET search_path = pg_ca
 ALTER TABLE authoob.mail_requests ADD COLUMN flow_id bigint;
 ALTER TABLE authoob.mail_tokens ADD COLUMN flow_id bigint;
 
+-- What was asked before the update keeps its flow, so that its link still
+-- answers the client that waits for it: a request not yet mailed, the
+-- flow its own transaction started (0.2 started it right after recording
+-- the request, at the same now()); a token already mailed, the flow 0.2
+-- would have given it, for the rest of its lifetime.
+UPDATE authoob.mail_requests r SET flow_id = (
+    SELECT f.id FROM authoob.flow_states f
+    WHERE f.email = lower(r.email) AND f.created_at = r.requested_at
+      AND f.kind = CASE r.kind WHEN 'reset' THEN 'recovery' ELSE 'signup' END
+    ORDER BY f.id DESC LIMIT 1);
+UPDATE authoob.mail_tokens t SET flow_id = (
+    SELECT f.id FROM authoob.flow_states f, authoob.users u
+    WHERE u.id = t.user_id AND f.email = lower(u.email) AND f.created_at <= t.created_at
+      AND f.auth_code_hash IS NULL
+      AND f.kind = CASE t.kind WHEN 'reset' THEN 'recovery' ELSE 'signup' END
+    ORDER BY f.id DESC LIMIT 1)
+WHERE t.used_at IS NULL AND t.expires_at > now();
+
 CREATE OR REPLACE FUNCTION authoob_mail_prepare(max_requests integer DEFAULT 100)
 RETURNS integer AS 'MODULE_PATHNAME', 'authoob_mail_prepare_0_3'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
