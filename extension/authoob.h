@@ -425,10 +425,21 @@ extern void authoob_queue_mail(const char *kind, int64 user_id, const char *link
 							   const AuthoobSettings *settings);
 extern void authoob_notify_mailers(void);
 
-/* mail_tokens.c: activation and reset tokens, and their mails */
+/*
+ * mail_tokens.c: activation and reset tokens, and their mails.  A mail
+ * asked for by address (password/ask, resend) is made later, from an
+ * AuthoobMailRequest: flow_id is the PKCE flow of Supabase Auth's request
+ * that asked for it (0: none), which its token carries.
+ */
+typedef struct AuthoobMailRequest
+{
+	const char *email;
+	int64		flow_id;
+} AuthoobMailRequest;
+
 extern void authoob_send_activation(int64 user_id, const AuthoobSettings *settings);
-extern void authoob_send_reset(void *email);
-extern void authoob_send_activation_again(void *email);
+extern void authoob_send_reset(void *request);
+extern void authoob_send_activation_again(void *request);
 extern bytea *authoob_mail_token_hash(const char *token);
 
 /*

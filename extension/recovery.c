@@ -16,10 +16,13 @@
  */
 PG_FUNCTION_INFO_V1(authoob_password_ask);
 PG_FUNCTION_INFO_V1(authoob_password_ask_0_2);
+PG_FUNCTION_INFO_V1(authoob_password_ask_for_flow);
 PG_FUNCTION_INFO_V1(authoob_mail_prepare);
+PG_FUNCTION_INFO_V1(authoob_mail_prepare_0_3);
 PG_FUNCTION_INFO_V1(authoob_password_reset_token);
 PG_FUNCTION_INFO_V1(authoob_spend_reset_token);
 PG_FUNCTION_INFO_V1(authoob_activation_ask);
+PG_FUNCTION_INFO_V1(authoob_activation_ask_for_flow);
 
 static AuthoobQuery ask_allowed = AUTHOOB_QUERY(
 	"INSERT INTO authoob.throttle AS t (scope, key, consecutive, window_start)"
@@ -35,11 +38,23 @@ static AuthoobQuery insert_mail_request = AUTHOOB_QUERY(
 	"INSERT INTO authoob.mail_requests (kind, email) VALUES ($2, $1)",
 	2, TEXTOID, TEXTOID);
 
+/* flow_id is a column since 0.3: only 0.3's entry points pass a flow */
+static AuthoobQuery insert_flow_mail_request = AUTHOOB_QUERY(
+	"INSERT INTO authoob.mail_requests (kind, email, flow_id) VALUES ($2, $1, $3)",
+	3, TEXTOID, TEXTOID, INT8OID);
+
 /* SKIP LOCKED: each request is taken by one of the mailers preparing */
 static AuthoobQuery take_requests = AUTHOOB_QUERY(
 	"DELETE FROM authoob.mail_requests WHERE id IN ("
 	" SELECT id FROM authoob.mail_requests ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
 	" RETURNING email, kind",
+	1, INT4OID);
+
+/* the same, with the flow of each request (0.3) */
+static AuthoobQuery take_flow_requests = AUTHOOB_QUERY(
+	"DELETE FROM authoob.mail_requests WHERE id IN ("
+	" SELECT id FROM authoob.mail_requests ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
+	" RETURNING email, kind, flow_id",
 	1, INT4OID);
 
 /* FOR UPDATE: two resets with one token cannot both succeed */
@@ -77,22 +92,42 @@ count_ask(FunctionCallInfo fcinfo, const AuthoobSettings *settings)
 }
 
 /*
- * password/ask: at most one request per address every reset_mail_interval
- * seconds.  Always NULL (204), for an unknown address too.  0.2 records
- * the request as it is, the same work whether or not the address belongs
- * to an account, so that neither the answer nor its time tells who is
- * registered; authoob_mail_prepare() (which every mailer's claim runs)
- * makes the reset mail of an account's request, or drops it.  Until its
- * database is updated, 0.1's entry point makes the mail at once, as 0.1 did.
+ * Records a request for a mail of kind to email, for the mailers'
+ * authoob_mail_prepare(), bound to the PKCE flow flow_id (0: none), and
+ * wakes the mailers.  Connected to SPI.
  */
-static Datum
-password_ask(FunctionCallInfo fcinfo, bool record_request)
+static void
+record_mail_request(const char *email, const char *kind, int64 flow_id)
+{
+	Datum		args[3];
+
+	args[0] = CStringGetTextDatum(email);
+	args[1] = CStringGetTextDatum(kind);
+	args[2] = Int64GetDatum(flow_id);
+	authoob_run(flow_id != 0 ? &insert_flow_mail_request : &insert_mail_request,
+				args, NULL, false);
+	authoob_notify_mailers();
+}
+
+/*
+ * password/ask: at most one request per address every reset_mail_interval
+ * seconds.  0.2 records the request as it is, the same work whether or
+ * not the address belongs to an account, so that neither the answer nor
+ * its time tells who is registered; authoob_mail_prepare() (which every
+ * mailer's claim runs) makes the reset mail of an account's request, or
+ * drops it, its token bound to flow_id (0: none).  Until its database is
+ * updated, 0.1's entry point makes the mail at once, as 0.1 did.  Returns
+ * whether the request was allowed (recorded, or its mail made).
+ */
+static bool
+password_ask(FunctionCallInfo fcinfo, bool record_request, int64 flow_id)
 {
 	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
 	char	   *email;
 	AuthoobSettings *settings;
 	Datum		args[2];
 	bool		isnull;
+	bool		allowed;
 	int64		user_id = 0;
 
 	authoob_connect_spi();
@@ -106,18 +141,11 @@ password_ask(FunctionCallInfo fcinfo, bool record_request)
 	args[0] = CStringGetTextDatum(authoob_throttle_key(email));
 	args[1] = Int32GetDatum(settings->reset_mail_interval);
 	authoob_run(&ask_allowed, args, NULL, false);
-	if (DatumGetBool(authoob_result_datum(1, &isnull)))
-	{
-		if (record_request)
-		{
-			args[0] = CStringGetTextDatum(email);
-			args[1] = CStringGetTextDatum("reset");
-			authoob_run(&insert_mail_request, args, NULL, false);
-			authoob_notify_mailers();
-		}
-		else
-			authoob_send_reset(email);
-	}
+	allowed = DatumGetBool(authoob_result_datum(1, &isnull));
+	if (allowed && record_request)
+		record_mail_request(email, "reset", flow_id);
+	else if (allowed)
+		authoob_send_reset(&(AuthoobMailRequest) {.email = email});
 
 	/* user is null for an unknown address; 204: no body to replace */
 	if (authoob_hook_registered(HOOK_POST_ASK_RESET))
@@ -127,41 +155,62 @@ password_ask(FunctionCallInfo fcinfo, bool record_request)
 						  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	}
 	SPI_finish();
-	PG_RETURN_NULL();
+	return allowed;
 }
 
-/* SQL function (0.2): authoob_password_ask(payload text|jsonb, client_ip inet) returns jsonb */
+/*
+ * SQL function (0.2): authoob_password_ask(payload text|jsonb, client_ip inet) returns jsonb
+ *
+ * Always NULL (204), for an unknown address too.
+ */
 Datum
 authoob_password_ask_0_2(PG_FUNCTION_ARGS)
 {
-	return password_ask(fcinfo, true);
+	password_ask(fcinfo, true, 0);
+	PG_RETURN_NULL();
 }
 
 /* SQL function (0.1): authoob_password_ask(payload text|jsonb, client_ip inet) returns jsonb */
 Datum
 authoob_password_ask(PG_FUNCTION_ARGS)
 {
-	return password_ask(fcinfo, false);
+	password_ask(fcinfo, false, 0);
+	PG_RETURN_NULL();
 }
 
 /*
- * SQL function: authoob_activation_ask(payload text, client_ip inet) returns jsonb
+ * SQL function (0.3): authoob_password_ask_for_flow(payload jsonb, client_ip inet,
+ *   flow_id bigint) returns boolean
  *
+ * Supabase Auth's recover: password/ask, the mail's token bound to the
+ * PKCE flow flow_id that the request started; whether a mail was asked
+ * for (false: the mail interval held it back, and the flow owns nothing).
+ * Owner only.
+ */
+Datum
+authoob_password_ask_for_flow(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(password_ask(fcinfo, true, PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2)));
+}
+
+/*
  * {"email"}: another activation mail, for an account that has not followed
  * its link (Supabase Auth's resend).  Asked as password/ask asks, with its
  * limits (every ask counted against its client; one mail per address
- * every reset_mail_interval seconds) and its answer: always NULL, and the
- * same work whether the address is an account's or not; the mailers'
- * authoob_mail_prepare() makes the mail, or drops the request.
+ * every reset_mail_interval seconds), the same work whether the address
+ * is an account's or not; the mailers' authoob_mail_prepare() makes the
+ * mail, its token bound to flow_id (0: none), or drops the request.
+ * Returns whether the request was recorded.
  */
-Datum
-authoob_activation_ask(PG_FUNCTION_ARGS)
+static bool
+activation_ask(FunctionCallInfo fcinfo, int64 flow_id)
 {
 	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
 	char	   *email = authoob_payload_string(payload, "email", true, NULL);
 	AuthoobSettings *settings;
 	Datum		args[2];
 	bool		isnull;
+	bool		allowed;
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
@@ -171,31 +220,50 @@ authoob_activation_ask(PG_FUNCTION_ARGS)
 	args[0] = CStringGetTextDatum(psprintf("activation %s", authoob_throttle_key(email)));
 	args[1] = Int32GetDatum(settings->reset_mail_interval);
 	authoob_run(&ask_allowed, args, NULL, false);
-	if (DatumGetBool(authoob_result_datum(1, &isnull)))
-	{
-		args[0] = CStringGetTextDatum(email);
-		args[1] = CStringGetTextDatum("activation");
-		authoob_run(&insert_mail_request, args, NULL, false);
-		authoob_notify_mailers();
-	}
+	allowed = DatumGetBool(authoob_result_datum(1, &isnull));
+	if (allowed)
+		record_mail_request(email, "activation", flow_id);
 	SPI_finish();
+	return allowed;
+}
+
+/*
+ * SQL function: authoob_activation_ask(payload text, client_ip inet) returns jsonb
+ *
+ * Always NULL, whoever's address it is.
+ */
+Datum
+authoob_activation_ask(PG_FUNCTION_ARGS)
+{
+	activation_ask(fcinfo, 0);
 	PG_RETURN_NULL();
 }
 
 /*
- * SQL function: authoob_mail_prepare(max_requests integer) returns integer
+ * SQL function (0.3): authoob_activation_ask_for_flow(payload jsonb, client_ip inet,
+ *   flow_id bigint) returns boolean
  *
- * Turns up to max_requests recorded password/ask requests into reset mails
- * (and activation asks into activation mails)
- * (for the addresses of active accounts) and forgets them all; returns how
- * many it took.  authoob_mail_claim() runs it first, so that mailers send
- * what was asked; SKIP LOCKED lets several run side by side.  A request
- * whose mail cannot be made (a mail_ask_reset_password hook that raises)
- * is dropped with a warning in the server log: the request that asked for
- * it answered long ago.
+ * Supabase Auth's resend: the mail's token bound to the PKCE flow flow_id
+ * that the request started; whether a mail was asked for (false: the mail
+ * interval held it back, and the flow owns nothing).  Owner only.
  */
 Datum
-authoob_mail_prepare(PG_FUNCTION_ARGS)
+authoob_activation_ask_for_flow(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(activation_ask(fcinfo, PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2)));
+}
+
+/*
+ * Turns up to max_requests recorded password/ask requests into reset mails
+ * (and activation asks into activation mails) for the addresses of active
+ * accounts, and forgets them all; returns how many it took.  with_flows
+ * (0.3): each request's PKCE flow goes to the token of its mail.  A
+ * request whose mail cannot be made (a mail_ask_reset_password hook that
+ * raises) is dropped with a warning in the server log: the request that
+ * asked for it answered long ago.
+ */
+static int32
+mail_prepare(FunctionCallInfo fcinfo, bool with_flows)
 {
 	int32		max_requests = PG_ARGISNULL(0) ? 100 : PG_GETARG_INT32(0);
 	Datum		arg = Int32GetDatum(max_requests > 0 ? max_requests : 0);
@@ -203,23 +271,53 @@ authoob_mail_prepare(PG_FUNCTION_ARGS)
 	SPITupleTable *requests;
 
 	authoob_connect_spi();
-	nrequests = authoob_run(&take_requests, &arg, NULL, false);
+	nrequests = authoob_run(with_flows ? &take_flow_requests : &take_requests, &arg, NULL, false);
 	requests = SPI_tuptable;
 	for (uint64 i = 0; i < nrequests; i++)
 	{
-		char	   *email = SPI_getvalue(requests->vals[i], requests->tupdesc, 1);
-		char	   *kind = SPI_getvalue(requests->vals[i], requests->tupdesc, 2);
-		ErrorData  *error = authoob_try(strcmp(kind, "activation") == 0 ?
-										authoob_send_activation_again : authoob_send_reset,
-										email);
+		HeapTuple	row = requests->vals[i];
+		char	   *kind = SPI_getvalue(row, requests->tupdesc, 2);
+		AuthoobMailRequest asked = {.email = SPI_getvalue(row, requests->tupdesc, 1)};
+		ErrorData  *error;
 
+		if (with_flows)
+		{
+			bool		isnull;
+			Datum		flow_id = SPI_getbinval(row, requests->tupdesc, 3, &isnull);
+
+			if (!isnull)
+				asked.flow_id = DatumGetInt64(flow_id);
+		}
+		error = authoob_try(strcmp(kind, "activation") == 0 ?
+							authoob_send_activation_again : authoob_send_reset,
+							&asked);
 		if (error)
 			ereport(WARNING,
 					(errmsg("authoob: no reset mail made for a password/ask request: %s",
 							error->message)));
 	}
 	SPI_finish();
-	PG_RETURN_INT32((int32) nrequests);
+	return (int32) nrequests;
+}
+
+/*
+ * SQL function (0.2): authoob_mail_prepare(max_requests integer) returns integer
+ *
+ * The recorded requests into mails (mail_prepare); authoob_mail_claim()
+ * runs it first, so that mailers send what was asked; SKIP LOCKED lets
+ * several run side by side.
+ */
+Datum
+authoob_mail_prepare(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(mail_prepare(fcinfo, false));
+}
+
+/* SQL function (0.3): authoob_mail_prepare(max_requests integer) returns integer */
+Datum
+authoob_mail_prepare_0_3(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(mail_prepare(fcinfo, true));
 }
 
 static AuthoobQuery spend_reset = AUTHOOB_QUERY(

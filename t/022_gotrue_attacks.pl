@@ -121,6 +121,28 @@ psql($db, q{SELECT authoob_clear_throttle()});
 psql($db, q{SELECT authoob_configure('{"token_failures_per_window": 20}')});
 
 # --- PKCE
+# The code of a link, and who may exchange it: Mallory's verifier is
+# refused, the owner's signs the owner in.
+sub exchanges
+{
+	my ($code, $mallory, $owner, $email) = @_;
+	my $r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => $mallory });
+	is($r->{status}, 401, "Mallory's verifier with the code of ${email}'s link: refused") or diag($r->{content});
+	ok(!defined $r->{json}{access_token}, 'no session for Mallory');
+	$r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => $owner });
+	is($r->{status}, 200, "the owner's own verifier: signed in") or diag($r->{content});
+	is($r->{json}{user}{email}, $email, "as $email");
+}
+
+sub link_code
+{
+	my ($type, $token) = @_;
+	my $r = $front->request(GET => "/verify?type=$type&token=$token&redirect_to=http://allowed.test/cb");
+	my ($code) = ($r->{headers}{location} // '') =~ m{^http://allowed\.test/cb\?code=([A-Za-z0-9_-]{43})$};
+	ok($code, "the $type link leads to a code") or diag($r->{status}, ' ', $r->{headers}{location} // $r->{content});
+	return $code;
+}
+
 # A flow planted on someone else's address: Mallory asks a reset mail for
 # Victor's address with her own code_challenge, after Victor asked his (the
 # mail interval holds hers back: no mail).  Victor's link must not yield a
@@ -138,16 +160,42 @@ $r = $front->request(POST => '/recover', json => { email => 'victor@example.com'
 	code_challenge => challenge_of($mallory_verifier), code_challenge_method => 's256' });
 is($r->{status}, 200, "Mallory asks one for Victor's address, her challenge");
 is(scalar(() = mailed('victor@example.com', $reset_re)), 1, 'no second mail (the interval)');
-$r = $front->request(GET => "/verify?type=recovery&token=$vt&redirect_to=http://allowed.test/cb");
-is($r->{status}, 303, 'Victor follows his link');
-my ($code) = ($r->{headers}{location} // '') =~ m{^http://allowed\.test/cb\?code=([A-Za-z0-9_-]{43})$};
-ok($code, 'a code in the redirect') or diag($r->{headers}{location});
-$r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => $mallory_verifier });
-is($r->{status}, 401, "Mallory's verifier with Victor's code: refused") or diag($r->{content});
-ok(!defined $r->{json}{access_token}, 'no session for Mallory');
-$r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => $victor_verifier });
-is($r->{status}, 200, "Victor's own verifier: signed in") or diag($r->{content});
-is($r->{json}{user}{email}, 'victor@example.com', 'as Victor');
+exchanges(link_code(recovery => $vt), $mallory_verifier, $victor_verifier, 'victor@example.com');
+
+# A challenge planted between the owner's request and the mail: Olga asks
+# a reset mail with her challenge; before a mailer has made it, Mallory
+# asks one for Olga's address with hers (the mail interval holds hers
+# back).  The mail, made after both requests, is the one Olga's request
+# caused: its code is Olga's flow's, and only her verifier exchanges it.
+signup('olga@example.com');
+my $olga_verifier = 'o' x 50;
+$r = $front->request(POST => '/recover', json => { email => 'olga@example.com',
+	code_challenge => challenge_of($olga_verifier), code_challenge_method => 's256' });
+is($r->{status}, 200, 'Olga asks a reset mail, PKCE');
+$r = $front->request(POST => '/recover', json => { email => 'olga@example.com',
+	code_challenge => challenge_of($mallory_verifier), code_challenge_method => 's256' });
+is($r->{status}, 200, "Mallory asks one for Olga's address before the mail is made, her challenge");
+is(psql($db, q{SELECT count(*) FROM authoob.flow_states WHERE email = 'olga@example.com'}), 1,
+	'the request the interval held back keeps no flow');
+my @olga = mailed('olga@example.com', $reset_re);
+is(scalar @olga, 1, 'one mail, made after both requests');
+exchanges(link_code(recovery => $olga[0]), $mallory_verifier, $olga_verifier, 'olga@example.com');
+
+# The same with another activation mail (resend): Nina, not yet active,
+# asks it with her challenge, Mallory with hers before the mailer runs.
+psql($db, q{SELECT authoob_configure('{"require_activation": true}')});
+signup('nina@example.com');
+my $nina_verifier = 'n' x 50;
+$r = $front->request(POST => '/resend', json => { type => 'signup', email => 'nina@example.com',
+	code_challenge => challenge_of($nina_verifier), code_challenge_method => 's256' });
+is($r->{status}, 200, 'Nina asks her activation mail again, PKCE');
+$r = $front->request(POST => '/resend', json => { type => 'signup', email => 'nina@example.com',
+	code_challenge => challenge_of($mallory_verifier), code_challenge_method => 's256' });
+is($r->{status}, 200, "Mallory asks one for Nina's address before the mail is made, her challenge");
+my @nina = mailed('nina@example.com', $activation_re);
+is(scalar @nina, 2, "two mails: the sign-up's, and the one Nina's resend caused");
+exchanges(link_code(signup => $nina[1]), $mallory_verifier, $nina_verifier, 'nina@example.com');
+psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
 
 # A challenge planted before the owner's own request without one (an app
 # on the implicit flow): the owner's mail leads to the session in the
@@ -172,9 +220,7 @@ signup('pkce@example.com');
 my $verifier = 'k' x 43;
 $front->request(POST => '/recover', json => { email => 'pkce@example.com', code_challenge => challenge_of($verifier) });
 my ($pt) = mailed('pkce@example.com', $reset_re);
-$r = $front->request(GET => "/verify?type=recovery&token=$pt&redirect_to=http://allowed.test/cb");
-($code) = ($r->{headers}{location} // '') =~ m{^http://allowed\.test/cb\?code=([A-Za-z0-9_-]{43})$};
-ok($code, 'the asking client gets a code') or diag($r->{headers}{location});
+my $code = link_code(recovery => $pt);
 $r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code });
 is($r->{status}, 401, 'the code without a verifier: 401');
 $r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => challenge_of($verifier) });

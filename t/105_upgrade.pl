@@ -9,7 +9,9 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use AuthoobTest;
+use Digest::SHA qw(sha256);
 use File::Temp ();
+use MIME::Base64 qw(encode_base64url);
 use Test::More;
 
 my $current = psql('postgres', q{SELECT default_version FROM pg_available_extensions WHERE name = 'authoob'});
@@ -74,6 +76,40 @@ is(system(qq{psql -X -q -d $legacy -c "SELECT authoob_verify('$legacy_token')" 2
 my $grant = `psql -X -q -d $legacy -c "SELECT authoob_token_grant('{}')" 2>&1`;
 like($grant, qr/function authoob_token_grant\(unknown\) does not exist/, 'no token endpoint before the update');
 system('dropdb', $legacy);
+
+# --- a 0.2 database: until the update, the new binaries make the mails of
+# Supabase Auth's recover as 0.2 did; the update keeps the PKCE flow of what
+# was asked before it, a mail already made or a request still waiting for
+# the mailers, and each link's code signs in with its client's verifier
+my $v02 = "authoob_t_v02_$$";
+system('createdb', $v02) == 0 or die;
+psql($v02, q{CREATE EXTENSION authoob VERSION '0.2' CASCADE});
+psql($v02, q{SELECT authoob_configure('{"bcrypt_cost": 4, "app_url": "http://app.test",
+	"api_url": "http://127.0.0.1", "email_sender": "no-reply@authoob.test"}')});
+my %verifier = (gil => 'g' x 43, hal => 'h' x 43);
+sub recover_v02
+{
+	my ($who) = @_;
+	psql($v02, qq{SELECT authoob_gotrue_signup('{"email": "$who\@example.com", "password": "1Password"}')});
+	psql($v02, qq{SELECT authoob_gotrue_recover('{"email": "$who\@example.com",
+		"code_challenge": "@{[ encode_base64url(sha256($verifier{$who})) ]}"}')});
+}
+recover_v02('gil');
+is(psql($v02, q{SELECT authoob_mail_prepare()}), 1, "on 0.2's schema, the mailers make the reset mail asked for");
+recover_v02('hal');
+psql($v02, q{ALTER EXTENSION authoob UPDATE});
+is(psql($v02, q{SELECT authoob_mail_prepare()}), 1, 'after the update, the one asked for before it');
+for my $who (qw(gil hal))
+{
+	my ($token) = psql($v02, qq{SELECT body_text FROM authoob.mail_outbox WHERE recipient = '$who\@example.com'
+		AND kind = 'reset'}) =~ /reset_password_token=([A-Za-z0-9_-]{43})/;
+	my ($code) = psql($v02, qq{SELECT authoob_gotrue_verify_link('{"type": "recovery", "token": "$token"}') ->> 'url'})
+	  =~ /^http:\/\/app\.test\?code=([A-Za-z0-9_-]{43})$/;
+	ok($code, "$who\'s link, asked for before the update, leads to a code");
+	is(psql($v02, qq{SELECT authoob_gotrue_token('{"grant_type": "pkce", "auth_code": "$code",
+		"code_verifier": "$verifier{$who}"}') -> 'user' ->> 'email'}), "$who\@example.com", 'which signs in with the verifier');
+}
+system('dropdb', $v02);
 
 # --- the update
 psql($old, q{ALTER EXTENSION authoob UPDATE});
