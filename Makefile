@@ -3,7 +3,15 @@
 MODULE_big = authoob
 OBJS = $(patsubst %.c,%.o,$(wildcard extension/*.c))
 EXTENSION = authoob
-DATA = $(wildcard extension/authoob--*.sql)
+
+# The scripts of released versions never change (extension/released/);
+# those of the version in the making are built from one source per SQL
+# object (extension/sql/): a template lists its sources, each \ir line of
+# it replaced by the file it names.
+DATA = $(wildcard extension/released/authoob--*.sql)
+SQL_TEMPLATES = $(wildcard extension/sql/authoob--*.sql)
+DATA_built = $(patsubst extension/sql/%,extension/%,$(SQL_TEMPLATES))
+SQL_SOURCES = $(wildcard extension/sql/*.sql extension/sql/*/*.sql)
 
 # Every sql/*.sql is a test, and each runs alone as well as in order
 # (make installcheck REGRESS=12_recovery): it starts from
@@ -23,6 +31,12 @@ include $(PGXS)
 
 # every source includes the one header: rebuild them all when it changes
 $(OBJS): extension/authoob.h
+
+extension/authoob--%.sql: extension/sql/authoob--%.sql $(SQL_SOURCES)
+	awk '/^\\ir / { file = "extension/sql/" $$2; \
+		while ((getline line < file) > 0) print line; \
+		if (close(file) != 0) { print "no " file > "/dev/stderr"; exit 1 } next } \
+		{ print }' $< > $@.tmp && mv $@.tmp $@
 
 # the HTTP front builds, installs and cleans with the extension
 all: frontend

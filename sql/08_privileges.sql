@@ -4,14 +4,9 @@
 --
 \i sql/fixtures/setup.psql
 
--- The request functions run as their owner (SECURITY DEFINER); the
--- administration functions, which only the owner may call, as their caller.
--- All have a fixed search_path but authoob_uid() and the cache trigger.
-SELECT p.oid::regprocedure AS function, p.prosecdef AS security_definer, p.proconfig
-FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
-JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'authoob'
-ORDER BY p.oid::regprocedure::text COLLATE "C";
-
+-- Each function's privileges are written in its source file
+-- (extension/sql/): these are the rules they keep.
+--
 -- The owner-context rule (README "Security"): every function of the
 -- extension runs with search_path = pg_catalog, pg_temp but three, which
 -- run no statement of their own under another: the procedure
@@ -25,13 +20,30 @@ JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'authoob'
 WHERE p.proconfig IS DISTINCT FROM ARRAY['search_path=pg_catalog, pg_temp']
 ORDER BY p.oid::regprocedure::text COLLATE "C";
 
--- What PUBLIC may execute, and what the API role may.
-SELECT p.oid::regprocedure AS function,
-       has_function_privilege('public', p.oid, 'EXECUTE') AS public,
-       has_function_privilege('authoob_api', p.oid, 'EXECUTE') AS authoob_api
+-- What the API role may execute runs as the owner (SECURITY DEFINER), but
+-- for what reads no table (it builds its answer or its error from its
+-- arguments, or calls what does) and authoob_attempt, which runs the
+-- caller's action and takes the owner's rights only to record a failure
+-- (owner.c; authoob_attempt_outcome, the same for a sharded proxy).
+SELECT p.oid::regprocedure AS api_function_run_as_its_caller
 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'authoob'
+WHERE has_function_privilege('authoob_api', p.oid, 'EXECUTE') AND NOT p.prosecdef
 ORDER BY p.oid::regprocedure::text COLLATE "C";
+
+-- PUBLIC may execute only what row-level security and a token's own
+-- checks need.
+SELECT p.oid::regprocedure AS public_function
+FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
+JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'authoob'
+WHERE has_function_privilege('public', p.oid, 'EXECUTE')
+ORDER BY p.oid::regprocedure::text COLLATE "C";
+
+-- Nobody but the owner reads or writes a table of authoob.
+SELECT c.oid::regclass AS table_another_role_may_touch
+FROM pg_class c WHERE c.relnamespace = 'authoob'::regnamespace AND c.relkind IN ('r', 'S')
+  AND (has_table_privilege('public', c.oid, 'SELECT, INSERT, UPDATE, DELETE')
+       OR has_table_privilege('authoob_api', c.oid, 'SELECT, INSERT, UPDATE, DELETE'));
 
 SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname = 'authoob_api';
 

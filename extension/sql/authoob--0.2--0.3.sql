@@ -1,0 +1,95 @@
+/* authoob--0.2--0.3.sql: from 0.2 to 0.3 (README "Upgrades") */
+--
+-- Built by `make` from this template, as the install script is: each \ir
+-- line is replaced by the current source of a function new or changed in
+-- 0.3 (extension/sql/).  What is written here is what only an update does:
+-- the tables' new columns and constraints, and the rows it moves.  t/105
+-- checks that the result has the catalog of a fresh install.
+
+\echo Use "ALTER EXTENSION authoob UPDATE TO '0.3'" to load this file. \quit
+
+-- ==== The owner-context rule ====
+-- Whatever runs with the owner's rights runs with a search_path of
+-- authoob's choosing (README "Security"): authoob_attempt_outcome runs the
+-- caller's action and records its failure as authoob_attempt does, and
+-- takes the same fixed search_path as every SECURITY DEFINER function.
+\ir functions/authoob_attempt_outcome.sql
+
+-- ==== The HS256 secret retired with its algorithm ====
+-- Leaving HS256 retires the secret as authoob_rotate_secret does (README
+-- "Signing keys and JWKS"): the trigger below.
+\ir functions/authoob_signing_alg_changed.sql
+
+-- A database that left HS256 under 0.2 still holds the secret it signed
+-- with, which verifiers may hold too: it has signed nothing since, so it
+-- goes at once (the new binaries already refuse it while another alg is
+-- set), and a return to HS256 signs with a secret nobody holds.
+SELECT @extschema@.authoob_rotate_secret(interval '0')
+FROM authoob.settings s WHERE s.signing_alg <> 'HS256';
+
+-- ==== PKCE flows bound to their mails ====
+-- The code of a mailed link belongs to the flow of the request that caused
+-- the mail, and to no other (README "Supabase users").  0.2 bound it to the
+-- newest flow of the address started before the token was made; reset and
+-- activation mails are made later, by the mailers, so a stranger's request
+-- between the owner's and the mailer's run (held back by the mail
+-- interval, yet starting a flow) owned the code of the owner's link.  Now
+-- the request carries its flow to the mail request it records, the mailer
+-- to the token it makes (sign-up binds its token in its own transaction),
+-- and the link to exactly that flow; a token of no flow, or of a flow
+-- without a challenge, follows the implicit flow.  No foreign key: a flow
+-- past its lifetime goes without touching the tokens, and a token whose
+-- flow has gone follows the implicit flow.
+ALTER TABLE authoob.mail_requests ADD COLUMN flow_id bigint;
+ALTER TABLE authoob.mail_tokens ADD COLUMN flow_id bigint;
+
+-- What was asked before the update keeps its flow, so that its link still
+-- answers the client that waits for it: a request not yet mailed, the
+-- flow its own transaction started (0.2 started it right after recording
+-- the request, at the same now()); a token already mailed, the flow 0.2
+-- would have given it, for the rest of its lifetime.
+UPDATE authoob.mail_requests r SET flow_id = (
+    SELECT f.id FROM authoob.flow_states f
+    WHERE f.email = lower(r.email) AND f.created_at = r.requested_at
+      AND f.kind = CASE r.kind WHEN 'reset' THEN 'recovery' ELSE 'signup' END
+    ORDER BY f.id DESC LIMIT 1);
+UPDATE authoob.mail_tokens t SET flow_id = (
+    SELECT f.id FROM authoob.flow_states f, authoob.users u
+    WHERE u.id = t.user_id AND f.email = lower(u.email) AND f.created_at <= t.created_at
+      AND f.auth_code_hash IS NULL
+      AND f.kind = CASE t.kind WHEN 'reset' THEN 'recovery' ELSE 'signup' END
+    ORDER BY f.id DESC LIMIT 1)
+WHERE t.used_at IS NULL AND t.expires_at > now();
+
+
+\ir functions/authoob_mail_prepare.sql
+\ir functions/authoob_password_ask_for_flow.sql
+\ir functions/authoob_activation_ask_for_flow.sql
+-- authoob_gotrue_start_flow returns the flow it starts
+DROP FUNCTION authoob_gotrue_start_flow(jsonb, text);
+\ir gotrue/authoob_gotrue_start_flow.sql
+\ir gotrue/authoob_gotrue_signup.sql
+\ir gotrue/authoob_gotrue_recover.sql
+\ir gotrue/authoob_gotrue_resend.sql
+\ir gotrue/authoob_gotrue_verify_link.sql
+
+-- ==== pgcrypto's functions are PUBLIC's again ====
+-- 0.1 took EXECUTE from PUBLIC on every routine of its schema (REVOKE ...
+-- ON ALL ROUTINES IN SCHEMA), pgcrypto's among them when it shares the
+-- schema: an application's own use of digest() or crypt() by a role other
+-- than the owner broke.  Give them back as pgcrypto made them, and as a
+-- fresh install of 0.3 leaves them.
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+             JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass
+                  AND d.objid = p.oid AND d.deptype = 'e'
+             JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'pgcrypto'
+             WHERE NOT pg_catalog.has_function_privilege('public', p.oid, 'EXECUTE')
+    LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', f);
+    END LOOP;
+END
+$$;

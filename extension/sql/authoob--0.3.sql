@@ -1,0 +1,119 @@
+/* authoob--0.3.sql: the install script of authoob 0.3 (README "Upgrades") */
+--
+-- Built by `make` from this template: each \ir line is replaced by the file
+-- it names (extension/sql/, one file for each table and each function,
+-- with its privileges).  The update scripts from earlier versions are
+-- built the same way, and t/105 checks that an updated database has the
+-- catalog this script makes.
+
+\echo Use "CREATE EXTENSION authoob CASCADE" to load this file. \quit
+
+\ir schema.sql
+
+-- What the tables' triggers and rows call
+\ir functions/authoob_invalidate_cache.sql
+\ir functions/authoob_replace_on_insert.sql
+\ir functions/authoob_signing_alg_changed.sql
+\ir functions/authoob_hook_names.sql
+
+-- The tables, each before those that reference it
+\ir tables/users.sql
+\ir tables/roles.sql
+\ir tables/roles_users.sql
+\ir tables/sessions.sql
+\ir tables/refresh_tokens.sql
+\ir tables/throttle.sql
+\ir tables/previous_keys.sql
+\ir tables/mail_tokens.sql
+\ir tables/mail_outbox.sql
+\ir tables/mail_requests.sql
+\ir tables/mail_templates.sql
+\ir tables/settings.sql
+\ir tables/hook_names.sql
+\ir tables/hooks.sql
+\ir tables/user_fields.sql
+\ir tables/signing_keys.sql
+\ir tables/partition.sql
+\ir gotrue/flow_states.sql
+
+-- The functions written in C, then those in SQL (whose bodies are checked
+-- when they are made: what they call comes first), then those in PL/pgSQL
+\ir functions/authoob_activate.sql
+\ir functions/authoob_activate_redirect.sql
+\ir functions/authoob_activate_user.sql
+\ir functions/authoob_activation_ask.sql
+\ir functions/authoob_activation_ask_for_flow.sql
+\ir functions/authoob_attempt.sql
+\ir functions/authoob_attempt_outcome.sql
+\ir functions/authoob_authenticate.sql
+\ir functions/authoob_check_client_throttle.sql
+\ir functions/authoob_configure.sql
+\ir functions/authoob_end_session.sql
+\ir functions/authoob_grant_session_of.sql
+\ir functions/authoob_login.sql
+\ir functions/authoob_logout.sql
+\ir functions/authoob_logout_scope.sql
+\ir functions/authoob_mail_prepare.sql
+\ir functions/authoob_new_signing_key.sql
+\ir functions/authoob_password_ask.sql
+\ir functions/authoob_password_ask_for_flow.sql
+\ir functions/authoob_password_reset_token.sql
+\ir functions/authoob_profile.sql
+\ir functions/authoob_public_profile.sql
+\ir functions/authoob_register.sql
+\ir functions/authoob_reset_password.sql
+\ir functions/authoob_rotate_secret.sql
+\ir functions/authoob_sessions.sql
+\ir functions/authoob_settings.sql
+\ir functions/authoob_sign_in_request.sql
+\ir functions/authoob_spend_reset_token.sql
+\ir functions/authoob_token.sql
+\ir functions/authoob_token_grant.sql
+\ir functions/authoob_token_request.sql
+\ir functions/authoob_uid.sql
+\ir functions/authoob_update_profile.sql
+\ir functions/authoob_verify.sql
+\ir functions/authoob_verify_headers.sql
+\ir gotrue/authoob_link_code.sql
+\ir functions/authoob_clear_throttle.sql
+\ir functions/authoob_create_role.sql
+\ir functions/authoob_custom_columns.sql
+\ir functions/authoob_delete_role.sql
+\ir functions/authoob_has_role.sql
+\ir functions/authoob_hooks.sql
+\ir functions/authoob_jwks.sql
+\ir functions/authoob_mail_claim.sql
+\ir functions/authoob_mail_done.sql
+\ir functions/authoob_mail_release.sql
+\ir functions/authoob_remove_field.sql
+\ir functions/authoob_remove_hook.sql
+\ir functions/authoob_revoke_role.sql
+\ir functions/authoob_rotate_key.sql
+\ir functions/authoob_user_roles.sql
+\ir gotrue/authoob_gotrue_user_json.sql
+\ir gotrue/authoob_gotrue_session.sql
+\ir gotrue/authoob_gotrue_settings.sql
+\ir gotrue/authoob_redirect_url.sql
+\ir functions/authoob_add_field.sql
+\ir functions/authoob_add_hook.sql
+\ir functions/authoob_grant_role.sql
+\ir functions/authoob_postgrest_pre_request.sql
+\ir functions/authoob_record_failure.sql
+\ir functions/authoob_set_partition.sql
+\ir functions/authoob_verify_role.sql
+\ir gotrue/authoob_gotrue_body.sql
+\ir gotrue/authoob_gotrue_mailed_user.sql
+\ir gotrue/authoob_gotrue_not_built.sql
+\ir gotrue/authoob_gotrue_pkce.sql
+\ir gotrue/authoob_gotrue_recover.sql
+\ir gotrue/authoob_gotrue_resend.sql
+\ir gotrue/authoob_gotrue_signup.sql
+\ir gotrue/authoob_gotrue_start_flow.sql
+\ir gotrue/authoob_gotrue_token.sql
+\ir gotrue/authoob_gotrue_update_user.sql
+\ir gotrue/authoob_gotrue_user.sql
+\ir gotrue/authoob_gotrue_verify.sql
+\ir gotrue/authoob_gotrue_verify_link.sql
+\ir gotrue/authoob_gotrue_verify_token.sql
+
+\ir database.sql

@@ -1,0 +1,8 @@
+-- password/ask and resend for a request that started the flow flow_id:
+-- whether a mail was asked for (false: the mail interval held it back).
+-- Owner only, called by the functions below.
+CREATE OR REPLACE FUNCTION authoob_password_ask_for_flow(payload jsonb, client_ip inet, flow_id bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'authoob_password_ask_for_flow'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+REVOKE ALL ON FUNCTION authoob_password_ask_for_flow(jsonb, inet, bigint) FROM PUBLIC;

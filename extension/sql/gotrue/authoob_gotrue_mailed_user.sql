@@ -1,0 +1,24 @@
+-- The user of a mailed token of type signup or email (activation) or
+-- recovery (reset), the token spent.
+CREATE OR REPLACE FUNCTION authoob_gotrue_mailed_user(kind text, token text, client_ip inet)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF kind IN ('magiclink', 'invite', 'email_change', 'sms', 'phone_change') THEN
+        PERFORM @extschema@.authoob_gotrue_not_built(CASE WHEN kind = 'email_change' THEN 'email_change' ELSE 'otp' END);
+    ELSIF kind IS NULL OR kind NOT IN ('signup', 'email', 'recovery') THEN
+        RAISE EXCEPTION 'Invalid value for type' USING ERRCODE = 'PT400',
+            DETAIL = 'type is signup, email or recovery.';
+    ELSIF token IS NULL THEN
+        RAISE EXCEPTION 'Missing data' USING ERRCODE = 'PT400',
+            DETAIL = 'token_hash is the token of the mailed link.';
+    END IF;
+    IF kind = 'recovery' THEN
+        RETURN @extschema@.authoob_spend_reset_token(token, client_ip);
+    END IF;
+    RETURN @extschema@.authoob_activate_user(token, client_ip);
+END
+$$;
+
+REVOKE ALL ON FUNCTION authoob_gotrue_mailed_user(text, text, inet) FROM PUBLIC;

@@ -1,0 +1,29 @@
+-- PUT /user: data as PUT P/profile, password as PUT P/reset_password
+-- (which ends every session of the user, this one too).
+CREATE OR REPLACE FUNCTION authoob_gotrue_update_user(token text, payload text)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    uid bigint := @extschema@.authoob_gotrue_verify_token(token);
+    body jsonb := @extschema@.authoob_gotrue_body(payload);
+BEGIN
+    IF nullif(body ->> 'email', '') IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM authoob.users u WHERE u.id = uid AND lower(u.email) = lower(body ->> 'email')) THEN
+        PERFORM @extschema@.authoob_gotrue_not_built('email_change');
+    END IF;
+    IF jsonb_typeof(body -> 'data') = 'object' THEN
+        PERFORM @extschema@.authoob_update_profile(token, body -> 'data');
+    ELSIF coalesce(jsonb_typeof(body -> 'data'), 'null') <> 'null' THEN
+        RAISE EXCEPTION 'Invalid value for data' USING ERRCODE = 'PT400';
+    END IF;
+    IF body ? 'password' THEN
+        PERFORM @extschema@.authoob_reset_password(token, jsonb_build_object(
+            'password1', body -> 'password', 'password2', body -> 'password'));
+    END IF;
+    RETURN @extschema@.authoob_gotrue_user_json(uid);
+END
+$$;
+
+REVOKE ALL ON FUNCTION authoob_gotrue_update_user(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_gotrue_update_user(text, text) TO authoob_api;

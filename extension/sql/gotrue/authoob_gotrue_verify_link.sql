@@ -1,0 +1,47 @@
+-- GET /verify?token=&type=&redirect_to=: the mailed link, verified as
+-- POST /verify; redirects to redirect_to if allowed, else app_url.  When
+-- the request that caused the mail started the PKCE flow (the flow its
+-- token carries), with a one-time code of that flow in the query string;
+-- else (the implicit flow) with the session in the fragment.  Through
+-- authoob_attempt('gotrue_verify_link', ...).
+CREATE OR REPLACE FUNCTION authoob_gotrue_verify_link(query text, client_ip inet DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    q jsonb := @extschema@.authoob_gotrue_body(query);
+    link_kind text := q ->> 'type';
+    target text := @extschema@.authoob_redirect_url(q ->> 'redirect_to');
+    uid bigint;
+    flow bigint;
+    code text;
+    session jsonb;
+BEGIN
+    IF target IS NULL THEN
+        RAISE EXCEPTION 'authoob is not configured: app_url is not set';
+    END IF;
+    uid := @extschema@.authoob_gotrue_mailed_user(link_kind, nullif(q ->> 'token', ''), client_ip);
+    SELECT f.id INTO flow FROM authoob.mail_tokens t JOIN authoob.flow_states f ON f.id = t.flow_id
+    WHERE t.token_hash = sha256(convert_to(q ->> 'token', 'UTF8'))
+      AND f.code_challenge IS NOT NULL AND f.auth_code_hash IS NULL
+    FOR UPDATE OF f;
+    IF flow IS NOT NULL THEN
+        code := @extschema@.authoob_link_code();
+        UPDATE authoob.flow_states f
+        SET user_id = uid, auth_code_hash = sha256(convert_to(code, 'UTF8')),
+            code_expires_at = now() + interval '5 minutes'
+        WHERE f.id = flow;
+        RETURN jsonb_build_object('url', split_part(target, '#', 1)
+            || CASE WHEN split_part(target, '#', 1) LIKE '%?%' THEN '&' ELSE '?' END || 'code=' || code
+            || coalesce(substring(target FROM '#.*$'), ''));
+    END IF;
+    session := @extschema@.authoob_grant_session_of(uid, client_ip);
+    RETURN jsonb_build_object('url', split_part(target, '#', 1) || '#access_token=' || (session ->> 'access_token')
+        || '&expires_at=' || (session ->> 'expires_at') || '&expires_in=' || (session ->> 'expires_in')
+        || '&refresh_token=' || (session ->> 'refresh_token') || '&token_type=bearer&type='
+        || CASE link_kind WHEN 'recovery' THEN 'recovery' ELSE 'signup' END);
+END
+$$;
+
+REVOKE ALL ON FUNCTION authoob_gotrue_verify_link(text, inet) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_gotrue_verify_link(text, inet) TO authoob_api;

@@ -1,0 +1,18 @@
+-- Activation and password-reset tokens: 256 random bits mailed to the user,
+-- only their SHA-256 kept here.  Single use: used_at is set when spent.
+-- flow_id: the PKCE flow of the request that caused the mail (README
+-- "Supabase users"), whose client alone may exchange the code its link
+-- gives.  No foreign key: a flow past its lifetime goes without touching
+-- the tokens, and a token whose flow has gone follows the implicit flow.
+CREATE TABLE authoob.mail_tokens (
+    token_hash bytea PRIMARY KEY,
+    kind text NOT NULL CHECK (kind IN ('activation', 'reset')),
+    user_id bigint NOT NULL REFERENCES authoob.users ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL,
+    used_at timestamptz,
+    flow_id bigint
+);
+CREATE INDEX mail_tokens_user_id_idx ON authoob.mail_tokens (user_id, kind);
+REVOKE ALL ON authoob.mail_tokens FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('authoob.mail_tokens', '');

@@ -1,0 +1,22 @@
+-- A session is a sign-in (README "Sessions, refresh tokens and claims"):
+-- every valid access token names one (session_id; 0.1's tokens, their
+-- jti), and deleting the row is how logout and password changes end its
+-- tokens.  The row keeps its 0.1 name and key: jti is the session's id.
+-- expires_at is when the session ends.  A session opened by the token
+-- endpoint (POST P/token) can be refreshed: refreshed_at is its last
+-- refresh, refresh_secret the key its refresh tokens are derived with
+-- (owner-only, as the table).
+CREATE TABLE authoob.sessions (
+    jti uuid PRIMARY KEY,
+    user_id bigint NOT NULL REFERENCES authoob.users ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL,
+    ip inet,
+    refreshed_at timestamptz,
+    aal text NOT NULL DEFAULT 'aal1' CHECK (aal IN ('aal1', 'aal2')),
+    user_agent text,
+    refresh_secret bytea
+);
+CREATE INDEX sessions_user_id_idx ON authoob.sessions (user_id);
+REVOKE ALL ON authoob.sessions FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('authoob.sessions', '');
