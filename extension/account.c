@@ -104,22 +104,16 @@ authoob_register(PG_FUNCTION_ARGS)
 	 */
 	authoob_check_password_policy(password1 ? password1 : "", settings);
 	if (password2 == NULL || strcmp(password1, password2) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-				 errmsg("Mismatching passwords")));
+		authoob_mismatching_passwords();
 	if (email == NULL || !authoob_email_is_valid(email))
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-				 errmsg("Invalid email given")));
+		authoob_invalid_email();
 	firstname = authoob_payload_name(payload, "firstname", NULL);
 	lastname = authoob_payload_name(payload, "lastname", NULL);
 
 	/* cheap early answer; the insert below is what settles a race */
 	values[0] = CStringGetTextDatum(email);
 	if (authoob_run(&email_taken, values, NULL, true) > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_CONFLICT),
-				 errmsg("User already registered")));
+		authoob_already_registered();
 
 	values[1] = CStringGetTextDatum(authoob_hash_password(password1, settings));
 	values[2] = firstname ? CStringGetTextDatum(firstname) : (Datum) 0;
@@ -127,9 +121,7 @@ authoob_register(PG_FUNCTION_ARGS)
 	values[3] = lastname ? CStringGetTextDatum(lastname) : (Datum) 0;
 	nulls[3] = lastname ? ' ' : 'n';
 	if (authoob_run(&insert_user, values, nulls, false) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_CONFLICT),
-				 errmsg("User already registered")));
+		authoob_already_registered();
 	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 
 	authoob_send_activation(user_id, settings);

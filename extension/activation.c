@@ -1,8 +1,8 @@
 /*
  * activation.c
  *		SQL entry points of account activation: POST P/activate/<token> and
- *		the mailed link, GET P/activate/<token>; the one-time code a mailed
- *		link of Supabase Auth's PKCE flow leads to the app with.
+ *		the mailed link, GET P/activate/<token>; the activation itself, which
+ *		Supabase Auth's verify (gotrue.c) runs too.
  */
 #include "authoob.h"
 
@@ -11,8 +11,6 @@
 
 PG_FUNCTION_INFO_V1(authoob_activate);
 PG_FUNCTION_INFO_V1(authoob_activate_redirect);
-PG_FUNCTION_INFO_V1(authoob_activate_user);
-PG_FUNCTION_INFO_V1(authoob_link_code);
 
 static AuthoobQuery find_activation = AUTHOOB_QUERY(
 	"SELECT t.user_id, u.confirmed_at IS NOT NULL"
@@ -30,22 +28,22 @@ static AuthoobQuery confirm_user = AUTHOOB_QUERY(
 	2, INT8OID, BYTEAOID);
 
 /*
- * Activate the account of the token argument; returns its user id.  404 for
- * no match, 409 when already active, unless the already_activated hook
- * answers instead (*answer); 429 when the client IP guessed too often.
+ * Activate the account of a mailed token; returns its user id.  404 for no
+ * match, 409 when already active, unless the already_activated hook answers
+ * instead (*answer; *was_active, if not NULL, tells); 429 when the client
+ * guessed too often.  Connected to SPI.
  */
-static int64
-activate(FunctionCallInfo fcinfo, const AuthoobSettings *settings, Jsonb **answer,
-		 bool *was_active)
+int64
+authoob_activate_token(const char *token, Datum client_ip, bool ip_isnull,
+					   const AuthoobSettings *settings, Jsonb **answer, bool *was_active)
 {
-	const char *token = authoob_text_arg(fcinfo, 0);
 	Datum		args[2];
 	bool		isnull;
 	int64		user_id;
 	bool		confirmed;
 
 	*answer = NULL;
-	authoob_check_throttle(NULL, "token", PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	authoob_check_throttle(NULL, "token", client_ip, ip_isnull, settings);
 	authoob_fire_hook(HOOK_PRE_ACTIVATE, &(AuthoobHookArgs) {.token = token});
 	args[1] = PointerGetDatum(authoob_mail_token_hash(token));
 	if (authoob_run(&find_activation, &args[1], NULL, false) != 1)
@@ -60,10 +58,7 @@ activate(FunctionCallInfo fcinfo, const AuthoobSettings *settings, Jsonb **answe
 									&(AuthoobHookArgs) {.user_id = user_id});
 		if (*answer)
 			return user_id;
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_CONFLICT),
-				 errmsg("Unable to activate"),
-				 errdetail("The account is already active.")));
+		authoob_already_active();
 	}
 	args[0] = Int64GetDatum(user_id);
 	authoob_run(&confirm_user, args, NULL, false);
@@ -83,7 +78,8 @@ authoob_activate(PG_FUNCTION_ARGS)
 	Jsonb	   *answer;
 
 	authoob_connect_spi();
-	(void) activate(fcinfo, authoob_load_settings(), &answer, NULL);
+	(void) authoob_activate_token(authoob_text_arg(fcinfo, 0), PG_GETARG_DATUM(1),
+								  PG_ARGISNULL(1), authoob_load_settings(), &answer, NULL);
 	if (answer)
 		PG_RETURN_DATUM(authoob_finish_spi(JsonbPGetDatum(answer), false));
 	SPI_finish();
@@ -110,7 +106,8 @@ authoob_activate_redirect(PG_FUNCTION_ARGS)
 	authoob_connect_spi();
 	settings = authoob_load_settings();
 	authoob_require_setting(settings->app_url, "app_url");
-	user_id = activate(fcinfo, settings, &answer, NULL);
+	user_id = authoob_activate_token(authoob_text_arg(fcinfo, 0), PG_GETARG_DATUM(1),
+									 PG_ARGISNULL(1), settings, &answer, NULL);
 	if (answer && authoob_jsonb_get_string(answer, "url") == NULL)
 		PG_RETURN_DATUM(authoob_finish_spi(JsonbPGetDatum(answer), false));
 	answer = authoob_fire_hook(HOOK_MAIL_ACTIVATE_REDIRECT,
@@ -121,54 +118,4 @@ authoob_activate_redirect(PG_FUNCTION_ARGS)
 		url = psprintf("%s%svalidated_user=" INT64_FORMAT, settings->app_url,
 					   strchr(settings->app_url, '?') ? "&" : "?", user_id);
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_jsonb_from_pairs(1, &key, &url), false));
-}
-
-/*
- * SQL function: authoob_activate_user(token text, client_ip inet) returns bigint
- *
- * The mailed token of Supabase Auth's protocol (verify, type signup):
- * activates as POST P/activate does and returns the user's id, for the
- * caller to sign the user in.  Only the first use of a token signs in: an
- * account already active is 409 even when already_activated answers.
- * Owner only: authoob_attempt counts its failures (through
- * authoob_gotrue_verify).
- */
-Datum
-authoob_activate_user(PG_FUNCTION_ARGS)
-{
-	Jsonb	   *answer;
-	bool		was_active = false;
-	int64		user_id;
-
-	authoob_connect_spi();
-	user_id = activate(fcinfo, authoob_load_settings(), &answer, &was_active);
-	if (was_active)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_CONFLICT),
-				 errmsg("Unable to activate"),
-				 errdetail("The account is already active.")));
-	SPI_finish();
-	PG_RETURN_INT64(user_id);
-}
-
-/*
- * SQL function: authoob_link_code() returns text
- *
- * The one-time code a mailed link leads to the app with in Supabase
- * Auth's PKCE flow (authoob_gotrue_verify_link): 256 random bits,
- * base64url, drawn as mailed tokens are so that in a sharded deployment it
- * routes to this partition, where POST /token?grant_type=pkce spends it.
- * Owner only.
- */
-Datum
-authoob_link_code(PG_FUNCTION_ARGS)
-{
-	int			partition;
-	int			partitions;
-	char	   *code;
-
-	authoob_connect_spi();
-	authoob_partition(&partition, &partitions);
-	code = authoob_random_token_in(32, partition, partitions);
-	PG_RETURN_DATUM(authoob_finish_spi(CStringGetTextDatum(code), false));
 }

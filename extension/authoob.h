@@ -6,7 +6,9 @@
  * (the README's "Layout"): building blocks that know nothing of accounts;
  * the settings; passwords, users and limits; hooks; tokens and sessions;
  * mail; and on top the SQL entry points, a file per family of routes.  A
- * file calls only into the sections above its own here, never below.
+ * file calls only into the sections above its own here, never below; of
+ * the entry points, only gotrue.c (Supabase Auth's dialect, on top of
+ * them) calls others', which the last section declares.
  *
  * Every request function answers with a jsonb body or raises an error whose
  * SQLSTATE is "PT" followed by the HTTP status it stands for (PostgREST's
@@ -30,7 +32,10 @@
  * ---------------------------------------------------------------------
  */
 
-/* errors.c: the contract's errors, each written once; none returns */
+/*
+ * errors.c: the contract's errors, each written once with the error code
+ * Supabase Auth's clients read; none returns
+ */
 
 /* SQLSTATE for an HTTP status: PT400, PT401, ... */
 #define AUTHOOB_STATUS(a, b, c)	MAKE_SQLSTATE('P', 'T', a, b, c)
@@ -41,13 +46,22 @@
 #define ERRCODE_AUTHOOB_CONFLICT	AUTHOOB_STATUS('4', '0', '9')
 #define ERRCODE_AUTHOOB_TOO_MANY_REQUESTS	AUTHOOB_STATUS('4', '2', '9')
 
-extern void authoob_missing_data(const char *detail) pg_attribute_noreturn();
+extern void authoob_missing_data(const char *reason) pg_attribute_noreturn();
+extern void authoob_bad_body(const char *reason) pg_attribute_noreturn();
+extern void authoob_invalid_value(const char *field, const char *reason) pg_attribute_noreturn();
+extern void authoob_mismatching_passwords(void) pg_attribute_noreturn();
+extern void authoob_password_mismatch(void) pg_attribute_noreturn();
+extern void authoob_weak_password(const char *reason) pg_attribute_noreturn();
+extern void authoob_invalid_email(void) pg_attribute_noreturn();
 extern void authoob_authentication_failed(void) pg_attribute_noreturn();
 extern void authoob_token_refused(const char *why) pg_attribute_noreturn();
-extern void authoob_refresh_token_refused(const char *error_code) pg_attribute_noreturn();
+extern void authoob_refresh_token_refused(bool already_used) pg_attribute_noreturn();
 extern void authoob_not_activated(void) pg_attribute_noreturn();
 extern void authoob_no_token_match(void) pg_attribute_noreturn();
 extern void authoob_user_not_found(void) pg_attribute_noreturn();
+extern void authoob_session_not_found(void) pg_attribute_noreturn();
+extern void authoob_already_registered(void) pg_attribute_noreturn();
+extern void authoob_already_active(void) pg_attribute_noreturn();
 extern void authoob_too_many_attempts(int seconds) pg_attribute_noreturn();
 
 /* crypto.c: base64url, SHA-256, HMAC, random tokens, constant-time compare */
@@ -155,13 +169,16 @@ extern ErrorData *authoob_try(void (*fn) (void *), void *arg);
 extern Oid	authoob_function_owner(Oid function);
 
 /*
- * rows.c: a row of authoob's tables by its primary key, read through the
- * key's index on the active snapshot, without the executor
+ * rows.c: a row of authoob's tables by its primary key (or the rows of the
+ * key's first column), read through the key's index on the active
+ * snapshot, without the executor
  */
 typedef enum AuthoobTable
 {
 	AUTHOOB_TABLE_SESSIONS,		/* by jti */
 	AUTHOOB_TABLE_USERS,		/* by id */
+	AUTHOOB_TABLE_ROLES_USERS,	/* by user_id (and role_id) */
+	AUTHOOB_TABLE_ROLES,		/* by id */
 	AUTHOOB_N_TABLES
 } AuthoobTable;
 
@@ -174,6 +191,8 @@ typedef struct AuthoobRow
 extern bool authoob_row_open(AuthoobRow *row, AuthoobTable table, Datum key);
 extern AttrNumber authoob_row_column(AuthoobTable table, const char *name);
 extern void authoob_row_close(AuthoobRow *row);
+extern int	authoob_rows_each(AuthoobTable table, Datum key,
+							  void (*fn) (TupleTableSlot *slot, void *arg), void *arg);
 
 /* trust.c: code a write of authoob.users runs must be a superuser's */
 extern void authoob_check_trusted_code(void);
@@ -271,6 +290,8 @@ extern void authoob_dummy_password_check(const char *password,
 extern Datum authoob_private_user_json(int64 user_id);
 extern Datum authoob_private_user_json_read(int64 user_id);
 extern Datum authoob_public_user_json(int64 user_id, bool *found);
+extern bool authoob_field_updatable(const char *key, int len);
+extern text **authoob_user_role_names(int64 user_id, int *nroles);
 extern bool authoob_live_session(Datum jti, int64 user_id, bool *confirmed,
 								 Datum *profile);
 extern Datum authoob_update_user(int64 user_id, Jsonb *payload);
@@ -442,10 +463,28 @@ extern void authoob_send_reset(void *request);
 extern void authoob_send_activation_again(void *request);
 extern bytea *authoob_mail_token_hash(const char *token);
 
-/*
- * The SQL entry points sit on top and declare nothing here: account.c,
- * user_sessions.c, profile.c, activation.c, recovery.c, attempt.c, admin.c (and cache.c's
+/* ---------------------------------------------------------------------
+ * SQL entry points, on top: account.c, user_sessions.c, profile.c,
+ * activation.c, recovery.c, gotrue.c, attempt.c, admin.c (and cache.c's
  * trigger, hooks.c's authoob_hook_names()); module.c holds the magic block.
+ * They declare here only what gotrue.c, Supabase Auth's dialect, runs of
+ * authoob's own routes' work.
+ * ---------------------------------------------------------------------
  */
+
+/* profile.c: GET P/profile's answer, its user in *user_id */
+extern Datum authoob_token_profile(const char *token, const AuthoobSettings *settings,
+								   int64 *user_id);
+
+/* activation.c: a mailed activation token followed */
+extern int64 authoob_activate_token(const char *token, Datum client_ip, bool ip_isnull,
+									const AuthoobSettings *settings, Jsonb **answer,
+									bool *was_active);
+
+/* recovery.c: mails asked for by address, the reset token's user */
+extern bool authoob_ask_reset_mail(FunctionCallInfo fcinfo, int64 flow_id);
+extern bool authoob_ask_activation_mail(FunctionCallInfo fcinfo, int64 flow_id);
+extern int64 authoob_reset_token_user(const char *token, Datum client_ip, bool ip_isnull,
+									  const AuthoobSettings *settings);
 
 #endif							/* AUTHOOB_H */

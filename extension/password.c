@@ -48,15 +48,6 @@ is_argon2_hash(const char *hash)
 	return strncmp(hash, "$argon2id$", 10) == 0;
 }
 
-pg_attribute_noreturn() static void
-policy_failure(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-			 errmsg("Passwords strength policy invalid"),
-			 errdetail_internal("%s", detail)));
-}
-
 /*
  * The original's policy: a minimum length in characters, an upper-case
  * letter and a digit (each configurable), plus a ceiling in bytes: bcrypt's
@@ -73,9 +64,9 @@ authoob_check_password_policy(const char *password,
 	bool		has_digit = false;
 
 	if (nbytes > max_bytes)
-		policy_failure(psprintf("A password must not be longer than %zu bytes.", max_bytes));
+		authoob_weak_password(psprintf("A password must not be longer than %zu bytes.", max_bytes));
 	if (pg_mbstrlen_with_len(password, nbytes) < settings->password_min_length)
-		policy_failure(psprintf("A password must have at least %d characters.",
+		authoob_weak_password(psprintf("A password must have at least %d characters.",
 								settings->password_min_length));
 	for (const char *p = password; *p; p++)
 	{
@@ -85,9 +76,9 @@ authoob_check_password_policy(const char *password,
 			has_digit = true;
 	}
 	if (settings->password_require_uppercase && !has_upper)
-		policy_failure("A password must contain an upper-case letter (A-Z).");
+		authoob_weak_password("A password must contain an upper-case letter (A-Z).");
 	if (settings->password_require_digit && !has_digit)
-		policy_failure("A password must contain a digit.");
+		authoob_weak_password("A password must contain a digit.");
 }
 
 static char *
@@ -136,9 +127,7 @@ authoob_new_password_hash(Jsonb *payload, const AuthoobSettings *settings)
 	char	   *password2 = authoob_payload_string(payload, "password2", true, NULL);
 
 	if (strcmp(password1, password2) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-				 errmsg("Password mismatch")));
+		authoob_password_mismatch();
 	authoob_check_password_policy(password1, settings);
 	return authoob_hash_password(password1, settings);
 }

@@ -33,7 +33,7 @@ parse_json_text(text *body)
 	Datum		value = CStringGetDatum(text_to_cstring(body));
 
 	if (authoob_try(authoob_parse_jsonb, &value) != NULL)
-		authoob_missing_data("The body is not valid JSON.");
+		authoob_bad_body("The body is not valid JSON.");
 	return DatumGetJsonbP(value);
 }
 
@@ -48,7 +48,7 @@ authoob_payload_arg(FunctionCallInfo fcinfo, int argno)
 	Jsonb	   *payload;
 
 	if (PG_ARGISNULL(argno))
-		authoob_missing_data("No body was given.");
+		authoob_bad_body("No body was given.");
 
 	if (argtype == JSONBOID)
 		payload = PG_GETARG_JSONB_P(argno);
@@ -56,7 +56,7 @@ authoob_payload_arg(FunctionCallInfo fcinfo, int argno)
 		payload = parse_json_text(PG_GETARG_TEXT_PP(argno));
 
 	if (!JB_ROOT_IS_OBJECT(payload) || JB_ROOT_IS_SCALAR(payload))
-		authoob_missing_data("The body is not a JSON object.");
+		authoob_bad_body("The body is not a JSON object.");
 	return payload;
 }
 
@@ -77,23 +77,14 @@ authoob_payload_string(Jsonb *payload, const char *key, bool required,
 	if (value == NULL || value->type == jbvNull)
 	{
 		if (required)
-			ereport(ERROR,
-					(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-					 errmsg("Missing data"),
-					 errdetail("The field \"%s\" is required.", key)));
+			authoob_missing_data(psprintf("The field \"%s\" is required.", key));
 		return NULL;
 	}
 	if (value->type != jbvString)
 	{
 		if (required)
-			ereport(ERROR,
-					(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-					 errmsg("Missing data"),
-					 errdetail("The field \"%s\" must be a string.", key)));
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-				 errmsg("Invalid value for %s", key),
-				 errdetail("The field \"%s\" must be a string or null.", key)));
+			authoob_missing_data(psprintf("The field \"%s\" must be a string.", key));
+		authoob_invalid_value(key, psprintf("The field \"%s\" must be a string or null.", key));
 	}
 	return pnstrdup(value->val.string.val, value->val.string.len);
 }
@@ -129,10 +120,7 @@ authoob_payload_name(Jsonb *payload, const char *key, bool *present)
 	char	   *value = authoob_payload_string(payload, key, false, present);
 
 	if (value && pg_mbstrlen(value) > AUTHOOB_MAX_FIELD_CHARS)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-				 errmsg("Invalid value for %s", key),
-				 errdetail("At most %d characters.", AUTHOOB_MAX_FIELD_CHARS)));
+		authoob_invalid_value(key, psprintf("At most %d characters.", AUTHOOB_MAX_FIELD_CHARS));
 	return value;
 }
 

@@ -14,33 +14,46 @@ PG_FUNCTION_INFO_V1(authoob_profile);
 PG_FUNCTION_INFO_V1(authoob_public_profile);
 PG_FUNCTION_INFO_V1(authoob_update_profile);
 
+/*
+ * GET P/profile's work: the user a token stands for, verified once, in
+ * *user_id, and the answer, their private JSON through the pre_profile and
+ * post_profile hooks.  Writes nothing.  Connected to SPI.
+ */
+Datum
+authoob_token_profile(const char *token, const AuthoobSettings *settings, int64 *user_id)
+{
+	Datum		response;
+	Jsonb	   *answer;
+
+	if (!authoob_hook_registered(HOOK_PRE_PROFILE))
+	{
+		/* the common case, the hot path: no statement */
+		*user_id = authoob_verify_token_profile(token, settings, &response);
+	}
+	else
+	{
+		/* a pre hook may change the user: read it after the hook */
+		*user_id = authoob_verify_token(token, NULL, settings);
+		authoob_fire_hook(HOOK_PRE_PROFILE, &(AuthoobHookArgs) {.user_id = *user_id});
+		response = authoob_private_user_json(*user_id);
+	}
+	answer = authoob_fire_hook(HOOK_POST_PROFILE,
+							   &(AuthoobHookArgs) {.user_id = *user_id,
+							   .response = DatumGetJsonbP(response)});
+	return authoob_hook_response(answer, response);
+}
+
 /* SQL function: authoob_profile(token text) returns jsonb */
 Datum
 authoob_profile(PG_FUNCTION_ARGS)
 {
 	int64		user_id;
 	Datum		response;
-	Jsonb	   *answer;
 
 	authoob_connect_spi();
-	if (!authoob_hook_registered(HOOK_PRE_PROFILE))
-	{
-		/* the common case, the hot path: one statement */
-		user_id = authoob_verify_token_profile(authoob_text_arg(fcinfo, 0),
-											   authoob_load_settings(), &response);
-	}
-	else
-	{
-		/* a pre hook may change the user: read it after the hook */
-		user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), NULL,
-									   authoob_load_settings());
-		authoob_fire_hook(HOOK_PRE_PROFILE, &(AuthoobHookArgs) {.user_id = user_id});
-		response = authoob_private_user_json(user_id);
-	}
-	answer = authoob_fire_hook(HOOK_POST_PROFILE,
-							   &(AuthoobHookArgs) {.user_id = user_id,
-							   .response = DatumGetJsonbP(response)});
-	PG_RETURN_DATUM(authoob_finish_spi(authoob_hook_response(answer, response), false));
+	response = authoob_token_profile(authoob_text_arg(fcinfo, 0), authoob_load_settings(),
+									 &user_id);
+	PG_RETURN_DATUM(authoob_finish_spi(response, false));
 }
 
 /* SQL function: authoob_public_profile(user_id text) returns jsonb */

@@ -1,7 +1,9 @@
 /*
  * recovery.c
  *		SQL entry points of password recovery: POST P/password/ask, the
- *		mailers' authoob_mail_prepare(), PUT P/password/reset/token.
+ *		mailers' authoob_mail_prepare(), PUT P/password/reset/token; the
+ *		asks and the reset token's lookup, which Supabase Auth's recover,
+ *		resend and verify (gotrue.c) run too.
  */
 #include "authoob.h"
 
@@ -16,13 +18,10 @@
  */
 PG_FUNCTION_INFO_V1(authoob_password_ask);
 PG_FUNCTION_INFO_V1(authoob_password_ask_0_2);
-PG_FUNCTION_INFO_V1(authoob_password_ask_for_flow);
 PG_FUNCTION_INFO_V1(authoob_mail_prepare);
 PG_FUNCTION_INFO_V1(authoob_mail_prepare_0_3);
 PG_FUNCTION_INFO_V1(authoob_password_reset_token);
-PG_FUNCTION_INFO_V1(authoob_spend_reset_token);
 PG_FUNCTION_INFO_V1(authoob_activation_ask);
-PG_FUNCTION_INFO_V1(authoob_activation_ask_for_flow);
 
 static AuthoobQuery ask_allowed = AUTHOOB_QUERY(
 	"INSERT INTO authoob.throttle AS t (scope, key, consecutive, window_start)"
@@ -179,18 +178,14 @@ authoob_password_ask(PG_FUNCTION_ARGS)
 }
 
 /*
- * SQL function (0.3): authoob_password_ask_for_flow(payload jsonb, client_ip inet,
- *   flow_id bigint) returns boolean
- *
- * Supabase Auth's recover: password/ask, the mail's token bound to the
- * PKCE flow flow_id that the request started; whether a mail was asked
- * for (false: the mail interval held it back, and the flow owns nothing).
- * Owner only.
+ * password/ask for the arguments (payload, client_ip) of the calling SQL
+ * function, the mail's token bound to the PKCE flow flow_id (0: none);
+ * whether a mail was asked for (false: the mail interval held it back).
  */
-Datum
-authoob_password_ask_for_flow(PG_FUNCTION_ARGS)
+bool
+authoob_ask_reset_mail(FunctionCallInfo fcinfo, int64 flow_id)
 {
-	PG_RETURN_BOOL(password_ask(fcinfo, true, PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2)));
+	return password_ask(fcinfo, true, flow_id);
 }
 
 /*
@@ -239,18 +234,11 @@ authoob_activation_ask(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();
 }
 
-/*
- * SQL function (0.3): authoob_activation_ask_for_flow(payload jsonb, client_ip inet,
- *   flow_id bigint) returns boolean
- *
- * Supabase Auth's resend: the mail's token bound to the PKCE flow flow_id
- * that the request started; whether a mail was asked for (false: the mail
- * interval held it back, and the flow owns nothing).  Owner only.
- */
-Datum
-authoob_activation_ask_for_flow(PG_FUNCTION_ARGS)
+/* activation_ask, for the calling SQL function's arguments, as authoob_ask_reset_mail */
+bool
+authoob_ask_activation_mail(FunctionCallInfo fcinfo, int64 flow_id)
 {
-	PG_RETURN_BOOL(activation_ask(fcinfo, PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2)));
+	return activation_ask(fcinfo, flow_id);
 }
 
 /*
@@ -320,41 +308,24 @@ authoob_mail_prepare_0_3(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(mail_prepare(fcinfo, true));
 }
 
-static AuthoobQuery spend_reset = AUTHOOB_QUERY(
-	"UPDATE authoob.mail_tokens SET used_at = now() WHERE token_hash = $1",
-	1, BYTEAOID);
-
 /*
- * SQL function: authoob_spend_reset_token(token text, client_ip inet) returns bigint
- *
- * The mailed reset token of Supabase Auth's protocol (verify, type
- * recovery): looked up and limited as P/password/reset/token does it,
- * spent, and its user's id returned, for the caller to sign the user in
- * and set a new password with that session.  Owner only: authoob_attempt
- * counts its failures (through authoob_gotrue_verify).
+ * The user of a mailed reset token, looked up and limited as
+ * P/password/reset/token does it (the client's guesses, pre_reset_token),
+ * or 404.  Connected to SPI.
  */
-Datum
-authoob_spend_reset_token(PG_FUNCTION_ARGS)
+int64
+authoob_reset_token_user(const char *token, Datum client_ip, bool ip_isnull,
+						 const AuthoobSettings *settings)
 {
-	const char *token = authoob_text_arg(fcinfo, 0);
-	AuthoobSettings *settings;
-	Datum		args[1];
+	Datum		hash;
 	bool		isnull;
-	int64		user_id;
 
-	authoob_connect_spi();
-	settings = authoob_load_settings();
-	authoob_check_throttle(NULL, "token", PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	authoob_check_throttle(NULL, "token", client_ip, ip_isnull, settings);
 	authoob_fire_hook(HOOK_PRE_RESET_TOKEN, &(AuthoobHookArgs) {.token = token});
-	args[0] = PointerGetDatum(authoob_mail_token_hash(token));
-	if (authoob_run(&find_reset, args, NULL, false) != 1)
+	hash = PointerGetDatum(authoob_mail_token_hash(token));
+	if (authoob_run(&find_reset, &hash, NULL, false) != 1)
 		authoob_no_token_match();
-	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
-	authoob_run(&spend_reset, args, NULL, false);
-	authoob_fire_hook(HOOK_POST_RESET_TOKEN,
-					  &(AuthoobHookArgs) {.user_id = user_id, .token = token});
-	SPI_finish();
-	PG_RETURN_INT64(user_id);
+	return DatumGetInt64(authoob_result_datum(1, &isnull));
 }
 
 /*
@@ -373,8 +344,6 @@ authoob_password_reset_token(PG_FUNCTION_ARGS)
 	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
 	char	   *token = authoob_payload_string(payload, "token", true, NULL);
 	AuthoobSettings *settings;
-	Datum		args[1];
-	bool		isnull;
 	int64		user_id;
 
 	if (*token == '\0')
@@ -382,12 +351,7 @@ authoob_password_reset_token(PG_FUNCTION_ARGS)
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
-	authoob_check_throttle(NULL, "token", PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
-	authoob_fire_hook(HOOK_PRE_RESET_TOKEN, &(AuthoobHookArgs) {.token = token});
-	args[0] = PointerGetDatum(authoob_mail_token_hash(token));
-	if (authoob_run(&find_reset, args, NULL, false) != 1)
-		authoob_no_token_match();
-	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
+	user_id = authoob_reset_token_user(token, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
 
 	authoob_set_password(user_id, authoob_new_password_hash(payload, settings));
 	/* 204: no body to replace */

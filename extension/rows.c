@@ -1,8 +1,9 @@
 /*
  * rows.c
- *		A row of one of authoob's tables by its primary key, read through
- *		the key's index without the executor, the way the server's catalog
- *		lookups (systable_beginscan) and contrib modules read rows.
+ *		A row of one of authoob's tables by its primary key (or the rows of
+ *		the first column of a key of two), read through the key's index
+ *		without the executor, the way the server's catalog lookups
+ *		(systable_beginscan) and contrib modules read rows.
  *
  * Every verification of a token reads one session and one user.  A
  * prepared statement pays for the executor's start and end on each call,
@@ -29,7 +30,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
-/* The tables read this way: their names, and their keys' type and = */
+/* The tables read this way: their names, and their keys' (first column's) type and = */
 typedef struct TableDef
 {
 	const char *name;
@@ -40,6 +41,8 @@ typedef struct TableDef
 static const TableDef table_defs[AUTHOOB_N_TABLES] = {
 	[AUTHOOB_TABLE_SESSIONS] = {"sessions", UUIDOID, F_UUID_EQ},
 	[AUTHOOB_TABLE_USERS] = {"users", INT8OID, F_INT8EQ},
+	[AUTHOOB_TABLE_ROLES_USERS] = {"roles_users", INT8OID, F_INT8EQ},
+	[AUTHOOB_TABLE_ROLES] = {"roles", INT8OID, F_INT8EQ},
 };
 
 /* Columns found by name, remembered by table */
@@ -131,6 +134,36 @@ authoob_row_column(AuthoobTable table, const char *name)
 }
 
 /*
+ * Start reading the rows of the table whose key (the first column of its
+ * primary key) is key, as the active snapshot sees them: row->rel and
+ * row->slot are set, and the scan is returned.
+ */
+static IndexScanDesc
+begin_scan(AuthoobRow *row, AuthoobTable table, Datum key, Relation *index)
+{
+	TableState *t = table_state(table);
+	IndexScanDesc scan;
+	ScanKeyData skey;
+	Snapshot	snapshot = ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
+
+	row->rel = table_open(t->relid, AccessShareLock);
+	*index = index_open(t->index, AccessShareLock);
+	ScanKeyEntryInitializeWithInfo(&skey, 0, 1, BTEqualStrategyNumber, InvalidOid,
+								   InvalidOid, &t->key_eq, key);
+	row->slot = table_slot_create(row->rel, NULL);
+	scan = index_beginscan(row->rel, *index, snapshot, 1, 0);
+	index_rescan(scan, &skey, 1, NULL, 0);
+	return scan;
+}
+
+static void
+end_scan(IndexScanDesc scan, Relation index)
+{
+	index_endscan(scan);
+	index_close(index, NoLock);
+}
+
+/*
  * Read the row of the table whose primary key is key, as the active
  * snapshot sees it: true and the row in row->slot (read its columns with
  * slot_getattr, then authoob_row_close), or false and nothing to close.
@@ -138,26 +171,38 @@ authoob_row_column(AuthoobTable table, const char *name)
 bool
 authoob_row_open(AuthoobRow *row, AuthoobTable table, Datum key)
 {
-	TableState *t = table_state(table);
 	Relation	index;
-	IndexScanDesc scan;
-	ScanKeyData skey;
-	Snapshot	snapshot = ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
-	bool		found;
+	IndexScanDesc scan = begin_scan(row, table, key, &index);
+	bool		found = index_getnext_slot(scan, ForwardScanDirection, row->slot);
 
-	row->rel = table_open(t->relid, AccessShareLock);
-	index = index_open(t->index, AccessShareLock);
-	ScanKeyEntryInitializeWithInfo(&skey, 0, 1, BTEqualStrategyNumber, InvalidOid,
-								   InvalidOid, &t->key_eq, key);
-	row->slot = table_slot_create(row->rel, NULL);
-	scan = index_beginscan(row->rel, index, snapshot, 1, 0);
-	index_rescan(scan, &skey, 1, NULL, 0);
-	found = index_getnext_slot(scan, ForwardScanDirection, row->slot);
-	index_endscan(scan);
-	index_close(index, NoLock);
+	end_scan(scan, index);
 	if (!found)
 		authoob_row_close(row);
 	return found;
+}
+
+/*
+ * Call fn for each row of the table whose key's first column is key (a
+ * user's rows of roles_users), in the key's order, as the active snapshot
+ * sees them; returns how many.
+ */
+int
+authoob_rows_each(AuthoobTable table, Datum key,
+				  void (*fn) (TupleTableSlot *slot, void *arg), void *arg)
+{
+	AuthoobRow	row;
+	Relation	index;
+	IndexScanDesc scan = begin_scan(&row, table, key, &index);
+	int			count = 0;
+
+	while (index_getnext_slot(scan, ForwardScanDirection, row.slot))
+	{
+		fn(row.slot, arg);
+		count++;
+	}
+	end_scan(scan, index);
+	authoob_row_close(&row);
+	return count;
 }
 
 /* Let go of the row read by authoob_row_open (the lock stays) */

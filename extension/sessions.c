@@ -369,11 +369,11 @@ authoob_refresh_session(const char *refresh_token, const AuthoobSettings *settin
 	if (strlen(refresh_token) != REFRESH_TOKEN_LENGTH ||
 		strspn(refresh_token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 			   "0123456789-_") != REFRESH_TOKEN_LENGTH)
-		authoob_refresh_token_refused("refresh_token_not_found");
+		authoob_refresh_token_refused(false);
 	values[0] = refresh_token_hash(refresh_token);
 	values[1] = Int32GetDatum(settings->refresh_reuse_interval);
 	if (authoob_run(&find_refresh_token, values, NULL, false) != 1)
-		authoob_refresh_token_refused("refresh_token_not_found");
+		authoob_refresh_token_refused(false);
 	memcpy(&session, DatumGetUUIDP(authoob_result_datum(1, &isnull)), sizeof(session));
 	user_id = DatumGetInt64(authoob_result_datum(2, &isnull));
 	secret = DatumGetByteaPP(authoob_result_datum(3, &isnull));
@@ -382,10 +382,10 @@ authoob_refresh_session(const char *refresh_token, const AuthoobSettings *settin
 	{
 		memcpy(&reused_session, &session, sizeof(session));
 		reused_session_pending = true;
-		authoob_refresh_token_refused("refresh_token_already_used");
+		authoob_refresh_token_refused(true);
 	}
 	if (!DatumGetBool(authoob_result_datum(6, &isnull)))
-		authoob_refresh_token_refused("refresh_token_not_found");
+		authoob_refresh_token_refused(false);
 	if (settings->require_activation && !DatumGetBool(authoob_result_datum(7, &isnull)))
 		authoob_not_activated();
 

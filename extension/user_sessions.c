@@ -15,8 +15,6 @@
 PG_FUNCTION_INFO_V1(authoob_sessions);
 PG_FUNCTION_INFO_V1(authoob_end_session);
 PG_FUNCTION_INFO_V1(authoob_logout_scope);
-PG_FUNCTION_INFO_V1(authoob_grant_session_of);
-PG_FUNCTION_INFO_V1(authoob_check_client_throttle);
 
 static AuthoobQuery list_sessions = AUTHOOB_QUERY(
 	"SELECT jsonb_build_object('sessions', coalesce(jsonb_agg(jsonb_build_object("
@@ -35,24 +33,16 @@ static AuthoobQuery end_sessions = AUTHOOB_QUERY(
 	"DELETE FROM authoob.sessions WHERE user_id = $1 AND ($3 OR jti <> $2)",
 	3, INT8OID, UUIDOID, BOOLOID);
 
-pg_attribute_noreturn() static void
-session_not_found(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_AUTHOOB_NOT_FOUND),
-			 errmsg("Session not found")));
-}
-
 /* A session id in its canonical text form (8-4-4-4-12 hex), else 404 */
 static Datum
 session_id_arg(const char *text)
 {
 	if (text == NULL || strlen(text) != 36)
-		session_not_found();
+		authoob_session_not_found();
 	for (int i = 0; i < 36; i++)
 		if ((i == 8 || i == 13 || i == 18 || i == 23) ? text[i] != '-' :
 			!isxdigit((unsigned char) text[i]))
-			session_not_found();
+			authoob_session_not_found();
 	return DirectFunctionCall1(uuid_in, CStringGetDatum(text));
 }
 
@@ -83,7 +73,7 @@ authoob_end_session(PG_FUNCTION_ARGS)
 												   authoob_load_settings()));
 	values[0] = session_id_arg(authoob_text_arg(fcinfo, 1));
 	if (authoob_run(&end_own_session, values, NULL, false) != 1)
-		session_not_found();
+		authoob_session_not_found();
 	SPI_finish();
 	PG_RETURN_NULL();
 }
@@ -108,10 +98,7 @@ authoob_logout_scope(PG_FUNCTION_ARGS)
 	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), &session,
 								   authoob_load_settings());
 	if (!local && !global && strcmp(scope, "others") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-				 errmsg("Invalid value for scope"),
-				 errdetail("scope is \"local\", \"others\" or \"global\".")));
+		authoob_invalid_value("scope", "scope is \"local\", \"others\" or \"global\".");
 	authoob_fire_hook(HOOK_PRE_LOGOUT, &(AuthoobHookArgs) {.user_id = user_id});
 	values[0] = Int64GetDatum(user_id);
 	values[1] = UUIDPGetDatum(&session);
@@ -123,51 +110,4 @@ authoob_logout_scope(PG_FUNCTION_ARGS)
 	authoob_fire_hook(HOOK_POST_LOGOUT, &(AuthoobHookArgs) {0});
 	SPI_finish();
 	PG_RETURN_NULL();
-}
-
-/*
- * SQL function: authoob_grant_session_of(user_id bigint, client_ip inet) returns jsonb
- *
- * A new refreshable session of an active user and the token endpoint's
- * answer, for a sign-in its caller has proved otherwise (a mailed token,
- * a PKCE code).  Owner only: whoever may call it may sign in as anyone.
- */
-Datum
-authoob_grant_session_of(PG_FUNCTION_ARGS)
-{
-	AuthoobSettings *settings;
-	int64		user_id;
-	bool		confirmed;
-
-	if (PG_ARGISNULL(0))
-		authoob_user_not_found();
-	user_id = PG_GETARG_INT64(0);
-	authoob_connect_spi();
-	settings = authoob_load_settings();
-	if (!authoob_active_user(user_id, &confirmed))
-		authoob_user_not_found();
-	/* as a sign-in with the password: told only to who proved the address */
-	if (settings->require_activation && !confirmed)
-		authoob_not_activated();
-	PG_RETURN_DATUM(authoob_finish_spi(authoob_grant_session(user_id, PG_GETARG_DATUM(1),
-															 PG_ARGISNULL(1), NULL, settings),
-									   false));
-}
-
-/*
- * SQL function: authoob_check_client_throttle(client_ip inet) returns void
- *
- * 429 when the client is blocked from signing in (the per-IP budget of
- * failures that authoob_attempt records for P/token), for the sign-ins
- * written in SQL that do not pass through authoob_token_grant (the PKCE
- * exchange), so that guessing there meets the same limit.  Owner only.
- */
-Datum
-authoob_check_client_throttle(PG_FUNCTION_ARGS)
-{
-	authoob_connect_spi();
-	authoob_check_throttle(NULL, "ip", PG_GETARG_DATUM(0), PG_ARGISNULL(0),
-						   authoob_load_settings());
-	SPI_finish();
-	PG_RETURN_VOID();
 }

@@ -10,12 +10,14 @@
  */
 #include "authoob.h"
 
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/varlena.h"
 
 typedef struct UserField
 {
@@ -380,6 +382,86 @@ authoob_private_user_json_read(int64 user_id)
 	return private_json_of_row(&row, user_id);
 }
 
+/*
+ * Whether the key of the private user JSON (len bytes) is a field its user
+ * may change (PUT P/profile): a name field, or a custom field registered
+ * updatable.  Connected to SPI.
+ */
+bool
+authoob_field_updatable(const char *key, int len)
+{
+	load_fields();
+	for (int i = 0; i < (int) N_NAME_FIELDS; i++)
+		if ((int) strlen(name_fields[i]) == len && memcmp(name_fields[i], key, len) == 0)
+			return true;
+	for (int i = 0; i < nfields; i++)
+		if (fields[i].updatable &&
+			(int) strlen(fields[i].name) == len && memcmp(fields[i].name, key, len) == 0)
+			return true;
+	return false;
+}
+
+typedef struct RoleNames
+{
+	AttrNumber	role_id;		/* of roles_users */
+	AttrNumber	name;			/* of roles */
+	int			count;
+	int			size;
+	text	  **names;
+} RoleNames;
+
+static void
+add_role_name(TupleTableSlot *slot, void *arg)
+{
+	RoleNames  *roles = arg;
+	bool		isnull;
+	AuthoobRow	role;
+
+	if (!authoob_row_open(&role, AUTHOOB_TABLE_ROLES,
+						  slot_getattr(slot, roles->role_id, &isnull)))
+		return;
+	if (roles->count == roles->size)
+	{
+		roles->size *= 2;
+		roles->names = repalloc(roles->names, sizeof(text *) * roles->size);
+	}
+	roles->names[roles->count++] =
+		DatumGetTextPCopy(slot_getattr(role.slot, roles->name, &isnull));
+	authoob_row_close(&role);
+}
+
+/* as ORDER BY name: the column's collation, the database's */
+static int
+compare_names(const void *a, const void *b)
+{
+	text	   *x = *(text *const *) a;
+	text	   *y = *(text *const *) b;
+
+	return varstr_cmp(VARDATA_ANY(x), VARSIZE_ANY_EXHDR(x),
+					  VARDATA_ANY(y), VARSIZE_ANY_EXHDR(y), DEFAULT_COLLATION_OID);
+}
+
+/*
+ * The names of a user's roles, sorted, as authoob_user_roles() gives them;
+ * read by key on the active snapshot, without a statement (rows.c).
+ */
+text	  **
+authoob_user_role_names(int64 user_id, int *nroles)
+{
+	RoleNames	roles = {
+		.role_id = authoob_row_column(AUTHOOB_TABLE_ROLES_USERS, "role_id"),
+		.name = authoob_row_column(AUTHOOB_TABLE_ROLES, "name"),
+		.size = 4,
+	};
+
+	roles.names = palloc(sizeof(text *) * roles.size);
+	authoob_rows_each(AUTHOOB_TABLE_ROLES_USERS, Int64GetDatum(user_id),
+					  add_role_name, &roles);
+	qsort(roles.names, roles.count, sizeof(text *), compare_names);
+	*nroles = roles.count;
+	return roles.names;
+}
+
 /* The public user JSON of an active user, or NULL; connected to SPI */
 Datum
 authoob_public_user_json(int64 user_id, bool *found)
@@ -390,15 +472,6 @@ authoob_public_user_json(int64 user_id, bool *found)
 	load_fields();
 	*found = authoob_run(&public_query, &value, NULL, false) == 1;
 	return *found ? authoob_result_datum(1, &isnull) : (Datum) 0;
-}
-
-pg_attribute_noreturn() static void
-invalid_value(const char *field, const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-			 errmsg("Invalid value for %s", field),
-			 detail ? errdetail_internal("%s", detail) : 0));
 }
 
 /* The text a JSON value gives a type's input function; NULL for null */
@@ -452,7 +525,7 @@ field_value(UserField *field, JsonbValue *value, bool *isnull)
 		return (Datum) 0;
 	error = authoob_try(call_input, &in);
 	if (error)
-		invalid_value(field->name, error->message);
+		authoob_invalid_value(field->name, error->message);
 	return in.result;
 }
 
@@ -529,7 +602,7 @@ authoob_update_user(int64 user_id, Jsonb *payload)
 			error->sqlerrcode == ERRCODE_UNIQUE_VIOLATION ||
 			ERRCODE_TO_CATEGORY(error->sqlerrcode) == ERRCODE_DATA_EXCEPTION ||
 			ERRCODE_TO_CATEGORY(error->sqlerrcode) == ERRCODE_PROGRAM_LIMIT_EXCEEDED)
-			invalid_value(error->column_name ? error->column_name :
+			authoob_invalid_value(error->column_name ? error->column_name :
 						  custom_present.len ? custom_present.data : "profile",
 						  error->message);
 		ReThrowError(error);

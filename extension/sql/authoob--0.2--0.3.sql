@@ -63,8 +63,8 @@ WHERE t.used_at IS NULL AND t.expires_at > now();
 
 
 \ir functions/authoob_mail_prepare.sql
-\ir functions/authoob_password_ask_for_flow.sql
-\ir functions/authoob_activation_ask_for_flow.sql
+\ir gotrue/authoob_password_ask_for_flow.sql
+\ir gotrue/authoob_activation_ask_for_flow.sql
 -- authoob_gotrue_start_flow returns the flow it starts
 DROP FUNCTION authoob_gotrue_start_flow(jsonb, text);
 \ir gotrue/authoob_gotrue_start_flow.sql
@@ -72,6 +72,17 @@ DROP FUNCTION authoob_gotrue_start_flow(jsonb, text);
 \ir gotrue/authoob_gotrue_recover.sql
 \ir gotrue/authoob_gotrue_resend.sql
 \ir gotrue/authoob_gotrue_verify_link.sql
+
+-- ==== Supabase Auth's dialect: its error codes, GET /user in C ====
+-- Every error a route of the dialect answers carries its error code in its
+-- detail; GET /user does P/profile's work once and writes nothing, and
+-- the user object has one renderer, in C; a token's refusal says
+-- session_not_found itself, so the wrapper that said it goes.
+\ir gotrue/authoob_gotrue_user_json.sql
+\ir gotrue/authoob_gotrue_user.sql
+\ir gotrue/authoob_gotrue_update_user.sql
+\ir gotrue/authoob_gotrue_mailed_user.sql
+DROP FUNCTION authoob_gotrue_verify_token(text);
 
 -- ==== pgcrypto's functions are PUBLIC's again ====
 -- 0.1 took EXECUTE from PUBLIC on every routine of its schema (REVOKE ...

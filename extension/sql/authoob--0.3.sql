@@ -40,23 +40,18 @@
 -- when they are made: what they call comes first), then those in PL/pgSQL
 \ir functions/authoob_activate.sql
 \ir functions/authoob_activate_redirect.sql
-\ir functions/authoob_activate_user.sql
 \ir functions/authoob_activation_ask.sql
-\ir functions/authoob_activation_ask_for_flow.sql
 \ir functions/authoob_attempt.sql
 \ir functions/authoob_attempt_outcome.sql
 \ir functions/authoob_authenticate.sql
-\ir functions/authoob_check_client_throttle.sql
 \ir functions/authoob_configure.sql
 \ir functions/authoob_end_session.sql
-\ir functions/authoob_grant_session_of.sql
 \ir functions/authoob_login.sql
 \ir functions/authoob_logout.sql
 \ir functions/authoob_logout_scope.sql
 \ir functions/authoob_mail_prepare.sql
 \ir functions/authoob_new_signing_key.sql
 \ir functions/authoob_password_ask.sql
-\ir functions/authoob_password_ask_for_flow.sql
 \ir functions/authoob_password_reset_token.sql
 \ir functions/authoob_profile.sql
 \ir functions/authoob_public_profile.sql
@@ -66,7 +61,6 @@
 \ir functions/authoob_sessions.sql
 \ir functions/authoob_settings.sql
 \ir functions/authoob_sign_in_request.sql
-\ir functions/authoob_spend_reset_token.sql
 \ir functions/authoob_token.sql
 \ir functions/authoob_token_grant.sql
 \ir functions/authoob_token_request.sql
@@ -74,7 +68,15 @@
 \ir functions/authoob_update_profile.sql
 \ir functions/authoob_verify.sql
 \ir functions/authoob_verify_headers.sql
+\ir gotrue/authoob_activate_user.sql
+\ir gotrue/authoob_activation_ask_for_flow.sql
+\ir gotrue/authoob_check_client_throttle.sql
+\ir gotrue/authoob_gotrue_user.sql
+\ir gotrue/authoob_gotrue_user_json.sql
+\ir gotrue/authoob_grant_session_of.sql
 \ir gotrue/authoob_link_code.sql
+\ir gotrue/authoob_password_ask_for_flow.sql
+\ir gotrue/authoob_spend_reset_token.sql
 \ir functions/authoob_clear_throttle.sql
 \ir functions/authoob_create_role.sql
 \ir functions/authoob_custom_columns.sql
@@ -90,7 +92,6 @@
 \ir functions/authoob_revoke_role.sql
 \ir functions/authoob_rotate_key.sql
 \ir functions/authoob_user_roles.sql
-\ir gotrue/authoob_gotrue_user_json.sql
 \ir gotrue/authoob_gotrue_session.sql
 \ir gotrue/authoob_gotrue_settings.sql
 \ir gotrue/authoob_redirect_url.sql
@@ -111,9 +112,7 @@
 \ir gotrue/authoob_gotrue_start_flow.sql
 \ir gotrue/authoob_gotrue_token.sql
 \ir gotrue/authoob_gotrue_update_user.sql
-\ir gotrue/authoob_gotrue_user.sql
 \ir gotrue/authoob_gotrue_verify.sql
 \ir gotrue/authoob_gotrue_verify_link.sql
-\ir gotrue/authoob_gotrue_verify_token.sql
 
 \ir database.sql

@@ -9,10 +9,10 @@ BEGIN
         PERFORM @extschema@.authoob_gotrue_not_built(CASE WHEN kind = 'email_change' THEN 'email_change' ELSE 'otp' END);
     ELSIF kind IS NULL OR kind NOT IN ('signup', 'email', 'recovery') THEN
         RAISE EXCEPTION 'Invalid value for type' USING ERRCODE = 'PT400',
-            DETAIL = 'type is signup, email or recovery.';
+            DETAIL = '{"error_code": "validation_failed", "reason": "type is signup, email or recovery."}';
     ELSIF token IS NULL THEN
         RAISE EXCEPTION 'Missing data' USING ERRCODE = 'PT400',
-            DETAIL = 'token_hash is the token of the mailed link.';
+            DETAIL = '{"error_code": "validation_failed", "reason": "token_hash is the token of the mailed link."}';
     END IF;
     IF kind = 'recovery' THEN
         RETURN @extschema@.authoob_spend_reset_token(token, client_ip);

@@ -14,7 +14,7 @@ BEGIN
                                                      THEN 'email_change' ELSE 'otp' END);
     ELSIF body ->> 'type' IS DISTINCT FROM 'signup' THEN
         RAISE EXCEPTION 'Invalid value for type' USING ERRCODE = 'PT400',
-            DETAIL = 'type is signup.';
+            DETAIL = '{"error_code": "validation_failed", "reason": "type is signup."}';
     END IF;
     flow := @extschema@.authoob_gotrue_start_flow(body, 'signup');
     IF NOT @extschema@.authoob_activation_ask_for_flow(jsonb_build_object('email', body -> 'email'),

@@ -17,7 +17,8 @@ DECLARE
     flow bigint;
 BEGIN
     IF jsonb_typeof(data) <> 'object' THEN
-        RAISE EXCEPTION 'Invalid value for data' USING ERRCODE = 'PT400';
+        RAISE EXCEPTION 'Invalid value for data' USING ERRCODE = 'PT400',
+            DETAIL = '{"error_code": "validation_failed", "reason": "data is an object."}';
     ELSIF body ? 'phone' AND NOT body ? 'email' THEN
         PERFORM @extschema@.authoob_gotrue_not_built('phone');
     ELSIF NOT body ? 'email' AND NOT body ? 'password' THEN

@@ -5,7 +5,7 @@ RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    uid bigint := @extschema@.authoob_gotrue_verify_token(token);
+    uid bigint := @extschema@.authoob_verify(token);
     body jsonb := @extschema@.authoob_gotrue_body(payload);
 BEGIN
     IF nullif(body ->> 'email', '') IS NOT NULL AND NOT EXISTS (
@@ -15,7 +15,8 @@ BEGIN
     IF jsonb_typeof(body -> 'data') = 'object' THEN
         PERFORM @extschema@.authoob_update_profile(token, body -> 'data');
     ELSIF coalesce(jsonb_typeof(body -> 'data'), 'null') <> 'null' THEN
-        RAISE EXCEPTION 'Invalid value for data' USING ERRCODE = 'PT400';
+        RAISE EXCEPTION 'Invalid value for data' USING ERRCODE = 'PT400',
+            DETAIL = '{"error_code": "validation_failed", "reason": "data is an object."}';
     END IF;
     IF body ? 'password' THEN
         PERFORM @extschema@.authoob_reset_password(token, jsonb_build_object(

@@ -1,15 +1,9 @@
--- GET /user: as GET P/profile (its hooks), in the shape of Supabase Auth.
+-- GET /user: GET P/profile's work (the token verified once, its hooks), its
+-- answer as Supabase Auth's user object; writes nothing, so that a standby
+-- may answer it.
 CREATE OR REPLACE FUNCTION authoob_gotrue_user(token text)
-RETURNS jsonb
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    uid bigint := @extschema@.authoob_gotrue_verify_token(token);
-BEGIN
-    PERFORM @extschema@.authoob_profile(token);
-    RETURN @extschema@.authoob_gotrue_user_json(uid);
-END
-$$;
+RETURNS jsonb AS 'MODULE_PATHNAME', 'authoob_gotrue_user'
+LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 REVOKE ALL ON FUNCTION authoob_gotrue_user(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION authoob_gotrue_user(text) TO authoob_api;

@@ -18,7 +18,8 @@ DECLARE
     session jsonb;
 BEGIN
     IF target IS NULL THEN
-        RAISE EXCEPTION 'authoob is not configured: app_url is not set';
+        RAISE EXCEPTION 'authoob is not configured: app_url is not set'
+            USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     uid := @extschema@.authoob_gotrue_mailed_user(link_kind, nullif(q ->> 'token', ''), client_ip);
     SELECT f.id INTO flow FROM authoob.mail_tokens t JOIN authoob.flow_states f ON f.id = t.flow_id
