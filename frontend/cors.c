@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gotrue.h"
+
 /* Whether origin is in the comma-separated list of allowed origins. */
 static bool
 origin_listed(const char *allowed, const char *origin)
@@ -64,7 +66,7 @@ cors_add_headers(struct MHD_Response *response, const Settings *settings,
 	snprintf(expose, sizeof(expose), "%s, %s, %s%s%s", settings->token_header,
 			 MHD_HTTP_HEADER_RETRY_AFTER, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 			 family == FAMILY_GOTRUE ? ", " : "",
-			 family == FAMILY_GOTRUE ? GOTRUE_API_VERSION_HEADER : "");
+			 family == FAMILY_GOTRUE ? GOTRUE_CORS_EXPOSED_HEADERS : "");
 	MHD_add_response_header(response, "Access-Control-Expose-Headers", expose);
 }
 
@@ -77,11 +79,9 @@ cors_add_preflight_headers(struct MHD_Response *response,
 
 	if (!origin_allowed(settings, origin))
 		return;
-	/* and what Supabase Auth's clients send (apikey: the project's key) */
 	snprintf(headers, sizeof(headers), "Content-Type, Authorization, %s%s%s",
-			 settings->token_header,
-			 family == FAMILY_GOTRUE ? ", apikey, X-Client-Info, " : "",
-			 family == FAMILY_GOTRUE ? GOTRUE_API_VERSION_HEADER : "");
+			 settings->token_header, family == FAMILY_GOTRUE ? ", " : "",
+			 family == FAMILY_GOTRUE ? GOTRUE_CORS_REQUEST_HEADERS : "");
 	MHD_add_response_header(response, "Access-Control-Allow-Methods", allow);
 	MHD_add_response_header(response, "Access-Control-Allow-Headers", headers);
 	MHD_add_response_header(response, "Access-Control-Max-Age", "600");

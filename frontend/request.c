@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "cors.h"
+#include "gotrue.h"
 #include "log.h"
 #include "response.h"
 #include "routes.h"
@@ -309,9 +310,7 @@ send_reply(RequestEnv *env, struct MHD_Connection *connection, Request *req,
 					 MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 												 MHD_HTTP_HEADER_ORIGIN),
 					 req->match.family);
-	if (req->errors == ERRORS_GOTRUE_2024)
-		MHD_add_response_header(reply.response, GOTRUE_API_VERSION_HEADER,
-								GOTRUE_API_VERSION);
+	gotrue_add_headers(reply.response, req->errors);
 	if (reply.status == MHD_HTTP_UNAUTHORIZED)	/* RFC 9110 wants a challenge */
 		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 								"Bearer");
@@ -337,24 +336,14 @@ reply_too_large(const Request *req)
 	return request_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "Payload too large");
 }
 
-/*
- * How errors are written for a request under prefix family: Supabase
- * Auth's clients send the API version they read (2024-01-01 and later:
- * "code" is the error code); a date compares as its text does.
- */
+/* How errors are written for a request under prefix family */
 static ErrorShape
 error_shape(struct MHD_Connection *connection, RouteFamily family)
 {
-	const char *version;
-
 	if (family != FAMILY_GOTRUE)
 		return ERRORS_AUTHOOB;
-	version = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-										  GOTRUE_API_VERSION_HEADER);
-	if (version != NULL && strlen(version) == strlen(GOTRUE_API_VERSION) &&
-		strcmp(version, GOTRUE_API_VERSION) >= 0)
-		return ERRORS_GOTRUE_2024;
-	return ERRORS_GOTRUE;
+	return gotrue_error_shape(MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+														  GOTRUE_API_VERSION_HEADER));
 }
 
 /* OPTIONS on a known path: its methods, and a CORS preflight answer. */

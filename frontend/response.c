@@ -1,9 +1,10 @@
 /*
  * response.c - HTTP responses of authoob-http.
  *
- * The front writes JSON only for its own errors (with jansson, so a message
- * from the database is always escaped right); success bodies are the jsonb
- * text the database returned, passed through untouched.
+ * The front writes JSON only for errors (with jansson, so a message from
+ * the database is always escaped right), in the shape of the route's family
+ * (gotrue.c writes Supabase Auth's); success bodies are the jsonb text the
+ * database returned, passed through untouched.
  */
 #include "response.h"
 
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gotrue.h"
 #include "log.h"
 
 static Reply
@@ -42,73 +44,13 @@ reply_error(unsigned int status, const char *message)
 										"message", message));
 }
 
-/*
- * Supabase Auth's error codes for authoob's messages (the extension's and
- * the front's own), which @supabase/auth-js and its apps branch on; an
- * error whose detail names its code ({"error_code": ...}) says it itself.
- */
-static const struct
-{
-	const char *message;
-	const char *error_code;
-}			gotrue_codes[] = {
-	{"Authentication failed", "invalid_credentials"},
-	{"Account not activated", "email_not_confirmed"},
-	{"Too many attempts", "over_request_rate_limit"},
-	{"User already registered", "user_already_exists"},
-	{"Passwords strength policy invalid", "weak_password"},
-	{"Invalid email given", "email_address_invalid"},
-	{"No token match", "otp_expired"},
-	{"Unable to activate", "otp_expired"},
-	{"User not found", "user_not_found"},
-	{"Session not found", "session_not_found"},
-	{"Not found", "not_found"},
-	{"Method not allowed", "method_not_allowed"},
-	{"Payload too large", "request_too_large"},
-	{"Service unavailable", "unexpected_failure"},
-	{"Internal error", "unexpected_failure"},
-};
-
-/* ... and, for any other message, the status's */
-static const char *
-gotrue_code_of_status(unsigned int status)
-{
-	switch (status)
-	{
-		case 400:
-		case 422:
-			return "validation_failed";
-		case 401:
-			return "no_authorization";
-		case 403:
-			return "forbidden";
-		case 404:
-			return "not_found";
-		case 409:
-			return "conflict";
-		case 429:
-			return "over_request_rate_limit";
-		default:
-			return status >= 500 ? "unexpected_failure" : "bad_request";
-	}
-}
-
 Reply
 reply_error_shaped(ErrorShape shape, unsigned int status, const char *message,
 				   const char *error_code)
 {
 	if (shape == ERRORS_AUTHOOB)
 		return reply_error(status, message);
-	for (size_t i = 0; error_code == NULL && i < sizeof(gotrue_codes) / sizeof(gotrue_codes[0]); i++)
-		if (strcmp(gotrue_codes[i].message, message) == 0)
-			error_code = gotrue_codes[i].error_code;
-	if (error_code == NULL)
-		error_code = gotrue_code_of_status(status);
-	if (shape == ERRORS_GOTRUE_2024)
-		return reply_json(status, json_pack("{s:s, s:s, s:s}", "code", error_code,
-											"error_code", error_code, "msg", message));
-	return reply_json(status, json_pack("{s:i, s:s, s:s}", "code", (int) status,
-										"error_code", error_code, "msg", message));
+	return reply_json(status, gotrue_error_json(shape, status, message, error_code));
 }
 
 Reply

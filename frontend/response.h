@@ -41,14 +41,13 @@ typedef enum ErrorShape
 	ERRORS_GOTRUE_2024
 } ErrorShape;
 
-/* The version header of ERRORS_GOTRUE_2024 answers, and its value */
-#define GOTRUE_API_VERSION_HEADER "X-Supabase-Api-Version"
-#define GOTRUE_API_VERSION "2024-01-01"
-
 /* {"code": status, "message": message} */
 Reply		reply_error(unsigned int status, const char *message);
 
-/* An error in shape; error_code NULL: the one message or status stands for */
+/*
+ * An error in shape; error_code is the database's (its detail's), NULL for
+ * the front's own errors: Supabase Auth's shape then names the status's
+ */
 Reply		reply_error_shaped(ErrorShape shape, unsigned int status,
 							   const char *message, const char *error_code);
 

@@ -60,7 +60,7 @@ static const Route route_table[] = {
 /*
  * Supabase Auth's protocol, under gotrue_prefix, for @supabase/auth-js: the
  * same functions underneath, answers in that client's shapes, errors as
- * {"code", "error_code", "msg"} (response.c).
+ * {"code", "error_code", "msg"} (gotrue.c).
  */
 #define GOTRUE NULL, false, false, FAMILY_GOTRUE
 #define GOTRUE_READ_ONLY NULL, false, true, FAMILY_GOTRUE
@@ -68,7 +68,7 @@ static const Route route_table[] = {
 #define NOT_BUILT(what) 422, {ARG_END}, "SELECT authoob_gotrue_not_built('" what "')", REPLY_BODY, GOTRUE
 	{"POST", "/signup",         200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_signup($1::text, $2::inet)", REPLY_BODY, GOTRUE},
 	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY, ARG_USER_AGENT}, "CALL authoob_attempt('gotrue_token', authoob_sign_in_request($1::text, $3::text, $4::text), $2::inet, NULL)", REPLY_BODY, "grant_type", false, false, FAMILY_GOTRUE},
-	{"GET",  "/user",           200, {ARG_TOKEN},               "SELECT authoob_gotrue_user($1::text)", REPLY_BODY, GOTRUE},
+	{"GET",  "/user",           200, {ARG_TOKEN},               "SELECT authoob_gotrue_user($1::text)", REPLY_BODY, GOTRUE_READ_ONLY},
 	{"PUT",  "/user",           200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_gotrue_update_user($1::text, $2::text)", REPLY_BODY, GOTRUE},
 	{"POST", "/logout",         204, {ARG_TOKEN, ARG_QUERY},    "SELECT authoob_logout_scope($1::text, coalesce($2::text, 'global'))", REPLY_BODY, "scope", false, false, FAMILY_GOTRUE},
 	{"POST", "/recover",        200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_recover($1::text, $2::inet)", REPLY_BODY, GOTRUE},

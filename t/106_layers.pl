@@ -11,8 +11,8 @@ use Test::More;
 my %layers = (
 	extension => [qw(module errors owner crypto email spi_util rows trust cache payload settings
 		  password users throttle hooks keys jwt sessions mail mail_tokens
-		  account user_sessions profile activation recovery attempt admin)],
-	frontend => [qw(log proxies options mime smtp mailer pool settings response cors
+		  account user_sessions profile activation recovery gotrue attempt admin)],
+	frontend => [qw(log proxies options mime smtp mailer pool settings gotrue response cors
 		  routes janitor request server main)],
 );
 
