@@ -1,0 +1,175 @@
+--
+-- Supabase Auth's dialect (README "Supabase users"): the functions behind
+-- the routes under gotrue_prefix, called as the front calls them, and the
+-- error code each error carries in its detail, which the front answers as
+-- "error_code" (test.failure shows SQLSTATE, message and detail).
+--
+\i sql/fixtures/setup.psql
+\set SHOW_CONTEXT never
+
+-- A custom field the user may change, one they may not, one not shown.
+ALTER TABLE authoob.users ADD COLUMN nick text, ADD COLUMN plan text DEFAULT 'free',
+    ADD COLUMN note text;
+SELECT authoob_add_field('nick', exposed => true, updatable => true);
+SELECT authoob_add_field('plan', exposed => true, updatable => false);
+SELECT authoob_add_field('note', exposed => false, updatable => true);
+
+-- GET G/settings: what auth-js asks first.
+SELECT authoob_gotrue_settings();
+
+-- POST G/signup without require_activation: registered as P/register
+-- does, and signed in with a refreshable session; data's firstname and
+-- lastname go to the registration, its other fields as PUT P/profile.
+SELECT authoob_gotrue_signup('{"email": "ada@example.com", "password": "1Password",
+    "data": {"firstname": "Ada", "nick": "ada", "plan": "gold", "else": 1}}', '192.0.2.1') AS s \gset
+SELECT array_agg(k ORDER BY k) AS keys FROM jsonb_object_keys(:'s'::jsonb) k;
+SELECT id AS uid FROM authoob.users WHERE email = 'ada@example.com' \gset
+SELECT j ->> 'token_type' AS token_type, authoob_verify(j ->> 'access_token') = :uid AS verified,
+       j -> 'user' ->> 'id' = :'uid' AS user_id_text, j -> 'user' -> 'user_metadata' AS user_metadata,
+       j -> 'user' -> 'app_metadata' AS app_metadata
+FROM (SELECT :'s'::jsonb AS j) s;
+SELECT count(*) AS sessions, count(refresh_secret) AS refreshable FROM authoob.sessions WHERE user_id = :uid;
+SELECT :'s'::jsonb ->> 'access_token' AS access, :'s'::jsonb ->> 'refresh_token' AS refresh \gset
+
+-- Its errors, each with its error code.
+SELECT test.failure($$ SELECT authoob_gotrue_signup('{"email": "Ada@Example.com", "password": "1Password"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_signup('{"email": "bea@example.com", "password": "weak"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_signup('{"email": "not an address", "password": "1Password"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_signup('{"email": ') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_signup('[1]') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_signup('{"email": "bea@example.com", "password": "1Password", "data": 7}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_signup('{"phone": "+33100000000", "password": "1Password"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_signup('{}') $$);
+
+-- GET G/user: the user object, rendered from the private JSON of GET
+-- P/profile (the same field rules) and the user's row and roles; it
+-- writes nothing, so that a standby may answer it.
+SELECT authoob_create_role('editor');
+SELECT authoob_create_role('admin');
+SELECT authoob_grant_role(:uid, 'editor'), authoob_grant_role(:uid, 'admin');
+BEGIN TRANSACTION READ ONLY;
+SELECT authoob_gotrue_user(:'access') AS u \gset
+COMMIT;
+SELECT array_agg(k ORDER BY k) AS keys FROM jsonb_object_keys(:'u'::jsonb) k;
+SELECT u ->> 'id' = :'uid' AS id, u ->> 'email' AS email, u ->> 'aud' AS aud, u ->> 'role' AS role,
+       u -> 'email_confirmed_at' AS confirmed, u ->> 'last_sign_in_at' IS NULL AS never_signed_in,
+       u -> 'app_metadata' AS app_metadata, u -> 'user_metadata' AS user_metadata,
+       (u -> 'identities' -> 0 -> 'identity_data') - 'sub' AS identity_data,
+       u ->> 'created_at' = (authoob_profile(:'access') ->> 'create_date') AS created_at
+FROM (SELECT :'u'::jsonb AS u) u;
+-- the same object as in a session's "user" (one renderer)
+SELECT :'u'::jsonb = authoob_gotrue_user_json(:uid) AS same_as_user_json,
+       authoob_gotrue_user_json(0) IS NULL AS no_such_user;
+SELECT test.failure($$ SELECT authoob_gotrue_user('x') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_user(NULL) $$);
+
+-- It runs GET P/profile's hooks, once each: pre_profile, and post_profile,
+-- whose answer replaces the private JSON the object is made from: a name
+-- field goes to user_metadata, anything else it adds to app_metadata.
+CREATE SEQUENCE profile_hook_calls;
+CREATE FUNCTION count_profile(context jsonb) RETURNS jsonb
+LANGUAGE sql AS $$ SELECT NULL::jsonb FROM (SELECT nextval('public.profile_hook_calls')) n $$;
+CREATE FUNCTION shape_profile(context jsonb) RETURNS jsonb
+LANGUAGE sql AS $$
+    SELECT (context -> 'response' || '{"firstname": "Countess", "tier": 2}') - 'plan'
+$$;
+SELECT authoob_add_hook('pre_profile', 'count_profile(jsonb)');
+SELECT authoob_add_hook('post_profile', 'shape_profile(jsonb)');
+SELECT authoob_gotrue_user(:'access') AS u \gset
+SELECT currval('profile_hook_calls') AS pre_profile_calls,
+       :'u'::jsonb -> 'user_metadata' AS user_metadata, :'u'::jsonb -> 'app_metadata' AS app_metadata;
+SELECT authoob_remove_hook('pre_profile', 'count_profile(jsonb)');
+SELECT authoob_remove_hook('post_profile', 'shape_profile(jsonb)');
+
+-- POST G/token, through authoob_attempt('gotrue_token', ...) as the front
+-- calls it: grant_type password, refresh_token, and what is not built.
+CALL authoob_attempt('gotrue_token', authoob_sign_in_request('{"email": "ada@example.com", "password": "1Password"}', 'password', 'psql'), '192.0.2.1', NULL) \gset called_
+SELECT :'called_response'::jsonb -> 'user' ->> 'email' AS signed_in,
+       :'called_response'::jsonb -> 'user' ->> 'last_sign_in_at' IS NOT NULL AS sign_in_recorded;
+SELECT authoob_gotrue_token(format('{"grant_type": "refresh_token", "refresh_token": "%s"}', :'refresh')) AS g \gset
+SELECT :'g'::jsonb ->> 'refresh_token' <> :'refresh' AS rotated, :'g'::jsonb -> 'user' ->> 'id' = :'uid' AS same_user;
+SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "password", "email": "ada@example.com", "password": "Wrong1"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "password", "email": {}, "password": 1}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "refresh_token", "refresh_token": "made-up"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "magic"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "id_token"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "password", "phone": "+33100000000", "password": "1Password"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "pkce", "auth_code": "made-up", "code_verifier": "x"}') $$);
+
+-- PUT G/user: data as PUT P/profile (the updatable fields; the others
+-- ignored), answered as GET G/user answers.
+SELECT authoob_gotrue_update_user(:'access', '{"data": {"nick": "countess", "plan": "gold", "lastname": "Lovelace"}}') AS u \gset
+SELECT :'u'::jsonb -> 'user_metadata' AS user_metadata, :'u'::jsonb -> 'app_metadata' ->> 'plan' AS plan;
+SELECT test.failure(format($$ SELECT authoob_gotrue_update_user(%L, '{"data": 7}') $$, :'access'));
+SELECT test.failure(format($$ SELECT authoob_gotrue_update_user(%L, '{"data": {"firstname": 5}}') $$, :'access'));
+SELECT test.failure(format($$ SELECT authoob_gotrue_update_user(%L, '{"email": "other@example.com"}') $$, :'access'));
+SELECT test.failure(format($$ SELECT authoob_gotrue_update_user(%L, 'x') $$, :'access'));
+SELECT test.failure($$ SELECT authoob_gotrue_update_user('x', '{}') $$);
+-- a new password ends every session of the user, this one too
+SELECT authoob_gotrue_update_user(:'access', '{"password": "2Password"}') ->> 'email' AS changed;
+SELECT test.failure(format($$ SELECT authoob_gotrue_user(%L) $$, :'access'));
+SELECT test.failure(format($$ SELECT authoob_gotrue_update_user(%L, '{"password": "weak"}') $$,
+    authoob_gotrue_token('{"grant_type": "password", "email": "ada@example.com", "password": "2Password"}') ->> 'access_token'));
+
+-- POST G/recover: {} for any address, the reset mail made by the mailers;
+-- POST G/verify type recovery with its token signs in.
+SELECT authoob_gotrue_recover('{"email": "ada@example.com"}', '192.0.2.1') AS known,
+       authoob_gotrue_recover('{"email": "nobody@example.com"}', '192.0.2.1') AS unknown;
+SELECT authoob_mail_prepare() AS requests_taken;
+SELECT substring(body_text FROM 'reset_password_token=([A-Za-z0-9_-]+)') AS rt
+FROM authoob.mail_outbox WHERE kind = 'reset' AND recipient = 'ada@example.com' \gset
+CALL authoob_attempt('gotrue_verify', format('{"type": "recovery", "token_hash": "%s"}', :'rt'), '192.0.2.1', NULL) \gset verified_
+SELECT authoob_verify(:'verified_response'::jsonb ->> 'access_token') = :uid AS recovered;
+SELECT test.failure(format($$ SELECT authoob_gotrue_verify('{"type": "recovery", "token_hash": "%s"}') $$, :'rt'));
+SELECT test.failure($$ SELECT authoob_gotrue_verify('{"type": "magiclink", "token_hash": "x"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_verify('{"type": "sms", "token_hash": "x"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_verify('{"type": "other", "token_hash": "x"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_verify('{"type": "signup"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_recover('{"email": "ada@example.com", "code_challenge": "short"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_recover('{}') $$);
+
+-- With require_activation, POST G/signup answers the user alone, who
+-- signs in once the mailed link is followed: GET G/verify (the implicit
+-- flow: the session in the redirect's fragment).
+SELECT authoob_configure('{"require_activation": true, "redirect_urls": "https://app.example.com/welcome"}')
+       -> 'require_activation' AS require_activation;
+SELECT authoob_gotrue_settings() -> 'mailer_autoconfirm' AS mailer_autoconfirm;
+SELECT authoob_gotrue_signup('{"email": "bea@example.com", "password": "1Password"}') AS b \gset
+SELECT :'b'::jsonb ? 'access_token' AS signed_in, :'b'::jsonb ->> 'email' AS email,
+       :'b'::jsonb -> 'email_confirmed_at' AS confirmed;
+SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "password", "email": "bea@example.com", "password": "1Password"}') $$);
+SELECT substring(body_text FROM '/activate/([A-Za-z0-9_-]+)') AS act
+FROM authoob.mail_outbox WHERE recipient = 'bea@example.com' \gset
+SELECT regexp_replace(authoob_gotrue_verify_link(format('{"type": "signup", "token": "%s", "redirect_to": "https://app.example.com/welcome"}', :'act'), '192.0.2.1') ->> 'url',
+                      '=[^&]+', '=...', 'g') AS redirect;
+SELECT test.failure(format($$ SELECT authoob_gotrue_verify('{"type": "signup", "token_hash": "%s"}') $$, :'act'));
+SELECT test.failure($$ SELECT authoob_gotrue_verify_link('{"type": "signup", "token": "made-up"}') $$);
+
+-- POST G/resend type signup, with a code_challenge: the PKCE flow.  The
+-- new mail's link leads to the app with a one-time code, which signs in
+-- only with the verifier of the client that asked.
+SELECT authoob_gotrue_signup('{"email": "cid@example.com", "password": "1Password"}') ->> 'email' AS registered;
+SELECT authoob_gotrue_resend('{"type": "signup", "email": "cid@example.com",
+    "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "s256"}', '192.0.2.1') AS resent;
+SELECT authoob_mail_prepare() AS requests_taken;
+SELECT substring(body_text FROM '/activate/([A-Za-z0-9_-]+)') AS act
+FROM authoob.mail_outbox WHERE recipient = 'cid@example.com' ORDER BY id DESC LIMIT 1 \gset
+SELECT substring(authoob_gotrue_verify_link(format('{"type": "signup", "token": "%s", "redirect_to": "https://app.example.com/welcome"}', :'act')) ->> 'url'
+                 FROM '^https://app\.example\.com/welcome\?code=([A-Za-z0-9_-]{43})$') AS code \gset
+SELECT test.failure(format($$ SELECT authoob_gotrue_token('{"grant_type": "pkce", "auth_code": "%s", "code_verifier": "%s"}') $$,
+                           :'code', repeat('x', 43)));
+SELECT authoob_gotrue_token(format('{"grant_type": "pkce", "auth_code": "%s", "code_verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"}', :'code'))
+       -> 'user' ->> 'email' AS exchanged;
+SELECT test.failure(format($$ SELECT authoob_gotrue_token('{"grant_type": "pkce", "auth_code": "%s", "code_verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"}') $$, :'code'));
+SELECT test.failure($$ SELECT authoob_gotrue_resend('{"type": "sms", "phone": "+33100000000"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_resend('{"type": "email_change", "email": "cid@example.com"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_resend('{"type": "recovery", "email": "cid@example.com"}') $$);
+
+-- What is not built yet: 422, its own error code.
+SELECT what, test.failure(format('SELECT authoob_gotrue_not_built(%L)', what))
+FROM unnest(ARRAY['otp', 'mfa', 'oauth', 'email_change', 'reauthenticate', 'anonymous', 'phone']) what;
+
+-- The limits speak the dialect too: 429, its wait in the detail's headers.
+CALL authoob_attempt('gotrue_token', authoob_sign_in_request('{"email": "ada@example.com", "password": "Wrong1"}', 'password', NULL), '192.0.2.9', NULL);
+UPDATE authoob.throttle SET blocked_until = now() + interval '1 hour' WHERE scope = 'login';
+SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "password", "email": "ada@example.com", "password": "2Password"}') $$);
