@@ -287,13 +287,24 @@ extern void authoob_dummy_password_check(const char *password,
 										 const AuthoobSettings *settings);
 
 /* users.c: the user as JSON, custom fields, profile updates, passwords */
+
+/* When a user confirmed their address and last signed in, from their row */
+typedef struct AuthoobUserDates
+{
+	bool		confirmed;		/* confirmed_at is set */
+	TimestampTz confirmed_at;
+	bool		signed_in;		/* current_login_at is set */
+	TimestampTz last_sign_in_at;
+} AuthoobUserDates;
+
 extern Datum authoob_private_user_json(int64 user_id);
 extern Datum authoob_private_user_json_read(int64 user_id);
 extern Datum authoob_public_user_json(int64 user_id, bool *found);
 extern bool authoob_field_updatable(const char *key, int len);
 extern text **authoob_user_role_names(int64 user_id, int *nroles);
-extern bool authoob_live_session(Datum jti, int64 user_id, bool *confirmed,
+extern bool authoob_live_session(Datum jti, int64 user_id, AuthoobUserDates *dates,
 								 Datum *profile);
+extern bool authoob_user_dates(int64 user_id, AuthoobUserDates *dates);
 extern Datum authoob_update_user(int64 user_id, Jsonb *payload);
 extern void authoob_set_password(int64 user_id, const char *hash);
 extern int64 authoob_active_user_by_email(const char *email);
@@ -434,7 +445,7 @@ extern int64 authoob_verify_token(const char *token, pg_uuid_t *session,
 								  const AuthoobSettings *settings);
 extern int64 authoob_verify_token_profile(const char *token,
 										  const AuthoobSettings *settings,
-										  Datum *profile);
+										  Datum *profile, AuthoobUserDates *dates);
 
 /* ---------------------------------------------------------------------
  * Mail
@@ -472,9 +483,9 @@ extern bytea *authoob_mail_token_hash(const char *token);
  * ---------------------------------------------------------------------
  */
 
-/* profile.c: GET P/profile's answer, its user in *user_id */
+/* profile.c: GET P/profile's answer, its user in *user_id (and *dates) */
 extern Datum authoob_token_profile(const char *token, const AuthoobSettings *settings,
-								   int64 *user_id);
+								   int64 *user_id, AuthoobUserDates *dates);
 
 /* activation.c: a mailed activation token followed */
 extern int64 authoob_activate_token(const char *token, Datum client_ip, bool ip_isnull,

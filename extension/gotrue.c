@@ -11,9 +11,11 @@
 #include "authoob.h"
 
 #include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
-#include "utils/jsonb.h"
 #include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
 
 PG_FUNCTION_INFO_V1(authoob_gotrue_user);
 PG_FUNCTION_INFO_V1(authoob_gotrue_user_json);
@@ -94,158 +96,177 @@ sort_profile(Jsonb *profile, UserParts *parts)
 	}
 }
 
+/* A string as a JSON value: escaped, or null for NULL */
 static void
-push_member(JsonbParseState **state, const char *key, JsonbValue *value)
+append_string(StringInfo out, const char *value)
 {
-	authoob_push_key(state, key);
-	pushJsonbValue(state, WJB_VALUE, value);
+	if (value == NULL)
+		appendStringInfoString(out, "null");
+	else
+		escape_json(out, value);
 }
 
+/* A value of the private user JSON, written as jsonb_out would write it */
 static void
-push_members(JsonbParseState **state, Member *members, int count)
+append_value(StringInfo out, const JsonbValue *value)
+{
+	switch (value->type)
+	{
+		case jbvString:
+			escape_json(out, pnstrdup(value->val.string.val, value->val.string.len));
+			break;
+		case jbvNumeric:
+			appendStringInfoString(out, DatumGetCString(DirectFunctionCall1(numeric_out,
+																			 NumericGetDatum(value->val.numeric))));
+			break;
+		case jbvBool:
+			appendStringInfoString(out, value->val.boolean ? "true" : "false");
+			break;
+		case jbvBinary:
+			(void) JsonbToCString(out, value->val.binary.data, value->val.binary.len);
+			break;
+		default:
+			appendStringInfoString(out, "null");
+			break;
+	}
+}
+
+/* Members of an object, each after ", " unless first; *first follows */
+static void
+append_members(StringInfo out, const Member *members, int count, bool *first)
 {
 	for (int i = 0; i < count; i++)
 	{
-		pushJsonbValue(state, WJB_KEY, &members[i].key);
-		pushJsonbValue(state, WJB_VALUE, &members[i].value);
+		if (!*first)
+			appendStringInfoString(out, ", ");
+		*first = false;
+		append_value(out, &members[i].key);
+		appendStringInfoString(out, ": ");
+		append_value(out, &members[i].value);
 	}
 }
 
-static void
-push_bool(JsonbParseState **state, const char *key, bool value)
+static bool
+has_member(const Member *members, int count, const char *key)
 {
-	JsonbValue	v = {.type = jbvBool, .val.boolean = value};
-
-	push_member(state, key, &v);
-}
-
-static void
-push_string_elem(JsonbParseState **state, const char *value, int len)
-{
-	JsonbValue	v = {.type = jbvString, .val.string = {len, (char *) value}};
-
-	pushJsonbValue(state, WJB_ELEM, &v);
-}
-
-/* A timestamptz column of row as to_jsonb writes it, null for NULL */
-static JsonbValue
-timestamp_column(AuthoobRow *row, const char *column)
-{
-	bool		isnull;
-	Datum		value = slot_getattr(row->slot, authoob_row_column(AUTHOOB_TABLE_USERS, column),
-									 &isnull);
-	JsonbValue	v = {.type = jbvNull};
-
-	if (!isnull)
-	{
-		v.type = jbvString;
-		v.val.string.val = JsonEncodeDateTime(NULL, value, TIMESTAMPTZOID, NULL);
-		v.val.string.len = strlen(v.val.string.val);
-	}
-	return v;
+	for (int i = 0; i < count; i++)
+		if (key_is(&members[i].key, key))
+			return true;
+	return false;
 }
 
 /*
- * Supabase Auth's user object of user_id, from profile, the user's private
- * JSON as GET P/profile answers it (sort_profile), and what only the user's
- * row and roles hold: when the address was confirmed, the last sign-in,
- * the roles (in app_metadata).  NULL when there is no such user.  Reads by
- * key on the active snapshot (rows.c), and writes nothing.  Connected to
- * SPI.
+ * app_metadata: its members, and where none of them takes the name (a
+ * custom field may, and wins, as in jsonb's ||), the provider and the
+ * user's roles (read by key on the active snapshot: rows.c)
  */
-static Jsonb *
-user_object(int64 user_id, Jsonb *profile, const AuthoobSettings *settings)
+static void
+append_app_metadata(StringInfo out, int64 user_id, const UserParts *parts)
 {
-	AuthoobRow	row;
-	JsonbValue	confirmed_at;
-	JsonbValue	last_sign_in_at;
-	UserParts	parts;
-	text	  **roles;
-	int			nroles;
-	char	   *id = psprintf(INT64_FORMAT, user_id);
-	JsonbParseState *state = NULL;
+	bool		first = true;
 
-	if (!authoob_row_open(&row, AUTHOOB_TABLE_USERS, Int64GetDatum(user_id)))
-		return NULL;
-	confirmed_at = timestamp_column(&row, "confirmed_at");
-	last_sign_in_at = timestamp_column(&row, "current_login_at");
-	authoob_row_close(&row);
-	roles = authoob_user_role_names(user_id, &nroles);
-	sort_profile(profile, &parts);
+	appendStringInfoChar(out, '{');
+	append_members(out, parts->app_metadata, parts->napp_metadata, &first);
+	if (!has_member(parts->app_metadata, parts->napp_metadata, "provider"))
+	{
+		appendStringInfoString(out, first ? "\"provider\": \"email\"" : ", \"provider\": \"email\"");
+		first = false;
+	}
+	if (!has_member(parts->app_metadata, parts->napp_metadata, "providers"))
+	{
+		appendStringInfoString(out, first ? "\"providers\": [\"email\"]" : ", \"providers\": [\"email\"]");
+		first = false;
+	}
+	if (!has_member(parts->app_metadata, parts->napp_metadata, "roles"))
+	{
+		int			nroles;
+		text	  **roles = authoob_user_role_names(user_id, &nroles);
 
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	authoob_push_key(&state, "id");
-	authoob_push_string(&state, id);
-	authoob_push_key(&state, "aud");
-	authoob_push_string(&state, settings->jwt_audience);
-	authoob_push_key(&state, "role");
-	authoob_push_string(&state, settings->jwt_role);
-	push_member(&state, "email", &parts.email);
-	authoob_push_key(&state, "phone");
-	authoob_push_string(&state, "");
-	push_member(&state, "email_confirmed_at", &confirmed_at);
-	push_member(&state, "confirmed_at", &confirmed_at);
-	push_member(&state, "last_sign_in_at", &last_sign_in_at);
+		appendStringInfoString(out, first ? "\"roles\": [" : ", \"roles\": [");
+		for (int i = 0; i < nroles; i++)
+		{
+			if (i > 0)
+				appendStringInfoString(out, ", ");
+			escape_json(out, text_to_cstring(roles[i]));
+		}
+		appendStringInfoChar(out, ']');
+	}
+	appendStringInfoChar(out, '}');
+}
 
-	/* a custom field named as one of these wins, as it did in SQL's || */
-	authoob_push_key(&state, "app_metadata");
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	authoob_push_key(&state, "provider");
-	authoob_push_string(&state, "email");
-	authoob_push_key(&state, "providers");
-	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
-	push_string_elem(&state, "email", 5);
-	pushJsonbValue(&state, WJB_END_ARRAY, NULL);
-	authoob_push_key(&state, "roles");
-	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
-	for (int i = 0; i < nroles; i++)
-		push_string_elem(&state, VARDATA_ANY(roles[i]), VARSIZE_ANY_EXHDR(roles[i]));
-	pushJsonbValue(&state, WJB_END_ARRAY, NULL);
-	push_members(&state, parts.app_metadata, parts.napp_metadata);
-	pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+/* A timestamp as a JSON value, as to_jsonb writes it, or null */
+static char *
+timestamp_json(bool set, TimestampTz value)
+{
+	if (!set)
+		return "null";
+	return psprintf("\"%s\"", JsonEncodeDateTime(NULL, TimestampTzGetDatum(value),
+												  TIMESTAMPTZOID, NULL));
+}
 
-	authoob_push_key(&state, "user_metadata");
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	push_members(&state, parts.user_metadata, parts.nuser_metadata);
-	pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+/* A value written once, for the places it appears in */
+static char *
+value_json(const JsonbValue *value)
+{
+	StringInfoData out;
 
-	/* one identity: the address */
-	authoob_push_key(&state, "identities");
-	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	authoob_push_key(&state, "identity_id");
-	authoob_push_string(&state, id);
-	authoob_push_key(&state, "id");
-	authoob_push_string(&state, id);
-	authoob_push_key(&state, "user_id");
-	authoob_push_string(&state, id);
-	authoob_push_key(&state, "provider");
-	authoob_push_string(&state, "email");
-	push_member(&state, "email", &parts.email);
-	authoob_push_key(&state, "identity_data");
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	authoob_push_key(&state, "sub");
-	authoob_push_string(&state, id);
-	push_member(&state, "email", &parts.email);
-	push_bool(&state, "email_verified", confirmed_at.type != jbvNull);
-	pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	push_member(&state, "created_at", &parts.created_at);
-	push_member(&state, "updated_at", &parts.updated_at);
-	push_member(&state, "last_sign_in_at", &last_sign_in_at);
-	pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	pushJsonbValue(&state, WJB_END_ARRAY, NULL);
-
-	authoob_push_key(&state, "factors");
-	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
-	pushJsonbValue(&state, WJB_END_ARRAY, NULL);
-	push_bool(&state, "is_anonymous", false);
-	push_member(&state, "created_at", &parts.created_at);
-	push_member(&state, "updated_at", &parts.updated_at);
-	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+	initStringInfo(&out);
+	append_value(&out, value);
+	return out.data;
 }
 
 /*
- * SQL function: authoob_gotrue_user(token text) returns jsonb
+ * Supabase Auth's user object of user_id, as JSON text: from profile, the
+ * user's private JSON as GET P/profile answers it (sort_profile), and what
+ * only the user's row and roles hold, when the address was confirmed and
+ * the last sign-in (dates), the roles.  Written as text rather than built
+ * as jsonb, which would sort its keys and escape every one of them again
+ * on the way out: that was more work than all the rest of GET G/user.
+ * Writes nothing.  Connected to SPI.
+ */
+static char *
+user_object(int64 user_id, Jsonb *profile, const AuthoobUserDates *dates,
+			const AuthoobSettings *settings)
+{
+	StringInfoData out;
+	UserParts	parts;
+	char		id[MAXINT8LEN + 1];
+	char	   *email;
+	char	   *created_at;
+	char	   *updated_at;
+	char	   *confirmed_at = timestamp_json(dates->confirmed, dates->confirmed_at);
+	char	   *last_sign_in_at = timestamp_json(dates->signed_in, dates->last_sign_in_at);
+	bool		first = true;
+
+	pg_lltoa(user_id, id);
+	sort_profile(profile, &parts);
+	email = value_json(&parts.email);
+	created_at = value_json(&parts.created_at);
+	updated_at = value_json(&parts.updated_at);
+	initStringInfo(&out);
+	appendStringInfo(&out, "{\"id\": \"%s\", \"aud\": ", id);
+	append_string(&out, settings->jwt_audience);
+	appendStringInfoString(&out, ", \"role\": ");
+	append_string(&out, settings->jwt_role);
+	appendStringInfo(&out, ", \"email\": %s, \"phone\": \"\", \"email_confirmed_at\": %s,"
+					 " \"confirmed_at\": %s, \"last_sign_in_at\": %s, \"app_metadata\": ",
+					 email, confirmed_at, confirmed_at, last_sign_in_at);
+	append_app_metadata(&out, user_id, &parts);
+	appendStringInfoString(&out, ", \"user_metadata\": {");
+	append_members(&out, parts.user_metadata, parts.nuser_metadata, &first);
+	/* one identity: the address */
+	appendStringInfo(&out, "}, \"identities\": [{\"identity_id\": \"%s\", \"id\": \"%s\","
+					 " \"user_id\": \"%s\", \"provider\": \"email\", \"email\": %s,"
+					 " \"identity_data\": {\"sub\": \"%s\", \"email\": %s, \"email_verified\": %s},"
+					 " \"created_at\": %s, \"updated_at\": %s, \"last_sign_in_at\": %s}],"
+					 " \"factors\": [], \"is_anonymous\": false, \"created_at\": %s, \"updated_at\": %s}",
+					 id, id, id, email, id, email, dates->confirmed ? "true" : "false",
+					 created_at, updated_at, last_sign_in_at, created_at, updated_at);
+	return out.data;
+}
+
+/*
+ * SQL function: authoob_gotrue_user(token text) returns json
  *
  * GET G/user: GET P/profile's work, done once (the token verified, the
  * pre_profile and post_profile hooks), its answer as Supabase Auth's user
@@ -256,43 +277,42 @@ authoob_gotrue_user(PG_FUNCTION_ARGS)
 {
 	AuthoobSettings *settings;
 	int64		user_id;
+	AuthoobUserDates dates;
 	Datum		profile;
-	Jsonb	   *user;
+	char	   *user;
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
-	profile = authoob_token_profile(authoob_text_arg(fcinfo, 0), settings, &user_id);
-	user = user_object(user_id, DatumGetJsonbP(profile), settings);
-	if (user == NULL)
-		authoob_token_refused("names a user that is gone");
-	PG_RETURN_DATUM(authoob_finish_spi(JsonbPGetDatum(user), false));
+	profile = authoob_token_profile(authoob_text_arg(fcinfo, 0), settings, &user_id, &dates);
+	user = user_object(user_id, DatumGetJsonbP(profile), &dates, settings);
+	PG_RETURN_DATUM(authoob_finish_spi(CStringGetTextDatum(user), false));
 }
 
 /*
  * SQL function: authoob_gotrue_user_json(user_id bigint) returns jsonb
  *
  * The user object of the dialect's other answers (a session's "user", a
- * sign-up, PUT G/user): the same, from the private user JSON without the
- * profile hooks, as the calling statement sees the user.  NULL for no
- * such user.  Owner only.
+ * sign-up, PUT G/user), written by the same hand from the private user
+ * JSON without the profile hooks, as the calling statement sees the user.
+ * NULL for no such user.  Owner only.
  */
 Datum
 authoob_gotrue_user_json(PG_FUNCTION_ARGS)
 {
 	int64		user_id = PG_GETARG_INT64(0);
-	AuthoobRow	row;
-	Jsonb	   *user;
+	AuthoobUserDates dates;
+	char	   *user;
 
 	authoob_connect_spi();
-	if (!authoob_row_open(&row, AUTHOOB_TABLE_USERS, Int64GetDatum(user_id)))
+	if (!authoob_user_dates(user_id, &dates))
 	{
 		SPI_finish();
 		PG_RETURN_NULL();
 	}
-	authoob_row_close(&row);
 	user = user_object(user_id, DatumGetJsonbP(authoob_private_user_json_read(user_id)),
-					   authoob_load_settings());
-	PG_RETURN_DATUM(authoob_finish_spi(JsonbPGetDatum(user), false));
+					   &dates, authoob_load_settings());
+	PG_RETURN_DATUM(authoob_finish_spi(DirectFunctionCall1(jsonb_in, CStringGetDatum(user)),
+									   false));
 }
 
 /*

@@ -16,11 +16,13 @@ PG_FUNCTION_INFO_V1(authoob_update_profile);
 
 /*
  * GET P/profile's work: the user a token stands for, verified once, in
- * *user_id, and the answer, their private JSON through the pre_profile and
- * post_profile hooks.  Writes nothing.  Connected to SPI.
+ * *user_id (their dates in *dates, if not NULL), and the answer, their
+ * private JSON through the pre_profile and post_profile hooks.  Writes
+ * nothing.  Connected to SPI.
  */
 Datum
-authoob_token_profile(const char *token, const AuthoobSettings *settings, int64 *user_id)
+authoob_token_profile(const char *token, const AuthoobSettings *settings, int64 *user_id,
+					  AuthoobUserDates *dates)
 {
 	Datum		response;
 	Jsonb	   *answer;
@@ -28,7 +30,7 @@ authoob_token_profile(const char *token, const AuthoobSettings *settings, int64 
 	if (!authoob_hook_registered(HOOK_PRE_PROFILE))
 	{
 		/* the common case, the hot path: no statement */
-		*user_id = authoob_verify_token_profile(token, settings, &response);
+		*user_id = authoob_verify_token_profile(token, settings, &response, dates);
 	}
 	else
 	{
@@ -36,6 +38,8 @@ authoob_token_profile(const char *token, const AuthoobSettings *settings, int64 
 		*user_id = authoob_verify_token(token, NULL, settings);
 		authoob_fire_hook(HOOK_PRE_PROFILE, &(AuthoobHookArgs) {.user_id = *user_id});
 		response = authoob_private_user_json(*user_id);
+		if (dates && !authoob_user_dates(*user_id, dates))
+			elog(ERROR, "authoob: user " INT64_FORMAT " vanished", *user_id);
 	}
 	answer = authoob_fire_hook(HOOK_POST_PROFILE,
 							   &(AuthoobHookArgs) {.user_id = *user_id,
@@ -52,7 +56,7 @@ authoob_profile(PG_FUNCTION_ARGS)
 
 	authoob_connect_spi();
 	response = authoob_token_profile(authoob_text_arg(fcinfo, 0), authoob_load_settings(),
-									 &user_id);
+									 &user_id, NULL);
 	PG_RETURN_DATUM(authoob_finish_spi(response, false));
 }
 

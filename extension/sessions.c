@@ -450,31 +450,34 @@ authoob_verify_token(const char *token, pg_uuid_t *session,
 					 const AuthoobSettings *settings)
 {
 	Datum		jti;
-	bool		confirmed;
+	AuthoobUserDates dates;
 	int64		user_id = authoob_jwt_read(token, settings, &jti);
 
-	if (!authoob_live_session(jti, user_id, &confirmed, NULL))
+	if (!authoob_live_session(jti, user_id, &dates, NULL))
 		authoob_token_refused("is no longer valid");
-	check_confirmed(confirmed, settings);
+	check_confirmed(dates.confirmed, settings);
 	if (session)
 		memcpy(session, DatumGetUUIDP(jti), sizeof(pg_uuid_t));
 	return user_id;
 }
 
 /*
- * authoob_verify_token, and the user's private JSON in *profile, read from
- * the same row as the session's user: GET P/profile runs no statement.
+ * authoob_verify_token, and the user's private JSON in *profile (and their
+ * dates in *dates, if not NULL), read from the same row as the session's
+ * user: GET P/profile runs no statement.
  */
 int64
 authoob_verify_token_profile(const char *token, const AuthoobSettings *settings,
-							 Datum *profile)
+							 Datum *profile, AuthoobUserDates *dates)
 {
 	Datum		session;
-	bool		confirmed;
+	AuthoobUserDates own;
 	int64		user_id = authoob_jwt_read(token, settings, &session);
 
-	if (!authoob_live_session(session, user_id, &confirmed, profile))
+	if (dates == NULL)
+		dates = &own;
+	if (!authoob_live_session(session, user_id, dates, profile))
 		authoob_token_refused("is no longer valid");
-	check_confirmed(confirmed, settings);
+	check_confirmed(dates->confirmed, settings);
 	return user_id;
 }

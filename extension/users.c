@@ -295,17 +295,31 @@ authoob_private_user_json(int64 user_id)
 
 static Datum private_json_of_row(AuthoobRow *row, int64 user_id);
 
+/* The dates of the user row read */
+static void
+read_dates(AuthoobRow *row, AuthoobUserDates *dates)
+{
+	bool		isnull;
+
+	dates->confirmed_at = DatumGetTimestampTz(
+		slot_getattr(row->slot, authoob_row_column(AUTHOOB_TABLE_USERS, "confirmed_at"), &isnull));
+	dates->confirmed = !isnull;
+	dates->last_sign_in_at = DatumGetTimestampTz(
+		slot_getattr(row->slot, authoob_row_column(AUTHOOB_TABLE_USERS, "current_login_at"), &isnull));
+	dates->signed_in = !isnull;
+}
+
 /*
  * Whether jti names a live session of user_id: the session is still there
  * (not ended by logout, a password change...), is user_id's, has not
- * expired, and its user is active.  Then *confirmed says whether the user
- * confirmed their address and, when profile is not NULL, *profile receives
- * their private JSON.  The rows are read by their primary keys, without a
- * statement (rows.c): this runs on every verification of a token.
- * Connected to SPI.
+ * expired, and its user is active.  Then *dates says whether and when the
+ * user confirmed their address and last signed in and, when profile is not
+ * NULL, *profile receives their private JSON.  The rows are read by their
+ * primary keys, without a statement (rows.c): this runs on every
+ * verification of a token.  Connected to SPI.
  */
 bool
-authoob_live_session(Datum jti, int64 user_id, bool *confirmed, Datum *profile)
+authoob_live_session(Datum jti, int64 user_id, AuthoobUserDates *dates, Datum *profile)
 {
 	AuthoobRow	row;
 	bool		isnull;
@@ -322,8 +336,7 @@ authoob_live_session(Datum jti, int64 user_id, bool *confirmed, Datum *profile)
 		return false;
 	live = DatumGetBool(slot_getattr(row.slot, authoob_row_column(AUTHOOB_TABLE_USERS, "active"),
 									 &isnull)) && !isnull;
-	(void) slot_getattr(row.slot, authoob_row_column(AUTHOOB_TABLE_USERS, "confirmed_at"), &isnull);
-	*confirmed = !isnull;
+	read_dates(&row, dates);
 	if (!live || profile == NULL)
 	{
 		authoob_row_close(&row);
@@ -331,6 +344,22 @@ authoob_live_session(Datum jti, int64 user_id, bool *confirmed, Datum *profile)
 	}
 
 	*profile = private_json_of_row(&row, user_id);
+	return true;
+}
+
+/*
+ * A user's dates as the active snapshot sees their row; false for no such
+ * user.  Connected to SPI.
+ */
+bool
+authoob_user_dates(int64 user_id, AuthoobUserDates *dates)
+{
+	AuthoobRow	row;
+
+	if (!authoob_row_open(&row, AUTHOOB_TABLE_USERS, Int64GetDatum(user_id)))
+		return false;
+	read_dates(&row, dates);
+	authoob_row_close(&row);
 	return true;
 }
 

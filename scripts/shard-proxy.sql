@@ -67,7 +67,7 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_gotrue_signup(payload text, client_ip inet DEFAULT NULL)',  'jsonb', 'email:payload', 'authoob_api', true),
     ('authoob_gotrue_recover(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
     ('authoob_gotrue_resend(payload text, client_ip inet DEFAULT NULL)',  'jsonb', 'email:payload', 'authoob_api', true),
-    ('authoob_gotrue_user(token text)',                         'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_gotrue_user(token text)',                         'json', 'token:token', 'authoob_api', false),
     ('authoob_gotrue_update_user(token text, payload text)',    'jsonb', 'token:token', 'authoob_api', false),
     ('authoob_gotrue_settings()',                               'jsonb', 'any', 'authoob_api', false),
     ('authoob_gotrue_not_built(what text)',                     'jsonb', 'any', 'authoob_api', false),

@@ -79,6 +79,8 @@ DROP FUNCTION authoob_gotrue_start_flow(jsonb, text);
 -- the user object has one renderer, in C; a token's refusal says
 -- session_not_found itself, so the wrapper that said it goes.
 \ir gotrue/authoob_gotrue_user_json.sql
+-- GET /user answers json, written as text
+DROP FUNCTION authoob_gotrue_user(text);
 \ir gotrue/authoob_gotrue_user.sql
 \ir gotrue/authoob_gotrue_update_user.sql
 \ir gotrue/authoob_gotrue_mailed_user.sql
