@@ -1,12 +1,13 @@
 # Read replicas (the README's Scale-out): a primary and a streaming standby
 # of its own (pg_basebackup), authoob-http with --db on the primary and
 # --db-read on the standby. The read-only routes (profile, public profile,
-# verify, jwks) are served by the standby, shown by its pg_stat_activity and
-# by their still answering with the primary stopped, while writes answer
-# 503; they fall back to the primary when the standby is down. The replay
-# lag a revocation meets is measured and printed; --db-read-max-lag skips a
-# standby that lags. A front whose --db is a standby answers 503 to writes,
-# never 500, and recovers once that standby is promoted.
+# verify, jwks, Supabase Auth's GET G/user) are served by the standby,
+# shown by its pg_stat_activity and by their still answering with the
+# primary stopped, while writes answer 503; they fall back to the primary
+# when the standby is down. The replay lag a revocation meets is measured
+# and printed; --db-read-max-lag skips a standby that lags. A front whose
+# --db is a standby answers 503 to writes, never 500, and recovers once
+# that standby is promoted.
 use strict;
 use warnings;
 use FindBin;
@@ -107,7 +108,18 @@ my %read = (
 	'GET P/verify' => sub { $front->request(GET => '/verify', token => $token) },
 	'HEAD P/verify' => sub { $front->request(HEAD => '/verify', token => $token) },
 	'GET P/.well-known/jwks.json' => sub { $front->request(GET => '/.well-known/jwks.json') },
+	'GET G/user' => sub { gotrue_request($front, GET => '/user', token => $token) },
 );
+# a request of Supabase Auth's dialect, under its prefix
+sub gotrue_request
+{
+	my ($to, @request) = @_;
+	my $prefix = $to->{prefix};
+	$to->set_prefix('/auth/v1');
+	my $r = $to->request(@request);
+	$to->set_prefix($prefix);
+	return $r;
+}
 sub reads_answer
 {
 	my ($when) = @_;
@@ -116,6 +128,7 @@ sub reads_answer
 		is($read{$route}->()->{status}, 200, "$when: $route answers 200");
 	}
 	is($read{'GET P/profile'}->()->{json}{email}, 'reader@example.com', "$when: the right profile");
+	is($read{'GET G/user'}->()->{json}{email}, 'reader@example.com', "$when: the right user");
 }
 reads_answer('both up');
 cmp_ok(psql($standby, q{SELECT count(*) FROM pg_stat_activity
