@@ -3,12 +3,14 @@
 # callgrind, which a loaded machine does not disturb (unlike req/s or perf):
 #   - one Postgres backend serving, through authoob-http --threads 1
 #     --pool 1 (the postmaster runs under callgrind, its forked backends
-#     too): GET P/profile with HS256, ES256 and EdDSA tokens, GET P/token,
+#     too): GET P/profile with HS256, ES256 and EdDSA tokens, GET G/user
+#     (Supabase Auth's dialect) with the HS256 ones, GET P/token,
 #     POST P/token with grant_type=refresh_token (each refresh token is
 #     single use: every request presents another one, made beforehand) and
 #     POST P/login at bcrypt cost 4;
 #   - one pgbench backend running the floor's prepared point SELECT;
-#   - authoob-http itself, and bench/floor_http.c, serving GET P/profile.
+#   - authoob-http itself serving GET P/profile and GET G/user, and
+#     bench/floor_http.c.
 # Each is counted over a session of 200 requests and one of 200+N; the
 # difference divided by N is the cost of one request, per function (self
 # and inclusive), printed by bench/callgrind_diff.py.
@@ -183,8 +185,10 @@ as_postgres valgrind --tool=callgrind --dump-line=no --callgrind-out-file="$WORK
 	-k "$WORK/pg" >"$WORK/pg/valgrind.log" 2>&1 &
 for i in $(seq 600); do "$PG_BIN/pg_isready" -q && break; sleep 0.2; done
 PM_PID=$(head -1 "$WORK/pg/data/postmaster.pid")
-# what: the name of the counts; route; the tokens (a file, or per run)
-for what in profile:profile:tokens.HS256 profile_es256:profile:tokens.ES256 \
+# what: the name of the counts; route (a path of its own: from its "/"); the
+# tokens (a file, or per run)
+for what in profile:profile:tokens.HS256 g_user:/auth/v1/user:tokens.HS256 \
+	profile_es256:profile:tokens.ES256 \
 	profile_eddsa:profile:tokens.EdDSA token:token:tokens.HS256 refresh:token:refresh \
 	login:login:tokens.HS256; do
 	IFS=: read -r name route tokens <<<"$what"
@@ -194,7 +198,8 @@ for what in profile:profile:tokens.HS256 profile_es256:profile:tokens.ES256 \
 		before=$(ls "$WORK/cg")
 		start_front "$WORK/front.log" "$FRONT" --listen 127.0.0.1:0 --threads 1 --pool 1 \
 			--db "host=127.0.0.1 port=$PORT user=postgres dbname=b"
-		hit "/authoob/$route" "$n" "$FRONT_PORT" "$file"
+		[[ $route == /* ]] || route=/authoob/$route
+		hit "$route" "$n" "$FRONT_PORT" "$file"
 		stop_front
 		f=$(newest "$before")	# the backend writes its counts as it exits
 		cp "$WORK/cg/$f" "$OUT/backend.$name.n$n.callgrind"
@@ -213,9 +218,11 @@ as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/log" -w -t 60 \
 	-o "-c listen_addresses=127.0.0.1 -p $PORT -k $WORK/pg" start >/dev/null
 
 # 2. authoob-http and the HTTP floor under callgrind
-for who in front floor_http; do
+for who in front front_g_user floor_http; do
+	path=/authoob/profile
+	[[ $who == front_g_user ]] && path=/auth/v1/user
 	for n in 200 $((200 + N)); do
-		if [[ $who == front ]]; then
+		if [[ $who == front* ]]; then
 			cmd=("$FRONT" --listen 127.0.0.1:0 --threads 1 --pool 1
 				--db "host=127.0.0.1 port=$PORT user=postgres dbname=b")
 		else
@@ -223,13 +230,14 @@ for who in front floor_http; do
 		fi
 		start_front "$WORK/$who.log" valgrind --tool=callgrind --dump-line=no \
 			--callgrind-out-file="$OUT/$who.n$n.callgrind" "${cmd[@]}"
-		hit /authoob/profile "$n" "$FRONT_PORT" "$WORK/tokens.HS256"
+		hit "$path" "$n" "$FRONT_PORT" "$WORK/tokens.HS256"
 		stop_front
 	done
 done
 
 # inclusive costs worth knowing by name (a * ending is a prefix)
 BACKEND_FUNCS="PostgresMain PortalRun fmgr_security_definer authoob_profile authoob_token
+	authoob_gotrue_user authoob_token_profile user_object authoob_user_role_names
 	authoob_attempt authoob_token_grant authoob_refresh_session authoob_session_token
 	authoob_jwt_read authoob_jwt_sign authoob_key_verify authoob_key_sign authoob_sha256
 	authoob_login sign_in authoob_check_password px_crypt* authoob_open_session authoob_check_throttle
@@ -243,13 +251,13 @@ FRONT_FUNCS="request_handle request_begin request_finish request_completed pool_
 	send_reply log_access routes_match routes_log_path token_of is_valid_utf8
 	client_address cors_add_headers MHD_add_response_header MHD_create_response_from_buffer"
 D=$((200 + N))
-for what in backend.profile backend.profile_es256 backend.profile_eddsa backend.token \
-	backend.refresh backend.login pgbench front floor_http; do
+for what in backend.profile backend.g_user backend.profile_es256 backend.profile_eddsa backend.token \
+	backend.refresh backend.login pgbench front front_g_user floor_http; do
 	echo
 	echo "== $what: instructions per request (N=$N)"
 	case $what in
 		backend.*) funcs=$BACKEND_FUNCS;;
-		front) funcs=$FRONT_FUNCS;;
+		front*) funcs=$FRONT_FUNCS;;
 		*) funcs="";;
 	esac
 	# shellcheck disable=SC2086

@@ -27,17 +27,20 @@ Usage: report.py [--tsv FILE] MEASUREMENTS      the table on stdout
 
 import sys
 
-FIGURES = ["profile", "profile_es256", "profile_eddsa", "token", "refresh", "login_bc4",
-           "login_bc12", "register_bc4"]
+FIGURES = ["profile", "g_user", "profile_es256", "g_user_es256", "profile_eddsa", "g_user_eddsa",
+           "token", "refresh", "login_bc4", "login_bc12", "register_bc4"]
 FLOORS = ["floor_pgbench", "floor_http", "bcrypt4", "bcrypt12"]
 COLUMNS = ["figure", "run", "rps", "p50_ms", "p99_ms", "requests", "errors", "front_cpu_us",
            "pg_cpu_us", "load1", "wrk_cpu_us", "busy_pct", "others_pct", "irq_pct"]
 # which floor each figure is held against
-# (profile with ES256 and EdDSA tokens: against the HS256 profile of the same run)
+# (profile with ES256 and EdDSA tokens: against the HS256 profile of the same run;
+# GET G/user: against GET P/profile with the same tokens)
 FLOOR_OF = {"profile": "combined", "profile_es256": "profile", "profile_eddsa": "profile",
+            "g_user": "profile", "g_user_es256": "profile_es256", "g_user_eddsa": "profile_eddsa",
             "token": "combined", "refresh": "combined", "login_bc4": "bcrypt4",
             "register_bc4": "bcrypt4", "login_bc12": "bcrypt12"}
 FLOOR_NAME = {"combined": "pgbench+http combined", "profile": "profile (HS256)",
+              "profile_es256": "profile (ES256)", "profile_eddsa": "profile (EdDSA)",
               "bcrypt4": "bcrypt-4 rate", "bcrypt12": "bcrypt-12 rate"}
 # the figures the peer (Flask-Security-Too) measured too
 PEER_FIGURES = {"profile", "login_bc4", "login_bc12"}
@@ -140,7 +143,9 @@ def table(facts, records, runs):
     pgbench, http = runs.median("floor_pgbench", "rps"), runs.median("floor_http", "rps")
     floor = {"combined": 1 / (1 / pgbench + 1 / http) if pgbench and http else None,
              "bcrypt4": runs.median("bcrypt4", "rps"), "bcrypt12": runs.median("bcrypt12", "rps"),
-             "profile": runs.median("profile", "rps")}
+             "profile": runs.median("profile", "rps"),
+             "profile_es256": runs.median("profile_es256", "rps"),
+             "profile_eddsa": runs.median("profile_eddsa", "rps")}
 
     out = [f"authoob benchmark, {facts['date']}, {facts['cores']} cores, load average at start: "
            f"{facts['load_start']}, at end: {facts['load_end']}",
@@ -227,6 +232,10 @@ def targets(has, runs, floor, peer_files, facts, memory, peak, soak):
         if fig in has and "profile" in has:
             lines.append(target(f"profile {alg} req/s / profile HS256 req/s",
                                 ratio(runs.median(fig, "rps"), floor["profile"]), ">=", 0.8))
+    for fig, alg in (("g_user", "HS256"), ("g_user_es256", "ES256"), ("g_user_eddsa", "EdDSA")):
+        if fig in has and FLOOR_OF[fig] in has:
+            lines.append(target(f"G/user {alg} req/s / P/profile {alg} req/s",
+                                ratio(runs.median(fig, "rps"), floor[FLOOR_OF[fig]]), ">=", 0.9))
     if "login_bc4" in has:
         lines.append(target("login_bc4 req/s / bcrypt-4 rate",
                             ratio(runs.median("login_bc4", "rps"), floor["bcrypt4"]), ">=", 0.7))

@@ -4,6 +4,10 @@
 #
 #   profile       GET P/profile with valid tokens (rotating over many users)
 #   profile_es256 the same with ES256 tokens   profile_eddsa  with EdDSA ones
+#   g_user        GET G/user (Supabase Auth's dialect) with the same tokens,
+#                 its runs alternating with profile's (run_pair) so that
+#                 their ratio holds on a shared machine; g_user_es256 and
+#                 g_user_eddsa likewise beside profile_es256, profile_eddsa
 #   token         GET P/token (a fresh token: a session row is written)
 #   refresh       POST P/token?grant_type=refresh_token, each refresh token
 #                 once (bench/wrk/refresh.lua chains each answer's successor)
@@ -39,8 +43,8 @@
 #   BENCH_PG_SOCKET=0     1: authoob-http and pgbench reach Postgres by its Unix
 #                         socket instead of TCP on 127.0.0.1
 #   BENCH_TOKEN_USERS=64  users whose tokens the profile/token figures rotate
-#   BENCH_FIGURES="profile profile_es256 profile_eddsa token refresh login_bc4
-#                 login_bc12 register_bc4"
+#   BENCH_FIGURES="profile g_user profile_es256 g_user_es256 profile_eddsa token
+#                 refresh login_bc4 login_bc12 register_bc4" (g_user_eddsa too)
 #   BENCH_SOAK=0          if > 0: then a long profile run of at least this many
 #                         requests, in two halves, with the RSS of authoob-http
 #                         and its backends before, between and after
@@ -78,7 +82,7 @@ CONNS=${BENCH_CONNS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 FRONT_ARGS=${BENCH_FRONT_ARGS:-}
 FLOOR_THREADS=${BENCH_FLOOR_THREADS:-2}
-FIGURES=${BENCH_FIGURES:-"profile profile_es256 profile_eddsa token refresh login_bc4 login_bc12 register_bc4"}
+FIGURES=${BENCH_FIGURES:-"profile g_user profile_es256 g_user_es256 profile_eddsa token refresh login_bc4 login_bc12 register_bc4"}
 SOAK=${BENCH_SOAK:-0}
 PEER_TSV=${BENCH_PEER_TSV:-}
 OUT=${BENCH_OUT:-}
@@ -105,7 +109,8 @@ is_int "$SOAK" && (( SOAK <= 100000000 )) || die "BENCH_SOAK must be a number of
 is_int "$TOKEN_USERS" && (( TOKEN_USERS >= 1 && TOKEN_USERS <= USERS / 2 )) \
 	|| die "BENCH_TOKEN_USERS must be 1..BENCH_USERS/2"
 for f in $FIGURES; do
-	case $f in profile|profile_es256|profile_eddsa|token|refresh|login_bc4|login_bc12|register_bc4) ;;
+	case $f in profile|profile_es256|profile_eddsa|g_user|g_user_es256|g_user_eddsa|token|refresh) ;;
+		login_bc4|login_bc12|register_bc4) ;;
 		*) die "unknown figure $f in BENCH_FIGURES";; esac
 done
 
@@ -316,6 +321,7 @@ start_front() {
 	done
 	[[ -n "$port" ]] || die "authoob-http did not listen within 10 s"
 	BASE="http://127.0.0.1:$port/authoob"
+	GBASE="http://127.0.0.1:$port/auth/v1"	# Supabase Auth's dialect (gotrue_prefix)
 	BACKENDS=$(backend_pids)
 	NBACKENDS=$(wc -w <<<"$BACKENDS")
 	(( NBACKENDS > 0 )) || die "no backend of authoob-http found"
@@ -340,7 +346,28 @@ wait_idle() {
 # before each wrk run, the command $BEFORE_RUN if set
 BEFORE_RUN=""
 run_wrk() {
-	local fig=$1 lua=$2 url=$3 r raw line t0f t0p t1f t1p load1
+	local r
+	warm_up "$@"
+	for r in $(seq "$REPEAT"); do
+		run_once "$r" "$@"
+	done
+}
+
+# run_pair FIGURE1 FIGURE2 LUA URL1 URL2: two figures measured side by side,
+# their runs alternating, so that the machine's other work weighs on both
+# alike and their ratio holds even on a shared machine
+run_pair() {
+	local r
+	warm_up "$1" "$3" "$4"
+	warm_up "$2" "$3" "$5"
+	for r in $(seq "$REPEAT"); do
+		run_once "$r" "$1" "$3" "$4"
+		run_once "$r" "$2" "$3" "$5"
+	done
+}
+
+warm_up() {	# warm_up FIGURE LUA URL [wrk flags]
+	local fig=$1 lua=$2 url=$3
 	shift 3
 	if (( WARMUP > 0 )); then
 		[[ -z "$BEFORE_RUN" ]] || $BEFORE_RUN
@@ -349,29 +376,33 @@ run_wrk() {
 			|| { cat "$RAW/$fig.warmup.txt" >&2; die "wrk warm-up of $fig failed"; }
 	fi
 	[[ -z "$BACKENDS" ]] || wait_idle
-	for r in $(seq "$REPEAT"); do
-		raw="$RAW/$fig.run$r.txt"
-		[[ -z "$BEFORE_RUN" ]] || { $BEFORE_RUN; [[ -z "$BACKENDS" ]] || wait_idle; }
-		load1=$(cut -d' ' -f1 /proc/loadavg)
-		t0f=$(cpu_ticks ${FRONT_PID:-}); t0p=$(cpu_ticks $BACKENDS); children_cpu_ms t0w
-		read -r b0 a0 i0 < <(machine_ticks)
-		BENCH_RUN_TAG="${fig}r$r" timeout $((DURATION + 120)) wrk -t"$WRK_THREADS" -c"$CONNS" \
-			-d"${DURATION}s" --latency "$@" -s "$lua" "$url" >"$raw" 2>&1 \
-			|| { cat "$raw" >&2; die "wrk failed on $fig"; }
-		t1f=$(cpu_ticks ${FRONT_PID:-}); t1p=$(cpu_ticks $BACKENDS); children_cpu_ms t1w
-		read -r b1 a1 i1 < <(machine_ticks)
-		line=$(sed -n 's/^BENCH //p' "$raw" | tail -1)
-		[[ -n "$line" ]] || { cat "$raw" >&2; die "no summary line from wrk on $fig"; }
-		measured wrk figure="$fig" run="$r" load1="$load1" hz="$(getconf CLK_TCK)" \
-			front_ticks=$((t1f - t0f)) pg_ticks=$((t1p - t0p)) wrk_cpu_ms=$((t1w - t0w)) \
-			busy_ticks=$((b1 - b0)) all_ticks=$((a1 - a0)) irq_ticks=$((i1 - i0)) "$line"
-		say "$fig run $r: $line"
-		[[ -z "$BACKENDS" ]] || wait_idle
-	done
+}
+
+run_once() {	# run_once RUN FIGURE LUA URL [wrk flags]: one recorded run
+	local r=$1 fig=$2 lua=$3 url=$4 raw line t0f t0p t1f t1p load1
+	shift 4
+	raw="$RAW/$fig.run$r.txt"
+	[[ -z "$BEFORE_RUN" ]] || { $BEFORE_RUN; [[ -z "$BACKENDS" ]] || wait_idle; }
+	load1=$(cut -d' ' -f1 /proc/loadavg)
+	t0f=$(cpu_ticks ${FRONT_PID:-}); t0p=$(cpu_ticks $BACKENDS); children_cpu_ms t0w
+	read -r b0 a0 i0 < <(machine_ticks)
+	BENCH_RUN_TAG="${fig}r$r" timeout $((DURATION + 120)) wrk -t"$WRK_THREADS" -c"$CONNS" \
+		-d"${DURATION}s" --latency "$@" -s "$lua" "$url" >"$raw" 2>&1 \
+		|| { cat "$raw" >&2; die "wrk failed on $fig"; }
+	t1f=$(cpu_ticks ${FRONT_PID:-}); t1p=$(cpu_ticks $BACKENDS); children_cpu_ms t1w
+	read -r b1 a1 i1 < <(machine_ticks)
+	line=$(sed -n 's/^BENCH //p' "$raw" | tail -1)
+	[[ -n "$line" ]] || { cat "$raw" >&2; die "no summary line from wrk on $fig"; }
+	measured wrk figure="$fig" run="$r" load1="$load1" hz="$(getconf CLK_TCK)" \
+		front_ticks=$((t1f - t0f)) pg_ticks=$((t1p - t0p)) wrk_cpu_ms=$((t1w - t0w)) \
+		busy_ticks=$((b1 - b0)) all_ticks=$((a1 - a0)) irq_ticks=$((i1 - i0)) "$line"
+	say "$fig run $r: $line"
+	[[ -z "$BACKENDS" ]] || wait_idle
 }
 
 # What the perf tables show inclusive shares of (a * ending is a prefix)
 PERF_BACKEND_FUNCS="PostgresMain PortalRun fmgr_security_definer authoob_profile authoob_token
+	authoob_gotrue_user authoob_token_profile user_object authoob_user_role_names
 	authoob_verify_token* read_token hmac_sha256 pg_hmac_init pg_hmac_create pg_hmac_final
 	base64url_decode jsonb_in pg_parse_json numeric_in authoob_session_profile
 	authoob_private_user_json authoob_issue_token gen_random_uuid SPI_execute_plan
@@ -478,14 +509,22 @@ measure_memory before
 
 has() { [[ " $FIGURES " == *" $1 "* ]]; }
 export BENCH_TOKENS=$WORK/tokens.txt BENCH_PASSWORD=$PASSWORD
-if has profile; then
-	run_wrk profile "$REPO/bench/wrk/authed_get.lua" "$BASE/profile"
-	if [[ "$PERF" == 1 ]]; then run_perf profile "$REPO/bench/wrk/authed_get.lua" "$BASE/profile"; fi
-fi
-for alg in ES256 EdDSA; do
-	fig=profile_${alg,,}
-	if has "$fig"; then
-		BENCH_TOKENS=$WORK/tokens.$alg.txt run_wrk "$fig" "$REPO/bench/wrk/authed_get.lua" "$BASE/profile"
+# GET P/profile, and GET G/user beside it with the same tokens (run_pair)
+for alg in HS256 ES256 EdDSA; do
+	suffix=${alg,,}; suffix=${suffix/hs256/}
+	fig=profile${suffix:+_$suffix} gfig=g_user${suffix:+_$suffix}
+	tokens=$WORK/tokens.txt
+	[[ $alg == HS256 ]] || tokens=$WORK/tokens.$alg.txt
+	if has "$fig" && has "$gfig"; then
+		BENCH_TOKENS=$tokens run_pair "$fig" "$gfig" "$REPO/bench/wrk/authed_get.lua" "$BASE/profile" "$GBASE/user"
+	elif has "$fig"; then
+		BENCH_TOKENS=$tokens run_wrk "$fig" "$REPO/bench/wrk/authed_get.lua" "$BASE/profile"
+	elif has "$gfig"; then
+		BENCH_TOKENS=$tokens run_wrk "$gfig" "$REPO/bench/wrk/authed_get.lua" "$GBASE/user"
+	fi
+	if [[ "$PERF" == 1 && $alg == HS256 ]]; then
+		if has profile; then run_perf profile "$REPO/bench/wrk/authed_get.lua" "$BASE/profile"; fi
+		if has g_user; then run_perf g_user "$REPO/bench/wrk/authed_get.lua" "$GBASE/user"; fi
 	fi
 done
 if has token; then

@@ -97,8 +97,8 @@ my $status = $? >> 8;
 is($status, 0, 'scripts/bench.sh BENCH_TINY=1 exits 0') or diag($output);
 like($output, qr/^figure\s+req\/s\s+p50 ms\s+p99 ms/m, 'it printed the table header');
 %row = map { /^(\w+)\s+\d/ ? ($1 => [ split ' ' ]) : () } split /\n/, $output;
-for my $figure (qw(profile profile_es256 profile_eddsa token refresh login_bc4 login_bc12 register_bc4
-	floor_pgbench floor_http bcrypt4 bcrypt12))
+for my $figure (qw(profile g_user profile_es256 g_user_es256 profile_eddsa token refresh login_bc4 login_bc12
+	register_bc4 floor_pgbench floor_http bcrypt4 bcrypt12))
 {
 	like($output, qr/^\Q$figure\E\s+\d+\.\d/m, "the table has a $figure row");
 }
@@ -109,8 +109,10 @@ unlike($output, qr/^targets/m, 'no targets in the tiny mode');
 my $combined = 1 / (1 / $row{floor_pgbench}[1] + 1 / $row{floor_http}[1]);
 cmp_ok(abs($row{profile}[-3] - $combined), '<=', 0.1 + $combined * 1e-5, 'the combined floor comes from the floor rows');
 is($row{login_bc12}[-3], $row{bcrypt12}[1], 'login_bc12 is held against the bcrypt-12 rate');
-is($row{$_}[-3], $row{profile}[1], "$_ is held against the HS256 profile") for qw(profile_es256 profile_eddsa);
-for my $figure (qw(profile profile_es256 profile_eddsa token refresh login_bc4 login_bc12 register_bc4))
+is($row{$_}[-3], $row{profile}[1], "$_ is held against the HS256 profile") for qw(profile_es256 profile_eddsa g_user);
+is($row{g_user_es256}[-3], $row{profile_es256}[1], 'g_user_es256 is held against the ES256 profile');
+for my $figure (qw(profile g_user profile_es256 g_user_es256 profile_eddsa token refresh login_bc4 login_bc12
+	register_bc4))
 {
 	my ($rps, $errors, $floor, $ratio) = @{ $row{$figure} }[ 1, 4, -3, -2 ];
 	is($errors, 0, "$figure: no error response");
