@@ -121,7 +121,10 @@ authoob_register(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_AUTHOOB_CONFLICT),
 				 errmsg("User already registered")));
 
+	authoob_check_hash_budget(NULL, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
 	values[1] = CStringGetTextDatum(authoob_hash_password(password1, settings));
+	authoob_count_hash(authoob_function_schema(fcinfo->flinfo->fn_oid), NULL,
+					   PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
 	values[2] = firstname ? CStringGetTextDatum(firstname) : (Datum) 0;
 	nulls[2] = firstname ? ' ' : 'n';
 	values[3] = lastname ? CStringGetTextDatum(lastname) : (Datum) 0;
@@ -143,10 +146,12 @@ authoob_register(PG_FUNCTION_ARGS)
 
 /*
  * Sign in with payload's email and password, as login does and with the
- * same hooks and limits; the user's id, or the error.  Connected to SPI.
+ * same hooks and limits; the user's id, or the error.  schema is the
+ * extension's (where the limits are recorded).  Connected to SPI.
  */
 static int64
-sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const AuthoobSettings *settings)
+sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const char *schema,
+		const AuthoobSettings *settings)
 {
 	char	   *email;
 	char	   *password;
@@ -164,6 +169,7 @@ sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const AuthoobSettings *
 	/* over a limit: 429, without looking at the password */
 	throttle_key = authoob_throttle_key(email);
 	authoob_check_throttle(throttle_key, "ip", client_ip, ip_isnull, settings);
+	authoob_check_hash_budget(throttle_key, client_ip, ip_isnull, settings);
 
 	values[0] = CStringGetTextDatum(email);
 	if (authoob_run(&user_for_login, values, NULL, true) != 1)
@@ -196,6 +202,12 @@ sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const AuthoobSettings *
 	authoob_run(&track_login, values, ip_isnull ? " n" : "  ", false);
 	authoob_run(&forget_expired_sessions, values, NULL, false);
 	authoob_forget_failures(throttle_key);
+	/*
+	 * Last, after every hash (a stale one was made again above): the rows
+	 * it writes stay locked only for the rest of the transaction.  A
+	 * failure rolls this back; authoob_attempt counts its hashes again.
+	 */
+	authoob_count_hash(schema, throttle_key, client_ip, ip_isnull, settings);
 	return user_id;
 }
 
@@ -211,7 +223,8 @@ authoob_login(PG_FUNCTION_ARGS)
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
-	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
+					  authoob_function_schema(fcinfo->flinfo->fn_oid), settings);
 	response = token_response(authoob_open_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
 												   authoob_jsonb_get_string(payload, "user_agent"),
 												   settings));
@@ -256,7 +269,8 @@ authoob_token_grant(PG_FUNCTION_ARGS)
 			authoob_payload_string(payload, "refresh_token", true, NULL), settings), false));
 	}
 
-	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
+					  authoob_function_schema(fcinfo->flinfo->fn_oid), settings);
 	response = authoob_grant_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
 									 authoob_jsonb_get_string(payload, "user_agent"), settings);
 	answer = authoob_fire_hook(HOOK_POST_LOGIN,

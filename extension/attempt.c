@@ -31,7 +31,8 @@ typedef struct AttemptAction
 	const char *name;
 	const char *function;		/* called as function($1 text, $2 inet) */
 	int			counted_error;	/* the SQLSTATE of a failure that counts */
-	bool		by_email;		/* also count against payload.email */
+	bool		by_email;		/* a sign-in: also count against payload.email,
+								 * and count its hashes */
 	bool		by_grant;		/* ... only when payload.grant_type is "password" */
 } AttemptAction;
 
@@ -100,41 +101,36 @@ login_email(Datum body, bool by_grant)
 	return email ? authoob_throttle_key(email) : NULL;
 }
 
-/* Record a failure through authoob_record_failure(); in an owner context */
-static void
-record_failure(const char *schema, const char *scope, const char *key)
-{
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		args[2] = {CStringGetTextDatum(scope), CStringGetTextDatum(key)};
-
-	authoob_run_sql(psprintf("SELECT %s.authoob_record_failure($1, $2)",
-							 quote_identifier(schema)),
-					2, types, args, NULL, false);
-}
-
 /*
- * What a failed attempt leaves once its error has rolled it back: the
- * failure counted against the address and the client, and the end of the
- * session whose refresh token it found replayed (sessions.c), if any.  As
- * the extension's owner, in an owner context (owner.c): the callers of
- * authoob_attempt (authoob_api) may not record failures of their own
- * choosing, which could lock any account out, and choose nothing of what
- * runs for them.
+ * What a failed attempt leaves once its error has rolled it back: when
+ * counted, the failure counted against the address and the client; when
+ * hashed (a sign-in that spent hash work, whatever its error), the hash
+ * counted against their hash budget, as the sign-in would have if it had
+ * not rolled back; and the end of the session whose refresh token it
+ * found replayed (sessions.c), if any.  As the extension's owner, in an
+ * owner context (owner.c): the callers of authoob_attempt (authoob_api)
+ * may not record failures of their own choosing, which could lock any
+ * account out, and choose nothing of what runs for them.
  */
 static void
-record_failures(FunctionCallInfo fcinfo, const AttemptAction *action, const char *schema)
+record_failures(FunctionCallInfo fcinfo, const AttemptAction *action, const char *schema,
+				bool counted, bool hashed)
 {
 	char	   *email = action->by_email && !PG_ARGISNULL(1) ?
 		login_email(PG_GETARG_DATUM(1), action->by_grant) : NULL;
 	AuthoobOwnerContext owner;
+	AuthoobSettings *settings;
 
 	authoob_enter_owner_context(authoob_function_owner(fcinfo->flinfo->fn_oid),
 								AUTHOOB_SEARCH_PATH, &owner);
-	if (email)
-		record_failure(schema, "login", email);
-	if (!PG_ARGISNULL(2))
-		record_failure(schema, action->by_email ? "ip" : "token",
-					   authoob_client_key(PG_GETARG_DATUM(2), authoob_load_settings()));
+	settings = authoob_load_settings();
+	if (counted && email)
+		authoob_record_throttle(schema, "login", email);
+	if (counted && !PG_ARGISNULL(2))
+		authoob_record_throttle(schema, action->by_email ? "ip" : "token",
+								authoob_client_key(PG_GETARG_DATUM(2), settings));
+	if (hashed)
+		authoob_count_hash(schema, email, PG_GETARG_DATUM(2), PG_ARGISNULL(2), settings);
 	authoob_end_reused_session(true);
 	authoob_leave_owner_context(&owner);
 }
@@ -147,11 +143,12 @@ record_failures(FunctionCallInfo fcinfo, const AttemptAction *action, const char
 static Datum
 attempt(FunctionCallInfo fcinfo, bool nonatomic, bool *isnull, ErrorData **error)
 {
-	char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+	char	   *schema = authoob_function_schema(fcinfo->flinfo->fn_oid);
 	const AttemptAction *action = NULL;
 	char	   *name = authoob_text_arg(fcinfo, 0);
 	Attempt		attempt;
 	char	   *sql;
+	uint64		hashes_before;
 
 	for (int i = 0; name && i < (int) lengthof(attempt_actions); i++)
 		if (strcmp(attempt_actions[i].name, name) == 0)
@@ -189,12 +186,16 @@ attempt(FunctionCallInfo fcinfo, bool nonatomic, bool *isnull, ErrorData **error
 	attempt.nulls[1] = PG_ARGISNULL(2) ? 'n' : ' ';
 
 	authoob_end_reused_session(false);
+	hashes_before = authoob_hashes_computed();
 	*error = authoob_try(run_attempt, &attempt);
 	if (*error)
 	{
-		if ((*error)->sqlerrcode == action->counted_error)
+		bool		counted = (*error)->sqlerrcode == action->counted_error;
+		bool		hashed = action->by_email && authoob_hashes_computed() != hashes_before;
+
+		if (counted || hashed)
 		{
-			record_failures(fcinfo, action, schema);
+			record_failures(fcinfo, action, schema, counted, hashed);
 			if (nonatomic)
 				SPI_commit();
 		}
@@ -213,9 +214,11 @@ attempt(FunctionCallInfo fcinfo, bool nonatomic, bool *isnull, ErrorData **error
  * "password_reset_token" or "token" and the argument the function takes
  * (the body, or the mailed token): the answer is the function's, and a
  * failure that counts (a wrong password, a token that matches nothing) is
- * recorded and committed before the error is raised; so is the end of a
- * session whose refresh token was replayed.  Inside a transaction block it
- * cannot commit: it then behaves as the function does.
+ * recorded and committed before the error is raised; so is the hash of a
+ * sign-in that failed, whatever its error (it counts against the hash
+ * budget), and the end of a session whose refresh token was replayed.
+ * Inside a transaction block it cannot commit: it then behaves as the
+ * function does.
  */
 Datum
 authoob_attempt(PG_FUNCTION_ARGS)

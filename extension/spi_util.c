@@ -13,6 +13,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_proc.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -197,6 +198,13 @@ authoob_try(void (*fn) (void *), void *arg)
 	MemoryContextSwitchTo(caller_context);
 	CurrentResourceOwner = caller_owner;
 	return error;
+}
+
+/* The schema of a function: authoob's, for the function of a request */
+char *
+authoob_function_schema(Oid function)
+{
+	return get_namespace_name(get_func_namespace(function));
 }
 
 /* The owner of a function, InvalidOid when it no longer exists */

@@ -2,7 +2,8 @@
 -- Brute-force limits: failures are counted per account (a doubling wait
 -- after a few, a cap per hour) and per client IP (a budget per window);
 -- over a limit the answer is 429 Too many attempts, without a look at the
--- password.  Successes are never counted.
+-- password.  Successes are never counted, but by the budget of password
+-- hashes (at the end).
 --
 \i sql/fixtures/setup.psql
 \set SHOW_CONTEXT never
@@ -13,10 +14,12 @@ FROM (VALUES ('ada@example.com', 'Analytical3'), ('register@mail.com', 'New1Pass
 SELECT authoob_configure('{"login_free_failures": 3, "login_backoff_max": 60,
     "login_failures_per_hour": 100, "ip_failures_per_window": 6, "ip_window": 300,
     "token_failures_per_window": 3}') IS NOT NULL AS configured;
+-- (the hash budget, which counts successes too, has a section of its own
+-- at the end)
 CREATE VIEW throttle AS
     SELECT scope, key, consecutive, window_failures, blocked_until > now() AS blocked,
            CASE WHEN scope = 'login' THEN extract(epoch FROM blocked_until - last_failure_at) END AS wait
-    FROM authoob.throttle WHERE scope <> 'ask' ORDER BY scope, key;
+    FROM authoob.throttle WHERE scope NOT IN ('ask', 'hash_ip', 'sign_in') ORDER BY scope, key;
 
 -- The HTTP front calls logins through the procedure authoob_attempt(): it
 -- commits the record of a failure before raising the error.
@@ -135,3 +138,98 @@ SELECT test.outcome($$ CALL authoob_attempt('login', '{"email": "$$ || repeat('x
 CALL authoob_attempt('login', '{"email": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA@example.com", "password": "Wrong1"}', '192.0.2.78');
 SELECT left(key, 7) AS key_kind, length(key) AS key_length FROM authoob.throttle WHERE scope = 'login' ORDER BY key;
 SELECT authoob_clear_throttle() > 0 AS cleared;
+
+-- The budget of password hashes: a hash costs the same whether the
+-- registration or the sign-in it serves succeeds or not, so every one
+-- counts, per client (hash_ip: client_hashes_per_window, registrations
+-- and sign-ins) and per account (sign_in: account_sign_ins_per_window,
+-- sign-ins of the address, known or not), over ip_window; over the budget
+-- the answer is 429, with no hash done.
+SELECT authoob_clear_throttle() >= 0 AS cleared;
+SELECT authoob_configure('{"client_hashes_per_window": 3, "account_sign_ins_per_window": 4}')
+    - array['client_hashes_per_window', 'account_sign_ins_per_window'] <> '{}' AS configured;
+CREATE VIEW hash_budget AS
+    SELECT scope, key, window_failures AS counted, blocked_until > now() AS blocked
+    FROM authoob.throttle WHERE scope IN ('hash_ip', 'sign_in') ORDER BY scope, key;
+-- one client: two registrations and a sign-in, all successful
+SELECT authoob_register('{"email": "b1@example.com", "password1": "Budget1pass", "password2": "Budget1pass"}', '192.0.2.120') ? 'token' AS registered;
+SELECT authoob_register('{"email": "b2@example.com", "password1": "Budget1pass", "password2": "Budget1pass"}', '192.0.2.120') ? 'token' AS registered;
+CALL authoob_attempt('login', '{"email": "b1@example.com", "password": "Budget1pass"}', '192.0.2.120') \gset
+SELECT :'response'::jsonb ? 'token' AS logged_in;
+SELECT * FROM hash_budget;
+-- its budget is spent: 429 until the window ends, before any hash, and
+-- nothing registered
+SELECT test.outcome($$ SELECT authoob_register('{"email": "b3@example.com", "password1": "Budget1pass", "password2": "Budget1pass"}', '192.0.2.120') $$);
+SELECT test.outcome($$ CALL authoob_attempt('login', '{"email": "b2@example.com", "password": "Budget1pass"}', '192.0.2.120') $$);
+SELECT test.outcome($$ SELECT authoob_gotrue_signup('{"email": "b3@example.com", "password": "Budget1pass"}', '192.0.2.120') $$);
+SELECT count(*) AS registered FROM authoob.users WHERE email = 'b3@example.com';
+-- the 429 says when the window ends (the front's Retry-After)
+DO $$
+DECLARE
+    detail text;
+BEGIN
+    PERFORM authoob_register('{"email": "b3@example.com", "password1": "Budget1pass", "password2": "Budget1pass"}', '192.0.2.120');
+EXCEPTION WHEN SQLSTATE 'PT429' THEN
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    RAISE NOTICE 'Retry-After is the rest of the window: %',
+        (detail::jsonb -> 'headers' ->> 'Retry-After')::integer BETWEEN 290 AND 300;
+END
+$$;
+SELECT * FROM hash_budget WHERE key = '192.0.2.120';
+-- another client is not concerned, nor a registration without an IP (a
+-- SQL caller's: counted per account only, and a registration has none)
+SELECT authoob_register('{"email": "b3@example.com", "password1": "Budget1pass", "password2": "Budget1pass"}', '192.0.2.121') ? 'token' AS registered;
+SELECT authoob_register('{"email": "b4@example.com", "password1": "Budget1pass", "password2": "Budget1pass"}') ? 'token' AS registered;
+SELECT * FROM hash_budget WHERE scope = 'hash_ip';
+
+-- A sign-in that fails counts as one that succeeds: authoob_attempt counts
+-- its hash after the error rolled the sign-in back, whatever the error
+-- once the password was hashed (here: right, but the account not
+-- activated), per account whatever the client.
+SELECT authoob_configure('{"require_activation": true}') ->> 'require_activation' AS require_activation;
+UPDATE authoob.users SET confirmed_at = NULL WHERE email = 'b3@example.com';
+CALL authoob_attempt('login', '{"email": "b3@example.com", "password": "Wrong1pass"}', '192.0.2.122');
+CALL authoob_attempt('login', '{"email": "B3@example.com", "password": "Budget1pass"}', '192.0.2.123');
+SELECT authoob_configure('{"require_activation": false}') ->> 'require_activation' AS require_activation;
+-- a SQL caller without an IP counts against the account too
+SELECT authoob_login('{"email": "b3@example.com", "password": "Budget1pass"}') ? 'token' AS logged_in;
+SELECT * FROM hash_budget WHERE key IN ('b3@example.com', '192.0.2.122', '192.0.2.123');
+-- the fourth sign-in spends the account's budget: then 429, from any
+-- client, for any password
+CALL authoob_attempt('login', '{"email": "b3@example.com", "password": "Budget1pass"}', '192.0.2.124') \gset
+SELECT :'response'::jsonb ? 'token' AS logged_in;
+SELECT test.outcome($$ CALL authoob_attempt('login', '{"email": "b3@example.com", "password": "Budget1pass"}', '192.0.2.124') $$);
+SELECT test.outcome($$ SELECT authoob_login('{"email": "b3@example.com", "password": "Wrong1pass"}') $$);
+SELECT test.outcome($$ SELECT authoob_token_grant('{"grant_type": "password", "email": "b3@example.com", "password": "Budget1pass"}', '192.0.2.125') $$);
+-- an unknown address is counted the same way, so the block tells nothing
+-- about who is registered
+CALL authoob_attempt('login', '{"email": "nobody-b@example.com", "password": "Wrong1pass"}', '192.0.2.126');
+SELECT * FROM hash_budget WHERE key = 'nobody-b@example.com';
+-- a refresh token is no password: no hash, nothing counted
+CALL authoob_attempt('token', '{"grant_type": "refresh_token", "refresh_token": "not-a-token"}', '192.0.2.127');
+SELECT count(*) AS counted FROM hash_budget WHERE key = '192.0.2.127';
+-- the owner lifts the blocks as any other
+SELECT authoob_clear_throttle('sign_in', 'b3@example.com') AS cleared;
+SELECT authoob_login('{"email": "b3@example.com", "password": "Budget1pass"}') ? 'token' AS logged_in;
+
+-- client_hashes_at_once caps the hashes one client runs at a time; a
+-- transaction holds its slot to its end, and takes it again for a second
+-- hash (t/023_hash_budget.pl shows two clients racing).
+SELECT authoob_configure('{"client_hashes_at_once": 1}') ->> 'client_hashes_at_once' AS client_hashes_at_once;
+SELECT authoob_clear_throttle() > 0 AS cleared;
+BEGIN;
+SELECT authoob_login('{"email": "b1@example.com", "password": "Budget1pass"}', '192.0.2.130') ? 'token' AS logged_in;
+SELECT authoob_login('{"email": "b2@example.com", "password": "Budget1pass"}', '192.0.2.130') ? 'token' AS logged_in;
+SELECT count(*) AS slots_held FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid();
+COMMIT;
+SELECT count(*) AS slots_held FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid();
+
+-- Off with the other limits: nothing counted, no cap.
+SELECT authoob_clear_throttle() > 0 AS cleared;
+SELECT authoob_configure('{"throttle": false}') ->> 'throttle' AS throttle;
+SELECT authoob_register('{"email": "b5@example.com", "password1": "Budget1pass", "password2": "Budget1pass"}', '192.0.2.120') ? 'token' AS registered;
+SELECT count(*) AS counted FROM hash_budget;
+SELECT authoob_configure('{"throttle": true, "client_hashes_per_window": 30,
+    "account_sign_ins_per_window": 30, "client_hashes_at_once": 2}') ->> 'throttle' AS throttle;
+SELECT test.outcome($$ SELECT authoob_configure('{"client_hashes_at_once": 0}') $$);
+DROP VIEW hash_budget;

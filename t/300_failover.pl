@@ -75,7 +75,10 @@ is(psql("postgresql://127.0.0.1:$port/pg_auto_failover?user=autoctl_node",
 	q{SELECT number_sync_standbys FROM pgautofailover.formation WHERE formationid = 'default'}),
 	0, 'number_sync_standbys 0: one synchronous standby, and writes go on while it is away');
 
+# as new_database: the load, all from 127.0.0.1, never spends its budget of hashes
 psql($db, q{SELECT authoob_configure('{"bcrypt_cost": 4,
+	"client_hashes_per_window": 1000000, "account_sign_ins_per_window": 1000000,
+	"client_hashes_at_once": 10000,
 	"app_url": "http://app.test", "api_url": "http://127.0.0.1",
 	"email_sender": "no-reply@authoob.test", "mail_retry_delay": 1}')});
 

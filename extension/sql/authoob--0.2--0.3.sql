@@ -73,6 +73,21 @@ DROP FUNCTION authoob_gotrue_start_flow(jsonb, text);
 \ir gotrue/authoob_gotrue_resend.sql
 \ir gotrue/authoob_gotrue_verify_link.sql
 
+-- ==== A budget of password hashes ====
+-- A hash is the costliest work a request asks for, and a success costs as
+-- much as a failure (README "Security"): every registration and sign-in
+-- that hashes counts, per client (scope hash_ip) and per account for
+-- sign-ins (scope sign_in), and a client hashes at most
+-- client_hashes_at_once passwords at a time.
+ALTER TABLE authoob.settings
+    ADD COLUMN client_hashes_per_window integer NOT NULL DEFAULT 30,
+    ADD COLUMN account_sign_ins_per_window integer NOT NULL DEFAULT 30,
+    ADD COLUMN client_hashes_at_once integer NOT NULL DEFAULT 2;
+ALTER TABLE authoob.throttle DROP CONSTRAINT throttle_scope_check,
+    ADD CONSTRAINT throttle_scope_check
+        CHECK (scope IN ('login', 'ip', 'token', 'ask', 'ask_ip', 'hash_ip', 'sign_in'));
+\ir functions/authoob_record_failure.sql
+
 -- ==== pgcrypto's functions are PUBLIC's again ====
 -- 0.1 took EXECUTE from PUBLIC on every routine of its schema (REVOKE ...
 -- ON ALL ROUTINES IN SCHEMA), pgcrypto's among them when it shares the

@@ -307,7 +307,9 @@ sub psql_as
 }
 
 # A new database with the extension, configured for mail (register and
-# password/ask queue mails), bcrypt at its cheapest for speed.
+# password/ask queue mails), bcrypt at its cheapest for speed, and a budget
+# of password hashes that the tests' many registrations and sign-ins from
+# 127.0.0.1 never spend (t/023_hash_budget.pl sets its own).
 sub new_database
 {
 	my $name = sprintf 'authoob_t_%d_%d', $$, $database_count++;
@@ -351,6 +353,8 @@ sub new_database
 	}
 	# through the proxy when sharded: configured once, on every partition
 	psql_in($name, q{SELECT authoob_configure('{"bcrypt_cost": 4,
+		"client_hashes_per_window": 1000000, "account_sign_ins_per_window": 1000000,
+		"client_hashes_at_once": 10000,
 		"app_url": "http://app.test", "api_url": "http://127.0.0.1",
 		"email_sender": "no-reply@authoob.test"}')});
 	return $name;
