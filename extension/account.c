@@ -234,7 +234,7 @@ authoob_login(PG_FUNCTION_ARGS)
 }
 
 /*
- * SQL function: authoob_token_grant(payload text, client_ip inet,
+ * SQL function: authoob_token_grant(payload text|jsonb, client_ip inet,
  *									 query_grant text) returns jsonb
  *
  * POST P/token: grant_type (the body's, else query_grant, the query
@@ -279,51 +279,39 @@ authoob_token_grant(PG_FUNCTION_ARGS)
 }
 
 /*
- * The body of a sign-in for authoob_attempt, whose one argument is the
- * body: with the query string's grant_type (argument 1) in it when the
- * body has none, and, with_agent, the client's User-Agent header
- * (argument 2) as "user_agent", which the session keeps.  A body that is
- * not a JSON object is left as it is, for the sign-in to refuse.
+ * The body of a sign-in for the 0.2 form of authoob_attempt, whose one
+ * argument is the body: authoob_sign_in_body's, with the query string's
+ * grant_type (argument 1) and, with_agent, the client's User-Agent
+ * (argument 2), written out as text again.  A body that is not a JSON
+ * object is left as it is, for the sign-in to refuse.
  */
 static Datum
 sign_in_body(FunctionCallInfo fcinfo, bool with_agent)
 {
-	bool		no_agent = !with_agent || PG_ARGISNULL(2);
+	char	   *query_grant = authoob_text_arg(fcinfo, 1);
+	char	   *user_agent = with_agent ? authoob_text_arg(fcinfo, 2) : NULL;
+	Jsonb	   *body = NULL;
+	Jsonb	   *joined;
 	Datum		parsed;
-	Jsonb	   *body;
-	const char *keys[2];
-	const char *values[2];
-	int			n = 0;
 
-	if (PG_ARGISNULL(1) && no_agent)
+	if (query_grant == NULL && user_agent == NULL)
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	if (PG_ARGISNULL(0))
-		parsed = CStringGetDatum("{}");
-	else
+	if (!PG_ARGISNULL(0))
+	{
 		parsed = CStringGetDatum(TextDatumGetCString(PG_GETARG_DATUM(0)));
-	if (authoob_try(authoob_parse_jsonb, &parsed) != NULL ||
-		!JB_ROOT_IS_OBJECT(DatumGetJsonbP(parsed)) || JB_ROOT_IS_SCALAR(DatumGetJsonbP(parsed)))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));	/* not {}: the body, not null */
-	body = DatumGetJsonbP(parsed);
-	if (!PG_ARGISNULL(1) && authoob_object_value(body, "grant_type") == NULL)
-	{
-		keys[n] = "grant_type";
-		values[n++] = TextDatumGetCString(PG_GETARG_DATUM(1));
+		if (authoob_try(authoob_parse_jsonb, &parsed) != NULL ||
+			!JB_ROOT_IS_OBJECT(DatumGetJsonbP(parsed)))
+			PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+		body = DatumGetJsonbP(parsed);
 	}
-	if (!no_agent)
-	{
-		keys[n] = "user_agent";
-		values[n++] = TextDatumGetCString(PG_GETARG_DATUM(2));
-	}
-	if (n == 0)
+	joined = authoob_sign_in_body(body, query_grant, user_agent);
+	if (joined == body)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	PG_RETURN_TEXT_P(cstring_to_text(JsonbToCString(NULL, &DatumGetJsonbP(
-		DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(body),
-							authoob_jsonb_from_pairs(n, keys, values)))->root, 0)));
+	PG_RETURN_TEXT_P(cstring_to_text(JsonbToCString(NULL, &joined->root, 0)));
 }
 
 /*
@@ -343,7 +331,8 @@ authoob_token_request(PG_FUNCTION_ARGS)
  *										 user_agent text) returns text
  *
  * The body of POST P/login and POST P/token (and of the Supabase dialect's
- * token route): sign_in_body with the User-Agent.
+ * token route) as 0.2's fronts pass it to authoob_attempt: sign_in_body
+ * with the User-Agent.  0.3's pass the three apart (attempt.c).
  */
 Datum
 authoob_sign_in_request(PG_FUNCTION_ARGS)

@@ -81,6 +81,8 @@ extern Jsonb *authoob_payload_arg(FunctionCallInfo fcinfo, int argno);
 extern char *authoob_payload_string(Jsonb *payload, const char *key,
 									bool required, bool *present);
 extern char *authoob_payload_name(Jsonb *payload, const char *key, bool *present);
+extern Jsonb *authoob_sign_in_body(Jsonb *body, const char *query_grant,
+								   const char *user_agent);
 extern char *authoob_text_arg(FunctionCallInfo fcinfo, int argno);
 extern bool authoob_parse_digits(const char *text, int len, int64 *value);
 extern void authoob_parse_jsonb(void *arg);
@@ -142,8 +144,6 @@ typedef struct AuthoobQuery
  */
 extern uint64 authoob_run(AuthoobQuery *query, Datum *values, const char *nulls,
 						  bool read_only);
-extern uint64 authoob_run_as_caller(AuthoobQuery *query, Datum *values,
-								   const char *nulls);
 extern uint64 authoob_run_sql(const char *sql, int nargs, Oid *argtypes,
 							  Datum *values, const char *nulls, bool read_only);
 extern uint64 authoob_run_latest(AuthoobQuery *query);
@@ -152,7 +152,11 @@ extern char *authoob_result_text(int column);
 extern void authoob_connect_spi(void);
 extern Datum authoob_finish_spi(Datum result, bool isnull);
 extern ErrorData *authoob_try(void (*fn) (void *), void *arg);
+extern Datum authoob_call_as_caller(Oid function, int nargs, const Oid *argtypes,
+									const Datum *args, const bool *nulls, bool *isnull);
 extern char *authoob_function_schema(Oid function);
+extern Oid	authoob_function_oid(Oid namespace, const char *name, int nargs,
+								 const Oid *argtypes);
 extern Oid	authoob_function_owner(Oid function);
 
 /*

@@ -88,6 +88,16 @@ ALTER TABLE authoob.throttle DROP CONSTRAINT throttle_scope_check,
         CHECK (scope IN ('login', 'ip', 'token', 'ask', 'ask_ip', 'hash_ip', 'sign_in'));
 \ir functions/authoob_record_failure.sql
 
+-- ==== A sign-in's body parsed once ====
+-- authoob_attempt takes the request's parts apart in 0.3 (the body, the
+-- query string's grant_type, the User-Agent), parses a sign-in's body
+-- once and calls the action's jsonb form with it (README "Security"); its
+-- outcome function for the proxy has the same new form (made above, with
+-- authoob_attempt_outcome.sql).  0.2's forms stay.
+\ir functions/authoob_attempt.sql
+\ir functions/authoob_token_grant.sql
+\ir gotrue/authoob_gotrue_token.sql
+
 -- ==== pgcrypto's functions are PUBLIC's again ====
 -- 0.1 took EXECUTE from PUBLIC on every routine of its schema (REVOKE ...
 -- ON ALL ROUTINES IN SCHEMA), pgcrypto's among them when it shares the
