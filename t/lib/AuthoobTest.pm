@@ -545,7 +545,17 @@ sub refuses_flags
 package AuthoobTest::Front;
 
 use POSIX ':sys_wait_h';
+use Scalar::Util ();
 use Time::HiRes qw(sleep time);
+
+# The fronts started and not stopped yet (weak references), and what went
+# wrong when the cleanup stopped one. A front a test does not stop itself
+# is stopped with SIGTERM when it goes away or the file ends, and must then
+# exit 0 as at any stop: else the file fails. So the sanitizer pass sees
+# every front's exit (AddressSanitizer reports a leak only then, and exits
+# non-zero), and a front that does not drain is not hidden by a kill.
+my %running;
+my @unclean;
 
 # start(db => NAME, args => [flags...]) (or conninfo => CONNINFO instead of
 # db, for a URI naming several hosts); dies unless it listens within 10 s
@@ -567,6 +577,8 @@ sub start
 		exec(@cmd) or POSIX::_exit(127);
 	}
 	$self->{pid} = $pid;
+	$self->{owner} = $$;
+	Scalar::Util::weaken($running{$pid} = $self);
 	my $deadline = time + (@wrapper ? 120 : 10);
 	while (time < $deadline)
 	{
@@ -744,6 +756,7 @@ sub stop
 {
 	my ($self, $signal, $timeout) = @_;
 	return $self->{exit} if exists $self->{exit};
+	delete $running{ $self->{pid} };
 	kill $signal // 'TERM', $self->{pid};
 	my $deadline = time + ($timeout // 20);
 	while (time < $deadline)
@@ -759,12 +772,33 @@ sub stop
 	return $self->{exit} = undef;
 }
 
-sub DESTROY
+# The stop of a front the test left running: SIGTERM, and it must exit 0
+# (its log, with what a sanitizer said, is shown otherwise).
+sub clean_up
 {
 	my ($self) = @_;
 	local $?;
-	return unless $self->{pid} && !exists $self->{exit};
-	$self->stop(@wrapper ? ('TERM', 120) : ('KILL', 5));
+	return unless $self->{pid} && !exists $self->{exit} && $self->{owner} == $$;
+	my $exit = $self->stop('TERM', @wrapper ? 120 : 30);
+	return if defined $exit && $exit == 0;
+	my @log = split /\n/, $self->log;
+	splice @log, 0, @log - 60 if @log > 60;
+	push @unclean, "authoob-http (pid $self->{pid}) "
+	  . (defined $exit ? "exited $exit" : 'did not stop on SIGTERM and was killed')
+	  . " when the test's cleanup stopped it; the end of its log:\n" . join "\n", @log;
+}
+
+sub DESTROY { $_[0]->clean_up }
+
+# Before Test::More's own END block reads the exit status
+END
+{
+	$_->clean_up for grep { defined } values %running;
+	if (@unclean)
+	{
+		Test::More::diag($_) for splice @unclean;
+		$? ||= 1;
+	}
 }
 
 1;
