@@ -21,10 +21,11 @@ use Test::More ();
 use Time::HiRes qw(sleep time);
 
 our @EXPORT = qw(psql psql_as new_database json_encode json_decode register_user
-  strong_password hold_table_lock is_error tally wait_until user_id roles_of
-  add_give_role_hook mailed_token postgres_cluster pg_ctlcluster run_front
-  refuses_flags sharded partitions partition_of same_partition hostile
-  make_hostile hostile_conninfo hostile_checks);
+  strong_password hold_table_lock lock_waiters release_table_lock is_error
+  is_gotrue_error tally wait_until user_id roles_of add_give_role_hook
+  mailed_token postgres_cluster pg_ctlcluster run_front refuses_flags sharded
+  partitions partition_of same_partition hostile make_hostile
+  hostile_conninfo hostile_checks skip_all_missing skip_missing unaccepted);
 
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 my $database_count = 0;
@@ -44,6 +45,36 @@ sub json_decode
 	return undef unless defined $text && length $text;
 	my $data = eval { $json->decode($text) };
 	return $data;
+}
+
+# AUTHOOB_NO_SKIP=1 (the test command sets it, on a machine where
+# scripts/install-deps.sh installed everything): a test that cannot run for
+# want of a tool fails instead of being skipped, so that a missing tool
+# cannot pass for a test that ran. A skip by design in one mode (t/021 when
+# sharded) is a plain skip_all that says so, whatever this switch.
+my $no_skip = $ENV{AUTHOOB_NO_SKIP} // 0;
+
+# For a file that cannot run here, at its start: plan skip_all => $reason,
+# or, under AUTHOOB_NO_SKIP=1, one failing test saying why.
+sub skip_all_missing
+{
+	my ($reason) = @_;
+	Test::More::plan(skip_all => $reason) unless $no_skip;
+	Test::More::plan(tests => 1);
+	Test::More::fail("cannot run (AUTHOOB_NO_SKIP=1): $reason");
+	exit 1;
+}
+
+# In a SKIP block: skip $count tests for $reason, or, under
+# AUTHOOB_NO_SKIP=1, fail once saying why and leave the block.
+sub skip_missing
+{
+	my ($reason, $count) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	Test::More::skip($reason, $count) unless $no_skip;
+	Test::More::fail("cannot run (AUTHOOB_NO_SKIP=1): $reason");
+	no warnings 'exiting';
+	last SKIP;
 }
 
 # AUTHOOB_SHARDS=N (a power of two): the sharded mode. new_database makes N
@@ -373,44 +404,82 @@ sub register_user
 }
 
 # Takes an exclusive lock on $table in a psql of its own and keeps it for
-# $seconds, so that the statements writing the table wait (a statement in
-# flight on demand). Returns the pid of that psql once the lock is granted.
-# Sharded: a process that holds the lock in every partition, in a psql
-# each, and ends with them.
+# $seconds (or until release_table_lock), so that the statements writing the
+# table wait (a statement in flight on demand). Returns the pid of that psql
+# once the lock is granted; dies if it is not within 10 s. Sharded: a
+# process that holds the lock in every partition, in a psql each, and ends
+# with them. The psql's stderr is silenced: ending it early (a cancel, a
+# terminated backend) is how a test releases the lock.
 sub hold_table_lock
 {
 	my ($db, $table, $seconds) = @_;
 	my @partitions = partitions($db);
-	if (@partitions)
+	my $holder = fork // die "fork: $!";
+	if ($holder == 0)
 	{
-		my $holder = fork // die "fork: $!";
-		if ($holder == 0)
+		if (@partitions)
 		{
 			my @psqls = map { hold_table_lock($_, $table, $seconds) } @partitions;
 			waitpid($_, 0) for @psqls;
 			POSIX::_exit(0);
 		}
-		for my $partition (@partitions)
-		{
-			my $deadline = time + 10;
-			sleep 0.05 while psql_in($partition, qq{SELECT count(*) FROM pg_locks WHERE granted
-				AND mode = 'ExclusiveLock' AND relation = '$table'::regclass AND pid <> pg_backend_pid()}) == 0
-			  && time < $deadline;
-		}
-		return $holder;
-	}
-	my $holder = fork // die "fork: $!";
-	if ($holder == 0)
-	{
+		open(STDERR, '>', '/dev/null') or POSIX::_exit(127);
 		{ exec('psql', '-X', '-q', '-o', '/dev/null', '-d', $db, '-c',
 				"BEGIN; LOCK TABLE $table IN EXCLUSIVE MODE; SELECT pg_sleep($seconds); END") };
 		POSIX::_exit(127);
 	}
-	my $granted = qq{SELECT count(*) FROM pg_locks WHERE granted AND mode = 'ExclusiveLock'
-		AND relation = '$table'::regclass AND pid <> pg_backend_pid()};
-	my $deadline = time + 10;
-	sleep 0.05 while psql_in($db, $granted) == 0 && time < $deadline;
+	for my $each (@partitions ? @partitions : $db)
+	{
+		wait_until(sub { table_lock_count($each, $table, 'granted AND mode = \'ExclusiveLock\'') > 0 }, 10)
+		  or die "the lock on $table in $each was not granted within 10 s";
+	}
 	return $holder;
+}
+
+# How many locks on $table of other sessions match a condition on pg_locks
+sub table_lock_count
+{
+	my ($db, $table, $condition) = @_;
+	return psql_in($db, qq{SELECT count(*) FROM pg_locks WHERE $condition
+		AND relation = '$table'::regclass AND pid <> pg_backend_pid()});
+}
+
+# How many sessions wait for a lock on $table (in all the partitions when
+# sharded): statements that hold_table_lock holds up.
+sub lock_waiters
+{
+	my ($db, $table) = @_;
+	my @databases = partitions($db);
+	return List::Util::sum(map { table_lock_count($_, $table, 'NOT granted') } @databases ? @databases : $db);
+}
+
+# Ends what hold_table_lock holds on $table before its time (a cancel of
+# the statement that holds it), and returns once the lock is gone; reaps
+# the holder when its pid is given.
+sub release_table_lock
+{
+	my ($db, $table, $holder) = @_;
+	my @databases = partitions($db);
+	for my $each (@databases ? @databases : $db)
+	{
+		my $held = q{granted AND mode = 'ExclusiveLock'};
+		psql_in($each, qq{SELECT count(pg_cancel_backend(pid)) FROM pg_locks WHERE $held
+			AND relation = '$table'::regclass AND pid <> pg_backend_pid()});
+		wait_until(sub { table_lock_count($each, $table, $held) == 0 }, 10)
+		  or die "the lock on $table in $each is still held";
+	}
+	waitpid($holder, 0) if $holder;
+}
+
+# How many connections to $port wait in its listen queue, not accepted yet
+# (ss of iproute2 reads it): 0 once the front has seen every connection made
+# so far, and refused at once those over a limit.
+sub unaccepted
+{
+	my ($port) = @_;
+	my $out = `ss -Hltn 'sport = :$port'`;
+	die "ss failed: $?" if $?;
+	return List::Util::sum(0, map { (split ' ')[1] } split /\n/, $out);
 }
 
 # An error answer as the README's contract has it, in one subtest: the
@@ -424,6 +493,22 @@ sub is_error
 		Test::More::is($r->{status}, $status, "status $status");
 		Test::More::is_deeply($r->{json}, { code => $status, message => $message }, 'JSON error body');
 		Test::More::like($r->{headers}{'content-type'} // '', qr{^application/json}, 'Content-Type');
+	});
+}
+
+# An error answer of the Supabase dialect (README "Supabase users"), in one
+# subtest: the status, and the JSON body {code, error_code, msg} whose code
+# is the status (no API version asked) and error_code the one given.
+sub is_gotrue_error
+{
+	my ($r, $status, $code, $name) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	return Test::More::subtest($name => sub {
+		Test::More::is($r->{status}, $status, "status $status");
+		Test::More::is(ref $r->{json}, 'HASH', 'a JSON body') or return;
+		Test::More::is($r->{json}{error_code}, $code, "error_code $code");
+		Test::More::ok(defined $r->{json}{msg} && length $r->{json}{msg}, 'a msg');
+		Test::More::is($r->{json}{code}, $status, 'code: the status (no API version asked)');
 	});
 }
 
