@@ -16,8 +16,10 @@ SELECT authoob_configure('{"login_free_failures": 3, "login_backoff_max": 60,
     "token_failures_per_window": 3}') IS NOT NULL AS configured;
 -- (the hash budget, which counts successes too, has a section of its own
 -- at the end)
+-- blocked: the last failure set a block (its end, not the clock: a slow
+-- run must not see a block of 1 s already over)
 CREATE VIEW throttle AS
-    SELECT scope, key, consecutive, window_failures, blocked_until > now() AS blocked,
+    SELECT scope, key, consecutive, window_failures, blocked_until > last_failure_at AS blocked,
            CASE WHEN scope = 'login' THEN extract(epoch FROM blocked_until - last_failure_at) END AS wait
     FROM authoob.throttle WHERE scope NOT IN ('ask', 'hash_ip', 'sign_in') ORDER BY scope, key;
 
