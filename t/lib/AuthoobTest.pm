@@ -296,18 +296,30 @@ sub view_partitions
 	psql_in("${db}_all", $sql);
 }
 
+# psql's own messages are part of the error it dies with, so that a caller
+# that expects the error (in an eval) prints nothing; after a success they
+# (warnings) go to stderr.
 sub psql_in
 {
 	my ($db, $sql) = @_;
 	my $out = File::Temp->new;
+	my $err = File::Temp->new;
 	local $ENV{PGOPTIONS} = '-c client_min_messages=warning';
-	my $pid = open(my $pipe, '|-', 'psql', '-X', '-q', '-At', '-v',
-		'ON_ERROR_STOP=1', '-d', $db, '-o', $out->filename)
-	  or die "cannot run psql: $!";
+	my $pid = open(my $pipe, '|-') // die "cannot run psql: $!";
+	if ($pid == 0)
+	{
+		open(STDERR, '>', $err->filename) or POSIX::_exit(127);
+		exec('psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', $db, '-o', $out->filename)
+		  or POSIX::_exit(127);
+	}
 	print $pipe $sql;
-	close $pipe or die "psql failed on: $sql\n";
+	my $ok = close $pipe;
 	local $/;
-	open(my $fh, '<', $out->filename) or die;
+	open(my $fh, '<', $err->filename) or die;
+	my $messages = <$fh> // '';
+	die "psql failed on: $sql\n$messages" unless $ok;
+	print STDERR $messages;
+	open($fh, '<', $out->filename) or die;
 	my $result = <$fh> // '';
 	$result =~ s/\s+\z//;
 	return $result;
