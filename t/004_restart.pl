@@ -15,7 +15,7 @@ use Time::HiRes qw(sleep time);
 
 my $db = new_database();
 my $cluster = postgres_cluster($db);
-plan skip_all => 'not a postgresql-common cluster (cluster_name is not VERSION/NAME)'
+skip_all_missing('not a postgresql-common cluster (cluster_name is not VERSION/NAME)')
   unless $cluster;
 
 my $pool = 4;

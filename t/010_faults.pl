@@ -75,7 +75,7 @@ is($front->register('after@example.com')->{status}, 200, 'a restarted front regi
 my $cluster = postgres_cluster($db);
 SKIP:
 {
-	skip 'not a postgresql-common cluster', 2 unless $cluster;
+	skip_missing('not a postgresql-common cluster', 2) unless $cluster;
 	my $token = register_user($front, 'survivor@example.com');
 	pg_ctlcluster($cluster, 'stop', '-m', 'fast');
 	is($front->request(GET => '/profile', token => $token)->{status}, 503, '503 while Postgres is down');

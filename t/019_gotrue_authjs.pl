@@ -17,10 +17,10 @@ use Test::More;
 
 my $js = "$FindBin::Bin/js";
 my $node = $ENV{NODE} // 'node';
-plan skip_all => "no $node (Debian: apt-get install nodejs npm)"
+skip_all_missing("no $node (Debian: apt-get install nodejs npm)")
   unless system("command -v '$node' >/dev/null 2>&1") == 0;
 my $python = '/usr/bin/python3';
-plan skip_all => 'python3-aiosmtpd is not installed'
+skip_all_missing('python3-aiosmtpd is not installed')
   unless system("$python -c 'import aiosmtpd' 2>/dev/null") == 0;
 unless (-e "$js/node_modules/\@supabase/auth-js/package.json")
 {

@@ -4,10 +4,13 @@
 # A failing input is left in frontend/fuzz/artifacts/ to replay.
 use strict;
 use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AuthoobTest;
 use Test::More;
 
 my @path = split /:/, $ENV{PATH};
-plan skip_all => 'neither clang nor clang-14 is installed (scripts/install-deps.sh installs clang-14)'
+skip_all_missing('neither clang nor clang-14 is installed (scripts/install-deps.sh installs clang-14)')
   unless grep { my $dir = $_; grep { -x "$dir/$_" } qw(clang clang-14) } @path;
 
 # prove shows only the first line of a bail-out's reason: the compiler's and

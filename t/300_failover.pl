@@ -26,9 +26,9 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 my $python = '/usr/bin/python3';
-plan skip_all => 'pg_autoctl is not installed (postgresql-15-auto-failover)'
+skip_all_missing('pg_autoctl is not installed (postgresql-15-auto-failover)')
   unless system('which pg_autoctl >/dev/null 2>&1') == 0;
-plan skip_all => 'python3-aiosmtpd is not installed'
+skip_all_missing('python3-aiosmtpd is not installed')
   unless system("$python -c 'import aiosmtpd' 2>/dev/null") == 0;
 
 my $port = $ENV{AUTHOOB_HA_PORT} // 6000;
