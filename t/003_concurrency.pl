@@ -11,11 +11,19 @@ my $db = new_database();
 my $front = AuthoobTest::Front->start(db => $db, args => ['--threads', '4', '--pool', '4']);
 my $password = strong_password();
 
-# 50 registrations of one email, all sent before any answer is read.
+# 50 registrations of one email, all sent before any answer is read. A lock
+# on the users table holds the first four (one per pooled connection) at
+# their insert, past the check that the address is free: the database's
+# unique index decides between them, the path under test.
+my $holder = hold_table_lock($db, 'authoob.users', 120);
 my @answers = $front->parallel_raw([ map {
 			$front->raw_request(POST => '/register', content_type => 'application/json',
 				json => { email => 'race@example.com', password1 => $password, password2 => $password })
-		} 1 .. 50 ]);
+		} 1 .. 50 ], meanwhile => sub {
+			ok(wait_until(sub { lock_waiters($db, 'authoob.users') == 4 }, 60),
+				'four registrations wait together at their insert');
+			release_table_lock($db, 'authoob.users', $holder);
+		});
 is_deeply(tally(@answers), { 200 => 1, 409 => 49 }, '50 registrations of one email: one 200, 49 409s');
 is(scalar(grep { ($_->{json}{message} // '') eq 'User already registered' } @answers), 49,
 	'the 409s say why');

@@ -779,7 +779,8 @@ sub raw
 # Sends each request on its own connection, all before reading any answer,
 # then reads them all (bounded to 120 s). Requests get "Connection: close".
 # from => ADDRESS: the connections come from there (another loopback
-# address is another client).
+# address is another client); meanwhile => CODE runs once all are sent,
+# before any answer is read (say, to release a lock that holds them).
 sub parallel_raw
 {
 	my ($self, $requests, %opt) = @_;
@@ -806,6 +807,7 @@ sub parallel_raw
 			substr($data, 0, $n) = '';
 		}
 	}
+	$opt{meanwhile}->() if $opt{meanwhile};
 	my $select = IO::Select->new(@socks);
 	my $deadline = time + 120;
 	while ($select->count && time < $deadline)
