@@ -8,6 +8,7 @@
 #include "request.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,10 +338,23 @@ reply_too_large(const Request *req)
 	return request_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "Payload too large");
 }
 
+/* Whether text is written as a date is, YYYY-MM-DD */
+static bool
+is_date_text(const char *text)
+{
+	for (int i = 0; i < 10; i++)
+	{
+		if (i == 4 || i == 7 ? text[i] != '-' : !isdigit((unsigned char) text[i]))
+			return false;
+	}
+	return text[10] == '\0';
+}
+
 /*
  * How errors are written for a request under prefix family: Supabase
  * Auth's clients send the API version they read (2024-01-01 and later:
- * "code" is the error code); a date compares as its text does.
+ * "code" is the error code); a date compares as its text does, and what
+ * is not a date is no version at all.
  */
 static ErrorShape
 error_shape(struct MHD_Connection *connection, RouteFamily family)
@@ -351,7 +365,7 @@ error_shape(struct MHD_Connection *connection, RouteFamily family)
 		return ERRORS_AUTHOOB;
 	version = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 										  GOTRUE_API_VERSION_HEADER);
-	if (version != NULL && strlen(version) == strlen(GOTRUE_API_VERSION) &&
+	if (version != NULL && is_date_text(version) &&
 		strcmp(version, GOTRUE_API_VERSION) >= 0)
 		return ERRORS_GOTRUE_2024;
 	return ERRORS_GOTRUE;
