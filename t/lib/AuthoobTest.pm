@@ -453,6 +453,7 @@ sub table_lock_count
 {
 	my ($db, $table, $condition) = @_;
 	return psql_in($db, qq{SELECT count(*) FROM pg_locks WHERE $condition
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
 		AND relation = '$table'::regclass AND pid <> pg_backend_pid()});
 }
 
@@ -476,6 +477,7 @@ sub release_table_lock
 	{
 		my $held = q{granted AND mode = 'ExclusiveLock'};
 		psql_in($each, qq{SELECT count(pg_cancel_backend(pid)) FROM pg_locks WHERE $held
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
 			AND relation = '$table'::regclass AND pid <> pg_backend_pid()});
 		wait_until(sub { table_lock_count($each, $table, $held) == 0 }, 10)
 		  or die "the lock on $table in $each is still held";
