@@ -15,16 +15,19 @@ my $password = strong_password();
 # 50 registrations of one email. A lock on the users table holds the
 # first four at their insert, past the check that the address is free, one
 # per worker and pooled connection (each is sent once the one before it
-# waits, so that a free worker takes it); the other 46 queue meanwhile.
-# Then the lock goes: the database's unique index decides between the four,
-# the path under test, and the 46 meet the early check.
+# waits, so that a free worker takes it; each from a client address of its
+# own, since one client's hashes are counted in one row, which its first
+# registration holds until it ends); the other 46 queue meanwhile. Then the
+# lock goes: the database's unique index decides between the four, the
+# path under test, and the 46 meet the early check.
 my $register = $front->raw_request(POST => '/register', content_type => 'application/json',
 	json => { email => 'race@example.com', password1 => $password, password2 => $password });
 my $holder = hold_table_lock($db, 'authoob.users', 120);
 my @racers;
 for my $n (1 .. 4)
 {
-	my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $front->port, Proto => 'tcp') or die "connect: $!";
+	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.' . (1 + $n), PeerAddr => '127.0.0.1', PeerPort => $front->port,
+		Proto => 'tcp') or die "connect: $!";
 	syswrite($s, $register);
 	push @racers, $s;
 	wait_until(sub { lock_waiters($db, 'authoob.users') == $n }, 30) or last;
