@@ -6,8 +6,9 @@
 #     too): GET P/profile with HS256, ES256 and EdDSA tokens, GET G/user
 #     (Supabase Auth's dialect) with the HS256 ones, GET P/token,
 #     POST P/token with grant_type=refresh_token (each refresh token is
-#     single use: every request presents another one, made beforehand) and
-#     POST P/login at bcrypt cost 4;
+#     single use: every request presents another one, made beforehand),
+#     POST P/token with grant_type=password and POST P/login, both at
+#     bcrypt cost 4;
 #   - one pgbench backend running the floor's prepared point SELECT;
 #   - authoob-http itself serving GET P/profile and GET G/user, and
 #     bench/floor_http.c.
@@ -15,13 +16,16 @@
 # difference divided by N is the cost of one request, per function (self
 # and inclusive), printed by bench/callgrind_diff.py.
 #
-# Usage: bash bench/callgrind.sh [OUTDIR]   (N=2000; AUTHOOB_HTTP=path)
+# Usage: bash bench/callgrind.sh [OUTDIR]   (N=2000; AUTHOOB_HTTP=path;
+#   PATHS="login refresh ...": only these backend counts, and neither
+#   pgbench's nor the HTTP processes')
 # Needs valgrind, the extension installed, authoob-http. Runs as root (initdb
 # as postgres) or as a user that can run initdb. Stops all it starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
 N=${N:-2000}
+PATHS=${PATHS:-}
 OUT=${1:-$(mktemp -d /tmp/authoob-callgrind-out.XXXXXX)}
 mkdir -p "$OUT"
 PG_BIN=$(${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config} --bindir)
@@ -85,8 +89,12 @@ psql -d postgres -c "CREATE DATABASE b"
 psql >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION authoob CASCADE;
+-- bcrypt at its cheapest, and a budget of hashes that the load, all from
+-- 127.0.0.1 and a few accounts, never spends: it is counted, not refused
 SELECT authoob_configure('{"bcrypt_cost": 4, "api_url": "http://127.0.0.1",
-	"email_sender": "bench@bench.local", "prevent_mail_send": true}');
+	"email_sender": "bench@bench.local", "prevent_mail_send": true,
+	"client_hashes_per_window": 1000000, "account_sign_ins_per_window": 1000000,
+	"client_hashes_at_once": 10000}');
 SELECT crypt('Bench-Passw0rd', gen_salt('bf', 4)) AS h \gset
 INSERT INTO authoob.users (email, password, username, firstname, lastname, confirmed_at)
 SELECT 'c4u' || i || '@bench.local', :'h', 'user' || i, 'First' || i, 'Last' || i, now()
@@ -109,26 +117,26 @@ for n in 200 $((200 + N)); do
 done
 cc -O2 -o "$WORK/floor_http" "$REPO/bench/floor_http.c" -lmicrohttpd -lpthread
 
-# hit PATH COUNT PORT TOKENS: COUNT keep-alive requests; GET with the
-# tokens of the file TOKENS in turn, or, for .../token, POST with the
-# refresh tokens of TOKENS, each once
+# hit MODE PATH COUNT PORT TOKENS: COUNT keep-alive requests. MODE get:
+# GET with the tokens of the file TOKENS in turn; refresh: POST with the
+# refresh tokens of TOKENS, each once; login and password: POST a user's
+# email and password (password: as grant_type=password)
 hit() {
-	timeout 3600 python3 - "$1" "$2" "$3" "$4" <<'PY'
+	timeout 3600 python3 - "$1" "$2" "$3" "$4" "$5" <<'PY'
 import http.client, json, sys
-path, n, port, tokens = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+mode, path, n, port, tokens = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 toks = [t for t in open(tokens).read().split() if t]
-refresh = path.endswith("/token") and "refresh" in tokens
-login = path.endswith("/login")
-if refresh and len(toks) < n:
+if mode == "refresh" and len(toks) < n:
     sys.exit(f"{tokens}: {len(toks)} refresh tokens for {n} requests")
 c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 bad = 0
 for i in range(n):
-    if login:
-        c.request("POST", path, body=json.dumps({"email": f"c4u{i % 1000 + 1}@bench.local",
-                                                  "password": "Bench-Passw0rd"}),
+    if mode in ("login", "password"):
+        c.request("POST", path + ("?grant_type=password" if mode == "password" else ""),
+                  body=json.dumps({"email": f"c4u{i % 1000 + 1}@bench.local",
+                                   "password": "Bench-Passw0rd"}),
                   headers={"Content-Type": "application/json"})
-    elif refresh:
+    elif mode == "refresh":
         c.request("POST", path + "?grant_type=refresh_token",
                   body=json.dumps({"refresh_token": toks[i]}),
                   headers={"Content-Type": "application/json"})
@@ -185,13 +193,15 @@ as_postgres valgrind --tool=callgrind --dump-line=no --callgrind-out-file="$WORK
 	-k "$WORK/pg" >"$WORK/pg/valgrind.log" 2>&1 &
 for i in $(seq 600); do "$PG_BIN/pg_isready" -q && break; sleep 0.2; done
 PM_PID=$(head -1 "$WORK/pg/data/postmaster.pid")
-# what: the name of the counts; route (a path of its own: from its "/"); the
-# tokens (a file, or per run)
-for what in profile:profile:tokens.HS256 g_user:/auth/v1/user:tokens.HS256 \
-	profile_es256:profile:tokens.ES256 \
-	profile_eddsa:profile:tokens.EdDSA token:token:tokens.HS256 refresh:token:refresh \
-	login:login:tokens.HS256; do
-	IFS=: read -r name route tokens <<<"$what"
+# what: the name of the counts; how hit() asks; route (a path of its own:
+# from its "/"); the tokens (a file, or per run)
+for what in profile:get:profile:tokens.HS256 g_user:get:/auth/v1/user:tokens.HS256 \
+	profile_es256:get:profile:tokens.ES256 \
+	profile_eddsa:get:profile:tokens.EdDSA token:get:token:tokens.HS256 \
+	refresh:refresh:token:refresh token_password:password:token:tokens.HS256 \
+	login:login:login:tokens.HS256; do
+	IFS=: read -r name mode route tokens <<<"$what"
+	[[ -z "$PATHS" || " $PATHS " == *" $name "* ]] || continue
 	for n in 200 $((200 + N)); do
 		file=$WORK/$tokens
 		[[ $tokens == refresh ]] && file=$WORK/refresh.n$n
@@ -199,7 +209,7 @@ for what in profile:profile:tokens.HS256 g_user:/auth/v1/user:tokens.HS256 \
 		start_front "$WORK/front.log" "$FRONT" --listen 127.0.0.1:0 --threads 1 --pool 1 \
 			--db "host=127.0.0.1 port=$PORT user=postgres dbname=b"
 		[[ $route == /* ]] || route=/authoob/$route
-		hit "$route" "$n" "$FRONT_PORT" "$file"
+		hit "$mode" "$route" "$n" "$FRONT_PORT" "$file"
 		stop_front
 		f=$(newest "$before")	# the backend writes its counts as it exits
 		cp "$WORK/cg/$f" "$OUT/backend.$name.n$n.callgrind"
@@ -207,7 +217,7 @@ for what in profile:profile:tokens.HS256 g_user:/auth/v1/user:tokens.HS256 \
 done
 echo '\set id random(1, 1000)
 SELECT id, email, username, firstname, lastname FROM authoob.users WHERE id = :id;' >"$WORK/point.sql"
-for n in 200 $((200 + N)); do
+[[ -z "$PATHS" ]] && for n in 200 $((200 + N)); do
 	before=$(ls "$WORK/cg")
 	timeout 3600 "$PG_BIN/pgbench" -n -M prepared -c 1 -t "$n" -f "$WORK/point.sql" >/dev/null 2>&1
 	f=$(newest "$before")
@@ -218,7 +228,7 @@ as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/log" -w -t 60 \
 	-o "-c listen_addresses=127.0.0.1 -p $PORT -k $WORK/pg" start >/dev/null
 
 # 2. authoob-http and the HTTP floor under callgrind
-for who in front front_g_user floor_http; do
+[[ -z "$PATHS" ]] && for who in front front_g_user floor_http; do
 	path=/authoob/profile
 	[[ $who == front_g_user ]] && path=/auth/v1/user
 	for n in 200 $((200 + N)); do
@@ -230,7 +240,7 @@ for who in front front_g_user floor_http; do
 		fi
 		start_front "$WORK/$who.log" valgrind --tool=callgrind --dump-line=no \
 			--callgrind-out-file="$OUT/$who.n$n.callgrind" "${cmd[@]}"
-		hit "$path" "$n" "$FRONT_PORT" "$WORK/tokens.HS256"
+		hit get "$path" "$n" "$FRONT_PORT" "$WORK/tokens.HS256"
 		stop_front
 	done
 done
@@ -238,7 +248,8 @@ done
 # inclusive costs worth knowing by name (a * ending is a prefix)
 BACKEND_FUNCS="PostgresMain PortalRun fmgr_security_definer authoob_profile authoob_token
 	authoob_gotrue_user authoob_token_profile user_object authoob_user_role_names
-	authoob_attempt authoob_token_grant authoob_refresh_session authoob_session_token
+	authoob_attempt* authoob_sign_in_request authoob_call_as_caller jsonb_in jsonb_concat
+	BeginInternalSubTransaction ReleaseCurrentSubTransaction authoob_token_grant authoob_refresh_session authoob_session_token
 	authoob_jwt_read authoob_jwt_sign authoob_key_verify authoob_key_sign authoob_sha256
 	authoob_login sign_in authoob_check_password px_crypt* authoob_open_session authoob_check_throttle
 	authoob_verify_token* read_token read_own_claims authoob_hmac_sha256 pg_hmac_* authoob_base64url_decode
@@ -252,7 +263,8 @@ FRONT_FUNCS="request_handle request_begin request_finish request_completed pool_
 	client_address cors_add_headers MHD_add_response_header MHD_create_response_from_buffer"
 D=$((200 + N))
 for what in backend.profile backend.g_user backend.profile_es256 backend.profile_eddsa backend.token \
-	backend.refresh backend.login pgbench front front_g_user floor_http; do
+	backend.refresh backend.token_password backend.login pgbench front front_g_user floor_http; do
+	[[ -f "$OUT/$what.n200.callgrind" ]] || continue
 	echo
 	echo "== $what: instructions per request (N=$N)"
 	case $what in

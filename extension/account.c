@@ -115,7 +115,10 @@ authoob_register(PG_FUNCTION_ARGS)
 	if (authoob_run(&email_taken, values, NULL, true) > 0)
 		authoob_already_registered();
 
+	authoob_check_hash_budget(NULL, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
 	values[1] = CStringGetTextDatum(authoob_hash_password(password1, settings));
+	authoob_count_hash(authoob_function_schema(fcinfo->flinfo->fn_oid), NULL,
+					   PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
 	values[2] = firstname ? CStringGetTextDatum(firstname) : (Datum) 0;
 	nulls[2] = firstname ? ' ' : 'n';
 	values[3] = lastname ? CStringGetTextDatum(lastname) : (Datum) 0;
@@ -135,10 +138,12 @@ authoob_register(PG_FUNCTION_ARGS)
 
 /*
  * Sign in with payload's email and password, as login does and with the
- * same hooks and limits; the user's id, or the error.  Connected to SPI.
+ * same hooks and limits; the user's id, or the error.  schema is the
+ * extension's (where the limits are recorded).  Connected to SPI.
  */
 static int64
-sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const AuthoobSettings *settings)
+sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const char *schema,
+		const AuthoobSettings *settings)
 {
 	char	   *email;
 	char	   *password;
@@ -156,6 +161,7 @@ sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const AuthoobSettings *
 	/* over a limit: 429, without looking at the password */
 	throttle_key = authoob_throttle_key(email);
 	authoob_check_throttle(throttle_key, "ip", client_ip, ip_isnull, settings);
+	authoob_check_hash_budget(throttle_key, client_ip, ip_isnull, settings);
 
 	values[0] = CStringGetTextDatum(email);
 	if (authoob_run(&user_for_login, values, NULL, true) != 1)
@@ -188,6 +194,12 @@ sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const AuthoobSettings *
 	authoob_run(&track_login, values, ip_isnull ? " n" : "  ", false);
 	authoob_run(&forget_expired_sessions, values, NULL, false);
 	authoob_forget_failures(throttle_key);
+	/*
+	 * Last, after every hash (a stale one was made again above): the rows
+	 * it writes stay locked only for the rest of the transaction.  A
+	 * failure rolls this back; authoob_attempt counts its hashes again.
+	 */
+	authoob_count_hash(schema, throttle_key, client_ip, ip_isnull, settings);
 	return user_id;
 }
 
@@ -203,7 +215,8 @@ authoob_login(PG_FUNCTION_ARGS)
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
-	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
+					  authoob_function_schema(fcinfo->flinfo->fn_oid), settings);
 	response = token_response(authoob_open_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
 												   authoob_jsonb_get_string(payload, "user_agent"),
 												   settings));
@@ -213,7 +226,7 @@ authoob_login(PG_FUNCTION_ARGS)
 }
 
 /*
- * SQL function: authoob_token_grant(payload text, client_ip inet,
+ * SQL function: authoob_token_grant(payload text|jsonb, client_ip inet,
  *									 query_grant text) returns jsonb
  *
  * POST P/token: grant_type (the body's, else query_grant, the query
@@ -248,7 +261,8 @@ authoob_token_grant(PG_FUNCTION_ARGS)
 			authoob_payload_string(payload, "refresh_token", true, NULL), settings), false));
 	}
 
-	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
+					  authoob_function_schema(fcinfo->flinfo->fn_oid), settings);
 	response = authoob_grant_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
 									 authoob_jsonb_get_string(payload, "user_agent"), settings);
 	answer = authoob_fire_hook(HOOK_POST_LOGIN,
@@ -257,51 +271,39 @@ authoob_token_grant(PG_FUNCTION_ARGS)
 }
 
 /*
- * The body of a sign-in for authoob_attempt, whose one argument is the
- * body: with the query string's grant_type (argument 1) in it when the
- * body has none, and, with_agent, the client's User-Agent header
- * (argument 2) as "user_agent", which the session keeps.  A body that is
- * not a JSON object is left as it is, for the sign-in to refuse.
+ * The body of a sign-in for the 0.2 form of authoob_attempt, whose one
+ * argument is the body: authoob_sign_in_body's, with the query string's
+ * grant_type (argument 1) and, with_agent, the client's User-Agent
+ * (argument 2), written out as text again.  A body that is not a JSON
+ * object is left as it is, for the sign-in to refuse.
  */
 static Datum
 sign_in_body(FunctionCallInfo fcinfo, bool with_agent)
 {
-	bool		no_agent = !with_agent || PG_ARGISNULL(2);
+	char	   *query_grant = authoob_text_arg(fcinfo, 1);
+	char	   *user_agent = with_agent ? authoob_text_arg(fcinfo, 2) : NULL;
+	Jsonb	   *body = NULL;
+	Jsonb	   *joined;
 	Datum		parsed;
-	Jsonb	   *body;
-	const char *keys[2];
-	const char *values[2];
-	int			n = 0;
 
-	if (PG_ARGISNULL(1) && no_agent)
+	if (query_grant == NULL && user_agent == NULL)
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	if (PG_ARGISNULL(0))
-		parsed = CStringGetDatum("{}");
-	else
+	if (!PG_ARGISNULL(0))
+	{
 		parsed = CStringGetDatum(TextDatumGetCString(PG_GETARG_DATUM(0)));
-	if (authoob_try(authoob_parse_jsonb, &parsed) != NULL ||
-		!JB_ROOT_IS_OBJECT(DatumGetJsonbP(parsed)) || JB_ROOT_IS_SCALAR(DatumGetJsonbP(parsed)))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));	/* not {}: the body, not null */
-	body = DatumGetJsonbP(parsed);
-	if (!PG_ARGISNULL(1) && authoob_object_value(body, "grant_type") == NULL)
-	{
-		keys[n] = "grant_type";
-		values[n++] = TextDatumGetCString(PG_GETARG_DATUM(1));
+		if (authoob_try(authoob_parse_jsonb, &parsed) != NULL ||
+			!JB_ROOT_IS_OBJECT(DatumGetJsonbP(parsed)))
+			PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+		body = DatumGetJsonbP(parsed);
 	}
-	if (!no_agent)
-	{
-		keys[n] = "user_agent";
-		values[n++] = TextDatumGetCString(PG_GETARG_DATUM(2));
-	}
-	if (n == 0)
+	joined = authoob_sign_in_body(body, query_grant, user_agent);
+	if (joined == body)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	PG_RETURN_TEXT_P(cstring_to_text(JsonbToCString(NULL, &DatumGetJsonbP(
-		DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(body),
-							authoob_jsonb_from_pairs(n, keys, values)))->root, 0)));
+	PG_RETURN_TEXT_P(cstring_to_text(JsonbToCString(NULL, &joined->root, 0)));
 }
 
 /*
@@ -321,7 +323,8 @@ authoob_token_request(PG_FUNCTION_ARGS)
  *										 user_agent text) returns text
  *
  * The body of POST P/login and POST P/token (and of the Supabase dialect's
- * token route): sign_in_body with the User-Agent.
+ * token route) as 0.2's fronts pass it to authoob_attempt: sign_in_body
+ * with the User-Agent.  0.3's pass the three apart (attempt.c).
  */
 Datum
 authoob_sign_in_request(PG_FUNCTION_ARGS)

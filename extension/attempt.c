@@ -10,6 +10,16 @@
  * action's own error.  The functions themselves (SELECT authoob_login...)
  * check the limits too, so no caller gets past a block, but only
  * authoob_attempt makes failures outlive their transaction.
+ *
+ * It comes in two forms.  0.2's takes the action's one argument as text: a
+ * sign-in's body with the query string's grant_type and the User-Agent
+ * written into it by authoob_sign_in_request, which the action then parsed
+ * again, and a failure a third time for its email.  0.3's takes the
+ * request's parts apart (the body, the query's grant_type, the
+ * User-Agent): a sign-in's body is parsed here, once, the other two join
+ * the parsed value, the action gets that value through its jsonb form and
+ * a failure reads the email from it.  Both call the action directly
+ * (authoob_call_as_caller), not through a statement.
  */
 #include "authoob.h"
 
@@ -20,181 +30,242 @@
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
-#include "utils/memutils.h"
 
 PG_FUNCTION_INFO_V1(authoob_attempt);
+PG_FUNCTION_INFO_V1(authoob_attempt_0_3);
 PG_FUNCTION_INFO_V1(authoob_attempt_outcome);
+PG_FUNCTION_INFO_V1(authoob_attempt_outcome_0_3);
 
 /* The actions authoob_attempt() runs, and which of their errors count */
 typedef struct AttemptAction
 {
 	const char *name;
-	const char *function;		/* called as function($1 text, $2 inet) */
+	const char *function;		/* function(arg text|jsonb, client_ip inet) */
+	int			nargs;			/* 2, or 3: one more, left NULL */
 	int			counted_error;	/* the SQLSTATE of a failure that counts */
-	bool		by_email;		/* also count against payload.email */
-	bool		by_grant;		/* ... only when payload.grant_type is "password" */
+	bool		sign_in;		/* arg is a body with an email and a password:
+								 * 0.3's form parses it and calls the jsonb
+								 * form; a failure counts against its email
+								 * too, and so do its hashes */
+	bool		by_grant;		/* ... only when its grant_type is "password" */
 } AttemptAction;
 
 static const AttemptAction attempt_actions[] = {
-	{"login", "authoob_login", AUTHOOB_STATUS('4', '0', '1'), true, false},
-	{"activate", "authoob_activate", AUTHOOB_STATUS('4', '0', '4'), false, false},
-	{"activate_redirect", "authoob_activate_redirect", AUTHOOB_STATUS('4', '0', '4'), false, false},
-	{"password_reset_token", "authoob_password_reset_token", AUTHOOB_STATUS('4', '0', '4'), false, false},
+	{"login", "authoob_login", 2, AUTHOOB_STATUS('4', '0', '1'), true, false},
+	{"activate", "authoob_activate", 2, AUTHOOB_STATUS('4', '0', '4'), false, false},
+	{"activate_redirect", "authoob_activate_redirect", 2, AUTHOOB_STATUS('4', '0', '4'), false, false},
+	{"password_reset_token", "authoob_password_reset_token", 2, AUTHOOB_STATUS('4', '0', '4'), false, false},
 	/* a refresh token's failure is no guess at an account's password */
-	{"token", "authoob_token_grant", AUTHOOB_STATUS('4', '0', '1'), true, true},
+	{"token", "authoob_token_grant", 3, AUTHOOB_STATUS('4', '0', '1'), true, true},
 	/* the same, in Supabase Auth's protocol (authoob_gotrue_*) */
-	{"gotrue_token", "authoob_gotrue_token", AUTHOOB_STATUS('4', '0', '1'), true, true},
-	{"gotrue_verify", "authoob_gotrue_verify", AUTHOOB_STATUS('4', '0', '4'), false, false},
-	{"gotrue_verify_link", "authoob_gotrue_verify_link", AUTHOOB_STATUS('4', '0', '4'), false, false},
+	{"gotrue_token", "authoob_gotrue_token", 2, AUTHOOB_STATUS('4', '0', '1'), true, true},
+	{"gotrue_verify", "authoob_gotrue_verify", 2, AUTHOOB_STATUS('4', '0', '4'), false, false},
+	{"gotrue_verify_link", "authoob_gotrue_verify_link", 2, AUTHOOB_STATUS('4', '0', '4'), false, false},
 };
 
+/* One call of authoob_attempt: what it runs, and what came of it */
 typedef struct Attempt
 {
-	AuthoobQuery *query;		/* SELECT <schema>.<function>($1, $2) */
-	Datum		args[2];
-	char		nulls[2];
+	const AttemptAction *action;
+	Oid			namespace;		/* the extension's schema, the action's */
+	bool		structured;		/* 0.3's form */
+	Datum		arg;			/* the body, or a mailed token: text */
+	bool		arg_isnull;
+	Datum		client_ip;
+	bool		ip_isnull;
+	char	   *query_grant;	/* 0.3's form: what joins a sign-in's body */
+	char	   *user_agent;
+	bool		parse;			/* arg is parsed here (0.3's form, a sign-in) */
+	bool		parsed;			/* ... and it was: it is JSON */
+	Jsonb	   *body;			/* ... the object passed to the jsonb form */
 	Datum		response;
 	bool		response_isnull;
 } Attempt;
 
 /*
- * The statement of each action, "SELECT <schema>.<function>($1, $2)", its
- * plan kept as every query's (the plan cache follows the function if it
- * is replaced); made again if the schema changed.
+ * Run the action (in authoob_try's subtransaction).  With parse, the body
+ * is parsed, and a JSON object (or no body, when something joins it) goes
+ * to the action's jsonb form with the query's grant_type and the
+ * User-Agent in it.  Anything else goes to its text form as it came,
+ * which refuses what is not a JSON object in its own words (400 "Missing
+ * data", or Supabase Auth's bad_json): a body that is not JSON at all
+ * fails the parse here, and attempt() calls the text form for those words.
  */
-static AuthoobQuery action_query[lengthof(attempt_actions)];
-static const Oid action_argtypes[2] = {TEXTOID, INETOID};
-
 static void
 run_attempt(void *arg)
 {
 	Attempt    *attempt = arg;
+	const AttemptAction *action = attempt->action;
+	Oid			argtypes[] = {TEXTOID, INETOID, TEXTOID};
+	Datum		args[] = {attempt->arg, attempt->client_ip, (Datum) 0};
+	bool		nulls[] = {attempt->arg_isnull, attempt->ip_isnull, true};
+	Oid			function;
 
-	if (authoob_run_as_caller(attempt->query, attempt->args, attempt->nulls) != 1)
-		elog(ERROR, "authoob: attempt failed to run");
-	attempt->response = authoob_result_datum(1, &attempt->response_isnull);
-	if (!attempt->response_isnull)
-		attempt->response = SPI_datumTransfer(attempt->response, false, -1);
+	if (attempt->parse)
+	{
+		Jsonb	   *body = NULL;
+
+		if (!attempt->arg_isnull)
+		{
+			Datum		parsed = CStringGetDatum(TextDatumGetCString(attempt->arg));
+
+			authoob_parse_jsonb(&parsed);
+			body = DatumGetJsonbP(parsed);
+		}
+		attempt->parsed = true;
+		if (body == NULL || JB_ROOT_IS_OBJECT(body))
+			attempt->body = authoob_sign_in_body(body, attempt->query_grant,
+												 attempt->user_agent);
+		if (attempt->body)
+		{
+			argtypes[0] = JSONBOID;
+			args[0] = JsonbPGetDatum(attempt->body);
+			nulls[0] = false;
+		}
+	}
+	function = authoob_function_oid(attempt->namespace, action->function, action->nargs,
+									argtypes);
+	if (!OidIsValid(function))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("authoob: function %s.%s(%s, ...) does not exist",
+						get_namespace_name(attempt->namespace), action->function,
+						format_type_be(argtypes[0]))));
+	attempt->response = authoob_call_as_caller(function, action->nargs, argtypes, args, nulls,
+											   &attempt->response_isnull);
 }
 
 /*
- * The lower-cased email of a login body, or NULL; with by_grant, only that
- * of a body whose grant_type is "password" (the token endpoint's sign-in).
+ * The lower-cased email of a sign-in's body, or NULL; with by_grant, only
+ * that of a body whose grant_type is "password" (the token endpoint's
+ * sign-in).  0.3's form read the body already; 0.2's parses it now.
  */
 static char *
-login_email(Datum body, bool by_grant)
+failure_email(const Attempt *attempt)
 {
-	char	   *email = NULL;
+	Jsonb	   *body = attempt->body;
 	char	   *grant;
-	ErrorData  *error;
-	Datum		parsed = CStringGetDatum(TextDatumGetCString(body));
+	char	   *email;
 
-	/* the body was valid JSON, or the action would have said 400 */
-	error = authoob_try(authoob_parse_jsonb, &parsed);
-	if (error != NULL)
+	if (!attempt->action->sign_in)
 		return NULL;
-	grant = authoob_jsonb_get_string(DatumGetJsonbP(parsed), "grant_type");
-	if (by_grant && (grant == NULL || strcmp(grant, "password") != 0))
+	if (!attempt->structured && !attempt->arg_isnull)
+	{
+		Datum		parsed = CStringGetDatum(TextDatumGetCString(attempt->arg));
+
+		/* the body was valid JSON, or the action would have said 400 */
+		if (authoob_try(authoob_parse_jsonb, &parsed) != NULL)
+			return NULL;
+		body = DatumGetJsonbP(parsed);
+	}
+	if (body == NULL)
 		return NULL;
-	email = authoob_jsonb_get_string(DatumGetJsonbP(parsed), "email");
+	grant = authoob_jsonb_get_string(body, "grant_type");
+	if (attempt->action->by_grant && (grant == NULL || strcmp(grant, "password") != 0))
+		return NULL;
+	email = authoob_jsonb_get_string(body, "email");
 	return email ? authoob_throttle_key(email) : NULL;
 }
 
-/* Record a failure through authoob_record_failure(); in an owner context */
-static void
-record_failure(const char *schema, const char *scope, const char *key)
-{
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		args[2] = {CStringGetTextDatum(scope), CStringGetTextDatum(key)};
-
-	authoob_run_sql(psprintf("SELECT %s.authoob_record_failure($1, $2)",
-							 quote_identifier(schema)),
-					2, types, args, NULL, false);
-}
-
 /*
- * What a failed attempt leaves once its error has rolled it back: the
- * failure counted against the address and the client, and the end of the
- * session whose refresh token it found replayed (sessions.c), if any.  As
- * the extension's owner, in an owner context (owner.c): the callers of
+ * What a failed attempt leaves once its error has rolled it back: when
+ * counted, the failure counted against the address and the client; when
+ * hashed (a sign-in that spent hash work, whatever its error), the hash
+ * counted against their hash budget, as the sign-in would have if it had
+ * not rolled back; and the end of the session whose refresh token it
+ * found replayed (sessions.c), if any.  As the owner of the procedure (the
+ * extension's), in an owner context (owner.c): the callers of
  * authoob_attempt (authoob_api) may not record failures of their own
  * choosing, which could lock any account out, and choose nothing of what
  * runs for them.
  */
 static void
-record_failures(FunctionCallInfo fcinfo, const AttemptAction *action, const char *schema)
+record_failures(const Attempt *attempt, Oid procedure, bool counted, bool hashed)
 {
-	char	   *email = action->by_email && !PG_ARGISNULL(1) ?
-		login_email(PG_GETARG_DATUM(1), action->by_grant) : NULL;
+	char	   *email = failure_email(attempt);
+	char	   *schema = get_namespace_name(attempt->namespace);
 	AuthoobOwnerContext owner;
+	AuthoobSettings *settings;
 
-	authoob_enter_owner_context(authoob_function_owner(fcinfo->flinfo->fn_oid),
-								AUTHOOB_SEARCH_PATH, &owner);
-	if (email)
-		record_failure(schema, "login", email);
-	if (!PG_ARGISNULL(2))
-		record_failure(schema, action->by_email ? "ip" : "token",
-					   authoob_client_key(PG_GETARG_DATUM(2), authoob_load_settings()));
+	authoob_enter_owner_context(authoob_function_owner(procedure), AUTHOOB_SEARCH_PATH, &owner);
+	settings = authoob_load_settings();
+	if (counted && email)
+		authoob_record_throttle(schema, "login", email);
+	if (counted && !attempt->ip_isnull)
+		authoob_record_throttle(schema, attempt->action->sign_in ? "ip" : "token",
+								authoob_client_key(attempt->client_ip, settings));
+	if (hashed)
+		authoob_count_hash(schema, email, attempt->client_ip, attempt->ip_isnull, settings);
 	authoob_end_reused_session(true);
 	authoob_leave_owner_context(&owner);
 }
 
-/*
- * Run an action as authoob_attempt() does: the answer (a jsonb, or NULL)
- * when it succeeded; else NULL with *error set, a failure that counts
- * recorded (and committed when nonatomic).  The caller is connected to SPI.
- */
-static Datum
-attempt(FunctionCallInfo fcinfo, bool nonatomic, bool *isnull, ErrorData **error)
+/* The action named, or 400 with the list of those there are */
+static const AttemptAction *
+find_action(const char *name)
 {
-	char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
-	const AttemptAction *action = NULL;
-	char	   *name = authoob_text_arg(fcinfo, 0);
-	Attempt		attempt;
-	char	   *sql;
+	StringInfoData known;
 
 	for (int i = 0; name && i < (int) lengthof(attempt_actions); i++)
 		if (strcmp(attempt_actions[i].name, name) == 0)
-			action = &attempt_actions[i];
-	if (action == NULL)
-	{
-		StringInfoData known;
+			return &attempt_actions[i];
+	initStringInfo(&known);
+	for (int i = 0; i < (int) lengthof(attempt_actions); i++)
+		appendStringInfo(&known, "%s%s", i ? ", " : "", attempt_actions[i].name);
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+			 errmsg("unknown action %s", name ? name : "NULL"),
+			 errdetail("Actions: %s.", known.data)));
+}
 
-		initStringInfo(&known);
-		for (int i = 0; i < (int) lengthof(attempt_actions); i++)
-			appendStringInfo(&known, "%s%s", i ? ", " : "", attempt_actions[i].name);
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
-				 errmsg("unknown action %s", name ? name : "NULL"),
-				 errdetail("Actions: %s.", known.data)));
-	}
+/*
+ * Run an action as authoob_attempt() does, for either form (structured:
+ * 0.3's, whose arguments 3 and 4 are the query's grant_type and the
+ * User-Agent): the answer (a jsonb, or NULL) when it succeeded; else NULL
+ * with *error set, a failure that counts recorded (and committed when
+ * nonatomic).  The caller is connected to SPI.
+ */
+static Datum
+attempt(FunctionCallInfo fcinfo, bool structured, bool nonatomic, bool *isnull,
+		ErrorData **error)
+{
+	Attempt		attempt = {
+		.action = find_action(authoob_text_arg(fcinfo, 0)),
+		.namespace = get_func_namespace(fcinfo->flinfo->fn_oid),
+		.structured = structured,
+		.arg = PG_GETARG_DATUM(1),
+		.arg_isnull = PG_ARGISNULL(1),
+		.client_ip = PG_GETARG_DATUM(2),
+		.ip_isnull = PG_ARGISNULL(2),
+	};
+	const AttemptAction *action = attempt.action;
+	uint64		hashes_before;
 
-	sql = psprintf("SELECT %s.%s($1, $2)", quote_identifier(schema), action->function);
-	attempt.query = &action_query[action - attempt_actions];
-	if (attempt.query->sql == NULL || strcmp(attempt.query->sql, sql) != 0)
+	if (structured)
 	{
-		if (attempt.query->plan != NULL)
-			SPI_freeplan(attempt.query->plan);
-		if (attempt.query->sql != NULL)
-			pfree((char *) attempt.query->sql);
-		*attempt.query = (AuthoobQuery) {
-			.sql = MemoryContextStrdup(TopMemoryContext, sql),
-			.nargs = 2,
-			.argtypes = action_argtypes,
-		};
+		attempt.query_grant = authoob_text_arg(fcinfo, 3);
+		attempt.user_agent = authoob_text_arg(fcinfo, 4);
+		attempt.parse = action->sign_in;
 	}
-	attempt.args[0] = PG_GETARG_DATUM(1);
-	attempt.nulls[0] = PG_ARGISNULL(1) ? 'n' : ' ';
-	attempt.args[1] = PG_GETARG_DATUM(2);
-	attempt.nulls[1] = PG_ARGISNULL(2) ? 'n' : ' ';
 
 	authoob_end_reused_session(false);
+	hashes_before = authoob_hashes_computed();
 	*error = authoob_try(run_attempt, &attempt);
+	if (*error && attempt.parse && !attempt.parsed)
+	{
+		/* not JSON: the text form says so in its own words (nothing counts) */
+		FreeErrorData(*error);
+		attempt.parse = false;
+		*error = authoob_try(run_attempt, &attempt);
+	}
 	if (*error)
 	{
-		if ((*error)->sqlerrcode == action->counted_error)
+		bool		counted = (*error)->sqlerrcode == action->counted_error;
+		bool		hashed = action->sign_in && authoob_hashes_computed() != hashes_before;
+
+		if (counted || hashed)
 		{
-			record_failures(fcinfo, action, schema);
+			record_failures(&attempt, fcinfo->flinfo->fn_oid, counted, hashed);
 			if (nonatomic)
 				SPI_commit();
 		}
@@ -205,20 +276,9 @@ attempt(FunctionCallInfo fcinfo, bool nonatomic, bool *isnull, ErrorData **error
 	return attempt.response;
 }
 
-/*
- * SQL procedure: authoob_attempt(action text, arg text, client_ip inet,
- *									INOUT response jsonb)
- *
- * CALL it with "login", "activate", "activate_redirect",
- * "password_reset_token" or "token" and the argument the function takes
- * (the body, or the mailed token): the answer is the function's, and a
- * failure that counts (a wrong password, a token that matches nothing) is
- * recorded and committed before the error is raised; so is the end of a
- * session whose refresh token was replayed.  Inside a transaction block it
- * cannot commit: it then behaves as the function does.
- */
-Datum
-authoob_attempt(PG_FUNCTION_ARGS)
+/* The procedure, either form: the answer as its INOUT column, or the error */
+static Datum
+attempt_procedure(FunctionCallInfo fcinfo, bool structured)
 {
 	bool		nonatomic = fcinfo->context && IsA(fcinfo->context, CallContext) &&
 		!castNode(CallContext, fcinfo->context)->atomic;
@@ -230,7 +290,7 @@ authoob_attempt(PG_FUNCTION_ARGS)
 
 	if (SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0) != SPI_OK_CONNECT)
 		elog(ERROR, "authoob: SPI_connect failed");
-	response = attempt(fcinfo, nonatomic, &isnull, &error);
+	response = attempt(fcinfo, structured, nonatomic, &isnull, &error);
 	if (error)
 		ReThrowError(error);
 
@@ -238,22 +298,57 @@ authoob_attempt(PG_FUNCTION_ARGS)
 		elog(ERROR, "authoob_attempt: expected a composite result");
 	tupdesc = BlessTupleDesc(tupdesc);
 	tuple = heap_form_tuple(tupdesc, &response, &isnull);
-	PG_RETURN_DATUM(authoob_finish_spi(HeapTupleGetDatum(tuple), false));
+	return authoob_finish_spi(HeapTupleGetDatum(tuple), false);
 }
 
 /*
- * SQL function: authoob_attempt_outcome(action text, arg text,
- *										 client_ip inet) returns jsonb
+ * SQL procedure (0.2): authoob_attempt(action text, arg text, client_ip inet,
+ *										INOUT response jsonb)
  *
- * authoob_attempt() for a caller that cannot CALL a procedure: a PL/Proxy
- * function, which runs it on a partition in a transaction of its own.  The
- * action's error is not raised but returned, {"error": {"sqlstate",
- * "message", "detail", "hint"}}, so that the failure recorded is committed
- * with that transaction; a success is {"response": the answer}.  The
- * caller raises the error again (the proxy's authoob_attempt does).
+ * CALL it with "login", "activate", "activate_redirect",
+ * "password_reset_token", "token" (or Supabase Auth's "gotrue_token",
+ * "gotrue_verify", "gotrue_verify_link") and the argument the function
+ * takes (the body, or the mailed token): the answer is the function's, and
+ * a failure that counts (a wrong password, a token that matches nothing)
+ * is recorded and committed before the error is raised; so is the hash of
+ * a sign-in that failed, whatever its error (it counts against the hash
+ * budget), and the end of a session whose refresh token was replayed.
+ * Inside a transaction block it cannot commit: it then behaves as the
+ * function does.
  */
 Datum
-authoob_attempt_outcome(PG_FUNCTION_ARGS)
+authoob_attempt(PG_FUNCTION_ARGS)
+{
+	return attempt_procedure(fcinfo, false);
+}
+
+/*
+ * SQL procedure (0.3): authoob_attempt(action text, body text,
+ *										client_ip inet, query_grant text,
+ *										user_agent text, INOUT response jsonb)
+ *
+ * The same, with the parts of the request apart: body (or the mailed
+ * token), the query string's grant_type and the User-Agent header, which
+ * join a sign-in's body (the body's own grant_type wins, the header's
+ * User-Agent wins), and which the other actions do not read.
+ */
+Datum
+authoob_attempt_0_3(PG_FUNCTION_ARGS)
+{
+	return attempt_procedure(fcinfo, true);
+}
+
+/*
+ * authoob_attempt() for a caller that cannot CALL a procedure, either
+ * form: a PL/Proxy function, which runs it on a partition in a transaction
+ * of its own.  The action's error is not raised but returned, {"error":
+ * {"sqlstate", "message", "detail", "hint"}}, so that the failure recorded
+ * is committed with that transaction; a success is {"response": the
+ * answer}.  The caller raises the error again (the proxy's authoob_attempt
+ * does).
+ */
+static Datum
+attempt_outcome(FunctionCallInfo fcinfo, bool structured)
 {
 	static const char *const keys[] = {"sqlstate", "message", "detail", "hint"};
 	ErrorData  *error;
@@ -263,7 +358,7 @@ authoob_attempt_outcome(PG_FUNCTION_ARGS)
 	JsonbValue *result;
 
 	authoob_connect_spi();
-	response = attempt(fcinfo, false, &isnull, &error);
+	response = attempt(fcinfo, structured, false, &isnull, &error);
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	if (error)
 	{
@@ -287,5 +382,26 @@ authoob_attempt_outcome(PG_FUNCTION_ARGS)
 		authoob_push_jsonb(&state, DatumGetJsonbP(response));
 	}
 	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	PG_RETURN_DATUM(authoob_finish_spi(JsonbPGetDatum(JsonbValueToJsonb(result)), false));
+	return authoob_finish_spi(JsonbPGetDatum(JsonbValueToJsonb(result)), false);
+}
+
+/*
+ * SQL function (0.2): authoob_attempt_outcome(action text, arg text,
+ *											   client_ip inet) returns jsonb
+ */
+Datum
+authoob_attempt_outcome(PG_FUNCTION_ARGS)
+{
+	return attempt_outcome(fcinfo, false);
+}
+
+/*
+ * SQL function (0.3): authoob_attempt_outcome(action text, body text,
+ *											   client_ip inet, query_grant text,
+ *											   user_agent text) returns jsonb
+ */
+Datum
+authoob_attempt_outcome_0_3(PG_FUNCTION_ARGS)
+{
+	return attempt_outcome(fcinfo, true);
 }

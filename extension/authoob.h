@@ -95,6 +95,8 @@ extern Jsonb *authoob_payload_arg(FunctionCallInfo fcinfo, int argno);
 extern char *authoob_payload_string(Jsonb *payload, const char *key,
 									bool required, bool *present);
 extern char *authoob_payload_name(Jsonb *payload, const char *key, bool *present);
+extern Jsonb *authoob_sign_in_body(Jsonb *body, const char *query_grant,
+								   const char *user_agent);
 extern char *authoob_text_arg(FunctionCallInfo fcinfo, int argno);
 extern bool authoob_parse_digits(const char *text, int len, int64 *value);
 extern void authoob_parse_jsonb(void *arg);
@@ -156,8 +158,6 @@ typedef struct AuthoobQuery
  */
 extern uint64 authoob_run(AuthoobQuery *query, Datum *values, const char *nulls,
 						  bool read_only);
-extern uint64 authoob_run_as_caller(AuthoobQuery *query, Datum *values,
-								   const char *nulls);
 extern uint64 authoob_run_sql(const char *sql, int nargs, Oid *argtypes,
 							  Datum *values, const char *nulls, bool read_only);
 extern uint64 authoob_run_latest(AuthoobQuery *query);
@@ -166,6 +166,11 @@ extern char *authoob_result_text(int column);
 extern void authoob_connect_spi(void);
 extern Datum authoob_finish_spi(Datum result, bool isnull);
 extern ErrorData *authoob_try(void (*fn) (void *), void *arg);
+extern Datum authoob_call_as_caller(Oid function, int nargs, const Oid *argtypes,
+									const Datum *args, const bool *nulls, bool *isnull);
+extern char *authoob_function_schema(Oid function);
+extern Oid	authoob_function_oid(Oid namespace, const char *name, int nargs,
+								 const Oid *argtypes);
 extern Oid	authoob_function_owner(Oid function);
 
 /*
@@ -260,6 +265,9 @@ typedef struct AuthoobSettings
 	int32		inactivity_timeout;	/* seconds since the last refresh; 0: none */
 	int32		refresh_reuse_interval; /* seconds */
 	bool		refresh_tokens; /* the schema has them (0.2): sessions.c */
+	int32		client_hashes_per_window;	/* per ip_window; 0: not counted */
+	int32		account_sign_ins_per_window;	/* per ip_window; 0: not counted */
+	int32		client_hashes_at_once;	/* 0: no cap */
 } AuthoobSettings;
 
 extern AuthoobSettings *authoob_load_settings(void);
@@ -285,6 +293,7 @@ extern char *authoob_rehash_if_stale(const char *password, const char *hash,
 extern bool authoob_check_password(const char *password, const char *hash);
 extern void authoob_dummy_password_check(const char *password,
 										 const AuthoobSettings *settings);
+extern uint64 authoob_hashes_computed(void);
 
 /* users.c: the user as JSON, custom fields, profile updates, passwords */
 
@@ -310,10 +319,17 @@ extern void authoob_set_password(int64 user_id, const char *hash);
 extern int64 authoob_active_user_by_email(const char *email);
 extern bool authoob_active_user(int64 user_id, bool *confirmed);
 
-/* throttle.c: brute-force limits */
+/* throttle.c: brute-force limits, and the budget of password hashes */
 extern void authoob_check_throttle(const char *email, const char *ip_scope,
 								   Datum client_ip, bool ip_isnull,
 								   const AuthoobSettings *settings);
+extern void authoob_record_throttle(const char *schema, const char *scope,
+									const char *key);
+extern void authoob_check_hash_budget(const char *account_key, Datum client_ip,
+									  bool ip_isnull, const AuthoobSettings *settings);
+extern void authoob_count_hash(const char *schema, const char *account_key,
+							   Datum client_ip, bool ip_isnull,
+							   const AuthoobSettings *settings);
 extern void authoob_forget_failures(const char *email);
 extern char *authoob_throttle_key(const char *email);
 extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings);

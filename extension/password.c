@@ -25,6 +25,14 @@
 static PGFunction pgcrypto_crypt = NULL;
 static PGFunction pgcrypto_gen_salt_rounds = NULL;
 
+/*
+ * Hashes this backend has computed: authoob_attempt tells by it whether a
+ * sign-in that failed spent hash work, which must count against the hash
+ * budget (throttle.c) although the error rolled the sign-in's own count
+ * back.
+ */
+static uint64 hashes_computed = 0;
+
 static void
 load_pgcrypto(void)
 {
@@ -87,6 +95,7 @@ bcrypt_hash(const char *password, int cost)
 	Datum		salt;
 
 	load_pgcrypto();
+	hashes_computed++;
 	salt = DirectFunctionCall2(pgcrypto_gen_salt_rounds,
 							   CStringGetTextDatum("bf"), Int32GetDatum(cost));
 	return TextDatumGetCString(DirectFunctionCall2(pgcrypto_crypt,
@@ -107,6 +116,7 @@ argon2id_hash(const char *password, const AuthoobSettings *settings)
 
 	if (!pg_strong_random(salt, sizeof(salt)))
 		elog(ERROR, "authoob: could not generate a random salt");
+	hashes_computed++;
 	rc = argon2id_hash_encoded(settings->argon2_time, settings->argon2_memory,
 							   settings->argon2_parallelism, password, strlen(password),
 							   salt, sizeof(salt), ARGON2_HASH_BYTES, encoded, length);
@@ -186,17 +196,29 @@ authoob_check_password(const char *password, const char *hash)
 	char	   *computed;
 
 	if (is_argon2_hash(hash))
-		return strlen(password) <= ARGON2_MAX_PASSWORD_BYTES &&
-			argon2id_verify(hash, password, strlen(password)) == ARGON2_OK;
+	{
+		if (strlen(password) > ARGON2_MAX_PASSWORD_BYTES)
+			return false;
+		hashes_computed++;
+		return argon2id_verify(hash, password, strlen(password)) == ARGON2_OK;
+	}
 
 	if (strlen(password) > BCRYPT_MAX_PASSWORD_BYTES)
 		return false;			/* never stored: no bcrypt hash can match it */
 	load_pgcrypto();
+	hashes_computed++;
 	computed = TextDatumGetCString(DirectFunctionCall2(pgcrypto_crypt,
 													   CStringGetTextDatum(password),
 													   CStringGetTextDatum(hash)));
 	return strlen(computed) == strlen(hash) &&
 		authoob_equal_constant_time(computed, hash, strlen(hash));
+}
+
+/* How many hashes this backend has computed so far */
+uint64
+authoob_hashes_computed(void)
+{
+	return hashes_computed;
 }
 
 /*

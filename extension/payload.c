@@ -106,6 +106,39 @@ authoob_jsonb_from_pairs(int npairs, const char **keys, const char **values)
 	return JsonbPGetDatum(JsonbValueToJsonb(result));
 }
 
+/*
+ * A sign-in's body with what the request says beside it: the query
+ * string's grant_type when the body has none, and the client's User-Agent
+ * header as "user_agent" (over the body's own), which the session keeps.
+ * body is a JSON object, or NULL for none (then {} if anything is added);
+ * what has nothing to add is body itself.
+ */
+Jsonb *
+authoob_sign_in_body(Jsonb *body, const char *query_grant, const char *user_agent)
+{
+	const char *keys[2];
+	const char *values[2];
+	int			n = 0;
+	Datum		added;
+
+	if (query_grant && (body == NULL || authoob_object_value(body, "grant_type") == NULL))
+	{
+		keys[n] = "grant_type";
+		values[n++] = query_grant;
+	}
+	if (user_agent)
+	{
+		keys[n] = "user_agent";
+		values[n++] = user_agent;
+	}
+	if (n == 0)
+		return body;
+	added = authoob_jsonb_from_pairs(n, keys, values);
+	if (body == NULL)
+		return DatumGetJsonbP(added);
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(body), added));
+}
+
 /* A text argument as a C string, NULL for SQL NULL */
 char *
 authoob_text_arg(FunctionCallInfo fcinfo, int argno)

@@ -75,19 +75,13 @@ static AuthoobQuery find_reset = AUTHOOB_QUERY(
 static void
 count_ask(FunctionCallInfo fcinfo, const AuthoobSettings *settings)
 {
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		args[2];
-
 	if (PG_ARGISNULL(1))
 		return;
 	authoob_check_throttle(NULL, "ask_ip", PG_GETARG_DATUM(1), false, settings);
 	if (!settings->throttle)
 		return;
-	args[0] = CStringGetTextDatum("ask_ip");
-	args[1] = CStringGetTextDatum(authoob_client_key(PG_GETARG_DATUM(1), settings));
-	authoob_run_sql(psprintf("SELECT %s.authoob_record_failure($1, $2)",
-							 quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)))),
-					2, types, args, NULL, false);
+	authoob_record_throttle(authoob_function_schema(fcinfo->flinfo->fn_oid),
+							"ask_ip", authoob_client_key(PG_GETARG_DATUM(1), settings));
 }
 
 /*

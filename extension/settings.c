@@ -104,6 +104,10 @@ static const SettingDef setting_defs[] = {
 	/* 0.2: Supabase Auth's protocol, and where mailed links may lead */
 	{"gotrue_prefix", SETTING_OPTIONAL_PREFIX, 0, 0, SQL_ONLY, NULL},
 	{"redirect_urls", SETTING_URL_LIST, 0, 0, SQL_ONLY, NULL},
+	/* 0.3: a budget of password hashes (0.2: none; 0 here turns it off) */
+	{"client_hashes_per_window", SETTING_INT, 1, 1000000, FIELD(client_hashes_per_window), "0"},
+	{"account_sign_ins_per_window", SETTING_INT, 1, 1000000, FIELD(account_sign_ins_per_window), "0"},
+	{"client_hashes_at_once", SETTING_INT, 1, 10000, FIELD(client_hashes_at_once), "0"},
 };
 
 #define N_SETTINGS lengthof(setting_defs)

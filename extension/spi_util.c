@@ -1,6 +1,7 @@
 /*
  * spi_util.c
- *		Statements run through SPI with plans prepared once per backend.
+ *		Statements run through SPI with plans prepared once per backend,
+ *		and the one function authoob calls for its caller.
  *
  * Every request runs a handful of fixed statements; planning them on each
  * call would cost more than executing them, so each AuthoobQuery keeps its
@@ -11,8 +12,13 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
 #include "catalog/pg_proc.h"
+#include "nodes/makefuncs.h"
+#include "pgstat.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -35,10 +41,11 @@ require_fixed_search_path(const char *sql)
 			 namespace_search_path ? namespace_search_path : "(none)");
 }
 
-/* The query's plan, made on first use and kept */
+/* The query's plan, made on first use and kept; under the fixed search_path */
 static void
-prepare_plan(AuthoobQuery *query)
+prepare(AuthoobQuery *query)
 {
+	require_fixed_search_path(query->sql);
 	if (query->plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, (Oid *) query->argtypes);
@@ -50,13 +57,6 @@ prepare_plan(AuthoobQuery *query)
 			elog(ERROR, "authoob: could not keep plan of \"%s\"", query->sql);
 		query->plan = plan;
 	}
-}
-
-static void
-prepare(AuthoobQuery *query)
-{
-	require_fixed_search_path(query->sql);
-	prepare_plan(query);
 }
 
 /*
@@ -79,22 +79,76 @@ authoob_run(AuthoobQuery *query, Datum *values, const char *nulls,
 }
 
 /*
- * Run a statement as the caller, with the caller's search_path: the action
- * authoob_attempt() runs for its caller, a call of a function named with
- * its schema, which takes the owner's rights and its own search_path by
- * itself (SECURITY DEFINER).  Only the caller's rights are at stake here.
+ * Call a function as the caller, as a statement "SELECT f($1, ...)" would
+ * call it but without the statement (nothing parsed, planned or executed
+ * for it): the action authoob_attempt() runs for its caller.  As the
+ * executor does: the caller's right to execute it checked; the argument
+ * types known to it (fn_expr: a function with a text and a jsonb form,
+ * such as authoob_login, tells them apart so); on a snapshot of its own
+ * taken as SPI takes one for a statement that may write (the caller, a
+ * procedure, may have none); counted in pg_stat_user_functions.  A
+ * SECURITY DEFINER function takes its owner's rights and its own
+ * search_path by itself (fmgr_security_definer), as in a statement: only
+ * the caller's rights are at stake here, and no name is looked up.
  */
-uint64
-authoob_run_as_caller(AuthoobQuery *query, Datum *values, const char *nulls)
+Datum
+authoob_call_as_caller(Oid function, int nargs, const Oid *argtypes, const Datum *args,
+					   const bool *nulls, bool *isnull)
 {
-	int			rc;
+	FmgrInfo	flinfo;
+	FunctionCallInfo fcinfo = palloc0(SizeForFunctionCallInfo(nargs));
+	List	   *params = NIL;
+	Oid			collation = InvalidOid;
+	AclResult	rights = pg_proc_aclcheck(function, GetUserId(), ACL_EXECUTE);
+	PgStat_FunctionCallUsage usage;
+	Datum		result;
 
-	prepare_plan(query);
-	rc = SPI_execute_plan(query->plan, values, nulls, false, 0);
-	if (rc < 0)
-		elog(ERROR, "authoob: \"%s\" failed: %s",
-			 query->sql, SPI_result_code_string(rc));
-	return SPI_processed;
+	if (rights != ACLCHECK_OK)
+		aclcheck_error(rights, OBJECT_FUNCTION, get_func_name(function));
+	InvokeFunctionExecuteHook(function);
+	fmgr_info(function, &flinfo);
+	for (int i = 0; i < nargs; i++)
+	{
+		Param	   *param = makeNode(Param);
+
+		param->paramkind = PARAM_EXTERN;
+		param->paramid = i + 1;
+		param->paramtype = argtypes[i];
+		param->paramtypmod = -1;
+		param->paramcollid = get_typcollation(argtypes[i]);
+		param->location = -1;
+		/* the input collation a statement would give: its arguments' */
+		if (OidIsValid(param->paramcollid))
+			collation = param->paramcollid;
+		params = lappend(params, param);
+	}
+	fmgr_info_set_expr((Node *) makeFuncExpr(function, get_func_rettype(function), params,
+											 InvalidOid, collation, COERCE_EXPLICIT_CALL),
+					   &flinfo);
+	InitFunctionCallInfoData(*fcinfo, &flinfo, nargs, collation, NULL, NULL);
+	for (int i = 0; i < nargs; i++)
+	{
+		fcinfo->args[i].value = args[i];
+		fcinfo->args[i].isnull = nulls[i];
+		if (nulls[i] && flinfo.fn_strict)
+		{
+			*isnull = true;
+			return (Datum) 0;
+		}
+	}
+
+	/* an error pops the snapshot with the (sub)transaction it aborts */
+	PushActiveSnapshot(GetTransactionSnapshot());
+	CommandCounterIncrement();
+	UpdateActiveSnapshotCommandId();
+	pgstat_init_function_usage(fcinfo, &usage);
+	result = FunctionCallInvoke(fcinfo);
+	pgstat_end_function_usage(&usage, true);
+	PopActiveSnapshot();
+	/* what it did is seen by what follows, as after a statement */
+	CommandCounterIncrement();
+	*isnull = fcinfo->isnull;
+	return result;
 }
 
 /*
@@ -197,6 +251,25 @@ authoob_try(void (*fn) (void *), void *arg)
 	MemoryContextSwitchTo(caller_context);
 	CurrentResourceOwner = caller_owner;
 	return error;
+}
+
+/* The schema of a function: authoob's, for the function of a request */
+char *
+authoob_function_schema(Oid function)
+{
+	return get_namespace_name(get_func_namespace(function));
+}
+
+/*
+ * The function name(argtypes) of a schema, InvalidOid if there is none:
+ * found by its exact signature, so that no search_path takes part
+ */
+Oid
+authoob_function_oid(Oid namespace, const char *name, int nargs, const Oid *argtypes)
+{
+	return GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum(name),
+						   PointerGetDatum(buildoidvector(argtypes, nargs)),
+						   ObjectIdGetDatum(namespace));
 }
 
 /* The owner of a function, InvalidOid when it no longer exists */

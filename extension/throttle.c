@@ -2,7 +2,9 @@
  * throttle.c
  *		Brute-force limits kept in the database, so that they hold across any
  *		number of fronts: per account (exponential backoff, then a cap per
- *		hour) and per client IP (a failure budget per window).
+ *		hour) and per client IP (a failure budget per window); and a budget
+ *		of password hashes, whatever their outcome, per client, per account
+ *		and at once per client.
  *
  * A failure must be remembered although the action that failed raises an
  * error and rolls back.  So the fronts call actions through the procedure
@@ -11,6 +13,14 @@
  * raising the action's own error.  The functions themselves (SELECT
  * authoob_login...) check the limits too, so no caller gets past a block,
  * but only authoob_attempt makes failures outlive their transaction.
+ *
+ * A hash is the costliest work a request can ask for, and a registration
+ * or a sign-in that succeeds costs as much as one that fails: without a
+ * budget, one client could keep every core busy hashing, and queue mails
+ * to any address with its registrations.  So every hash of a registration
+ * or a sign-in counts (scopes hash_ip per client and sign_in per account,
+ * in the same table, over ip_window), and a client hashes at most
+ * client_hashes_at_once passwords at a time.
  */
 #include "authoob.h"
 
@@ -19,6 +29,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "common/sha2.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -31,13 +42,36 @@
 static AuthoobQuery blocked_until = AUTHOOB_QUERY(
 	"SELECT ceil(extract(epoch FROM max(blocked_until) - now()))::integer"
 	" FROM authoob.throttle"
-	" WHERE ((scope = 'login' AND key = $1) OR (scope = $2 AND key = $3))"
+	" WHERE ((scope = $1 AND key = $2) OR (scope = $3 AND key = $4))"
 	" AND blocked_until > now()",
-	3, TEXTOID, TEXTOID, TEXTOID);
+	4, TEXTOID, TEXTOID, TEXTOID, TEXTOID);
 
 static AuthoobQuery forget_failures = AUTHOOB_QUERY(
 	"DELETE FROM authoob.throttle WHERE scope = 'login' AND key = $1",
 	1, TEXTOID);
+
+/*
+ * Raise 429 when account_key in account_scope or client_key in
+ * client_scope is blocked; a NULL key is not looked up.  Connected to SPI.
+ */
+static void
+raise_if_blocked(const char *account_scope, const char *account_key,
+				 const char *client_scope, const char *client_key)
+{
+	Datum		args[4];
+	char		nulls[4] = {' ', account_key ? ' ' : 'n', ' ', client_key ? ' ' : 'n'};
+	bool		isnull;
+	Datum		seconds;
+
+	args[0] = CStringGetTextDatum(account_scope);
+	args[1] = account_key ? CStringGetTextDatum(account_key) : (Datum) 0;
+	args[2] = CStringGetTextDatum(client_scope);
+	args[3] = client_key ? CStringGetTextDatum(client_key) : (Datum) 0;
+	authoob_run(&blocked_until, args, nulls, true);
+	seconds = authoob_result_datum(1, &isnull);
+	if (!isnull)
+		authoob_too_many_attempts(DatumGetInt32(seconds));
+}
 
 /*
  * Raise 429 when the account of email (lower-cased; NULL for none) or the
@@ -48,20 +82,93 @@ void
 authoob_check_throttle(const char *email, const char *ip_scope, Datum client_ip,
 					   bool ip_isnull, const AuthoobSettings *settings)
 {
-	Datum		args[3];
-	char		nulls[3] = {email ? ' ' : 'n', ' ', ip_isnull ? 'n' : ' '};
-	bool		isnull;
-	Datum		seconds;
+	if (!settings->throttle)
+		return;
+	raise_if_blocked("login", email, ip_scope,
+					 ip_isnull ? NULL : authoob_client_key(client_ip, settings));
+}
+
+/*
+ * Count one event of scope against key through authoob_record_failure()
+ * in schema (the extension's): a failure, or any event that a budget
+ * counts.  As the extension's owner: a request function, or an owner
+ * context.  Connected to SPI.
+ */
+void
+authoob_record_throttle(const char *schema, const char *scope, const char *key)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		args[2] = {CStringGetTextDatum(scope), CStringGetTextDatum(key)};
+
+	authoob_run_sql(psprintf("SELECT %s.authoob_record_failure($1, $2)",
+							 quote_identifier(schema)),
+					2, types, args, NULL, false);
+}
+
+/*
+ * Take one of the client's client_hashes_at_once slots until the end of
+ * the transaction, which covers the hash: a transaction-scoped advisory
+ * lock on a 64-bit key made of the client's key and the slot's number.
+ * None free: 429, to come back in a second.  A transaction that holds a
+ * slot already takes it again (advisory locks are reentrant).
+ */
+static void
+take_hash_slot(const char *client_key, int slots)
+{
+	for (int slot = 0; slot < slots; slot++)
+	{
+		uint64		lock_key = hash_bytes_extended((const unsigned char *) client_key,
+												   strlen(client_key), slot);
+
+		if (DatumGetBool(DirectFunctionCall1(pg_try_advisory_xact_lock_int8,
+											 Int64GetDatum((int64) lock_key))))
+			return;
+	}
+	authoob_too_many_attempts(1);
+}
+
+/*
+ * Before a password is hashed for a registration (account_key NULL) or a
+ * sign-in (account_key its authoob_throttle_key): 429, and no hash, when
+ * the client or the account has spent its hash budget for the window, or
+ * when the client has client_hashes_at_once hashes running already.  A
+ * caller without client_ip is counted per account only.  Connected to
+ * SPI.
+ */
+void
+authoob_check_hash_budget(const char *account_key, Datum client_ip, bool ip_isnull,
+						  const AuthoobSettings *settings)
+{
+	char	   *client_key;
 
 	if (!settings->throttle)
 		return;
-	args[0] = email ? CStringGetTextDatum(email) : (Datum) 0;
-	args[1] = CStringGetTextDatum(ip_scope);
-	args[2] = ip_isnull ? (Datum) 0 : CStringGetTextDatum(authoob_client_key(client_ip, settings));
-	authoob_run(&blocked_until, args, nulls, true);
-	seconds = authoob_result_datum(1, &isnull);
-	if (!isnull)
-		authoob_too_many_attempts(DatumGetInt32(seconds));
+	client_key = ip_isnull ? NULL : authoob_client_key(client_ip, settings);
+	/* a database not updated yet has no such budget (settings.c) */
+	if ((settings->client_hashes_per_window > 0 || settings->account_sign_ins_per_window > 0) &&
+		(account_key != NULL || client_key != NULL))
+		raise_if_blocked("sign_in", account_key, "hash_ip", client_key);
+	if (client_key != NULL && settings->client_hashes_at_once > 0)
+		take_hash_slot(client_key, settings->client_hashes_at_once);
+}
+
+/*
+ * After the hash: count it against the client (scope hash_ip) and the
+ * account (sign_in; account_key NULL for a registration).  Written after
+ * the hash, so that the rows counted are not locked while it runs; they
+ * stay locked until the transaction ends, which should come soon.  As
+ * authoob_record_throttle.
+ */
+void
+authoob_count_hash(const char *schema, const char *account_key, Datum client_ip,
+				   bool ip_isnull, const AuthoobSettings *settings)
+{
+	if (!settings->throttle)
+		return;
+	if (account_key != NULL && settings->account_sign_ins_per_window > 0)
+		authoob_record_throttle(schema, "sign_in", account_key);
+	if (!ip_isnull && settings->client_hashes_per_window > 0)
+		authoob_record_throttle(schema, "hash_ip", authoob_client_key(client_ip, settings));
 }
 
 /*

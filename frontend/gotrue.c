@@ -9,7 +9,9 @@
  */
 #include "gotrue.h"
 
+#include <ctype.h>
 #include <microhttpd.h>
+#include <stdbool.h>
 #include <string.h>
 
 static const char *
@@ -39,14 +41,27 @@ code_of_status(unsigned int status)
 	}
 }
 
+/* Whether text is written as a date is, YYYY-MM-DD */
+static bool
+is_date_text(const char *text)
+{
+	for (int i = 0; i < 10; i++)
+	{
+		if (i == 4 || i == 7 ? text[i] != '-' : !isdigit((unsigned char) text[i]))
+			return false;
+	}
+	return text[10] == '\0';
+}
+
 /*
  * Supabase Auth's clients send the API version they read (2024-01-01 and
- * later: "code" is the error code); a date compares as its text does.
+ * later: "code" is the error code); a date compares as its text does, and
+ * what is not a date is no version at all.
  */
 ErrorShape
 gotrue_error_shape(const char *api_version)
 {
-	if (api_version != NULL && strlen(api_version) == strlen(GOTRUE_API_VERSION) &&
+	if (api_version != NULL && is_date_text(api_version) &&
 		strcmp(api_version, GOTRUE_API_VERSION) >= 0)
 		return ERRORS_GOTRUE_2024;
 	return ERRORS_GOTRUE;

@@ -17,8 +17,10 @@
  * tokens) goes through the procedure authoob_attempt: a function's failure
  * rolls back with it, and only a procedure can commit the record of a
  * failed guess before raising the error; its one column is the response.
- * The sign-in routes pass the client's User-Agent on (ARG_USER_AGENT), in
- * the body authoob_sign_in_request makes, for the session to keep.
+ * Its arguments are the request's parts, apart: the body (or the mailed
+ * token), the client's address, the query's grant_type and the client's
+ * User-Agent (ARG_USER_AGENT, for the session to keep), which the
+ * database joins to a sign-in's body as it parses it, once.
  * A route may read one query parameter (ARG_QUERY, named in its line); one
  * that requires it comes before the same path without it, which 0.1's
  * statement still serves (POST P/logout without ?scope=).
@@ -36,12 +38,12 @@
 static const Route route_table[] = {
 /*   method  pattern           status  parameters ($1, $2)        statement, answer */
 	{"POST", "/register",       200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_register($1::text, $2::inet)", REPLY_BODY, NO_QUERY},
-	{"POST", "/login",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_USER_AGENT}, "CALL authoob_attempt('login', authoob_sign_in_request($1::text, NULL, $3::text), $2::inet, NULL)", REPLY_BODY, NO_QUERY},
+	{"POST", "/login",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_USER_AGENT}, "CALL authoob_attempt('login', $1::text, $2::inet, NULL, $3::text, NULL)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)", REPLY_BODY, NO_QUERY},
 	{"POST", "/logout",         204, {ARG_TOKEN, ARG_QUERY},    "SELECT authoob_logout_scope($1::text, $2::text)", REPLY_BODY, "scope", true, false, FAMILY_AUTHOOB},
 	{"POST", "/logout",         204, {ARG_TOKEN},               "SELECT authoob_logout($1::text)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/token",          200, {ARG_TOKEN},               "SELECT authoob_token($1::text)", REPLY_BODY, NO_QUERY},
-	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY, ARG_USER_AGENT}, "CALL authoob_attempt('token', authoob_sign_in_request($1::text, $3::text, $4::text), $2::inet, NULL)", REPLY_BODY, "grant_type", false, false, FAMILY_AUTHOOB},
+	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY, ARG_USER_AGENT}, "CALL authoob_attempt('token', $1::text, $2::inet, $3::text, $4::text, NULL)", REPLY_BODY, "grant_type", false, false, FAMILY_AUTHOOB},
 	{"GET",  "/sessions",       200, {ARG_TOKEN},               "SELECT authoob_sessions($1::text)", REPLY_BODY, NO_QUERY},
 	{"DELETE", "/sessions/*",   204, {ARG_TOKEN, ARG_PATH},     "SELECT authoob_end_session($1::text, $2::text)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/profile",        200, {ARG_TOKEN},               "SELECT authoob_profile($1::text)", REPLY_BODY, READ_ONLY},
@@ -49,10 +51,10 @@ static const Route route_table[] = {
 	{"PUT",  "/profile",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_update_profile($1::text, $2::text)", REPLY_BODY, NO_QUERY},
 	{"PUT",  "/reset_password", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)", REPLY_BODY, NO_QUERY},
 	{"PUT",  "/password/reset", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)", REPLY_BODY, NO_QUERY},
-	{"POST", "/activate/*",     201, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate', $1::text, $2::inet, NULL)", REPLY_BODY, NO_QUERY},
-	{"GET",  "/activate/*",     302, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate_redirect', $1::text, $2::inet, NULL)", REPLY_BODY, NO_QUERY},
+	{"POST", "/activate/*",     201, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
+	{"GET",  "/activate/*",     302, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate_redirect', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
 	{"POST", "/password/ask",   204, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_password_ask($1::text, $2::inet)", REPLY_BODY, NO_QUERY},
-	{"PUT",  "/password/reset/token", 204, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('password_reset_token', $1::text, $2::inet, NULL)", REPLY_BODY, NO_QUERY},
+	{"PUT",  "/password/reset/token", 204, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('password_reset_token', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/health",         200, {ARG_END},                 "SELECT '{\"status\": \"ok\"}'::pg_catalog.jsonb", REPLY_BODY, NO_QUERY},
 	{"GET",  "/verify",         200, {ARG_TOKEN},               "SELECT authoob_verify_headers($1::text)", REPLY_HEADERS, READ_ONLY},
 	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()", REPLY_PUBLIC_BODY, READ_ONLY},
@@ -67,13 +69,13 @@ static const Route route_table[] = {
 /* a route of what is not built yet: a 4xx in the client's shape, not a 404 */
 #define NOT_BUILT(what) 422, {ARG_END}, "SELECT authoob_gotrue_not_built('" what "')", REPLY_BODY, GOTRUE
 	{"POST", "/signup",         200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_signup($1::text, $2::inet)", REPLY_BODY, GOTRUE},
-	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY, ARG_USER_AGENT}, "CALL authoob_attempt('gotrue_token', authoob_sign_in_request($1::text, $3::text, $4::text), $2::inet, NULL)", REPLY_BODY, "grant_type", false, false, FAMILY_GOTRUE},
+	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY, ARG_USER_AGENT}, "CALL authoob_attempt('gotrue_token', $1::text, $2::inet, $3::text, $4::text, NULL)", REPLY_BODY, "grant_type", false, false, FAMILY_GOTRUE},
 	{"GET",  "/user",           200, {ARG_TOKEN},               "SELECT authoob_gotrue_user($1::text)", REPLY_BODY, GOTRUE_READ_ONLY},
 	{"PUT",  "/user",           200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_gotrue_update_user($1::text, $2::text)", REPLY_BODY, GOTRUE},
 	{"POST", "/logout",         204, {ARG_TOKEN, ARG_QUERY},    "SELECT authoob_logout_scope($1::text, coalesce($2::text, 'global'))", REPLY_BODY, "scope", false, false, FAMILY_GOTRUE},
 	{"POST", "/recover",        200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_recover($1::text, $2::inet)", REPLY_BODY, GOTRUE},
-	{"POST", "/verify",         200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_verify', $1::text, $2::inet, NULL)", REPLY_BODY, GOTRUE},
-	{"GET",  "/verify",         303, {ARG_QUERY_JSON, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_verify_link', $1::text, $2::inet, NULL)", REPLY_BODY, GOTRUE},
+	{"POST", "/verify",         200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_verify', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, GOTRUE},
+	{"GET",  "/verify",         303, {ARG_QUERY_JSON, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_verify_link', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, GOTRUE},
 	{"POST", "/resend",         200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_resend($1::text, $2::inet)", REPLY_BODY, GOTRUE},
 	{"GET",  "/settings",       200, {ARG_END},                 "SELECT authoob_gotrue_settings()", REPLY_BODY, GOTRUE},
 	{"GET",  "/health",         200, {ARG_END},                 "SELECT '{\"name\": \"authoob\", \"version\": \"0.3\", \"description\": \"authoob speaks Supabase Auth''s protocol\"}'::pg_catalog.jsonb", REPLY_BODY, GOTRUE},

@@ -14,6 +14,9 @@
 #
 #   bash scripts/virtualenv.sh /usr/bin/python3 fuzz/sql_fuzz.py --seconds 60
 #
+# prints the seed it drew; --seed N --max-execs M replays the same M cases
+# (what t/200 does with its committed seed).
+#
 # Without --dsn it makes a database of its own on the PG* server and drops
 # it at the end; with --dsn it uses (and changes: users, settings, columns)
 # the database given, which must be a throwaway one.
@@ -65,6 +68,7 @@ class Results:
         self.seconds = collections.Counter()     # per target
         self.failures = {}
         self.execs = 0
+        self.replayed = 0   # of the executions, the corpus's
 
     def add(self, case, outcome, seconds, failure=None):
         self.execs += 1
@@ -85,6 +89,7 @@ class Results:
 
     def merge(self, other):
         self.execs += other.execs
+        self.replayed += other.replayed
         self.counts.update(other.counts)
         self.seconds.update(other.seconds)
         for signature, entry in other.failures.items():
@@ -130,7 +135,7 @@ def worker(dsn, seed, index, seconds, max_execs, statement_timeout, corpus, sett
     try:
         for case in corpus if index == 0 else ():
             execute(target, case, rng, results)
-        replayed = results.execs
+        results.replayed = replayed = results.execs
         deadline = time.monotonic() + seconds
         while results.execs - replayed < max_execs and time.monotonic() < deadline:
             execute(target, gen.case(), rng, results)
@@ -172,6 +177,7 @@ def drop_database(name):
 def report(results, seconds, corpus_size, seed, jobs):
     print("sql_fuzz: seed %d, %d job(s), %d corpus case(s) replayed" % (seed, jobs, corpus_size))
     print("executions: %d in %.1f s (%.0f/s)" % (results.execs, seconds, results.execs / max(seconds, 1e-9)))
+    print("random cases: %d" % (results.execs - results.replayed))
     print("%-36s %8s %7s %7s %7s %5s  %s" % ("function", "calls", "ms/call", "ok", "cast", "FAIL", "refusals"))
     for label in sorted({label for label, _ in results.counts}):
         outcomes = {o: n for (l, o), n in results.counts.items() if l == label}

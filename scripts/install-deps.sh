@@ -7,13 +7,14 @@ set -euo pipefail
 # sanitizer runtimes: clang-14 alone has neither (libclang-rt-14-dev). gcc's
 # sanitizer runtimes, for make -C frontend SANITIZE=1, come with gcc.
 # PL/Proxy makes the proxy of a sharded deployment (scripts/shard-setup.sh).
+# iproute2: ip (t/017's network namespace) and ss (a listen queue, t/lib).
 packages=(
 	build-essential
 	postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev
 	postgresql-15-plproxy
 	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libargon2-dev
 	clang-14 libclang-rt-14-dev
-	curl wrk valgrind nginx
+	curl wrk valgrind nginx iproute2
 	libipc-run-perl python3-jwt python3-cryptography python3-aiosmtpd python3-psycopg2
 	nodejs npm
 	postgresql-15-auto-failover

@@ -57,6 +57,9 @@ class Sink:
         self.count = 0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.maildir:
+            # a test waits for this line to know a delivery is under way
+            print("receiving a mail for %s" % ", ".join(envelope.rcpt_tos), flush=True)
         if self.delay:
             await asyncio.sleep(self.delay)
         raw = envelope.original_content or envelope.content

@@ -121,7 +121,8 @@ END
 $$;
 
 -- authoob_attempt's actions, data as the routes are: a row per action (and
--- grant_type of the token endpoints' bodies) and where it runs.  A
+-- grant_type of the token endpoints' bodies, else of their query string)
+-- and where it runs.  A
 -- sign-in by its email, a mailed token, refresh token or one-time code by
 -- itself (the partition drew it so that it hashes there):
 --   email       the partition of the body's lower-cased "email"
@@ -150,7 +151,8 @@ INSERT INTO authoob_shard.attempts (action, grant_type, run_on) VALUES
     ('gotrue_verify',        '',              'hash:token_hash,token'),
     ('gotrue_verify_link',   '',              'hash:token');
 
-CREATE FUNCTION authoob_shard.attempt_partition(action text, arg text) RETURNS integer
+CREATE FUNCTION authoob_shard.attempt_partition(action text, arg text, query_grant text DEFAULT NULL)
+RETURNS integer
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     rule text;
@@ -163,7 +165,8 @@ BEGIN
     END;
     SELECT a.run_on INTO rule FROM authoob_shard.attempts a
     WHERE a.action = attempt_partition.action
-      AND a.grant_type IN ('', coalesce(CASE jsonb_typeof(body) WHEN 'object' THEN body ->> 'grant_type' END, ''))
+      AND a.grant_type IN ('', coalesce(CASE jsonb_typeof(body) WHEN 'object' THEN body ->> 'grant_type' END,
+                                        query_grant, ''))
     ORDER BY a.grant_type DESC LIMIT 1;
     RETURN coalesce(CASE
         WHEN rule = 'email' THEN authoob_shard.email_partition(arg)
@@ -288,17 +291,31 @@ $do$;
 -- authoob_attempt: a PL/Proxy function cannot be a procedure, nor run
 -- one. Each partition has authoob_attempt_outcome(), authoob_attempt()
 -- whose error comes back as {"error": {...}} in a transaction that commits
--- the failure it recorded; the proxy's procedure raises that error.
+-- the failure it recorded; the proxy's procedure raises that error. Both
+-- forms: 0.3's, the request's parts apart (what 0.3's front calls), and
+-- 0.2's, one argument (0.2's front, SQL callers).
 CREATE FUNCTION authoob_shard.authoob_attempt_outcome(action text, arg text, client_ip inet)
 RETURNS jsonb LANGUAGE plproxy AS $p$
     CLUSTER 'authoob';
     RUN ON authoob_shard.attempt_partition(action, arg);
     TARGET public.authoob_attempt_outcome;
 $p$;
-REVOKE ALL ON FUNCTION authoob_shard.authoob_attempt_outcome(text, text, inet) FROM PUBLIC;
+CREATE FUNCTION authoob_shard.authoob_attempt_outcome(action text, body text, client_ip inet,
+                                                      query_grant text, user_agent text)
+RETURNS jsonb LANGUAGE plproxy AS $p$
+    CLUSTER 'authoob';
+    RUN ON authoob_shard.attempt_partition(action, body, query_grant);
+    TARGET public.authoob_attempt_outcome;
+$p$;
+REVOKE ALL ON FUNCTION authoob_shard.authoob_attempt_outcome(text, text, inet),
+    authoob_shard.authoob_attempt_outcome(text, text, inet, text, text) FROM PUBLIC;
 
-CREATE PROCEDURE public.authoob_attempt(action text, arg text, client_ip inet DEFAULT NULL,
-                                        INOUT response jsonb DEFAULT NULL)
+-- What the proxy's procedures do: the partition's outcome of either form
+-- (parts: 0.3's), its error raised as the partition raised it, or its
+-- answer.
+CREATE FUNCTION authoob_shard.attempt(action text, arg text, client_ip inet,
+                                      query_grant text, user_agent text, parts boolean)
+RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     outcome jsonb;
@@ -306,7 +323,9 @@ DECLARE
     e_state text; e_message text; e_detail text; e_hint text;
 BEGIN
     BEGIN
-        outcome := authoob_shard.authoob_attempt_outcome(action, arg, client_ip);
+        outcome := CASE WHEN parts
+            THEN authoob_shard.authoob_attempt_outcome(action, arg, client_ip, query_grant, user_agent)
+            ELSE authoob_shard.authoob_attempt_outcome(action, arg, client_ip) END;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_message = MESSAGE_TEXT,
             e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
@@ -316,15 +335,34 @@ BEGIN
     IF e IS NOT NULL THEN
         PERFORM authoob_shard.raise(e ->> 'sqlstate', e ->> 'message', e ->> 'detail', e ->> 'hint');
     END IF;
-    response := outcome -> 'response';
+    RETURN outcome -> 'response';
 END
 $$;
-REVOKE ALL ON PROCEDURE public.authoob_attempt(text, text, inet, jsonb) FROM PUBLIC;
-GRANT EXECUTE ON PROCEDURE public.authoob_attempt(text, text, inet, jsonb) TO authoob_api;
+REVOKE ALL ON FUNCTION authoob_shard.attempt(text, text, inet, text, text, boolean) FROM PUBLIC;
 
--- What the front's statements nest: the body of POST P/login and P/token
--- with the query's grant_type and the User-Agent, the extension's own C
--- function (it reads nothing of a database).
+CREATE PROCEDURE public.authoob_attempt(action text, arg text, client_ip inet DEFAULT NULL,
+                                        INOUT response jsonb DEFAULT NULL)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    response := authoob_shard.attempt(action, arg, client_ip, NULL, NULL, false);
+END
+$$;
+CREATE PROCEDURE public.authoob_attempt(action text, body text, client_ip inet,
+                                        query_grant text, user_agent text,
+                                        INOUT response jsonb DEFAULT NULL)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    response := authoob_shard.attempt(action, body, client_ip, query_grant, user_agent, true);
+END
+$$;
+REVOKE ALL ON PROCEDURE public.authoob_attempt(text, text, inet, jsonb),
+    public.authoob_attempt(text, text, inet, text, text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE public.authoob_attempt(text, text, inet, jsonb),
+    public.authoob_attempt(text, text, inet, text, text, jsonb) TO authoob_api;
+
+-- What 0.2's front nests in its statements: the body of POST P/login and
+-- P/token with the query's grant_type and the User-Agent, the extension's
+-- own C function (it reads nothing of a database).
 CREATE FUNCTION public.authoob_sign_in_request(payload text, query_grant text, user_agent text)
 RETURNS text AS 'authoob', 'authoob_sign_in_request'
 LANGUAGE C IMMUTABLE SET search_path = pg_catalog, pg_temp;
@@ -335,6 +373,8 @@ GRANT EXECUTE ON FUNCTION public.authoob_sign_in_request(text, text, text) TO au
 -- each PL/Proxy function is granted as the function it stands for.
 GRANT USAGE ON SCHEMA authoob_shard TO PUBLIC;
 GRANT EXECUTE ON FUNCTION authoob_shard.email_partition(text), authoob_shard.token_partition(text),
-    authoob_shard.id_partition(text), authoob_shard.attempt_partition(text, text),
+    authoob_shard.id_partition(text), authoob_shard.attempt_partition(text, text, text),
     authoob_shard.raise(text, text, text, text) TO PUBLIC;
-GRANT EXECUTE ON FUNCTION authoob_shard.authoob_attempt_outcome(text, text, inet) TO authoob_api;
+GRANT EXECUTE ON FUNCTION authoob_shard.authoob_attempt_outcome(text, text, inet),
+    authoob_shard.authoob_attempt_outcome(text, text, inet, text, text),
+    authoob_shard.attempt(text, text, inet, text, text, boolean) TO authoob_api;

@@ -10,9 +10,9 @@
 -- The owner-context rule (README "Security"): every function of the
 -- extension runs with search_path = pg_catalog, pg_temp but three, which
 -- run no statement of their own under another: the procedure
--- authoob_attempt (a SET clause would forbid its COMMIT: what it does as
--- the owner goes through an owner context, owner.c), authoob_uid() and the
--- cache trigger (no statement at all).  Hooks run with pg_catalog, the
+-- authoob_attempt, in both its forms (a SET clause would forbid its
+-- COMMIT: what it does as the owner goes through an owner context,
+-- owner.c), authoob_uid() and the cache trigger (no statement at all).  Hooks run with pg_catalog, the
 -- extension's schema, pg_temp (t/104).
 SELECT p.oid::regprocedure AS without_the_fixed_search_path
 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass

@@ -2,7 +2,8 @@
 -- The token endpoint (POST P/token): grant_type password and refresh_token,
 -- refresh tokens rotated at each use, their reuse, and sessions' limits.
 -- The front calls it through authoob_attempt('token', ...), which counts
--- failures and ends the session of a replayed refresh token.
+-- failures and ends the session of a replayed refresh token; the
+-- grant_type of its query string joins the body there.
 --
 \i sql/fixtures/setup.psql
 
@@ -11,7 +12,7 @@ SELECT id AS uid FROM authoob.users WHERE email = 'refresh@example.com' \gset
 
 -- grant_type password signs in as login does and opens a session that
 -- refresh tokens keep alive; the answer carries both tokens and the user.
-CALL authoob_attempt('token', '{"grant_type": "password", "email": "refresh@example.com", "password": "1Password"}', '192.0.2.1', NULL) \gset called_
+CALL authoob_attempt('token', '{"email": "refresh@example.com", "password": "1Password"}', '192.0.2.1', 'password', NULL, NULL) \gset called_
 SELECT :'called_response'::jsonb ? 'refresh_token' AS through_attempt;
 SELECT authoob_token_grant('{"grant_type": "password", "email": "refresh@example.com", "password": "1Password"}') AS g \gset
 SELECT array_agg(k ORDER BY k) AS keys FROM jsonb_object_keys(:'g'::jsonb) k;
@@ -42,7 +43,7 @@ SELECT authoob_token_grant(format('{"grant_type": "refresh_token", "refresh_toke
 -- refresh tokens with it).
 UPDATE authoob.refresh_tokens SET rotated_at = rotated_at - interval '1 minute'
 WHERE token_hash = sha256(convert_to(:'r1', 'UTF8'));
-CALL authoob_attempt('token', format('{"grant_type": "refresh_token", "refresh_token": "%s"}', :'r1'), '192.0.2.1', NULL);
+CALL authoob_attempt('token', format('{"refresh_token": "%s"}', :'r1'), '192.0.2.1', 'refresh_token', NULL);
 SELECT count(*) AS session_left FROM authoob.sessions WHERE jti = :'sid';
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'g2'::jsonb ->> 'access_token'));
 SELECT test.outcome(format($$ SELECT authoob_token_grant('{"grant_type": "refresh_token", "refresh_token": "%s"}') $$, :'r2'));

@@ -44,9 +44,16 @@ SELECT authoob_logout_scope(:'a5', NULL) IS NULL AS local;
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'a5')) AS a5, authoob_verify(:'a6') IS NOT NULL AS a6_kept;
 SELECT test.outcome(format($$ SELECT authoob_sessions(%L) $$, :'a5')) AS ended_token;
 
--- The user agent of a sign-in: the front passes the User-Agent header into
--- the body (authoob_sign_in_request, with POST P/token's grant_type), and
--- the session keeps it, printable ASCII of at most 255 characters.
+-- The user agent of a sign-in: the front passes the User-Agent header to
+-- authoob_attempt, which joins it to the body it parses (over the body's
+-- own "user_agent"), and the session keeps it, printable ASCII of at most
+-- 255 characters.
+CALL authoob_attempt('login', '{"email": "a@example.com", "password": "1Password", "user_agent": "mine"}', NULL, NULL, 'curl/8.0') \gset
+SELECT s ->> 'user_agent' AS kept
+FROM jsonb_array_elements(authoob_sessions(:'response'::jsonb ->> 'token') -> 'sessions') s WHERE (s ->> 'current')::boolean;
+-- 0.2's fronts pass one body to 0.2's form of authoob_attempt, with the
+-- User-Agent (and POST P/token's grant_type) written in by
+-- authoob_sign_in_request.
 SELECT authoob_sign_in_request('{"email": "a@example.com"}', NULL, 'curl/8.0') AS login_body;
 SELECT authoob_sign_in_request('{"email": "a@example.com"}', 'password', 'curl/8.0') AS token_body;
 SELECT authoob_sign_in_request('{"grant_type": "refresh_token"}', 'password', NULL) AS grant_kept;

@@ -60,7 +60,14 @@ SELECT authoob_attempt_outcome('login', '{"email": "p1@example.com", "password":
 SELECT scope, key, consecutive FROM authoob.throttle ORDER BY scope;
 SELECT authoob_attempt_outcome('activate', 'no-such-token', '192.0.2.9') AS outcome;
 SELECT authoob_attempt_outcome('nonsense', 'x', NULL);
+-- 0.3's form, the request's parts apart, as the proxy's authoob_attempt of
+-- 0.3 passes them: the same outcomes
+SELECT authoob_attempt_outcome('token', '{"email": "p1@example.com", "password": "Wrong1pass"}', '192.0.2.9', 'password', 'curl/8.0') AS outcome;
+SELECT authoob_attempt_outcome('login', 'not json', '192.0.2.9', NULL, NULL) AS outcome;
+SELECT scope, key, consecutive FROM authoob.throttle ORDER BY scope;
 -- the same rights as authoob_attempt: the API role's, not PUBLIC's
 SELECT has_function_privilege('authoob_api', 'authoob_attempt_outcome(text, text, inet)', 'EXECUTE') AS api,
        has_function_privilege('public', 'authoob_attempt_outcome(text, text, inet)', 'EXECUTE') AS public,
+       has_function_privilege('authoob_api', 'authoob_attempt_outcome(text, text, inet, text, text)', 'EXECUTE') AS api_0_3,
+       has_function_privilege('public', 'authoob_attempt_outcome(text, text, inet, text, text)', 'EXECUTE') AS public_0_3,
        has_function_privilege('authoob_api', 'authoob_set_partition(integer, integer)', 'EXECUTE') AS api_sets_partition;

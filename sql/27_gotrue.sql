@@ -83,7 +83,7 @@ SELECT authoob_remove_hook('post_profile', 'shape_profile(jsonb)');
 
 -- POST G/token, through authoob_attempt('gotrue_token', ...) as the front
 -- calls it: grant_type password, refresh_token, and what is not built.
-CALL authoob_attempt('gotrue_token', authoob_sign_in_request('{"email": "ada@example.com", "password": "1Password"}', 'password', 'psql'), '192.0.2.1', NULL) \gset called_
+CALL authoob_attempt('gotrue_token', '{"email": "ada@example.com", "password": "1Password"}', '192.0.2.1', 'password', 'psql', NULL) \gset called_
 SELECT :'called_response'::jsonb -> 'user' ->> 'email' AS signed_in,
        :'called_response'::jsonb -> 'user' ->> 'last_sign_in_at' IS NOT NULL AS sign_in_recorded;
 SELECT authoob_gotrue_token(format('{"grant_type": "refresh_token", "refresh_token": "%s"}', :'refresh')) AS g \gset
@@ -170,6 +170,6 @@ SELECT what, test.failure(format('SELECT authoob_gotrue_not_built(%L)', what))
 FROM unnest(ARRAY['otp', 'mfa', 'oauth', 'email_change', 'reauthenticate', 'anonymous', 'phone']) what;
 
 -- The limits speak the dialect too: 429, its wait in the detail's headers.
-CALL authoob_attempt('gotrue_token', authoob_sign_in_request('{"email": "ada@example.com", "password": "Wrong1"}', 'password', NULL), '192.0.2.9', NULL);
+CALL authoob_attempt('gotrue_token', '{"email": "ada@example.com", "password": "Wrong1"}', '192.0.2.9', 'password', NULL, NULL);
 UPDATE authoob.throttle SET blocked_until = now() + interval '1 hour' WHERE scope = 'login';
 SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "password", "email": "ada@example.com", "password": "2Password"}') $$);

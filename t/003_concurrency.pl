@@ -5,18 +5,40 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use AuthoobTest;
+use IO::Socket::INET;
 use Test::More;
 
 my $db = new_database();
 my $front = AuthoobTest::Front->start(db => $db, args => ['--threads', '4', '--pool', '4']);
 my $password = strong_password();
 
-# 50 registrations of one email, all sent before any answer is read.
-my @answers = $front->parallel_raw([ map {
-			$front->raw_request(POST => '/register', content_type => 'application/json',
-				json => { email => 'race@example.com', password1 => $password, password2 => $password })
-		} 1 .. 50 ]);
-is_deeply(tally(@answers), { 200 => 1, 409 => 49 }, '50 registrations of one email: one 200, 49 409s');
+# 50 registrations of one email. A lock on the users table holds the
+# first four at their insert, past the check that the address is free, one
+# per worker and pooled connection (each is sent once the one before it
+# waits, so that a free worker takes it; each from a client address of its
+# own, since one client's hashes are counted in one row, which its first
+# registration holds until it ends); the other 46 queue meanwhile. Then the
+# lock goes: the database's unique index decides between the four, the
+# path under test, and the 46 meet the early check.
+my $register = $front->raw_request(POST => '/register', content_type => 'application/json',
+	json => { email => 'race@example.com', password1 => $password, password2 => $password });
+my $holder = hold_table_lock($db, 'authoob.users', 120);
+my @racers;
+for my $n (1 .. 4)
+{
+	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.' . (1 + $n), PeerAddr => '127.0.0.1', PeerPort => $front->port,
+		Proto => 'tcp') or die "connect: $!";
+	syswrite($s, $register);
+	push @racers, $s;
+	wait_until(sub { lock_waiters($db, 'authoob.users') == $n }, 30) or last;
+}
+is(lock_waiters($db, 'authoob.users'), 4, 'four registrations of one email wait together at their insert');
+my @answers = $front->parallel_raw([ ($register) x 46 ],
+	meanwhile => sub { release_table_lock($db, 'authoob.users', $holder) });
+push @answers, map { local $/; AuthoobTest::Front::parse_response(scalar(<$_>) // '') } @racers;
+is_deeply(tally(@answers), { 200 => 1, 409 => 49 }, '50 registrations of one email: one 200, 49 409s')
+  or diag(explain(tally(@answers)));
+is_deeply(tally(@answers[46 .. 49]), { 200 => 1, 409 => 3 }, 'of the four that raced at the insert, one 200');
 is(scalar(grep { ($_->{json}{message} // '') eq 'User already registered' } @answers), 49,
 	'the 409s say why');
 is(psql($db, q{SELECT count(*) FROM authoob.users WHERE lower(email) = 'race@example.com'}), 1,

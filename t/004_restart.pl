@@ -15,7 +15,7 @@ use Time::HiRes qw(sleep time);
 
 my $db = new_database();
 my $cluster = postgres_cluster($db);
-plan skip_all => 'not a postgresql-common cluster (cluster_name is not VERSION/NAME)'
+skip_all_missing('not a postgresql-common cluster (cluster_name is not VERSION/NAME)')
   unless $cluster;
 
 my $pool = 4;
@@ -45,24 +45,29 @@ if ($child == 0)
 	POSIX::_exit(0);
 }
 
-sleep 1;
+# The statuses the load has seen so far
+sub seen { open(my $in, '<', $statuses->filename) or return (); chomp(my @seen = <$in>); @seen }
+
+# the load is served, then Postgres stops under it
+wait_until(sub { grep { $_ == 200 } seen() }) or BAIL_OUT('the load is not served');
 pg_ctlcluster($cluster, 'stop', '-m', 'fast');
 ok(wait_until(sub { health() == 503 }, 10), 'health says 503 while Postgres is down');
 my $r = $front->request(GET => '/profile', token => $token);
 is($r->{status}, 503, 'a route answers 503 while Postgres is down');
 is_deeply($r->{json}, { code => 503, message => 'Service unavailable' }, 'as a JSON error');
 is($front->login('x@example.com', 'x')->{status}, 503, 'so does login');
-sleep 1;
+wait_until(sub { grep { $_ == 503 } seen() });
 pg_ctlcluster($cluster, 'start');
 ok(wait_until(sub { health() == 200 }, 30), 'health says 200 once Postgres is back');
-sleep 1;
+# the load is served again
+my $seen_before = seen();
+wait_until(sub { my @now = seen(); @now > $seen_before && $now[-1] == 200 });
 open(my $touch, '>', $stop_file) or die;
 close $touch;
 waitpid($child, 0);
 unlink $stop_file;
 
-open(my $in, '<', $statuses->filename) or die;
-chomp(my @seen = <$in>);
+my @seen = seen();
 my %count;
 $count{$_}++ for @seen;
 note('statuses under load: ' . join(', ', map { "$_ x $count{$_}" } sort keys %count));

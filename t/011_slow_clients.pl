@@ -106,7 +106,8 @@ my $attack_started = time;
 my @attack = half_open($front, '127.0.0.2', $attackers);
 my $opened = time - $attack_started;
 is(scalar(@attack), $attackers, sprintf('the attacker opened %d connections from 127.0.0.2 (%.1f s)', $attackers, $opened));
-sleep 0.5;
+# once the front has accepted them all, those over the limit are closed
+wait_until(sub { unaccepted($front->port) == 0 && still_open(@attack) <= $per_client }, 5);
 my $held = still_open(@attack);
 cmp_ok($held, '<=', $per_client, "the front keeps at most $per_client of them");
 cmp_ok($held, '>=', min($attackers, $per_client) - 5, 'and closed the others at once');
@@ -117,25 +118,29 @@ push @answers, timed($front, POST => '/register',
 	{ email => 'meanwhile@example.com', password1 => $password, password2 => $password });
 push @answers, timed($front, POST => '/login', { email => 'steady@example.com', password => $password });
 my @seconds = sort { $a <=> $b } map { $_->[1] } @answers;
+# how long they took is a figure, not a test (make bench measures)
 diag(sprintf('held by the attacker: %d connections; meanwhile %d requests from 127.0.0.1: median %.1f ms, max %.1f ms',
 		$held, scalar(@answers), 1000 * $seconds[$#seconds / 2], 1000 * $seconds[-1]));
 is(scalar(grep { $_->[0] != 200 } @answers), 0, 'every other request was answered 200 meanwhile');
-cmp_ok($seconds[-1], '<', 2, 'none waited long (a sanity bound, not a benchmark)');
 is(still_open(@attack), $held, 'the attacker still holds its connections before their deadline');
 
-# Their header never ends: they are cut at the header deadline.
-sleep 0.1 while still_open(@attack) && time < $attack_started + $opened + $deadline_s + 5;
+# Their header never ends: they are cut at the header deadline, not before
+# it (the connections lasted past it) and long before the 30 s idle
+# timeout of libmicrohttpd would close them.
+wait_until(sub { !still_open(@attack) }, $opened + $deadline_s + 15);
 my $cut_after = time - $attack_started;
 is(still_open(@attack), 0, sprintf('the half-open connections are cut at the header deadline (after %.1f s)', $cut_after));
 cmp_ok($cut_after, '>', $deadline_s - 1, 'not before');
 close $_ for @attack;
 
+# A dribbler sends a byte a second for 25 s: an idle timeout would never
+# cut it, a total one does; "never" if it was not cut.
 chomp(my $header_cut = <$slow_header> // 'lost');
 chomp(my $body_cut = <$slow_body> // 'lost');
-ok($header_cut ne 'never' && $header_cut >= $deadline_s - 1 && $header_cut <= $deadline_s + 3,
-	"a header sent a byte a second is cut at the header deadline ($header_cut s)");
-ok($body_cut ne 'never' && $body_cut >= $deadline_s - 1 && $body_cut <= $deadline_s + 3,
-	"a body sent a byte a second is cut at the body deadline ($body_cut s)");
+ok($header_cut =~ /^[\d.]+$/ && $header_cut >= $deadline_s - 1,
+	"a header sent a byte a second is cut at the header deadline, not before ($header_cut s)");
+ok($body_cut =~ /^[\d.]+$/ && $body_cut >= $deadline_s - 1,
+	"a body sent a byte a second is cut at the body deadline, not before ($body_cut s)");
 is(psql($db, q{SELECT count(*) FROM authoob.users WHERE email = 'slow@example.com'}), 0,
 	'the cut body never reached the database');
 
@@ -154,19 +159,25 @@ is($front->stop('TERM'), 0, 'stops');
 
 # --- limits by flag; a statement in flight has no deadline
 $front = AuthoobTest::Front->start(db => $db, args => ['--max-connections', '1000000',
-		'--max-client-connections', '3', '--header-timeout', '1', '--body-timeout', '1']);
+		'--max-client-connections', '3', '--header-timeout', '3', '--body-timeout', '3']);
 like($front->log, qr/--max-connections=1000000 is more than the descriptor limit \(\d+\) leaves room for: \d+/,
 	'--max-connections beyond the descriptors is lowered, and said so');
 my @three = half_open($front, '127.0.0.2', 5);
-sleep 0.5;
+wait_until(sub { unaccepted($front->port) == 0 && still_open(@three) <= 3 }, 2);
 is(still_open(@three), 3, '--max-client-connections 3: the fourth and fifth are closed');
-my $holder = hold_table_lock($db, 'authoob.users', 3);
-my $started = time;
-my $r = $front->request(POST => '/login', json => { email => 'steady@example.com', password => $password });
-is($r->{status}, 200, sprintf('a login waiting %.1f s in Postgres is answered, past the 1 s deadlines', time - $started));
-cmp_ok(time - $started, '>', 2, 'it did wait');
-waitpid($holder, 0);
-is(still_open(@three), 0, 'the half-open ones are gone by then');
+# a login held up in Postgres while the header deadline cuts the half-open
+# ones: still waiting then, it is answered once the lock is gone
+my $holder = hold_table_lock($db, 'authoob.users', 60);
+my $login = json_encode({ email => 'steady@example.com', password => $password });
+my $waiting = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $front->port, Proto => 'tcp') or die "connect: $!";
+syswrite($waiting, "POST /authoob/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+	  . 'Content-Length: ' . length($login) . "\r\n\r\n$login");
+ok(wait_until(sub { lock_waiters($db, 'authoob.users') > 0 }), 'a login waits in Postgres');
+ok(wait_until(sub { still_open(@three) == 0 }, 20), 'the half-open ones are cut at their 3 s deadline meanwhile');
+ok(still_open($waiting) && lock_waiters($db, 'authoob.users') > 0, 'while the login still waits');
+release_table_lock($db, 'authoob.users', $holder);
+my $r = AuthoobTest::Front::parse_response(do { local $/; <$waiting> } // '');
+is($r->{status}, 200, 'the login is answered, past the 3 s deadlines');
 is($front->stop('TERM'), 0, 'stops');
 
 # --- t/003 once lost 128 connections, unanswered and unlogged. One worker,
@@ -177,16 +188,19 @@ is($front->stop('TERM'), 0, 'stops');
 # The lock first: taking it (in every partition when sharded) may take
 # longer than the connections' 2 s header deadline.
 $front = AuthoobTest::Front->start(db => $db, args => ['--threads', '1', '--pool', '1', '--header-timeout', '2']);
-$holder = hold_table_lock($db, 'authoob.users', 2);
+$holder = hold_table_lock($db, 'authoob.users', 60);
 my @socks = map {
 	IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $front->port, Proto => 'tcp') or die "connect: $!"
 } 0 .. 128;
-my $login = json_encode({ email => 'steady@example.com', password => $password });
+# all accepted first: their 128 requests are then 128 events at once
+wait_until(sub { unaccepted($front->port) == 0 }, 5);
 syswrite($socks[0], "POST /authoob/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
 	  . 'Content-Length: ' . length($login) . "\r\n\r\n$login");
-sleep 0.3;
+# the one worker is blocked in the login's statement when the 128 arrive
+ok(wait_until(sub { lock_waiters($db, 'authoob.users') > 0 }), 'the worker waits in Postgres');
 syswrite($_, "GET /authoob/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") for @socks[1 .. 128];
-$started = time;
+release_table_lock($db, 'authoob.users', $holder);
+my $started = time;
 my %answer;
 while (keys %answer < 128 && time < $started + 40)
 {
@@ -198,12 +212,12 @@ while (keys %answer < 128 && time < $started + 40)
 	}
 	sleep 0.05;
 }
-my $waited = max(map { $_->[1] } values %answer);
 is(scalar(grep { $_->[0] == 200 } values %answer), 128,
-	sprintf('128 requests queued behind a statement on one worker are all answered (within %.1f s)', $waited // -1));
-cmp_ok($waited, '<', 10, 'well before the idle timeout');
-waitpid($holder, 0);
+	'128 requests queued behind a statement on one worker are all answered (the idle timeout would have closed them)');
+diag(sprintf('the last answered %.1f s after the statement ended', max(map { $_->[1] } values %answer) // -1));
 is($front->stop('TERM'), 0, 'stops');
-diag($front->log =~ /warning: (woke the workers [^\n]*)/ ? "the janitor $1" : 'the worker did not stall this time');
+# (the janitor sums up what it did every 10 s, and at the stop)
+like($front->log, qr/warning: woke the workers \d+ times: requests waited unread past/,
+	'the worker stalled on the full batch, and the janitor woke it');
 
 done_testing();

@@ -140,8 +140,8 @@ $front = AuthoobTest::Front->start(db => $db,
 	args => ['--trusted-proxy', "$proxy/32", '--max-client-connections', '2']);
 
 # Opens $count connections from $from, each with a header but its end; once
-# the front has had time to refuse some, ends the headers and returns how
-# many were answered 200.
+# the front has accepted them all (and so refused those over the limit at
+# once), ends the headers and returns how many were answered 200.
 sub answered
 {
 	my ($from, $count) = @_;
@@ -152,7 +152,7 @@ sub answered
 		syswrite($s, "GET /authoob/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
 		$s;
 	} 1 .. $count;
-	sleep 0.5;
+	wait_until(sub { unaccepted($front->port) == 0 }, 10) or die 'the front does not accept';
 	syswrite($_, "\r\n") for @socks;
 	my $ok = 0;
 	for my $s (@socks)

@@ -18,7 +18,7 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 my ($nginx_binary) = grep { -x } map { "$_/nginx" } split(/:/, $ENV{PATH}), '/usr/sbin';
-plan skip_all => 'nginx is not installed (scripts/install-deps.sh installs it)' unless $nginx_binary;
+skip_all_missing('nginx is not installed (scripts/install-deps.sh installs it)') unless $nginx_binary;
 
 my $db = new_database();
 my $front = AuthoobTest::Front->start(db => $db, args => ['--trusted-proxy', '127.0.0.1/32']);

@@ -10,9 +10,11 @@ use lib "$FindBin::Bin/lib";
 use AuthoobTest;
 use Test::More;
 use IO::Socket::IP;
+use File::Temp ();
+use POSIX ':sys_wait_h';
 use Time::HiRes qw(sleep time);
 
-plan skip_all => 'needs root and unshare' unless $> == 0 && -x '/usr/bin/unshare';
+skip_all_missing('needs root and unshare') unless $> == 0 && -x '/usr/bin/unshare';
 if (!$ENV{AUTHOOB_IN_NETNS})
 {
 	# Postgres is reached over its Unix socket from the new namespace.
@@ -30,22 +32,27 @@ if (!$ENV{AUTHOOB_IN_NETNS})
 
 my $db = $ENV{AUTHOOB_IN_NETNS};
 system('ip link set lo up') == 0 or die;
-# the host's /64 (its server's address and the attacker's), and a victim elsewhere
-for my $a ('2001:db8:1::1', '2001:db8:1::200', (map { sprintf '2001:db8:1::%x', 0x1000 + $_ } 1 .. 10),
-	'2001:db8:2::2')
+# the host's /64 (its server's address and the attacker's), a client of
+# another /64 for the control, and a victim elsewhere
+for my $a ('2001:db8:1::1', (map { sprintf '2001:db8:1::%x', 0x1000 + $_ } 1 .. 10), '2001:db8:2::2',
+	'2001:db8:3::3')
 {
 	system("ip -6 addr add $a/128 dev lo nodad") == 0 or die "ip addr add $a";
 }
 my $port = 5582;
+my $log = File::Temp->new;
 my $front = fork // die;
 if ($front == 0)
 {
-	open(STDOUT, '>', "/tmp/authoob_017_front_$$.log"); open(STDERR, '>&', \*STDOUT);
+	open(STDOUT, '>', $log->filename); open(STDERR, '>&', \*STDOUT);
 	{ exec('frontend/authoob-http', '--listen', "[2001:db8:1::1]:$port", '--db', "dbname=$db",
 		'--threads', '2', '--max-client-connections', '4', '--max-connections', '40') };
 	POSIX::_exit(127);
 }
-sleep 1.5;
+sub front_log { do { local (@ARGV, $/) = ($log->filename); <> } // '' }
+wait_until(sub { front_log() =~ /listening on/ || waitpid($front, WNOHANG) == $front }, 30)
+  && front_log() =~ /listening on/
+  or BAIL_OUT("authoob-http did not start:\n" . front_log());
 
 sub connect_from
 {
@@ -56,8 +63,16 @@ sub connect_from
 # open: the server has not closed it (no EOF, no reset)
 sub still_open
 {
-	my ($s) = @_;
-	return IO::Select->new($s)->can_read(0) ? 0 : 1;	# readable: EOF, reset or an answer
+	return scalar grep { !IO::Select->new($_)->can_read(0) } @_;	# readable: EOF, reset or an answer
+}
+# How many of the sockets stay open once the front has accepted them all
+# and closed at once those over the limit (waiting for that at most 5 s:
+# the header deadline, 10 s, closes the rest later)
+sub kept
+{
+	my ($limit, @socks) = @_;
+	wait_until(sub { unaccepted($port) == 0 && still_open(@socks) <= $limit }, 5);
+	return still_open(@socks);
 }
 sub get_health
 {
@@ -80,13 +95,10 @@ sub get_health
 is(get_health('2001:db8:2::2', 3), 200, 'a client at 2001:db8:2::2 is served');
 
 # Control: one address, 8 half-open connections: 4 are closed at once.
-my @one = grep { $_ } map { connect_from('2001:db8:1::200') } 1 .. 8;
+my @one = grep { $_ } map { connect_from('2001:db8:3::3') } 1 .. 8;
 print $_ "GET /authoob/health HTTP/1.1\r\n" for @one;
-sleep 1;
-my $open = grep { still_open($_) } @one;
-is($open, 4, 'from one address, 4 of 8 half-open connections are kept');
+is(kept(4, @one), 4, 'from one address, 4 of 8 half-open connections are kept');
 close $_ for @one;
-sleep 1;
 
 # The attack: 10 addresses of one /64, 4 half-open connections each.
 my @held;
@@ -99,15 +111,13 @@ for my $i (1 .. 10)
 		push @held, $s;
 	}
 }
-sleep 1;
-$open = grep { still_open($_) } @held;
-is($open, 4, 'ten addresses of one /64 hold 4 half-open connections in all: the /64 is one client');
-my $started = time;
-my $status = get_health('2001:db8:2::2', 3);
-is($status, 200, 'meanwhile a client of another /64 is served');
+is(kept(4, @held), 4, 'ten addresses of one /64 hold 4 half-open connections in all: the /64 is one client');
+is(get_health('2001:db8:2::2', 3), 200, 'meanwhile a client of another /64 is served');
 
-# and the hold is renewed as the header deadline cuts them
 close $_ for @held;
 kill 'TERM', $front;
-waitpid $front, 0;
+my $stopped = wait_until(sub { waitpid($front, WNOHANG) == $front }, 30);
+my $status = $?;
+if (!$stopped) { kill 'KILL', $front; waitpid($front, 0) }
+ok($stopped && $status == 0, 'the front stops on SIGTERM, exit 0') or diag(front_log());
 done_testing();

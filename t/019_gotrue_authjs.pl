@@ -17,10 +17,10 @@ use Test::More;
 
 my $js = "$FindBin::Bin/js";
 my $node = $ENV{NODE} // 'node';
-plan skip_all => "no $node (Debian: apt-get install nodejs npm)"
+skip_all_missing("no $node (Debian: apt-get install nodejs npm)")
   unless system("command -v '$node' >/dev/null 2>&1") == 0;
 my $python = '/usr/bin/python3';
-plan skip_all => 'python3-aiosmtpd is not installed'
+skip_all_missing('python3-aiosmtpd is not installed')
   unless system("$python -c 'import aiosmtpd' 2>/dev/null") == 0;
 unless (-e "$js/node_modules/\@supabase/auth-js/package.json")
 {
@@ -132,7 +132,7 @@ authjs('resend', email => 'resend@example.com');
 mails_settled();
 is(scalar mailed_tokens('resend@example.com', qr{/activate/([A-Za-z0-9_-]{43})}), 2, 'none to an activated account');
 psql($db, q{SELECT authoob_configure('{"reset_mail_interval": 60}')});
-gotrue_error($front->request(POST => '/resend', json => { type => 'sms', phone => '+33600000000' }), 422,
+is_gotrue_error($front->request(POST => '/resend', json => { type => 'sms', phone => '+33600000000' }), 422,
 	'otp_not_built', 'resend by SMS: not built yet');
 psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
 
@@ -143,31 +143,19 @@ authjs('recover_verify', email => 'ada@example.com', password => $password, toke
 	new_password => strong_password('2'));
 
 # --- the dialect's errors, and what an attacker sends
-sub gotrue_error
-{
-	my ($r, $status, $code, $name) = @_;
-	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	subtest $name => sub {
-		is($r->{status}, $status, "status $status");
-		is(ref $r->{json}, 'HASH', 'a JSON body') or return;
-		is($r->{json}{error_code}, $code, "error_code $code");
-		ok(defined $r->{json}{msg} && length $r->{json}{msg}, 'a msg');
-		is($r->{json}{code}, $status, 'code: the status (no API version asked)');
-	};
-}
-gotrue_error($front->request(POST => '/signup', body => '{"email": '), 400, 'bad_json', 'bad JSON: 400 bad_json');
-gotrue_error($front->request(POST => '/signup', json => [1]), 400, 'bad_json', 'not an object: 400 bad_json');
-gotrue_error($front->request(POST => '/signup', json => { email => 5, password => [] }), 400, 'weak_password',
+is_gotrue_error($front->request(POST => '/signup', body => '{"email": '), 400, 'bad_json', 'bad JSON: 400 bad_json');
+is_gotrue_error($front->request(POST => '/signup', json => [1]), 400, 'bad_json', 'not an object: 400 bad_json');
+is_gotrue_error($front->request(POST => '/signup', json => { email => 5, password => [] }), 400, 'weak_password',
 	'wrong types: refused by the same rules as P/register');
-gotrue_error($front->request(POST => '/token?grant_type=password', json => { email => {}, password => 1 }), 400,
+is_gotrue_error($front->request(POST => '/token?grant_type=password', json => { email => {}, password => 1 }), 400,
 	'validation_failed', 'sign-in with wrong types: 400');
-gotrue_error($front->request(PUT => '/user', json => { data => 'x' }, headers => { Authorization => 'Bearer x' }), 401,
+is_gotrue_error($front->request(PUT => '/user', json => { data => 'x' }, headers => { Authorization => 'Bearer x' }), 401,
 	'session_not_found', 'a bad token: session_not_found');
 my $users = psql($db, 'SELECT count(*) FROM authoob.users');
-gotrue_error($front->raw($front->raw_request(POST => '/signup', content_type => 'application/json',
+is_gotrue_error($front->raw($front->raw_request(POST => '/signup', content_type => 'application/json',
 	body => '{"email":"' . ('a' x (2 * 1024 * 1024)) . '"}')), 413, 'request_too_large', 'a huge body: 413');
 is(psql($db, 'SELECT count(*) FROM authoob.users'), $users, 'and nothing changed');
-gotrue_error($front->request(GET => '/nothing'), 404, 'not_found', 'unknown path under /auth/v1: 404 in the dialect');
+is_gotrue_error($front->request(GET => '/nothing'), 404, 'not_found', 'unknown path under /auth/v1: 404 in the dialect');
 my $r = $front->request(POST => '/token?grant_type=password', json => { email => 'ada@example.com', password => 'x' },
 	headers => { 'X-Supabase-Api-Version' => '2024-01-01' });
 is_deeply([ $r->{status}, $r->{json}{code}, $r->{headers}{'x-supabase-api-version'} ],
@@ -176,7 +164,7 @@ for ([ POST => '/otp', 'otp_not_built' ], [ POST => '/factors', 'mfa_not_built' 
 	[ POST => '/reauthenticate', 'reauthenticate_not_built' ], [ POST => '/signup', 'anonymous_not_built' ],
 	[ POST => '/token?grant_type=id_token', 'oauth_not_built' ])
 {
-	gotrue_error($front->request($_->[0], $_->[1], json => {}), 422, $_->[2], "$_->[0] $_->[1]: not built yet, 422");
+	is_gotrue_error($front->request($_->[0], $_->[1], json => {}), 422, $_->[2], "$_->[0] $_->[1]: not built yet, 422");
 }
 
 # throttling as through P/login: 429 over_request_rate_limit with Retry-After
@@ -221,12 +209,12 @@ ok($code, 'PKCE link: a code in the query string, no token') or diag($r->{header
 my %kept = %{ json_decode(slurp($store->filename)) };
 my ($verifier) = map { json_decode($kept{$_}) } grep { /-code-verifier$/ } keys %kept;
 ok($verifier, 'auth-js kept its code verifier');
-gotrue_error($front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => 'x' x 43 }),
+is_gotrue_error($front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => 'x' x 43 }),
 	401, 'bad_code_verifier', 'the code with another verifier: refused');
 authjs('pkce_exchange', email => 'pkce@example.com', store => $store->filename, code => $code);
-gotrue_error($front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => $verifier }),
+is_gotrue_error($front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => $verifier }),
 	401, 'flow_state_not_found', 'the code again, with its verifier: refused (single use)');
-gotrue_error($front->request(POST => '/token?grant_type=pkce', json => { auth_code => 'f' x 64, code_verifier => $verifier }),
+is_gotrue_error($front->request(POST => '/token?grant_type=pkce', json => { auth_code => 'f' x 64, code_verifier => $verifier }),
 	401, 'flow_state_not_found', 'a made-up code: refused');
 my $rstore = File::Temp->new;
 authjs('pkce_recover_ask', email => 'pkce@example.com', store => $rstore->filename);

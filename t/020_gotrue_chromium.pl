@@ -14,9 +14,9 @@ use Test::More;
 my $js = "$FindBin::Bin/js";
 my $node = $ENV{NODE} // 'node';
 my $chromium = $ENV{CHROMIUM} // '/usr/bin/chromium';
-plan skip_all => "no $node (Debian: apt-get install nodejs npm)"
+skip_all_missing("no $node (Debian: apt-get install nodejs npm)")
   unless system("command -v '$node' >/dev/null 2>&1") == 0;
-plan skip_all => "no $chromium (Debian: apt-get install chromium)" unless -x $chromium;
+skip_all_missing("no $chromium (Debian: apt-get install chromium)") unless -x $chromium;
 unless (-e "$js/node_modules/puppeteer-core/package.json" && -e "$js/node_modules/\@supabase/auth-js/package.json")
 {
 	fail('puppeteer-core and @supabase/auth-js are installed in t/js (npm ci --prefix t/js)');

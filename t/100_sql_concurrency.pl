@@ -15,10 +15,11 @@ my $db = new_database();
 psql($db, q{SELECT authoob_configure('{"bcrypt_cost": 10}')});
 
 # Registers an email from that many psql sessions started together; returns
-# what each printed, its error included.
+# what each printed, its error included. $meanwhile, if given, runs once
+# they are all started, before their outputs are read.
 sub register_at_once
 {
-	my ($email, $sessions) = @_;
+	my ($email, $sessions, $meanwhile) = @_;
 	my @children;
 	for (1 .. $sessions)
 	{
@@ -31,6 +32,7 @@ sub register_at_once
 		}
 		push @children, $fh;
 	}
+	$meanwhile->() if $meanwhile;
 	return map { local $/; my $o = <$_> // ''; close $_; $o } @children;
 }
 
@@ -51,9 +53,17 @@ my $out = `psql -X -q -At -d $db -v VERBOSITY=verbose -c "SELECT authoob_registe
 like($out, qr/PT409: User already registered/, 'a late registration gets PT409');
 unlike($out, qr/23505|duplicate key/, 'never a unique-violation error');
 
-# Same race, every session past the early check for sure: the insert alone decides.
-my @outputs = register_at_once('insert-race@example.com', 6);
+# Same race, every session past the early check for sure: a lock on the
+# users table (which the early check reads, and the insert waits for) holds
+# all six at their insert, then goes; the insert alone decides.
+my $holder = hold_table_lock($db, 'authoob.users', 120);
+my @outputs = register_at_once('insert-race@example.com', 6, sub {
+	ok(wait_until(sub { lock_waiters($db, 'authoob.users') == 6 }, 60),
+		'the six sessions wait together at their insert, past the early check');
+	release_table_lock($db, 'authoob.users', $holder);
+});
 is(scalar(grep { /"token"/ } @outputs), 1, 'one success');
 is(scalar(grep { /PT409: User already registered/ } @outputs), 5, 'five PT409');
+unlike(join('', @outputs), qr/23505|duplicate key/, 'never a unique-violation error');
 
 done_testing();

@@ -19,7 +19,7 @@ use Test::More;
 my $js = "$FindBin::Bin/js";
 # NODE: another node to run the scripts with, say Debian 12's own node 18
 my $node = $ENV{NODE} // 'node';
-plan skip_all => "no $node to run the JavaScript client with (Debian: apt-get install nodejs npm)"
+skip_all_missing("no $node to run the JavaScript client with (Debian: apt-get install nodejs npm)")
   unless system("command -v '$node' >/dev/null 2>&1") == 0;
 unless (-e "$js/node_modules/jose/package.json")
 {

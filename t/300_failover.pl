@@ -26,9 +26,9 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 my $python = '/usr/bin/python3';
-plan skip_all => 'pg_autoctl is not installed (postgresql-15-auto-failover)'
+skip_all_missing('pg_autoctl is not installed (postgresql-15-auto-failover)')
   unless system('which pg_autoctl >/dev/null 2>&1') == 0;
-plan skip_all => 'python3-aiosmtpd is not installed'
+skip_all_missing('python3-aiosmtpd is not installed')
   unless system("$python -c 'import aiosmtpd' 2>/dev/null") == 0;
 
 my $port = $ENV{AUTHOOB_HA_PORT} // 6000;
@@ -75,7 +75,10 @@ is(psql("postgresql://127.0.0.1:$port/pg_auto_failover?user=autoctl_node",
 	q{SELECT number_sync_standbys FROM pgautofailover.formation WHERE formationid = 'default'}),
 	0, 'number_sync_standbys 0: one synchronous standby, and writes go on while it is away');
 
+# as new_database: the load, all from 127.0.0.1, never spends its budget of hashes
 psql($db, q{SELECT authoob_configure('{"bcrypt_cost": 4,
+	"client_hashes_per_window": 1000000, "account_sign_ins_per_window": 1000000,
+	"client_hashes_at_once": 10000,
 	"app_url": "http://app.test", "api_url": "http://127.0.0.1",
 	"email_sender": "no-reply@authoob.test", "mail_retry_delay": 1}')});
 

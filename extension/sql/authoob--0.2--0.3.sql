@@ -73,6 +73,31 @@ DROP FUNCTION authoob_gotrue_start_flow(jsonb, text);
 \ir gotrue/authoob_gotrue_resend.sql
 \ir gotrue/authoob_gotrue_verify_link.sql
 
+-- ==== A budget of password hashes ====
+-- A hash is the costliest work a request asks for, and a success costs as
+-- much as a failure (README "Security"): every registration and sign-in
+-- that hashes counts, per client (scope hash_ip) and per account for
+-- sign-ins (scope sign_in), and a client hashes at most
+-- client_hashes_at_once passwords at a time.
+ALTER TABLE authoob.settings
+    ADD COLUMN client_hashes_per_window integer NOT NULL DEFAULT 30,
+    ADD COLUMN account_sign_ins_per_window integer NOT NULL DEFAULT 30,
+    ADD COLUMN client_hashes_at_once integer NOT NULL DEFAULT 2;
+ALTER TABLE authoob.throttle DROP CONSTRAINT throttle_scope_check,
+    ADD CONSTRAINT throttle_scope_check
+        CHECK (scope IN ('login', 'ip', 'token', 'ask', 'ask_ip', 'hash_ip', 'sign_in'));
+\ir functions/authoob_record_failure.sql
+
+-- ==== A sign-in's body parsed once ====
+-- authoob_attempt takes the request's parts apart in 0.3 (the body, the
+-- query string's grant_type, the User-Agent), parses a sign-in's body
+-- once and calls the action's jsonb form with it (README "Security"); its
+-- outcome function for the proxy has the same new form (made above, with
+-- authoob_attempt_outcome.sql).  0.2's forms stay.
+\ir functions/authoob_attempt.sql
+\ir functions/authoob_token_grant.sql
+\ir gotrue/authoob_gotrue_token.sql
+
 -- ==== Supabase Auth's dialect: its error codes, GET /user in C ====
 -- Every error a route of the dialect answers carries its error code in its
 -- detail; GET /user does P/profile's work once and writes nothing, and

@@ -35,11 +35,24 @@ BY_NAME = {f.name: f for f in FUNCTIONS}
 
 SQL_TYPES = {"settings": "jsonb", "token": "text", "mail_token": "text",
              "user_id": "text", "role": "text", "inet": "inet", "action": "text",
-             "attempt_arg": "text"}
+             "attempt_arg": "text", "query_grant": "text", "user_agent": "text"}
+
+# authoob_attempt's two forms: 0.2's ("-"), the action's one argument, and
+# 0.3's, which takes the query string's grant_type and the User-Agent apart
+# too and parses a sign-in's body itself
+ATTEMPT_0_3_PARAMS = ("query_grant", "user_agent")
+
+
+def params(function, form):
+    """What each argument of a function is, in a form."""
+    return function.params + (ATTEMPT_0_3_PARAMS if form == "0.3" else ())
 
 
 def forms(function):
-    """The argument forms of a function: text and jsonb where both exist."""
+    """The argument forms of a function: text and jsonb where both exist,
+    authoob_attempt's two."""
+    if function.shape == "attempt":
+        return ("-", "0.3")
     return ("text", "jsonb") if "payload" in function.params else ("-",)
 
 
@@ -72,7 +85,7 @@ class Case:
         """SELECT fn(%s::type, ...), or CALL proc(..., NULL) whose INOUT
         argument comes back as the result."""
         types = [self.form if p == "payload" else SQL_TYPES[p]
-                 for p in self.function.params]
+                 for p in params(self.function, self.form)]
         args = ", ".join("%%s::%s" % t for t in types)
         if self.function.procedure:
             return "CALL %s(%s, NULL)" % (self.fn, args)
@@ -90,8 +103,8 @@ class Case:
         if data["fn"] not in BY_NAME:
             raise ValueError("unknown function %r" % data["fn"])
         case = cls(data["fn"], data.get("form", "-"), data["args"], data.get("note"))
-        if len(case.args) != len(case.function.params):
-            raise ValueError("%s takes %d arguments" % (case.fn, len(case.function.params)))
+        if len(case.args) != len(params(case.function, case.form)):
+            raise ValueError("%s takes %d arguments" % (case.label, len(params(case.function, case.form))))
         return case
 
     def short(self, limit=600):

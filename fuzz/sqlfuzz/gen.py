@@ -454,8 +454,9 @@ class Gen:
             return self.pick([None, "127.0.0.1", "::1", "192.0.2.55", "192.0.2.%d" % self.rng.randint(0, 255)])
         raise ValueError(param)
 
-    def attempt_args(self):
-        """authoob_attempt's action, and an argument fit for it (mostly)."""
+    def attempt_args(self, form):
+        """authoob_attempt's action, and an argument fit for it (mostly); in
+        0.3's form, a query string's grant_type and a User-Agent too."""
         action = self.pick(ATTEMPT_ACTIONS) if self.chance(0.9) else self.pick([None, "", "register", self.string()])
         if self.chance(0.1) or action not in ATTEMPT_ACTIONS:
             action_for_arg = self.pick(ATTEMPT_ACTIONS)
@@ -465,13 +466,17 @@ class Gen:
             arg = self.payload(action_for_arg, "text")
         else:
             arg = self.mail_token("activation")
-        return [action, arg, self.argument("inet", None, "-")]
+        args = [action, arg, self.argument("inet", None, "-")]
+        if form == "0.3":
+            args += [self.pick([None, "password", "refresh_token", self.string()]),
+                     self.pick([None, "curl/8.0", self.string()])]
+        return args
 
     def case(self, function=None, form=None):
         if function is None:
             function, form = self.pick(self.targets)
         if function.shape == "attempt":
-            args = self.attempt_args()
+            args = self.attempt_args(form)
         else:
             args = [self.argument(p, function.shape, form) for p in function.params]
         return cases.Case(function.name, form, args)

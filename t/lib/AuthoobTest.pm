@@ -21,10 +21,11 @@ use Test::More ();
 use Time::HiRes qw(sleep time);
 
 our @EXPORT = qw(psql psql_as new_database json_encode json_decode register_user
-  strong_password hold_table_lock is_error tally wait_until user_id roles_of
-  add_give_role_hook mailed_token postgres_cluster pg_ctlcluster run_front
-  refuses_flags sharded partitions partition_of same_partition hostile
-  make_hostile hostile_conninfo hostile_checks);
+  strong_password hold_table_lock lock_waiters release_table_lock is_error
+  is_gotrue_error tally wait_until user_id roles_of add_give_role_hook
+  mailed_token postgres_cluster pg_ctlcluster run_front refuses_flags sharded
+  partitions partition_of same_partition hostile make_hostile
+  hostile_conninfo hostile_checks skip_all_missing skip_missing unaccepted);
 
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 my $database_count = 0;
@@ -44,6 +45,36 @@ sub json_decode
 	return undef unless defined $text && length $text;
 	my $data = eval { $json->decode($text) };
 	return $data;
+}
+
+# AUTHOOB_NO_SKIP=1 (the test command sets it, on a machine where
+# scripts/install-deps.sh installed everything): a test that cannot run for
+# want of a tool fails instead of being skipped, so that a missing tool
+# cannot pass for a test that ran. A skip by design in one mode (t/021 when
+# sharded) is a plain skip_all that says so, whatever this switch.
+my $no_skip = $ENV{AUTHOOB_NO_SKIP} // 0;
+
+# For a file that cannot run here, at its start: plan skip_all => $reason,
+# or, under AUTHOOB_NO_SKIP=1, one failing test saying why.
+sub skip_all_missing
+{
+	my ($reason) = @_;
+	Test::More::plan(skip_all => $reason) unless $no_skip;
+	Test::More::plan(tests => 1);
+	Test::More::fail("cannot run (AUTHOOB_NO_SKIP=1): $reason");
+	exit 1;
+}
+
+# In a SKIP block: skip $count tests for $reason, or, under
+# AUTHOOB_NO_SKIP=1, fail once saying why and leave the block.
+sub skip_missing
+{
+	my ($reason, $count) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	Test::More::skip($reason, $count) unless $no_skip;
+	Test::More::fail("cannot run (AUTHOOB_NO_SKIP=1): $reason");
+	no warnings 'exiting';
+	last SKIP;
 }
 
 # AUTHOOB_SHARDS=N (a power of two): the sharded mode. new_database makes N
@@ -265,18 +296,30 @@ sub view_partitions
 	psql_in("${db}_all", $sql);
 }
 
+# psql's own messages are part of the error it dies with, so that a caller
+# that expects the error (in an eval) prints nothing; after a success they
+# (warnings) go to stderr.
 sub psql_in
 {
 	my ($db, $sql) = @_;
 	my $out = File::Temp->new;
+	my $err = File::Temp->new;
 	local $ENV{PGOPTIONS} = '-c client_min_messages=warning';
-	my $pid = open(my $pipe, '|-', 'psql', '-X', '-q', '-At', '-v',
-		'ON_ERROR_STOP=1', '-d', $db, '-o', $out->filename)
-	  or die "cannot run psql: $!";
+	my $pid = open(my $pipe, '|-') // die "cannot run psql: $!";
+	if ($pid == 0)
+	{
+		open(STDERR, '>', $err->filename) or POSIX::_exit(127);
+		exec('psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', $db, '-o', $out->filename)
+		  or POSIX::_exit(127);
+	}
 	print $pipe $sql;
-	close $pipe or die "psql failed on: $sql\n";
+	my $ok = close $pipe;
 	local $/;
-	open(my $fh, '<', $out->filename) or die;
+	open(my $fh, '<', $err->filename) or die;
+	my $messages = <$fh> // '';
+	die "psql failed on: $sql\n$messages" unless $ok;
+	print STDERR $messages;
+	open($fh, '<', $out->filename) or die;
 	my $result = <$fh> // '';
 	$result =~ s/\s+\z//;
 	return $result;
@@ -307,7 +350,9 @@ sub psql_as
 }
 
 # A new database with the extension, configured for mail (register and
-# password/ask queue mails), bcrypt at its cheapest for speed.
+# password/ask queue mails), bcrypt at its cheapest for speed, and a budget
+# of password hashes that the tests' many registrations and sign-ins from
+# 127.0.0.1 never spend (t/023_hash_budget.pl sets its own).
 sub new_database
 {
 	my $name = sprintf 'authoob_t_%d_%d', $$, $database_count++;
@@ -351,6 +396,8 @@ sub new_database
 	}
 	# through the proxy when sharded: configured once, on every partition
 	psql_in($name, q{SELECT authoob_configure('{"bcrypt_cost": 4,
+		"client_hashes_per_window": 1000000, "account_sign_ins_per_window": 1000000,
+		"client_hashes_at_once": 10000,
 		"app_url": "http://app.test", "api_url": "http://127.0.0.1",
 		"email_sender": "no-reply@authoob.test"}')});
 	return $name;
@@ -369,44 +416,85 @@ sub register_user
 }
 
 # Takes an exclusive lock on $table in a psql of its own and keeps it for
-# $seconds, so that the statements writing the table wait (a statement in
-# flight on demand). Returns the pid of that psql once the lock is granted.
-# Sharded: a process that holds the lock in every partition, in a psql
-# each, and ends with them.
+# $seconds (or until release_table_lock), so that the statements writing the
+# table wait (a statement in flight on demand). Returns the pid of that psql
+# once the lock is granted; dies if it is not within 10 s. Sharded: a
+# process that holds the lock in every partition, in a psql each, and ends
+# with them. The psql's stderr is silenced: ending it early (a cancel, a
+# terminated backend) is how a test releases the lock.
 sub hold_table_lock
 {
 	my ($db, $table, $seconds) = @_;
 	my @partitions = partitions($db);
-	if (@partitions)
-	{
-		my $holder = fork // die "fork: $!";
-		if ($holder == 0)
-		{
-			my @psqls = map { hold_table_lock($_, $table, $seconds) } @partitions;
-			waitpid($_, 0) for @psqls;
-			POSIX::_exit(0);
-		}
-		for my $partition (@partitions)
-		{
-			my $deadline = time + 10;
-			sleep 0.05 while psql_in($partition, qq{SELECT count(*) FROM pg_locks WHERE granted
-				AND mode = 'ExclusiveLock' AND relation = '$table'::regclass AND pid <> pg_backend_pid()}) == 0
-			  && time < $deadline;
-		}
-		return $holder;
-	}
 	my $holder = fork // die "fork: $!";
 	if ($holder == 0)
 	{
+		if (@partitions)
+		{
+			# (a forked copy of the test: it must not run the test's END blocks)
+			my @psqls = eval { map { hold_table_lock($_, $table, $seconds) } @partitions };
+			waitpid($_, 0) for @psqls;
+			POSIX::_exit(@psqls == @partitions ? 0 : 1);
+		}
+		open(STDERR, '>', '/dev/null') or POSIX::_exit(127);
 		{ exec('psql', '-X', '-q', '-o', '/dev/null', '-d', $db, '-c',
 				"BEGIN; LOCK TABLE $table IN EXCLUSIVE MODE; SELECT pg_sleep($seconds); END") };
 		POSIX::_exit(127);
 	}
-	my $granted = qq{SELECT count(*) FROM pg_locks WHERE granted AND mode = 'ExclusiveLock'
-		AND relation = '$table'::regclass AND pid <> pg_backend_pid()};
-	my $deadline = time + 10;
-	sleep 0.05 while psql_in($db, $granted) == 0 && time < $deadline;
+	for my $each (@partitions ? @partitions : $db)
+	{
+		wait_until(sub { table_lock_count($each, $table, 'granted AND mode = \'ExclusiveLock\'') > 0 }, 10)
+		  or die "the lock on $table in $each was not granted within 10 s";
+	}
 	return $holder;
+}
+
+# How many locks on $table of other sessions match a condition on pg_locks
+sub table_lock_count
+{
+	my ($db, $table, $condition) = @_;
+	return psql_in($db, qq{SELECT count(*) FROM pg_locks WHERE $condition
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		AND relation = '$table'::regclass AND pid <> pg_backend_pid()});
+}
+
+# How many sessions wait for a lock on $table (in all the partitions when
+# sharded): statements that hold_table_lock holds up.
+sub lock_waiters
+{
+	my ($db, $table) = @_;
+	my @databases = partitions($db);
+	return List::Util::sum(map { table_lock_count($_, $table, 'NOT granted') } @databases ? @databases : $db);
+}
+
+# Ends what hold_table_lock holds on $table before its time (a cancel of
+# the statement that holds it), and returns once the lock is gone; reaps
+# the holder when its pid is given.
+sub release_table_lock
+{
+	my ($db, $table, $holder) = @_;
+	my @databases = partitions($db);
+	for my $each (@databases ? @databases : $db)
+	{
+		my $held = q{granted AND mode = 'ExclusiveLock'};
+		psql_in($each, qq{SELECT count(pg_cancel_backend(pid)) FROM pg_locks WHERE $held
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+			AND relation = '$table'::regclass AND pid <> pg_backend_pid()});
+		wait_until(sub { table_lock_count($each, $table, $held) == 0 }, 10)
+		  or die "the lock on $table in $each is still held";
+	}
+	waitpid($holder, 0) if $holder;
+}
+
+# How many connections to $port wait in its listen queue, not accepted yet
+# (ss of iproute2 reads it): 0 once the front has seen every connection made
+# so far, and refused at once those over a limit.
+sub unaccepted
+{
+	my ($port) = @_;
+	my $out = `ss -Hltn 'sport = :$port'`;
+	die "ss failed: $?" if $?;
+	return List::Util::sum(0, map { (split ' ')[1] } split /\n/, $out);
 }
 
 # An error answer as the README's contract has it, in one subtest: the
@@ -420,6 +508,22 @@ sub is_error
 		Test::More::is($r->{status}, $status, "status $status");
 		Test::More::is_deeply($r->{json}, { code => $status, message => $message }, 'JSON error body');
 		Test::More::like($r->{headers}{'content-type'} // '', qr{^application/json}, 'Content-Type');
+	});
+}
+
+# An error answer of the Supabase dialect (README "Supabase users"), in one
+# subtest: the status, and the JSON body {code, error_code, msg} whose code
+# is the status (no API version asked) and error_code the one given.
+sub is_gotrue_error
+{
+	my ($r, $status, $code, $name) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	return Test::More::subtest($name => sub {
+		Test::More::is($r->{status}, $status, "status $status");
+		Test::More::is(ref $r->{json}, 'HASH', 'a JSON body') or return;
+		Test::More::is($r->{json}{error_code}, $code, "error_code $code");
+		Test::More::ok(defined $r->{json}{msg} && length $r->{json}{msg}, 'a msg');
+		Test::More::is($r->{json}{code}, $status, 'code: the status (no API version asked)');
 	});
 }
 
@@ -541,7 +645,17 @@ sub refuses_flags
 package AuthoobTest::Front;
 
 use POSIX ':sys_wait_h';
+use Scalar::Util ();
 use Time::HiRes qw(sleep time);
+
+# The fronts started and not stopped yet (weak references), and what went
+# wrong when the cleanup stopped one. A front a test does not stop itself
+# is stopped with SIGTERM when it goes away or the file ends, and must then
+# exit 0 as at any stop: else the file fails. So the sanitizer pass sees
+# every front's exit (AddressSanitizer reports a leak only then, and exits
+# non-zero), and a front that does not drain is not hidden by a kill.
+my %running;
+my @unclean;
 
 # start(db => NAME, args => [flags...]) (or conninfo => CONNINFO instead of
 # db, for a URI naming several hosts); dies unless it listens within 10 s
@@ -563,6 +677,8 @@ sub start
 		exec(@cmd) or POSIX::_exit(127);
 	}
 	$self->{pid} = $pid;
+	$self->{owner} = $$;
+	Scalar::Util::weaken($running{$pid} = $self);
 	my $deadline = time + (@wrapper ? 120 : 10);
 	while (time < $deadline)
 	{
@@ -666,7 +782,8 @@ sub raw
 # Sends each request on its own connection, all before reading any answer,
 # then reads them all (bounded to 120 s). Requests get "Connection: close".
 # from => ADDRESS: the connections come from there (another loopback
-# address is another client).
+# address is another client); meanwhile => CODE runs once all are sent,
+# before any answer is read (say, to release a lock that holds them).
 sub parallel_raw
 {
 	my ($self, $requests, %opt) = @_;
@@ -693,6 +810,7 @@ sub parallel_raw
 			substr($data, 0, $n) = '';
 		}
 	}
+	$opt{meanwhile}->() if $opt{meanwhile};
 	my $select = IO::Select->new(@socks);
 	my $deadline = time + 120;
 	while ($select->count && time < $deadline)
@@ -740,6 +858,7 @@ sub stop
 {
 	my ($self, $signal, $timeout) = @_;
 	return $self->{exit} if exists $self->{exit};
+	delete $running{ $self->{pid} };
 	kill $signal // 'TERM', $self->{pid};
 	my $deadline = time + ($timeout // 20);
 	while (time < $deadline)
@@ -755,12 +874,33 @@ sub stop
 	return $self->{exit} = undef;
 }
 
-sub DESTROY
+# The stop of a front the test left running: SIGTERM, and it must exit 0
+# (its log, with what a sanitizer said, is shown otherwise).
+sub clean_up
 {
 	my ($self) = @_;
 	local $?;
-	return unless $self->{pid} && !exists $self->{exit};
-	$self->stop(@wrapper ? ('TERM', 120) : ('KILL', 5));
+	return unless $self->{pid} && !exists $self->{exit} && $self->{owner} == $$;
+	my $exit = $self->stop('TERM', @wrapper ? 120 : 30);
+	return if defined $exit && $exit == 0;
+	my @log = split /\n/, $self->log;
+	splice @log, 0, @log - 60 if @log > 60;
+	push @unclean, "authoob-http (pid $self->{pid}) "
+	  . (defined $exit ? "exited $exit" : 'did not stop on SIGTERM and was killed')
+	  . " when the test's cleanup stopped it; the end of its log:\n" . join "\n", @log;
+}
+
+sub DESTROY { $_[0]->clean_up }
+
+# Before Test::More's own END block reads the exit status
+END
+{
+	$_->clean_up for grep { defined } values %running;
+	if (@unclean)
+	{
+		Test::More::diag($_) for splice @unclean;
+		$? ||= 1;
+	}
 }
 
 1;

@@ -1,8 +1,10 @@
 -- Records a failed attempt against the brute-force limits (README
 -- "Security"): a doubling wait per account after its free failures, and
--- each scope's cap per window.  authoob_attempt() records as the owner and
--- commits before raising the action's error (a function could not: its
--- error would roll the record back); nobody else may call it.
+-- each scope's cap per window; and the events that a budget counts
+-- whatever their outcome (password asks, password hashes).
+-- authoob_attempt() records as the owner and commits before raising the
+-- action's error (a function could not: its error would roll the record
+-- back); nobody else may call it.
 CREATE OR REPLACE FUNCTION authoob_record_failure(scope text, key text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -21,6 +23,8 @@ BEGIN
     limit_in_window := CASE authoob_record_failure.scope WHEN 'login' THEN s.login_failures_per_hour
                                   WHEN 'ip' THEN s.ip_failures_per_window
                                   WHEN 'ask_ip' THEN s.asks_per_window
+                                  WHEN 'hash_ip' THEN s.client_hashes_per_window
+                                  WHEN 'sign_in' THEN s.account_sign_ins_per_window
                                   ELSE s.token_failures_per_window END;
     INSERT INTO authoob.throttle AS th (scope, key, consecutive, window_failures)
     VALUES (authoob_record_failure.scope, authoob_record_failure.key, 1, 1)
@@ -42,10 +46,12 @@ BEGIN
              THEN t.window_start + make_interval(secs => window_seconds)
         END), NULL)
     WHERE th.scope = t.scope AND th.key = t.key;
-    -- forget what is a day old, a few rows at a time
+    -- forget what is a day old, a few rows at a time, and none that
+    -- another transaction is writing: this runs with every sign-in
     DELETE FROM authoob.throttle th WHERE th.ctid IN (
         SELECT o.ctid FROM authoob.throttle o
-        WHERE o.last_failure_at < now() - interval '1 day' LIMIT 10);
+        WHERE o.last_failure_at < now() - interval '1 day' LIMIT 10
+        FOR UPDATE SKIP LOCKED);
 END
 $$;
 

@@ -57,7 +57,13 @@ CREATE TABLE authoob.settings (
     -- routes off), and where mailed links may lead besides app_url (URLs
     -- separated by commas or spaces)
     gotrue_prefix text DEFAULT '/auth/v1',
-    redirect_urls text
+    redirect_urls text,
+    -- the budget of password hashes (README "Security"): per client
+    -- (registrations and sign-ins) and per account (sign-ins) per
+    -- ip_window, successful or not, and per client at a time
+    client_hashes_per_window integer NOT NULL DEFAULT 30,
+    account_sign_ins_per_window integer NOT NULL DEFAULT 30,
+    client_hashes_at_once integer NOT NULL DEFAULT 2
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));

@@ -3,8 +3,9 @@
 -- block tells nothing about who is registered), per client for logins
 -- (ip) and for mailed tokens (token).  Also password/ask requests per
 -- address (ask; window_start is the last reset mail allowed) and per
--- client (ask_ip).  The owner may read and clear it
--- (authoob_clear_throttle).
+-- client (ask_ip).  And every password hash, whatever its outcome: per
+-- client (hash_ip, registrations and sign-ins) and per account (sign_in,
+-- sign-ins).  The owner may read and clear it (authoob_clear_throttle).
 CREATE TABLE authoob.throttle (
     scope text NOT NULL,
     key text NOT NULL,
@@ -14,7 +15,8 @@ CREATE TABLE authoob.throttle (
     last_failure_at timestamptz NOT NULL DEFAULT now(),
     blocked_until timestamptz,
     PRIMARY KEY (scope, key),
-    CONSTRAINT throttle_scope_check CHECK (scope IN ('login', 'ip', 'token', 'ask', 'ask_ip'))
+    CONSTRAINT throttle_scope_check
+        CHECK (scope IN ('login', 'ip', 'token', 'ask', 'ask_ip', 'hash_ip', 'sign_in'))
 );
 CREATE INDEX throttle_last_failure_at_idx ON authoob.throttle (last_failure_at);
 REVOKE ALL ON authoob.throttle FROM PUBLIC;
