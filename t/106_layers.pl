@@ -13,7 +13,7 @@ my %layers = (
 		  password users throttle hooks keys jwt sessions mail mail_tokens
 		  account user_sessions profile activation recovery gotrue attempt admin)],
 	frontend => [qw(log proxies options mime smtp mailer pool settings gotrue response cors
-		  routes janitor request server main)],
+		  routes client_limits request server main)],
 );
 
 for my $dir (sort keys %layers)
