@@ -3,12 +3,12 @@
  *		Declarations shared by the C sources of the authoob extension.
  *
  * The sources are layers, and this header follows them from the bottom up
- * (the README's "Layout"): building blocks that know nothing of accounts;
- * the settings; passwords, users and limits; hooks; tokens and sessions;
- * mail; and on top the SQL entry points, a file per family of routes.  A
- * file calls only into the sections above its own here, never below; of
- * the entry points, only gotrue.c (Supabase Auth's dialect, on top of
- * them) calls others', which the last section declares.
+ * (docs/architecture.md, "Layer order"): building blocks that know nothing
+ * of accounts; the settings; passwords, users and limits; hooks; tokens and
+ * sessions; mail; and on top the SQL entry points, a file per family of
+ * routes.  A file calls only into the sections above its own here, never
+ * below; of the entry points, only gotrue.c (Supabase Auth's dialect, on top
+ * of them) calls others', which the last section declares.
  *
  * Every request function answers with a jsonb body or raises an error whose
  * SQLSTATE is "PT" followed by the HTTP status it stands for (PostgREST's
