@@ -112,7 +112,7 @@ extern void authoob_push_jsonb(JsonbParseState **state, Jsonb *value);
 /*
  * owner.c: the one way authoob's code takes another role's rights: the
  * role, a security-restricted operation and a search_path of authoob's
- * choosing, taken and given back together (the README's "Security")
+ * choosing, taken and given back together (docs/security.md)
  */
 typedef struct AuthoobOwnerContext
 {
@@ -350,7 +350,7 @@ extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings
 #define CTX_CLAIMS		(1 << 7)
 
 /*
- * Every hook: its name and its context's keys (the README's "Hooks").  The
+ * Every hook: its name and its context's keys (docs/sql-api.md, "Hooks").  The
  * one list: the enum, the names hooks.c matches, and the SQL table of hook
  * names (authoob_hook_names()) all come from it.
  */
