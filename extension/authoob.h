@@ -3,12 +3,12 @@
  *		Declarations shared by the C sources of the authoob extension.
  *
  * The sources are layers, and this header follows them from the bottom up
- * (the README's "Layout"): building blocks that know nothing of accounts;
- * the settings; passwords, users and limits; hooks; tokens and sessions;
- * mail; and on top the SQL entry points, a file per family of routes.  A
- * file calls only into the sections above its own here, never below; of
- * the entry points, only gotrue.c (Supabase Auth's dialect, on top of
- * them) calls others', which the last section declares.
+ * (docs/architecture.md, "Layer order"): building blocks that know nothing
+ * of accounts; the settings; passwords, users and limits; hooks; tokens and
+ * sessions; mail; and on top the SQL entry points, a file per family of
+ * routes.  A file calls only into the sections above its own here, never
+ * below; of the entry points, only gotrue.c (Supabase Auth's dialect, on top
+ * of them) calls others', which the last section declares.
  *
  * Every request function answers with a jsonb body or raises an error whose
  * SQLSTATE is "PT" followed by the HTTP status it stands for (PostgREST's
@@ -112,7 +112,7 @@ extern void authoob_push_jsonb(JsonbParseState **state, Jsonb *value);
 /*
  * owner.c: the one way authoob's code takes another role's rights: the
  * role, a security-restricted operation and a search_path of authoob's
- * choosing, taken and given back together (the README's "Security")
+ * choosing, taken and given back together (docs/security.md)
  */
 typedef struct AuthoobOwnerContext
 {
@@ -350,7 +350,7 @@ extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings
 #define CTX_CLAIMS		(1 << 7)
 
 /*
- * Every hook: its name and its context's keys (the README's "Hooks").  The
+ * Every hook: its name and its context's keys (docs/sql-api.md, "Hooks").  The
  * one list: the enum, the names hooks.c matches, and the SQL table of hook
  * names (authoob_hook_names()) all come from it.
  */

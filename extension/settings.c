@@ -411,9 +411,9 @@ static AuthoobQuery end_sessions = AUTHOOB_QUERY0("DELETE FROM authoob.sessions"
 static AuthoobQuery forget_keys = AUTHOOB_QUERY0("DELETE FROM authoob.previous_keys");
 
 /*
- * A new secret_key is a clean break, as the README promises: every session
- * ends and no earlier key verifies anything, so that setting a key back
- * cannot bring its tokens back.
+ * A new secret_key is a clean break, as docs/settings.md promises: every
+ * session ends and no earlier key verifies anything, so that setting a key
+ * back cannot bring its tokens back.
  */
 static void
 revoke_every_token(void)
@@ -511,8 +511,8 @@ authoob_require_setting(const char *value, const char *key)
 }
 
 /*
- * This database's partition when it is one of a sharded deployment (the
- * README's "Scale-out: sharding"): the row authoob_set_partition() wrote,
+ * This database's partition when it is one of a sharded deployment
+ * (docs/scale-out.md, "Sharding"): the row authoob_set_partition() wrote,
  * else 0 of 1.  Tokens that must say where their user lives (mailed and
  * refresh tokens) are drawn to route here.  Connected to SPI.
  */

@@ -1,5 +1,5 @@
 /*
- * routes.c - the route table of authoob-http (the README's HTTP table), and matching.
+ * routes.c - the route table of authoob-http (docs/routes.md), and matching.
  *
  * Each row turns one HTTP request into one prepared statement. The database
  * decides everything else: the statement's result is the response body, its

@@ -1,4 +1,4 @@
-/* authoob--0.3.sql: the install script of authoob 0.3 (README "Upgrades") */
+/* authoob--0.3.sql: the install script of authoob 0.3 (docs/upgrades.md) */
 --
 -- Built by `make` from this template: each \ir line is replaced by the file
 -- it names (extension/sql/, one file for each table and each function,

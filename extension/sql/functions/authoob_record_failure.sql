@@ -1,5 +1,5 @@
--- Records a failed attempt against the brute-force limits (README
--- "Security"): a doubling wait per account after its free failures, and
+-- Records a failed attempt against the brute-force limits
+-- (docs/security.md): a doubling wait per account after its free failures, and
 -- each scope's cap per window; and the events that a budget counts
 -- whatever their outcome (password asks, password hashes).
 -- authoob_attempt() records as the owner and commits before raising the
