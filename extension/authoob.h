@@ -256,6 +256,13 @@ typedef struct AuthoobSettings
 	int32		argon2_time;	/* passes */
 	int32		argon2_parallelism;
 	bool		throttle;		/* brute-force limits on */
+	int32		login_free_failures;	/* an account's failures before its wait */
+	int32		login_backoff_max;	/* seconds: the longest wait */
+	int32		login_failures_per_hour;	/* an account's cap */
+	int32		ip_failures_per_window; /* a client's sign-in failures */
+	int32		token_failures_per_window;	/* a client's mailed-token failures */
+	int32		asks_per_window;	/* a client's password asks */
+	int32		ip_window;		/* seconds: the window of the per-client caps */
 	int32		ip_prefix_v4;	/* per-IP limits count this network */
 	int32		ip_prefix_v6;
 	char	   *jwt_issuer;		/* NULL: api_url + prefix */
@@ -323,13 +330,12 @@ extern bool authoob_active_user(int64 user_id, bool *confirmed);
 extern void authoob_check_throttle(const char *email, const char *ip_scope,
 								   Datum client_ip, bool ip_isnull,
 								   const AuthoobSettings *settings);
-extern void authoob_record_throttle(const char *schema, const char *scope,
-									const char *key);
+extern void authoob_record_throttle(const char *scope, const char *key,
+									const AuthoobSettings *settings);
 extern void authoob_check_hash_budget(const char *account_key, Datum client_ip,
 									  bool ip_isnull, const AuthoobSettings *settings);
-extern void authoob_count_hash(const char *schema, const char *account_key,
-							   Datum client_ip, bool ip_isnull,
-							   const AuthoobSettings *settings);
+extern void authoob_count_hash(const char *account_key, Datum client_ip,
+							   bool ip_isnull, const AuthoobSettings *settings);
 extern void authoob_forget_failures(const char *email);
 extern char *authoob_throttle_key(const char *email);
 extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings);

@@ -80,17 +80,17 @@ static const SettingDef setting_defs[] = {
 	{"argon2_time", SETTING_INT, 1, 20, FIELD(argon2_time), NULL},
 	{"argon2_parallelism", SETTING_INT, 1, 16, FIELD(argon2_parallelism), NULL},
 	{"throttle", SETTING_BOOL, 0, 0, FIELD(throttle), NULL},
-	{"login_free_failures", SETTING_INT, 1, 1000, SQL_ONLY, NULL},
-	{"login_backoff_max", SETTING_INT, 1, 24 * 3600, SQL_ONLY, NULL},
-	{"login_failures_per_hour", SETTING_INT, 1, 100000, SQL_ONLY, NULL},
-	{"ip_failures_per_window", SETTING_INT, 1, 1000000, SQL_ONLY, NULL},
-	{"token_failures_per_window", SETTING_INT, 1, 1000000, SQL_ONLY, NULL},
-	{"ip_window", SETTING_INT, 1, 24 * 3600, SQL_ONLY, NULL},
+	{"login_free_failures", SETTING_INT, 1, 1000, FIELD(login_free_failures), NULL},
+	{"login_backoff_max", SETTING_INT, 1, 24 * 3600, FIELD(login_backoff_max), NULL},
+	{"login_failures_per_hour", SETTING_INT, 1, 100000, FIELD(login_failures_per_hour), NULL},
+	{"ip_failures_per_window", SETTING_INT, 1, 1000000, FIELD(ip_failures_per_window), NULL},
+	{"token_failures_per_window", SETTING_INT, 1, 1000000, FIELD(token_failures_per_window), NULL},
+	{"ip_window", SETTING_INT, 1, 24 * 3600, FIELD(ip_window), NULL},
 	/* 0.2: per-IP limits count a network, not an address (0.1: each address) */
 	{"ip_prefix_v4", SETTING_INT, 8, 32, FIELD(ip_prefix_v4), "32"},
 	{"ip_prefix_v6", SETTING_INT, 16, 128, FIELD(ip_prefix_v6), "128"},
 	/* 0.2: password/ask asks per client and ip_window (0.1: unlimited) */
-	{"asks_per_window", SETTING_INT, 1, 1000000, SQL_ONLY, NULL},
+	{"asks_per_window", SETTING_INT, 1, 1000000, FIELD(asks_per_window), "1000000"},
 	/* 0.2: tokens others verify with a public key (0.1: the shared secret) */
 	{"signing_alg", SETTING_SIGNING_ALG, 0, 0, FIELD(signing_alg), "HS256"},
 	/* 0.2: the claims iss (null: api_url + prefix), aud and role */

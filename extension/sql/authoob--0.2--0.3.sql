@@ -86,7 +86,10 @@ ALTER TABLE authoob.settings
 ALTER TABLE authoob.throttle DROP CONSTRAINT throttle_scope_check,
     ADD CONSTRAINT throttle_scope_check
         CHECK (scope IN ('login', 'ip', 'token', 'ask', 'ask_ip', 'hash_ip', 'sign_in'));
-\ir functions/authoob_record_failure.sql
+-- The counting moved into C (throttle.c): one cached statement a count,
+-- where this function's PL/pgSQL ran three and swept the table of rows
+-- a day old with every sign-in.
+DROP FUNCTION authoob_record_failure(text, text);
 
 -- ==== A sign-in's body parsed once ====
 -- authoob_attempt takes the request's parts apart in 0.3 (the body, the

@@ -99,7 +99,6 @@
 \ir functions/authoob_add_hook.sql
 \ir functions/authoob_grant_role.sql
 \ir functions/authoob_postgrest_pre_request.sql
-\ir functions/authoob_record_failure.sql
 \ir functions/authoob_set_partition.sql
 \ir functions/authoob_verify_role.sql
 \ir gotrue/authoob_gotrue_body.sql
