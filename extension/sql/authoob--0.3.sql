@@ -76,6 +76,7 @@
 \ir functions/authoob_verify_headers.sql
 \ir gotrue/authoob_link_code.sql
 \ir functions/authoob_clear_throttle.sql
+\ir functions/authoob_metrics.sql
 \ir functions/authoob_create_role.sql
 \ir functions/authoob_custom_columns.sql
 \ir functions/authoob_delete_role.sql
@@ -99,6 +100,7 @@
 \ir functions/authoob_grant_role.sql
 \ir functions/authoob_postgrest_pre_request.sql
 \ir functions/authoob_record_failure.sql
+\ir functions/authoob_housekeeping.sql
 \ir functions/authoob_set_partition.sql
 \ir functions/authoob_verify_role.sql
 \ir gotrue/authoob_gotrue_body.sql
