@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 
 /* How often deadlines are looked at: a cut comes at most this late. */
 #define SWEEP_MS 250
@@ -220,9 +221,11 @@ watch(Janitor *janitor, struct MHD_Connection *connection, void **context)
 		watched->client->connections > janitor->limits.max_client_connections)
 	{
 		cut(watched);
+		metrics_count(METRIC_CLIENT_REFUSED);
 		janitor->stats.refused++;
 		janitor->stats.last_refused = key;
 	}
+	metrics_gauge_add(METRIC_CLIENT_CONNECTIONS, 1);
 	watched->next = janitor->watched;
 	if (janitor->watched != NULL)
 		janitor->watched->prev = watched;
@@ -244,6 +247,7 @@ forget(Janitor *janitor, Watched *watched)
 	if (watched->client != NULL)
 		client_remove(janitor, watched->client);
 	pthread_mutex_unlock(&janitor->lock);
+	metrics_gauge_add(METRIC_CLIENT_CONNECTIONS, -1);
 	free(watched);
 }
 
@@ -308,6 +312,8 @@ sweep(Janitor *janitor, int64_t now)
 			janitor->stats.cut_body++;
 		else
 			janitor->stats.cut_header++;
+		metrics_count(w->phase == JANITOR_BODY ? METRIC_CLIENT_CUT_BODY :
+					  METRIC_CLIENT_CUT_HEADER);
 		cut(w);
 	}
 	return spared;

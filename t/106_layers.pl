@@ -12,8 +12,8 @@ my %layers = (
 	extension => [qw(module errors owner crypto email spi_util rows trust cache payload settings
 		  password users throttle hooks keys jwt sessions mail mail_tokens
 		  account user_sessions profile activation recovery attempt admin)],
-	frontend => [qw(log proxies options mime smtp mailer pool settings response cors
-		  routes janitor request server main)],
+	frontend => [qw(log notify proxies options metrics mime smtp mailer housekeeper pool
+		  settings response cors routes janitor request server exporter main)],
 );
 
 for my $dir (sort keys %layers)
