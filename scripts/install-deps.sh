@@ -7,6 +7,12 @@ set -euo pipefail
 # sanitizer runtimes: clang-14 alone has neither (libclang-rt-14-dev). gcc's
 # sanitizer runtimes, for make -C frontend SANITIZE=1, come with gcc.
 # PL/Proxy makes the proxy of a sharded deployment (scripts/shard-setup.sh).
+# The Debian packages (debian/, docs/operations.md) build with dpkg-dev,
+# debhelper and pg_buildext (postgresql-server-dev-all), lintian checks
+# them, debootstrap makes the fresh root they install into
+# (scripts/package-install-test.sh); systemd's systemd-analyze checks the
+# unit. The prometheus package brings promtool, which checks the metrics
+# (t/030_metrics.pl).
 packages=(
 	build-essential
 	postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev
@@ -18,6 +24,8 @@ packages=(
 	nodejs npm
 	postgresql-15-auto-failover
 	chromium
+	dpkg-dev debhelper postgresql-server-dev-all lintian debootstrap systemd
+	prometheus
 )
 
 # a name an installed package provides counts as installed: NodeSource's
@@ -36,7 +44,17 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "authoob: installing ${missing[*]}"
 	apt-get update -qq
+	# no service of a package starts while it installs (prometheus's server
+	# is not wanted, only its promtool): the policy-rc.d(8) way, when no
+	# policy is there already
+	policy=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+	fi
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	[ -z "$policy" ] || rm -f "$policy"
 fi
 
 # The JavaScript clients the tests use (t/111, t/019 @supabase/auth-js,
