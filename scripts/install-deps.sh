@@ -47,14 +47,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 	# no service of a package starts while it installs (prometheus's server
 	# is not wanted, only its promtool): the policy-rc.d(8) way, when no
 	# policy is there already
-	policy=
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		policy=/usr/sbin/policy-rc.d
-		printf '#!/bin/sh\nexit 101\n' >"$policy"
-		chmod 755 "$policy"
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
 	fi
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-	[ -z "$policy" ] || rm -f "$policy"
 fi
 
 # The JavaScript clients the tests use (t/111, t/019 @supabase/auth-js,
