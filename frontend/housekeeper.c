@@ -33,13 +33,16 @@ struct Housekeeper
 	PGconn	   *conn;			/* NULL until the first run, or once broken */
 };
 
+/* Idle, a reload having set the period to 0: how often to look again. */
+#define HOUSEKEEPING_IDLE_MS (60 * 1000L)
+
 /* The period, a fifth more or less at random, in ms. */
 static long
 next_wait_ms(Housekeeper *housekeeper, int period_s)
 {
 	double		jitter = 0.8 + 0.4 * (double) rand_r(&housekeeper->seed) / RAND_MAX;
 
-	return (long) (period_s * 1000.0 * jitter);
+	return period_s == 0 ? HOUSEKEEPING_IDLE_MS : (long) (period_s * 1000.0 * jitter);
 }
 
 /* An open connection, opened if need be; false (logged) if it cannot. */
@@ -90,12 +93,9 @@ run_batch(Housekeeper *housekeeper)
 			housekeeper->conn = NULL;
 		}
 	}
-	else if (strstr(PQgetvalue(res, 0, 0), "\"busy\"") != NULL)
-		metrics_count(METRIC_HOUSEKEEPING_BUSY);
 	else
 	{
-		metrics_count(METRIC_HOUSEKEEPING_RUNS);
-		more = metrics_housekeeping(PQgetvalue(res, 0, 0));
+		more = metrics_housekeeping(PQgetvalue(res, 0, 0)) == HOUSEKEEPING_MORE;
 		log_debug("housekeeping: %s", PQgetvalue(res, 0, 0));
 	}
 	PQclear(res);
@@ -131,7 +131,7 @@ housekeeper_main(void *arg)
 	pthread_mutex_lock(&housekeeper->lock);
 	while (wait_ms(housekeeper, next_wait_ms(housekeeper, housekeeper->period_s)))
 	{
-		bool		more = true;
+		bool		more = housekeeper->period_s > 0;
 
 		/* the batches without the lock: a stop waits for one at most */
 		for (int call = 0; more && call < HOUSEKEEPING_MAX_CALLS; call++)

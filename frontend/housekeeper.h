@@ -20,7 +20,7 @@ typedef struct Housekeeper Housekeeper;
 /* Starts the thread (it connects on its first run); NULL (logged) on failure. */
 Housekeeper *housekeeper_start(const Options *options);
 
-/* A new period in seconds (SIGHUP), from the next wait on. */
+/* A new period in seconds (SIGHUP), from the next wait on; 0 idles. */
 void		housekeeper_set_period(Housekeeper *housekeeper, int seconds);
 
 /* Stops the thread, waiting for a batch in flight, and frees; NULL is ignored. */

@@ -65,6 +65,8 @@ reload(const Parts *parts, int argc, char **argv)
 		log_info("received SIGHUP, reloading the options' log level, CORS "
 				 "origin and housekeeping period, and the settings");
 		log_set_level(fresh.log_level);
+		if (parts->housekeeper == NULL && fresh.housekeeping_seconds > 0)
+			log_warning("housekeeping was off at start: turning it on takes a restart");
 		housekeeper_set_period(parts->housekeeper, fresh.housekeeping_seconds);
 		if (parts->pool != NULL)
 			settings_load(parts->pool, fresh.cors_origin);

@@ -142,10 +142,12 @@ metrics_pool_waited(long usec)
 							  memory_order_relaxed);
 }
 
-/* One partition's answer into the counters; whether it has more to do. */
-static bool
+/* One partition's answer into the counters. */
+static HousekeepingAnswer
 add_removed(json_t *answer)
 {
+	if (json_is_true(json_object_get(answer, "busy")))
+		return HOUSEKEEPING_BUSY;
 	for (int i = 0; i < METRIC_HOUSEKEEPING_KINDS; i++)
 	{
 		json_t	   *n = json_object_get(answer, removed_kinds[i]);
@@ -155,26 +157,35 @@ add_removed(json_t *answer)
 									  (uint_fast64_t) json_integer_value(n),
 									  memory_order_relaxed);
 	}
-	return json_is_true(json_object_get(answer, "more"));
+	return json_is_true(json_object_get(answer, "more")) ?
+		HOUSEKEEPING_MORE : HOUSEKEEPING_DONE;
 }
 
-bool
+HousekeepingAnswer
 metrics_housekeeping(const char *answer)
 {
 	json_t	   *json = json_loads(answer, JSON_DECODE_ANY, NULL);
-	bool		more = false;
+	HousekeepingAnswer result = HOUSEKEEPING_BUSY;
 	size_t		i;
 	json_t	   *partition;
 
 	if (json_is_array(json))
 	{
+		/* more if any partition has more; busy only if all were */
 		json_array_foreach(json, i, partition)
-			more |= add_removed(partition);
+		{
+			HousekeepingAnswer one = add_removed(partition);
+
+			if (one != HOUSEKEEPING_BUSY && result != HOUSEKEEPING_MORE)
+				result = one;
+		}
 	}
-	else if (json_is_object(json))
-		more = add_removed(json);
+	else
+		result = add_removed(json);
 	json_decref(json);
-	return more;
+	metrics_count(result == HOUSEKEEPING_BUSY ? METRIC_HOUSEKEEPING_BUSY :
+				  METRIC_HOUSEKEEPING_RUNS);
+	return result;
 }
 
 /* --- the exposition */

@@ -55,12 +55,20 @@ void		metrics_request(RouteFamily family, int route, unsigned int status,
 /* How long a request waited for a pool connection, when it had to. */
 void		metrics_pool_waited(long usec);
 
+/* What an answer of authoob_housekeeping() says. */
+typedef enum HousekeepingAnswer
+{
+	HOUSEKEEPING_DONE,
+	HOUSEKEEPING_MORE,			/* a kind had more than a batch: call again */
+	HOUSEKEEPING_BUSY			/* another run had the database (every partition) */
+} HousekeepingAnswer;
+
 /*
- * Adds up the counts of one authoob_housekeeping() answer (an object, or
- * the array of the partitions' objects through a proxy); true if there is
- * more to remove. Unknown keys are ignored.
+ * Counts one answer of authoob_housekeeping() (an object, or the array of
+ * the partitions' objects through a proxy): the run, and the rows removed
+ * by kind (unknown keys ignored).
  */
-bool		metrics_housekeeping(const char *answer);
+HousekeepingAnswer metrics_housekeeping(const char *answer);
 
 /* A growing text; failed once out of memory (the scrape answers 500). */
 typedef struct MetricsText

@@ -23,7 +23,7 @@
 --                   mail_retention; pending and leased mails stay
 --   throttle        a day without a failure and not blocked, as
 --                   authoob_record_failure removes a few at a time
--- (When an audit log exists, its rows past their retention go here too.)
+--   (audit log      when it exists: past its retention)
 CREATE OR REPLACE FUNCTION authoob_housekeeping(batch integer DEFAULT 1000)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -31,8 +31,12 @@ AS $$
 DECLARE
     s authoob.settings;
     removed jsonb := '{}';
-    n bigint;
     more boolean := false;
+    kind text;
+    target text;
+    source text;
+    condition text;
+    n bigint;
 BEGIN
     IF batch IS NULL OR batch < 1 OR batch > 100000 THEN
         RAISE EXCEPTION 'batch must be between 1 and 100000' USING ERRCODE = 'PT400';
@@ -42,57 +46,29 @@ BEGIN
         RETURN '{"busy": true}';
     END IF;
     SELECT * INTO s FROM authoob.settings;
-
-    DELETE FROM authoob.refresh_tokens r WHERE r.ctid = ANY (ARRAY(
-        SELECT o.ctid FROM authoob.sessions x JOIN authoob.refresh_tokens o ON o.session_id = x.jti
-        WHERE x.expires_at < now() LIMIT batch FOR UPDATE OF o SKIP LOCKED));
-    GET DIAGNOSTICS n = ROW_COUNT;
-    removed := removed || jsonb_build_object('refresh_tokens', n);
-    more := more OR n = batch;
-
-    DELETE FROM authoob.sessions x WHERE x.ctid = ANY (ARRAY(
-        SELECT o.ctid FROM authoob.sessions o
-        WHERE o.expires_at < now()
-          AND NOT EXISTS (SELECT FROM authoob.refresh_tokens r WHERE r.session_id = o.jti)
-        LIMIT batch FOR UPDATE SKIP LOCKED));
-    GET DIAGNOSTICS n = ROW_COUNT;
-    removed := removed || jsonb_build_object('sessions', n);
-    more := more OR n = batch;
-
-    DELETE FROM authoob.mail_tokens t WHERE t.ctid = ANY (ARRAY(
-        SELECT o.ctid FROM authoob.mail_tokens o
-        WHERE least(o.expires_at, o.used_at) < now()
-        LIMIT batch FOR UPDATE SKIP LOCKED));
-    GET DIAGNOSTICS n = ROW_COUNT;
-    removed := removed || jsonb_build_object('mail_tokens', n);
-    more := more OR n = batch;
-
-    DELETE FROM authoob.flow_states f WHERE f.ctid = ANY (ARRAY(
-        SELECT o.ctid FROM authoob.flow_states o
-        WHERE o.created_at < now() - make_interval(secs => greatest(s.activation_ttl, s.reset_ttl))
-        LIMIT batch FOR UPDATE SKIP LOCKED));
-    GET DIAGNOSTICS n = ROW_COUNT;
-    removed := removed || jsonb_build_object('flow_states', n);
-    more := more OR n = batch;
-
-    DELETE FROM authoob.mail_outbox m WHERE m.ctid = ANY (ARRAY(
-        SELECT o.ctid FROM authoob.mail_outbox o
-        WHERE o.state IN ('sent', 'failed', 'suppressed')
-          AND o.created_at < now() - make_interval(secs => s.mail_retention)
-        LIMIT batch FOR UPDATE SKIP LOCKED));
-    GET DIAGNOSTICS n = ROW_COUNT;
-    removed := removed || jsonb_build_object('mails', n);
-    more := more OR n = batch;
-
-    DELETE FROM authoob.throttle t WHERE t.ctid = ANY (ARRAY(
-        SELECT o.ctid FROM authoob.throttle o
-        WHERE o.last_failure_at < now() - interval '1 day'
-          AND (o.blocked_until IS NULL OR o.blocked_until < now())
-        LIMIT batch FOR UPDATE SKIP LOCKED));
-    GET DIAGNOSTICS n = ROW_COUNT;
-    removed := removed || jsonb_build_object('throttle', n);
-    more := more OR n = batch;
-
+    -- each kind: its table, the rows o of it to remove with where they
+    -- come from, and what makes them garbage ($2: a flow's lifetime, $3:
+    -- mail_retention); the audit log's, once it exists, goes here too
+    FOR kind, target, source, condition IN VALUES
+        ('refresh_tokens', 'authoob.refresh_tokens',
+         'authoob.sessions x JOIN authoob.refresh_tokens o ON o.session_id = x.jti', 'x.expires_at < now()'),
+        ('sessions', 'authoob.sessions', 'authoob.sessions o',
+         'o.expires_at < now() AND NOT EXISTS (SELECT FROM authoob.refresh_tokens r WHERE r.session_id = o.jti)'),
+        ('mail_tokens', 'authoob.mail_tokens', 'authoob.mail_tokens o', 'least(o.expires_at, o.used_at) < now()'),
+        ('flow_states', 'authoob.flow_states', 'authoob.flow_states o', 'o.created_at < now() - $2'),
+        ('mails', 'authoob.mail_outbox', 'authoob.mail_outbox o',
+         $c$o.state IN ('sent', 'failed', 'suppressed') AND o.created_at < now() - $3$c$),
+        ('throttle', 'authoob.throttle', 'authoob.throttle o',
+         $c$o.last_failure_at < now() - interval '1 day' AND (o.blocked_until IS NULL OR o.blocked_until < now())$c$)
+    LOOP
+        EXECUTE format('DELETE FROM %s t WHERE t.ctid = ANY (ARRAY(SELECT o.ctid FROM %s WHERE %s'
+                       ' LIMIT $1 FOR UPDATE OF o SKIP LOCKED))', target, source, condition)
+            USING batch, make_interval(secs => greatest(s.activation_ttl, s.reset_ttl)),
+                  make_interval(secs => s.mail_retention);
+        GET DIAGNOSTICS n = ROW_COUNT;
+        removed := removed || jsonb_build_object(kind, n);
+        more := more OR n = batch;
+    END LOOP;
     RETURN removed || jsonb_build_object('more', more);
 END
 $$;
