@@ -17,30 +17,28 @@
 #include "routes.h"
 #include "server.h"
 
-/* A number of an authoob_metrics() answer, summed over partitions (max: the largest). */
+/*
+ * A number of an authoob_metrics() answer: an object, or through a proxy
+ * the array of the partitions' objects, whose numbers are summed (max: the
+ * largest is taken). found: whether any had it.
+ */
 static json_int_t
 answer_number(json_t *answer, const char *key, bool max, bool *found)
 {
+	bool		partitions = json_is_array(answer);
+	size_t		count = partitions ? json_array_size(answer) : 1;
 	json_int_t	total = 0;
-	size_t		i;
-	json_t	   *partition;
 
-	if (!json_is_array(answer))
-	{
-		json_t	   *n = json_object_get(answer, key);
-
-		*found = json_is_integer(n);
-		return *found ? json_integer_value(n) : 0;
-	}
 	*found = false;
-	json_array_foreach(answer, i, partition)
+	for (size_t i = 0; i < count; i++)
 	{
-		json_t	   *n = json_object_get(partition, key);
+		json_t	   *n = json_object_get(partitions ? json_array_get(answer, i) : answer, key);
+		json_int_t	value;
 
 		if (!json_is_integer(n))
 			continue;
-		total = !max ? total + json_integer_value(n) :
-			!*found || json_integer_value(n) > total ? json_integer_value(n) : total;
+		value = json_integer_value(n);
+		total = !*found ? value : max ? (value > total ? value : total) : total + value;
 		*found = true;
 	}
 	return total;
@@ -72,7 +70,7 @@ write_database(MetricsText *text, Pool *pool)
 		answer = json_loads(PQgetvalue(res, 0, 0), JSON_DECODE_ANY, NULL);
 	PQclear(res);
 	metrics_header(text, "authoob_database_scrape_ok", "gauge",
-		   "Whether authoob_metrics() answered this scrape.");
+				   "Whether authoob_metrics() answered this scrape.");
 	metrics_printf(text, "authoob_database_scrape_ok %d\n", answer != NULL);
 	for (size_t i = 0; answer != NULL && i < sizeof(figures) / sizeof(figures[0]); i++)
 	{

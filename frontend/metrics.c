@@ -50,7 +50,7 @@ static const char *const family_names[ROUTE_FAMILIES] = {"authoob", "gotrue"};
 /* authoob_housekeeping()'s keys, in the order of counters.removed */
 static const char *const removed_kinds[METRIC_HOUSEKEEPING_KINDS] = {
 	"sessions", "refresh_tokens", "mail_tokens", "flow_states", "mails",
-	"throttle", "audit_log"
+	"throttle"
 };
 
 /*
@@ -258,8 +258,8 @@ static void
 write_requests(MetricsText *text)
 {
 	metrics_header(text, "authoob_http_requests_total", "counter",
-		   "HTTP requests answered, by route family and status (code \"none\": "
-		   "the client went before an answer).");
+				   "HTTP requests answered, by route family and status (code \"none\": "
+				   "the client went before an answer).");
 	for (int f = 0; f < ROUTE_FAMILIES; f++)
 		for (int s = 0; s < STATUS_SLOTS; s++)
 		{
@@ -274,7 +274,7 @@ write_requests(MetricsText *text)
 						(unsigned long long) n);
 		}
 	metrics_header(text, "authoob_http_request_duration_seconds", "histogram",
-		   "Time from a request's header to its completion, by route family.");
+				   "Time from a request's header to its completion, by route family.");
 	for (int f = 0; f < ROUTE_FAMILIES; f++)
 	{
 		FamilyCounters *fc = &counters.families[f];
@@ -305,8 +305,8 @@ static void
 write_throttled(MetricsText *text, const Route *routes, int nroutes)
 {
 	metrics_header(text, "authoob_http_throttled_total", "counter",
-		   "Requests refused by the brute-force limits or the budget of "
-		   "password hashes (429), by route.");
+				   "Requests refused by the brute-force limits or the budget of "
+				   "password hashes (429), by route.");
 	for (int r = 0; r < nroutes && r < ROUTE_SLOTS; r++)
 	{
 		uint64_t	n = load(&counters.throttled[r]);
@@ -322,7 +322,7 @@ static void
 write_housekeeping(MetricsText *text)
 {
 	metrics_header(text, "authoob_housekeeping_removed_total", "counter",
-		   "Rows authoob_housekeeping() removed when this front ran it, by kind.");
+				   "Rows authoob_housekeeping() removed when this front ran it, by kind.");
 	for (int i = 0; i < METRIC_HOUSEKEEPING_KINDS; i++)
 		metrics_printf(text, "authoob_housekeeping_removed_total{kind=\"%s\"} %llu\n",
 					removed_kinds[i], (unsigned long long) load(&counters.removed[i]));

@@ -1,5 +1,5 @@
--- Removes what no request will read again (README "Operations", and
--- docs/operations.md "Housekeeping"), at most batch rows of each kind a
+-- Removes what no request will read again (docs/operations.md
+-- "Housekeeping"), at most batch rows of each kind a
 -- call, and answers how many of each it removed; "more" says a kind had
 -- more than batch to go, for the caller to call again (each call its own
 -- short transaction: never a long lock).  The fronts call it on a schedule
@@ -23,7 +23,8 @@
 --                   mail_retention; pending and leased mails stay
 --   throttle        a day without a failure and not blocked, as
 --                   authoob_record_failure removes a few at a time
---   (audit log      when it exists: past its retention)
+-- authoob keeps no audit log table yet: when one comes, its retention is
+-- a row of the list below.
 CREATE OR REPLACE FUNCTION authoob_housekeeping(batch integer DEFAULT 1000)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -48,7 +49,7 @@ BEGIN
     SELECT * INTO s FROM authoob.settings;
     -- each kind: its table, the rows o of it to remove with where they
     -- come from, and what makes them garbage ($2: a flow's lifetime, $3:
-    -- mail_retention); the audit log's, once it exists, goes here too
+    -- mail_retention)
     FOR kind, target, source, condition IN VALUES
         ('refresh_tokens', 'authoob.refresh_tokens',
          'authoob.sessions x JOIN authoob.refresh_tokens o ON o.session_id = x.jti', 'x.expires_at < now()'),
