@@ -12,12 +12,12 @@
 # 3. what the packages hold (dpkg-deb -c), and the unit (systemd-analyze
 #    verify, and its exposure by systemd-analyze security);
 # 4. the install, in new mount, PID and network namespaces (only loopback:
-#    the service's ports collide with nothing): by default the root is an
-#    overlay of this machine's own (overlayfs, its changes on a tmpfs), so
-#    that nothing installed, started or written outlives the test; with
-#    --here, this root itself, which must be a throwaway one: what
-#    `bash scripts/fresh-debian.sh bash scripts/package-test.sh --here` runs
-#    in a new minimal Debian 12 (the dependencies come from
+#    the service's ports collide with nothing), the root an overlay of this
+#    machine's own (overlayfs, its changes on a tmpfs), so that nothing
+#    installed, started or written outlives the test; with --here, in this
+#    root itself, which must be a throwaway one on a loopback-only network:
+#    what `bash scripts/fresh-debian.sh bash scripts/package-test.sh --here`
+#    gives it, a new minimal Debian 12 (the dependencies come from
 #    scripts/install-deps.sh, run there first, the network being cut after).
 #    There: apt-get install of the extension, `pg_buildext installcheck`
 #    against the installed files, a database for the service; apt-get
@@ -39,8 +39,12 @@ fail() { echo "package-test: FAILED: $*" >&2; exit 1; }
 # ------------------------------------------------ 4. in the namespaces
 if [[ ${1:-} == --install ]]; then
 	debs=$2 tree=$3
-	# the PID namespace: pgrep sees what this test started, nothing else
-	ip link set lo up
+	# the PID namespace: pgrep sees what this test started, nothing else;
+	# the network namespace is loopback only (fresh-debian.sh's has it up)
+	if command -v ip >/dev/null; then
+		ip link set lo up
+	fi
+	install -d -o postgres -g postgres /run/postgresql
 	export LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive
 	unset PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD PGDATA
 
@@ -226,7 +230,8 @@ awk -v e="$exposure" 'BEGIN { exit !(e != "" && e <= 2.0) }' || fail "exposure $
 
 # ------------------------------------------------ 4. install
 if [[ $here ]]; then
-	unshare --pid --net --fork --mount-proc bash "$0" --install "$out" "$out/src"
+	# fresh-debian.sh's network namespace is loopback only already
+	unshare --pid --fork --mount-proc bash "$0" --install "$out" "$out/src"
 	exit
 fi
 say "install into an overlay of this root"
@@ -243,7 +248,6 @@ unshare --mount --pid --net --fork bash -c '
 	mount -t tmpfs tmpfs "$m/tmp"
 	mkdir -p "$m$out"
 	mount --bind "$out" "$m$out"
-	mkdir -p "$m/run/postgresql" && chown postgres:postgres "$m/run/postgresql"
 	mkdir -p "$m/run/lock"
 	exec chroot "$m" bash "$script" --install "$out" "$out/src"
  ' package-test "$(mktemp -d /tmp/authoob-root.XXXXXX)" "$out/src/scripts/package-test.sh" "$out"
