@@ -9,10 +9,10 @@ set -euo pipefail
 # PL/Proxy makes the proxy of a sharded deployment (scripts/shard-setup.sh).
 # The Debian packages (debian/, docs/operations.md) build with dpkg-dev,
 # debhelper and pg_buildext (postgresql-server-dev-all), lintian checks
-# them, debootstrap makes the fresh root they install into
-# (scripts/package-install-test.sh); systemd's systemd-analyze checks the
-# unit. The prometheus package brings promtool, which checks the metrics
-# (t/030_metrics.pl).
+# them (scripts/package-test.sh), debootstrap makes the fresh root they
+# may install into (scripts/fresh-debian.sh); systemd's systemd-analyze
+# checks the unit. The prometheus package brings promtool, which checks
+# the metrics (t/030_metrics.pl).
 packages=(
 	build-essential
 	postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev
