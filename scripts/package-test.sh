@@ -47,6 +47,8 @@ if [[ ${1:-} == --install ]]; then
 	install -d -o postgres -g postgres /run/postgresql
 	export LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive
 	unset PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD PGDATA
+	# the postgres user's commands start where it may read
+	cd /
 
 	# services start here, as on an installed system: this root is a
 	# throwaway, its network only loopback (a Docker image's policy-rc.d, or
