@@ -108,6 +108,8 @@ static const SettingDef setting_defs[] = {
 	{"client_hashes_per_window", SETTING_INT, 1, 1000000, FIELD(client_hashes_per_window), "0"},
 	{"account_sign_ins_per_window", SETTING_INT, 1, 1000000, FIELD(account_sign_ins_per_window), "0"},
 	{"client_hashes_at_once", SETTING_INT, 1, 10000, FIELD(client_hashes_at_once), "0"},
+	/* 0.3: how long finished mails stay (0.2: for ever; read by SQL only) */
+	{"mail_retention", SETTING_INT, 3600, 366 * 24 * 3600, SQL_ONLY, NULL},
 };
 
 #define N_SETTINGS lengthof(setting_defs)

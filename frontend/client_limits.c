@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 
 /* How often deadlines are looked at: a cut comes at most this late. */
 #define SWEEP_MS 250
@@ -220,9 +221,11 @@ watch(ClientLimits *client_limits, struct MHD_Connection *connection, void **con
 		watched->client->connections > client_limits->limits.max_client_connections)
 	{
 		cut(watched);
+		metrics_count(METRIC_CLIENT_REFUSED);
 		client_limits->stats.refused++;
 		client_limits->stats.last_refused = key;
 	}
+	metrics_gauge_add(METRIC_CLIENT_CONNECTIONS, 1);
 	watched->next = client_limits->watched;
 	if (client_limits->watched != NULL)
 		client_limits->watched->prev = watched;
@@ -244,6 +247,7 @@ forget(ClientLimits *client_limits, Watched *watched)
 	if (watched->client != NULL)
 		client_remove(client_limits, watched->client);
 	pthread_mutex_unlock(&client_limits->lock);
+	metrics_gauge_add(METRIC_CLIENT_CONNECTIONS, -1);
 	free(watched);
 }
 
@@ -308,6 +312,8 @@ sweep(ClientLimits *client_limits, int64_t now)
 			client_limits->stats.cut_body++;
 		else
 			client_limits->stats.cut_header++;
+		metrics_count(w->phase == PHASE_BODY ? METRIC_CLIENT_CUT_BODY :
+					  METRIC_CLIENT_CUT_HEADER);
 		cut(w);
 	}
 	return spared;

@@ -95,6 +95,13 @@ static const Route route_table[] = {
 
 static const char *route_sql[ROUTE_COUNT];
 
+const Route *
+routes_table(int *count)
+{
+	*count = ROUTE_COUNT;
+	return route_table;
+}
+
 const char *const *
 routes_statements(int *count)
 {

@@ -54,9 +54,8 @@ struct Server
 	TrustedProxies trusted_proxies;
 };
 
-/* Resolves "host:port" or "[v6]:port" (numeric port, 0 for any). */
-static bool
-parse_listen(const char *listen, struct sockaddr_storage *addr)
+bool
+server_parse_listen(const char *listen, struct sockaddr_storage *addr)
 {
 	char		host[256];
 	const char *port;
@@ -101,18 +100,21 @@ bound_address(struct MHD_Daemon *daemon, struct sockaddr_storage *addr,
 		getsockname(info->listen_fd, (struct sockaddr *) addr, len) == 0;
 }
 
-/* Tests read this line for the port. */
-static void
-log_listening(const struct sockaddr_storage *addr, socklen_t len)
+bool
+server_listen_text(struct MHD_Daemon *daemon, char *out, size_t size)
 {
+	struct sockaddr_storage addr;
+	socklen_t	len;
 	char		host[NI_MAXHOST],
 				port[NI_MAXSERV];
 
-	if (getnameinfo((const struct sockaddr *) addr, len, host, sizeof(host),
+	if (!bound_address(daemon, &addr, &len) ||
+		getnameinfo((const struct sockaddr *) &addr, len, host, sizeof(host),
 					port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-		return;
-	log_info("listening on %s%s%s:%s", addr->ss_family == AF_INET6 ? "[" : "",
-			 host, addr->ss_family == AF_INET6 ? "]" : "", port);
+		return false;
+	snprintf(out, size, "%s%s%s:%s", addr.ss_family == AF_INET6 ? "[" : "",
+			 host, addr.ss_family == AF_INET6 ? "]" : "", port);
+	return true;
 }
 
 /* libmicrohttpd's own messages (malformed requests, socket errors). */
@@ -253,11 +255,12 @@ server_start(const Options *options, Pool *pool)
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 		MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	long		descriptors = raise_descriptor_limit();
+	char		where[NI_MAXHOST + NI_MAXSERV + 4];
 	int			max_connections = connection_limit(options, descriptors);
 
 	if (server == NULL)
 		return NULL;
-	if (!parse_listen(options->listen, &addr))
+	if (!server_parse_listen(options->listen, &addr))
 	{
 		log_error("cannot resolve listen address \"%s\"", options->listen);
 		return start_failed(server);
@@ -303,7 +306,9 @@ server_start(const Options *options, Pool *pool)
 	}
 	if (!client_limits_start(server->client_limits, &addr, addr_len))
 		return start_failed(server);
-	log_listening(&addr, addr_len);
+	/* tests read this line for the port */
+	if (server_listen_text(server->daemon, where, sizeof(where)))
+		log_info("listening on %s", where);
 	return server;
 }
 

@@ -77,6 +77,10 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
      'each', 'authoob_api', false),
     ('authoob_mail_done(mail_id bigint, error text DEFAULT NULL, permanent boolean DEFAULT false)', 'text', 'id:mail_id', 'authoob_api', false),
     ('authoob_mail_release(mail_id bigint)',                    'boolean', 'id:mail_id', 'authoob_api', false),
+    -- housekeeping and metrics (docs/operations.md): on every partition,
+    -- each partition's answer (their array when they differ)
+    ('authoob_housekeeping(batch integer DEFAULT 1000)',        'jsonb', 'all', 'authoob_api', false),
+    ('authoob_metrics()',                                       'jsonb', 'all', 'authoob_api', false),
     -- configuration, the owner's: the same on every partition
     ('authoob_configure(settings jsonb)',                       'jsonb', 'all', NULL, false),
     ('authoob_rotate_secret(previous_valid_for interval DEFAULT NULL)', 'jsonb', 'all', NULL, false),

@@ -6,7 +6,10 @@
 # demo of run.sh, read replicas, a failover under load on a pg_auto_failover
 # formation), then the HTTP tests again against a sharded database (a
 # PL/Proxy proxy over two partitions), and against a front built with ASan
-# and UBSan (with t/120, sharding), both times in the hostile mode (docs/security.md).
+# and UBSan (with t/120, sharding), both times in the hostile mode
+# (docs/security.md); last, the Debian packages, built, checked and
+# installed in a throwaway root (scripts/package-test.sh,
+# docs/operations.md "Packages").
 # PGPORT, when set, is the cluster's port; AUTHOOB_HA_PORT the formation
 # monitor's (default 6000, its nodes the next two).
 set -euo pipefail
@@ -39,3 +42,4 @@ bash scripts/virtualenv.sh bash -c '
 	AUTHOOB_HOSTILE=1 prove t/0*.pl t/120_sharding.pl
 	make -s -C frontend
 '
+bash scripts/package-test.sh

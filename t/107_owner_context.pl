@@ -183,6 +183,9 @@ my @calls = (
 	[ 'authoob_logout_scope(text,text)' => q{SELECT public.authoob_logout_scope('{TOKEN}', 'others')},
 		q{SELECT public.authoob_logout_scope('{TOKEN}', 'nonsense')}, q{SELECT public.authoob_logout_scope('x', 'global')} ],
 	[ 'authoob_logout(text)' => q{SELECT public.authoob_logout('{TOKEN}')}, q{SELECT public.authoob_logout('{TOKEN}')} ],
+	[ 'authoob_housekeeping(integer)' => q{SELECT public.authoob_housekeeping(1000)},
+		q{SELECT public.authoob_housekeeping(0)} ],
+	[ 'authoob_metrics()' => q{SELECT public.authoob_metrics()} ],
 );
 
 # each function authoob_api may execute has its calls here

@@ -134,3 +134,18 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- ==== Housekeeping ====
+-- What no request reads again leaves by authoob_housekeeping(), which the
+-- fronts run on a schedule (docs/operations.md "Housekeeping"): finished
+-- mails after mail_retention, and the indexes that find each kind of row
+-- without a scan.  authoob_metrics() is what the fronts' metrics show of
+-- the database.
+ALTER TABLE authoob.settings
+    ADD COLUMN mail_retention integer NOT NULL DEFAULT 604800;
+CREATE INDEX sessions_expires_at_idx ON authoob.sessions (expires_at);
+CREATE INDEX mail_tokens_spent_idx ON authoob.mail_tokens (least(expires_at, used_at));
+CREATE INDEX mail_outbox_done_idx ON authoob.mail_outbox (created_at)
+    WHERE state IN ('sent', 'failed', 'suppressed');
+\ir functions/authoob_metrics.sql
+\ir functions/authoob_housekeeping.sql

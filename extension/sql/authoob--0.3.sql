@@ -78,6 +78,7 @@
 \ir gotrue/authoob_password_ask_for_flow.sql
 \ir gotrue/authoob_spend_reset_token.sql
 \ir functions/authoob_clear_throttle.sql
+\ir functions/authoob_metrics.sql
 \ir functions/authoob_create_role.sql
 \ir functions/authoob_custom_columns.sql
 \ir functions/authoob_delete_role.sql
@@ -99,6 +100,7 @@
 \ir functions/authoob_add_hook.sql
 \ir functions/authoob_grant_role.sql
 \ir functions/authoob_postgrest_pre_request.sql
+\ir functions/authoob_housekeeping.sql
 \ir functions/authoob_set_partition.sql
 \ir functions/authoob_verify_role.sql
 \ir gotrue/authoob_gotrue_body.sql

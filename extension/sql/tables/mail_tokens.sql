@@ -14,5 +14,8 @@ CREATE TABLE authoob.mail_tokens (
     flow_id bigint
 );
 CREATE INDEX mail_tokens_user_id_idx ON authoob.mail_tokens (user_id, kind);
+-- what authoob_housekeeping() looks for: a spent token's used_at (least()
+-- skips a NULL), else its expiry
+CREATE INDEX mail_tokens_spent_idx ON authoob.mail_tokens (least(expires_at, used_at));
 REVOKE ALL ON authoob.mail_tokens FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('authoob.mail_tokens', '');

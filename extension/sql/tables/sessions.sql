@@ -18,5 +18,7 @@ CREATE TABLE authoob.sessions (
     refresh_secret bytea
 );
 CREATE INDEX sessions_user_id_idx ON authoob.sessions (user_id);
+-- what authoob_housekeeping() looks for
+CREATE INDEX sessions_expires_at_idx ON authoob.sessions (expires_at);
 REVOKE ALL ON authoob.sessions FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('authoob.sessions', '');
