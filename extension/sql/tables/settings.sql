@@ -63,7 +63,10 @@ CREATE TABLE authoob.settings (
     -- ip_window, successful or not, and per client at a time
     client_hashes_per_window integer NOT NULL DEFAULT 30,
     account_sign_ins_per_window integer NOT NULL DEFAULT 30,
-    client_hashes_at_once integer NOT NULL DEFAULT 2
+    client_hashes_at_once integer NOT NULL DEFAULT 2,
+    -- what tokens' sub and Supabase Auth's user id are: the numeric id
+    -- (0.1's and 0.2's tokens) or the user's uuid (Supabase apps)
+    jwt_sub text NOT NULL DEFAULT 'id' CHECK (jwt_sub IN ('id', 'uuid'))
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));
