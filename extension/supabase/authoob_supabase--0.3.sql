@@ -26,6 +26,18 @@ AS $$
     )::pg_catalog.jsonb
 $$;
 
+-- One claim of the request's token as text, as PostgREST sets them: its
+-- own setting (PostgREST before 9), or a member of the claims
+CREATE FUNCTION @extschema@.jwt_claim(name text)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce(
+        nullif(pg_catalog.current_setting('request.jwt.claim.' || name, true), ''),
+        pg_catalog.jsonb_extract_path_text(
+            nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::pg_catalog.jsonb, name))
+$$;
+
 -- The user's uuid, the token's sub: authoob writes the uuid there once
 -- jwt_sub is 'uuid'.  A sub that is not a uuid (a numeric id: a token
 -- issued before, or jwt_sub 'id') is NULL, which no policy matches,
@@ -34,41 +46,27 @@ CREATE FUNCTION @extschema@.uid()
 RETURNS uuid
 LANGUAGE sql STABLE
 AS $$
-    SELECT CASE WHEN s.sub ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                THEN s.sub::pg_catalog.uuid END
-    FROM (SELECT coalesce(
-        nullif(pg_catalog.current_setting('request.jwt.claim.sub', true), ''),
-        pg_catalog.jsonb_extract_path_text(
-            nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::pg_catalog.jsonb,
-            'sub')) AS sub) s
+    -- one expression, no FROM: inlined into a policy, as Supabase's is
+    SELECT CASE WHEN @extschema@.jwt_claim('sub')
+                     ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                THEN @extschema@.jwt_claim('sub')::pg_catalog.uuid END
 $$;
 
 CREATE FUNCTION @extschema@.role()
 RETURNS text
 LANGUAGE sql STABLE
-AS $$
-    SELECT coalesce(
-        nullif(pg_catalog.current_setting('request.jwt.claim.role', true), ''),
-        pg_catalog.jsonb_extract_path_text(
-            nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::pg_catalog.jsonb,
-            'role'))
-$$;
+AS $$ SELECT @extschema@.jwt_claim('role') $$;
 
 CREATE FUNCTION @extschema@.email()
 RETURNS text
 LANGUAGE sql STABLE
-AS $$
-    SELECT coalesce(
-        nullif(pg_catalog.current_setting('request.jwt.claim.email', true), ''),
-        pg_catalog.jsonb_extract_path_text(
-            nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::pg_catalog.jsonb,
-            'email'))
-$$;
+AS $$ SELECT @extschema@.jwt_claim('email') $$;
 
 COMMENT ON FUNCTION @extschema@.uid() IS 'The user''s uuid: the sub of the request''s token, if a uuid';
 COMMENT ON FUNCTION @extschema@.jwt() IS 'The claims of the request''s token, as PostgREST set them';
 COMMENT ON FUNCTION @extschema@.role() IS 'The role claim of the request''s token';
 COMMENT ON FUNCTION @extschema@.email() IS 'The email claim of the request''s token';
+COMMENT ON FUNCTION @extschema@.jwt_claim(text) IS 'A claim of the request''s token, as text';
 
 -- Policies run as the request's role (anon, authenticated...): each must
 -- reach the schema, as Supabase grants it to its roles
