@@ -2,13 +2,15 @@
 
 MODULE_big = authoob
 OBJS = $(patsubst %.c,%.o,$(wildcard extension/*.c))
-EXTENSION = authoob
+# authoob_supabase: Supabase's auth.uid() and the like, for an app's own
+# database (README "Supabase users")
+EXTENSION = authoob authoob_supabase
 
 # The scripts of released versions never change (extension/released/);
 # those of the version in the making are built from one source per SQL
 # object (extension/sql/): a template lists its sources, each \ir line of
 # it replaced by the file it names.
-DATA = $(wildcard extension/released/authoob--*.sql)
+DATA = $(wildcard extension/released/authoob--*.sql) $(wildcard extension/supabase/*.sql)
 SQL_TEMPLATES = $(wildcard extension/sql/authoob--*.sql)
 DATA_built = $(patsubst extension/sql/%,extension/%,$(SQL_TEMPLATES))
 SQL_SOURCES = $(wildcard extension/sql/*.sql extension/sql/*/*.sql)

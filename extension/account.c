@@ -28,6 +28,7 @@ PG_FUNCTION_INFO_V1(authoob_verify);
 PG_FUNCTION_INFO_V1(authoob_verify_headers);
 PG_FUNCTION_INFO_V1(authoob_authenticate);
 PG_FUNCTION_INFO_V1(authoob_uid);
+PG_FUNCTION_INFO_V1(authoob_new_user_uuid);
 
 static AuthoobQuery email_taken = AUTHOOB_QUERY(
 	"SELECT 1 FROM authoob.users WHERE lower(email) = lower($1)",
@@ -43,16 +44,6 @@ static AuthoobQuery user_for_login = AUTHOOB_QUERY(
 	"SELECT id, password, active, confirmed_at IS NOT NULL"
 	" FROM authoob.users WHERE lower(email) = lower($1)",
 	1, TEXTOID);
-
-/* Flask-Security's trackable: the previous login moves to last_* */
-static AuthoobQuery track_login = AUTHOOB_QUERY(
-	"UPDATE authoob.users SET"
-	" last_login_at = coalesce(current_login_at, now()),"
-	" last_login_ip = coalesce(current_login_ip, $2),"
-	" current_login_at = now(), current_login_ip = $2,"
-	" login_count = login_count + 1"
-	" WHERE id = $1",
-	2, INT8OID, INETOID);
 
 /* a rehash after login: the password did not change, update_date neither */
 static AuthoobQuery set_password_hash = AUTHOOB_QUERY(
@@ -186,9 +177,8 @@ sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const AuthoobSettings *
 		authoob_run(&set_password_hash, values, NULL, false);
 	}
 
+	authoob_track_sign_in(user_id, client_ip, ip_isnull);
 	values[0] = Int64GetDatum(user_id);
-	values[1] = client_ip;
-	authoob_run(&track_login, values, ip_isnull ? " n" : "  ", false);
 	authoob_run(&forget_expired_sessions, values, NULL, false);
 	authoob_forget_failures(throttle_key);
 	/*
@@ -415,7 +405,8 @@ static AuthoobQuery user_identity = AUTHOOB_QUERY(
  *
  * Forward auth (GET P/verify, for nginx auth_request, Traefik forwardAuth,
  * Envoy ext_authz): who the token stands for, as the headers a proxy passes
- * upstream, {"X-Auth-User-Id": "1", "X-Auth-User-Email": ...,
+ * upstream, {"X-Auth-User-Id": "1" (or the user's uuid, as the tokens'
+ * sub: setting jwt_sub), "X-Auth-User-Email": ...,
  * "X-Auth-User-Roles": "a,b", "X-Auth-Session-Id": ..., "X-Auth-AAL":
  * "aal1"}; a token that does not verify is 401, as everywhere.
  */
@@ -427,15 +418,17 @@ authoob_verify_headers(PG_FUNCTION_ARGS)
 	const char *values[lengthof(keys)];
 	pg_uuid_t	session;
 	Datum		user_id;
+	AuthoobSettings *settings;
 
 	authoob_connect_spi();
+	settings = authoob_load_settings();
 	user_id = Int64GetDatum(authoob_verify_token(authoob_text_arg(fcinfo, 0), &session,
-												 authoob_load_settings()));
+												 settings));
 	if (authoob_run(&user_identity, &user_id, NULL, true) != 1)
 		authoob_token_refused("names a user that is gone");
-	values[0] = psprintf(INT64_FORMAT, DatumGetInt64(user_id));
 	values[1] = authoob_result_text(1);
 	values[2] = authoob_result_text(2);
+	values[0] = authoob_user_sub(DatumGetInt64(user_id), settings);
 	values[3] = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&session)));
 	/* a second factor comes with 0.2's MFA; until then every session is aal1 */
 	values[4] = "aal1";
@@ -473,4 +466,28 @@ authoob_uid(PG_FUNCTION_ARGS)
 		authenticated_lxid != MyProc->lxid)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(authenticated_user_id);
+}
+
+/*
+ * SQL function: authoob_new_user_uuid() returns uuid
+ *
+ * A new user's uuid: random (version 4), and in a sharded deployment
+ * drawn again until hashtext of its text routes to this partition, as
+ * mailed tokens are, so that the proxy finds the user by it.
+ */
+Datum
+authoob_new_user_uuid(PG_FUNCTION_ARGS)
+{
+	int			partition;
+	int			partitions;
+	Datum		uuid;
+
+	authoob_connect_spi();
+	authoob_partition(&partition, &partitions);
+	SPI_finish();
+	do
+		uuid = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
+	while (!authoob_token_in_partition(DatumGetCString(DirectFunctionCall1(uuid_out, uuid)),
+									   partition, partitions));
+	PG_RETURN_DATUM(uuid);
 }

@@ -195,6 +195,7 @@ typedef struct AuthoobRow
 
 extern bool authoob_row_open(AuthoobRow *row, AuthoobTable table, Datum key);
 extern AttrNumber authoob_row_column(AuthoobTable table, const char *name);
+extern AttrNumber authoob_row_column_if_any(AuthoobTable table, const char *name);
 extern void authoob_row_close(AuthoobRow *row);
 extern int	authoob_rows_each(AuthoobTable table, Datum key,
 							  void (*fn) (TupleTableSlot *slot, void *arg), void *arg);
@@ -275,7 +276,11 @@ typedef struct AuthoobSettings
 	int32		client_hashes_per_window;	/* per ip_window; 0: not counted */
 	int32		account_sign_ins_per_window;	/* per ip_window; 0: not counted */
 	int32		client_hashes_at_once;	/* 0: no cap */
+	char	   *jwt_sub;		/* "id" or "uuid": what tokens' sub is */
 } AuthoobSettings;
+
+/* Whether tokens' sub (and Supabase Auth's user id) is the user's uuid */
+#define AUTHOOB_SUB_IS_UUID(settings) ((settings)->jwt_sub[0] == 'u')
 
 extern AuthoobSettings *authoob_load_settings(void);
 extern void authoob_partition(int *partition, int *partitions);
@@ -304,23 +309,46 @@ extern uint64 authoob_hashes_computed(void);
 
 /* users.c: the user as JSON, custom fields, profile updates, passwords */
 
-/* When a user confirmed their address and last signed in, from their row */
+/*
+ * When a user confirmed their address and last signed in, from their row,
+ * and their uuid (0.3: a database not yet updated has none)
+ */
 typedef struct AuthoobUserDates
 {
 	bool		confirmed;		/* confirmed_at is set */
 	TimestampTz confirmed_at;
 	bool		signed_in;		/* current_login_at is set */
 	TimestampTz last_sign_in_at;
+	bool		has_uuid;
+	pg_uuid_t	uuid;
 } AuthoobUserDates;
+
+/*
+ * Whom a token names: its sub is a user's numeric id or, with jwt_sub
+ * 'uuid', their uuid.  Both verify whatever the setting says now, so that
+ * tokens issued before it changed live out their time.
+ */
+typedef struct AuthoobSubject
+{
+	int64		user_id;		/* 0 when the sub is a uuid */
+	pg_uuid_t	uuid;			/* the sub, when user_id is 0 */
+} AuthoobSubject;
+
+/* Longest user_metadata a user may keep, as jsonb text (README "Supabase users") */
+#define AUTHOOB_MAX_USER_METADATA 16384
 
 extern Datum authoob_private_user_json(int64 user_id);
 extern Datum authoob_private_user_json_read(int64 user_id);
 extern Datum authoob_public_user_json(int64 user_id, bool *found);
 extern bool authoob_field_updatable(const char *key, int len);
 extern text **authoob_user_role_names(int64 user_id, int *nroles);
-extern bool authoob_live_session(Datum jti, int64 user_id, AuthoobUserDates *dates,
-								 Datum *profile);
+extern bool authoob_live_session(Datum jti, const AuthoobSubject *subject, int64 *user_id,
+								 AuthoobUserDates *dates, Datum *profile);
 extern bool authoob_user_dates(int64 user_id, AuthoobUserDates *dates);
+extern void authoob_user_metadata(int64 user_id, Jsonb **user_metadata,
+								  Jsonb **app_metadata);
+extern char *authoob_user_sub(int64 user_id, const AuthoobSettings *settings);
+extern void authoob_track_sign_in(int64 user_id, Datum client_ip, bool ip_isnull);
 extern Datum authoob_update_user(int64 user_id, Jsonb *payload);
 extern void authoob_set_password(int64 user_id, const char *hash);
 extern int64 authoob_active_user_by_email(const char *email);
@@ -436,7 +464,8 @@ extern bool authoob_key_verify(const AuthoobSigningKey *key, const char *token,
 /* jwt.c: JWT access tokens, signed and read */
 typedef struct AuthoobClaims
 {
-	int64		user_id;		/* sub */
+	int64		user_id;		/* the user, for custom_access_token */
+	const char *sub;			/* their id or uuid (setting jwt_sub), as text */
 	const char *email;
 	const char *session_id;		/* the session's uuid, as text */
 	const char *aal;			/* "aal1" */
@@ -446,8 +475,8 @@ typedef struct AuthoobClaims
 } AuthoobClaims;
 
 extern char *authoob_jwt_sign(const AuthoobClaims *claims, const AuthoobSettings *settings);
-extern int64 authoob_jwt_read(const char *token, const AuthoobSettings *settings,
-							  Datum *session);
+extern void authoob_jwt_read(const char *token, const AuthoobSettings *settings,
+							 Datum *session, AuthoobSubject *subject);
 
 /*
  * sessions.c: a session is a sign-in, a row of authoob.sessions whose jti

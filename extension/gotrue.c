@@ -147,37 +147,93 @@ append_members(StringInfo out, const Member *members, int count, bool *first)
 }
 
 static bool
-has_member(const Member *members, int count, const char *key)
+has_key(const Member *members, int count, const JsonbValue *key)
 {
 	for (int i = 0; i < count; i++)
-		if (key_is(&members[i].key, key))
+		if (members[i].key.val.string.len == key->val.string.len &&
+			memcmp(members[i].key.val.string.val, key->val.string.val, key->val.string.len) == 0)
 			return true;
 	return false;
 }
 
+static bool
+has_member(const Member *members, int count, Jsonb *stored, const char *key)
+{
+	for (int i = 0; i < count; i++)
+		if (key_is(&members[i].key, key))
+			return true;
+	return stored != NULL && authoob_object_value(stored, key) != NULL;
+}
+
 /*
- * app_metadata: its members, and where none of them takes the name (a
- * custom field may, and wins, as in jsonb's ||), the provider and the
- * user's roles (read by key on the active snapshot: rows.c)
+ * The members of a stored metadata object (NULL: none) whose keys the
+ * given members do not take
  */
 static void
-append_app_metadata(StringInfo out, int64 user_id, const UserParts *parts)
+append_stored_members(StringInfo out, Jsonb *stored, const Member *taken, int ntaken,
+					  bool *first)
+{
+	JsonbIterator *it;
+	JsonbIteratorToken token;
+	Member		member;
+
+	if (stored == NULL || !JB_ROOT_IS_OBJECT(stored))
+		return;
+	it = JsonbIteratorInit(&stored->root);
+	while ((token = JsonbIteratorNext(&it, &member.key, true)) != WJB_DONE)
+	{
+		if (token != WJB_KEY)
+			continue;
+		(void) JsonbIteratorNext(&it, &member.value, true);
+		if (!has_key(taken, ntaken, &member.key))
+			append_members(out, &member, 1, first);
+	}
+}
+
+/*
+ * user_metadata: the name fields and updatable custom fields that are set
+ * (their columns: P/profile's fields), then the free-form members the
+ * user stored (PUT G/user's data), which cannot take a field's name.
+ */
+static void
+append_user_metadata(StringInfo out, const UserParts *parts, Jsonb *stored)
+{
+	bool		first = true;
+
+	appendStringInfoChar(out, '{');
+	for (int i = 0; i < parts->nuser_metadata; i++)
+		if (parts->user_metadata[i].value.type != jbvNull)
+			append_members(out, &parts->user_metadata[i], 1, &first);
+	append_stored_members(out, stored, parts->user_metadata, parts->nuser_metadata, &first);
+	appendStringInfoChar(out, '}');
+}
+
+/*
+ * app_metadata: its members (exposed custom fields the user may not
+ * change, what a hook added), what the server stored (app_metadata), and
+ * where none of them takes the name (they win, as in jsonb's ||), the
+ * provider and the user's roles (read by key on the active snapshot:
+ * rows.c)
+ */
+static void
+append_app_metadata(StringInfo out, int64 user_id, const UserParts *parts, Jsonb *stored)
 {
 	bool		first = true;
 
 	appendStringInfoChar(out, '{');
 	append_members(out, parts->app_metadata, parts->napp_metadata, &first);
-	if (!has_member(parts->app_metadata, parts->napp_metadata, "provider"))
+	append_stored_members(out, stored, parts->app_metadata, parts->napp_metadata, &first);
+	if (!has_member(parts->app_metadata, parts->napp_metadata, stored, "provider"))
 	{
 		appendStringInfoString(out, first ? "\"provider\": \"email\"" : ", \"provider\": \"email\"");
 		first = false;
 	}
-	if (!has_member(parts->app_metadata, parts->napp_metadata, "providers"))
+	if (!has_member(parts->app_metadata, parts->napp_metadata, stored, "providers"))
 	{
 		appendStringInfoString(out, first ? "\"providers\": [\"email\"]" : ", \"providers\": [\"email\"]");
 		first = false;
 	}
-	if (!has_member(parts->app_metadata, parts->napp_metadata, "roles"))
+	if (!has_member(parts->app_metadata, parts->napp_metadata, stored, "roles"))
 	{
 		int			nroles;
 		text	  **roles = authoob_user_role_names(user_id, &nroles);
@@ -194,14 +250,17 @@ append_app_metadata(StringInfo out, int64 user_id, const UserParts *parts)
 	appendStringInfoChar(out, '}');
 }
 
-/* A timestamp as a JSON value, as to_jsonb writes it, or null */
-static char *
-timestamp_json(bool set, TimestampTz value)
+/*
+ * A timestamp as a member of an object, as to_jsonb writes its value, after
+ * ", "; nothing when it is not set (Go's omitempty, as Supabase Auth
+ * writes its users)
+ */
+static void
+append_time_member(StringInfo out, const char *key, bool set, TimestampTz value)
 {
-	if (!set)
-		return "null";
-	return psprintf("\"%s\"", JsonEncodeDateTime(NULL, TimestampTzGetDatum(value),
-												  TIMESTAMPTZOID, NULL));
+	if (set)
+		appendStringInfo(out, ", \"%s\": \"%s\"", key,
+						 JsonEncodeDateTime(NULL, TimestampTzGetDatum(value), TIMESTAMPTZOID, NULL));
 }
 
 /* A value written once, for the places it appears in */
@@ -216,13 +275,28 @@ value_json(const JsonbValue *value)
 }
 
 /*
- * Supabase Auth's user object of user_id, as JSON text: from profile, the
- * user's private JSON as GET P/profile answers it (sort_profile), and what
- * only the user's row and roles hold, when the address was confirmed and
- * the last sign-in (dates), the roles.  Written as text rather than built
- * as jsonb, which would sort its keys and escape every one of them again
- * on the way out: that was more work than all the rest of GET G/user.
- * Writes nothing.  Connected to SPI.
+ * The id Supabase Auth's clients know the user by, as tokens' sub: the
+ * uuid with jwt_sub 'uuid' (a database not yet updated has none), else the
+ * numeric id as text
+ */
+static char *
+user_object_id(int64 user_id, const AuthoobUserDates *dates, const AuthoobSettings *settings)
+{
+	if (AUTHOOB_SUB_IS_UUID(settings) && dates->has_uuid)
+		return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&dates->uuid)));
+	return psprintf(INT64_FORMAT, user_id);
+}
+
+/*
+ * Supabase Auth's user object of user_id, as JSON text, its keys in the
+ * order and with the omissions of GoTrue's (models.User, models.Identity):
+ * from profile, the user's private JSON as GET P/profile answers it
+ * (sort_profile), and what only the user's row and roles hold, when the
+ * address was confirmed and the last sign-in (dates), the metadata, the
+ * roles.  Written as text rather than built as jsonb, which would sort its
+ * keys and escape every one of them again on the way out: that was more
+ * work than all the rest of GET G/user.  Writes nothing.  Connected to
+ * SPI.
  */
 static char *
 user_object(int64 user_id, Jsonb *profile, const AuthoobUserDates *dates,
@@ -230,16 +304,15 @@ user_object(int64 user_id, Jsonb *profile, const AuthoobUserDates *dates,
 {
 	StringInfoData out;
 	UserParts	parts;
-	char		id[MAXINT8LEN + 1];
+	char	   *id = user_object_id(user_id, dates, settings);
 	char	   *email;
 	char	   *created_at;
 	char	   *updated_at;
-	char	   *confirmed_at = timestamp_json(dates->confirmed, dates->confirmed_at);
-	char	   *last_sign_in_at = timestamp_json(dates->signed_in, dates->last_sign_in_at);
-	bool		first = true;
+	Jsonb	   *user_metadata;
+	Jsonb	   *app_metadata;
 
-	pg_lltoa(user_id, id);
 	sort_profile(profile, &parts);
+	authoob_user_metadata(user_id, &user_metadata, &app_metadata);
 	email = value_json(&parts.email);
 	created_at = value_json(&parts.created_at);
 	updated_at = value_json(&parts.updated_at);
@@ -248,20 +321,25 @@ user_object(int64 user_id, Jsonb *profile, const AuthoobUserDates *dates,
 	append_string(&out, settings->jwt_audience);
 	appendStringInfoString(&out, ", \"role\": ");
 	append_string(&out, settings->jwt_role);
-	appendStringInfo(&out, ", \"email\": %s, \"phone\": \"\", \"email_confirmed_at\": %s,"
-					 " \"confirmed_at\": %s, \"last_sign_in_at\": %s, \"app_metadata\": ",
-					 email, confirmed_at, confirmed_at, last_sign_in_at);
-	append_app_metadata(&out, user_id, &parts);
-	appendStringInfoString(&out, ", \"user_metadata\": {");
-	append_members(&out, parts.user_metadata, parts.nuser_metadata, &first);
-	/* one identity: the address */
-	appendStringInfo(&out, "}, \"identities\": [{\"identity_id\": \"%s\", \"id\": \"%s\","
-					 " \"user_id\": \"%s\", \"provider\": \"email\", \"email\": %s,"
-					 " \"identity_data\": {\"sub\": \"%s\", \"email\": %s, \"email_verified\": %s},"
-					 " \"created_at\": %s, \"updated_at\": %s, \"last_sign_in_at\": %s}],"
-					 " \"factors\": [], \"is_anonymous\": false, \"created_at\": %s, \"updated_at\": %s}",
-					 id, id, id, email, id, email, dates->confirmed ? "true" : "false",
-					 created_at, updated_at, last_sign_in_at, created_at, updated_at);
+	appendStringInfo(&out, ", \"email\": %s", email);
+	append_time_member(&out, "email_confirmed_at", dates->confirmed, dates->confirmed_at);
+	appendStringInfoString(&out, ", \"phone\": \"\"");
+	append_time_member(&out, "confirmed_at", dates->confirmed, dates->confirmed_at);
+	append_time_member(&out, "last_sign_in_at", dates->signed_in, dates->last_sign_in_at);
+	appendStringInfoString(&out, ", \"app_metadata\": ");
+	append_app_metadata(&out, user_id, &parts, app_metadata);
+	appendStringInfoString(&out, ", \"user_metadata\": ");
+	append_user_metadata(&out, &parts, user_metadata);
+	/* one identity, the address: its id is the user's, as GoTrue's provider_id */
+	appendStringInfo(&out, ", \"identities\": [{\"identity_id\": \"%s\", \"id\": \"%s\","
+					 " \"user_id\": \"%s\", \"identity_data\": {\"email\": %s,"
+					 " \"email_verified\": %s, \"phone_verified\": false, \"sub\": \"%s\"},"
+					 " \"provider\": \"email\"",
+					 id, id, id, email, dates->confirmed ? "true" : "false", id);
+	append_time_member(&out, "last_sign_in_at", dates->signed_in, dates->last_sign_in_at);
+	appendStringInfo(&out, ", \"created_at\": %s, \"updated_at\": %s, \"email\": %s}],"
+					 " \"created_at\": %s, \"updated_at\": %s, \"is_anonymous\": false}",
+					 created_at, updated_at, email, created_at, updated_at);
 	return out.data;
 }
 
@@ -320,7 +398,7 @@ authoob_gotrue_user_json(PG_FUNCTION_ARGS)
  *
  * A new refreshable session of an active user and the token endpoint's
  * answer, for a sign-in its caller has proved otherwise (a mailed token,
- * a PKCE code).  Owner only: whoever may call it may sign in as anyone.
+ * a PKCE code, a sign-up), counted as a sign-in (last_sign_in_at).  Owner only: whoever may call it may sign in as anyone.
  */
 Datum
 authoob_grant_session_of(PG_FUNCTION_ARGS)
@@ -339,6 +417,7 @@ authoob_grant_session_of(PG_FUNCTION_ARGS)
 	/* as a sign-in with the password: told only to who proved the address */
 	if (settings->require_activation && !confirmed)
 		authoob_not_activated();
+	authoob_track_sign_in(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1));
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_grant_session(user_id, PG_GETARG_DATUM(1),
 															 PG_ARGISNULL(1), NULL, settings),
 									   false));

@@ -44,7 +44,7 @@
  * the operator, is not to be changed by a hook either.
  */
 #define OWN_CLAIMS_FORMAT \
-	"{\"sub\":\"" INT64_FORMAT "\",\"session_id\":\"%s\",\"iat\":" INT64_FORMAT \
+	"{\"sub\":\"%s\",\"session_id\":\"%s\",\"iat\":" INT64_FORMAT \
 	",\"exp\":" INT64_FORMAT ",\"jti\":\"%s\""
 static const char *const fixed_claims[] = {"sub", "session_id", "iat", "exp", "jti", "iss"};
 
@@ -106,7 +106,8 @@ custom_claims(const char *prefix, const char *rest, int64 user_id)
 
 /*
  * An access token with claims c, signed with the current key of
- * signing_alg.  Its claims, in this order: sub, session_id, iat, exp, jti
+ * signing_alg.  Its claims, in this order: sub (the user's id or uuid, as
+ * jwt_sub says), session_id, iat, exp, jti
  * (a fresh uuid), iss, aud, role, email, aal, amr; then whatever
  * custom_access_token adds.
  */
@@ -122,7 +123,7 @@ authoob_jwt_sign(const AuthoobClaims *c, const AuthoobSettings *settings)
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	const AuthoobSigningKey *key = NULL;
 
-	prefix = psprintf(OWN_CLAIMS_FORMAT, c->user_id, c->session_id, c->iat, c->exp, jti);
+	prefix = psprintf(OWN_CLAIMS_FORMAT, c->sub, c->session_id, c->iat, c->exp, jti);
 	initStringInfo(&rest);
 	appendStringInfoString(&rest, "\"iss\":");
 	escape_json(&rest, settings->jwt_issuer ? settings->jwt_issuer :
@@ -287,23 +288,40 @@ rest_is_plain(const char *p, const char *end)
 	return true;
 }
 
+/* The sub at *p, "<id>" or "<uuid>", moved past it */
+static bool
+read_sub(const char **p, const char *end, AuthoobSubject *subject)
+{
+	char		uuid[37];
+
+	if (read_uuid(p, end, uuid))
+	{
+		subject->user_id = 0;
+		memcpy(&subject->uuid, DatumGetUUIDP(uuid_datum(uuid)), sizeof(pg_uuid_t));
+		return true;
+	}
+	return read_literal(p, end, "\"") && read_digits(p, end, &subject->user_id) &&
+		subject->user_id > 0 && read_literal(p, end, "\"");
+}
+
 /*
  * The claims as authoob itself writes them, read without a JSON parser:
  * the hot path of every verification.  0.2's form is
  * {"sub":"<id>","session_id":"<uuid>","iat":<n>,"exp":<n>,"jti":"<uuid>",...},
  * 0.1's {"sub":"<id>","iat":<n>,"exp":<n>,"jti":"<uuid>"}, whose jti is
- * its session.  False when they are in any other form (a token another
- * library signed with the secret), which the general JSON path then reads.
+ * its session; 0.3's sub may be the user's uuid.  False when they are in
+ * any other form (a token another library signed with the secret), which
+ * the general JSON path then reads.
  */
 static bool
-read_own_claims(const char *p, const char *end, int64 *sub, int64 *exp, char *session)
+read_own_claims(const char *p, const char *end, AuthoobSubject *sub, int64 *exp, char *session)
 {
 	int64		iat;
 	char		jti[37];
 	bool		has_session;
 
-	if (!read_literal(&p, end, "{\"sub\":\"") || !read_digits(&p, end, sub) ||
-		!read_literal(&p, end, "\","))
+	if (!read_literal(&p, end, "{\"sub\":") || !read_sub(&p, end, sub) ||
+		!read_literal(&p, end, ","))
 		return false;
 	has_session = read_literal(&p, end, "\"session_id\":");
 	if (has_session && (!read_uuid(&p, end, session) || !read_literal(&p, end, ",")))
@@ -353,14 +371,15 @@ check_hmac(const char *token, size_t signed_len, const uint8 *header,
 }
 
 /*
- * What a token claims, if it is ours: its user id, and its session id in
- * *session (its session_id, or for a token without one, 0.1's, its jti);
- * else a PT401 error.  The header is only compared with ours, and
+ * What a token claims, if it is ours: its user in *subject (their id or
+ * uuid), and its session id in *session (its session_id, or for a token
+ * without one, 0.1's, its jti); else a PT401 error.  The header is only compared with ours, and
  * the signature checked in constant time, before anything an attacker
  * wrote is parsed.  The session itself is not looked at here.
  */
-int64
-authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *session)
+void
+authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *session,
+				 AuthoobSubject *subject)
 {
 	const char *dot1;
 	const char *dot2;
@@ -375,7 +394,6 @@ authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *sess
 	JsonbValue *sub;
 	JsonbValue *session_value;
 	Datum		parsed;
-	int64		user_id;
 	int64		expires;
 	char		own_session[37];
 
@@ -413,12 +431,12 @@ authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *sess
 	payload[payload_len] = '\0';
 
 	if (read_own_claims((const char *) payload, (const char *) payload + payload_len,
-						&user_id, &expires, own_session))
+						subject, &expires, own_session))
 	{
 		if (expires <= (int64) time(NULL))
 			authoob_token_refused("has expired");
 		*session = uuid_datum(own_session);
-		return user_id;
+		return;
 	}
 
 	/*
@@ -441,12 +459,14 @@ authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *sess
 	if (session_value == NULL)
 		session_value = authoob_object_value(claims, "jti");
 	if (sub == NULL || sub->type != jbvString ||
-		!authoob_parse_digits(sub->val.string.val, sub->val.string.len, &user_id) ||
 		session_value == NULL || session_value->type != jbvString ||
 		!is_uuid_text(session_value->val.string.val, session_value->val.string.len))
 		authoob_token_refused("has no valid sub or session");
-	*session = DirectFunctionCall1(uuid_in,
-								   CStringGetDatum(pnstrdup(session_value->val.string.val,
-															session_value->val.string.len)));
-	return user_id;
+	subject->user_id = 0;
+	if (is_uuid_text(sub->val.string.val, sub->val.string.len))
+		memcpy(&subject->uuid, DatumGetUUIDP(uuid_datum(sub->val.string.val)), sizeof(pg_uuid_t));
+	else if (!authoob_parse_digits(sub->val.string.val, sub->val.string.len, &subject->user_id) ||
+			 subject->user_id <= 0)
+		authoob_token_refused("has no valid sub or session");
+	*session = uuid_datum(session_value->val.string.val);
 }

@@ -109,11 +109,12 @@ table_state(AuthoobTable table)
 }
 
 /*
- * The attribute number of a column of the table, by name; an error when
- * there is no such column.
+ * The attribute number of a column of the table, by name, or
+ * InvalidAttrNumber when there is no such column: one a later version
+ * added, in a database not yet updated.
  */
 AttrNumber
-authoob_row_column(AuthoobTable table, const char *name)
+authoob_row_column_if_any(AuthoobTable table, const char *name)
 {
 	TableState *t = table_state(table);
 	AttrNumber	attnum;
@@ -122,14 +123,26 @@ authoob_row_column(AuthoobTable table, const char *name)
 		if (strcmp(t->column_names[i], name) == 0)
 			return t->columns[i];
 	attnum = get_attnum(t->relid, name);
-	if (attnum == InvalidAttrNumber)
-		elog(ERROR, "authoob: column %s of authoob.%s is missing",
-			 name, table_defs[table].name);
-	if (t->ncolumns < MAX_COLUMNS)
+	if (attnum != InvalidAttrNumber && t->ncolumns < MAX_COLUMNS)
 	{
 		t->column_names[t->ncolumns] = name;
 		t->columns[t->ncolumns++] = attnum;
 	}
+	return attnum;
+}
+
+/*
+ * The attribute number of a column of the table, by name; an error when
+ * there is no such column.
+ */
+AttrNumber
+authoob_row_column(AuthoobTable table, const char *name)
+{
+	AttrNumber	attnum = authoob_row_column_if_any(table, name);
+
+	if (attnum == InvalidAttrNumber)
+		elog(ERROR, "authoob: column %s of authoob.%s is missing",
+			 name, table_defs[table].name);
 	return attnum;
 }
 

@@ -129,6 +129,7 @@ sign_token(int64 user_id, const pg_uuid_t *session, const char *email,
 {
 	AuthoobClaims claims = {
 		.user_id = user_id,
+		.sub = authoob_user_sub(user_id, settings),
 		.email = email,
 		.session_id = uuid_text(session),
 		.aal = aal,
@@ -450,10 +451,12 @@ authoob_verify_token(const char *token, pg_uuid_t *session,
 					 const AuthoobSettings *settings)
 {
 	Datum		jti;
+	AuthoobSubject subject;
 	AuthoobUserDates dates;
-	int64		user_id = authoob_jwt_read(token, settings, &jti);
+	int64		user_id;
 
-	if (!authoob_live_session(jti, user_id, &dates, NULL))
+	authoob_jwt_read(token, settings, &jti, &subject);
+	if (!authoob_live_session(jti, &subject, &user_id, &dates, NULL))
 		authoob_token_refused("is no longer valid");
 	check_confirmed(dates.confirmed, settings);
 	if (session)
@@ -471,12 +474,14 @@ authoob_verify_token_profile(const char *token, const AuthoobSettings *settings,
 							 Datum *profile, AuthoobUserDates *dates)
 {
 	Datum		session;
+	AuthoobSubject subject;
 	AuthoobUserDates own;
-	int64		user_id = authoob_jwt_read(token, settings, &session);
+	int64		user_id;
 
+	authoob_jwt_read(token, settings, &session, &subject);
 	if (dates == NULL)
 		dates = &own;
-	if (!authoob_live_session(session, user_id, dates, profile))
+	if (!authoob_live_session(session, &subject, &user_id, dates, profile))
 		authoob_token_refused("is no longer valid");
 	check_confirmed(dates->confirmed, settings);
 	return user_id;

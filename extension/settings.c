@@ -32,7 +32,8 @@ typedef enum SettingKind
 	SETTING_SIGNING_ALG,		/* "HS256", "ES256", "EdDSA" or "RS256" */
 	SETTING_CLAIM,				/* a claim's text: 1 to 200 printable characters */
 	SETTING_OPTIONAL_PREFIX,	/* a SETTING_PREFIX or null (off) */
-	SETTING_URL_LIST			/* http(s) URLs separated by commas or spaces, or null */
+	SETTING_URL_LIST,			/* http(s) URLs separated by commas or spaces, or null */
+	SETTING_JWT_SUB				/* "id" or "uuid" */
 } SettingKind;
 
 /*
@@ -108,6 +109,8 @@ static const SettingDef setting_defs[] = {
 	{"client_hashes_per_window", SETTING_INT, 1, 1000000, FIELD(client_hashes_per_window), "0"},
 	{"account_sign_ins_per_window", SETTING_INT, 1, 1000000, FIELD(account_sign_ins_per_window), "0"},
 	{"client_hashes_at_once", SETTING_INT, 1, 10000, FIELD(client_hashes_at_once), "0"},
+	/* 0.3: tokens' sub may be the user's uuid (0.2: the numeric id) */
+	{"jwt_sub", SETTING_JWT_SUB, 0, 0, FIELD(jwt_sub), "id"},
 	/* 0.3: how long finished mails stay (0.2: for ever; read by SQL only) */
 	{"mail_retention", SETTING_INT, 3600, 366 * 24 * 3600, SQL_ONLY, NULL},
 };
@@ -349,6 +352,10 @@ setting_value_text(const SettingDef *def, JsonbValue *value)
 			if (strcmp(s, "HS256") != 0 && strcmp(s, "ES256") != 0 &&
 				strcmp(s, "EdDSA") != 0 && strcmp(s, "RS256") != 0)
 				bad_setting(def->key, "Expected \"HS256\", \"ES256\", \"EdDSA\" or \"RS256\".");
+			break;
+		case SETTING_JWT_SUB:
+			if (strcmp(s, "id") != 0 && strcmp(s, "uuid") != 0)
+				bad_setting(def->key, "Expected \"id\" or \"uuid\".");
 			break;
 		case SETTING_CLAIM:
 			if (strlen(s) < 1 || pg_mbstrlen(s) > 200 || has_control_character(s))

@@ -295,11 +295,12 @@ authoob_private_user_json(int64 user_id)
 
 static Datum private_json_of_row(AuthoobRow *row, int64 user_id);
 
-/* The dates of the user row read */
+/* The dates (and uuid) of the user row read */
 static void
 read_dates(AuthoobRow *row, AuthoobUserDates *dates)
 {
 	bool		isnull;
+	AttrNumber	uuid = authoob_row_column_if_any(AUTHOOB_TABLE_USERS, "uuid");
 
 	dates->confirmed_at = DatumGetTimestampTz(
 		slot_getattr(row->slot, authoob_row_column(AUTHOOB_TABLE_USERS, "confirmed_at"), &isnull));
@@ -307,19 +308,32 @@ read_dates(AuthoobRow *row, AuthoobUserDates *dates)
 	dates->last_sign_in_at = DatumGetTimestampTz(
 		slot_getattr(row->slot, authoob_row_column(AUTHOOB_TABLE_USERS, "current_login_at"), &isnull));
 	dates->signed_in = !isnull;
+	dates->has_uuid = false;
+	if (uuid != InvalidAttrNumber)
+	{
+		Datum		value = slot_getattr(row->slot, uuid, &isnull);
+
+		if (!isnull)
+		{
+			memcpy(&dates->uuid, DatumGetUUIDP(value), sizeof(pg_uuid_t));
+			dates->has_uuid = true;
+		}
+	}
 }
 
 /*
- * Whether jti names a live session of user_id: the session is still there
- * (not ended by logout, a password change...), is user_id's, has not
- * expired, and its user is active.  Then *dates says whether and when the
- * user confirmed their address and last signed in and, when profile is not
- * NULL, *profile receives their private JSON.  The rows are read by their
- * primary keys, without a statement (rows.c): this runs on every
+ * Whether jti names a live session of the token's subject: the session is
+ * still there (not ended by logout, a password change...), is the
+ * subject's (its user's id, or uuid), has not expired, and its user is
+ * active.  Then *user_id is the user's id, *dates says whether and when
+ * the user confirmed their address and last signed in and, when profile
+ * is not NULL, *profile receives their private JSON.  The rows are read by
+ * their primary keys, without a statement (rows.c): this runs on every
  * verification of a token.  Connected to SPI.
  */
 bool
-authoob_live_session(Datum jti, int64 user_id, AuthoobUserDates *dates, Datum *profile)
+authoob_live_session(Datum jti, const AuthoobSubject *subject, int64 *user_id,
+					 AuthoobUserDates *dates, Datum *profile)
 {
 	AuthoobRow	row;
 	bool		isnull;
@@ -327,23 +341,28 @@ authoob_live_session(Datum jti, int64 user_id, AuthoobUserDates *dates, Datum *p
 
 	if (!authoob_row_open(&row, AUTHOOB_TABLE_SESSIONS, jti))
 		return false;
-	live = DatumGetInt64(slot_getattr(row.slot, authoob_row_column(AUTHOOB_TABLE_SESSIONS, "user_id"),
-									  &isnull)) == user_id &&
+	*user_id = DatumGetInt64(slot_getattr(row.slot, authoob_row_column(AUTHOOB_TABLE_SESSIONS, "user_id"),
+										  &isnull));
+	live = (subject->user_id == 0 || *user_id == subject->user_id) &&
 		DatumGetTimestampTz(slot_getattr(row.slot, authoob_row_column(AUTHOOB_TABLE_SESSIONS, "expires_at"),
 										 &isnull)) > GetCurrentTransactionStartTimestamp();
 	authoob_row_close(&row);
-	if (!live || !authoob_row_open(&row, AUTHOOB_TABLE_USERS, Int64GetDatum(user_id)))
+	if (!live || !authoob_row_open(&row, AUTHOOB_TABLE_USERS, Int64GetDatum(*user_id)))
 		return false;
 	live = DatumGetBool(slot_getattr(row.slot, authoob_row_column(AUTHOOB_TABLE_USERS, "active"),
 									 &isnull)) && !isnull;
 	read_dates(&row, dates);
+	/* a uuid sub must be the session's user's */
+	if (subject->user_id == 0)
+		live = live && dates->has_uuid &&
+			memcmp(&dates->uuid, &subject->uuid, sizeof(pg_uuid_t)) == 0;
 	if (!live || profile == NULL)
 	{
 		authoob_row_close(&row);
 		return live;
 	}
 
-	*profile = private_json_of_row(&row, user_id);
+	*profile = private_json_of_row(&row, *user_id);
 	return true;
 }
 
@@ -361,6 +380,79 @@ authoob_user_dates(int64 user_id, AuthoobUserDates *dates)
 	read_dates(&row, dates);
 	authoob_row_close(&row);
 	return true;
+}
+
+/*
+ * A user's free-form metadata as the active snapshot sees their row, each
+ * NULL when empty or when the database has no such column yet (0.2's).
+ * Read here, not with the dates of every verification: only Supabase
+ * Auth's user object shows them.  Connected to SPI.
+ */
+void
+authoob_user_metadata(int64 user_id, Jsonb **user_metadata, Jsonb **app_metadata)
+{
+	static const char *const columns[] = {"user_metadata", "app_metadata"};
+	Jsonb	  **values[] = {user_metadata, app_metadata};
+	AuthoobRow	row;
+
+	*user_metadata = *app_metadata = NULL;
+	if (!authoob_row_open(&row, AUTHOOB_TABLE_USERS, Int64GetDatum(user_id)))
+		return;
+	for (int i = 0; i < (int) lengthof(columns); i++)
+	{
+		AttrNumber	attnum = authoob_row_column_if_any(AUTHOOB_TABLE_USERS, columns[i]);
+		bool		isnull = true;
+		Datum		value = attnum == InvalidAttrNumber ? (Datum) 0 :
+			slot_getattr(row.slot, attnum, &isnull);
+
+		if (!isnull)
+			*values[i] = DatumGetJsonbPCopy(value);
+	}
+	authoob_row_close(&row);
+}
+
+static AuthoobQuery user_uuid = AUTHOOB_QUERY(
+	"SELECT uuid::text FROM authoob.users WHERE id = $1",
+	1, INT8OID);
+
+/*
+ * What tokens of user_id say as their sub: their id, or with jwt_sub
+ * 'uuid' their uuid, read by statement (the user may have been made in
+ * this one).  Connected to SPI.
+ */
+char *
+authoob_user_sub(int64 user_id, const AuthoobSettings *settings)
+{
+	Datum		id = Int64GetDatum(user_id);
+
+	if (!AUTHOOB_SUB_IS_UUID(settings))
+		return psprintf(INT64_FORMAT, user_id);
+	if (authoob_run(&user_uuid, &id, NULL, false) != 1)
+		elog(ERROR, "authoob: user " INT64_FORMAT " vanished", user_id);
+	return authoob_result_text(1);
+}
+
+/* Flask-Security's trackable: the previous sign-in moves to last_* */
+static AuthoobQuery track_sign_in = AUTHOOB_QUERY(
+	"UPDATE authoob.users SET"
+	" last_login_at = coalesce(current_login_at, now()),"
+	" last_login_ip = coalesce(current_login_ip, $2),"
+	" current_login_at = now(), current_login_ip = $2,"
+	" login_count = login_count + 1"
+	" WHERE id = $1",
+	2, INT8OID, INETOID);
+
+/*
+ * A sign-in of user_id from client_ip, however proved (a password, a
+ * mailed token, a PKCE code): Supabase Auth's last_sign_in_at.  Connected
+ * to SPI.
+ */
+void
+authoob_track_sign_in(int64 user_id, Datum client_ip, bool ip_isnull)
+{
+	Datum		values[2] = {Int64GetDatum(user_id), client_ip};
+
+	authoob_run(&track_sign_in, values, ip_isnull ? " n" : "  ", false);
 }
 
 /*

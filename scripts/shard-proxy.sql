@@ -13,8 +13,11 @@
 -- proxy's mailers themselves. Where it runs:
 --   email:ARG   the partition of the lower-cased "email" of the JSON body ARG
 --   token:ARG   the partition of the user the token ARG names (its "sub",
---               read without checking the signature: the partition checks)
+--               read without checking the signature: the partition checks):
+--               by id, or by uuid when the sub is one (setting jwt_sub)
 --   id:ARG      the partition of a user or mail id (id = partition mod N)
+--   uuid:ARG    the partition of a user's uuid (drawn so that its hashtext
+--               routes there, as mailed tokens are)
 --   attempt     authoob_attempt's action decides (authoob_shard.attempts)
 --   any         partition 0: what every partition answers alike
 --   all         every partition (configuration): their common answer; a
@@ -38,7 +41,7 @@ REVOKE ALL ON SCHEMA authoob_shard FROM PUBLIC;
 CREATE TABLE authoob_shard.routes (
     signature text PRIMARY KEY,    -- name(arg type, ...), as the front calls it
     returns text NOT NULL,
-    run_on text NOT NULL CHECK (run_on ~ '^(email|token|id):[a-z_]+$' OR run_on IN ('any', 'all', 'each', 'sum', 'keys')),
+    run_on text NOT NULL CHECK (run_on ~ '^(email|token|id|uuid):[a-z_]+$' OR run_on IN ('any', 'all', 'each', 'sum', 'keys')),
     granted_to text CHECK (granted_to IN ('authoob_api', 'PUBLIC')),  -- as on a partition; NULL: the owner's
     wakes_mailers boolean NOT NULL DEFAULT false  -- it may queue a mail: NOTIFY authoob_mail here
 );
@@ -101,24 +104,40 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
--- The user a token names: its payload's "sub", unchecked.
-CREATE FUNCTION authoob_shard.token_partition(token text) RETURNS bigint
+CREATE FUNCTION authoob_shard.id_partition(id text) RETURNS bigint
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    payload text := split_part(regexp_replace(token, '^.* ', ''), '.', 2);
 BEGIN
-    payload := translate(payload, '-_', '+/');
-    payload := payload || repeat('=', (4 - length(payload) % 4) % 4);
-    RETURN coalesce((convert_from(decode(payload, 'base64'), 'UTF8')::jsonb ->> 'sub')::bigint, 0);
+    RETURN coalesce(id::bigint, 0);
 EXCEPTION WHEN OTHERS THEN
     RETURN 0;
 END
 $$;
 
-CREATE FUNCTION authoob_shard.id_partition(id text) RETURNS bigint
+-- A user's uuid routes by the hash of its text, lower-case as uuid_out
+-- writes it (the partition drew it so).
+CREATE FUNCTION authoob_shard.uuid_partition(uuid text) RETURNS bigint
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    RETURN coalesce(id::bigint, 0);
+    RETURN coalesce(hashtext(uuid::uuid::text), 0);
+EXCEPTION WHEN OTHERS THEN
+    RETURN 0;
+END
+$$;
+
+-- The user a token names: its payload's "sub", unchecked, an id or a uuid.
+CREATE FUNCTION authoob_shard.token_partition(token text) RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    payload text := split_part(regexp_replace(token, '^.* ', ''), '.', 2);
+    sub text;
+BEGIN
+    payload := translate(payload, '-_', '+/');
+    payload := payload || repeat('=', (4 - length(payload) % 4) % 4);
+    sub := convert_from(decode(payload, 'base64'), 'UTF8')::jsonb ->> 'sub';
+    IF sub ~ '^[0-9]+$' THEN
+        RETURN authoob_shard.id_partition(sub);
+    END IF;
+    RETURN authoob_shard.uuid_partition(sub);
 EXCEPTION WHEN OTHERS THEN
     RETURN 0;
 END
@@ -244,6 +263,7 @@ BEGIN
             WHEN r.run_on LIKE 'email:%' THEN format('authoob_shard.email_partition(%s)', split_part(r.run_on, ':', 2))
             WHEN r.run_on LIKE 'token:%' THEN format('authoob_shard.token_partition(%s)', split_part(r.run_on, ':', 2))
             WHEN r.run_on LIKE 'id:%' THEN format('authoob_shard.id_partition(%s::text)', split_part(r.run_on, ':', 2))
+            WHEN r.run_on LIKE 'uuid:%' THEN format('authoob_shard.uuid_partition(%s::text)', split_part(r.run_on, ':', 2))
         END;
         EXECUTE format($f$CREATE FUNCTION authoob_shard.%s(%s) RETURNS %s%s
             LANGUAGE plproxy AS $p$ CLUSTER 'authoob'; RUN ON %s; TARGET public.%s; $p$$f$,
@@ -377,7 +397,7 @@ GRANT EXECUTE ON FUNCTION public.authoob_sign_in_request(text, text, text) TO au
 -- each PL/Proxy function is granted as the function it stands for.
 GRANT USAGE ON SCHEMA authoob_shard TO PUBLIC;
 GRANT EXECUTE ON FUNCTION authoob_shard.email_partition(text), authoob_shard.token_partition(text),
-    authoob_shard.id_partition(text), authoob_shard.attempt_partition(text, text, text),
+    authoob_shard.id_partition(text), authoob_shard.uuid_partition(text), authoob_shard.attempt_partition(text, text, text),
     authoob_shard.raise(text, text, text, text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION authoob_shard.authoob_attempt_outcome(text, text, inet),
     authoob_shard.authoob_attempt_outcome(text, text, inet, text, text),

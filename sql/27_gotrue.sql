@@ -18,8 +18,11 @@ SELECT authoob_add_field('note', exposed => false, updatable => true);
 SELECT authoob_gotrue_settings();
 
 -- POST G/signup without require_activation: registered as P/register
--- does, and signed in with a refreshable session; data's firstname and
--- lastname go to the registration, its other fields as PUT P/profile.
+-- does, confirmed at once (as Supabase Auth's autoconfirm), and signed in
+-- with a refreshable session; data's firstname and lastname go to the
+-- registration, nick (a field the user may change) as PUT P/profile, the
+-- rest to the free-form user_metadata as it is: "plan" there is the
+-- user's, the server's stays "free" in app_metadata.
 SELECT authoob_gotrue_signup('{"email": "ada@example.com", "password": "1Password",
     "data": {"firstname": "Ada", "nick": "ada", "plan": "gold", "else": 1}}', '192.0.2.1') AS s \gset
 SELECT array_agg(k ORDER BY k) AS keys FROM jsonb_object_keys(:'s'::jsonb) k;
@@ -52,7 +55,8 @@ SELECT authoob_gotrue_user(:'access') AS u \gset
 COMMIT;
 SELECT array_agg(k ORDER BY k) AS keys FROM jsonb_object_keys(:'u'::jsonb) k;
 SELECT u ->> 'id' = :'uid' AS id, u ->> 'email' AS email, u ->> 'aud' AS aud, u ->> 'role' AS role,
-       u -> 'email_confirmed_at' AS confirmed, u ->> 'last_sign_in_at' IS NULL AS never_signed_in,
+       u ->> 'email_confirmed_at' = u ->> 'confirmed_at' AS confirmed,
+       u ->> 'last_sign_in_at' IS NOT NULL AS signed_in_by_sign_up,
        u -> 'app_metadata' AS app_metadata, u -> 'user_metadata' AS user_metadata,
        (u -> 'identities' -> 0 -> 'identity_data') - 'sub' AS identity_data,
        u ->> 'created_at' = (authoob_profile(:'access') ->> 'create_date') AS created_at
@@ -96,10 +100,17 @@ SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "id_token"}')
 SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "password", "phone": "+33100000000", "password": "1Password"}') $$);
 SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "pkce", "auth_code": "made-up", "code_verifier": "x"}') $$);
 
--- PUT G/user: data as PUT P/profile (the updatable fields; the others
--- ignored), answered as GET G/user answers.
-SELECT authoob_gotrue_update_user(:'access', '{"data": {"nick": "countess", "plan": "gold", "lastname": "Lovelace"}}') AS u \gset
+-- PUT G/user: data's fields of P/profile as PUT P/profile sets them, the
+-- rest merged into user_metadata as Supabase Auth merges it (a key set, a
+-- null removes it, the others kept), answered as GET G/user answers.
+SELECT authoob_gotrue_update_user(:'access', '{"data": {"nick": "countess", "plan": "platinum", "lastname": "Lovelace",
+    "else": null, "avatar_url": "https://img.example.com/ada.png", "prefs": {"theme": "dark"}}}') AS u \gset
 SELECT :'u'::jsonb -> 'user_metadata' AS user_metadata, :'u'::jsonb -> 'app_metadata' ->> 'plan' AS plan;
+SELECT user_metadata, nick, plan FROM authoob.users WHERE id = :uid;
+-- user_metadata holds 16 kB of JSON at most: more is 400, and changes nothing
+SELECT test.failure(format($$ SELECT authoob_gotrue_update_user(%L, %L) $$, :'access',
+    json_build_object('data', json_build_object('big', repeat('x', 16400)))));
+SELECT octet_length(user_metadata::text) < 200 AS unchanged FROM authoob.users WHERE id = :uid;
 SELECT test.failure(format($$ SELECT authoob_gotrue_update_user(%L, '{"data": 7}') $$, :'access'));
 SELECT test.failure(format($$ SELECT authoob_gotrue_update_user(%L, '{"data": {"firstname": 5}}') $$, :'access'));
 SELECT test.failure(format($$ SELECT authoob_gotrue_update_user(%L, '{"email": "other@example.com"}') $$, :'access'));
@@ -136,7 +147,7 @@ SELECT authoob_configure('{"require_activation": true, "redirect_urls": "https:/
 SELECT authoob_gotrue_settings() -> 'mailer_autoconfirm' AS mailer_autoconfirm;
 SELECT authoob_gotrue_signup('{"email": "bea@example.com", "password": "1Password"}') AS b \gset
 SELECT :'b'::jsonb ? 'access_token' AS signed_in, :'b'::jsonb ->> 'email' AS email,
-       :'b'::jsonb -> 'email_confirmed_at' AS confirmed;
+       :'b'::jsonb ? 'email_confirmed_at' AS confirmed_key_shown;
 SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "password", "email": "bea@example.com", "password": "1Password"}') $$);
 SELECT substring(body_text FROM '/activate/([A-Za-z0-9_-]+)') AS act
 FROM authoob.mail_outbox WHERE recipient = 'bea@example.com' \gset

@@ -11,6 +11,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use AuthoobTest;
 use File::Temp ();
+use MIME::Base64 ();
 use POSIX ':sys_wait_h';
 use Time::HiRes qw(sleep time);
 use Test::More;
@@ -100,6 +101,50 @@ sub authjs
 
 authjs('confirm_off', email => 'ada@example.com', password => $password);
 like(join("\n", $front->access_lines), qr{GET /auth/v1/\.well-known/jwks\.json 200}, 'getClaims fetched the JWKS');
+
+# --- Supabase apps' ids: with jwt_sub 'uuid' (from here on), the user's id
+# is their uuid, in the tokens and in every answer; user_metadata is free
+psql($db, q{SELECT authoob_configure('{"jwt_sub": "uuid"}')});
+authjs('identity', email => 'uuid@example.com', password => $password);
+my $uuid_re = qr/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+# row-level security in the app's database, as Supabase's docs write it,
+# with the claims of a token the front issued (PostgREST's part played by
+# hand): auth.uid() is the user's uuid
+sub claims_of { json_decode(MIME::Base64::decode_base64url((split /\./, $_[0])[1])) }
+my %rls_token = map {
+	my $r = $front->request(POST => '/token?grant_type=password', json => { email => $_, password => $password });
+	($_ => $r->{json}{access_token})
+} qw(uuid@example.com ada@example.com);
+like(claims_of($rls_token{'uuid@example.com'})->{sub}, $uuid_re, 'a token of the front: its sub is a uuid');
+# (a database of its own, where authoob is not installed: the helpers do
+# not need it)
+my $app = "authoob_t019_app_$$";
+system('createdb', $app) == 0 or die "createdb $app failed";
+END { system('dropdb', '--if-exists', $app) if $app }
+psql($app, q{CREATE EXTENSION authoob_supabase});
+psql($app, q{CREATE TABLE todos (id serial, user_id uuid NOT NULL DEFAULT auth.uid(), task text);
+	ALTER TABLE todos ENABLE ROW LEVEL SECURITY;
+	CREATE POLICY "own todos" ON todos USING (auth.uid() = user_id) WITH CHECK (auth.uid() = user_id);
+	DROP ROLE IF EXISTS t019_authenticated; CREATE ROLE t019_authenticated;
+	GRANT SELECT, INSERT ON todos TO t019_authenticated; GRANT USAGE ON SEQUENCE todos_id_seq TO t019_authenticated});
+sub as_user
+{
+	my ($who, $sql) = @_;
+	my $claims = json_encode(claims_of($rls_token{$who}));
+	$claims =~ s/'/''/g;
+	my $out = psql($app, qq{BEGIN; SET LOCAL ROLE t019_authenticated;
+		SELECT set_config('request.jwt.claims', '$claims', true) IS NULL; $sql; COMMIT;});
+	# the last line: what $sql answered
+	return (split /\n/, $out)[-1];
+}
+as_user('uuid@example.com', q{INSERT INTO todos (task) VALUES ('mine')});
+is(as_user('uuid@example.com', q{SELECT count(*) FROM todos}), 1, 'auth.uid() = user_id: the user sees their row');
+is(as_user('ada@example.com', q{SELECT count(*) FROM todos}), 0, 'another user sees nothing');
+is(psql($app, q{SELECT user_id FROM todos}), claims_of($rls_token{'uuid@example.com'})->{sub},
+	'the row holds the uuid of the token');
+is(psql($db, qq{SELECT uuid FROM authoob.users WHERE email = 'uuid\@example.com'}),
+	claims_of($rls_token{'uuid@example.com'})->{sub}, 'which is the user\'s in authoob.users');
+psql($app, q{DROP TABLE todos; DROP ROLE t019_authenticated});
 
 # --- with confirmation: the token of the mail the SMTP server received
 psql($db, q{SELECT authoob_configure('{"require_activation": true}')});

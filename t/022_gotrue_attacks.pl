@@ -243,20 +243,24 @@ is($tries[-1]{json}{error_code}, 'over_request_rate_limit', 'over_request_rate_l
 psql($db, q{SELECT authoob_clear_throttle()});
 psql($db, q{SELECT authoob_configure('{"ip_failures_per_window": 100}')});
 
-# --- PUT /user: only what user_metadata holds
+# --- PUT /user: only what user_metadata holds (the user's free-form
+# JSON: whatever data says lands there, and nowhere else)
 $r = $front->request(POST => '/token?grant_type=password', json => { email => 'victor@example.com', password => $password });
 my $access = $r->{json}{access_token};
 ok($access, 'Victor signs in');
 psql($db, q{SELECT authoob_create_role('admin', 'administrators')});
-my $before = psql($db, q{SELECT row_to_json(u)::jsonb - 'update_date' FROM authoob.users u WHERE email = 'victor@example.com'});
+my $before = psql($db, q{SELECT row_to_json(u)::jsonb - 'update_date' - 'user_metadata' FROM authoob.users u WHERE email = 'victor@example.com'});
 $r = $front->request(PUT => '/user', headers => { Authorization => "Bearer $access" },
 	json => { app_metadata => { roles => ['admin'] }, role => 'service_role', id => '1',
 		email_confirmed_at => '2000-01-01T00:00:00Z',
 		data => { id => 1, email => 'other@example.com', roles => ['admin'], active => JSON::PP::false,
 			confirmed_at => '2000-01-01T00:00:00Z', password => 'x', create_date => '2000-01-01', app_metadata => { roles => ['admin'] } } });
 is($r->{status}, 200, 'PUT /user with fields no user may set: 200, ignored') or diag($r->{content});
-is(psql($db, q{SELECT row_to_json(u)::jsonb - 'update_date' FROM authoob.users u WHERE email = 'victor@example.com'}), $before,
+is(psql($db, q{SELECT row_to_json(u)::jsonb - 'update_date' - 'user_metadata' FROM authoob.users u WHERE email = 'victor@example.com'}), $before,
 	'nothing of the account changed');
+is_deeply([ $r->{json}{email}, $r->{json}{app_metadata}{roles}, $r->{json}{user_metadata}{roles}, $r->{json}{role} ],
+	[ 'victor@example.com', [], ['admin'], 'authenticated' ],
+	'the answer: the same address, no role; "roles" only as the user\'s own metadata');
 is(psql($db, q{SELECT count(*) FROM authoob.roles_users}), 0, 'no role granted');
 $r = $front->request(PUT => '/user', headers => { Authorization => "Bearer $access" },
 	body => qq({"data": {"firstname": "Vic"}, "data": {"firstname": "Mal\\u0000lory"}}));

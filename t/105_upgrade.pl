@@ -98,7 +98,27 @@ sub recover_v02
 recover_v02('gil');
 is(psql($v02, q{SELECT authoob_mail_prepare()}), 1, "on 0.2's schema, the mailers make the reset mail asked for");
 recover_v02('hal');
+# a token of 0.2's, and Supabase Auth's user object on 0.2's schema (no
+# uuid, no metadata yet): the numeric id
+my $v02_token = psql($v02, q{SELECT authoob_gotrue_token('{"grant_type": "password", "email": "gil@example.com",
+	"password": "1Password"}') ->> 'access_token'});
+my $gil_id = psql($v02, q{SELECT id FROM authoob.users WHERE email = 'gil@example.com'});
+is(psql($v02, qq{SELECT authoob_gotrue_user('$v02_token')::jsonb ->> 'id'}), $gil_id,
+	"on 0.2's schema, the user object's id is the numeric id");
 psql($v02, q{ALTER EXTENSION authoob UPDATE});
+# every user has a uuid now; with jwt_sub 'uuid', new tokens name it, and
+# the token issued before the update still verifies
+is(psql($v02, q{SELECT count(DISTINCT uuid) = count(*) FROM authoob.users}), 't', 'the update gave every user a uuid');
+is(psql($v02, qq{SELECT authoob_verify('$v02_token')}), $gil_id, "0.2's token verifies after the update");
+psql($v02, q{SELECT authoob_configure('{"jwt_sub": "uuid"}')});
+my $gil_uuid = psql($v02, q{SELECT uuid FROM authoob.users WHERE email = 'gil@example.com'});
+is(psql($v02, qq{SELECT authoob_verify('$v02_token')}), $gil_id, "and with jwt_sub 'uuid' too");
+is(psql($v02, qq{SELECT authoob_gotrue_user('$v02_token')::jsonb ->> 'id'}), $gil_uuid,
+	"whose user object is now known by the uuid");
+my $uuid_token = psql($v02, q{SELECT authoob_gotrue_token('{"grant_type": "password", "email": "gil@example.com",
+	"password": "1Password"}') ->> 'access_token'});
+is(psql($v02, qq{SELECT authoob_verify('$uuid_token')}), $gil_id, "a new token, whose sub is the uuid, verifies");
+psql($v02, q{SELECT authoob_configure('{"jwt_sub": "id"}')});
 is(psql($v02, q{SELECT authoob_mail_prepare()}), 1, 'after the update, the one asked for before it');
 for my $who (qw(gil hal))
 {

@@ -114,6 +114,29 @@ DROP FUNCTION authoob_gotrue_user(text);
 \ir gotrue/authoob_gotrue_mailed_user.sql
 DROP FUNCTION authoob_gotrue_verify_token(text);
 
+-- ==== Supabase Auth's users: a uuid each, their metadata ====
+-- Supabase apps hold their users' ids as uuid (README "Supabase users"):
+-- every user gets one, drawn as a new user's is (routed to its partition
+-- when sharded); tokens keep the numeric id as their sub until jwt_sub
+-- says 'uuid', and both forms verify whatever it says.  user_metadata is
+-- the user's free-form JSON, app_metadata the server's.
+\ir functions/authoob_new_user_uuid.sql
+ALTER TABLE authoob.users
+    ADD COLUMN uuid uuid,
+    ADD COLUMN user_metadata jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(user_metadata) = 'object'),
+    ADD COLUMN app_metadata jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(app_metadata) = 'object');
+UPDATE authoob.users SET uuid = @extschema@.authoob_new_user_uuid();
+ALTER TABLE authoob.users
+    ALTER COLUMN uuid SET NOT NULL,
+    ALTER COLUMN uuid SET DEFAULT @extschema@.authoob_new_user_uuid();
+CREATE UNIQUE INDEX users_uuid_key ON authoob.users (uuid);
+ALTER TABLE authoob.settings
+    ADD COLUMN jwt_sub text NOT NULL DEFAULT 'id' CHECK (jwt_sub IN ('id', 'uuid'));
+-- the new columns are authoob's, not an application's custom fields
+\ir functions/authoob_custom_columns.sql
+-- sign-up and PUT /user keep what is not a field in user_metadata
+\ir gotrue/authoob_gotrue_user_metadata.sql
+
 -- ==== pgcrypto's functions are PUBLIC's again ====
 -- 0.1 took EXECUTE from PUBLIC on every routine of its schema (REVOKE ...
 -- ON ALL ROUTINES IN SCHEMA), pgcrypto's among them when it shares the

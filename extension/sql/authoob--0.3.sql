@@ -15,6 +15,7 @@
 \ir functions/authoob_replace_on_insert.sql
 \ir functions/authoob_signing_alg_changed.sql
 \ir functions/authoob_hook_names.sql
+\ir functions/authoob_new_user_uuid.sql
 
 -- The tables, each before those that reference it
 \ir tables/users.sql
@@ -113,6 +114,7 @@
 \ir gotrue/authoob_gotrue_start_flow.sql
 \ir gotrue/authoob_gotrue_token.sql
 \ir gotrue/authoob_gotrue_update_user.sql
+\ir gotrue/authoob_gotrue_user_metadata.sql
 \ir gotrue/authoob_gotrue_verify.sql
 \ir gotrue/authoob_gotrue_verify_link.sql
 

@@ -63,7 +63,8 @@ if (step === 'confirm_off') {
   check('signUp without confirmation: a session', !r.error && r.data.session?.access_token, errInfo(r.error))
   check('signUp: the user object', r.data.user?.email === email && r.data.user?.aud === 'authenticated' &&
     r.data.user?.app_metadata?.provider === 'email' && r.data.user?.user_metadata?.firstname === 'Ada' &&
-    r.data.user?.confirmed_at === null, r.data.user)
+    r.data.user?.confirmed_at && r.data.user?.email_confirmed_at === r.data.user?.confirmed_at &&
+    r.data.user?.last_sign_in_at, r.data.user)
   const userId = r.data.user?.id
   r = await c.signUp({ email, password })
   check('signUp again: user_already_exists', r.error?.code === 'user_already_exists', errInfo(r.error))
@@ -123,13 +124,55 @@ if (step === 'confirm_off') {
   await mine.signInWithPassword({ email, password })
   await mine.updateUser({ data: { firstname: 'Grace' } })
   r = await other.getUser()
-  check("a user's token changes that user only", r.data.user?.user_metadata?.firstname === null &&
+  check("a user's token changes that user only", r.data.user?.user_metadata?.firstname === undefined &&
     (await mine.getUser()).data.user?.user_metadata?.firstname === 'Grace', r.data.user?.user_metadata)
+} else if (step === 'identity') {
+  // jwt_sub 'uuid': the user's id is a uuid, everywhere auth-js sees it;
+  // user_metadata is the app's own JSON, merged as Supabase Auth merges it
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+  const sub = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).sub
+  // an object's members, whatever their order
+  const members = (o) => JSON.stringify(Object.entries(o ?? {}).sort())
+  const c = client()
+  let r = await c.signUp({ email, password, options: { data: { nick: 'ada', avatar_url: 'https://img.test/a.png' } } })
+  const user = r.data.user
+  check('signUp: the id is a uuid, and the token\'s sub', !r.error && uuid.test(user?.id) &&
+    sub(r.data.session.access_token) === user.id, errInfo(r.error) ?? user)
+  check('signUp: data kept as user_metadata', user?.user_metadata?.nick === 'ada' &&
+    user?.user_metadata?.avatar_url === 'https://img.test/a.png', user?.user_metadata)
+  check('signUp without confirmation: confirmed, signed in, its identity verified',
+    user?.confirmed_at && user?.email_confirmed_at === user?.confirmed_at && user?.last_sign_in_at &&
+    user?.identities?.[0]?.identity_data?.email_verified === true && user?.identities?.[0]?.user_id === user?.id &&
+    user?.identities?.[0]?.identity_data?.sub === user?.id, user)
+  r = await c.getUser()
+  check('getUser: the same uuid', r.data.user?.id === user?.id, errInfo(r.error) ?? r.data.user?.id)
+  r = await c.updateUser({ data: { nick: 'countess', theme: 'dark' } })
+  check('updateUser({data}): a key changed, one added, the others kept', !r.error &&
+    members(r.data.user?.user_metadata) === members({ avatar_url: 'https://img.test/a.png', nick: 'countess', theme: 'dark' }),
+    errInfo(r.error) ?? r.data.user?.user_metadata)
+  r = await c.updateUser({ data: { theme: null } })
+  check('updateUser({data}): null removes a key', !r.error && !('theme' in (r.data.user?.user_metadata ?? { theme: 1 })) &&
+    r.data.user?.user_metadata?.nick === 'countess', errInfo(r.error) ?? r.data.user?.user_metadata)
+  r = await c.updateUser({ data: { blob: 'x'.repeat(20000) } })
+  check('updateUser({data}) over 16 kB: refused', r.error && r.error.status === 400, errInfo(r.error))
+  r = await c.getUser()
+  check('getUser: the metadata as merged, nothing of the refused update',
+    members(r.data.user?.user_metadata) === members({ avatar_url: 'https://img.test/a.png', nick: 'countess' }),
+    r.data.user?.user_metadata)
+  await new Promise((res) => setTimeout(res, 1100))
+  const other = client('sb-other')
+  r = await other.signInWithPassword({ email, password })
+  check('signInWithPassword: the same uuid, a later last_sign_in_at', !r.error && r.data.user?.id === user?.id &&
+    sub(r.data.session.access_token) === user?.id && Date.parse(r.data.user?.last_sign_in_at) > Date.parse(user?.last_sign_in_at),
+    errInfo(r.error) ?? r.data.user)
+  r = await other.getClaims()
+  check('getClaims: sub is the uuid', !r.error && r.data?.claims?.sub === user?.id, errInfo(r.error))
 } else if (step === 'confirm_on_signup') {
   const c = client()
   let r = await c.signUp({ email, password })
   check('signUp with confirmation: a user, no session', !r.error && r.data.session === null &&
-    r.data.user?.email === email && r.data.user?.email_confirmed_at === null, errInfo(r.error) ?? r.data)
+    r.data.user?.email === email && !('email_confirmed_at' in r.data.user) && !('confirmed_at' in r.data.user) &&
+    !('last_sign_in_at' in r.data.user), errInfo(r.error) ?? r.data)
   r = await c.signInWithPassword({ email, password })
   check('signInWithPassword unconfirmed: email_not_confirmed', r.error?.code === 'email_not_confirmed', errInfo(r.error))
 } else if (step === 'confirm_on_verify') {

@@ -1,9 +1,11 @@
 -- POST /signup: registers as P/register does (firstname and lastname of
--- data too); without require_activation, signs in with a refreshable
--- session as the token endpoint does (the rest of data is then saved as
--- PUT P/profile saves it), else answers the user alone.  The account is
--- this transaction's, and so is every activation token of it: they carry
--- the request's flow.
+-- data too), the rest of data kept as PUT /user keeps it; without
+-- require_activation, the address counts as confirmed, as Supabase Auth's
+-- autoconfirm has it (no activation mail goes), and the user signs in
+-- with a refreshable session as at the token endpoint (the other fields
+-- of data are then saved as PUT P/profile saves them); else answers the
+-- user alone.  The account is this transaction's, and so is every
+-- activation token of it: they carry the request's flow.
 CREATE OR REPLACE FUNCTION authoob_gotrue_signup(payload text, client_ip inet DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -12,6 +14,7 @@ DECLARE
     body jsonb := @extschema@.authoob_gotrue_body(payload);
     data jsonb := coalesce(nullif(body -> 'data', 'null'), '{}');
     registered jsonb;
+    fields jsonb;
     uid bigint;
     confirm boolean;
     flow bigint;
@@ -29,8 +32,16 @@ BEGIN
         'firstname', data -> 'firstname', 'lastname', data -> 'lastname'), client_ip);
     SELECT u.id INTO uid FROM authoob.users u WHERE lower(u.email) = lower(body ->> 'email');
     SELECT s.require_activation INTO confirm FROM authoob.settings s;
-    IF NOT confirm AND data - 'firstname' - 'lastname' <> '{}' AND registered ? 'token' THEN
-        PERFORM @extschema@.authoob_update_profile(registered ->> 'token', data - 'firstname' - 'lastname');
+    fields := @extschema@.authoob_gotrue_user_metadata(uid, data) - 'firstname' - 'lastname';
+    IF NOT confirm THEN
+        UPDATE authoob.users u SET confirmed_at = now() WHERE u.id = uid;
+        UPDATE authoob.mail_tokens t SET used_at = now()
+        WHERE t.user_id = uid AND t.kind = 'activation' AND t.used_at IS NULL;
+        UPDATE authoob.mail_outbox m SET state = 'suppressed'
+        WHERE m.user_id = uid AND m.kind = 'activation' AND m.state = 'pending';
+        IF fields <> '{}' AND registered ? 'token' THEN
+            PERFORM @extschema@.authoob_update_profile(registered ->> 'token', fields);
+        END IF;
     END IF;
     -- register's own session: this protocol signs in with refreshable ones
     DELETE FROM authoob.sessions s

@@ -1,5 +1,6 @@
--- PUT /user: data as PUT P/profile, password as PUT P/reset_password
--- (which ends every session of the user, this one too).
+-- PUT /user: data merged into user_metadata, its fields of P/profile as
+-- PUT P/profile sets them; password as PUT P/reset_password (which ends
+-- every session of the user, this one too).
 CREATE OR REPLACE FUNCTION authoob_gotrue_update_user(token text, payload text)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -13,7 +14,8 @@ BEGIN
         PERFORM @extschema@.authoob_gotrue_not_built('email_change');
     END IF;
     IF jsonb_typeof(body -> 'data') = 'object' THEN
-        PERFORM @extschema@.authoob_update_profile(token, body -> 'data');
+        PERFORM @extschema@.authoob_update_profile(token,
+            @extschema@.authoob_gotrue_user_metadata(uid, body -> 'data'));
     ELSIF coalesce(jsonb_typeof(body -> 'data'), 'null') <> 'null' THEN
         RAISE EXCEPTION 'Invalid value for data' USING ERRCODE = 'PT400',
             DETAIL = '{"error_code": "validation_failed", "reason": "data is an object."}';

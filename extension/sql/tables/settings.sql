@@ -64,6 +64,9 @@ CREATE TABLE authoob.settings (
     client_hashes_per_window integer NOT NULL DEFAULT 30,
     account_sign_ins_per_window integer NOT NULL DEFAULT 30,
     client_hashes_at_once integer NOT NULL DEFAULT 2,
+    -- what tokens' sub and Supabase Auth's user id are: the numeric id
+    -- (0.1's and 0.2's tokens) or the user's uuid (Supabase apps)
+    jwt_sub text NOT NULL DEFAULT 'id' CHECK (jwt_sub IN ('id', 'uuid')),
     -- how long sent, failed and suppressed mails stay in the outbox
     -- (authoob_housekeeping)
     mail_retention integer NOT NULL DEFAULT 604800       -- 7 days
