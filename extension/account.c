@@ -363,11 +363,13 @@ authoob_reset_password(PG_FUNCTION_ARGS)
 	AuthoobSettings *settings;
 	Jsonb	   *payload;
 	int64		user_id;
+	pg_uuid_t	session;
 	Jsonb	   *answer;
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
-	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), NULL, settings);
+	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), &session, settings);
+	authoob_require_aal2(&session, AAL_TO_CHANGE, settings);
 	payload = authoob_payload_arg(fcinfo, 1);
 	authoob_fire_hook(HOOK_PRE_RESET_AUTH,
 					  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});

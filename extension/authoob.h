@@ -63,6 +63,20 @@ extern void authoob_session_not_found(void) pg_attribute_noreturn();
 extern void authoob_already_registered(void) pg_attribute_noreturn();
 extern void authoob_already_active(void) pg_attribute_noreturn();
 extern void authoob_too_many_attempts(int seconds) pg_attribute_noreturn();
+extern void authoob_factor_not_found(void) pg_attribute_noreturn();
+
+/* what needs an aal2 session once a user has a verified factor */
+typedef enum AuthoobAalNeed
+{
+	AAL_TO_ENROLL,				/* another factor */
+	AAL_TO_UNENROLL,			/* a verified factor */
+	AAL_TO_CHANGE,				/* the password or the address */
+	AAL_TO_USE					/* anything, with mfa_required */
+} AuthoobAalNeed;
+
+extern void authoob_insufficient_aal(AuthoobAalNeed need) pg_attribute_noreturn();
+extern void authoob_mfa_refused(const char *error_code,
+								const char *message) pg_attribute_noreturn();
 
 /* crypto.c: base64url, SHA-256, HMAC, random tokens, constant-time compare */
 
@@ -83,6 +97,12 @@ extern bool authoob_token_in_partition(const char *token, int partition, int par
 extern char *authoob_random_token_in(int nbytes, int partition, int partitions);
 extern bool authoob_equal_constant_time(const char *a, const char *b, size_t len);
 
+/* totp.c: RFC 6238 codes, base32, otpauth:// URIs, their QR code in SVG */
+extern int	authoob_totp_code(const uint8 *secret, int len, int64 step);
+extern char *authoob_base32_encode(const uint8 *data, int len);
+extern char *authoob_totp_uri(const char *issuer, const char *account, const char *secret);
+extern char *authoob_qr_svg(const char *text);
+
 /* email.c */
 extern bool authoob_email_is_valid(const char *email);
 
@@ -92,6 +112,8 @@ extern bool authoob_email_is_valid(const char *email);
 #define AUTHOOB_MAX_FIELD_CHARS 255
 
 extern Jsonb *authoob_payload_arg(FunctionCallInfo fcinfo, int argno);
+extern Jsonb *authoob_payload_text(const char *body);
+extern bool authoob_parse_uuid(const char *text, Datum *uuid);
 extern char *authoob_payload_string(Jsonb *payload, const char *key,
 									bool required, bool *present);
 extern char *authoob_payload_name(Jsonb *payload, const char *key, bool *present);
@@ -277,6 +299,8 @@ typedef struct AuthoobSettings
 	int32		account_sign_ins_per_window;	/* per ip_window; 0: not counted */
 	int32		client_hashes_at_once;	/* 0: no cap */
 	char	   *jwt_sub;		/* "id" or "uuid": what tokens' sub is */
+	bool		mfa_required;	/* a user with a verified factor needs aal2 */
+	bool		mfa;			/* the schema has factors (0.3): sessions.c */
 } AuthoobSettings;
 
 /* Whether tokens' sub (and Supabase Auth's user id) is the user's uuid */
@@ -360,6 +384,10 @@ extern void authoob_check_throttle(const char *email, const char *ip_scope,
 								   const AuthoobSettings *settings);
 extern void authoob_record_throttle(const char *scope, const char *key,
 									const AuthoobSettings *settings);
+extern void authoob_check_mfa_throttle(const char *key, Datum client_ip, bool ip_isnull,
+									   const AuthoobSettings *settings);
+extern void authoob_mark_mfa_failure(const char *key);
+extern void authoob_record_mfa_failure(bool record, const AuthoobSettings *settings);
 extern void authoob_check_hash_budget(const char *account_key, Datum client_ip,
 									  bool ip_isnull, const AuthoobSettings *settings);
 extern void authoob_count_hash(const char *account_key, Datum client_ip,
@@ -468,8 +496,10 @@ typedef struct AuthoobClaims
 	const char *sub;			/* their id or uuid (setting jwt_sub), as text */
 	const char *email;
 	const char *session_id;		/* the session's uuid, as text */
-	const char *aal;			/* "aal1" */
+	const char *aal;			/* "aal1" or "aal2" */
 	int64		auth_time;		/* amr's timestamp: the sign-in */
+	const char *mfa_method;		/* aal2: "totp" or "recovery_code"; else NULL */
+	int64		mfa_time;		/* ... amr's timestamp of it */
 	int64		iat;
 	int64		exp;
 } AuthoobClaims;
@@ -490,10 +520,16 @@ extern Datum authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnul
 								   const char *user_agent, const AuthoobSettings *settings);
 extern Datum authoob_refresh_session(const char *refresh_token,
 									 const AuthoobSettings *settings);
+extern Datum authoob_raise_session(int64 user_id, const pg_uuid_t *session,
+								   const char *method, const AuthoobSettings *settings);
 extern void authoob_end_session_of(const pg_uuid_t *session);
 extern void authoob_end_reused_session(bool end);
 extern int64 authoob_verify_token(const char *token, pg_uuid_t *session,
 								  const AuthoobSettings *settings);
+extern int64 authoob_verify_token_any_aal(const char *token, pg_uuid_t *session,
+										  const AuthoobSettings *settings);
+extern void authoob_require_aal2(const pg_uuid_t *session, AuthoobAalNeed need,
+								 const AuthoobSettings *settings);
 extern int64 authoob_verify_token_profile(const char *token,
 										  const AuthoobSettings *settings,
 										  Datum *profile, AuthoobUserDates *dates);
@@ -533,6 +569,9 @@ extern bytea *authoob_mail_token_hash(const char *token);
  * authoob's own routes' work.
  * ---------------------------------------------------------------------
  */
+
+/* mfa.c: a user's factors, in Supabase Auth's user object */
+extern char *authoob_factors_json(int64 user_id, const AuthoobSettings *settings);
 
 /* profile.c: GET P/profile's answer, its user in *user_id (and *dates) */
 extern Datum authoob_token_profile(const char *token, const AuthoobSettings *settings,
