@@ -395,18 +395,18 @@ typedef struct FactorRequest
 	char	   *factor_id;		/* as given: the throttle's key */
 	Jsonb	   *body;
 	char	   *code;
+	Datum		client_ip;
+	bool		ip_isnull;
 } FactorRequest;
 
 /*
  * Read {"token", "factor_id", "body"} (argument 0): the user and session
- * of the token, the body, its code (400 when empty); 429 while the
- * throttle key (the factor, or the user's recovery codes) is blocked.
+ * of the token, the body, its code (400 when empty).
  */
 static void
-read_factor_request(FunctionCallInfo fcinfo, FactorRequest *request, bool recovery)
+read_factor_request(FunctionCallInfo fcinfo, FactorRequest *request)
 {
 	Jsonb	   *outer = authoob_payload_arg(fcinfo, 0);
-	char	   *key;
 
 	request->user_id = factor_user(authoob_jsonb_get_string(outer, "token"),
 								   &request->session, &request->settings);
@@ -415,10 +415,26 @@ read_factor_request(FunctionCallInfo fcinfo, FactorRequest *request, bool recove
 	request->code = authoob_payload_string(request->body, "code", false, NULL);
 	if (request->code == NULL || *request->code == '\0')
 		authoob_invalid_value("code", "Code needs to be non-empty");
-	key = recovery ? psprintf("recovery:" INT64_FORMAT, request->user_id) : request->factor_id;
-	if (key == NULL)
-		authoob_factor_not_found();
-	authoob_check_mfa_throttle(key, PG_GETARG_DATUM(1), PG_ARGISNULL(1), request->settings);
+	request->client_ip = PG_GETARG_DATUM(1);
+	request->ip_isnull = PG_ARGISNULL(1);
+}
+
+/*
+ * The request's factor, the user's own (else 404, whether or not it is
+ * blocked: another user learns nothing of it), and its secret; 429 while
+ * guesses at it, or from this client, are blocked.
+ */
+static bytea *
+request_factor(const FactorRequest *request, Datum *factor)
+{
+	bool		verified;
+	bytea	   *secret;
+
+	*factor = factor_id_arg(request->factor_id);
+	secret = load_factor(*factor, request->user_id, &verified);
+	authoob_check_mfa_throttle(request->factor_id, request->client_ip, request->ip_isnull,
+							   request->settings);
+	return secret;
 }
 
 /* A refused code: counted against key once the refusal rolled back */
@@ -435,10 +451,8 @@ refuse_code(const char *key, const char *message)
  * later one was taken.  Refused: 422, counted against the factor.
  */
 static void
-take_totp_code(const FactorRequest *request, Datum factor)
+take_totp_code(const FactorRequest *request, Datum factor, const bytea *secret)
 {
-	bool		verified;
-	bytea	   *secret = load_factor(factor, request->user_id, &verified);
 	int64		now = (int64) time(NULL) / TOTP_PERIOD;
 	int64		matched = -1;
 	Datum		values[2];
@@ -476,11 +490,12 @@ authoob_mfa_verify(PG_FUNCTION_ARGS)
 {
 	FactorRequest request;
 	Datum		factor;
+	bytea	   *secret;
 
 	authoob_connect_spi();
-	read_factor_request(fcinfo, &request, false);
-	factor = factor_id_arg(request.factor_id);
-	take_totp_code(&request, factor);
+	read_factor_request(fcinfo, &request);
+	secret = request_factor(&request, &factor);
+	take_totp_code(&request, factor, secret);
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_raise_session(request.user_id, &request.session,
 															 "totp", request.settings), false));
 }
@@ -498,16 +513,15 @@ authoob_gotrue_verify_factor(PG_FUNCTION_ARGS)
 {
 	FactorRequest request;
 	Datum		factor;
+	bytea	   *secret;
 	Datum		challenge;
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', PG_ARGISNULL(1) ? 'n' : ' ', ' '};
 	bool		isnull;
-	bool		verified;
 
 	authoob_connect_spi();
-	read_factor_request(fcinfo, &request, false);
-	factor = factor_id_arg(request.factor_id);
-	load_factor(factor, request.user_id, &verified);
+	read_factor_request(fcinfo, &request);
+	secret = request_factor(&request, &factor);
 	if (!authoob_parse_uuid(authoob_jsonb_get_string(request.body, "challenge_id"), &challenge))
 		authoob_mfa_refused("mfa_factor_not_found",
 							"MFA factor with the provided challenge ID not found");
@@ -525,7 +539,7 @@ authoob_gotrue_verify_factor(PG_FUNCTION_ARGS)
 		authoob_mfa_refused("mfa_challenge_expired",
 							psprintf("MFA challenge %s has expired, verify against another challenge or create a new challenge.",
 									 authoob_jsonb_get_string(request.body, "challenge_id")));
-	take_totp_code(&request, factor);
+	take_totp_code(&request, factor, secret);
 	authoob_run(&spend_challenge, &challenge, NULL, false);
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_raise_session(request.user_id, &request.session,
 															 "totp", request.settings), false));
@@ -544,15 +558,17 @@ Datum
 authoob_mfa_recover(PG_FUNCTION_ARGS)
 {
 	FactorRequest request;
+	char	   *key;
 	Datum		values[2];
 
 	authoob_connect_spi();
-	read_factor_request(fcinfo, &request, true);
+	read_factor_request(fcinfo, &request);
+	key = psprintf("recovery:" INT64_FORMAT, request.user_id);
+	authoob_check_mfa_throttle(key, request.client_ip, request.ip_isnull, request.settings);
 	values[0] = Int64GetDatum(request.user_id);
 	values[1] = recovery_code_hash(request.code);
 	if (authoob_run(&spend_recovery_code, values, NULL, false) != 1)
-		refuse_code(psprintf("recovery:" INT64_FORMAT, request.user_id),
-					"Invalid recovery code entered");
+		refuse_code(key, "Invalid recovery code entered");
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_raise_session(request.user_id, &request.session,
 															 "recovery_code", request.settings),
 									   false));

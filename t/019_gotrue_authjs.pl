@@ -20,6 +20,8 @@ my $js = "$FindBin::Bin/js";
 my $node = $ENV{NODE} // 'node';
 skip_all_missing("no $node (Debian: apt-get install nodejs npm)")
   unless system("command -v '$node' >/dev/null 2>&1") == 0;
+skip_all_missing('oathtool is not installed (Debian: apt-get install oathtool)')
+  unless system('command -v oathtool >/dev/null 2>&1') == 0;
 my $python = '/usr/bin/python3';
 skip_all_missing('python3-aiosmtpd is not installed')
   unless system("$python -c 'import aiosmtpd' 2>/dev/null") == 0;
@@ -146,6 +148,15 @@ is(psql($db, qq{SELECT uuid FROM authoob.users WHERE email = 'uuid\@example.com'
 	claims_of($rls_token{'uuid@example.com'})->{sub}, 'which is the user\'s in authoob.users');
 psql($app, q{DROP TABLE todos; DROP ROLE t019_authenticated});
 
+# --- second factors (docs/security.md): enrol, challenge, verify with
+# oathtool's codes, the assurance levels before and after, what an aal1
+# session may not do, unenrol; a factor of another user is none of theirs
+my $bea = $front->request(POST => '/signup', json => { email => 'bea-mfa@example.com', password => $password });
+my $bea_factor = $front->request(POST => '/factors', json => { factor_type => 'totp', friendly_name => 'bea' },
+	headers => { Authorization => "Bearer $bea->{json}{access_token}" });
+is($bea_factor->{status}, 200, 'another user enrols a factor');
+authjs('mfa', email => 'mfa@example.com', password => $password, other_factor => $bea_factor->{json}{id});
+
 # --- with confirmation: the token of the mail the SMTP server received
 psql($db, q{SELECT authoob_configure('{"require_activation": true}')});
 authjs('confirm_on_signup', email => 'grace@example.com', password => $password);
@@ -205,7 +216,7 @@ my $r = $front->request(POST => '/token?grant_type=password', json => { email =>
 	headers => { 'X-Supabase-Api-Version' => '2024-01-01' });
 is_deeply([ $r->{status}, $r->{json}{code}, $r->{headers}{'x-supabase-api-version'} ],
 	[ 401, 'invalid_credentials', '2024-01-01' ], 'API version 2024-01-01: code is the error code, and the answer says so');
-for ([ POST => '/otp', 'otp_not_built' ], [ POST => '/factors', 'mfa_not_built' ], [ GET => '/authorize', 'oauth_not_built' ],
+for ([ POST => '/otp', 'otp_not_built' ], [ GET => '/authorize', 'oauth_not_built' ],
 	[ POST => '/reauthenticate', 'reauthenticate_not_built' ], [ POST => '/signup', 'anonymous_not_built' ],
 	[ POST => '/token?grant_type=id_token', 'oauth_not_built' ])
 {

@@ -89,8 +89,7 @@ is_deeply([ $r->{status}, $r->{json} ],
 # --- G: each route of the protocol that is not built yet (frontend/routes.c,
 # NOT_BUILT): 422 <what>_not_built, with a body or without
 for ([ POST => '/otp', 'otp' ], [ POST => '/magiclink', 'otp' ], [ POST => '/reauthenticate', 'reauthenticate' ],
-	[ GET => '/authorize', 'oauth' ], [ GET => '/factors', 'mfa' ], [ POST => '/factors', 'mfa' ],
-	[ DELETE => '/factors/f1', 'mfa' ], [ POST => '/factors/f1/challenge', 'mfa' ], [ POST => '/factors/f1/verify', 'mfa' ])
+	[ GET => '/authorize', 'oauth' ])
 {
 	my ($method, $path, $what) = @$_;
 	is_gotrue_error($front->request($method => $path, json => { email => $email }), 422, "${what}_not_built",
