@@ -108,6 +108,8 @@ static const SettingDef setting_defs[] = {
 	{"client_hashes_per_window", SETTING_INT, 1, 1000000, FIELD(client_hashes_per_window), "0"},
 	{"account_sign_ins_per_window", SETTING_INT, 1, 1000000, FIELD(account_sign_ins_per_window), "0"},
 	{"client_hashes_at_once", SETTING_INT, 1, 10000, FIELD(client_hashes_at_once), "0"},
+	/* 0.3: registrations may be turned off (Supabase Auth's disable_signup) */
+	{"disable_signup", SETTING_BOOL, 0, 0, FIELD(disable_signup), "false"},
 };
 
 #define N_SETTINGS lengthof(setting_defs)

@@ -63,7 +63,10 @@ CREATE TABLE authoob.settings (
     -- ip_window, successful or not, and per client at a time
     client_hashes_per_window integer NOT NULL DEFAULT 30,
     account_sign_ins_per_window integer NOT NULL DEFAULT 30,
-    client_hashes_at_once integer NOT NULL DEFAULT 2
+    client_hashes_at_once integer NOT NULL DEFAULT 2,
+    -- no registration through either dialect (Supabase Auth's
+    -- disable_signup)
+    disable_signup boolean NOT NULL DEFAULT false
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));
