@@ -131,3 +131,12 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- ==== Supabase Auth's answers ====
+-- The dialect answers each error with GoTrue's status, error code and
+-- words (README "Supabase users"): the detail of an error says them.
+-- Registrations may be turned off, in both dialects.
+ALTER TABLE authoob.settings ADD COLUMN disable_signup boolean NOT NULL DEFAULT false;
+\ir gotrue/authoob_gotrue_pkce.sql
+\ir gotrue/authoob_gotrue_settings.sql
+\ir gotrue/authoob_gotrue_not_built.sql
