@@ -141,14 +141,14 @@ add_detail_headers(struct MHD_Response *response, json_t *obj)
 	}
 }
 
-/* The detail's "error_code", if it is one: lower-case letters and '_' */
+/* The detail's "error_code", if it is one: lower-case letters, digits and '_' (web3_...) */
 static const char *
 detail_error_code(json_t *obj)
 {
 	const char *code = json_string_value(json_object_get(obj, "error_code"));
 
 	if (code == NULL || *code == '\0' || strlen(code) > 64 ||
-		strspn(code, "abcdefghijklmnopqrstuvwxyz_") != strlen(code))
+		strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(code))
 		return NULL;
 	return code;
 }

@@ -174,7 +174,6 @@ FROM unnest(ARRAY['otp', 'mfa', 'oauth', 'email_change', 'reauthenticate', 'anon
 SELECT test.failure($$ SELECT authoob_gotrue_not_built('admin', 'not-a-token') $$);
 SELECT test.failure($$ SELECT authoob_gotrue_not_built('mfa', NULL) $$);
 SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "web3"}') $$);
-SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "magic"}') $$);
 
 -- A known address with require_activation: a made-up user, as GoTrue's
 -- sanitizeUser makes it (no session, an id of its own, the request's

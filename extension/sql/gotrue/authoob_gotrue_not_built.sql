@@ -1,6 +1,6 @@
 -- What is not built answers as GoTrue answers when that feature is turned
 -- off (the disabled checks of its internal/api: magic_link.go, external.go,
--- signup.go, token.go, mfa.go, web3.go, middleware.go, auth.go); what GoTrue
+-- signup.go, token.go, resend.go, mfa.go, web3.go, middleware.go, auth.go); what GoTrue
 -- cannot turn off answers 422 <what>_not_built.  The form with a token is
 -- for the routes GoTrue serves to a signed-in user (or an admin) only: the
 -- token is verified first, as its requireAuthentication does.
@@ -16,6 +16,7 @@ DECLARE
         WHEN 'anonymous' THEN '{PT422, anonymous_provider_disabled, Anonymous sign-ins are disabled}'
         WHEN 'phone' THEN '{PT400, phone_provider_disabled, Phone signups are disabled}'
         WHEN 'phone_login' THEN '{PT422, phone_provider_disabled, Phone logins are disabled}'
+        WHEN 'phone_resend' THEN '{PT400, phone_provider_disabled, Phone logins are disabled}'
         WHEN 'web3' THEN '{PT422, web3_provider_disabled, Web3 provider is disabled}'
         WHEN 'mfa' THEN '{PT422, mfa_totp_enroll_not_enabled, MFA enroll is disabled for TOTP}'
         WHEN 'sso' THEN '{PT404, saml_provider_disabled, SAML 2.0 is disabled}'
