@@ -38,7 +38,9 @@ extension/authoob--%.sql: extension/sql/authoob--%.sql $(SQL_SOURCES)
 		if (close(file) != 0) { print "no " file > "/dev/stderr"; exit 1 } next } \
 		{ print }' $< > $@.tmp && mv $@.tmp $@
 
-# the HTTP front builds, installs and cleans with the extension
+# the HTTP front builds, installs and cleans with the extension, unless
+# FRONTEND=no (debian/rules: the front is a package of its own)
+ifneq ($(FRONTEND),no)
 all: frontend
 frontend:
 	$(MAKE) -C frontend
@@ -48,6 +50,7 @@ install-frontend:
 clean: clean-frontend
 clean-frontend:
 	$(MAKE) -C frontend clean
+endif
 .PHONY: frontend install-frontend clean-frontend
 
 # the benchmark of the installed extension and front against this machine's

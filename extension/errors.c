@@ -2,8 +2,8 @@
  * errors.c
  *		The contract's errors, each written once: its status (SQLSTATE PTxxx,
  *		PostgREST's convention, which the HTTP front maps back), its message,
- *		and the error code Supabase Auth's clients read (README "Supabase
- *		users"), decided here and re-derived nowhere downstream.  None of
+ *		and the error code Supabase Auth's clients read (docs/supabase.md),
+ *		decided here and re-derived nowhere downstream.  None of
  *		these returns.
  *
  * The detail of each is a JSON object that the front reads as data, never
@@ -13,7 +13,7 @@
  * SQL callers and the server log, and how Supabase Auth (GoTrue) answers
  * the same failure where its status or message differ from authoob's: its
  * "status", its "msg" and, for a weak password, "weak_password" (each as
- * GoTrue's internal/api writes it; README "Supabase users" has the table).
+ * GoTrue's internal/api writes it; docs/supabase.md has the table).
  * authoob's own routes answer the message alone.
  */
 #include "authoob.h"

@@ -1,5 +1,5 @@
 /*
- * mailer.c - delivery of the mail outbox (the README's Mail) over SMTP.
+ * mailer.c - delivery of the mail outbox (docs/mail.md) over SMTP.
  *
  * Delivery is at least once: a mail is leased, sent, then marked. If the
  * front dies between sending and marking, the mail goes out again when its
@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "mime.h"
 #include "smtp.h"
 
@@ -174,6 +175,9 @@ record_outcome(Mailer *mailer, const Mail *mail, const char *error, bool permane
 		return;
 	}
 	state = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL;
+	metrics_count(error == NULL ? METRIC_MAIL_SENT :
+				  state != NULL && strcmp(state, "failed") == 0 ?
+				  METRIC_MAIL_FAILED : METRIC_MAIL_RETRY);
 	if (state == NULL)
 		log_warning("mailer: mail %s: its lease had ended, another mailer may "
 					"have sent it too", mail->id);

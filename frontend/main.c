@@ -1,17 +1,21 @@
 /*
- * main.c - authoob-http: serves the authoob routes (the README's HTTP
- * table) and delivers the mail outbox (the README's Mail).
+ * main.c - authoob-http: serves the authoob routes (docs/routes.md)
+ * and delivers the mail outbox (docs/mail.md).
  *
  * Parses the flags and wires the parts: the connection pool, the settings
- * read from the database, the mailer, the HTTP server. The main thread then
- * only waits for signals: SIGHUP re-reads the settings, SIGTERM/SIGINT drain
- * and exit.
+ * read from the database, the mailer, the housekeeper, the metrics, the
+ * HTTP server. The main thread then only waits for signals: SIGHUP reloads
+ * (reload()), SIGTERM/SIGINT drain and exit; systemd hears of each
+ * (notify.h).
  */
 #include <signal.h>
 #include <stdlib.h>
 
+#include "exporter.h"
+#include "housekeeper.h"
 #include "log.h"
 #include "mailer.h"
+#include "notify.h"
 #include "options.h"
 #include "pool.h"
 #include "routes.h"
@@ -31,9 +35,49 @@ block_signals(sigset_t *set)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Returns when asked to stop; reloads the settings on SIGHUP meanwhile. */
+/* What runs, for a reload and the stop. */
+typedef struct Parts
+{
+	Pool	   *pool;
+	Mailer	   *mailer;
+	Housekeeper *housekeeper;
+	Exporter   *exporter;
+	Server	   *server;
+} Parts;
+
+/*
+ * SIGHUP: what can change without a connection dropped. The flags and the
+ * --config file are read again, and their log level, CORS origin and
+ * housekeeping period applied; the settings are read again from the
+ * database. The rest (addresses, pools, limits, trusted proxies) is the
+ * running process's: it takes a restart (docs/operations.md "Reload").
+ */
 static void
-wait_for_stop(const sigset_t *set, Pool *pool, const Options *options)
+reload(const Parts *parts, int argc, char **argv)
+{
+	Options		fresh;
+
+	notify_systemd("RELOADING=1");
+	if (options_parse(&fresh, argc, argv) != OPTIONS_RUN)
+		log_error("received SIGHUP: the options are wrong (above), nothing reloaded");
+	else
+	{
+		log_info("received SIGHUP, reloading the options' log level, CORS "
+				 "origin and housekeeping period, and the settings");
+		log_set_level(fresh.log_level);
+		if (parts->housekeeper == NULL && fresh.housekeeping_seconds > 0)
+			log_warning("housekeeping was off at start: turning it on takes a restart");
+		housekeeper_set_period(parts->housekeeper, fresh.housekeeping_seconds);
+		if (parts->pool != NULL)
+			settings_load(parts->pool, fresh.cors_origin);
+	}
+	options_free(&fresh);
+	notify_systemd("READY=1");
+}
+
+/* Returns when asked to stop; reloads on SIGHUP meanwhile. */
+static void
+wait_for_stop(const sigset_t *set, const Parts *parts, int argc, char **argv)
 {
 	int			sig;
 
@@ -42,25 +86,45 @@ wait_for_stop(const sigset_t *set, Pool *pool, const Options *options)
 		if (sig != SIGHUP)
 		{
 			log_info("received %s, draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			notify_systemd("STOPPING=1");
 			return;
 		}
-		if (pool == NULL)
-			log_info("received SIGHUP: nothing to reload with --mailer-only");
-		else
-		{
-			log_info("received SIGHUP, reloading settings");
-			settings_load(pool, options->cors_origin);
-		}
+		reload(parts, argc, argv);
 	}
 }
 
-static int
-stop_early(Pool *pool, Mailer *mailer)
+/* Stops what runs, the server first; each NULL when it does not run. */
+static void
+stop_parts(Parts *parts, int drain_seconds)
 {
-	mailer_stop(mailer);
+	/* the mailer finishes its mail in flight while requests drain */
+	mailer_request_stop(parts->mailer);
+	if (parts->server != NULL)
+		server_stop(parts->server, drain_seconds * 1000);
+	exporter_stop(parts->exporter);
+	housekeeper_stop(parts->housekeeper);
+	mailer_stop(parts->mailer);
 	settings_clear();
-	pool_destroy(pool);
-	return EXIT_FAILURE;
+	pool_destroy(parts->pool);
+}
+
+/* The parts besides the pool, in the order they start; false if one fails. */
+static bool
+start_parts(const Options *options, Parts *parts)
+{
+	if (options->smtp_url == NULL)
+		log_info("mail delivery is off (no --smtp-url): mails stay queued in "
+				 "authoob.mail_outbox");
+	else if ((parts->mailer = mailer_start(options)) == NULL)
+		return false;
+	if (options->housekeeping_seconds > 0 &&
+		(parts->housekeeper = housekeeper_start(options)) == NULL)
+		return false;
+	if (options->metrics_listen != NULL &&
+		(parts->exporter = exporter_start(options->metrics_listen, parts->pool)) == NULL)
+		return false;
+	return options->mailer_only ||
+		(parts->server = server_start(options, parts->pool)) != NULL;
 }
 
 /* The pool of the HTTP routes, with the settings read through it. */
@@ -100,15 +164,15 @@ main(int argc, char **argv)
 {
 	Options		options;
 	sigset_t	signals;
-	Pool	   *pool = NULL;
-	Mailer	   *mailer = NULL;
-	Server	   *server = NULL;
+	Parts		parts = {0};
 
 	switch (options_parse(&options, argc, argv))
 	{
 		case OPTIONS_EXIT_OK:
+			options_free(&options);
 			return EXIT_SUCCESS;
 		case OPTIONS_EXIT_USAGE:
+			options_free(&options);
 			return 2;
 		case OPTIONS_RUN:
 			break;
@@ -116,25 +180,19 @@ main(int argc, char **argv)
 	log_set_level(options.log_level);
 	block_signals(&signals);
 
-	if (!options.mailer_only && !open_pool(&options, &pool))
-		return stop_early(pool, NULL);
-	if (options.smtp_url == NULL)
-		log_info("mail delivery is off (no --smtp-url): mails stay queued in "
-				 "authoob.mail_outbox");
-	else if ((mailer = mailer_start(&options)) == NULL)
-		return stop_early(pool, NULL);
-	if (!options.mailer_only &&
-		(server = server_start(&options, pool)) == NULL)
-		return stop_early(pool, mailer);
+	if ((!options.mailer_only && !open_pool(&options, &parts.pool)) ||
+		!start_parts(&options, &parts))
+	{
+		stop_parts(&parts, 0);
+		options_free(&options);
+		return EXIT_FAILURE;
+	}
+	/* listening, and connected (the pool, or the mailer's connection) */
+	notify_systemd("READY=1");
 
-	wait_for_stop(&signals, pool, &options);
-	/* the mailer finishes its mail in flight while requests drain */
-	mailer_request_stop(mailer);
-	if (server != NULL)
-		server_stop(server, options.drain_seconds * 1000);
-	mailer_stop(mailer);
-	settings_clear();
-	pool_destroy(pool);
+	wait_for_stop(&signals, &parts, argc, argv);
+	stop_parts(&parts, options.drain_seconds);
+	options_free(&options);
 	log_info("stopped");
 	return EXIT_SUCCESS;
 }

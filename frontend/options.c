@@ -1,8 +1,10 @@
 /*
- * options.c - parsing of the command-line flags of authoob-http.
+ * options.c - parsing of the command-line flags of authoob-http, and of its
+ * configuration file, whose lines are the same options (one parser).
  *
- * A bad flag is one line on stderr and exit status 2, so that a typo in a
- * service file is obvious in the journal.
+ * A bad flag is one line on stderr and exit status 2 (a bad line of the
+ * file, a second line saying where), so that a typo in a service file is
+ * obvious in the journal.
  */
 #include "options.h"
 
@@ -16,7 +18,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define AUTHOOB_HTTP_VERSION "0.1.0"
+/* A configuration file is a few lines: anything larger is a mistake. */
+#define CONFIG_MAX (64 * 1024)
 
 static const char usage_text[] =
 "authoob-http serves the authoob routes over HTTP from a PostgreSQL database\n"
@@ -28,7 +31,7 @@ static const char usage_text[] =
 "                        [::1]:8080 for IPv6, port 0 for any free port)\n"
 "  --db=CONNINFO         libpq connection string (PG* environment honoured);\n"
 "                        several hosts with target_session_attrs=read-write\n"
-"                        follow a failover (the README's Scale-out)\n"
+"                        follow a failover (docs/scale-out.md)\n"
 "  --db-read=CONNINFO    a standby for the read-only routes (profile, public\n"
 "                        profile, verify, jwks); repeatable, used in turn;\n"
 "                        --db serves them when no standby answers\n"
@@ -72,11 +75,21 @@ static const char usage_text[] =
 "                        and expired leases (default 5)\n"
 "  --mailer-only         deliver mail and serve no HTTP\n"
 "\n"
+"  --metrics-listen=HOST:PORT  serve Prometheus metrics on GET /metrics\n"
+"                        there (default: none)\n"
+"  --housekeeping=SECS   run authoob_housekeeping() this often, give or\n"
+"                        take a fifth (default 300; 0 = never, e.g. when\n"
+"                        pg_cron runs it)\n"
+"  --config=FILE         read options from FILE first, a line each\n"
+"                        \"name = value\" (names of the options above,\n"
+"                        without --); flags given here win over it\n"
+"\n"
 "  --help                show this help and exit\n"
 "  --version             show the version and exit\n"
 "\n"
 "The route prefix, token header and app_url are read from the database\n"
-"(authoob_settings()) at start and on SIGHUP.\n";
+"(authoob_settings()) at start and on SIGHUP, which also applies the\n"
+"--log-level, --cors-origin and --housekeeping of FILE and the flags.\n";
 
 /* Parses an integer in [min, max]; false if it is anything else. */
 static bool
@@ -165,6 +178,9 @@ set_defaults(Options *options)
 	options->smtp_tls = false;
 	options->mail_sweep_seconds = 5;
 	options->mailer_only = false;
+	options->metrics_listen = NULL;
+	options->housekeeping_seconds = 300;
+	options->config_text = NULL;
 }
 
 /*
@@ -217,152 +233,333 @@ check_mail_options(const Options *options)
 	return options->smtp_url ? check_smtp_url(options->smtp_url) : OPTIONS_RUN;
 }
 
+/* Every option, for getopt_long and for the configuration file alike. */
+enum
+{
+	OPT_LISTEN = 256, OPT_DB, OPT_DB_READ, OPT_DB_READ_MAX_LAG, OPT_THREADS,
+	OPT_POOL, OPT_BODY_LIMIT, OPT_MAX_CONNECTIONS, OPT_MAX_CLIENT_CONNECTIONS,
+	OPT_TRUSTED_PROXY, OPT_HEADER_TIMEOUT, OPT_BODY_TIMEOUT, OPT_CORS_ORIGIN,
+	OPT_DRAIN_TIMEOUT, OPT_LOG_LEVEL, OPT_SMTP_URL, OPT_SMTP_USER,
+	OPT_SMTP_PASSWORD_FILE, OPT_SMTP_TLS, OPT_MAIL_SWEEP, OPT_MAILER_ONLY,
+	OPT_METRICS_LISTEN, OPT_HOUSEKEEPING, OPT_CONFIG, OPT_HELP, OPT_VERSION
+};
+
+static const struct option long_options[] = {
+	{"listen", required_argument, NULL, OPT_LISTEN},
+	{"db", required_argument, NULL, OPT_DB},
+	{"db-read", required_argument, NULL, OPT_DB_READ},
+	{"db-read-max-lag", required_argument, NULL, OPT_DB_READ_MAX_LAG},
+	{"threads", required_argument, NULL, OPT_THREADS},
+	{"pool", required_argument, NULL, OPT_POOL},
+	{"body-limit", required_argument, NULL, OPT_BODY_LIMIT},
+	{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+	{"max-client-connections", required_argument, NULL,
+	OPT_MAX_CLIENT_CONNECTIONS},
+	{"trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY},
+	{"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
+	{"body-timeout", required_argument, NULL, OPT_BODY_TIMEOUT},
+	{"cors-origin", required_argument, NULL, OPT_CORS_ORIGIN},
+	{"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
+	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"smtp-url", required_argument, NULL, OPT_SMTP_URL},
+	{"smtp-user", required_argument, NULL, OPT_SMTP_USER},
+	{"smtp-password-file", required_argument, NULL, OPT_SMTP_PASSWORD_FILE},
+	{"smtp-tls", no_argument, NULL, OPT_SMTP_TLS},
+	{"mail-sweep", required_argument, NULL, OPT_MAIL_SWEEP},
+	{"mailer-only", no_argument, NULL, OPT_MAILER_ONLY},
+	{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+	{"housekeeping", required_argument, NULL, OPT_HOUSEKEEPING},
+	{"config", required_argument, NULL, OPT_CONFIG},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0}
+};
+
+/*
+ * Applies option opt with its value (NULL for a flag without one), from
+ * the command line or the configuration file: one parser for both.
+ */
+static OptionsResult
+apply_option(Options *options, int opt, const char *value)
+{
+	long		n;
+
+	switch (opt)
+	{
+	case OPT_LISTEN:
+		options->listen = value;
+		break;
+	case OPT_DB:
+		options->conninfo = value;
+		break;
+	case OPT_DB_READ:
+		if (options->n_db_read == OPTIONS_MAX_DB_READ)
+		{
+			fprintf(stderr, "authoob-http: at most %d --db-read\n",
+					OPTIONS_MAX_DB_READ);
+			return OPTIONS_EXIT_USAGE;
+		}
+		options->db_read[options->n_db_read++] = value;
+		break;
+	case OPT_DB_READ_MAX_LAG:
+		if (!parse_ms(value, 3600, &options->db_read_max_lag_ms))
+			return bad_value("db-read-max-lag", value);
+		break;
+	case OPT_THREADS:
+		if (!parse_int(value, 1, 1024, &n))
+			return bad_value("threads", value);
+		options->threads = (int) n;
+		break;
+	case OPT_POOL:
+		if (!parse_int(value, 1, 1024, &n))
+			return bad_value("pool", value);
+		options->pool_size = (int) n;
+		break;
+	case OPT_BODY_LIMIT:
+		if (!parse_size(value, &options->body_limit))
+			return bad_value("body-limit", value);
+		break;
+	case OPT_MAX_CONNECTIONS:
+		if (!parse_int(value, 1, 1000000, &n))
+			return bad_value("max-connections", value);
+		options->max_connections = (int) n;
+		break;
+	case OPT_MAX_CLIENT_CONNECTIONS:
+		if (!parse_int(value, 0, 1000000, &n))
+			return bad_value("max-client-connections", value);
+		options->max_client_connections = (int) n;
+		break;
+	case OPT_TRUSTED_PROXY:
+		if (!proxies_add(&options->trusted_proxies, value))
+			return bad_value("trusted-proxy", value);
+		break;
+	case OPT_HEADER_TIMEOUT:
+		if (!parse_int(value, 1, 3600, &n))
+			return bad_value("header-timeout", value);
+		options->header_timeout_s = (int) n;
+		break;
+	case OPT_BODY_TIMEOUT:
+		if (!parse_int(value, 1, 3600, &n))
+			return bad_value("body-timeout", value);
+		options->body_timeout_s = (int) n;
+		break;
+	case OPT_CORS_ORIGIN:
+		options->cors_origin = value;
+		break;
+	case OPT_DRAIN_TIMEOUT:
+		if (!parse_int(value, 0, 3600, &n))
+			return bad_value("drain-timeout", value);
+		options->drain_seconds = (int) n;
+		break;
+	case OPT_LOG_LEVEL:
+		if (!log_parse_level(value, &options->log_level))
+			return bad_value("log-level", value);
+		break;
+	case OPT_SMTP_URL:
+		options->smtp_url = value;
+		break;
+	case OPT_SMTP_USER:
+		options->smtp_user = value;
+		break;
+	case OPT_SMTP_PASSWORD_FILE:
+		options->smtp_password_file = value;
+		break;
+	case OPT_SMTP_TLS:
+		options->smtp_tls = true;
+		break;
+	case OPT_MAIL_SWEEP:
+		if (!parse_int(value, 1, 3600, &n))
+			return bad_value("mail-sweep", value);
+		options->mail_sweep_seconds = (int) n;
+		break;
+	case OPT_MAILER_ONLY:
+		options->mailer_only = true;
+		break;
+	case OPT_METRICS_LISTEN:
+		options->metrics_listen = value;
+		break;
+	case OPT_HOUSEKEEPING:
+		if (!parse_int(value, 0, 7 * 24 * 3600, &n))
+			return bad_value("housekeeping", value);
+		options->housekeeping_seconds = (int) n;
+		break;
+	case OPT_HELP:
+		fputs(usage_text, stdout);
+		return OPTIONS_EXIT_OK;
+	case OPT_VERSION:
+		puts("authoob-http " AUTHOOB_HTTP_VERSION);
+		return OPTIONS_EXIT_OK;
+	case OPT_CONFIG:
+		break;					/* read before any other (read_config) */
+	}
+	return OPTIONS_RUN;
+}
+
+/* The entry of a line's option name ("smtp-tls"); NULL if none. */
+static const struct option *
+option_named(const char *name, size_t len)
+{
+	for (const struct option *o = long_options; o->name != NULL; o++)
+	{
+		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+static OptionsResult
+config_error(const char *path, int line, const char *what)
+{
+	fprintf(stderr, "authoob-http: %s:%d: %s\n", path, line, what);
+	return OPTIONS_EXIT_USAGE;
+}
+
+/* The file's text, NUL-terminated, malloc'd; NULL (said) if unfit. */
+static char *
+read_text(const char *path)
+{
+	FILE	   *file = fopen(path, "r");
+	char	   *text;
+	size_t		size = 0;
+
+	if (file == NULL)
+	{
+		fprintf(stderr, "authoob-http: cannot read %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	text = malloc(CONFIG_MAX + 1);
+	if (text != NULL)
+		size = fread(text, 1, CONFIG_MAX + 1, file);
+	fclose(file);
+	if (text == NULL || size > CONFIG_MAX || memchr(text, '\0', size) != NULL)
+	{
+		free(text);
+		config_error(path, 0, "not a configuration file (binary, or over 64 kB)");
+		return NULL;
+	}
+	text[size] = '\0';
+	return text;
+}
+
+/*
+ * One line of the configuration file, cut in place into its name and value
+ * (NULL: none); false (said) when it names no option.
+ */
+static bool
+split_line(char *line, const char *path, int number,
+		   const struct option **option, char **value)
+{
+	char	   *name = line + strspn(line, " \t\r");
+	char	   *end = name + strlen(name);
+
+	while (end > name && strchr(" \t\r", end[-1]) != NULL)
+		*--end = '\0';
+	*value = strchr(name, '=');
+	end = *value != NULL ? *value : name + strlen(name);
+	while (end > name && strchr(" \t", end[-1]) != NULL)
+		end--;
+	*option = option_named(name, (size_t) (end - name));
+	if (*option == NULL || (*option)->val == OPT_CONFIG ||
+		(*option)->val == OPT_HELP || (*option)->val == OPT_VERSION)
+	{
+		config_error(path, number, "unknown option (the names are those of "
+					 "the long options, without --)");
+		return false;
+	}
+	if (*value != NULL)
+		*value += 1 + strspn(*value + 1, " \t");
+	return true;
+}
+
+/*
+ * Reads the configuration file (docs/operations.md "Configuration file"):
+ * a line each "name = value", names those of the long options; a line
+ * starting with "#" is a comment; a flag without value is "name" alone or
+ * "name = yes" ("no" leaves it off). The text is kept in
+ * options->config_text, where the values point.
+ */
+static OptionsResult
+read_config(Options *options, const char *path)
+{
+	char	   *line,
+			   *next;
+	int			number = 0;
+
+	if ((options->config_text = read_text(path)) == NULL)
+		return OPTIONS_EXIT_USAGE;
+	for (line = options->config_text; line != NULL; line = next)
+	{
+		const struct option *option;
+		char	   *value;
+		OptionsResult result;
+
+		number++;
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		line += strspn(line, " \t\r");
+		if (*line == '\0' || *line == '#')
+			continue;
+		if (!split_line(line, path, number, &option, &value))
+			return OPTIONS_EXIT_USAGE;
+		if (option->has_arg == no_argument)
+		{
+			if (value != NULL && strcmp(value, "no") == 0)
+				continue;
+			if (value != NULL && strcmp(value, "yes") != 0)
+				return config_error(path, number, "this option takes yes or no");
+			value = NULL;
+		}
+		else if (value == NULL || *value == '\0')
+			return config_error(path, number, "missing value (name = value)");
+		if ((result = apply_option(options, option->val, value)) != OPTIONS_RUN)
+		{
+			fprintf(stderr, "authoob-http: (%s, line %d)\n", path, number);
+			return result;
+		}
+	}
+	return OPTIONS_RUN;
+}
+
+/* The --config FILE of the command line, read before every other flag. */
+static const char *
+config_path(int argc, char **argv)
+{
+	const char *path = NULL;
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+	{
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+		else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			path = argv[++i];
+	}
+	return path;
+}
+
 OptionsResult
 options_parse(Options *options, int argc, char **argv)
 {
-	enum { OPT_LISTEN = 256, OPT_DB, OPT_DB_READ, OPT_DB_READ_MAX_LAG, OPT_THREADS, OPT_POOL, OPT_BODY_LIMIT,
-	OPT_MAX_CONNECTIONS, OPT_MAX_CLIENT_CONNECTIONS, OPT_TRUSTED_PROXY,
-	OPT_HEADER_TIMEOUT,
-	OPT_BODY_TIMEOUT, OPT_CORS_ORIGIN, OPT_DRAIN_TIMEOUT, OPT_LOG_LEVEL,
-	OPT_SMTP_URL, OPT_SMTP_USER, OPT_SMTP_PASSWORD_FILE, OPT_SMTP_TLS,
-	OPT_MAIL_SWEEP, OPT_MAILER_ONLY, OPT_HELP, OPT_VERSION };
-	static const struct option long_options[] = {
-		{"listen", required_argument, NULL, OPT_LISTEN},
-		{"db", required_argument, NULL, OPT_DB},
-		{"db-read", required_argument, NULL, OPT_DB_READ},
-		{"db-read-max-lag", required_argument, NULL, OPT_DB_READ_MAX_LAG},
-		{"threads", required_argument, NULL, OPT_THREADS},
-		{"pool", required_argument, NULL, OPT_POOL},
-		{"body-limit", required_argument, NULL, OPT_BODY_LIMIT},
-		{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
-		{"max-client-connections", required_argument, NULL,
-		OPT_MAX_CLIENT_CONNECTIONS},
-		{"trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY},
-		{"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
-		{"body-timeout", required_argument, NULL, OPT_BODY_TIMEOUT},
-		{"cors-origin", required_argument, NULL, OPT_CORS_ORIGIN},
-		{"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
-		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-		{"smtp-url", required_argument, NULL, OPT_SMTP_URL},
-		{"smtp-user", required_argument, NULL, OPT_SMTP_USER},
-		{"smtp-password-file", required_argument, NULL, OPT_SMTP_PASSWORD_FILE},
-		{"smtp-tls", no_argument, NULL, OPT_SMTP_TLS},
-		{"mail-sweep", required_argument, NULL, OPT_MAIL_SWEEP},
-		{"mailer-only", no_argument, NULL, OPT_MAILER_ONLY},
-		{"help", no_argument, NULL, OPT_HELP},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0}
-	};
+	const char *config = config_path(argc, argv);
+	OptionsResult result;
 	int			opt;
-	long		n;
 
 	set_defaults(options);
+	if (config != NULL && (result = read_config(options, config)) != OPTIONS_RUN)
+		return result;
 	opterr = 0;					/* our own one-line messages instead */
+	optind = 0;					/* from the start, at a reload too */
 	while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1)
 	{
-		switch (opt)
+		if (opt == '?' || opt == ':')
 		{
-			case OPT_LISTEN:
-				options->listen = optarg;
-				break;
-			case OPT_DB:
-				options->conninfo = optarg;
-				break;
-			case OPT_DB_READ:
-				if (options->n_db_read == OPTIONS_MAX_DB_READ)
-				{
-					fprintf(stderr, "authoob-http: at most %d --db-read\n",
-							OPTIONS_MAX_DB_READ);
-					return OPTIONS_EXIT_USAGE;
-				}
-				options->db_read[options->n_db_read++] = optarg;
-				break;
-			case OPT_DB_READ_MAX_LAG:
-				if (!parse_ms(optarg, 3600, &options->db_read_max_lag_ms))
-					return bad_value("db-read-max-lag", optarg);
-				break;
-			case OPT_THREADS:
-				if (!parse_int(optarg, 1, 1024, &n))
-					return bad_value("threads", optarg);
-				options->threads = (int) n;
-				break;
-			case OPT_POOL:
-				if (!parse_int(optarg, 1, 1024, &n))
-					return bad_value("pool", optarg);
-				options->pool_size = (int) n;
-				break;
-			case OPT_BODY_LIMIT:
-				if (!parse_size(optarg, &options->body_limit))
-					return bad_value("body-limit", optarg);
-				break;
-			case OPT_MAX_CONNECTIONS:
-				if (!parse_int(optarg, 1, 1000000, &n))
-					return bad_value("max-connections", optarg);
-				options->max_connections = (int) n;
-				break;
-			case OPT_MAX_CLIENT_CONNECTIONS:
-				if (!parse_int(optarg, 0, 1000000, &n))
-					return bad_value("max-client-connections", optarg);
-				options->max_client_connections = (int) n;
-				break;
-			case OPT_TRUSTED_PROXY:
-				if (!proxies_add(&options->trusted_proxies, optarg))
-					return bad_value("trusted-proxy", optarg);
-				break;
-			case OPT_HEADER_TIMEOUT:
-				if (!parse_int(optarg, 1, 3600, &n))
-					return bad_value("header-timeout", optarg);
-				options->header_timeout_s = (int) n;
-				break;
-			case OPT_BODY_TIMEOUT:
-				if (!parse_int(optarg, 1, 3600, &n))
-					return bad_value("body-timeout", optarg);
-				options->body_timeout_s = (int) n;
-				break;
-			case OPT_CORS_ORIGIN:
-				options->cors_origin = optarg;
-				break;
-			case OPT_DRAIN_TIMEOUT:
-				if (!parse_int(optarg, 0, 3600, &n))
-					return bad_value("drain-timeout", optarg);
-				options->drain_seconds = (int) n;
-				break;
-			case OPT_LOG_LEVEL:
-				if (!log_parse_level(optarg, &options->log_level))
-					return bad_value("log-level", optarg);
-				break;
-			case OPT_SMTP_URL:
-				options->smtp_url = optarg;
-				break;
-			case OPT_SMTP_USER:
-				options->smtp_user = optarg;
-				break;
-			case OPT_SMTP_PASSWORD_FILE:
-				options->smtp_password_file = optarg;
-				break;
-			case OPT_SMTP_TLS:
-				options->smtp_tls = true;
-				break;
-			case OPT_MAIL_SWEEP:
-				if (!parse_int(optarg, 1, 3600, &n))
-					return bad_value("mail-sweep", optarg);
-				options->mail_sweep_seconds = (int) n;
-				break;
-			case OPT_MAILER_ONLY:
-				options->mailer_only = true;
-				break;
-			case OPT_HELP:
-				fputs(usage_text, stdout);
-				return OPTIONS_EXIT_OK;
-			case OPT_VERSION:
-				puts("authoob-http " AUTHOOB_HTTP_VERSION);
-				return OPTIONS_EXIT_OK;
-			default:
-				fprintf(stderr, "authoob-http: %s option %s (try --help)\n",
-						optopt ? "missing value for" : "unknown",
-						argv[optind - 1]);
-				return OPTIONS_EXIT_USAGE;
+			fprintf(stderr, "authoob-http: %s option %s (try --help)\n",
+					optopt ? "missing value for" : "unknown",
+					argv[optind - 1]);
+			return OPTIONS_EXIT_USAGE;
 		}
+		if ((result = apply_option(options, opt, optarg)) != OPTIONS_RUN)
+			return result;
 	}
 	if (optind < argc)
 	{
@@ -373,4 +570,11 @@ options_parse(Options *options, int argc, char **argv)
 	if (options->pool_size == 0)
 		options->pool_size = options->threads;
 	return check_mail_options(options);
+}
+
+void
+options_free(Options *options)
+{
+	free(options->config_text);
+	options->config_text = NULL;
 }

@@ -1,5 +1,6 @@
 /*
- * options.h - command-line flags of authoob-http.
+ * options.h - command-line flags of authoob-http, and its configuration
+ * file (--config), which takes the same options.
  *
  * Flags are only about the process (where to listen, which database, how many
  * threads, which mail server); what the service does is read from the
@@ -13,6 +14,8 @@
 
 #include "log.h"
 #include "proxies.h"
+
+#define AUTHOOB_HTTP_VERSION "0.1.0"
 
 /* How many --db-read a front takes. */
 #define OPTIONS_MAX_DB_READ 16
@@ -42,6 +45,9 @@ typedef struct Options
 	bool		smtp_tls;		/* require STARTTLS */
 	int			mail_sweep_seconds;
 	bool		mailer_only;	/* deliver mail, serve no HTTP */
+	const char *metrics_listen; /* host:port of GET /metrics; NULL: none */
+	int			housekeeping_seconds;	/* authoob_housekeeping() period; 0: never */
+	char	   *config_text;	/* the --config file's, values point into it */
 } Options;
 
 typedef enum OptionsResult
@@ -51,6 +57,12 @@ typedef enum OptionsResult
 	OPTIONS_EXIT_USAGE			/* a one-line error was printed */
 } OptionsResult;
 
+/*
+ * Reads the --config file, if any, then the flags (which win over it, and
+ * add to its repeatable ones). Again at a reload: the values of a second
+ * parse are its own. Free with options_free whatever the result.
+ */
 OptionsResult options_parse(Options *options, int argc, char **argv);
+void		options_free(Options *options);
 
 #endif

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "metrics.h"
 
 /* How long a request waits for a free connection before answering 503. */
 #define POOL_WAIT_MS 5000
@@ -116,6 +117,7 @@ pool_create(const char *conninfo, int size, const char *const *statements,
 	pthread_cond_init(&pool->freed, &attr);
 	pthread_condattr_destroy(&attr);
 	pool->size = size;
+	metrics_gauge_add(METRIC_POOL_SIZE, size);
 	pool->conninfo = strdup(conninfo);
 	pool->statements = statements;
 	pool->nstatements = nstatements;
@@ -214,6 +216,7 @@ conn_open(Pool *pool, PoolConn *pc)
 	if (PQstatus(pc->conn) != CONNECTION_OK)
 	{
 		log_error("cannot connect to Postgres: %s", PQerrorMessage(pc->conn));
+		metrics_count(METRIC_POOL_CONNECT_FAILURES);
 		conn_close(pool, pc);
 		clock_gettime(CLOCK_MONOTONIC, &pc->retry_at);
 		timespec_add_ms(&pc->retry_at, POOL_RETRY_MS);
@@ -288,18 +291,24 @@ conn_ensure(Pool *pool, PoolConn *pc)
 static PoolConn *
 pool_acquire(Pool *pool)
 {
-	struct timespec deadline;
+	struct timespec started,
+				deadline,
+				now;
 	PoolConn   *pc;
+	bool		waited = false;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	clock_gettime(CLOCK_MONOTONIC, &started);
+	deadline = started;
 	timespec_add_ms(&deadline, POOL_WAIT_MS);
 	pthread_mutex_lock(&pool->lock);
 	while (pool->free_list == NULL)
 	{
+		waited = true;
 		if (pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline) == ETIMEDOUT
 			&& pool->free_list == NULL)
 		{
 			pthread_mutex_unlock(&pool->lock);
+			metrics_count(METRIC_POOL_WAIT_TIMEOUTS);
 			log_error("no free Postgres connection after %d ms", POOL_WAIT_MS);
 			return NULL;
 		}
@@ -308,12 +317,21 @@ pool_acquire(Pool *pool)
 	pool->free_list = pc->next_free;
 	pc->busy = true;
 	pthread_mutex_unlock(&pool->lock);
+	metrics_gauge_add(METRIC_POOL_BUSY, 1);
+	if (waited)
+	{
+		/* only a wait reads the clock again: the common case stays cheap */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		metrics_pool_waited((now.tv_sec - started.tv_sec) * 1000000L +
+							(now.tv_nsec - started.tv_nsec) / 1000);
+	}
 	return pc;
 }
 
 static void
 pool_release(Pool *pool, PoolConn *pc)
 {
+	metrics_gauge_add(METRIC_POOL_BUSY, -1);
 	pthread_mutex_lock(&pool->lock);
 	pc->busy = false;
 	pc->next_free = pool->free_list;
@@ -513,6 +531,7 @@ pool_destroy(Pool *pool)
 {
 	if (pool == NULL)
 		return;
+	metrics_gauge_add(METRIC_POOL_SIZE, -pool->size);
 	for (int i = 0; i < pool->nstandbys; i++)
 		pool_destroy(pool->standbys[i]);
 	free(pool->standbys);

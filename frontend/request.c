@@ -19,6 +19,7 @@
 #include "cors.h"
 #include "gotrue.h"
 #include "log.h"
+#include "metrics.h"
 #include "response.h"
 #include "routes.h"
 #include "settings.h"
@@ -710,6 +711,8 @@ request_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
 	usec = (now.tv_sec - req->started.tv_sec) * 1000000L +
 		(now.tv_nsec - req->started.tv_nsec) / 1000;
 	log_access(req->method, req->log_path, (int) req->status, usec, req->client);
+	metrics_request(req->match.family, req->match.route ? req->match.index : -1,
+					req->status, usec);
 	release_early(req);
 	settings_release(req->settings);
 	free(req->query_json);

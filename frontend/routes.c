@@ -1,5 +1,5 @@
 /*
- * routes.c - the route table of authoob-http (the README's HTTP table), and matching.
+ * routes.c - the route table of authoob-http (docs/routes.md), and matching.
  *
  * Each row turns one HTTP request into one prepared statement. The database
  * decides everything else: the statement's result is the response body, its
@@ -113,6 +113,13 @@ static const Route route_table[] = {
 #define ROUTE_COUNT ((int) (sizeof(route_table) / sizeof(route_table[0])))
 
 static const char *route_sql[ROUTE_COUNT];
+
+const Route *
+routes_table(int *count)
+{
+	*count = ROUTE_COUNT;
+	return route_table;
+}
 
 const char *const *
 routes_statements(int *count)

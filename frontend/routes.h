@@ -90,6 +90,9 @@ typedef enum RouteResult
 /* The SQL of every route, by index, for the pool to prepare. */
 const char *const *routes_statements(int *count);
 
+/* The route table itself, by the same index (the metrics name routes). */
+const Route *routes_table(int *count);
+
 /* Whether the request's query string has the parameter name. */
 typedef bool (*RouteHasQuery) (void *cls, const char *name);
 

@@ -8,7 +8,20 @@
 #include "options.h"
 #include "pool.h"
 
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+
 typedef struct Server Server;
+
+/* Resolves "host:port" or "[v6]:port" (numeric port, 0 for any). */
+bool		server_parse_listen(const char *listen, struct sockaddr_storage *addr);
+
+/*
+ * Where daemon listens, its port 0 resolved, as "host:port" or
+ * "[v6]:port" into out; false if it cannot be read.
+ */
+bool		server_listen_text(struct MHD_Daemon *daemon, char *out, size_t size);
 
 /* Listens and serves with options->threads threads; NULL (logged) on error. */
 Server	   *server_start(const Options *options, Pool *pool);

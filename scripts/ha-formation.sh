@@ -20,6 +20,11 @@
 # ordinary user (initdb refuses root): the caller, or "postgres" when the
 # caller is root. Debian's postgresql-15-auto-failover provides pg_autoctl.
 #
+# Its timeouts are tuned so that a crashed primary node is replaced within
+# 30 s and a switchover takes a few seconds (pg_auto_failover's defaults
+# take 50 s to replace a node): docs/operations.md "Failover" says what each
+# setting trades.
+#
 # On real machines: one monitor, and each node on its own host with
 # --hostname its address and --ssl-self-signed or real certificates
 # instead of --no-ssl and --auth trust (loopback only here).
@@ -83,6 +88,40 @@ wait_state()
 	return 1
 }
 
+# The monitor decides a failover: it checks each node's Postgres every 2 s
+# (a connect timeout of 1 s, 2 retries 1 s apart: a Postgres that crashed
+# and that its pg_autoctl restarts at once is not failed over), and declares
+# a node unhealthy when those checks fail and its pg_autoctl has not
+# reported for 8 s; it then gives the old primary 10 s to demote itself
+# before the standby is promoted (the defaults: every 5 s, 5 s, 2 retries
+# 2 s apart, 20 s unreported, 30 s to demote).
+tune_monitor()
+{
+	local setting
+	for setting in health_check_period=2000 health_check_timeout=1000 \
+		health_check_max_retries=2 health_check_retry_delay=1000 \
+		node_considered_unhealthy_timeout=8000 primary_demote_timeout=10000; do
+		psql -X -q -h 127.0.0.1 -p "$port" -U "$run_as" -d pg_auto_failover \
+			-c "ALTER SYSTEM SET pgautofailover.${setting%%=*} = ${setting#*=}"
+	done
+	psql -X -q -At -h 127.0.0.1 -p "$port" -U "$run_as" -d pg_auto_failover \
+		-c 'SELECT pg_reload_conf()' >/dev/null
+}
+
+# A node's pg_autoctl: a primary cut off from the monitor and its standby
+# stops its Postgres after 6 s (default 20), well before the monitor's
+# 8 + 10 s promote the standby: never two primaries. A standby being
+# promoted waits at most 1 s for its WAL receiver to stop (default 5): the
+# old primary has drained already, synchronous replication sent it all.
+tune_node()
+{
+	local name=$1 setting
+	for setting in network_partition_timeout=6 prepare_promotion_walreceiver=1; do
+		as_owner pg_autoctl config set --pgdata "$dir/$name" \
+			"timeout.${setting%%=*}" "${setting#*=}" >/dev/null
+	done
+}
+
 case $action in
 start)
 	chown "$run_as" "$dir"
@@ -94,22 +133,31 @@ start)
 	as_owner pg_autoctl create monitor --pgdata "$dir/monitor" --pgport "$port" \
 		--hostname 127.0.0.1 --auth trust --no-ssl >>"$dir/monitor.log" 2>&1
 	run_node monitor "$port"
+	tune_monitor
 
 	# 2. the first node: it becomes the primary; the application's database
 	# is created with it, and the extension in it
 	as_owner pg_autoctl create postgres --pgdata "$dir/node1" --pgport $((port + 1)) \
 		--hostname 127.0.0.1 --name node1 --dbname authoob --monitor "$monitor_uri" \
 		--auth trust --no-ssl >>"$dir/node1.log" 2>&1
+	tune_node node1
 	run_node node1 $((port + 1))
 	wait_state node1 single
 	psql -X -q -h 127.0.0.1 -p $((port + 1)) -U "$run_as" -d authoob \
 		-c 'CREATE EXTENSION IF NOT EXISTS authoob CASCADE'
+	# a standby whose primary went away tries again every second (default
+	# 5): a primary restarted after a crash waits for its synchronous
+	# standby before a commit returns. The second node copies it with the
+	# rest of the primary's files.
+	psql -X -q -h 127.0.0.1 -p $((port + 1)) -U "$run_as" -d authoob \
+		-c "ALTER SYSTEM SET wal_retrieve_retry_interval = '1s'" -c 'SELECT pg_reload_conf()' >/dev/null
 
 	# 3. the second node: pg_basebackup of the primary, then streaming; the
 	# monitor makes it synchronous once it has caught up
 	as_owner pg_autoctl create postgres --pgdata "$dir/node2" --pgport $((port + 2)) \
 		--hostname 127.0.0.1 --name node2 --dbname authoob --monitor "$monitor_uri" \
 		--auth trust --no-ssl >>"$dir/node2.log" 2>&1
+	tune_node node2
 	run_node node2 $((port + 2))
 	wait_state node2 secondary
 	wait_state node1 primary

@@ -8,6 +8,12 @@ set -euo pipefail
 # sanitizer runtimes, for make -C frontend SANITIZE=1, come with gcc.
 # PL/Proxy makes the proxy of a sharded deployment (scripts/shard-setup.sh).
 # iproute2: ip (t/017's network namespace) and ss (a listen queue, t/lib).
+# The Debian packages (debian/, docs/operations.md) build with dpkg-dev,
+# debhelper and pg_buildext (postgresql-server-dev-all), lintian checks
+# them (scripts/package-test.sh), debootstrap makes the fresh root they
+# may install into (scripts/fresh-debian.sh); systemd's systemd-analyze
+# checks the unit. The prometheus package brings promtool, which checks
+# the metrics (t/030_metrics.pl).
 packages=(
 	build-essential
 	postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev
@@ -19,6 +25,8 @@ packages=(
 	nodejs npm
 	postgresql-15-auto-failover
 	chromium
+	dpkg-dev debhelper postgresql-server-dev-all lintian debootstrap systemd
+	prometheus
 )
 
 # a name an installed package provides counts as installed: NodeSource's
@@ -37,6 +45,14 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "authoob: installing ${missing[*]}"
 	apt-get update -qq
+	# no service of a package starts while it installs (prometheus's server
+	# is not wanted, only its promtool): the policy-rc.d(8) way, when no
+	# policy is there already
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+	fi
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 

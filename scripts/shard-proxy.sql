@@ -1,5 +1,5 @@
--- shard-proxy.sql: the proxy database of a sharded authoob (README
--- "Scale-out: sharding"). Every function and procedure authoob-http calls,
+-- shard-proxy.sql: the proxy database of a sharded authoob (docs/scale-out.md,
+-- "Sharding"). Every function and procedure authoob-http calls,
 -- with the same signature, routed by PL/Proxy to the partitions of the
 -- cluster "authoob" (a foreign server of the plproxy wrapper whose options
 -- p0, p1... are the partitions' conninfos; scripts/shard-setup.sh makes it
@@ -63,7 +63,7 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_public_profile(user_id text)',                    'jsonb', 'id:user_id', 'authoob_api', false),
     ('authoob_jwks()',                                          'jsonb', 'keys', 'authoob_api', false),
     ('authoob_settings()',                                      'jsonb', 'any', 'authoob_api', false),
-    -- Supabase Auth's protocol (README "Supabase users")
+    -- Supabase Auth's protocol (docs/supabase.md)
     ('authoob_gotrue_signup(payload text, client_ip inet DEFAULT NULL)',  'jsonb', 'email:payload', 'authoob_api', true),
     ('authoob_gotrue_recover(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
     ('authoob_gotrue_resend(payload text, client_ip inet DEFAULT NULL)',  'jsonb', 'email:payload', 'authoob_api', true),
@@ -78,6 +78,10 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
      'each', 'authoob_api', false),
     ('authoob_mail_done(mail_id bigint, error text DEFAULT NULL, permanent boolean DEFAULT false)', 'text', 'id:mail_id', 'authoob_api', false),
     ('authoob_mail_release(mail_id bigint)',                    'boolean', 'id:mail_id', 'authoob_api', false),
+    -- housekeeping and metrics (docs/operations.md): on every partition,
+    -- each partition's answer (their array when they differ)
+    ('authoob_housekeeping(batch integer DEFAULT 1000)',        'jsonb', 'all', 'authoob_api', false),
+    ('authoob_metrics()',                                       'jsonb', 'all', 'authoob_api', false),
     -- configuration, the owner's: the same on every partition
     ('authoob_configure(settings jsonb)',                       'jsonb', 'all', NULL, false),
     ('authoob_rotate_secret(previous_valid_for interval DEFAULT NULL)', 'jsonb', 'all', NULL, false),

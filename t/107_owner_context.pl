@@ -1,4 +1,4 @@
-# The owner-context rule (README "Security"): whatever runs with the
+# The owner-context rule (docs/security.md): whatever runs with the
 # extension owner's rights runs under a search_path of authoob's choosing,
 # never the caller's.  The caller here is the attacker of the hostile mode
 # (t/lib/hostile.sql): a member of authoob_api that owns the schema app,
@@ -185,6 +185,9 @@ my @calls = (
 	[ 'authoob_logout_scope(text,text)' => q{SELECT public.authoob_logout_scope('{TOKEN}', 'others')},
 		q{SELECT public.authoob_logout_scope('{TOKEN}', 'nonsense')}, q{SELECT public.authoob_logout_scope('x', 'global')} ],
 	[ 'authoob_logout(text)' => q{SELECT public.authoob_logout('{TOKEN}')}, q{SELECT public.authoob_logout('{TOKEN}')} ],
+	[ 'authoob_housekeeping(integer)' => q{SELECT public.authoob_housekeeping(1000)},
+		q{SELECT public.authoob_housekeeping(0)} ],
+	[ 'authoob_metrics()' => q{SELECT public.authoob_metrics()} ],
 );
 
 # each function authoob_api may execute has its calls here

@@ -1,4 +1,4 @@
-/* authoob--0.2--0.3.sql: from 0.2 to 0.3 (README "Upgrades") */
+/* authoob--0.2--0.3.sql: from 0.2 to 0.3 (docs/upgrades.md) */
 --
 -- Built by `make` from this template, as the install script is: each \ir
 -- line is replaced by the current source of a function new or changed in
@@ -10,14 +10,14 @@
 
 -- ==== The owner-context rule ====
 -- Whatever runs with the owner's rights runs with a search_path of
--- authoob's choosing (README "Security"): authoob_attempt_outcome runs the
+-- authoob's choosing (docs/security.md): authoob_attempt_outcome runs the
 -- caller's action and records its failure as authoob_attempt does, and
 -- takes the same fixed search_path as every SECURITY DEFINER function.
 \ir functions/authoob_attempt_outcome.sql
 
 -- ==== The HS256 secret retired with its algorithm ====
--- Leaving HS256 retires the secret as authoob_rotate_secret does (README
--- "Signing keys and JWKS"): the trigger below.
+-- Leaving HS256 retires the secret as authoob_rotate_secret does
+-- (docs/sql-api.md, "Signing keys and JWKS"): the trigger below.
 \ir functions/authoob_signing_alg_changed.sql
 
 -- A database that left HS256 under 0.2 still holds the secret it signed
@@ -29,7 +29,7 @@ FROM authoob.settings s WHERE s.signing_alg <> 'HS256';
 
 -- ==== PKCE flows bound to their mails ====
 -- The code of a mailed link belongs to the flow of the request that caused
--- the mail, and to no other (README "Supabase users").  0.2 bound it to the
+-- the mail, and to no other (docs/supabase.md).  0.2 bound it to the
 -- newest flow of the address started before the token was made; reset and
 -- activation mails are made later, by the mailers, so a stranger's request
 -- between the owner's and the mailer's run (held back by the mail
@@ -75,7 +75,7 @@ DROP FUNCTION authoob_gotrue_start_flow(jsonb, text);
 
 -- ==== A budget of password hashes ====
 -- A hash is the costliest work a request asks for, and a success costs as
--- much as a failure (README "Security"): every registration and sign-in
+-- much as a failure (docs/security.md): every registration and sign-in
 -- that hashes counts, per client (scope hash_ip) and per account for
 -- sign-ins (scope sign_in), and a client hashes at most
 -- client_hashes_at_once passwords at a time.
@@ -86,12 +86,15 @@ ALTER TABLE authoob.settings
 ALTER TABLE authoob.throttle DROP CONSTRAINT throttle_scope_check,
     ADD CONSTRAINT throttle_scope_check
         CHECK (scope IN ('login', 'ip', 'token', 'ask', 'ask_ip', 'hash_ip', 'sign_in'));
-\ir functions/authoob_record_failure.sql
+-- The counting moved into C (throttle.c): one cached statement a count,
+-- where this function's PL/pgSQL ran three and swept the table of rows
+-- a day old with every sign-in.
+DROP FUNCTION authoob_record_failure(text, text);
 
 -- ==== A sign-in's body parsed once ====
 -- authoob_attempt takes the request's parts apart in 0.3 (the body, the
 -- query string's grant_type, the User-Agent), parses a sign-in's body
--- once and calls the action's jsonb form with it (README "Security"); its
+-- once and calls the action's jsonb form with it (docs/security.md); its
 -- outcome function for the proxy has the same new form (made above, with
 -- authoob_attempt_outcome.sql).  0.2's forms stay.
 \ir functions/authoob_attempt.sql
@@ -132,9 +135,24 @@ BEGIN
 END
 $$;
 
+-- ==== Housekeeping ====
+-- What no request reads again leaves by authoob_housekeeping(), which the
+-- fronts run on a schedule (docs/operations.md "Housekeeping"): finished
+-- mails after mail_retention, and the indexes that find each kind of row
+-- without a scan.  authoob_metrics() is what the fronts' metrics show of
+-- the database.
+ALTER TABLE authoob.settings
+    ADD COLUMN mail_retention integer NOT NULL DEFAULT 604800;
+CREATE INDEX sessions_expires_at_idx ON authoob.sessions (expires_at);
+CREATE INDEX mail_tokens_spent_idx ON authoob.mail_tokens (least(expires_at, used_at));
+CREATE INDEX mail_outbox_done_idx ON authoob.mail_outbox (created_at)
+    WHERE state IN ('sent', 'failed', 'suppressed');
+\ir functions/authoob_metrics.sql
+\ir functions/authoob_housekeeping.sql
+
 -- ==== Supabase Auth's answers ====
 -- The dialect answers each error with GoTrue's status, error code and
--- words (README "Supabase users"): the detail of an error says them.
+-- words (docs/supabase.md): the detail of an error says them.
 -- Registrations may be turned off, in both dialects.
 ALTER TABLE authoob.settings ADD COLUMN disable_signup boolean NOT NULL DEFAULT false;
 \ir gotrue/authoob_gotrue_pkce.sql

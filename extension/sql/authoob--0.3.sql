@@ -1,4 +1,4 @@
-/* authoob--0.3.sql: the install script of authoob 0.3 (README "Upgrades") */
+/* authoob--0.3.sql: the install script of authoob 0.3 (docs/upgrades.md) */
 --
 -- Built by `make` from this template: each \ir line is replaced by the file
 -- it names (extension/sql/, one file for each table and each function,
@@ -78,6 +78,7 @@
 \ir gotrue/authoob_password_ask_for_flow.sql
 \ir gotrue/authoob_spend_reset_token.sql
 \ir functions/authoob_clear_throttle.sql
+\ir functions/authoob_metrics.sql
 \ir functions/authoob_create_role.sql
 \ir functions/authoob_custom_columns.sql
 \ir functions/authoob_delete_role.sql
@@ -99,7 +100,7 @@
 \ir functions/authoob_add_hook.sql
 \ir functions/authoob_grant_role.sql
 \ir functions/authoob_postgrest_pre_request.sql
-\ir functions/authoob_record_failure.sql
+\ir functions/authoob_housekeeping.sql
 \ir functions/authoob_set_partition.sql
 \ir functions/authoob_verify_role.sql
 \ir gotrue/authoob_gotrue_body.sql

@@ -22,6 +22,9 @@ CREATE TABLE authoob.mail_outbox (
 -- what a mailer looks for
 CREATE INDEX mail_outbox_due_idx ON authoob.mail_outbox (next_attempt_at)
     WHERE state IN ('pending', 'sending');
+-- what authoob_housekeeping() removes after mail_retention
+CREATE INDEX mail_outbox_done_idx ON authoob.mail_outbox (created_at)
+    WHERE state IN ('sent', 'failed', 'suppressed');
 REVOKE ALL ON authoob.mail_outbox FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('authoob.mail_outbox', '');
 SELECT pg_catalog.pg_extension_config_dump('authoob.mail_outbox_id_seq', '');

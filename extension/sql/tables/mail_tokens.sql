@@ -1,7 +1,7 @@
 -- Activation and password-reset tokens: 256 random bits mailed to the user,
 -- only their SHA-256 kept here.  Single use: used_at is set when spent.
--- flow_id: the PKCE flow of the request that caused the mail (README
--- "Supabase users"), whose client alone may exchange the code its link
+-- flow_id: the PKCE flow of the request that caused the mail
+-- (docs/supabase.md), whose client alone may exchange the code its link
 -- gives.  No foreign key: a flow past its lifetime goes without touching
 -- the tokens, and a token whose flow has gone follows the implicit flow.
 CREATE TABLE authoob.mail_tokens (
@@ -14,5 +14,8 @@ CREATE TABLE authoob.mail_tokens (
     flow_id bigint
 );
 CREATE INDEX mail_tokens_user_id_idx ON authoob.mail_tokens (user_id, kind);
+-- what authoob_housekeeping() looks for: a spent token's used_at (least()
+-- skips a NULL), else its expiry
+CREATE INDEX mail_tokens_spent_idx ON authoob.mail_tokens (least(expires_at, used_at));
 REVOKE ALL ON authoob.mail_tokens FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('authoob.mail_tokens', '');

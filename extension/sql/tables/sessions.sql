@@ -1,5 +1,5 @@
--- A session is a sign-in (README "Sessions, refresh tokens and claims"):
--- every valid access token names one (session_id; 0.1's tokens, their
+-- A session is a sign-in (docs/sql-api.md, "Sessions, refresh tokens and
+-- claims"): every valid access token names one (session_id; 0.1's tokens, their
 -- jti), and deleting the row is how logout and password changes end its
 -- tokens.  The row keeps its 0.1 name and key: jti is the session's id.
 -- expires_at is when the session ends.  A session opened by the token
@@ -18,5 +18,7 @@ CREATE TABLE authoob.sessions (
     refresh_secret bytea
 );
 CREATE INDEX sessions_user_id_idx ON authoob.sessions (user_id);
+-- what authoob_housekeeping() looks for
+CREATE INDEX sessions_expires_at_idx ON authoob.sessions (expires_at);
 REVOKE ALL ON authoob.sessions FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('authoob.sessions', '');
