@@ -36,11 +36,7 @@ BEGIN
         IF NOT confirm THEN
             RAISE;
         END IF;
-        flow := @extschema@.authoob_gotrue_start_flow(body, 'signup');
-        IF NOT @extschema@.authoob_activation_ask_for_flow(jsonb_build_object('email', body -> 'email'),
-                                                           client_ip, flow) THEN
-            DELETE FROM authoob.flow_states f WHERE f.id = flow;
-        END IF;
+        PERFORM @extschema@.authoob_gotrue_resend((body || '{"type": "signup"}')::text, client_ip);
         RETURN jsonb_build_object('id', gen_random_uuid()::text, 'aud', s.jwt_audience, 'role', '',
             'email', lower(body ->> 'email'), 'phone', '', 'confirmation_sent_at', now(),
             'app_metadata', '{"provider": "email", "providers": ["email"]}'::jsonb,
