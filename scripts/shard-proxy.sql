@@ -74,6 +74,7 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_gotrue_update_user(token text, payload text)',    'jsonb', 'token:token', 'authoob_api', false),
     ('authoob_gotrue_settings()',                               'jsonb', 'any', 'authoob_api', false),
     ('authoob_gotrue_not_built(what text)',                     'jsonb', 'any', 'authoob_api', false),
+    ('authoob_gotrue_not_built(what text, token text)',         'jsonb', 'token:token', 'authoob_api', false),
     -- the mailer
     ('authoob_mail_claim(max_mails integer DEFAULT 10, lease integer DEFAULT 60)',
      'TABLE (id bigint, sender text, recipient text, subject text, body_text text, body_html text, message_id text, attempts integer)',

@@ -69,7 +69,10 @@ CREATE TABLE authoob.settings (
     jwt_sub text NOT NULL DEFAULT 'id' CHECK (jwt_sub IN ('id', 'uuid')),
     -- how long sent, failed and suppressed mails stay in the outbox
     -- (authoob_housekeeping)
-    mail_retention integer NOT NULL DEFAULT 604800       -- 7 days
+    mail_retention integer NOT NULL DEFAULT 604800,      -- 7 days
+    -- no registration through either dialect (Supabase Auth's
+    -- disable_signup)
+    disable_signup boolean NOT NULL DEFAULT false
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));
