@@ -83,6 +83,8 @@ authoob_register(PG_FUNCTION_ARGS)
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
+	if (settings->disable_signup)
+		authoob_signup_disabled();
 	authoob_fire_hook(HOOK_PRE_REGISTER, &(AuthoobHookArgs) {.payload = payload});
 	/* absent, null or not a string: no value, which the checks refuse */
 	email = authoob_jsonb_get_string(payload, "email");

@@ -51,16 +51,21 @@ extern void authoob_bad_body(const char *reason) pg_attribute_noreturn();
 extern void authoob_invalid_value(const char *field, const char *reason) pg_attribute_noreturn();
 extern void authoob_mismatching_passwords(void) pg_attribute_noreturn();
 extern void authoob_password_mismatch(void) pg_attribute_noreturn();
-extern void authoob_weak_password(const char *reason) pg_attribute_noreturn();
+extern void authoob_weak_password(const char *reason, const char *message,
+								  const char *reasons) pg_attribute_noreturn();
+extern void authoob_password_too_long(int max_bytes) pg_attribute_noreturn();
 extern void authoob_invalid_email(void) pg_attribute_noreturn();
 extern void authoob_authentication_failed(void) pg_attribute_noreturn();
 extern void authoob_token_refused(const char *why) pg_attribute_noreturn();
+extern void authoob_token_missing(void) pg_attribute_noreturn();
+extern void authoob_session_ended(void) pg_attribute_noreturn();
 extern void authoob_refresh_token_refused(bool already_used) pg_attribute_noreturn();
 extern void authoob_not_activated(void) pg_attribute_noreturn();
 extern void authoob_no_token_match(void) pg_attribute_noreturn();
 extern void authoob_user_not_found(void) pg_attribute_noreturn();
 extern void authoob_session_not_found(void) pg_attribute_noreturn();
 extern void authoob_already_registered(void) pg_attribute_noreturn();
+extern void authoob_signup_disabled(void) pg_attribute_noreturn();
 extern void authoob_already_active(void) pg_attribute_noreturn();
 extern void authoob_too_many_attempts(int seconds) pg_attribute_noreturn();
 extern void authoob_factor_not_found(void) pg_attribute_noreturn();
@@ -299,6 +304,7 @@ typedef struct AuthoobSettings
 	int32		account_sign_ins_per_window;	/* per ip_window; 0: not counted */
 	int32		client_hashes_at_once;	/* 0: no cap */
 	char	   *jwt_sub;		/* "id" or "uuid": what tokens' sub is */
+	bool		disable_signup; /* no registration, in either dialect */
 	bool		mfa_required;	/* a user with a verified factor needs aal2 */
 	bool		mfa;			/* the schema has factors (0.3): sessions.c */
 } AuthoobSettings;

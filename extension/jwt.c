@@ -403,7 +403,7 @@ authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *sess
 	char		own_session[37];
 
 	if (token == NULL || *token == '\0')
-		authoob_token_refused("is missing");
+		authoob_token_missing();
 	len = strlen(token);
 	if (len > MAX_TOKEN_LENGTH)
 		authoob_token_refused("is too long");

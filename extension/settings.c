@@ -113,6 +113,8 @@ static const SettingDef setting_defs[] = {
 	{"jwt_sub", SETTING_JWT_SUB, 0, 0, FIELD(jwt_sub), "id"},
 	/* 0.3: how long finished mails stay (0.2: for ever; read by SQL only) */
 	{"mail_retention", SETTING_INT, 3600, 366 * 24 * 3600, SQL_ONLY, NULL},
+	/* 0.3: registrations may be turned off (Supabase Auth's disable_signup) */
+	{"disable_signup", SETTING_BOOL, 0, 0, FIELD(disable_signup), "false"},
 	/* 0.3: users with a verified factor need aal2 for what they do (0.2: no factors) */
 	{"mfa_required", SETTING_BOOL, 0, 0, FIELD(mfa_required), "false"},
 };

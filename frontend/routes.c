@@ -78,8 +78,13 @@ static const Route route_table[] = {
  */
 #define GOTRUE NULL, false, false, FAMILY_GOTRUE
 #define GOTRUE_READ_ONLY NULL, false, true, FAMILY_GOTRUE
-/* a route of what is not built yet: a 4xx in the client's shape, not a 404 */
+/*
+ * a route of what is not built yet: GoTrue's answer when the feature is
+ * off (a 4xx in the client's shape, not a 404); AUTHENTICATED: a route
+ * GoTrue serves a signed-in user only refuses a bad token first
+ */
 #define NOT_BUILT(what) 422, {ARG_END}, "SELECT authoob_gotrue_not_built('" what "')", REPLY_BODY, GOTRUE
+#define AUTHENTICATED_NOT_BUILT(what) 422, {ARG_TOKEN}, "SELECT authoob_gotrue_not_built('" what "', $1::text)", REPLY_BODY, GOTRUE
 	{"POST", "/signup",         200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_signup($1::text, $2::inet)", REPLY_BODY, GOTRUE},
 	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY, ARG_USER_AGENT}, "CALL authoob_attempt('gotrue_token', $1::text, $2::inet, $3::text, $4::text, NULL)", REPLY_BODY, "grant_type", false, false, FAMILY_GOTRUE},
 	{"GET",  "/user",           200, {ARG_TOKEN},               "SELECT authoob_gotrue_user($1::text)", REPLY_BODY, GOTRUE_READ_ONLY},
@@ -94,12 +99,27 @@ static const Route route_table[] = {
 	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()", REPLY_PUBLIC_BODY, GOTRUE_READ_ONLY},
 	{"POST", "/otp",            NOT_BUILT("otp")},
 	{"POST", "/magiclink",      NOT_BUILT("otp")},
-	{"POST", "/reauthenticate", NOT_BUILT("reauthenticate")},
+	{"GET",  "/reauthenticate", AUTHENTICATED_NOT_BUILT("reauthenticate")},
 	{"GET",  "/authorize",      NOT_BUILT("oauth")},
 	{"POST", "/factors",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_gotrue_enroll_factor($1::text, $2::text)", REPLY_BODY, GOTRUE},
 	{"POST", "/factors/*/challenge", 200, {ARG_TOKEN, ARG_PATH, ARG_CLIENT_IP}, "SELECT authoob_gotrue_challenge_factor($1::text, $2::text, $3::inet)", REPLY_BODY, GOTRUE},
 	{"POST", "/factors/*/verify", 200, {ARG_TOKEN, ARG_PATH, ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_mfa_verify', " MFA_REQUEST("'factor_id', $2::text, ") ", $4::inet, NULL, NULL, NULL)", REPLY_BODY, GOTRUE},
 	{"DELETE", "/factors/*",    200, {ARG_TOKEN, ARG_PATH},     "SELECT authoob_mfa_unenroll($1::text, $2::text)", REPLY_BODY, GOTRUE},
+	{"GET",  "/user/identities/authorize", AUTHENTICATED_NOT_BUILT("identities")},
+	{"DELETE", "/user/identities/*", AUTHENTICATED_NOT_BUILT("identities")},
+	{"POST", "/sso",            NOT_BUILT("sso")},
+	{"GET",  "/sso/saml/metadata", NOT_BUILT("sso")},
+	{"POST", "/sso/saml/acs",   NOT_BUILT("sso")},
+	{"POST", "/invite",         AUTHENTICATED_NOT_BUILT("admin")},
+	{"GET",  "/admin/users",    AUTHENTICATED_NOT_BUILT("admin")},
+	{"POST", "/admin/users",    AUTHENTICATED_NOT_BUILT("admin")},
+	{"GET",  "/admin/users/*",  AUTHENTICATED_NOT_BUILT("admin")},
+	{"PUT",  "/admin/users/*",  AUTHENTICATED_NOT_BUILT("admin")},
+	{"DELETE", "/admin/users/*", AUTHENTICATED_NOT_BUILT("admin")},
+	{"GET",  "/admin/users/*/factors", AUTHENTICATED_NOT_BUILT("admin")},
+	{"DELETE", "/admin/users/*/factors/*", AUTHENTICATED_NOT_BUILT("admin")},
+	{"POST", "/admin/generate_link", AUTHENTICATED_NOT_BUILT("admin")},
+	{"GET",  "/admin/audit",    AUTHENTICATED_NOT_BUILT("admin")},
 };
 
 #define ROUTE_COUNT ((int) (sizeof(route_table) / sizeof(route_table[0])))

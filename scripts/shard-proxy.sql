@@ -74,6 +74,7 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_gotrue_update_user(token text, payload text)',    'jsonb', 'token:token', 'authoob_api', false),
     ('authoob_gotrue_settings()',                               'jsonb', 'any', 'authoob_api', false),
     ('authoob_gotrue_not_built(what text)',                     'jsonb', 'any', 'authoob_api', false),
+    ('authoob_gotrue_not_built(what text, token text)',         'jsonb', 'token:token', 'authoob_api', false),
     ('authoob_gotrue_enroll_factor(token text, payload text)',  'jsonb', 'token:token', 'authoob_api', false),
     ('authoob_gotrue_challenge_factor(token text, factor_id text, client_ip inet DEFAULT NULL)', 'jsonb', 'token:token', 'authoob_api', false),
     -- second factors (docs/security.md)

@@ -176,9 +176,37 @@ SELECT test.failure($$ SELECT authoob_gotrue_resend('{"type": "sms", "phone": "+
 SELECT test.failure($$ SELECT authoob_gotrue_resend('{"type": "email_change", "email": "cid@example.com"}') $$);
 SELECT test.failure($$ SELECT authoob_gotrue_resend('{"type": "recovery", "email": "cid@example.com"}') $$);
 
--- What is not built yet: 422, its own error code.
+-- What is not built: GoTrue's answer when the feature is off (else 422,
+-- its own error code); the routes GoTrue serves to a signed-in user refuse
+-- a bad token first.
 SELECT what, test.failure(format('SELECT authoob_gotrue_not_built(%L)', what))
-FROM unnest(ARRAY['otp', 'mfa', 'oauth', 'email_change', 'reauthenticate', 'anonymous', 'phone']) what;
+FROM unnest(ARRAY['otp', 'mfa', 'oauth', 'email_change', 'reauthenticate', 'anonymous', 'phone',
+                  'phone_login', 'web3', 'sso', 'identities', 'admin']) what;
+SELECT test.failure($$ SELECT authoob_gotrue_not_built('admin', 'not-a-token') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_not_built('mfa', NULL) $$);
+SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "web3"}') $$);
+
+-- A known address with require_activation: a made-up user, as GoTrue's
+-- sanitizeUser makes it (no session, an id of its own, the request's
+-- data), and no account changed.
+SELECT authoob_gotrue_signup('{"email": "Cid@example.com", "password": "1Password", "data": {"nick": "x"}}') AS o \gset
+SELECT :'o'::jsonb ? 'access_token' AS signed_in, :'o'::jsonb ->> 'email' AS email,
+       :'o'::jsonb ->> 'id' ~ '^[0-9a-f-]{36}$' AS random_id, :'o'::jsonb -> 'user_metadata' AS user_metadata,
+       :'o'::jsonb -> 'identities' AS identities, :'o'::jsonb -> 'app_metadata' AS app_metadata;
+SELECT count(*) AS accounts FROM authoob.users WHERE lower(email) = 'cid@example.com';
+SELECT authoob_configure('{"require_activation": false}') -> 'require_activation' AS require_activation;
+
+-- disable_signup: no registration in either dialect; G/settings says so.
+SELECT authoob_configure('{"disable_signup": true}') -> 'disable_signup' AS disable_signup;
+SELECT authoob_gotrue_settings() -> 'disable_signup' AS disable_signup;
+SELECT test.failure($$ SELECT authoob_gotrue_signup('{"email": "dan@example.com", "password": "1Password"}') $$);
+SELECT test.failure($$ SELECT authoob_register('{"email": "dan@example.com", "password1": "1Password", "password2": "1Password"}') $$);
+SELECT authoob_configure('{"disable_signup": false}') -> 'disable_signup' AS disable_signup;
+
+-- A weak password: every rule broken, as GoTrue lists them.
+SELECT test.failure($$ SELECT authoob_gotrue_signup('{"email": "dan@example.com", "password": "longenough"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_signup('{"email": "dan@example.com", "password": "Sh0rt"}') $$);
+SELECT test.failure(format($$ SELECT authoob_gotrue_signup('{"email": "dan@example.com", "password": "%s"}') $$, repeat('A1', 40)));
 
 -- The limits speak the dialect too: 429, its wait in the detail's headers.
 CALL authoob_attempt('gotrue_token', '{"email": "ada@example.com", "password": "Wrong1"}', '192.0.2.9', 'password', NULL, NULL);

@@ -173,6 +173,15 @@ CREATE INDEX mail_outbox_done_idx ON authoob.mail_outbox (created_at)
 \ir functions/authoob_metrics.sql
 \ir functions/authoob_housekeeping.sql
 
+-- ==== Supabase Auth's answers ====
+-- The dialect answers each error with GoTrue's status, error code and
+-- words (docs/supabase.md): the detail of an error says them.
+-- Registrations may be turned off, in both dialects.
+ALTER TABLE authoob.settings ADD COLUMN disable_signup boolean NOT NULL DEFAULT false;
+\ir gotrue/authoob_gotrue_pkce.sql
+\ir gotrue/authoob_gotrue_settings.sql
+\ir gotrue/authoob_gotrue_not_built.sql
+
 -- ==== Second factors ====
 -- TOTP factors, Supabase Auth's challenges, recovery codes; a session
 -- at aal2 says how it got there; wrong codes count as wrong passwords

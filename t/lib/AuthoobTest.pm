@@ -524,6 +524,7 @@ sub is_gotrue_error
 		Test::More::is($r->{json}{error_code}, $code, "error_code $code");
 		Test::More::ok(defined $r->{json}{msg} && length $r->{json}{msg}, 'a msg');
 		Test::More::is($r->{json}{code}, $status, 'code: the status (no API version asked)');
+		Test::More::is($r->{headers}{'x-sb-error-code'}, $code, 'the code in x-sb-error-code');
 	});
 }
 

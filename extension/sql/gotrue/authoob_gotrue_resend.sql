@@ -11,7 +11,7 @@ DECLARE
 BEGIN
     IF body ->> 'type' IN ('email_change', 'sms', 'phone_change') THEN
         PERFORM @extschema@.authoob_gotrue_not_built(CASE body ->> 'type' WHEN 'email_change'
-                                                     THEN 'email_change' ELSE 'otp' END);
+                                                     THEN 'email_change' ELSE 'phone_resend' END);
     ELSIF body ->> 'type' IS DISTINCT FROM 'signup' THEN
         RAISE EXCEPTION 'Invalid value for type' USING ERRCODE = 'PT400',
             DETAIL = '{"error_code": "validation_failed", "reason": "type is signup."}';

@@ -5,7 +5,12 @@
 -- with a refreshable session as at the token endpoint (the other fields
 -- of data are then saved as PUT P/profile saves them); else answers the
 -- user alone.  The account is this transaction's, and so is every
--- activation token of it: they carry the request's flow.
+-- activation token of it: they carry the request's flow.  A known address
+-- with require_activation is not told apart (GoTrue's signup.go): the
+-- answer is a user as GoTrue's sanitizeUser makes it, with a random uuid
+-- for id (the jwt_sub setting's uuid mode is the one Supabase apps use),
+-- and an account not yet activated gets its activation mail again, as
+-- POST /resend sends it.
 CREATE OR REPLACE FUNCTION authoob_gotrue_signup(payload text, client_ip inet DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -27,11 +32,24 @@ BEGIN
     ELSIF NOT body ? 'email' AND NOT body ? 'password' THEN
         PERFORM @extschema@.authoob_gotrue_not_built('anonymous');
     END IF;
-    registered := @extschema@.authoob_register(jsonb_build_object(
-        'email', body -> 'email', 'password1', body -> 'password', 'password2', body -> 'password',
-        'firstname', data -> 'firstname', 'lastname', data -> 'lastname'), client_ip);
-    SELECT u.id INTO uid FROM authoob.users u WHERE lower(u.email) = lower(body ->> 'email');
     SELECT s.require_activation INTO confirm FROM authoob.settings s;
+    BEGIN
+        registered := @extschema@.authoob_register(jsonb_build_object(
+            'email', body -> 'email', 'password1', body -> 'password', 'password2', body -> 'password',
+            'firstname', data -> 'firstname', 'lastname', data -> 'lastname'), client_ip);
+    EXCEPTION WHEN SQLSTATE 'PT409' THEN
+        IF NOT confirm THEN
+            RAISE;
+        END IF;
+        PERFORM @extschema@.authoob_gotrue_resend((body || '{"type": "signup"}')::text, client_ip);
+        RETURN jsonb_build_object('id', gen_random_uuid()::text, 'aud', s.jwt_audience, 'role', '',
+            'email', lower(body ->> 'email'), 'phone', '', 'confirmation_sent_at', now(),
+            'app_metadata', '{"provider": "email", "providers": ["email"]}'::jsonb,
+            'user_metadata', data, 'identities', '[]'::jsonb, 'created_at', now(), 'updated_at', now(),
+            'is_anonymous', false)
+        FROM authoob.settings s;
+    END;
+    SELECT u.id INTO uid FROM authoob.users u WHERE lower(u.email) = lower(body ->> 'email');
     fields := @extschema@.authoob_gotrue_user_metadata(uid, data) - 'firstname' - 'lastname';
     IF NOT confirm THEN
         UPDATE authoob.users u SET confirmed_at = now() WHERE u.id = uid;
