@@ -166,6 +166,19 @@ authoob_no_token_match(void)
 			 errdetail_contract("otp_expired", NULL, NULL)));
 }
 
+/*
+ * 403: a mailed code that is not the newest code of that address and
+ * type, or is spent or expired, as Supabase Auth answers it
+ */
+void
+authoob_wrong_code(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_FORBIDDEN),
+			 errmsg("Token has expired or is invalid"),
+			 errdetail_contract("otp_expired", NULL, NULL)));
+}
+
 /* 404: no such active user */
 void
 authoob_user_not_found(void)

@@ -68,10 +68,40 @@ WHERE t.used_at IS NULL AND t.expires_at > now();
 -- authoob_gotrue_start_flow returns the flow it starts
 DROP FUNCTION authoob_gotrue_start_flow(jsonb, text);
 \ir gotrue/authoob_gotrue_start_flow.sql
-\ir gotrue/authoob_gotrue_signup.sql
-\ir gotrue/authoob_gotrue_recover.sql
-\ir gotrue/authoob_gotrue_resend.sql
 \ir gotrue/authoob_gotrue_verify_link.sql
+
+-- ==== Supabase Auth's mails: its links, its codes, its variables ====
+-- The mails a route of the dialect causes carry that dialect's link
+-- (G/verify?token=&type=&redirect_to=) and a 6-digit code that verifyOtp
+-- takes with the address (README "Supabase users"); their templates are
+-- Supabase Auth's own kinds, signup and recovery, and every template may
+-- use its variables.  A mail request of the dialect says so, and where its
+-- link leads; a token keeps its code as an HMAC.  Sign-up, recover and
+-- resend take the query's redirect_to (0.2's fronts call them without).
+ALTER TABLE authoob.mail_requests ADD COLUMN gotrue boolean NOT NULL DEFAULT false,
+    ADD COLUMN redirect_to text;
+ALTER TABLE authoob.mail_tokens ADD COLUMN code_hash bytea;
+ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
+    ADD CONSTRAINT mail_templates_kind_check
+        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery'));
+INSERT INTO authoob.mail_templates VALUES
+('signup',
+ 'Confirm your email address',
+ E'Confirm your email address\n\nFollow this link to confirm this email address and finish signing up:\n\n{{ .ConfirmationURL }}\n\nOr enter this code: {{ .Token }}\n',
+ E'<h2>Confirm your email address</h2>\n\n<p>Follow the link below to confirm this email address and finish signing up.</p>\n<p><a href="{{ .ConfirmationURL }}">Confirm email address</a></p>\n<p>Or enter this code: {{ .Token }}</p>\n'),
+('recovery',
+ 'Reset your password',
+ E'Reset your password\n\nWe received a request to reset your password. Follow this link to choose a new one:\n\n{{ .ConfirmationURL }}\n\nOr enter this code: {{ .Token }}\n\nIf you didn''t request this, you can safely ignore this email.\n',
+ E'<h2>Reset your password</h2>\n\n<p>We received a request to reset your password. Follow the link below to choose a new one.</p>\n<p><a href="{{ .ConfirmationURL }}">Reset password</a></p>\n<p>Or enter this code: {{ .Token }}</p>\n<p>If you didn''t request this, you can safely ignore this email.</p>\n');
+\ir gotrue/authoob_register_for_dialect.sql
+\ir gotrue/authoob_spend_mail_code.sql
+DROP FUNCTION authoob_gotrue_signup(text, inet);
+\ir gotrue/authoob_gotrue_signup.sql
+DROP FUNCTION authoob_gotrue_recover(text, inet);
+\ir gotrue/authoob_gotrue_recover.sql
+DROP FUNCTION authoob_gotrue_resend(text, inet);
+\ir gotrue/authoob_gotrue_resend.sql
+\ir gotrue/authoob_gotrue_verify.sql
 
 -- ==== A budget of password hashes ====
 -- A hash is the costliest work a request asks for, and a success costs as
@@ -108,6 +138,8 @@ ALTER TABLE authoob.throttle DROP CONSTRAINT throttle_scope_check,
 DROP FUNCTION authoob_gotrue_user(text);
 \ir gotrue/authoob_gotrue_user.sql
 \ir gotrue/authoob_gotrue_update_user.sql
+-- authoob_gotrue_mailed_user takes a code with its address too
+DROP FUNCTION authoob_gotrue_mailed_user(text, text, inet);
 \ir gotrue/authoob_gotrue_mailed_user.sql
 DROP FUNCTION authoob_gotrue_verify_token(text);
 

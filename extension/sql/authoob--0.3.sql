@@ -76,6 +76,8 @@
 \ir gotrue/authoob_grant_session_of.sql
 \ir gotrue/authoob_link_code.sql
 \ir gotrue/authoob_password_ask_for_flow.sql
+\ir gotrue/authoob_register_for_dialect.sql
+\ir gotrue/authoob_spend_mail_code.sql
 \ir gotrue/authoob_spend_reset_token.sql
 \ir functions/authoob_clear_throttle.sql
 \ir functions/authoob_create_role.sql

@@ -3,8 +3,10 @@
 -- session as the token endpoint does (the rest of data is then saved as
 -- PUT P/profile saves it), else answers the user alone.  The account is
 -- this transaction's, and so is every activation token of it: they carry
--- the request's flow.
-CREATE OR REPLACE FUNCTION authoob_gotrue_signup(payload text, client_ip inet DEFAULT NULL)
+-- the request's flow.  Its mail is the dialect's: its link leads to the
+-- query's redirect_to if allowed (else app_url), and it carries a code.
+CREATE OR REPLACE FUNCTION authoob_gotrue_signup(payload text, client_ip inet DEFAULT NULL,
+                                                  redirect_to text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -24,9 +26,10 @@ BEGIN
     ELSIF NOT body ? 'email' AND NOT body ? 'password' THEN
         PERFORM @extschema@.authoob_gotrue_not_built('anonymous');
     END IF;
-    registered := @extschema@.authoob_register(jsonb_build_object(
+    registered := @extschema@.authoob_register_for_dialect(jsonb_build_object(
         'email', body -> 'email', 'password1', body -> 'password', 'password2', body -> 'password',
-        'firstname', data -> 'firstname', 'lastname', data -> 'lastname'), client_ip);
+        'firstname', data -> 'firstname', 'lastname', data -> 'lastname'), client_ip,
+        @extschema@.authoob_redirect_url(redirect_to));
     SELECT u.id INTO uid FROM authoob.users u WHERE lower(u.email) = lower(body ->> 'email');
     SELECT s.require_activation INTO confirm FROM authoob.settings s;
     IF NOT confirm AND data - 'firstname' - 'lastname' <> '{}' AND registered ? 'token' THEN
@@ -47,5 +50,5 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION authoob_gotrue_signup(text, inet) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION authoob_gotrue_signup(text, inet) TO authoob_api;
+REVOKE ALL ON FUNCTION authoob_gotrue_signup(text, inet, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_gotrue_signup(text, inet, text) TO authoob_api;
