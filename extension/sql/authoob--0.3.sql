@@ -28,6 +28,7 @@
 \ir tables/mail_outbox.sql
 \ir tables/mail_requests.sql
 \ir tables/mail_templates.sql
+\ir rows/mail_templates_gotrue.sql
 \ir tables/settings.sql
 \ir tables/hook_names.sql
 \ir tables/hooks.sql

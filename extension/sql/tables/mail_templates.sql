@@ -5,7 +5,7 @@
 -- {{app_url}} are replaced, and Supabase Auth's {{ .ConfirmationURL }},
 -- {{ .Token }}, {{ .TokenHash }}, {{ .SiteURL }}, {{ .RedirectTo }},
 -- {{ .Email }}, {{ .Data }} and {{ .Data.<key> }}; HTML-escaped in
--- body_html.  pg_dump keeps them; a restored row takes the place of the
+-- body_html (the dialect's rows: rows/mail_templates_gotrue.sql).  pg_dump keeps them; a restored row takes the place of the
 -- one CREATE EXTENSION made (authoob_replace_on_insert).
 CREATE TABLE authoob.mail_templates (
     kind text PRIMARY KEY CHECK (kind IN ('activation', 'reset', 'signup', 'recovery')),
@@ -21,16 +21,7 @@ INSERT INTO authoob.mail_templates VALUES
 ('reset',
  'Reset your password',
  E'Hello,\n\nSomeone asked to reset the password of {{email}}. To choose a new one, open:\n\n{{link}}\n\nIf it was not you, ignore this mail: your password stays as it is.\n',
- E'<p>Hello,</p>\n<p>Someone asked to reset the password of {{email}}. To choose a new one, open:</p>\n<p><a href="{{link}}">{{link}}</a></p>\n<p>If it was not you, ignore this mail: your password stays as it is.</p>\n'),
--- Supabase Auth's default mails, with the code beside the link
-('signup',
- 'Confirm your email address',
- E'Confirm your email address\n\nFollow this link to confirm this email address and finish signing up:\n\n{{ .ConfirmationURL }}\n\nOr enter this code: {{ .Token }}\n',
- E'<h2>Confirm your email address</h2>\n\n<p>Follow the link below to confirm this email address and finish signing up.</p>\n<p><a href="{{ .ConfirmationURL }}">Confirm email address</a></p>\n<p>Or enter this code: {{ .Token }}</p>\n'),
-('recovery',
- 'Reset your password',
- E'Reset your password\n\nWe received a request to reset your password. Follow this link to choose a new one:\n\n{{ .ConfirmationURL }}\n\nOr enter this code: {{ .Token }}\n\nIf you didn''t request this, you can safely ignore this email.\n',
- E'<h2>Reset your password</h2>\n\n<p>We received a request to reset your password. Follow the link below to choose a new one.</p>\n<p><a href="{{ .ConfirmationURL }}">Reset password</a></p>\n<p>Or enter this code: {{ .Token }}</p>\n<p>If you didn''t request this, you can safely ignore this email.</p>\n');
+ E'<p>Hello,</p>\n<p>Someone asked to reset the password of {{email}}. To choose a new one, open:</p>\n<p><a href="{{link}}">{{link}}</a></p>\n<p>If it was not you, ignore this mail: your password stays as it is.</p>\n');
 CREATE TRIGGER mail_templates_replace BEFORE INSERT ON authoob.mail_templates
     FOR EACH ROW EXECUTE FUNCTION @extschema@.authoob_replace_on_insert();
 REVOKE ALL ON authoob.mail_templates FROM PUBLIC;
