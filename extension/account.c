@@ -122,8 +122,7 @@ register_account(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialect)
 
 	authoob_check_hash_budget(NULL, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
 	values[1] = CStringGetTextDatum(authoob_hash_password(password1, settings));
-	authoob_count_hash(authoob_function_schema(fcinfo->flinfo->fn_oid), NULL,
-					   PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	authoob_count_hash(NULL, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
 	values[2] = firstname ? CStringGetTextDatum(firstname) : (Datum) 0;
 	nulls[2] = firstname ? ' ' : 'n';
 	values[3] = lastname ? CStringGetTextDatum(lastname) : (Datum) 0;
@@ -165,12 +164,10 @@ authoob_register_for_dialect(PG_FUNCTION_ARGS)
 
 /*
  * Sign in with payload's email and password, as login does and with the
- * same hooks and limits; the user's id, or the error.  schema is the
- * extension's (where the limits are recorded).  Connected to SPI.
+ * same hooks and limits; the user's id, or the error.  Connected to SPI.
  */
 static int64
-sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const char *schema,
-		const AuthoobSettings *settings)
+sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const AuthoobSettings *settings)
 {
 	char	   *email;
 	char	   *password;
@@ -226,7 +223,7 @@ sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const char *schema,
 	 * it writes stay locked only for the rest of the transaction.  A
 	 * failure rolls this back; authoob_attempt counts its hashes again.
 	 */
-	authoob_count_hash(schema, throttle_key, client_ip, ip_isnull, settings);
+	authoob_count_hash(throttle_key, client_ip, ip_isnull, settings);
 	return user_id;
 }
 
@@ -242,8 +239,7 @@ authoob_login(PG_FUNCTION_ARGS)
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
-	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
-					  authoob_function_schema(fcinfo->flinfo->fn_oid), settings);
+	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
 	response = token_response(authoob_open_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
 												   authoob_jsonb_get_string(payload, "user_agent"),
 												   settings));
@@ -288,8 +284,7 @@ authoob_token_grant(PG_FUNCTION_ARGS)
 			authoob_payload_string(payload, "refresh_token", true, NULL), settings), false));
 	}
 
-	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
-					  authoob_function_schema(fcinfo->flinfo->fn_oid), settings);
+	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
 	response = authoob_grant_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
 									 authoob_jsonb_get_string(payload, "user_agent"), settings);
 	answer = authoob_fire_hook(HOOK_POST_LOGIN,

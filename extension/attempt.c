@@ -190,19 +190,18 @@ record_failures(const Attempt *attempt, Oid procedure, bool counted, bool code_f
 				bool hashed)
 {
 	char	   *email = failure_email(attempt, code_failed);
-	char	   *schema = get_namespace_name(attempt->namespace);
 	AuthoobOwnerContext owner;
 	AuthoobSettings *settings;
 
 	authoob_enter_owner_context(authoob_function_owner(procedure), AUTHOOB_SEARCH_PATH, &owner);
 	settings = authoob_load_settings();
 	if (counted && email)
-		authoob_record_throttle(schema, "login", email);
+		authoob_record_throttle("login", email, settings);
 	if (counted && !attempt->ip_isnull)
-		authoob_record_throttle(schema, attempt->action->sign_in || code_failed ? "ip" : "token",
-								authoob_client_key(attempt->client_ip, settings));
+		authoob_record_throttle(attempt->action->sign_in || code_failed ? "ip" : "token",
+								authoob_client_key(attempt->client_ip, settings), settings);
 	if (hashed)
-		authoob_count_hash(schema, email, attempt->client_ip, attempt->ip_isnull, settings);
+		authoob_count_hash(email, attempt->client_ip, attempt->ip_isnull, settings);
 	authoob_end_reused_session(true);
 	authoob_leave_owner_context(&owner);
 }

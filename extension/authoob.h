@@ -3,12 +3,12 @@
  *		Declarations shared by the C sources of the authoob extension.
  *
  * The sources are layers, and this header follows them from the bottom up
- * (the README's "Layout"): building blocks that know nothing of accounts;
- * the settings; passwords, users and limits; hooks; tokens and sessions;
- * mail; and on top the SQL entry points, a file per family of routes.  A
- * file calls only into the sections above its own here, never below; of
- * the entry points, only gotrue.c (Supabase Auth's dialect, on top of
- * them) calls others', which the last section declares.
+ * (docs/architecture.md, "Layer order"): building blocks that know nothing
+ * of accounts; the settings; passwords, users and limits; hooks; tokens and
+ * sessions; mail; and on top the SQL entry points, a file per family of
+ * routes.  A file calls only into the sections above its own here, never
+ * below; of the entry points, only gotrue.c (Supabase Auth's dialect, on top
+ * of them) calls others', which the last section declares.
  *
  * Every request function answers with a jsonb body or raises an error whose
  * SQLSTATE is "PT" followed by the HTTP status it stands for (PostgREST's
@@ -114,7 +114,7 @@ extern void authoob_push_jsonb(JsonbParseState **state, Jsonb *value);
 /*
  * owner.c: the one way authoob's code takes another role's rights: the
  * role, a security-restricted operation and a search_path of authoob's
- * choosing, taken and given back together (the README's "Security")
+ * choosing, taken and given back together (docs/security.md)
  */
 typedef struct AuthoobOwnerContext
 {
@@ -258,6 +258,13 @@ typedef struct AuthoobSettings
 	int32		argon2_time;	/* passes */
 	int32		argon2_parallelism;
 	bool		throttle;		/* brute-force limits on */
+	int32		login_free_failures;	/* an account's failures before its wait */
+	int32		login_backoff_max;	/* seconds: the longest wait */
+	int32		login_failures_per_hour;	/* an account's cap */
+	int32		ip_failures_per_window; /* a client's sign-in failures */
+	int32		token_failures_per_window;	/* a client's mailed-token failures */
+	int32		asks_per_window;	/* a client's password asks */
+	int32		ip_window;		/* seconds: the window of the per-client caps */
 	int32		ip_prefix_v4;	/* per-IP limits count this network */
 	int32		ip_prefix_v6;
 	char	   *jwt_issuer;		/* NULL: api_url + prefix */
@@ -326,13 +333,12 @@ extern bool authoob_active_user(int64 user_id, bool *confirmed);
 extern void authoob_check_throttle(const char *email, const char *ip_scope,
 								   Datum client_ip, bool ip_isnull,
 								   const AuthoobSettings *settings);
-extern void authoob_record_throttle(const char *schema, const char *scope,
-									const char *key);
+extern void authoob_record_throttle(const char *scope, const char *key,
+									const AuthoobSettings *settings);
 extern void authoob_check_hash_budget(const char *account_key, Datum client_ip,
 									  bool ip_isnull, const AuthoobSettings *settings);
-extern void authoob_count_hash(const char *schema, const char *account_key,
-							   Datum client_ip, bool ip_isnull,
-							   const AuthoobSettings *settings);
+extern void authoob_count_hash(const char *account_key, Datum client_ip,
+							   bool ip_isnull, const AuthoobSettings *settings);
 extern void authoob_forget_failures(const char *email);
 extern char *authoob_throttle_key(const char *email);
 extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings);
@@ -353,7 +359,7 @@ extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings
 #define CTX_CLAIMS		(1 << 7)
 
 /*
- * Every hook: its name and its context's keys (the README's "Hooks").  The
+ * Every hook: its name and its context's keys (docs/sql-api.md, "Hooks").  The
  * one list: the enum, the names hooks.c matches, and the SQL table of hook
  * names (authoob_hook_names()) all come from it.
  */

@@ -1,12 +1,12 @@
 /*
  * email.c
- *		What authoob takes for an email address (the README's Decisions).
+ *		What authoob takes for an email address (docs/decisions.md).
  */
 #include "authoob.h"
 
 /*
- * Email rules, documented in the README: ASCII only; local part of RFC 5322
- * "atext" characters and single inner dots, 1-64 characters; domain of at
+ * Email rules, documented in docs/decisions.md: ASCII only; local part of RFC
+ * 5322 "atext" characters and single inner dots, 1-64 characters; domain of at
  * least two dot-separated labels of letters, digits and inner hyphens, each
  * 1-63 characters, the last one alphabetic; 254 characters in all.
  */

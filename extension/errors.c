@@ -2,8 +2,8 @@
  * errors.c
  *		The contract's errors, each written once: its status (SQLSTATE PTxxx,
  *		PostgREST's convention, which the HTTP front maps back), its message,
- *		and the error code Supabase Auth's clients read (README "Supabase
- *		users"), decided here and re-derived nowhere downstream.  None of
+ *		and the error code Supabase Auth's clients read (docs/supabase.md),
+ *		decided here and re-derived nowhere downstream.  None of
  *		these returns.
  *
  * The detail of each is a JSON object that the front reads as data, never

@@ -1,6 +1,6 @@
 /*
  * gotrue.c
- *		Supabase Auth's dialect (README "Supabase users"), what of it is C:
+ *		Supabase Auth's dialect (docs/supabase.md), what of it is C:
  *		GET G/user and the user object of its answers, and the steps its
  *		SQL functions (sql/gotrue/) take that authoob's own routes do not.
  *

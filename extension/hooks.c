@@ -11,7 +11,7 @@
  * Hooks are the application's code, fired from SECURITY DEFINER request
  * functions that any member of authoob_api may call.  So nothing that
  * caller controls may decide which code a hook runs or with which rights
- * (the README's "Hooks: who runs what"): a hook runs as the owner of its
+ * (docs/security.md, "Hooks: who runs what"): a hook runs as the owner of its
  * function in an owner context (owner.c: a security-restricted operation,
  * a fixed search_path that puts pg_catalog first and pg_temp last), and
  * never in a session whose temporary tables could stand in for the tables
@@ -266,7 +266,7 @@ call_hook(AuthoobHook hook, Jsonb *context)
 	return answer;
 }
 
-/* The context of hook, with the keys the README gives it and no other */
+/* The context of hook, with the keys docs/sql-api.md gives it and no other */
 static Jsonb *
 hook_context(AuthoobHook hook, const AuthoobHookArgs *args)
 {

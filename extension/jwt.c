@@ -166,9 +166,9 @@ authoob_jwt_sign(const AuthoobClaims *c, const AuthoobSettings *settings)
 /*
  * The HS256 secret of kid: the current one while HS256 is signing_alg, or a
  * previous one still valid.  Under another alg the secret signs nothing, so
- * whoever holds it could only forge (README "Signing keys and JWKS"); the
- * one HS256 signed with was rotated out with the alg and verifies from
- * previous_keys for its time.
+ * whoever holds it could only forge (docs/sql-api.md, "Signing keys and
+ * JWKS"); the one HS256 signed with was rotated out with the alg and verifies
+ * from previous_keys for its time.
  */
 static const bytea *
 signing_key(const char *kid, const AuthoobSettings *settings)

@@ -2,7 +2,7 @@
  * keys.c
  *		The asymmetric signing keys (ES256, EdDSA, RS256): made, cached,
  *		used to sign and verify with OpenSSL's libcrypto, and published as
- *		JWKs (authoob.signing_keys; the README's "Signing keys and JWKS").
+ *		JWKs (authoob.signing_keys; docs/sql-api.md, "Signing keys and JWKS").
  *
  * A key's kid is its RFC 7638 JWK thumbprint, so a kid names one public key
  * and a signature once verified under it stays verified: a small cache of

@@ -13,7 +13,7 @@
  * security-restricted operation and sets search_path in a GUC nest level
  * of its own, and authoob_leave_owner_context(), which undoes both; an
  * error undoes them too, with the (sub)transaction that it aborts.  The
- * README's "Security" states the rule; t/106 fails if another file
+ * rule is docs/security.md's; t/106 fails if another file
  * switches roles.
  */
 #include "authoob.h"

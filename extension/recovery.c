@@ -84,8 +84,8 @@ count_ask(FunctionCallInfo fcinfo, const AuthoobSettings *settings)
 	authoob_check_throttle(NULL, "ask_ip", PG_GETARG_DATUM(1), false, settings);
 	if (!settings->throttle)
 		return;
-	authoob_record_throttle(authoob_function_schema(fcinfo->flinfo->fn_oid),
-							"ask_ip", authoob_client_key(PG_GETARG_DATUM(1), settings));
+	authoob_record_throttle("ask_ip", authoob_client_key(PG_GETARG_DATUM(1), settings),
+							settings);
 }
 
 /*

@@ -80,17 +80,17 @@ static const SettingDef setting_defs[] = {
 	{"argon2_time", SETTING_INT, 1, 20, FIELD(argon2_time), NULL},
 	{"argon2_parallelism", SETTING_INT, 1, 16, FIELD(argon2_parallelism), NULL},
 	{"throttle", SETTING_BOOL, 0, 0, FIELD(throttle), NULL},
-	{"login_free_failures", SETTING_INT, 1, 1000, SQL_ONLY, NULL},
-	{"login_backoff_max", SETTING_INT, 1, 24 * 3600, SQL_ONLY, NULL},
-	{"login_failures_per_hour", SETTING_INT, 1, 100000, SQL_ONLY, NULL},
-	{"ip_failures_per_window", SETTING_INT, 1, 1000000, SQL_ONLY, NULL},
-	{"token_failures_per_window", SETTING_INT, 1, 1000000, SQL_ONLY, NULL},
-	{"ip_window", SETTING_INT, 1, 24 * 3600, SQL_ONLY, NULL},
+	{"login_free_failures", SETTING_INT, 1, 1000, FIELD(login_free_failures), NULL},
+	{"login_backoff_max", SETTING_INT, 1, 24 * 3600, FIELD(login_backoff_max), NULL},
+	{"login_failures_per_hour", SETTING_INT, 1, 100000, FIELD(login_failures_per_hour), NULL},
+	{"ip_failures_per_window", SETTING_INT, 1, 1000000, FIELD(ip_failures_per_window), NULL},
+	{"token_failures_per_window", SETTING_INT, 1, 1000000, FIELD(token_failures_per_window), NULL},
+	{"ip_window", SETTING_INT, 1, 24 * 3600, FIELD(ip_window), NULL},
 	/* 0.2: per-IP limits count a network, not an address (0.1: each address) */
 	{"ip_prefix_v4", SETTING_INT, 8, 32, FIELD(ip_prefix_v4), "32"},
 	{"ip_prefix_v6", SETTING_INT, 16, 128, FIELD(ip_prefix_v6), "128"},
 	/* 0.2: password/ask asks per client and ip_window (0.1: unlimited) */
-	{"asks_per_window", SETTING_INT, 1, 1000000, SQL_ONLY, NULL},
+	{"asks_per_window", SETTING_INT, 1, 1000000, FIELD(asks_per_window), "1000000"},
 	/* 0.2: tokens others verify with a public key (0.1: the shared secret) */
 	{"signing_alg", SETTING_SIGNING_ALG, 0, 0, FIELD(signing_alg), "HS256"},
 	/* 0.2: the claims iss (null: api_url + prefix), aud and role */
@@ -411,9 +411,9 @@ static AuthoobQuery end_sessions = AUTHOOB_QUERY0("DELETE FROM authoob.sessions"
 static AuthoobQuery forget_keys = AUTHOOB_QUERY0("DELETE FROM authoob.previous_keys");
 
 /*
- * A new secret_key is a clean break, as the README promises: every session
- * ends and no earlier key verifies anything, so that setting a key back
- * cannot bring its tokens back.
+ * A new secret_key is a clean break, as docs/settings.md promises: every
+ * session ends and no earlier key verifies anything, so that setting a key
+ * back cannot bring its tokens back.
  */
 static void
 revoke_every_token(void)
@@ -511,8 +511,8 @@ authoob_require_setting(const char *value, const char *key)
 }
 
 /*
- * This database's partition when it is one of a sharded deployment (the
- * README's "Scale-out: sharding"): the row authoob_set_partition() wrote,
+ * This database's partition when it is one of a sharded deployment
+ * (docs/scale-out.md, "Sharding"): the row authoob_set_partition() wrote,
  * else 0 of 1.  Tokens that must say where their user lives (mailed and
  * refresh tokens) are drawn to route here.  Connected to SPI.
  */

@@ -24,9 +24,11 @@
  */
 #include "authoob.h"
 
+#include <stddef.h>
 #include <sys/socket.h>
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -38,6 +40,7 @@
 #include "utils/formatting.h"
 #include "utils/inet.h"
 #include "utils/lsyscache.h"
+#include "utils/timestamp.h"
 
 static AuthoobQuery blocked_until = AUTHOOB_QUERY(
 	"SELECT ceil(extract(epoch FROM max(blocked_until) - now()))::integer"
@@ -89,20 +92,100 @@ authoob_check_throttle(const char *email, const char *ip_scope, Datum client_ip,
 }
 
 /*
- * Count one event of scope against key through authoob_record_failure()
- * in schema (the extension's): a failure, or any event that a budget
- * counts.  As the extension's owner: a request function, or an owner
- * context.  Connected to SPI.
+ * Each scope authoob_record_throttle() counts: the setting that caps its
+ * events per window, and whether its failures also make the account wait
+ * (a doubling wait after login_free_failures).  An account's window is an
+ * hour; a client's, ip_window.
+ */
+typedef struct ThrottleScope
+{
+	const char *scope;
+	ptrdiff_t	cap;			/* offsetof(AuthoobSettings, ...) */
+	bool		account;
+} ThrottleScope;
+
+static const ThrottleScope throttle_scopes[] = {
+	{"login", offsetof(AuthoobSettings, login_failures_per_hour), true},
+	{"ip", offsetof(AuthoobSettings, ip_failures_per_window), false},
+	{"token", offsetof(AuthoobSettings, token_failures_per_window), false},
+	{"ask_ip", offsetof(AuthoobSettings, asks_per_window), false},
+	{"hash_ip", offsetof(AuthoobSettings, client_hashes_per_window), false},
+	{"sign_in", offsetof(AuthoobSettings, account_sign_ins_per_window), false},
+};
+
+static AuthoobQuery count_event = AUTHOOB_QUERY(
+	"INSERT INTO authoob.throttle AS th (scope, key, consecutive, window_failures)"
+	" VALUES ($1, $2, 1, 1)"
+	" ON CONFLICT ON CONSTRAINT throttle_pkey DO UPDATE SET"
+	" consecutive = th.consecutive + 1,"
+	" window_start = CASE WHEN th.window_start <= now() - make_interval(secs => $3)"
+	"                THEN now() ELSE th.window_start END,"
+	" window_failures = CASE WHEN th.window_start <= now() - make_interval(secs => $3)"
+	"                   THEN 1 ELSE th.window_failures + 1 END,"
+	" last_failure_at = now()"
+	" RETURNING consecutive, window_start, window_failures, blocked_until",
+	3, TEXTOID, TEXTOID, INT4OID);
+
+static AuthoobQuery set_blocked_until = AUTHOOB_QUERY(
+	"UPDATE authoob.throttle SET blocked_until = $3 WHERE scope = $1 AND key = $2",
+	3, TEXTOID, TEXTOID, TIMESTAMPTZOID);
+
+/*
+ * Count one event of scope against key: a failure, or any event that a
+ * budget counts.  One statement, and a second only when the count starts
+ * or ends a block: this runs with every sign-in.  Rows a day old are
+ * housekeeping's (authoob_housekeeping), not every sign-in's.  As the
+ * extension's owner: a request function, or an owner context.  Connected
+ * to SPI.
  */
 void
-authoob_record_throttle(const char *schema, const char *scope, const char *key)
+authoob_record_throttle(const char *scope, const char *key,
+						const AuthoobSettings *settings)
 {
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		args[2] = {CStringGetTextDatum(scope), CStringGetTextDatum(key)};
+	const ThrottleScope *rule = NULL;
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	int32		window;
+	int32		consecutive;
+	TimestampTz window_start;
+	int32		window_failures;
+	bool		isnull;
+	bool		was_blocked;
+	TimestampTz blocked_until = 0;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
 
-	authoob_run_sql(psprintf("SELECT %s.authoob_record_failure($1, $2)",
-							 quote_identifier(schema)),
-					2, types, args, NULL, false);
+	if (!settings->throttle)
+		return;
+	for (int i = 0; i < (int) lengthof(throttle_scopes); i++)
+		if (strcmp(throttle_scopes[i].scope, scope) == 0)
+			rule = &throttle_scopes[i];
+	if (rule == NULL)
+		elog(ERROR, "authoob: no throttle scope \"%s\"", scope);
+	window = rule->account ? 3600 : settings->ip_window;
+
+	args[0] = CStringGetTextDatum(scope);
+	args[1] = CStringGetTextDatum(key);
+	args[2] = Int32GetDatum(window);
+	authoob_run(&count_event, args, nulls, false);
+	consecutive = DatumGetInt32(authoob_result_datum(1, &isnull));
+	window_start = DatumGetTimestampTz(authoob_result_datum(2, &isnull));
+	window_failures = DatumGetInt32(authoob_result_datum(3, &isnull));
+	args[2] = authoob_result_datum(4, &isnull);
+	was_blocked = !isnull;
+
+	if (rule->account && consecutive >= settings->login_free_failures)
+		blocked_until = now + (TimestampTz) Min(settings->login_backoff_max,
+												1 << Min(consecutive - settings->login_free_failures, 20))
+			* USECS_PER_SEC;
+	if (window_failures >= *(const int32 *) ((const char *) settings + rule->cap))
+		blocked_until = Max(blocked_until, window_start + (TimestampTz) window * USECS_PER_SEC);
+
+	if (blocked_until == 0 ? !was_blocked
+		: was_blocked && DatumGetTimestampTz(args[2]) == blocked_until)
+		return;
+	args[2] = TimestampTzGetDatum(blocked_until);
+	nulls[2] = blocked_until == 0 ? 'n' : ' ';
+	authoob_run(&set_blocked_until, args, nulls, false);
 }
 
 /*
@@ -160,15 +243,15 @@ authoob_check_hash_budget(const char *account_key, Datum client_ip, bool ip_isnu
  * authoob_record_throttle.
  */
 void
-authoob_count_hash(const char *schema, const char *account_key, Datum client_ip,
-				   bool ip_isnull, const AuthoobSettings *settings)
+authoob_count_hash(const char *account_key, Datum client_ip, bool ip_isnull,
+				   const AuthoobSettings *settings)
 {
 	if (!settings->throttle)
 		return;
 	if (account_key != NULL && settings->account_sign_ins_per_window > 0)
-		authoob_record_throttle(schema, "sign_in", account_key);
+		authoob_record_throttle("sign_in", account_key, settings);
 	if (!ip_isnull && settings->client_hashes_per_window > 0)
-		authoob_record_throttle(schema, "hash_ip", authoob_client_key(client_ip, settings));
+		authoob_record_throttle("hash_ip", authoob_client_key(client_ip, settings), settings);
 }
 
 /*

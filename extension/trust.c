@@ -7,7 +7,7 @@
  * CHECK constraints, defaults and triggers, as the extension's owner, on
  * behalf of any caller.  Whoever owns such code could change it and so act
  * as a superuser; so authoob refuses to run while any of it belongs to a
- * role that is not a superuser (the README's "Hooks: who runs what").
+ * role that is not a superuser (docs/security.md, "Hooks: who runs what").
  */
 #include "authoob.h"
 

@@ -1,5 +1,5 @@
 /*
- * mailer.c - delivery of the mail outbox (the README's Mail) over SMTP.
+ * mailer.c - delivery of the mail outbox (docs/mail.md) over SMTP.
  *
  * Delivery is at least once: a mail is leased, sent, then marked. If the
  * front dies between sending and marking, the mail goes out again when its

@@ -1,5 +1,5 @@
 /*
- * mailer.h - delivery of the mail outbox (the README's Mail) over SMTP.
+ * mailer.h - delivery of the mail outbox (docs/mail.md) over SMTP.
  *
  * A thread with its own Postgres connection LISTENs on "authoob_mail" and
  * sweeps every --mail-sweep seconds; it leases due mails with

@@ -1,6 +1,6 @@
 /*
- * main.c - authoob-http: serves the authoob routes (the README's HTTP
- * table) and delivers the mail outbox (the README's Mail).
+ * main.c - authoob-http: serves the authoob routes (docs/routes.md)
+ * and delivers the mail outbox (docs/mail.md).
  *
  * Parses the flags and wires the parts: the connection pool, the settings
  * read from the database, the mailer, the HTTP server. The main thread then

@@ -28,7 +28,7 @@ static const char usage_text[] =
 "                        [::1]:8080 for IPv6, port 0 for any free port)\n"
 "  --db=CONNINFO         libpq connection string (PG* environment honoured);\n"
 "                        several hosts with target_session_attrs=read-write\n"
-"                        follow a failover (the README's Scale-out)\n"
+"                        follow a failover (docs/scale-out.md)\n"
 "  --db-read=CONNINFO    a standby for the read-only routes (profile, public\n"
 "                        profile, verify, jwks); repeatable, used in turn;\n"
 "                        --db serves them when no standby answers\n"

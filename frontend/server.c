@@ -4,7 +4,7 @@
  * libmicrohttpd with a pool of threads, each running its own epoll loop; a
  * request's statement runs on the thread that read it, so --threads bounds
  * the statements in flight and a pool of as many connections never waits.
- * How many connections, and for how long, is the janitor's (janitor.h).
+ * How many connections, and for how long, is client_limits.c's.
  */
 #include "server.h"
 
@@ -17,13 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "janitor.h"
+#include "client_limits.h"
 #include "log.h"
 #include "request.h"
 
 /*
  * Silent clients are dropped after this many seconds, whatever they are
- * doing: the deadlines of the janitor only cover receiving a request, this
+ * doing: the deadlines of client_limits.c only cover receiving a request, this
  * also covers a client that does not read its answer.
  */
 #define CONNECTION_TIMEOUT_S 30
@@ -49,7 +49,7 @@
 struct Server
 {
 	struct MHD_Daemon *daemon;
-	Janitor    *janitor;
+	ClientLimits    *client_limits;
 	RequestEnv	env;
 	TrustedProxies trusted_proxies;
 };
@@ -180,7 +180,7 @@ connection_limit(const Options *options, long descriptors)
 }
 
 /*
- * The access handler, as the janitor sees a request: its first call has the
+ * The access handler, as client_limits.c sees a request: its first call has the
  * header (the body's deadline starts), a later call without data is the end
  * of the body (the statement runs, with no deadline).
  */
@@ -192,9 +192,9 @@ serve_request(void *cls, struct MHD_Connection *connection, const char *url,
 	Server	   *server = cls;
 
 	if (*req_cls == NULL)
-		janitor_enter(server->janitor, connection, JANITOR_BODY);
+		client_limits_enter(server->client_limits, connection, PHASE_BODY);
 	else if (*upload_data_size == 0)
-		janitor_enter(server->janitor, connection, JANITOR_STATEMENT);
+		client_limits_enter(server->client_limits, connection, PHASE_STATEMENT);
 	return request_handle(&server->env, connection, url, method, version,
 						  upload_data, upload_data_size, req_cls);
 }
@@ -207,7 +207,7 @@ end_request(void *cls, struct MHD_Connection *connection, void **req_cls,
 	Server	   *server = cls;
 
 	request_completed(&server->env, connection, req_cls, code);
-	janitor_enter(server->janitor, connection, JANITOR_HEADER);
+	client_limits_enter(server->client_limits, connection, PHASE_HEADER);
 }
 
 static Server *
@@ -215,17 +215,17 @@ start_failed(Server *server)
 {
 	if (server->daemon != NULL)
 		MHD_stop_daemon(server->daemon);
-	janitor_stop(server->janitor);
+	client_limits_stop(server->client_limits);
 	free(server);
 	return NULL;
 }
 
 /* Whose connections and deadlines, with what limits: one line at start. */
-static Janitor *
-create_janitor(const Options *options, const TrustedProxies *trusted_proxies,
+static ClientLimits *
+create_client_limits(const Options *options, const TrustedProxies *trusted_proxies,
 			   int max_connections, long descriptors)
 {
-	JanitorLimits limits = {
+	ClientLimitsConfig limits = {
 		.max_client_connections = options->max_client_connections,
 		.trusted_proxies = trusted_proxies,
 		.header_timeout_s = options->header_timeout_s,
@@ -241,7 +241,7 @@ create_janitor(const Options *options, const TrustedProxies *trusted_proxies,
 		log_info("X-Forwarded-For names the client behind %d trusted proxy "
 				 "networks, whose connections are not counted per client",
 				 trusted_proxies->count);
-	return janitor_create(&limits);
+	return client_limits_create(&limits);
 }
 
 Server *
@@ -264,7 +264,7 @@ server_start(const Options *options, Pool *pool)
 	}
 	server->trusted_proxies = options->trusted_proxies;
 	if (max_connections == 0 ||
-		(server->janitor = create_janitor(options, &server->trusted_proxies,
+		(server->client_limits = create_client_limits(options, &server->trusted_proxies,
 										  max_connections,
 										  descriptors)) == NULL)
 		return start_failed(server);
@@ -283,7 +283,7 @@ server_start(const Options *options, Pool *pool)
 									  MHD_OPTION_CONNECTION_TIMEOUT,
 									  (unsigned int) CONNECTION_TIMEOUT_S,
 									  MHD_OPTION_NOTIFY_CONNECTION,
-									  janitor_notify_connection, server->janitor,
+									  client_limits_notify_connection, server->client_limits,
 									  MHD_OPTION_NOTIFY_COMPLETED,
 									  end_request, server,
 									  MHD_OPTION_UNESCAPE_CALLBACK,
@@ -301,7 +301,7 @@ server_start(const Options *options, Pool *pool)
 		log_error("cannot read the address listened on: %m");
 		return start_failed(server);
 	}
-	if (!janitor_start(server->janitor, &addr, addr_len))
+	if (!client_limits_start(server->client_limits, &addr, addr_len))
 		return start_failed(server);
 	log_listening(&addr, addr_len);
 	return server;
@@ -329,7 +329,7 @@ server_stop(Server *server, int drain_ms)
 
 	atomic_store(&server->env.draining, true);
 	listen_fd = MHD_quiesce_daemon(server->daemon);
-	janitor_quiesce(server->janitor);
+	client_limits_quiesce(server->client_limits);
 	if (listen_fd != MHD_INVALID_SOCKET)
 		close(listen_fd);
 	if (!wait_idle(server, drain_ms))
@@ -343,6 +343,6 @@ server_stop(Server *server, int drain_ms)
 	}
 	MHD_stop_daemon(server->daemon);
 	/* Kept to the end: its deadlines also bound the drain. */
-	janitor_stop(server->janitor);
+	client_limits_stop(server->client_limits);
 	free(server);
 }

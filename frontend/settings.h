@@ -2,9 +2,9 @@
  * settings.h - the service settings the front reads from the database.
  *
  * The database is the one source of truth for the route prefix, the token
- * header and app_url (the README's Settings). They are read at start and again on SIGHUP;
- * each request holds a reference to the snapshot it started with, so a reload
- * never changes the rules under a request in flight.
+ * header and app_url (docs/settings.md). They are read at start and again on
+ * SIGHUP; each request holds a reference to the snapshot it started with, so a
+ * reload never changes the rules under a request in flight.
  */
 #ifndef AUTHOOB_SETTINGS_H
 #define AUTHOOB_SETTINGS_H

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# sql_fuzz.py: the SQL-level fuzzer of authoob (the README's bad-input rule from the SQL
+# sql_fuzz.py: the SQL-level fuzzer of authoob (docs/security.md's bad-input rule from the SQL
 # side).  It calls every request function, and authoob_configure, in the
 # text and the jsonb form where both exist, with valid bodies mutated,
 # random JSON, JSON that is not, escapes PostgreSQL refuses, huge numbers

@@ -56,7 +56,8 @@
 #                         bench/perf_summary.py tables go to raw/perf.*.txt and
 #                         are printed after the table
 #   BENCH_FLOORS=1        0 skips the floors (quick comparisons; no ratios)
-#   BENCH_TINY=1          smoke mode: 100 users, 1 s per figure, no warm-up,
+#   BENCH_TINY=1          smoke mode: 100 users, 1 s per figure (the pgbench
+#                         floors: a fixed number of transactions), no warm-up,
 #                         no targets checked (the test suite runs it)
 #   BENCH_OUT=            directory to keep results.tsv, table.txt and raw/
 #   BENCH_KEEP=0          1 keeps the temp dir (cluster, logs)
@@ -444,13 +445,18 @@ run_perf() {
 }
 
 run_pgbench() {	# run_pgbench FIGURE CLIENTS SCRIPT [pgbench flags]
-	local fig=$1 clients=$2 script=$3 r raw tps lat done_n fails load1 line
+	local fig=$1 clients=$2 script=$3 r raw tps lat done_n fails load1 line length
 	shift 3
+	# the tiny mode counts transactions, not seconds: on a loaded machine
+	# one second of bcrypt at cost 12 may finish none, and a floor of 0
+	# would be no floor
+	length=(-T "$DURATION")
+	[[ "$TINY" == 1 ]] && length=(-t "$TINY_TRANSACTIONS")
 	for r in $(seq "$REPEAT"); do
 		raw="$RAW/$fig.run$r.txt"
 		load1=$(cut -d' ' -f1 /proc/loadavg)
 		timeout $((DURATION + 120)) "$PG_BIN/pgbench" -n -M prepared -c "$clients" \
-			-j "$(( clients < NPROC ? clients : NPROC ))" -T "$DURATION" "$@" -f "$script" \
+			-j "$(( clients < NPROC ? clients : NPROC ))" "${length[@]}" "$@" -f "$script" \
 			>"$raw" 2>&1 || { cat "$raw" >&2; die "pgbench failed on $fig"; }
 		tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$raw")
 		lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$raw")
@@ -579,12 +585,13 @@ if [[ "$FLOORS" == 1 ]]; then
 	say "floors"
 	echo "\\set id random(1, $USERS)
 SELECT id, email, username, firstname, lastname FROM authoob.users WHERE id = :id;" >"$WORK/point.sql"
-	run_pgbench floor_pgbench "$CONNS" "$WORK/point.sql"
+	TINY_TRANSACTIONS=100 run_pgbench floor_pgbench "$CONNS" "$WORK/point.sql"
 	run_floor_http
 	for cost in 4 12; do
 		h=$(sql -c "SELECT crypt('$PASSWORD', gen_salt('bf', $cost))")
 		echo "SELECT crypt('$PASSWORD', :h) = :h;" >"$WORK/bcrypt$cost.sql"
-		run_pgbench "bcrypt$cost" "$NPROC" "$WORK/bcrypt$cost.sql" -D h="$h"
+		TINY_TRANSACTIONS=$(( cost == 4 ? 100 : 1 )) \
+			run_pgbench "bcrypt$cost" "$NPROC" "$WORK/bcrypt$cost.sql" -D h="$h"
 	done
 fi
 

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # capacity.sh: what one core of Postgres spends on each kind of request, and
-# how many bytes a user and a session take; the figures of docs/scaling.md.
+# how many bytes a user and a session take; the figures of docs/scale-out.md ("Capacity").
 #
 #   bash scripts/virtualenv.sh bash scripts/capacity.sh
 #
 # Each figure is a loop in one backend (one core) calling the function the
 # front's route calls, each call its own transaction (COMMIT: the WAL flush
 # counts), timed by clock_timestamp(). What the HTTP front adds per request
-# is measured apart, by make bench (BENCHMARKS.md). Needs the PG* environment
+# is measured apart, by make bench (docs/benchmarks.md). Needs the PG* environment
 # of a cluster with the extension installed; the database is dropped at the
 # end. CAPACITY_USERS: users seeded for the storage figures (default 100000).
 set -euo pipefail

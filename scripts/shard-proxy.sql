@@ -1,5 +1,5 @@
--- shard-proxy.sql: the proxy database of a sharded authoob (README
--- "Scale-out: sharding"). Every function and procedure authoob-http calls,
+-- shard-proxy.sql: the proxy database of a sharded authoob (docs/scale-out.md,
+-- "Sharding"). Every function and procedure authoob-http calls,
 -- with the same signature, routed by PL/Proxy to the partitions of the
 -- cluster "authoob" (a foreign server of the plproxy wrapper whose options
 -- p0, p1... are the partitions' conninfos; scripts/shard-setup.sh makes it
@@ -63,7 +63,7 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_public_profile(user_id text)',                    'jsonb', 'id:user_id', 'authoob_api', false),
     ('authoob_jwks()',                                          'jsonb', 'keys', 'authoob_api', false),
     ('authoob_settings()',                                      'jsonb', 'any', 'authoob_api', false),
-    -- Supabase Auth's protocol (README "Supabase users")
+    -- Supabase Auth's protocol (docs/supabase.md)
     ('authoob_gotrue_signup(payload text, client_ip inet DEFAULT NULL, redirect_to text DEFAULT NULL)',  'jsonb', 'email:payload', 'authoob_api', true),
     ('authoob_gotrue_recover(payload text, client_ip inet DEFAULT NULL, redirect_to text DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
     ('authoob_gotrue_resend(payload text, client_ip inet DEFAULT NULL, redirect_to text DEFAULT NULL)',  'jsonb', 'email:payload', 'authoob_api', true),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shard-setup.sh: makes a sharded authoob (README "Scale-out: sharding"):
+# shard-setup.sh: makes a sharded authoob (docs/scale-out.md, "Sharding"):
 # a PL/Proxy proxy database in front of N partitions (N a power of two),
 # each an ordinary authoob database.
 #

@@ -6,8 +6,7 @@
 # demo of run.sh, read replicas, a failover under load on a pg_auto_failover
 # formation), then the HTTP tests again against a sharded database (a
 # PL/Proxy proxy over two partitions), and against a front built with ASan
-# and UBSan (with t/120, sharding), both times in the hostile mode (README
-# "Security").
+# and UBSan (with t/120, sharding), both times in the hostile mode (docs/security.md).
 # PGPORT, when set, is the cluster's port; AUTHOOB_HA_PORT the formation
 # monitor's (default 6000, its nodes the next two).
 set -euo pipefail
@@ -28,9 +27,9 @@ bash scripts/virtualenv.sh bash -c '
 	fi
 	prove t/*.pl
 	# the HTTP tests again against a PL/Proxy proxy over two partitions
-	# (README "Scale-out: sharding"), the front and the partitions called
+	# (docs/scale-out.md, "Sharding"), the front and the partitions called
 	# by an attacker with traps first on its search_path (the hostile mode,
-	# README "Security")
+	# docs/security.md)
 	AUTHOOB_SHARDS=2 AUTHOOB_HOSTILE=1 prove t/0*.pl
 	# the HTTP tests again in the hostile mode, with the front built with
 	# AddressSanitizer and UBSan (any error or leak fails them: every front

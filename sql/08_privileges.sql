@@ -7,7 +7,7 @@
 -- Each function's privileges are written in its source file
 -- (extension/sql/): these are the rules they keep.
 --
--- The owner-context rule (README "Security"): every function of the
+-- The owner-context rule (docs/security.md): every function of the
 -- extension runs with search_path = pg_catalog, pg_temp but three, which
 -- run no statement of their own under another: the procedure
 -- authoob_attempt, in both its forms (a SET clause would forbid its

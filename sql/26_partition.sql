@@ -1,5 +1,5 @@
 --
--- A partition of a sharded deployment (README "Scale-out: sharding"):
+-- A partition of a sharded deployment (docs/scale-out.md, "Sharding"):
 -- authoob_set_partition(p, N) makes the ids the proxy routes by p modulo
 -- N, and the tokens it routes by itself (mailed, refresh, PKCE codes) hash
 -- to p; the proxy reaches authoob_attempt through authoob_attempt_outcome(),

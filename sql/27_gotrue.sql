@@ -1,5 +1,5 @@
 --
--- Supabase Auth's dialect (README "Supabase users"): the functions behind
+-- Supabase Auth's dialect (docs/supabase.md): the functions behind
 -- the routes under gotrue_prefix, called as the front calls them, and the
 -- error code each error carries in its detail, which the front answers as
 -- "error_code" (test.failure shows SQLSTATE, message and detail).

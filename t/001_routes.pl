@@ -1,4 +1,4 @@
-# Every route of the README's HTTP table, with its success and each of its errors.
+# Every route of docs/routes.md, with its success and each of its errors.
 use strict;
 use warnings;
 use FindBin;

@@ -1,4 +1,4 @@
-# Bad input (the README's Security): every malformed request gets a 4xx JSON error, never a 500, a
+# Bad input (docs/security.md): every malformed request gets a 4xx JSON error, never a 500, a
 # crash or a hang, and the front answers normally right after each.
 use strict;
 use warnings;

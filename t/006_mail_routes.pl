@@ -1,4 +1,4 @@
-# The routes of mailed tokens (the README's HTTP table): activation by POST and by the mailed
+# The routes of mailed tokens (docs/routes.md): activation by POST and by the mailed
 # GET link, password/ask and password/reset/token. Tokens are read from the
 # mail outbox, as a mailer would send them.
 use strict;

@@ -1,4 +1,4 @@
-# Mail delivery (the README's Mail) against a real SMTP server on loopback
+# Mail delivery (docs/mail.md) against a real SMTP server on loopback
 # (scripts/mail_sink.py, Debian's aiosmtpd): the mailed links work over
 # HTTP, nothing is sent for what rolled back or was suppressed, a mail waits
 # while the server is down and then arrives once, several fronts deliver

@@ -1,4 +1,4 @@
-# Hooks, custom user fields and roles (the README's Hooks and Custom user fields) seen over HTTP: what a
+# Hooks, custom user fields and roles (docs/sql-api.md, Hooks and Custom user fields) seen over HTTP: what a
 # hook raises becomes the status, what a post hook answers becomes the body,
 # a slow hook fails its request and nothing else, and custom fields travel in
 # the profile routes.
@@ -25,7 +25,7 @@ psql($db, q{CREATE FUNCTION outcome(statement text) RETURNS text LANGUAGE plpgsq
 		RETURN SQLSTATE || ': ' || SQLERRM;
 	END $$});
 
-# --- the seed's post_register example, as the README writes it
+# --- the seed's post_register example, as docs/sql-api.md writes it
 add_give_role_hook($db);
 
 my $r = $front->register('plain@example.com');

@@ -184,7 +184,7 @@ is($front->stop('TERM'), 0, 'stops');
 # blocked in a statement while exactly 128 requests arrive, gets them in one
 # full batch of epoll events; libmicrohttpd 0.9.75 then waits for events again
 # before handling them, until the idle timeout (30 s) closes them all. The
-# janitor sees requests unread past their deadline and wakes the worker.
+# thread of client_limits.c sees requests unread past their deadline and wakes the worker.
 # The lock first: taking it (in every partition when sharded) may take
 # longer than the connections' 2 s header deadline.
 $front = AuthoobTest::Front->start(db => $db, args => ['--threads', '1', '--pool', '1', '--header-timeout', '2']);
@@ -216,8 +216,8 @@ is(scalar(grep { $_->[0] == 200 } values %answer), 128,
 	'128 requests queued behind a statement on one worker are all answered (the idle timeout would have closed them)');
 diag(sprintf('the last answered %.1f s after the statement ended', max(map { $_->[1] } values %answer) // -1));
 is($front->stop('TERM'), 0, 'stops');
-# (the janitor sums up what it did every 10 s, and at the stop)
+# (client_limits.c sums up what it did every 10 s, and at the stop)
 like($front->log, qr/warning: woke the workers \d+ times: requests waited unread past/,
-	'the worker stalled on the full batch, and the janitor woke it');
+	'the worker stalled on the full batch, and client_limits.c woke it');
 
 done_testing();

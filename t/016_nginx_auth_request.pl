@@ -1,4 +1,4 @@
-# nginx in front, with auth_request to P/verify (the README's forward auth):
+# nginx in front, with auth_request to P/verify (docs/http-api.md, forward auth):
 # a request with a valid token reaches the upstream with the user's id and
 # roles as headers nginx sets from the answer; without a token, or with a
 # logged-out one, nginx answers 401 and the upstream is never asked. The

@@ -20,7 +20,7 @@ if (!$ENV{AUTHOOB_IN_NETNS})
 	# Postgres is reached over its Unix socket from the new namespace.
 	my $db = new_database();
 	# the front logs in over the Unix socket (peer: OS user root), as the
-	# README's front role: a login role that is only a member of authoob_api
+	# front role of docs/http-api.md: a login role that is only a member of authoob_api
 	psql($db, q{DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'root') THEN
 		CREATE ROLE root LOGIN IN ROLE authoob_api; END IF; END $$});
 	$ENV{AUTHOOB_IN_NETNS} = $db;

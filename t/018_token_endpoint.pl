@@ -1,5 +1,5 @@
-# The token endpoint over HTTP (README "Sessions, refresh tokens and
-# claims"): POST P/token with grant_type password or refresh_token, in the
+# The token endpoint over HTTP (docs/sql-api.md, "Sessions, refresh
+# tokens and claims"): POST P/token with grant_type password or refresh_token, in the
 # body or the query string; refresh tokens rotate, a replayed one ends its
 # session, and two refreshes of one token at once both get the same
 # successor within refresh_reuse_interval.  Login still answers {"token"}.

@@ -1,4 +1,4 @@
-# Supabase Auth's protocol under gotrue_prefix (README "Supabase users"),
+# Supabase Auth's protocol under gotrue_prefix (docs/supabase.md),
 # driven by the real @supabase/auth-js as pinned in t/js/package-lock.json
 # (t/js/authjs_flow.mjs): sign-up with and without confirmation (the token
 # of the mail the real SMTP server received), sign-in, the user, refresh

@@ -1,4 +1,4 @@
-# Read replicas (the README's Scale-out): a primary and a streaming standby
+# Read replicas (docs/scale-out.md): a primary and a streaming standby
 # of its own (pg_basebackup), authoob-http with --db on the primary and
 # --db-read on the standby. The read-only routes (profile, public profile,
 # verify, jwks, Supabase Auth's GET G/user) are served by the standby,
@@ -20,10 +20,10 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 # A sharded deployment's read replicas are its partitions' standbys, behind
-# a proxy of their own (README "Sharding", what differs), which this file's
+# a proxy of their own (docs/scale-out.md, "Sharding": what differs), which this file's
 # one primary and its standby do not make: skipped by design when sharded,
 # even under AUTHOOB_NO_SKIP=1 (a plain skip_all, not skip_all_missing).
-plan skip_all => 'read replicas of a sharded deployment: not built (README, Sharding)' if sharded();
+plan skip_all => 'read replicas of a sharded deployment: not built (docs/scale-out.md, Sharding)' if sharded();
 
 # --- the flags: a bad one is one line and exit 2
 refuses_flags(@$_) for ['--db-read-max-lag', 'x'], ['--db-read-max-lag', '-1'],

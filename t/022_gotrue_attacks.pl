@@ -1,5 +1,5 @@
 # What an attacker tries on the routes of Supabase Auth's protocol
-# (README "Supabase users"), over HTTP against the real front and database:
+# (docs/supabase.md), over HTTP against the real front and database:
 # redirects to look-alike or foreign places, a PKCE flow planted on someone
 # else's address, codes and mailed tokens replayed or guessed or used as the
 # other kind, fields a user may not set, odd scopes and headers, and the

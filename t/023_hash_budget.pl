@@ -1,4 +1,4 @@
-# The budget of password hashes (README "Security"), over HTTP at bcrypt's
+# The budget of password hashes (docs/security.md), over HTTP at bcrypt's
 # default cost 12, where a hash is real work: one client hammering
 # registrations and sign-ins, several at a time and in both dialects, gets
 # 429 with Retry-After once it has spent its budget, while another client

@@ -2,7 +2,7 @@
 # missing or bad token on the token routes of P (/authoob), a bad body on
 # PUT P/password/reset; on G (/auth/v1, Supabase Auth's protocol) a bad
 # token on logout, bad JSON or types on recover, verify and resend, and each
-# route that is not built yet (README "Supabase users"). Every answer is a
+# route that is not built yet (docs/supabase.md). Every answer is a
 # 4xx in its family's error shape, and nothing changes.
 use strict;
 use warnings;

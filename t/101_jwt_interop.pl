@@ -63,7 +63,7 @@ psql($db, "INSERT INTO authoob.sessions (jti, user_id, expires_at) VALUES ('$jti
 my $signed = pyjwt_sign($secret_hex, $kid, { sub => "$uid", jti => $jti });
 is(psql($db, "SELECT authoob_verify('$signed')"), $uid, 'authoob verifies a PyJWT token signed with its secret');
 
-# Leaving HS256 retires the secret (README "Signing keys and JWKS"): a
+# Leaving HS256 retires the secret (docs/sql-api.md, "Signing keys and JWKS"): a
 # token its holder signs for a live session gets the profile for a token
 # lifetime, then a 401; back to HS256, authoob signs with a new secret.
 my $front = AuthoobTest::Front->start(db => $db);

@@ -2,8 +2,8 @@
 # that any member of authoob_api may call.  These are the attacks a review
 # of 0.1 found, each tried by a login role that may call the request
 # functions: none may steer which code a hook runs, nor run code with more
-# rights than the owner of the hook's function has (README "Hooks: who runs
-# what").
+# rights than the owner of the hook's function has (docs/security.md,
+# "Hooks: who runs what").
 use strict;
 use warnings;
 use FindBin;
@@ -21,7 +21,7 @@ sub register_sql
 }
 sub superuser { psql($db, "SELECT rolsuper FROM pg_roles WHERE rolname = '$_[0]'") }
 
-# the seed's post_register hook, exactly as the README writes it
+# the seed's post_register hook, exactly as docs/sql-api.md writes it
 add_give_role_hook($db);
 
 # --- 1. A member of authoob_api that owns a schema plants a function named
@@ -48,7 +48,7 @@ is(psql_as($db, 'app', register_sql(), '-c search_path=app,pg_catalog'), 't',
 is(superuser('app'), 'f', 'the hook did not use the planted operator: app is no superuser');
 is(roles_of($db, "u$n\@example.com"), '{customer}', 'and the hook did its work');
 
-# --- 2. The README's front role, with no CREATE right anywhere, shadows a
+# --- 2. The front role of docs/http-api.md, with no CREATE right anywhere, shadows a
 # table a hook writes to (named without its schema) with a temporary table
 # carrying a trigger of its own.
 psql($db, q{CREATE TABLE public.signup_log (email text);

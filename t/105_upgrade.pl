@@ -1,4 +1,4 @@
-# Upgrades (README "Upgrades"): 0.1 and 0.2 are released and their scripts
+# Upgrades (docs/upgrades.md): 0.1 and 0.2 are released and their scripts
 # never change (checked byte for byte); ALTER EXTENSION authoob UPDATE
 # brings a 0.1 or 0.2 database to the current version with everything in
 # it, and the result is the catalog a fresh install makes.  pg_dump and
@@ -136,7 +136,7 @@ like(psql($old, qq{SELECT authoob_token('$token{bob}') ->> 'token'}), qr/^ey/,
 # --- a 0.2 database that left HS256 kept the secret it had signed with
 # (its holders could still mint tokens); the new binaries refuse it while
 # another alg signs, and the update replaces it, so that HS256 again signs
-# with a secret nobody holds (README "Signing keys and JWKS")
+# with a secret nobody holds (docs/sql-api.md, "Signing keys and JWKS")
 my $left = "authoob_t_left_hs256_$$";
 system('createdb', $left) == 0 or die;
 psql($left, q{CREATE EXTENSION authoob VERSION '0.2' CASCADE});
@@ -157,7 +157,7 @@ system('dropdb', $left);
 
 # --- the same catalog as a fresh install, by every path: the install
 # script of the current version is built from one source per object, the
-# update scripts write the changes since (README "Upgrades")
+# update scripts write the changes since (docs/upgrades.md)
 my $fresh = "authoob_t_fresh_$$";
 system('createdb', $fresh) == 0 or die;
 psql($fresh, q{CREATE EXTENSION authoob CASCADE});
@@ -214,7 +214,7 @@ system('pg_dump', '-Fc', '-f', $dump->filename, $old) == 0 or die 'pg_dump faile
 my $restored = "authoob_t_restored_$$";
 system('createdb', $restored) == 0 or die;
 # PostgreSQL does not dump columns added to an extension's table: the
-# README's procedure adds them between the sections of the restore.
+# procedure of docs/upgrades.md adds them between the sections of the restore.
 my $columns = psql($old, q{SELECT string_agg(format('ALTER TABLE authoob.users ADD COLUMN %I %s;', name, type), ' ')
 	FROM authoob_custom_columns()});
 is($columns, 'ALTER TABLE authoob.users ADD COLUMN plan text;', 'authoob_custom_columns() names the added column');

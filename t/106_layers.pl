@@ -1,27 +1,34 @@
-# The C sources read from the bottom up (README "Layout and tests"): each
-# file calls only files below it in its list, so there is no circle.  The
-# calls are read from the built objects (nm), not from the sources' text.
-# The same objects show the owner-context rule (README "Security") held:
-# only owner.c takes another role's rights or sets a GUC, and only
-# spi_util.c runs statements (under the fixed search_path it checks).
+# The C sources are layers (docs/architecture.md "Layer order"): each file
+# calls only files before it in its table there, so there is no circle.
+# The order is read from that document, its one copy; the calls are read
+# from the built objects (nm), not from the sources' text.  The same
+# objects show the owner-context rule (docs/security.md) held: only
+# owner.c takes another role's rights or sets a GUC, and only spi_util.c
+# runs statements (under the fixed search_path it checks).
 use strict;
 use warnings;
 use Test::More;
 
-my %layers = (
-	extension => [qw(module errors owner crypto email spi_util rows trust cache payload settings
-		  password users throttle hooks keys jwt sessions mail mail_tokens
-		  account user_sessions profile activation recovery gotrue attempt admin)],
-	frontend => [qw(log proxies options mime smtp mailer pool settings gotrue response cors
-		  routes janitor request server main)],
-);
+# The rows of the layer tables, `dir/file.c` in their first cell, in order
+my $doc = 'docs/architecture.md';
+open(my $fh, '<', $doc) or BAIL_OUT("$doc: $!");
+my %layers;
+while (<$fh>)
+{
+	push @{ $layers{$1} }, $2 if /^\| `(extension|frontend)\/(\w+)\.c` \|/;
+}
+close $fh;
+is_deeply([ sort keys %layers ], [qw(extension frontend)], "$doc has the layers of extension/ and frontend/");
 
 for my $dir (sort keys %layers)
 {
 	my @order = @{ $layers{$dir} };
 	my %position = map { $order[$_] => $_ } 0 .. $#order;
 	my @sources = map { m{/(\w+)\.c$} ? $1 : () } glob("$dir/*.c");
+	my %is_source = map { $_ => 1 } @sources;
 	is_deeply([ grep { !exists $position{$_} } @sources ], [], "$dir: every source has its place in the order");
+	is_deeply([ grep { !$is_source{$_} } @order ], [], "$dir: every file of the order exists");
+	is(scalar(keys %position), scalar(@order), "$dir: no file is listed twice");
 
 	my (%defined_in, %uses);
 	for my $file (@sources)

@@ -1,4 +1,4 @@
-# The owner-context rule (README "Security"): whatever runs with the
+# The owner-context rule (docs/security.md): whatever runs with the
 # extension owner's rights runs under a search_path of authoob's choosing,
 # never the caller's.  The caller here is the attacker of the hostile mode
 # (t/lib/hostile.sql): a member of authoob_api that owns the schema app,

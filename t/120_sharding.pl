@@ -1,4 +1,4 @@
-# Sharding (the README's "Scale-out: sharding"): a PL/Proxy database in
+# Sharding (docs/scale-out.md, "Sharding"): a PL/Proxy database in
 # front of two partitions, built by scripts/shard-setup.sh, the front
 # talking to the proxy alone. Users spread over both partitions with ids
 # unique across them; each token (access, mailed, refresh) leads back to

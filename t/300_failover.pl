@@ -1,4 +1,4 @@
-# High availability (the README's Scale-out): a pg_auto_failover formation
+# High availability (docs/scale-out.md): a pg_auto_failover formation
 # on loopback (scripts/ha-formation.sh: a monitor, a primary, a synchronous
 # standby), one authoob-http given its multi-host URI and a real SMTP
 # server, and a steady load of registrations and logins over HTTP through

@@ -1,4 +1,4 @@
-/* authoob--0.2--0.3.sql: from 0.2 to 0.3 (README "Upgrades") */
+/* authoob--0.2--0.3.sql: from 0.2 to 0.3 (docs/upgrades.md) */
 --
 -- Built by `make` from this template, as the install script is: each \ir
 -- line is replaced by the current source of a function new or changed in
@@ -10,14 +10,14 @@
 
 -- ==== The owner-context rule ====
 -- Whatever runs with the owner's rights runs with a search_path of
--- authoob's choosing (README "Security"): authoob_attempt_outcome runs the
+-- authoob's choosing (docs/security.md): authoob_attempt_outcome runs the
 -- caller's action and records its failure as authoob_attempt does, and
 -- takes the same fixed search_path as every SECURITY DEFINER function.
 \ir functions/authoob_attempt_outcome.sql
 
 -- ==== The HS256 secret retired with its algorithm ====
--- Leaving HS256 retires the secret as authoob_rotate_secret does (README
--- "Signing keys and JWKS"): the trigger below.
+-- Leaving HS256 retires the secret as authoob_rotate_secret does
+-- (docs/sql-api.md, "Signing keys and JWKS"): the trigger below.
 \ir functions/authoob_signing_alg_changed.sql
 
 -- A database that left HS256 under 0.2 still holds the secret it signed
@@ -29,7 +29,7 @@ FROM authoob.settings s WHERE s.signing_alg <> 'HS256';
 
 -- ==== PKCE flows bound to their mails ====
 -- The code of a mailed link belongs to the flow of the request that caused
--- the mail, and to no other (README "Supabase users").  0.2 bound it to the
+-- the mail, and to no other (docs/supabase.md).  0.2 bound it to the
 -- newest flow of the address started before the token was made; reset and
 -- activation mails are made later, by the mailers, so a stranger's request
 -- between the owner's and the mailer's run (held back by the mail
@@ -73,7 +73,7 @@ DROP FUNCTION authoob_gotrue_start_flow(jsonb, text);
 -- ==== Supabase Auth's mails: its links, its codes, its variables ====
 -- The mails a route of the dialect causes carry that dialect's link
 -- (G/verify?token=&type=&redirect_to=) and a 6-digit code that verifyOtp
--- takes with the address (README "Supabase users"); their templates are
+-- takes with the address (docs/supabase.md); their templates are
 -- Supabase Auth's own kinds, signup and recovery, and every template may
 -- use its variables.  A mail request of the dialect says so, and where its
 -- link leads; a token keeps its code as an HMAC.  Sign-up, recover and
@@ -97,7 +97,7 @@ DROP FUNCTION authoob_gotrue_resend(text, inet);
 
 -- ==== A budget of password hashes ====
 -- A hash is the costliest work a request asks for, and a success costs as
--- much as a failure (README "Security"): every registration and sign-in
+-- much as a failure (docs/security.md): every registration and sign-in
 -- that hashes counts, per client (scope hash_ip) and per account for
 -- sign-ins (scope sign_in), and a client hashes at most
 -- client_hashes_at_once passwords at a time.
@@ -108,12 +108,15 @@ ALTER TABLE authoob.settings
 ALTER TABLE authoob.throttle DROP CONSTRAINT throttle_scope_check,
     ADD CONSTRAINT throttle_scope_check
         CHECK (scope IN ('login', 'ip', 'token', 'ask', 'ask_ip', 'hash_ip', 'sign_in'));
-\ir functions/authoob_record_failure.sql
+-- The counting moved into C (throttle.c): one cached statement a count,
+-- where this function's PL/pgSQL ran three and swept the table of rows
+-- a day old with every sign-in.
+DROP FUNCTION authoob_record_failure(text, text);
 
 -- ==== A sign-in's body parsed once ====
 -- authoob_attempt takes the request's parts apart in 0.3 (the body, the
 -- query string's grant_type, the User-Agent), parses a sign-in's body
--- once and calls the action's jsonb form with it (README "Security"); its
+-- once and calls the action's jsonb form with it (docs/security.md); its
 -- outcome function for the proxy has the same new form (made above, with
 -- authoob_attempt_outcome.sql).  0.2's forms stay.
 \ir functions/authoob_attempt.sql

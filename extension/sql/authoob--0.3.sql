@@ -1,4 +1,4 @@
-/* authoob--0.3.sql: the install script of authoob 0.3 (README "Upgrades") */
+/* authoob--0.3.sql: the install script of authoob 0.3 (docs/upgrades.md) */
 --
 -- Built by `make` from this template: each \ir line is replaced by the file
 -- it names (extension/sql/, one file for each table and each function,
@@ -102,7 +102,6 @@
 \ir functions/authoob_add_hook.sql
 \ir functions/authoob_grant_role.sql
 \ir functions/authoob_postgrest_pre_request.sql
-\ir functions/authoob_record_failure.sql
 \ir functions/authoob_set_partition.sql
 \ir functions/authoob_verify_role.sql
 \ir gotrue/authoob_gotrue_body.sql

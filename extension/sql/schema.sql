@@ -13,7 +13,7 @@ END
 $$;
 
 -- authoob's tables, owner-only: the functions of the extension's schema
--- are the way in (README "Security", privileges)
+-- are the way in (docs/security.md, privileges)
 CREATE SCHEMA authoob;
 COMMENT ON SCHEMA authoob IS 'authoob: users, roles, sessions and settings';
 REVOKE ALL ON SCHEMA authoob FROM PUBLIC;

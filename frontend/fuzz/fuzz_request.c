@@ -2,9 +2,9 @@
  * fuzz_request.c - libFuzzer harness of authoob-http's request handling.
  *
  * One input is one request, answered by the front's own request.c, routes.c,
- * response.c, cors.c and settings.c, with the connection and the database
- * faked (fake_mhd.c, fake_db.c). The harness checks the answer against the
- * contract (the README's HTTP section) and aborts on any breach, so that libFuzzer keeps the
+ * response.c, cors.c and settings.c, with the connection and the database faked
+ * (fake_mhd.c, fake_db.c). The harness checks the answer against the contract
+ * (docs/http-api.md) and aborts on any breach, so that libFuzzer keeps the
  * input that shows it.
  *
  * An input: four control bytes, then a request as text.
@@ -43,7 +43,7 @@
 
 static const size_t body_limits[] = {16, 1024, 64 * 1024, 1024 * 1024};
 
-/* The service settings a request may run under (the README's Settings). */
+/* The service settings a request may run under (docs/settings.md). */
 typedef struct SettingsVariant
 {
 	const char *prefix;
@@ -393,7 +393,7 @@ model_trusted(const unsigned char bytes[16])
 }
 
 /*
- * The client the front must name (the README's trusted proxies): the peer,
+ * The client the front must name (docs/http-api.md, trusted proxies): the peer,
  * or behind a trusted proxy the rightmost X-Forwarded-For element, over
  * all its lines joined, that is no trusted proxy (the leftmost if all are);
  * the peer again if that element is no address, or past eight lines.
@@ -591,7 +591,7 @@ token_name(const char *name)
 }
 
 /*
- * A member a forward-auth answer may turn into a header (the README's
+ * A member a forward-auth answer may turn into a header (docs/http-api.md,
  * forward auth): X-Auth- name, a non-empty text without control bytes.
  */
 static bool
@@ -682,7 +682,7 @@ resolved(const char *field, const FuzzInput *in)
 	return field == FUZZ_ECHO ? in->echo : field;
 }
 
-/* The contract's mapping of the database's answer (the README's HTTP section). */
+/* The contract's mapping of the database's answer (docs/http-api.md). */
 static void
 check_answer(const FuzzInput *in, const Route *route, const char **message)
 {

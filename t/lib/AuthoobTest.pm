@@ -99,7 +99,7 @@ sub sharded { $shards > 1 }
 # The partition databases behind a proxy database (none: not sharded).
 sub partitions { @{ $partitions_of{ $_[0] } // [] } }
 
-# AUTHOOB_HOSTILE=1: the hostile mode (README "Security"). The front (and
+# AUTHOOB_HOSTILE=1: the hostile mode (docs/security.md). The front (and
 # the partitions' user, when sharded) connect as a member of authoob_api
 # that owns a schema "app" first on its search_path, full of traps
 # (t/lib/hostile.sql): an operator or a function of the caller's that
@@ -497,7 +497,7 @@ sub unaccepted
 	return List::Util::sum(0, map { (split ' ')[1] } split /\n/, $out);
 }
 
-# An error answer as the README's contract has it, in one subtest: the
+# An error answer as docs/http-api.md has it, in one subtest: the
 # status, the JSON body {code, message} whose code is the status, and
 # Content-Type application/json.
 sub is_error
@@ -511,7 +511,7 @@ sub is_error
 	});
 }
 
-# An error answer of the Supabase dialect (README "Supabase users"), in one
+# An error answer of the Supabase dialect (docs/supabase.md), in one
 # subtest: the status, and the JSON body {code, error_code, msg} whose code
 # is the status (no API version asked) and error_code the one given.
 sub is_gotrue_error
@@ -559,7 +559,7 @@ sub roles_of
 	return psql($db, "SELECT authoob_user_roles(id) FROM authoob.users WHERE email = '$email'");
 }
 
-# The README's example of a hook (its section Hooks, which t/102 runs as
+# The example of a hook of docs/sql-api.md (its section Hooks, which t/102 runs as
 # written): the role customer, and the post_register hook give_role that
 # grants it, or custom_user_role to a registration whose payload has "type": 1.
 sub add_give_role_hook

@@ -1,6 +1,6 @@
 -- hostile.sql: the schema of an attacker who may call authoob (a member of
 -- authoob_api) and puts a schema of its own first on its search_path
--- (README "Security", the hostile mode of the tests).  Run as that role,
+-- (docs/security.md, the hostile mode of the tests).  Run as that role,
 -- in a database where it owns the schema app.  The schema holds traps:
 -- an operator for each of the system's operators authoob's statements
 -- could use, over the types they use, and a function (or aggregate) for

@@ -1,5 +1,6 @@
--- Registers a function (context jsonb) RETURNS jsonb for a hook (README
--- "Hooks"), for the owner; run_order places it among the hook's others.
+-- Registers a function (context jsonb) RETURNS jsonb for a hook
+-- (docs/sql-api.md, "Hooks"), for the owner; run_order places it among the
+-- hook's others.
 CREATE OR REPLACE FUNCTION authoob_add_hook(hook text, function regprocedure,
                                             run_order integer DEFAULT NULL)
 RETURNS void

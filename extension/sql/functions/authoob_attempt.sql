@@ -3,7 +3,7 @@
 -- front calls logins, the token endpoint and mailed tokens through it.  A
 -- procedure, so that it may COMMIT the record of a failure before it
 -- raises the action's error; it runs as its caller, and takes the owner's
--- rights only to record (README "Security").
+-- rights only to record (docs/security.md).
 --
 -- 0.3's form takes the request's parts apart (the body or the mailed
 -- token, the query string's grant_type, the User-Agent header), so that a

@@ -1,4 +1,4 @@
--- Changes settings (README "Settings"), for the owner: every key and
+-- Changes settings (docs/settings.md), for the owner: every key and
 -- value is checked first, so a bad one changes nothing; the settings
 -- after, without the secret.
 CREATE OR REPLACE FUNCTION authoob_configure(settings jsonb)

@@ -1,7 +1,7 @@
 -- PostgreSQL does not dump columns added to an extension's table (the
 -- application's custom fields): a restore adds them back between its
--- sections, from what this function lists in the dumped database (README
--- "Upgrades").
+-- sections, from what this function lists in the dumped database
+-- (docs/upgrades.md).
 CREATE OR REPLACE FUNCTION authoob_custom_columns()
 RETURNS TABLE (name name, type text)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp

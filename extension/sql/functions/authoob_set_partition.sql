@@ -1,5 +1,5 @@
 -- Makes this database partition `partition` of `partitions` of a sharded
--- deployment (README "Scale-out: sharding"): the ids the front sees
+-- deployment (docs/scale-out.md, "Sharding"): the ids the front sees
 -- (users, mails) are partition mod partitions from now on, and mailed and
 -- refresh tokens are drawn to route here.  Owner only.
 CREATE OR REPLACE FUNCTION authoob_set_partition(partition integer, partitions integer)

@@ -1,4 +1,4 @@
--- The PKCE flow of a mailed link (README "Supabase users"): the client that
+-- The PKCE flow of a mailed link (docs/supabase.md): the client that
 -- asked for the mail (sign-up, recovery, resend) sent the SHA-256 of a
 -- secret it keeps, its code_challenge.  The link then leads to the app
 -- with a one-time code (its hash stored here, valid five minutes), which

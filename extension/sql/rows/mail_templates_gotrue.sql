@@ -1,6 +1,6 @@
 -- The templates of the mails that Supabase Auth's dialect causes: its own
 -- default mails (its mailer's templatemailer.go), with the code beside the
--- link (README "Supabase users").
+-- link (docs/supabase.md).
 INSERT INTO authoob.mail_templates VALUES
 ('signup',
  'Confirm your email address',

@@ -1,6 +1,6 @@
--- Hooks (README "Hooks"): SQL functions (context jsonb) RETURNS jsonb
--- called by name inside the action's transaction, in the order of
--- run_order.
+-- Hooks (docs/sql-api.md, "Hooks"): SQL functions (context jsonb)
+-- RETURNS jsonb called by name inside the action's transaction, in the
+-- order of run_order.
 CREATE TABLE authoob.hooks (
     hook text NOT NULL REFERENCES authoob.hook_names,
     function regprocedure NOT NULL,

@@ -1,11 +1,11 @@
 -- Activation and password-reset tokens: 256 random bits mailed to the user,
 -- only their SHA-256 kept here.  Single use: used_at is set when spent.
--- flow_id: the PKCE flow of the request that caused the mail (README
--- "Supabase users"), whose client alone may exchange the code its link
+-- flow_id: the PKCE flow of the request that caused the mail
+-- (docs/supabase.md), whose client alone may exchange the code its link
 -- gives.  No foreign key: a flow past its lifetime goes without touching
 -- the tokens, and a token whose flow has gone follows the implicit flow.
 -- code_hash: the mail of a Supabase Auth route carries a 6-digit code
--- beside its link (README "Supabase users"), kept only as an HMAC under
+-- beside its link (docs/supabase.md), kept only as an HMAC under
 -- the secret key salted with token_hash; NULL for authoob's own mails.
 CREATE TABLE authoob.mail_tokens (
     token_hash bytea PRIMARY KEY,

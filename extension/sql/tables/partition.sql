@@ -1,4 +1,4 @@
--- A sharded deployment (README "Scale-out: sharding") is a PL/Proxy
+-- A sharded deployment (docs/scale-out.md, "Sharding") is a PL/Proxy
 -- database in front of N partitions, each an ordinary authoob database
 -- that knows its number here (authoob_set_partition).  A database without
 -- a row here is not sharded and nothing changes for it.

@@ -1,5 +1,5 @@
--- A session is a sign-in (README "Sessions, refresh tokens and claims"):
--- every valid access token names one (session_id; 0.1's tokens, their
+-- A session is a sign-in (docs/sql-api.md, "Sessions, refresh tokens and
+-- claims"): every valid access token names one (session_id; 0.1's tokens, their
 -- jti), and deleting the row is how logout and password changes end its
 -- tokens.  The row keeps its 0.1 name and key: jti is the session's id.
 -- expires_at is when the session ends.  A session opened by the token

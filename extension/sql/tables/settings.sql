@@ -1,4 +1,4 @@
--- The settings (README "Settings"): one row, changed by the owner through
+-- The settings (docs/settings.md): one row, changed by the owner through
 -- authoob_configure(), read back without the secret.  extension/settings.c
 -- holds the table of their checks, and of what each column is worth in a
 -- database still at an earlier version.
@@ -53,12 +53,12 @@ CREATE TABLE authoob.settings (
     session_ttl integer NOT NULL DEFAULT 0,
     inactivity_timeout integer NOT NULL DEFAULT 0,
     refresh_reuse_interval integer NOT NULL DEFAULT 10,
-    -- Supabase Auth's protocol (README "Supabase users"; null turns its
+    -- Supabase Auth's protocol (docs/supabase.md; null turns its
     -- routes off), and where mailed links may lead besides app_url (URLs
     -- separated by commas or spaces)
     gotrue_prefix text DEFAULT '/auth/v1',
     redirect_urls text,
-    -- the budget of password hashes (README "Security"): per client
+    -- the budget of password hashes (docs/security.md): per client
     -- (registrations and sign-ins) and per account (sign-ins) per
     -- ip_window, successful or not, and per client at a time
     client_hashes_per_window integer NOT NULL DEFAULT 30,

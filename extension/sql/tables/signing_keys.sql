@@ -1,5 +1,5 @@
--- The asymmetric signing keys (README "Signing keys and JWKS"): the
--- current one of an alg (valid_until NULL) signs; the ones rotated out
+-- The asymmetric signing keys (docs/sql-api.md, "Signing keys and JWKS"):
+-- the current one of an alg (valid_until NULL) signs; the ones rotated out
 -- verify what they signed until valid_until.  The kid is the RFC 7638
 -- thumbprint of the public JWK.  The private key (PKCS #8 PEM) is the
 -- owner's only: no function returns it.

@@ -1,4 +1,4 @@
--- Brute-force limits (README "Security").  Failed attempts: per account
+-- Brute-force limits (docs/security.md).  Failed attempts: per account
 -- (scope login, key the lower-cased address, known or not, so that a
 -- block tells nothing about who is registered), per client for logins
 -- (ip) and for mailed tokens (token).  Also password/ask requests per

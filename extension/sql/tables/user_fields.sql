@@ -1,6 +1,7 @@
--- Custom user fields (README "Custom user fields"): columns an application
--- added to authoob.users, shown in the private JSON (exposed), the public
--- JSON (public), and/or changed by PUT P/profile (updatable).
+-- Custom user fields (docs/sql-api.md, "Custom user fields"): columns an
+-- application added to authoob.users, shown in the private JSON
+-- (exposed), the public JSON (public), and/or changed by PUT P/profile
+-- (updatable).
 CREATE TABLE authoob.user_fields (
     name text PRIMARY KEY,
     exposed boolean NOT NULL DEFAULT true,

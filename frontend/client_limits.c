@@ -1,6 +1,6 @@
 /*
- * janitor.c - per-client connection limit and request deadlines, enforced
- * beside libmicrohttpd (in the spirit of PgBouncer's janitor).
+ * client_limits.c - per-client connection limit and request deadlines, enforced
+ * beside libmicrohttpd (what PgBouncer's janitor.c does for its pooler).
  *
  * Every connection is registered when libmicrohttpd accepts it and forgotten
  * when it closes, under one mutex. A thread wakes every SWEEP_MS and shuts
@@ -9,7 +9,7 @@
  * notification) before it closes the descriptor, and the entry goes then,
  * under the same mutex: a descriptor is never shut down after its reuse.
  */
-#include "janitor.h"
+#include "client_limits.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -27,7 +27,7 @@
 
 /* How often deadlines are looked at: a cut comes at most this late. */
 #define SWEEP_MS 250
-/* How often what the janitor did is summed up in the log. */
+/* How often what the watcher thread did is summed up in the log. */
 #define SUMMARY_MS 10000
 /* Wake-up connections to our own listen socket, at most one this often. */
 #define WAKE_EVERY_MS 1000
@@ -59,34 +59,34 @@ typedef struct Watched
 	struct Watched *next;
 	MHD_socket	fd;
 	ClientCount *client;		/* NULL: not counted (not an IP, or a proxy) */
-	JanitorPhase phase;
+	RequestPhase phase;
 	bool		cut;			/* shut down: it only waits to be closed */
 	int64_t		deadline_ms;	/* monotonic; 0: none */
 } Watched;
 
-/* What the janitor did since its last summary in the log. */
-typedef struct JanitorStats
+/* What the watcher thread did since its last summary in the log. */
+typedef struct ClientLimitsStats
 {
 	int			refused;		/* over the per-client limit */
 	int			cut_header;
 	int			cut_body;
 	int			wakeups;		/* of workers that left input unread */
 	ClientKey	last_refused;
-} JanitorStats;
+} ClientLimitsStats;
 
-struct Janitor
+struct ClientLimits
 {
 	pthread_mutex_t lock;		/* guards everything below */
 	pthread_cond_t stop;		/* signalled when stopping is set */
 	pthread_t	thread;
 	bool		running;
 	bool		stopping;
-	JanitorLimits limits;
+	ClientLimitsConfig limits;
 	Watched    *watched;		/* every open connection */
 	void	   *clients;		/* tsearch() tree of ClientCount */
 	struct sockaddr_storage listen_addr;
 	socklen_t	listen_len;		/* 0: never connect to it */
-	JanitorStats stats;
+	ClientLimitsStats stats;
 };
 
 static int64_t
@@ -99,15 +99,15 @@ now_ms(void)
 }
 
 static int64_t
-deadline_of(const Janitor *janitor, JanitorPhase phase)
+deadline_of(const ClientLimits *client_limits, RequestPhase phase)
 {
 	switch (phase)
 	{
-		case JANITOR_HEADER:
-			return now_ms() + janitor->limits.header_timeout_s * 1000L;
-		case JANITOR_BODY:
-			return now_ms() + janitor->limits.body_timeout_s * 1000L;
-		case JANITOR_STATEMENT:
+		case PHASE_HEADER:
+			return now_ms() + client_limits->limits.header_timeout_s * 1000L;
+		case PHASE_BODY:
+			return now_ms() + client_limits->limits.body_timeout_s * 1000L;
+		case PHASE_STATEMENT:
 			break;
 	}
 	return 0;
@@ -154,7 +154,7 @@ client_key_of(const struct sockaddr *sa, ClientKey *key)
 
 /* The count of key's connections, one more; NULL if out of memory. */
 static ClientCount *
-client_add(Janitor *janitor, const ClientKey *key)
+client_add(ClientLimits *client_limits, const ClientKey *key)
 {
 	ClientCount *fresh = calloc(1, sizeof(ClientCount));
 	ClientCount **found;
@@ -162,7 +162,7 @@ client_add(Janitor *janitor, const ClientKey *key)
 	if (fresh == NULL)
 		return NULL;
 	fresh->key = *key;
-	found = tsearch(fresh, &janitor->clients, compare_clients);
+	found = tsearch(fresh, &client_limits->clients, compare_clients);
 	if (found == NULL)
 	{
 		free(fresh);
@@ -175,11 +175,11 @@ client_add(Janitor *janitor, const ClientKey *key)
 }
 
 static void
-client_remove(Janitor *janitor, ClientCount *client)
+client_remove(ClientLimits *client_limits, ClientCount *client)
 {
 	if (--client->connections > 0)
 		return;
-	tdelete(client, &janitor->clients, compare_clients);
+	tdelete(client, &client_limits->clients, compare_clients);
 	free(client);
 }
 
@@ -193,7 +193,7 @@ cut(Watched *watched)
 }
 
 static void
-watch(Janitor *janitor, struct MHD_Connection *connection, void **context)
+watch(ClientLimits *client_limits, struct MHD_Connection *connection, void **context)
 {
 	const union MHD_ConnectionInfo *fd_info =
 		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -209,64 +209,64 @@ watch(Janitor *janitor, struct MHD_Connection *connection, void **context)
 		return;
 	}
 	watched->fd = fd_info->connect_fd;
-	watched->phase = JANITOR_HEADER;
-	watched->deadline_ms = deadline_of(janitor, JANITOR_HEADER);
-	pthread_mutex_lock(&janitor->lock);
+	watched->phase = PHASE_HEADER;
+	watched->deadline_ms = deadline_of(client_limits, PHASE_HEADER);
+	pthread_mutex_lock(&client_limits->lock);
 	if (peer_info != NULL && client_key_of(peer_info->client_addr, &key) &&
-		!proxies_trust_peer(janitor->limits.trusted_proxies,
+		!proxies_trust_peer(client_limits->limits.trusted_proxies,
 							peer_info->client_addr))
-		watched->client = client_add(janitor, &key);
-	if (watched->client != NULL && janitor->limits.max_client_connections > 0 &&
-		watched->client->connections > janitor->limits.max_client_connections)
+		watched->client = client_add(client_limits, &key);
+	if (watched->client != NULL && client_limits->limits.max_client_connections > 0 &&
+		watched->client->connections > client_limits->limits.max_client_connections)
 	{
 		cut(watched);
-		janitor->stats.refused++;
-		janitor->stats.last_refused = key;
+		client_limits->stats.refused++;
+		client_limits->stats.last_refused = key;
 	}
-	watched->next = janitor->watched;
-	if (janitor->watched != NULL)
-		janitor->watched->prev = watched;
-	janitor->watched = watched;
-	pthread_mutex_unlock(&janitor->lock);
+	watched->next = client_limits->watched;
+	if (client_limits->watched != NULL)
+		client_limits->watched->prev = watched;
+	client_limits->watched = watched;
+	pthread_mutex_unlock(&client_limits->lock);
 	*context = watched;
 }
 
 static void
-forget(Janitor *janitor, Watched *watched)
+forget(ClientLimits *client_limits, Watched *watched)
 {
-	pthread_mutex_lock(&janitor->lock);
+	pthread_mutex_lock(&client_limits->lock);
 	if (watched->prev != NULL)
 		watched->prev->next = watched->next;
 	else
-		janitor->watched = watched->next;
+		client_limits->watched = watched->next;
 	if (watched->next != NULL)
 		watched->next->prev = watched->prev;
 	if (watched->client != NULL)
-		client_remove(janitor, watched->client);
-	pthread_mutex_unlock(&janitor->lock);
+		client_remove(client_limits, watched->client);
+	pthread_mutex_unlock(&client_limits->lock);
 	free(watched);
 }
 
 void
-janitor_notify_connection(void *cls, struct MHD_Connection *connection,
+client_limits_notify_connection(void *cls, struct MHD_Connection *connection,
 						  void **socket_context,
 						  enum MHD_ConnectionNotificationCode code)
 {
-	Janitor    *janitor = cls;
+	ClientLimits    *client_limits = cls;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED)
-		watch(janitor, connection, socket_context);
+		watch(client_limits, connection, socket_context);
 	else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context != NULL)
 	{
 		/* Called before libmicrohttpd closes the descriptor. */
-		forget(janitor, *socket_context);
+		forget(client_limits, *socket_context);
 		*socket_context = NULL;
 	}
 }
 
 void
-janitor_enter(Janitor *janitor, struct MHD_Connection *connection,
-			  JanitorPhase phase)
+client_limits_enter(ClientLimits *client_limits, struct MHD_Connection *connection,
+			  RequestPhase phase)
 {
 	const union MHD_ConnectionInfo *info =
 		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -274,13 +274,13 @@ janitor_enter(Janitor *janitor, struct MHD_Connection *connection,
 
 	if (watched == NULL)
 		return;
-	pthread_mutex_lock(&janitor->lock);
+	pthread_mutex_lock(&client_limits->lock);
 	if (!watched->cut)
 	{
 		watched->phase = phase;
-		watched->deadline_ms = deadline_of(janitor, phase);
+		watched->deadline_ms = deadline_of(client_limits, phase);
 	}
-	pthread_mutex_unlock(&janitor->lock);
+	pthread_mutex_unlock(&client_limits->lock);
 }
 
 /*
@@ -289,11 +289,11 @@ janitor_enter(Janitor *janitor, struct MHD_Connection *connection,
  * a statement, or stalled). Returns how many were spared so.
  */
 static int
-sweep(Janitor *janitor, int64_t now)
+sweep(ClientLimits *client_limits, int64_t now)
 {
 	int			spared = 0;
 
-	for (Watched *w = janitor->watched; w != NULL; w = w->next)
+	for (Watched *w = client_limits->watched; w != NULL; w = w->next)
 	{
 		int			unread = 0;
 
@@ -304,10 +304,10 @@ sweep(Janitor *janitor, int64_t now)
 			spared++;
 			continue;
 		}
-		if (w->phase == JANITOR_BODY)
-			janitor->stats.cut_body++;
+		if (w->phase == PHASE_BODY)
+			client_limits->stats.cut_body++;
 		else
-			janitor->stats.cut_header++;
+			client_limits->stats.cut_header++;
 		cut(w);
 	}
 	return spared;
@@ -331,7 +331,7 @@ wake_workers(const struct sockaddr_storage *addr, socklen_t len)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof(patience));
 	/* Connected means queued for accept: that is the event. */
 	if (connect(fd, (const struct sockaddr *) addr, len) != 0)
-		log_debug("janitor: cannot connect to wake the workers: %m");
+		log_debug("client limits: cannot connect to wake the workers: %m");
 	close(fd);
 }
 
@@ -344,7 +344,7 @@ format_client(const ClientKey *key, char *out, size_t size)
 
 /* One line per kind of trouble since the last summary, if any. */
 static void
-log_summary(const JanitorStats *stats, const JanitorLimits *limits)
+log_summary(const ClientLimitsStats *stats, const ClientLimitsConfig *limits)
 {
 	char		client[INET6_ADDRSTRLEN];
 
@@ -367,25 +367,25 @@ log_summary(const JanitorStats *stats, const JanitorLimits *limits)
 }
 
 /* The stats so far, and a fresh start for the next summary. */
-static JanitorStats
-take_stats(Janitor *janitor)
+static ClientLimitsStats
+take_stats(ClientLimits *client_limits)
 {
-	JanitorStats stats = janitor->stats;
+	ClientLimitsStats stats = client_limits->stats;
 
-	memset(&janitor->stats, 0, sizeof(janitor->stats));
+	memset(&client_limits->stats, 0, sizeof(client_limits->stats));
 	return stats;
 }
 
 static void *
-janitor_main(void *arg)
+client_limits_main(void *arg)
 {
-	Janitor    *janitor = arg;
+	ClientLimits    *client_limits = arg;
 	int64_t		summary_at = now_ms() + SUMMARY_MS;
 	int64_t		wake_at = 0;
-	JanitorStats stats;
+	ClientLimitsStats stats;
 
-	pthread_mutex_lock(&janitor->lock);
-	while (!janitor->stopping)
+	pthread_mutex_lock(&client_limits->lock);
+	while (!client_limits->stopping)
 	{
 		int64_t		now = now_ms();
 		struct timespec until = {.tv_sec = (now + SWEEP_MS) / 1000,
@@ -393,64 +393,64 @@ janitor_main(void *arg)
 		struct sockaddr_storage listen_addr = {0};
 		socklen_t	listen_len = 0;
 
-		pthread_cond_timedwait(&janitor->stop, &janitor->lock, &until);
-		if (janitor->stopping)
+		pthread_cond_timedwait(&client_limits->stop, &client_limits->lock, &until);
+		if (client_limits->stopping)
 			break;
 		now = now_ms();
-		if (sweep(janitor, now) > 0 && janitor->listen_len > 0 && now >= wake_at)
+		if (sweep(client_limits, now) > 0 && client_limits->listen_len > 0 && now >= wake_at)
 		{
-			listen_addr = janitor->listen_addr;
-			listen_len = janitor->listen_len;
+			listen_addr = client_limits->listen_addr;
+			listen_len = client_limits->listen_len;
 			wake_at = now + WAKE_EVERY_MS;
-			janitor->stats.wakeups++;
+			client_limits->stats.wakeups++;
 		}
 		memset(&stats, 0, sizeof(stats));
 		if (now >= summary_at)
 		{
-			stats = take_stats(janitor);
+			stats = take_stats(client_limits);
 			summary_at = now + SUMMARY_MS;
 		}
 		/* Socket calls and logging without the lock: workers wait on it. */
-		pthread_mutex_unlock(&janitor->lock);
+		pthread_mutex_unlock(&client_limits->lock);
 		if (listen_len > 0)
 			wake_workers(&listen_addr, listen_len);
-		log_summary(&stats, &janitor->limits);
-		pthread_mutex_lock(&janitor->lock);
+		log_summary(&stats, &client_limits->limits);
+		pthread_mutex_lock(&client_limits->lock);
 	}
-	stats = take_stats(janitor);
-	pthread_mutex_unlock(&janitor->lock);
-	log_summary(&stats, &janitor->limits);	/* since the last one */
+	stats = take_stats(client_limits);
+	pthread_mutex_unlock(&client_limits->lock);
+	log_summary(&stats, &client_limits->limits);	/* since the last one */
 	return NULL;
 }
 
-Janitor *
-janitor_create(const JanitorLimits *limits)
+ClientLimits *
+client_limits_create(const ClientLimitsConfig *limits)
 {
-	Janitor    *janitor = calloc(1, sizeof(Janitor));
+	ClientLimits    *client_limits = calloc(1, sizeof(ClientLimits));
 	pthread_condattr_t attr;
 
-	if (janitor == NULL)
+	if (client_limits == NULL)
 		return NULL;
-	janitor->limits = *limits;
-	pthread_mutex_init(&janitor->lock, NULL);
+	client_limits->limits = *limits;
+	pthread_mutex_init(&client_limits->lock, NULL);
 	/* Sweeps are timed on the monotonic clock, as deadlines are. */
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&janitor->stop, &attr);
+	pthread_cond_init(&client_limits->stop, &attr);
 	pthread_condattr_destroy(&attr);
-	return janitor;
+	return client_limits;
 }
 
 /* The listen address as a client reaches it: a wildcard is the loopback. */
 static void
-set_listen_address(Janitor *janitor, const struct sockaddr_storage *addr,
+set_listen_address(ClientLimits *client_limits, const struct sockaddr_storage *addr,
 				   socklen_t len)
 {
-	struct sockaddr_in *in4 = (struct sockaddr_in *) &janitor->listen_addr;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) &janitor->listen_addr;
+	struct sockaddr_in *in4 = (struct sockaddr_in *) &client_limits->listen_addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) &client_limits->listen_addr;
 
-	janitor->listen_addr = *addr;
-	janitor->listen_len = len;
+	client_limits->listen_addr = *addr;
+	client_limits->listen_len = len;
 	if (addr->ss_family == AF_INET && in4->sin_addr.s_addr == htonl(INADDR_ANY))
 		in4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	else if (addr->ss_family == AF_INET6 &&
@@ -459,40 +459,40 @@ set_listen_address(Janitor *janitor, const struct sockaddr_storage *addr,
 }
 
 bool
-janitor_start(Janitor *janitor, const struct sockaddr_storage *listen_addr,
+client_limits_start(ClientLimits *client_limits, const struct sockaddr_storage *listen_addr,
 			  socklen_t listen_len)
 {
-	pthread_mutex_lock(&janitor->lock);
-	set_listen_address(janitor, listen_addr, listen_len);
-	pthread_mutex_unlock(&janitor->lock);
-	janitor->running = pthread_create(&janitor->thread, NULL, janitor_main,
-									  janitor) == 0;
-	if (!janitor->running)
-		log_error("cannot start the janitor thread");
-	return janitor->running;
+	pthread_mutex_lock(&client_limits->lock);
+	set_listen_address(client_limits, listen_addr, listen_len);
+	pthread_mutex_unlock(&client_limits->lock);
+	client_limits->running = pthread_create(&client_limits->thread, NULL, client_limits_main,
+									  client_limits) == 0;
+	if (!client_limits->running)
+		log_error("cannot start the client limits thread");
+	return client_limits->running;
 }
 
 void
-janitor_quiesce(Janitor *janitor)
+client_limits_quiesce(ClientLimits *client_limits)
 {
-	pthread_mutex_lock(&janitor->lock);
-	janitor->listen_len = 0;
-	pthread_mutex_unlock(&janitor->lock);
+	pthread_mutex_lock(&client_limits->lock);
+	client_limits->listen_len = 0;
+	pthread_mutex_unlock(&client_limits->lock);
 }
 
 void
-janitor_stop(Janitor *janitor)
+client_limits_stop(ClientLimits *client_limits)
 {
-	if (janitor == NULL)
+	if (client_limits == NULL)
 		return;
-	pthread_mutex_lock(&janitor->lock);
-	janitor->stopping = true;
-	pthread_cond_signal(&janitor->stop);
-	pthread_mutex_unlock(&janitor->lock);
-	if (janitor->running)
-		pthread_join(janitor->thread, NULL);
+	pthread_mutex_lock(&client_limits->lock);
+	client_limits->stopping = true;
+	pthread_cond_signal(&client_limits->stop);
+	pthread_mutex_unlock(&client_limits->lock);
+	if (client_limits->running)
+		pthread_join(client_limits->thread, NULL);
 	/* The daemon has closed every connection: both lists are empty. */
-	pthread_cond_destroy(&janitor->stop);
-	pthread_mutex_destroy(&janitor->lock);
-	free(janitor);
+	pthread_cond_destroy(&client_limits->stop);
+	pthread_mutex_destroy(&client_limits->lock);
+	free(client_limits);
 }

@@ -1,14 +1,14 @@
 /*
- * janitor.h - what one client may hold of authoob-http, and for how long.
+ * client_limits.h - what one client may hold of authoob-http, and for how long.
  *
  * libmicrohttpd only closes a connection that has been silent for its idle
  * timeout: a client that sends a header byte every few seconds keeps its
- * connection for ever, and one address may open them all. The janitor counts
+ * connection for ever, and one address may open them all. This file counts
  * each client's connections, refuses those over the limit, and cuts a
  * connection whose request header or body is not in by its deadline.
  */
-#ifndef AUTHOOB_JANITOR_H
-#define AUTHOOB_JANITOR_H
+#ifndef AUTHOOB_CLIENT_LIMITS_H
+#define AUTHOOB_CLIENT_LIMITS_H
 
 #include <microhttpd.h>
 #include <stdbool.h>
@@ -16,50 +16,50 @@
 
 #include "proxies.h"
 
-typedef struct JanitorLimits
+typedef struct ClientLimitsConfig
 {
 	int			max_client_connections;	/* per client address; 0: none */
 	const TrustedProxies *trusted_proxies;	/* not counted; NULL: none */
 	int			header_timeout_s;	/* from connecting or the last answer */
 	int			body_timeout_s; /* from the end of the header */
-} JanitorLimits;
+} ClientLimitsConfig;
 
 /* Where a connection is in its request; each phase has its own deadline. */
-typedef enum JanitorPhase
+typedef enum RequestPhase
 {
-	JANITOR_HEADER,				/* waiting for a request's header */
-	JANITOR_BODY,				/* header in, body on its way */
-	JANITOR_STATEMENT			/* request in: no deadline, the answer is ours */
-} JanitorPhase;
+	PHASE_HEADER,				/* waiting for a request's header */
+	PHASE_BODY,				/* header in, body on its way */
+	PHASE_STATEMENT			/* request in: no deadline, the answer is ours */
+} RequestPhase;
 
-typedef struct Janitor Janitor;
+typedef struct ClientLimits ClientLimits;
 
-/* Before the daemon starts: it needs janitor_notify_connection. */
-Janitor    *janitor_create(const JanitorLimits *limits);
+/* Before the daemon starts: it needs client_limits_notify_connection. */
+ClientLimits    *client_limits_create(const ClientLimitsConfig *limits);
 
 /*
  * Starts the thread that cuts connections past their deadline. listen_addr
- * is where the daemon listens, for the janitor to wake its workers (see
- * janitor.c); false (logged) if the thread cannot start.
+ * is where the daemon listens, for its thread to wake its workers (see
+ * client_limits.c); false (logged) if the thread cannot start.
  */
-bool		janitor_start(Janitor *janitor,
+bool		client_limits_start(ClientLimits *client_limits,
 						  const struct sockaddr_storage *listen_addr,
 						  socklen_t listen_len);
 
 /* MHD_OPTION_NOTIFY_CONNECTION: counts, refuses and forgets connections. */
-void		janitor_notify_connection(void *cls,
+void		client_limits_notify_connection(void *cls,
 									  struct MHD_Connection *connection,
 									  void **socket_context,
 									  enum MHD_ConnectionNotificationCode code);
 
 /* The connection's request has reached phase: its deadline moves. */
-void		janitor_enter(Janitor *janitor, struct MHD_Connection *connection,
-						  JanitorPhase phase);
+void		client_limits_enter(ClientLimits *client_limits, struct MHD_Connection *connection,
+						  RequestPhase phase);
 
 /* The listen socket is closed (draining): never connect to it again. */
-void		janitor_quiesce(Janitor *janitor);
+void		client_limits_quiesce(ClientLimits *client_limits);
 
 /* After the daemon has stopped (every connection closed): stop and free. */
-void		janitor_stop(Janitor *janitor);
+void		client_limits_stop(ClientLimits *client_limits);
 
 #endif
