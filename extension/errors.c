@@ -254,6 +254,20 @@ authoob_no_token_match(void)
 								(GotrueAnswer) {403, "Email link is invalid or has expired", NULL})));
 }
 
+/*
+ * 403: a mailed code that is not the newest code of that address and
+ * type, or is spent or expired, as Supabase Auth answers it
+ */
+void
+authoob_wrong_code(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_FORBIDDEN),
+			 errmsg("Token has expired or is invalid"),
+			 errdetail_contract("otp_expired", NULL, NULL,
+								(GotrueAnswer) {403, "Token has expired or is invalid", NULL})));
+}
+
 /* 404: no such active user */
 void
 authoob_user_not_found(void)

@@ -103,7 +103,7 @@ static const SettingDef setting_defs[] = {
 	{"inactivity_timeout", SETTING_INT, 0, 10 * 366 * 24 * 3600, FIELD(inactivity_timeout), "0"},
 	{"refresh_reuse_interval", SETTING_INT, 0, 3600, FIELD(refresh_reuse_interval), "10"},
 	/* 0.2: Supabase Auth's protocol, and where mailed links may lead */
-	{"gotrue_prefix", SETTING_OPTIONAL_PREFIX, 0, 0, SQL_ONLY, NULL},
+	{"gotrue_prefix", SETTING_OPTIONAL_PREFIX, 0, 0, FIELD(gotrue_prefix), NULL},
 	{"redirect_urls", SETTING_URL_LIST, 0, 0, SQL_ONLY, NULL},
 	/* 0.3: a budget of password hashes (0.2: none; 0 here turns it off) */
 	{"client_hashes_per_window", SETTING_INT, 1, 1000000, FIELD(client_hashes_per_window), "0"},

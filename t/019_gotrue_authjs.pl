@@ -66,6 +66,13 @@ sub mailed_tokens
 	return @tokens;
 }
 
+# What a mail of the dialect carries: the link's token (its token_hash) and
+# the code
+my $signup_link = qr{http://127\.0\.0\.1:\d+/auth/v1/verify\?token=([A-Za-z0-9_-]{43})&type=signup&redirect_to=};
+my $recovery_link = qr{http://127\.0\.0\.1:\d+/auth/v1/verify\?token=([A-Za-z0-9_-]{43})&type=recovery&redirect_to=};
+my $mailed_code = qr{code: (\d{6})\b};
+my $mailed_url = qr{(http://\S+/verify\?\S+)};
+
 # The token of the $count-th such mail (the first by default), waiting for it
 sub mailed
 {
@@ -81,6 +88,8 @@ my $front = AuthoobTest::Front->start(db => $db,
 	args => [ '--smtp-url', "smtp://127.0.0.1:$sink_port", '--mail-sweep', 1 ]);
 $front->set_prefix('/auth/v1');
 my $base = 'http://127.0.0.1:' . $front->port . '/auth/v1';
+# the mailed links lead to this front
+psql($db, sprintf(q{SELECT authoob_configure('{"api_url": "http://127.0.0.1:%d"}')}, $front->port));
 my $password = strong_password();
 
 # Runs a step of t/js/authjs_flow.mjs; each of its lines is a test.
@@ -160,7 +169,7 @@ authjs('mfa', email => 'mfa@example.com', password => $password, other_factor =>
 # --- with confirmation: the token of the mail the SMTP server received
 psql($db, q{SELECT authoob_configure('{"require_activation": true}')});
 authjs('confirm_on_signup', email => 'grace@example.com', password => $password);
-my $activation = mailed('grace@example.com', qr{/activate/([A-Za-z0-9_-]{43})});
+my $activation = mailed('grace@example.com', $signup_link);
 authjs('confirm_on_verify', email => 'grace@example.com', password => $password, token => $activation);
 # Waits until the mailers have taken every request and sent every mail
 sub mails_settled
@@ -172,21 +181,21 @@ sub mails_settled
 # resend: another activation mail, at most one per address and interval,
 # and the same answer for any address
 authjs('confirm_on_signup', email => 'resend@example.com', password => $password);
-mailed('resend@example.com', qr{/activate/([A-Za-z0-9_-]{43})});
+mailed('resend@example.com', $signup_link);
 authjs('resend', email => 'resend@example.com');
-my $again = mailed('resend@example.com', qr{/activate/([A-Za-z0-9_-]{43})}, 2);
+my $again = mailed('resend@example.com', $signup_link, 2);
 authjs('resend', email => 'resend@example.com');
 authjs('resend', email => 'nobody@example.com');
 authjs('confirm_on_verify', email => 'resend@example.com', password => $password, token => $again);
 authjs('resend', email => 'resend@example.com');
 mails_settled();
-is(scalar mailed_tokens('resend@example.com', qr{/activate/([A-Za-z0-9_-]{43})}), 2,
+is(scalar mailed_tokens('resend@example.com', $signup_link), 2,
 	'no third mail: one resend per interval, and none once activated');
 is(scalar mailed_tokens('nobody@example.com', qr{.}), 0, 'no mail to an unknown address');
 psql($db, q{SELECT authoob_configure('{"reset_mail_interval": 0}')});
 authjs('resend', email => 'resend@example.com');
 mails_settled();
-is(scalar mailed_tokens('resend@example.com', qr{/activate/([A-Za-z0-9_-]{43})}), 2, 'none to an activated account');
+is(scalar mailed_tokens('resend@example.com', $signup_link), 2, 'none to an activated account');
 psql($db, q{SELECT authoob_configure('{"reset_mail_interval": 60}')});
 is_gotrue_error($front->request(POST => '/resend', json => { type => 'sms', phone => '+33600000000' }), 400,
 	'phone_provider_disabled', 'resend by SMS: as GoTrue with phone off');
@@ -194,10 +203,59 @@ psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
 
 # --- recovery by mail
 authjs('recover_ask', email => 'ada@example.com');
-my $reset = mailed('ada@example.com', qr{reset_password_token=([A-Za-z0-9_-]{43})});
+my $reset = mailed('ada@example.com', $recovery_link);
 my $reset_password = strong_password('2');
 authjs('recover_verify', email => 'ada@example.com', password => $password, token => $reset,
 	new_password => $reset_password);
+
+# --- the mails' 6-digit codes: verifyOtp({email, token, type})
+psql($db, q{SELECT authoob_configure('{"require_activation": true}')});
+authjs('confirm_on_signup', email => 'otp@example.com', password => $password);
+my $otp = mailed('otp@example.com', $mailed_code);
+authjs('code_wrong', email => 'otp@example.com', type => 'signup', code => sprintf('%06d', ($otp + 1) % 1000000));
+authjs('code_verify', email => 'otp@example.com', type => 'signup', code => $otp);
+psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
+psql($db, q{SELECT authoob_clear_throttle()});
+authjs('recover_ask', email => 'otp@example.com');
+authjs('code_verify', email => 'otp@example.com', type => 'recovery', code => mailed('otp@example.com', $mailed_code, 2));
+like(psql($db, q{SELECT string_agg(body_text, ' ') FROM authoob.mail_outbox}), qr/Or enter this code: \d{6}/,
+	'the outbox holds the codes in the mails alone') &&
+is(psql($db, q{SELECT count(*) FROM authoob.mail_tokens WHERE code_hash IS NOT NULL AND length(code_hash) = 32}),
+	psql($db, q{SELECT count(*) FROM authoob.mail_tokens WHERE code_hash IS NOT NULL}), 'the tokens keep HMACs of them');
+
+# a code is guessed as a password is: the address is blocked after a few
+# wrong codes (a doubling wait, at most login_failures_per_hour an hour),
+# the right code too while it lasts, so its million values cannot be tried
+psql($db, q{SELECT authoob_clear_throttle()});
+# the hourly cap (100 by default: 10^6 codes would take 10^4 hours, longer
+# than any code lives) lowered to 5, so that the block outlasts the test
+psql($db, q{SELECT authoob_configure('{"login_failures_per_hour": 5}')});
+authjs('recover_ask', email => 'otp@example.com');
+my $right = mailed('otp@example.com', $mailed_code, 3);
+my @tries = map { $front->request(POST => '/verify', json => { email => 'otp@example.com', type => 'recovery',
+	token => sprintf('%06d', ($right + $_) % 1000000) }) } 1 .. 8;
+is_deeply([ map { $_->{status} } @tries[0 .. 4] ], [ (403) x 5 ], 'wrong codes: 403 each, until ...');
+my ($blocked) = grep { $_->{status} == 429 } @tries;
+ok($blocked && $blocked->{headers}{'retry-after'} =~ /^\d+$/, '... the address is blocked: 429 with Retry-After');
+is($front->request(POST => '/verify', json => { email => 'otp@example.com', type => 'recovery', token => $right })->{status},
+	429, 'the right code too, while the block lasts');
+is(psql($db, q{SELECT consecutive >= 5 FROM authoob.throttle WHERE scope = 'login' AND key = 'otp@example.com'}), 't',
+	'the wrong codes counted against the address, as wrong passwords');
+is($front->request(POST => '/token?grant_type=password', json => { email => 'otp@example.com', password => $password })->{status},
+	429, 'and its password sign-ins wait as well: one limit for every guess');
+psql($db, q{SELECT authoob_configure('{"login_failures_per_hour": 100}')});
+psql($db, q{SELECT authoob_clear_throttle()});
+is($front->request(POST => '/verify', json => { email => 'otp@example.com', type => 'recovery', token => $right })->{status},
+	200, 'once the block is over, the right code signs in');
+
+# --- following the mailed link itself ({{ .ConfirmationURL }}), implicit flow
+authjs('recover_ask', email => 'otp@example.com');
+my ($url) = mailed('otp@example.com', $mailed_url, 4);
+like($url, qr{/auth/v1/verify\?token=[A-Za-z0-9_-]{43}&type=recovery&redirect_to=http%3A%2F%2Fapp\.test%2Freset$},
+	"the recovery mail's link: GoTrue's, to the redirectTo asked for");
+my $followed = HTTP::Tiny->new(timeout => 30, max_redirect => 0)->get($url);
+like($followed->{headers}{location} // '', qr{^http://app\.test/reset#access_token=[^&]+&.*&type=recovery$},
+	'following it: 303 to the app, the session in the fragment');
 
 # --- the dialect's errors, and what an attacker sends
 is_gotrue_error($front->request(POST => '/signup', body => '{"email": '), 400, 'bad_json', 'bad JSON: 400 bad_json');
@@ -276,7 +334,7 @@ psql($db, q{SELECT authoob_clear_throttle()});
 # the mailed link: redirects only to allowed URLs, tokens in the fragment
 psql($db, q{SELECT authoob_configure('{"require_activation": true, "redirect_urls": "http://allowed.test/cb"}')});
 authjs('confirm_on_signup', email => 'link1@example.com', password => $password);
-my $t1 = mailed('link1@example.com', qr{/activate/([A-Za-z0-9_-]{43})});
+my $t1 = mailed('link1@example.com', $signup_link);
 $front->{http} = HTTP::Tiny->new(timeout => 30, max_redirect => 0);
 $r = $front->request(GET => "/verify?type=signup&token=$t1&redirect_to=http://evil.test/steal");
 is($r->{status}, 303, 'GET /verify: 303');
@@ -285,7 +343,7 @@ like($r->{headers}{location}, qr{^http://app\.test#access_token=[^&]+&expires_at
 $r = $front->request(GET => "/verify?type=signup&token=$t1&redirect_to=http://allowed.test/cb");
 is($r->{status}, 403, 'the link again: refused (single use), 403 as GoTrue');
 authjs('confirm_on_signup', email => 'link2@example.com', password => $password);
-my $t2 = mailed('link2@example.com', qr{/activate/([A-Za-z0-9_-]{43})});
+my $t2 = mailed('link2@example.com', $signup_link);
 $r = $front->request(GET => "/verify?type=signup&token=$t2&redirect_to=http://allowed.test/cb?x=1");
 like($r->{headers}{location} // '', qr{^http://allowed\.test/cb\?x=1#access_token=}, 'an allowed redirect_to is followed');
 $r = $front->request(GET => "/verify?type=signup&token=$t2&redirect_to=http://allowed.test.evil/cb");
@@ -297,9 +355,8 @@ is(psql($db, q{SELECT authoob_redirect_url('http://allowed.test/cb@evil.test')})
 # in once, and only with the verifier of the client that asked for the mail
 my $store = File::Temp->new;
 authjs('pkce_signup', email => 'pkce@example.com', password => $password, store => $store->filename);
-my $t3 = mailed('pkce@example.com', qr{/activate/([A-Za-z0-9_-]{43})});
-$r = $front->request(GET => "/verify?type=signup&token=$t3&redirect_to=http://allowed.test/cb");
-is($r->{status}, 303, 'PKCE link: 303');
+$r = $front->{http}->get(mailed('pkce@example.com', $mailed_url));
+is($r->{status}, 303, 'PKCE: following the mailed link, 303');
 my ($code) = ($r->{headers}{location} // '') =~ m{^http://allowed\.test/cb\?code=([A-Za-z0-9_-]{43})$};
 ok($code, 'PKCE link: a code in the query string, no token') or diag($r->{headers}{location});
 my %kept = %{ json_decode(slurp($store->filename)) };
@@ -316,8 +373,7 @@ is_gotrue_error($front->request(POST => '/token?grant_type=pkce', json => { auth
 	400, 'validation_failed', 'no code: 400');
 my $rstore = File::Temp->new;
 authjs('pkce_recover_ask', email => 'pkce@example.com', store => $rstore->filename);
-my $t4 = mailed('pkce@example.com', qr{reset_password_token=([A-Za-z0-9_-]{43})});
-$r = $front->request(GET => "/verify?type=recovery&token=$t4&redirect_to=http://allowed.test/cb");
+$r = $front->{http}->get(mailed('pkce@example.com', $mailed_url, 2));
 ($code) = ($r->{headers}{location} // '') =~ m{^http://allowed\.test/cb\?code=([A-Za-z0-9_-]{43})$};
 ok($code, 'PKCE recovery link: a code') or diag($r->{headers}{location});
 authjs('pkce_recover_exchange', email => 'pkce@example.com', store => $rstore->filename, code => $code,

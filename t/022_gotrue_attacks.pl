@@ -34,8 +34,8 @@ sub mailed
 	  split /\n/, psql($db, qq{SELECT body_text FROM authoob.mail_outbox
 		WHERE recipient = '$email' ORDER BY id});
 }
-my $reset_re = qr{reset_password_token=([A-Za-z0-9_-]{43})};
-my $activation_re = qr{/activate/([A-Za-z0-9_-]{43})};
+my $reset_re = qr{/verify\?token=([A-Za-z0-9_-]{43})&type=recovery&};
+my $activation_re = qr{/verify\?token=([A-Za-z0-9_-]{43})&type=signup&};
 
 sub signup
 {

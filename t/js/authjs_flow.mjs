@@ -201,6 +201,19 @@ if (step === 'confirm_off') {
   check('the new password signs in', !r.error && r.data.session, errInfo(r.error))
   r = await c.verifyOtp({ type: 'recovery', token_hash: args.token })
   check('the recovery token again: otp_expired', r.error?.code === 'otp_expired', errInfo(r.error))
+} else if (step === 'code_verify') {
+  const c = client()
+  let r = await c.verifyOtp({ email, token: args.code, type: args.type })
+  check(`verifyOtp ${args.type} with the mailed code: a session`, !r.error && r.data.session?.access_token &&
+    r.data.user?.email === email && r.data.user?.email_confirmed_at, errInfo(r.error))
+  r = await c.verifyOtp({ email, token: args.code, type: args.type })
+  check('the code again: otp_expired, 403', r.error?.code === 'otp_expired' && r.error?.status === 403, errInfo(r.error))
+} else if (step === 'code_wrong') {
+  const c = client()
+  const r = await c.verifyOtp({ email, token: args.code, type: args.type })
+  check(`verifyOtp ${args.type} with a wrong code: GoTrue's 403 otp_expired`,
+    r.error?.code === 'otp_expired' && r.error?.status === 403 && r.error?.message === 'Token has expired or is invalid',
+    errInfo(r.error))
 } else if (step === 'resend') {
   const c = client()
   const r = await c.resend({ type: 'signup', email })
