@@ -419,6 +419,8 @@ extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings
 #define CTX_APP_URL		(1 << 5)
 #define CTX_LINK		(1 << 6)
 #define CTX_CLAIMS		(1 << 7)
+#define CTX_FACTOR		(1 << 8)
+#define CTX_VALID		(1 << 9)
 
 /*
  * Every hook: its name and its context's keys (docs/sql-api.md, "Hooks").  The
@@ -453,7 +455,9 @@ extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings
 	X(POST_LOGOUT, post_logout, 0) \
 	X(MAIL_REGISTER, mail_register, CTX_USER | CTX_LINK) \
 	X(MAIL_ASK_RESET_PASSWORD, mail_ask_reset_password, CTX_USER | CTX_LINK) \
-	X(CUSTOM_ACCESS_TOKEN, custom_access_token, CTX_USER | CTX_CLAIMS)
+	X(CUSTOM_ACCESS_TOKEN, custom_access_token, CTX_USER | CTX_CLAIMS) \
+	X(PRE_MFA_VERIFY, pre_mfa_verify, CTX_USER | CTX_FACTOR) \
+	X(POST_MFA_VERIFY, post_mfa_verify, CTX_USER | CTX_FACTOR | CTX_VALID)
 
 #define AUTHOOB_HOOK_ENUM(NAME, name, context) HOOK_##NAME,
 typedef enum AuthoobHook
@@ -472,6 +476,8 @@ typedef struct AuthoobHookArgs
 	const char *app_url;		/* "app_url" */
 	const char *link;			/* "link": the mailed link */
 	Jsonb	   *claims;			/* "claims": an access token's claims */
+	Jsonb	   *factor;			/* "factor": the second factor a code is for */
+	bool		valid;			/* "valid": whether the code was right */
 } AuthoobHookArgs;
 
 extern bool authoob_hook_registered(AuthoobHook hook);
@@ -531,6 +537,7 @@ extern Datum authoob_refresh_session(const char *refresh_token,
 									 const AuthoobSettings *settings);
 extern Datum authoob_raise_session(int64 user_id, const pg_uuid_t *session,
 								   const char *method, const AuthoobSettings *settings);
+extern char *authoob_session_aal(const pg_uuid_t *session, const AuthoobSettings *settings);
 extern void authoob_end_session_of(const pg_uuid_t *session);
 extern void authoob_end_reused_session(bool end);
 extern int64 authoob_verify_token(const char *token, pg_uuid_t *session,

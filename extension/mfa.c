@@ -84,7 +84,7 @@ static AuthoobQuery insert_recovery_code = AUTHOOB_QUERY(
 	2, INT8OID, BYTEAOID);
 
 static AuthoobQuery find_factor = AUTHOOB_QUERY(
-	"SELECT f.secret, f.status = 'verified' FROM authoob.mfa_factors f"
+	"SELECT f.secret, f.status = 'verified', " FACTOR_JSON " FROM authoob.mfa_factors f"
 	" WHERE f.id = $1 AND f.user_id = $2",
 	2, UUIDOID, INT8OID);
 
@@ -178,11 +178,12 @@ factor_user(const char *token, pg_uuid_t *session, AuthoobSettings **settings)
 }
 
 /*
- * A factor of user_id: its secret, and whether it is verified; 404 when
- * the user has no such factor (another user's is none of theirs).
+ * A factor of user_id: its secret, whether it is verified, and (json not
+ * NULL) the factor as the user's factors list it; 404 when the user has no
+ * such factor (another user's is none of theirs).
  */
 static bytea *
-load_factor(Datum factor, int64 user_id, bool *verified)
+load_factor(Datum factor, int64 user_id, bool *verified, Jsonb **json)
 {
 	Datum		values[2] = {factor, Int64GetDatum(user_id)};
 	bool		isnull;
@@ -192,6 +193,8 @@ load_factor(Datum factor, int64 user_id, bool *verified)
 		authoob_factor_not_found();
 	secret = DatumGetByteaPCopy(authoob_result_datum(1, &isnull));
 	*verified = DatumGetBool(authoob_result_datum(2, &isnull));
+	if (json)
+		*json = DatumGetJsonbPCopy(authoob_result_datum(3, &isnull));
 	return secret;
 }
 
@@ -368,7 +371,7 @@ authoob_gotrue_challenge_factor(PG_FUNCTION_ARGS)
 	authoob_connect_spi();
 	user_id = factor_user(authoob_text_arg(fcinfo, 0), NULL, &settings);
 	factor = factor_id_arg(authoob_text_arg(fcinfo, 1));
-	load_factor(factor, user_id, &verified);
+	load_factor(factor, user_id, &verified, NULL);
 	values[0] = factor;
 	values[1] = PG_GETARG_DATUM(2);
 	values[2] = Int64GetDatum(CHALLENGE_EXPIRY);
@@ -397,6 +400,7 @@ typedef struct FactorRequest
 	char	   *code;
 	Datum		client_ip;
 	bool		ip_isnull;
+	Jsonb	   *factor;			/* for the hooks */
 } FactorRequest;
 
 /*
@@ -419,24 +423,6 @@ read_factor_request(FunctionCallInfo fcinfo, FactorRequest *request)
 	request->ip_isnull = PG_ARGISNULL(1);
 }
 
-/*
- * The request's factor, the user's own (else 404, whether or not it is
- * blocked: another user learns nothing of it), and its secret; 429 while
- * guesses at it, or from this client, are blocked.
- */
-static bytea *
-request_factor(const FactorRequest *request, Datum *factor)
-{
-	bool		verified;
-	bytea	   *secret;
-
-	*factor = factor_id_arg(request->factor_id);
-	secret = load_factor(*factor, request->user_id, &verified);
-	authoob_check_mfa_throttle(request->factor_id, request->client_ip, request->ip_isnull,
-							   request->settings);
-	return secret;
-}
-
 /* A refused code: counted against key once the refusal rolled back */
 static void
 refuse_code(const char *key, const char *message)
@@ -445,12 +431,58 @@ refuse_code(const char *key, const char *message)
 	authoob_mfa_refused("mfa_verification_failed", message);
 }
 
+/* pre_mfa_verify, before a code is looked at: it may refuse by raising */
+static void
+before_verification(const FactorRequest *request)
+{
+	authoob_fire_hook(HOOK_PRE_MFA_VERIFY, &(AuthoobHookArgs) {
+		.user_id = request->user_id, .factor = request->factor});
+}
+
+/*
+ * The request's factor, the user's own (else 404, whether or not it is
+ * blocked: another user learns nothing of it), and its secret; 429 while
+ * guesses at it, or from this client, are blocked.
+ */
+static bytea *
+request_factor(FactorRequest *request, Datum *factor)
+{
+	bool		verified;
+	bytea	   *secret;
+
+	*factor = factor_id_arg(request->factor_id);
+	secret = load_factor(*factor, request->user_id, &verified, &request->factor);
+	authoob_check_mfa_throttle(request->factor_id, request->client_ip, request->ip_isnull,
+							   request->settings);
+	before_verification(request);
+	return secret;
+}
+
+/*
+ * What a code (a TOTP code, or a recovery code: method) came to: valid, the
+ * session raised to aal2 and its new token as the answer; not, refused and
+ * counted against key, with message.  post_mfa_verify is told either way,
+ * and may refuse a valid code by raising an error.
+ */
+static Datum
+verification_outcome(const FactorRequest *request, bool valid, const char *method,
+					 const char *key, const char *message)
+{
+	Jsonb	   *answer = authoob_fire_hook(HOOK_POST_MFA_VERIFY, &(AuthoobHookArgs) {
+		.user_id = request->user_id, .factor = request->factor, .valid = valid});
+
+	if (!valid)
+		refuse_code(key, message);
+	return authoob_hook_response(answer, authoob_raise_session(request->user_id, &request->session,
+																method, request->settings));
+}
+
 /*
  * Verify a TOTP code of the request's factor, and take it: the time step
  * it is the code of, one either side of now, if no code of that step or a
- * later one was taken.  Refused: 422, counted against the factor.
+ * later one was taken.  Whether it was.
  */
-static void
+static bool
 take_totp_code(const FactorRequest *request, Datum factor, const bytea *secret)
 {
 	int64		now = (int64) time(NULL) / TOTP_PERIOD;
@@ -472,9 +504,8 @@ take_totp_code(const FactorRequest *request, Datum factor, const bytea *secret)
 		}
 	values[0] = factor;
 	values[1] = Int64GetDatum(matched);
-	if (matched < 0 || authoob_run(&take_step, values, NULL, false) != 1 ||
-		!DatumGetBool(authoob_result_datum(1, &isnull)))
-		refuse_code(request->factor_id, "Invalid TOTP code entered");
+	return matched >= 0 && authoob_run(&take_step, values, NULL, false) == 1 &&
+		DatumGetBool(authoob_result_datum(1, &isnull));
 }
 
 /*
@@ -495,9 +526,10 @@ authoob_mfa_verify(PG_FUNCTION_ARGS)
 	authoob_connect_spi();
 	read_factor_request(fcinfo, &request);
 	secret = request_factor(&request, &factor);
-	take_totp_code(&request, factor, secret);
-	PG_RETURN_DATUM(authoob_finish_spi(authoob_raise_session(request.user_id, &request.session,
-															 "totp", request.settings), false));
+	PG_RETURN_DATUM(authoob_finish_spi(verification_outcome(&request,
+															take_totp_code(&request, factor, secret),
+															"totp", request.factor_id,
+															"Invalid TOTP code entered"), false));
 }
 
 /*
@@ -518,6 +550,7 @@ authoob_gotrue_verify_factor(PG_FUNCTION_ARGS)
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', PG_ARGISNULL(1) ? 'n' : ' ', ' '};
 	bool		isnull;
+	bool		valid;
 
 	authoob_connect_spi();
 	read_factor_request(fcinfo, &request);
@@ -539,10 +572,12 @@ authoob_gotrue_verify_factor(PG_FUNCTION_ARGS)
 		authoob_mfa_refused("mfa_challenge_expired",
 							psprintf("MFA challenge %s has expired, verify against another challenge or create a new challenge.",
 									 authoob_jsonb_get_string(request.body, "challenge_id")));
-	take_totp_code(&request, factor, secret);
-	authoob_run(&spend_challenge, &challenge, NULL, false);
-	PG_RETURN_DATUM(authoob_finish_spi(authoob_raise_session(request.user_id, &request.session,
-															 "totp", request.settings), false));
+	valid = take_totp_code(&request, factor, secret);
+	if (valid)
+		authoob_run(&spend_challenge, &challenge, NULL, false);
+	PG_RETURN_DATUM(authoob_finish_spi(verification_outcome(&request, valid, "totp",
+															request.factor_id,
+															"Invalid TOTP code entered"), false));
 }
 
 /*
@@ -565,13 +600,16 @@ authoob_mfa_recover(PG_FUNCTION_ARGS)
 	read_factor_request(fcinfo, &request);
 	key = psprintf("recovery:" INT64_FORMAT, request.user_id);
 	authoob_check_mfa_throttle(key, request.client_ip, request.ip_isnull, request.settings);
+	/* the hooks' factor: the user's recovery codes */
+	request.factor = DatumGetJsonbP(authoob_jsonb_from_pairs(1, (const char *[]) {"factor_type"},
+															 (const char *[]) {"recovery_code"}));
+	before_verification(&request);
 	values[0] = Int64GetDatum(request.user_id);
 	values[1] = recovery_code_hash(request.code);
-	if (authoob_run(&spend_recovery_code, values, NULL, false) != 1)
-		refuse_code(key, "Invalid recovery code entered");
-	PG_RETURN_DATUM(authoob_finish_spi(authoob_raise_session(request.user_id, &request.session,
-															 "recovery_code", request.settings),
-									   false));
+	PG_RETURN_DATUM(authoob_finish_spi(verification_outcome(&request,
+															authoob_run(&spend_recovery_code, values, NULL, false) == 1,
+															"recovery_code", key,
+															"Invalid recovery code entered"), false));
 }
 
 /*
@@ -593,7 +631,7 @@ authoob_mfa_unenroll(PG_FUNCTION_ARGS)
 	authoob_connect_spi();
 	user_id = factor_user(authoob_text_arg(fcinfo, 0), &session, &settings);
 	factor = factor_id_arg(authoob_text_arg(fcinfo, 1));
-	load_factor(factor, user_id, &verified);
+	load_factor(factor, user_id, &verified, NULL);
 	if (verified)
 		authoob_require_aal2(&session, AAL_TO_UNENROLL, settings);
 	values[0] = factor;

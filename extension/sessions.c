@@ -132,6 +132,10 @@ static AuthoobQuery session_below_factor = AUTHOOB_QUERY(
 	" AND f.status = 'verified')",
 	1, UUIDOID);
 
+static AuthoobQuery session_aal = AUTHOOB_QUERY(
+	"SELECT aal FROM authoob.sessions WHERE jti = $1",
+	1, UUIDOID);
+
 static AuthoobQuery end_session = AUTHOOB_QUERY(
 	"DELETE FROM authoob.sessions WHERE jti = $1",
 	1, UUIDOID);
@@ -477,6 +481,24 @@ authoob_raise_session(int64 user_id, const pg_uuid_t *session, const char *metho
 	authoob_partition(&partition, &partitions);
 	return grant_response(user_id, session, access_token,
 						  authoob_random_token_in(32, partition, partitions), true, settings);
+}
+
+/*
+ * The assurance level a session has reached now ("aal1", "aal2"; NULL for
+ * no such session): what its tokens said when they were made may be older.
+ * Connected to SPI.
+ */
+char *
+authoob_session_aal(const pg_uuid_t *session, const AuthoobSettings *settings)
+{
+	Datum		value = UUIDPGetDatum(session);
+
+	/* 0.1's sessions have no level: every one is aal1 */
+	if (!settings->refresh_tokens)
+		return "aal1";
+	if (authoob_run(&session_aal, &value, NULL, true) != 1)
+		return NULL;
+	return authoob_result_text(1);
 }
 
 /* End a session: logout.  Connected to SPI. */

@@ -37,6 +37,21 @@ FROM jsonb_array_elements(authoob_mfa_factors(:'a')) f;
 SELECT test.failure(format($$ SELECT authoob_mfa_enroll(%L, '{"friendly_name": "phone"}') $$, :'a')) AS same_name;
 SELECT test.failure(format($$ SELECT authoob_mfa_enroll(%L, '{"factor_type": "sms"}') $$, :'a')) AS not_totp;
 
+-- The hooks of a verification: pre_mfa_verify before the code is looked
+-- at, post_mfa_verify with the outcome; both told the factor (a refused
+-- code's calls roll back with it: they say so in notices).
+CREATE FUNCTION record_mfa(context jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE NOTICE '% mfa_verify: factor %, valid %', CASE WHEN context ? 'valid' THEN 'post' ELSE 'pre' END,
+        context #>> '{factor,friendly_name}', coalesce(context ->> 'valid', '-');
+    RETURN NULL;
+END
+$$;
+SELECT authoob_add_hook('pre_mfa_verify', 'record_mfa(jsonb)'::regprocedure) IS NOT NULL AS pre_hooked,
+       authoob_add_hook('post_mfa_verify', 'record_mfa(jsonb)'::regprocedure) IS NOT NULL AS post_hooked;
+SELECT test.outcome(format($$ SELECT authoob_mfa_verify(%L) $$,
+    jsonb_build_object('token', :'a', 'factor_id', :'factor', 'body', '{"code": "000000"}'))) AS hooks_of_a_refusal;
+
 -- Verification: a wrong code, a code two steps away, an empty one; a
 -- code of now (oathtool's) raises the session to aal2.
 SELECT test.failure(format($$ SELECT authoob_mfa_verify(%L) $$,
@@ -55,6 +70,8 @@ SELECT :'v'::jsonb ? 'refresh_token' AS refreshable, test.claims(:'v'::jsonb ->>
        (SELECT string_agg(m ->> 'method', ',') FROM jsonb_array_elements(test.claims(:'v'::jsonb ->> 'access_token') -> 'amr') m) AS amr,
        test.claims(:'v'::jsonb ->> 'access_token') ->> 'session_id' = test.claims(:'a') ->> 'session_id' AS same_session;
 SELECT :'v'::jsonb ->> 'access_token' AS a2 \gset
+SELECT authoob_remove_hook('pre_mfa_verify', 'record_mfa(jsonb)'::regprocedure) AND
+       authoob_remove_hook('post_mfa_verify', 'record_mfa(jsonb)'::regprocedure) AS unhooked;
 -- the same code again, or one of the step before: spent
 SELECT test.failure(format($$ SELECT authoob_mfa_verify(%L) $$,
     jsonb_build_object('token', :'a2', 'factor_id', :'factor', 'body', jsonb_build_object('code', :'code')::text))) AS replay;
@@ -74,6 +91,16 @@ SELECT test.failure(format($$ SELECT authoob_mfa_unenroll(%L, %L) $$, :'a1', :'f
 SELECT authoob_mfa_enroll(:'a2', '{"friendly_name": "other"}') AS e2 \gset
 SELECT :'e2'::jsonb #>> '{recovery_codes,0}' AS recovery1 \gset
 SELECT :'e2'::jsonb ->> 'id' IS NOT NULL AS aal2_enroll;
+-- what the session is at, for policies (authoob_aal(), after
+-- authoob_authenticate in the same transaction) and forward auth
+BEGIN;
+SELECT authoob_authenticate(:'a2') IS NOT NULL AS authenticated, authoob_aal() AS aal;
+COMMIT;
+BEGIN;
+SELECT authoob_authenticate(:'a1') IS NOT NULL AS authenticated, authoob_aal() AS aal;
+COMMIT;
+SELECT authoob_aal() IS NULL AS none_outside;
+SELECT authoob_verify_headers(:'a2') ->> 'X-Auth-AAL' AS a2_header, authoob_verify_headers(:'a1') ->> 'X-Auth-AAL' AS a1_header;
 -- mfa_required: the aal1 session is good for nothing but reaching aal2
 SELECT authoob_configure('{"mfa_required": true}') IS NOT NULL AS required;
 SELECT test.failure(format($$ SELECT authoob_verify(%L) $$, :'a1')) AS aal1_required;

@@ -128,6 +128,8 @@ my @calls = (
 	[ 'authoob_authenticate(text)' => q{SELECT public.authoob_authenticate('{TOKEN}')},
 		q{SELECT public.authoob_authenticate('x')} ],
 	[ 'authoob_uid()' => q{SELECT public.authoob_uid()} ],
+	[ 'authoob_aal()' => q{SELECT public.authoob_aal()},
+		q{SELECT public.authoob_authenticate('{TOKEN}') IS NOT NULL, public.authoob_aal()} ],
 	[ 'authoob_has_role(text)' => q{SELECT public.authoob_has_role('admin')} ],
 	[ 'authoob_postgrest_pre_request()' => q{SELECT public.authoob_postgrest_pre_request()},
 		q{SELECT pg_catalog.set_config('request.headers', '{"authorization": "Bearer x"}', false); SELECT public.authoob_postgrest_pre_request()},

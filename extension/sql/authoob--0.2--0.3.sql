@@ -221,6 +221,7 @@ ALTER TABLE authoob.settings ADD COLUMN mfa_required boolean NOT NULL DEFAULT fa
 ALTER TABLE authoob.throttle DROP CONSTRAINT throttle_scope_check,
     ADD CONSTRAINT throttle_scope_check
         CHECK (scope IN ('login', 'ip', 'token', 'ask', 'ask_ip', 'hash_ip', 'sign_in', 'mfa'));
+\ir functions/authoob_aal.sql
 \ir functions/authoob_mfa_enroll.sql
 \ir functions/authoob_mfa_factors.sql
 \ir functions/authoob_mfa_recover.sql
@@ -229,3 +230,7 @@ ALTER TABLE authoob.throttle DROP CONSTRAINT throttle_scope_check,
 \ir gotrue/authoob_gotrue_challenge_factor.sql
 \ir gotrue/authoob_gotrue_enroll_factor.sql
 \ir gotrue/authoob_gotrue_verify_factor.sql
+-- the hooks pre_mfa_verify and post_mfa_verify, after those of 0.2
+INSERT INTO authoob.hook_names (name, position)
+SELECT n, p FROM @extschema@.authoob_hook_names() WITH ORDINALITY AS h (n, p)
+ON CONFLICT (name) DO NOTHING;

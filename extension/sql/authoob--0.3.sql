@@ -43,6 +43,7 @@
 
 -- The functions written in C, then those in SQL (whose bodies are checked
 -- when they are made: what they call comes first), then those in PL/pgSQL
+\ir functions/authoob_aal.sql
 \ir functions/authoob_activate.sql
 \ir functions/authoob_activate_redirect.sql
 \ir functions/authoob_activation_ask.sql
