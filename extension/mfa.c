@@ -28,7 +28,7 @@ PG_FUNCTION_INFO_V1(authoob_mfa_enroll);
 PG_FUNCTION_INFO_V1(authoob_gotrue_enroll_factor);
 PG_FUNCTION_INFO_V1(authoob_gotrue_challenge_factor);
 PG_FUNCTION_INFO_V1(authoob_mfa_verify);
-PG_FUNCTION_INFO_V1(authoob_gotrue_verify_factor);
+PG_FUNCTION_INFO_V1(authoob_mfa_verify_challenge);
 PG_FUNCTION_INFO_V1(authoob_mfa_recover);
 PG_FUNCTION_INFO_V1(authoob_mfa_unenroll);
 PG_FUNCTION_INFO_V1(authoob_mfa_factors);
@@ -88,8 +88,11 @@ static AuthoobQuery find_factor = AUTHOOB_QUERY(
 	" WHERE f.id = $1 AND f.user_id = $2",
 	2, UUIDOID, INT8OID);
 
+/* a new challenge of a factor; those of it past their time go */
 static AuthoobQuery insert_challenge = AUTHOOB_QUERY(
-	"INSERT INTO authoob.mfa_challenges (factor_id, ip) VALUES ($1, $2)"
+	"WITH expired AS (DELETE FROM authoob.mfa_challenges WHERE factor_id = $1"
+	" AND created_at < now() - make_interval(secs => $3))"
+	" INSERT INTO authoob.mfa_challenges (factor_id, ip) VALUES ($1, $2)"
 	" RETURNING id::text, floor(extract(epoch FROM created_at))::bigint + $3",
 	3, UUIDOID, INETOID, INT8OID);
 
@@ -533,15 +536,16 @@ authoob_mfa_verify(PG_FUNCTION_ARGS)
 }
 
 /*
- * SQL function: authoob_gotrue_verify_factor(request text, client_ip inet)
+ * SQL function: authoob_mfa_verify_challenge(request text, client_ip inet)
  *											  returns jsonb
  *
- * POST G/factors/<id>/verify: as P/mfa's, against a challenge of the
+ * POST G/factors/<id>/verify's work (authoob_gotrue_verify_factor gives
+ * its answer Supabase Auth's user): as P/mfa's, against a challenge of the
  * factor (the body's challenge_id) asked from the same address within its
  * time, and spent with the code; the answer is the token endpoint's.
  */
 Datum
-authoob_gotrue_verify_factor(PG_FUNCTION_ARGS)
+authoob_mfa_verify_challenge(PG_FUNCTION_ARGS)
 {
 	FactorRequest request;
 	Datum		factor;

@@ -133,3 +133,38 @@ SELECT authoob_mfa_unenroll(:'a2', :'factor') = jsonb_build_object('id', :'facto
 SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'r')) AS other_session_ended;
 SELECT authoob_verify(:'a2') IS NOT NULL AS own_session_kept;
 SELECT count(*) AS factors_left FROM authoob.mfa_factors;
+
+-- Supabase Auth's dialect: no recovery codes at enrolment; a code is
+-- verified against a challenge of the factor, from the address that asked
+-- for it, within five minutes, once; the answer is a session.
+SELECT authoob_token_grant('{"grant_type": "password", "email": "b@example.com", "password": "1Password"}') ->> 'access_token' AS gb \gset
+SELECT authoob_gotrue_enroll_factor(:'gb', '{"factor_type": "totp", "friendly_name": "key"}') AS g \gset
+SELECT :'g'::jsonb ->> 'id' AS gfactor, :'g'::jsonb #>> '{totp,secret}' AS gsecret \gset
+SELECT :'g'::jsonb ? 'recovery_codes' AS recovery_codes, :'g'::jsonb ->> 'type' AS type;
+SELECT test.failure(format($$ SELECT authoob_gotrue_enroll_factor(%L, '{}') $$, :'gb')) AS no_type;
+SELECT authoob_gotrue_challenge_factor(:'gb', :'gfactor', '192.0.2.1') AS c \gset
+SELECT :'c'::jsonb ->> 'type' AS type, (:'c'::jsonb ->> 'expires_at')::bigint - extract(epoch FROM now())::bigint BETWEEN 290 AND 300 AS five_minutes;
+SELECT :'c'::jsonb ->> 'id' AS challenge \gset
+\set code `oathtool --totp -b :gsecret`
+SELECT test.failure(format($$ SELECT authoob_gotrue_verify_factor(%L, '192.0.2.2') $$, jsonb_build_object('token', :'gb',
+    'factor_id', :'gfactor', 'body', jsonb_build_object('challenge_id', :'challenge', 'code', :'code')::text))) AS other_address;
+SELECT test.failure(format($$ SELECT authoob_gotrue_verify_factor(%L, '192.0.2.1') $$, jsonb_build_object('token', :'gb',
+    'factor_id', :'gfactor', 'body', jsonb_build_object('challenge_id', gen_random_uuid(), 'code', :'code')::text))) AS unknown_challenge;
+UPDATE authoob.mfa_challenges SET created_at = now() - interval '6 minutes';
+SELECT replace(test.failure(format($$ SELECT authoob_gotrue_verify_factor(%L, '192.0.2.1') $$, jsonb_build_object('token', :'gb',
+    'factor_id', :'gfactor', 'body', jsonb_build_object('challenge_id', :'challenge', 'code', :'code')::text))), :'challenge', '<id>') AS expired;
+SELECT authoob_gotrue_challenge_factor(:'gb', :'gfactor', '192.0.2.1') ->> 'id' AS challenge \gset
+SELECT count(*) AS challenges_kept FROM authoob.mfa_challenges;
+SELECT authoob_gotrue_verify_factor(jsonb_build_object('token', :'gb', 'factor_id', :'gfactor',
+    'body', jsonb_build_object('challenge_id', :'challenge', 'code', :'code')::text)::text, '192.0.2.1') AS s \gset
+SELECT :'s'::jsonb ? 'refresh_token' AS session, test.claims(:'s'::jsonb ->> 'access_token') ->> 'aal' AS aal,
+       jsonb_array_length(:'s'::jsonb #> '{user,factors}') AS factors_in_user,
+       :'s'::jsonb #>> '{user,factors,0,status}' AS status;
+SELECT test.failure(format($$ SELECT authoob_gotrue_verify_factor(%L, '192.0.2.1') $$, jsonb_build_object('token', :'gb',
+    'factor_id', :'gfactor', 'body', jsonb_build_object('challenge_id', :'challenge', 'code', :'code')::text))) AS challenge_spent;
+-- the user object lists every factor, verified or not, and has no
+-- "factors" while there is none
+SELECT authoob_gotrue_user(:'a2')::jsonb #>> '{factors,0,friendly_name}' AS name,
+       authoob_gotrue_user(:'a2')::jsonb #>> '{factors,0,status}' AS status;
+SELECT authoob_register('{"email": "c@example.com", "password1": "1Password", "password2": "1Password"}') ->> 'token' AS c \gset
+SELECT authoob_gotrue_user(:'c')::jsonb ? 'factors' AS factors_key;

@@ -229,6 +229,7 @@ ALTER TABLE authoob.throttle DROP CONSTRAINT throttle_scope_check,
 \ir functions/authoob_mfa_verify.sql
 \ir gotrue/authoob_gotrue_challenge_factor.sql
 \ir gotrue/authoob_gotrue_enroll_factor.sql
+\ir gotrue/authoob_mfa_verify_challenge.sql
 \ir gotrue/authoob_gotrue_verify_factor.sql
 -- the hooks pre_mfa_verify and post_mfa_verify, after those of 0.2
 INSERT INTO authoob.hook_names (name, position)

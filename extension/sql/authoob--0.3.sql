@@ -85,7 +85,7 @@
 \ir gotrue/authoob_gotrue_challenge_factor.sql
 \ir gotrue/authoob_gotrue_enroll_factor.sql
 \ir gotrue/authoob_gotrue_user.sql
-\ir gotrue/authoob_gotrue_verify_factor.sql
+\ir gotrue/authoob_mfa_verify_challenge.sql
 \ir gotrue/authoob_gotrue_user_json.sql
 \ir gotrue/authoob_grant_session_of.sql
 \ir gotrue/authoob_link_code.sql
@@ -110,6 +110,7 @@
 \ir functions/authoob_rotate_key.sql
 \ir functions/authoob_user_roles.sql
 \ir gotrue/authoob_gotrue_session.sql
+\ir gotrue/authoob_gotrue_verify_factor.sql
 \ir gotrue/authoob_gotrue_settings.sql
 \ir gotrue/authoob_redirect_url.sql
 \ir functions/authoob_add_field.sql
