@@ -29,6 +29,7 @@ PG_FUNCTION_INFO_V1(authoob_verify);
 PG_FUNCTION_INFO_V1(authoob_verify_headers);
 PG_FUNCTION_INFO_V1(authoob_authenticate);
 PG_FUNCTION_INFO_V1(authoob_uid);
+PG_FUNCTION_INFO_V1(authoob_aal);
 PG_FUNCTION_INFO_V1(authoob_new_user_uuid);
 
 static AuthoobQuery email_taken = AUTHOOB_QUERY(
@@ -392,11 +393,13 @@ authoob_reset_password(PG_FUNCTION_ARGS)
 	AuthoobSettings *settings;
 	Jsonb	   *payload;
 	int64		user_id;
+	pg_uuid_t	session;
 	Jsonb	   *answer;
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
-	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), NULL, settings);
+	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), &session, settings);
+	authoob_require_aal2(&session, AAL_TO_CHANGE, settings);
 	payload = authoob_payload_arg(fcinfo, 1);
 	authoob_fire_hook(HOOK_PRE_RESET_AUTH,
 					  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
@@ -437,7 +440,8 @@ static AuthoobQuery user_identity = AUTHOOB_QUERY(
  * upstream, {"X-Auth-User-Id": "1" (or the user's uuid, as the tokens'
  * sub: setting jwt_sub), "X-Auth-User-Email": ...,
  * "X-Auth-User-Roles": "a,b", "X-Auth-Session-Id": ..., "X-Auth-AAL":
- * "aal1"}; a token that does not verify is 401, as everywhere.
+ * "aal1" or "aal2", as the session is now}; a token that does not verify
+ * is 401, as everywhere.
  */
 Datum
 authoob_verify_headers(PG_FUNCTION_ARGS)
@@ -459,8 +463,7 @@ authoob_verify_headers(PG_FUNCTION_ARGS)
 	values[2] = authoob_result_text(2);
 	values[0] = authoob_user_sub(DatumGetInt64(user_id), settings);
 	values[3] = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&session)));
-	/* a second factor comes with 0.2's MFA; until then every session is aal1 */
-	values[4] = "aal1";
+	values[4] = authoob_session_aal(&session, settings);
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_jsonb_from_pairs(lengthof(keys), keys, values),
 									   false));
 }
@@ -472,6 +475,7 @@ authoob_verify_headers(PG_FUNCTION_ARGS)
  */
 static LocalTransactionId authenticated_lxid = InvalidLocalTransactionId;
 static int64 authenticated_user_id;
+static pg_uuid_t authenticated_session;
 
 /* SQL function: authoob_authenticate(token text) returns bigint */
 Datum
@@ -480,7 +484,8 @@ authoob_authenticate(PG_FUNCTION_ARGS)
 	int64		user_id;
 
 	authoob_connect_spi();
-	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), NULL, authoob_load_settings());
+	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), &authenticated_session,
+								   authoob_load_settings());
 	SPI_finish();
 	authenticated_user_id = user_id;
 	authenticated_lxid = MyProc->lxid;
@@ -495,6 +500,31 @@ authoob_uid(PG_FUNCTION_ARGS)
 		authenticated_lxid != MyProc->lxid)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(authenticated_user_id);
+}
+
+/*
+ * SQL function: authoob_aal() returns text
+ *
+ * The assurance level of the session authoob_authenticate() verified in
+ * this transaction, as it is now ("aal1", "aal2"), or NULL: for policies
+ * that require a second factor (USING (authoob_aal() = 'aal2')).
+ */
+Datum
+authoob_aal(PG_FUNCTION_ARGS)
+{
+	char	   *aal;
+
+	if (authenticated_lxid == InvalidLocalTransactionId ||
+		authenticated_lxid != MyProc->lxid)
+		PG_RETURN_NULL();
+	authoob_connect_spi();
+	aal = authoob_session_aal(&authenticated_session, authoob_load_settings());
+	if (aal == NULL)
+	{
+		SPI_finish();
+		PG_RETURN_NULL();
+	}
+	PG_RETURN_DATUM(authoob_finish_spi(CStringGetTextDatum(aal), false));
 }
 
 /*

@@ -66,6 +66,10 @@ static const AttemptAction attempt_actions[] = {
 	{"gotrue_verify", "authoob_gotrue_verify", 2, AUTHOOB_STATUS('4', '0', '4'), false, false,
 	AUTHOOB_STATUS('4', '0', '3')},
 	{"gotrue_verify_link", "authoob_gotrue_verify_link", 2, AUTHOOB_STATUS('4', '0', '4'), false, false, 0},
+	/* a second factor's code: arg is {"token", "factor_id", "body"} (mfa.c) */
+	{"mfa_verify", "authoob_mfa_verify", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
+	{"mfa_recover", "authoob_mfa_recover", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
+	{"gotrue_mfa_verify", "authoob_gotrue_verify_factor", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
 };
 
 /* One call of authoob_attempt: what it runs, and what came of it */
@@ -202,6 +206,7 @@ record_failures(const Attempt *attempt, Oid procedure, bool counted, bool code_f
 								authoob_client_key(attempt->client_ip, settings), settings);
 	if (hashed)
 		authoob_count_hash(email, attempt->client_ip, attempt->ip_isnull, settings);
+	authoob_record_mfa_failure(counted, settings);
 	authoob_end_reused_session(true);
 	authoob_leave_owner_context(&owner);
 }
@@ -255,6 +260,7 @@ attempt(FunctionCallInfo fcinfo, bool structured, bool nonatomic, bool *isnull,
 	}
 
 	authoob_end_reused_session(false);
+	authoob_record_mfa_failure(false, NULL);
 	hashes_before = authoob_hashes_computed();
 	*error = authoob_try(run_attempt, &attempt);
 	if (*error && attempt.parse && !attempt.parsed)

@@ -69,6 +69,20 @@ extern void authoob_already_registered(void) pg_attribute_noreturn();
 extern void authoob_signup_disabled(void) pg_attribute_noreturn();
 extern void authoob_already_active(void) pg_attribute_noreturn();
 extern void authoob_too_many_attempts(int seconds) pg_attribute_noreturn();
+extern void authoob_factor_not_found(void) pg_attribute_noreturn();
+
+/* what needs an aal2 session once a user has a verified factor */
+typedef enum AuthoobAalNeed
+{
+	AAL_TO_ENROLL,				/* another factor */
+	AAL_TO_UNENROLL,			/* a verified factor */
+	AAL_TO_CHANGE,				/* the password or the address */
+	AAL_TO_USE					/* anything, with mfa_required */
+} AuthoobAalNeed;
+
+extern void authoob_insufficient_aal(AuthoobAalNeed need) pg_attribute_noreturn();
+extern void authoob_mfa_refused(const char *error_code,
+								const char *message) pg_attribute_noreturn();
 
 /* crypto.c: base64url, SHA-256, HMAC, random tokens, constant-time compare */
 
@@ -90,6 +104,12 @@ extern char *authoob_random_token_in(int nbytes, int partition, int partitions);
 extern char *authoob_random_digits(int ndigits);
 extern bool authoob_equal_constant_time(const char *a, const char *b, size_t len);
 
+/* totp.c: RFC 6238 codes, base32, otpauth:// URIs, their QR code in SVG */
+extern int	authoob_totp_code(const uint8 *secret, int len, int64 step);
+extern char *authoob_base32_encode(const uint8 *data, int len);
+extern char *authoob_totp_uri(const char *issuer, const char *account, const char *secret);
+extern char *authoob_qr_svg(const char *text);
+
 /* email.c */
 extern bool authoob_email_is_valid(const char *email);
 
@@ -99,6 +119,8 @@ extern bool authoob_email_is_valid(const char *email);
 #define AUTHOOB_MAX_FIELD_CHARS 255
 
 extern Jsonb *authoob_payload_arg(FunctionCallInfo fcinfo, int argno);
+extern Jsonb *authoob_payload_text(const char *body);
+extern bool authoob_parse_uuid(const char *text, Datum *uuid);
 extern char *authoob_payload_string(Jsonb *payload, const char *key,
 									bool required, bool *present);
 extern char *authoob_payload_name(Jsonb *payload, const char *key, bool *present);
@@ -286,6 +308,8 @@ typedef struct AuthoobSettings
 	char	   *jwt_sub;		/* "id" or "uuid": what tokens' sub is */
 	bool		disable_signup; /* no registration, in either dialect */
 	char	   *gotrue_prefix;	/* NULL: Supabase Auth's dialect is off */
+	bool		mfa_required;	/* a user with a verified factor needs aal2 */
+	bool		mfa;			/* the schema has factors (0.3): sessions.c */
 } AuthoobSettings;
 
 /* Whether tokens' sub (and Supabase Auth's user id) is the user's uuid */
@@ -369,6 +393,10 @@ extern void authoob_check_throttle(const char *email, const char *ip_scope,
 								   const AuthoobSettings *settings);
 extern void authoob_record_throttle(const char *scope, const char *key,
 									const AuthoobSettings *settings);
+extern void authoob_check_mfa_throttle(const char *key, Datum client_ip, bool ip_isnull,
+									   const AuthoobSettings *settings);
+extern void authoob_mark_mfa_failure(const char *key);
+extern void authoob_record_mfa_failure(bool record, const AuthoobSettings *settings);
 extern void authoob_check_hash_budget(const char *account_key, Datum client_ip,
 									  bool ip_isnull, const AuthoobSettings *settings);
 extern void authoob_count_hash(const char *account_key, Datum client_ip,
@@ -391,6 +419,8 @@ extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings
 #define CTX_APP_URL		(1 << 5)
 #define CTX_LINK		(1 << 6)
 #define CTX_CLAIMS		(1 << 7)
+#define CTX_FACTOR		(1 << 8)
+#define CTX_VALID		(1 << 9)
 
 /*
  * Every hook: its name and its context's keys (docs/sql-api.md, "Hooks").  The
@@ -425,7 +455,9 @@ extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings
 	X(POST_LOGOUT, post_logout, 0) \
 	X(MAIL_REGISTER, mail_register, CTX_USER | CTX_LINK) \
 	X(MAIL_ASK_RESET_PASSWORD, mail_ask_reset_password, CTX_USER | CTX_LINK) \
-	X(CUSTOM_ACCESS_TOKEN, custom_access_token, CTX_USER | CTX_CLAIMS)
+	X(CUSTOM_ACCESS_TOKEN, custom_access_token, CTX_USER | CTX_CLAIMS) \
+	X(PRE_MFA_VERIFY, pre_mfa_verify, CTX_USER | CTX_FACTOR) \
+	X(POST_MFA_VERIFY, post_mfa_verify, CTX_USER | CTX_FACTOR | CTX_VALID)
 
 #define AUTHOOB_HOOK_ENUM(NAME, name, context) HOOK_##NAME,
 typedef enum AuthoobHook
@@ -444,6 +476,8 @@ typedef struct AuthoobHookArgs
 	const char *app_url;		/* "app_url" */
 	const char *link;			/* "link": the mailed link */
 	Jsonb	   *claims;			/* "claims": an access token's claims */
+	Jsonb	   *factor;			/* "factor": the second factor a code is for */
+	bool		valid;			/* "valid": whether the code was right */
 } AuthoobHookArgs;
 
 extern bool authoob_hook_registered(AuthoobHook hook);
@@ -477,8 +511,10 @@ typedef struct AuthoobClaims
 	const char *sub;			/* their id or uuid (setting jwt_sub), as text */
 	const char *email;
 	const char *session_id;		/* the session's uuid, as text */
-	const char *aal;			/* "aal1" */
+	const char *aal;			/* "aal1" or "aal2" */
 	int64		auth_time;		/* amr's timestamp: the sign-in */
+	const char *mfa_method;		/* aal2: "totp" or "recovery_code"; else NULL */
+	int64		mfa_time;		/* ... amr's timestamp of it */
 	int64		iat;
 	int64		exp;
 } AuthoobClaims;
@@ -499,10 +535,17 @@ extern Datum authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnul
 								   const char *user_agent, const AuthoobSettings *settings);
 extern Datum authoob_refresh_session(const char *refresh_token,
 									 const AuthoobSettings *settings);
+extern Datum authoob_raise_session(int64 user_id, const pg_uuid_t *session,
+								   const char *method, const AuthoobSettings *settings);
+extern char *authoob_session_aal(const pg_uuid_t *session, const AuthoobSettings *settings);
 extern void authoob_end_session_of(const pg_uuid_t *session);
 extern void authoob_end_reused_session(bool end);
 extern int64 authoob_verify_token(const char *token, pg_uuid_t *session,
 								  const AuthoobSettings *settings);
+extern int64 authoob_verify_token_any_aal(const char *token, pg_uuid_t *session,
+										  const AuthoobSettings *settings);
+extern void authoob_require_aal2(const pg_uuid_t *session, AuthoobAalNeed need,
+								 const AuthoobSettings *settings);
 extern int64 authoob_verify_token_profile(const char *token,
 										  const AuthoobSettings *settings,
 										  Datum *profile, AuthoobUserDates *dates);
@@ -564,6 +607,9 @@ extern bytea *authoob_match_mail_code(int64 user_id, const char *kind, const cha
  * authoob's own routes' work.
  * ---------------------------------------------------------------------
  */
+
+/* mfa.c: a user's factors, in Supabase Auth's user object */
+extern char *authoob_factors_json(int64 user_id, const AuthoobSettings *settings);
 
 /* profile.c: GET P/profile's answer, its user in *user_id (and *dates) */
 extern Datum authoob_token_profile(const char *token, const AuthoobSettings *settings,

@@ -339,3 +339,54 @@ authoob_too_many_attempts(int seconds)
 								psprintf("{\"Retry-After\": \"%d\"}", seconds > 0 ? seconds : 1),
 								NULL, (GotrueAnswer) {429, "Request rate limit reached", NULL})));
 }
+
+/* 404: no factor of this user has the id given, or it is no uuid */
+void
+authoob_factor_not_found(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_NOT_FOUND),
+			 errmsg("Factor not found"),
+			 errdetail_contract("mfa_factor_not_found", NULL, NULL, same_answer)));
+}
+
+/*
+ * What a session at aal1 may not do when its user has a verified factor,
+ * with Supabase Auth's status and words for each
+ */
+void
+authoob_insufficient_aal(AuthoobAalNeed need)
+{
+	static const struct
+	{
+		int			sqlstate;
+		const char *message;
+	}			needs[] = {
+		[AAL_TO_ENROLL] = {ERRCODE_AUTHOOB_FORBIDDEN, "AAL2 required to enroll a new factor"},
+		[AAL_TO_UNENROLL] = {AUTHOOB_STATUS('4', '2', '2'),
+		"AAL2 required to unenroll verified factor"},
+		[AAL_TO_CHANGE] = {ERRCODE_AUTHOOB_UNAUTHORIZED,
+		"AAL2 session is required to update email or password when MFA is enabled."},
+		[AAL_TO_USE] = {ERRCODE_AUTHOOB_UNAUTHORIZED,
+		"AAL2 session is required: verify a second factor first."},
+	};
+
+	ereport(ERROR,
+			(errcode(needs[need].sqlstate),
+			 errmsg("%s", needs[need].message),
+			 errdetail_contract("insufficient_aal", NULL, NULL, same_answer)));
+}
+
+/*
+ * 422: a code that is not the factor's now (or was spent already), a
+ * recovery code that is none of the user's unspent ones, a challenge that
+ * does not hold (Supabase Auth's words for each)
+ */
+void
+authoob_mfa_refused(const char *error_code, const char *message)
+{
+	ereport(ERROR,
+			(errcode(AUTHOOB_STATUS('4', '2', '2')),
+			 errmsg("%s", message),
+			 errdetail_contract(error_code, NULL, NULL, same_answer)));
+}

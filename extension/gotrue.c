@@ -311,6 +311,7 @@ user_object(int64 user_id, Jsonb *profile, const AuthoobUserDates *dates,
 	char	   *updated_at;
 	Jsonb	   *user_metadata;
 	Jsonb	   *app_metadata;
+	char	   *factors;
 
 	sort_profile(profile, &parts);
 	authoob_user_metadata(user_id, &user_metadata, &app_metadata);
@@ -331,6 +332,10 @@ user_object(int64 user_id, Jsonb *profile, const AuthoobUserDates *dates,
 	append_app_metadata(&out, user_id, &parts, app_metadata);
 	appendStringInfoString(&out, ", \"user_metadata\": ");
 	append_user_metadata(&out, &parts, user_metadata);
+	/* left out while there are none, as GoTrue's omitempty does */
+	factors = authoob_factors_json(user_id, settings);
+	if (strcmp(factors, "[]") != 0)
+		appendStringInfo(&out, ", \"factors\": %s", factors);
 	/* one identity, the address: its id is the user's, as GoTrue's provider_id */
 	appendStringInfo(&out, ", \"identities\": [{\"identity_id\": \"%s\", \"id\": \"%s\","
 					 " \"user_id\": \"%s\", \"identity_data\": {\"email\": %s,"

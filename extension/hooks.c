@@ -321,6 +321,16 @@ hook_context(AuthoobHook hook, const AuthoobHookArgs *args)
 		authoob_push_key(&state, "claims");
 		authoob_push_jsonb(&state, args->claims);
 	}
+	if (keys & CTX_FACTOR)
+	{
+		authoob_push_key(&state, "factor");
+		authoob_push_jsonb(&state, args->factor);
+	}
+	if (keys & CTX_VALID)
+	{
+		authoob_push_key(&state, "valid");
+		pushJsonbValue(&state, WJB_VALUE, &(JsonbValue) {.type = jbvBool, .val.boolean = args->valid});
+	}
 	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	return JsonbValueToJsonb(result);
 }

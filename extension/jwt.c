@@ -134,8 +134,13 @@ authoob_jwt_sign(const AuthoobClaims *c, const AuthoobSettings *settings)
 	escape_json(&rest, settings->jwt_role);
 	appendStringInfoString(&rest, ",\"email\":");
 	escape_json(&rest, c->email);
-	appendStringInfo(&rest, ",\"aal\":\"%s\",\"amr\":[{\"method\":\"password\",\"timestamp\":"
-					 INT64_FORMAT "}]", c->aal, c->auth_time);
+	appendStringInfo(&rest, ",\"aal\":\"%s\",\"amr\":[", c->aal);
+	/* the most recent method first, as Supabase Auth lists them */
+	if (c->mfa_method)
+		appendStringInfo(&rest, "{\"method\":\"%s\",\"timestamp\":" INT64_FORMAT "},",
+						 c->mfa_method, c->mfa_time);
+	appendStringInfo(&rest, "{\"method\":\"password\",\"timestamp\":" INT64_FORMAT "}]",
+					 c->auth_time);
 	if (authoob_hook_registered(HOOK_CUSTOM_ACCESS_TOKEN))
 		rest.data = custom_claims(prefix, rest.data, c->user_id);
 

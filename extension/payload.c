@@ -9,6 +9,8 @@
  */
 #include "authoob.h"
 
+#include <ctype.h>
+
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
@@ -37,6 +39,14 @@ parse_json_text(text *body)
 	return DatumGetJsonbP(value);
 }
 
+static Jsonb *
+payload_object(Jsonb *payload)
+{
+	if (!JB_ROOT_IS_OBJECT(payload) || JB_ROOT_IS_SCALAR(payload))
+		authoob_bad_body("The body is not a JSON object.");
+	return payload;
+}
+
 /*
  * The request body of argument argno, text or jsonb; always a JSON object
  * on return.
@@ -55,9 +65,30 @@ authoob_payload_arg(FunctionCallInfo fcinfo, int argno)
 	else
 		payload = parse_json_text(PG_GETARG_TEXT_PP(argno));
 
-	if (!JB_ROOT_IS_OBJECT(payload) || JB_ROOT_IS_SCALAR(payload))
-		authoob_bad_body("The body is not a JSON object.");
-	return payload;
+	return payload_object(payload);
+}
+
+/* A request body given as a C string (NULL: none); a JSON object on return */
+Jsonb *
+authoob_payload_text(const char *body)
+{
+	if (body == NULL)
+		authoob_bad_body("No body was given.");
+	return payload_object(parse_json_text(cstring_to_text(body)));
+}
+
+/* A uuid in its canonical text form (8-4-4-4-12 hex) into *uuid, or false */
+bool
+authoob_parse_uuid(const char *text, Datum *uuid)
+{
+	if (text == NULL || strlen(text) != 36)
+		return false;
+	for (int i = 0; i < 36; i++)
+		if ((i == 8 || i == 13 || i == 18 || i == 23) ? text[i] != '-' :
+			!isxdigit((unsigned char) text[i]))
+			return false;
+	*uuid = DirectFunctionCall1(uuid_in, CStringGetDatum(text));
+	return true;
 }
 
 /*

@@ -107,6 +107,35 @@ static AuthoobQuery rotate_refresh_token = AUTHOOB_QUERY(
 	" RETURNING u.email, floor(extract(epoch FROM s.created_at))::bigint, s.aal",
 	4, BYTEAOID, UUIDOID, INT4OID, INT4OID);
 
+/* how an aal2 session reached aal2, for its tokens' amr */
+static AuthoobQuery session_mfa = AUTHOOB_QUERY(
+	"SELECT mfa_method, floor(extract(epoch FROM mfa_at))::bigint FROM authoob.sessions"
+	" WHERE jti = $1 AND mfa_method IS NOT NULL",
+	1, UUIDOID);
+
+/*
+ * A second factor verified in a session: it is aal2 from now on.  The
+ * user's other sessions still at aal1 end, as Supabase Auth ends them:
+ * whoever opened them with the password alone must pass the factor again.
+ */
+static AuthoobQuery raise_session = AUTHOOB_QUERY(
+	"WITH others AS (DELETE FROM authoob.sessions o WHERE o.user_id = $2 AND o.jti <> $1"
+	" AND o.aal = 'aal1')"
+	" UPDATE authoob.sessions SET aal = 'aal2', mfa_method = $3, mfa_at = now()"
+	" WHERE jti = $1 AND user_id = $2 RETURNING refresh_secret IS NOT NULL",
+	3, UUIDOID, INT8OID, TEXTOID);
+
+/* a session at aal1 whose user has a verified factor: what it may not do */
+static AuthoobQuery session_below_factor = AUTHOOB_QUERY(
+	"SELECT 1 FROM authoob.sessions s WHERE s.jti = $1 AND s.aal = 'aal1'"
+	" AND EXISTS (SELECT 1 FROM authoob.mfa_factors f WHERE f.user_id = s.user_id"
+	" AND f.status = 'verified')",
+	1, UUIDOID);
+
+static AuthoobQuery session_aal = AUTHOOB_QUERY(
+	"SELECT aal FROM authoob.sessions WHERE jti = $1",
+	1, UUIDOID);
+
 static AuthoobQuery end_session = AUTHOOB_QUERY(
 	"DELETE FROM authoob.sessions WHERE jti = $1",
 	1, UUIDOID);
@@ -138,6 +167,17 @@ sign_token(int64 user_id, const pg_uuid_t *session, const char *email,
 		.exp = iat + settings->token_ttl,
 	};
 
+	if (strcmp(aal, "aal2") == 0 && settings->mfa)
+	{
+		Datum		value = UUIDPGetDatum(session);
+		bool		isnull;
+
+		if (authoob_run(&session_mfa, &value, NULL, false) == 1)
+		{
+			claims.mfa_method = authoob_result_text(1);
+			claims.mfa_time = DatumGetInt64(authoob_result_datum(2, &isnull));
+		}
+	}
 	return authoob_jwt_sign(&claims, settings);
 }
 
@@ -410,6 +450,57 @@ authoob_refresh_session(const char *refresh_token, const AuthoobSettings *settin
 						  successor, false, settings);
 }
 
+/*
+ * A second factor (method: "totp", "recovery_code") verified in session
+ * of user_id: the session is aal2, the user's other aal1 sessions end, and
+ * the answer is a new access token, as the token endpoint answers (with a
+ * new refresh token of the session) when the session is refreshable, else
+ * as login does ({"token"}).  Connected to SPI.
+ */
+Datum
+authoob_raise_session(int64 user_id, const pg_uuid_t *session, const char *method,
+					  const AuthoobSettings *settings)
+{
+	Datum		values[3];
+	bool		isnull;
+	bool		refreshable;
+	char	   *access_token;
+	int			partition;
+	int			partitions;
+
+	values[0] = UUIDPGetDatum(session);
+	values[1] = Int64GetDatum(user_id);
+	values[2] = CStringGetTextDatum(method);
+	if (authoob_run(&raise_session, values, NULL, false) != 1)
+		authoob_token_refused("is no longer valid");
+	refreshable = DatumGetBool(authoob_result_datum(1, &isnull));
+	access_token = authoob_session_token(user_id, session, settings);
+	if (!refreshable)
+		return authoob_jsonb_from_pairs(1, (const char *[]) {"token"},
+										(const char *[]) {access_token});
+	authoob_partition(&partition, &partitions);
+	return grant_response(user_id, session, access_token,
+						  authoob_random_token_in(32, partition, partitions), true, settings);
+}
+
+/*
+ * The assurance level a session has reached now ("aal1", "aal2"; NULL for
+ * no such session): what its tokens said when they were made may be older.
+ * Connected to SPI.
+ */
+char *
+authoob_session_aal(const pg_uuid_t *session, const AuthoobSettings *settings)
+{
+	Datum		value = UUIDPGetDatum(session);
+
+	/* 0.1's sessions have no level: every one is aal1 */
+	if (!settings->refresh_tokens)
+		return "aal1";
+	if (authoob_run(&session_aal, &value, NULL, true) != 1)
+		return NULL;
+	return authoob_result_text(1);
+}
+
 /* End a session: logout.  Connected to SPI. */
 void
 authoob_end_session_of(const pg_uuid_t *session)
@@ -441,14 +532,30 @@ check_confirmed(bool confirmed, const AuthoobSettings *settings)
 }
 
 /*
+ * Refuse (insufficient_aal, in the words need asks for) a session at aal1
+ * whose user has a verified second factor.  Connected to SPI.
+ */
+void
+authoob_require_aal2(const pg_uuid_t *session, AuthoobAalNeed need,
+					 const AuthoobSettings *settings)
+{
+	Datum		value = UUIDPGetDatum(session);
+
+	if (settings->mfa && authoob_run(&session_below_factor, &value, NULL, false) != 0)
+		authoob_insufficient_aal(need);
+}
+
+/*
  * The user id a token stands for, or a PT401 error: it must be ours (see
  * authoob_jwt_read) and its session alive, not ended (logout, password
- * change), not expired, its user active.  *session receives the session's
- * id.  The caller is connected to SPI.
+ * change), not expired, its user active, and, with mfa_required, at aal2
+ * if the user has a verified factor (unless any_aal: the routes that
+ * reach aal2).  *session receives the session's id.  The caller is
+ * connected to SPI.
  */
-int64
-authoob_verify_token(const char *token, pg_uuid_t *session,
-					 const AuthoobSettings *settings)
+static int64
+verify_token(const char *token, pg_uuid_t *session, bool any_aal,
+			 const AuthoobSettings *settings)
 {
 	Datum		jti;
 	AuthoobSubject subject;
@@ -459,9 +566,26 @@ authoob_verify_token(const char *token, pg_uuid_t *session,
 	if (!authoob_live_session(jti, &subject, &user_id, &dates, NULL))
 		authoob_session_ended();
 	check_confirmed(dates.confirmed, settings);
+	if (settings->mfa_required && !any_aal)
+		authoob_require_aal2(DatumGetUUIDP(jti), AAL_TO_USE, settings);
 	if (session)
 		memcpy(session, DatumGetUUIDP(jti), sizeof(pg_uuid_t));
 	return user_id;
+}
+
+int64
+authoob_verify_token(const char *token, pg_uuid_t *session,
+					 const AuthoobSettings *settings)
+{
+	return verify_token(token, session, false, settings);
+}
+
+/* authoob_verify_token at any aal: what the second factor's routes take */
+int64
+authoob_verify_token_any_aal(const char *token, pg_uuid_t *session,
+							 const AuthoobSettings *settings)
+{
+	return verify_token(token, session, true, settings);
 }
 
 /*
@@ -484,5 +608,7 @@ authoob_verify_token_profile(const char *token, const AuthoobSettings *settings,
 	if (!authoob_live_session(session, &subject, &user_id, dates, profile))
 		authoob_session_ended();
 	check_confirmed(dates->confirmed, settings);
+	if (settings->mfa_required)
+		authoob_require_aal2(DatumGetUUIDP(session), AAL_TO_USE, settings);
 	return user_id;
 }

@@ -115,6 +115,8 @@ static const SettingDef setting_defs[] = {
 	{"mail_retention", SETTING_INT, 3600, 366 * 24 * 3600, SQL_ONLY, NULL},
 	/* 0.3: registrations may be turned off (Supabase Auth's disable_signup) */
 	{"disable_signup", SETTING_BOOL, 0, 0, FIELD(disable_signup), "false"},
+	/* 0.3: users with a verified factor need aal2 for what they do (0.2: no factors) */
+	{"mfa_required", SETTING_BOOL, 0, 0, FIELD(mfa_required), "false"},
 };
 
 #define N_SETTINGS lengthof(setting_defs)
@@ -206,6 +208,7 @@ authoob_load_settings(void)
 	settings.key_id = authoob_key_id(settings.secret_key);
 	/* the same update added refresh tokens to the schema */
 	settings.refresh_tokens = authoob_object_value(row, "refresh_reuse_interval") != NULL;
+	settings.mfa = authoob_object_value(row, "mfa_required") != NULL;
 	MemoryContextSwitchTo(caller_context);
 
 	/* keys rotated out that still verify for a while */

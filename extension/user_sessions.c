@@ -37,13 +37,11 @@ static AuthoobQuery end_sessions = AUTHOOB_QUERY(
 static Datum
 session_id_arg(const char *text)
 {
-	if (text == NULL || strlen(text) != 36)
+	Datum		session;
+
+	if (!authoob_parse_uuid(text, &session))
 		authoob_session_not_found();
-	for (int i = 0; i < 36; i++)
-		if ((i == 8 || i == 13 || i == 18 || i == 23) ? text[i] != '-' :
-			!isxdigit((unsigned char) text[i]))
-			authoob_session_not_found();
-	return DirectFunctionCall1(uuid_in, CStringGetDatum(text));
+	return session;
 }
 
 /* SQL function: authoob_sessions(token text) returns jsonb */

@@ -58,6 +58,18 @@ static const Route route_table[] = {
 	{"GET",  "/health",         200, {ARG_END},                 "SELECT '{\"status\": \"ok\"}'::pg_catalog.jsonb", REPLY_BODY, NO_QUERY},
 	{"GET",  "/verify",         200, {ARG_TOKEN},               "SELECT authoob_verify_headers($1::text)", REPLY_HEADERS, READ_ONLY},
 	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()", REPLY_PUBLIC_BODY, READ_ONLY},
+/*
+ * Second factors: a code is a guess, verified through authoob_attempt,
+ * whose one argument the statement makes of the token, the factor's id
+ * and the body (MFA_REQUEST).
+ */
+#define MFA_REQUEST(with_factor) \
+	"pg_catalog.jsonb_build_object('token', $1::text, " with_factor "'body', $3::text)::text"
+	{"GET",  "/mfa/factors",    200, {ARG_TOKEN},               "SELECT authoob_mfa_factors($1::text)", REPLY_BODY, NO_QUERY},
+	{"POST", "/mfa/factors",    200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_mfa_enroll($1::text, $2::text)", REPLY_BODY, NO_QUERY},
+	{"POST", "/mfa/factors/*/verify", 200, {ARG_TOKEN, ARG_PATH, ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('mfa_verify', " MFA_REQUEST("'factor_id', $2::text, ") ", $4::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
+	{"DELETE", "/mfa/factors/*", 204, {ARG_TOKEN, ARG_PATH},     "SELECT authoob_mfa_unenroll($1::text, $2::text)", REPLY_BODY, NO_QUERY},
+	{"POST", "/mfa/recover",    200, {ARG_TOKEN, ARG_CLIENT_IP, ARG_BODY}, "CALL authoob_attempt('mfa_recover', " MFA_REQUEST("") ", $2::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
 
 /*
  * Supabase Auth's protocol, under gotrue_prefix, for @supabase/auth-js: the
@@ -91,10 +103,10 @@ static const Route route_table[] = {
 	{"POST", "/magiclink",      NOT_BUILT("otp")},
 	{"GET",  "/reauthenticate", AUTHENTICATED_NOT_BUILT("reauthenticate")},
 	{"GET",  "/authorize",      NOT_BUILT("oauth")},
-	{"POST", "/factors",        AUTHENTICATED_NOT_BUILT("mfa")},
-	{"DELETE", "/factors/*",    AUTHENTICATED_NOT_BUILT("mfa")},
-	{"POST", "/factors/*/challenge", AUTHENTICATED_NOT_BUILT("mfa")},
-	{"POST", "/factors/*/verify", AUTHENTICATED_NOT_BUILT("mfa")},
+	{"POST", "/factors",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_gotrue_enroll_factor($1::text, $2::text)", REPLY_BODY, GOTRUE},
+	{"POST", "/factors/*/challenge", 200, {ARG_TOKEN, ARG_PATH, ARG_CLIENT_IP}, "SELECT authoob_gotrue_challenge_factor($1::text, $2::text, $3::inet)", REPLY_BODY, GOTRUE},
+	{"POST", "/factors/*/verify", 200, {ARG_TOKEN, ARG_PATH, ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_mfa_verify', " MFA_REQUEST("'factor_id', $2::text, ") ", $4::inet, NULL, NULL, NULL)", REPLY_BODY, GOTRUE},
+	{"DELETE", "/factors/*",    200, {ARG_TOKEN, ARG_PATH},     "SELECT authoob_mfa_unenroll($1::text, $2::text)", REPLY_BODY, GOTRUE},
 	{"GET",  "/user/identities/authorize", AUTHENTICATED_NOT_BUILT("identities")},
 	{"DELETE", "/user/identities/*", AUTHENTICATED_NOT_BUILT("identities")},
 	{"POST", "/sso",            NOT_BUILT("sso")},

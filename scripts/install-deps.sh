@@ -13,12 +13,15 @@ set -euo pipefail
 # them (scripts/package-test.sh), debootstrap makes the fresh root they
 # may install into (scripts/fresh-debian.sh); systemd's systemd-analyze
 # checks the unit. The prometheus package brings promtool, which checks
-# the metrics (t/030_metrics.pl).
+# the metrics (t/030_metrics.pl). libqrencode draws the QR code of a TOTP
+# factor's enrolment; oathtool computes the tests' TOTP codes, apart from
+# authoob's own (sql/29_mfa.sql, t/025).
 packages=(
 	build-essential
 	postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev
 	postgresql-15-plproxy
-	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libargon2-dev
+	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libargon2-dev libqrencode-dev
+	oathtool
 	clang-14 libclang-rt-14-dev
 	curl wrk valgrind nginx iproute2
 	libipc-run-perl python3-jwt python3-cryptography python3-aiosmtpd python3-psycopg2

@@ -75,6 +75,12 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_gotrue_settings()',                               'jsonb', 'any', 'authoob_api', false),
     ('authoob_gotrue_not_built(what text)',                     'jsonb', 'any', 'authoob_api', false),
     ('authoob_gotrue_not_built(what text, token text)',         'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_gotrue_enroll_factor(token text, payload text)',  'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_gotrue_challenge_factor(token text, factor_id text, client_ip inet DEFAULT NULL)', 'jsonb', 'token:token', 'authoob_api', false),
+    -- second factors (docs/security.md)
+    ('authoob_mfa_factors(token text)',                         'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_mfa_enroll(token text, payload text)',            'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_mfa_unenroll(token text, factor_id text)',        'jsonb', 'token:token', 'authoob_api', false),
     -- the mailer
     ('authoob_mail_claim(max_mails integer DEFAULT 10, lease integer DEFAULT 60)',
      'TABLE (id bigint, sender text, recipient text, subject text, body_text text, body_html text, message_id text, attempts integer)',
@@ -154,11 +160,12 @@ $$;
 --   hash:K,...  hashtext(the first non-empty of the body's K, ...); the
 --               key email counts as the email rule does (lower-cased), so
 --               that a mail's code goes where its address lives
+--   token:K     the partition of the user the body's K (an access token) names
 -- An action or grant without a row runs on partition 0, which answers it.
 CREATE TABLE authoob_shard.attempts (
     action text NOT NULL,
     grant_type text NOT NULL DEFAULT '',  -- '': whatever the body's grant_type
-    run_on text NOT NULL CHECK (run_on ~ '^(email|hash|hash:[a-z_]+(,[a-z_]+)*)$'),
+    run_on text NOT NULL CHECK (run_on ~ '^(email|hash|hash:[a-z_]+(,[a-z_]+)*|token:[a-z_]+)$'),
     PRIMARY KEY (action, grant_type)
 );
 REVOKE ALL ON authoob_shard.attempts FROM PUBLIC;
@@ -176,7 +183,11 @@ INSERT INTO authoob_shard.attempts (action, grant_type, run_on) VALUES
     ('gotrue_token',         'pkce',          'hash:auth_code'),
     -- a link's token_hash where it was drawn; a code by its address
     ('gotrue_verify',        '',              'hash:token_hash,email,token'),
-    ('gotrue_verify_link',   '',              'hash:token');
+    ('gotrue_verify_link',   '',              'hash:token'),
+    -- second factors: the request the route made, {"token", ...}
+    ('mfa_verify',           '',              'token:token'),
+    ('mfa_recover',          '',              'token:token'),
+    ('gotrue_mfa_verify',    '',              'token:token');
 
 CREATE FUNCTION authoob_shard.attempt_partition(action text, arg text, query_grant text DEFAULT NULL)
 RETURNS integer
@@ -202,6 +213,7 @@ BEGIN
                                                                  ELSE body ->> k.key END) FROM
             unnest(string_to_array(substr(rule, 6), ',')) WITH ORDINALITY AS k (key, n)
             WHERE nullif(body ->> k.key, '') IS NOT NULL ORDER BY k.n LIMIT 1)
+        WHEN rule LIKE 'token:%' THEN (authoob_shard.token_partition(body ->> substr(rule, 7)) & 2147483647)::integer
         END, 0);
 EXCEPTION WHEN OTHERS THEN
     RETURN 0;

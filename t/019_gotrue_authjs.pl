@@ -20,6 +20,8 @@ my $js = "$FindBin::Bin/js";
 my $node = $ENV{NODE} // 'node';
 skip_all_missing("no $node (Debian: apt-get install nodejs npm)")
   unless system("command -v '$node' >/dev/null 2>&1") == 0;
+skip_all_missing('oathtool is not installed (Debian: apt-get install oathtool)')
+  unless system('command -v oathtool >/dev/null 2>&1') == 0;
 my $python = '/usr/bin/python3';
 skip_all_missing('python3-aiosmtpd is not installed')
   unless system("$python -c 'import aiosmtpd' 2>/dev/null") == 0;
@@ -154,6 +156,15 @@ is(psql($app, q{SELECT user_id FROM todos}), claims_of($rls_token{'uuid@example.
 is(psql($db, qq{SELECT uuid FROM authoob.users WHERE email = 'uuid\@example.com'}),
 	claims_of($rls_token{'uuid@example.com'})->{sub}, 'which is the user\'s in authoob.users');
 psql($app, q{DROP TABLE todos; DROP ROLE t019_authenticated});
+
+# --- second factors (docs/security.md): enrol, challenge, verify with
+# oathtool's codes, the assurance levels before and after, what an aal1
+# session may not do, unenrol; a factor of another user is none of theirs
+my $bea = $front->request(POST => '/signup', json => { email => 'bea-mfa@example.com', password => $password });
+my $bea_factor = $front->request(POST => '/factors', json => { factor_type => 'totp', friendly_name => 'bea' },
+	headers => { Authorization => "Bearer $bea->{json}{access_token}" });
+is($bea_factor->{status}, 200, 'another user enrols a factor');
+authjs('mfa', email => 'mfa@example.com', password => $password, other_factor => $bea_factor->{json}{id});
 
 # --- with confirmation: the token of the mail the SMTP server received
 psql($db, q{SELECT authoob_configure('{"require_activation": true}')});
@@ -301,7 +312,7 @@ for ([ POST => '/factors' ], [ GET => '/reauthenticate' ], [ GET => '/user/ident
 }
 my $ada = $front->request(POST => '/token?grant_type=password', json => { email => 'ada@example.com', password => $reset_password });
 my $bearer = { Authorization => "Bearer $ada->{json}{access_token}" };
-for ([ POST => '/factors', 422, 'mfa_totp_enroll_not_enabled' ], [ GET => '/reauthenticate', 422, 'reauthenticate_not_built' ],
+for ([ GET => '/reauthenticate', 422, 'reauthenticate_not_built' ],
 	[ GET => '/user/identities/authorize', 404, 'manual_linking_disabled' ], [ GET => '/admin/users', 403, 'not_admin' ],
 	[ POST => '/invite', 403, 'not_admin' ])
 {

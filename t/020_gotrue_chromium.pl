@@ -2,7 +2,9 @@
 # puppeteer-core as pinned in t/js/package-lock.json) uses @supabase/auth-js
 # from a page on another origin against authoob's Supabase Auth routes
 # (t/js/chromium_flow.mjs): signs up, signs in, reloads with the session
-# kept in localStorage, refreshes and signs out, through CORS.
+# kept in localStorage, refreshes and signs out, through CORS; then adds a
+# second factor, shows its QR code, verifies a code (oathtool's) and
+# removes it.
 use strict;
 use warnings;
 use FindBin;
@@ -17,6 +19,8 @@ my $chromium = $ENV{CHROMIUM} // '/usr/bin/chromium';
 skip_all_missing("no $node (Debian: apt-get install nodejs npm)")
   unless system("command -v '$node' >/dev/null 2>&1") == 0;
 skip_all_missing("no $chromium (Debian: apt-get install chromium)") unless -x $chromium;
+skip_all_missing('oathtool is not installed (Debian: apt-get install oathtool)')
+  unless system('command -v oathtool >/dev/null 2>&1') == 0;
 unless (-e "$js/node_modules/puppeteer-core/package.json" && -e "$js/node_modules/\@supabase/auth-js/package.json")
 {
 	fail('puppeteer-core and @supabase/auth-js are installed in t/js (npm ci --prefix t/js)');
@@ -47,8 +51,9 @@ while (my $line = <$out>)
 }
 close $out;
 is($? >> 8, 0, 'the browser run went to its end');
-is($checks, 8, 'every check of the page ran');
+is($checks, 10, 'every check of the page ran');
 like(join("\n", $front->access_lines), qr{OPTIONS /auth/v1/token 204}, 'the browser asked CORS first');
+like(join("\n", $front->access_lines), qr{DELETE /auth/v1/factors/[0-9a-f-]{36} 200}, 'and removed the factor through it');
 is(psql($db, 'SELECT count(*) FROM authoob.sessions s JOIN authoob.users u ON u.id = s.user_id'
 	  . q{ WHERE u.email = 'page@example.com' AND s.refresh_secret IS NOT NULL}), 0,
 	'signed out: no session of the page left');

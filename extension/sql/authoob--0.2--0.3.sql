@@ -205,3 +205,33 @@ ALTER TABLE authoob.settings ADD COLUMN disable_signup boolean NOT NULL DEFAULT 
 \ir gotrue/authoob_gotrue_pkce.sql
 \ir gotrue/authoob_gotrue_settings.sql
 \ir gotrue/authoob_gotrue_not_built.sql
+
+-- ==== Second factors ====
+-- TOTP factors, Supabase Auth's challenges, recovery codes; a session
+-- at aal2 says how it got there; wrong codes count as wrong passwords
+-- (scope mfa); mfa_required (docs/security.md, "Multi-factor
+-- authentication").
+\ir tables/mfa_factors.sql
+\ir tables/mfa_challenges.sql
+\ir tables/mfa_recovery_codes.sql
+ALTER TABLE authoob.sessions
+    ADD COLUMN mfa_method text CHECK (mfa_method IN ('totp', 'recovery_code')),
+    ADD COLUMN mfa_at timestamptz;
+ALTER TABLE authoob.settings ADD COLUMN mfa_required boolean NOT NULL DEFAULT false;
+ALTER TABLE authoob.throttle DROP CONSTRAINT throttle_scope_check,
+    ADD CONSTRAINT throttle_scope_check
+        CHECK (scope IN ('login', 'ip', 'token', 'ask', 'ask_ip', 'hash_ip', 'sign_in', 'mfa'));
+\ir functions/authoob_aal.sql
+\ir functions/authoob_mfa_enroll.sql
+\ir functions/authoob_mfa_factors.sql
+\ir functions/authoob_mfa_recover.sql
+\ir functions/authoob_mfa_unenroll.sql
+\ir functions/authoob_mfa_verify.sql
+\ir gotrue/authoob_gotrue_challenge_factor.sql
+\ir gotrue/authoob_gotrue_enroll_factor.sql
+\ir gotrue/authoob_mfa_verify_challenge.sql
+\ir gotrue/authoob_gotrue_verify_factor.sql
+-- the hooks pre_mfa_verify and post_mfa_verify, after those of 0.2
+INSERT INTO authoob.hook_names (name, position)
+SELECT n, p FROM @extschema@.authoob_hook_names() WITH ORDINALITY AS h (n, p)
+ON CONFLICT (name) DO NOTHING;

@@ -23,6 +23,9 @@
 \ir tables/roles_users.sql
 \ir tables/sessions.sql
 \ir tables/refresh_tokens.sql
+\ir tables/mfa_factors.sql
+\ir tables/mfa_challenges.sql
+\ir tables/mfa_recovery_codes.sql
 \ir tables/throttle.sql
 \ir tables/previous_keys.sql
 \ir tables/mail_tokens.sql
@@ -40,6 +43,7 @@
 
 -- The functions written in C, then those in SQL (whose bodies are checked
 -- when they are made: what they call comes first), then those in PL/pgSQL
+\ir functions/authoob_aal.sql
 \ir functions/authoob_activate.sql
 \ir functions/authoob_activate_redirect.sql
 \ir functions/authoob_activation_ask.sql
@@ -49,6 +53,11 @@
 \ir functions/authoob_configure.sql
 \ir functions/authoob_end_session.sql
 \ir functions/authoob_login.sql
+\ir functions/authoob_mfa_enroll.sql
+\ir functions/authoob_mfa_factors.sql
+\ir functions/authoob_mfa_recover.sql
+\ir functions/authoob_mfa_unenroll.sql
+\ir functions/authoob_mfa_verify.sql
 \ir functions/authoob_logout.sql
 \ir functions/authoob_logout_scope.sql
 \ir functions/authoob_mail_prepare.sql
@@ -73,7 +82,10 @@
 \ir gotrue/authoob_activate_user.sql
 \ir gotrue/authoob_activation_ask_for_flow.sql
 \ir gotrue/authoob_check_client_throttle.sql
+\ir gotrue/authoob_gotrue_challenge_factor.sql
+\ir gotrue/authoob_gotrue_enroll_factor.sql
 \ir gotrue/authoob_gotrue_user.sql
+\ir gotrue/authoob_mfa_verify_challenge.sql
 \ir gotrue/authoob_gotrue_user_json.sql
 \ir gotrue/authoob_grant_session_of.sql
 \ir gotrue/authoob_link_code.sql
@@ -98,6 +110,7 @@
 \ir functions/authoob_rotate_key.sql
 \ir functions/authoob_user_roles.sql
 \ir gotrue/authoob_gotrue_session.sql
+\ir gotrue/authoob_gotrue_verify_factor.sql
 \ir gotrue/authoob_gotrue_settings.sql
 \ir gotrue/authoob_redirect_url.sql
 \ir functions/authoob_add_field.sql

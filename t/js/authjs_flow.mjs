@@ -3,6 +3,7 @@
 // Prints one JSON line per check: {"name", "ok", "got"}.
 import fs from 'node:fs'
 import { webcrypto } from 'node:crypto'
+import { execFileSync } from 'node:child_process'
 import { GoTrueClient, isAuthApiError, isAuthSessionMissingError, isAuthWeakPasswordError } from '@supabase/auth-js'
 
 // auth-js looks for WebCrypto at globalThis.crypto (PKCE's S256, getClaims'
@@ -281,9 +282,6 @@ if (step === 'confirm_off') {
   r = await c.verifyOtp({ type: 'signup', token_hash: 'A'.repeat(43) })
   check('verifyOtp, a wrong token: 403 otp_expired', same(r.error, 403, 'otp_expired',
     'Email link is invalid or has expired'), errInfo(r.error))
-  r = await c.mfa.enroll({ factorType: 'totp' })
-  check('mfa.enroll: 422 as GoTrue with TOTP off', same(r.error, 422, 'mfa_totp_enroll_not_enabled',
-    'MFA enroll is disabled for TOTP'), errInfo(r.error))
   r = await c.signInWithOtp({ email })
   check('signInWithOtp: 422 as GoTrue with magic links off', same(r.error, 422, 'email_provider_disabled',
     'Login with magic link is disabled'), errInfo(r.error))
@@ -301,6 +299,81 @@ if (step === 'confirm_off') {
   const r = await c.signUp({ email, password })
   check('signUp with disable_signup: 422 signup_disabled', isAuthApiError(r.error) && r.error.status === 422 &&
     r.error.code === 'signup_disabled' && r.error.message === 'Signups not allowed for this instance', errInfo(r.error))
+} else if (step === 'mfa') {
+  // the code an authenticator app shows, computed by Debian's oathtool
+  // from the secret the enrolment showed, never by authoob
+  const totp = (secret, when) => execFileSync('oathtool',
+    ['--totp', '-b', ...(when ? ['--now', when] : []), secret], { encoding: 'utf8' }).trim()
+  const methods = (aal) => (aal.data?.currentAuthenticationMethods ?? []).map((m) => m.method).join(',')
+  const c = client('sb-mfa')
+  let r = await c.signUp({ email, password })
+  check('mfa: signUp', !r.error && r.data.session, errInfo(r.error))
+  let aal = await c.mfa.getAuthenticatorAssuranceLevel()
+  check('getAuthenticatorAssuranceLevel before: aal1, no next level',
+    aal.data?.currentLevel === 'aal1' && aal.data?.nextLevel === 'aal1' && methods(aal) === 'password', aal.data)
+  const enrolled = await c.mfa.enroll({ factorType: 'totp', friendlyName: 'phone', issuer: 'authoob-test' })
+  const factor = enrolled.data
+  check('mfa.enroll: a TOTP factor, its secret, URI and QR code', !enrolled.error && factor?.type === 'totp' &&
+    /^[A-Z2-7]{32}$/.test(factor?.totp?.secret) &&
+    factor?.totp?.uri === `otpauth://totp/authoob-test:${encodeURIComponent(email).replace('%40', '@')}?algorithm=SHA1&digits=6&issuer=authoob-test&period=30&secret=${factor?.totp?.secret}` &&
+    factor?.totp?.qr_code?.startsWith('data:image/svg+xml;utf-8,<svg'), errInfo(enrolled.error) ?? factor)
+  let list = await c.mfa.listFactors()
+  check('listFactors: one factor, not yet verified', list.data?.all?.length === 1 &&
+    list.data.all[0].status === 'unverified' && list.data.totp.length === 0, list.data)
+  r = await c.mfa.challengeAndVerify({ factorId: factor.id, code: totp(factor.totp.secret, '90 seconds ago') })
+  check('challengeAndVerify with a stale code: mfa_verification_failed', r.error?.code === 'mfa_verification_failed' &&
+    r.error?.status === 422, errInfo(r.error))
+  const code = totp(factor.totp.secret)
+  const challenge = await c.mfa.challenge({ factorId: factor.id })
+  check('mfa.challenge: an id and its expiry', !challenge.error && challenge.data?.type === 'totp' &&
+    challenge.data?.expires_at > Date.now() / 1000, errInfo(challenge.error) ?? challenge.data)
+  r = await c.mfa.verify({ factorId: factor.id, challengeId: challenge.data.id, code })
+  check('mfa.verify with oathtool\'s code: a new session', !r.error && r.data?.access_token && r.data?.refresh_token,
+    errInfo(r.error))
+  aal = await c.mfa.getAuthenticatorAssuranceLevel()
+  check('getAuthenticatorAssuranceLevel after: aal2, totp then password',
+    aal.data?.currentLevel === 'aal2' && aal.data?.nextLevel === 'aal2' && methods(aal) === 'totp,password', aal.data)
+  r = await c.mfa.verify({ factorId: factor.id, challengeId: challenge.data.id, code })
+  check('the same challenge again: refused', r.error?.status === 422, errInfo(r.error))
+  r = await c.mfa.challengeAndVerify({ factorId: factor.id, code })
+  check('the same code in a new challenge: mfa_verification_failed (no replay)',
+    r.error?.code === 'mfa_verification_failed', errInfo(r.error))
+  list = await c.mfa.listFactors()
+  check('listFactors: verified', list.data?.totp?.length === 1 && list.data.totp[0].id === factor.id, list.data)
+  r = await c.getUser()
+  check('getUser: the factor in the user object, no secret', r.data?.user?.factors?.length === 1 &&
+    r.data.user.factors[0].friendly_name === 'phone' && !('secret' in r.data.user.factors[0]), r.data?.user?.factors)
+
+  // the password alone: an aal1 session that knows a factor is there
+  const thief = client('sb-mfa-thief')
+  r = await thief.signInWithPassword({ email, password })
+  check('signInWithPassword: a session', !r.error, errInfo(r.error))
+  const thiefToken = r.data.session?.access_token
+  aal = await thief.mfa.getAuthenticatorAssuranceLevel()
+  check('with the password alone: aal1, next level aal2', aal.data?.currentLevel === 'aal1' &&
+    aal.data?.nextLevel === 'aal2', aal.data)
+  r = await thief.updateUser({ password: password + 'x' })
+  check('aal1: updateUser password refused, insufficient_aal', r.error?.code === 'insufficient_aal', errInfo(r.error))
+  r = await thief.mfa.unenroll({ factorId: factor.id })
+  check('aal1: unenroll refused, insufficient_aal', r.error?.code === 'insufficient_aal', errInfo(r.error))
+  r = await thief.mfa.enroll({ factorType: 'totp', friendlyName: 'thief' })
+  check('aal1: enroll refused, insufficient_aal', r.error?.code === 'insufficient_aal', errInfo(r.error))
+  r = await thief.mfa.challengeAndVerify({ factorId: factor.id, code: '000000' })
+  check('aal1: a guessed code refused', r.error?.code === 'mfa_verification_failed', errInfo(r.error))
+  if (args.other_factor) {
+    r = await c.mfa.challenge({ factorId: args.other_factor })
+    check('another user\'s factor: mfa_factor_not_found', r.error?.code === 'mfa_factor_not_found' &&
+      r.error?.status === 404, errInfo(r.error))
+  }
+
+  r = await c.mfa.unenroll({ factorId: factor.id })
+  check('aal2: mfa.unenroll', !r.error && r.data?.id === factor.id, errInfo(r.error))
+  r = await thief.getUser(thiefToken)
+  // (auth-js reads session_not_found as AuthSessionMissingError)
+  check('unenroll ended the user\'s other sessions', thiefToken && !r.data?.user &&
+    r.error?.name === 'AuthSessionMissingError', errInfo(r.error))
+  list = await c.mfa.listFactors()
+  check('listFactors: none left', list.data?.all?.length === 0, list.data)
 } else {
   console.error(`unknown step ${step}`)
   process.exit(2)

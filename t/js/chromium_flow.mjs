@@ -7,6 +7,7 @@ import http from 'node:http'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { execFileSync } from 'node:child_process'
 import puppeteer from 'puppeteer-core'
 
 const [api, pagePort, email, password] = process.argv.slice(2)
@@ -105,6 +106,34 @@ try {
   await page.waitForFunction('window.ready === true', { timeout: 20000 })
   r = await run(async () => (await window.auth.getSession()).data.session)
   check('after another reload: signed out', r === null, r)
+
+  // a second factor from the page: enrol, show the QR code, verify a code
+  // of the secret (computed outside, by oathtool, as the user's phone
+  // would), the assurance level before and after, unenrol
+  r = await run(async (email, password) => {
+    await window.auth.signInWithPassword({ email, password })
+    const before = (await window.auth.mfa.getAuthenticatorAssuranceLevel()).data
+    const { data, error } = await window.auth.mfa.enroll({ factorType: 'totp', friendlyName: 'phone' })
+    const img = document.createElement('img')
+    const loaded = new Promise((resolve) => { img.onload = () => resolve(true); img.onerror = () => resolve(false) })
+    img.src = data?.totp?.qr_code
+    document.body.append(img)
+    return { before, id: data?.id, secret: data?.totp?.secret, error: error?.message ?? null,
+      qr: (await loaded) && img.naturalWidth > 0 }
+  }, email, password)
+  check('in the page: mfa.enroll, its QR code an image the page shows', r.id && r.secret && r.qr &&
+    r.before?.currentLevel === 'aal1' && !r.error, r)
+  const code = execFileSync('oathtool', ['--totp', '-b', r.secret], { encoding: 'utf8' }).trim()
+  r = await run(async (factorId, code) => {
+    const { error } = await window.auth.mfa.challengeAndVerify({ factorId, code })
+    const aal = (await window.auth.mfa.getAuthenticatorAssuranceLevel()).data
+    const unenrolled = await window.auth.mfa.unenroll({ factorId })
+    const left = (await window.auth.mfa.listFactors()).data?.all?.length
+    const signedOut = await window.auth.signOut()
+    return { error: error?.message ?? unenrolled.error?.message ?? signedOut.error?.message ?? null, aal, left }
+  }, r.id, code)
+  check('in the page: challengeAndVerify to aal2, then unenroll (CORS lets DELETE through)',
+    !r.error && r.aal?.currentLevel === 'aal2' && r.left === 0, r)
   check('no error in the page', errors.length === 0, errors)
 } finally {
   await browser.close()

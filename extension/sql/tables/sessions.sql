@@ -5,7 +5,9 @@
 -- expires_at is when the session ends.  A session opened by the token
 -- endpoint (POST P/token) can be refreshed: refreshed_at is its last
 -- refresh, refresh_secret the key its refresh tokens are derived with
--- (owner-only, as the table).
+-- (owner-only, as the table).  aal is aal2 once a second factor was
+-- verified in it: mfa_method ('totp' or 'recovery_code') at mfa_at, which
+-- tokens' amr list beside the password.
 CREATE TABLE authoob.sessions (
     jti uuid PRIMARY KEY,
     user_id bigint NOT NULL REFERENCES authoob.users ON DELETE CASCADE,
@@ -15,7 +17,9 @@ CREATE TABLE authoob.sessions (
     refreshed_at timestamptz,
     aal text NOT NULL DEFAULT 'aal1' CHECK (aal IN ('aal1', 'aal2')),
     user_agent text,
-    refresh_secret bytea
+    refresh_secret bytea,
+    mfa_method text CHECK (mfa_method IN ('totp', 'recovery_code')),
+    mfa_at timestamptz
 );
 CREATE INDEX sessions_user_id_idx ON authoob.sessions (user_id);
 -- what authoob_housekeeping() looks for

@@ -72,7 +72,11 @@ CREATE TABLE authoob.settings (
     mail_retention integer NOT NULL DEFAULT 604800,      -- 7 days
     -- no registration through either dialect (Supabase Auth's
     -- disable_signup)
-    disable_signup boolean NOT NULL DEFAULT false
+    disable_signup boolean NOT NULL DEFAULT false,
+    -- a user with a verified second factor needs an aal2 session for
+    -- anything but reaching aal2 (docs/security.md, "Multi-factor
+    -- authentication")
+    mfa_required boolean NOT NULL DEFAULT false
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));

@@ -5,7 +5,8 @@
 -- address (ask; window_start is the last reset mail allowed) and per
 -- client (ask_ip).  And every password hash, whatever its outcome: per
 -- client (hash_ip, registrations and sign-ins) and per account (sign_in,
--- sign-ins).  The owner may read and clear it (authoob_clear_throttle).
+-- sign-ins).  And a second factor's wrong codes (mfa, key the factor's
+-- id, or "recovery:" and the user's id for recovery codes).  The owner may read and clear it (authoob_clear_throttle).
 CREATE TABLE authoob.throttle (
     scope text NOT NULL,
     key text NOT NULL,
@@ -16,7 +17,7 @@ CREATE TABLE authoob.throttle (
     blocked_until timestamptz,
     PRIMARY KEY (scope, key),
     CONSTRAINT throttle_scope_check
-        CHECK (scope IN ('login', 'ip', 'token', 'ask', 'ask_ip', 'hash_ip', 'sign_in'))
+        CHECK (scope IN ('login', 'ip', 'token', 'ask', 'ask_ip', 'hash_ip', 'sign_in', 'mfa'))
 );
 CREATE INDEX throttle_last_failure_at_idx ON authoob.throttle (last_failure_at);
 REVOKE ALL ON authoob.throttle FROM PUBLIC;
