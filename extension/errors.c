@@ -156,6 +156,43 @@ authoob_not_activated(void)
 								"Follow the link of the activation mail first.")));
 }
 
+/*
+ * 403 for a token on an admin route, as Supabase Auth's requireAdmin
+ * answers: one that does not verify (bad_jwt), or a verified one without
+ * the service role (not_admin)
+ */
+void
+authoob_bad_service_token(const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_FORBIDDEN),
+			 errmsg("invalid JWT: unable to parse or verify signature, %s", why),
+			 errdetail_contract("bad_jwt", NULL, NULL)));
+}
+
+void
+authoob_not_admin(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_FORBIDDEN),
+			 errmsg("User not allowed"),
+			 errdetail_contract("not_admin", NULL,
+								"The token needs the role service_role (authoob_service_token()).")));
+}
+
+/*
+ * 400: a user an admin banned (banned_until in the future) signs in or
+ * refreshes; message as Supabase Auth's token endpoint words each
+ */
+void
+authoob_user_banned_error(const char *message)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+			 errmsg("%s", message),
+			 errdetail_contract("user_banned", NULL, NULL)));
+}
+
 /* 404: a mailed token that is unknown, spent or expired */
 void
 authoob_no_token_match(void)

@@ -113,6 +113,8 @@ static const SettingDef setting_defs[] = {
 	{"jwt_sub", SETTING_JWT_SUB, 0, 0, FIELD(jwt_sub), "id"},
 	/* 0.3: how long finished mails stay (0.2: for ever; read by SQL only) */
 	{"mail_retention", SETTING_INT, 3600, 366 * 24 * 3600, SQL_ONLY, NULL},
+	/* 0.3: days audit records stay (0.2 kept none; read by SQL only) */
+	{"audit_retention", SETTING_INT, 1, 100 * 366, SQL_ONLY, NULL},
 };
 
 #define N_SETTINGS lengthof(setting_defs)

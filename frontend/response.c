@@ -272,6 +272,47 @@ reply_headers(const char *body, unsigned int status)
 	return reply;
 }
 
+/*
+ * A page of a list (Supabase Auth's admin listUsers): the answer's "body",
+ * and of its "headers" only X-Total-Count (digits) and Link (one line), as
+ * GoTrue's addPaginationHeaders sends them; an answer without a body is
+ * the statement's fault.
+ */
+static Reply
+reply_page(const char *body, unsigned int status)
+{
+	json_t	   *obj = body ? json_loads(body, 0, NULL) : NULL;
+	json_t	   *headers = json_object_get(obj, "headers");
+	const char *total = json_string_value(json_object_get(headers, "X-Total-Count"));
+	const char *link = json_string_value(json_object_get(headers, "Link"));
+	char	   *page = json_is_object(json_object_get(obj, "body"))
+		? json_dumps(json_object_get(obj, "body"), JSON_COMPACT) : NULL;
+	Reply		reply = {.status = status};
+
+	if (page == NULL)
+	{
+		log_error("page statement returned no \"body\"");
+		json_decref(obj);
+		return reply_error(500, "Internal error");
+	}
+	reply.response = MHD_create_response_from_buffer(strlen(page), page,
+													 MHD_RESPMEM_MUST_FREE);
+	if (reply.response == NULL)
+		free(page);
+	else
+	{
+		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_CONTENT_TYPE,
+								"application/json");
+		/* a count is digits, as a wait in seconds is */
+		if (total != NULL && is_seconds(total))
+			MHD_add_response_header(reply.response, "X-Total-Count", total);
+		if (link != NULL && is_one_line(link))
+			MHD_add_response_header(reply.response, "Link", link);
+	}
+	json_decref(obj);
+	return reply;
+}
+
 Reply
 reply_from_result(const PGresult *res, unsigned int success_status,
 				  ReplyShape shape, ErrorShape errors)
@@ -289,6 +330,8 @@ reply_from_result(const PGresult *res, unsigned int success_status,
 		return reply_redirect(body, success_status);
 	if (shape == REPLY_HEADERS)
 		return reply_headers(body, success_status);
+	if (shape == REPLY_PAGE)
+		return reply_page(body, success_status);
 	if (body == NULL || success_status == 204)
 		return reply_empty(success_status);
 	reply.response = MHD_create_response_from_buffer(strlen(body),

@@ -74,6 +74,12 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_gotrue_update_user(token text, payload text)',    'jsonb', 'token:token', 'authoob_api', false),
     ('authoob_gotrue_settings()',                               'jsonb', 'any', 'authoob_api', false),
     ('authoob_gotrue_not_built(what text)',                     'jsonb', 'any', 'authoob_api', false),
+    -- its admin API: a new user where its address leads, a user by uuid
+    ('authoob_gotrue_admin_create_user(token text, payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', false),
+    ('authoob_gotrue_admin_user(token text, user_id text)',     'jsonb', 'uuid:user_id', 'authoob_api', false),
+    ('authoob_gotrue_admin_update_user(token text, user_id text, payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'uuid:user_id', 'authoob_api', false),
+    ('authoob_gotrue_admin_delete_user(token text, user_id text, client_ip inet DEFAULT NULL)', 'jsonb', 'uuid:user_id', 'authoob_api', false),
+    ('authoob_gotrue_admin_users(token text, query text)',      'jsonb', 'all', 'authoob_api', false),
     -- the mailer
     ('authoob_mail_claim(max_mails integer DEFAULT 10, lease integer DEFAULT 60)',
      'TABLE (id bigint, sender text, recipient text, subject text, body_text text, body_html text, message_id text, attempts integer)',

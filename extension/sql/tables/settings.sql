@@ -69,7 +69,9 @@ CREATE TABLE authoob.settings (
     jwt_sub text NOT NULL DEFAULT 'id' CHECK (jwt_sub IN ('id', 'uuid')),
     -- how long sent, failed and suppressed mails stay in the outbox
     -- (authoob_housekeeping)
-    mail_retention integer NOT NULL DEFAULT 604800       -- 7 days
+    mail_retention integer NOT NULL DEFAULT 604800,      -- 7 days
+    -- how many days authoob.audit_log keeps a record (authoob_housekeeping)
+    audit_retention integer NOT NULL DEFAULT 90
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));
