@@ -270,6 +270,15 @@ ok($code, 'PKCE recovery link: a code') or diag($r->{headers}{location});
 authjs('pkce_recover_exchange', email => 'pkce@example.com', store => $rstore->filename, code => $code,
 	new_password => strong_password('3'));
 
+# --- the admin API (auth.admin.*) with the service_role token the owner signs
+my $service = psql($db, q{SELECT authoob_service_token()});
+authjs('admin', service => $service, email => 'admin-made@example.com', password => $password,
+	new_password => strong_password('4'));
+is(psql($db, q{SELECT string_agg(DISTINCT action, ',' ORDER BY action) FROM authoob.audit_log WHERE actor = 'service_role'}),
+	'user_deleted,user_modified,user_signedup', 'every admin action is in the audit log, by service_role');
+is(psql($db, q{SELECT count(*) FROM authoob.audit_log WHERE actor = 'service_role' AND ip_address = '127.0.0.1'}),
+	psql($db, q{SELECT count(*) FROM authoob.audit_log WHERE actor = 'service_role'}), 'with the client\'s address');
+
 # CORS: what auth-js sends is allowed
 psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
 $r = $front->request(OPTIONS => '/token', headers => { Origin => 'http://app.test',
