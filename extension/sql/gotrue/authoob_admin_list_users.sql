@@ -6,8 +6,8 @@ RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF page IS NULL OR page < 1 OR per_page IS NULL OR per_page < 1 OR per_page > 1000 THEN
-        RAISE EXCEPTION 'Bad Pagination Parameters: page from 1, per_page from 1 to 1000'
+    IF page IS NULL OR page < 1 OR per_page IS NULL OR per_page < 1 OR per_page > 100000 THEN
+        RAISE EXCEPTION 'Bad Pagination Parameters: page from 1, per_page from 1 to 100000'
             USING ERRCODE = 'PT400', DETAIL = '{"error_code": "validation_failed"}';
     END IF;
     RETURN jsonb_build_object(
