@@ -181,6 +181,8 @@ CREATE INDEX mail_outbox_done_idx ON authoob.mail_outbox (created_at)
 -- password change and session end leaves a record in authoob.audit_log,
 -- kept audit_retention days (docs/security.md "Audit log").
 ALTER TABLE authoob.users ADD COLUMN banned_until timestamptz;
+-- which is authoob's, not an application's custom field
+\ir functions/authoob_custom_columns.sql
 ALTER TABLE authoob.settings ADD COLUMN audit_retention integer NOT NULL DEFAULT 90;
 \ir functions/authoob_audit_user_event.sql
 \ir tables/audit_log.sql

@@ -1,5 +1,5 @@
 -- The users' own acts in authoob.audit_log, by triggers, whichever route
--- or function did them: a sign-up (a new row), a sign-in (login_count
+-- or function did them: a sign-up (a new row, not a restored one), a sign-in (login_count
 -- grows; the address is the sign-in's), a password change (the hash and
 -- update_date change: a rehash on sign-in keeps update_date), and a live
 -- session ended (logout, a password change; not one expired, nor those of
@@ -27,6 +27,10 @@ BEGIN
         action := 'logout';
         ip := OLD.ip;
     ELSIF TG_OP = 'INSERT' THEN
+        -- a row made now: a restore's rows (pg_restore) were made before
+        IF NEW.create_date <> now() THEN
+            RETURN NULL;
+        END IF;
         who := NEW.uuid;
         action := 'user_signedup';
     ELSIF NEW.login_count > OLD.login_count THEN

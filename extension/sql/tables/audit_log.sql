@@ -21,6 +21,7 @@ CREATE INDEX audit_log_created_at_idx ON authoob.audit_log (created_at);
 CREATE INDEX audit_log_target_idx ON authoob.audit_log (target);
 REVOKE ALL ON authoob.audit_log FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('authoob.audit_log', '');
+SELECT pg_catalog.pg_extension_config_dump('authoob.audit_log_id_seq', '');
 CREATE TRIGGER audit_user_event AFTER INSERT OR UPDATE OF login_count, password ON authoob.users
     FOR EACH ROW EXECUTE FUNCTION @extschema@.authoob_audit_user_event();
 CREATE TRIGGER audit_session_end AFTER DELETE ON authoob.sessions
