@@ -80,7 +80,7 @@ static const Route route_table[] = {
 	{"GET",  "/settings",       200, {ARG_END},                 "SELECT authoob_gotrue_settings()", REPLY_BODY, GOTRUE},
 	{"GET",  "/health",         200, {ARG_END},                 "SELECT '{\"name\": \"authoob\", \"version\": \"0.3\", \"description\": \"authoob speaks Supabase Auth''s protocol\"}'::pg_catalog.jsonb", REPLY_BODY, GOTRUE},
 	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()", REPLY_PUBLIC_BODY, GOTRUE_READ_ONLY},
-/* the admin API: a service_role token only (authoob_service_token()) */
+/* the admin API: for the service_role token the owner signs, no other */
 	{"POST", "/admin/users",    200, {ARG_TOKEN, ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_admin_create_user($1::text, $2::text, $3::inet)", REPLY_BODY, GOTRUE},
 	{"GET",  "/admin/users",    200, {ARG_TOKEN, ARG_QUERY_JSON}, "SELECT authoob_gotrue_admin_users($1::text, $2::text)", REPLY_PAGE, GOTRUE},
 	{"GET",  "/admin/users/*",  200, {ARG_TOKEN, ARG_PATH},     "SELECT authoob_gotrue_admin_user($1::text, $2::text)", REPLY_BODY, GOTRUE},
