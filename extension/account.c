@@ -17,6 +17,7 @@
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(authoob_register);
+PG_FUNCTION_INFO_V1(authoob_register_for_dialect);
 PG_FUNCTION_INFO_V1(authoob_login);
 PG_FUNCTION_INFO_V1(authoob_logout);
 PG_FUNCTION_INFO_V1(authoob_token);
@@ -63,9 +64,13 @@ token_response(const char *token)
 	return authoob_jsonb_from_pairs(1, &key, &token);
 }
 
-/* SQL function: authoob_register(payload text|jsonb, client_ip inet) returns jsonb */
-Datum
-authoob_register(PG_FUNCTION_ARGS)
+/*
+ * Register the payload's account and mail its activation link, the
+ * dialect's mail for a sign-up of Supabase Auth's dialect (NULL: authoob's
+ * own); the arguments are authoob_register's.
+ */
+static Datum
+register_account(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialect)
 {
 	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
 	char	   *email;
@@ -83,6 +88,8 @@ authoob_register(PG_FUNCTION_ARGS)
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
+	if (settings->disable_signup)
+		authoob_signup_disabled();
 	authoob_fire_hook(HOOK_PRE_REGISTER, &(AuthoobHookArgs) {.payload = payload});
 	/* absent, null or not a string: no value, which the checks refuse */
 	email = authoob_jsonb_get_string(payload, "email");
@@ -117,13 +124,35 @@ authoob_register(PG_FUNCTION_ARGS)
 		authoob_already_registered();
 	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 
-	authoob_send_activation(user_id, settings);
+	authoob_send_activation(user_id, dialect, settings);
 	response = token_response(authoob_open_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
 												   authoob_jsonb_get_string(payload, "user_agent"),
 												   settings));
 	answer = authoob_fire_hook(HOOK_POST_REGISTER,
 							   &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
-	PG_RETURN_DATUM(authoob_finish_spi(authoob_hook_response(answer, response), false));
+	return authoob_finish_spi(authoob_hook_response(answer, response), false);
+}
+
+/* SQL function: authoob_register(payload text|jsonb, client_ip inet) returns jsonb */
+Datum
+authoob_register(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(register_account(fcinfo, NULL));
+}
+
+/*
+ * SQL function: authoob_register_for_dialect(payload jsonb, client_ip inet,
+ *   redirect_to text) returns jsonb
+ *
+ * Supabase Auth's sign-up: authoob_register, whose activation mail is that
+ * dialect's, its link leading to redirect_to, with a code.  Owner only.
+ */
+Datum
+authoob_register_for_dialect(PG_FUNCTION_ARGS)
+{
+	AuthoobMailRequest dialect = {.gotrue = true, .redirect_to = authoob_text_arg(fcinfo, 2)};
+
+	PG_RETURN_DATUM(register_account(fcinfo, &dialect));
 }
 
 /*

@@ -132,13 +132,8 @@ authoob_service_token(PG_FUNCTION_ARGS)
 Datum
 authoob_check_service_token(PG_FUNCTION_ARGS)
 {
-	char	   *token = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *token = authoob_text_arg(fcinfo, 0);
 
-	if (token == NULL || *token == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHOOB_UNAUTHORIZED),
-				 errmsg("This endpoint requires a valid Bearer token"),
-				 errdetail_internal("{\"error_code\": \"no_authorization\"}")));
 	authoob_connect_spi();
 	authoob_service_token_check(token, authoob_load_settings());
 	authoob_finish_spi((Datum) 0, true);

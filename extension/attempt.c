@@ -48,19 +48,24 @@ typedef struct AttemptAction
 								 * form; a failure counts against its email
 								 * too, and so do its hashes */
 	bool		by_grant;		/* ... only when its grant_type is "password" */
+	int			code_error;		/* 0, or the SQLSTATE of a wrong mailed code:
+								 * a failure that counts as a wrong password
+								 * does, against the body's email too */
 } AttemptAction;
 
 static const AttemptAction attempt_actions[] = {
-	{"login", "authoob_login", 2, AUTHOOB_STATUS('4', '0', '1'), true, false},
-	{"activate", "authoob_activate", 2, AUTHOOB_STATUS('4', '0', '4'), false, false},
-	{"activate_redirect", "authoob_activate_redirect", 2, AUTHOOB_STATUS('4', '0', '4'), false, false},
-	{"password_reset_token", "authoob_password_reset_token", 2, AUTHOOB_STATUS('4', '0', '4'), false, false},
+	{"login", "authoob_login", 2, AUTHOOB_STATUS('4', '0', '1'), true, false, 0},
+	{"activate", "authoob_activate", 2, AUTHOOB_STATUS('4', '0', '4'), false, false, 0},
+	{"activate_redirect", "authoob_activate_redirect", 2, AUTHOOB_STATUS('4', '0', '4'), false, false, 0},
+	{"password_reset_token", "authoob_password_reset_token", 2, AUTHOOB_STATUS('4', '0', '4'), false, false, 0},
 	/* a refresh token's failure is no guess at an account's password */
-	{"token", "authoob_token_grant", 3, AUTHOOB_STATUS('4', '0', '1'), true, true},
+	{"token", "authoob_token_grant", 3, AUTHOOB_STATUS('4', '0', '1'), true, true, 0},
 	/* the same, in Supabase Auth's protocol (authoob_gotrue_*) */
-	{"gotrue_token", "authoob_gotrue_token", 2, AUTHOOB_STATUS('4', '0', '1'), true, true},
-	{"gotrue_verify", "authoob_gotrue_verify", 2, AUTHOOB_STATUS('4', '0', '4'), false, false},
-	{"gotrue_verify_link", "authoob_gotrue_verify_link", 2, AUTHOOB_STATUS('4', '0', '4'), false, false},
+	{"gotrue_token", "authoob_gotrue_token", 2, AUTHOOB_STATUS('4', '0', '1'), true, true, 0},
+	/* a mailed link's token, or a mail's code with its address */
+	{"gotrue_verify", "authoob_gotrue_verify", 2, AUTHOOB_STATUS('4', '0', '4'), false, false,
+	AUTHOOB_STATUS('4', '0', '3')},
+	{"gotrue_verify_link", "authoob_gotrue_verify_link", 2, AUTHOOB_STATUS('4', '0', '4'), false, false, 0},
 };
 
 /* One call of authoob_attempt: what it runs, and what came of it */
@@ -136,20 +141,21 @@ run_attempt(void *arg)
 }
 
 /*
- * The lower-cased email of a sign-in's body, or NULL; with by_grant, only
- * that of a body whose grant_type is "password" (the token endpoint's
- * sign-in).  0.3's form read the body already; 0.2's parses it now.
+ * The lower-cased email of a sign-in's body (or of a wrong code's, when
+ * code_failed), or NULL; with by_grant, only that of a body whose
+ * grant_type is "password" (the token endpoint's sign-in).  0.3's form
+ * read a sign-in's body already; the others are parsed now.
  */
 static char *
-failure_email(const Attempt *attempt)
+failure_email(const Attempt *attempt, bool code_failed)
 {
 	Jsonb	   *body = attempt->body;
 	char	   *grant;
 	char	   *email;
 
-	if (!attempt->action->sign_in)
+	if (!attempt->action->sign_in && !code_failed)
 		return NULL;
-	if (!attempt->structured && !attempt->arg_isnull)
+	if (body == NULL && !attempt->arg_isnull)
 	{
 		Datum		parsed = CStringGetDatum(TextDatumGetCString(attempt->arg));
 
@@ -180,9 +186,10 @@ failure_email(const Attempt *attempt)
  * runs for them.
  */
 static void
-record_failures(const Attempt *attempt, Oid procedure, bool counted, bool hashed)
+record_failures(const Attempt *attempt, Oid procedure, bool counted, bool code_failed,
+				bool hashed)
 {
-	char	   *email = failure_email(attempt);
+	char	   *email = failure_email(attempt, code_failed);
 	AuthoobOwnerContext owner;
 	AuthoobSettings *settings;
 
@@ -191,7 +198,7 @@ record_failures(const Attempt *attempt, Oid procedure, bool counted, bool hashed
 	if (counted && email)
 		authoob_record_throttle("login", email, settings);
 	if (counted && !attempt->ip_isnull)
-		authoob_record_throttle(attempt->action->sign_in ? "ip" : "token",
+		authoob_record_throttle(attempt->action->sign_in || code_failed ? "ip" : "token",
 								authoob_client_key(attempt->client_ip, settings), settings);
 	if (hashed)
 		authoob_count_hash(email, attempt->client_ip, attempt->ip_isnull, settings);
@@ -259,12 +266,14 @@ attempt(FunctionCallInfo fcinfo, bool structured, bool nonatomic, bool *isnull,
 	}
 	if (*error)
 	{
-		bool		counted = (*error)->sqlerrcode == action->counted_error;
+		bool		code_failed = action->code_error != 0 &&
+			(*error)->sqlerrcode == action->code_error;
+		bool		counted = (*error)->sqlerrcode == action->counted_error || code_failed;
 		bool		hashed = action->sign_in && authoob_hashes_computed() != hashes_before;
 
 		if (counted || hashed)
 		{
-			record_failures(&attempt, fcinfo->flinfo->fn_oid, counted, hashed);
+			record_failures(&attempt, fcinfo->flinfo->fn_oid, counted, code_failed, hashed);
 			if (nonatomic)
 				SPI_commit();
 		}

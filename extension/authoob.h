@@ -51,19 +51,24 @@ extern void authoob_bad_body(const char *reason) pg_attribute_noreturn();
 extern void authoob_invalid_value(const char *field, const char *reason) pg_attribute_noreturn();
 extern void authoob_mismatching_passwords(void) pg_attribute_noreturn();
 extern void authoob_password_mismatch(void) pg_attribute_noreturn();
-extern void authoob_weak_password(const char *reason) pg_attribute_noreturn();
+extern void authoob_weak_password(const char *reason, const char *message,
+								  const char *reasons) pg_attribute_noreturn();
+extern void authoob_password_too_long(int max_bytes) pg_attribute_noreturn();
 extern void authoob_invalid_email(void) pg_attribute_noreturn();
 extern void authoob_authentication_failed(void) pg_attribute_noreturn();
 extern void authoob_token_refused(const char *why) pg_attribute_noreturn();
+extern void authoob_token_missing(void) pg_attribute_noreturn();
+extern void authoob_session_ended(void) pg_attribute_noreturn();
 extern void authoob_refresh_token_refused(bool already_used) pg_attribute_noreturn();
 extern void authoob_not_activated(void) pg_attribute_noreturn();
-extern void authoob_bad_service_token(const char *why) pg_attribute_noreturn();
 extern void authoob_not_admin(void) pg_attribute_noreturn();
 extern void authoob_user_banned_error(const char *message) pg_attribute_noreturn();
 extern void authoob_no_token_match(void) pg_attribute_noreturn();
+extern void authoob_wrong_code(void) pg_attribute_noreturn();
 extern void authoob_user_not_found(void) pg_attribute_noreturn();
 extern void authoob_session_not_found(void) pg_attribute_noreturn();
 extern void authoob_already_registered(void) pg_attribute_noreturn();
+extern void authoob_signup_disabled(void) pg_attribute_noreturn();
 extern void authoob_already_active(void) pg_attribute_noreturn();
 extern void authoob_too_many_attempts(int seconds) pg_attribute_noreturn();
 
@@ -84,6 +89,7 @@ extern char *authoob_key_id(const bytea *secret);
 extern char *authoob_random_token(int nbytes);
 extern bool authoob_token_in_partition(const char *token, int partition, int partitions);
 extern char *authoob_random_token_in(int nbytes, int partition, int partitions);
+extern char *authoob_random_digits(int ndigits);
 extern bool authoob_equal_constant_time(const char *a, const char *b, size_t len);
 
 /* email.c */
@@ -280,6 +286,8 @@ typedef struct AuthoobSettings
 	int32		account_sign_ins_per_window;	/* per ip_window; 0: not counted */
 	int32		client_hashes_at_once;	/* 0: no cap */
 	char	   *jwt_sub;		/* "id" or "uuid": what tokens' sub is */
+	bool		disable_signup; /* no registration, in either dialect */
+	char	   *gotrue_prefix;	/* NULL: Supabase Auth's dialect is off */
 } AuthoobSettings;
 
 /* Whether tokens' sub (and Supabase Auth's user id) is the user's uuid */
@@ -513,27 +521,49 @@ extern int64 authoob_verify_token_profile(const char *token,
  * ---------------------------------------------------------------------
  */
 
-/* mail.c: the outbox, and mails rendered from templates */
-extern void authoob_queue_mail(const char *kind, int64 user_id, const char *link,
-							   const AuthoobSettings *settings);
+/*
+ * mail.c: the outbox, and mails rendered from templates.  An AuthoobMail
+ * is what a template is rendered with: its kind names the template
+ * (activation, reset; Supabase Auth's signup, recovery); code (the
+ * dialect's 6-digit code) and redirect_to are NULL in authoob's own mails.
+ */
+typedef struct AuthoobMail
+{
+	const char *kind;
+	bool		activation;		/* mail_register's, else mail_ask_reset_password's */
+	int64		user_id;
+	const char *link;
+	const char *token;			/* the mailed token, which the link carries */
+	const char *code;
+	const char *redirect_to;
+} AuthoobMail;
+
+extern void authoob_queue_mail(const AuthoobMail *mail, const AuthoobSettings *settings);
 extern void authoob_notify_mailers(void);
 
 /*
  * mail_tokens.c: activation and reset tokens, and their mails.  A mail
  * asked for by address (password/ask, resend) is made later, from an
  * AuthoobMailRequest: flow_id is the PKCE flow of Supabase Auth's request
- * that asked for it (0: none), which its token carries.
+ * that asked for it (0: none), which its token carries; gotrue, a request
+ * of that dialect, whose mail carries its link (to redirect_to, NULL for
+ * none) and a 6-digit code.
  */
 typedef struct AuthoobMailRequest
 {
 	const char *email;
 	int64		flow_id;
+	bool		gotrue;
+	const char *redirect_to;
 } AuthoobMailRequest;
 
-extern void authoob_send_activation(int64 user_id, const AuthoobSettings *settings);
+extern void authoob_send_activation(int64 user_id, const AuthoobMailRequest *dialect,
+									const AuthoobSettings *settings);
 extern void authoob_send_reset(void *request);
 extern void authoob_send_activation_again(void *request);
 extern bytea *authoob_mail_token_hash(const char *token);
+extern bytea *authoob_match_mail_code(int64 user_id, const char *kind, const char *code,
+									  const AuthoobSettings *settings);
 
 /* ---------------------------------------------------------------------
  * SQL entry points, on top: account.c, user_sessions.c, profile.c,
@@ -554,8 +584,10 @@ extern int64 authoob_activate_token(const char *token, Datum client_ip, bool ip_
 									bool *was_active);
 
 /* recovery.c: mails asked for by address, the reset token's user */
-extern bool authoob_ask_reset_mail(FunctionCallInfo fcinfo, int64 flow_id);
-extern bool authoob_ask_activation_mail(FunctionCallInfo fcinfo, int64 flow_id);
+extern bool authoob_ask_reset_mail(FunctionCallInfo fcinfo,
+								   const AuthoobMailRequest *dialect);
+extern bool authoob_ask_activation_mail(FunctionCallInfo fcinfo,
+										const AuthoobMailRequest *dialect);
 extern int64 authoob_reset_token_user(const char *token, Datum client_ip, bool ip_isnull,
 									  const AuthoobSettings *settings);
 

@@ -286,6 +286,33 @@ authoob_equal_constant_time(const char *a, const char *b, size_t len)
 	return timingsafe_bcmp(a, b, len) == 0;
 }
 
+/*
+ * ndigits decimal digits from the server's strong random source, each
+ * digit uniform: a draw of 32 bits at or above the largest multiple of
+ * 10^ndigits is drawn again, so that no code is likelier than another.
+ */
+char *
+authoob_random_digits(int ndigits)
+{
+	uint32		range = 1;
+	uint32		draw;
+	char	   *digits = palloc(ndigits + 1);
+
+	Assert(ndigits > 0 && ndigits <= 9);
+	for (int i = 0; i < ndigits; i++)
+		range *= 10;
+	do
+	{
+		if (!pg_strong_random(&draw, sizeof(draw)))
+			elog(ERROR, "authoob: could not generate a random code");
+	} while (draw >= PG_UINT32_MAX - PG_UINT32_MAX % range);
+	draw %= range;
+	for (int i = ndigits - 1; i >= 0; i--, draw /= 10)
+		digits[i] = '0' + draw % 10;
+	digits[ndigits] = '\0';
+	return digits;
+}
+
 /* nbytes from the server's strong random source, base64url-encoded */
 char *
 authoob_random_token(int nbytes)

@@ -7,10 +7,14 @@
  *		these returns.
  *
  * The detail of each is a JSON object that the front reads as data, never
- * as words: {"error_code": "...", "headers": {...}, "reason": "..."}, the
- * code, the response headers the error asks for (a 429's Retry-After, as
- * PostgREST's errors carry them) and why, in words, for SQL callers and the
- * server log.  authoob's own routes answer the message alone.
+ * as words: {"error_code": "...", "headers": {...}, "reason": "...",
+ * "gotrue": {...}}, the code, the response headers the error asks for (a
+ * 429's Retry-After, as PostgREST's errors carry them), why, in words, for
+ * SQL callers and the server log, and how Supabase Auth (GoTrue) answers
+ * the same failure where its status or message differ from authoob's: its
+ * "status", its "msg" and, for a weak password, "weak_password" (each as
+ * GoTrue's internal/api writes it; docs/supabase.md has the table).
+ * authoob's own routes answer the message alone.
  */
 #include "authoob.h"
 
@@ -18,11 +22,27 @@
 #include "utils/json.h"
 
 /*
+ * How Supabase Auth's dialect answers an error, where not as authoob's own
+ * routes do: status 0 keeps authoob's; weak_password, the text of a JSON
+ * object, or NULL.
+ */
+typedef struct GotrueAnswer
+{
+	int			status;
+	const char *message;
+	const char *weak_password;
+} GotrueAnswer;
+
+/* The same answer in both dialects */
+static const GotrueAnswer same_answer = {0, NULL, NULL};
+
+/*
  * The detail of a contract error: its error code; headers, the text of a
- * JSON object, or NULL; reason, or NULL.
+ * JSON object, or NULL; reason, or NULL; the dialect's answer.
  */
 static int
-errdetail_contract(const char *error_code, const char *headers, const char *reason)
+errdetail_contract(const char *error_code, const char *headers, const char *reason,
+				   GotrueAnswer gotrue)
 {
 	StringInfoData detail;
 
@@ -36,6 +56,14 @@ errdetail_contract(const char *error_code, const char *headers, const char *reas
 		appendStringInfoString(&detail, ", \"reason\": ");
 		escape_json(&detail, reason);
 	}
+	if (gotrue.status != 0)
+	{
+		appendStringInfo(&detail, ", \"gotrue\": {\"status\": %d, \"msg\": ", gotrue.status);
+		escape_json(&detail, gotrue.message);
+		if (gotrue.weak_password)
+			appendStringInfo(&detail, ", \"weak_password\": %s", gotrue.weak_password);
+		appendStringInfoChar(&detail, '}');
+	}
 	appendStringInfoChar(&detail, '}');
 	return errdetail_internal("%s", detail.data);
 }
@@ -47,7 +75,7 @@ authoob_missing_data(const char *reason)
 	ereport(ERROR,
 			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
 			 errmsg("Missing data"),
-			 errdetail_contract("validation_failed", NULL, reason)));
+			 errdetail_contract("validation_failed", NULL, reason, same_answer)));
 }
 
 /* 400: no body, or one that is not a JSON object */
@@ -57,7 +85,7 @@ authoob_bad_body(const char *reason)
 	ereport(ERROR,
 			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
 			 errmsg("Missing data"),
-			 errdetail_contract("bad_json", NULL, reason)));
+			 errdetail_contract("bad_json", NULL, reason, same_answer)));
 }
 
 /* 400: a field whose value cannot be taken */
@@ -67,7 +95,7 @@ authoob_invalid_value(const char *field, const char *reason)
 	ereport(ERROR,
 			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
 			 errmsg("Invalid value for %s", field),
-			 errdetail_contract("validation_failed", NULL, reason)));
+			 errdetail_contract("validation_failed", NULL, reason, same_answer)));
 }
 
 /* 400: the two passwords of a registration differ */
@@ -77,7 +105,7 @@ authoob_mismatching_passwords(void)
 	ereport(ERROR,
 			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
 			 errmsg("Mismatching passwords"),
-			 errdetail_contract("validation_failed", NULL, NULL)));
+			 errdetail_contract("validation_failed", NULL, NULL, same_answer)));
 }
 
 /* 400: the two passwords of a password change differ (the seed's words) */
@@ -87,17 +115,36 @@ authoob_password_mismatch(void)
 	ereport(ERROR,
 			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
 			 errmsg("Password mismatch"),
-			 errdetail_contract("validation_failed", NULL, NULL)));
+			 errdetail_contract("validation_failed", NULL, NULL, same_answer)));
 }
 
-/* 400: a password the policy refuses, and which rule */
+/*
+ * 400: a password the policy refuses: reason, the first rule it breaks;
+ * to Supabase Auth's clients 422, every rule broken (message) and their
+ * names (reasons, a JSON array), as its password.go lists them
+ */
 void
-authoob_weak_password(const char *reason)
+authoob_weak_password(const char *reason, const char *message, const char *reasons)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
 			 errmsg("Passwords strength policy invalid"),
-			 errdetail_contract("weak_password", NULL, reason)));
+			 errdetail_contract("weak_password", NULL, reason,
+								(GotrueAnswer) {422, message,
+												psprintf("{\"reasons\": %s}", reasons)})));
+}
+
+/* 400: a password longer than the hash takes (GoTrue: not a weak one) */
+void
+authoob_password_too_long(int max_bytes)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+			 errmsg("Passwords strength policy invalid"),
+			 errdetail_contract("validation_failed", NULL,
+								psprintf("A password must not be longer than %d bytes.", max_bytes),
+								(GotrueAnswer) {400, psprintf("Password cannot be longer than %d characters",
+															  max_bytes), NULL})));
 }
 
 /* 400: an address that is not one */
@@ -107,7 +154,8 @@ authoob_invalid_email(void)
 	ereport(ERROR,
 			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
 			 errmsg("Invalid email given"),
-			 errdetail_contract("email_address_invalid", NULL, NULL)));
+			 errdetail_contract("validation_failed", NULL, NULL,
+								(GotrueAnswer) {400, "Unable to validate email address: invalid format", NULL})));
 }
 
 /* 401: the same answer for an unknown email and a wrong password */
@@ -117,12 +165,14 @@ authoob_authentication_failed(void)
 	ereport(ERROR,
 			(errcode(ERRCODE_AUTHOOB_UNAUTHORIZED),
 			 errmsg("Authentication failed"),
-			 errdetail_contract("invalid_credentials", NULL, NULL)));
+			 errdetail_contract("invalid_credentials", NULL, NULL,
+								(GotrueAnswer) {400, "Invalid login credentials", NULL})));
 }
 
 /*
- * 401 for an access token, why in the reason: session_not_found, which
- * Supabase Auth's clients read as "signed out"
+ * 401 for an access token that cannot be read or verified, why in the
+ * reason; to Supabase Auth's clients 403 bad_jwt, as GoTrue's auth.go
+ * answers a token it cannot parse or verify
  */
 void
 authoob_token_refused(const char *why)
@@ -130,11 +180,41 @@ authoob_token_refused(const char *why)
 	ereport(ERROR,
 			(errcode(ERRCODE_AUTHOOB_UNAUTHORIZED),
 			 errmsg("Authentication failed"),
-			 errdetail_contract("session_not_found", NULL,
-								psprintf("The token %s.", why))));
+			 errdetail_contract("bad_jwt", NULL, psprintf("The token %s.", why),
+								(GotrueAnswer) {403, psprintf("invalid JWT: unable to parse or verify signature, the token %s",
+															  why), NULL})));
 }
 
-/* 401 for a refresh token: one spent earlier, or one that matches nothing */
+/* 401 for no access token at all (GoTrue's extractBearerToken) */
+void
+authoob_token_missing(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_UNAUTHORIZED),
+			 errmsg("Authentication failed"),
+			 errdetail_contract("no_authorization", NULL, "The token is missing.",
+								(GotrueAnswer) {401, "This endpoint requires a valid Bearer token", NULL})));
+}
+
+/*
+ * 401 for a valid access token whose session is over (signed out, ended,
+ * expired): session_not_found, which Supabase Auth's clients read as
+ * "signed out", with GoTrue's 403
+ */
+void
+authoob_session_ended(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_UNAUTHORIZED),
+			 errmsg("Authentication failed"),
+			 errdetail_contract("session_not_found", NULL, "The token is no longer valid.",
+								(GotrueAnswer) {403, "Session from session_id claim in JWT does not exist", NULL})));
+}
+
+/*
+ * 401 for a refresh token: one spent earlier, or one that matches nothing;
+ * GoTrue's 400 and words (its tokens/service.go)
+ */
 void
 authoob_refresh_token_refused(bool already_used)
 {
@@ -142,7 +222,9 @@ authoob_refresh_token_refused(bool already_used)
 			(errcode(ERRCODE_AUTHOOB_UNAUTHORIZED),
 			 errmsg("Authentication failed"),
 			 errdetail_contract(already_used ? "refresh_token_already_used" :
-								"refresh_token_not_found", NULL, NULL)));
+								"refresh_token_not_found", NULL, NULL,
+								(GotrueAnswer) {400, already_used ? "Invalid Refresh Token: Already Used" :
+												"Invalid Refresh Token: Refresh Token Not Found", NULL})));
 }
 
 /* 403, with require_activation: a user who has not followed the mailed link */
@@ -153,23 +235,11 @@ authoob_not_activated(void)
 			(errcode(ERRCODE_AUTHOOB_FORBIDDEN),
 			 errmsg("Account not activated"),
 			 errdetail_contract("email_not_confirmed", NULL,
-								"Follow the link of the activation mail first.")));
+								"Follow the link of the activation mail first.",
+								(GotrueAnswer) {400, "Email not confirmed", NULL})));
 }
 
-/*
- * 403 for a token on an admin route, as Supabase Auth's requireAdmin
- * answers: one that does not verify (bad_jwt), or a verified one without
- * the service role (not_admin)
- */
-void
-authoob_bad_service_token(const char *why)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_AUTHOOB_FORBIDDEN),
-			 errmsg("invalid JWT: unable to parse or verify signature, %s", why),
-			 errdetail_contract("bad_jwt", NULL, NULL)));
-}
-
+/* 403: a verified token on an admin route that is no service credential */
 void
 authoob_not_admin(void)
 {
@@ -177,7 +247,8 @@ authoob_not_admin(void)
 			(errcode(ERRCODE_AUTHOOB_FORBIDDEN),
 			 errmsg("User not allowed"),
 			 errdetail_contract("not_admin", NULL,
-								"The token needs the role service_role (authoob_service_token()).")));
+								"The token needs the role service_role (authoob_service_token()).",
+								same_answer)));
 }
 
 /*
@@ -190,17 +261,36 @@ authoob_user_banned_error(const char *message)
 	ereport(ERROR,
 			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
 			 errmsg("%s", message),
-			 errdetail_contract("user_banned", NULL, NULL)));
+			 errdetail_contract("user_banned", NULL, NULL, same_answer)));
 }
 
-/* 404: a mailed token that is unknown, spent or expired */
+/*
+ * 404: a mailed token that is unknown, spent or expired; to Supabase
+ * Auth's clients what GoTrue's verify.go answers a token_hash it does not
+ * find
+ */
 void
 authoob_no_token_match(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_AUTHOOB_NOT_FOUND),
 			 errmsg("No token match"),
-			 errdetail_contract("otp_expired", NULL, NULL)));
+			 errdetail_contract("otp_expired", NULL, NULL,
+								(GotrueAnswer) {403, "Email link is invalid or has expired", NULL})));
+}
+
+/*
+ * 403: a mailed code that is not the newest code of that address and
+ * type, or is spent or expired, as Supabase Auth answers it
+ */
+void
+authoob_wrong_code(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_FORBIDDEN),
+			 errmsg("Token has expired or is invalid"),
+			 errdetail_contract("otp_expired", NULL, NULL,
+								(GotrueAnswer) {403, "Token has expired or is invalid", NULL})));
 }
 
 /* 404: no such active user */
@@ -210,7 +300,7 @@ authoob_user_not_found(void)
 	ereport(ERROR,
 			(errcode(ERRCODE_AUTHOOB_NOT_FOUND),
 			 errmsg("User not found"),
-			 errdetail_contract("user_not_found", NULL, NULL)));
+			 errdetail_contract("user_not_found", NULL, NULL, same_answer)));
 }
 
 /* 404: no such session of the user */
@@ -220,7 +310,7 @@ authoob_session_not_found(void)
 	ereport(ERROR,
 			(errcode(ERRCODE_AUTHOOB_NOT_FOUND),
 			 errmsg("Session not found"),
-			 errdetail_contract("session_not_found", NULL, NULL)));
+			 errdetail_contract("session_not_found", NULL, NULL, same_answer)));
 }
 
 /* 409: an address that has an account already, whatever its case */
@@ -230,12 +320,28 @@ authoob_already_registered(void)
 	ereport(ERROR,
 			(errcode(ERRCODE_AUTHOOB_CONFLICT),
 			 errmsg("User already registered"),
-			 errdetail_contract("user_already_exists", NULL, NULL)));
+			 errdetail_contract("user_already_exists", NULL, NULL,
+								(GotrueAnswer) {422, "User already registered", NULL})));
+}
+
+/*
+ * 403, with disable_signup: no registration; to Supabase Auth's clients
+ * GoTrue's signup.go answer
+ */
+void
+authoob_signup_disabled(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_FORBIDDEN),
+			 errmsg("Registration disabled"),
+			 errdetail_contract("signup_disabled", NULL, NULL,
+								(GotrueAnswer) {422, "Signups not allowed for this instance", NULL})));
 }
 
 /*
  * 409: the activation token of an account already active; to Supabase
- * Auth's clients a spent link, as a used one is
+ * Auth's clients a spent link, as a used one is (GoTrue forgets the token
+ * once confirmed)
  */
 void
 authoob_already_active(void)
@@ -243,7 +349,8 @@ authoob_already_active(void)
 	ereport(ERROR,
 			(errcode(ERRCODE_AUTHOOB_CONFLICT),
 			 errmsg("Unable to activate"),
-			 errdetail_contract("otp_expired", NULL, "The account is already active.")));
+			 errdetail_contract("otp_expired", NULL, "The account is already active.",
+								(GotrueAnswer) {403, "Email link is invalid or has expired", NULL})));
 }
 
 /* 429, and when to come back, in seconds: the Retry-After header */
@@ -255,5 +362,5 @@ authoob_too_many_attempts(int seconds)
 			 errmsg("Too many attempts"),
 			 errdetail_contract("over_request_rate_limit",
 								psprintf("{\"Retry-After\": \"%d\"}", seconds > 0 ? seconds : 1),
-								NULL)));
+								NULL, (GotrueAnswer) {429, "Request rate limit reached", NULL})));
 }

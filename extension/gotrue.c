@@ -26,6 +26,7 @@ PG_FUNCTION_INFO_V1(authoob_spend_reset_token);
 PG_FUNCTION_INFO_V1(authoob_password_ask_for_flow);
 PG_FUNCTION_INFO_V1(authoob_activation_ask_for_flow);
 PG_FUNCTION_INFO_V1(authoob_link_code);
+PG_FUNCTION_INFO_V1(authoob_spend_mail_code);
 
 /* A member of the private user JSON, as its iterator gives it */
 typedef struct Member
@@ -498,23 +499,104 @@ authoob_spend_reset_token(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(user_id);
 }
 
+static AuthoobQuery spend_code_token = AUTHOOB_QUERY(
+	"UPDATE authoob.mail_tokens SET used_at = now() WHERE token_hash = $1",
+	1, BYTEAOID);
+
+static AuthoobQuery confirm_by_code = AUTHOOB_QUERY(
+	"UPDATE authoob.users SET confirmed_at = now(), update_date = now()"
+	" WHERE id = $1 AND confirmed_at IS NULL",
+	1, INT8OID);
+
+/*
+ * SQL function: authoob_spend_mail_code(type text, email text, code text,
+ *   client_ip inet) returns bigint
+ *
+ * verify with the 6-digit code of a mail (Supabase Auth's verifyOtp with
+ * an email and a token): type signup is the newest activation mail's,
+ * recovery the newest reset mail's, email either.  The code spends its
+ * token (the link of the same mail no longer works, and the other way
+ * round); a signup code activates the account (post_activate fires), and
+ * the user's id is returned for the caller to sign in.  A code is guessed
+ * as a password is: the address's and the client's limits block it (429),
+ * and authoob_attempt counts a wrong one (403 otp_expired) against both,
+ * so that a million codes cannot be tried; the right one ends the
+ * address's run of failures, as a sign-in does.  Owner only.
+ */
+Datum
+authoob_spend_mail_code(PG_FUNCTION_ARGS)
+{
+	const char *type = authoob_text_arg(fcinfo, 0);
+	const char *email = authoob_text_arg(fcinfo, 1);
+	const char *code = authoob_text_arg(fcinfo, 2);
+	/* each kind of mail token, and the type that names its code */
+	static const char *const kinds[][2] = {{"activation", "signup"}, {"reset", "recovery"}};
+	AuthoobSettings *settings;
+	int64		user_id;
+	bytea	   *hash = NULL;
+	bool		activation = false;
+	Datum		arg;
+
+	if (type == NULL || email == NULL || code == NULL)
+		authoob_wrong_code();
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	authoob_check_throttle(authoob_throttle_key(email), "ip", PG_GETARG_DATUM(3),
+						   PG_ARGISNULL(3), settings);
+	user_id = authoob_active_user_by_email(email);
+	for (int i = 0; user_id != 0 && hash == NULL && i < (int) lengthof(kinds); i++)
+		if (strcmp(type, "email") == 0 || strcmp(type, kinds[i][1]) == 0)
+		{
+			hash = authoob_match_mail_code(user_id, kinds[i][0], code, settings);
+			activation = (i == 0);
+		}
+	if (hash == NULL)
+		authoob_wrong_code();
+
+	arg = PointerGetDatum(hash);
+	authoob_run(&spend_code_token, &arg, NULL, false);
+	authoob_forget_failures(authoob_throttle_key(email));
+	arg = Int64GetDatum(user_id);
+	if (activation && authoob_run(&confirm_by_code, &arg, NULL, false) == 1)
+		authoob_fire_hook(HOOK_POST_ACTIVATE, &(AuthoobHookArgs) {.user_id = user_id});
+	SPI_finish();
+	PG_RETURN_INT64(user_id);
+}
+
+/*
+ * The request of Supabase Auth's dialect of the calling ask_for_flow
+ * function: its flow (argument 2, NULL for none) and where its link leads
+ * (argument 3)
+ */
+static AuthoobMailRequest *
+dialect_request(FunctionCallInfo fcinfo)
+{
+	AuthoobMailRequest *asked = palloc0(sizeof(AuthoobMailRequest));
+
+	asked->flow_id = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2);
+	asked->gotrue = true;
+	asked->redirect_to = authoob_text_arg(fcinfo, 3);
+	return asked;
+}
+
 /*
  * SQL function: authoob_password_ask_for_flow(payload jsonb, client_ip inet,
- *   flow_id bigint) returns boolean
+ *   flow_id bigint, redirect_to text) returns boolean
  *
- * recover: P/password/ask, the mail's token bound to the PKCE flow flow_id
- * that the request started; whether a mail was asked for (false: the mail
+ * recover: P/password/ask, the mail the dialect's (its link to
+ * redirect_to, and a code), its token bound to the PKCE flow flow_id that
+ * the request started; whether a mail was asked for (false: the mail
  * interval held it back, and the flow owns nothing).  Owner only.
  */
 Datum
 authoob_password_ask_for_flow(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(authoob_ask_reset_mail(fcinfo, PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2)));
+	PG_RETURN_BOOL(authoob_ask_reset_mail(fcinfo, dialect_request(fcinfo)));
 }
 
 /*
  * SQL function: authoob_activation_ask_for_flow(payload jsonb, client_ip inet,
- *   flow_id bigint) returns boolean
+ *   flow_id bigint, redirect_to text) returns boolean
  *
  * resend, type signup: another activation mail, for the flow as recover
  * does.  Owner only.
@@ -522,7 +604,7 @@ authoob_password_ask_for_flow(PG_FUNCTION_ARGS)
 Datum
 authoob_activation_ask_for_flow(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(authoob_ask_activation_mail(fcinfo, PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2)));
+	PG_RETURN_BOOL(authoob_ask_activation_mail(fcinfo, dialect_request(fcinfo)));
 }
 
 /*

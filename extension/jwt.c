@@ -486,6 +486,8 @@ authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *sess
 	int64		expires;
 	char		own_session[37];
 
+	if (token == NULL || *token == '\0')
+		authoob_token_missing();
 	if (failure != NULL)
 		authoob_token_refused(failure);
 	if (read_own_claims(payload, payload + payload_len, subject, &expires, own_session))
@@ -545,8 +547,9 @@ authoob_service_token_sign(int64 valid_for, const AuthoobSettings *settings)
  * A token on an admin route must be a service credential: signed by a key
  * that verifies, not expired, of this issuer, with the role service_role
  * and neither a user (sub) nor a session: a user's token never passes,
- * even one whose role a custom_access_token hook set to service_role.
- * Else 403, as Supabase Auth's requireAdmin answers.
+ * even one whose role a custom_access_token hook set to service_role
+ * (403 not_admin).  One that does not verify is refused as any token
+ * (bad_jwt: GoTrue's requireAdmin answers 403 too).
  */
 void
 authoob_service_token_check(const char *token, const AuthoobSettings *settings)
@@ -559,18 +562,20 @@ authoob_service_token_check(const char *token, const AuthoobSettings *settings)
 	JsonbValue *iss;
 	char	   *expected_iss = issuer(settings);
 
+	if (token == NULL || *token == '\0')
+		authoob_token_missing();
 	if (failure != NULL)
-		authoob_bad_service_token(psprintf("the token %s", failure));
+		authoob_token_refused(failure);
 	claims = parsed_claims(payload);
 	if (claims == NULL)
-		authoob_bad_service_token("the token has no valid claims");
+		authoob_token_refused("has no valid claims");
 	if (numeric_claim(claims, "exp") <= (int64) time(NULL))
-		authoob_bad_service_token("token has invalid claims: token is expired or has no exp");
+		authoob_token_refused("has expired or has no exp");
 	iss = authoob_object_value(claims, "iss");
 	if (iss == NULL || iss->type != jbvString ||
 		iss->val.string.len != (int) strlen(expected_iss) ||
 		memcmp(iss->val.string.val, expected_iss, iss->val.string.len) != 0)
-		authoob_bad_service_token("token has invalid claims: token has invalid issuer");
+		authoob_token_refused("has another issuer");
 	role = authoob_object_value(claims, "role");
 	if (role == NULL || role->type != jbvString ||
 		role->val.string.len != (int) strlen(AUTHOOB_SERVICE_ROLE) ||

@@ -13,9 +13,17 @@
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 
+/*
+ * {{ .Data }} is the user_metadata of Supabase Auth's user object: the
+ * seed's name fields that are set, and the free-form keys of its own
+ * column where the schema has one (0.3).  Custom fields are not in it.
+ */
 static AuthoobQuery template_and_user = AUTHOOB_QUERY(
 	"SELECT t.subject, t.body_text, t.body_html,"
-	" u.email, u.username, u.firstname, u.lastname"
+	" u.email, u.username, u.firstname, u.lastname,"
+	" jsonb_strip_nulls(jsonb_build_object("
+	"  'username', u.username, 'firstname', u.firstname, 'lastname', u.lastname))"
+	"  || coalesce(to_jsonb(u) -> 'user_metadata', '{}')"
 	" FROM authoob.mail_templates t, authoob.users u"
 	" WHERE t.kind = $1 AND u.id = $2",
 	2, TEXTOID, INT8OID);
@@ -73,13 +81,63 @@ append_text(StringInfo out, const char *text, size_t len, RenderMode mode)
 	}
 }
 
+/* The variables of a template, by name, and {{ .Data.<key> }}'s object */
+typedef struct TemplateVars
+{
+	int			count;
+	const char *const *names;
+	const char *const *values;	/* NULL: empty */
+	Jsonb	   *data;
+} TemplateVars;
+
+/*
+ * The value of the variable written name[0..len) (spaces around it
+ * ignored, as Go's templates do), or false for a name it does not know.
+ * A {{ .Data.<key> }} of no such key is empty; a value not a string is
+ * its JSON.
+ */
+static bool
+lookup_var(const char *name, size_t len, const TemplateVars *vars, const char **value)
+{
+	static const char data_prefix[] = ".Data.";
+
+	while (len > 0 && *name == ' ')
+		name++, len--;
+	while (len > 0 && name[len - 1] == ' ')
+		len--;
+	for (int i = 0; i < vars->count; i++)
+		if (len == strlen(vars->names[i]) && strncmp(name, vars->names[i], len) == 0)
+		{
+			*value = vars->values[i];
+			return true;
+		}
+	if (vars->data && len > strlen(data_prefix) &&
+		strncmp(name, data_prefix, strlen(data_prefix)) == 0)
+	{
+		char	   *key = pnstrdup(name + strlen(data_prefix), len - strlen(data_prefix));
+		JsonbValue *found = authoob_object_value(vars->data, key);
+
+		if (found == NULL || found->type == jbvNull)
+			*value = NULL;
+		else if (found->type == jbvString)
+			*value = pnstrdup(found->val.string.val, found->val.string.len);
+		else
+		{
+			Jsonb	   *json = JsonbValueToJsonb(found);
+
+			*value = JsonbToCString(NULL, &json->root, VARSIZE(json));
+		}
+		return true;
+	}
+	return false;
+}
+
 /*
  * Replace each {{name}} of template with its value (NULL values become
  * empty); unknown names stay as written.
  */
 static char *
-render(const char *template, int nvars, const char *const *names,
-	   const char *const *values, RenderMode mode)
+render(const char *template, const TemplateVars *vars, RenderMode mode)
 {
 	StringInfoData out;
 	const char *p = template;
@@ -89,7 +147,7 @@ render(const char *template, int nvars, const char *const *names,
 	{
 		const char *open = strstr(p, "{{");
 		const char *close = open ? strstr(open + 2, "}}") : NULL;
-		int			found = -1;
+		const char *value;
 
 		/* the template's own text: as written, but a subject stays one line */
 		RenderMode	literal = (mode == RENDER_HEADER) ? RENDER_HEADER : RENDER_TEXT;
@@ -100,13 +158,8 @@ render(const char *template, int nvars, const char *const *names,
 			break;
 		}
 		append_text(&out, p, open - p, literal);
-		for (int i = 0; i < nvars; i++)
-			if ((size_t) (close - open - 2) == strlen(names[i]) &&
-				strncmp(open + 2, names[i], close - open - 2) == 0)
-				found = i;
-		if (found >= 0)
-			append_text(&out, values[found] ? values[found] : "",
-						values[found] ? strlen(values[found]) : 0, mode);
+		if (vars && lookup_var(open + 2, close - open - 2, vars, &value))
+			append_text(&out, value ? value : "", value ? strlen(value) : 0, mode);
 		else
 			append_text(&out, open, close + 2 - open, literal);
 		p = close + 2;
@@ -115,19 +168,25 @@ render(const char *template, int nvars, const char *const *names,
 }
 
 /*
- * Queue the mail of kind ("activation" or "reset") for user_id, with link,
- * unless its mail hook cancels it.  The caller is connected to SPI.
+ * Queue mail, rendered from its template, unless its mail hook cancels it.
+ * Supabase Auth's variables are there in every template: an authoob
+ * mail's {{ .TokenHash }} is its token too (verifyOtp takes it), its
+ * {{ .Token }} empty (only the dialect's mails carry a code).  The caller
+ * is connected to SPI.
  */
 void
-authoob_queue_mail(const char *kind, int64 user_id, const char *link,
-				   const AuthoobSettings *settings)
+authoob_queue_mail(const AuthoobMail *mail, const AuthoobSettings *settings)
 {
 	static const char *const names[] = {
-		"link", "email", "username", "firstname", "lastname", "app_url"
+		"link", "email", "username", "firstname", "lastname", "app_url",
+		".ConfirmationURL", ".Email", ".Token", ".TokenHash", ".SiteURL",
+		".RedirectTo", ".Data"
 	};
-	const char *vars[lengthof(names)];
+	const char *values[lengthof(names)];
+	TemplateVars vars = {lengthof(names), names, values, NULL};
 	Datum		args[9];
 	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
 	const char *domain;
 	const char *recipient;
 	char	   *subject;
@@ -138,25 +197,33 @@ authoob_queue_mail(const char *kind, int64 user_id, const char *link,
 
 	authoob_require_setting(settings->email_sender, "email_sender");
 
-	args[0] = CStringGetTextDatum(kind);
-	args[1] = Int64GetDatum(user_id);
+	args[0] = CStringGetTextDatum(mail->kind);
+	args[1] = Int64GetDatum(mail->user_id);
 	if (authoob_run(&template_and_user, args, NULL, false) != 1)
 		elog(ERROR, "authoob: no mail template \"%s\" or no user " INT64_FORMAT,
-			 kind, user_id);
+			 mail->kind, mail->user_id);
 
-	vars[0] = link;
+	values[0] = mail->link;
 	for (int i = 1; i <= 4; i++)
-		vars[i] = authoob_result_text(3 + i);
-	vars[5] = settings->app_url;
-	subject = render(authoob_result_text(1), lengthof(names), names, vars, RENDER_HEADER);
-	body_text = render(authoob_result_text(2), lengthof(names), names, vars, RENDER_TEXT);
-	body_html = render(authoob_result_text(3), lengthof(names), names, vars, RENDER_HTML);
-	recipient = vars[1];
+		values[i] = authoob_result_text(3 + i);
+	values[5] = settings->app_url;
+	values[6] = mail->link;
+	values[7] = values[1];
+	values[8] = mail->code;
+	values[9] = mail->token;
+	values[10] = settings->app_url;
+	values[11] = mail->redirect_to;
+	vars.data = DatumGetJsonbP(authoob_result_datum(8, &isnull));
+	values[12] = JsonbToCString(NULL, &vars.data->root, VARSIZE(vars.data));
+	subject = render(authoob_result_text(1), &vars, RENDER_HEADER);
+	body_text = render(authoob_result_text(2), &vars, RENDER_TEXT);
+	body_html = render(authoob_result_text(3), &vars, RENDER_HTML);
+	recipient = values[1];
 
 	/* the mail hook may replace the mail, or cancel it */
-	answer = authoob_fire_hook(strcmp(kind, "activation") == 0 ?
+	answer = authoob_fire_hook(mail->activation ?
 							   HOOK_MAIL_REGISTER : HOOK_MAIL_ASK_RESET_PASSWORD,
-							   &(AuthoobHookArgs) {.user_id = user_id, .link = link});
+							   &(AuthoobHookArgs) {.user_id = mail->user_id, .link = mail->link});
 	if (answer)
 	{
 		char	   *replaced;
@@ -164,7 +231,7 @@ authoob_queue_mail(const char *kind, int64 user_id, const char *link,
 		if (authoob_jsonb_is_false(answer, "send"))
 			return;
 		if ((replaced = authoob_jsonb_get_string(answer, "subject")) != NULL)
-			subject = render(replaced, 0, NULL, NULL, RENDER_HEADER);
+			subject = render(replaced, NULL, RENDER_HEADER);
 		if ((replaced = authoob_jsonb_get_string(answer, "text")) != NULL)
 			body_text = replaced;
 		if ((replaced = authoob_jsonb_get_string(answer, "html")) != NULL)
@@ -172,8 +239,8 @@ authoob_queue_mail(const char *kind, int64 user_id, const char *link,
 	}
 
 	domain = strchr(settings->email_sender, '@') + 1;
-	args[0] = CStringGetTextDatum(kind);
-	args[1] = Int64GetDatum(user_id);
+	args[0] = CStringGetTextDatum(mail->kind);
+	args[1] = Int64GetDatum(mail->user_id);
 	args[2] = CStringGetTextDatum(settings->email_sender);
 	args[3] = CStringGetTextDatum(recipient);
 	args[4] = CStringGetTextDatum(subject);

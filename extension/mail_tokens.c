@@ -5,9 +5,14 @@
  * A mailed token is 256 bits from pg_strong_random, base64url-encoded (in a
  * sharded deployment, drawn until it routes to this partition); only its
  * SHA-256 is stored, so a read of authoob.mail_tokens gives no usable
- * token.  Tokens expire, and are spent by their first successful use.
+ * token.  Tokens expire, and are spent by their first successful use.  The
+ * mails of Supabase Auth's dialect carry that dialect's link and a 6-digit
+ * code beside the token, which verifies with the address (the token alone
+ * names its user; a code does not).
  */
 #include "authoob.h"
+
+#include <ctype.h>
 
 #include "catalog/pg_type.h"
 #include "common/sha2.h"
@@ -17,17 +22,29 @@
 #define MAIL_TOKEN_BYTES 32
 /* base64url of 32 bytes is 43 characters; anything much longer is not ours */
 #define MAIL_TOKEN_MAX_LENGTH 64
+/* Supabase Auth's mails carry a code of this many digits beside the link */
+#define MAIL_CODE_DIGITS 6
 
 static AuthoobQuery insert_mail_token = AUTHOOB_QUERY(
 	"INSERT INTO authoob.mail_tokens (token_hash, kind, user_id, expires_at)"
 	" VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
 	4, BYTEAOID, TEXTOID, INT8OID, INT4OID);
 
-/* flow_id is a column since 0.3: only 0.3's entry points pass a flow */
+/*
+ * flow_id is a column since 0.3, and so is code_hash: only 0.3's entry
+ * points pass a flow or a code
+ */
 static AuthoobQuery insert_flow_mail_token = AUTHOOB_QUERY(
-	"INSERT INTO authoob.mail_tokens (token_hash, kind, user_id, expires_at, flow_id)"
-	" VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5)",
-	5, BYTEAOID, TEXTOID, INT8OID, INT4OID, INT8OID);
+	"INSERT INTO authoob.mail_tokens (token_hash, kind, user_id, expires_at, flow_id, code_hash)"
+	" VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5, $6)",
+	6, BYTEAOID, TEXTOID, INT8OID, INT4OID, INT8OID, BYTEAOID);
+
+/* only the newest code of a kind is valid (Supabase Auth keeps one) */
+static AuthoobQuery newest_code = AUTHOOB_QUERY(
+	"SELECT token_hash, code_hash, used_at IS NULL AND expires_at > now()"
+	" FROM authoob.mail_tokens WHERE user_id = $1 AND kind = $2 AND code_hash IS NOT NULL"
+	" ORDER BY created_at DESC, token_hash LIMIT 1 FOR UPDATE",
+	2, INT8OID, TEXTOID);
 
 static bytea *
 token_hash(const char *token)
@@ -40,15 +57,39 @@ token_hash(const char *token)
 }
 
 /*
+ * What is kept of a code: an HMAC under the secret key, of the code after
+ * its token's hash, so that a read of authoob.mail_tokens does not give
+ * the codes away by trying the million of them, and two tokens' equal
+ * codes are kept unlike.
+ */
+static bytea *
+code_hash(const bytea *token_hash, const char *code, const AuthoobSettings *settings)
+{
+	bytea	   *hash = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	StringInfoData data;
+
+	initStringInfo(&data);
+	appendBinaryStringInfo(&data, VARDATA_ANY(token_hash), VARSIZE_ANY_EXHDR(token_hash));
+	appendStringInfoString(&data, code);
+	authoob_hmac_sha256(settings->secret_key, data.data, data.len, (uint8 *) VARDATA(hash));
+	SET_VARSIZE(hash, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	return hash;
+}
+
+/*
  * Make and store a mailed token of kind for user_id, valid ttl seconds,
  * bound to the PKCE flow flow_id (0: none); returns the token itself,
- * which exists nowhere else but in the mail.
+ * which exists nowhere else but in the mail.  With code, a 6-digit code
+ * too (*code), which proves the same as the token until the token is
+ * spent or expires.
  */
 static char *
-new_mail_token(const char *kind, int64 user_id, int ttl, int64 flow_id)
+new_mail_token(const char *kind, int64 user_id, int ttl, int64 flow_id, char **code,
+			   const AuthoobSettings *settings)
 {
 	char	   *token;
-	Datum		args[5];
+	Datum		args[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', flow_id ? ' ' : 'n', code ? ' ' : 'n'};
 	int			partition;
 	int			partitions;
 
@@ -60,43 +101,117 @@ new_mail_token(const char *kind, int64 user_id, int ttl, int64 flow_id)
 	args[2] = Int64GetDatum(user_id);
 	args[3] = Int32GetDatum(ttl);
 	args[4] = Int64GetDatum(flow_id);
-	authoob_run(flow_id != 0 ? &insert_flow_mail_token : &insert_mail_token,
-				args, NULL, false);
+	if (code)
+	{
+		*code = authoob_random_digits(MAIL_CODE_DIGITS);
+		args[5] = PointerGetDatum(code_hash(DatumGetByteaPP(args[0]), *code, settings));
+	}
+	authoob_run(flow_id != 0 || code ? &insert_flow_mail_token : &insert_mail_token,
+				args, nulls, false);
 	return token;
 }
 
-/*
- * An activation token bound to flow_id (0: none), and its mail with the
- * link api_url + prefix + /activate/<token>.  Connected to SPI.
- */
+/* text, percent-encoded but for RFC 3986's unreserved characters */
 static void
-send_activation(int64 user_id, int64 flow_id, const AuthoobSettings *settings)
+append_url_escaped(StringInfo out, const char *text)
 {
-	char	   *token;
+	for (const unsigned char *p = (const unsigned char *) text; *p; p++)
+	{
+		if (isalnum(*p) || strchr("-._~", *p))
+			appendStringInfoChar(out, *p);
+		else
+			appendStringInfo(out, "%%%02X", *p);
+	}
+}
+
+/*
+ * Supabase Auth's link: api_url + gotrue_prefix +
+ * /verify?token=<token>&type=<type>&redirect_to=<where>, as its mailer
+ * writes it (the token is the token_hash verifyOtp takes).
+ */
+static char *
+gotrue_link(const char *token, const char *type, const char *redirect_to,
+			const AuthoobSettings *settings)
+{
+	StringInfoData link;
 
 	authoob_require_setting(settings->api_url, "api_url");
-	token = new_mail_token("activation", user_id, settings->activation_ttl, flow_id);
-	authoob_queue_mail("activation", user_id,
-					   psprintf("%s%s/activate/%s", settings->api_url,
-								settings->prefix, token),
-					   settings);
+	authoob_require_setting(settings->gotrue_prefix, "gotrue_prefix");
+	initStringInfo(&link);
+	appendStringInfo(&link, "%s%s/verify?token=%s&type=%s&redirect_to=", settings->api_url,
+					 settings->gotrue_prefix, token, type);
+	if (redirect_to)
+		append_url_escaped(&link, redirect_to);
+	return link.data;
+}
+
+/*
+ * Queue the mail of a new token of kind ("activation" or "reset") for
+ * user_id, bound to flow_id (0: none), with the link authoob's routes mail
+ * (link) or, for a request of Supabase Auth's dialect, that dialect's link
+ * and a code.  Connected to SPI.
+ */
+static void
+send_token_mail(const char *kind, int64 user_id, int ttl, const AuthoobMailRequest *asked,
+				const char *(*link) (const char *token, const AuthoobSettings *settings),
+				const AuthoobSettings *settings)
+{
+	bool		activation = strcmp(kind, "activation") == 0;
+	bool		gotrue = asked && asked->gotrue;
+	AuthoobMail mail = {.activation = activation, .user_id = user_id};
+	char	   *code = NULL;
+
+	mail.token = new_mail_token(kind, user_id, ttl, asked ? asked->flow_id : 0,
+								gotrue ? &code : NULL, settings);
+	if (gotrue)
+	{
+		mail.kind = activation ? "signup" : "recovery";
+		mail.link = gotrue_link(mail.token, mail.kind, asked->redirect_to, settings);
+		mail.code = code;
+		mail.redirect_to = asked->redirect_to;
+	}
+	else
+	{
+		mail.kind = kind;
+		mail.link = link(mail.token, settings);
+	}
+	authoob_queue_mail(&mail, settings);
+}
+
+/* authoob's activation link: api_url + prefix + /activate/<token> */
+static const char *
+activation_link(const char *token, const AuthoobSettings *settings)
+{
+	authoob_require_setting(settings->api_url, "api_url");
+	return psprintf("%s%s/activate/%s", settings->api_url, settings->prefix, token);
+}
+
+/* authoob's reset link: app_url?reset_password_token=<token> */
+static const char *
+reset_link(const char *token, const AuthoobSettings *settings)
+{
+	authoob_require_setting(settings->app_url, "app_url");
+	return psprintf("%s%creset_password_token=%s", settings->app_url,
+					strchr(settings->app_url, '?') ? '&' : '?', token);
 }
 
 /*
  * At register: the activation mail, of no flow (Supabase Auth's sign-up
- * binds its flow to the token in the same transaction).  The caller is
- * connected to SPI.
+ * binds its flow to the token in the same transaction); dialect, for a
+ * sign-up of that dialect, else NULL.  The caller is connected to SPI.
  */
 void
-authoob_send_activation(int64 user_id, const AuthoobSettings *settings)
+authoob_send_activation(int64 user_id, const AuthoobMailRequest *dialect,
+						const AuthoobSettings *settings)
 {
-	send_activation(user_id, 0, settings);
+	send_token_mail("activation", user_id, settings->activation_ttl, dialect,
+					activation_link, settings);
 }
 
 /*
  * A reset token for the active account of the request's email, if there
- * is one, and its mail with the link app_url?reset_password_token=<token>.
- * Connected to SPI.  (A void * argument, to run under authoob_try.)
+ * is one, and its mail.  Connected to SPI.  (A void * argument, to run
+ * under authoob_try.)
  */
 void
 authoob_send_reset(void *request)
@@ -104,17 +219,10 @@ authoob_send_reset(void *request)
 	const AuthoobMailRequest *asked = request;
 	AuthoobSettings *settings = authoob_load_settings();
 	int64		user_id = authoob_active_user_by_email(asked->email);
-	char	   *token;
-	StringInfoData link;
 
 	if (user_id == 0)
 		return;
-	authoob_require_setting(settings->app_url, "app_url");
-	token = new_mail_token("reset", user_id, settings->reset_ttl, asked->flow_id);
-	initStringInfo(&link);
-	appendStringInfo(&link, "%s%creset_password_token=%s", settings->app_url,
-					 strchr(settings->app_url, '?') ? '&' : '?', token);
-	authoob_queue_mail("reset", user_id, link.data, settings);
+	send_token_mail("reset", user_id, settings->reset_ttl, asked, reset_link, settings);
 }
 
 /*
@@ -133,7 +241,38 @@ authoob_send_activation_again(void *request)
 
 	if (user_id == 0 || !authoob_active_user(user_id, &confirmed) || confirmed)
 		return;
-	send_activation(user_id, asked->flow_id, settings);
+	send_token_mail("activation", user_id, settings->activation_ttl, asked,
+					activation_link, settings);
+}
+
+/*
+ * The hash of user_id's newest token of kind that carries a code, if code
+ * is that code and the token is neither spent nor expired; else NULL.  The
+ * token's row stays locked until the end of the transaction.  Connected
+ * to SPI.
+ */
+bytea *
+authoob_match_mail_code(int64 user_id, const char *kind, const char *code,
+						const AuthoobSettings *settings)
+{
+	Datum		args[2] = {Int64GetDatum(user_id), CStringGetTextDatum(kind)};
+	bool		isnull;
+	bytea	   *hash;
+	bytea	   *kept;
+	bool		valid;
+	bool		matches;
+
+	if (strlen(code) != MAIL_CODE_DIGITS || strspn(code, "0123456789") != MAIL_CODE_DIGITS ||
+		authoob_run(&newest_code, args, NULL, false) != 1)
+		return NULL;
+	hash = DatumGetByteaPP(authoob_result_datum(1, &isnull));
+	kept = DatumGetByteaPP(authoob_result_datum(2, &isnull));
+	valid = DatumGetBool(authoob_result_datum(3, &isnull));
+	matches = VARSIZE_ANY_EXHDR(kept) == PG_SHA256_DIGEST_LENGTH &&
+		authoob_equal_constant_time(VARDATA_ANY(kept),
+									VARDATA_ANY(code_hash(hash, code, settings)),
+									PG_SHA256_DIGEST_LENGTH);
+	return matches && valid ? hash : NULL;
 }
 
 /* The stored hash of a mailed token from a request, or 404 */

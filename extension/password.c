@@ -11,6 +11,7 @@
 
 #include <argon2.h>
 
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -59,7 +60,10 @@ is_argon2_hash(const char *hash)
 /*
  * The original's policy: a minimum length in characters, an upper-case
  * letter and a digit (each configurable), plus a ceiling in bytes: bcrypt's
- * 72, or 1024 under argon2id.
+ * 72, or 1024 under argon2id.  Every rule is checked: Supabase Auth's
+ * clients are told each one broken (GoTrue's password.go: "length", then
+ * "characters" with the character sets required), authoob's own routes
+ * the first.
  */
 void
 authoob_check_password_policy(const char *password,
@@ -70,12 +74,12 @@ authoob_check_password_policy(const char *password,
 		ARGON2_MAX_PASSWORD_BYTES : BCRYPT_MAX_PASSWORD_BYTES;
 	bool		has_upper = false;
 	bool		has_digit = false;
+	const char *first = NULL;
+	StringInfoData message;
+	StringInfoData reasons;
 
 	if (nbytes > max_bytes)
-		authoob_weak_password(psprintf("A password must not be longer than %zu bytes.", max_bytes));
-	if (pg_mbstrlen_with_len(password, nbytes) < settings->password_min_length)
-		authoob_weak_password(psprintf("A password must have at least %d characters.",
-								settings->password_min_length));
+		authoob_password_too_long((int) max_bytes);
 	for (const char *p = password; *p; p++)
 	{
 		if (*p >= 'A' && *p <= 'Z')
@@ -83,10 +87,32 @@ authoob_check_password_policy(const char *password,
 		else if (*p >= '0' && *p <= '9')
 			has_digit = true;
 	}
-	if (settings->password_require_uppercase && !has_upper)
-		authoob_weak_password("A password must contain an upper-case letter (A-Z).");
-	if (settings->password_require_digit && !has_digit)
-		authoob_weak_password("A password must contain a digit.");
+	initStringInfo(&message);
+	initStringInfo(&reasons);
+	if (pg_mbstrlen_with_len(password, nbytes) < settings->password_min_length)
+	{
+		first = psprintf("A password must have at least %d characters.",
+						 settings->password_min_length);
+		appendStringInfo(&message, "Password should be at least %d characters.",
+						 settings->password_min_length);
+		appendStringInfoString(&reasons, "\"length\"");
+	}
+	if ((settings->password_require_uppercase && !has_upper) ||
+		(settings->password_require_digit && !has_digit))
+	{
+		if (first == NULL)
+			first = settings->password_require_uppercase && !has_upper ?
+				"A password must contain an upper-case letter (A-Z)." :
+				"A password must contain a digit.";
+		appendStringInfo(&message, "%sPassword should contain at least one character of each: %s%s%s.",
+						 message.len > 0 ? " " : "",
+						 settings->password_require_uppercase ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ" : "",
+						 settings->password_require_uppercase && settings->password_require_digit ? ", " : "",
+						 settings->password_require_digit ? "0123456789" : "");
+		appendStringInfo(&reasons, "%s\"characters\"", reasons.len > 0 ? ", " : "");
+	}
+	if (first != NULL)
+		authoob_weak_password(first, message.data, psprintf("[%s]", reasons.data));
 }
 
 static char *

@@ -37,10 +37,14 @@ static AuthoobQuery insert_mail_request = AUTHOOB_QUERY(
 	"INSERT INTO authoob.mail_requests (kind, email) VALUES ($2, $1)",
 	2, TEXTOID, TEXTOID);
 
-/* flow_id is a column since 0.3: only 0.3's entry points pass a flow */
-static AuthoobQuery insert_flow_mail_request = AUTHOOB_QUERY(
-	"INSERT INTO authoob.mail_requests (kind, email, flow_id) VALUES ($2, $1, $3)",
-	3, TEXTOID, TEXTOID, INT8OID);
+/*
+ * flow_id, gotrue and redirect_to are columns since 0.3: only 0.3's entry
+ * points (Supabase Auth's dialect) pass them
+ */
+static AuthoobQuery insert_dialect_mail_request = AUTHOOB_QUERY(
+	"INSERT INTO authoob.mail_requests (kind, email, flow_id, gotrue, redirect_to)"
+	" VALUES ($2, $1, $3, $4, $5)",
+	5, TEXTOID, TEXTOID, INT8OID, BOOLOID, TEXTOID);
 
 /* SKIP LOCKED: each request is taken by one of the mailers preparing */
 static AuthoobQuery take_requests = AUTHOOB_QUERY(
@@ -53,7 +57,7 @@ static AuthoobQuery take_requests = AUTHOOB_QUERY(
 static AuthoobQuery take_flow_requests = AUTHOOB_QUERY(
 	"DELETE FROM authoob.mail_requests WHERE id IN ("
 	" SELECT id FROM authoob.mail_requests ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
-	" RETURNING email, kind, flow_id",
+	" RETURNING email, kind, flow_id, gotrue, redirect_to",
 	1, INT4OID);
 
 /* FOR UPDATE: two resets with one token cannot both succeed */
@@ -86,19 +90,30 @@ count_ask(FunctionCallInfo fcinfo, const AuthoobSettings *settings)
 
 /*
  * Records a request for a mail of kind to email, for the mailers'
- * authoob_mail_prepare(), bound to the PKCE flow flow_id (0: none), and
+ * authoob_mail_prepare(), with what a request of Supabase Auth's dialect
+ * adds (dialect: its flow, its redirect_to; NULL for authoob's own), and
  * wakes the mailers.  Connected to SPI.
  */
 static void
-record_mail_request(const char *email, const char *kind, int64 flow_id)
+record_mail_request(const char *email, const char *kind, const AuthoobMailRequest *dialect)
 {
-	Datum		args[3];
+	Datum		args[5];
+	char		nulls[5] = {' ', ' ', 'n', ' ', 'n'};
 
 	args[0] = CStringGetTextDatum(email);
 	args[1] = CStringGetTextDatum(kind);
-	args[2] = Int64GetDatum(flow_id);
-	authoob_run(flow_id != 0 ? &insert_flow_mail_request : &insert_mail_request,
-				args, NULL, false);
+	if (dialect == NULL)
+	{
+		authoob_run(&insert_mail_request, args, NULL, false);
+		authoob_notify_mailers();
+		return;
+	}
+	args[2] = Int64GetDatum(dialect->flow_id);
+	nulls[2] = dialect->flow_id ? ' ' : 'n';
+	args[3] = BoolGetDatum(dialect->gotrue);
+	args[4] = dialect->redirect_to ? CStringGetTextDatum(dialect->redirect_to) : (Datum) 0;
+	nulls[4] = dialect->redirect_to ? ' ' : 'n';
+	authoob_run(&insert_dialect_mail_request, args, nulls, false);
 	authoob_notify_mailers();
 }
 
@@ -108,12 +123,12 @@ record_mail_request(const char *email, const char *kind, int64 flow_id)
  * not the address belongs to an account, so that neither the answer nor
  * its time tells who is registered; authoob_mail_prepare() (which every
  * mailer's claim runs) makes the reset mail of an account's request, or
- * drops it, its token bound to flow_id (0: none).  Until its database is
+ * drops it, as dialect asks (NULL: authoob's own mail).  Until its database is
  * updated, 0.1's entry point makes the mail at once, as 0.1 did.  Returns
  * whether the request was allowed (recorded, or its mail made).
  */
 static bool
-password_ask(FunctionCallInfo fcinfo, bool record_request, int64 flow_id)
+password_ask(FunctionCallInfo fcinfo, bool record_request, const AuthoobMailRequest *dialect)
 {
 	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
 	char	   *email;
@@ -136,7 +151,7 @@ password_ask(FunctionCallInfo fcinfo, bool record_request, int64 flow_id)
 	authoob_run(&ask_allowed, args, NULL, false);
 	allowed = DatumGetBool(authoob_result_datum(1, &isnull));
 	if (allowed && record_request)
-		record_mail_request(email, "reset", flow_id);
+		record_mail_request(email, "reset", dialect);
 	else if (allowed)
 		authoob_send_reset(&(AuthoobMailRequest) {.email = email});
 
@@ -159,7 +174,7 @@ password_ask(FunctionCallInfo fcinfo, bool record_request, int64 flow_id)
 Datum
 authoob_password_ask_0_2(PG_FUNCTION_ARGS)
 {
-	password_ask(fcinfo, true, 0);
+	password_ask(fcinfo, true, NULL);
 	PG_RETURN_NULL();
 }
 
@@ -167,19 +182,20 @@ authoob_password_ask_0_2(PG_FUNCTION_ARGS)
 Datum
 authoob_password_ask(PG_FUNCTION_ARGS)
 {
-	password_ask(fcinfo, false, 0);
+	password_ask(fcinfo, false, NULL);
 	PG_RETURN_NULL();
 }
 
 /*
  * password/ask for the arguments (payload, client_ip) of the calling SQL
- * function, the mail's token bound to the PKCE flow flow_id (0: none);
- * whether a mail was asked for (false: the mail interval held it back).
+ * function, for a request of Supabase Auth's dialect (its flow and
+ * redirect_to); whether a mail was asked for (false: the mail interval
+ * held it back).
  */
 bool
-authoob_ask_reset_mail(FunctionCallInfo fcinfo, int64 flow_id)
+authoob_ask_reset_mail(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialect)
 {
-	return password_ask(fcinfo, true, flow_id);
+	return password_ask(fcinfo, true, dialect);
 }
 
 /*
@@ -188,11 +204,11 @@ authoob_ask_reset_mail(FunctionCallInfo fcinfo, int64 flow_id)
  * limits (every ask counted against its client; one mail per address
  * every reset_mail_interval seconds), the same work whether the address
  * is an account's or not; the mailers' authoob_mail_prepare() makes the
- * mail, its token bound to flow_id (0: none), or drops the request.
+ * mail, as dialect asks (NULL: authoob's own mail), or drops the request.
  * Returns whether the request was recorded.
  */
 static bool
-activation_ask(FunctionCallInfo fcinfo, int64 flow_id)
+activation_ask(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialect)
 {
 	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
 	char	   *email = authoob_payload_string(payload, "email", true, NULL);
@@ -211,7 +227,7 @@ activation_ask(FunctionCallInfo fcinfo, int64 flow_id)
 	authoob_run(&ask_allowed, args, NULL, false);
 	allowed = DatumGetBool(authoob_result_datum(1, &isnull));
 	if (allowed)
-		record_mail_request(email, "activation", flow_id);
+		record_mail_request(email, "activation", dialect);
 	SPI_finish();
 	return allowed;
 }
@@ -224,22 +240,23 @@ activation_ask(FunctionCallInfo fcinfo, int64 flow_id)
 Datum
 authoob_activation_ask(PG_FUNCTION_ARGS)
 {
-	activation_ask(fcinfo, 0);
+	activation_ask(fcinfo, NULL);
 	PG_RETURN_NULL();
 }
 
 /* activation_ask, for the calling SQL function's arguments, as authoob_ask_reset_mail */
 bool
-authoob_ask_activation_mail(FunctionCallInfo fcinfo, int64 flow_id)
+authoob_ask_activation_mail(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialect)
 {
-	return activation_ask(fcinfo, flow_id);
+	return activation_ask(fcinfo, dialect);
 }
 
 /*
  * Turns up to max_requests recorded password/ask requests into reset mails
  * (and activation asks into activation mails) for the addresses of active
  * accounts, and forgets them all; returns how many it took.  with_flows
- * (0.3): each request's PKCE flow goes to the token of its mail.  A
+ * (0.3): each request's PKCE flow goes to the token of its mail, and a
+ * request of Supabase Auth's dialect gets that dialect's mail.  A
  * request whose mail cannot be made (a mail_ask_reset_password hook that
  * raises) is dropped with a warning in the server log: the request that
  * asked for it answered long ago.
@@ -269,6 +286,8 @@ mail_prepare(FunctionCallInfo fcinfo, bool with_flows)
 
 			if (!isnull)
 				asked.flow_id = DatumGetInt64(flow_id);
+			asked.gotrue = DatumGetBool(SPI_getbinval(row, requests->tupdesc, 4, &isnull));
+			asked.redirect_to = SPI_getvalue(row, requests->tupdesc, 5);
 		}
 		error = authoob_try(strcmp(kind, "activation") == 0 ?
 							authoob_send_activation_again : authoob_send_reset,

@@ -209,7 +209,7 @@ authoob_session_token(int64 user_id, const pg_uuid_t *session,
 	values[3] = Int32GetDatum(settings->inactivity_timeout);
 	if (authoob_run(settings->refresh_tokens ? &extend_session : &extend_session_0_1,
 					values, NULL, false) != 1)
-		authoob_token_refused("is no longer valid");
+		authoob_session_ended();
 	return sign_token(user_id, session, authoob_result_text(1), authoob_result_text(3),
 					  DatumGetInt64(authoob_result_datum(2, &isnull)), iat, settings);
 }
@@ -459,7 +459,7 @@ authoob_verify_token(const char *token, pg_uuid_t *session,
 
 	authoob_jwt_read(token, settings, &jti, &subject);
 	if (!authoob_live_session(jti, &subject, &user_id, &dates, NULL))
-		authoob_token_refused("is no longer valid");
+		authoob_session_ended();
 	check_confirmed(dates.confirmed, settings);
 	if (session)
 		memcpy(session, DatumGetUUIDP(jti), sizeof(pg_uuid_t));
@@ -484,7 +484,7 @@ authoob_verify_token_profile(const char *token, const AuthoobSettings *settings,
 	if (dates == NULL)
 		dates = &own;
 	if (!authoob_live_session(session, &subject, &user_id, dates, profile))
-		authoob_token_refused("is no longer valid");
+		authoob_session_ended();
 	check_confirmed(dates->confirmed, settings);
 	return user_id;
 }

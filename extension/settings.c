@@ -103,7 +103,7 @@ static const SettingDef setting_defs[] = {
 	{"inactivity_timeout", SETTING_INT, 0, 10 * 366 * 24 * 3600, FIELD(inactivity_timeout), "0"},
 	{"refresh_reuse_interval", SETTING_INT, 0, 3600, FIELD(refresh_reuse_interval), "10"},
 	/* 0.2: Supabase Auth's protocol, and where mailed links may lead */
-	{"gotrue_prefix", SETTING_OPTIONAL_PREFIX, 0, 0, SQL_ONLY, NULL},
+	{"gotrue_prefix", SETTING_OPTIONAL_PREFIX, 0, 0, FIELD(gotrue_prefix), NULL},
 	{"redirect_urls", SETTING_URL_LIST, 0, 0, SQL_ONLY, NULL},
 	/* 0.3: a budget of password hashes (0.2: none; 0 here turns it off) */
 	{"client_hashes_per_window", SETTING_INT, 1, 1000000, FIELD(client_hashes_per_window), "0"},
@@ -113,6 +113,8 @@ static const SettingDef setting_defs[] = {
 	{"jwt_sub", SETTING_JWT_SUB, 0, 0, FIELD(jwt_sub), "id"},
 	/* 0.3: how long finished mails stay (0.2: for ever; read by SQL only) */
 	{"mail_retention", SETTING_INT, 3600, 366 * 24 * 3600, SQL_ONLY, NULL},
+	/* 0.3: registrations may be turned off (Supabase Auth's disable_signup) */
+	{"disable_signup", SETTING_BOOL, 0, 0, FIELD(disable_signup), "false"},
 	/* 0.3: days audit records stay (0.2 kept none; read by SQL only) */
 	{"audit_retention", SETTING_INT, 1, 100 * 366, SQL_ONLY, NULL},
 };

@@ -1,11 +1,13 @@
 /*
- * gotrue.c - Supabase Auth's dialect in authoob-http: errors as
- * {"code", "error_code", "msg"}, and the API version of its clients.
+ * gotrue.c - Supabase Auth's dialect in authoob-http: errors as GoTrue's
+ * errors.go writes them, and the API version of its clients.
  *
- * The error code is the database's: the extension decides it where it
- * raises the error and writes it in the error's detail (response.c reads
- * it); the front never derives it from a message.  What has none (the
- * front's own errors, a hook's, a lost database) is named by its status.
+ * The error code, and the dialect's status and message where they are not
+ * authoob's, are the database's: the extension decides them where it
+ * raises the error and writes them in the error's detail (response.c
+ * reads it); the front never derives them from a message.  What has none
+ * (the front's own errors, a hook's, a lost database) is named by its
+ * status.
  */
 #include "gotrue.h"
 
@@ -69,21 +71,61 @@ gotrue_error_shape(const char *api_version)
 
 json_t *
 gotrue_error_json(ErrorShape shape, unsigned int status, const char *message,
-				  const char *error_code)
+				  const char **error_code, json_t *weak_password)
 {
-	if (error_code == NULL)
-		error_code = code_of_status(status);
+	json_t	   *error;
+
+	if (*error_code == NULL)
+		*error_code = code_of_status(status);
 	if (shape == ERRORS_GOTRUE_2024)
-		return json_pack("{s:s, s:s, s:s}", "code", error_code,
-						 "error_code", error_code, "msg", message);
-	return json_pack("{s:i, s:s, s:s}", "code", (int) status,
-					 "error_code", error_code, "msg", message);
+		error = json_pack("{s:s, s:s}", "code", *error_code, "message", message);
+	else
+		error = json_pack("{s:i, s:s, s:s}", "code", (int) status,
+						  "error_code", *error_code, "msg", message);
+	if (error != NULL && weak_password != NULL)
+		json_object_set(error, "weak_password", weak_password);
+	return error;
+}
+
+/* {"reasons": [...]} with strings only, as auth-js reads it */
+static bool
+is_weak_password(json_t *weak_password)
+{
+	json_t	   *reasons = json_object_get(weak_password, "reasons");
+	size_t		i;
+	json_t	   *reason;
+
+	if (!json_is_array(reasons) || json_object_size(weak_password) != 1)
+		return false;
+	json_array_foreach(reasons, i, reason)
+	{
+		if (!json_is_string(reason))
+			return false;
+	}
+	return true;
+}
+
+json_t *
+gotrue_detail_answer(json_t *detail, unsigned int *status, const char **message)
+{
+	json_t	   *answer = json_object_get(detail, "gotrue");
+	json_int_t	wanted = json_integer_value(json_object_get(answer, "status"));
+	const char *msg = json_string_value(json_object_get(answer, "msg"));
+	json_t	   *weak_password = json_object_get(answer, "weak_password");
+
+	/* an error answer, with its words, or none */
+	if (wanted < 400 || wanted > 599 || msg == NULL)
+		return NULL;
+	*status = (unsigned int) wanted;
+	*message = msg;
+	return is_weak_password(weak_password) ? weak_password : NULL;
 }
 
 void
-gotrue_add_headers(struct MHD_Response *response, ErrorShape shape)
+gotrue_add_headers(struct MHD_Response *response, ErrorShape shape,
+				   unsigned int status)
 {
-	if (shape == ERRORS_GOTRUE_2024)
+	if (shape == ERRORS_GOTRUE_2024 && status >= 400)
 		MHD_add_response_header(response, GOTRUE_API_VERSION_HEADER,
 								GOTRUE_API_VERSION);
 }

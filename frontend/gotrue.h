@@ -23,15 +23,35 @@ struct MHD_Response;
 /* The shape of errors for a client that sent api_version (NULL: none) */
 ErrorShape	gotrue_error_shape(const char *api_version);
 
+/* The header of every error answer that names its error code */
+#define GOTRUE_ERROR_CODE_HEADER "x-sb-error-code"
+
 /*
- * The error object of shape (ERRORS_GOTRUE or ERRORS_GOTRUE_2024):
- * error_code as the database's error decided it, or NULL for the front's
- * own errors and any other: then the status's.
+ * An error as GoTrue's errors.go writes it (ERRORS_GOTRUE or
+ * ERRORS_GOTRUE_2024): {"code": status, "error_code", "msg"}, or from API
+ * version 2024-01-01 on {"code": error_code, "message"}; weak_password, if
+ * not NULL, is added (a weak password's reasons).  *error_code is the
+ * database's error's, or NULL for the front's own errors and any other:
+ * then it is set to the status's.
  */
 json_t	   *gotrue_error_json(ErrorShape shape, unsigned int status,
-							  const char *message, const char *error_code);
+							  const char *message, const char **error_code,
+							  json_t *weak_password);
 
-/* The headers every answer in shape carries: the API version it answers in */
-void		gotrue_add_headers(struct MHD_Response *response, ErrorShape shape);
+/*
+ * How the dialect answers the database's error whose detail is detail:
+ * the status and message its "gotrue" member gives (GoTrue's, where they
+ * differ from authoob's), else *status and *message as they are; and its
+ * weak_password object, or NULL (borrowed from detail).
+ */
+json_t	   *gotrue_detail_answer(json_t *detail, unsigned int *status,
+								 const char **message);
+
+/*
+ * The headers an answer in shape carries: an error says the API version
+ * it answers in, as GoTrue's does
+ */
+void		gotrue_add_headers(struct MHD_Response *response, ErrorShape shape,
+							   unsigned int status);
 
 #endif

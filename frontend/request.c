@@ -311,7 +311,7 @@ send_reply(RequestEnv *env, struct MHD_Connection *connection, Request *req,
 					 MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 												 MHD_HTTP_HEADER_ORIGIN),
 					 req->match.family);
-	gotrue_add_headers(reply.response, req->errors);
+	gotrue_add_headers(reply.response, req->errors, reply.status);
 	if (reply.status == MHD_HTTP_UNAUTHORIZED)	/* RFC 9110 wants a challenge */
 		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 								"Bearer");

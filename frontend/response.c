@@ -44,13 +44,26 @@ reply_error(unsigned int status, const char *message)
 										"message", message));
 }
 
+/* An error in Supabase Auth's shape, its code in a header too */
+static Reply
+reply_gotrue_error(ErrorShape shape, unsigned int status, const char *message,
+				   const char *error_code, json_t *weak_password)
+{
+	Reply		reply = reply_json(status, gotrue_error_json(shape, status, message,
+															 &error_code, weak_password));
+
+	if (reply.response != NULL)
+		MHD_add_response_header(reply.response, GOTRUE_ERROR_CODE_HEADER, error_code);
+	return reply;
+}
+
 Reply
 reply_error_shaped(ErrorShape shape, unsigned int status, const char *message,
 				   const char *error_code)
 {
 	if (shape == ERRORS_AUTHOOB)
 		return reply_error(status, message);
-	return reply_json(status, gotrue_error_json(shape, status, message, error_code));
+	return reply_gotrue_error(shape, status, message, error_code, NULL);
 }
 
 Reply
@@ -128,26 +141,39 @@ add_detail_headers(struct MHD_Response *response, json_t *obj)
 	}
 }
 
-/* The detail's "error_code", if it is one: lower-case letters and '_' */
+/* The detail's "error_code", if it is one: lower-case letters, digits and '_' (web3_...) */
 static const char *
 detail_error_code(json_t *obj)
 {
 	const char *code = json_string_value(json_object_get(obj, "error_code"));
 
 	if (code == NULL || *code == '\0' || strlen(code) > 64 ||
-		strspn(code, "abcdefghijklmnopqrstuvwxyz_") != strlen(code))
+		strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(code))
 		return NULL;
 	return code;
 }
 
-/* A PTxxx error: that status and message, and the headers its detail asks for. */
+/*
+ * A PTxxx error: that status and message (in Supabase Auth's dialect, the
+ * ones its detail gives for it), and the headers its detail asks for.
+ */
 static Reply
 reply_from_status(const PGresult *res, unsigned int status, const char *message,
 				  ErrorShape errors)
 {
 	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
 	json_t	   *obj = detail && detail[0] == '{' ? json_loads(detail, 0, NULL) : NULL;
-	Reply		reply = reply_error_shaped(errors, status, message, detail_error_code(obj));
+	Reply		reply;
+
+	if (errors == ERRORS_AUTHOOB)
+		reply = reply_error(status, message);
+	else
+	{
+		json_t	   *weak_password = gotrue_detail_answer(obj, &status, &message);
+
+		reply = reply_gotrue_error(errors, status, message, detail_error_code(obj),
+								   weak_password);
+	}
 
 	if (reply.response != NULL)
 		add_detail_headers(reply.response, obj);

@@ -33,8 +33,8 @@ typedef enum ReplyShape
 /*
  * How a family of routes writes its errors: authoob's {"code": status,
  * "message"}, or Supabase Auth's {"code": status, "error_code", "msg"};
- * a client that sends X-Supabase-Api-Version 2024-01-01 or later reads
- * "code" as the error code, and the answer says that version.
+ * a client that sends X-Supabase-Api-Version 2024-01-01 or later gets
+ * {"code": error_code, "message"}, and the answer says that version.
  */
 typedef enum ErrorShape
 {

@@ -66,17 +66,24 @@ static const Route route_table[] = {
  */
 #define GOTRUE NULL, false, false, FAMILY_GOTRUE
 #define GOTRUE_READ_ONLY NULL, false, true, FAMILY_GOTRUE
-/* a route of what is not built yet: a 4xx in the client's shape, not a 404 */
+/*
+ * a route of what is not built yet: GoTrue's answer when the feature is
+ * off (a 4xx in the client's shape, not a 404); AUTHENTICATED: a route
+ * GoTrue serves a signed-in user only refuses a bad token first
+ */
 #define NOT_BUILT(what) 422, {ARG_END}, "SELECT authoob_gotrue_not_built('" what "')", REPLY_BODY, GOTRUE
-	{"POST", "/signup",         200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_signup($1::text, $2::inet)", REPLY_BODY, GOTRUE},
+#define AUTHENTICATED_NOT_BUILT(what) 422, {ARG_TOKEN}, "SELECT authoob_gotrue_not_built('" what "', $1::text)", REPLY_BODY, GOTRUE
+/* a route that mails a link: where it leads is the query's redirect_to, if any */
+#define GOTRUE_MAILED_LINK "redirect_to", false, false, FAMILY_GOTRUE
+	{"POST", "/signup",         200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_signup($1::text, $2::inet, $3::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
 	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY, ARG_USER_AGENT}, "CALL authoob_attempt('gotrue_token', $1::text, $2::inet, $3::text, $4::text, NULL)", REPLY_BODY, "grant_type", false, false, FAMILY_GOTRUE},
 	{"GET",  "/user",           200, {ARG_TOKEN},               "SELECT authoob_gotrue_user($1::text)", REPLY_BODY, GOTRUE_READ_ONLY},
 	{"PUT",  "/user",           200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_gotrue_update_user($1::text, $2::text)", REPLY_BODY, GOTRUE},
 	{"POST", "/logout",         204, {ARG_TOKEN, ARG_QUERY},    "SELECT authoob_logout_scope($1::text, coalesce($2::text, 'global'))", REPLY_BODY, "scope", false, false, FAMILY_GOTRUE},
-	{"POST", "/recover",        200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_recover($1::text, $2::inet)", REPLY_BODY, GOTRUE},
+	{"POST", "/recover",        200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_recover($1::text, $2::inet, $3::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
 	{"POST", "/verify",         200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_verify', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, GOTRUE},
 	{"GET",  "/verify",         303, {ARG_QUERY_JSON, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_verify_link', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, GOTRUE},
-	{"POST", "/resend",         200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_resend($1::text, $2::inet)", REPLY_BODY, GOTRUE},
+	{"POST", "/resend",         200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_resend($1::text, $2::inet, $3::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
 	{"GET",  "/settings",       200, {ARG_END},                 "SELECT authoob_gotrue_settings()", REPLY_BODY, GOTRUE},
 	{"GET",  "/health",         200, {ARG_END},                 "SELECT '{\"name\": \"authoob\", \"version\": \"0.3\", \"description\": \"authoob speaks Supabase Auth''s protocol\"}'::pg_catalog.jsonb", REPLY_BODY, GOTRUE},
 	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()", REPLY_PUBLIC_BODY, GOTRUE_READ_ONLY},
@@ -88,13 +95,22 @@ static const Route route_table[] = {
 	{"DELETE", "/admin/users/*", 200, {ARG_TOKEN, ARG_PATH, ARG_CLIENT_IP}, "SELECT authoob_gotrue_admin_delete_user($1::text, $2::text, $3::inet)", REPLY_BODY, GOTRUE},
 	{"POST", "/otp",            NOT_BUILT("otp")},
 	{"POST", "/magiclink",      NOT_BUILT("otp")},
-	{"POST", "/reauthenticate", NOT_BUILT("reauthenticate")},
+	{"GET",  "/reauthenticate", AUTHENTICATED_NOT_BUILT("reauthenticate")},
 	{"GET",  "/authorize",      NOT_BUILT("oauth")},
-	{"GET",  "/factors",        NOT_BUILT("mfa")},
-	{"POST", "/factors",        NOT_BUILT("mfa")},
-	{"DELETE", "/factors/*",    NOT_BUILT("mfa")},
-	{"POST", "/factors/*/challenge", NOT_BUILT("mfa")},
-	{"POST", "/factors/*/verify", NOT_BUILT("mfa")},
+	{"POST", "/factors",        AUTHENTICATED_NOT_BUILT("mfa")},
+	{"DELETE", "/factors/*",    AUTHENTICATED_NOT_BUILT("mfa")},
+	{"POST", "/factors/*/challenge", AUTHENTICATED_NOT_BUILT("mfa")},
+	{"POST", "/factors/*/verify", AUTHENTICATED_NOT_BUILT("mfa")},
+	{"GET",  "/user/identities/authorize", AUTHENTICATED_NOT_BUILT("identities")},
+	{"DELETE", "/user/identities/*", AUTHENTICATED_NOT_BUILT("identities")},
+	{"POST", "/sso",            NOT_BUILT("sso")},
+	{"GET",  "/sso/saml/metadata", NOT_BUILT("sso")},
+	{"POST", "/sso/saml/acs",   NOT_BUILT("sso")},
+	{"POST", "/invite",         AUTHENTICATED_NOT_BUILT("admin")},
+	{"GET",  "/admin/users/*/factors", AUTHENTICATED_NOT_BUILT("admin")},
+	{"DELETE", "/admin/users/*/factors/*", AUTHENTICATED_NOT_BUILT("admin")},
+	{"POST", "/admin/generate_link", AUTHENTICATED_NOT_BUILT("admin")},
+	{"GET",  "/admin/audit",    AUTHENTICATED_NOT_BUILT("admin")},
 };
 
 #define ROUTE_COUNT ((int) (sizeof(route_table) / sizeof(route_table[0])))

@@ -71,13 +71,14 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_jwks()',                                          'jsonb', 'keys', 'authoob_api', false),
     ('authoob_settings()',                                      'jsonb', 'any', 'authoob_api', false),
     -- Supabase Auth's protocol (docs/supabase.md)
-    ('authoob_gotrue_signup(payload text, client_ip inet DEFAULT NULL)',  'jsonb', 'email:payload', 'authoob_api', true),
-    ('authoob_gotrue_recover(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
-    ('authoob_gotrue_resend(payload text, client_ip inet DEFAULT NULL)',  'jsonb', 'email:payload', 'authoob_api', true),
+    ('authoob_gotrue_signup(payload text, client_ip inet DEFAULT NULL, redirect_to text DEFAULT NULL)',  'jsonb', 'email:payload', 'authoob_api', true),
+    ('authoob_gotrue_recover(payload text, client_ip inet DEFAULT NULL, redirect_to text DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
+    ('authoob_gotrue_resend(payload text, client_ip inet DEFAULT NULL, redirect_to text DEFAULT NULL)',  'jsonb', 'email:payload', 'authoob_api', true),
     ('authoob_gotrue_user(token text)',                         'json', 'token:token', 'authoob_api', false),
     ('authoob_gotrue_update_user(token text, payload text)',    'jsonb', 'token:token', 'authoob_api', false),
     ('authoob_gotrue_settings()',                               'jsonb', 'any', 'authoob_api', false),
     ('authoob_gotrue_not_built(what text)',                     'jsonb', 'any', 'authoob_api', false),
+    ('authoob_gotrue_not_built(what text, token text)',         'jsonb', 'token:token', 'authoob_api', false),
     -- its admin API: a new user where its address leads, a user by uuid
     ('authoob_gotrue_admin_create_user(token text, payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', false),
     ('authoob_gotrue_admin_user(token text, user_id text)',     'jsonb', 'uuid:user_id', 'authoob_api', false),
@@ -163,7 +164,9 @@ $$;
 -- itself (the partition drew it so that it hashes there):
 --   email       the partition of the body's lower-cased "email"
 --   hash        hashtext(the argument itself)
---   hash:K,...  hashtext(the first non-empty of the body's K, ...)
+--   hash:K,...  hashtext(the first non-empty of the body's K, ...); the
+--               key email counts as the email rule does (lower-cased), so
+--               that a mail's code goes where its address lives
 -- An action or grant without a row runs on partition 0, which answers it.
 CREATE TABLE authoob_shard.attempts (
     action text NOT NULL,
@@ -184,7 +187,8 @@ INSERT INTO authoob_shard.attempts (action, grant_type, run_on) VALUES
     ('gotrue_token',         'password',      'email'),
     ('gotrue_token',         'refresh_token', 'hash:refresh_token'),
     ('gotrue_token',         'pkce',          'hash:auth_code'),
-    ('gotrue_verify',        '',              'hash:token_hash,token'),
+    -- a link's token_hash where it was drawn; a code by its address
+    ('gotrue_verify',        '',              'hash:token_hash,email,token'),
     ('gotrue_verify_link',   '',              'hash:token');
 
 CREATE FUNCTION authoob_shard.attempt_partition(action text, arg text, query_grant text DEFAULT NULL)
@@ -207,7 +211,8 @@ BEGIN
     RETURN coalesce(CASE
         WHEN rule = 'email' THEN authoob_shard.email_partition(arg)
         WHEN rule = 'hash' THEN hashtext(arg)
-        WHEN rule LIKE 'hash:%' THEN (SELECT hashtext(body ->> k.key) FROM
+        WHEN rule LIKE 'hash:%' THEN (SELECT hashtext(CASE k.key WHEN 'email' THEN lower(body ->> k.key)
+                                                                 ELSE body ->> k.key END) FROM
             unnest(string_to_array(substr(rule, 6), ',')) WITH ORDINALITY AS k (key, n)
             WHERE nullif(body ->> k.key, '') IS NOT NULL ORDER BY k.n LIMIT 1)
         END, 0);

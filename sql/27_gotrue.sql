@@ -32,6 +32,10 @@ SELECT j ->> 'token_type' AS token_type, authoob_verify(j ->> 'access_token') = 
        j -> 'user' -> 'app_metadata' AS app_metadata
 FROM (SELECT :'s'::jsonb AS j) s;
 SELECT count(*) AS sessions, count(refresh_secret) AS refreshable FROM authoob.sessions WHERE user_id = :uid;
+-- confirmed already: no confirmation mail goes
+SELECT count(*) FILTER (WHERE state = 'pending') AS pending_mails,
+       count(*) FILTER (WHERE state = 'suppressed') AS suppressed_mails
+FROM authoob.mail_outbox WHERE user_id = :uid;
 SELECT :'s'::jsonb ->> 'access_token' AS access, :'s'::jsonb ->> 'refresh_token' AS refresh \gset
 
 -- Its errors, each with its error code.
@@ -122,16 +126,39 @@ SELECT test.failure(format($$ SELECT authoob_gotrue_user(%L) $$, :'access'));
 SELECT test.failure(format($$ SELECT authoob_gotrue_update_user(%L, '{"password": "weak"}') $$,
     authoob_gotrue_token('{"grant_type": "password", "email": "ada@example.com", "password": "2Password"}') ->> 'access_token'));
 
--- POST G/recover: {} for any address, the reset mail made by the mailers;
--- POST G/verify type recovery with its token signs in.
+-- POST G/recover: {} for any address, the reset mail made by the mailers:
+-- Supabase Auth's recovery mail, its link to G/verify (redirect_to: the
+-- query's, if allowed, else app_url) and a 6-digit code; POST G/verify
+-- type recovery with the link's token signs in.
 SELECT authoob_gotrue_recover('{"email": "ada@example.com"}', '192.0.2.1') AS known,
        authoob_gotrue_recover('{"email": "nobody@example.com"}', '192.0.2.1') AS unknown;
 SELECT authoob_mail_prepare() AS requests_taken;
-SELECT substring(body_text FROM 'reset_password_token=([A-Za-z0-9_-]+)') AS rt
-FROM authoob.mail_outbox WHERE kind = 'reset' AND recipient = 'ada@example.com' \gset
+SELECT subject, regexp_replace(regexp_replace(body_text, 'token=[A-Za-z0-9_-]{43}&', 'token=<token>&'),
+                               'code: [0-9]{6}', 'code: <code>') AS body_text
+FROM authoob.mail_outbox WHERE kind = 'recovery' AND recipient = 'ada@example.com';
+SELECT substring(body_text FROM '[?&]token=([A-Za-z0-9_-]+)') AS rt,
+       substring(body_text FROM 'code: ([0-9]{6})') AS rcode
+FROM authoob.mail_outbox WHERE kind = 'recovery' AND recipient = 'ada@example.com' \gset
 CALL authoob_attempt('gotrue_verify', format('{"type": "recovery", "token_hash": "%s"}', :'rt'), '192.0.2.1', NULL) \gset verified_
 SELECT authoob_verify(:'verified_response'::jsonb ->> 'access_token') = :uid AS recovered;
 SELECT test.failure(format($$ SELECT authoob_gotrue_verify('{"type": "recovery", "token_hash": "%s"}') $$, :'rt'));
+-- The link spent, its mail's code is spent too; a new mail's code, with
+-- its address, signs in once; a wrong code is Supabase Auth's 403.
+SELECT test.failure(format($$ SELECT authoob_gotrue_verify('{"type": "recovery", "email": "ada@example.com", "token": "%s"}') $$, :'rcode'));
+UPDATE authoob.throttle SET window_start = now() - interval '1 day' WHERE scope = 'ask';
+SELECT authoob_gotrue_recover('{"email": "ada@example.com"}', '192.0.2.1', 'https://evil.example.com/') AS again;
+SELECT authoob_mail_prepare() AS requests_taken;
+SELECT substring(body_text FROM 'code: ([0-9]{6})') AS rcode,
+       substring(body_text FROM 'redirect_to=([^\s]*)') AS redirect_to
+FROM authoob.mail_outbox WHERE kind = 'recovery' AND recipient = 'ada@example.com' ORDER BY id DESC LIMIT 1 \gset
+SELECT :'redirect_to' AS redirect_to;
+SELECT test.failure(format($$ SELECT authoob_gotrue_verify('{"type": "recovery", "email": "ada@example.com", "token": "%s"}') $$,
+                           lpad(((:'rcode'::integer + 1) % 1000000)::text, 6, '0')));
+SELECT authoob_gotrue_verify(format('{"type": "recovery", "email": "ADA@example.com", "token": "%s"}', :'rcode'))
+       ->> 'access_token' AS by_code \gset
+SELECT authoob_verify(:'by_code') = :uid AS recovered_by_code;
+SELECT test.failure(format($$ SELECT authoob_gotrue_verify('{"type": "recovery", "email": "ada@example.com", "token": "%s"}') $$, :'rcode'));
+SELECT count(*) AS codes_in_clear FROM authoob.mail_tokens WHERE position(convert_to(:'rcode', 'UTF8') IN code_hash) > 0;
 SELECT test.failure($$ SELECT authoob_gotrue_verify('{"type": "magiclink", "token_hash": "x"}') $$);
 SELECT test.failure($$ SELECT authoob_gotrue_verify('{"type": "sms", "token_hash": "x"}') $$);
 SELECT test.failure($$ SELECT authoob_gotrue_verify('{"type": "other", "token_hash": "x"}') $$);
@@ -149,12 +176,26 @@ SELECT authoob_gotrue_signup('{"email": "bea@example.com", "password": "1Passwor
 SELECT :'b'::jsonb ? 'access_token' AS signed_in, :'b'::jsonb ->> 'email' AS email,
        :'b'::jsonb ? 'email_confirmed_at' AS confirmed_key_shown;
 SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "password", "email": "bea@example.com", "password": "1Password"}') $$);
-SELECT substring(body_text FROM '/activate/([A-Za-z0-9_-]+)') AS act
+SELECT substring(body_text FROM '[?&]token=([A-Za-z0-9_-]+)') AS act
 FROM authoob.mail_outbox WHERE recipient = 'bea@example.com' \gset
 SELECT regexp_replace(authoob_gotrue_verify_link(format('{"type": "signup", "token": "%s", "redirect_to": "https://app.example.com/welcome"}', :'act'), '192.0.2.1') ->> 'url',
                       '=[^&]+', '=...', 'g') AS redirect;
 SELECT test.failure(format($$ SELECT authoob_gotrue_verify('{"type": "signup", "token_hash": "%s"}') $$, :'act'));
 SELECT test.failure($$ SELECT authoob_gotrue_verify_link('{"type": "signup", "token": "made-up"}') $$);
+-- Or with the code of the mail (verifyOtp({email, token, type: 'signup'})),
+-- which confirms the address; its template may use Supabase Auth's
+-- variables, {{ .Data.<key> }} the user_metadata.
+UPDATE authoob.mail_templates SET subject = '{{ .Token }} is your code, {{ .Data.firstname }}'
+WHERE kind = 'signup';
+SELECT authoob_gotrue_signup('{"email": "dee@example.com", "password": "1Password", "data": {"firstname": "Dee"}}',
+                             NULL, 'https://app.example.com/welcome/2') ->> 'email' AS registered;
+SELECT regexp_replace(subject, '^[0-9]{6} ', '<code> ') AS subject,
+       substring(body_text FROM '(https://\S+)') ~ '^https://api\.example\.com/auth/v1/verify\?token=[A-Za-z0-9_-]{43}&type=signup&redirect_to=https%3A%2F%2Fapp\.example\.com%2Fwelcome%2F2$' AS link
+FROM authoob.mail_outbox WHERE recipient = 'dee@example.com';
+SELECT substring(subject FROM '^[0-9]{6}') AS dcode FROM authoob.mail_outbox WHERE recipient = 'dee@example.com' \gset
+SELECT authoob_gotrue_verify(format('{"type": "signup", "email": "dee@example.com", "token": "%s"}', :'dcode'))
+       -> 'user' ->> 'email' AS confirmed_by_code;
+SELECT confirmed_at IS NOT NULL AS confirmed FROM authoob.users WHERE email = 'dee@example.com';
 
 -- POST G/resend type signup, with a code_challenge: the PKCE flow.  The
 -- new mail's link leads to the app with a one-time code, which signs in
@@ -163,7 +204,7 @@ SELECT authoob_gotrue_signup('{"email": "cid@example.com", "password": "1Passwor
 SELECT authoob_gotrue_resend('{"type": "signup", "email": "cid@example.com",
     "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "s256"}', '192.0.2.1') AS resent;
 SELECT authoob_mail_prepare() AS requests_taken;
-SELECT substring(body_text FROM '/activate/([A-Za-z0-9_-]+)') AS act
+SELECT substring(body_text FROM '[?&]token=([A-Za-z0-9_-]+)') AS act
 FROM authoob.mail_outbox WHERE recipient = 'cid@example.com' ORDER BY id DESC LIMIT 1 \gset
 SELECT substring(authoob_gotrue_verify_link(format('{"type": "signup", "token": "%s", "redirect_to": "https://app.example.com/welcome"}', :'act')) ->> 'url'
                  FROM '^https://app\.example\.com/welcome\?code=([A-Za-z0-9_-]{43})$') AS code \gset
@@ -176,9 +217,37 @@ SELECT test.failure($$ SELECT authoob_gotrue_resend('{"type": "sms", "phone": "+
 SELECT test.failure($$ SELECT authoob_gotrue_resend('{"type": "email_change", "email": "cid@example.com"}') $$);
 SELECT test.failure($$ SELECT authoob_gotrue_resend('{"type": "recovery", "email": "cid@example.com"}') $$);
 
--- What is not built yet: 422, its own error code.
+-- What is not built: GoTrue's answer when the feature is off (else 422,
+-- its own error code); the routes GoTrue serves to a signed-in user refuse
+-- a bad token first.
 SELECT what, test.failure(format('SELECT authoob_gotrue_not_built(%L)', what))
-FROM unnest(ARRAY['otp', 'mfa', 'oauth', 'email_change', 'reauthenticate', 'anonymous', 'phone']) what;
+FROM unnest(ARRAY['otp', 'mfa', 'oauth', 'email_change', 'reauthenticate', 'anonymous', 'phone',
+                  'phone_login', 'web3', 'sso', 'identities', 'admin']) what;
+SELECT test.failure($$ SELECT authoob_gotrue_not_built('admin', 'not-a-token') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_not_built('mfa', NULL) $$);
+SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "web3"}') $$);
+
+-- A known address with require_activation: a made-up user, as GoTrue's
+-- sanitizeUser makes it (no session, an id of its own, the request's
+-- data), and no account changed.
+SELECT authoob_gotrue_signup('{"email": "Cid@example.com", "password": "1Password", "data": {"nick": "x"}}') AS o \gset
+SELECT :'o'::jsonb ? 'access_token' AS signed_in, :'o'::jsonb ->> 'email' AS email,
+       :'o'::jsonb ->> 'id' ~ '^[0-9a-f-]{36}$' AS random_id, :'o'::jsonb -> 'user_metadata' AS user_metadata,
+       :'o'::jsonb -> 'identities' AS identities, :'o'::jsonb -> 'app_metadata' AS app_metadata;
+SELECT count(*) AS accounts FROM authoob.users WHERE lower(email) = 'cid@example.com';
+SELECT authoob_configure('{"require_activation": false}') -> 'require_activation' AS require_activation;
+
+-- disable_signup: no registration in either dialect; G/settings says so.
+SELECT authoob_configure('{"disable_signup": true}') -> 'disable_signup' AS disable_signup;
+SELECT authoob_gotrue_settings() -> 'disable_signup' AS disable_signup;
+SELECT test.failure($$ SELECT authoob_gotrue_signup('{"email": "dan@example.com", "password": "1Password"}') $$);
+SELECT test.failure($$ SELECT authoob_register('{"email": "dan@example.com", "password1": "1Password", "password2": "1Password"}') $$);
+SELECT authoob_configure('{"disable_signup": false}') -> 'disable_signup' AS disable_signup;
+
+-- A weak password: every rule broken, as GoTrue lists them.
+SELECT test.failure($$ SELECT authoob_gotrue_signup('{"email": "dan@example.com", "password": "longenough"}') $$);
+SELECT test.failure($$ SELECT authoob_gotrue_signup('{"email": "dan@example.com", "password": "Sh0rt"}') $$);
+SELECT test.failure(format($$ SELECT authoob_gotrue_signup('{"email": "dan@example.com", "password": "%s"}') $$, repeat('A1', 40)));
 
 -- The limits speak the dialect too: 429, its wait in the detail's headers.
 CALL authoob_attempt('gotrue_token', '{"email": "ada@example.com", "password": "Wrong1"}', '192.0.2.9', 'password', NULL, NULL);

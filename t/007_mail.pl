@@ -299,6 +299,26 @@ like($raw_subject, qr/\ASubject: =\?UTF-8\?B\?[A-Za-z0-9+\/=]+\?=\r\n( =\?UTF-8\
 ok($grace[2]{raw} !~ /[^\x00-\x7f]/, 'the whole message is 7-bit');
 is_deeply($grace[2]{defects}, [], 'no defect');
 psql($db, q{UPDATE authoob.mail_templates SET subject = 'Reset your password' WHERE kind = 'reset'});
+
+# --- Supabase Auth's template variables, in authoob's own mails too: a
+# template pasted from a Supabase project renders (its {{ .Token }}, the
+# code, is empty: only the dialect's mails carry one, t/019)
+psql($db, q{CREATE TABLE public.saved_template AS SELECT * FROM authoob.mail_templates WHERE kind = 'activation'});
+psql($db, q{UPDATE authoob.mail_templates SET subject = '{{ .Email }}: welcome, {{ .Data.firstname }}',
+	body_text = E'{{ .ConfirmationURL }}\n{{ .SiteURL }}\n{{ .TokenHash }}\n[{{ .Token }}]\n{{ .Data }}\n{{ .Data.missing }}.',
+	body_html = '<a href="{{ .ConfirmationURL }}">{{ .Data }}</a>' WHERE kind = 'activation'});
+$r = $front->register('zoe@example.com', firstname => 'Zoe', password1 => 'Strong1password', password2 => 'Strong1password');
+is($r->{status}, 200, 'registered, to a template of Supabase variables');
+my ($zoe) = wait_mails('zoe@example.com', 1);
+is($zoe->{header}{subject}, 'zoe@example.com: welcome, Zoe', '{{ .Email }} and {{ .Data.<key> }} in the subject');
+my @lines = split /\r?\n/, $zoe->{text} // '';
+my ($zoe_link, $zoe_token) = ($lines[0] // '') =~ $activation_link;
+ok($zoe_link, '{{ .ConfirmationURL }}: the mail\'s own link') or diag($zoe->{text});
+is_deeply([ @lines[1 .. 5] ], [ 'http://app.test', $zoe_token // 'no token', '[]', '{"firstname": "Zoe"}', '.' ],
+	'{{ .SiteURL }}, {{ .TokenHash }} (the link\'s token), {{ .Token }} empty, {{ .Data }} as JSON, an absent key empty');
+like($zoe->{html}, qr{>\{&quot;firstname&quot;: &quot;Zoe&quot;\}</a>}, 'HTML-escaped in the HTML body');
+psql($db, q{UPDATE authoob.mail_templates t SET subject = s.subject, body_text = s.body_text, body_html = s.body_html
+	FROM public.saved_template s WHERE t.kind = 'activation'; DROP TABLE public.saved_template});
 is($front->stop('TERM'), 0, 'stops');
 unlike($front->log, qr/example\.com/, 'the log never names a recipient');
 

@@ -64,6 +64,13 @@ sub mailed_tokens
 	return @tokens;
 }
 
+# What a mail of the dialect carries: the link's token (its token_hash) and
+# the code
+my $signup_link = qr{http://127\.0\.0\.1:\d+/auth/v1/verify\?token=([A-Za-z0-9_-]{43})&type=signup&redirect_to=};
+my $recovery_link = qr{http://127\.0\.0\.1:\d+/auth/v1/verify\?token=([A-Za-z0-9_-]{43})&type=recovery&redirect_to=};
+my $mailed_code = qr{code: (\d{6})\b};
+my $mailed_url = qr{(http://\S+/verify\?\S+)};
+
 # The token of the $count-th such mail (the first by default), waiting for it
 sub mailed
 {
@@ -79,6 +86,8 @@ my $front = AuthoobTest::Front->start(db => $db,
 	args => [ '--smtp-url', "smtp://127.0.0.1:$sink_port", '--mail-sweep', 1 ]);
 $front->set_prefix('/auth/v1');
 my $base = 'http://127.0.0.1:' . $front->port . '/auth/v1';
+# the mailed links lead to this front
+psql($db, sprintf(q{SELECT authoob_configure('{"api_url": "http://127.0.0.1:%d"}')}, $front->port));
 my $password = strong_password();
 
 # Runs a step of t/js/authjs_flow.mjs; each of its lines is a test.
@@ -149,7 +158,7 @@ psql($app, q{DROP TABLE todos; DROP ROLE t019_authenticated});
 # --- with confirmation: the token of the mail the SMTP server received
 psql($db, q{SELECT authoob_configure('{"require_activation": true}')});
 authjs('confirm_on_signup', email => 'grace@example.com', password => $password);
-my $activation = mailed('grace@example.com', qr{/activate/([A-Za-z0-9_-]{43})});
+my $activation = mailed('grace@example.com', $signup_link);
 authjs('confirm_on_verify', email => 'grace@example.com', password => $password, token => $activation);
 # Waits until the mailers have taken every request and sent every mail
 sub mails_settled
@@ -161,41 +170,91 @@ sub mails_settled
 # resend: another activation mail, at most one per address and interval,
 # and the same answer for any address
 authjs('confirm_on_signup', email => 'resend@example.com', password => $password);
-mailed('resend@example.com', qr{/activate/([A-Za-z0-9_-]{43})});
+mailed('resend@example.com', $signup_link);
 authjs('resend', email => 'resend@example.com');
-my $again = mailed('resend@example.com', qr{/activate/([A-Za-z0-9_-]{43})}, 2);
+my $again = mailed('resend@example.com', $signup_link, 2);
 authjs('resend', email => 'resend@example.com');
 authjs('resend', email => 'nobody@example.com');
 authjs('confirm_on_verify', email => 'resend@example.com', password => $password, token => $again);
 authjs('resend', email => 'resend@example.com');
 mails_settled();
-is(scalar mailed_tokens('resend@example.com', qr{/activate/([A-Za-z0-9_-]{43})}), 2,
+is(scalar mailed_tokens('resend@example.com', $signup_link), 2,
 	'no third mail: one resend per interval, and none once activated');
 is(scalar mailed_tokens('nobody@example.com', qr{.}), 0, 'no mail to an unknown address');
 psql($db, q{SELECT authoob_configure('{"reset_mail_interval": 0}')});
 authjs('resend', email => 'resend@example.com');
 mails_settled();
-is(scalar mailed_tokens('resend@example.com', qr{/activate/([A-Za-z0-9_-]{43})}), 2, 'none to an activated account');
+is(scalar mailed_tokens('resend@example.com', $signup_link), 2, 'none to an activated account');
 psql($db, q{SELECT authoob_configure('{"reset_mail_interval": 60}')});
-is_gotrue_error($front->request(POST => '/resend', json => { type => 'sms', phone => '+33600000000' }), 422,
-	'otp_not_built', 'resend by SMS: not built yet');
+is_gotrue_error($front->request(POST => '/resend', json => { type => 'sms', phone => '+33600000000' }), 400,
+	'phone_provider_disabled', 'resend by SMS: as GoTrue with phone off');
 psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
 
 # --- recovery by mail
 authjs('recover_ask', email => 'ada@example.com');
-my $reset = mailed('ada@example.com', qr{reset_password_token=([A-Za-z0-9_-]{43})});
+my $reset = mailed('ada@example.com', $recovery_link);
+my $reset_password = strong_password('2');
 authjs('recover_verify', email => 'ada@example.com', password => $password, token => $reset,
-	new_password => strong_password('2'));
+	new_password => $reset_password);
+
+# --- the mails' 6-digit codes: verifyOtp({email, token, type})
+psql($db, q{SELECT authoob_configure('{"require_activation": true}')});
+authjs('confirm_on_signup', email => 'otp@example.com', password => $password);
+my $otp = mailed('otp@example.com', $mailed_code);
+authjs('code_wrong', email => 'otp@example.com', type => 'signup', code => sprintf('%06d', ($otp + 1) % 1000000));
+authjs('code_verify', email => 'otp@example.com', type => 'signup', code => $otp);
+psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
+psql($db, q{SELECT authoob_clear_throttle()});
+authjs('recover_ask', email => 'otp@example.com');
+authjs('code_verify', email => 'otp@example.com', type => 'recovery', code => mailed('otp@example.com', $mailed_code, 2));
+like(psql($db, q{SELECT string_agg(body_text, ' ') FROM authoob.mail_outbox}), qr/Or enter this code: \d{6}/,
+	'the outbox holds the codes in the mails alone') &&
+is(psql($db, q{SELECT count(*) FROM authoob.mail_tokens WHERE code_hash IS NOT NULL AND length(code_hash) = 32}),
+	psql($db, q{SELECT count(*) FROM authoob.mail_tokens WHERE code_hash IS NOT NULL}), 'the tokens keep HMACs of them');
+
+# a code is guessed as a password is: the address is blocked after a few
+# wrong codes (a doubling wait, at most login_failures_per_hour an hour),
+# the right code too while it lasts, so its million values cannot be tried
+psql($db, q{SELECT authoob_clear_throttle()});
+# the hourly cap (100 by default: 10^6 codes would take 10^4 hours, longer
+# than any code lives) lowered to 5, so that the block outlasts the test
+psql($db, q{SELECT authoob_configure('{"login_failures_per_hour": 5}')});
+authjs('recover_ask', email => 'otp@example.com');
+my $right = mailed('otp@example.com', $mailed_code, 3);
+my @tries = map { $front->request(POST => '/verify', json => { email => 'otp@example.com', type => 'recovery',
+	token => sprintf('%06d', ($right + $_) % 1000000) }) } 1 .. 8;
+is_deeply([ map { $_->{status} } @tries[0 .. 4] ], [ (403) x 5 ], 'wrong codes: 403 each, until ...');
+my ($blocked) = grep { $_->{status} == 429 } @tries;
+ok($blocked && $blocked->{headers}{'retry-after'} =~ /^\d+$/, '... the address is blocked: 429 with Retry-After');
+is($front->request(POST => '/verify', json => { email => 'otp@example.com', type => 'recovery', token => $right })->{status},
+	429, 'the right code too, while the block lasts');
+is(psql($db, q{SELECT consecutive >= 5 FROM authoob.throttle WHERE scope = 'login' AND key = 'otp@example.com'}), 't',
+	'the wrong codes counted against the address, as wrong passwords');
+is($front->request(POST => '/token?grant_type=password', json => { email => 'otp@example.com', password => $password })->{status},
+	429, 'and its password sign-ins wait as well: one limit for every guess');
+psql($db, q{SELECT authoob_configure('{"login_failures_per_hour": 100}')});
+psql($db, q{SELECT authoob_clear_throttle()});
+is($front->request(POST => '/verify', json => { email => 'otp@example.com', type => 'recovery', token => $right })->{status},
+	200, 'once the block is over, the right code signs in');
+
+# --- following the mailed link itself ({{ .ConfirmationURL }}), implicit flow
+authjs('recover_ask', email => 'otp@example.com');
+my ($url) = mailed('otp@example.com', $mailed_url, 4);
+like($url, qr{/auth/v1/verify\?token=[A-Za-z0-9_-]{43}&type=recovery&redirect_to=http%3A%2F%2Fapp\.test%2Freset$},
+	"the recovery mail's link: GoTrue's, to the redirectTo asked for");
+my $followed = HTTP::Tiny->new(timeout => 30, max_redirect => 0)->get($url);
+like($followed->{headers}{location} // '', qr{^http://app\.test/reset#access_token=[^&]+&.*&type=recovery$},
+	'following it: 303 to the app, the session in the fragment');
 
 # --- the dialect's errors, and what an attacker sends
 is_gotrue_error($front->request(POST => '/signup', body => '{"email": '), 400, 'bad_json', 'bad JSON: 400 bad_json');
 is_gotrue_error($front->request(POST => '/signup', json => [1]), 400, 'bad_json', 'not an object: 400 bad_json');
-is_gotrue_error($front->request(POST => '/signup', json => { email => 5, password => [] }), 400, 'weak_password',
+is_gotrue_error($front->request(POST => '/signup', json => { email => 5, password => [] }), 422, 'weak_password',
 	'wrong types: refused by the same rules as P/register');
 is_gotrue_error($front->request(POST => '/token?grant_type=password', json => { email => {}, password => 1 }), 400,
 	'validation_failed', 'sign-in with wrong types: 400');
-is_gotrue_error($front->request(PUT => '/user', json => { data => 'x' }, headers => { Authorization => 'Bearer x' }), 401,
-	'session_not_found', 'a bad token: session_not_found');
+is_gotrue_error($front->request(PUT => '/user', json => { data => 'x' }, headers => { Authorization => 'Bearer x' }), 403,
+	'bad_jwt', 'a bad token: 403 bad_jwt');
 my $users = psql($db, 'SELECT count(*) FROM authoob.users');
 is_gotrue_error($front->raw($front->raw_request(POST => '/signup', content_type => 'application/json',
 	body => '{"email":"' . ('a' x (2 * 1024 * 1024)) . '"}')), 413, 'request_too_large', 'a huge body: 413');
@@ -203,13 +262,52 @@ is(psql($db, 'SELECT count(*) FROM authoob.users'), $users, 'and nothing changed
 is_gotrue_error($front->request(GET => '/nothing'), 404, 'not_found', 'unknown path under /auth/v1: 404 in the dialect');
 my $r = $front->request(POST => '/token?grant_type=password', json => { email => 'ada@example.com', password => 'x' },
 	headers => { 'X-Supabase-Api-Version' => '2024-01-01' });
-is_deeply([ $r->{status}, $r->{json}{code}, $r->{headers}{'x-supabase-api-version'} ],
-	[ 401, 'invalid_credentials', '2024-01-01' ], 'API version 2024-01-01: code is the error code, and the answer says so');
-for ([ POST => '/otp', 'otp_not_built' ], [ POST => '/factors', 'mfa_not_built' ], [ GET => '/authorize', 'oauth_not_built' ],
-	[ POST => '/reauthenticate', 'reauthenticate_not_built' ], [ POST => '/signup', 'anonymous_not_built' ],
-	[ POST => '/token?grant_type=id_token', 'oauth_not_built' ])
+is_deeply([ $r->{status}, $r->{json}, $r->{headers}{'x-supabase-api-version'}, $r->{headers}{'x-sb-error-code'} ],
+	[ 400, { code => 'invalid_credentials', message => 'Invalid login credentials' }, '2024-01-01', 'invalid_credentials' ],
+	'API version 2024-01-01: {"code": <error code>, "message"} alone, the version and the code in headers');
+$r = $front->request(POST => '/token?grant_type=password', json => { email => 'ada@example.com', password => 'x' });
+is_deeply([ $r->{status}, $r->{json}, $r->{headers}{'x-supabase-api-version'}, $r->{headers}{'x-sb-error-code'} ],
+	[ 400, { code => 400, error_code => 'invalid_credentials', msg => 'Invalid login credentials' }, undef,
+	  'invalid_credentials' ], 'no API version: {"code": <status>, "error_code", "msg"}, no version echoed');
+ok(!exists $front->request(GET => '/settings', headers => { 'X-Supabase-Api-Version' => '2024-01-01' })
+	->{headers}{'x-supabase-api-version'}, 'a success echoes no API version, as GoTrue');
+for my $version (undef, '2024-01-01')
 {
-	is_gotrue_error($front->request($_->[0], $_->[1], json => {}), 422, $_->[2], "$_->[0] $_->[1]: not built yet, 422");
+	$r = $front->request(POST => '/signup', json => { email => 'weak@example.com', password => 'Sh0rt' },
+		headers => { $version ? ('X-Supabase-Api-Version' => $version) : () });
+	is_deeply([ $r->{status}, $r->{json}{weak_password}, $r->{json}{$version ? 'message' : 'msg'} ],
+		[ 422, { reasons => ['length'] }, 'Password should be at least 8 characters.' ],
+		'a weak password: 422, weak_password.reasons in the body (API version ' . ($version // 'none') . ')');
+}
+# not built: GoTrue's answer with that feature off; a route GoTrue serves a
+# signed-in user checks the token first
+for ([ POST => '/otp', 422, 'email_provider_disabled' ], [ POST => '/magiclink', 422, 'email_provider_disabled' ],
+	[ GET => '/authorize?provider=github', 400, 'validation_failed' ], [ POST => '/signup', 422, 'anonymous_provider_disabled' ],
+	[ POST => '/token?grant_type=id_token', 400, 'validation_failed' ], [ POST => '/token?grant_type=web3', 422, 'web3_provider_disabled' ],
+	[ POST => '/token?grant_type=magic', 400, 'invalid_credentials' ], [ POST => '/sso', 404, 'saml_provider_disabled' ],
+	[ GET => '/sso/saml/metadata', 404, 'saml_provider_disabled' ],
+	map({ [ @$_, 401, 'no_authorization' ] } [ POST => '/factors' ], [ GET => '/reauthenticate' ],
+		[ GET => '/user/identities/authorize' ], [ DELETE => '/user/identities/i1' ], [ GET => '/admin/users' ],
+		[ POST => '/invite' ], [ POST => '/admin/generate_link' ], [ POST => '/logout' ], [ GET => '/user' ]))
+{
+	my ($method, $path, $status, $code) = @$_;
+	is_gotrue_error($front->request($method, $path, json => {}), $status, $code, "$method G$path: $status $code");
+}
+for ([ POST => '/factors' ], [ GET => '/reauthenticate' ], [ GET => '/user/identities/authorize' ], [ GET => '/admin/users' ],
+	[ POST => '/logout' ], [ GET => '/user' ])
+{
+	is_gotrue_error($front->request(@$_, json => {}, headers => { Authorization => 'Bearer x.y.z' }), 403, 'bad_jwt',
+		"$_->[0] G$_->[1] with a malformed token: 403 bad_jwt");
+}
+my $ada = $front->request(POST => '/token?grant_type=password', json => { email => 'ada@example.com', password => $reset_password });
+my $bearer = { Authorization => "Bearer $ada->{json}{access_token}" };
+for ([ POST => '/factors', 422, 'mfa_totp_enroll_not_enabled' ], [ GET => '/reauthenticate', 422, 'reauthenticate_not_built' ],
+	[ GET => '/user/identities/authorize', 404, 'manual_linking_disabled' ], [ GET => '/admin/users', 403, 'not_admin' ],
+	[ POST => '/invite', 403, 'not_admin' ])
+{
+	my ($method, $path, $status, $code) = @$_;
+	is_gotrue_error($front->request($method, $path, json => {}, headers => $bearer), $status, $code,
+		"$method G$path with a user's token: $status $code");
 }
 
 # throttling as through P/login: 429 over_request_rate_limit with Retry-After
@@ -225,20 +323,20 @@ psql($db, q{SELECT authoob_clear_throttle()});
 # the mailed link: redirects only to allowed URLs, tokens in the fragment
 psql($db, q{SELECT authoob_configure('{"require_activation": true, "redirect_urls": "http://allowed.test/cb"}')});
 authjs('confirm_on_signup', email => 'link1@example.com', password => $password);
-my $t1 = mailed('link1@example.com', qr{/activate/([A-Za-z0-9_-]{43})});
+my $t1 = mailed('link1@example.com', $signup_link);
 $front->{http} = HTTP::Tiny->new(timeout => 30, max_redirect => 0);
 $r = $front->request(GET => "/verify?type=signup&token=$t1&redirect_to=http://evil.test/steal");
 is($r->{status}, 303, 'GET /verify: 303');
 like($r->{headers}{location}, qr{^http://app\.test#access_token=[^&]+&expires_at=\d+&expires_in=\d+&refresh_token=[A-Za-z0-9_-]{43}&token_type=bearer&type=signup$},
 	'a foreign redirect_to falls back to app_url, the session in the fragment');
 $r = $front->request(GET => "/verify?type=signup&token=$t1&redirect_to=http://allowed.test/cb");
-is($r->{status}, 404, 'the link again: refused (single use)');
+is($r->{status}, 403, 'the link again: refused (single use), 403 as GoTrue');
 authjs('confirm_on_signup', email => 'link2@example.com', password => $password);
-my $t2 = mailed('link2@example.com', qr{/activate/([A-Za-z0-9_-]{43})});
+my $t2 = mailed('link2@example.com', $signup_link);
 $r = $front->request(GET => "/verify?type=signup&token=$t2&redirect_to=http://allowed.test/cb?x=1");
 like($r->{headers}{location} // '', qr{^http://allowed\.test/cb\?x=1#access_token=}, 'an allowed redirect_to is followed');
 $r = $front->request(GET => "/verify?type=signup&token=$t2&redirect_to=http://allowed.test.evil/cb");
-is($r->{status}, 404, 'a spent token, whatever the redirect');
+is($r->{status}, 403, 'a spent token, whatever the redirect');
 is(psql($db, q{SELECT authoob_redirect_url('http://allowed.test/cbx')}), 'http://app.test', 'a look-alike URL is not allowed');
 is(psql($db, q{SELECT authoob_redirect_url('http://allowed.test/cb@evil.test')}), 'http://app.test', 'nor a user-info trick');
 
@@ -246,29 +344,50 @@ is(psql($db, q{SELECT authoob_redirect_url('http://allowed.test/cb@evil.test')})
 # in once, and only with the verifier of the client that asked for the mail
 my $store = File::Temp->new;
 authjs('pkce_signup', email => 'pkce@example.com', password => $password, store => $store->filename);
-my $t3 = mailed('pkce@example.com', qr{/activate/([A-Za-z0-9_-]{43})});
-$r = $front->request(GET => "/verify?type=signup&token=$t3&redirect_to=http://allowed.test/cb");
-is($r->{status}, 303, 'PKCE link: 303');
+$r = $front->{http}->get(mailed('pkce@example.com', $mailed_url));
+is($r->{status}, 303, 'PKCE: following the mailed link, 303');
 my ($code) = ($r->{headers}{location} // '') =~ m{^http://allowed\.test/cb\?code=([A-Za-z0-9_-]{43})$};
 ok($code, 'PKCE link: a code in the query string, no token') or diag($r->{headers}{location});
 my %kept = %{ json_decode(slurp($store->filename)) };
 my ($verifier) = map { json_decode($kept{$_}) } grep { /-code-verifier$/ } keys %kept;
 ok($verifier, 'auth-js kept its code verifier');
 is_gotrue_error($front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => 'x' x 43 }),
-	401, 'bad_code_verifier', 'the code with another verifier: refused');
+	400, 'bad_code_verifier', 'the code with another verifier: refused');
 authjs('pkce_exchange', email => 'pkce@example.com', store => $store->filename, code => $code);
 is_gotrue_error($front->request(POST => '/token?grant_type=pkce', json => { auth_code => $code, code_verifier => $verifier }),
-	401, 'flow_state_not_found', 'the code again, with its verifier: refused (single use)');
+	404, 'flow_state_not_found', 'the code again, with its verifier: refused (single use), 404 as GoTrue');
 is_gotrue_error($front->request(POST => '/token?grant_type=pkce', json => { auth_code => 'f' x 64, code_verifier => $verifier }),
-	401, 'flow_state_not_found', 'a made-up code: refused');
+	404, 'flow_state_not_found', 'a made-up code: refused');
+is_gotrue_error($front->request(POST => '/token?grant_type=pkce', json => { auth_code => '', code_verifier => $verifier }),
+	400, 'validation_failed', 'no code: 400');
 my $rstore = File::Temp->new;
 authjs('pkce_recover_ask', email => 'pkce@example.com', store => $rstore->filename);
-my $t4 = mailed('pkce@example.com', qr{reset_password_token=([A-Za-z0-9_-]{43})});
-$r = $front->request(GET => "/verify?type=recovery&token=$t4&redirect_to=http://allowed.test/cb");
+$r = $front->{http}->get(mailed('pkce@example.com', $mailed_url, 2));
 ($code) = ($r->{headers}{location} // '') =~ m{^http://allowed\.test/cb\?code=([A-Za-z0-9_-]{43})$};
 ok($code, 'PKCE recovery link: a code') or diag($r->{headers}{location});
 authjs('pkce_recover_exchange', email => 'pkce@example.com', store => $rstore->filename, code => $code,
 	new_password => strong_password('3'));
+
+# each difference from GoTrue's answers, as auth-js surfaces it
+psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
+authjs('errors', email => 'errors@example.com', password => $password);
+# disable_signup: no sign-up in either dialect, and G/settings says so
+psql($db, q{SELECT authoob_configure('{"disable_signup": true}')});
+authjs('signup_disabled', email => 'late@example.com', password => $password);
+is($front->request(GET => '/settings')->{json}{disable_signup}, JSON::PP::true, 'GET /settings: disable_signup true');
+$front->set_prefix('/authoob');
+is_error($front->request(POST => '/register', json => { email => 'late@example.com', password1 => $password,
+	password2 => $password }), 403, 'Registration disabled', 'P/register with disable_signup: 403');
+$front->set_prefix('/auth/v1');
+psql($db, q{SELECT authoob_configure('{"disable_signup": false}')});
+is(psql($db, q{SELECT count(*) FROM authoob.users WHERE email = 'late@example.com'}), 0, 'nobody registered');
+
+# with confirmation, a known address is not told apart: a made-up user
+psql($db, q{SELECT authoob_configure('{"require_activation": true}')});
+$r = $front->request(POST => '/signup', json => { email => 'ada@example.com', password => $password });
+is_deeply([ $r->{status}, $r->{json}{email}, exists $r->{json}{access_token}, $r->{json}{identities} ],
+	[ 200, 'ada@example.com', '', [] ], 'sign-up of a known address with confirmation: 200, a user, no session');
+psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
 
 # --- the admin API (auth.admin.*) with the service_role token the owner signs
 # (sharded, every partition verifies it only with the secret they share:

@@ -2,8 +2,9 @@
 # missing or bad token on the token routes of P (/authoob), a bad body on
 # PUT P/password/reset; on G (/auth/v1, Supabase Auth's protocol) a bad
 # token on logout, bad JSON or types on recover, verify and resend, and each
-# route that is not built yet (docs/supabase.md). Every answer is a
-# 4xx in its family's error shape, and nothing changes.
+# route that is not built (docs/supabase.md), as GoTrue answers with
+# that feature off. Every answer is a 4xx in its family's error shape, and
+# nothing changes.
 use strict;
 use warnings;
 use FindBin;
@@ -48,12 +49,12 @@ is_error($front->request(PUT => '/password/reset', token => $token, json => { pa
 # --- G: Supabase Auth's protocol
 $front->set_prefix('/auth/v1');
 
-# the auth-js client reads any 401 of signOut as "signed out already"; a
-# token refused is session_not_found on every route of the dialect (a
-# wrong password is invalid_credentials)
+# as GoTrue's requireAuthentication: a token that cannot be verified is 403
+# bad_jwt, no token 401 no_authorization (auth-js's signOut reads either as
+# "signed out already")
 is_gotrue_error($front->request(POST => '/logout', headers => { Authorization => 'Bearer not-a-token' }),
-	401, 'session_not_found', 'POST G/logout with a bad token: 401');
-is_gotrue_error($front->request(POST => '/logout'), 401, 'session_not_found', 'POST G/logout with no token: 401');
+	403, 'bad_jwt', 'POST G/logout with a bad token: 403 bad_jwt');
+is_gotrue_error($front->request(POST => '/logout'), 401, 'no_authorization', 'POST G/logout with no token: 401');
 
 is_gotrue_error($front->request(POST => '/recover', body => '{"email": '), 400, 'bad_json', 'POST G/recover, bad JSON: 400 bad_json');
 is_gotrue_error($front->request(POST => '/recover', json => [$email]), 400, 'bad_json', 'not an object: 400 bad_json');
@@ -86,17 +87,30 @@ is_deeply([ $r->{status}, $r->{json} ],
 	[ 200, { name => 'authoob', version => '0.3', description => "authoob speaks Supabase Auth's protocol" } ],
 	'GET G/health: 200, the name and version');
 
-# --- G: each route of the protocol that is not built yet (frontend/routes.c,
-# NOT_BUILT): 422 <what>_not_built, with a body or without
-for ([ POST => '/otp', 'otp' ], [ POST => '/magiclink', 'otp' ], [ POST => '/reauthenticate', 'reauthenticate' ],
-	[ GET => '/authorize', 'oauth' ], [ GET => '/factors', 'mfa' ], [ POST => '/factors', 'mfa' ],
-	[ DELETE => '/factors/f1', 'mfa' ], [ POST => '/factors/f1/challenge', 'mfa' ], [ POST => '/factors/f1/verify', 'mfa' ])
+# --- G: each route of the protocol that is not built (frontend/routes.c,
+# NOT_BUILT): GoTrue's answer with the feature off, with a body or without;
+# those GoTrue serves a signed-in user only ask for the token first
+$front->set_prefix('/authoob');
+my $bearer = { Authorization => 'Bearer ' . $front->login($email)->{json}{token} };
+$front->set_prefix('/auth/v1');
+$before = psql($db, $state_sql);
+for ([ POST => '/otp', 422, 'email_provider_disabled' ], [ POST => '/magiclink', 422, 'email_provider_disabled' ],
+	[ GET => '/authorize', 400, 'validation_failed' ], [ POST => '/sso', 404, 'saml_provider_disabled' ],
+	[ GET => '/reauthenticate', 401, 'no_authorization' ], [ POST => '/factors', 401, 'no_authorization' ],
+	[ DELETE => '/factors/f1', 401, 'no_authorization' ], [ POST => '/factors/f1/challenge', 401, 'no_authorization' ],
+	[ POST => '/factors/f1/verify', 401, 'no_authorization' ], [ DELETE => '/user/identities/i1', 401, 'no_authorization' ],
+	[ GET => '/admin/users', 401, 'no_authorization' ], [ PUT => '/admin/users/u1', 401, 'no_authorization' ],
+	[ GET => '/reauthenticate', 422, 'reauthenticate_not_built', $bearer ], [ POST => '/factors', 422, 'mfa_totp_enroll_not_enabled', $bearer ],
+	[ DELETE => '/user/identities/i1', 404, 'manual_linking_disabled', $bearer ],
+	[ DELETE => '/admin/users/u1', 403, 'not_admin', $bearer ], [ POST => '/invite', 403, 'not_admin', $bearer ])
 {
-	my ($method, $path, $what) = @$_;
-	is_gotrue_error($front->request($method => $path, json => { email => $email }), 422, "${what}_not_built",
-		"$method G$path: 422, not built yet");
-	is_gotrue_error($front->request($method => $path), 422, "${what}_not_built", 'and without a body');
+	my ($method, $path, $status, $code, $headers) = @$_;
+	my $with = $headers ? " with the user's token" : '';
+	is_gotrue_error($front->request($method => $path, json => { email => $email }, headers => $headers // {}), $status, $code,
+		"$method G$path$with: $status $code");
+	is_gotrue_error($front->request($method => $path, headers => $headers // {}), $status, $code, 'and without a body');
 }
+is_gotrue_error($front->request(POST => '/reauthenticate'), 405, 'method_not_allowed', 'POST G/reauthenticate: 405, GoTrue has GET');
 
 is(psql($db, $state_sql), $before, 'no failure changed the password, the sessions or the outbox');
 $front->set_prefix('/authoob');

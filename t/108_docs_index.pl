@@ -35,11 +35,12 @@ for my $line (split /\n/, slurp('frontend/routes.c'))
 {
 	next unless $line =~ /^\s*\{"([A-Z]+)",\s*"([^"]+)",/;
 	my ($method, $pattern) = ($1, $2);
-	# the Supabase Auth family's lines say so (GOTRUE, FAMILY_GOTRUE, NOT_BUILT)
-	my $family = $line =~ /\b(GOTRUE\w*|FAMILY_GOTRUE|NOT_BUILT)\b/ ? 'G' : 'P';
+	# the Supabase Auth family's lines say so (GOTRUE, FAMILY_GOTRUE,
+	# NOT_BUILT, AUTHENTICATED_NOT_BUILT)
+	my $family = $line =~ /\b(GOTRUE\w*|FAMILY_GOTRUE|\w*NOT_BUILT)\b/ ? 'G' : 'P';
 	my $query = $line =~ /"(\w+)", true,/ ? "?$1=" : '';
 	my $function =
-		$line =~ /\bNOT_BUILT\(/ ? 'authoob_gotrue_not_built'
+		$line =~ /\b\w*NOT_BUILT\(/ ? 'authoob_gotrue_not_built'
 	  : $line =~ /CALL authoob_attempt\('(\w+)'/ ? ($action_function{$1} // "unknown action $1")
 	  : $line =~ /SELECT (authoob_\w+)\(/ ? $1
 	  : '—';

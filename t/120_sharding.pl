@@ -191,13 +191,13 @@ for my $email ($one, $zero)
 	my $home = $partitions[ $home{$email} ];
 	for my $turn (1 .. 3)
 	{
-		my $before = psql_in($home, "SELECT count(*) FROM authoob.mail_outbox WHERE recipient = '$email' AND kind = 'reset'");
+		my $before = psql_in($home, "SELECT count(*) FROM authoob.mail_outbox WHERE recipient = '$email' AND kind = 'recovery'");
 		$r = $front->request(POST => '/recover',
 			json => { email => $email, code_challenge => $challenge, code_challenge_method => 's256' });
 		is($r->{status}, 200, "POST /auth/v1/recover for $email ($turn)");
 		ok(wait_until(sub { psql_in($home, "SELECT count(*) FROM authoob.mail_outbox
-			WHERE recipient = '$email' AND kind = 'reset'") > $before }, 10), 'its mail is made on its partition');
-		my $reset = mailed_token($db, $email, 'reset');
+			WHERE recipient = '$email' AND kind = 'recovery'") > $before }, 10), 'its mail is made on its partition');
+		my $reset = mailed_token($db, $email, 'recovery');
 		$r = $front->request(GET => "/verify?type=recovery&token=$reset");
 		my ($code) = ($r->{headers}{location} // '') =~ m{^http://app\.test\?code=([A-Za-z0-9_-]{43})$};
 		ok($code, 'GET /auth/v1/verify: 303 to the app with a one-time code') or diag("$r->{status} $r->{content}");

@@ -68,10 +68,32 @@ WHERE t.used_at IS NULL AND t.expires_at > now();
 -- authoob_gotrue_start_flow returns the flow it starts
 DROP FUNCTION authoob_gotrue_start_flow(jsonb, text);
 \ir gotrue/authoob_gotrue_start_flow.sql
-\ir gotrue/authoob_gotrue_signup.sql
-\ir gotrue/authoob_gotrue_recover.sql
-\ir gotrue/authoob_gotrue_resend.sql
 \ir gotrue/authoob_gotrue_verify_link.sql
+
+-- ==== Supabase Auth's mails: its links, its codes, its variables ====
+-- The mails a route of the dialect causes carry that dialect's link
+-- (G/verify?token=&type=&redirect_to=) and a 6-digit code that verifyOtp
+-- takes with the address (docs/supabase.md); their templates are
+-- Supabase Auth's own kinds, signup and recovery, and every template may
+-- use its variables.  A mail request of the dialect says so, and where its
+-- link leads; a token keeps its code as an HMAC.  Sign-up, recover and
+-- resend take the query's redirect_to (0.2's fronts call them without).
+ALTER TABLE authoob.mail_requests ADD COLUMN gotrue boolean NOT NULL DEFAULT false,
+    ADD COLUMN redirect_to text;
+ALTER TABLE authoob.mail_tokens ADD COLUMN code_hash bytea;
+ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
+    ADD CONSTRAINT mail_templates_kind_check
+        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery'));
+\ir rows/mail_templates_gotrue.sql
+\ir gotrue/authoob_register_for_dialect.sql
+\ir gotrue/authoob_spend_mail_code.sql
+DROP FUNCTION authoob_gotrue_signup(text, inet);
+\ir gotrue/authoob_gotrue_signup.sql
+DROP FUNCTION authoob_gotrue_recover(text, inet);
+\ir gotrue/authoob_gotrue_recover.sql
+DROP FUNCTION authoob_gotrue_resend(text, inet);
+\ir gotrue/authoob_gotrue_resend.sql
+\ir gotrue/authoob_gotrue_verify.sql
 
 -- ==== A budget of password hashes ====
 -- A hash is the costliest work a request asks for, and a success costs as
@@ -111,6 +133,8 @@ DROP FUNCTION authoob_record_failure(text, text);
 DROP FUNCTION authoob_gotrue_user(text);
 \ir gotrue/authoob_gotrue_user.sql
 \ir gotrue/authoob_gotrue_update_user.sql
+-- authoob_gotrue_mailed_user takes a code with its address too
+DROP FUNCTION authoob_gotrue_mailed_user(text, text, inet);
 \ir gotrue/authoob_gotrue_mailed_user.sql
 DROP FUNCTION authoob_gotrue_verify_token(text);
 
@@ -172,6 +196,15 @@ CREATE INDEX mail_outbox_done_idx ON authoob.mail_outbox (created_at)
     WHERE state IN ('sent', 'failed', 'suppressed');
 \ir functions/authoob_metrics.sql
 \ir functions/authoob_housekeeping.sql
+
+-- ==== Supabase Auth's answers ====
+-- The dialect answers each error with GoTrue's status, error code and
+-- words (docs/supabase.md): the detail of an error says them.
+-- Registrations may be turned off, in both dialects.
+ALTER TABLE authoob.settings ADD COLUMN disable_signup boolean NOT NULL DEFAULT false;
+\ir gotrue/authoob_gotrue_pkce.sql
+\ir gotrue/authoob_gotrue_settings.sql
+\ir gotrue/authoob_gotrue_not_built.sql
 
 -- ==== The admin API, bans, the audit log ====
 -- Supabase Auth's admin routes for a service_role token that

@@ -30,6 +30,7 @@
 \ir tables/mail_outbox.sql
 \ir tables/mail_requests.sql
 \ir tables/mail_templates.sql
+\ir rows/mail_templates_gotrue.sql
 \ir tables/settings.sql
 \ir tables/hook_names.sql
 \ir tables/hooks.sql
@@ -79,6 +80,8 @@
 \ir gotrue/authoob_grant_session_of.sql
 \ir gotrue/authoob_link_code.sql
 \ir gotrue/authoob_password_ask_for_flow.sql
+\ir gotrue/authoob_register_for_dialect.sql
+\ir gotrue/authoob_spend_mail_code.sql
 \ir gotrue/authoob_spend_reset_token.sql
 \ir functions/authoob_clear_throttle.sql
 \ir functions/authoob_metrics.sql

@@ -3,7 +3,7 @@
 // Prints one JSON line per check: {"name", "ok", "got"}.
 import fs from 'node:fs'
 import { webcrypto } from 'node:crypto'
-import { GoTrueAdminApi, GoTrueClient } from '@supabase/auth-js'
+import { GoTrueAdminApi, GoTrueClient, isAuthApiError, isAuthSessionMissingError, isAuthWeakPasswordError } from '@supabase/auth-js'
 
 // auth-js looks for WebCrypto at globalThis.crypto (PKCE's S256, getClaims'
 // signature check), built in from Node 20; Debian 12's Node 18 has it in
@@ -200,6 +200,19 @@ if (step === 'confirm_off') {
   check('the new password signs in', !r.error && r.data.session, errInfo(r.error))
   r = await c.verifyOtp({ type: 'recovery', token_hash: args.token })
   check('the recovery token again: otp_expired', r.error?.code === 'otp_expired', errInfo(r.error))
+} else if (step === 'code_verify') {
+  const c = client()
+  let r = await c.verifyOtp({ email, token: args.code, type: args.type })
+  check(`verifyOtp ${args.type} with the mailed code: a session`, !r.error && r.data.session?.access_token &&
+    r.data.user?.email === email && r.data.user?.email_confirmed_at, errInfo(r.error))
+  r = await c.verifyOtp({ email, token: args.code, type: args.type })
+  check('the code again: otp_expired, 403', r.error?.code === 'otp_expired' && r.error?.status === 403, errInfo(r.error))
+} else if (step === 'code_wrong') {
+  const c = client()
+  const r = await c.verifyOtp({ email, token: args.code, type: args.type })
+  check(`verifyOtp ${args.type} with a wrong code: GoTrue's 403 otp_expired`,
+    r.error?.code === 'otp_expired' && r.error?.status === 403 && r.error?.message === 'Token has expired or is invalid',
+    errInfo(r.error))
 } else if (step === 'resend') {
   const c = client()
   const r = await c.resend({ type: 'signup', email })
@@ -282,6 +295,66 @@ if (step === 'confirm_off') {
   check('admin.deleteUser', !r.error, errInfo(r.error))
   r = await admin.getUserById(user.id)
   check('the deleted user is gone', r.error?.status === 404, errInfo(r.error))
+} else if (step === 'errors') {
+  // what auth-js surfaces of each error, as GoTrue's source words it
+  const c = client()
+  const same = (e, status, code, message) => isAuthApiError(e) && e.status === status && e.code === code &&
+    (message instanceof RegExp ? message.test(e.message) : e.message === message)
+  let r = await c.signUp({ email, password })
+  check('signUp: a session', !r.error && r.data.session, errInfo(r.error))
+  r = await c.signUp({ email, password })
+  check('signUp, a known address: 422 user_already_exists', same(r.error, 422, 'user_already_exists',
+    'User already registered'), errInfo(r.error))
+  r = await c.signUp({ email: 'weak-' + email, password: 'short' })
+  check('signUp, a weak password: 422 AuthWeakPasswordError with its reasons',
+    isAuthWeakPasswordError(r.error) && r.error.status === 422 && r.error.code === 'weak_password' &&
+    r.error.message === 'Password should be at least 8 characters. ' +
+      'Password should contain at least one character of each: ABCDEFGHIJKLMNOPQRSTUVWXYZ, 0123456789.' &&
+    JSON.stringify(r.error.reasons) === '["length","characters"]', { ...errInfo(r.error), reasons: r.error?.reasons })
+  r = await c.signUp({ email: 'not an address', password })
+  check('signUp, a bad address: 400 validation_failed', same(r.error, 400, 'validation_failed',
+    'Unable to validate email address: invalid format'), errInfo(r.error))
+  for (const [what, other] of [['wrong password', { email, password: password + 'x' }],
+    ['unknown address', { email: 'nobody-' + email, password }]]) {
+    r = await c.signInWithPassword(other)
+    check(`signInWithPassword, ${what}: 400 invalid_credentials`, same(r.error, 400, 'invalid_credentials',
+      'Invalid login credentials'), errInfo(r.error))
+  }
+  r = await c.refreshSession({ refresh_token: 'A'.repeat(43) })
+  check('refreshSession, an unknown refresh token: 400 refresh_token_not_found', same(r.error, 400,
+    'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found'), errInfo(r.error))
+  const signedIn = await c.signInWithPassword({ email, password })
+  const [head, body] = signedIn.data.session.access_token.split('.')
+  r = await c.getUser(`${head}.${body}.${'A'.repeat(86)}`)
+  check('getUser, a bad signature: 403 bad_jwt, not "Auth session missing!"', same(r.error, 403, 'bad_jwt',
+    /^invalid JWT: unable to parse or verify signature, /) && !isAuthSessionMissingError(r.error), errInfo(r.error))
+  r = await c.getUser('not-a-token')
+  check('getUser, a malformed token: 403 bad_jwt', same(r.error, 403, 'bad_jwt',
+    /^invalid JWT: unable to parse or verify signature, /), errInfo(r.error))
+  check('and the session is kept', (await c.getSession()).data.session?.access_token === signedIn.data.session.access_token, null)
+  r = await c.verifyOtp({ type: 'signup', token_hash: 'A'.repeat(43) })
+  check('verifyOtp, a wrong token: 403 otp_expired', same(r.error, 403, 'otp_expired',
+    'Email link is invalid or has expired'), errInfo(r.error))
+  r = await c.mfa.enroll({ factorType: 'totp' })
+  check('mfa.enroll: 422 as GoTrue with TOTP off', same(r.error, 422, 'mfa_totp_enroll_not_enabled',
+    'MFA enroll is disabled for TOTP'), errInfo(r.error))
+  r = await c.signInWithOtp({ email })
+  check('signInWithOtp: 422 as GoTrue with magic links off', same(r.error, 422, 'email_provider_disabled',
+    'Login with magic link is disabled'), errInfo(r.error))
+  r = await c.signInAnonymously()
+  check('signInAnonymously: 422 anonymous_provider_disabled', same(r.error, 422, 'anonymous_provider_disabled',
+    'Anonymous sign-ins are disabled'), errInfo(r.error))
+  r = await c.signInWithSSO({ domain: 'example.com' })
+  check('signInWithSSO: 404 saml_provider_disabled', same(r.error, 404, 'saml_provider_disabled',
+    'SAML 2.0 is disabled'), errInfo(r.error))
+  r = await c.admin.listUsers()
+  check('admin.listUsers without a service key: 401 no_authorization', same(r.error, 401, 'no_authorization',
+    'This endpoint requires a valid Bearer token'), errInfo(r.error))
+} else if (step === 'signup_disabled') {
+  const c = client()
+  const r = await c.signUp({ email, password })
+  check('signUp with disable_signup: 422 signup_disabled', isAuthApiError(r.error) && r.error.status === 422 &&
+    r.error.code === 'signup_disabled' && r.error.message === 'Signups not allowed for this instance', errInfo(r.error))
 } else {
   console.error(`unknown step ${step}`)
   process.exit(2)

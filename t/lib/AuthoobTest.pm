@@ -524,6 +524,7 @@ sub is_gotrue_error
 		Test::More::is($r->{json}{error_code}, $code, "error_code $code");
 		Test::More::ok(defined $r->{json}{msg} && length $r->{json}{msg}, 'a msg');
 		Test::More::is($r->{json}{code}, $status, 'code: the status (no API version asked)');
+		Test::More::is($r->{headers}{'x-sb-error-code'}, $code, 'the code in x-sb-error-code');
 	});
 }
 
@@ -581,8 +582,11 @@ $$});
 # queued for an email, as a mailer would send it. Reset mails are made from
 # password/ask's requests by authoob_mail_prepare(), which a mailer's claim
 # runs; without a mailer it is called here first.
+# (signup and recovery: the mails of Supabase Auth's dialect, docs/supabase.md)
 my %token_in_link = (activation => qr{/activate/([A-Za-z0-9_-]+)},
-	reset => qr{reset_password_token=([A-Za-z0-9_-]+)});
+	reset => qr{reset_password_token=([A-Za-z0-9_-]+)},
+	signup => qr{/verify\?token=([A-Za-z0-9_-]+)&type=signup&},
+	recovery => qr{/verify\?token=([A-Za-z0-9_-]+)&type=recovery&});
 
 sub mailed_token
 {

@@ -1,6 +1,8 @@
 -- The user of a mailed token of type signup or email (activation) or
--- recovery (reset), the token spent.
-CREATE OR REPLACE FUNCTION authoob_gotrue_mailed_user(kind text, token text, client_ip inet)
+-- recovery (reset), the token spent; with email, token is the 6-digit code
+-- of the newest mail of that type to that address instead.
+CREATE OR REPLACE FUNCTION authoob_gotrue_mailed_user(kind text, token text, client_ip inet,
+                                                      email text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -11,14 +13,16 @@ BEGIN
         RAISE EXCEPTION 'Invalid value for type' USING ERRCODE = 'PT400',
             DETAIL = '{"error_code": "validation_failed", "reason": "type is signup, email or recovery."}';
     ELSIF token IS NULL THEN
-        RAISE EXCEPTION 'Missing data' USING ERRCODE = 'PT400',
-            DETAIL = '{"error_code": "validation_failed", "reason": "token_hash is the token of the mailed link."}';
+        RAISE EXCEPTION 'Verify requires either a token or a token hash' USING ERRCODE = 'PT400',
+            DETAIL = '{"error_code": "validation_failed", "reason": "token_hash is the token of the mailed link, token the code of the mail to email."}';
     END IF;
-    IF kind = 'recovery' THEN
+    IF email IS NOT NULL THEN
+        RETURN @extschema@.authoob_spend_mail_code(kind, email, token, client_ip);
+    ELSIF kind = 'recovery' THEN
         RETURN @extschema@.authoob_spend_reset_token(token, client_ip);
     END IF;
     RETURN @extschema@.authoob_activate_user(token, client_ip);
 END
 $$;
 
-REVOKE ALL ON FUNCTION authoob_gotrue_mailed_user(text, text, inet) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authoob_gotrue_mailed_user(text, text, inet, text) FROM PUBLIC;

@@ -5,8 +5,15 @@
 -- with a refreshable session as at the token endpoint (the other fields
 -- of data are then saved as PUT P/profile saves them); else answers the
 -- user alone.  The account is this transaction's, and so is every
--- activation token of it: they carry the request's flow.
-CREATE OR REPLACE FUNCTION authoob_gotrue_signup(payload text, client_ip inet DEFAULT NULL)
+-- activation token of it: they carry the request's flow.  A known address
+-- with require_activation is not told apart (GoTrue's signup.go): the
+-- answer is a user as GoTrue's sanitizeUser makes it, with a random uuid
+-- for id (the jwt_sub setting's uuid mode is the one Supabase apps use),
+-- and an account not yet activated gets its activation mail again, as
+-- POST /resend sends it.  Its mail is the dialect's: its link leads to
+-- the query's redirect_to if allowed (else app_url), and it carries a code.
+CREATE OR REPLACE FUNCTION authoob_gotrue_signup(payload text, client_ip inet DEFAULT NULL,
+                                                  redirect_to text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -27,18 +34,33 @@ BEGIN
     ELSIF NOT body ? 'email' AND NOT body ? 'password' THEN
         PERFORM @extschema@.authoob_gotrue_not_built('anonymous');
     END IF;
-    registered := @extschema@.authoob_register(jsonb_build_object(
-        'email', body -> 'email', 'password1', body -> 'password', 'password2', body -> 'password',
-        'firstname', data -> 'firstname', 'lastname', data -> 'lastname'), client_ip);
-    SELECT u.id INTO uid FROM authoob.users u WHERE lower(u.email) = lower(body ->> 'email');
     SELECT s.require_activation INTO confirm FROM authoob.settings s;
+    BEGIN
+        registered := @extschema@.authoob_register_for_dialect(jsonb_build_object(
+            'email', body -> 'email', 'password1', body -> 'password', 'password2', body -> 'password',
+            'firstname', data -> 'firstname', 'lastname', data -> 'lastname'), client_ip,
+            @extschema@.authoob_redirect_url(redirect_to));
+    EXCEPTION WHEN SQLSTATE 'PT409' THEN
+        IF NOT confirm THEN
+            RAISE;
+        END IF;
+        PERFORM @extschema@.authoob_gotrue_resend((body || '{"type": "signup"}')::text, client_ip, redirect_to);
+        RETURN jsonb_build_object('id', gen_random_uuid()::text, 'aud', s.jwt_audience, 'role', '',
+            'email', lower(body ->> 'email'), 'phone', '', 'confirmation_sent_at', now(),
+            'app_metadata', '{"provider": "email", "providers": ["email"]}'::jsonb,
+            'user_metadata', data, 'identities', '[]'::jsonb, 'created_at', now(), 'updated_at', now(),
+            'is_anonymous', false)
+        FROM authoob.settings s;
+    END;
+    SELECT u.id INTO uid FROM authoob.users u WHERE lower(u.email) = lower(body ->> 'email');
     fields := @extschema@.authoob_gotrue_user_metadata(uid, data) - 'firstname' - 'lastname';
     IF NOT confirm THEN
         UPDATE authoob.users u SET confirmed_at = now() WHERE u.id = uid;
         UPDATE authoob.mail_tokens t SET used_at = now()
         WHERE t.user_id = uid AND t.kind = 'activation' AND t.used_at IS NULL;
+        -- its mail is the dialect's (kind signup) or, before 0.3's mails, activation
         UPDATE authoob.mail_outbox m SET state = 'suppressed'
-        WHERE m.user_id = uid AND m.kind = 'activation' AND m.state = 'pending';
+        WHERE m.user_id = uid AND m.kind IN ('activation', 'signup') AND m.state = 'pending';
         IF fields <> '{}' AND registered ? 'token' THEN
             PERFORM @extschema@.authoob_update_profile(registered ->> 'token', fields);
         END IF;
@@ -58,5 +80,5 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION authoob_gotrue_signup(text, inet) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION authoob_gotrue_signup(text, inet) TO authoob_api;
+REVOKE ALL ON FUNCTION authoob_gotrue_signup(text, inet, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_gotrue_signup(text, inet, text) TO authoob_api;

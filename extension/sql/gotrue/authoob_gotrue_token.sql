@@ -11,8 +11,15 @@ BEGIN
         RETURN @extschema@.authoob_gotrue_session(@extschema@.authoob_gotrue_pkce(payload, client_ip));
     ELSIF payload ->> 'grant_type' = 'id_token' THEN
         PERFORM @extschema@.authoob_gotrue_not_built('oauth');
+    ELSIF payload ->> 'grant_type' = 'web3' THEN
+        PERFORM @extschema@.authoob_gotrue_not_built('web3');
     ELSIF payload ->> 'grant_type' = 'password' AND payload ? 'phone' AND NOT payload ? 'email' THEN
-        PERFORM @extschema@.authoob_gotrue_not_built('phone');
+        PERFORM @extschema@.authoob_gotrue_not_built('phone_login');
+    ELSIF payload ->> 'grant_type' IS DISTINCT FROM 'password'
+          AND payload ->> 'grant_type' IS DISTINCT FROM 'refresh_token' THEN
+        -- GoTrue's token.go, word for word
+        RAISE EXCEPTION 'unsupported_grant_type' USING ERRCODE = 'PT400',
+            DETAIL = '{"error_code": "invalid_credentials"}';
     END IF;
     RETURN @extschema@.authoob_gotrue_session(@extschema@.authoob_token_grant(payload, client_ip, NULL));
 END

@@ -1,8 +1,10 @@
--- password/ask and resend for a request that started the flow flow_id:
+-- password/ask for Supabase Auth's recover, which started the flow
+-- flow_id, its mail the dialect's (its link to redirect_to, and a code):
 -- whether a mail was asked for (false: the mail interval held it back).
 -- Owner only, called by the functions below.
-CREATE OR REPLACE FUNCTION authoob_password_ask_for_flow(payload jsonb, client_ip inet, flow_id bigint)
+CREATE OR REPLACE FUNCTION authoob_password_ask_for_flow(payload jsonb, client_ip inet, flow_id bigint,
+    redirect_to text)
 RETURNS boolean AS 'MODULE_PATHNAME', 'authoob_password_ask_for_flow'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
-REVOKE ALL ON FUNCTION authoob_password_ask_for_flow(jsonb, inet, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authoob_password_ask_for_flow(jsonb, inet, bigint, text) FROM PUBLIC;

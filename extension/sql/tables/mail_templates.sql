@@ -1,9 +1,14 @@
--- Mail templates per kind.  {{link}}, {{email}}, {{username}},
--- {{firstname}}, {{lastname}} and {{app_url}} are replaced, HTML-escaped in
--- body_html.  pg_dump keeps them; a restored row takes the place of the
+-- Mail templates per kind: activation and reset for authoob's own routes,
+-- signup and recovery (Supabase Auth's names) for the mails its dialect's
+-- routes cause, which carry that dialect's link and a 6-digit code.
+-- {{link}}, {{email}}, {{username}}, {{firstname}}, {{lastname}} and
+-- {{app_url}} are replaced, and Supabase Auth's {{ .ConfirmationURL }},
+-- {{ .Token }}, {{ .TokenHash }}, {{ .SiteURL }}, {{ .RedirectTo }},
+-- {{ .Email }}, {{ .Data }} and {{ .Data.<key> }}; HTML-escaped in
+-- body_html (the dialect's rows: rows/mail_templates_gotrue.sql).  pg_dump keeps them; a restored row takes the place of the
 -- one CREATE EXTENSION made (authoob_replace_on_insert).
 CREATE TABLE authoob.mail_templates (
-    kind text PRIMARY KEY CHECK (kind IN ('activation', 'reset')),
+    kind text PRIMARY KEY CHECK (kind IN ('activation', 'reset', 'signup', 'recovery')),
     subject text NOT NULL,
     body_text text NOT NULL,
     body_html text NOT NULL

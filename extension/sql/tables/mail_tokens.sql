@@ -4,6 +4,9 @@
 -- (docs/supabase.md), whose client alone may exchange the code its link
 -- gives.  No foreign key: a flow past its lifetime goes without touching
 -- the tokens, and a token whose flow has gone follows the implicit flow.
+-- code_hash: the mail of a Supabase Auth route carries a 6-digit code
+-- beside its link (docs/supabase.md), kept only as an HMAC under
+-- the secret key salted with token_hash; NULL for authoob's own mails.
 CREATE TABLE authoob.mail_tokens (
     token_hash bytea PRIMARY KEY,
     kind text NOT NULL CHECK (kind IN ('activation', 'reset')),
@@ -11,7 +14,8 @@ CREATE TABLE authoob.mail_tokens (
     created_at timestamptz NOT NULL DEFAULT now(),
     expires_at timestamptz NOT NULL,
     used_at timestamptz,
-    flow_id bigint
+    flow_id bigint,
+    code_hash bytea
 );
 CREATE INDEX mail_tokens_user_id_idx ON authoob.mail_tokens (user_id, kind);
 -- what authoob_housekeeping() looks for: a spent token's used_at (least()

@@ -70,6 +70,9 @@ CREATE TABLE authoob.settings (
     -- how long sent, failed and suppressed mails stay in the outbox
     -- (authoob_housekeeping)
     mail_retention integer NOT NULL DEFAULT 604800,      -- 7 days
+    -- no registration through either dialect (Supabase Auth's
+    -- disable_signup)
+    disable_signup boolean NOT NULL DEFAULT false,
     -- how many days authoob.audit_log keeps a record (authoob_housekeeping)
     audit_retention integer NOT NULL DEFAULT 90
 );
