@@ -311,30 +311,21 @@ reply_page(const char *body, unsigned int status)
 	json_t	   *headers = json_object_get(obj, "headers");
 	const char *total = json_string_value(json_object_get(headers, "X-Total-Count"));
 	const char *link = json_string_value(json_object_get(headers, "Link"));
-	char	   *page = json_is_object(json_object_get(obj, "body"))
-		? json_dumps(json_object_get(obj, "body"), JSON_COMPACT) : NULL;
-	Reply		reply = {.status = status};
+	json_t	   *page = json_object_get(obj, "body");
+	Reply		reply;
 
-	if (page == NULL)
+	if (!json_is_object(page))
 	{
 		log_error("page statement returned no \"body\"");
 		json_decref(obj);
 		return reply_error(500, "Internal error");
 	}
-	reply.response = MHD_create_response_from_buffer(strlen(page), page,
-													 MHD_RESPMEM_MUST_FREE);
-	if (reply.response == NULL)
-		free(page);
-	else
-	{
-		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_CONTENT_TYPE,
-								"application/json");
-		/* a count is digits, as a wait in seconds is */
-		if (total != NULL && is_seconds(total))
-			MHD_add_response_header(reply.response, "X-Total-Count", total);
-		if (link != NULL && is_one_line(link))
-			MHD_add_response_header(reply.response, "Link", link);
-	}
+	reply = reply_json(status, json_incref(page));
+	/* a count is digits, as a wait in seconds is */
+	if (reply.response != NULL && total != NULL && is_seconds(total))
+		MHD_add_response_header(reply.response, "X-Total-Count", total);
+	if (reply.response != NULL && link != NULL && is_one_line(link))
+		MHD_add_response_header(reply.response, "Link", link);
 	json_decref(obj);
 	return reply;
 }
