@@ -209,7 +209,7 @@ for my $email ($one, $zero)
 	}
 }
 $r = $front->request(POST => '/token?grant_type=pkce', json => { auth_code => 'A' x 43, code_verifier => $verifier });
-is_deeply([ $r->{status}, $r->{json}{error_code} ], [ 401, 'flow_state_not_found' ],
+is_deeply([ $r->{status}, $r->{json}{error_code} ], [ 404, 'flow_state_not_found' ],
 	'a made-up code is refused where it leads');
 $front->set_prefix('/authoob');
 $front->{http} = HTTP::Tiny->new(timeout => 30);
