@@ -30,7 +30,9 @@
 --   pages       every partition, a page of a list (token, query): each
 --               answers its first page * per_page rows, newest first, and
 --               the proxy cuts the page asked from them all, with the
---               total of their counts (Supabase Auth's listUsers)
+--               total of their counts (Supabase Auth's listUsers); first
+--               the partition of the token's user alone answers a page of
+--               one, so that a refused token is refused as it is there
 --
 -- A PL/Proxy function re-raises a partition's error with its SQLSTATE but
 -- a message of its own ("public.f(1): [p0] REMOTE ERROR: the message");
@@ -292,10 +294,16 @@ BEGIN
             body := format($b$BEGIN RETURN jsonb_build_object('keys', coalesce((SELECT jsonb_agg(DISTINCT k)
                 FROM authoob_shard.%s() j, jsonb_array_elements(j -> 'keys') k), '[]'));$b$, name);
         ELSIF r.run_on = 'pages' THEN
+            EXECUTE format($f$CREATE FUNCTION authoob_shard.%s_home(%s) RETURNS %s
+                LANGUAGE plproxy AS $p$ CLUSTER 'authoob'; RUN ON authoob_shard.token_partition(token);
+                TARGET public.%s; $p$$f$, name, args, r.returns, name);
+            EXECUTE format('REVOKE ALL ON FUNCTION authoob_shard.%s_home(%s) FROM PUBLIC', name, arg_types);
+            EXECUTE format('GRANT EXECUTE ON FUNCTION authoob_shard.%s_home(%s) TO %s', name, arg_types, r.granted_to);
             -- a query that is no page (the partitions' 400) goes as it is
             body := format($b$DECLARE q jsonb; page bigint; per bigint; answers jsonb[]; total bigint;
                     last bigint; base text; link text := '';
                 BEGIN
+                    PERFORM authoob_shard.%1$s_home(token, '{"page": "1", "per_page": "1"}');
                     BEGIN
                         q := query::jsonb;
                         page := coalesce(nullif(q ->> 'page', ''), '1')::bigint;
