@@ -197,9 +197,11 @@ sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const AuthoobSettings *
 					  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	if (!authoob_check_password(password, hash) || !active)
 		authoob_authentication_failed();
-	/* told only to who knows the password */
+	/* told only to who knows the password (Supabase Auth tells anyone) */
 	if (settings->require_activation && !confirmed)
 		authoob_not_activated();
+	if (authoob_user_banned(user_id))
+		authoob_user_banned_error("User is banned");
 	if ((hash = authoob_rehash_if_stale(password, hash, settings)) != NULL)
 	{
 		values[0] = Int64GetDatum(user_id);

@@ -1,7 +1,9 @@
 /*
  * admin.c
  *		The owner's SQL functions: settings (authoob_configure,
- *		authoob_settings) and the rotation of the signing key.
+ *		authoob_settings), the rotation of the signing key, and the service
+ *		credential of Supabase Auth's admin API with what its routes need
+ *		of C (extension/sql/gotrue/authoob_admin_*.sql).
  */
 #include "authoob.h"
 
@@ -12,6 +14,9 @@
 PG_FUNCTION_INFO_V1(authoob_configure);
 PG_FUNCTION_INFO_V1(authoob_settings);
 PG_FUNCTION_INFO_V1(authoob_rotate_secret);
+PG_FUNCTION_INFO_V1(authoob_service_token);
+PG_FUNCTION_INFO_V1(authoob_check_service_token);
+PG_FUNCTION_INFO_V1(authoob_admin_password_hash);
 
 /* SQL function: authoob_configure(settings jsonb) returns jsonb */
 Datum
@@ -87,4 +92,77 @@ authoob_rotate_secret(PG_FUNCTION_ARGS)
 	values[2] = DatumGetCString(DirectFunctionCall1(timestamptz_out,
 													TimestampTzGetDatum(valid_until)));
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_jsonb_from_pairs(3, keys, values), false));
+}
+
+/*
+ * SQL function: authoob_service_token(valid_for interval) returns text
+ *
+ * The admin API's credential: a service_role token signed with the current
+ * key, for valid_for (ten years by default, as Supabase's service key).
+ * Owner only: whoever holds it manages every user.  Rotating the key
+ * revokes it once the previous key stops verifying.
+ */
+Datum
+authoob_service_token(PG_FUNCTION_ARGS)
+{
+	Interval   *valid_for = PG_GETARG_INTERVAL_P(0);
+	AuthoobSettings *settings;
+	int64		seconds;
+	char	   *token;
+
+	seconds = (int64) DatumGetFloat8(DirectFunctionCall2(interval_part,
+														 CStringGetTextDatum("epoch"),
+														 IntervalPGetDatum(valid_for)));
+	if (seconds <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("valid_for must be a positive interval")));
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	token = authoob_service_token_sign(seconds, settings);
+	PG_RETURN_DATUM(authoob_finish_spi(CStringGetTextDatum(token), false));
+}
+
+/*
+ * SQL function: authoob_check_service_token(token text) returns void
+ *
+ * Raises 403 unless token is a service credential (jwt.c says what that
+ * is); the admin routes' functions call it first.
+ */
+Datum
+authoob_check_service_token(PG_FUNCTION_ARGS)
+{
+	char	   *token = authoob_text_arg(fcinfo, 0);
+
+	authoob_connect_spi();
+	authoob_service_token_check(token, authoob_load_settings());
+	authoob_finish_spi((Datum) 0, true);
+	PG_RETURN_VOID();
+}
+
+/*
+ * SQL function: authoob_admin_password_hash(email text, password text) returns text
+ *
+ * What an admin's new account or change needs of C: the address checked
+ * as a sign-up's is (400 if it is none), and the hash of the password
+ * after the policy a user's own meets (Supabase Auth checks an admin's
+ * too); a NULL password is only checked for the address.
+ */
+Datum
+authoob_admin_password_hash(PG_FUNCTION_ARGS)
+{
+	char	   *email = authoob_text_arg(fcinfo, 0);
+	char	   *password = authoob_text_arg(fcinfo, 1);
+	AuthoobSettings *settings;
+	char	   *hash;
+
+	if (email != NULL && !authoob_email_is_valid(email))
+		authoob_invalid_email();
+	if (password == NULL)
+		PG_RETURN_NULL();
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	authoob_check_password_policy(password, settings);
+	hash = authoob_hash_password(password, settings);
+	PG_RETURN_DATUM(authoob_finish_spi(CStringGetTextDatum(hash), false));
 }

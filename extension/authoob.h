@@ -61,6 +61,8 @@ extern void authoob_token_missing(void) pg_attribute_noreturn();
 extern void authoob_session_ended(void) pg_attribute_noreturn();
 extern void authoob_refresh_token_refused(bool already_used) pg_attribute_noreturn();
 extern void authoob_not_activated(void) pg_attribute_noreturn();
+extern void authoob_not_admin(void) pg_attribute_noreturn();
+extern void authoob_user_banned_error(const char *message) pg_attribute_noreturn();
 extern void authoob_no_token_match(void) pg_attribute_noreturn();
 extern void authoob_wrong_code(void) pg_attribute_noreturn();
 extern void authoob_user_not_found(void) pg_attribute_noreturn();
@@ -378,6 +380,7 @@ extern text **authoob_user_role_names(int64 user_id, int *nroles);
 extern bool authoob_live_session(Datum jti, const AuthoobSubject *subject, int64 *user_id,
 								 AuthoobUserDates *dates, Datum *profile);
 extern bool authoob_user_dates(int64 user_id, AuthoobUserDates *dates);
+extern bool authoob_user_banned(int64 user_id);
 extern void authoob_user_metadata(int64 user_id, Jsonb **user_metadata,
 								  Jsonb **app_metadata);
 extern char *authoob_user_sub(int64 user_id, const AuthoobSettings *settings);
@@ -522,6 +525,12 @@ typedef struct AuthoobClaims
 extern char *authoob_jwt_sign(const AuthoobClaims *claims, const AuthoobSettings *settings);
 extern void authoob_jwt_read(const char *token, const AuthoobSettings *settings,
 							 Datum *session, AuthoobSubject *subject);
+
+/* The role claim of the service credential, Supabase's admin role */
+#define AUTHOOB_SERVICE_ROLE "service_role"
+
+extern char *authoob_service_token_sign(int64 valid_for, const AuthoobSettings *settings);
+extern void authoob_service_token_check(const char *token, const AuthoobSettings *settings);
 
 /*
  * sessions.c: a session is a sign-in, a row of authoob.sessions whose jti

@@ -239,6 +239,31 @@ authoob_not_activated(void)
 								(GotrueAnswer) {400, "Email not confirmed", NULL})));
 }
 
+/* 403: a verified token on an admin route that is no service credential */
+void
+authoob_not_admin(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_FORBIDDEN),
+			 errmsg("User not allowed"),
+			 errdetail_contract("not_admin", NULL,
+								"The token needs the role service_role (authoob_service_token()).",
+								same_answer)));
+}
+
+/*
+ * 400: a user an admin banned (banned_until in the future) signs in or
+ * refreshes; message as Supabase Auth's token endpoint words each
+ */
+void
+authoob_user_banned_error(const char *message)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+			 errmsg("%s", message),
+			 errdetail_contract("user_banned", NULL, NULL, same_answer)));
+}
+
 /*
  * 404: a mailed token that is unknown, spent or expired; to Supabase
  * Auth's clients what GoTrue's verify.go answers a token_hash it does not

@@ -104,6 +104,44 @@ custom_claims(const char *prefix, const char *rest, int64 user_id)
 	return text + 1;
 }
 
+/* The issuer of every token: jwt_issuer, else the API's address */
+static char *
+issuer(const AuthoobSettings *settings)
+{
+	return settings->jwt_issuer ? settings->jwt_issuer :
+		psprintf("%s%s", settings->api_url ? settings->api_url : "", settings->prefix);
+}
+
+/* claims (JSON text) signed with the current key of signing_alg */
+static char *
+signed_token(const char *claims, const AuthoobSettings *settings)
+{
+	StringInfoData token;
+	char	   *header;
+	const AuthoobSigningKey *key = NULL;
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+
+	if (strcmp(settings->signing_alg, "HS256") == 0)
+		header = psprintf(JWT_HEADER_PREFIX "%s" JWT_HEADER_SUFFIX, settings->key_id);
+	else
+	{
+		key = authoob_current_signing_key(settings->signing_alg);
+		header = pstrdup(authoob_signing_key_header(key));
+	}
+	initStringInfo(&token);
+	appendStringInfo(&token, "%s.%s",
+					 authoob_base64url_encode((const uint8 *) header, strlen(header)),
+					 authoob_base64url_encode((const uint8 *) claims, strlen(claims)));
+	if (key != NULL)
+		appendStringInfo(&token, ".%s", authoob_key_sign(key, token.data, token.len));
+	else
+	{
+		authoob_hmac_sha256_kept(settings->secret_key, token.data, token.len, digest);
+		appendStringInfo(&token, ".%s", authoob_base64url_encode(digest, sizeof(digest)));
+	}
+	return token.data;
+}
+
 /*
  * An access token with claims c, signed with the current key of
  * signing_alg.  Its claims, in this order: sub (the user's id or uuid, as
@@ -114,20 +152,16 @@ custom_claims(const char *prefix, const char *rest, int64 user_id)
 char *
 authoob_jwt_sign(const AuthoobClaims *c, const AuthoobSettings *settings)
 {
-	StringInfoData token;
 	StringInfoData rest;
 	char	   *prefix;
-	char	   *header;
+	char	   *token;
 	char	   *jti = DatumGetCString(DirectFunctionCall1(uuid_out,
 														  DirectFunctionCall1(gen_random_uuid, (Datum) 0)));
-	uint8		digest[PG_SHA256_DIGEST_LENGTH];
-	const AuthoobSigningKey *key = NULL;
 
 	prefix = psprintf(OWN_CLAIMS_FORMAT, c->sub, c->session_id, c->iat, c->exp, jti);
 	initStringInfo(&rest);
 	appendStringInfoString(&rest, "\"iss\":");
-	escape_json(&rest, settings->jwt_issuer ? settings->jwt_issuer :
-				psprintf("%s%s", settings->api_url ? settings->api_url : "", settings->prefix));
+	escape_json(&rest, issuer(settings));
 	appendStringInfoString(&rest, ",\"aud\":");
 	escape_json(&rest, settings->jwt_audience);
 	appendStringInfoString(&rest, ",\"role\":");
@@ -144,29 +178,12 @@ authoob_jwt_sign(const AuthoobClaims *c, const AuthoobSettings *settings)
 	if (authoob_hook_registered(HOOK_CUSTOM_ACCESS_TOKEN))
 		rest.data = custom_claims(prefix, rest.data, c->user_id);
 
-	if (strcmp(settings->signing_alg, "HS256") == 0)
-		header = psprintf(JWT_HEADER_PREFIX "%s" JWT_HEADER_SUFFIX, settings->key_id);
-	else
-	{
-		key = authoob_current_signing_key(settings->signing_alg);
-		header = pstrdup(authoob_signing_key_header(key));
-	}
-	prefix = psprintf("%s%s%s}", prefix, rest.data[0] ? "," : "", rest.data);
-	initStringInfo(&token);
-	appendStringInfo(&token, "%s.%s",
-					 authoob_base64url_encode((const uint8 *) header, strlen(header)),
-					 authoob_base64url_encode((const uint8 *) prefix, strlen(prefix)));
-	if (key != NULL)
-		appendStringInfo(&token, ".%s", authoob_key_sign(key, token.data, token.len));
-	else
-	{
-		authoob_hmac_sha256_kept(settings->secret_key, token.data, token.len, digest);
-		appendStringInfo(&token, ".%s", authoob_base64url_encode(digest, sizeof(digest)));
-	}
-	if (token.len > MAX_TOKEN_LENGTH)
+	token = signed_token(psprintf("%s%s%s}", prefix, rest.data[0] ? "," : "", rest.data),
+						 settings);
+	if (strlen(token) > MAX_TOKEN_LENGTH)
 		claims_refused(psprintf("the access token would be longer than %d bytes",
 								MAX_TOKEN_LENGTH));
-	return token.data;
+	return token;
 }
 
 /*
@@ -224,7 +241,7 @@ uuid_datum(const char *text)
 	return UUIDPGetDatum(uuid);
 }
 
-/* A claim that must be a whole non-negative number, else 401 */
+/* A claim that must be a whole non-negative number; -1 if it is not one */
 static int64
 numeric_claim(Jsonb *claims, const char *key)
 {
@@ -233,10 +250,10 @@ numeric_claim(Jsonb *claims, const char *key)
 	int64		value;
 
 	if (v == NULL || v->type != jbvNumeric)
-		authoob_token_refused(psprintf("has no numeric %s", key));
+		return -1;
 	text = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
 	if (!authoob_parse_digits(text, strlen(text), &value))
-		authoob_token_refused(psprintf("has an unusable %s", key));
+		return -1;
 	return value;
 }
 
@@ -357,34 +374,35 @@ is_hs256_header(const uint8 *header, int len)
 
 /*
  * The HMAC of a token with an HS256 header: its kid must name a secret
- * still valid, and the signature match in constant time; else PT401.
+ * still valid, and the signature match in constant time.  NULL if so,
+ * else why not.
  */
-static void
-check_hmac(const char *token, size_t signed_len, const uint8 *header,
-		   const uint8 *given, int given_len, const AuthoobSettings *settings)
+static const char *
+hmac_failure(const char *token, size_t signed_len, const uint8 *header,
+			 const uint8 *given, int given_len, const AuthoobSettings *settings)
 {
 	uint8		expected[PG_SHA256_DIGEST_LENGTH];
 	const bytea *key = signing_key((const char *) header + strlen(JWT_HEADER_PREFIX), settings);
 
 	if (key == NULL)
-		authoob_token_refused("was signed with a key that is gone");
+		return "was signed with a key that is gone";
 	if (given_len != PG_SHA256_DIGEST_LENGTH)
-		authoob_token_refused("has no valid signature");
+		return "has no valid signature";
 	authoob_hmac_sha256_kept(key, token, signed_len, expected);
 	if (timingsafe_bcmp(expected, given, PG_SHA256_DIGEST_LENGTH) != 0)
-		authoob_token_refused("has a wrong signature");
+		return "has a wrong signature";
+	return NULL;
 }
 
 /*
- * What a token claims, if it is ours: its user in *subject (their id or
- * uuid), and its session id in *session (its session_id, or for a token
- * without one, 0.1's, its jti); else a PT401 error.  The header is only compared with ours, and
- * the signature checked in constant time, before anything an attacker
- * wrote is parsed.  The session itself is not looked at here.
+ * Whether a token is one of ours, signed by a key that still verifies:
+ * NULL if so, with its claims' JSON text (not parsed) in *payload, else
+ * why not.  The header is only compared with ours, and the signature
+ * checked in constant time, before anything an attacker wrote is parsed.
  */
-void
-authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *session,
-				 AuthoobSubject *subject)
+static const char *
+signature_failure(const char *token, const AuthoobSettings *settings, char **payload,
+				  int *payload_len)
 {
 	const char *dot1;
 	const char *dot2;
@@ -392,25 +410,18 @@ authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *sess
 	uint8		given[MAX_SIGNATURE_LENGTH];
 	int			given_len;
 	uint8	   *header;
-	uint8	   *payload;
 	int			header_len;
-	int			payload_len;
-	Jsonb	   *claims;
-	JsonbValue *sub;
-	JsonbValue *session_value;
-	Datum		parsed;
-	int64		expires;
-	char		own_session[37];
+	const char *failure;
 
 	if (token == NULL || *token == '\0')
-		authoob_token_missing();
+		return "is missing";
 	len = strlen(token);
 	if (len > MAX_TOKEN_LENGTH)
-		authoob_token_refused("is too long");
+		return "is too long";
 	dot1 = strchr(token, '.');
 	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
 	if (dot2 == NULL || strchr(dot2 + 1, '.') != NULL)
-		authoob_token_refused("is not a JWT");
+		return "is not a JWT";
 
 	/* the header must be ours, byte for byte, and chooses the key */
 	header = palloc(dot1 - token + 1);
@@ -418,25 +429,73 @@ authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *sess
 	given_len = authoob_base64url_decode(dot2 + 1, len - (dot2 + 1 - token),
 										 given, sizeof(given));
 	if (is_hs256_header(header, header_len))
-		check_hmac(token, dot2 - token, header, given, given_len, settings);
+	{
+		failure = hmac_failure(token, dot2 - token, header, given, given_len, settings);
+		if (failure != NULL)
+			return failure;
+	}
 	else
 	{
 		const AuthoobSigningKey *key = authoob_find_signing_key(header, header_len);
 
 		if (key == NULL)
-			authoob_token_refused("has an unexpected header or a key that is gone");
+			return "has an unexpected header or a key that is gone";
 		if (!authoob_key_verify(key, token, len, dot2 - token, given, given_len))
-			authoob_token_refused("has a wrong signature");
+			return "has a wrong signature";
 	}
 
-	payload = palloc(dot2 - dot1 + 1);
-	payload_len = authoob_base64url_decode(dot1 + 1, dot2 - dot1 - 1, payload, dot2 - dot1);
-	if (payload_len <= 0)
-		authoob_token_refused("has no valid claims");
-	payload[payload_len] = '\0';
+	*payload = palloc(dot2 - dot1 + 1);
+	*payload_len = authoob_base64url_decode(dot1 + 1, dot2 - dot1 - 1,
+											(uint8 *) *payload, dot2 - dot1);
+	if (*payload_len <= 0)
+		return "has no valid claims";
+	(*payload)[*payload_len] = '\0';
+	return NULL;
+}
 
-	if (read_own_claims((const char *) payload, (const char *) payload + payload_len,
-						subject, &expires, own_session))
+/*
+ * Claims that are not in the form authoob writes first: parsed in a
+ * subtransaction, so that even a signed oddity (a number out of range)
+ * is a clean refusal.  NULL if they are not a JSON object.
+ */
+static Jsonb *
+parsed_claims(char *payload)
+{
+	Datum		parsed = CStringGetDatum(payload);
+	Jsonb	   *claims;
+
+	if (authoob_try(authoob_parse_jsonb, &parsed) != NULL)
+		return NULL;
+	claims = DatumGetJsonbP(parsed);
+	if (!JB_ROOT_IS_OBJECT(claims) || JB_ROOT_IS_SCALAR(claims))
+		return NULL;
+	return claims;
+}
+
+/*
+ * What a token claims, if it is ours: its user in *subject (their id or
+ * uuid), and its session id in *session (its session_id, or for a token
+ * without one, 0.1's, its jti); else a PT401 error.  The session itself is
+ * not looked at here.
+ */
+void
+authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *session,
+				 AuthoobSubject *subject)
+{
+	char	   *payload;
+	int			payload_len;
+	const char *failure = signature_failure(token, settings, &payload, &payload_len);
+	Jsonb	   *claims;
+	JsonbValue *sub;
+	JsonbValue *session_value;
+	int64		expires;
+	char		own_session[37];
+
+	if (token == NULL || *token == '\0')
+		authoob_token_missing();
+	if (failure != NULL)
+		authoob_token_refused(failure);
+	if (read_own_claims(payload, payload + payload_len, subject, &expires, own_session))
 	{
 		if (expires <= (int64) time(NULL))
 			authoob_token_refused("has expired");
@@ -444,21 +503,14 @@ authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *sess
 		return;
 	}
 
-	/*
-	 * Claims in another form (another library signed them with the secret):
-	 * parsed in a subtransaction, so that even a signed oddity (a number
-	 * out of range) is a clean 401.
-	 */
-	parsed = CStringGetDatum((char *) payload);
-	if (authoob_try(authoob_parse_jsonb, &parsed) != NULL)
+	/* claims in another form: another library signed them with the secret */
+	claims = parsed_claims(payload);
+	if (claims == NULL)
 		authoob_token_refused("has no valid claims");
-	claims = DatumGetJsonbP(parsed);
-	if (!JB_ROOT_IS_OBJECT(claims) || JB_ROOT_IS_SCALAR(claims))
-		authoob_token_refused("has no valid claims");
-
+	if (numeric_claim(claims, "exp") < 0 || numeric_claim(claims, "iat") < 0)
+		authoob_token_refused("has no usable exp or iat");
 	if (numeric_claim(claims, "exp") <= (int64) time(NULL))
 		authoob_token_refused("has expired");
-	(void) numeric_claim(claims, "iat");
 	sub = authoob_object_value(claims, "sub");
 	session_value = authoob_object_value(claims, "session_id");
 	if (session_value == NULL)
@@ -474,4 +526,66 @@ authoob_jwt_read(const char *token, const AuthoobSettings *settings, Datum *sess
 			 subject->user_id <= 0)
 		authoob_token_refused("has no valid sub or session");
 	*session = uuid_datum(session_value->val.string.val);
+}
+
+/*
+ * The service credential (README "Supabase users", the admin API): a token
+ * of no user and no session, {"iss", "role": "service_role", "iat", "exp"},
+ * as Supabase's service_role key is, signed with the current key.  It opens
+ * no session, so nothing but its expiry and the key's rotation ends it.
+ */
+char *
+authoob_service_token_sign(int64 valid_for, const AuthoobSettings *settings)
+{
+	StringInfoData claims;
+	int64		now = (int64) time(NULL);
+
+	initStringInfo(&claims);
+	appendStringInfoString(&claims, "{\"iss\":");
+	escape_json(&claims, issuer(settings));
+	appendStringInfo(&claims, ",\"role\":\"" AUTHOOB_SERVICE_ROLE "\",\"iat\":" INT64_FORMAT
+					 ",\"exp\":" INT64_FORMAT "}", now, now + valid_for);
+	return signed_token(claims.data, settings);
+}
+
+/*
+ * A token on an admin route must be a service credential: signed by a key
+ * that verifies, not expired, of this issuer, with the role service_role
+ * and neither a user (sub) nor a session: a user's token never passes,
+ * even one whose role a custom_access_token hook set to service_role
+ * (403 not_admin).  One that does not verify is refused as any token
+ * (bad_jwt: GoTrue's requireAdmin answers 403 too).
+ */
+void
+authoob_service_token_check(const char *token, const AuthoobSettings *settings)
+{
+	char	   *payload;
+	int			payload_len;
+	const char *failure = signature_failure(token, settings, &payload, &payload_len);
+	Jsonb	   *claims;
+	JsonbValue *role;
+	JsonbValue *iss;
+	char	   *expected_iss = issuer(settings);
+
+	if (token == NULL || *token == '\0')
+		authoob_token_missing();
+	if (failure != NULL)
+		authoob_token_refused(failure);
+	claims = parsed_claims(payload);
+	if (claims == NULL)
+		authoob_token_refused("has no valid claims");
+	if (numeric_claim(claims, "exp") <= (int64) time(NULL))
+		authoob_token_refused("has expired or has no exp");
+	iss = authoob_object_value(claims, "iss");
+	if (iss == NULL || iss->type != jbvString ||
+		iss->val.string.len != (int) strlen(expected_iss) ||
+		memcmp(iss->val.string.val, expected_iss, iss->val.string.len) != 0)
+		authoob_token_refused("has another issuer");
+	role = authoob_object_value(claims, "role");
+	if (role == NULL || role->type != jbvString ||
+		role->val.string.len != (int) strlen(AUTHOOB_SERVICE_ROLE) ||
+		memcmp(role->val.string.val, AUTHOOB_SERVICE_ROLE, role->val.string.len) != 0 ||
+		authoob_object_value(claims, "sub") != NULL ||
+		authoob_object_value(claims, "session_id") != NULL)
+		authoob_not_admin();
 }

@@ -429,6 +429,8 @@ authoob_refresh_session(const char *refresh_token, const AuthoobSettings *settin
 		authoob_refresh_token_refused(false);
 	if (settings->require_activation && !DatumGetBool(authoob_result_datum(7, &isnull)))
 		authoob_not_activated();
+	if (authoob_user_banned(user_id))
+		authoob_user_banned_error("Invalid Refresh Token: User Banned");
 
 	successor = next_refresh_token(secret, refresh_token, partition, partitions);
 	if (!rotated)

@@ -117,6 +117,8 @@ static const SettingDef setting_defs[] = {
 	{"disable_signup", SETTING_BOOL, 0, 0, FIELD(disable_signup), "false"},
 	/* 0.3: users with a verified factor need aal2 for what they do (0.2: no factors) */
 	{"mfa_required", SETTING_BOOL, 0, 0, FIELD(mfa_required), "false"},
+	/* 0.3: days audit records stay (0.2 kept none; read by SQL only) */
+	{"audit_retention", SETTING_INT, 1, 100 * 366, SQL_ONLY, NULL},
 };
 
 #define N_SETTINGS lengthof(setting_defs)

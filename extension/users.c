@@ -383,6 +383,28 @@ authoob_user_dates(int64 user_id, AuthoobUserDates *dates)
 }
 
 /*
+ * Whether an admin banned the user until a time still to come (Supabase
+ * Auth's banned_until); never for a database without the column (0.2's).
+ * Read by key, without a statement: every sign-in and refresh asks.
+ * Connected to SPI.
+ */
+bool
+authoob_user_banned(int64 user_id)
+{
+	AttrNumber	attnum = authoob_row_column_if_any(AUTHOOB_TABLE_USERS, "banned_until");
+	AuthoobRow	row;
+	bool		isnull = true;
+	Datum		until = (Datum) 0;
+
+	if (attnum == InvalidAttrNumber ||
+		!authoob_row_open(&row, AUTHOOB_TABLE_USERS, Int64GetDatum(user_id)))
+		return false;
+	until = slot_getattr(row.slot, attnum, &isnull);
+	authoob_row_close(&row);
+	return !isnull && DatumGetTimestampTz(until) > GetCurrentTimestamp();
+}
+
+/*
  * A user's free-form metadata as the active snapshot sees their row, each
  * NULL when empty or when the database has no such column yet (0.2's).
  * Read here, not with the dates of every verification: only Supabase

@@ -50,7 +50,7 @@ static const char *const family_names[ROUTE_FAMILIES] = {"authoob", "gotrue"};
 /* authoob_housekeeping()'s keys, in the order of counters.removed */
 static const char *const removed_kinds[METRIC_HOUSEKEEPING_KINDS] = {
 	"sessions", "refresh_tokens", "mail_tokens", "flow_states", "mails",
-	"throttle"
+	"throttle", "audit_log"
 };
 
 /*

@@ -43,7 +43,7 @@ typedef enum MetricGauge
 } MetricGauge;
 
 /* What authoob_housekeeping() answers it removed, by its key. */
-#define METRIC_HOUSEKEEPING_KINDS 6
+#define METRIC_HOUSEKEEPING_KINDS 7
 
 void		metrics_count(MetricEvent event);
 void		metrics_gauge_add(MetricGauge gauge, int64_t delta);

@@ -298,6 +298,38 @@ reply_headers(const char *body, unsigned int status)
 	return reply;
 }
 
+/*
+ * A page of a list (Supabase Auth's admin listUsers): the answer's "body",
+ * and of its "headers" only X-Total-Count (digits) and Link (one line), as
+ * GoTrue's addPaginationHeaders sends them; an answer without a body is
+ * the statement's fault.
+ */
+static Reply
+reply_page(const char *body, unsigned int status)
+{
+	json_t	   *obj = body ? json_loads(body, 0, NULL) : NULL;
+	json_t	   *headers = json_object_get(obj, "headers");
+	const char *total = json_string_value(json_object_get(headers, "X-Total-Count"));
+	const char *link = json_string_value(json_object_get(headers, "Link"));
+	json_t	   *page = json_object_get(obj, "body");
+	Reply		reply;
+
+	if (!json_is_object(page))
+	{
+		log_error("page statement returned no \"body\"");
+		json_decref(obj);
+		return reply_error(500, "Internal error");
+	}
+	reply = reply_json(status, json_incref(page));
+	/* a count is digits, as a wait in seconds is */
+	if (reply.response != NULL && total != NULL && is_seconds(total))
+		MHD_add_response_header(reply.response, "X-Total-Count", total);
+	if (reply.response != NULL && link != NULL && is_one_line(link))
+		MHD_add_response_header(reply.response, "Link", link);
+	json_decref(obj);
+	return reply;
+}
+
 Reply
 reply_from_result(const PGresult *res, unsigned int success_status,
 				  ReplyShape shape, ErrorShape errors)
@@ -315,6 +347,8 @@ reply_from_result(const PGresult *res, unsigned int success_status,
 		return reply_redirect(body, success_status);
 	if (shape == REPLY_HEADERS)
 		return reply_headers(body, success_status);
+	if (shape == REPLY_PAGE)
+		return reply_page(body, success_status);
 	if (body == NULL || success_status == 204)
 		return reply_empty(success_status);
 	reply.response = MHD_create_response_from_buffer(strlen(body),

@@ -25,7 +25,9 @@ typedef enum ReplyShape
 {
 	REPLY_BODY = 0,				/* the body, as it is */
 	REPLY_PUBLIC_BODY,			/* the same, and caches may keep it a while */
-	REPLY_HEADERS				/* its "X-Auth-*" members as headers, no body */
+	REPLY_HEADERS,				/* its "X-Auth-*" members as headers, no body */
+	REPLY_PAGE					/* {"body", "headers"}: a page of a list, its
+								 * X-Total-Count and Link headers */
 } ReplyShape;
 
 /*

@@ -17,7 +17,7 @@
 --               by id, or by uuid when the sub is one (setting jwt_sub)
 --   id:ARG      the partition of a user or mail id (id = partition mod N)
 --   uuid:ARG    the partition of a user's uuid (drawn so that its hashtext
---               routes there, as mailed tokens are)
+--               routes there, as mailed tokens are), or of their id
 --   attempt     authoob_attempt's action decides (authoob_shard.attempts)
 --   any         partition 0: what every partition answers alike
 --   all         every partition (configuration): their common answer; a
@@ -27,6 +27,12 @@
 --   sum         every partition, the sum of the counts they answer
 --   keys        every partition, their JWKS "keys" as one (each partition
 --               signs with keys of its own when the alg is asymmetric)
+--   pages       every partition, a page of a list (token, query): each
+--               answers its first page * per_page rows, newest first, and
+--               the proxy cuts the page asked from them all, with the
+--               total of their counts (Supabase Auth's listUsers); first
+--               the partition of the token's user alone answers a page of
+--               one, so that a refused token is refused as it is there
 --
 -- A PL/Proxy function re-raises a partition's error with its SQLSTATE but
 -- a message of its own ("public.f(1): [p0] REMOTE ERROR: the message");
@@ -41,7 +47,7 @@ REVOKE ALL ON SCHEMA authoob_shard FROM PUBLIC;
 CREATE TABLE authoob_shard.routes (
     signature text PRIMARY KEY,    -- name(arg type, ...), as the front calls it
     returns text NOT NULL,
-    run_on text NOT NULL CHECK (run_on ~ '^(email|token|id|uuid):[a-z_]+$' OR run_on IN ('any', 'all', 'each', 'sum', 'keys')),
+    run_on text NOT NULL CHECK (run_on ~ '^(email|token|id|uuid):[a-z_]+$' OR run_on IN ('any', 'all', 'each', 'sum', 'keys', 'pages')),
     granted_to text CHECK (granted_to IN ('authoob_api', 'PUBLIC')),  -- as on a partition; NULL: the owner's
     wakes_mailers boolean NOT NULL DEFAULT false  -- it may queue a mail: NOTIFY authoob_mail here
 );
@@ -81,6 +87,12 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_mfa_factors(token text)',                         'jsonb', 'token:token', 'authoob_api', false),
     ('authoob_mfa_enroll(token text, payload text)',            'jsonb', 'token:token', 'authoob_api', false),
     ('authoob_mfa_unenroll(token text, factor_id text)',        'jsonb', 'token:token', 'authoob_api', false),
+    -- its admin API: a new user where its address leads, a user by uuid
+    ('authoob_gotrue_admin_create_user(token text, payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', false),
+    ('authoob_gotrue_admin_user(token text, user_id text)',     'jsonb', 'uuid:user_id', 'authoob_api', false),
+    ('authoob_gotrue_admin_update_user(token text, user_id text, payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'uuid:user_id', 'authoob_api', false),
+    ('authoob_gotrue_admin_delete_user(token text, user_id text, client_ip inet DEFAULT NULL)', 'jsonb', 'uuid:user_id', 'authoob_api', false),
+    ('authoob_gotrue_admin_users(token text, query text)',      'jsonb', 'pages', 'authoob_api', false),
     -- the mailer
     ('authoob_mail_claim(max_mails integer DEFAULT 10, lease integer DEFAULT 60)',
      'TABLE (id bigint, sender text, recipient text, subject text, body_text text, body_html text, message_id text, attempts integer)',
@@ -125,6 +137,9 @@ $$;
 CREATE FUNCTION authoob_shard.uuid_partition(uuid text) RETURNS bigint
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF uuid ~ '^[0-9]+$' THEN
+        RETURN authoob_shard.id_partition(uuid);
+    END IF;
     RETURN coalesce(hashtext(uuid::uuid::text), 0);
 EXCEPTION WHEN OTHERS THEN
     RETURN 0;
@@ -275,7 +290,7 @@ BEGIN
         SELECT coalesce(string_agg(split_part(btrim(a), ' ', 2), ', ' ORDER BY n), '')
           INTO arg_types FROM unnest(string_to_array(nullif(args, ''), ',')) WITH ORDINALITY AS t(a, n);
         run_on := CASE
-            WHEN r.run_on IN ('all', 'each', 'sum', 'keys') THEN 'ALL'
+            WHEN r.run_on IN ('all', 'each', 'sum', 'keys', 'pages') THEN 'ALL'
             WHEN r.run_on = 'any' THEN '0'
             WHEN r.run_on LIKE 'email:%' THEN format('authoob_shard.email_partition(%s)', split_part(r.run_on, ':', 2))
             WHEN r.run_on LIKE 'token:%' THEN format('authoob_shard.token_partition(%s)', split_part(r.run_on, ':', 2))
@@ -284,12 +299,49 @@ BEGIN
         END;
         EXECUTE format($f$CREATE FUNCTION authoob_shard.%s(%s) RETURNS %s%s
             LANGUAGE plproxy AS $p$ CLUSTER 'authoob'; RUN ON %s; TARGET public.%s; $p$$f$,
-            name, args, CASE WHEN r.run_on IN ('all', 'sum', 'keys') THEN 'SETOF ' ELSE '' END, r.returns, run_on, name);
+            name, args, CASE WHEN r.run_on IN ('all', 'sum', 'keys', 'pages') THEN 'SETOF ' ELSE '' END, r.returns, run_on, name);
         IF r.run_on = 'each' THEN
             body := format('BEGIN RETURN QUERY SELECT * FROM authoob_shard.%s(%s);', name, arg_names);
         ELSIF r.run_on = 'keys' THEN
             body := format($b$BEGIN RETURN jsonb_build_object('keys', coalesce((SELECT jsonb_agg(DISTINCT k)
                 FROM authoob_shard.%s() j, jsonb_array_elements(j -> 'keys') k), '[]'));$b$, name);
+        ELSIF r.run_on = 'pages' THEN
+            EXECUTE format($f$CREATE FUNCTION authoob_shard.%s_home(%s) RETURNS %s
+                LANGUAGE plproxy AS $p$ CLUSTER 'authoob'; RUN ON authoob_shard.token_partition(token);
+                TARGET public.%s; $p$$f$, name, args, r.returns, name);
+            EXECUTE format('REVOKE ALL ON FUNCTION authoob_shard.%s_home(%s) FROM PUBLIC', name, arg_types);
+            EXECUTE format('GRANT EXECUTE ON FUNCTION authoob_shard.%s_home(%s) TO %s', name, arg_types, r.granted_to);
+            -- a query that is no page (the partitions' 400) goes as it is
+            body := format($b$DECLARE q jsonb; page bigint; per bigint; answers jsonb[]; total bigint;
+                    last bigint; base text; link text := '';
+                BEGIN
+                    PERFORM authoob_shard.%1$s_home(token, '{"page": "1", "per_page": "1"}');
+                    BEGIN
+                        q := query::jsonb;
+                        page := coalesce(nullif(q ->> 'page', ''), '1')::bigint;
+                        per := coalesce(nullif(q ->> 'per_page', ''), '50')::bigint;
+                    EXCEPTION WHEN OTHERS THEN
+                        page := NULL;
+                    END;
+                    IF page IS NULL OR page < 1 OR per < 1 OR per > 100000 OR page * per > 100000 THEN
+                        RETURN authoob_shard.%1$s(token, query) LIMIT 1;
+                    END IF;
+                    answers := ARRAY(SELECT authoob_shard.%1$s(token, jsonb_build_object(
+                        'page', '1', 'per_page', (page * per)::text)::text));
+                    total := (SELECT sum((a -> 'headers' ->> 'X-Total-Count')::bigint) FROM unnest(answers) a);
+                    last := (total + per - 1) / per;
+                    base := substring(answers[1] -> 'headers' ->> 'Link' FROM '^<([^>]*[?]page=)');
+                    IF last > page THEN
+                        link := format('<%%s%%s&per_page=%%s>; rel="next", ', base, page + 1, per);
+                    END IF;
+                    RETURN jsonb_build_object('body', jsonb_build_object(
+                        'users', coalesce((SELECT jsonb_agg(u ORDER BY (u ->> 'created_at')::timestamptz DESC, u ->> 'id' DESC)
+                                           FROM (SELECT u FROM unnest(answers) a, jsonb_array_elements(a -> 'body' -> 'users') u
+                                                 ORDER BY (u ->> 'created_at')::timestamptz DESC, u ->> 'id' DESC
+                                                 OFFSET (page - 1) * per LIMIT per) p), '[]'),
+                        'aud', answers[1] -> 'body' -> 'aud'),
+                        'headers', jsonb_build_object('X-Total-Count', total::text,
+                            'Link', link || format('<%%s%%s&per_page=%%s>; rel="last"', base, last, per)));$b$, name);
         ELSIF r.run_on = 'sum' THEN
             body := format('BEGIN RETURN (SELECT sum(n) FROM authoob_shard.%s(%s) n)::%s;', name, arg_names, r.returns);
         ELSIF r.run_on = 'all' THEN

@@ -400,6 +400,23 @@ is_deeply([ $r->{status}, $r->{json}{email}, exists $r->{json}{access_token}, $r
 	[ 200, 'ada@example.com', '', [] ], 'sign-up of a known address with confirmation: 200, a user, no session');
 psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
 
+# --- the admin API (auth.admin.*) with the service_role token the owner signs
+# (sharded, every partition verifies it only with the secret they share:
+# under ES256 each partition signs with a key of its own, docs/supabase.md)
+if (partitions($db))
+{
+	# leaving ES256 left each partition a secret of its own: one for all again
+	psql($db, q{SELECT authoob_configure(jsonb_build_object('signing_alg', 'HS256',
+		'secret_key', encode(sha256('t/019 admin'::bytea) || substr(sha256('again'::bytea), 1, 16), 'base64')))});
+}
+my $service = psql((partitions($db))[0] // $db, q{SELECT authoob_service_token()});
+authjs('admin', service => $service, email => 'admin-made@example.com', password => $password,
+	new_password => strong_password('4'));
+is(psql($db, q{SELECT string_agg(DISTINCT action, ',' ORDER BY action) FROM authoob.audit_log WHERE actor = 'service_role'}),
+	'user_deleted,user_modified,user_signedup', 'every admin action is in the audit log, by service_role');
+is(psql($db, q{SELECT count(*) FROM authoob.audit_log WHERE actor = 'service_role' AND ip_address = '127.0.0.1'}),
+	psql($db, q{SELECT count(*) FROM authoob.audit_log WHERE actor = 'service_role'}), 'with the client\'s address');
+
 # CORS: what auth-js sends is allowed
 psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
 $r = $front->request(OPTIONS => '/token', headers => { Origin => 'http://app.test',

@@ -301,17 +301,96 @@ isnt($r->{json}{id}, psql($db, q{SELECT id FROM authoob.users WHERE email = 'vic
 is(psql($db, q{SELECT row_to_json(u)::jsonb - 'update_date' FROM authoob.users u WHERE email = 'victor@example.com'}), $before,
 	'the account is as it was');
 
+# --- the admin routes: a service_role token the owner signs, and no other
+# token (Supabase Auth's requireAdmin: 401 without one, 403 otherwise)
+my $service = psql((partitions($db))[0] // $db, q{SELECT authoob_service_token()});
+$r = $front->request(POST => '/admin/users', headers => { Authorization => "Bearer $service" },
+	json => { email => 'managed@example.com', password => $password, email_confirm => JSON::PP::true });
+is($r->{status}, 200, 'the service token creates a user') or diag($r->{content});
+my $managed = $r->{json}{id};
+$r = $front->request(POST => '/token?grant_type=password', json => { email => 'managed@example.com', password => $password });
+my $user_token = $r->{json}{access_token} // die "no sign-in: $r->{content}";
+my ($head, $claims, $sig) = split /\./, $user_token;
+my $forged_claims = encode_base64url(json_encode({ %{ json_decode(MIME::Base64::decode_base64url($claims)) },
+	role => 'service_role' }));
+my ($s_head, $s_claims, $s_sig) = split /\./, $service;
+my %bad_tokens = (
+	"a user's token" => [ $user_token, 403, 'not_admin' ],
+	"a user's token whose role says service_role" => [ "$head.$forged_claims.$sig", 403, 'bad_jwt' ],
+	'alg none' => [ encode_base64url('{"alg":"none","typ":"JWT"}') . ".$s_claims.", 403, 'bad_jwt' ],
+	'a service token signed with another key' => [ "$s_head.$s_claims." . encode_base64url('x' x 32), 403, 'bad_jwt' ],
+	'not a JWT' => [ 'service_role', 403, 'bad_jwt' ],
+);
+for my $what (sort keys %bad_tokens)
+{
+	my ($token, $status, $code) = @{ $bad_tokens{$what} };
+	for my $route ([ GET => '/admin/users' ], [ GET => "/admin/users/$managed" ],
+		[ PUT => "/admin/users/$managed", { ban_duration => 'none', app_metadata => { admin => JSON::PP::true } } ],
+		[ DELETE => "/admin/users/$managed" ], [ POST => '/admin/users', { email => 'intruder@example.com' } ])
+	{
+		my ($method, $path, $json) = @$route;
+		$r = $front->request($method => $path, headers => { Authorization => "Bearer $token" },
+			($json ? (json => $json) : ()));
+		is_gotrue_error($r, $status, $code, "$what on $method $path: $status $code");
+	}
+}
+$r = $front->request(GET => '/admin/users');
+is_gotrue_error($r, 401, 'no_authorization', 'no token on an admin route: 401 no_authorization');
+is(psql((partitions($db))[0] // $db, q{SELECT count(*) FROM authoob.users WHERE email = 'intruder@example.com'}), 0,
+	'no refused token made a user');
+# an expired service token
+my $expired = psql((partitions($db))[0] // $db, q{SELECT authoob_service_token(interval '1 second')});
+sleep 2;
+is_gotrue_error($front->request(GET => '/admin/users', headers => { Authorization => "Bearer $expired" }),
+	403, 'bad_jwt', 'an expired service token: 403 bad_jwt');
+# one of another issuer (its signature made with the key: only the issuer
+# differs), signed in a transaction that then rolls back
+my $other = (split /\n/, psql((partitions($db))[0] // $db, q{BEGIN;
+	SELECT authoob_configure('{"jwt_issuer": "https://other.example.com"}') IS NOT NULL;
+	SELECT authoob_service_token(); ROLLBACK}))[-1];
+is_gotrue_error($front->request(GET => "/admin/users/$managed", headers => { Authorization => "Bearer $other" }),
+	403, 'bad_jwt', 'a service token of another issuer: 403 bad_jwt');
+# the service token is nobody's: the user routes refuse it
+is_gotrue_error($front->request(GET => '/user', headers => { Authorization => "Bearer $service" }), 403, 'bad_jwt',
+	'the service token is no user\'s token: GET /user refuses it (403 bad_jwt, as GoTrue a token without sub)');
+
+# --- a ban: no sign-in, no refresh, the tokens end; lifted by "none"
+$r = $front->request(POST => '/token?grant_type=password', json => { email => 'managed@example.com', password => $password });
+my $refresh = $r->{json}{refresh_token};
+$r = $front->request(PUT => "/admin/users/$managed", headers => { Authorization => "Bearer $service" },
+	json => { ban_duration => '1h' });
+ok($r->{json}{banned_until}, 'banned for an hour') or diag($r->{content});
+is_gotrue_error($front->request(POST => '/token?grant_type=password', json => { email => 'managed@example.com', password => $password }),
+	400, 'user_banned', 'a banned user cannot sign in: 400 user_banned');
+isnt($front->request(POST => '/token?grant_type=refresh_token', json => { refresh_token => $refresh })->{status}, 200,
+	'nor refresh');
+isnt($front->request(GET => '/user', headers => { Authorization => "Bearer $user_token" })->{status}, 200,
+	'and the tokens they held are ended');
+$r = $front->request(PUT => "/admin/users/$managed", headers => { Authorization => "Bearer $service" },
+	json => { ban_duration => 'none' });
+is($front->request(POST => '/token?grant_type=password', json => { email => 'managed@example.com', password => $password })->{status},
+	200, 'unbanned: signs in again');
+is_gotrue_error($front->request(PUT => "/admin/users/$managed", headers => { Authorization => "Bearer $service" },
+	json => { ban_duration => '1 hour' }), 400, 'validation_failed', 'a ban_duration that is no Go duration: 400');
+is_gotrue_error($front->request(GET => '/admin/users/nope', headers => { Authorization => "Bearer $service" }),
+	404, 'validation_failed', 'a path that is no uuid: 404 as Supabase Auth');
+
 # --- the API role may not call the owner's internals (a partition's, when
 # sharded: the proxy has none of them)
 my $owner_db = (partitions($db))[0] // $db;
 for my $call ('authoob_grant_session_of(1)', 'authoob_check_client_throttle(NULL)', q{authoob_activate_user('x')}, q{authoob_spend_reset_token('x')},
 	q{authoob_gotrue_pkce('{}', NULL)}, q{authoob_gotrue_mailed_user('signup', 'x', NULL)},
 	"authoob_gotrue_start_flow('{\"email\": \"a\@b.c\", \"code_challenge\": \"" . ('c' x 43) . "\"}', 'signup')",
-	q{authoob_gotrue_user_json(1)}, q{authoob_gotrue_session('{"user": {"id": "1"}}')})
+	q{authoob_gotrue_user_json(1)}, q{authoob_gotrue_session('{"user": {"id": "1"}}')},
+	q{authoob_service_token()}, q{authoob_check_service_token('x')}, q{authoob_admin_create_user('{}')},
+	q{authoob_admin_list_users()}, q{authoob_admin_delete_user(gen_random_uuid())},
+	q{authoob_admin_apply(1, '{}')}, q{authoob_audit('login', NULL)})
 {
 	like(psql_as($owner_db, 'api_login', "SELECT $call"), qr/permission denied/, "authoob_api may not run $call");
 }
 like(psql_as($owner_db, 'api_login', 'SELECT count(*) FROM authoob.flow_states'), qr/permission denied/,
 	'nor read the PKCE flows');
+like(psql_as($owner_db, 'api_login', 'SELECT count(*) FROM authoob.audit_log'), qr/permission denied/,
+	'nor the audit log');
 
 done_testing();

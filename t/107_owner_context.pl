@@ -47,7 +47,8 @@ is(superuser(), 'f', 'the attacker is no superuser');
 
 # --- every function and procedure authoob_api may execute, called by the
 # attacker.  {TOKEN} is an access token of a signed-in user, {REFRESH} a
-# refresh token, {ACTIVATION} and {RESET} mailed tokens, {MAIL} a mail id.
+# refresh token, {ACTIVATION} and {RESET} mailed tokens, {MAIL} a mail id,
+# {SERVICE} the admin API's service_role token, {USER} the user's uuid.
 my $user = 'ada@example.com';
 my @calls = (
 	[ 'authoob_register(text,inet)' => q{SELECT public.authoob_register('{"email": "ada@example.com", "password1": "1Password", "password2": "1Password"}', '192.0.2.7')},
@@ -214,6 +215,22 @@ my @calls = (
 	[ 'authoob_housekeeping(integer)' => q{SELECT public.authoob_housekeeping(1000)},
 		q{SELECT public.authoob_housekeeping(0)} ],
 	[ 'authoob_metrics()' => q{SELECT public.authoob_metrics()} ],
+	[ 'authoob_gotrue_admin_create_user(text,text,inet)' => q{SELECT public.authoob_gotrue_admin_create_user('{SERVICE}', '{"email": "made@example.com", "user_metadata": {"a": 1}, "ban_duration": "1h"}', '192.0.2.7')},
+		q{SELECT public.authoob_gotrue_admin_create_user('{SERVICE}', '{"email": "made@example.com"}')},
+		q{SELECT public.authoob_gotrue_admin_create_user('{SERVICE}', 'not json')},
+		q{SELECT public.authoob_gotrue_admin_create_user('{TOKEN}', '{"email": "mine@example.com"}')} ],
+	[ 'authoob_gotrue_admin_users(text,text)' => q{SELECT public.authoob_gotrue_admin_users('{SERVICE}', '{"page": "1", "per_page": "2"}')},
+		q{SELECT public.authoob_gotrue_admin_users('{SERVICE}', '{"page": "x"}')},
+		q{SELECT public.authoob_gotrue_admin_users('{TOKEN}', '{}')} ],
+	[ 'authoob_gotrue_admin_user(text,text)' => q{SELECT public.authoob_gotrue_admin_user('{SERVICE}', '{USER}')},
+		q{SELECT public.authoob_gotrue_admin_user('{SERVICE}', 'nope')},
+		q{SELECT public.authoob_gotrue_admin_user(NULL, '{USER}')} ],
+	[ 'authoob_gotrue_admin_update_user(text,text,text,inet)' => q{SELECT public.authoob_gotrue_admin_update_user('{SERVICE}', '{USER}', '{"user_metadata": {"b": 2}, "app_metadata": {"c": 3}, "email_confirm": true}', '192.0.2.7')},
+		q{SELECT public.authoob_gotrue_admin_update_user('{SERVICE}', '{USER}', '{"ban_duration": "soon"}')},
+		q{SELECT public.authoob_gotrue_admin_update_user('{TOKEN}', '{USER}', '{"app_metadata": {"admin": true}}')} ],
+	[ 'authoob_gotrue_admin_delete_user(text,text,inet)' => q{SELECT public.authoob_gotrue_admin_delete_user('{SERVICE}', public.authoob_gotrue_admin_create_user('{SERVICE}', '{"email": "doomed@example.com"}') OPERATOR(pg_catalog.->>) 'id')},
+		q{SELECT public.authoob_gotrue_admin_delete_user('{SERVICE}', '00000000-0000-4000-8000-000000000000')},
+		q{SELECT public.authoob_gotrue_admin_delete_user('{TOKEN}', '{USER}')} ],
 );
 
 # each function authoob_api may execute has its calls here
@@ -239,6 +256,8 @@ sub fresh
 	as_attacker(q{SELECT public.authoob_password_ask('{"email": "ada@example.com"}')});
 	$value{RESET} = eval { mailed_token($db, $user, 'reset') } // 'none';
 	$value{MAIL} = psql($db, q{SELECT coalesce(max(id), 0) FROM authoob.mail_outbox});
+	$value{SERVICE} = psql($db, q{SELECT authoob_service_token()});
+	$value{USER} = psql($db, q{SELECT uuid FROM authoob.users WHERE email = 'ada@example.com'});
 }
 
 # The statements of one function in one session of the attacker's; what

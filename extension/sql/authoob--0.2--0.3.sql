@@ -235,3 +235,35 @@ ALTER TABLE authoob.throttle DROP CONSTRAINT throttle_scope_check,
 INSERT INTO authoob.hook_names (name, position)
 SELECT n, p FROM @extschema@.authoob_hook_names() WITH ORDINALITY AS h (n, p)
 ON CONFLICT (name) DO NOTHING;
+
+-- ==== The admin API, bans, the audit log ====
+-- Supabase Auth's admin routes for a service_role token that
+-- authoob_service_token() signs, the same as the owner's SQL functions
+-- (README "Supabase users"); a user an admin bans signs in and refreshes
+-- no more until banned_until; every admin action, sign-up, sign-in,
+-- password change and session end leaves a record in authoob.audit_log,
+-- kept audit_retention days (docs/security.md "Audit log").
+ALTER TABLE authoob.users ADD COLUMN banned_until timestamptz;
+-- which is authoob's, not an application's custom field
+\ir functions/authoob_custom_columns.sql
+ALTER TABLE authoob.settings ADD COLUMN audit_retention integer NOT NULL DEFAULT 90;
+\ir functions/authoob_audit_user_event.sql
+\ir tables/audit_log.sql
+\ir functions/authoob_service_token.sql
+\ir gotrue/authoob_check_service_token.sql
+\ir gotrue/authoob_admin_password_hash.sql
+\ir functions/authoob_audit.sql
+\ir gotrue/authoob_admin_user_json.sql
+\ir gotrue/authoob_admin_ban_until.sql
+\ir gotrue/authoob_admin_user_id.sql
+\ir gotrue/authoob_admin_apply.sql
+\ir gotrue/authoob_admin_create_user.sql
+\ir gotrue/authoob_admin_update_user.sql
+\ir gotrue/authoob_admin_delete_user.sql
+\ir gotrue/authoob_admin_list_users.sql
+\ir gotrue/authoob_admin_get_user.sql
+\ir gotrue/authoob_gotrue_admin_create_user.sql
+\ir gotrue/authoob_gotrue_admin_update_user.sql
+\ir gotrue/authoob_gotrue_admin_delete_user.sql
+\ir gotrue/authoob_gotrue_admin_user.sql
+\ir gotrue/authoob_gotrue_admin_users.sql

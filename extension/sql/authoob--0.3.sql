@@ -16,6 +16,7 @@
 \ir functions/authoob_signing_alg_changed.sql
 \ir functions/authoob_hook_names.sql
 \ir functions/authoob_new_user_uuid.sql
+\ir functions/authoob_audit_user_event.sql
 
 -- The tables, each before those that reference it
 \ir tables/users.sql
@@ -40,6 +41,7 @@
 \ir tables/signing_keys.sql
 \ir tables/partition.sql
 \ir gotrue/flow_states.sql
+\ir tables/audit_log.sql
 
 -- The functions written in C, then those in SQL (whose bodies are checked
 -- when they are made: what they call comes first), then those in PL/pgSQL
@@ -133,5 +135,27 @@
 \ir gotrue/authoob_gotrue_user_metadata.sql
 \ir gotrue/authoob_gotrue_verify.sql
 \ir gotrue/authoob_gotrue_verify_link.sql
+
+-- The admin API (README "Supabase users"): its C functions, the SQL ones
+-- they and the PL/pgSQL ones need, the owner's functions, then the
+-- routes' (each checked when made: what it calls comes first)
+\ir functions/authoob_service_token.sql
+\ir gotrue/authoob_check_service_token.sql
+\ir gotrue/authoob_admin_password_hash.sql
+\ir functions/authoob_audit.sql
+\ir gotrue/authoob_admin_user_json.sql
+\ir gotrue/authoob_admin_ban_until.sql
+\ir gotrue/authoob_admin_user_id.sql
+\ir gotrue/authoob_admin_apply.sql
+\ir gotrue/authoob_admin_create_user.sql
+\ir gotrue/authoob_admin_update_user.sql
+\ir gotrue/authoob_admin_delete_user.sql
+\ir gotrue/authoob_admin_list_users.sql
+\ir gotrue/authoob_admin_get_user.sql
+\ir gotrue/authoob_gotrue_admin_create_user.sql
+\ir gotrue/authoob_gotrue_admin_update_user.sql
+\ir gotrue/authoob_gotrue_admin_delete_user.sql
+\ir gotrue/authoob_gotrue_admin_user.sql
+\ir gotrue/authoob_gotrue_admin_users.sql
 
 \ir database.sql

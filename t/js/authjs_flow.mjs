@@ -4,7 +4,7 @@
 import fs from 'node:fs'
 import { webcrypto } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { GoTrueClient, isAuthApiError, isAuthSessionMissingError, isAuthWeakPasswordError } from '@supabase/auth-js'
+import { GoTrueAdminApi, GoTrueClient, isAuthApiError, isAuthSessionMissingError, isAuthWeakPasswordError } from '@supabase/auth-js'
 
 // auth-js looks for WebCrypto at globalThis.crypto (PKCE's S256, getClaims'
 // signature check), built in from Node 20; Debian 12's Node 18 has it in
@@ -242,6 +242,60 @@ if (step === 'confirm_off') {
   check('PKCE recovery: updateUser password', !r.error, errInfo(r.error))
   r = await c.signInWithPassword({ email, password: args.new_password })
   check('PKCE recovery: the new password signs in', !r.error && r.data.session, errInfo(r.error))
+} else if (step === 'admin') {
+  // auth.admin.* as a server calls it: the service_role token as the bearer
+  const admin = new GoTrueAdminApi({ url, headers: { apikey: args.service, Authorization: `Bearer ${args.service}` } })
+  let r = await admin.createUser({ email, password, email_confirm: true,
+    user_metadata: { nick: 'ada' }, app_metadata: { plan: 'pro' } })
+  const user = r.data.user
+  check('admin.createUser: confirmed, metadata kept, a uuid',
+    !r.error && user?.email_confirmed_at && user.user_metadata.nick === 'ada' && user.app_metadata.plan === 'pro'
+      && /^[0-9a-f-]{36}$/.test(user.id), r.error ? errInfo(r.error) : user)
+  r = await admin.createUser({ email, password })
+  check('admin.createUser again: 422 email_exists', r.error?.status === 422 && r.error.code === 'email_exists', errInfo(r.error))
+  r = await admin.createUser({ email: `second-${email}` })
+  check('admin.createUser without a password', !r.error && r.data.user?.email === `second-${email}`, errInfo(r.error))
+  const c = client()
+  r = await c.signInWithPassword({ email, password })
+  check('the created user signs in', !r.error && r.data.session, errInfo(r.error))
+  const userToken = r.data.session?.access_token
+  // (auth-js reads one digit of a page number: fewer than 10 pages here)
+  r = await admin.listUsers({ page: 1, perPage: 2 })
+  check('admin.listUsers: a page, total, nextPage and lastPage from the headers',
+    !r.error && r.data.users.length === 2 && r.data.total >= 3 && r.data.nextPage === 2
+      && r.data.lastPage === Math.ceil(r.data.total / 2) && r.data.aud === 'authenticated',
+    r.error ? errInfo(r.error) : { ...r.data, users: r.data.users.length })
+  r = await admin.listUsers()
+  check('admin.listUsers: every user, newest first', !r.error && r.data.users.some((u) => u.id === user.id)
+    && r.data.users[0].email === `second-${email}`, errInfo(r.error))
+  r = await admin.getUserById(user.id)
+  check('admin.getUserById', !r.error && r.data.user.email === email, errInfo(r.error))
+  r = await admin.getUserById('0b0b0b0b-0000-4000-8000-00000000ffff')
+  check('admin.getUserById of nobody: 404 user_not_found', r.error?.status === 404 && r.error.code === 'user_not_found', errInfo(r.error))
+  r = await admin.updateUserById(user.id, { user_metadata: { theme: 'dark' }, ban_duration: '1h' })
+  check('admin.updateUserById: metadata merged, banned',
+    !r.error && r.data.user.user_metadata.nick === 'ada' && r.data.user.user_metadata.theme === 'dark'
+      && r.data.user.banned_until, r.error ? errInfo(r.error) : r.data.user)
+  r = await c.signInWithPassword({ email, password })
+  check('a banned user cannot sign in: 400 user_banned', r.error?.status === 400 && r.error.code === 'user_banned', errInfo(r.error))
+  r = await c.getUser(userToken)
+  check('and their tokens are ended', r.error && !r.data.user, errInfo(r.error))
+  r = await admin.updateUserById(user.id, { ban_duration: 'none', password: args.new_password })
+  check('admin.updateUserById: unbanned, a new password', !r.error && !r.data.user.banned_until, errInfo(r.error))
+  r = await c.signInWithPassword({ email, password: args.new_password })
+  check('the user signs in again with it', !r.error && r.data.session, errInfo(r.error))
+  r = await admin.signOut(r.data.session.access_token, 'global')
+  check('admin.signOut(jwt)', !r.error, errInfo(r.error))
+  r = await c.getUser()
+  check('the signed-out token is refused', r.error, errInfo(r.error))
+  // a user's token is no admin's
+  const forged = new GoTrueAdminApi({ url, headers: { Authorization: `Bearer ${userToken}` } })
+  r = await forged.listUsers()
+  check("a user's token on admin routes: 403", r.error?.status === 403, errInfo(r.error))
+  r = await admin.deleteUser(user.id)
+  check('admin.deleteUser', !r.error, errInfo(r.error))
+  r = await admin.getUserById(user.id)
+  check('the deleted user is gone', r.error?.status === 404, errInfo(r.error))
 } else if (step === 'errors') {
   // what auth-js surfaces of each error, as GoTrue's source words it
   const c = client()

@@ -76,7 +76,9 @@ CREATE TABLE authoob.settings (
     -- a user with a verified second factor needs an aal2 session for
     -- anything but reaching aal2 (docs/security.md, "Multi-factor
     -- authentication")
-    mfa_required boolean NOT NULL DEFAULT false
+    mfa_required boolean NOT NULL DEFAULT false,
+    -- how many days authoob.audit_log keeps a record (authoob_housekeeping)
+    audit_retention integer NOT NULL DEFAULT 90
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));
