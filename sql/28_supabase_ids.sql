@@ -123,4 +123,19 @@ SELECT count(*) AS rows, bool_and(user_id = :'ada_uuid') AS all_ada FROM profile
 DROP TABLE profiles;
 DROP EXTENSION authoob_supabase;
 DROP SCHEMA auth;
+
+-- The script runs as a superuser and opens its schema to everyone: it
+-- refuses a schema auth that holds objects already (another role's,
+-- whose functions would be opened to all), and changes nothing there.
+CREATE ROLE supabase_other;
+CREATE SCHEMA auth AUTHORIZATION supabase_other;
+CREATE FUNCTION auth.kept() RETURNS text LANGUAGE sql AS $$ SELECT 'kept' $$;
+ALTER FUNCTION auth.kept() OWNER TO supabase_other;
+\set VERBOSITY terse
+CREATE EXTENSION authoob_supabase;
+\set VERBOSITY default
+SELECT has_schema_privilege('public', 'auth', 'USAGE') AS public_usage,
+       (SELECT count(*) FROM pg_proc WHERE pronamespace = 'auth'::regnamespace) AS functions;
+DROP SCHEMA auth CASCADE;
+DROP ROLE supabase_other;
 DROP ROLE regress_supabase_authenticated;

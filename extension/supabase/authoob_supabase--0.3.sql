@@ -15,6 +15,22 @@
 
 \echo Use "CREATE EXTENSION authoob_supabase" to load this file. \quit
 
+-- A trusted extension's script runs as a superuser, and its last line
+-- gives everyone USAGE on the schema: so it takes only a schema that
+-- holds nothing yet, or a role allowed to create extensions could open
+-- another role's own schema named auth (and its SECURITY DEFINER
+-- functions) to everyone.
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.relnamespace = '@extschema@'::pg_catalog.regnamespace)
+       OR EXISTS (SELECT FROM pg_catalog.pg_proc p WHERE p.pronamespace = '@extschema@'::pg_catalog.regnamespace)
+       OR EXISTS (SELECT FROM pg_catalog.pg_type t WHERE t.typnamespace = '@extschema@'::pg_catalog.regnamespace) THEN
+        RAISE EXCEPTION 'schema @extschema@ holds objects already'
+            USING HINT = 'authoob_supabase makes its own schema: drop or rename the one that exists.';
+    END IF;
+END
+$$;
+
 -- The claims of the request's token, or NULL for an anonymous request
 CREATE FUNCTION @extschema@.jwt()
 RETURNS jsonb
@@ -33,7 +49,7 @@ RETURNS text
 LANGUAGE sql STABLE
 AS $$
     SELECT coalesce(
-        nullif(pg_catalog.current_setting('request.jwt.claim.' || name, true), ''),
+        nullif(pg_catalog.current_setting(pg_catalog.textcat('request.jwt.claim.', name), true), ''),
         pg_catalog.jsonb_extract_path_text(
             nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::pg_catalog.jsonb, name))
 $$;
@@ -48,7 +64,7 @@ LANGUAGE sql STABLE
 AS $$
     -- one expression, no FROM: inlined into a policy, as Supabase's is
     SELECT CASE WHEN @extschema@.jwt_claim('sub')
-                     ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                     OPERATOR(pg_catalog.~*) '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
                 THEN @extschema@.jwt_claim('sub')::pg_catalog.uuid END
 $$;
 
