@@ -540,6 +540,8 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	int64		user_id;
 	bytea	   *hash = NULL;
 	bool		activation = false;
+	bool		confirmed = false;
+	int			first_kind = 0;
 	Datum		arg;
 
 	if (type == NULL || email == NULL || code == NULL)
@@ -549,7 +551,10 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	authoob_check_throttle(authoob_throttle_key(email), "ip", PG_GETARG_DATUM(3),
 						   PG_ARGISNULL(3), settings);
 	user_id = authoob_active_user_by_email(email);
-	for (int i = 0; user_id != 0 && hash == NULL && i < (int) lengthof(kinds); i++)
+	/* an activation code proves nothing once the account is confirmed */
+	if (user_id != 0 && authoob_active_user(user_id, &confirmed) && confirmed)
+		first_kind = 1;
+	for (int i = first_kind; user_id != 0 && hash == NULL && i < (int) lengthof(kinds); i++)
 		if (strcmp(type, "email") == 0 || strcmp(type, kinds[i][1]) == 0)
 		{
 			hash = authoob_match_mail_code(user_id, kinds[i][0], code, settings);

@@ -39,7 +39,16 @@ static AuthoobQuery insert_flow_mail_token = AUTHOOB_QUERY(
 	" VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5, $6)",
 	6, BYTEAOID, TEXTOID, INT8OID, INT4OID, INT8OID, BYTEAOID);
 
-/* only the newest code of a kind is valid (Supabase Auth keeps one) */
+/*
+ * Only the newest code of a kind is valid (Supabase Auth keeps one): a new
+ * code takes the older ones' away, so that none comes back when
+ * housekeeping removes a newer, spent token
+ */
+static AuthoobQuery forget_older_codes = AUTHOOB_QUERY(
+	"UPDATE authoob.mail_tokens SET code_hash = NULL"
+	" WHERE user_id = $1 AND kind = $2 AND code_hash IS NOT NULL",
+	2, INT8OID, TEXTOID);
+
 static AuthoobQuery newest_code = AUTHOOB_QUERY(
 	"SELECT token_hash, code_hash, used_at IS NULL AND expires_at > now()"
 	" FROM authoob.mail_tokens WHERE user_id = $1 AND kind = $2 AND code_hash IS NOT NULL"
@@ -103,6 +112,9 @@ new_mail_token(const char *kind, int64 user_id, int ttl, int64 flow_id, char **c
 	args[4] = Int64GetDatum(flow_id);
 	if (code)
 	{
+		Datum		owner[2] = {args[2], args[1]};
+
+		authoob_run(&forget_older_codes, owner, NULL, false);
 		*code = authoob_random_digits(MAIL_CODE_DIGITS);
 		args[5] = PointerGetDatum(code_hash(DatumGetByteaPP(args[0]), *code, settings));
 	}

@@ -196,6 +196,26 @@ SELECT substring(subject FROM '^[0-9]{6}') AS dcode FROM authoob.mail_outbox WHE
 SELECT authoob_gotrue_verify(format('{"type": "signup", "email": "dee@example.com", "token": "%s"}', :'dcode'))
        -> 'user' ->> 'email' AS confirmed_by_code;
 SELECT confirmed_at IS NOT NULL AS confirmed FROM authoob.users WHERE email = 'dee@example.com';
+-- Only the newest code of a kind is valid: a new mail takes the older
+-- code away, and it does not come back when housekeeping removes the newer
+-- token once spent.  An activation code proves nothing once the account
+-- is confirmed (here by the owner: as by another mail's link).
+SELECT authoob_gotrue_signup('{"email": "eve@example.com", "password": "1Password"}') ->> 'email' AS registered;
+SELECT substring(subject FROM '^[0-9]{6}') AS ecode1 FROM authoob.mail_outbox WHERE recipient = 'eve@example.com' \gset
+UPDATE authoob.throttle SET window_start = now() - interval '1 day' WHERE scope = 'ask';
+SELECT authoob_gotrue_resend('{"type": "signup", "email": "eve@example.com"}', '192.0.2.1') AS resent;
+SELECT authoob_mail_prepare() AS requests_taken;
+SELECT substring(subject FROM '^[0-9]{6}') AS ecode2
+FROM authoob.mail_outbox WHERE recipient = 'eve@example.com' ORDER BY id DESC LIMIT 1 \gset
+SELECT test.failure(format($$ SELECT authoob_gotrue_verify('{"type": "signup", "email": "eve@example.com", "token": "%s"}') $$, :'ecode1'));
+SELECT authoob_gotrue_verify(format('{"type": "signup", "email": "eve@example.com", "token": "%s"}', :'ecode2'))
+       -> 'user' ->> 'email' AS confirmed_by_code;
+SELECT count(*) > 0 AS swept FROM (SELECT authoob_housekeeping()) h;
+SELECT test.failure(format($$ SELECT authoob_gotrue_verify('{"type": "signup", "email": "eve@example.com", "token": "%s"}') $$, :'ecode1'));
+SELECT authoob_gotrue_signup('{"email": "fay@example.com", "password": "1Password"}') ->> 'email' AS registered;
+SELECT substring(subject FROM '^[0-9]{6}') AS fcode FROM authoob.mail_outbox WHERE recipient = 'fay@example.com' \gset
+UPDATE authoob.users SET confirmed_at = now() WHERE email = 'fay@example.com';
+SELECT test.failure(format($$ SELECT authoob_gotrue_verify('{"type": "signup", "email": "fay@example.com", "token": "%s"}') $$, :'fcode'));
 
 -- POST G/resend type signup, with a code_challenge: the PKCE flow.  The
 -- new mail's link leads to the app with a one-time code, which signs in
