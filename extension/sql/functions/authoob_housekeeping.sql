@@ -41,11 +41,14 @@ BEGIN
     IF batch IS NULL OR batch < 1 OR batch > 100000 THEN
         RAISE EXCEPTION 'batch must be between 1 and 100000' USING ERRCODE = 'PT400';
     END IF;
-    -- one run at a time per database: the others have nothing to add
-    IF NOT pg_try_advisory_xact_lock(hashtext('authoob_housekeeping'), 0) THEN
+    -- one run at a time per database: the others have nothing to add.  The
+    -- settings' row is the lock, which only the owner may take (an
+    -- advisory lock's key anyone who connects could hold, and stall every
+    -- run); authoob_configure waits for a run's batches, no longer.
+    SELECT * INTO s FROM authoob.settings FOR NO KEY UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
         RETURN '{"busy": true}';
     END IF;
-    SELECT * INTO s FROM authoob.settings;
     -- each kind: its table, the rows o of it to remove with where they
     -- come from, and what makes them garbage ($2: a flow's lifetime, $3:
     -- mail_retention, $4: audit_retention)
