@@ -7,8 +7,9 @@
 -- user alone.  The account is this transaction's, and so is every
 -- activation token of it: they carry the request's flow.  A known address
 -- with require_activation is not told apart (GoTrue's signup.go): the
--- answer is a user as GoTrue's sanitizeUser makes it, with a random uuid
--- for id (the jwt_sub setting's uuid mode is the one Supabase apps use),
+-- answer is a user as GoTrue's sanitizeUser makes it, with a made-up id
+-- of the form real ones have (the password hashed all the same, in
+-- authoob_register: the same time and budget as a new address),
 -- and an account not yet activated gets its activation mail again, as
 -- POST /resend sends it.  Its mail is the dialect's: its link leads to
 -- the query's redirect_to if allowed (else app_url), and it carries a code.
@@ -45,9 +46,12 @@ BEGIN
             RAISE;
         END IF;
         PERFORM @extschema@.authoob_gotrue_resend((body || '{"type": "signup"}')::text, client_ip, redirect_to);
-        RETURN jsonb_build_object('id', gen_random_uuid()::text, 'aud', s.jwt_audience, 'role', '',
-            'email', lower(body ->> 'email'), 'phone', '', 'confirmation_sent_at', now(),
-            'app_metadata', '{"provider": "email", "providers": ["email"]}'::jsonb,
+        -- an id of the form the settings give real ones
+        RETURN jsonb_build_object('id', CASE s.jwt_sub WHEN 'uuid' THEN gen_random_uuid()::text
+                ELSE nextval(pg_get_serial_sequence('authoob.users', 'id'))::text END,
+            'aud', s.jwt_audience, 'role', s.jwt_role,
+            'email', lower(body ->> 'email'), 'phone', '',
+            'app_metadata', '{"provider": "email", "providers": ["email"], "roles": []}'::jsonb,
             'user_metadata', data, 'identities', '[]'::jsonb, 'created_at', now(), 'updated_at', now(),
             'is_anonymous', false)
         FROM authoob.settings s;
