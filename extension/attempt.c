@@ -70,6 +70,9 @@ static const AttemptAction attempt_actions[] = {
 	{"mfa_verify", "authoob_mfa_verify", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
 	{"mfa_recover", "authoob_mfa_recover", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
 	{"gotrue_mfa_verify", "authoob_gotrue_verify_factor", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
+	/* a magic link's token, or its code with its address (P/otp/verify) */
+	{"otp_verify", "authoob_otp_verify", 2, AUTHOOB_STATUS('4', '0', '4'), false, false,
+	AUTHOOB_STATUS('4', '0', '3')},
 };
 
 /* One call of authoob_attempt: what it runs, and what came of it */

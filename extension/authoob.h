@@ -312,6 +312,7 @@ typedef struct AuthoobSettings
 	char	   *gotrue_prefix;	/* NULL: Supabase Auth's dialect is off */
 	bool		mfa_required;	/* a user with a verified factor needs aal2 */
 	bool		mfa;			/* the schema has factors (0.3): sessions.c */
+	int32		otp_ttl;		/* seconds: a magic link's and its code's life */
 } AuthoobSettings;
 
 /* Whether tokens' sub (and Supabase Auth's user id) is the user's uuid */
@@ -460,7 +461,11 @@ extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings
 	X(MAIL_ASK_RESET_PASSWORD, mail_ask_reset_password, CTX_USER | CTX_LINK) \
 	X(CUSTOM_ACCESS_TOKEN, custom_access_token, CTX_USER | CTX_CLAIMS) \
 	X(PRE_MFA_VERIFY, pre_mfa_verify, CTX_USER | CTX_FACTOR) \
-	X(POST_MFA_VERIFY, post_mfa_verify, CTX_USER | CTX_FACTOR | CTX_VALID)
+	X(POST_MFA_VERIFY, post_mfa_verify, CTX_USER | CTX_FACTOR | CTX_VALID) \
+	X(PRE_OTP, pre_otp, CTX_PAYLOAD) \
+	X(POST_OTP, post_otp, CTX_PAYLOAD | CTX_USER) \
+	X(MAIL_MAGIC_LINK, mail_magic_link, CTX_USER | CTX_LINK) \
+	X(POST_OTP_VERIFY, post_otp_verify, CTX_USER)
 
 #define AUTHOOB_HOOK_ENUM(NAME, name, context) HOOK_##NAME,
 typedef enum AuthoobHook
@@ -516,6 +521,7 @@ typedef struct AuthoobClaims
 	const char *session_id;		/* the session's uuid, as text */
 	const char *aal;			/* "aal1" or "aal2" */
 	int64		auth_time;		/* amr's timestamp: the sign-in */
+	const char *method;			/* amr's first: "password", "otp", "magiclink" */
 	const char *mfa_method;		/* aal2: "totp" or "recovery_code"; else NULL */
 	int64		mfa_time;		/* ... amr's timestamp of it */
 	int64		iat;
@@ -541,7 +547,8 @@ extern char *authoob_open_session(int64 user_id, Datum client_ip, bool ip_isnull
 extern char *authoob_session_token(int64 user_id, const pg_uuid_t *session,
 								   const AuthoobSettings *settings);
 extern Datum authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
-								   const char *user_agent, const AuthoobSettings *settings);
+								   const char *user_agent, const char *method,
+								   const AuthoobSettings *settings);
 extern Datum authoob_refresh_session(const char *refresh_token,
 									 const AuthoobSettings *settings);
 extern Datum authoob_raise_session(int64 user_id, const pg_uuid_t *session,
@@ -567,13 +574,14 @@ extern int64 authoob_verify_token_profile(const char *token,
 /*
  * mail.c: the outbox, and mails rendered from templates.  An AuthoobMail
  * is what a template is rendered with: its kind names the template
- * (activation, reset; Supabase Auth's signup, recovery); code (the
- * dialect's 6-digit code) and redirect_to are NULL in authoob's own mails.
+ * (activation, reset; Supabase Auth's signup, recovery; magiclink in
+ * both); code (a 6-digit code) and redirect_to are NULL in authoob's own
+ * mails but the magic link's.
  */
 typedef struct AuthoobMail
 {
 	const char *kind;
-	bool		activation;		/* mail_register's, else mail_ask_reset_password's */
+	AuthoobHook hook;			/* the mail hook that may replace it */
 	int64		user_id;
 	const char *link;
 	const char *token;			/* the mailed token, which the link carries */
@@ -604,6 +612,7 @@ extern void authoob_send_activation(int64 user_id, const AuthoobMailRequest *dia
 									const AuthoobSettings *settings);
 extern void authoob_send_reset(void *request);
 extern void authoob_send_activation_again(void *request);
+extern void authoob_send_magic_link(void *request);
 extern bytea *authoob_mail_token_hash(const char *token);
 extern bytea *authoob_match_mail_code(int64 user_id, const char *kind, const char *code,
 									  const AuthoobSettings *settings);
@@ -634,6 +643,8 @@ extern bool authoob_ask_reset_mail(FunctionCallInfo fcinfo,
 								   const AuthoobMailRequest *dialect);
 extern bool authoob_ask_activation_mail(FunctionCallInfo fcinfo,
 										const AuthoobMailRequest *dialect);
+extern bool authoob_ask_magic_link(FunctionCallInfo fcinfo,
+								   const AuthoobMailRequest *dialect);
 extern int64 authoob_reset_token_user(const char *token, Datum client_ip, bool ip_isnull,
 									  const AuthoobSettings *settings);
 

@@ -27,6 +27,8 @@ PG_FUNCTION_INFO_V1(authoob_password_ask_for_flow);
 PG_FUNCTION_INFO_V1(authoob_activation_ask_for_flow);
 PG_FUNCTION_INFO_V1(authoob_link_code);
 PG_FUNCTION_INFO_V1(authoob_spend_mail_code);
+PG_FUNCTION_INFO_V1(authoob_magic_link_user);
+PG_FUNCTION_INFO_V1(authoob_magic_link_ask_for_flow);
 
 /* A member of the private user JSON, as its iterator gives it */
 typedef struct Member
@@ -400,11 +402,14 @@ authoob_gotrue_user_json(PG_FUNCTION_ARGS)
 }
 
 /*
- * SQL function: authoob_grant_session_of(user_id bigint, client_ip inet) returns jsonb
+ * SQL function: authoob_grant_session_of(user_id bigint, client_ip inet,
+ *   method text) returns jsonb
  *
  * A new refreshable session of an active user and the token endpoint's
  * answer, for a sign-in its caller has proved otherwise (a mailed token,
- * a PKCE code, a sign-up), counted as a sign-in (last_sign_in_at).  Owner only: whoever may call it may sign in as anyone.
+ * a PKCE code, a sign-up), counted as a sign-in (last_sign_in_at); method
+ * ("otp", "magiclink"; NULL: "password") is its tokens' amr.  Owner only:
+ * whoever may call it may sign in as anyone.
  */
 Datum
 authoob_grant_session_of(PG_FUNCTION_ARGS)
@@ -425,7 +430,10 @@ authoob_grant_session_of(PG_FUNCTION_ARGS)
 		authoob_not_activated();
 	authoob_track_sign_in(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1));
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_grant_session(user_id, PG_GETARG_DATUM(1),
-															 PG_ARGISNULL(1), NULL, settings),
+															 PG_ARGISNULL(1), NULL,
+															 PG_NARGS() > 2 ?
+															 authoob_text_arg(fcinfo, 2) : NULL,
+															 settings),
 									   false));
 }
 
@@ -519,7 +527,9 @@ static AuthoobQuery confirm_by_code = AUTHOOB_QUERY(
  *
  * verify with the 6-digit code of a mail (Supabase Auth's verifyOtp with
  * an email and a token): type signup is the newest activation mail's,
- * recovery the newest reset mail's, email either.  The code spends its
+ * recovery the newest reset mail's, magiclink the newest magic link
+ * mail's, email any of them.  A magic link's code proves the address as
+ * an activation does (post_otp_verify fires).  The code spends its
  * token (the link of the same mail no longer works, and the other way
  * round); a signup code activates the account (post_activate fires), and
  * the user's id is returned for the caller to sign in.  A code is guessed
@@ -535,11 +545,14 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	const char *email = authoob_text_arg(fcinfo, 1);
 	const char *code = authoob_text_arg(fcinfo, 2);
 	/* each kind of mail token, and the type that names its code */
-	static const char *const kinds[][2] = {{"activation", "signup"}, {"reset", "recovery"}};
+	static const char *const kinds[][2] = {
+		{"activation", "signup"}, {"reset", "recovery"}, {"magiclink", "magiclink"}
+	};
 	AuthoobSettings *settings;
 	int64		user_id;
 	bytea	   *hash = NULL;
 	bool		activation = false;
+	bool		magic_link = false;
 	bool		confirmed = false;
 	int			first_kind = 0;
 	Datum		arg;
@@ -559,6 +572,7 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 		{
 			hash = authoob_match_mail_code(user_id, kinds[i][0], code, settings);
 			activation = (i == 0);
+			magic_link = (i == 2);
 		}
 	if (hash == NULL)
 		authoob_wrong_code();
@@ -567,8 +581,60 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	authoob_run(&spend_code_token, &arg, NULL, false);
 	authoob_forget_failures(authoob_throttle_key(email));
 	arg = Int64GetDatum(user_id);
-	if (activation && authoob_run(&confirm_by_code, &arg, NULL, false) == 1)
+	if (magic_link)
+	{
+		authoob_run(&confirm_by_code, &arg, NULL, false);
+		authoob_fire_hook(HOOK_POST_OTP_VERIFY, &(AuthoobHookArgs) {.user_id = user_id});
+	}
+	else if (activation && authoob_run(&confirm_by_code, &arg, NULL, false) == 1)
 		authoob_fire_hook(HOOK_POST_ACTIVATE, &(AuthoobHookArgs) {.user_id = user_id});
+	SPI_finish();
+	PG_RETURN_INT64(user_id);
+}
+
+static AuthoobQuery find_magic_link = AUTHOOB_QUERY(
+	"SELECT t.user_id FROM authoob.mail_tokens t"
+	" JOIN authoob.users u ON u.id = t.user_id"
+	" WHERE t.token_hash = $1 AND t.kind = 'magiclink' AND t.used_at IS NULL"
+	" AND t.expires_at > now() AND u.active"
+	" FOR UPDATE OF t",
+	1, BYTEAOID);
+
+/*
+ * SQL function: authoob_magic_link_user(token text, client_ip inet,
+ *   spend boolean) returns bigint
+ *
+ * The user of a mailed magic link's token, looked up and limited as an
+ * activation token is (the client's guesses: 404 otp_expired, counted by
+ * authoob_attempt), or 404.  With spend, the token is spent, its user's
+ * address confirmed (following the link proves it) and post_otp_verify
+ * fires; without (the link's GET in the PKCE flow, which a mail scanner
+ * may follow first), the token stays for the exchange to spend.  Owner
+ * only.
+ */
+Datum
+authoob_magic_link_user(PG_FUNCTION_ARGS)
+{
+	const char *token = authoob_text_arg(fcinfo, 0);
+	AuthoobSettings *settings;
+	Datum		arg;
+	bool		isnull;
+	int64		user_id;
+
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	authoob_check_throttle(NULL, "token", PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	arg = PointerGetDatum(authoob_mail_token_hash(token));
+	if (authoob_run(&find_magic_link, &arg, NULL, false) != 1)
+		authoob_no_token_match();
+	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
+	if (!PG_ARGISNULL(2) && PG_GETARG_BOOL(2))
+	{
+		authoob_run(&spend_code_token, &arg, NULL, false);
+		arg = Int64GetDatum(user_id);
+		authoob_run(&confirm_by_code, &arg, NULL, false);
+		authoob_fire_hook(HOOK_POST_OTP_VERIFY, &(AuthoobHookArgs) {.user_id = user_id});
+	}
 	SPI_finish();
 	PG_RETURN_INT64(user_id);
 }
@@ -615,6 +681,19 @@ Datum
 authoob_activation_ask_for_flow(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(authoob_ask_activation_mail(fcinfo, dialect_request(fcinfo)));
+}
+
+/*
+ * SQL function: authoob_magic_link_ask_for_flow(payload jsonb, client_ip inet,
+ *   flow_id bigint, redirect_to text) returns boolean
+ *
+ * otp: a magic link and its code, for the flow as recover does.  Owner
+ * only.
+ */
+Datum
+authoob_magic_link_ask_for_flow(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(authoob_ask_magic_link(fcinfo, dialect_request(fcinfo)));
 }
 
 /*

@@ -173,8 +173,8 @@ authoob_jwt_sign(const AuthoobClaims *c, const AuthoobSettings *settings)
 	if (c->mfa_method)
 		appendStringInfo(&rest, "{\"method\":\"%s\",\"timestamp\":" INT64_FORMAT "},",
 						 c->mfa_method, c->mfa_time);
-	appendStringInfo(&rest, "{\"method\":\"password\",\"timestamp\":" INT64_FORMAT "}]",
-					 c->auth_time);
+	appendStringInfo(&rest, "{\"method\":\"%s\",\"timestamp\":" INT64_FORMAT "}]",
+					 c->method, c->auth_time);
 	if (authoob_hook_registered(HOOK_CUSTOM_ACCESS_TOKEN))
 		rest.data = custom_claims(prefix, rest.data, c->user_id);
 

@@ -221,8 +221,7 @@ authoob_queue_mail(const AuthoobMail *mail, const AuthoobSettings *settings)
 	recipient = values[1];
 
 	/* the mail hook may replace the mail, or cancel it */
-	answer = authoob_fire_hook(mail->activation ?
-							   HOOK_MAIL_REGISTER : HOOK_MAIL_ASK_RESET_PASSWORD,
+	answer = authoob_fire_hook(mail->hook,
 							   &(AuthoobHookArgs) {.user_id = mail->user_id, .link = mail->link});
 	if (answer)
 	{

@@ -55,6 +55,12 @@ static AuthoobQuery newest_code = AUTHOOB_QUERY(
 	" ORDER BY created_at DESC, token_hash LIMIT 1 FOR UPDATE",
 	2, INT8OID, TEXTOID);
 
+/* a new magic link ends the older ones of its user (spent, unused) */
+static AuthoobQuery end_older_magic_links = AUTHOOB_QUERY(
+	"UPDATE authoob.mail_tokens SET used_at = now()"
+	" WHERE user_id = $1 AND kind = 'magiclink' AND used_at IS NULL",
+	1, INT8OID);
+
 static bytea *
 token_hash(const char *token)
 {
@@ -158,10 +164,11 @@ gotrue_link(const char *token, const char *type, const char *redirect_to,
 }
 
 /*
- * Queue the mail of a new token of kind ("activation" or "reset") for
- * user_id, bound to flow_id (0: none), with the link authoob's routes mail
- * (link) or, for a request of Supabase Auth's dialect, that dialect's link
- * and a code.  Connected to SPI.
+ * Queue the mail of a new token of kind ("activation", "reset" or
+ * "magiclink") for user_id, bound to flow_id (0: none), with the link
+ * authoob's routes mail (link) or, for a request of Supabase Auth's
+ * dialect, that dialect's link and a code.  A magic link's mail carries a
+ * code in both dialects, and its template is the same.  Connected to SPI.
  */
 static void
 send_token_mail(const char *kind, int64 user_id, int ttl, const AuthoobMailRequest *asked,
@@ -169,17 +176,20 @@ send_token_mail(const char *kind, int64 user_id, int ttl, const AuthoobMailReque
 				const AuthoobSettings *settings)
 {
 	bool		activation = strcmp(kind, "activation") == 0;
+	bool		magic_link = strcmp(kind, "magiclink") == 0;
 	bool		gotrue = asked && asked->gotrue;
-	AuthoobMail mail = {.activation = activation, .user_id = user_id};
+	AuthoobMail mail = {.user_id = user_id};
 	char	   *code = NULL;
 
+	mail.hook = magic_link ? HOOK_MAIL_MAGIC_LINK :
+		activation ? HOOK_MAIL_REGISTER : HOOK_MAIL_ASK_RESET_PASSWORD;
 	mail.token = new_mail_token(kind, user_id, ttl, asked ? asked->flow_id : 0,
-								gotrue ? &code : NULL, settings);
+								gotrue || magic_link ? &code : NULL, settings);
+	mail.code = code;
 	if (gotrue)
 	{
-		mail.kind = activation ? "signup" : "recovery";
+		mail.kind = magic_link ? "magiclink" : activation ? "signup" : "recovery";
 		mail.link = gotrue_link(mail.token, mail.kind, asked->redirect_to, settings);
-		mail.code = code;
 		mail.redirect_to = asked->redirect_to;
 	}
 	else
@@ -204,6 +214,15 @@ reset_link(const char *token, const AuthoobSettings *settings)
 {
 	authoob_require_setting(settings->app_url, "app_url");
 	return psprintf("%s%creset_password_token=%s", settings->app_url,
+					strchr(settings->app_url, '?') ? '&' : '?', token);
+}
+
+/* authoob's magic link: app_url?magic_link_token=<token> */
+static const char *
+magic_link(const char *token, const AuthoobSettings *settings)
+{
+	authoob_require_setting(settings->app_url, "app_url");
+	return psprintf("%s%cmagic_link_token=%s", settings->app_url,
 					strchr(settings->app_url, '?') ? '&' : '?', token);
 }
 
@@ -255,6 +274,29 @@ authoob_send_activation_again(void *request)
 		return;
 	send_token_mail("activation", user_id, settings->activation_ttl, asked,
 					activation_link, settings);
+}
+
+/*
+ * A magic link and its code for the active account of the request's
+ * email, if there is one (an unconfirmed account too: following the link
+ * proves the address); nothing for any other address.  The new code takes
+ * the older ones away, and so does the new link: an older link of the
+ * address no longer signs in.  Connected to SPI.  (A void * argument, to
+ * run under authoob_try.)
+ */
+void
+authoob_send_magic_link(void *request)
+{
+	const AuthoobMailRequest *asked = request;
+	AuthoobSettings *settings = authoob_load_settings();
+	int64		user_id = authoob_active_user_by_email(asked->email);
+	Datum		args[2];
+
+	if (user_id == 0)
+		return;
+	args[0] = Int64GetDatum(user_id);
+	authoob_run(&end_older_magic_links, args, NULL, false);
+	send_token_mail("magiclink", user_id, settings->otp_ttl, asked, magic_link, settings);
 }
 
 /*

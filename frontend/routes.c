@@ -70,6 +70,9 @@ static const Route route_table[] = {
 	{"POST", "/mfa/factors/*/verify", 200, {ARG_TOKEN, ARG_PATH, ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('mfa_verify', " MFA_REQUEST("'factor_id', $2::text, ") ", $4::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
 	{"DELETE", "/mfa/factors/*", 204, {ARG_TOKEN, ARG_PATH},     "SELECT authoob_mfa_unenroll($1::text, $2::text)", REPLY_BODY, NO_QUERY},
 	{"POST", "/mfa/recover",    200, {ARG_TOKEN, ARG_CLIENT_IP, ARG_BODY}, "CALL authoob_attempt('mfa_recover', " MFA_REQUEST("") ", $2::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
+/* passwordless sign-in: a magic link and a code by mail, either signs in once */
+	{"POST", "/otp",            204, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_otp_ask($1::text, $2::inet)", REPLY_BODY, NO_QUERY},
+	{"POST", "/otp/verify",     200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('otp_verify', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
 
 /*
  * Supabase Auth's protocol, under gotrue_prefix, for @supabase/auth-js: the
@@ -105,8 +108,8 @@ static const Route route_table[] = {
 	{"GET",  "/admin/users/*",  200, {ARG_TOKEN, ARG_PATH},     "SELECT authoob_gotrue_admin_user($1::text, $2::text)", REPLY_BODY, GOTRUE},
 	{"PUT",  "/admin/users/*",  200, {ARG_TOKEN, ARG_PATH, ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_admin_update_user($1::text, $2::text, $3::text, $4::inet)", REPLY_BODY, GOTRUE},
 	{"DELETE", "/admin/users/*", 200, {ARG_TOKEN, ARG_PATH, ARG_CLIENT_IP}, "SELECT authoob_gotrue_admin_delete_user($1::text, $2::text, $3::inet)", REPLY_BODY, GOTRUE},
-	{"POST", "/otp",            NOT_BUILT("otp")},
-	{"POST", "/magiclink",      NOT_BUILT("otp")},
+	{"POST", "/otp",            200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_otp($1::text, $2::inet, $3::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
+	{"POST", "/magiclink",      200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_otp($1::text, $2::inet, $3::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
 	{"GET",  "/reauthenticate", AUTHENTICATED_NOT_BUILT("reauthenticate")},
 	{"GET",  "/authorize",      NOT_BUILT("oauth")},
 	{"POST", "/factors",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_gotrue_enroll_factor($1::text, $2::text)", REPLY_BODY, GOTRUE},

@@ -93,6 +93,9 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_gotrue_admin_update_user(token text, user_id text, payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'uuid:user_id', 'authoob_api', false),
     ('authoob_gotrue_admin_delete_user(token text, user_id text, client_ip inet DEFAULT NULL)', 'jsonb', 'uuid:user_id', 'authoob_api', false),
     ('authoob_gotrue_admin_users(token text, query text)',      'jsonb', 'pages', 'authoob_api', false),
+    -- passwordless sign-in: the ask where its address lives
+    ('authoob_otp_ask(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
+    ('authoob_gotrue_otp(payload text, client_ip inet DEFAULT NULL, redirect_to text DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
     -- the mailer
     ('authoob_mail_claim(max_mails integer DEFAULT 10, lease integer DEFAULT 60)',
      'TABLE (id bigint, sender text, recipient text, subject text, body_text text, body_html text, message_id text, attempts integer)',
@@ -202,7 +205,9 @@ INSERT INTO authoob_shard.attempts (action, grant_type, run_on) VALUES
     -- second factors: the request the route made, {"token", ...}
     ('mfa_verify',           '',              'token:token'),
     ('mfa_recover',          '',              'token:token'),
-    ('gotrue_mfa_verify',    '',              'token:token');
+    ('gotrue_mfa_verify',    '',              'token:token'),
+    -- a magic link's token where it was drawn; its code by its address
+    ('otp_verify',           '',              'hash:token,email');
 
 CREATE FUNCTION authoob_shard.attempt_partition(action text, arg text, query_grant text DEFAULT NULL)
 RETURNS integer

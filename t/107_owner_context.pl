@@ -96,6 +96,8 @@ my @calls = (
 		q{CALL public.authoob_attempt('gotrue_verify', '{"type": "signup", "token_hash": "nope"}', '192.0.2.7', NULL, NULL, NULL)},
 		q{CALL public.authoob_attempt('gotrue_verify', '{"type": "signup", "email": "cid@example.com", "token": "000000"}', '192.0.2.7', NULL, NULL, NULL)},
 		q{CALL public.authoob_attempt('gotrue_verify_link', '{"type": "recovery", "token": "nope"}', '192.0.2.7', NULL, NULL, NULL)},
+		q{CALL public.authoob_attempt('otp_verify', '{"email": "ada@example.com", "code": "000000"}', '192.0.2.7', NULL, NULL, NULL)},
+		q{CALL public.authoob_attempt('otp_verify', '{"token": "nope"}', '192.0.2.7', NULL, NULL, NULL)},
 		q{CALL public.authoob_attempt('nonsense', 'x', NULL, NULL, NULL, NULL)} ],
 	[ 'authoob_attempt_outcome(text,text,inet)' => q{SELECT public.authoob_attempt_outcome('login', '{"email": "ada@example.com", "password": "Wrong1"}', '192.0.2.8')},
 		q{SELECT public.authoob_attempt_outcome('token', '{"grant_type": "refresh_token", "refresh_token": "{REFRESH}"}', '192.0.2.8')},
@@ -231,6 +233,16 @@ my @calls = (
 	[ 'authoob_gotrue_admin_delete_user(text,text,inet)' => q{SELECT public.authoob_gotrue_admin_delete_user('{SERVICE}', public.authoob_gotrue_admin_create_user('{SERVICE}', '{"email": "doomed@example.com"}') OPERATOR(pg_catalog.->>) 'id')},
 		q{SELECT public.authoob_gotrue_admin_delete_user('{SERVICE}', '00000000-0000-4000-8000-000000000000')},
 		q{SELECT public.authoob_gotrue_admin_delete_user('{TOKEN}', '{USER}')} ],
+	[ 'authoob_otp_ask(text,inet)' => q{SELECT public.authoob_otp_ask('{"email": "ada@example.com"}', '192.0.2.11')},
+		q{SELECT public.authoob_otp_ask('{"email": "nobody@example.com"}')},
+		q{SELECT public.authoob_otp_ask('[]')} ],
+	[ 'authoob_gotrue_otp(text,inet,text)' => q{SELECT public.authoob_gotrue_otp('{"email": "ada@example.com", "code_challenge": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH"}', '192.0.2.11', 'https://evil.example')},
+		q{SELECT public.authoob_gotrue_otp('{"phone": "+33600000000"}')},
+		q{SELECT public.authoob_gotrue_otp('{}')} ],
+	[ 'authoob_otp_verify(text,inet)' => q{SELECT public.authoob_otp_verify('{"token": "{MAGIC}"}', '192.0.2.11')},
+		q{SELECT public.authoob_otp_verify('{"token": "{MAGIC}"}')},
+		q{SELECT public.authoob_otp_verify('{"email": "ada@example.com", "code": "000000"}', '192.0.2.11')},
+		q{SELECT public.authoob_otp_verify('nope')} ],
 );
 
 # each function authoob_api may execute has its calls here
@@ -258,6 +270,8 @@ sub fresh
 	$value{MAIL} = psql($db, q{SELECT coalesce(max(id), 0) FROM authoob.mail_outbox});
 	$value{SERVICE} = psql($db, q{SELECT authoob_service_token()});
 	$value{USER} = psql($db, q{SELECT uuid FROM authoob.users WHERE email = 'ada@example.com'});
+	as_attacker(q{SELECT public.authoob_otp_ask('{"email": "ada@example.com"}')});
+	$value{MAGIC} = eval { mailed_token($db, $user, 'magiclink') } // 'none';
 }
 
 # The statements of one function in one session of the attacker's; what

@@ -34,6 +34,7 @@
 \ir tables/mail_requests.sql
 \ir tables/mail_templates.sql
 \ir rows/mail_templates_gotrue.sql
+\ir rows/mail_templates_magiclink.sql
 \ir tables/settings.sql
 \ir tables/hook_names.sql
 \ir tables/hooks.sql
@@ -157,5 +158,13 @@
 \ir gotrue/authoob_gotrue_admin_delete_user.sql
 \ir gotrue/authoob_gotrue_admin_user.sql
 \ir gotrue/authoob_gotrue_admin_users.sql
+
+-- Passwordless sign-in (docs/supabase.md, "Magic links and email codes"):
+-- C, then PL/pgSQL
+\ir functions/authoob_otp_ask.sql
+\ir gotrue/authoob_magic_link_ask_for_flow.sql
+\ir gotrue/authoob_magic_link_user.sql
+\ir gotrue/authoob_gotrue_otp.sql
+\ir functions/authoob_otp_verify.sql
 
 \ir database.sql

@@ -1,4 +1,4 @@
--- Activation and password-reset tokens: 256 random bits mailed to the user,
+-- Activation, password-reset and magic link tokens: 256 random bits mailed to the user,
 -- only their SHA-256 kept here.  Single use: used_at is set when spent.
 -- flow_id: the PKCE flow of the request that caused the mail
 -- (docs/supabase.md), whose client alone may exchange the code its link
@@ -9,7 +9,7 @@
 -- the secret key salted with token_hash; NULL for authoob's own mails.
 CREATE TABLE authoob.mail_tokens (
     token_hash bytea PRIMARY KEY,
-    kind text NOT NULL CHECK (kind IN ('activation', 'reset')),
+    kind text NOT NULL CHECK (kind IN ('activation', 'reset', 'magiclink')),
     user_id bigint NOT NULL REFERENCES authoob.users ON DELETE CASCADE,
     created_at timestamptz NOT NULL DEFAULT now(),
     expires_at timestamptz NOT NULL,

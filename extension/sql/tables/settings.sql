@@ -78,7 +78,9 @@ CREATE TABLE authoob.settings (
     -- authentication")
     mfa_required boolean NOT NULL DEFAULT false,
     -- how many days authoob.audit_log keeps a record (authoob_housekeeping)
-    audit_retention integer NOT NULL DEFAULT 90
+    audit_retention integer NOT NULL DEFAULT 90,
+    -- seconds a magic link and its 6-digit code stay valid
+    otp_ttl integer NOT NULL DEFAULT 600
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));
