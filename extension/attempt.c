@@ -73,6 +73,9 @@ static const AttemptAction attempt_actions[] = {
 	/* a magic link's token, or its code with its address (P/otp/verify) */
 	{"otp_verify", "authoob_otp_verify", 2, AUTHOOB_STATUS('4', '0', '4'), false, false,
 	AUTHOOB_STATUS('4', '0', '3')},
+	/* an address change's token, or its code with the new address (P/email/confirm) */
+	{"email_change_confirm", "authoob_email_change_confirm", 2, AUTHOOB_STATUS('4', '0', '4'), false, false,
+	AUTHOOB_STATUS('4', '0', '3')},
 };
 
 /* One call of authoob_attempt: what it runs, and what came of it */

@@ -67,6 +67,8 @@ extern void authoob_no_token_match(void) pg_attribute_noreturn();
 extern void authoob_wrong_code(void) pg_attribute_noreturn();
 extern void authoob_user_not_found(void) pg_attribute_noreturn();
 extern void authoob_session_not_found(void) pg_attribute_noreturn();
+extern void authoob_email_elsewhere(void);
+extern void authoob_email_taken(void);
 extern void authoob_already_registered(void) pg_attribute_noreturn();
 extern void authoob_signup_disabled(void) pg_attribute_noreturn();
 extern void authoob_already_active(void) pg_attribute_noreturn();
@@ -465,7 +467,9 @@ extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings
 	X(PRE_OTP, pre_otp, CTX_PAYLOAD) \
 	X(POST_OTP, post_otp, CTX_PAYLOAD | CTX_USER) \
 	X(MAIL_MAGIC_LINK, mail_magic_link, CTX_USER | CTX_LINK) \
-	X(POST_OTP_VERIFY, post_otp_verify, CTX_USER)
+	X(POST_OTP_VERIFY, post_otp_verify, CTX_USER) \
+	X(PRE_EMAIL_CHANGE, pre_email_change, CTX_USER | CTX_PAYLOAD) \
+	X(MAIL_EMAIL_CHANGE, mail_email_change, CTX_USER | CTX_LINK)
 
 #define AUTHOOB_HOOK_ENUM(NAME, name, context) HOOK_##NAME,
 typedef enum AuthoobHook
@@ -587,6 +591,8 @@ typedef struct AuthoobMail
 	const char *token;			/* the mailed token, which the link carries */
 	const char *code;
 	const char *redirect_to;
+	const char *new_email;		/* an address change's: the mail goes there */
+	bool		to_old;			/* ... unless this is the notice to the old one */
 } AuthoobMail;
 
 extern void authoob_queue_mail(const AuthoobMail *mail, const AuthoobSettings *settings);
@@ -613,6 +619,10 @@ extern void authoob_send_activation(int64 user_id, const AuthoobMailRequest *dia
 extern void authoob_send_reset(void *request);
 extern void authoob_send_activation_again(void *request);
 extern void authoob_send_magic_link(void *request);
+extern void authoob_send_email_change(int64 user_id, const char *new_email, bool notify,
+									  const AuthoobMailRequest *dialect,
+									  const AuthoobSettings *settings);
+extern void authoob_send_email_change_again(void *request);
 extern bytea *authoob_mail_token_hash(const char *token);
 extern bytea *authoob_match_mail_code(int64 user_id, const char *kind, const char *code,
 									  const AuthoobSettings *settings);
@@ -645,6 +655,8 @@ extern bool authoob_ask_activation_mail(FunctionCallInfo fcinfo,
 										const AuthoobMailRequest *dialect);
 extern bool authoob_ask_magic_link(FunctionCallInfo fcinfo,
 								   const AuthoobMailRequest *dialect);
+extern bool authoob_ask_email_change_again(FunctionCallInfo fcinfo,
+										   const AuthoobMailRequest *dialect);
 extern int64 authoob_reset_token_user(const char *token, Datum client_ip, bool ip_isnull,
 									  const AuthoobSettings *settings);
 

@@ -29,6 +29,9 @@ PG_FUNCTION_INFO_V1(authoob_link_code);
 PG_FUNCTION_INFO_V1(authoob_spend_mail_code);
 PG_FUNCTION_INFO_V1(authoob_magic_link_user);
 PG_FUNCTION_INFO_V1(authoob_magic_link_ask_for_flow);
+PG_FUNCTION_INFO_V1(authoob_email_change_ask);
+PG_FUNCTION_INFO_V1(authoob_email_change_user);
+PG_FUNCTION_INFO_V1(authoob_email_change_again_for_flow);
 
 /* A member of the private user JSON, as its iterator gives it */
 typedef struct Member
@@ -512,6 +515,12 @@ authoob_spend_reset_token(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(user_id);
 }
 
+static AuthoobQuery pending_change_of = AUTHOOB_QUERY(
+	"SELECT user_id FROM authoob.mail_tokens WHERE kind = 'email_change'"
+	" AND lower(new_email) = lower($1) AND used_at IS NULL AND expires_at > now()"
+	" ORDER BY created_at DESC LIMIT 1",
+	1, TEXTOID);
+
 static AuthoobQuery spend_code_token = AUTHOOB_QUERY(
 	"UPDATE authoob.mail_tokens SET used_at = now() WHERE token_hash = $1",
 	1, BYTEAOID);
@@ -546,8 +555,11 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	const char *code = authoob_text_arg(fcinfo, 2);
 	/* each kind of mail token, and the type that names its code */
 	static const char *const kinds[][2] = {
-		{"activation", "signup"}, {"reset", "recovery"}, {"magiclink", "magiclink"}
+		{"activation", "signup"}, {"reset", "recovery"}, {"magiclink", "magiclink"},
+		{"email_change", "email_change"}
 	};
+	/* type email: any but an address change's */
+	const int	email_kinds = 3;
 	AuthoobSettings *settings;
 	int64		user_id;
 	bytea	   *hash = NULL;
@@ -564,11 +576,20 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	authoob_check_throttle(authoob_throttle_key(email), "ip", PG_GETARG_DATUM(3),
 						   PG_ARGISNULL(3), settings);
 	user_id = authoob_active_user_by_email(email);
+	/* an address change's code comes with the new address, or the old */
+	arg = CStringGetTextDatum(email);
+	if (strcmp(type, "email_change") == 0 &&
+		authoob_run(&pending_change_of, &arg, NULL, false) == 1)
+	{
+		bool		isnull;
+
+		user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
+	}
 	/* an activation code proves nothing once the account is confirmed */
 	if (user_id != 0 && authoob_active_user(user_id, &confirmed) && confirmed)
 		first_kind = 1;
 	for (int i = first_kind; user_id != 0 && hash == NULL && i < (int) lengthof(kinds); i++)
-		if (strcmp(type, "email") == 0 || strcmp(type, kinds[i][1]) == 0)
+		if ((strcmp(type, "email") == 0 && i < email_kinds) || strcmp(type, kinds[i][1]) == 0)
 		{
 			hash = authoob_match_mail_code(user_id, kinds[i][0], code, settings);
 			activation = (i == 0);
@@ -715,4 +736,129 @@ authoob_link_code(PG_FUNCTION_ARGS)
 	authoob_partition(&partition, &partitions);
 	code = authoob_random_token_in(32, partition, partitions);
 	PG_RETURN_DATUM(authoob_finish_spi(CStringGetTextDatum(code), false));
+}
+
+static AuthoobQuery user_email = AUTHOOB_QUERY(
+	"SELECT email FROM authoob.users WHERE id = $1",
+	1, INT8OID);
+
+static AuthoobQuery email_of_another = AUTHOOB_QUERY(
+	"SELECT lower($1), EXISTS (SELECT 1 FROM authoob.users WHERE lower(email) = lower($1) AND id <> $2)",
+	2, TEXTOID, INT8OID);
+
+/*
+ * SQL function: authoob_email_change_ask(token text, email text,
+ *   gotrue boolean, redirect_to text) returns boolean
+ *
+ * A signed-in user asks to change their address to email: at aal2 when
+ * they have a verified factor (as for a password change), pre_email_change
+ * first; an address that is another account's is 409 (Supabase Auth's 422
+ * email_exists, as GoTrue tells it to a signed-in user); in a sharded
+ * deployment, an address that routes to another partition is 422.  The
+ * new address
+ * gets a link and a code (in Supabase Auth's shape with gotrue, its link
+ * to redirect_to), the old one a notice; nothing changes until the new
+ * address is confirmed (authoob_email_change_user).  Whether a change was
+ * asked (false: the address is the user's already).  Owner only.
+ */
+Datum
+authoob_email_change_ask(PG_FUNCTION_ARGS)
+{
+	const char *token = authoob_text_arg(fcinfo, 0);
+	char	   *email = authoob_text_arg(fcinfo, 1);
+	const char *key = "email";
+	AuthoobSettings *settings;
+	AuthoobMailRequest dialect = {.gotrue = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2)};
+	pg_uuid_t	session;
+	int64		user_id;
+	char	   *current;
+	char	   *lowered;
+	Datum		args[2];
+	bool		isnull;
+	int			partition;
+	int			partitions;
+
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	user_id = authoob_verify_token(token, &session, settings);
+	if (email == NULL || !authoob_email_is_valid(email))
+		authoob_invalid_email();
+	args[0] = Int64GetDatum(user_id);
+	authoob_run(&user_email, args, NULL, false);
+	current = authoob_result_text(1);
+	if (current && pg_strcasecmp(current, email) == 0)
+	{
+		SPI_finish();
+		PG_RETURN_BOOL(false);
+	}
+	authoob_require_aal2(&session, AAL_TO_CHANGE, settings);
+	authoob_fire_hook(HOOK_PRE_EMAIL_CHANGE, &(AuthoobHookArgs) {.user_id = user_id,
+					  .payload = DatumGetJsonbP(authoob_jsonb_from_pairs(1, &key,
+																		 (const char **) &email))});
+	args[0] = CStringGetTextDatum(email);
+	args[1] = Int64GetDatum(user_id);
+	authoob_run(&email_of_another, args, NULL, false);
+	lowered = authoob_result_text(1);
+	if (DatumGetBool(authoob_result_datum(2, &isnull)))
+		authoob_email_taken();
+	/* sharded: an address lives where the proxy routes it, its user too */
+	authoob_partition(&partition, &partitions);
+	if (!authoob_token_in_partition(lowered, partition, partitions))
+		authoob_email_elsewhere();
+	dialect.redirect_to = authoob_text_arg(fcinfo, 3);
+	authoob_send_email_change(user_id, email, current != NULL && *current != '\0',
+							  &dialect, settings);
+	SPI_finish();
+	PG_RETURN_BOOL(true);
+}
+
+static AuthoobQuery find_email_change = AUTHOOB_QUERY(
+	"SELECT t.user_id FROM authoob.mail_tokens t"
+	" JOIN authoob.users u ON u.id = t.user_id"
+	" WHERE t.token_hash = $1 AND t.kind = 'email_change' AND t.used_at IS NULL"
+	" AND t.expires_at > now() AND u.active"
+	" FOR UPDATE OF t",
+	1, BYTEAOID);
+
+/*
+ * SQL function: authoob_email_change_user(token text, client_ip inet)
+ *   returns bigint
+ *
+ * The user of an address change's mailed token, the token spent (its
+ * address is made the user's by authoob_apply_email_change, in the same
+ * transaction), limited as mailed tokens are; 404 for no match.  Owner
+ * only: authoob_attempt counts its failures.
+ */
+Datum
+authoob_email_change_user(PG_FUNCTION_ARGS)
+{
+	const char *token = authoob_text_arg(fcinfo, 0);
+	AuthoobSettings *settings;
+	Datum		arg;
+	bool		isnull;
+	int64		user_id;
+
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	authoob_check_throttle(NULL, "token", PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	arg = PointerGetDatum(authoob_mail_token_hash(token));
+	if (authoob_run(&find_email_change, &arg, NULL, false) != 1)
+		authoob_no_token_match();
+	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
+	authoob_run(&spend_code_token, &arg, NULL, false);
+	SPI_finish();
+	PG_RETURN_INT64(user_id);
+}
+
+/*
+ * SQL function: authoob_email_change_again_for_flow(payload jsonb,
+ *   client_ip inet, flow_id bigint, redirect_to text) returns boolean
+ *
+ * resend, type email_change: another mail of the change the address's
+ * account waits for, asked as the other resends are.  Owner only.
+ */
+Datum
+authoob_email_change_again_for_flow(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(authoob_ask_email_change_again(fcinfo, dialect_request(fcinfo)));
 }

@@ -35,9 +35,9 @@ static AuthoobQuery insert_mail_token = AUTHOOB_QUERY(
  * points pass a flow or a code
  */
 static AuthoobQuery insert_flow_mail_token = AUTHOOB_QUERY(
-	"INSERT INTO authoob.mail_tokens (token_hash, kind, user_id, expires_at, flow_id, code_hash)"
-	" VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5, $6)",
-	6, BYTEAOID, TEXTOID, INT8OID, INT4OID, INT8OID, BYTEAOID);
+	"INSERT INTO authoob.mail_tokens (token_hash, kind, user_id, expires_at, flow_id, code_hash, new_email)"
+	" VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5, $6, $7)",
+	7, BYTEAOID, TEXTOID, INT8OID, INT4OID, INT8OID, BYTEAOID, TEXTOID);
 
 /*
  * Only the newest code of a kind is valid (Supabase Auth keeps one): a new
@@ -93,18 +93,20 @@ code_hash(const bytea *token_hash, const char *code, const AuthoobSettings *sett
 
 /*
  * Make and store a mailed token of kind for user_id, valid ttl seconds,
- * bound to the PKCE flow flow_id (0: none); returns the token itself,
+ * bound to the PKCE flow flow_id (0: none), for an address change to
+ * new_email (NULL: none); returns the token itself,
  * which exists nowhere else but in the mail.  With code, a 6-digit code
  * too (*code), which proves the same as the token until the token is
  * spent or expires.
  */
 static char *
 new_mail_token(const char *kind, int64 user_id, int ttl, int64 flow_id, char **code,
-			   const AuthoobSettings *settings)
+			   const char *new_email, const AuthoobSettings *settings)
 {
 	char	   *token;
-	Datum		args[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', flow_id ? ' ' : 'n', code ? ' ' : 'n'};
+	Datum		args[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', flow_id ? ' ' : 'n', code ? ' ' : 'n',
+	new_email ? ' ' : 'n'};
 	int			partition;
 	int			partitions;
 
@@ -116,6 +118,7 @@ new_mail_token(const char *kind, int64 user_id, int ttl, int64 flow_id, char **c
 	args[2] = Int64GetDatum(user_id);
 	args[3] = Int32GetDatum(ttl);
 	args[4] = Int64GetDatum(flow_id);
+	args[6] = new_email ? CStringGetTextDatum(new_email) : (Datum) 0;
 	if (code)
 	{
 		Datum		owner[2] = {args[2], args[1]};
@@ -184,7 +187,7 @@ send_token_mail(const char *kind, int64 user_id, int ttl, const AuthoobMailReque
 	mail.hook = magic_link ? HOOK_MAIL_MAGIC_LINK :
 		activation ? HOOK_MAIL_REGISTER : HOOK_MAIL_ASK_RESET_PASSWORD;
 	mail.token = new_mail_token(kind, user_id, ttl, asked ? asked->flow_id : 0,
-								gotrue || magic_link ? &code : NULL, settings);
+								gotrue || magic_link ? &code : NULL, NULL, settings);
 	mail.code = code;
 	if (gotrue)
 	{
@@ -297,6 +300,79 @@ authoob_send_magic_link(void *request)
 	args[0] = Int64GetDatum(user_id);
 	authoob_run(&end_older_magic_links, args, NULL, false);
 	send_token_mail("magiclink", user_id, settings->otp_ttl, asked, magic_link, settings);
+}
+
+/* authoob's address change link: app_url?email_change_token=<token> */
+static const char *
+email_change_link(const char *token, const AuthoobSettings *settings)
+{
+	authoob_require_setting(settings->app_url, "app_url");
+	return psprintf("%s%cemail_change_token=%s", settings->app_url,
+					strchr(settings->app_url, '?') ? '&' : '?', token);
+}
+
+/* a new address change ends the older ones of its user */
+static AuthoobQuery end_older_email_changes = AUTHOOB_QUERY(
+	"UPDATE authoob.mail_tokens SET used_at = now()"
+	" WHERE user_id = $1 AND kind = 'email_change' AND used_at IS NULL",
+	1, INT8OID);
+
+/* the address of user_id's change waiting for its confirmation, if any */
+static AuthoobQuery pending_email_change = AUTHOOB_QUERY(
+	"SELECT new_email FROM authoob.mail_tokens WHERE user_id = $1 AND kind = 'email_change'"
+	" AND used_at IS NULL AND expires_at > now() ORDER BY created_at DESC LIMIT 1",
+	1, INT8OID);
+
+/*
+ * An address change of user_id to new_email: a link and a 6-digit code to
+ * the new address (valid otp_ttl, ending the older change's), and, if
+ * notify, a notice to the old one.  dialect: as for the other mails (NULL:
+ * authoob's own link).  Connected to SPI.
+ */
+void
+authoob_send_email_change(int64 user_id, const char *new_email, bool notify,
+						  const AuthoobMailRequest *dialect, const AuthoobSettings *settings)
+{
+	AuthoobMail mail = {.kind = "email_change", .hook = HOOK_MAIL_EMAIL_CHANGE,
+	.user_id = user_id, .new_email = new_email};
+	Datum		arg = Int64GetDatum(user_id);
+	char	   *code;
+
+	authoob_run(&end_older_email_changes, &arg, NULL, false);
+	mail.token = new_mail_token("email_change", user_id, settings->otp_ttl,
+								0, &code, new_email, settings);
+	mail.code = code;
+	if (dialect && dialect->gotrue)
+	{
+		mail.link = gotrue_link(mail.token, "email_change", dialect->redirect_to, settings);
+		mail.redirect_to = dialect->redirect_to;
+	}
+	else
+		mail.link = email_change_link(mail.token, settings);
+	authoob_queue_mail(&mail, settings);
+	if (notify)
+		authoob_queue_mail(&(AuthoobMail) {.kind = "email_change_notice",
+						   .hook = HOOK_MAIL_EMAIL_CHANGE, .user_id = user_id,
+						   .new_email = new_email, .to_old = true}, settings);
+}
+
+/*
+ * Another mail of the address change the active account of the request's
+ * email waits for, if any (Supabase Auth's resend, type email_change);
+ * nothing for any other address.  Connected to SPI.  (A void * argument,
+ * to run under authoob_try.)
+ */
+void
+authoob_send_email_change_again(void *request)
+{
+	const AuthoobMailRequest *asked = request;
+	AuthoobSettings *settings = authoob_load_settings();
+	int64		user_id = authoob_active_user_by_email(asked->email);
+	Datum		arg = Int64GetDatum(user_id);
+
+	if (user_id == 0 || authoob_run(&pending_email_change, &arg, NULL, false) != 1)
+		return;
+	authoob_send_email_change(user_id, authoob_result_text(1), false, asked, settings);
 }
 
 /*

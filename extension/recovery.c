@@ -269,6 +269,13 @@ authoob_ask_activation_mail(FunctionCallInfo fcinfo, const AuthoobMailRequest *d
 	return activation_ask(fcinfo, dialect);
 }
 
+/* another address change mail (resend), as authoob_ask_reset_mail */
+bool
+authoob_ask_email_change_again(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialect)
+{
+	return mail_ask(fcinfo, "email_change", dialect);
+}
+
 /* a magic link's ask, for the calling SQL function's arguments, as authoob_ask_reset_mail */
 bool
 authoob_ask_magic_link(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialect)
@@ -329,6 +336,7 @@ mail_prepare(FunctionCallInfo fcinfo, bool with_flows)
 		}
 		error = authoob_try(strcmp(kind, "activation") == 0 ? authoob_send_activation_again :
 							strcmp(kind, "magiclink") == 0 ? authoob_send_magic_link :
+							strcmp(kind, "email_change") == 0 ? authoob_send_email_change_again :
 							authoob_send_reset,
 							&asked);
 		if (error)

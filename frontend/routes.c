@@ -73,6 +73,9 @@ static const Route route_table[] = {
 /* passwordless sign-in: a magic link and a code by mail, either signs in once */
 	{"POST", "/otp",            204, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_otp_ask($1::text, $2::inet)", REPLY_BODY, NO_QUERY},
 	{"POST", "/otp/verify",     200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('otp_verify', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
+/* an address change: asked signed in, confirmed by the new address's mail */
+	{"PUT",  "/email",          204, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_email_change($1::text, $2::text)", REPLY_BODY, NO_QUERY},
+	{"POST", "/email/confirm",  200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('email_change_confirm', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
 
 /*
  * Supabase Auth's protocol, under gotrue_prefix, for @supabase/auth-js: the

@@ -98,6 +98,7 @@ my @calls = (
 		q{CALL public.authoob_attempt('gotrue_verify_link', '{"type": "recovery", "token": "nope"}', '192.0.2.7', NULL, NULL, NULL)},
 		q{CALL public.authoob_attempt('otp_verify', '{"email": "ada@example.com", "code": "000000"}', '192.0.2.7', NULL, NULL, NULL)},
 		q{CALL public.authoob_attempt('otp_verify', '{"token": "nope"}', '192.0.2.7', NULL, NULL, NULL)},
+		q{CALL public.authoob_attempt('email_change_confirm', '{"token": "nope"}', '192.0.2.7', NULL, NULL, NULL)},
 		q{CALL public.authoob_attempt('nonsense', 'x', NULL, NULL, NULL, NULL)} ],
 	[ 'authoob_attempt_outcome(text,text,inet)' => q{SELECT public.authoob_attempt_outcome('login', '{"email": "ada@example.com", "password": "Wrong1"}', '192.0.2.8')},
 		q{SELECT public.authoob_attempt_outcome('token', '{"grant_type": "refresh_token", "refresh_token": "{REFRESH}"}', '192.0.2.8')},
@@ -243,6 +244,13 @@ my @calls = (
 		q{SELECT public.authoob_otp_verify('{"token": "{MAGIC}"}')},
 		q{SELECT public.authoob_otp_verify('{"email": "ada@example.com", "code": "000000"}', '192.0.2.11')},
 		q{SELECT public.authoob_otp_verify('nope')} ],
+	[ 'authoob_email_change(text,text)' => q{SELECT public.authoob_email_change('{TOKEN}', '{"email": "ada.new@example.com"}')},
+		q{SELECT public.authoob_email_change('{TOKEN}', '{"email": "bea@example.com"}')},
+		q{SELECT public.authoob_email_change('x', '{"email": "z@example.com"}')},
+		q{SELECT public.authoob_email_change('{TOKEN}', 'nope')} ],
+	[ 'authoob_email_change_confirm(text,inet)' => q{SELECT public.authoob_email_change_confirm('{"token": "nope"}', '192.0.2.12')},
+		q{SELECT public.authoob_email_change_confirm('{"email": "ada.new@example.com", "code": "000000"}')},
+		q{SELECT public.authoob_email_change_confirm('[]')} ],
 );
 
 # each function authoob_api may execute has its calls here

@@ -302,3 +302,32 @@ DROP FUNCTION authoob_grant_session_of(bigint, inet);
 INSERT INTO authoob.hook_names (name, position)
 SELECT n, p FROM @extschema@.authoob_hook_names() WITH ORDINALITY AS h (n, p)
 ON CONFLICT (name) DO NOTHING;
+
+-- ==== Email change ====
+-- A signed-in user's new address gets a link and a code, the old one a
+-- notice; the address changes when the new one is confirmed
+-- (docs/supabase.md, "Email change").
+ALTER TABLE authoob.mail_tokens DROP CONSTRAINT mail_tokens_kind_check,
+    ADD CONSTRAINT mail_tokens_kind_check
+        CHECK (kind IN ('activation', 'reset', 'magiclink', 'email_change')),
+    ADD COLUMN new_email text;
+ALTER TABLE authoob.mail_requests DROP CONSTRAINT mail_requests_kind_check,
+    ADD CONSTRAINT mail_requests_kind_check
+        CHECK (kind IN ('reset', 'activation', 'magiclink', 'email_change'));
+ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
+    ADD CONSTRAINT mail_templates_kind_check
+        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'magiclink', 'email_change', 'email_change_notice'));
+\ir rows/mail_templates_email_change.sql
+\ir gotrue/authoob_email_change_ask.sql
+\ir gotrue/authoob_email_change_user.sql
+\ir gotrue/authoob_email_change_again_for_flow.sql
+\ir gotrue/authoob_apply_email_change.sql
+\ir functions/authoob_email_change.sql
+\ir functions/authoob_email_change_confirm.sql
+\ir gotrue/authoob_gotrue_mailed_user.sql
+\ir gotrue/authoob_gotrue_update_user.sql
+\ir gotrue/authoob_gotrue_resend.sql
+-- the hooks pre_email_change and mail_email_change
+INSERT INTO authoob.hook_names (name, position)
+SELECT n, p FROM @extschema@.authoob_hook_names() WITH ORDINALITY AS h (n, p)
+ON CONFLICT (name) DO NOTHING;

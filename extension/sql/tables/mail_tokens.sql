@@ -7,15 +7,18 @@
 -- code_hash: the mail of a Supabase Auth route carries a 6-digit code
 -- beside its link (docs/supabase.md), kept only as an HMAC under
 -- the secret key salted with token_hash; NULL for authoob's own mails.
+-- new_email: an email_change token's address, which becomes the user's
+-- when the token is spent (the mail went there).
 CREATE TABLE authoob.mail_tokens (
     token_hash bytea PRIMARY KEY,
-    kind text NOT NULL CHECK (kind IN ('activation', 'reset', 'magiclink')),
+    kind text NOT NULL CHECK (kind IN ('activation', 'reset', 'magiclink', 'email_change')),
     user_id bigint NOT NULL REFERENCES authoob.users ON DELETE CASCADE,
     created_at timestamptz NOT NULL DEFAULT now(),
     expires_at timestamptz NOT NULL,
     used_at timestamptz,
     flow_id bigint,
-    code_hash bytea
+    code_hash bytea,
+    new_email text
 );
 CREATE INDEX mail_tokens_user_id_idx ON authoob.mail_tokens (user_id, kind);
 -- what authoob_housekeeping() looks for: a spent token's used_at (least()
