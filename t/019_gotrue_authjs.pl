@@ -436,6 +436,13 @@ ok($code, 'PKCE magic link followed after a scanner: still a code') or diag($r->
 authjs('otp_exchange', email => 'ada@example.com', store => $ostore->filename, code => $code);
 is(scalar mailed_tokens('stranger@example.com', qr{.}), 0, 'no mail to an unknown address');
 
+# email change: updateUser({email}), a resend, verifyOtp type email_change
+# with the code of the newest mail to the new address
+my $mover = same_partition($db, 'email', 'otp@example.com', 1, sub { "moved$_[0]\@example.com" });
+authjs('email_change_ask', email => 'otp@example.com', password => $password, new_email => $mover);
+authjs('email_change_verify', email => 'otp@example.com', password => $password, new_email => $mover,
+	code => mailed($mover, qr{type=email_change.*?code: (\d{6})\b}s, 2));
+
 # CORS: what auth-js sends is allowed
 psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
 $r = $front->request(OPTIONS => '/token', headers => { Origin => 'http://app.test',

@@ -452,6 +452,24 @@ if (step === 'confirm_off') {
   const claims = r.data.session ? JSON.parse(Buffer.from(r.data.session.access_token.split('.')[1], 'base64url')) : {}
   check('magic link, PKCE: exchangeCodeForSession signs in, amr magiclink',
     !r.error && r.data.user?.email === email && claims.amr?.[0]?.method === 'magiclink', errInfo(r.error) ?? claims.amr)
+} else if (step === 'email_change_ask') {
+  const c = client()
+  let r = await c.signInWithPassword({ email, password })
+  check('signed in to change the address', !r.error, errInfo(r.error))
+  r = await c.updateUser({ email: args.new_email })
+  check('updateUser({email}): the user, its address unchanged until confirmed',
+    !r.error && r.data.user?.email === email, errInfo(r.error) ?? r.data.user?.email)
+  r = await c.resend({ type: 'email_change', email })
+  check('resend email_change: no error', !r.error, errInfo(r.error))
+} else if (step === 'email_change_verify') {
+  const c = client()
+  let r = await c.verifyOtp({ email: args.new_email, token: args.code, type: 'email_change' })
+  check('verifyOtp email_change with the new address and its code: a session of the new address',
+    !r.error && r.data.user?.email === args.new_email, errInfo(r.error))
+  r = await c.signInWithPassword({ email: args.new_email, password })
+  check('the new address signs in', !r.error && r.data.session, errInfo(r.error))
+  r = await c.signInWithPassword({ email, password })
+  check('the old one no longer', r.error?.code === 'invalid_credentials', errInfo(r.error))
 } else {
   console.error(`unknown step ${step}`)
   process.exit(2)
