@@ -613,6 +613,26 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(user_id);
 }
 
+/*
+ * The user of the mailed token (argument 0, from the client at argument
+ * 1) that find (by the token's hash, locking its row) finds, limited as
+ * mailed tokens are (the client's guesses), or 404; *hash receives the
+ * token's hash.  Connects to SPI.
+ */
+static int64
+mailed_token_user(FunctionCallInfo fcinfo, AuthoobQuery *find, Datum *hash)
+{
+	bool		isnull;
+
+	authoob_connect_spi();
+	authoob_check_throttle(NULL, "token", PG_GETARG_DATUM(1), PG_ARGISNULL(1),
+						   authoob_load_settings());
+	*hash = PointerGetDatum(authoob_mail_token_hash(authoob_text_arg(fcinfo, 0)));
+	if (authoob_run(find, hash, NULL, false) != 1)
+		authoob_no_token_match();
+	return DatumGetInt64(authoob_result_datum(1, &isnull));
+}
+
 static AuthoobQuery find_magic_link = AUTHOOB_QUERY(
 	"SELECT t.user_id FROM authoob.mail_tokens t"
 	" JOIN authoob.users u ON u.id = t.user_id"
@@ -636,19 +656,9 @@ static AuthoobQuery find_magic_link = AUTHOOB_QUERY(
 Datum
 authoob_magic_link_user(PG_FUNCTION_ARGS)
 {
-	const char *token = authoob_text_arg(fcinfo, 0);
-	AuthoobSettings *settings;
 	Datum		arg;
-	bool		isnull;
-	int64		user_id;
+	int64		user_id = mailed_token_user(fcinfo, &find_magic_link, &arg);
 
-	authoob_connect_spi();
-	settings = authoob_load_settings();
-	authoob_check_throttle(NULL, "token", PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
-	arg = PointerGetDatum(authoob_mail_token_hash(token));
-	if (authoob_run(&find_magic_link, &arg, NULL, false) != 1)
-		authoob_no_token_match();
-	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 	if (!PG_ARGISNULL(2) && PG_GETARG_BOOL(2))
 	{
 		authoob_run(&spend_code_token, &arg, NULL, false);
@@ -832,19 +842,9 @@ static AuthoobQuery find_email_change = AUTHOOB_QUERY(
 Datum
 authoob_email_change_user(PG_FUNCTION_ARGS)
 {
-	const char *token = authoob_text_arg(fcinfo, 0);
-	AuthoobSettings *settings;
 	Datum		arg;
-	bool		isnull;
-	int64		user_id;
+	int64		user_id = mailed_token_user(fcinfo, &find_email_change, &arg);
 
-	authoob_connect_spi();
-	settings = authoob_load_settings();
-	authoob_check_throttle(NULL, "token", PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
-	arg = PointerGetDatum(authoob_mail_token_hash(token));
-	if (authoob_run(&find_email_change, &arg, NULL, false) != 1)
-		authoob_no_token_match();
-	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 	authoob_run(&spend_code_token, &arg, NULL, false);
 	SPI_finish();
 	PG_RETURN_INT64(user_id);
