@@ -72,8 +72,12 @@ is($statuses[-1], 429, 'then 429');
 like($r->{headers}{'retry-after'} // '', qr/^[1-9][0-9]*\z/, 'with Retry-After in seconds');
 is(psql($db, qq{SELECT consecutive >= 3 FROM authoob.throttle WHERE scope = 'mfa' AND key = '$factor'}), 't',
 	'the failures were committed although each request failed');
+is(psql($db, qq{SELECT count(*) FROM authoob.audit_log WHERE action = 'verification_attempted' AND outcome = 'failure'
+	AND payload ->> 'factor_id' = '$factor' AND ip_address = '127.0.0.1'}), scalar(grep { $_ == 422 } @statuses),
+	'each refused code is in the audit log, with the client\'s address');
 psql($db, q{UPDATE authoob.throttle SET blocked_until = now() + interval '1 hour' WHERE scope = 'mfa'});
 is(verify($alice, $factor, totp($secret))->{status}, 429, 'while blocked, even the right code gets 429');
+is(verify($alice, uc $factor, totp($secret))->{status}, 429, 'the factor\'s id in upper case is the same factor: 429 too');
 psql($db, q{SELECT authoob_clear_throttle()});
 
 # --- one code, two requests at once: the factor's row is held while both
