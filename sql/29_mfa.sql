@@ -190,3 +190,21 @@ SELECT key = :'gfactor' AS same_key, consecutive FROM authoob.throttle WHERE sco
 SELECT count(*) AS secrets FROM authoob.audit_log a
 WHERE a.payload::text ~* (SELECT string_agg(f.secret_text, '|') FROM (VALUES (:'secret'), (:'gsecret'), (:'recovery1')) f (secret_text));
 
+-- The owner lists a user's factors and removes one (auth.admin.mfa.*):
+-- never a secret; another user's factor is not found; the removal is
+-- audited, and the user's aal2 session lives on at aal1.
+SELECT uuid AS buuid FROM authoob.users WHERE email = 'b@example.com' \gset
+SELECT uuid AS auuid FROM authoob.users WHERE email = 'a@example.com' \gset
+SELECT :'e2'::jsonb ->> 'id' AS afactor \gset
+SELECT f ->> 'friendly_name' AS name, f ->> 'status' AS status, f ? 'secret' AS shows_secret
+FROM jsonb_array_elements(authoob_admin_list_factors(:'buuid')) f;
+SELECT test.failure(format($$ SELECT authoob_admin_delete_factor(%L, %L) $$, :'buuid', :'afactor')) AS anothers_factor;
+SELECT test.failure('SELECT authoob_admin_list_factors(gen_random_uuid())') AS no_user;
+SELECT s.aal AS before FROM authoob.sessions s WHERE s.user_id = (SELECT id FROM authoob.users WHERE uuid = :'buuid');
+SELECT authoob_admin_delete_factor(:'buuid', :'gfactor') - 'created_at' - 'updated_at' - 'id' AS deleted;
+SELECT s.aal AS after, s.mfa_method FROM authoob.sessions s WHERE s.user_id = (SELECT id FROM authoob.users WHERE uuid = :'buuid');
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'gb')) AS session_lives;
+SELECT authoob_admin_list_factors(:'buuid') AS none_left, jsonb_array_length(authoob_admin_list_factors(:'auuid')) AS a_keeps;
+SELECT a.action, a.actor = session_user::text AS by_owner, a.payload ->> 'factor_id' = :'gfactor' AS factor,
+       a.payload ->> 'factor_type' AS type
+FROM authoob.audit_log a WHERE a.action = 'factor_deleted';

@@ -267,3 +267,7 @@ ALTER TABLE authoob.settings ADD COLUMN audit_retention integer NOT NULL DEFAULT
 \ir gotrue/authoob_gotrue_admin_delete_user.sql
 \ir gotrue/authoob_gotrue_admin_user.sql
 \ir gotrue/authoob_gotrue_admin_users.sql
+\ir gotrue/authoob_admin_list_factors.sql
+\ir gotrue/authoob_admin_delete_factor.sql
+\ir gotrue/authoob_gotrue_admin_factors.sql
+\ir gotrue/authoob_gotrue_admin_delete_factor.sql
