@@ -1,7 +1,9 @@
 # Second factors over HTTP, as an attacker who holds a user's password tries
 # them (docs/security.md, "Multi-factor authentication"): the P/mfa routes,
 # codes computed by Debian's oathtool from the secret shown at enrolment,
-# never by authoob. Guessed codes are throttled like passwords (429 with
+# never by authoob, and at the edges of the time steps by pyotp too (two
+# implementations that must agree with each other and with what authoob
+# takes). Guessed codes are throttled like passwords (429 with
 # Retry-After, committed although each request failed); a code is spent
 # once, even by two requests at once; an aal1 session changes no password
 # and removes no factor; another user's factor is none of theirs; a
@@ -16,6 +18,9 @@ use Test::More;
 
 skip_all_missing('oathtool is not installed (Debian: apt-get install oathtool)')
   unless system('command -v oathtool >/dev/null 2>&1') == 0;
+my $python = '/usr/bin/python3';	# Debian's, where python3-pyotp lives
+skip_all_missing('python3-pyotp is not installed (scripts/install-deps.sh)')
+  unless system($python, '-c', 'import pyotp') == 0;
 
 my $db = new_database();
 psql($db, q{SELECT authoob_configure('{"login_free_failures": 3}')});
@@ -32,6 +37,18 @@ sub totp
 	close $out;
 	die "oathtool gave no code for $secret" unless $code =~ /^\d{6}\z/;
 	return $code;
+}
+
+# The code of a base32 secret at the Unix time $at, by oathtool and by pyotp
+sub totp_at
+{
+	my ($secret, $at) = @_;
+	my $oathtool = totp($secret, "\@$at");
+	open(my $out, '-|', $python, '-c', 'import sys, pyotp; print(pyotp.TOTP(sys.argv[1]).at(int(sys.argv[2])))',
+		$secret, $at) or die "pyotp: $!";
+	chomp(my $pyotp = <$out> // '');
+	close $out;
+	return ($oathtool, $pyotp);
 }
 
 sub claims { json_decode(MIME::Base64::decode_base64url((split /\./, $_[0])[1])) }
@@ -131,6 +148,32 @@ is($front->request(DELETE => "/mfa/factors/$factor", token => $alice2)->{status}
 is($front->request(GET => '/profile', token => $r->{json}{token})->{status}, 401, 'the user\'s other sessions ended');
 is($front->request(GET => '/profile', token => $alice2)->{status}, 200, 'not this one');
 is_deeply($front->request(GET => '/mfa/factors', token => $alice2)->{json}, [], 'no factor left');
+
+# --- the edges of the time steps: oathtool and pyotp agree on each code; a
+# code of the step before or after now is taken, two steps away is not,
+# and once a step is taken no earlier one is
+my $carol = register_user($front, 'carol@example.com');
+$r = $front->request(POST => '/mfa/factors', token => $carol, json => { friendly_name => 'edges' });
+my ($edges, $edges_secret) = ($r->{json}{id}, $r->{json}{totp}{secret});
+# a step with time left for the four requests
+wait_until(sub { time % 30 < 20 }, 15);
+my $step = int(time / 30);
+my %code;
+for my $offset (-2, -1, 0, 1, 2)
+{
+	my ($oathtool, $pyotp) = totp_at($edges_secret, ($step + $offset) * 30);
+	is($pyotp, $oathtool, "step $offset: pyotp's code is oathtool's");
+	$code{$offset} = $oathtool;
+}
+is(verify($carol, $edges, $code{-2})->{status}, 422, 'two steps before now: refused');
+is(verify($carol, $edges, $code{2})->{status}, 422, 'two steps after now: refused');
+psql($db, q{SELECT authoob_clear_throttle()});
+$r = verify($carol, $edges, $code{-1});
+is($r->{status}, 200, 'the step before now: taken');
+my $carol2 = $r->{json}{token} // '';
+is(verify($carol2, $edges, $code{1})->{status}, 200, 'the step after now: taken');
+is(verify($carol2, $edges, $code{0})->{status}, 422, 'now\'s, after a later step was taken: refused');
+diag('the time step changed during the checks of its edges: their outcomes above may be off') if int(time / 30) != $step;
 
 hostile_checks();
 done_testing();
