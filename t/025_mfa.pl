@@ -4,8 +4,9 @@
 # never by authoob, and at the edges of the time steps by pyotp too (two
 # implementations that must agree with each other and with what authoob
 # takes). Guessed codes are throttled like passwords (429 with
-# Retry-After, committed although each request failed); a code is spent
-# once, even by two requests at once; an aal1 session changes no password
+# Retry-After, committed although each request failed, and audited), however
+# the factor's id is spelt; a code is spent once, even by two requests that
+# wait on the factor's row together; an aal1 session changes no password
 # and removes no factor; another user's factor is none of theirs; a
 # recovery code works once.
 use strict;
@@ -13,6 +14,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use AuthoobTest;
+use IO::Socket::INET;
 use MIME::Base64 ();
 use Test::More;
 
@@ -97,17 +99,41 @@ is(verify($alice, $factor, totp($secret))->{status}, 429, 'while blocked, even t
 is(verify($alice, uc $factor, totp($secret))->{status}, 429, 'the factor\'s id in upper case is the same factor: 429 too');
 psql($db, q{SELECT authoob_clear_throttle()});
 
-# --- one code, two requests at once: the factor's row is held while both
-# read it, then let go; one takes the code, the other finds it spent
+# --- one code, two requests at once: a third session holds the factor's
+# row, so each request, having checked the code, waits to take it; let go,
+# one takes the code, the other finds its step spent. The second request
+# is sent once the first waits: a worker of the front that waits in the
+# database takes no new connection, so another worker takes it.
+sub send_raw
+{
+	my ($request) = @_;
+	my $socket = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $front->port, Proto => 'tcp',
+		Timeout => 10) or die "connect: $!";
+	$socket->autoflush(1);
+	print $socket $request;
+	return $socket;
+}
+
+sub answer_of
+{
+	my ($socket) = @_;
+	local $/;
+	my $text = <$socket>;
+	close $socket;
+	return AuthoobTest::Front::parse_response($text // '');
+}
+
 my $code = totp($secret);
-my $holder = hold_table_lock($db, 'authoob.mfa_factors', 60);
+my $holder = hold_row_lock($db, 'authoob.mfa_factors', "id = '$factor'", 60);
 my $request = $front->raw_request(POST => "/mfa/factors/$factor/verify", content_type => 'application/json',
 	headers => { 'Authentication-Token' => $alice }, json => { code => $code });
-my @answers = $front->parallel_raw([ $request, $request ], meanwhile => sub {
-	wait_until(sub { lock_waiters($db, 'authoob.mfa_factors') >= 2 }, 20)
-	  or diag('the two requests did not both wait for the lock');
-	release_table_lock($db, 'authoob.mfa_factors', $holder);
-});
+my $first = send_raw($request);
+my $first_waits = wait_until(sub { row_lock_waiters($db) >= 1 }, 30);
+my $second = send_raw($request);
+my $both_wait = wait_until(sub { row_lock_waiters($db) >= 2 }, 30);
+release_row_lock($db, $holder);
+ok($first_waits && $both_wait, 'both requests waited on the factor\'s row');
+my @answers = map { answer_of($_) } $first, $second;
 is_deeply([ sort map { $_->{status} } @answers ], [ 200, 422 ], 'one request took the code, the other was refused');
 my ($taken) = grep { $_->{status} == 200 } @answers;
 my $alice2 = $taken->{json}{token} // '';
