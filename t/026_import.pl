@@ -70,6 +70,9 @@ my %users = (
 	anonymous => { email => undef, hash => '', extra => q{is_anonymous = true} },
 	phone_only => { email => undef, hash => bcrypt($password, '2a'), extra => q{phone = '15550002222'} },
 	taken => { email => 'taken@example.com', hash => bcrypt($password, '2a'), confirmed => 1 },
+	# Supabase Auth's unique index minds case: a second account of ada's address
+	twin => { email => 'ADA@example.com', hash => bcrypt('twin password', '2a'), confirmed => 1,
+		created => 1 },
 	# sharded, their uuid leads to another partition than their address
 	elsewhere => { email => 'elsewhere@example.com', hash => bcrypt($password, '2a'), confirmed => 1,
 		unroutable => 1 },
@@ -94,7 +97,7 @@ for my $name (sort keys %users)
 			%s, %s, %s, now() - interval '%d days', now() - interval '1 day', %s, '', '', '', '')},
 		$u->{id}, quoted($u->{email}), quoted($u->{hash}),
 		$u->{confirmed} ? "now() - interval '$age days'" : 'NULL',
-		quoted(json_encode($app)), quoted(json_encode($u->{meta} // {})), 30 + $age,
+		quoted(json_encode($app)), quoted(json_encode($u->{meta} // {})), $u->{created} // 30 + $age,
 		$u->{signed_in} ? "now() - interval '2 hours'" : 'NULL'));
 	in_project("UPDATE auth.users SET $u->{extra} WHERE id = '$u->{id}'") if $u->{extra};
 	next unless defined $u->{email};
@@ -164,16 +167,18 @@ sub import_users
 		push @{ $sum{conflicts} }, @{ $got->{conflicts} };
 	}
 	$sum{$_} //= {} for qw(skipped identities_not_imported);
-	$sum{conflicts} //= [];
+	$sum{conflicts} = [ sort { $a->{email} cmp $b->{email} } @{ $sum{conflicts} // [] } ];
 	return \%sum;
 }
 restore($_, 'auth') for @targets;
 my $first = import_users();
 my $unroutable = @partitions ? 1 : 0;
-my %skipped = (deleted => 1, sso => 1, anonymous => 1, no_email => 1, conflict => 1,
+my %skipped = (deleted => 1, sso => 1, anonymous => 1, no_email => 1, conflict => 2,
 	# each partition reads every row, and leaves the other partitions' alone
 	(@partitions ? (unroutable => 1, other_partition => (@partitions - 1) * keys %users) : ()));
-my $conflicts = [ { id => $users{taken}{id}, email => 'taken@example.com' } ];
+# the newer of the two accounts of an address is the one left out
+my $conflicts = [ { id => $users{twin}{id}, email => 'ada@example.com' },
+	{ id => $users{taken}{id}, email => 'taken@example.com' } ];
 is_deeply($first, { imported => 8 - $unroutable, without_password => 1, phone_not_imported => 1,
 	skipped => \%skipped, conflicts => $conflicts, identities_not_imported => { github => 1 } },
 	'the import: the users, and those skipped and why') or diag(json_encode($first));
@@ -218,6 +223,8 @@ like(psql($db, q{SELECT password FROM authoob.users WHERE email = 'ada@example.c
 is(sign_in('ada@example.com', $password)->{status}, 200, 'and still verifies');
 is_gotrue_error(sign_in('ada@example.com', 'not her password'), 400, 'invalid_credentials',
 	'a wrong password is refused');
+is_gotrue_error(sign_in('ada@example.com', 'twin password'), 400, 'invalid_credentials',
+	'the password of the second account of her address is not hers');
 $r = sign_in('bob@example.com', $unicode);
 is($r->{status}, 200, 'a $2b$ hash of a password with umlauts verifies') or diag($r->{content});
 like(psql($db, q{SELECT password FROM authoob.users WHERE email = 'bob@example.com'}), qr/^\$2a\$04\$/,
@@ -243,7 +250,7 @@ restore($_, 'supabase_auth') for @targets;
 my $second = import_users('supabase_auth');
 my $again = { imported => 0, without_password => 0, phone_not_imported => 0, identities_not_imported => {},
 	skipped => { %skipped, already_imported => 8 - $unroutable }, conflicts => $conflicts };
-is_deeply($second, $again, 'a second import: nothing new, the conflict told again') or diag(json_encode($second));
+is_deeply($second, $again, 'a second import: nothing new, the conflicts told again') or diag(json_encode($second));
 is(psql($db, q{SELECT md5(string_agg(u::text, ',' ORDER BY id)) FROM authoob.users u}), $before,
 	'and the users are as they were');
 
