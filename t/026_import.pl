@@ -232,6 +232,11 @@ like(psql($db, q{SELECT password FROM authoob.users WHERE email = 'bob@example.c
 is(sign_in('BOB@example.com', $unicode)->{status}, 200, 'the address in any case');
 is(sign_in('yan@example.com', $password)->{status}, 200, 'a $2y$ hash verifies');
 is_gotrue_error(sign_in('banned@example.com', $password), 400, 'user_banned', 'a banned user is refused');
+psql($db, q{SELECT authoob_configure('{"require_activation": true}')});
+is_gotrue_error(sign_in('later@example.com', $password), 400, 'email_not_confirmed',
+	'with require_activation, a user who never confirmed must confirm first');
+is(sign_in('ada@example.com', $password)->{status}, 200, 'one who did need not');
+psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
 is_gotrue_error(sign_in('octo@example.com', 'Anything 1'), 400, 'invalid_credentials',
 	'a user without a password: refused, not an error');
 is_gotrue_error(sign_in('taken@example.com', $password), 400, 'invalid_credentials',
@@ -268,6 +273,29 @@ for my $target (@targets)
 }
 my $live = import_users('supabase_live');
 is_deeply($live, $again, 'through postgres_fdw: the same users read, nothing new') or diag(json_encode($live));
+
+# --- a project on Supabase Auth's first schema (2021: no identities, no
+# deleted_at nor is_sso_user, confirmed_at not yet email_confirmed_at)
+{
+	open(my $fh, '<', "$dir/$migrations[0]") or die "$migrations[0]: $!";
+	(my $first_schema = do { local $/; <$fh> }) =~ s/\{\{ index \.Options "Namespace" \}\}/supabase_2021/g;
+	my $id = in_project(sprintf(q{SELECT u FROM (SELECT gen_random_uuid() AS u FROM generate_series(1, 64)) s
+		WHERE hashtext(u::text) & %d = hashtext('early@example.com') & %d LIMIT 1}, $partition_mask, $partition_mask));
+	for my $target (@targets)
+	{
+		AuthoobTest::psql_in($target, "CREATE SCHEMA supabase_2021;\n$first_schema");
+		AuthoobTest::psql_in($target, sprintf(q{INSERT INTO supabase_2021.users (id, email, encrypted_password,
+			confirmed_at, created_at, raw_user_meta_data) VALUES ('%s', 'early@example.com', %s,
+			'2021-03-01 12:00+00', '2021-02-28 12:00+00', '{"nick": "e"}')}, $id, quoted(bcrypt($password, '2a'))));
+	}
+	my $early = import_users('supabase_2021');
+	is($early->{imported}, 1, 'the first schema of Supabase Auth: its user imported') or diag(json_encode($early));
+	is(psql($db, q{SELECT concat_ws(' ', uuid, confirmed_at AT TIME ZONE 'UTC', user_metadata)
+		FROM authoob.users WHERE email = 'early@example.com'}), qq{$id 2021-03-01 12:00:00 {"nick": "e"}},
+		'with their uuid, confirmation time and metadata');
+	$front->set_prefix('/auth/v1');
+	is(sign_in('early@example.com', $password)->{status}, 200, 'and signs in');
+}
 
 # --- who may import
 AuthoobTest::psql_in($targets[0], q{DROP ROLE IF EXISTS api_importer;

@@ -70,7 +70,9 @@ BEGIN
             SELECT s.id, s.email,
                    CASE WHEN s.hash ~ '^\$(2[abxy]\$[0-9]{2}\$[./A-Za-z0-9]{53}|argon2id\$.+)$'
                         THEN s.hash ELSE '!' END,
-                   (s.r ->> 'email_confirmed_at')::timestamptz,
+                   -- confirmed_at before Supabase Auth named it email_confirmed_at
+                   (CASE WHEN s.r ? 'email_confirmed_at' THEN s.r ->> 'email_confirmed_at'
+                         ELSE s.r ->> 'confirmed_at' END)::timestamptz,
                    coalesce((s.r ->> 'created_at')::timestamptz, now()),
                    coalesce((s.r ->> 'updated_at')::timestamptz, (s.r ->> 'created_at')::timestamptz, now()),
                    (s.r ->> 'last_sign_in_at')::timestamptz,
