@@ -11,9 +11,10 @@
 -- without an address, those imported already (by uuid), and those whose
 -- address another uuid holds here (each listed under "conflicts": nothing
 -- is overwritten); sharded, those of another partition (run it on each),
--- and those whose uuid would route elsewhere than their address.  Rows are read as jsonb,
--- so that a column an older Supabase Auth lacks reads as NULL.  One
--- statement: all or nothing; a second run imports only what is new.
+-- and those whose uuid would route elsewhere than their address.  Rows
+-- are read as jsonb, so that a column an older Supabase Auth lacks reads
+-- as NULL.  One statement: all or nothing; a second run imports only what
+-- is new.
 -- Owner only: it reads whatever schema it is given with the owner's rights.
 CREATE OR REPLACE FUNCTION authoob_import_supabase(source name DEFAULT 'auth')
 RETURNS jsonb
