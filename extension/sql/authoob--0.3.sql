@@ -157,5 +157,7 @@
 \ir gotrue/authoob_gotrue_admin_delete_user.sql
 \ir gotrue/authoob_gotrue_admin_user.sql
 \ir gotrue/authoob_gotrue_admin_users.sql
+-- the import of a Supabase project's users (owner only)
+\ir gotrue/authoob_import_supabase.sql
 
 \ir database.sql
