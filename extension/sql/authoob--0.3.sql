@@ -161,5 +161,7 @@
 \ir gotrue/authoob_admin_delete_factor.sql
 \ir gotrue/authoob_gotrue_admin_factors.sql
 \ir gotrue/authoob_gotrue_admin_delete_factor.sql
+-- the import of a Supabase project's users (owner only)
+\ir gotrue/authoob_import_supabase.sql
 
 \ir database.sql
