@@ -158,4 +158,14 @@
 \ir gotrue/authoob_gotrue_admin_user.sql
 \ir gotrue/authoob_gotrue_admin_users.sql
 
+-- Identity providers, OAuth 2.0 and OpenID Connect
+-- (docs/identity-providers.md): the providers and the identities of
+-- users there, the owner's functions that configure them
+\ir tables/identity_providers.sql
+\ir tables/identities.sql
+\ir functions/authoob_identity_provider_row.sql
+\ir functions/authoob_add_identity_provider.sql
+\ir functions/authoob_alter_identity_provider.sql
+\ir functions/authoob_remove_identity_provider.sql
+
 \ir database.sql
