@@ -506,6 +506,10 @@ extern char *authoob_key_sign(const AuthoobSigningKey *key, const char *data, si
 extern bool authoob_key_verify(const AuthoobSigningKey *key, const char *token,
 							   size_t token_len, size_t signed_len,
 							   const uint8 *sig, int sig_len);
+/* OpenSSL's EVP_PKEY, for those files that do not include its headers */
+struct evp_pkey_st;
+extern bool authoob_pkey_verify(struct evp_pkey_st *pkey, bool sha256, bool ecdsa_raw,
+								const char *data, size_t len, const uint8 *sig, int sig_len);
 
 /* jwt.c: JWT access tokens, signed and read */
 typedef struct AuthoobClaims
