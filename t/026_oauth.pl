@@ -25,6 +25,21 @@ skip_all_missing("no $node (Debian: apt-get install nodejs npm)")
 skip_all_missing("t/js/node_modules: run npm ci in t/js")
   unless -e "$js/node_modules/jose/package.json";
 
+# sharded, a partition refuses to start a sign-in (docs/identity-providers.md)
+if (sharded())
+{
+	my $db = new_database();
+	AuthoobTest::psql_in($_, q{SELECT authoob_add_identity_provider('fake', '{"kind": "oauth2",
+		"authorization_url": "https://idp.test/a", "token_url": "https://idp.test/t", "userinfo_url": "https://idp.test/u",
+		"client_id": "c"}')}) for partitions($db);
+	my $front = AuthoobTest::Front->start(db => $db, prefix => '/auth/v1');
+	my $r = $front->request(GET => '/authorize?provider=fake');
+	is($r->{status}, 400, 'sharded: G/authorize refuses, as for a provider not enabled');
+	is($r->{json}{error_code}, 'validation_failed', 'sharded: validation_failed');
+	done_testing();
+	exit;
+}
+
 my $idp_pid = open(my $idp_out, '-|', $node, "$js/fake_idp.mjs", 'authoob-client', 's3cret/+:x')
   or die "cannot run $node: $!";
 my $idp_port = <$idp_out>;
@@ -33,10 +48,8 @@ my $issuer = "http://127.0.0.1:$idp_port";
 END { local $?; kill 'KILL', $idp_pid if $idp_pid; close $idp_out if $idp_out }
 
 my $db = new_database();
-# the owner's functions, and every flow, live on partition 0 when sharded
-my ($owner_db) = sharded() ? partitions($db) : ($db);
-AuthoobTest::psql_in($owner_db, q{SELECT authoob_configure('{"redirect_urls": "http://app.test/cb"}')}) if sharded();
-psql($db, q{SELECT authoob_configure('{"redirect_urls": "http://app.test/cb"}')}) unless sharded();
+my $owner_db = $db;
+psql($db, q{SELECT authoob_configure('{"redirect_urls": "http://app.test/cb"}')});
 AuthoobTest::psql_in($owner_db, qq{SELECT authoob_add_identity_provider('fake', '{"kind": "oidc", "issuer": "$issuer",
 	"client_id": "authoob-client", "client_secret": "s3cret/+:x"}')});
 AuthoobTest::psql_in($owner_db, qq{SELECT authoob_add_identity_provider('hub', '{"kind": "oauth2",
@@ -135,6 +148,9 @@ is($user->{json}{email}, 'alice@example.com', 'and reads the user');
 ok($user->{json}{email_confirmed_at}, 'confirmed: the provider verified the address');
 is(exchange($app)->{status} >= 400 ? 'refused' : 'taken', 'refused', 'the app\'s code works once');
 is(count_of(q{authoob.identities WHERE provider = 'fake' AND subject = 'alice-1'}), 1, 'the identity is kept');
+my ($at_idp) = grep { $_->{provider} eq 'fake' } @{ $user->{json}{identities} // [] };
+is($at_idp && $at_idp->{id}, 'alice-1', 'G/user shows the identity at the provider, its id the subject');
+is($at_idp && $at_idp->{identity_data}{email}, 'Alice@Example.com', 'with what the provider said');
 
 # the same subject finds the same user, whatever address it says now
 my ($app2) = sign_in(sub => 'alice-1', email => 'alice.new@example.com', email_verified => JSON::PP::true);
