@@ -230,6 +230,30 @@ my $vs = exchange($linked);
 is($front->request(GET => '/user', headers => { Authorization => "Bearer $vs->{json}{access_token}" })->{json}{email},
 	'victim@example.com', 'a verified address of a confirmed account signs in to it');
 
+# the hooks: pre_oauth_signin may refuse, post_oauth_signin sees the identity
+psql($db, q{CREATE TABLE public.oauth_seen (provider text, subject text, email text)});
+psql($db, q{CREATE FUNCTION public.no_blocked(context jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+    IF context #>> '{claims,email}' = 'blocked@example.com' THEN
+        RAISE EXCEPTION 'this address may not sign in here' USING ERRCODE = 'PT403';
+    END IF;
+    RETURN NULL;
+END $$});
+psql($db, q{CREATE FUNCTION public.seen(context jsonb) RETURNS jsonb LANGUAGE sql AS $$
+    INSERT INTO public.oauth_seen VALUES (context #>> '{identity,provider}', context #>> '{identity,subject}',
+                                          context #>> '{user,email}') RETURNING NULL::jsonb $$});
+psql($db, q{SELECT authoob_add_hook('pre_oauth_signin', 'public.no_blocked(jsonb)')});
+psql($db, q{SELECT authoob_add_hook('post_oauth_signin', 'public.seen(jsonb)')});
+($bad) = sign_in(sub => 'blocked-1', email => 'blocked@example.com', email_verified => JSON::PP::true);
+is(refused('pre_oauth_signin raising', $bad)->{error_description}, 'this address may not sign in here',
+	'pre_oauth_signin refuses the sign-in, its message to the app');
+is(count_of(q{authoob.users WHERE email = 'blocked@example.com'}), 0, 'and no user is made');
+my ($hooked) = sign_in(sub => 'hooked-1', email => 'hooked@example.com', email_verified => JSON::PP::true);
+like($hooked, qr{\?code=}, 'a sign-in the hook lets through');
+is(psql($db, q{SELECT concat_ws(' ', provider, subject, email) FROM public.oauth_seen}), 'fake hooked-1 hooked@example.com',
+	'post_oauth_signin sees the user and the identity');
+psql($db, q{SELECT authoob_remove_hook('pre_oauth_signin', 'public.no_blocked(jsonb)'), authoob_remove_hook('post_oauth_signin', 'public.seen(jsonb)')});
+
 # an off-list redirect_to leads to app_url
 my ($r4, $to4, $cookie4) = authorize(redirect_to => 'https://evil.test/steal');
 my $q4 = query_of($to4);

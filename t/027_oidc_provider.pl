@@ -44,17 +44,7 @@ psql($db, qq{SELECT authoob_configure('{"api_url": "$api_url"}')});
 psql($db, qq{SELECT authoob_add_identity_provider('oidc', '{"kind": "oidc",
 	"issuer": "http://127.0.0.1:$idp_port", "client_id": "authoob", "client_secret": "authoob-secret"}')});
 
-open(my $out, '-|', $node, "$js/oidc_flow.mjs", $api, $page_port, $idp_port) or die "cannot run $node: $!";
-my $checks = 0;
-while (my $line = <$out>)
-{
-	my $check = eval { json_decode($line) };
-	unless (ref $check eq 'HASH') { diag("oidc_flow: $line"); next }
-	$checks++;
-	ok($check->{ok}, "Chromium and oidc-provider: $check->{name}") or diag(json_encode($check->{got}));
-}
-close $out;
-is($? >> 8, 0, 'the browser run went to its end');
+my $checks = node_checks('Chromium and oidc-provider', $node, "$js/oidc_flow.mjs", $api, $page_port, $idp_port);
 is($checks, 5, 'every check of the page ran');
 is(psql($db, q{SELECT count(*) FROM authoob.identities WHERE provider = 'oidc' AND subject = 'alice'}),
 	1, 'the identity at the provider is kept');

@@ -284,6 +284,7 @@ ALTER TABLE authoob.settings ADD COLUMN audit_retention integer NOT NULL DEFAULT
 \ir functions/authoob_url_with_session.sql
 \ir functions/authoob_oauth_error_url.sql
 \ir functions/authoob_jws_verify.sql
+\ir functions/authoob_fire_oauth_hook.sql
 \ir functions/authoob_oauth_answer.sql
 \ir functions/authoob_oauth_provider.sql
 \ir functions/authoob_oauth_id_token.sql
@@ -293,3 +294,7 @@ ALTER TABLE authoob.settings ADD COLUMN audit_retention integer NOT NULL DEFAULT
 -- a sign-in with a provider ends with a PKCE code, as a mailed link's
 ALTER TABLE authoob.flow_states DROP CONSTRAINT flow_states_kind_check,
     ADD CONSTRAINT flow_states_kind_check CHECK (kind IN ('signup', 'recovery', 'oauth'));
+-- the hooks pre_oauth_signin and post_oauth_signin
+INSERT INTO authoob.hook_names (name, position)
+SELECT n, p FROM @extschema@.authoob_hook_names() WITH ORDINALITY AS h (n, p)
+ON CONFLICT (name) DO NOTHING;

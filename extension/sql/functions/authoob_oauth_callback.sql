@@ -5,7 +5,8 @@
 -- ({"fetch"} "token"; fetched: the front's answers so far), then the ID
 -- token is checked (OpenID Connect) or the user read from the userinfo
 -- URL (plain OAuth 2.0), the user got or made
--- (authoob_oauth_identity_user), and the browser sent to the flow's
+-- (authoob_oauth_identity_user) between the hooks pre_oauth_signin and
+-- post_oauth_signin, and the browser sent to the flow's
 -- redirect_to: with a one-time code for grant_type=pkce when the app sent
 -- a code_challenge, else with the session in the fragment.  Whatever
 -- fails sends the browser to the app with error parameters, the flow
@@ -85,7 +86,12 @@ BEGIN
             END IF;
             claims := @extschema@.authoob_oauth_answer(answer, 'the provider did not tell who the user is');
         END IF;
+        -- the application's say, in the transaction (docs/sql-api.md, "Hooks")
+        PERFORM @extschema@.authoob_fire_oauth_hook('pre_oauth_signin', NULL, p.name, claims, NULL);
         uid := @extschema@.authoob_oauth_identity_user(p, claims, f.link_user_id);
+        PERFORM @extschema@.authoob_fire_oauth_hook('post_oauth_signin', uid, NULL, NULL,
+            (SELECT to_jsonb(i) FROM authoob.identities i WHERE i.user_id = uid AND i.provider = p.name
+             ORDER BY i.last_sign_in_at DESC LIMIT 1));
         DELETE FROM authoob.oauth_flows o WHERE o.state_hash = f.state_hash;
         IF f.code_challenge IS NULL THEN
             RETURN jsonb_build_object('url', @extschema@.authoob_url_with_session(f.redirect_to,

@@ -44,14 +44,9 @@ BEGIN
             RETURN jsonb_build_object('fetch', jsonb_build_object('for', 'jwks',
                 'url', coalesce(p.jwks_url, p.discovery ->> 'jwks_uri')));
         END IF;
-        BEGIN
-            published := CASE WHEN (answer ->> 'status') = '200' THEN (answer ->> 'body')::jsonb END;
-        EXCEPTION WHEN invalid_text_representation THEN
-            published := NULL;
-        END;
+        published := @extschema@.authoob_oauth_answer(answer, 'the identity provider''s keys cannot be read');
         IF jsonb_typeof(published -> 'keys') IS DISTINCT FROM 'array' THEN
-            RAISE EXCEPTION 'the identity provider''s keys cannot be read' USING ERRCODE = 'PT502',
-                DETAIL = coalesce(answer ->> 'error', 'Its JWK Set must be answered with status 200.');
+            RAISE EXCEPTION 'the identity provider''s keys are no JWK Set' USING ERRCODE = 'PT502';
         END IF;
         UPDATE authoob.identity_providers ip SET jwks = published, jwks_fetched_at = now()
         WHERE ip.name = p.name;

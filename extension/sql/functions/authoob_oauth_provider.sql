@@ -28,14 +28,9 @@ BEGIN
         RETURN jsonb_build_object('fetch', jsonb_build_object('for', 'discovery',
             'url', rtrim(p.issuer, '/') || '/.well-known/openid-configuration'));
     END IF;
-    BEGIN
-        doc := CASE WHEN (answer ->> 'status') = '200' THEN (answer ->> 'body')::jsonb END;
-    EXCEPTION WHEN invalid_text_representation THEN
-        doc := NULL;
-    END;
-    IF jsonb_typeof(doc) IS DISTINCT FROM 'object' OR doc ->> 'issuer' IS DISTINCT FROM p.issuer THEN
-        RAISE EXCEPTION 'the identity provider''s discovery document cannot be used' USING ERRCODE = 'PT502',
-            DETAIL = coalesce(answer ->> 'error', 'Its issuer must be the provider''s, its answer status 200.');
+    doc := @extschema@.authoob_oauth_answer(answer, 'the identity provider''s discovery document cannot be read');
+    IF doc ->> 'issuer' IS DISTINCT FROM p.issuer THEN
+        RAISE EXCEPTION 'the identity provider''s discovery document is another issuer''s' USING ERRCODE = 'PT502';
     END IF;
     -- its URLs pass the checks of the owner's own
     PERFORM @extschema@.authoob_identity_provider_row(p, jsonb_strip_nulls(jsonb_build_object(
