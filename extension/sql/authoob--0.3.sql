@@ -157,6 +157,8 @@
 \ir gotrue/authoob_gotrue_admin_delete_user.sql
 \ir gotrue/authoob_gotrue_admin_user.sql
 \ir gotrue/authoob_gotrue_admin_users.sql
+-- the import of a Supabase project's users (owner only)
+\ir gotrue/authoob_import_supabase.sql
 
 -- Identity providers, OAuth 2.0 and OpenID Connect
 -- (docs/identity-providers.md): the providers and the identities of
