@@ -154,9 +154,13 @@ fetch_run(const char *spec)
 	long		status;
 	char	   *result;
 
-	/* a form is what a POST sends, and only a POST */
+	/*
+	 * a form is what a POST sends, and only a POST; an Authorization that
+	 * would break its line (an access token a provider made up) goes nowhere
+	 */
 	if (url == NULL || !url_allowed(url) ||
-		(method != NULL && strcmp(method, form != NULL ? "POST" : "GET") != 0))
+		(method != NULL && strcmp(method, form != NULL ? "POST" : "GET") != 0) ||
+		(authorization != NULL && strpbrk(authorization, "\r\n") != NULL))
 	{
 		status = 0;
 		result = failed("not a request the front makes", what);
