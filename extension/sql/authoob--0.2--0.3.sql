@@ -302,6 +302,10 @@ ALTER TABLE authoob.settings ADD COLUMN audit_retention integer NOT NULL DEFAULT
 ALTER TABLE authoob.flow_states DROP CONSTRAINT flow_states_kind_check,
     ADD CONSTRAINT flow_states_kind_check CHECK (kind IN ('signup', 'recovery', 'oauth'));
 -- the hooks pre_oauth_signin and post_oauth_signin
+INSERT INTO authoob.hook_names (name, position)
+SELECT n, p FROM @extschema@.authoob_hook_names() WITH ORDINALITY AS h (n, p)
+ON CONFLICT (name) DO NOTHING;
+
 -- ==== Passwordless sign-in ====
 -- A magic link and a 6-digit code by mail (POST P/otp, Supabase Auth's
 -- POST /otp), valid otp_ttl seconds; a session it opens says so in its

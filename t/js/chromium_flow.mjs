@@ -4,6 +4,8 @@
 // (MAILDIR: where scripts/mail_sink.py keeps the mails it receives.)
 // Serves t/js/page and t/js/node_modules on 127.0.0.1:PAGE-PORT; prints one
 // JSON line per check: {"name", "ok", "got"}.
+import fs from 'node:fs'
+import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import puppeteer from 'puppeteer-core'
 import { servePage } from './page_server.mjs'
