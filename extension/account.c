@@ -424,7 +424,7 @@ authoob_verify(PG_FUNCTION_ARGS)
 }
 
 static AuthoobQuery user_identity = AUTHOOB_QUERY(
-	"SELECT u.email, coalesce(string_agg(r.name, ',' ORDER BY r.name), '')"
+	"SELECT coalesce(u.email, ''), coalesce(string_agg(r.name, ',' ORDER BY r.name), '')"
 	" FROM authoob.users u"
 	" LEFT JOIN authoob.roles_users ru ON ru.user_id = u.id"
 	" LEFT JOIN authoob.roles r ON r.id = ru.role_id"
@@ -437,10 +437,10 @@ static AuthoobQuery user_identity = AUTHOOB_QUERY(
  * Forward auth (GET P/verify, for nginx auth_request, Traefik forwardAuth,
  * Envoy ext_authz): who the token stands for, as the headers a proxy passes
  * upstream, {"X-Auth-User-Id": "1" (or the user's uuid, as the tokens'
- * sub: setting jwt_sub), "X-Auth-User-Email": ...,
- * "X-Auth-User-Roles": "a,b", "X-Auth-Session-Id": ..., "X-Auth-AAL":
- * "aal1" or "aal2", as the session is now}; a token that does not verify
- * is 401, as everywhere.
+ * sub: setting jwt_sub), "X-Auth-User-Email": ... (empty for an
+ * anonymous user), "X-Auth-User-Roles": "a,b", "X-Auth-Session-Id": ...,
+ * "X-Auth-AAL": "aal1" or "aal2", as the session is now}; a token that
+ * does not verify is 401, as everywhere.
  */
 Datum
 authoob_verify_headers(PG_FUNCTION_ARGS)

@@ -400,6 +400,17 @@ is_deeply([ $r->{status}, $r->{json}{email}, exists $r->{json}{access_token}, $r
 	[ 200, 'ada@example.com', '', [] ], 'sign-up of a known address with confirmation: 200, a user, no session');
 psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
 
+# --- anonymous sign-in (docs/supabase.md): off by default, then a user
+# without an address whose tokens say is_anonymous
+authjs('anonymous_off');
+psql($db, q{SELECT authoob_configure('{"anonymous_signin": true}')});
+is($front->request(GET => '/settings')->{json}{external}{anonymous_users}, JSON::PP::true,
+	'GET /settings: anonymous_users true');
+authjs('anonymous', password => $password);
+is(psql($db, q{SELECT count(*) FROM authoob.users WHERE email IS NULL AND user_metadata ->> 'theme' = 'light'}), 1,
+	'one anonymous user, its data kept');
+psql($db, q{SELECT authoob_configure('{"anonymous_signin": false}')});
+
 # --- the admin API (auth.admin.*) with the service_role token the owner signs
 # (sharded, every partition verifies it only with the secret they share:
 # under ES256 each partition signs with a key of its own, docs/supabase.md)

@@ -22,6 +22,8 @@ use Test::More;
 my $db = new_database();
 make_hostile($db) unless hostile();
 psql($db, q{SELECT authoob_configure('{"refresh_reuse_interval": 0, "redirect_urls": "http://app.test/cb"}')});
+# anonymous sign-ins, and housekeeping's sweep of them, run too
+psql($db, q{SELECT authoob_configure('{"anonymous_signin": true, "anonymous_retention": 30}')});
 my $attacker = 'authoob_hostile';
 
 sub as_attacker { psql_as($db, $attacker, $_[0]) }
@@ -162,7 +164,8 @@ my @calls = (
 	[ 'authoob_gotrue_signup(text,inet,text)' => q{SELECT public.authoob_gotrue_signup('{"email": "cid@example.com", "password": "1Password", "data": {"firstname": "Cid", "nick": "c"}, "code_challenge": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH"}', '192.0.2.10', 'http://app.test/cb')},
 		q{SELECT public.authoob_gotrue_signup('{"email": "cid@example.com", "password": "1Password"}')},
 		q{SELECT public.authoob_gotrue_signup('{"phone": "123"}')}, q{SELECT public.authoob_gotrue_signup('{}')},
-		q{SELECT public.authoob_gotrue_signup('x')} ],
+		q{SELECT public.authoob_gotrue_signup('x')},
+		q{SELECT public.authoob_gotrue_signup('{"data": {"firstname": "Anon", "theme": "dark"}}', '192.0.2.12')} ],
 	[ 'authoob_gotrue_token(text,inet)' => q{SELECT public.authoob_gotrue_token('{"grant_type": "password", "email": "cid@example.com", "password": "1Password"}', '192.0.2.10')},
 		q{SELECT public.authoob_gotrue_token('{"grant_type": "pkce", "auth_code": "x", "code_verifier": "y"}')},
 		q{SELECT public.authoob_gotrue_token('{"grant_type": "id_token"}')},

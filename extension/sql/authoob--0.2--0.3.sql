@@ -267,3 +267,18 @@ ALTER TABLE authoob.settings ADD COLUMN audit_retention integer NOT NULL DEFAULT
 \ir gotrue/authoob_gotrue_admin_delete_user.sql
 \ir gotrue/authoob_gotrue_admin_user.sql
 \ir gotrue/authoob_gotrue_admin_users.sql
+
+-- ==== Anonymous sign-in ====
+-- Supabase Auth's signInAnonymously (docs/supabase.md, "Anonymous
+-- sign-in"), off until anonymous_signin: a user without an address, whose
+-- tokens say is_anonymous; housekeeping removes old ones when
+-- anonymous_retention is set, the owner with authoob_sweep_anonymous.
+ALTER TABLE authoob.users ALTER COLUMN email DROP NOT NULL;
+ALTER TABLE authoob.settings ADD COLUMN anonymous_signin boolean NOT NULL DEFAULT false,
+    ADD COLUMN anonymous_retention integer NOT NULL DEFAULT 0;
+\ir gotrue/authoob_count_sign_up.sql
+\ir gotrue/authoob_gotrue_sign_in_anonymously.sql
+\ir gotrue/authoob_gotrue_signup.sql
+\ir gotrue/authoob_gotrue_settings.sql
+\ir functions/authoob_housekeeping.sql
+\ir functions/authoob_sweep_anonymous.sql

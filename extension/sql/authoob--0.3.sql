@@ -95,6 +95,7 @@
 \ir gotrue/authoob_register_for_dialect.sql
 \ir gotrue/authoob_spend_mail_code.sql
 \ir gotrue/authoob_spend_reset_token.sql
+\ir gotrue/authoob_count_sign_up.sql
 \ir functions/authoob_clear_throttle.sql
 \ir functions/authoob_metrics.sql
 \ir functions/authoob_create_role.sql
@@ -129,6 +130,7 @@
 \ir gotrue/authoob_gotrue_recover.sql
 \ir gotrue/authoob_gotrue_resend.sql
 \ir gotrue/authoob_gotrue_signup.sql
+\ir gotrue/authoob_gotrue_sign_in_anonymously.sql
 \ir gotrue/authoob_gotrue_start_flow.sql
 \ir gotrue/authoob_gotrue_token.sql
 \ir gotrue/authoob_gotrue_update_user.sql
@@ -157,5 +159,8 @@
 \ir gotrue/authoob_gotrue_admin_delete_user.sql
 \ir gotrue/authoob_gotrue_admin_user.sql
 \ir gotrue/authoob_gotrue_admin_users.sql
+
+-- Anonymous sign-in (docs/supabase.md): the owner's sweep
+\ir functions/authoob_sweep_anonymous.sql
 
 \ir database.sql

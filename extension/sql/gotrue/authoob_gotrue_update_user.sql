@@ -9,6 +9,14 @@ DECLARE
     uid bigint := @extschema@.authoob_verify(token);
     body jsonb := @extschema@.authoob_gotrue_body(payload);
 BEGIN
+    -- GoTrue's user.go: an anonymous user (no address) gets a password
+    -- only with an address to sign in by
+    IF coalesce(body ->> 'password', '') <> '' AND coalesce(body ->> 'email', '') = ''
+       AND coalesce(body ->> 'phone', '') = ''
+       AND EXISTS (SELECT 1 FROM authoob.users u WHERE u.id = uid AND u.email IS NULL) THEN
+        RAISE EXCEPTION 'Updating password of an anonymous user without an email or phone is not allowed'
+            USING ERRCODE = 'PT422', DETAIL = '{"error_code": "validation_failed"}';
+    END IF;
     IF nullif(body ->> 'email', '') IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM authoob.users u WHERE u.id = uid AND lower(u.email) = lower(body ->> 'email')) THEN
         PERFORM @extschema@.authoob_gotrue_not_built('email_change');

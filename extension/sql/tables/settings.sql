@@ -78,7 +78,11 @@ CREATE TABLE authoob.settings (
     -- authentication")
     mfa_required boolean NOT NULL DEFAULT false,
     -- how many days authoob.audit_log keeps a record (authoob_housekeeping)
-    audit_retention integer NOT NULL DEFAULT 90
+    audit_retention integer NOT NULL DEFAULT 90,
+    -- Supabase Auth's anonymous sign-in, and how many days housekeeping
+    -- keeps an anonymous user (0: for ever; authoob_sweep_anonymous)
+    anonymous_signin boolean NOT NULL DEFAULT false,
+    anonymous_retention integer NOT NULL DEFAULT 0
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));
