@@ -385,7 +385,13 @@ authoob_token(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_hook_response(answer, response), false));
 }
 
-/* SQL function: authoob_reset_password(token text, payload text|jsonb) returns jsonb */
+/*
+ * SQL function: authoob_reset_password(token text, payload text|jsonb) returns jsonb
+ *
+ * A signed-in user's new password, {"password1", "password2"}; with
+ * secure_password_change, and "nonce" unless the session signed in within
+ * a day (docs/supabase.md, "Reauthentication").
+ */
 Datum
 authoob_reset_password(PG_FUNCTION_ARGS)
 {
@@ -400,6 +406,8 @@ authoob_reset_password(PG_FUNCTION_ARGS)
 	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), &session, settings);
 	authoob_require_aal2(&session, AAL_TO_CHANGE, settings);
 	payload = authoob_payload_arg(fcinfo, 1);
+	authoob_check_reauthentication(user_id, &session, authoob_jsonb_get_string(payload, "nonce"),
+								   settings);
 	authoob_fire_hook(HOOK_PRE_RESET_AUTH,
 					  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	authoob_set_password(user_id, authoob_new_password_hash(payload, settings));

@@ -70,6 +70,9 @@ static const AttemptAction attempt_actions[] = {
 	{"mfa_verify", "authoob_mfa_verify", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
 	{"mfa_recover", "authoob_mfa_recover", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
 	{"gotrue_mfa_verify", "authoob_gotrue_verify_factor", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
+	/* password changes, {"token", "body"}: a wrong reauthentication nonce counts */
+	{"gotrue_update_user", "authoob_gotrue_update_user_request", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
+	{"reset_password", "authoob_reset_password_request", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
 };
 
 /* One call of authoob_attempt: what it runs, and what came of it */

@@ -282,3 +282,23 @@ ALTER TABLE authoob.settings ADD COLUMN anonymous_signin boolean NOT NULL DEFAUL
 \ir gotrue/authoob_gotrue_settings.sql
 \ir functions/authoob_housekeeping.sql
 \ir functions/authoob_sweep_anonymous.sql
+
+-- ==== Reauthentication ====
+-- GET G/reauthenticate mails a 6-digit nonce (a mailed code of its own
+-- kind); with secure_password_change, updateUser({password}) needs it
+-- unless the session signed in within a day, and PUT G/user goes through
+-- authoob_attempt, as do PUT P/reset_password and P/password/reset, which
+-- counts a wrong nonce (docs/supabase.md, "Reauthentication").
+ALTER TABLE authoob.settings ADD COLUMN secure_password_change boolean NOT NULL DEFAULT false;
+ALTER TABLE authoob.mail_tokens DROP CONSTRAINT mail_tokens_kind_check,
+    ADD CONSTRAINT mail_tokens_kind_check CHECK (kind IN ('activation', 'reset', 'reauthentication'));
+ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
+    ADD CONSTRAINT mail_templates_kind_check
+        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'reauthentication'));
+\ir rows/mail_templates_reauthentication.sql
+\ir gotrue/authoob_mail_nonce.sql
+\ir gotrue/authoob_gotrue_reauthenticate.sql
+\ir gotrue/authoob_gotrue_update_user_request.sql
+\ir functions/authoob_reset_password_request.sql
+\ir gotrue/authoob_gotrue_update_user.sql
+

@@ -449,6 +449,25 @@ if (step === 'confirm_off') {
   check('getUser: is_anonymous', r.data?.user?.is_anonymous === true, errInfo(r.error))
   r = await c.signOut()
   check('signOut', !r.error, errInfo(r.error))
+} else if (step === 'reauth_ask') {
+  const c = client('sb-reauth', { storage: fileStorage(args.store) })
+  let r = await c.signInWithPassword({ email, password })
+  check('signInWithPassword: a session', !r.error, errInfo(r.error))
+  r = await c.reauthenticate()
+  check('reauthenticate(): the nonce mailed', !r.error, errInfo(r.error))
+} else if (step === 'reauth_change') {
+  // the session of reauth_ask, which the test made older than a day
+  const c = client('sb-reauth', { storage: fileStorage(args.store) })
+  let r = await c.updateUser({ password: args.new_password })
+  check('updateUser({password}) without a nonce: reauthentication_needed', r.error?.code === 'reauthentication_needed' &&
+    r.error?.status === 400, errInfo(r.error))
+  r = await c.updateUser({ password: args.new_password, nonce: args.wrong_nonce })
+  check('a wrong nonce: reauthentication_not_valid', r.error?.code === 'reauthentication_not_valid' &&
+    r.error?.status === 422, errInfo(r.error))
+  r = await c.updateUser({ password: args.new_password, nonce: args.nonce })
+  check('updateUser({password, nonce}): changed', !r.error && r.data.user?.email === email, errInfo(r.error))
+  r = await client('sb-reauth-new').signInWithPassword({ email, password: args.new_password })
+  check('the new password signs in', !r.error && r.data.session, errInfo(r.error))
 } else if (step === 'anonymous_off') {
   const r = await client().signInAnonymously()
   check('signInAnonymously with anonymous_signin off: 422 anonymous_provider_disabled',

@@ -1,6 +1,7 @@
 -- PUT /user: data merged into user_metadata, its fields of P/profile as
 -- PUT P/profile sets them; password as PUT P/reset_password (which ends
--- every session of the user, this one too).
+-- every session of the user, this one too), which with
+-- secure_password_change needs the nonce GET /reauthenticate mailed.
 CREATE OR REPLACE FUNCTION authoob_gotrue_update_user(token text, payload text)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -30,7 +31,7 @@ BEGIN
     END IF;
     IF body ? 'password' THEN
         PERFORM @extschema@.authoob_reset_password(token, jsonb_build_object(
-            'password1', body -> 'password', 'password2', body -> 'password'));
+            'password1', body -> 'password', 'password2', body -> 'password', 'nonce', body -> 'nonce'));
     END IF;
     RETURN @extschema@.authoob_gotrue_user_json(uid);
 END

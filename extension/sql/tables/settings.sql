@@ -82,7 +82,11 @@ CREATE TABLE authoob.settings (
     -- Supabase Auth's anonymous sign-in, and how many days housekeeping
     -- keeps an anonymous user (0: for ever; authoob_sweep_anonymous)
     anonymous_signin boolean NOT NULL DEFAULT false,
-    anonymous_retention integer NOT NULL DEFAULT 0
+    anonymous_retention integer NOT NULL DEFAULT 0,
+    -- a password change needs a mailed nonce (GET G/reauthenticate) unless
+    -- the session signed in within a day (Supabase Auth's
+    -- GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION)
+    secure_password_change boolean NOT NULL DEFAULT false
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));
