@@ -67,6 +67,7 @@ extern void authoob_no_token_match(void) pg_attribute_noreturn();
 extern void authoob_wrong_code(void) pg_attribute_noreturn();
 extern void authoob_reauthentication_needed(void) pg_attribute_noreturn();
 extern void authoob_invalid_nonce(void) pg_attribute_noreturn();
+extern void authoob_anonymous_refused(void) pg_attribute_noreturn();
 extern void authoob_user_not_found(void) pg_attribute_noreturn();
 extern void authoob_session_not_found(void) pg_attribute_noreturn();
 extern void authoob_already_registered(void) pg_attribute_noreturn();

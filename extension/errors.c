@@ -438,3 +438,13 @@ authoob_invalid_nonce(void)
 			 errmsg("Nonce has expired or is invalid"),
 			 errdetail_contract("reauthentication_not_valid", NULL, NULL, same_answer)));
 }
+
+/* 403: what an anonymous user may not do (enrol a second factor) */
+void
+authoob_anonymous_refused(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_FORBIDDEN),
+			 errmsg("Anonymous user not allowed to perform these actions"),
+			 errdetail_contract("no_authorization", NULL, NULL, same_answer)));
+}

@@ -56,6 +56,9 @@ SELECT test.failure($$ SELECT authoob_gotrue_token('{"grant_type": "password", "
 SELECT test.failure($$ SELECT authoob_gotrue_recover('{"email": ""}', '192.0.2.1') $$);
 -- a password without an address: GoTrue's rule
 SELECT test.failure(format($$ SELECT authoob_gotrue_update_user(%L, '{"password": "2Password"}') $$, :'anon'));
+-- no second factor (GoTrue's requireNotAnonymous), in either dialect
+SELECT test.failure(format($$ SELECT authoob_gotrue_enroll_factor(%L, '{"factor_type": "totp"}') $$, :'anon'));
+SELECT test.failure(format($$ SELECT authoob_mfa_enroll(%L, '{}') $$, :'anon'));
 -- its password is no one's: P/profile's password change refuses any
 SELECT test.outcome(format($$ SELECT authoob_reset_password(%L, '{"password1": "2Password", "password2": "2Password"}') IS NOT NULL $$, :'anon')) LIKE 'PT4%' AS p_change_refused;
 
