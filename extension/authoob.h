@@ -342,6 +342,7 @@ extern bool authoob_hash_is_current(const char *hash, const AuthoobSettings *set
 extern char *authoob_rehash_if_stale(const char *password, const char *hash,
 									 const AuthoobSettings *settings);
 extern bool authoob_check_password(const char *password, const char *hash);
+extern bool authoob_is_password_hash(const char *hash);
 extern void authoob_dummy_password_check(const char *password,
 										 const AuthoobSettings *settings);
 extern uint64 authoob_hashes_computed(void);
@@ -402,8 +403,6 @@ extern void authoob_record_throttle(const char *scope, const char *key,
 									const AuthoobSettings *settings);
 extern void authoob_check_mfa_throttle(const char *key, Datum client_ip, bool ip_isnull,
 									   const AuthoobSettings *settings);
-extern void authoob_mark_mfa_failure(const char *key);
-extern void authoob_record_mfa_failure(bool record, const AuthoobSettings *settings);
 extern void authoob_check_hash_budget(const char *account_key, Datum client_ip,
 									  bool ip_isnull, const AuthoobSettings *settings);
 extern void authoob_count_hash(const char *account_key, Datum client_ip,
@@ -626,6 +625,8 @@ extern bytea *authoob_match_mail_code(int64 user_id, const char *kind, const cha
 
 /* mfa.c: a user's factors, in Supabase Auth's user object */
 extern char *authoob_factors_json(int64 user_id, const AuthoobSettings *settings);
+/* ... and a refused code's record, which authoob_attempt makes outlive it */
+extern void authoob_record_mfa_failure(bool record, const AuthoobSettings *settings);
 
 /* profile.c: GET P/profile's answer, its user in *user_id (and *dates) */
 extern Datum authoob_token_profile(const char *token, const AuthoobSettings *settings,

@@ -126,8 +126,8 @@ static const Route route_table[] = {
 	{"GET",  "/sso/saml/metadata", NOT_BUILT("sso")},
 	{"POST", "/sso/saml/acs",   NOT_BUILT("sso")},
 	{"POST", "/invite",         AUTHENTICATED_NOT_BUILT("admin")},
-	{"GET",  "/admin/users/*/factors", AUTHENTICATED_NOT_BUILT("admin")},
-	{"DELETE", "/admin/users/*/factors/*", AUTHENTICATED_NOT_BUILT("admin")},
+	{"GET",  "/admin/users/*/factors", 200, {ARG_TOKEN, ARG_PATH}, "SELECT authoob_gotrue_admin_factors($1::text, $2::text)", REPLY_BODY, GOTRUE},
+	{"DELETE", "/admin/users/*/factors/*", 200, {ARG_TOKEN, ARG_PATH, ARG_PATH, ARG_CLIENT_IP}, "SELECT authoob_gotrue_admin_delete_factor($1::text, $2::text, $3::text, $4::inet)", REPLY_BODY, GOTRUE},
 	{"POST", "/admin/generate_link", AUTHENTICATED_NOT_BUILT("admin")},
 	{"GET",  "/admin/audit",    AUTHENTICATED_NOT_BUILT("admin")},
 };

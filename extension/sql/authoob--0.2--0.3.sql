@@ -267,6 +267,13 @@ ALTER TABLE authoob.settings ADD COLUMN audit_retention integer NOT NULL DEFAULT
 \ir gotrue/authoob_gotrue_admin_delete_user.sql
 \ir gotrue/authoob_gotrue_admin_user.sql
 \ir gotrue/authoob_gotrue_admin_users.sql
+\ir gotrue/authoob_admin_list_factors.sql
+\ir gotrue/authoob_admin_delete_factor.sql
+\ir gotrue/authoob_gotrue_admin_factors.sql
+\ir gotrue/authoob_gotrue_admin_delete_factor.sql
+-- the import of a Supabase project's users (docs/supabase.md, "Bringing
+-- your users"); bcrypt hashes named $2b$ and $2y$ verify (extension/password.c)
+\ir gotrue/authoob_import_supabase.sql
 
 -- ==== Anonymous sign-in ====
 -- Supabase Auth's signInAnonymously (docs/supabase.md, "Anonymous
@@ -301,4 +308,3 @@ ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
 \ir gotrue/authoob_gotrue_update_user_request.sql
 \ir functions/authoob_reset_password_request.sql
 \ir gotrue/authoob_gotrue_update_user.sql
-
