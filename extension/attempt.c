@@ -210,6 +210,7 @@ record_failures(const Attempt *attempt, Oid procedure, bool counted, bool code_f
 	if (hashed)
 		authoob_count_hash(email, attempt->client_ip, attempt->ip_isnull, settings);
 	authoob_record_mfa_failure(counted, settings);
+	authoob_record_nonce_failure(counted, settings);
 	authoob_end_reused_session(true);
 	authoob_leave_owner_context(&owner);
 }
@@ -264,6 +265,7 @@ attempt(FunctionCallInfo fcinfo, bool structured, bool nonatomic, bool *isnull,
 
 	authoob_end_reused_session(false);
 	authoob_record_mfa_failure(false, NULL);
+	authoob_record_nonce_failure(false, NULL);
 	hashes_before = authoob_hashes_computed();
 	*error = authoob_try(run_attempt, &attempt);
 	if (*error && attempt.parse && !attempt.parsed)

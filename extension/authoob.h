@@ -588,6 +588,7 @@ typedef struct AuthoobMail
 extern void authoob_queue_mail(const AuthoobMail *mail, const AuthoobSettings *settings);
 extern void authoob_check_reauthentication(int64 user_id, const pg_uuid_t *session,
 										   const char *nonce, const AuthoobSettings *settings);
+extern void authoob_record_nonce_failure(bool record, const AuthoobSettings *settings);
 extern void authoob_notify_mailers(void);
 
 /*

@@ -36,6 +36,12 @@ static AuthoobQuery session_signed_in_recently = AUTHOOB_QUERY(
 	"SELECT created_at > now() - interval '24 hours' FROM authoob.sessions WHERE jti = $1",
 	1, UUIDOID);
 
+/*
+ * The user whose reauthentication nonce was just refused, for
+ * authoob_attempt to count once the refusal has rolled back; 0: none
+ */
+static int64 refused_nonce_user = 0;
+
 static AuthoobQuery spend_nonce = AUTHOOB_QUERY(
 	"UPDATE authoob.mail_tokens SET used_at = now() WHERE token_hash = $1",
 	1, BYTEAOID);
@@ -336,15 +342,36 @@ authoob_mail_nonce(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* What wrong nonces count against: a user's, beside their factors' keys */
+static char *
+nonce_key(int64 user_id)
+{
+	return psprintf("reauthentication:" INT64_FORMAT, user_id);
+}
+
+/*
+ * Count the nonce refused since the last call, if any, as a wrong
+ * second-factor code of its user (scope mfa), and forget it;
+ * authoob_attempt calls it after the action's error rolled back (record:
+ * true) and before it runs one (false).  Connected to SPI, as the owner.
+ */
+void
+authoob_record_nonce_failure(bool record, const AuthoobSettings *settings)
+{
+	if (record && refused_nonce_user != 0)
+		authoob_record_throttle("mfa", nonce_key(refused_nonce_user), settings);
+	refused_nonce_user = 0;
+}
+
 /*
  * With secure_password_change, before the password of user_id changes in
  * session: nothing to check when the session signed in within a day;
  * else 400 reauthentication_needed without a nonce, 422
  * reauthentication_not_valid unless nonce is the user's newest mailed one
- * (which it spends).  A wrong nonce is marked as a wrong second-factor
- * code of the user, which authoob_attempt counts once the refusal has
- * rolled back (PUT G/user, PUT P/reset_password), so that the million
- * cannot be tried.  Connected to SPI.
+ * (which it spends).  A wrong nonce counts as a wrong second-factor code
+ * of the user (authoob_record_nonce_failure, once the refusal has rolled
+ * back: PUT G/user, PUT P/reset_password), so that the million cannot be
+ * tried.  Connected to SPI.
  */
 void
 authoob_check_reauthentication(int64 user_id, const pg_uuid_t *session, const char *nonce,
@@ -353,7 +380,6 @@ authoob_check_reauthentication(int64 user_id, const pg_uuid_t *session, const ch
 	Datum		arg = UUIDPGetDatum(session);
 	bool		isnull;
 	bytea	   *hash;
-	char	   *key;
 
 	if (!settings->secure_password_change ||
 		(authoob_run(&session_signed_in_recently, &arg, NULL, false) == 1 &&
@@ -361,12 +387,11 @@ authoob_check_reauthentication(int64 user_id, const pg_uuid_t *session, const ch
 		return;
 	if (nonce == NULL || *nonce == '\0')
 		authoob_reauthentication_needed();
-	key = psprintf("reauthentication:" INT64_FORMAT, user_id);
-	authoob_check_mfa_throttle(key, (Datum) 0, true, settings);
+	authoob_check_mfa_throttle(nonce_key(user_id), (Datum) 0, true, settings);
 	hash = authoob_match_mail_code(user_id, "reauthentication", nonce, settings);
 	if (hash == NULL)
 	{
-		authoob_mark_mfa_failure(key);
+		refused_nonce_user = user_id;
 		authoob_invalid_nonce();
 	}
 	arg = PointerGetDatum(hash);
