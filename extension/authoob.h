@@ -65,6 +65,9 @@ extern void authoob_not_admin(void) pg_attribute_noreturn();
 extern void authoob_user_banned_error(const char *message) pg_attribute_noreturn();
 extern void authoob_no_token_match(void) pg_attribute_noreturn();
 extern void authoob_wrong_code(void) pg_attribute_noreturn();
+extern void authoob_reauthentication_needed(void) pg_attribute_noreturn();
+extern void authoob_invalid_nonce(void) pg_attribute_noreturn();
+extern void authoob_anonymous_refused(void) pg_attribute_noreturn();
 extern void authoob_user_not_found(void) pg_attribute_noreturn();
 extern void authoob_session_not_found(void) pg_attribute_noreturn();
 extern void authoob_email_elsewhere(void);
@@ -315,6 +318,7 @@ typedef struct AuthoobSettings
 	bool		mfa_required;	/* a user with a verified factor needs aal2 */
 	bool		mfa;			/* the schema has factors (0.3): sessions.c */
 	int32		otp_ttl;		/* seconds: a magic link's and its code's life */
+	bool		secure_password_change; /* a password change needs a nonce */
 } AuthoobSettings;
 
 /* Whether tokens' sub (and Supabase Auth's user id) is the user's uuid */
@@ -595,6 +599,7 @@ typedef struct AuthoobMail
 {
 	const char *kind;
 	AuthoobHook hook;			/* the mail hook that may replace it */
+	bool		no_hook;		/* a reauthentication's nonce: no mail hook */
 	int64		user_id;
 	const char *link;
 	const char *token;			/* the mailed token, which the link carries */
@@ -605,6 +610,9 @@ typedef struct AuthoobMail
 } AuthoobMail;
 
 extern void authoob_queue_mail(const AuthoobMail *mail, const AuthoobSettings *settings);
+extern void authoob_check_reauthentication(int64 user_id, const pg_uuid_t *session,
+										   const char *nonce, const AuthoobSettings *settings);
+extern void authoob_record_nonce_failure(bool record, const AuthoobSettings *settings);
 extern void authoob_notify_mailers(void);
 
 /*

@@ -222,8 +222,9 @@ authoob_queue_mail(const AuthoobMail *mail, const AuthoobSettings *settings)
 	recipient = mail->new_email && !mail->to_old ? mail->new_email : values[1];
 
 	/* the mail hook may replace the mail, or cancel it */
-	answer = authoob_fire_hook(mail->hook,
-							   &(AuthoobHookArgs) {.user_id = mail->user_id, .link = mail->link});
+	answer = mail->no_hook ? NULL :
+		authoob_fire_hook(mail->hook,
+						  &(AuthoobHookArgs) {.user_id = mail->user_id, .link = mail->link});
 	if (answer)
 	{
 		char	   *replaced;

@@ -121,6 +121,11 @@ static const SettingDef setting_defs[] = {
 	{"audit_retention", SETTING_INT, 1, 100 * 366, SQL_ONLY, NULL},
 	/* 0.3: magic links and their codes (0.2 had none) */
 	{"otp_ttl", SETTING_INT, 60, 24 * 3600, FIELD(otp_ttl), "600"},
+	/* 0.3: anonymous sign-ins, and the days their users stay (read by SQL only) */
+	{"anonymous_signin", SETTING_BOOL, 0, 0, SQL_ONLY, NULL},
+	{"anonymous_retention", SETTING_INT, 0, 100 * 366, SQL_ONLY, NULL},
+	/* 0.3: a password change may need a mailed nonce (0.2: none) */
+	{"secure_password_change", SETTING_BOOL, 0, 0, FIELD(secure_password_change), "false"},
 };
 
 #define N_SETTINGS lengthof(setting_defs)

@@ -120,7 +120,9 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_rotate_secret(previous_valid_for interval DEFAULT NULL)', 'jsonb', 'all', NULL, false),
     ('authoob_rotate_key(previous_valid_for interval DEFAULT NULL)', 'jsonb', 'all', NULL, false),
     ('authoob_new_signing_key(alg text, previous_valid_for interval)', 'jsonb', 'all', NULL, false),
-    ('authoob_clear_throttle(scope text DEFAULT NULL, key text DEFAULT NULL)', 'bigint', 'sum', NULL, false);
+    ('authoob_clear_throttle(scope text DEFAULT NULL, key text DEFAULT NULL)', 'bigint', 'sum', NULL, false),
+    -- reauthentication (docs/supabase.md)
+    ('authoob_gotrue_reauthenticate(token text)',               'jsonb', 'token:token', 'authoob_api', true);
 
 -- Where a route's argument leads: a partition's hash (PL/Proxy takes it
 -- & (N - 1)). What cannot be read leads to partition 0, which answers
@@ -215,6 +217,8 @@ INSERT INTO authoob_shard.attempts (action, grant_type, run_on) VALUES
     ('mfa_verify',           '',              'token:token'),
     ('mfa_recover',          '',              'token:token'),
     ('gotrue_mfa_verify',    '',              'token:token'),
+    ('gotrue_update_user',   '',              'token:token'),
+    ('reset_password',       '',              'token:token'),
     -- a magic link's token where it was drawn; its code by its address
     ('otp_verify',           '',              'hash:token,email'),
     ('email_change_confirm', '',              'hash:token,email');

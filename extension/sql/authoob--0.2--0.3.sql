@@ -306,17 +306,51 @@ INSERT INTO authoob.hook_names (name, position)
 SELECT n, p FROM @extschema@.authoob_hook_names() WITH ORDINALITY AS h (n, p)
 ON CONFLICT (name) DO NOTHING;
 
+-- ==== Anonymous sign-in ====
+-- Supabase Auth's signInAnonymously (docs/supabase.md, "Anonymous
+-- sign-in"), off until anonymous_signin: a user without an address, whose
+-- tokens say is_anonymous; housekeeping removes old ones when
+-- anonymous_retention is set, the owner with authoob_sweep_anonymous.
+ALTER TABLE authoob.users ALTER COLUMN email DROP NOT NULL;
+ALTER TABLE authoob.settings ADD COLUMN anonymous_signin boolean NOT NULL DEFAULT false,
+    ADD COLUMN anonymous_retention integer NOT NULL DEFAULT 0;
+\ir gotrue/authoob_count_sign_up.sql
+\ir gotrue/authoob_gotrue_sign_in_anonymously.sql
+\ir gotrue/authoob_gotrue_signup.sql
+\ir gotrue/authoob_gotrue_settings.sql
+\ir functions/authoob_housekeeping.sql
+\ir functions/authoob_sweep_anonymous.sql
+
+-- ==== Reauthentication ====
+-- GET G/reauthenticate mails a 6-digit nonce (a mailed code of its own
+-- kind); with secure_password_change, updateUser({password}) needs it
+-- unless the session signed in within a day, and PUT G/user goes through
+-- authoob_attempt, as do PUT P/reset_password and P/password/reset, which
+-- counts a wrong nonce (docs/supabase.md, "Reauthentication").
+ALTER TABLE authoob.settings ADD COLUMN secure_password_change boolean NOT NULL DEFAULT false;
+ALTER TABLE authoob.mail_tokens DROP CONSTRAINT mail_tokens_kind_check,
+    ADD CONSTRAINT mail_tokens_kind_check CHECK (kind IN ('activation', 'reset', 'reauthentication'));
+ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
+    ADD CONSTRAINT mail_templates_kind_check
+        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'reauthentication'));
+\ir rows/mail_templates_reauthentication.sql
+\ir gotrue/authoob_mail_nonce.sql
+\ir gotrue/authoob_gotrue_reauthenticate.sql
+\ir gotrue/authoob_gotrue_update_user_request.sql
+\ir functions/authoob_reset_password_request.sql
+\ir gotrue/authoob_gotrue_update_user.sql
+
 -- ==== Passwordless sign-in ====
 -- A magic link and a 6-digit code by mail (POST P/otp, Supabase Auth's
 -- POST /otp), valid otp_ttl seconds; a session it opens says so in its
 -- tokens' amr (docs/supabase.md, "Magic links and email codes").
 ALTER TABLE authoob.mail_tokens DROP CONSTRAINT mail_tokens_kind_check,
-    ADD CONSTRAINT mail_tokens_kind_check CHECK (kind IN ('activation', 'reset', 'magiclink'));
+    ADD CONSTRAINT mail_tokens_kind_check CHECK (kind IN ('activation', 'reset', 'magiclink', 'reauthentication'));
 ALTER TABLE authoob.mail_requests DROP CONSTRAINT mail_requests_kind_check,
     ADD CONSTRAINT mail_requests_kind_check CHECK (kind IN ('reset', 'activation', 'magiclink'));
 ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
     ADD CONSTRAINT mail_templates_kind_check
-        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'magiclink'));
+        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'magiclink', 'reauthentication'));
 \ir rows/mail_templates_magiclink.sql
 ALTER TABLE authoob.flow_states DROP CONSTRAINT flow_states_kind_check,
     ADD CONSTRAINT flow_states_kind_check CHECK (kind IN ('signup', 'recovery', 'oauth', 'magiclink')),
@@ -347,14 +381,15 @@ ON CONFLICT (name) DO NOTHING;
 -- (docs/supabase.md, "Email change").
 ALTER TABLE authoob.mail_tokens DROP CONSTRAINT mail_tokens_kind_check,
     ADD CONSTRAINT mail_tokens_kind_check
-        CHECK (kind IN ('activation', 'reset', 'magiclink', 'email_change')),
+        CHECK (kind IN ('activation', 'reset', 'magiclink', 'email_change', 'reauthentication')),
     ADD COLUMN new_email text;
 ALTER TABLE authoob.mail_requests DROP CONSTRAINT mail_requests_kind_check,
     ADD CONSTRAINT mail_requests_kind_check
         CHECK (kind IN ('reset', 'activation', 'magiclink', 'email_change'));
 ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
     ADD CONSTRAINT mail_templates_kind_check
-        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'magiclink', 'email_change', 'email_change_notice'));
+        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'magiclink', 'email_change', 'email_change_notice',
+            'reauthentication'));
 \ir rows/mail_templates_email_change.sql
 \ir gotrue/authoob_email_change_ask.sql
 \ir gotrue/authoob_email_change_user.sql

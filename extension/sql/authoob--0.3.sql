@@ -34,6 +34,7 @@
 \ir tables/mail_requests.sql
 \ir tables/mail_templates.sql
 \ir rows/mail_templates_gotrue.sql
+\ir rows/mail_templates_reauthentication.sql
 \ir rows/mail_templates_magiclink.sql
 \ir rows/mail_templates_email_change.sql
 \ir tables/settings.sql
@@ -97,6 +98,8 @@
 \ir gotrue/authoob_register_for_dialect.sql
 \ir gotrue/authoob_spend_mail_code.sql
 \ir gotrue/authoob_spend_reset_token.sql
+\ir gotrue/authoob_count_sign_up.sql
+\ir gotrue/authoob_mail_nonce.sql
 \ir functions/authoob_clear_throttle.sql
 \ir functions/authoob_metrics.sql
 \ir functions/authoob_create_role.sql
@@ -131,6 +134,10 @@
 \ir gotrue/authoob_gotrue_recover.sql
 \ir gotrue/authoob_gotrue_resend.sql
 \ir gotrue/authoob_gotrue_signup.sql
+\ir gotrue/authoob_gotrue_sign_in_anonymously.sql
+\ir gotrue/authoob_gotrue_reauthenticate.sql
+\ir gotrue/authoob_gotrue_update_user_request.sql
+\ir functions/authoob_reset_password_request.sql
 \ir gotrue/authoob_gotrue_start_flow.sql
 \ir gotrue/authoob_gotrue_token.sql
 \ir gotrue/authoob_gotrue_update_user.sql
@@ -203,5 +210,8 @@
 \ir gotrue/authoob_apply_email_change.sql
 \ir functions/authoob_email_change.sql
 \ir functions/authoob_email_change_confirm.sql
+
+-- Anonymous sign-in (docs/supabase.md): the owner's sweep
+\ir functions/authoob_sweep_anonymous.sql
 
 \ir database.sql

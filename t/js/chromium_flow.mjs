@@ -146,6 +146,18 @@ try {
   }, email)
   check('the mailed link followed in the browser: back to the page with a code, exchanged for a session',
     r.code && !r.hash && r.email === email && r.amr?.[0]?.method === 'magiclink' && !r.error, { link, ...r })
+
+  // an anonymous sign-in from the page (the test turned anonymous_signin
+  // on): its claims say so, and it signs out
+  r = await run(async () => {
+    const { data, error } = await window.auth.signInAnonymously()
+    const claims = (await window.auth.getClaims()).data?.claims
+    const signedOut = await window.auth.signOut()
+    return { error: error?.message ?? signedOut.error?.message ?? null, anonymous: data?.user?.is_anonymous,
+      email: data?.user?.email, claim: claims?.is_anonymous, method: claims?.amr?.[0]?.method }
+  })
+  check('in the page: signInAnonymously, is_anonymous in the user and the token',
+    !r.error && r.anonymous === true && r.email === '' && r.claim === true && r.method === 'anonymous', r)
   check('no error in the page', errors.length === 0, errors)
 } finally {
   await browser.close()

@@ -8,10 +8,11 @@
 -- beside its link (docs/supabase.md), kept only as an HMAC under
 -- the secret key salted with token_hash; NULL for authoob's own mails.
 -- new_email: an email_change token's address, which becomes the user's
--- when the token is spent (the mail went there).
+-- when the token is spent (the mail went there).  A reauthentication's
+-- nonce is such a code, of a token no mail carries.
 CREATE TABLE authoob.mail_tokens (
     token_hash bytea PRIMARY KEY,
-    kind text NOT NULL CHECK (kind IN ('activation', 'reset', 'magiclink', 'email_change')),
+    kind text NOT NULL CHECK (kind IN ('activation', 'reset', 'magiclink', 'email_change', 'reauthentication')),
     user_id bigint NOT NULL REFERENCES authoob.users ON DELETE CASCADE,
     created_at timestamptz NOT NULL DEFAULT now(),
     expires_at timestamptz NOT NULL,
