@@ -242,7 +242,7 @@ SELECT test.failure($$ SELECT authoob_gotrue_resend('{"type": "recovery", "email
 -- its own error code); the routes GoTrue serves to a signed-in user refuse
 -- a bad token first.
 SELECT what, test.failure(format('SELECT authoob_gotrue_not_built(%L)', what))
-FROM unnest(ARRAY['otp', 'mfa', 'oauth', 'email_change', 'reauthenticate', 'anonymous', 'phone',
+FROM unnest(ARRAY['otp', 'mfa', 'oauth', 'anonymous', 'phone',
                   'phone_login', 'web3', 'sso', 'identities', 'admin']) what;
 SELECT test.failure($$ SELECT authoob_gotrue_not_built('admin', 'not-a-token') $$);
 SELECT test.failure($$ SELECT authoob_gotrue_not_built('mfa', NULL) $$);
