@@ -118,11 +118,11 @@ static const Route route_table[] = {
 	{"POST", "/sso",            NOT_BUILT("sso")},
 	{"GET",  "/sso/saml/metadata", NOT_BUILT("sso")},
 	{"POST", "/sso/saml/acs",   NOT_BUILT("sso")},
-	{"POST", "/invite",         AUTHENTICATED_NOT_BUILT("admin")},
 	{"GET",  "/admin/users/*/factors", AUTHENTICATED_NOT_BUILT("admin")},
 	{"DELETE", "/admin/users/*/factors/*", AUTHENTICATED_NOT_BUILT("admin")},
-	{"POST", "/admin/generate_link", AUTHENTICATED_NOT_BUILT("admin")},
 	{"GET",  "/admin/audit",    AUTHENTICATED_NOT_BUILT("admin")},
+	{"POST", "/invite",         200, {ARG_TOKEN, ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_invite($1::text, $2::text, $3::inet, $4::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
+	{"POST", "/admin/generate_link", 200, {ARG_TOKEN, ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_admin_generate_link($1::text, $2::text, $3::inet, $4::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
 };
 
 #define ROUTE_COUNT ((int) (sizeof(route_table) / sizeof(route_table[0])))

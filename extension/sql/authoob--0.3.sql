@@ -157,5 +157,12 @@
 \ir gotrue/authoob_gotrue_admin_delete_user.sql
 \ir gotrue/authoob_gotrue_admin_user.sql
 \ir gotrue/authoob_gotrue_admin_users.sql
+\ir gotrue/authoob_gotrue_mail_link.sql
+\ir gotrue/authoob_admin_link_user.sql
+\ir gotrue/authoob_admin_invite_user.sql
+\ir gotrue/authoob_admin_generate_link.sql
+\ir gotrue/authoob_gotrue_invite.sql
+\ir gotrue/authoob_gotrue_admin_generate_link.sql
+\ir gotrue/authoob_gotrue_verify_link_error.sql
 
 \ir database.sql

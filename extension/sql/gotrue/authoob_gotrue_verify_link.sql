@@ -40,7 +40,7 @@ BEGIN
     RETURN jsonb_build_object('url', split_part(target, '#', 1) || '#access_token=' || (session ->> 'access_token')
         || '&expires_at=' || (session ->> 'expires_at') || '&expires_in=' || (session ->> 'expires_in')
         || '&refresh_token=' || (session ->> 'refresh_token') || '&token_type=bearer&type='
-        || CASE link_kind WHEN 'recovery' THEN 'recovery' ELSE 'signup' END);
+        || CASE WHEN link_kind IN ('recovery', 'invite') THEN link_kind ELSE 'signup' END);
 END
 $$;
 

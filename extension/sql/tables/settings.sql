@@ -78,7 +78,10 @@ CREATE TABLE authoob.settings (
     -- authentication")
     mfa_required boolean NOT NULL DEFAULT false,
     -- how many days authoob.audit_log keeps a record (authoob_housekeeping)
-    audit_retention integer NOT NULL DEFAULT 90
+    audit_retention integer NOT NULL DEFAULT 90,
+    -- how long a mailed 6-digit code lives at most (Supabase Auth's
+    -- MAILER_OTP_EXP), its link living on to its own expiry
+    code_ttl integer NOT NULL DEFAULT 3600
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));
