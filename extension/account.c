@@ -202,6 +202,9 @@ sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const AuthoobSettings *
 
 	authoob_fire_hook(HOOK_BEFORE_LOGIN,
 					  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
+	/* an account without a password costs the hash a wrong password does */
+	if (!authoob_is_password_hash(hash))
+		authoob_dummy_password_check(password, settings);
 	if (!authoob_check_password(password, hash) || !active)
 		authoob_authentication_failed();
 	/* told only to who knows the password (Supabase Auth tells anyone) */

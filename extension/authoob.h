@@ -341,6 +341,7 @@ extern bool authoob_hash_is_current(const char *hash, const AuthoobSettings *set
 extern char *authoob_rehash_if_stale(const char *password, const char *hash,
 									 const AuthoobSettings *settings);
 extern bool authoob_check_password(const char *password, const char *hash);
+extern bool authoob_is_password_hash(const char *hash);
 extern void authoob_dummy_password_check(const char *password,
 										 const AuthoobSettings *settings);
 extern uint64 authoob_hashes_computed(void);

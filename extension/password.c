@@ -58,6 +58,30 @@ is_argon2_hash(const char *hash)
 }
 
 /*
+ * bcrypt's names: $2a$, which pgcrypto and Supabase Auth (Go's bcrypt)
+ * write, $2b$ and $2y$, OpenBSD's and crypt_blowfish's later names for the
+ * same algorithm (PHP, Node, Python, libxcrypt write them), and $2x$,
+ * crypt_blowfish's for hashes made with its old sign-extension bug.
+ */
+static bool
+is_bcrypt_hash(const char *hash)
+{
+	return hash[0] == '$' && hash[1] == '2' && hash[2] != '\0' &&
+		strchr("abxy", hash[2]) != NULL && hash[3] == '$';
+}
+
+/*
+ * Whether hash is one a password can match; an account imported from
+ * Supabase Auth without a password (docs/supabase.md, "Bringing your
+ * users") holds "!", which none does.
+ */
+bool
+authoob_is_password_hash(const char *hash)
+{
+	return is_argon2_hash(hash) || is_bcrypt_hash(hash);
+}
+
+/*
  * The original's policy: a minimum length in characters, an upper-case
  * letter and a digit (each configurable), plus a ceiling in bytes: bcrypt's
  * 72, or 1024 under argon2id.  Every rule is checked: Supabase Auth's
@@ -196,7 +220,8 @@ authoob_hash_is_current(const char *hash, const AuthoobSettings *settings)
 			t == (unsigned int) settings->argon2_time &&
 			p == (unsigned int) settings->argon2_parallelism;
 	}
-	return !is_argon2_hash(hash) && strlen(hash) > 7 &&
+	/* what pgcrypto makes: another name of bcrypt is made again too */
+	return strncmp(hash, "$2a$", 4) == 0 && strlen(hash) > 7 &&
 		atoi(hash + 4) == settings->bcrypt_cost;
 }
 
@@ -220,6 +245,7 @@ bool
 authoob_check_password(const char *password, const char *hash)
 {
 	char	   *computed;
+	char	   *setting;
 
 	if (is_argon2_hash(hash))
 	{
@@ -229,15 +255,26 @@ authoob_check_password(const char *password, const char *hash)
 		return argon2id_verify(hash, password, strlen(password)) == ARGON2_OK;
 	}
 
+	if (!is_bcrypt_hash(hash))
+		return false;			/* "!" (pgcrypto would fail on it: invalid salt) */
 	if (strlen(password) > BCRYPT_MAX_PASSWORD_BYTES)
 		return false;			/* never stored: no bcrypt hash can match it */
+
+	/*
+	 * pgcrypto knows $2a$ and $2x$ only (it reads $2b$ as a DES salt): $2b$
+	 * and $2y$ are asked as $2a$, whose hash of every password of at most
+	 * 72 bytes is theirs.
+	 */
+	setting = pstrdup(hash);
+	if (setting[2] == 'b' || setting[2] == 'y')
+		setting[2] = 'a';
 	load_pgcrypto();
 	hashes_computed++;
 	computed = TextDatumGetCString(DirectFunctionCall2(pgcrypto_crypt,
 													   CStringGetTextDatum(password),
-													   CStringGetTextDatum(hash)));
-	return strlen(computed) == strlen(hash) &&
-		authoob_equal_constant_time(computed, hash, strlen(hash));
+													   CStringGetTextDatum(setting)));
+	return strlen(computed) == strlen(setting) &&
+		authoob_equal_constant_time(computed, setting, strlen(setting));
 }
 
 /* How many hashes this backend has computed so far */

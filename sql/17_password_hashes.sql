@@ -50,3 +50,19 @@ SELECT authoob_configure('{"bcrypt_cost": 4}') ->> 'bcrypt_cost' AS bcrypt_cost;
 
 SELECT test.outcome($$ SELECT authoob_configure('{"password_hash": "md5"}') $$);
 SELECT test.outcome($$ SELECT authoob_configure('{"argon2_memory": 10}') $$);
+
+-- Other names of bcrypt (made by libcrypt, as PHP, Node and Python write
+-- them; Supabase Auth takes them through its admin API): they verify, and
+-- a login makes them again as pgcrypto's $2a$.  A stored "!" (an account
+-- imported without a password) matches nothing, and is no error.
+INSERT INTO authoob.users (email, password) VALUES
+    ('bcrypt2b@example.com', '$2b$04$abcdefghijklmnopqrstuupOL103Cg4UBTMgc8pjhVh/J4xFs25.W'),
+    ('bcrypt2y@example.com', '$2y$05$abcdefghijklmnopqrstuu5ijqvjIFOFtGrFWhZneri.JT/3Q8Hbe'),
+    ('nopassword@example.com', '!');
+SELECT test.outcome($$ SELECT authoob_login('{"email": "bcrypt2b@example.com", "password": "2Password"}') $$);
+SELECT authoob_login('{"email": "bcrypt2b@example.com", "password": "1Password"}') IS NOT NULL AS logged_in;
+SELECT hash_of('bcrypt2b@example.com') AS made_again_as_2a;
+SELECT authoob_login('{"email": "bcrypt2y@example.com", "password": "1Password"}') IS NOT NULL AS logged_in;
+SELECT hash_of('bcrypt2y@example.com') AS made_again_at_cost_4;
+SELECT test.outcome($$ SELECT authoob_login('{"email": "nopassword@example.com", "password": "1Password"}') $$);
+SELECT test.outcome($$ SELECT authoob_login('{"email": "nopassword@example.com", "password": "!"}') $$);

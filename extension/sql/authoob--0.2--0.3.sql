@@ -267,6 +267,9 @@ ALTER TABLE authoob.settings ADD COLUMN audit_retention integer NOT NULL DEFAULT
 \ir gotrue/authoob_gotrue_admin_delete_user.sql
 \ir gotrue/authoob_gotrue_admin_user.sql
 \ir gotrue/authoob_gotrue_admin_users.sql
+-- the import of a Supabase project's users (docs/supabase.md, "Bringing
+-- your users"); bcrypt hashes named $2b$ and $2y$ verify (extension/password.c)
+\ir gotrue/authoob_import_supabase.sql
 
 -- ==== Invitations and the admin's links ====
 -- auth.admin.inviteUserByEmail and auth.admin.generateLink (README

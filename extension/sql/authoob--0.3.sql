@@ -157,6 +157,8 @@
 \ir gotrue/authoob_gotrue_admin_delete_user.sql
 \ir gotrue/authoob_gotrue_admin_user.sql
 \ir gotrue/authoob_gotrue_admin_users.sql
+-- the import of a Supabase project's users (owner only)
+\ir gotrue/authoob_import_supabase.sql
 \ir gotrue/authoob_gotrue_mail_link.sql
 \ir gotrue/authoob_admin_link_user.sql
 \ir gotrue/authoob_admin_invite_user.sql
