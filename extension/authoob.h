@@ -402,8 +402,6 @@ extern void authoob_record_throttle(const char *scope, const char *key,
 									const AuthoobSettings *settings);
 extern void authoob_check_mfa_throttle(const char *key, Datum client_ip, bool ip_isnull,
 									   const AuthoobSettings *settings);
-extern void authoob_mark_mfa_failure(const char *key);
-extern void authoob_record_mfa_failure(bool record, const AuthoobSettings *settings);
 extern void authoob_check_hash_budget(const char *account_key, Datum client_ip,
 									  bool ip_isnull, const AuthoobSettings *settings);
 extern void authoob_count_hash(const char *account_key, Datum client_ip,
@@ -626,6 +624,8 @@ extern bytea *authoob_match_mail_code(int64 user_id, const char *kind, const cha
 
 /* mfa.c: a user's factors, in Supabase Auth's user object */
 extern char *authoob_factors_json(int64 user_id, const AuthoobSettings *settings);
+/* ... and a refused code's record, which authoob_attempt makes outlive it */
+extern void authoob_record_mfa_failure(bool record, const AuthoobSettings *settings);
 
 /* profile.c: GET P/profile's answer, its user in *user_id (and *dates) */
 extern Datum authoob_token_profile(const char *token, const AuthoobSettings *settings,

@@ -13,6 +13,13 @@
  * (throttle.c's scope "mfa"): the fronts verify through authoob_attempt,
  * whose argument is {"token", "factor_id", "body"} made by the route's
  * statement, and which commits the failure this file marks.
+ *
+ * Each act on a factor leaves a record in authoob.audit_log, named as
+ * Supabase Auth names it: an enrolment (factor_in_progress), a challenge
+ * (challenge_created), a verification (verification_attempted, a TOTP code
+ * or a recovery code, outcome success or failure) and a removal
+ * (factor_unenrolled).  A refused code's record is written with its count,
+ * after the refusal rolled back.
  */
 #include "authoob.h"
 
@@ -23,6 +30,7 @@
 #include "common/sha2.h"
 #include "utils/builtins.h"
 #include "utils/formatting.h"
+#include "utils/memutils.h"
 
 PG_FUNCTION_INFO_V1(authoob_mfa_enroll);
 PG_FUNCTION_INFO_V1(authoob_gotrue_enroll_factor);
@@ -145,6 +153,61 @@ static AuthoobQuery remove_factor = AUTHOOB_QUERY(
 	" SELECT 1 FROM authoob.mfa_factors f WHERE f.user_id = $2 AND f.id <> $1"
 	" AND f.status = 'verified')",
 	3, UUIDOID, INT8OID, UUIDOID);
+
+/*
+ * A user's act on their factors in the audit log: the address is the
+ * request's ($3), else that of the session's sign-in ($4).
+ */
+static AuthoobQuery audit_factor_event = AUTHOOB_QUERY(
+	"INSERT INTO authoob.audit_log (actor, action, target, ip_address, outcome, payload)"
+	" SELECT u.uuid::text, $2, u.uuid,"
+	" coalesce($3::inet, (SELECT s.ip FROM authoob.sessions s WHERE s.jti = $4)), $5, $6::jsonb"
+	" FROM authoob.users u WHERE u.id = $1",
+	6, INT8OID, TEXTOID, TEXTOID, UUIDOID, TEXTOID, TEXTOID);
+
+/*
+ * The code just refused (refuse_code), for authoob_attempt to record once
+ * the refusal has rolled back: only the action knows which factor a code
+ * was for.  Kept in TopMemoryContext, as the action's memory goes with its
+ * subtransaction.
+ */
+typedef struct RefusedCode
+{
+	char	   *key;			/* what it counts against: a factor's id, or
+								 * "recovery:" and a user's id; NULL: none */
+	int64		user_id;
+	char	   *ip;				/* the client's address, or NULL */
+	char	   *payload;		/* its audit record's payload, JSON */
+} RefusedCode;
+
+static RefusedCode refused_code;
+
+/* An audit record of user_id's act (ip, session: NULL for none) */
+static void
+audit_event(int64 user_id, const char *action, const char *ip, const pg_uuid_t *session,
+			bool success, const char *payload)
+{
+	Datum		values[6] = {Int64GetDatum(user_id), CStringGetTextDatum(action),
+		ip ? CStringGetTextDatum(ip) : (Datum) 0, session ? UUIDPGetDatum(session) : (Datum) 0,
+	CStringGetTextDatum(success ? "success" : "failure"), CStringGetTextDatum(payload)};
+	char		nulls[6] = {' ', ' ', ip ? ' ' : 'n', session ? ' ' : 'n', ' ', ' '};
+
+	authoob_run(&audit_factor_event, values, nulls, false);
+}
+
+/* A JSON object of n string members, as text: an audit record's payload */
+static char *
+payload_of(int n, const char **keys, const char **values)
+{
+	return JsonbToCString(NULL, &DatumGetJsonbP(authoob_jsonb_from_pairs(n, keys, values))->root, 0);
+}
+
+/* The text of an inet, NULL for none */
+static char *
+address_text(Datum ip, bool isnull)
+{
+	return isnull ? NULL : DatumGetCString(DirectFunctionCall1(inet_out, ip));
+}
 
 /* The schema of 0.2 has no factors: the update brings them */
 static void
@@ -313,6 +376,9 @@ enroll(FunctionCallInfo fcinfo, bool recovery_codes)
 	values[2] = PointerGetDatum(secret);
 	authoob_run(&insert_factor, values, NULL, false);
 	id = authoob_result_text(1);
+	audit_event(user_id, "factor_in_progress", NULL, &session, true,
+				payload_of(2, (const char *[]) {"factor_id", "factor_type"},
+						   (const char *[]) {id, "totp"}));
 	secret_text = authoob_base32_encode((uint8 *) VARDATA(secret), SECRET_BYTES);
 	uri = authoob_totp_uri(issuer_of(body, settings), email, secret_text);
 
@@ -369,6 +435,8 @@ authoob_gotrue_challenge_factor(PG_FUNCTION_ARGS)
 	Datum		values[3];
 	char		nulls[3] = {' ', PG_ARGISNULL(2) ? 'n' : ' ', ' '};
 	bool		isnull;
+	char	   *challenge;
+	Datum		expires_at;
 	JsonbParseState *state = NULL;
 
 	authoob_connect_spi();
@@ -379,15 +447,21 @@ authoob_gotrue_challenge_factor(PG_FUNCTION_ARGS)
 	values[1] = PG_GETARG_DATUM(2);
 	values[2] = Int64GetDatum(CHALLENGE_EXPIRY);
 	authoob_run(&insert_challenge, values, nulls, false);
+	challenge = authoob_result_text(1);
+	expires_at = authoob_result_datum(2, &isnull);
+	audit_event(user_id, "challenge_created", address_text(values[1], PG_ARGISNULL(2)), NULL, true,
+				payload_of(3, (const char *[]) {"factor_id", "factor_status", "challenge_id"},
+						   (const char *[]) {DatumGetCString(DirectFunctionCall1(uuid_out, factor)),
+				verified ? "verified" : "unverified", challenge}));
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	authoob_push_key(&state, "id");
-	authoob_push_string(&state, authoob_result_text(1));
+	authoob_push_string(&state, challenge);
 	authoob_push_key(&state, "type");
 	authoob_push_string(&state, "totp");
 	authoob_push_key(&state, "expires_at");
 	pushJsonbValue(&state, WJB_VALUE, &(JsonbValue) {
 		.type = jbvNumeric, .val.numeric = DatumGetNumeric(DirectFunctionCall1(
-			int8_numeric, authoob_result_datum(2, &isnull)))});
+			int8_numeric, expires_at))});
 	PG_RETURN_DATUM(authoob_finish_spi(JsonbPGetDatum(JsonbValueToJsonb(
 		pushJsonbValue(&state, WJB_END_OBJECT, NULL))), false));
 }
@@ -404,6 +478,8 @@ typedef struct FactorRequest
 	Datum		client_ip;
 	bool		ip_isnull;
 	Jsonb	   *factor;			/* for the hooks */
+	char	   *challenge_id;	/* Supabase Auth's verification: for the
+								 * audit log */
 } FactorRequest;
 
 /*
@@ -424,14 +500,74 @@ read_factor_request(FunctionCallInfo fcinfo, FactorRequest *request)
 		authoob_invalid_value("code", "Code needs to be non-empty");
 	request->client_ip = PG_GETARG_DATUM(1);
 	request->ip_isnull = PG_ARGISNULL(1);
+	request->challenge_id = NULL;
 }
 
-/* A refused code: counted against key once the refusal rolled back */
-static void
-refuse_code(const char *key, const char *message)
+/*
+ * The audit record's payload of a verification: the factor, or the
+ * recovery codes (method "recovery_code"), and Supabase Auth's challenge
+ */
+static char *
+verification_payload(const FactorRequest *request, const char *method)
 {
-	authoob_mark_mfa_failure(key);
+	const char *keys[3] = {"factor_type"};
+	const char *values[3] = {method};
+	int			n = 1;
+
+	if (strcmp(method, "totp") == 0)
+	{
+		keys[n] = "factor_id";
+		values[n++] = request->factor_id;
+	}
+	if (request->challenge_id)
+	{
+		keys[n] = "challenge_id";
+		values[n++] = request->challenge_id;
+	}
+	return payload_of(n, keys, values);
+}
+
+/*
+ * A refused code (method's): counted against key, and audited, once the
+ * refusal rolled back (authoob_record_mfa_failure)
+ */
+static void
+refuse_code(const FactorRequest *request, const char *method, const char *key,
+			const char *message)
+{
+	authoob_record_mfa_failure(false, NULL);
+	refused_code.key = MemoryContextStrdup(TopMemoryContext, key);
+	refused_code.user_id = request->user_id;
+	if (!request->ip_isnull)
+		refused_code.ip = MemoryContextStrdup(TopMemoryContext,
+											  address_text(request->client_ip, false));
+	refused_code.payload = MemoryContextStrdup(TopMemoryContext,
+											   verification_payload(request, method));
 	authoob_mfa_refused("mfa_verification_failed", message);
+}
+
+/*
+ * Count and audit the code refused since the last call, if any, and forget
+ * it; authoob_attempt calls it, after the action's error rolled back
+ * (record: true) and before it runs one (false).  Connected to SPI, as the
+ * owner.
+ */
+void
+authoob_record_mfa_failure(bool record, const AuthoobSettings *settings)
+{
+	if (record && refused_code.key)
+	{
+		authoob_record_throttle("mfa", refused_code.key, settings);
+		audit_event(refused_code.user_id, "verification_attempted", refused_code.ip, NULL,
+					false, refused_code.payload);
+	}
+	if (refused_code.key)
+		pfree(refused_code.key);
+	if (refused_code.ip)
+		pfree(refused_code.ip);
+	if (refused_code.payload)
+		pfree(refused_code.payload);
+	refused_code = (RefusedCode) {0};
 }
 
 /* pre_mfa_verify, before a code is looked at: it may refuse by raising */
@@ -445,7 +581,10 @@ before_verification(const FactorRequest *request)
 /*
  * The request's factor, the user's own (else 404, whether or not it is
  * blocked: another user learns nothing of it), and its secret; 429 while
- * guesses at it, or from this client, are blocked.
+ * guesses at it, or from this client, are blocked.  Its id is written
+ * as PostgreSQL writes a uuid from then on: the throttle's key is the
+ * factor, however the path spelt it (upper case letters would make keys
+ * of their own).
  */
 static bytea *
 request_factor(FactorRequest *request, Datum *factor)
@@ -454,6 +593,7 @@ request_factor(FactorRequest *request, Datum *factor)
 	bytea	   *secret;
 
 	*factor = factor_id_arg(request->factor_id);
+	request->factor_id = DatumGetCString(DirectFunctionCall1(uuid_out, *factor));
 	secret = load_factor(*factor, request->user_id, &verified, &request->factor);
 	authoob_check_mfa_throttle(request->factor_id, request->client_ip, request->ip_isnull,
 							   request->settings);
@@ -475,7 +615,10 @@ verification_outcome(const FactorRequest *request, bool valid, const char *metho
 		.user_id = request->user_id, .factor = request->factor, .valid = valid});
 
 	if (!valid)
-		refuse_code(key, message);
+		refuse_code(request, method, key, message);
+	audit_event(request->user_id, "verification_attempted",
+				address_text(request->client_ip, request->ip_isnull), &request->session, true,
+				verification_payload(request, method));
 	return authoob_hook_response(answer, authoob_raise_session(request->user_id, &request->session,
 																method, request->settings));
 }
@@ -576,6 +719,7 @@ authoob_mfa_verify_challenge(PG_FUNCTION_ARGS)
 		authoob_mfa_refused("mfa_challenge_expired",
 							psprintf("MFA challenge %s has expired, verify against another challenge or create a new challenge.",
 									 authoob_jsonb_get_string(request.body, "challenge_id")));
+	request.challenge_id = authoob_jsonb_get_string(request.body, "challenge_id");
 	valid = take_totp_code(&request, factor, secret);
 	if (valid)
 		authoob_run(&spend_challenge, &challenge, NULL, false);
@@ -638,6 +782,11 @@ authoob_mfa_unenroll(PG_FUNCTION_ARGS)
 	load_factor(factor, user_id, &verified, NULL);
 	if (verified)
 		authoob_require_aal2(&session, AAL_TO_UNENROLL, settings);
+	audit_event(user_id, "factor_unenrolled", NULL, &session, true,
+				payload_of(3, (const char *[]) {"factor_id", "factor_status", "session_id"},
+						   (const char *[]) {DatumGetCString(DirectFunctionCall1(uuid_out, factor)),
+				verified ? "verified" : "unverified",
+				DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&session)))}));
 	values[0] = factor;
 	values[1] = Int64GetDatum(user_id);
 	values[2] = UUIDPGetDatum(&session);

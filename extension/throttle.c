@@ -107,33 +107,6 @@ authoob_check_mfa_throttle(const char *key, Datum client_ip, bool ip_isnull,
 }
 
 /*
- * The second factor whose code was just refused (authoob_mark_mfa_failure),
- * for authoob_attempt to count once the refusal has rolled back: only the
- * action knows which factor a code was for.  A factor's uuid, or
- * "recovery:" and a user's id, fits.
- */
-static char mfa_failure_key[64];
-
-void
-authoob_mark_mfa_failure(const char *key)
-{
-	strlcpy(mfa_failure_key, key, sizeof(mfa_failure_key));
-}
-
-/*
- * Count the failure marked since the last call, if any, and forget it;
- * authoob_attempt calls it, after the action's error rolled back (record:
- * true) and before it runs one (false).  Connected to SPI, as the owner.
- */
-void
-authoob_record_mfa_failure(bool record, const AuthoobSettings *settings)
-{
-	if (record && mfa_failure_key[0] != '\0')
-		authoob_record_throttle("mfa", mfa_failure_key, settings);
-	mfa_failure_key[0] = '\0';
-}
-
-/*
  * Each scope authoob_record_throttle() counts: the setting that caps its
  * events per window, and whether its failures also make the account wait
  * (a doubling wait after login_free_failures).  An account's window is an

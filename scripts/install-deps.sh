@@ -15,7 +15,8 @@ set -euo pipefail
 # checks the unit. The prometheus package brings promtool, which checks
 # the metrics (t/030_metrics.pl). libqrencode draws the QR code of a TOTP
 # factor's enrolment; oathtool computes the tests' TOTP codes, apart from
-# authoob's own (sql/29_mfa.sql, t/025).
+# authoob's own (sql/29_mfa.sql, t/025), and python3-pyotp, a second
+# implementation, checks them at the edges of the time steps (t/025).
 packages=(
 	build-essential
 	postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev
@@ -25,6 +26,7 @@ packages=(
 	clang-14 libclang-rt-14-dev
 	curl wrk valgrind nginx iproute2
 	libipc-run-perl python3-jwt python3-cryptography python3-aiosmtpd python3-psycopg2
+	python3-pyotp
 	nodejs npm
 	postgresql-15-auto-failover
 	chromium

@@ -168,3 +168,43 @@ SELECT authoob_gotrue_user(:'a2')::jsonb #>> '{factors,0,friendly_name}' AS name
        authoob_gotrue_user(:'a2')::jsonb #>> '{factors,0,status}' AS status;
 SELECT authoob_register('{"email": "c@example.com", "password1": "1Password", "password2": "1Password"}') ->> 'token' AS c \gset
 SELECT authoob_gotrue_user(:'c')::jsonb ? 'factors' AS factors_key;
+
+-- The audit log: each enrolment, challenge, verification and removal, as
+-- Supabase Auth names them, the user as the actor; a refused code's record
+-- outlives its refusal through authoob_attempt (those refused above, called
+-- directly, rolled back with theirs).
+SELECT authoob_gotrue_challenge_factor(:'gb', :'gfactor', '192.0.2.1') ->> 'id' AS challenge \gset
+CALL authoob_attempt('gotrue_mfa_verify', jsonb_build_object('token', :'gb', 'factor_id', upper(:'gfactor'),
+    'body', jsonb_build_object('challenge_id', :'challenge', 'code', '000000')::text)::text, '192.0.2.1', NULL, NULL, NULL);
+CALL authoob_attempt('mfa_recover', jsonb_build_object('token', :'a2', 'body', '{"code": "aaaaa-aaaaa"}')::text,
+    '192.0.2.3', NULL, NULL, NULL);
+SELECT u.email, a.action, a.outcome, a.actor = a.target::text AS by_user, a.ip_address,
+       a.payload ->> 'factor_type' AS type,
+       a.payload ->> 'factor_id' IN (:'factor', :'gfactor', :'e2'::jsonb ->> 'id') AS factor,
+       a.payload ->> 'factor_status' AS factor_status, a.payload ? 'challenge_id' AS challenge
+FROM authoob.audit_log a JOIN authoob.users u ON u.uuid = a.target
+WHERE a.action IN ('factor_in_progress', 'challenge_created', 'verification_attempted', 'factor_unenrolled')
+ORDER BY a.id;
+-- the factor's id in upper case counted against the factor, not a key of its own
+SELECT key = :'gfactor' AS same_key, consecutive FROM authoob.throttle WHERE scope = 'mfa' AND key NOT LIKE 'recovery:%';
+SELECT count(*) AS secrets FROM authoob.audit_log a
+WHERE a.payload::text ~* (SELECT string_agg(f.secret_text, '|') FROM (VALUES (:'secret'), (:'gsecret'), (:'recovery1')) f (secret_text));
+
+-- The owner lists a user's factors and removes one (auth.admin.mfa.*):
+-- never a secret; another user's factor is not found; the removal is
+-- audited, and the user's aal2 session lives on at aal1.
+SELECT uuid AS buuid FROM authoob.users WHERE email = 'b@example.com' \gset
+SELECT uuid AS auuid FROM authoob.users WHERE email = 'a@example.com' \gset
+SELECT :'e2'::jsonb ->> 'id' AS afactor \gset
+SELECT f ->> 'friendly_name' AS name, f ->> 'status' AS status, f ? 'secret' AS shows_secret
+FROM jsonb_array_elements(authoob_admin_list_factors(:'buuid')) f;
+SELECT test.failure(format($$ SELECT authoob_admin_delete_factor(%L, %L) $$, :'buuid', :'afactor')) AS anothers_factor;
+SELECT test.failure('SELECT authoob_admin_list_factors(gen_random_uuid())') AS no_user;
+SELECT s.aal AS before FROM authoob.sessions s WHERE s.user_id = (SELECT id FROM authoob.users WHERE uuid = :'buuid');
+SELECT authoob_admin_delete_factor(:'buuid', :'gfactor') - 'created_at' - 'updated_at' - 'id' AS deleted;
+SELECT s.aal AS after, s.mfa_method FROM authoob.sessions s WHERE s.user_id = (SELECT id FROM authoob.users WHERE uuid = :'buuid');
+SELECT test.outcome(format($$ SELECT authoob_verify(%L) $$, :'gb')) AS session_lives;
+SELECT authoob_admin_list_factors(:'buuid') AS none_left, jsonb_array_length(authoob_admin_list_factors(:'auuid')) AS a_keeps;
+SELECT a.action, a.actor = session_user::text AS by_owner, a.payload ->> 'factor_id' = :'gfactor' AS factor,
+       a.payload ->> 'factor_type' AS type
+FROM authoob.audit_log a WHERE a.action = 'factor_deleted';

@@ -419,6 +419,20 @@ is(psql($db, q{SELECT string_agg(DISTINCT action, ',' ORDER BY action) FROM auth
 	'user_deleted,user_modified,user_signedup', 'every admin action is in the audit log, by service_role');
 is(psql($db, q{SELECT count(*) FROM authoob.audit_log WHERE actor = 'service_role' AND ip_address = '127.0.0.1'}),
 	psql($db, q{SELECT count(*) FROM authoob.audit_log WHERE actor = 'service_role'}), 'with the client\'s address');
+authjs('admin_mfa', service => $service, email => 'admin-mfa@example.com', password => $password,
+	other_factor => $bea_factor->{json}{id});
+is(psql($db, q{SELECT count(*) FROM authoob.audit_log WHERE actor = 'service_role' AND action = 'factor_deleted'
+	AND ip_address = '127.0.0.1' AND target = (SELECT uuid FROM authoob.users WHERE email = 'admin-mfa@example.com')}),
+	1, 'admin.mfa.deleteFactor is in the audit log, by service_role');
+is(psql($db, q{SELECT string_agg(a.action || ':' || a.outcome, ',' ORDER BY a.id) FROM authoob.audit_log a
+	JOIN authoob.users u ON u.uuid = a.target AND a.actor = u.uuid::text
+	WHERE u.email = 'mfa@example.com' AND a.action IN ('factor_in_progress', 'challenge_created', 'verification_attempted',
+		'factor_unenrolled')}),
+	join(',', qw(factor_in_progress:success challenge_created:success verification_attempted:failure
+		challenge_created:success verification_attempted:success challenge_created:success
+		verification_attempted:failure challenge_created:success verification_attempted:failure
+		factor_unenrolled:success)),
+	'the user\'s acts on their factor are in the audit log, refused codes too');
 
 # --- invitations (auth.admin.inviteUserByEmail): the mail's link, followed
 psql($db, q{SELECT authoob_clear_throttle()});

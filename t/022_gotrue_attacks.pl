@@ -311,6 +311,10 @@ is($r->{status}, 200, 'the service token creates a user') or diag($r->{content})
 my $managed = $r->{json}{id};
 $r = $front->request(POST => '/token?grant_type=password', json => { email => 'managed@example.com', password => $password });
 my $user_token = $r->{json}{access_token} // die "no sign-in: $r->{content}";
+# a factor of theirs, which the admin routes of factors are tried on
+$r = $front->request(POST => '/factors', headers => { Authorization => "Bearer $user_token" },
+	json => { factor_type => 'totp', friendly_name => 'managed' });
+my $managed_factor = $r->{json}{id} // die "no factor: $r->{content}";
 my ($head, $claims, $sig) = split /\./, $user_token;
 my $forged_claims = encode_base64url(json_encode({ %{ json_decode(MIME::Base64::decode_base64url($claims)) },
 	role => 'service_role' }));
@@ -327,7 +331,8 @@ for my $what (sort keys %bad_tokens)
 	my ($token, $status, $code) = @{ $bad_tokens{$what} };
 	for my $route ([ GET => '/admin/users' ], [ GET => "/admin/users/$managed" ],
 		[ PUT => "/admin/users/$managed", { ban_duration => 'none', app_metadata => { admin => JSON::PP::true } } ],
-		[ DELETE => "/admin/users/$managed" ], [ POST => '/admin/users', { email => 'intruder@example.com' } ])
+		[ DELETE => "/admin/users/$managed" ], [ POST => '/admin/users', { email => 'intruder@example.com' } ],
+		[ GET => "/admin/users/$managed/factors" ], [ DELETE => "/admin/users/$managed/factors/$managed_factor" ])
 	{
 		my ($method, $path, $json) = @$route;
 		$r = $front->request($method => $path, headers => { Authorization => "Bearer $token" },
@@ -354,6 +359,38 @@ is_gotrue_error($front->request(GET => "/admin/users/$managed", headers => { Aut
 # the service token is nobody's: the user routes refuse it
 is_gotrue_error($front->request(GET => '/user', headers => { Authorization => "Bearer $service" }), 403, 'bad_jwt',
 	'the service token is no user\'s token: GET /user refuses it (403 bad_jwt, as GoTrue a token without sub)');
+
+is(psql($db, qq{SELECT count(*) FROM authoob.mfa_factors WHERE id = '$managed_factor'}), 1, 'no refused token removed the factor');
+
+# --- the admin routes of factors (auth.admin.mfa.*): a factor is removed
+# only through its own user's path
+my $service_auth = { Authorization => "Bearer $service" };
+my $victor = psql($db, q{SELECT uuid FROM authoob.users WHERE email = 'victor@example.com'});
+$r = $front->request(GET => "/admin/users/$managed/factors", headers => $service_auth);
+is_deeply([ $r->{status}, [ map { $_->{id} } @{ $r->{json} // [] } ], exists(($r->{json} // [ {} ])->[0]{secret}) ],
+	[ 200, [$managed_factor], '' ], 'GET G/admin/users/<id>/factors: the user\'s factor, no secret');
+is_deeply($front->request(GET => "/admin/users/$victor/factors", headers => $service_auth)->{json}, [],
+	'another user\'s list: [], nothing of theirs');
+is_gotrue_error($front->request(DELETE => "/admin/users/$victor/factors/$managed_factor", headers => $service_auth),
+	404, 'mfa_factor_not_found', 'a factor through another user\'s path: 404 mfa_factor_not_found');
+is_gotrue_error($front->request(DELETE => "/admin/users/$managed/factors/nope", headers => $service_auth),
+	404, 'validation_failed', 'a factor id that is no uuid: 404 validation_failed');
+is_gotrue_error($front->request(DELETE => "/admin/users/0b0b0b0b-0000-4000-8000-00000000ffff/factors/$managed_factor",
+	headers => $service_auth), 404, 'user_not_found', 'the factor under nobody: 404 user_not_found');
+is_gotrue_error($front->request(GET => '/admin/users/nope/factors', headers => $service_auth),
+	404, 'validation_failed', 'a user path that is no uuid: 404 validation_failed');
+is($front->request(PUT => "/admin/users/$managed/factors/$managed_factor", headers => $service_auth,
+	json => { friendly_name => 'renamed' })->{status}, 405, 'renaming a factor is not built: 405');
+is(psql($db, qq{SELECT count(*) FROM authoob.mfa_factors WHERE id = '$managed_factor'}), 1, 'the factor is still there');
+$r = $front->request(DELETE => "/admin/users/$managed/factors/" . uc($managed_factor), headers => $service_auth);
+is_deeply([ $r->{status}, $r->{json}{id}, $r->{json}{friendly_name} ], [ 200, $managed_factor, 'managed' ],
+	'DELETE G/admin/users/<id>/factors/<id>: 200, the factor');
+is(psql($db, qq{SELECT count(*) FROM authoob.mfa_factors WHERE id = '$managed_factor'}), 0, 'it is gone');
+is($front->request(GET => '/user', headers => { Authorization => "Bearer $user_token" })->{status}, 200,
+	'the user\'s session lives on, as in Supabase Auth');
+is(psql($db, qq{SELECT count(*) FROM authoob.audit_log WHERE action = 'factor_deleted' AND actor = 'service_role'
+	AND target = (SELECT uuid FROM authoob.users WHERE email = 'managed\@example.com')
+	AND payload ->> 'factor_id' = '$managed_factor'}), 1, 'audited as factor_deleted, by service_role');
 
 # --- a ban: no sign-in, no refresh, the tokens end; lifted by "none"
 $r = $front->request(POST => '/token?grant_type=password', json => { email => 'managed@example.com', password => $password });
@@ -385,7 +422,8 @@ for my $call ('authoob_grant_session_of(1)', 'authoob_check_client_throttle(NULL
 	q{authoob_gotrue_user_json(1)}, q{authoob_gotrue_session('{"user": {"id": "1"}}')},
 	q{authoob_service_token()}, q{authoob_check_service_token('x')}, q{authoob_admin_create_user('{}')},
 	q{authoob_admin_list_users()}, q{authoob_admin_delete_user(gen_random_uuid())},
-	q{authoob_admin_apply(1, '{}')}, q{authoob_audit('login', NULL)})
+	q{authoob_admin_apply(1, '{}')}, q{authoob_audit('login', NULL)},
+	q{authoob_admin_list_factors(gen_random_uuid())}, q{authoob_admin_delete_factor(gen_random_uuid(), gen_random_uuid())})
 {
 	like(psql_as($owner_db, 'api_login', "SELECT $call"), qr/permission denied/, "authoob_api may not run $call");
 }

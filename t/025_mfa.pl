@@ -1,9 +1,12 @@
 # Second factors over HTTP, as an attacker who holds a user's password tries
 # them (docs/security.md, "Multi-factor authentication"): the P/mfa routes,
 # codes computed by Debian's oathtool from the secret shown at enrolment,
-# never by authoob. Guessed codes are throttled like passwords (429 with
-# Retry-After, committed although each request failed); a code is spent
-# once, even by two requests at once; an aal1 session changes no password
+# never by authoob, and at the edges of the time steps by pyotp too (two
+# implementations that must agree with each other and with what authoob
+# takes). Guessed codes are throttled like passwords (429 with
+# Retry-After, committed although each request failed, and audited), however
+# the factor's id is spelt; a code is spent once, even by two requests that
+# wait on the factor's row together; an aal1 session changes no password
 # and removes no factor; another user's factor is none of theirs; a
 # recovery code works once.
 use strict;
@@ -11,11 +14,15 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use AuthoobTest;
+use IO::Socket::INET;
 use MIME::Base64 ();
 use Test::More;
 
 skip_all_missing('oathtool is not installed (Debian: apt-get install oathtool)')
   unless system('command -v oathtool >/dev/null 2>&1') == 0;
+my $python = '/usr/bin/python3';	# Debian's, where python3-pyotp lives
+skip_all_missing('python3-pyotp is not installed (scripts/install-deps.sh)')
+  unless system($python, '-c', 'import pyotp') == 0;
 
 my $db = new_database();
 psql($db, q{SELECT authoob_configure('{"login_free_failures": 3}')});
@@ -32,6 +39,18 @@ sub totp
 	close $out;
 	die "oathtool gave no code for $secret" unless $code =~ /^\d{6}\z/;
 	return $code;
+}
+
+# The code of a base32 secret at the Unix time $at, by oathtool and by pyotp
+sub totp_at
+{
+	my ($secret, $at) = @_;
+	my $oathtool = totp($secret, "\@$at");
+	open(my $out, '-|', $python, '-c', 'import sys, pyotp; print(pyotp.TOTP(sys.argv[1]).at(int(sys.argv[2])))',
+		$secret, $at) or die "pyotp: $!";
+	chomp(my $pyotp = <$out> // '');
+	close $out;
+	return ($oathtool, $pyotp);
 }
 
 sub claims { json_decode(MIME::Base64::decode_base64url((split /\./, $_[0])[1])) }
@@ -72,21 +91,49 @@ is($statuses[-1], 429, 'then 429');
 like($r->{headers}{'retry-after'} // '', qr/^[1-9][0-9]*\z/, 'with Retry-After in seconds');
 is(psql($db, qq{SELECT consecutive >= 3 FROM authoob.throttle WHERE scope = 'mfa' AND key = '$factor'}), 't',
 	'the failures were committed although each request failed');
+is(psql($db, qq{SELECT count(*) FROM authoob.audit_log WHERE action = 'verification_attempted' AND outcome = 'failure'
+	AND payload ->> 'factor_id' = '$factor' AND ip_address = '127.0.0.1'}), scalar(grep { $_ == 422 } @statuses),
+	'each refused code is in the audit log, with the client\'s address');
 psql($db, q{UPDATE authoob.throttle SET blocked_until = now() + interval '1 hour' WHERE scope = 'mfa'});
 is(verify($alice, $factor, totp($secret))->{status}, 429, 'while blocked, even the right code gets 429');
+is(verify($alice, uc $factor, totp($secret))->{status}, 429, 'the factor\'s id in upper case is the same factor: 429 too');
 psql($db, q{SELECT authoob_clear_throttle()});
 
-# --- one code, two requests at once: the factor's row is held while both
-# read it, then let go; one takes the code, the other finds it spent
+# --- one code, two requests at once: a third session holds the factor's
+# row, so each request, having checked the code, waits to take it; let go,
+# one takes the code, the other finds its step spent. The second request
+# is sent once the first waits: a worker of the front that waits in the
+# database takes no new connection, so another worker takes it.
+sub send_raw
+{
+	my ($request) = @_;
+	my $socket = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $front->port, Proto => 'tcp',
+		Timeout => 10) or die "connect: $!";
+	$socket->autoflush(1);
+	print $socket $request;
+	return $socket;
+}
+
+sub answer_of
+{
+	my ($socket) = @_;
+	local $/;
+	my $text = <$socket>;
+	close $socket;
+	return AuthoobTest::Front::parse_response($text // '');
+}
+
 my $code = totp($secret);
-my $holder = hold_table_lock($db, 'authoob.mfa_factors', 60);
+my $holder = hold_row_lock($db, 'authoob.mfa_factors', "id = '$factor'", 60);
 my $request = $front->raw_request(POST => "/mfa/factors/$factor/verify", content_type => 'application/json',
 	headers => { 'Authentication-Token' => $alice }, json => { code => $code });
-my @answers = $front->parallel_raw([ $request, $request ], meanwhile => sub {
-	wait_until(sub { lock_waiters($db, 'authoob.mfa_factors') >= 2 }, 20)
-	  or diag('the two requests did not both wait for the lock');
-	release_table_lock($db, 'authoob.mfa_factors', $holder);
-});
+my $first = send_raw($request);
+my $first_waits = wait_until(sub { row_lock_waiters($db) >= 1 }, 30);
+my $second = send_raw($request);
+my $both_wait = wait_until(sub { row_lock_waiters($db) >= 2 }, 30);
+release_row_lock($db, $holder);
+ok($first_waits && $both_wait, 'both requests waited on the factor\'s row');
+my @answers = map { answer_of($_) } $first, $second;
 is_deeply([ sort map { $_->{status} } @answers ], [ 200, 422 ], 'one request took the code, the other was refused');
 my ($taken) = grep { $_->{status} == 200 } @answers;
 my $alice2 = $taken->{json}{token} // '';
@@ -127,6 +174,32 @@ is($front->request(DELETE => "/mfa/factors/$factor", token => $alice2)->{status}
 is($front->request(GET => '/profile', token => $r->{json}{token})->{status}, 401, 'the user\'s other sessions ended');
 is($front->request(GET => '/profile', token => $alice2)->{status}, 200, 'not this one');
 is_deeply($front->request(GET => '/mfa/factors', token => $alice2)->{json}, [], 'no factor left');
+
+# --- the edges of the time steps: oathtool and pyotp agree on each code; a
+# code of the step before or after now is taken, two steps away is not,
+# and once a step is taken no earlier one is
+my $carol = register_user($front, 'carol@example.com');
+$r = $front->request(POST => '/mfa/factors', token => $carol, json => { friendly_name => 'edges' });
+my ($edges, $edges_secret) = ($r->{json}{id}, $r->{json}{totp}{secret});
+# a step with time left for the four requests
+wait_until(sub { time % 30 < 20 }, 15);
+my $step = int(time / 30);
+my %code;
+for my $offset (-2, -1, 0, 1, 2)
+{
+	my ($oathtool, $pyotp) = totp_at($edges_secret, ($step + $offset) * 30);
+	is($pyotp, $oathtool, "step $offset: pyotp's code is oathtool's");
+	$code{$offset} = $oathtool;
+}
+is(verify($carol, $edges, $code{-2})->{status}, 422, 'two steps before now: refused');
+is(verify($carol, $edges, $code{2})->{status}, 422, 'two steps after now: refused');
+psql($db, q{SELECT authoob_clear_throttle()});
+$r = verify($carol, $edges, $code{-1});
+is($r->{status}, 200, 'the step before now: taken');
+my $carol2 = $r->{json}{token} // '';
+is(verify($carol2, $edges, $code{1})->{status}, 200, 'the step after now: taken');
+is(verify($carol2, $edges, $code{0})->{status}, 422, 'now\'s, after a later step was taken: refused');
+diag('the time step changed during the checks of its edges: their outcomes above may be off') if int(time / 30) != $step;
 
 hostile_checks();
 done_testing();

@@ -231,6 +231,18 @@ my @calls = (
 	[ 'authoob_gotrue_admin_delete_user(text,text,inet)' => q{SELECT public.authoob_gotrue_admin_delete_user('{SERVICE}', public.authoob_gotrue_admin_create_user('{SERVICE}', '{"email": "doomed@example.com"}') OPERATOR(pg_catalog.->>) 'id')},
 		q{SELECT public.authoob_gotrue_admin_delete_user('{SERVICE}', '00000000-0000-4000-8000-000000000000')},
 		q{SELECT public.authoob_gotrue_admin_delete_user('{TOKEN}', '{USER}')} ],
+	# a wrong code, and a wrong recovery code, whose count and audit record
+	# are written as the owner once the refusal rolled back
+	[ 'authoob_attempt(text,text,inet,text,text,jsonb)' => q{SELECT public.authoob_mfa_enroll('{TOKEN}', '{"friendly_name": "audited"}') IS NOT NULL},
+		q{CALL public.authoob_attempt('mfa_verify', pg_catalog.jsonb_build_object('token', '{TOKEN}', 'factor_id', (SELECT pg_catalog.min(f OPERATOR(pg_catalog.->>) 'id') FROM pg_catalog.jsonb_array_elements(public.authoob_mfa_factors('{TOKEN}')) f), 'body', '{"code": "123456"}')::text, '192.0.2.7', NULL, NULL, NULL)},
+		q{CALL public.authoob_attempt('mfa_recover', pg_catalog.jsonb_build_object('token', '{TOKEN}', 'body', '{"code": "aaaaa-aaaaa"}')::text, '192.0.2.7', NULL, NULL, NULL)} ],
+	[ 'authoob_gotrue_admin_factors(text,text)' => q{SELECT public.authoob_gotrue_admin_factors('{SERVICE}', '{USER}')},
+		q{SELECT public.authoob_gotrue_admin_factors('{SERVICE}', 'nope')},
+		q{SELECT public.authoob_gotrue_admin_factors('{TOKEN}', '{USER}')} ],
+	[ 'authoob_gotrue_admin_delete_factor(text,text,text,inet)' => q{SELECT public.authoob_gotrue_admin_delete_factor('{SERVICE}', '{USER}', (SELECT pg_catalog.min(f OPERATOR(pg_catalog.->>) 'id') FROM pg_catalog.jsonb_array_elements(public.authoob_mfa_factors('{TOKEN}')) f), '192.0.2.7')},
+		q{SELECT public.authoob_gotrue_admin_delete_factor('{SERVICE}', '{USER}', 'not a uuid')},
+		q{SELECT public.authoob_gotrue_admin_delete_factor('{SERVICE}', '{USER}', '00000000-0000-4000-8000-000000000000')},
+		q{SELECT public.authoob_gotrue_admin_delete_factor('{TOKEN}', '{USER}', '00000000-0000-4000-8000-000000000000')} ],
 	[ 'authoob_gotrue_invite(text,text,inet,text)' => q{SELECT public.authoob_gotrue_invite('{SERVICE}', '{"email": "invited@example.com", "data": {"a": 1}}', '192.0.2.7', 'http://app.test/cb')},
 		q{SELECT public.authoob_gotrue_invite('{SERVICE}', '{"email": "ada@example.com"}')},
 		q{SELECT public.authoob_gotrue_invite('{TOKEN}', '{"email": "mine@example.com"}')} ],

@@ -267,6 +267,10 @@ ALTER TABLE authoob.settings ADD COLUMN audit_retention integer NOT NULL DEFAULT
 \ir gotrue/authoob_gotrue_admin_delete_user.sql
 \ir gotrue/authoob_gotrue_admin_user.sql
 \ir gotrue/authoob_gotrue_admin_users.sql
+\ir gotrue/authoob_admin_list_factors.sql
+\ir gotrue/authoob_admin_delete_factor.sql
+\ir gotrue/authoob_gotrue_admin_factors.sql
+\ir gotrue/authoob_gotrue_admin_delete_factor.sql
 -- the import of a Supabase project's users (docs/supabase.md, "Bringing
 -- your users"); bcrypt hashes named $2b$ and $2y$ verify (extension/password.c)
 \ir gotrue/authoob_import_supabase.sql

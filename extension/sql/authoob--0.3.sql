@@ -157,6 +157,10 @@
 \ir gotrue/authoob_gotrue_admin_delete_user.sql
 \ir gotrue/authoob_gotrue_admin_user.sql
 \ir gotrue/authoob_gotrue_admin_users.sql
+\ir gotrue/authoob_admin_list_factors.sql
+\ir gotrue/authoob_admin_delete_factor.sql
+\ir gotrue/authoob_gotrue_admin_factors.sql
+\ir gotrue/authoob_gotrue_admin_delete_factor.sql
 -- the import of a Supabase project's users (owner only)
 \ir gotrue/authoob_import_supabase.sql
 \ir gotrue/authoob_gotrue_mail_link.sql

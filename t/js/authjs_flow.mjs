@@ -53,6 +53,10 @@ function client(key, options = {}) {
 }
 
 const errInfo = (e) => (e ? { name: e.name, status: e.status, code: e.code, message: e.message } : null)
+// the code an authenticator app shows, computed by Debian's oathtool from
+// the secret the enrolment showed, never by authoob
+const totp = (secret, when) => execFileSync('oathtool',
+  ['--totp', '-b', ...(when ? ['--now', when] : []), secret], { encoding: 'utf8' }).trim()
 const { email, password } = args
 
 if (step === 'confirm_off') {
@@ -296,6 +300,43 @@ if (step === 'confirm_off') {
   check('admin.deleteUser', !r.error, errInfo(r.error))
   r = await admin.getUserById(user.id)
   check('the deleted user is gone', r.error?.status === 404, errInfo(r.error))
+} else if (step === 'admin_mfa') {
+  // auth.admin.mfa.*: a user's factors listed and one deleted by the
+  // service_role token; the user's session lives on, at aal1
+  const admin = new GoTrueAdminApi({ url, headers: { apikey: args.service, Authorization: `Bearer ${args.service}` } })
+  const c = client('sb-admin-mfa')
+  let r = await c.signUp({ email, password })
+  check('admin.mfa: the user signs up', !r.error && r.data.session, errInfo(r.error))
+  const userId = r.data.user?.id
+  const userToken = r.data.session?.access_token
+  const factor = (await c.mfa.enroll({ factorType: 'totp', friendlyName: 'laptop' })).data
+  r = await c.mfa.challengeAndVerify({ factorId: factor?.id, code: totp(factor?.totp?.secret) })
+  check('the user verifies a factor: aal2', !r.error && (await c.mfa.getAuthenticatorAssuranceLevel()).data?.currentLevel === 'aal2',
+    errInfo(r.error))
+  r = await admin.mfa.listFactors({ userId })
+  check('admin.mfa.listFactors: the verified factor, no secret', !r.error && r.data?.factors?.length === 1 &&
+    r.data.factors[0].id === factor.id && r.data.factors[0].status === 'verified' &&
+    r.data.factors[0].friendly_name === 'laptop' && !('secret' in r.data.factors[0]), errInfo(r.error) ?? r.data)
+  r = await admin.mfa.deleteFactor({ userId, id: args.other_factor })
+  check("admin.mfa.deleteFactor of another user's factor: 404 mfa_factor_not_found",
+    r.error?.status === 404 && r.error.code === 'mfa_factor_not_found', errInfo(r.error))
+  r = await admin.mfa.listFactors({ userId: '0b0b0b0b-0000-4000-8000-00000000ffff' })
+  check('admin.mfa.listFactors of nobody: 404 user_not_found', r.error?.status === 404 && r.error.code === 'user_not_found',
+    errInfo(r.error))
+  const forged = new GoTrueAdminApi({ url, headers: { Authorization: `Bearer ${userToken}` } })
+  r = await forged.mfa.deleteFactor({ userId, id: factor.id })
+  check("the user's own token on admin.mfa.deleteFactor: 403 not_admin", r.error?.status === 403 &&
+    r.error.code === 'not_admin', errInfo(r.error))
+  // (auth-js 2.109 hands the answer on as data.data)
+  r = await admin.mfa.deleteFactor({ userId, id: factor.id })
+  check('admin.mfa.deleteFactor: the factor it deleted', !r.error && r.data?.data?.id === factor.id &&
+    r.data.data.factor_type === 'totp', errInfo(r.error) ?? r.data)
+  r = await admin.mfa.listFactors({ userId })
+  check('admin.mfa.listFactors: none left', !r.error && r.data?.factors?.length === 0, errInfo(r.error) ?? r.data)
+  r = await c.refreshSession()
+  check('the user\'s session lives on', !r.error && r.data.session, errInfo(r.error))
+  const aal = await c.mfa.getAuthenticatorAssuranceLevel()
+  check('at aal1, with no factor left', aal.data?.currentLevel === 'aal1' && aal.data?.nextLevel === 'aal1', aal.data)
 } else if (step === 'errors') {
   // what auth-js surfaces of each error, as GoTrue's source words it
   const c = client()
@@ -354,10 +395,6 @@ if (step === 'confirm_off') {
   check('signUp with disable_signup: 422 signup_disabled', isAuthApiError(r.error) && r.error.status === 422 &&
     r.error.code === 'signup_disabled' && r.error.message === 'Signups not allowed for this instance', errInfo(r.error))
 } else if (step === 'mfa') {
-  // the code an authenticator app shows, computed by Debian's oathtool
-  // from the secret the enrolment showed, never by authoob
-  const totp = (secret, when) => execFileSync('oathtool',
-    ['--totp', '-b', ...(when ? ['--now', when] : []), secret], { encoding: 'utf8' }).trim()
   const methods = (aal) => (aal.data?.currentAuthenticationMethods ?? []).map((m) => m.method).join(',')
   const c = client('sb-mfa')
   let r = await c.signUp({ email, password })

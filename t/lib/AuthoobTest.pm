@@ -22,6 +22,7 @@ use Time::HiRes qw(sleep time);
 
 our @EXPORT = qw(psql psql_as new_database json_encode json_decode register_user
   strong_password hold_table_lock lock_waiters release_table_lock is_error
+  hold_row_lock row_lock_waiters release_row_lock
   is_gotrue_error tally wait_until user_id roles_of add_give_role_hook
   mailed_token postgres_cluster pg_ctlcluster run_front refuses_flags sharded
   partitions partition_of same_partition hostile make_hostile
@@ -484,6 +485,62 @@ sub release_table_lock
 		  or die "the lock on $table in $each is still held";
 	}
 	waitpid($holder, 0) if $holder;
+}
+
+# Locks the rows of $table that $where selects (SELECT ... FOR UPDATE) in a
+# psql of its own and keeps them for $seconds (or until release_row_lock), so
+# that the statements writing those rows wait while the others go on: two
+# writers of one row queue behind it on demand. Returns the pid of that
+# psql once it holds them; dies if not within 10 s. Sharded: a psql in each
+# partition (the rows are where they are), all ending together.
+my $row_holder = 'authoob_t_row_lock';
+
+sub hold_row_lock
+{
+	my ($db, $table, $where, $seconds) = @_;
+	my @databases = partitions($db);
+	my @psqls;
+	for my $each (@databases ? @databases : $db)
+	{
+		my $psql = fork // die "fork: $!";
+		if ($psql == 0)
+		{
+			local $ENV{PGAPPNAME} = $row_holder;
+			open(STDERR, '>', '/dev/null') or POSIX::_exit(127);
+			{ exec('psql', '-X', '-q', '-o', '/dev/null', '-d', $each, '-c',
+					"BEGIN; SELECT 1 FROM $table WHERE $where FOR UPDATE; SELECT pg_sleep($seconds); END") };
+			POSIX::_exit(127);
+		}
+		push @psqls, $psql;
+		wait_until(sub { psql_in($each, qq{SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND application_name = '$row_holder' AND wait_event = 'PgSleep'}) > 0 }, 10)
+		  or die "the rows of $table in $each were not locked within 10 s";
+	}
+	return \@psqls;
+}
+
+# How many statements wait for a lock in $db (in all the partitions when
+# sharded): with hold_row_lock, the writers of the held rows, those behind
+# the first queued on it too.
+sub row_lock_waiters
+{
+	my ($db) = @_;
+	my @databases = partitions($db);
+	return List::Util::sum(map { psql_in($_, qq{SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND wait_event_type = 'Lock'
+		AND application_name <> '$row_holder'}) } @databases ? @databases : $db);
+}
+
+# Lets go of what hold_row_lock holds (a cancel ends its transaction), and
+# returns once its psqls have ended.
+sub release_row_lock
+{
+	my ($db, $holder) = @_;
+	my @databases = partitions($db);
+	psql_in($_, qq{SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND application_name = '$row_holder'})
+	  for @databases ? @databases : $db;
+	waitpid($_, 0) for @$holder;
 }
 
 # How many connections to $port wait in its listen queue, not accepted yet
