@@ -426,6 +426,8 @@ extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings
 #define CTX_CLAIMS		(1 << 7)
 #define CTX_FACTOR		(1 << 8)
 #define CTX_VALID		(1 << 9)
+#define CTX_PROVIDER	(1 << 10)
+#define CTX_IDENTITY	(1 << 11)
 
 /*
  * Every hook: its name and its context's keys (docs/sql-api.md, "Hooks").  The
@@ -462,7 +464,9 @@ extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings
 	X(MAIL_ASK_RESET_PASSWORD, mail_ask_reset_password, CTX_USER | CTX_LINK) \
 	X(CUSTOM_ACCESS_TOKEN, custom_access_token, CTX_USER | CTX_CLAIMS) \
 	X(PRE_MFA_VERIFY, pre_mfa_verify, CTX_USER | CTX_FACTOR) \
-	X(POST_MFA_VERIFY, post_mfa_verify, CTX_USER | CTX_FACTOR | CTX_VALID)
+	X(POST_MFA_VERIFY, post_mfa_verify, CTX_USER | CTX_FACTOR | CTX_VALID) \
+	X(PRE_OAUTH_SIGNIN, pre_oauth_signin, CTX_PROVIDER | CTX_CLAIMS) \
+	X(POST_OAUTH_SIGNIN, post_oauth_signin, CTX_USER | CTX_IDENTITY)
 
 #define AUTHOOB_HOOK_ENUM(NAME, name, context) HOOK_##NAME,
 typedef enum AuthoobHook
@@ -483,6 +487,8 @@ typedef struct AuthoobHookArgs
 	Jsonb	   *claims;			/* "claims": an access token's claims */
 	Jsonb	   *factor;			/* "factor": the second factor a code is for */
 	bool		valid;			/* "valid": whether the code was right */
+	const char *provider;		/* "provider": an identity provider's name */
+	Jsonb	   *identity;		/* "identity": a user's identity there */
 } AuthoobHookArgs;
 
 extern bool authoob_hook_registered(AuthoobHook hook);
@@ -508,6 +514,10 @@ extern char *authoob_key_sign(const AuthoobSigningKey *key, const char *data, si
 extern bool authoob_key_verify(const AuthoobSigningKey *key, const char *token,
 							   size_t token_len, size_t signed_len,
 							   const uint8 *sig, int sig_len);
+/* OpenSSL's EVP_PKEY, for those files that do not include its headers */
+struct evp_pkey_st;
+extern bool authoob_pkey_verify(struct evp_pkey_st *pkey, bool sha256, bool ecdsa_raw,
+								const char *data, size_t len, const uint8 *sig, int sig_len);
 
 /* jwt.c: JWT access tokens, signed and read */
 typedef struct AuthoobClaims

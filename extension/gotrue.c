@@ -290,6 +290,32 @@ user_object_id(int64 user_id, const AuthoobUserDates *dates, const AuthoobSettin
 }
 
 /*
+ * The user's identities at identity providers (docs/identity-providers.md),
+ * each as ", {...}" in GoTrue's models.Identity shape: its id is the
+ * provider's subject, identity_data what the provider said.
+ */
+static AuthoobQuery user_identities = AUTHOOB_QUERY(
+	"SELECT coalesce(string_agg(', ' || jsonb_build_object('identity_id', i.id, 'id', i.subject,"
+	" 'user_id', $2::text, 'identity_data', i.claims, 'provider', i.provider,"
+	" 'last_sign_in_at', i.last_sign_in_at, 'created_at', i.created_at, 'updated_at', i.updated_at,"
+	" 'email', i.email)::text, '' ORDER BY i.created_at, i.id), '')"
+	" FROM authoob.identities i WHERE i.user_id = $1",
+	2, INT8OID, TEXTOID);
+
+/* Those identities as text; none in a database still at 0.2 */
+static char *
+provider_identities(int64 user_id, const char *id, const AuthoobSettings *settings)
+{
+	Datum		values[2] = {Int64GetDatum(user_id), CStringGetTextDatum(id)};
+
+	/* the schema of 0.3 (settings->mfa says it) has authoob.identities */
+	if (!settings->mfa)
+		return "";
+	authoob_run(&user_identities, values, NULL, true);
+	return authoob_result_text(1);
+}
+
+/*
  * Supabase Auth's user object of user_id, as JSON text, its keys in the
  * order and with the omissions of GoTrue's (models.User, models.Identity):
  * from profile, the user's private JSON as GET P/profile answers it
@@ -344,9 +370,10 @@ user_object(int64 user_id, Jsonb *profile, const AuthoobUserDates *dates,
 					 " \"provider\": \"email\"",
 					 id, id, id, email, dates->confirmed ? "true" : "false", id);
 	append_time_member(&out, "last_sign_in_at", dates->signed_in, dates->last_sign_in_at);
-	appendStringInfo(&out, ", \"created_at\": %s, \"updated_at\": %s, \"email\": %s}],"
+	appendStringInfo(&out, ", \"created_at\": %s, \"updated_at\": %s, \"email\": %s}%s],"
 					 " \"created_at\": %s, \"updated_at\": %s, \"is_anonymous\": false}",
-					 created_at, updated_at, email, created_at, updated_at);
+					 created_at, updated_at, email, provider_identities(user_id, id, settings),
+					 created_at, updated_at);
 	return out.data;
 }
 

@@ -331,6 +331,16 @@ hook_context(AuthoobHook hook, const AuthoobHookArgs *args)
 		authoob_push_key(&state, "valid");
 		pushJsonbValue(&state, WJB_VALUE, &(JsonbValue) {.type = jbvBool, .val.boolean = args->valid});
 	}
+	if (keys & CTX_PROVIDER)
+	{
+		authoob_push_key(&state, "provider");
+		authoob_push_string(&state, args->provider);
+	}
+	if (keys & CTX_IDENTITY)
+	{
+		authoob_push_key(&state, "identity");
+		authoob_push_jsonb(&state, args->identity);
+	}
 	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	return JsonbValueToJsonb(result);
 }
@@ -353,6 +363,40 @@ Datum
 authoob_hook_response(Jsonb *answer, Datum response)
 {
 	return answer ? JsonbPGetDatum(answer) : response;
+}
+
+/*
+ * SQL function: authoob_fire_oauth_hook(hook text, user_id bigint, provider text,
+ *                                       claims jsonb, identity jsonb) returns void
+ *
+ * The hooks of a sign-in with an identity provider, for the callback
+ * written in SQL (authoob_oauth_callback): pre_oauth_signin {provider,
+ * claims}, which may refuse it by raising, and post_oauth_signin {user,
+ * identity}.  Only those two.  Owner only.
+ */
+PG_FUNCTION_INFO_V1(authoob_fire_oauth_hook);
+
+Datum
+authoob_fire_oauth_hook(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	AuthoobHookArgs args = {0};
+	AuthoobHook hook;
+
+	if (strcmp(name, "pre_oauth_signin") == 0)
+		hook = HOOK_PRE_OAUTH_SIGNIN;
+	else if (strcmp(name, "post_oauth_signin") == 0)
+		hook = HOOK_POST_OAUTH_SIGNIN;
+	else
+		elog(ERROR, "authoob: %s is not a hook of a sign-in with a provider", name);
+	args.user_id = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1);
+	args.provider = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	args.claims = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
+	args.identity = PG_ARGISNULL(4) ? NULL : PG_GETARG_JSONB_P(4);
+	authoob_connect_spi();
+	authoob_fire_hook(hook, &args);
+	SPI_finish();
+	PG_RETURN_VOID();
 }
 
 /*

@@ -286,20 +286,24 @@ raw_to_der(const uint8 *raw, int *der_len)
 	return der;
 }
 
-static bool
-signature_is_valid(const AuthoobSigningKey *key, const char *data, size_t len,
-				   const uint8 *sig, int sig_len)
+/*
+ * Whether sig is pkey's signature of len bytes of data: SHA-256 unless
+ * Ed25519; an ECDSA signature as JWS writes it (r || s of 32 bytes each)
+ * when ecdsa_raw.  Also what checks an identity provider's ID token
+ * (provider_keys.c).
+ */
+bool
+authoob_pkey_verify(EVP_PKEY *pkey, bool sha256, bool ecdsa_raw, const char *data,
+					size_t len, const uint8 *sig, int sig_len)
 {
 	EVP_MD_CTX *ctx;
 	uint8	   *der = NULL;
 	bool		ok;
 
-	if (sig_len != key->alg->signature_len)
-		return false;
-	if (strcmp(key->alg->name, "ES256") == 0)
+	if (ecdsa_raw)
 	{
-		der = raw_to_der(sig, &sig_len);
-		if (sig_len == 0)
+		der = sig_len == 64 ? raw_to_der(sig, &sig_len) : NULL;
+		if (der == NULL || sig_len == 0)
 		{
 			OPENSSL_free(der);
 			ERR_clear_error();
@@ -309,13 +313,21 @@ signature_is_valid(const AuthoobSigningKey *key, const char *data, size_t len,
 	}
 	ctx = EVP_MD_CTX_new();
 	ok = ctx != NULL &&
-		EVP_DigestVerifyInit(ctx, NULL, key->alg->sha256 ? EVP_sha256() : NULL,
-							 NULL, key->pkey) == 1 &&
+		EVP_DigestVerifyInit(ctx, NULL, sha256 ? EVP_sha256() : NULL, NULL, pkey) == 1 &&
 		EVP_DigestVerify(ctx, sig, sig_len, (const uint8 *) data, len) == 1;
 	EVP_MD_CTX_free(ctx);
 	OPENSSL_free(der);
 	ERR_clear_error();
 	return ok;
+}
+
+static bool
+signature_is_valid(const AuthoobSigningKey *key, const char *data, size_t len,
+				   const uint8 *sig, int sig_len)
+{
+	return sig_len == key->alg->signature_len &&
+		authoob_pkey_verify(key->pkey, key->alg->sha256,
+							strcmp(key->alg->name, "ES256") == 0, data, len, sig, sig_len);
 }
 
 /*

@@ -203,18 +203,21 @@ reply_from_error(const PGresult *res, ErrorShape errors)
 	return reply_error_shaped(errors, 500, "Internal error", NULL);
 }
 
+static bool is_one_line(const char *value);
+
 /*
  * A 3xx route answers a redirect: the statement returns {"url": ...} (as
  * the mail_activate_redirect hook does) and no body is sent. No value, or a
  * URL that cannot be a header (empty, or a line break that a hook let in),
  * is the statement's fault: a redirect without Location would strand the
- * user.
+ * user. A "cookie" member sets FLOW_COOKIE and no other.
  */
 static Reply
 reply_redirect(const char *body, unsigned int status)
 {
 	json_t	   *obj = body ? json_loads(body, 0, NULL) : NULL;
 	const char *location = json_string_value(json_object_get(obj, "url"));
+	const char *cookie = json_string_value(json_object_get(obj, "cookie"));
 	Reply		reply = reply_empty(status);
 
 	if (reply.response != NULL &&
@@ -226,6 +229,10 @@ reply_redirect(const char *body, unsigned int status)
 		MHD_destroy_response(reply.response);
 		reply = reply_error(500, "Internal error");
 	}
+	else if (reply.response != NULL && cookie != NULL &&
+			 strncmp(cookie, FLOW_COOKIE "=", strlen(FLOW_COOKIE "=")) == 0 &&
+			 is_one_line(cookie))
+		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_SET_COOKIE, cookie);
 	json_decref(obj);
 	return reply;
 }

@@ -53,6 +53,13 @@ Reply		reply_error(unsigned int status, const char *message);
 Reply		reply_error_shaped(ErrorShape shape, unsigned int status,
 							   const char *message, const char *error_code);
 
+/*
+ * The cookie that binds a sign-in with an identity provider to the browser
+ * that started it: a redirect's statement sets it ("cookie": the whole
+ * Set-Cookie value), the callback's reads it (ARG_FLOW_COOKIE).
+ */
+#define FLOW_COOKIE "authoob_flow"
+
 /* A response without body (204, preflight). */
 Reply		reply_empty(unsigned int status);
 

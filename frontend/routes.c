@@ -70,6 +70,14 @@ static const Route route_table[] = {
 	{"POST", "/mfa/factors/*/verify", 200, {ARG_TOKEN, ARG_PATH, ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('mfa_verify', " MFA_REQUEST("'factor_id', $2::text, ") ", $4::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
 	{"DELETE", "/mfa/factors/*", 204, {ARG_TOKEN, ARG_PATH},     "SELECT authoob_mfa_unenroll($1::text, $2::text)", REPLY_BODY, NO_QUERY},
 	{"POST", "/mfa/recover",    200, {ARG_TOKEN, ARG_CLIENT_IP, ARG_BODY}, "CALL authoob_attempt('mfa_recover', " MFA_REQUEST("") ", $2::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
+/*
+ * Sign-in with an identity provider (docs/identity-providers.md): the
+ * redirect to the provider and its way back, where the front fetches what
+ * the statement asks of the provider and runs it again (ARG_FETCHED).
+ * Both dialects' routes run the same functions.
+ */
+	{"GET",  "/authorize",      302, {ARG_QUERY_JSON, ARG_CLIENT_IP, ARG_FETCHED}, "SELECT authoob_oauth_authorize('authoob', $1::text, $2::inet, $3::text)", REPLY_BODY, NO_QUERY},
+	{"GET",  "/callback",       302, {ARG_QUERY_JSON, ARG_FLOW_COOKIE, ARG_CLIENT_IP, ARG_FETCHED}, "SELECT authoob_oauth_callback($1::text, $2::text, $3::inet, $4::text)", REPLY_BODY, NO_QUERY},
 
 /*
  * Supabase Auth's protocol, under gotrue_prefix, for @supabase/auth-js: the
@@ -108,7 +116,7 @@ static const Route route_table[] = {
 	{"POST", "/otp",            NOT_BUILT("otp")},
 	{"POST", "/magiclink",      NOT_BUILT("otp")},
 	{"GET",  "/reauthenticate", AUTHENTICATED_NOT_BUILT("reauthenticate")},
-	{"GET",  "/authorize",      NOT_BUILT("oauth")},
+	{"GET",  "/authorize",      302, {ARG_QUERY_JSON, ARG_CLIENT_IP, ARG_FETCHED}, "SELECT authoob_oauth_authorize('gotrue', $1::text, $2::inet, $3::text)", REPLY_BODY, GOTRUE},
 	{"POST", "/factors",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_gotrue_enroll_factor($1::text, $2::text)", REPLY_BODY, GOTRUE},
 	{"POST", "/factors/*/challenge", 200, {ARG_TOKEN, ARG_PATH, ARG_CLIENT_IP}, "SELECT authoob_gotrue_challenge_factor($1::text, $2::text, $3::inet)", REPLY_BODY, GOTRUE},
 	{"POST", "/factors/*/verify", 200, {ARG_TOKEN, ARG_PATH, ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_mfa_verify', " MFA_REQUEST("'factor_id', $2::text, ") ", $4::inet, NULL, NULL, NULL)", REPLY_BODY, GOTRUE},
@@ -123,6 +131,7 @@ static const Route route_table[] = {
 	{"GET",  "/admin/audit",    AUTHENTICATED_NOT_BUILT("admin")},
 	{"POST", "/invite",         200, {ARG_TOKEN, ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_invite($1::text, $2::text, $3::inet, $4::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
 	{"POST", "/admin/generate_link", 200, {ARG_TOKEN, ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_admin_generate_link($1::text, $2::text, $3::inet, $4::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
+	{"GET",  "/callback",       302, {ARG_QUERY_JSON, ARG_FLOW_COOKIE, ARG_CLIENT_IP, ARG_FETCHED}, "SELECT authoob_oauth_callback($1::text, $2::text, $3::inet, $4::text)", REPLY_BODY, GOTRUE},
 };
 
 #define ROUTE_COUNT ((int) (sizeof(route_table) / sizeof(route_table[0])))

@@ -97,6 +97,11 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_gotrue_admin_generate_link(token text, payload text, client_ip inet DEFAULT NULL, redirect_to text DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', false),
     ('authoob_gotrue_admin_factors(token text, user_id text)',  'jsonb', 'uuid:user_id', 'authoob_api', false),
     ('authoob_gotrue_admin_delete_factor(token text, user_id text, factor_id text, client_ip inet DEFAULT NULL)', 'jsonb', 'uuid:user_id', 'authoob_api', false),
+    -- sign-in with an identity provider: not sharded-ready (a provider's
+    -- subject names no partition; docs/identity-providers.md): partition
+    -- 0 answers that a partition of several signs in with no provider
+    ('authoob_oauth_authorize(dialect text, query text, client_ip inet DEFAULT NULL, fetched text DEFAULT NULL)', 'jsonb', 'any', 'authoob_api', false),
+    ('authoob_oauth_callback(query text, browser text, client_ip inet DEFAULT NULL, fetched text DEFAULT NULL)', 'jsonb', 'any', 'authoob_api', false),
     -- the mailer
     ('authoob_mail_claim(max_mails integer DEFAULT 10, lease integer DEFAULT 60)',
      'TABLE (id bigint, sender text, recipient text, subject text, body_text text, body_html text, message_id text, attempts integer)',

@@ -39,18 +39,7 @@ psql($db, qq{SELECT authoob_configure('{"app_url": "http://127.0.0.1:$page_port/
 my $front = AuthoobTest::Front->start(db => $db);
 my $api = 'http://127.0.0.1:' . $front->port . '/auth/v1';
 
-open(my $out, '-|', $node, "$js/chromium_flow.mjs", $api, $page_port, 'page@example.com', strong_password())
-  or die "cannot run $node: $!";
-my $checks = 0;
-while (my $line = <$out>)
-{
-	my $check = eval { json_decode($line) };
-	unless (ref $check eq 'HASH') { fail("chromium_flow: $line"); next }
-	$checks++;
-	ok($check->{ok}, "Chromium: $check->{name}") or diag(json_encode($check->{got}));
-}
-close $out;
-is($? >> 8, 0, 'the browser run went to its end');
+my $checks = node_checks('Chromium', $node, "$js/chromium_flow.mjs", $api, $page_port, 'page@example.com', strong_password());
 is($checks, 10, 'every check of the page ran');
 like(join("\n", $front->access_lines), qr{OPTIONS /auth/v1/token 204}, 'the browser asked CORS first');
 like(join("\n", $front->access_lines), qr{DELETE /auth/v1/factors/[0-9a-f-]{36} 200}, 'and removed the factor through it');

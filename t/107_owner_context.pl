@@ -22,6 +22,9 @@ use Test::More;
 my $db = new_database();
 make_hostile($db) unless hostile();
 psql($db, q{SELECT authoob_configure('{"refresh_reuse_interval": 0, "redirect_urls": "http://app.test/cb"}')});
+psql($db, q{SELECT authoob_add_identity_provider('hub', '{"kind": "oauth2", "authorization_url": "https://hub.test/authorize",
+	"token_url": "https://hub.test/token", "userinfo_url": "https://hub.test/user", "client_id": "c", "client_secret": "s",
+	"email_verified_claim": "verified"}')});
 my $attacker = 'authoob_hostile';
 
 sub as_attacker { psql_as($db, $attacker, $_[0]) }
@@ -253,6 +256,24 @@ my @calls = (
 	[ 'authoob_gotrue_verify_link_error(text,text,text,text)' => q{SELECT public.authoob_gotrue_verify_link_error('{"type": "signup", "token": "nope", "redirect_to": "http://app.test/cb"}', 'PT404', 'No token match', '{"error_code": "otp_expired", "gotrue": {"status": 403, "msg": "Email link is invalid or has expired"}}')},
 		q{SELECT public.authoob_gotrue_verify_link_error('not json', 'PT404', 'x', 'not json')},
 		q{SELECT public.authoob_gotrue_verify_link_error('{"type": "signup", "token": "x"}', 'PT429', 'x', NULL)} ],
+	# a sign-in with a provider of GitHub's shape, its answers as the front
+	# would bring them; the flow's state and cookie read from the redirect
+	[ 'authoob_oauth_authorize(text,text,inet,text)' => q{SELECT public.authoob_oauth_authorize('gotrue', '{"provider": "hub", "redirect_to": "http://app.test/cb"}', '192.0.2.7')},
+		q{SELECT public.authoob_oauth_authorize('authoob', '{"provider": "nobody"}')},
+		q{SELECT public.authoob_oauth_authorize('gotrue', '{"provider": "hub", "code_challenge": "short"}')},
+		q{SELECT public.authoob_oauth_authorize('gotrue', 'not json')} ],
+	[ 'authoob_oauth_callback(text,text,inet,text)' => q{SELECT public.authoob_oauth_callback(pg_catalog.concat('{"code": "c", "state": "',
+			pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'url', 'state=', 2), '&', 1), '"}'),
+			pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'cookie', '=', 2), ';', 1), '192.0.2.7',
+			'[{"for": "token", "status": 200, "body": "{\"access_token\": \"x\"}"}, {"for": "userinfo", "status": 200, "body": "{\"id\": 7, \"email\": \"hub7@example.com\", \"verified\": true}"}]')
+		  FROM public.authoob_oauth_authorize('gotrue', '{"provider": "hub", "redirect_to": "http://app.test/cb", "code_challenge": "0123456789012345678901234567890123456789abc"}') AS r},
+		q{SELECT public.authoob_oauth_callback(pg_catalog.concat('{"state": "',
+			pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'url', 'state=', 2), '&', 1), '"}'),
+			pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'cookie', '=', 2), ';', 1), NULL,
+			'[{"for": "token", "error": "Could not connect"}]')
+		  FROM public.authoob_oauth_authorize('authoob', '{"provider": "hub"}') AS r},
+		q{SELECT public.authoob_oauth_callback('{"state": "forged", "code": "c"}', 'cookie', '192.0.2.7', NULL)},
+		q{SELECT public.authoob_oauth_callback('not json', NULL)} ],
 );
 
 # each function authoob_api may execute has its calls here

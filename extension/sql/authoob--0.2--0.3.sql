@@ -275,6 +275,37 @@ ALTER TABLE authoob.settings ADD COLUMN audit_retention integer NOT NULL DEFAULT
 -- your users"); bcrypt hashes named $2b$ and $2y$ verify (extension/password.c)
 \ir gotrue/authoob_import_supabase.sql
 
+-- Identity providers, OAuth 2.0 and OpenID Connect
+-- (docs/identity-providers.md): the providers and the identities of
+-- users there, the owner's functions that configure them, the sign-in's
+-- flows and routes
+\ir tables/identity_providers.sql
+\ir tables/identities.sql
+\ir functions/authoob_identity_provider_row.sql
+\ir functions/authoob_add_identity_provider.sql
+\ir functions/authoob_alter_identity_provider.sql
+\ir functions/authoob_remove_identity_provider.sql
+\ir tables/oauth_flows.sql
+\ir functions/authoob_url_encode.sql
+\ir functions/authoob_url_with_query.sql
+\ir functions/authoob_url_with_session.sql
+\ir functions/authoob_oauth_error_url.sql
+\ir functions/authoob_jws_verify.sql
+\ir functions/authoob_fire_oauth_hook.sql
+\ir functions/authoob_oauth_answer.sql
+\ir functions/authoob_oauth_provider.sql
+\ir functions/authoob_oauth_id_token.sql
+\ir functions/authoob_oauth_identity_user.sql
+\ir functions/authoob_oauth_authorize.sql
+\ir functions/authoob_oauth_callback.sql
+-- a sign-in with a provider ends with a PKCE code, as a mailed link's
+ALTER TABLE authoob.flow_states DROP CONSTRAINT flow_states_kind_check,
+    ADD CONSTRAINT flow_states_kind_check CHECK (kind IN ('signup', 'recovery', 'oauth'));
+-- the hooks pre_oauth_signin and post_oauth_signin
+INSERT INTO authoob.hook_names (name, position)
+SELECT n, p FROM @extschema@.authoob_hook_names() WITH ORDINALITY AS h (n, p)
+ON CONFLICT (name) DO NOTHING;
+
 -- ==== Invitations and the admin's links ====
 -- auth.admin.inviteUserByEmail and auth.admin.generateLink (README
 -- "Supabase users"): when an admin last invited the user; mailed codes

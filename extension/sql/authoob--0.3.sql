@@ -171,4 +171,28 @@
 \ir gotrue/authoob_gotrue_admin_generate_link.sql
 \ir gotrue/authoob_gotrue_verify_link_error.sql
 
+-- Identity providers, OAuth 2.0 and OpenID Connect
+-- (docs/identity-providers.md): the providers and the identities of
+-- users there, the owner's functions that configure them, the sign-in's
+-- flows and routes
+\ir tables/identity_providers.sql
+\ir tables/identities.sql
+\ir functions/authoob_identity_provider_row.sql
+\ir functions/authoob_add_identity_provider.sql
+\ir functions/authoob_alter_identity_provider.sql
+\ir functions/authoob_remove_identity_provider.sql
+\ir tables/oauth_flows.sql
+\ir functions/authoob_url_encode.sql
+\ir functions/authoob_url_with_query.sql
+\ir functions/authoob_url_with_session.sql
+\ir functions/authoob_oauth_error_url.sql
+\ir functions/authoob_jws_verify.sql
+\ir functions/authoob_fire_oauth_hook.sql
+\ir functions/authoob_oauth_answer.sql
+\ir functions/authoob_oauth_provider.sql
+\ir functions/authoob_oauth_id_token.sql
+\ir functions/authoob_oauth_identity_user.sql
+\ir functions/authoob_oauth_authorize.sql
+\ir functions/authoob_oauth_callback.sql
+
 \ir database.sql

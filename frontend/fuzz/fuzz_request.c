@@ -556,6 +556,14 @@ check_parameters(const FuzzInput *in, const Settings *s, const RouteMatch *match
 			case ARG_USER_AGENT:
 				expected = expected_user_agent(&in->conn, agent);
 				break;
+			case ARG_FLOW_COOKIE:
+				/* the faked connection has no cookie */
+				expected = NULL;
+				break;
+			case ARG_FETCHED:
+				/* the first call's (the one recorded): nothing fetched yet */
+				expected = NULL;
+				break;
 			case ARG_END:
 				break;
 		}

@@ -3,39 +3,17 @@
 // node chromium_flow.mjs API-URL PAGE-PORT EMAIL PASSWORD
 // Serves t/js/page and t/js/node_modules on 127.0.0.1:PAGE-PORT; prints one
 // JSON line per check: {"name", "ok", "got"}.
-import http from 'node:http'
-import fs from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { execFileSync } from 'node:child_process'
 import puppeteer from 'puppeteer-core'
+import { servePage } from './page_server.mjs'
 
 const [api, pagePort, email, password] = process.argv.slice(2)
-const here = path.dirname(fileURLToPath(import.meta.url))
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript' }
 
 function check(name, ok, got) {
   console.log(JSON.stringify({ name, ok: !!ok, got: got ?? null }))
 }
 
-// the page's static server: page/ at /, node_modules/ below /node_modules
-// (like a development server: an import without extension is its .js)
-const server = http.createServer((req, res) => {
-  const url = new URL(req.url, 'http://x')
-  const rel = url.pathname === '/' ? 'page/index.html' : url.pathname.startsWith('/node_modules/')
-    ? url.pathname.slice(1) : 'page' + url.pathname
-  let file = path.normalize(path.join(here, rel))
-  // the module build imports './GoTrueClient': resolved as a bundler would
-  if (!fs.existsSync(file) && fs.existsSync(file + '.js')) file += '.js'
-  else if (fs.existsSync(path.join(file, 'index.js'))) file = path.join(file, 'index.js')
-  if (!file.startsWith(here + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-    res.writeHead(404).end()
-    return
-  }
-  res.writeHead(200, { 'Content-Type': types[path.extname(file)] ?? 'application/octet-stream' })
-  fs.createReadStream(file).pipe(res)
-})
-await new Promise((resolve) => server.listen(Number(pagePort), '127.0.0.1', resolve))
+const server = await servePage(Number(pagePort))
 
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',

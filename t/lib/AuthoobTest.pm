@@ -26,7 +26,8 @@ our @EXPORT = qw(psql psql_as new_database json_encode json_decode register_user
   is_gotrue_error tally wait_until user_id roles_of add_give_role_hook
   mailed_token postgres_cluster pg_ctlcluster run_front refuses_flags sharded
   partitions partition_of same_partition hostile make_hostile
-  hostile_conninfo hostile_checks skip_all_missing skip_missing unaccepted);
+  hostile_conninfo hostile_checks skip_all_missing skip_missing unaccepted
+  node_checks);
 
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 my $database_count = 0;
@@ -591,6 +592,26 @@ sub tally
 	my %count;
 	$count{ $_->{status} }++ for @_;
 	return \%count;
+}
+
+# Runs a Node script of t/js that prints one JSON line a check ({"name",
+# "ok", "got"}), each a test named "$label: name" (what it got shown when it
+# fails); then that the script went to its end. Returns how many checks ran.
+sub node_checks
+{
+	my ($label, @command) = @_;
+	open(my $out, '-|', @command) or die "cannot run $command[0]: $!";
+	my $checks = 0;
+	while (my $line = <$out>)
+	{
+		my $check = eval { json_decode($line) };
+		unless (ref $check eq 'HASH') { Test::More::fail("$label: $line"); next }
+		$checks++;
+		Test::More::ok($check->{ok}, "$label: $check->{name}") or Test::More::diag(json_encode($check->{got}));
+	}
+	close $out;
+	Test::More::is($? >> 8, 0, "$label: the run went to its end");
+	return $checks;
 }
 
 # Calls $test every 0.1 s until it returns true, for at most $seconds (15

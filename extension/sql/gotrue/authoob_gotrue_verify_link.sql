@@ -32,15 +32,11 @@ BEGIN
         SET user_id = uid, auth_code_hash = sha256(convert_to(code, 'UTF8')),
             code_expires_at = now() + interval '5 minutes'
         WHERE f.id = flow;
-        RETURN jsonb_build_object('url', split_part(target, '#', 1)
-            || CASE WHEN split_part(target, '#', 1) LIKE '%?%' THEN '&' ELSE '?' END || 'code=' || code
-            || coalesce(substring(target FROM '#.*$'), ''));
+        RETURN jsonb_build_object('url', @extschema@.authoob_url_with_query(target, 'code=' || code));
     END IF;
     session := @extschema@.authoob_grant_session_of(uid, client_ip);
-    RETURN jsonb_build_object('url', split_part(target, '#', 1) || '#access_token=' || (session ->> 'access_token')
-        || '&expires_at=' || (session ->> 'expires_at') || '&expires_in=' || (session ->> 'expires_in')
-        || '&refresh_token=' || (session ->> 'refresh_token') || '&token_type=bearer&type='
-        || CASE WHEN link_kind IN ('recovery', 'invite') THEN link_kind ELSE 'signup' END);
+    RETURN jsonb_build_object('url', @extschema@.authoob_url_with_session(target, session,
+        CASE WHEN link_kind IN ('recovery', 'invite') THEN link_kind ELSE 'signup' END));
 END
 $$;
 

@@ -8,7 +8,7 @@
 CREATE TABLE authoob.flow_states (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     email text NOT NULL,
-    kind text NOT NULL CHECK (kind IN ('signup', 'recovery')),
+    kind text NOT NULL CHECK (kind IN ('signup', 'recovery', 'oauth')),
     code_challenge text CHECK (code_challenge ~ '^[A-Za-z0-9._~-]{43,128}$'),
     code_challenge_method text NOT NULL CHECK (code_challenge_method IN ('s256', 'plain')),
     created_at timestamptz NOT NULL DEFAULT now(),

@@ -1,0 +1,63 @@
+-- Whose sign-in a provider's answer is (docs/identity-providers.md): the
+-- user of the identity (provider, subject) if there is one, its claims
+-- brought up to date; else the signed-in user adding it (link_user_id);
+-- else the account of the same address, ONLY when the provider says the
+-- address is verified and the account is confirmed (anything less would
+-- let whoever registers the victim's address at a provider take the
+-- account, or keep one waiting there); else a new user, confirmed when
+-- the provider verified the address.  The identity is made or updated.
+-- Owner only.
+CREATE OR REPLACE FUNCTION authoob_oauth_identity_user(p authoob.identity_providers, claims jsonb,
+                                                       link_user_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    subject_id text := coalesce(nullif(claims ->> 'sub', ''), nullif(claims ->> 'id', ''));
+    address text := lower(nullif(claims ->> p.email_claim, ''));
+    verified boolean := coalesce(claims -> p.email_verified_claim IN ('true', '"true"'), false);
+    ident authoob.identities;
+    account authoob.users;
+    uid bigint := link_user_id;
+    new_uuid uuid;
+BEGIN
+    IF subject_id IS NULL THEN
+        RAISE EXCEPTION 'the provider names no subject' USING ERRCODE = 'PT502';
+    END IF;
+    SELECT * INTO ident FROM authoob.identities i WHERE i.provider = p.name AND i.subject = subject_id
+    FOR UPDATE;
+    IF FOUND THEN
+        IF link_user_id IS NOT NULL AND ident.user_id <> link_user_id THEN
+            RAISE EXCEPTION 'Identity is already linked to another user' USING ERRCODE = 'PT422',
+                DETAIL = '{"error_code": "identity_already_exists"}';
+        END IF;
+        UPDATE authoob.identities i SET claims = authoob_oauth_identity_user.claims, email = address,
+            last_sign_in_at = now(), updated_at = now()
+        WHERE i.id = ident.id;
+        RETURN ident.user_id;
+    END IF;
+    IF uid IS NULL THEN
+        SELECT * INTO account FROM authoob.users u WHERE lower(u.email) = address FOR UPDATE;
+        IF FOUND AND verified AND account.confirmed_at IS NOT NULL THEN
+            uid := account.id;
+        ELSIF FOUND THEN
+            RAISE EXCEPTION 'an account with this address exists: sign in to it, then link this provider'
+                USING ERRCODE = 'PT422', DETAIL = '{"error_code": "email_exists"}';
+        ELSIF address IS NULL THEN
+            RAISE EXCEPTION 'the provider tells no email address' USING ERRCODE = 'PT422',
+                DETAIL = '{"error_code": "validation_failed"}';
+        ELSE
+            -- as an admin creates one: no password anyone knows, no mail
+            new_uuid := @extschema@.authoob_new_user_uuid();
+            PERFORM @extschema@.authoob_admin_create_user(jsonb_build_object(
+                'id', new_uuid, 'email', address, 'email_confirm', verified));
+            SELECT u.id INTO uid FROM authoob.users u WHERE u.uuid = new_uuid;
+        END IF;
+    END IF;
+    INSERT INTO authoob.identities (provider, subject, user_id, email, claims, last_sign_in_at)
+    VALUES (p.name, subject_id, uid, address, claims, now());
+    RETURN uid;
+END
+$$;
+
+REVOKE ALL ON FUNCTION authoob_oauth_identity_user(authoob.identity_providers, jsonb, bigint) FROM PUBLIC;
