@@ -398,7 +398,13 @@ authoob_token(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_hook_response(answer, response), false));
 }
 
-/* SQL function: authoob_reset_password(token text, payload text|jsonb) returns jsonb */
+/*
+ * SQL function: authoob_reset_password(token text, payload text|jsonb) returns jsonb
+ *
+ * A signed-in user's new password, {"password1", "password2"}; with
+ * secure_password_change, and "nonce" unless the session signed in within
+ * a day (docs/supabase.md, "Reauthentication").
+ */
 Datum
 authoob_reset_password(PG_FUNCTION_ARGS)
 {
@@ -413,6 +419,8 @@ authoob_reset_password(PG_FUNCTION_ARGS)
 	user_id = authoob_verify_token(authoob_text_arg(fcinfo, 0), &session, settings);
 	authoob_require_aal2(&session, AAL_TO_CHANGE, settings);
 	payload = authoob_payload_arg(fcinfo, 1);
+	authoob_check_reauthentication(user_id, &session, authoob_jsonb_get_string(payload, "nonce"),
+								   settings);
 	authoob_fire_hook(HOOK_PRE_RESET_AUTH,
 					  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	authoob_set_password(user_id, authoob_new_password_hash(payload, settings));
@@ -437,7 +445,7 @@ authoob_verify(PG_FUNCTION_ARGS)
 }
 
 static AuthoobQuery user_identity = AUTHOOB_QUERY(
-	"SELECT u.email, coalesce(string_agg(r.name, ',' ORDER BY r.name), '')"
+	"SELECT coalesce(u.email, ''), coalesce(string_agg(r.name, ',' ORDER BY r.name), '')"
 	" FROM authoob.users u"
 	" LEFT JOIN authoob.roles_users ru ON ru.user_id = u.id"
 	" LEFT JOIN authoob.roles r ON r.id = ru.role_id"
@@ -450,10 +458,10 @@ static AuthoobQuery user_identity = AUTHOOB_QUERY(
  * Forward auth (GET P/verify, for nginx auth_request, Traefik forwardAuth,
  * Envoy ext_authz): who the token stands for, as the headers a proxy passes
  * upstream, {"X-Auth-User-Id": "1" (or the user's uuid, as the tokens'
- * sub: setting jwt_sub), "X-Auth-User-Email": ...,
- * "X-Auth-User-Roles": "a,b", "X-Auth-Session-Id": ..., "X-Auth-AAL":
- * "aal1" or "aal2", as the session is now}; a token that does not verify
- * is 401, as everywhere.
+ * sub: setting jwt_sub), "X-Auth-User-Email": ... (empty for an
+ * anonymous user), "X-Auth-User-Roles": "a,b", "X-Auth-Session-Id": ...,
+ * "X-Auth-AAL": "aal1" or "aal2", as the session is now}; a token that
+ * does not verify is 401, as everywhere.
  */
 Datum
 authoob_verify_headers(PG_FUNCTION_ARGS)

@@ -70,6 +70,9 @@ static const AttemptAction attempt_actions[] = {
 	{"mfa_verify", "authoob_mfa_verify", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
 	{"mfa_recover", "authoob_mfa_recover", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
 	{"gotrue_mfa_verify", "authoob_gotrue_verify_factor", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
+	/* password changes, {"token", "body"}: a wrong reauthentication nonce counts */
+	{"gotrue_update_user", "authoob_gotrue_update_user_request", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
+	{"reset_password", "authoob_reset_password_request", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
 };
 
 /*
@@ -244,6 +247,7 @@ record_failures(const Attempt *attempt, Oid procedure, bool counted, bool code_f
 	if (hashed)
 		authoob_count_hash(email, attempt->client_ip, attempt->ip_isnull, settings);
 	authoob_record_mfa_failure(counted, settings);
+	authoob_record_nonce_failure(counted, settings);
 	authoob_end_reused_session(true);
 	authoob_leave_owner_context(&owner);
 }
@@ -328,6 +332,7 @@ attempt(FunctionCallInfo fcinfo, bool structured, bool nonatomic, bool *isnull,
 
 	authoob_end_reused_session(false);
 	authoob_record_mfa_failure(false, NULL);
+	authoob_record_nonce_failure(false, NULL);
 	hashes_before = authoob_hashes_computed();
 	*error = authoob_try(run_attempt, &attempt);
 	if (*error && attempt.parse && !attempt.parsed)

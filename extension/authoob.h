@@ -65,6 +65,9 @@ extern void authoob_not_admin(void) pg_attribute_noreturn();
 extern void authoob_user_banned_error(const char *message) pg_attribute_noreturn();
 extern void authoob_no_token_match(void) pg_attribute_noreturn();
 extern void authoob_wrong_code(void) pg_attribute_noreturn();
+extern void authoob_reauthentication_needed(void) pg_attribute_noreturn();
+extern void authoob_invalid_nonce(void) pg_attribute_noreturn();
+extern void authoob_anonymous_refused(void) pg_attribute_noreturn();
 extern void authoob_bad_link_type(const char *type) pg_attribute_noreturn();
 extern void authoob_user_not_found(void) pg_attribute_noreturn();
 extern void authoob_session_not_found(void) pg_attribute_noreturn();
@@ -313,6 +316,7 @@ typedef struct AuthoobSettings
 	char	   *gotrue_prefix;	/* NULL: Supabase Auth's dialect is off */
 	bool		mfa_required;	/* a user with a verified factor needs aal2 */
 	bool		mfa;			/* the schema has factors (0.3): sessions.c */
+	bool		secure_password_change; /* a password change needs a nonce */
 	int32		code_ttl;		/* seconds a mailed 6-digit code lives at most */
 	bool		audit;			/* the schema has the audit log (0.3) */
 } AuthoobSettings;
@@ -586,6 +590,7 @@ typedef struct AuthoobMail
 {
 	const char *kind;
 	bool		activation;		/* mail_register's, else mail_ask_reset_password's */
+	bool		no_hook;		/* neither: a reauthentication's nonce */
 	int64		user_id;
 	const char *link;
 	const char *token;			/* the mailed token, which the link carries */
@@ -594,6 +599,9 @@ typedef struct AuthoobMail
 } AuthoobMail;
 
 extern void authoob_queue_mail(const AuthoobMail *mail, const AuthoobSettings *settings);
+extern void authoob_check_reauthentication(int64 user_id, const pg_uuid_t *session,
+										   const char *nonce, const AuthoobSettings *settings);
+extern void authoob_record_nonce_failure(bool record, const AuthoobSettings *settings);
 extern void authoob_notify_mailers(void);
 
 /*

@@ -428,3 +428,36 @@ authoob_mfa_refused(const char *error_code, const char *message)
 			 errmsg("%s", message),
 			 errdetail_contract(error_code, NULL, NULL, same_answer)));
 }
+
+/*
+ * 400: with secure_password_change, a password change in a session signed
+ * in more than a day ago and no nonce (GoTrue's user.go)
+ */
+void
+authoob_reauthentication_needed(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+			 errmsg("Password update requires reauthentication"),
+			 errdetail_contract("reauthentication_needed", NULL, NULL, same_answer)));
+}
+
+/* 422: a nonce that is not the user's newest, or is spent or expired */
+void
+authoob_invalid_nonce(void)
+{
+	ereport(ERROR,
+			(errcode(AUTHOOB_STATUS('4', '2', '2')),
+			 errmsg("Nonce has expired or is invalid"),
+			 errdetail_contract("reauthentication_not_valid", NULL, NULL, same_answer)));
+}
+
+/* 403: what an anonymous user may not do (enrol a second factor) */
+void
+authoob_anonymous_refused(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_FORBIDDEN),
+			 errmsg("Anonymous user not allowed to perform these actions"),
+			 errdetail_contract("no_authorization", NULL, NULL, same_answer)));
+}

@@ -27,6 +27,7 @@ PG_FUNCTION_INFO_V1(authoob_password_ask_for_flow);
 PG_FUNCTION_INFO_V1(authoob_activation_ask_for_flow);
 PG_FUNCTION_INFO_V1(authoob_link_code);
 PG_FUNCTION_INFO_V1(authoob_spend_mail_code);
+PG_FUNCTION_INFO_V1(authoob_count_sign_up);
 PG_FUNCTION_INFO_V1(authoob_gotrue_mail_link);
 
 /* A member of the private user JSON, as its iterator gives it */
@@ -218,19 +219,23 @@ append_user_metadata(StringInfo out, const UserParts *parts, Jsonb *stored)
  * rows.c)
  */
 static void
-append_app_metadata(StringInfo out, int64 user_id, const UserParts *parts, Jsonb *stored)
+append_app_metadata(StringInfo out, int64 user_id, const UserParts *parts, Jsonb *stored,
+					bool anonymous)
 {
 	bool		first = true;
 
 	appendStringInfoChar(out, '{');
 	append_members(out, parts->app_metadata, parts->napp_metadata, &first);
 	append_stored_members(out, stored, parts->app_metadata, parts->napp_metadata, &first);
-	if (!has_member(parts->app_metadata, parts->napp_metadata, stored, "provider"))
+	/* an anonymous user has no provider, as GoTrue's signup.go leaves it */
+	if (!anonymous &&
+		!has_member(parts->app_metadata, parts->napp_metadata, stored, "provider"))
 	{
 		appendStringInfoString(out, first ? "\"provider\": \"email\"" : ", \"provider\": \"email\"");
 		first = false;
 	}
-	if (!has_member(parts->app_metadata, parts->napp_metadata, stored, "providers"))
+	if (!anonymous &&
+		!has_member(parts->app_metadata, parts->napp_metadata, stored, "providers"))
 	{
 		appendStringInfoString(out, first ? "\"providers\": [\"email\"]" : ", \"providers\": [\"email\"]");
 		first = false;
@@ -339,10 +344,14 @@ user_object(int64 user_id, Jsonb *profile, const AuthoobUserDates *dates,
 	Jsonb	   *user_metadata;
 	Jsonb	   *app_metadata;
 	char	   *factors;
+	char	   *identities;
+	bool		anonymous;
 
 	sort_profile(profile, &parts);
 	authoob_user_metadata(user_id, &user_metadata, &app_metadata);
-	email = value_json(&parts.email);
+	/* no address: an anonymous user, whose email GoTrue writes "" */
+	anonymous = parts.email.type == jbvNull;
+	email = anonymous ? "\"\"" : value_json(&parts.email);
 	created_at = value_json(&parts.created_at);
 	updated_at = value_json(&parts.updated_at);
 	initStringInfo(&out);
@@ -351,29 +360,40 @@ user_object(int64 user_id, Jsonb *profile, const AuthoobUserDates *dates,
 	appendStringInfoString(&out, ", \"role\": ");
 	append_string(&out, settings->jwt_role);
 	appendStringInfo(&out, ", \"email\": %s", email);
-	append_time_member(&out, "email_confirmed_at", dates->confirmed, dates->confirmed_at);
+	/* an anonymous user's confirmed_at lets it in under require_activation: no address to show */
+	append_time_member(&out, "email_confirmed_at", dates->confirmed && !anonymous,
+					   dates->confirmed_at);
 	appendStringInfoString(&out, ", \"phone\": \"\"");
-	append_time_member(&out, "confirmed_at", dates->confirmed, dates->confirmed_at);
+	append_time_member(&out, "confirmed_at", dates->confirmed && !anonymous, dates->confirmed_at);
 	append_time_member(&out, "last_sign_in_at", dates->signed_in, dates->last_sign_in_at);
 	appendStringInfoString(&out, ", \"app_metadata\": ");
-	append_app_metadata(&out, user_id, &parts, app_metadata);
+	append_app_metadata(&out, user_id, &parts, app_metadata, anonymous);
 	appendStringInfoString(&out, ", \"user_metadata\": ");
 	append_user_metadata(&out, &parts, user_metadata);
 	/* left out while there are none, as GoTrue's omitempty does */
 	factors = authoob_factors_json(user_id, settings);
 	if (strcmp(factors, "[]") != 0)
 		appendStringInfo(&out, ", \"factors\": %s", factors);
-	/* one identity, the address: its id is the user's, as GoTrue's provider_id */
-	appendStringInfo(&out, ", \"identities\": [{\"identity_id\": \"%s\", \"id\": \"%s\","
-					 " \"user_id\": \"%s\", \"identity_data\": {\"email\": %s,"
-					 " \"email_verified\": %s, \"phone_verified\": false, \"sub\": \"%s\"},"
-					 " \"provider\": \"email\"",
-					 id, id, id, email, dates->confirmed ? "true" : "false", id);
-	append_time_member(&out, "last_sign_in_at", dates->signed_in, dates->last_sign_in_at);
-	appendStringInfo(&out, ", \"created_at\": %s, \"updated_at\": %s, \"email\": %s}%s],"
-					 " \"created_at\": %s, \"updated_at\": %s, \"is_anonymous\": false}",
-					 created_at, updated_at, email, provider_identities(user_id, id, settings),
-					 created_at, updated_at);
+	/*
+	 * one identity, the address: its id is the user's, as GoTrue's
+	 * provider_id (an anonymous user has none); then the providers'
+	 */
+	identities = provider_identities(user_id, id, settings);
+	if (anonymous)
+		appendStringInfo(&out, ", \"identities\": [%s]", identities[0] ? identities + 2 : "");
+	else
+	{
+		appendStringInfo(&out, ", \"identities\": [{\"identity_id\": \"%s\", \"id\": \"%s\","
+						 " \"user_id\": \"%s\", \"identity_data\": {\"email\": %s,"
+						 " \"email_verified\": %s, \"phone_verified\": false, \"sub\": \"%s\"},"
+						 " \"provider\": \"email\"",
+						 id, id, id, email, dates->confirmed ? "true" : "false", id);
+		append_time_member(&out, "last_sign_in_at", dates->signed_in, dates->last_sign_in_at);
+		appendStringInfo(&out, ", \"created_at\": %s, \"updated_at\": %s, \"email\": %s}%s]",
+						 created_at, updated_at, email, identities);
+	}
+	appendStringInfo(&out, ", \"created_at\": %s, \"updated_at\": %s, \"is_anonymous\": %s}",
+					 created_at, updated_at, anonymous ? "true" : "false");
 	return out.data;
 }
 
@@ -471,6 +491,31 @@ authoob_check_client_throttle(PG_FUNCTION_ARGS)
 	authoob_connect_spi();
 	authoob_check_throttle(NULL, "ip", PG_GETARG_DATUM(0), PG_ARGISNULL(0),
 						   authoob_load_settings());
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * SQL function: authoob_count_sign_up(client_ip inet) returns void
+ *
+ * An anonymous sign-in, which hashes no password, spends what a
+ * registration spends of the client's budget (client_hashes_per_window,
+ * docs/security.md), so that one client makes no more users one way than
+ * the other: 429 when it is spent, else one more counted.  Registrations
+ * turned off (disable_signup): 422 signup_disabled, after the limit as
+ * GoTrue's anonymous.go.  Owner only.
+ */
+Datum
+authoob_count_sign_up(PG_FUNCTION_ARGS)
+{
+	AuthoobSettings *settings;
+
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	authoob_check_hash_budget(NULL, PG_GETARG_DATUM(0), PG_ARGISNULL(0), settings);
+	if (settings->disable_signup)
+		authoob_signup_disabled();
+	authoob_count_hash(NULL, PG_GETARG_DATUM(0), PG_ARGISNULL(0), settings);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

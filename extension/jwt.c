@@ -146,8 +146,11 @@ signed_token(const char *claims, const AuthoobSettings *settings)
  * An access token with claims c, signed with the current key of
  * signing_alg.  Its claims, in this order: sub (the user's id or uuid, as
  * jwt_sub says), session_id, iat, exp, jti
- * (a fresh uuid), iss, aud, role, email, aal, amr; then whatever
- * custom_access_token adds.
+ * (a fresh uuid), iss, aud, role, email, aal, amr, is_anonymous; then
+ * whatever custom_access_token adds.  A user without an address (c->email
+ * NULL) is anonymous, as Supabase Auth's tokens say it: an empty email,
+ * is_anonymous true and the method "anonymous", the only way such a user
+ * signed in.
  */
 char *
 authoob_jwt_sign(const AuthoobClaims *c, const AuthoobSettings *settings)
@@ -155,6 +158,7 @@ authoob_jwt_sign(const AuthoobClaims *c, const AuthoobSettings *settings)
 	StringInfoData rest;
 	char	   *prefix;
 	char	   *token;
+	bool		anonymous = c->email == NULL;
 	char	   *jti = DatumGetCString(DirectFunctionCall1(uuid_out,
 														  DirectFunctionCall1(gen_random_uuid, (Datum) 0)));
 
@@ -167,14 +171,15 @@ authoob_jwt_sign(const AuthoobClaims *c, const AuthoobSettings *settings)
 	appendStringInfoString(&rest, ",\"role\":");
 	escape_json(&rest, settings->jwt_role);
 	appendStringInfoString(&rest, ",\"email\":");
-	escape_json(&rest, c->email);
+	escape_json(&rest, anonymous ? "" : c->email);
 	appendStringInfo(&rest, ",\"aal\":\"%s\",\"amr\":[", c->aal);
 	/* the most recent method first, as Supabase Auth lists them */
 	if (c->mfa_method)
 		appendStringInfo(&rest, "{\"method\":\"%s\",\"timestamp\":" INT64_FORMAT "},",
 						 c->mfa_method, c->mfa_time);
-	appendStringInfo(&rest, "{\"method\":\"password\",\"timestamp\":" INT64_FORMAT "}]",
-					 c->auth_time);
+	appendStringInfo(&rest, "{\"method\":\"%s\",\"timestamp\":" INT64_FORMAT "}]",
+					 anonymous ? "anonymous" : "password", c->auth_time);
+	appendStringInfo(&rest, ",\"is_anonymous\":%s", anonymous ? "true" : "false");
 	if (authoob_hook_registered(HOOK_CUSTOM_ACCESS_TOKEN))
 		rest.data = custom_claims(prefix, rest.data, c->user_id);
 

@@ -221,9 +221,9 @@ authoob_queue_mail(const AuthoobMail *mail, const AuthoobSettings *settings)
 	recipient = values[1];
 
 	/* the mail hook may replace the mail, or cancel it */
-	answer = authoob_fire_hook(mail->activation ?
-							   HOOK_MAIL_REGISTER : HOOK_MAIL_ASK_RESET_PASSWORD,
-							   &(AuthoobHookArgs) {.user_id = mail->user_id, .link = mail->link});
+	answer = mail->no_hook ? NULL :
+		authoob_fire_hook(mail->activation ? HOOK_MAIL_REGISTER : HOOK_MAIL_ASK_RESET_PASSWORD,
+						  &(AuthoobHookArgs) {.user_id = mail->user_id, .link = mail->link});
 	if (answer)
 	{
 		char	   *replaced;

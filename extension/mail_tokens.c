@@ -8,7 +8,8 @@
  * token.  Tokens expire, and are spent by their first successful use.  The
  * mails of Supabase Auth's dialect carry that dialect's link and a 6-digit
  * code beside the token, which verifies with the address (the token alone
- * names its user; a code does not).
+ * names its user; a code does not).  Reauthentication mails a code alone,
+ * a nonce that a password change then needs (secure_password_change).
  */
 #include "authoob.h"
 
@@ -24,6 +25,26 @@
 #define MAIL_TOKEN_MAX_LENGTH 64
 /* Supabase Auth's mails carry a code of this many digits beside the link */
 #define MAIL_CODE_DIGITS 6
+
+PG_FUNCTION_INFO_V1(authoob_mail_nonce);
+
+/*
+ * Whether a session signed in recently enough to change its password
+ * without a nonce: within a day, GoTrue's window (user.go)
+ */
+static AuthoobQuery session_signed_in_recently = AUTHOOB_QUERY(
+	"SELECT created_at > now() - interval '24 hours' FROM authoob.sessions WHERE jti = $1",
+	1, UUIDOID);
+
+/*
+ * The user whose reauthentication nonce was just refused, for
+ * authoob_attempt to count once the refusal has rolled back; 0: none
+ */
+static int64 refused_nonce_user = 0;
+
+static AuthoobQuery spend_nonce = AUTHOOB_QUERY(
+	"UPDATE authoob.mail_tokens SET used_at = now() WHERE token_hash = $1",
+	1, BYTEAOID);
 
 static AuthoobQuery insert_mail_token = AUTHOOB_QUERY(
 	"INSERT INTO authoob.mail_tokens (token_hash, kind, user_id, expires_at)"
@@ -383,4 +404,85 @@ authoob_mail_token_hash(const char *token)
 	if (token == NULL || *token == '\0' || strlen(token) > MAIL_TOKEN_MAX_LENGTH)
 		authoob_no_token_match();
 	return token_hash(token);
+}
+
+/*
+ * SQL function: authoob_mail_nonce(user_id bigint) returns void
+ *
+ * GET G/reauthenticate: mails user_id a 6-digit nonce (template
+ * reauthentication, its {{ .Token }}), kept as a mailed code is (an HMAC,
+ * single use, reset_ttl seconds, a newer one ends it) with a token no
+ * mail carries.  No mail hook fires: the nonce is for the user's eyes.
+ * Owner only: authoob_gotrue_reauthenticate checks who asks.
+ */
+Datum
+authoob_mail_nonce(PG_FUNCTION_ARGS)
+{
+	int64		user_id = PG_GETARG_INT64(0);
+	AuthoobSettings *settings;
+	char	   *code;
+
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	(void) new_mail_token("reauthentication", user_id, settings->reset_ttl, 0, &code, settings);
+	authoob_queue_mail(&(AuthoobMail) {.kind = "reauthentication", .no_hook = true,
+		.user_id = user_id, .code = code}, settings);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* What wrong nonces count against: a user's, beside their factors' keys */
+static char *
+nonce_key(int64 user_id)
+{
+	return psprintf("reauthentication:" INT64_FORMAT, user_id);
+}
+
+/*
+ * Count the nonce refused since the last call, if any, as a wrong
+ * second-factor code of its user (scope mfa), and forget it;
+ * authoob_attempt calls it after the action's error rolled back (record:
+ * true) and before it runs one (false).  Connected to SPI, as the owner.
+ */
+void
+authoob_record_nonce_failure(bool record, const AuthoobSettings *settings)
+{
+	if (record && refused_nonce_user != 0)
+		authoob_record_throttle("mfa", nonce_key(refused_nonce_user), settings);
+	refused_nonce_user = 0;
+}
+
+/*
+ * With secure_password_change, before the password of user_id changes in
+ * session: nothing to check when the session signed in within a day;
+ * else 400 reauthentication_needed without a nonce, 422
+ * reauthentication_not_valid unless nonce is the user's newest mailed one
+ * (which it spends).  A wrong nonce counts as a wrong second-factor code
+ * of the user (authoob_record_nonce_failure, once the refusal has rolled
+ * back: PUT G/user, PUT P/reset_password), so that the million cannot be
+ * tried.  Connected to SPI.
+ */
+void
+authoob_check_reauthentication(int64 user_id, const pg_uuid_t *session, const char *nonce,
+							   const AuthoobSettings *settings)
+{
+	Datum		arg = UUIDPGetDatum(session);
+	bool		isnull;
+	bytea	   *hash;
+
+	if (!settings->secure_password_change ||
+		(authoob_run(&session_signed_in_recently, &arg, NULL, false) == 1 &&
+		 DatumGetBool(authoob_result_datum(1, &isnull))))
+		return;
+	if (nonce == NULL || *nonce == '\0')
+		authoob_reauthentication_needed();
+	authoob_check_mfa_throttle(nonce_key(user_id), (Datum) 0, true, settings);
+	hash = authoob_match_mail_code(user_id, "reauthentication", nonce, settings);
+	if (hash == NULL)
+	{
+		refused_nonce_user = user_id;
+		authoob_invalid_nonce();
+	}
+	arg = PointerGetDatum(hash);
+	authoob_run(&spend_nonce, &arg, NULL, false);
 }

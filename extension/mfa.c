@@ -367,6 +367,9 @@ enroll(FunctionCallInfo fcinfo, bool recovery_codes)
 		authoob_mfa_refused("too_many_enrolled_mfa_factors",
 							"Maximum number of verified factors reached, unenroll to continue");
 	email = authoob_result_text(4);
+	/* no address: an anonymous user, who may not enrol (GoTrue's requireNotAnonymous) */
+	if (email == NULL)
+		authoob_anonymous_refused();
 	if (DatumGetInt32(authoob_result_datum(2, &isnull)) > 0)
 		authoob_require_aal2(&session, AAL_TO_ENROLL, settings);
 

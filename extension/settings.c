@@ -119,6 +119,11 @@ static const SettingDef setting_defs[] = {
 	{"mfa_required", SETTING_BOOL, 0, 0, FIELD(mfa_required), "false"},
 	/* 0.3: days audit records stay (0.2 kept none; read by SQL only) */
 	{"audit_retention", SETTING_INT, 1, 100 * 366, SQL_ONLY, NULL},
+	/* 0.3: anonymous sign-ins, and the days their users stay (read by SQL only) */
+	{"anonymous_signin", SETTING_BOOL, 0, 0, SQL_ONLY, NULL},
+	{"anonymous_retention", SETTING_INT, 0, 100 * 366, SQL_ONLY, NULL},
+	/* 0.3: a password change may need a mailed nonce (0.2: none) */
+	{"secure_password_change", SETTING_BOOL, 0, 0, FIELD(secure_password_change), "false"},
 	/* 0.3: mailed codes' own lifetime (0.2 mailed no codes) */
 	{"code_ttl", SETTING_INT, 60, 7 * 24 * 3600, FIELD(code_ttl), "3600"},
 };

@@ -35,6 +35,12 @@
 /* the same, whose statement writes nothing: --db-read standbys serve it */
 #define READ_ONLY NULL, false, true, FAMILY_AUTHOOB
 
+/*
+ * A signed-in request that authoob_attempt runs, {"token", "body"}: a
+ * password change, whose wrong reauthentication nonce counts
+ */
+#define TOKEN_REQUEST "pg_catalog.jsonb_build_object('token', $1::text, 'body', $2::text)::text"
+
 static const Route route_table[] = {
 /*   method  pattern           status  parameters ($1, $2)        statement, answer */
 	{"POST", "/register",       200, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_register($1::text, $2::inet)", REPLY_BODY, NO_QUERY},
@@ -49,13 +55,14 @@ static const Route route_table[] = {
 	{"GET",  "/profile",        200, {ARG_TOKEN},               "SELECT authoob_profile($1::text)", REPLY_BODY, READ_ONLY},
 	{"GET",  "/profile/*",      200, {ARG_PATH},                "SELECT authoob_public_profile($1::text)", REPLY_BODY, READ_ONLY},
 	{"PUT",  "/profile",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_update_profile($1::text, $2::text)", REPLY_BODY, NO_QUERY},
-	{"PUT",  "/reset_password", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)", REPLY_BODY, NO_QUERY},
-	{"PUT",  "/password/reset", 201, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_reset_password($1::text, $2::text)", REPLY_BODY, NO_QUERY},
+	{"PUT",  "/reset_password", 201, {ARG_TOKEN, ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('reset_password', " TOKEN_REQUEST ", $3::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
+	{"PUT",  "/password/reset", 201, {ARG_TOKEN, ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('reset_password', " TOKEN_REQUEST ", $3::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
 	{"POST", "/activate/*",     201, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/activate/*",     302, {ARG_SECRET_PATH, ARG_CLIENT_IP}, "CALL authoob_attempt('activate_redirect', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
 	{"POST", "/password/ask",   204, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_password_ask($1::text, $2::inet)", REPLY_BODY, NO_QUERY},
 	{"PUT",  "/password/reset/token", 204, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('password_reset_token', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/health",         200, {ARG_END},                 "SELECT '{\"status\": \"ok\"}'::pg_catalog.jsonb", REPLY_BODY, NO_QUERY},
+	{"GET",  "/reauthenticate", 204, {ARG_TOKEN},               "SELECT authoob_gotrue_reauthenticate($1::text)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/verify",         200, {ARG_TOKEN},               "SELECT authoob_verify_headers($1::text)", REPLY_HEADERS, READ_ONLY},
 	{"GET",  "/.well-known/jwks.json", 200, {ARG_END},          "SELECT authoob_jwks()", REPLY_PUBLIC_BODY, READ_ONLY},
 /*
@@ -98,7 +105,7 @@ static const Route route_table[] = {
 	{"POST", "/signup",         200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_signup($1::text, $2::inet, $3::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
 	{"POST", "/token",          200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY, ARG_USER_AGENT}, "CALL authoob_attempt('gotrue_token', $1::text, $2::inet, $3::text, $4::text, NULL)", REPLY_BODY, "grant_type", false, false, FAMILY_GOTRUE},
 	{"GET",  "/user",           200, {ARG_TOKEN},               "SELECT authoob_gotrue_user($1::text)", REPLY_BODY, GOTRUE_READ_ONLY},
-	{"PUT",  "/user",           200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_gotrue_update_user($1::text, $2::text)", REPLY_BODY, GOTRUE},
+	{"PUT",  "/user",           200, {ARG_TOKEN, ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_update_user', " TOKEN_REQUEST ", $3::inet, NULL, NULL, NULL)", REPLY_BODY, GOTRUE},
 	{"POST", "/logout",         204, {ARG_TOKEN, ARG_QUERY},    "SELECT authoob_logout_scope($1::text, coalesce($2::text, 'global'))", REPLY_BODY, "scope", false, false, FAMILY_GOTRUE},
 	{"POST", "/recover",        200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_recover($1::text, $2::inet, $3::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
 	{"POST", "/verify",         200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_verify', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, GOTRUE},
@@ -115,7 +122,7 @@ static const Route route_table[] = {
 	{"DELETE", "/admin/users/*", 200, {ARG_TOKEN, ARG_PATH, ARG_CLIENT_IP}, "SELECT authoob_gotrue_admin_delete_user($1::text, $2::text, $3::inet)", REPLY_BODY, GOTRUE},
 	{"POST", "/otp",            NOT_BUILT("otp")},
 	{"POST", "/magiclink",      NOT_BUILT("otp")},
-	{"GET",  "/reauthenticate", AUTHENTICATED_NOT_BUILT("reauthenticate")},
+	{"GET",  "/reauthenticate", 200, {ARG_TOKEN},               "SELECT authoob_gotrue_reauthenticate($1::text)", REPLY_BODY, GOTRUE},
 	{"GET",  "/authorize",      302, {ARG_QUERY_JSON, ARG_CLIENT_IP, ARG_FETCHED}, "SELECT authoob_oauth_authorize('gotrue', $1::text, $2::inet, $3::text)", REPLY_BODY, GOTRUE},
 	{"POST", "/factors",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_gotrue_enroll_factor($1::text, $2::text)", REPLY_BODY, GOTRUE},
 	{"POST", "/factors/*/challenge", 200, {ARG_TOKEN, ARG_PATH, ARG_CLIENT_IP}, "SELECT authoob_gotrue_challenge_factor($1::text, $2::text, $3::inet)", REPLY_BODY, GOTRUE},

@@ -117,7 +117,9 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_rotate_secret(previous_valid_for interval DEFAULT NULL)', 'jsonb', 'all', NULL, false),
     ('authoob_rotate_key(previous_valid_for interval DEFAULT NULL)', 'jsonb', 'all', NULL, false),
     ('authoob_new_signing_key(alg text, previous_valid_for interval)', 'jsonb', 'all', NULL, false),
-    ('authoob_clear_throttle(scope text DEFAULT NULL, key text DEFAULT NULL)', 'bigint', 'sum', NULL, false);
+    ('authoob_clear_throttle(scope text DEFAULT NULL, key text DEFAULT NULL)', 'bigint', 'sum', NULL, false),
+    -- reauthentication (docs/supabase.md)
+    ('authoob_gotrue_reauthenticate(token text)',               'jsonb', 'token:token', 'authoob_api', true);
 
 -- Where a route's argument leads: a partition's hash (PL/Proxy takes it
 -- & (N - 1)). What cannot be read leads to partition 0, which answers
@@ -211,7 +213,9 @@ INSERT INTO authoob_shard.attempts (action, grant_type, run_on) VALUES
     -- second factors: the request the route made, {"token", ...}
     ('mfa_verify',           '',              'token:token'),
     ('mfa_recover',          '',              'token:token'),
-    ('gotrue_mfa_verify',    '',              'token:token');
+    ('gotrue_mfa_verify',    '',              'token:token'),
+    ('gotrue_update_user',   '',              'token:token'),
+    ('reset_password',       '',              'token:token');
 
 CREATE FUNCTION authoob_shard.attempt_partition(action text, arg text, query_grant text DEFAULT NULL)
 RETURNS integer

@@ -312,8 +312,7 @@ for ([ POST => '/factors' ], [ GET => '/reauthenticate' ], [ GET => '/user/ident
 }
 my $ada = $front->request(POST => '/token?grant_type=password', json => { email => 'ada@example.com', password => $reset_password });
 my $bearer = { Authorization => "Bearer $ada->{json}{access_token}" };
-for ([ GET => '/reauthenticate', 422, 'reauthenticate_not_built' ],
-	[ GET => '/user/identities/authorize', 404, 'manual_linking_disabled' ], [ GET => '/admin/users', 403, 'not_admin' ],
+for ([ GET => '/user/identities/authorize', 404, 'manual_linking_disabled' ], [ GET => '/admin/users', 403, 'not_admin' ],
 	[ POST => '/invite', 403, 'not_admin' ])
 {
 	my ($method, $path, $status, $code) = @$_;
@@ -402,6 +401,32 @@ $r = $front->request(POST => '/signup', json => { email => 'ada@example.com', pa
 is_deeply([ $r->{status}, $r->{json}{email}, exists $r->{json}{access_token}, $r->{json}{identities} ],
 	[ 200, 'ada@example.com', '', [] ], 'sign-up of a known address with confirmation: 200, a user, no session');
 psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
+
+# --- anonymous sign-in (docs/supabase.md): off by default, then a user
+# without an address whose tokens say is_anonymous
+authjs('anonymous_off');
+psql($db, q{SELECT authoob_configure('{"anonymous_signin": true}')});
+is($front->request(GET => '/settings')->{json}{external}{anonymous_users}, JSON::PP::true,
+	'GET /settings: anonymous_users true');
+authjs('anonymous', password => $password);
+is(psql($db, q{SELECT count(*) FROM authoob.users WHERE email IS NULL AND user_metadata ->> 'theme' = 'light'}), 1,
+	'one anonymous user, its data kept');
+psql($db, q{SELECT authoob_configure('{"anonymous_signin": false}')});
+
+# --- reauthentication: the nonce of the real mail, which a session older
+# than a day needs to change its password (secure_password_change)
+my $reauth_store = File::Temp->new;
+$r = $front->request(POST => '/signup', json => { email => 'reauth@example.com', password => $password });
+is($r->{status}, 200, 'reauth@example.com signed up');
+authjs('reauth_ask', email => 'reauth@example.com', password => $password, store => $reauth_store->filename);
+my $nonce = mailed('reauth@example.com', $mailed_code);
+psql($db, q{SELECT authoob_configure('{"secure_password_change": true}')});
+psql($db, q{UPDATE authoob.sessions SET created_at = now() - interval '25 hours'});
+# (the nonce passed as the string it is: JSON::PP writes a scalar used as a
+# number as one)
+authjs('reauth_change', email => 'reauth@example.com', store => $reauth_store->filename, nonce => "$nonce",
+	wrong_nonce => sprintf('%06d', ($nonce + 1) % 1000000), new_password => strong_password('5'));
+psql($db, q{SELECT authoob_configure('{"secure_password_change": false}')});
 
 # --- the admin API (auth.admin.*) with the service_role token the owner signs
 # (sharded, every partition verifies it only with the secret they share:

@@ -4,7 +4,7 @@
 # (t/js/chromium_flow.mjs): signs up, signs in, reloads with the session
 # kept in localStorage, refreshes and signs out, through CORS; then adds a
 # second factor, shows its QR code, verifies a code (oathtool's) and
-# removes it.
+# removes it; then signs in anonymously.
 use strict;
 use warnings;
 use FindBin;
@@ -35,16 +35,17 @@ close $probe;
 
 my $db = new_database();
 # the app's origin is the page's: CORS lets it call authoob
-psql($db, qq{SELECT authoob_configure('{"app_url": "http://127.0.0.1:$page_port/"}')});
+psql($db, qq{SELECT authoob_configure('{"app_url": "http://127.0.0.1:$page_port/", "anonymous_signin": true}')});
 my $front = AuthoobTest::Front->start(db => $db);
 my $api = 'http://127.0.0.1:' . $front->port . '/auth/v1';
 
 my $checks = node_checks('Chromium', $node, "$js/chromium_flow.mjs", $api, $page_port, 'page@example.com', strong_password());
-is($checks, 10, 'every check of the page ran');
+is($checks, 11, 'every check of the page ran');
 like(join("\n", $front->access_lines), qr{OPTIONS /auth/v1/token 204}, 'the browser asked CORS first');
 like(join("\n", $front->access_lines), qr{DELETE /auth/v1/factors/[0-9a-f-]{36} 200}, 'and removed the factor through it');
 is(psql($db, 'SELECT count(*) FROM authoob.sessions s JOIN authoob.users u ON u.id = s.user_id'
 	  . q{ WHERE u.email = 'page@example.com' AND s.refresh_secret IS NOT NULL}), 0,
 	'signed out: no session of the page left');
+is(psql($db, 'SELECT count(*) FROM authoob.users WHERE email IS NULL'), 1, 'one anonymous user made by the page');
 
 done_testing();

@@ -10,7 +10,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use AuthoobTest;
 use Digest::SHA qw(sha256);
-use MIME::Base64 qw(encode_base64url);
+use MIME::Base64 qw(decode_base64url encode_base64url);
 use Test::More;
 
 my $db = new_database();
@@ -413,6 +413,83 @@ is_gotrue_error($front->request(PUT => "/admin/users/$managed", headers => { Aut
 is_gotrue_error($front->request(GET => '/admin/users/nope', headers => { Authorization => "Bearer $service" }),
 	404, 'validation_failed', 'a path that is no uuid: 404 as Supabase Auth');
 
+# --- anonymous sign-ins (docs/supabase.md): refused while off; what a
+# user sends cannot make a token anonymous or not
+sub claims_of { json_decode(decode_base64url((split /\./, $_[0] // "")[1] // "")) // {} }
+is_gotrue_error($front->request(POST => '/signup', json => { data => {} }), 422, 'anonymous_provider_disabled',
+	'an anonymous sign-in while anonymous_signin is off: 422');
+is(psql($db, q{SELECT count(*) FROM authoob.users WHERE email IS NULL}), 0, 'and no user is made');
+psql($db, q{SELECT authoob_configure('{"anonymous_signin": true}')});
+$r = $front->request(POST => '/signup', json => { email => '', data => { is_anonymous => JSON::PP::false } });
+is($r->{status}, 200, 'an empty address: an anonymous sign-in, as GoTrue') or diag($r->{content});
+my ($anon, $anon_refresh) = @{ $r->{json} }{qw(access_token refresh_token)};
+is(claims_of($anon)->{is_anonymous}, JSON::PP::true, 'data saying is_anonymous false: the token says true');
+$r = $front->request(PUT => '/user', headers => { Authorization => "Bearer $anon" },
+	json => { data => { is_anonymous => JSON::PP::false } });
+is_deeply([ $r->{status}, $r->{json}{is_anonymous} ], [ 200, JSON::PP::true ], 'updateUser({data}) cannot make it permanent');
+$r = $front->request(PUT => '/user', headers => { Authorization => "Bearer $anon" },
+	json => { app_metadata => { is_anonymous => JSON::PP::false } });
+ok($r->{json}{is_anonymous} && !exists $r->{json}{app_metadata}{is_anonymous}, 'nor app_metadata (not the user\'s to set)');
+$r = $front->request(POST => '/token?grant_type=refresh_token', json => { refresh_token => $anon_refresh });
+is(claims_of($r->{json}{access_token} // '')->{is_anonymous}, JSON::PP::true, 'its refreshed token still says true')
+	or diag($r->{content});
+psql($db, q{SELECT authoob_configure('{"require_activation": false}')});
+my $permanent = signup('permanent@example.com', data => { is_anonymous => JSON::PP::true })->{json}{access_token};
+is(claims_of($permanent)->{is_anonymous}, JSON::PP::false, 'a permanent user\'s data saying true: the token says false');
+is_gotrue_error($front->request(POST => '/token?grant_type=password', json => { email => '', password => $password }),
+	400, 'invalid_credentials', 'no sign-in by an empty address (an anonymous user has none)');
+is_gotrue_error($front->request(GET => '/reauthenticate', headers => { Authorization => "Bearer $anon" }),
+	400, 'validation_failed', 'no reauthentication without an address');
+psql($db, q{SELECT authoob_configure('{"anonymous_signin": false}')});
+
+# --- reauthentication nonces: another user's, replayed, guessed
+psql($db, q{SELECT authoob_configure('{"secure_password_change": true, "login_failures_per_hour": 3}')});
+my %reauth;
+for my $who ('nonce-a@example.com', 'nonce-b@example.com')
+{
+	my $token = signup($who)->{json}{access_token};
+	$r = $front->request(GET => '/reauthenticate', headers => { Authorization => "Bearer $token" });
+	is_deeply([ $r->{status}, $r->{json} ], [ 200, {} ], "GET /reauthenticate for $who: 200 {}");
+	my ($nonce) = psql($db, qq{SELECT body_text FROM authoob.mail_outbox
+		WHERE recipient = '$who' AND kind = 'reauthentication'}) =~ /code: (\d{6})/;
+	$reauth{$who} = { token => $token, nonce => $nonce };
+}
+is_gotrue_error($front->request(GET => '/reauthenticate', headers => { Authorization => "Bearer $reauth{'nonce-a@example.com'}{token}" }),
+	429, 'over_email_send_rate_limit', 'asked again at once: 429');
+# sessions signed in more than a day ago need the nonce
+psql($db, q{UPDATE authoob.sessions SET created_at = now() - interval '25 hours'});
+sub change_password
+{
+	my ($token, %body) = @_;
+	return $front->request(PUT => '/user', headers => { Authorization => "Bearer $token" },
+		json => { password => strong_password('9'), %body });
+}
+my $a_token = $reauth{'nonce-a@example.com'}{token};
+is_gotrue_error(change_password($a_token), 400, 'reauthentication_needed', 'a password without a nonce: 400');
+is_gotrue_error(change_password($a_token, nonce => $reauth{'nonce-b@example.com'}{nonce}), 422,
+	'reauthentication_not_valid', 'another user\'s nonce: 422');
+is(change_password($a_token, nonce => $reauth{'nonce-a@example.com'}{nonce})->{status}, 200, 'the right nonce: 200');
+$r = $front->request(POST => '/token?grant_type=password', json => { email => 'nonce-a@example.com', password => strong_password('9') });
+is($r->{status}, 200, 'the new password signs in');
+$a_token = $r->{json}{access_token};
+psql($db, q{UPDATE authoob.sessions SET created_at = now() - interval '25 hours'});
+is_gotrue_error(change_password($a_token, nonce => $reauth{'nonce-a@example.com'}{nonce}), 422,
+	'reauthentication_not_valid', 'the nonce replayed: 422');
+# guesses: each counts against the user, then 429 even for the right one
+my $b_token = $reauth{'nonce-b@example.com'}{token};
+my $b_nonce = $reauth{'nonce-b@example.com'}{nonce};
+my @wrong_nonces = map { sprintf '%06d', ($b_nonce + $_) % 1000000 } 1 .. 3;
+is_deeply([ map { change_password($b_token, nonce => $_)->{status} } @wrong_nonces ], [ 422, 422, 422 ],
+	'three wrong nonces: 422 each');
+is_gotrue_error(change_password($b_token, nonce => "$b_nonce"), 429, 'over_request_rate_limit',
+	'then 429, the right nonce too');
+$front->set_prefix('/authoob');
+is($front->request(PUT => '/reset_password', headers => { 'Authentication-Token' => $b_token },
+	json => { password1 => strong_password('8'), password2 => strong_password('8'), nonce => "$b_nonce" })->{status}, 429,
+	'and through P/reset_password');
+$front->set_prefix('/auth/v1');
+psql($db, q{SELECT authoob_configure('{"secure_password_change": false, "login_failures_per_hour": 100}')});
+
 # --- the API role may not call the owner's internals (a partition's, when
 # sharded: the proxy has none of them)
 my $owner_db = (partitions($db))[0] // $db;
@@ -423,7 +500,9 @@ for my $call ('authoob_grant_session_of(1)', 'authoob_check_client_throttle(NULL
 	q{authoob_service_token()}, q{authoob_check_service_token('x')}, q{authoob_admin_create_user('{}')},
 	q{authoob_admin_list_users()}, q{authoob_admin_delete_user(gen_random_uuid())},
 	q{authoob_admin_apply(1, '{}')}, q{authoob_audit('login', NULL)},
-	q{authoob_admin_list_factors(gen_random_uuid())}, q{authoob_admin_delete_factor(gen_random_uuid(), gen_random_uuid())})
+	q{authoob_admin_list_factors(gen_random_uuid())}, q{authoob_admin_delete_factor(gen_random_uuid(), gen_random_uuid())},
+	q{authoob_gotrue_sign_in_anonymously('{}', NULL)}, q{authoob_count_sign_up(NULL)}, q{authoob_mail_nonce(1)},
+	q{authoob_sweep_anonymous('1 day')})
 {
 	like(psql_as($owner_db, 'api_login', "SELECT $call"), qr/permission denied/, "authoob_api may not run $call");
 }

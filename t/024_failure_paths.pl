@@ -100,7 +100,6 @@ for ([ POST => '/otp', 422, 'email_provider_disabled' ], [ POST => '/magiclink',
 	[ DELETE => '/factors/f1', 401, 'no_authorization' ], [ POST => '/factors/f1/challenge', 401, 'no_authorization' ],
 	[ POST => '/factors/f1/verify', 401, 'no_authorization' ], [ DELETE => '/user/identities/i1', 401, 'no_authorization' ],
 	[ GET => '/admin/users', 401, 'no_authorization' ], [ PUT => '/admin/users/u1', 401, 'no_authorization' ],
-	[ GET => '/reauthenticate', 422, 'reauthenticate_not_built', $bearer ],
 	[ DELETE => '/user/identities/i1', 404, 'manual_linking_disabled', $bearer ],
 	[ DELETE => '/admin/users/u1', 403, 'not_admin', $bearer ], [ POST => '/invite', 403, 'not_admin', $bearer ])
 {

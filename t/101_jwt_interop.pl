@@ -39,7 +39,8 @@ is($?, 0, 'PyJWT ran') or diag($out);
 my ($claims_json, $header_json, $wrong) = split /\n/, $out;
 is($header_json, qq({"alg": "HS256", "kid": "$kid", "typ": "JWT"}), 'the header names the key');
 like($claims_json, qr/"sub": "$uid"/, 'PyJWT verifies the signature and reads sub as the user id string');
-like($claims_json, qr/"exp": \d+, "iat": \d+, "iss": "[^"]+", "jti": "[0-9a-f-]{36}"/, 'exp, iat numbers; iss; jti a uuid');
+like($claims_json, qr/"exp": \d+, "iat": \d+, "is_anonymous": false, "iss": "[^"]+", "jti": "[0-9a-f-]{36}"/,
+	'exp, iat numbers; is_anonymous false; iss; jti a uuid');
 like($claims_json, qr/"aal": "aal1", "amr": \[\{"method": "password", "timestamp": \d+\}\], "aud": "authenticated", "email": "jwt\@example.com"/,
 	'aal, amr, aud (PyJWT checked it: audience="authenticated"), email');
 like($claims_json, qr/"role": "authenticated", "session_id": "[0-9a-f-]{36}"/, 'role, session_id');

@@ -25,6 +25,8 @@ psql($db, q{SELECT authoob_configure('{"refresh_reuse_interval": 0, "redirect_ur
 psql($db, q{SELECT authoob_add_identity_provider('hub', '{"kind": "oauth2", "authorization_url": "https://hub.test/authorize",
 	"token_url": "https://hub.test/token", "userinfo_url": "https://hub.test/user", "client_id": "c", "client_secret": "s",
 	"email_verified_claim": "verified"}')});
+# anonymous sign-ins, and housekeeping's sweep of them, run too
+psql($db, q{SELECT authoob_configure('{"anonymous_signin": true, "anonymous_retention": 30}')});
 my $attacker = 'authoob_hostile';
 
 sub as_attacker { psql_as($db, $attacker, $_[0]) }
@@ -88,6 +90,7 @@ my @calls = (
 		q{CALL public.authoob_attempt('mfa_verify', '{"token": "x", "factor_id": "y", "body": "{}"}', '192.0.2.7', NULL, NULL, NULL)},
 		q{CALL public.authoob_attempt('gotrue_mfa_verify', 'not json', '192.0.2.7', NULL, NULL, NULL)},
 		q{CALL public.authoob_attempt('mfa_recover', NULL, NULL, NULL, NULL, NULL)},
+		q{CALL public.authoob_attempt('gotrue_update_user', '{"token": "x", "body": "{}"}', '192.0.2.7', NULL, NULL, NULL)},
 		q{CALL public.authoob_attempt('token', '{"refresh_token": "{REFRESH}"}', '192.0.2.7', 'refresh_token', 'curl/8', NULL)},
 		q{CALL public.authoob_attempt('token', '{"refresh_token": "{REFRESH}"}', '192.0.2.7', 'refresh_token', NULL, NULL)},
 		q{CALL public.authoob_attempt('activate', 'no-such-token', '192.0.2.7', NULL, NULL, NULL)},
@@ -165,7 +168,8 @@ my @calls = (
 	[ 'authoob_gotrue_signup(text,inet,text)' => q{SELECT public.authoob_gotrue_signup('{"email": "cid@example.com", "password": "1Password", "data": {"firstname": "Cid", "nick": "c"}, "code_challenge": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH"}', '192.0.2.10', 'http://app.test/cb')},
 		q{SELECT public.authoob_gotrue_signup('{"email": "cid@example.com", "password": "1Password"}')},
 		q{SELECT public.authoob_gotrue_signup('{"phone": "123"}')}, q{SELECT public.authoob_gotrue_signup('{}')},
-		q{SELECT public.authoob_gotrue_signup('x')} ],
+		q{SELECT public.authoob_gotrue_signup('x')},
+		q{SELECT public.authoob_gotrue_signup('{"data": {"firstname": "Anon", "theme": "dark"}}', '192.0.2.12')} ],
 	[ 'authoob_gotrue_token(text,inet)' => q{SELECT public.authoob_gotrue_token('{"grant_type": "password", "email": "cid@example.com", "password": "1Password"}', '192.0.2.10')},
 		q{SELECT public.authoob_gotrue_token('{"grant_type": "pkce", "auth_code": "x", "code_verifier": "y"}')},
 		q{SELECT public.authoob_gotrue_token('{"grant_type": "id_token"}')},
@@ -180,6 +184,14 @@ my @calls = (
 		q{SELECT public.authoob_gotrue_update_user('{TOKEN}', '{"email": "other@example.com"}')},
 		q{SELECT public.authoob_gotrue_update_user('{TOKEN}', '{"data": 7}')},
 		q{SELECT public.authoob_gotrue_update_user('x', '{}')} ],
+	[ 'authoob_gotrue_update_user_request(text,inet)' => q{SELECT public.authoob_gotrue_update_user_request(pg_catalog.jsonb_build_object('token', '{TOKEN}', 'body', '{"data": {"lastname": "L"}}')::text, '192.0.2.7')},
+		q{SELECT public.authoob_gotrue_update_user_request('not json')},
+		q{SELECT public.authoob_gotrue_update_user_request('{"token": "x", "body": "{}"}')} ],
+	[ 'authoob_reset_password_request(text,inet)' => q{SELECT public.authoob_reset_password_request(pg_catalog.jsonb_build_object('token', '{TOKEN}', 'body', '{"password1": "weak", "password2": "weak"}')::text, '192.0.2.7')},
+		q{SELECT public.authoob_reset_password_request('not json')},
+		q{SELECT public.authoob_reset_password_request('{"token": "x", "body": "{}"}')} ],
+	[ 'authoob_gotrue_reauthenticate(text)' => q{SELECT public.authoob_gotrue_reauthenticate('{TOKEN}')},
+		q{SELECT public.authoob_gotrue_reauthenticate('{TOKEN}')}, q{SELECT public.authoob_gotrue_reauthenticate('x')} ],
 	[ 'authoob_mfa_enroll(text,text)' => q{SELECT public.authoob_mfa_enroll('{TOKEN}', '{"friendly_name": "phone"}')},
 		q{SELECT public.authoob_mfa_enroll('{TOKEN}', '{"factor_type": "sms"}')},
 		q{SELECT public.authoob_mfa_enroll('x', '{}')} ],

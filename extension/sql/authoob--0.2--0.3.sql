@@ -306,6 +306,40 @@ INSERT INTO authoob.hook_names (name, position)
 SELECT n, p FROM @extschema@.authoob_hook_names() WITH ORDINALITY AS h (n, p)
 ON CONFLICT (name) DO NOTHING;
 
+-- ==== Anonymous sign-in ====
+-- Supabase Auth's signInAnonymously (docs/supabase.md, "Anonymous
+-- sign-in"), off until anonymous_signin: a user without an address, whose
+-- tokens say is_anonymous; housekeeping removes old ones when
+-- anonymous_retention is set, the owner with authoob_sweep_anonymous.
+ALTER TABLE authoob.users ALTER COLUMN email DROP NOT NULL;
+ALTER TABLE authoob.settings ADD COLUMN anonymous_signin boolean NOT NULL DEFAULT false,
+    ADD COLUMN anonymous_retention integer NOT NULL DEFAULT 0;
+\ir gotrue/authoob_count_sign_up.sql
+\ir gotrue/authoob_gotrue_sign_in_anonymously.sql
+\ir gotrue/authoob_gotrue_signup.sql
+\ir gotrue/authoob_gotrue_settings.sql
+\ir functions/authoob_housekeeping.sql
+\ir functions/authoob_sweep_anonymous.sql
+
+-- ==== Reauthentication ====
+-- GET G/reauthenticate mails a 6-digit nonce (a mailed code of its own
+-- kind); with secure_password_change, updateUser({password}) needs it
+-- unless the session signed in within a day, and PUT G/user goes through
+-- authoob_attempt, as do PUT P/reset_password and P/password/reset, which
+-- counts a wrong nonce (docs/supabase.md, "Reauthentication").
+ALTER TABLE authoob.settings ADD COLUMN secure_password_change boolean NOT NULL DEFAULT false;
+ALTER TABLE authoob.mail_tokens DROP CONSTRAINT mail_tokens_kind_check,
+    ADD CONSTRAINT mail_tokens_kind_check CHECK (kind IN ('activation', 'reset', 'reauthentication'));
+ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
+    ADD CONSTRAINT mail_templates_kind_check
+        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'invite', 'reauthentication'));
+\ir rows/mail_templates_reauthentication.sql
+\ir gotrue/authoob_mail_nonce.sql
+\ir gotrue/authoob_gotrue_reauthenticate.sql
+\ir gotrue/authoob_gotrue_update_user_request.sql
+\ir functions/authoob_reset_password_request.sql
+\ir gotrue/authoob_gotrue_update_user.sql
+
 -- ==== Invitations and the admin's links ====
 -- auth.admin.inviteUserByEmail and auth.admin.generateLink (README
 -- "Supabase users"): when an admin last invited the user; mailed codes

@@ -34,6 +34,7 @@
 \ir tables/mail_requests.sql
 \ir tables/mail_templates.sql
 \ir rows/mail_templates_gotrue.sql
+\ir rows/mail_templates_reauthentication.sql
 \ir tables/settings.sql
 \ir tables/hook_names.sql
 \ir tables/hooks.sql
@@ -95,6 +96,8 @@
 \ir gotrue/authoob_register_for_dialect.sql
 \ir gotrue/authoob_spend_mail_code.sql
 \ir gotrue/authoob_spend_reset_token.sql
+\ir gotrue/authoob_count_sign_up.sql
+\ir gotrue/authoob_mail_nonce.sql
 \ir functions/authoob_clear_throttle.sql
 \ir functions/authoob_metrics.sql
 \ir functions/authoob_create_role.sql
@@ -129,6 +132,10 @@
 \ir gotrue/authoob_gotrue_recover.sql
 \ir gotrue/authoob_gotrue_resend.sql
 \ir gotrue/authoob_gotrue_signup.sql
+\ir gotrue/authoob_gotrue_sign_in_anonymously.sql
+\ir gotrue/authoob_gotrue_reauthenticate.sql
+\ir gotrue/authoob_gotrue_update_user_request.sql
+\ir functions/authoob_reset_password_request.sql
 \ir gotrue/authoob_gotrue_start_flow.sql
 \ir gotrue/authoob_gotrue_token.sql
 \ir gotrue/authoob_gotrue_update_user.sql
@@ -194,5 +201,8 @@
 \ir functions/authoob_oauth_identity_user.sql
 \ir functions/authoob_oauth_authorize.sql
 \ir functions/authoob_oauth_callback.sql
+
+-- Anonymous sign-in (docs/supabase.md): the owner's sweep
+\ir functions/authoob_sweep_anonymous.sql
 
 \ir database.sql

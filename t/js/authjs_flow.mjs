@@ -465,6 +465,50 @@ if (step === 'confirm_off') {
     r.error?.name === 'AuthSessionMissingError', errInfo(r.error))
   list = await c.mfa.listFactors()
   check('listFactors: none left', list.data?.all?.length === 0, list.data)
+} else if (step === 'anonymous') {
+  const c = client('sb-anon')
+  let r = await c.signInAnonymously({ options: { data: { theme: 'dark', is_anonymous: false } } })
+  check('signInAnonymously: a session of a user without an address', !r.error && r.data.session?.refresh_token &&
+    r.data.user?.is_anonymous === true && r.data.user?.email === '' && r.data.user?.identities?.length === 0 &&
+    r.data.user?.user_metadata?.theme === 'dark', r.error ? errInfo(r.error) : r.data.user)
+  const claims = (await c.getClaims())?.data?.claims
+  check('its token: is_anonymous true, amr anonymous, no email (data cannot say otherwise)',
+    claims?.is_anonymous === true && claims?.amr?.[0]?.method === 'anonymous' && claims?.email === '', claims)
+  r = await c.refreshSession()
+  check('refreshSession: still anonymous', !r.error && r.data.user?.is_anonymous === true &&
+    r.data.session?.access_token !== undefined, errInfo(r.error))
+  r = await c.updateUser({ data: { theme: 'light' } })
+  check('updateUser({data})', !r.error && r.data.user?.user_metadata?.theme === 'light', errInfo(r.error))
+  r = await c.updateUser({ password: args.password })
+  check('updateUser({password}) without an address: 422 validation_failed', r.error?.code === 'validation_failed' &&
+    r.error?.status === 422, errInfo(r.error))
+  r = await c.getUser()
+  check('getUser: is_anonymous', r.data?.user?.is_anonymous === true, errInfo(r.error))
+  r = await c.signOut()
+  check('signOut', !r.error, errInfo(r.error))
+} else if (step === 'reauth_ask') {
+  const c = client('sb-reauth', { storage: fileStorage(args.store) })
+  let r = await c.signInWithPassword({ email, password })
+  check('signInWithPassword: a session', !r.error, errInfo(r.error))
+  r = await c.reauthenticate()
+  check('reauthenticate(): the nonce mailed', !r.error, errInfo(r.error))
+} else if (step === 'reauth_change') {
+  // the session of reauth_ask, which the test made older than a day
+  const c = client('sb-reauth', { storage: fileStorage(args.store) })
+  let r = await c.updateUser({ password: args.new_password })
+  check('updateUser({password}) without a nonce: reauthentication_needed', r.error?.code === 'reauthentication_needed' &&
+    r.error?.status === 400, errInfo(r.error))
+  r = await c.updateUser({ password: args.new_password, nonce: args.wrong_nonce })
+  check('a wrong nonce: reauthentication_not_valid', r.error?.code === 'reauthentication_not_valid' &&
+    r.error?.status === 422, errInfo(r.error))
+  r = await c.updateUser({ password: args.new_password, nonce: args.nonce })
+  check('updateUser({password, nonce}): changed', !r.error && r.data.user?.email === email, errInfo(r.error))
+  r = await client('sb-reauth-new').signInWithPassword({ email, password: args.new_password })
+  check('the new password signs in', !r.error && r.data.session, errInfo(r.error))
+} else if (step === 'anonymous_off') {
+  const r = await client().signInAnonymously()
+  check('signInAnonymously with anonymous_signin off: 422 anonymous_provider_disabled',
+    r.error?.code === 'anonymous_provider_disabled' && r.error?.status === 422, errInfo(r.error))
 } else if (step === 'invite') {
   // auth.admin.inviteUserByEmail: an unconfirmed account, the data kept
   const admin = new GoTrueAdminApi({ url, headers: { apikey: args.service, Authorization: `Bearer ${args.service}` } })

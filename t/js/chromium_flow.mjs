@@ -112,6 +112,18 @@ try {
   }, r.id, code)
   check('in the page: challengeAndVerify to aal2, then unenroll (CORS lets DELETE through)',
     !r.error && r.aal?.currentLevel === 'aal2' && r.left === 0, r)
+
+  // an anonymous sign-in from the page (the test turned anonymous_signin
+  // on): its claims say so, and it signs out
+  r = await run(async () => {
+    const { data, error } = await window.auth.signInAnonymously()
+    const claims = (await window.auth.getClaims()).data?.claims
+    const signedOut = await window.auth.signOut()
+    return { error: error?.message ?? signedOut.error?.message ?? null, anonymous: data?.user?.is_anonymous,
+      email: data?.user?.email, claim: claims?.is_anonymous, method: claims?.amr?.[0]?.method }
+  })
+  check('in the page: signInAnonymously, is_anonymous in the user and the token',
+    !r.error && r.anonymous === true && r.email === '' && r.claim === true && r.method === 'anonymous', r)
   check('no error in the page', errors.length === 0, errors)
 } finally {
   await browser.close()

@@ -24,6 +24,8 @@
 --   throttle        a day without a failure and not blocked, as
 --                   authoob_record_failure removes a few at a time
 --   audit_log       records older than audit_retention days
+--   anonymous_users anonymous users made more than anonymous_retention
+--                   days ago, when it is set (authoob_sweep_anonymous)
 CREATE OR REPLACE FUNCTION authoob_housekeeping(batch integer DEFAULT 1000)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -51,7 +53,7 @@ BEGIN
     END IF;
     -- each kind: its table, the rows o of it to remove with where they
     -- come from, and what makes them garbage ($2: a flow's lifetime, $3:
-    -- mail_retention, $4: audit_retention)
+    -- mail_retention, $4: audit_retention, $5: anonymous_retention)
     FOR kind, target, source, condition IN VALUES
         ('refresh_tokens', 'authoob.refresh_tokens',
          'authoob.sessions x JOIN authoob.refresh_tokens o ON o.session_id = x.jti', 'x.expires_at < now()'),
@@ -63,12 +65,15 @@ BEGIN
          $c$o.state IN ('sent', 'failed', 'suppressed') AND o.created_at < now() - $3$c$),
         ('throttle', 'authoob.throttle', 'authoob.throttle o',
          $c$o.last_failure_at < now() - interval '1 day' AND (o.blocked_until IS NULL OR o.blocked_until < now())$c$),
-        ('audit_log', 'authoob.audit_log', 'authoob.audit_log o', 'o.created_at < now() - $4')
+        ('audit_log', 'authoob.audit_log', 'authoob.audit_log o', 'o.created_at < now() - $4'),
+        ('anonymous_users', 'authoob.users', 'authoob.users o',
+         $c$o.email IS NULL AND $5 > interval '0' AND o.create_date < now() - $5$c$)
     LOOP
         EXECUTE format('DELETE FROM %s t WHERE t.ctid = ANY (ARRAY(SELECT o.ctid FROM %s WHERE %s'
                        ' LIMIT $1 FOR UPDATE OF o SKIP LOCKED))', target, source, condition)
             USING batch, make_interval(secs => greatest(s.activation_ttl, s.reset_ttl)),
-                  make_interval(secs => s.mail_retention), make_interval(days => s.audit_retention);
+                  make_interval(secs => s.mail_retention), make_interval(days => s.audit_retention),
+                  make_interval(days => s.anonymous_retention);
         GET DIAGNOSTICS n = ROW_COUNT;
         removed := removed || jsonb_build_object(kind, n);
         more := more OR n = batch;

@@ -4,7 +4,7 @@ RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT jsonb_build_object(
-        'external', jsonb_build_object('email', true, 'phone', false, 'anonymous_users', false),
+        'external', jsonb_build_object('email', true, 'phone', false, 'anonymous_users', s.anonymous_signin),
         'disable_signup', s.disable_signup,
         'mailer_autoconfirm', NOT s.require_activation,
         'phone_autoconfirm', false,

@@ -30,10 +30,11 @@ BEGIN
     IF jsonb_typeof(data) <> 'object' THEN
         RAISE EXCEPTION 'Invalid value for data' USING ERRCODE = 'PT400',
             DETAIL = '{"error_code": "validation_failed", "reason": "data is an object."}';
+    ELSIF coalesce(body ->> 'email', '') = '' AND coalesce(body ->> 'phone', '') = '' THEN
+        -- no address: GoTrue's api.go takes it for an anonymous sign-in
+        RETURN @extschema@.authoob_gotrue_sign_in_anonymously(data, client_ip);
     ELSIF body ? 'phone' AND NOT body ? 'email' THEN
         PERFORM @extschema@.authoob_gotrue_not_built('phone');
-    ELSIF NOT body ? 'email' AND NOT body ? 'password' THEN
-        PERFORM @extschema@.authoob_gotrue_not_built('anonymous');
     END IF;
     SELECT s.require_activation INTO confirm FROM authoob.settings s;
     BEGIN

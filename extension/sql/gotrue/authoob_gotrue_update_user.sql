@@ -1,6 +1,7 @@
 -- PUT /user: data merged into user_metadata, its fields of P/profile as
 -- PUT P/profile sets them; password as PUT P/reset_password (which ends
--- every session of the user, this one too).
+-- every session of the user, this one too), which with
+-- secure_password_change needs the nonce GET /reauthenticate mailed.
 CREATE OR REPLACE FUNCTION authoob_gotrue_update_user(token text, payload text)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -9,6 +10,14 @@ DECLARE
     uid bigint := @extschema@.authoob_verify(token);
     body jsonb := @extschema@.authoob_gotrue_body(payload);
 BEGIN
+    -- GoTrue's user.go: an anonymous user (no address) gets a password
+    -- only with an address to sign in by
+    IF coalesce(body ->> 'password', '') <> '' AND coalesce(body ->> 'email', '') = ''
+       AND coalesce(body ->> 'phone', '') = ''
+       AND EXISTS (SELECT 1 FROM authoob.users u WHERE u.id = uid AND u.email IS NULL) THEN
+        RAISE EXCEPTION 'Updating password of an anonymous user without an email or phone is not allowed'
+            USING ERRCODE = 'PT422', DETAIL = '{"error_code": "validation_failed"}';
+    END IF;
     IF nullif(body ->> 'email', '') IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM authoob.users u WHERE u.id = uid AND lower(u.email) = lower(body ->> 'email')) THEN
         PERFORM @extschema@.authoob_gotrue_not_built('email_change');
@@ -22,7 +31,7 @@ BEGIN
     END IF;
     IF body ? 'password' THEN
         PERFORM @extschema@.authoob_reset_password(token, jsonb_build_object(
-            'password1', body -> 'password', 'password2', body -> 'password'));
+            'password1', body -> 'password', 'password2', body -> 'password', 'nonce', body -> 'nonce'));
     END IF;
     RETURN @extschema@.authoob_gotrue_user_json(uid);
 END

@@ -8,7 +8,7 @@
 -- body_html (the dialect's rows: rows/mail_templates_gotrue.sql).  pg_dump keeps them; a restored row takes the place of the
 -- one CREATE EXTENSION made (authoob_replace_on_insert).
 CREATE TABLE authoob.mail_templates (
-    kind text PRIMARY KEY CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'invite')),
+    kind text PRIMARY KEY CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'invite', 'reauthentication')),
     subject text NOT NULL,
     body_text text NOT NULL,
     body_html text NOT NULL

@@ -7,9 +7,10 @@
 -- code_hash: the mail of a Supabase Auth route carries a 6-digit code
 -- beside its link (docs/supabase.md), kept only as an HMAC under
 -- the secret key salted with token_hash; NULL for authoob's own mails.
+-- A reauthentication's nonce is such a code, of a token no mail carries.
 CREATE TABLE authoob.mail_tokens (
     token_hash bytea PRIMARY KEY,
-    kind text NOT NULL CHECK (kind IN ('activation', 'reset')),
+    kind text NOT NULL CHECK (kind IN ('activation', 'reset', 'reauthentication')),
     user_id bigint NOT NULL REFERENCES authoob.users ON DELETE CASCADE,
     created_at timestamptz NOT NULL DEFAULT now(),
     expires_at timestamptz NOT NULL,

@@ -79,6 +79,14 @@ CREATE TABLE authoob.settings (
     mfa_required boolean NOT NULL DEFAULT false,
     -- how many days authoob.audit_log keeps a record (authoob_housekeeping)
     audit_retention integer NOT NULL DEFAULT 90,
+    -- Supabase Auth's anonymous sign-in, and how many days housekeeping
+    -- keeps an anonymous user (0: for ever; authoob_sweep_anonymous)
+    anonymous_signin boolean NOT NULL DEFAULT false,
+    anonymous_retention integer NOT NULL DEFAULT 0,
+    -- a password change needs a mailed nonce (GET G/reauthenticate) unless
+    -- the session signed in within a day (Supabase Auth's
+    -- GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION)
+    secure_password_change boolean NOT NULL DEFAULT false,
     -- how long a mailed 6-digit code lives at most (Supabase Auth's
     -- MAILER_OTP_EXP), its link living on to its own expiry
     code_ttl integer NOT NULL DEFAULT 3600
