@@ -68,6 +68,7 @@ extern void authoob_wrong_code(void) pg_attribute_noreturn();
 extern void authoob_reauthentication_needed(void) pg_attribute_noreturn();
 extern void authoob_invalid_nonce(void) pg_attribute_noreturn();
 extern void authoob_anonymous_refused(void) pg_attribute_noreturn();
+extern void authoob_bad_link_type(const char *type) pg_attribute_noreturn();
 extern void authoob_user_not_found(void) pg_attribute_noreturn();
 extern void authoob_session_not_found(void) pg_attribute_noreturn();
 extern void authoob_already_registered(void) pg_attribute_noreturn();
@@ -316,6 +317,8 @@ typedef struct AuthoobSettings
 	bool		mfa_required;	/* a user with a verified factor needs aal2 */
 	bool		mfa;			/* the schema has factors (0.3): sessions.c */
 	bool		secure_password_change; /* a password change needs a nonce */
+	int32		code_ttl;		/* seconds a mailed 6-digit code lives at most */
+	bool		audit;			/* the schema has the audit log (0.3) */
 } AuthoobSettings;
 
 /* Whether tokens' sub (and Supabase Auth's user id) is the user's uuid */
@@ -621,6 +624,9 @@ extern void authoob_send_activation(int64 user_id, const AuthoobMailRequest *dia
 									const AuthoobSettings *settings);
 extern void authoob_send_reset(void *request);
 extern void authoob_send_activation_again(void *request);
+extern const char *authoob_link_kind(const char *type);
+extern bool authoob_gotrue_link(int64 user_id, const char *type, const char *redirect_to,
+								bool send, AuthoobMail *made, const AuthoobSettings *settings);
 extern bytea *authoob_mail_token_hash(const char *token);
 extern bytea *authoob_match_mail_code(int64 user_id, const char *kind, const char *code,
 									  const AuthoobSettings *settings);

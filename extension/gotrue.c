@@ -28,6 +28,7 @@ PG_FUNCTION_INFO_V1(authoob_activation_ask_for_flow);
 PG_FUNCTION_INFO_V1(authoob_link_code);
 PG_FUNCTION_INFO_V1(authoob_spend_mail_code);
 PG_FUNCTION_INFO_V1(authoob_count_sign_up);
+PG_FUNCTION_INFO_V1(authoob_gotrue_mail_link);
 
 /* A member of the private user JSON, as its iterator gives it */
 typedef struct Member
@@ -590,8 +591,8 @@ static AuthoobQuery confirm_by_code = AUTHOOB_QUERY(
  *   client_ip inet) returns bigint
  *
  * verify with the 6-digit code of a mail (Supabase Auth's verifyOtp with
- * an email and a token): type signup is the newest activation mail's,
- * recovery the newest reset mail's, email either.  The code spends its
+ * an email and a token): type signup or invite is the newest activation
+ * mail's, recovery the newest reset mail's, email either.  The code spends its
  * token (the link of the same mail no longer works, and the other way
  * round); a signup code activates the account (post_activate fires), and
  * the user's id is returned for the caller to sign in.  A code is guessed
@@ -606,8 +607,10 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	const char *type = authoob_text_arg(fcinfo, 0);
 	const char *email = authoob_text_arg(fcinfo, 1);
 	const char *code = authoob_text_arg(fcinfo, 2);
-	/* each kind of mail token, and the type that names its code */
-	static const char *const kinds[][2] = {{"activation", "signup"}, {"reset", "recovery"}};
+	/* the kinds of mail token with a code, activation's first */
+	static const char *const kinds[] = {"activation", "reset"};
+	/* the kind the type names; NULL: email, either kind */
+	const char *wanted = type ? authoob_link_kind(type) : NULL;
 	AuthoobSettings *settings;
 	int64		user_id;
 	bytea	   *hash = NULL;
@@ -616,7 +619,8 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	int			first_kind = 0;
 	Datum		arg;
 
-	if (type == NULL || email == NULL || code == NULL)
+	if (type == NULL || email == NULL || code == NULL ||
+		(wanted == NULL && strcmp(type, "email") != 0))
 		authoob_wrong_code();
 	authoob_connect_spi();
 	settings = authoob_load_settings();
@@ -627,9 +631,9 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	if (user_id != 0 && authoob_active_user(user_id, &confirmed) && confirmed)
 		first_kind = 1;
 	for (int i = first_kind; user_id != 0 && hash == NULL && i < (int) lengthof(kinds); i++)
-		if (strcmp(type, "email") == 0 || strcmp(type, kinds[i][1]) == 0)
+		if (wanted == NULL || strcmp(wanted, kinds[i]) == 0)
 		{
-			hash = authoob_match_mail_code(user_id, kinds[i][0], code, settings);
+			hash = authoob_match_mail_code(user_id, kinds[i], code, settings);
 			activation = (i == 0);
 		}
 	if (hash == NULL)
@@ -708,4 +712,45 @@ authoob_link_code(PG_FUNCTION_ARGS)
 	authoob_partition(&partition, &partitions);
 	code = authoob_random_token_in(32, partition, partitions);
 	PG_RETURN_DATUM(authoob_finish_spi(CStringGetTextDatum(code), false));
+}
+
+/*
+ * SQL function: authoob_gotrue_mail_link(user_id bigint, type text,
+ *   redirect_to text, send boolean) returns jsonb
+ *
+ * A link of Supabase Auth's verification type (signup, invite, recovery)
+ * for the user, to redirect_to, and its code: mailed when send (an
+ * invitation), else handed out (the admin's generate_link).  Answers what
+ * GoTrue's generate_link adds to the user: action_link, email_otp (the
+ * code), hashed_token (the link's token, which verifyOtp takes as
+ * token_hash), verification_type, redirect_to.  400 for a type authoob
+ * makes no link of.  Owner only: whoever holds the link may sign in as
+ * the user.
+ */
+Datum
+authoob_gotrue_mail_link(PG_FUNCTION_ARGS)
+{
+	static const char *keys[] = {
+		"action_link", "email_otp", "hashed_token", "verification_type", "redirect_to"
+	};
+	const char *type = authoob_text_arg(fcinfo, 1);
+	const char *redirect_to = authoob_text_arg(fcinfo, 2);
+	AuthoobMail made;
+	const char *values[lengthof(keys)];
+
+	if (authoob_link_kind(type) == NULL)
+		authoob_bad_link_type(type);
+	if (PG_ARGISNULL(0))
+		authoob_user_not_found();
+	authoob_connect_spi();
+	(void) authoob_gotrue_link(PG_GETARG_INT64(0), type, redirect_to,
+							   !PG_ARGISNULL(3) && PG_GETARG_BOOL(3), &made,
+							   authoob_load_settings());
+	values[0] = made.link;
+	values[1] = made.code;
+	values[2] = made.token;
+	values[3] = type;
+	values[4] = redirect_to ? redirect_to : "";
+	PG_RETURN_DATUM(authoob_finish_spi(authoob_jsonb_from_pairs(lengthof(keys), keys, values),
+									   false));
 }

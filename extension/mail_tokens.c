@@ -70,11 +70,17 @@ static AuthoobQuery forget_older_codes = AUTHOOB_QUERY(
 	" WHERE user_id = $1 AND kind = $2 AND code_hash IS NOT NULL",
 	2, INT8OID, TEXTOID);
 
+/*
+ * A code lives code_ttl seconds at most (Supabase Auth's MAILER_OTP_EXP),
+ * less than its link when the link lives longer: six digits are guessed
+ * sooner than 256 bits
+ */
 static AuthoobQuery newest_code = AUTHOOB_QUERY(
 	"SELECT token_hash, code_hash, used_at IS NULL AND expires_at > now()"
+	"  AND created_at > now() - make_interval(secs => $3)"
 	" FROM authoob.mail_tokens WHERE user_id = $1 AND kind = $2 AND code_hash IS NOT NULL"
 	" ORDER BY created_at DESC, token_hash LIMIT 1 FOR UPDATE",
-	2, INT8OID, TEXTOID);
+	3, INT8OID, TEXTOID, INT4OID);
 
 static bytea *
 token_hash(const char *token)
@@ -179,36 +185,120 @@ gotrue_link(const char *token, const char *type, const char *redirect_to,
 }
 
 /*
+ * Supabase Auth's verification types that authoob's links carry, and the
+ * kind of mailed token each makes: following the link, or giving its
+ * code, proves what a token of that kind proves (an invitation's confirms
+ * the address, as a sign-up's does).  The dialect's mails and the admin's
+ * generate_link make their links from here; magiclink,
+ * email_change_current and email_change_new are one line each here once
+ * built (until then authoob_gotrue_admin_generate_link answers them as
+ * Supabase Auth does with the feature off).
+ */
+typedef struct LinkType
+{
+	const char *type;
+	const char *kind;
+} LinkType;
+
+static const LinkType link_types[] = {
+	{"signup", "activation"},
+	{"invite", "activation"},
+	{"recovery", "reset"},
+};
+
+/* The link type named, or NULL */
+static const LinkType *
+find_link_type(const char *type)
+{
+	for (int i = 0; type && i < (int) lengthof(link_types); i++)
+		if (strcmp(link_types[i].type, type) == 0)
+			return &link_types[i];
+	return NULL;
+}
+
+/* The kind of mailed token a link type makes, or NULL for none */
+const char *
+authoob_link_kind(const char *type)
+{
+	const LinkType *link_type = find_link_type(type);
+
+	return link_type ? link_type->kind : NULL;
+}
+
+/* How long a token of kind lives, in seconds */
+static int
+kind_ttl(const char *kind, const AuthoobSettings *settings)
+{
+	return strcmp(kind, "activation") == 0 ? settings->activation_ttl : settings->reset_ttl;
+}
+
+/*
+ * A new token of the link type's kind for user_id, bound to flow_id (0:
+ * none), with that dialect's link (to redirect_to) and a code, written
+ * into *mail for its template (named after the type).  Connected to SPI.
+ */
+static void
+make_gotrue_link(const LinkType *type, int64 user_id, int64 flow_id, const char *redirect_to,
+				 AuthoobMail *mail, const AuthoobSettings *settings)
+{
+	char	   *code = NULL;
+
+	mail->kind = type->type;
+	mail->activation = strcmp(type->kind, "activation") == 0;
+	mail->user_id = user_id;
+	mail->token = new_mail_token(type->kind, user_id, kind_ttl(type->kind, settings), flow_id,
+								 &code, settings);
+	mail->link = gotrue_link(mail->token, type->type, redirect_to, settings);
+	mail->code = code;
+	mail->redirect_to = redirect_to;
+}
+
+/*
  * Queue the mail of a new token of kind ("activation" or "reset") for
  * user_id, bound to flow_id (0: none), with the link authoob's routes mail
  * (link) or, for a request of Supabase Auth's dialect, that dialect's link
  * and a code.  Connected to SPI.
  */
 static void
-send_token_mail(const char *kind, int64 user_id, int ttl, const AuthoobMailRequest *asked,
+send_token_mail(const char *kind, int64 user_id, const AuthoobMailRequest *asked,
 				const char *(*link) (const char *token, const AuthoobSettings *settings),
 				const AuthoobSettings *settings)
 {
 	bool		activation = strcmp(kind, "activation") == 0;
-	bool		gotrue = asked && asked->gotrue;
 	AuthoobMail mail = {.activation = activation, .user_id = user_id};
-	char	   *code = NULL;
 
-	mail.token = new_mail_token(kind, user_id, ttl, asked ? asked->flow_id : 0,
-								gotrue ? &code : NULL, settings);
-	if (gotrue)
-	{
-		mail.kind = activation ? "signup" : "recovery";
-		mail.link = gotrue_link(mail.token, mail.kind, asked->redirect_to, settings);
-		mail.code = code;
-		mail.redirect_to = asked->redirect_to;
-	}
+	if (asked && asked->gotrue)
+		make_gotrue_link(find_link_type(activation ? "signup" : "recovery"), user_id,
+						 asked->flow_id, asked->redirect_to, &mail, settings);
 	else
 	{
 		mail.kind = kind;
+		mail.token = new_mail_token(kind, user_id, kind_ttl(kind, settings),
+									asked ? asked->flow_id : 0, NULL, settings);
 		mail.link = link(mail.token, settings);
 	}
 	authoob_queue_mail(&mail, settings);
+}
+
+/*
+ * A link of Supabase Auth's verification type for user_id, leading to
+ * redirect_to (NULL: nowhere), its token and code made and kept as a
+ * mail's are (*made): queued as the mail of that type when send, else
+ * only returned (the admin's generate_link, whose caller hands the link
+ * out).  false for a type authoob does not make.  Connected to SPI.
+ */
+bool
+authoob_gotrue_link(int64 user_id, const char *type, const char *redirect_to, bool send,
+					AuthoobMail *made, const AuthoobSettings *settings)
+{
+	const LinkType *link_type = find_link_type(type);
+
+	if (link_type == NULL)
+		return false;
+	make_gotrue_link(link_type, user_id, 0, redirect_to, made, settings);
+	if (send)
+		authoob_queue_mail(made, settings);
+	return true;
 }
 
 /* authoob's activation link: api_url + prefix + /activate/<token> */
@@ -237,8 +327,7 @@ void
 authoob_send_activation(int64 user_id, const AuthoobMailRequest *dialect,
 						const AuthoobSettings *settings)
 {
-	send_token_mail("activation", user_id, settings->activation_ttl, dialect,
-					activation_link, settings);
+	send_token_mail("activation", user_id, dialect, activation_link, settings);
 }
 
 /*
@@ -255,7 +344,7 @@ authoob_send_reset(void *request)
 
 	if (user_id == 0)
 		return;
-	send_token_mail("reset", user_id, settings->reset_ttl, asked, reset_link, settings);
+	send_token_mail("reset", user_id, asked, reset_link, settings);
 }
 
 /*
@@ -274,8 +363,7 @@ authoob_send_activation_again(void *request)
 
 	if (user_id == 0 || !authoob_active_user(user_id, &confirmed) || confirmed)
 		return;
-	send_token_mail("activation", user_id, settings->activation_ttl, asked,
-					activation_link, settings);
+	send_token_mail("activation", user_id, asked, activation_link, settings);
 }
 
 /*
@@ -288,7 +376,8 @@ bytea *
 authoob_match_mail_code(int64 user_id, const char *kind, const char *code,
 						const AuthoobSettings *settings)
 {
-	Datum		args[2] = {Int64GetDatum(user_id), CStringGetTextDatum(kind)};
+	Datum		args[3] = {Int64GetDatum(user_id), CStringGetTextDatum(kind),
+	Int32GetDatum(settings->code_ttl)};
 	bool		isnull;
 	bytea	   *hash;
 	bytea	   *kept;

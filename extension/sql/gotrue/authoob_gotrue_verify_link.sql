@@ -36,7 +36,7 @@ BEGIN
     END IF;
     session := @extschema@.authoob_grant_session_of(uid, client_ip);
     RETURN jsonb_build_object('url', @extschema@.authoob_url_with_session(target, session,
-        CASE link_kind WHEN 'recovery' THEN 'recovery' ELSE 'signup' END));
+        CASE WHEN link_kind IN ('recovery', 'invite') THEN link_kind ELSE 'signup' END));
 END
 $$;
 

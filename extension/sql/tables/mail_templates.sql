@@ -1,5 +1,5 @@
 -- Mail templates per kind: activation and reset for authoob's own routes,
--- signup and recovery (Supabase Auth's names) for the mails its dialect's
+-- signup, recovery and invite (Supabase Auth's names) for the mails its dialect's
 -- routes cause, which carry that dialect's link and a 6-digit code.
 -- {{link}}, {{email}}, {{username}}, {{firstname}}, {{lastname}} and
 -- {{app_url}} are replaced, and Supabase Auth's {{ .ConfirmationURL }},
@@ -8,7 +8,7 @@
 -- body_html (the dialect's rows: rows/mail_templates_gotrue.sql).  pg_dump keeps them; a restored row takes the place of the
 -- one CREATE EXTENSION made (authoob_replace_on_insert).
 CREATE TABLE authoob.mail_templates (
-    kind text PRIMARY KEY CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'reauthentication')),
+    kind text PRIMARY KEY CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'invite', 'reauthentication')),
     subject text NOT NULL,
     body_text text NOT NULL,
     body_html text NOT NULL

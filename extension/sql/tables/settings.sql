@@ -86,7 +86,10 @@ CREATE TABLE authoob.settings (
     -- a password change needs a mailed nonce (GET G/reauthenticate) unless
     -- the session signed in within a day (Supabase Auth's
     -- GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION)
-    secure_password_change boolean NOT NULL DEFAULT false
+    secure_password_change boolean NOT NULL DEFAULT false,
+    -- how long a mailed 6-digit code lives at most (Supabase Auth's
+    -- MAILER_OTP_EXP), its link living on to its own expiry
+    code_ttl integer NOT NULL DEFAULT 3600
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));
