@@ -38,6 +38,14 @@ static AuthoobQuery insert_user = AUTHOOB_QUERY(
 	" ON CONFLICT ((lower(email))) DO NOTHING RETURNING id",
 	4, TEXTOID, TEXTOID, TEXTOID, TEXTOID);
 
+/*
+ * The client of a sign-up, for the record the users' trigger writes of it
+ * in the audit log (authoob_audit_user_event), for this transaction
+ */
+static AuthoobQuery note_sign_up_client = AUTHOOB_QUERY(
+	"SELECT set_config('authoob.sign_up_ip', $1::text, true)",
+	1, INETOID);
+
 static AuthoobQuery user_for_login = AUTHOOB_QUERY(
 	"SELECT id, password, active, confirmed_at IS NOT NULL"
 	" FROM authoob.users WHERE lower(email) = lower($1)",
@@ -118,6 +126,8 @@ register_account(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialect)
 	nulls[2] = firstname ? ' ' : 'n';
 	values[3] = lastname ? CStringGetTextDatum(lastname) : (Datum) 0;
 	nulls[3] = lastname ? ' ' : 'n';
+	if (!PG_ARGISNULL(1))
+		authoob_run(&note_sign_up_client, &PG_GETARG_DATUM(1), NULL, false);
 	if (authoob_run(&insert_user, values, nulls, false) != 1)
 		authoob_already_registered();
 	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));

@@ -81,6 +81,22 @@ static const AttemptAction attempt_actions[] = {
 	AUTHOOB_STATUS('4', '0', '3')},
 };
 
+/*
+ * The actions that may answer an error of theirs, once it is recorded,
+ * rather than raise it: function(arg text, sqlstate text, message text,
+ * detail text) returns jsonb gives the answer, or NULL to raise the error
+ */
+typedef struct ErrorAnswer
+{
+	const char *action;
+	const char *function;
+} ErrorAnswer;
+
+static const ErrorAnswer error_answers[] = {
+	/* a mailed link's failure leads back to the app, as Supabase Auth's does */
+	{"gotrue_verify_link", "authoob_gotrue_verify_link_error"},
+};
+
 /* One call of authoob_attempt: what it runs, and what came of it */
 typedef struct Attempt
 {
@@ -187,8 +203,22 @@ failure_email(const Attempt *attempt, bool code_failed)
 }
 
 /*
+ * A failed sign-in's record in the audit log (docs/security.md, "Audit
+ * log"): the address tried and the client's, the account's uuid when
+ * there is one (as actor and target, as its successful sign-ins), never
+ * the password
+ */
+static AuthoobQuery audit_failure = AUTHOOB_QUERY(
+	"INSERT INTO authoob.audit_log (actor, action, target, ip_address, outcome, payload)"
+	" SELECT coalesce(u.uuid::text, 'anonymous'), 'login', u.uuid, $2, 'failure',"
+	"  jsonb_build_object('user_email', $1::text)"
+	" FROM (SELECT) AS one LEFT JOIN authoob.users u ON lower(u.email) = $1",
+	2, TEXTOID, INETOID);
+
+/*
  * What a failed attempt leaves once its error has rolled it back: when
- * counted, the failure counted against the address and the client; when
+ * counted, the failure counted against the address and the client (and a
+ * sign-in's or a mailed code's written in the audit log); when
  * hashed (a sign-in that spent hash work, whatever its error), the hash
  * counted against their hash budget, as the sign-in would have if it had
  * not rolled back; and the end of the session whose refresh token it
@@ -210,6 +240,13 @@ record_failures(const Attempt *attempt, Oid procedure, bool counted, bool code_f
 	settings = authoob_load_settings();
 	if (counted && email)
 		authoob_record_throttle("login", email, settings);
+	if (counted && email && settings->audit)
+	{
+		Datum		args[2] = {CStringGetTextDatum(email), attempt->client_ip};
+		char		nulls[2] = {' ', attempt->ip_isnull ? 'n' : ' '};
+
+		authoob_run(&audit_failure, args, nulls, false);
+	}
 	if (counted && !attempt->ip_isnull)
 		authoob_record_throttle(attempt->action->sign_in || code_failed ? "ip" : "token",
 								authoob_client_key(attempt->client_ip, settings), settings);
@@ -219,6 +256,36 @@ record_failures(const Attempt *attempt, Oid procedure, bool counted, bool code_f
 	authoob_record_nonce_failure(counted, settings);
 	authoob_end_reused_session(true);
 	authoob_leave_owner_context(&owner);
+}
+
+/*
+ * Whether the action answers its error (error_answers, run as the caller,
+ * as the action was), and the answer (*response); false when it raises
+ * the error after all, or when the schema has no such function yet (an
+ * earlier version's, which raised it).
+ */
+static bool
+answer_error(const Attempt *attempt, const ErrorData *error, Datum *response)
+{
+	const char *name = NULL;
+	Oid			argtypes[] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		args[] = {attempt->arg, CStringGetTextDatum(unpack_sql_state(error->sqlerrcode)),
+		CStringGetTextDatum(error->message ? error->message : ""),
+	error->detail ? CStringGetTextDatum(error->detail) : (Datum) 0};
+	bool		nulls[] = {attempt->arg_isnull, false, false, error->detail == NULL};
+	Oid			function = InvalidOid;
+	bool		isnull;
+
+	for (int i = 0; i < (int) lengthof(error_answers); i++)
+		if (strcmp(error_answers[i].action, attempt->action->name) == 0)
+			name = error_answers[i].function;
+	if (name)
+		function = authoob_function_oid(attempt->namespace, name, lengthof(argtypes), argtypes);
+	if (!OidIsValid(function))
+		return false;
+	*response = authoob_call_as_caller(function, lengthof(argtypes), argtypes, args, nulls,
+									   &isnull);
+	return !isnull;
 }
 
 /* The action named, or 400 with the list of those there are */
@@ -293,6 +360,13 @@ attempt(FunctionCallInfo fcinfo, bool structured, bool nonatomic, bool *isnull,
 			record_failures(&attempt, fcinfo->flinfo->fn_oid, counted, code_failed, hashed);
 			if (nonatomic)
 				SPI_commit();
+		}
+		if (answer_error(&attempt, *error, &attempt.response))
+		{
+			FreeErrorData(*error);
+			*error = NULL;
+			*isnull = false;
+			return attempt.response;
 		}
 		*isnull = true;
 		return (Datum) 0;

@@ -68,6 +68,7 @@ extern void authoob_wrong_code(void) pg_attribute_noreturn();
 extern void authoob_reauthentication_needed(void) pg_attribute_noreturn();
 extern void authoob_invalid_nonce(void) pg_attribute_noreturn();
 extern void authoob_anonymous_refused(void) pg_attribute_noreturn();
+extern void authoob_bad_link_type(const char *type) pg_attribute_noreturn();
 extern void authoob_user_not_found(void) pg_attribute_noreturn();
 extern void authoob_session_not_found(void) pg_attribute_noreturn();
 extern void authoob_email_elsewhere(void);
@@ -319,6 +320,8 @@ typedef struct AuthoobSettings
 	bool		mfa;			/* the schema has factors (0.3): sessions.c */
 	int32		otp_ttl;		/* seconds: a magic link's and its code's life */
 	bool		secure_password_change; /* a password change needs a nonce */
+	int32		code_ttl;		/* seconds a mailed 6-digit code lives at most */
+	bool		audit;			/* the schema has the audit log (0.3) */
 } AuthoobSettings;
 
 /* Whether tokens' sub (and Supabase Auth's user id) is the user's uuid */
@@ -640,6 +643,9 @@ extern void authoob_send_email_change(int64 user_id, const char *new_email, bool
 									  const AuthoobMailRequest *dialect,
 									  const AuthoobSettings *settings);
 extern void authoob_send_email_change_again(void *request);
+extern const char *authoob_link_kind(const char *type);
+extern bool authoob_gotrue_link(int64 user_id, const char *type, const char *redirect_to,
+								bool send, AuthoobMail *made, const AuthoobSettings *settings);
 extern bytea *authoob_mail_token_hash(const char *token);
 extern bytea *authoob_match_mail_code(int64 user_id, const char *kind, const char *code,
 									  const AuthoobSettings *settings);

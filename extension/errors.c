@@ -293,6 +293,19 @@ authoob_wrong_code(void)
 								(GotrueAnswer) {403, "Token has expired or is invalid", NULL})));
 }
 
+/*
+ * 400: a link type authoob makes no link of, in Supabase Auth's words
+ * (its generate_link)
+ */
+void
+authoob_bad_link_type(const char *type)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_BAD_REQUEST),
+			 errmsg("Invalid email action link type requested: %s", type ? type : ""),
+			 errdetail_contract("validation_failed", NULL, NULL, same_answer)));
+}
+
 /* 404: no such active user */
 void
 authoob_user_not_found(void)

@@ -33,6 +33,7 @@ PG_FUNCTION_INFO_V1(authoob_email_change_ask);
 PG_FUNCTION_INFO_V1(authoob_email_change_user);
 PG_FUNCTION_INFO_V1(authoob_email_change_again_for_flow);
 PG_FUNCTION_INFO_V1(authoob_count_sign_up);
+PG_FUNCTION_INFO_V1(authoob_gotrue_mail_link);
 
 /* A member of the private user JSON, as its iterator gives it */
 typedef struct Member
@@ -607,10 +608,10 @@ static AuthoobQuery confirm_by_code = AUTHOOB_QUERY(
  *   client_ip inet) returns bigint
  *
  * verify with the 6-digit code of a mail (Supabase Auth's verifyOtp with
- * an email and a token): type signup is the newest activation mail's,
- * recovery the newest reset mail's, magiclink the newest magic link
- * mail's, email any of them.  A magic link's code proves the address as
- * an activation does (post_otp_verify fires).  The code spends its
+ * an email and a token): type signup or invite is the newest activation
+ * mail's, recovery the newest reset mail's, magiclink the newest magic
+ * link mail's, email any of them.  A magic link's code proves the address
+ * as an activation does (post_otp_verify fires).  The code spends its
  * token (the link of the same mail no longer works, and the other way
  * round); a signup code activates the account (post_activate fires), and
  * the user's id is returned for the caller to sign in.  A code is guessed
@@ -625,13 +626,13 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	const char *type = authoob_text_arg(fcinfo, 0);
 	const char *email = authoob_text_arg(fcinfo, 1);
 	const char *code = authoob_text_arg(fcinfo, 2);
-	/* each kind of mail token, and the type that names its code */
-	static const char *const kinds[][2] = {
-		{"activation", "signup"}, {"reset", "recovery"}, {"magiclink", "magiclink"},
-		{"email_change", "email_change"}
-	};
+	/* the kinds of mail token with a code, activation's first */
+	static const char *const kinds[] = {"activation", "reset", "magiclink", "email_change"};
 	/* type email: any but an address change's */
 	const int	email_kinds = 3;
+	/* the kind the type names; NULL: email */
+	const char *wanted = type == NULL || strcmp(type, "email") == 0 ? NULL :
+		strcmp(type, "email_change") == 0 ? "email_change" : authoob_link_kind(type);
 	AuthoobSettings *settings;
 	int64		user_id;
 	bytea	   *hash = NULL;
@@ -641,7 +642,8 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	int			first_kind = 0;
 	Datum		arg;
 
-	if (type == NULL || email == NULL || code == NULL)
+	if (type == NULL || email == NULL || code == NULL ||
+		(wanted == NULL && strcmp(type, "email") != 0))
 		authoob_wrong_code();
 	authoob_connect_spi();
 	settings = authoob_load_settings();
@@ -661,9 +663,9 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	if (user_id != 0 && authoob_active_user(user_id, &confirmed) && confirmed)
 		first_kind = 1;
 	for (int i = first_kind; user_id != 0 && hash == NULL && i < (int) lengthof(kinds); i++)
-		if ((strcmp(type, "email") == 0 && i < email_kinds) || strcmp(type, kinds[i][1]) == 0)
+		if (wanted == NULL ? i < email_kinds : strcmp(wanted, kinds[i]) == 0)
 		{
-			hash = authoob_match_mail_code(user_id, kinds[i][0], code, settings);
+			hash = authoob_match_mail_code(user_id, kinds[i], code, settings);
 			activation = (i == 0);
 			magic_link = (i == 2);
 		}
@@ -933,4 +935,45 @@ Datum
 authoob_email_change_again_for_flow(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(authoob_ask_email_change_again(fcinfo, dialect_request(fcinfo)));
+}
+
+/*
+ * SQL function: authoob_gotrue_mail_link(user_id bigint, type text,
+ *   redirect_to text, send boolean) returns jsonb
+ *
+ * A link of Supabase Auth's verification type (signup, invite, recovery, magiclink)
+ * for the user, to redirect_to, and its code: mailed when send (an
+ * invitation), else handed out (the admin's generate_link).  Answers what
+ * GoTrue's generate_link adds to the user: action_link, email_otp (the
+ * code), hashed_token (the link's token, which verifyOtp takes as
+ * token_hash), verification_type, redirect_to.  400 for a type authoob
+ * makes no link of.  Owner only: whoever holds the link may sign in as
+ * the user.
+ */
+Datum
+authoob_gotrue_mail_link(PG_FUNCTION_ARGS)
+{
+	static const char *keys[] = {
+		"action_link", "email_otp", "hashed_token", "verification_type", "redirect_to"
+	};
+	const char *type = authoob_text_arg(fcinfo, 1);
+	const char *redirect_to = authoob_text_arg(fcinfo, 2);
+	AuthoobMail made;
+	const char *values[lengthof(keys)];
+
+	if (authoob_link_kind(type) == NULL)
+		authoob_bad_link_type(type);
+	if (PG_ARGISNULL(0))
+		authoob_user_not_found();
+	authoob_connect_spi();
+	(void) authoob_gotrue_link(PG_GETARG_INT64(0), type, redirect_to,
+							   !PG_ARGISNULL(3) && PG_GETARG_BOOL(3), &made,
+							   authoob_load_settings());
+	values[0] = made.link;
+	values[1] = made.code;
+	values[2] = made.token;
+	values[3] = type;
+	values[4] = redirect_to ? redirect_to : "";
+	PG_RETURN_DATUM(authoob_finish_spi(authoob_jsonb_from_pairs(lengthof(keys), keys, values),
+									   false));
 }

@@ -70,11 +70,17 @@ static AuthoobQuery forget_older_codes = AUTHOOB_QUERY(
 	" WHERE user_id = $1 AND kind = $2 AND code_hash IS NOT NULL",
 	2, INT8OID, TEXTOID);
 
+/*
+ * A code lives code_ttl seconds at most (Supabase Auth's MAILER_OTP_EXP),
+ * less than its link when the link lives longer: six digits are guessed
+ * sooner than 256 bits
+ */
 static AuthoobQuery newest_code = AUTHOOB_QUERY(
 	"SELECT token_hash, code_hash, used_at IS NULL AND expires_at > now()"
+	"  AND created_at > now() - make_interval(secs => $3)"
 	" FROM authoob.mail_tokens WHERE user_id = $1 AND kind = $2 AND code_hash IS NOT NULL"
 	" ORDER BY created_at DESC, token_hash LIMIT 1 FOR UPDATE",
-	2, INT8OID, TEXTOID);
+	3, INT8OID, TEXTOID, INT4OID);
 
 /* a new magic link ends the older ones of its user (spent, unused) */
 static AuthoobQuery end_older_magic_links = AUTHOOB_QUERY(
@@ -188,6 +194,76 @@ gotrue_link(const char *token, const char *type, const char *redirect_to,
 }
 
 /*
+ * Supabase Auth's verification types that authoob's links carry, and the
+ * kind of mailed token each makes: following the link, or giving its
+ * code, proves what a token of that kind proves (an invitation's confirms
+ * the address, as a sign-up's does).  The dialect's mails and the admin's
+ * generate_link make their links from here (an address change's links
+ * carry the new address: authoob_send_email_change makes them).
+ */
+typedef struct LinkType
+{
+	const char *type;
+	const char *kind;
+	AuthoobHook hook;			/* the mail hook that may replace its mail */
+} LinkType;
+
+static const LinkType link_types[] = {
+	{"signup", "activation", HOOK_MAIL_REGISTER},
+	{"invite", "activation", HOOK_MAIL_REGISTER},
+	{"recovery", "reset", HOOK_MAIL_ASK_RESET_PASSWORD},
+	{"magiclink", "magiclink", HOOK_MAIL_MAGIC_LINK},
+};
+
+/* The link type named, or NULL */
+static const LinkType *
+find_link_type(const char *type)
+{
+	for (int i = 0; type && i < (int) lengthof(link_types); i++)
+		if (strcmp(link_types[i].type, type) == 0)
+			return &link_types[i];
+	return NULL;
+}
+
+/* The kind of mailed token a link type makes, or NULL for none */
+const char *
+authoob_link_kind(const char *type)
+{
+	const LinkType *link_type = find_link_type(type);
+
+	return link_type ? link_type->kind : NULL;
+}
+
+/* How long a token of kind lives, in seconds */
+static int
+kind_ttl(const char *kind, const AuthoobSettings *settings)
+{
+	return strcmp(kind, "activation") == 0 ? settings->activation_ttl :
+		strcmp(kind, "magiclink") == 0 ? settings->otp_ttl : settings->reset_ttl;
+}
+
+/*
+ * A new token of the link type's kind for user_id, bound to flow_id (0:
+ * none), with that dialect's link (to redirect_to) and a code, written
+ * into *mail for its template (named after the type).  Connected to SPI.
+ */
+static void
+make_gotrue_link(const LinkType *type, int64 user_id, int64 flow_id, const char *redirect_to,
+				 AuthoobMail *mail, const AuthoobSettings *settings)
+{
+	char	   *code = NULL;
+
+	mail->kind = type->type;
+	mail->hook = type->hook;
+	mail->user_id = user_id;
+	mail->token = new_mail_token(type->kind, user_id, kind_ttl(type->kind, settings), flow_id,
+								 &code, NULL, settings);
+	mail->link = gotrue_link(mail->token, type->type, redirect_to, settings);
+	mail->code = code;
+	mail->redirect_to = redirect_to;
+}
+
+/*
  * Queue the mail of a new token of kind ("activation", "reset" or
  * "magiclink") for user_id, bound to flow_id (0: none), with the link
  * authoob's routes mail (link) or, for a request of Supabase Auth's
@@ -195,33 +271,49 @@ gotrue_link(const char *token, const char *type, const char *redirect_to,
  * code in both dialects, and its template is the same.  Connected to SPI.
  */
 static void
-send_token_mail(const char *kind, int64 user_id, int ttl, const AuthoobMailRequest *asked,
+send_token_mail(const char *kind, int64 user_id, const AuthoobMailRequest *asked,
 				const char *(*link) (const char *token, const AuthoobSettings *settings),
 				const AuthoobSettings *settings)
 {
 	bool		activation = strcmp(kind, "activation") == 0;
 	bool		magic_link = strcmp(kind, "magiclink") == 0;
-	bool		gotrue = asked && asked->gotrue;
-	AuthoobMail mail = {.user_id = user_id};
+	const LinkType *type = find_link_type(magic_link ? "magiclink" : activation ? "signup" : "recovery");
+	AuthoobMail mail = {.hook = type->hook, .user_id = user_id};
 	char	   *code = NULL;
 
-	mail.hook = magic_link ? HOOK_MAIL_MAGIC_LINK :
-		activation ? HOOK_MAIL_REGISTER : HOOK_MAIL_ASK_RESET_PASSWORD;
-	mail.token = new_mail_token(kind, user_id, ttl, asked ? asked->flow_id : 0,
-								gotrue || magic_link ? &code : NULL, NULL, settings);
-	mail.code = code;
-	if (gotrue)
-	{
-		mail.kind = magic_link ? "magiclink" : activation ? "signup" : "recovery";
-		mail.link = gotrue_link(mail.token, mail.kind, asked->redirect_to, settings);
-		mail.redirect_to = asked->redirect_to;
-	}
+	if (asked && asked->gotrue)
+		make_gotrue_link(type, user_id, asked->flow_id, asked->redirect_to, &mail, settings);
 	else
 	{
 		mail.kind = kind;
+		mail.token = new_mail_token(kind, user_id, kind_ttl(kind, settings),
+									asked ? asked->flow_id : 0, magic_link ? &code : NULL, NULL,
+									settings);
+		mail.code = code;
 		mail.link = link(mail.token, settings);
 	}
 	authoob_queue_mail(&mail, settings);
+}
+
+/*
+ * A link of Supabase Auth's verification type for user_id, leading to
+ * redirect_to (NULL: nowhere), its token and code made and kept as a
+ * mail's are (*made): queued as the mail of that type when send, else
+ * only returned (the admin's generate_link, whose caller hands the link
+ * out).  false for a type authoob does not make.  Connected to SPI.
+ */
+bool
+authoob_gotrue_link(int64 user_id, const char *type, const char *redirect_to, bool send,
+					AuthoobMail *made, const AuthoobSettings *settings)
+{
+	const LinkType *link_type = find_link_type(type);
+
+	if (link_type == NULL)
+		return false;
+	make_gotrue_link(link_type, user_id, 0, redirect_to, made, settings);
+	if (send)
+		authoob_queue_mail(made, settings);
+	return true;
 }
 
 /* authoob's activation link: api_url + prefix + /activate/<token> */
@@ -259,8 +351,7 @@ void
 authoob_send_activation(int64 user_id, const AuthoobMailRequest *dialect,
 						const AuthoobSettings *settings)
 {
-	send_token_mail("activation", user_id, settings->activation_ttl, dialect,
-					activation_link, settings);
+	send_token_mail("activation", user_id, dialect, activation_link, settings);
 }
 
 /*
@@ -277,7 +368,7 @@ authoob_send_reset(void *request)
 
 	if (user_id == 0)
 		return;
-	send_token_mail("reset", user_id, settings->reset_ttl, asked, reset_link, settings);
+	send_token_mail("reset", user_id, asked, reset_link, settings);
 }
 
 /*
@@ -296,8 +387,7 @@ authoob_send_activation_again(void *request)
 
 	if (user_id == 0 || !authoob_active_user(user_id, &confirmed) || confirmed)
 		return;
-	send_token_mail("activation", user_id, settings->activation_ttl, asked,
-					activation_link, settings);
+	send_token_mail("activation", user_id, asked, activation_link, settings);
 }
 
 /*
@@ -320,7 +410,7 @@ authoob_send_magic_link(void *request)
 		return;
 	args[0] = Int64GetDatum(user_id);
 	authoob_run(&end_older_magic_links, args, NULL, false);
-	send_token_mail("magiclink", user_id, settings->otp_ttl, asked, magic_link, settings);
+	send_token_mail("magiclink", user_id, asked, magic_link, settings);
 }
 
 /* authoob's address change link: app_url?email_change_token=<token> */
@@ -406,7 +496,8 @@ bytea *
 authoob_match_mail_code(int64 user_id, const char *kind, const char *code,
 						const AuthoobSettings *settings)
 {
-	Datum		args[2] = {Int64GetDatum(user_id), CStringGetTextDatum(kind)};
+	Datum		args[3] = {Int64GetDatum(user_id), CStringGetTextDatum(kind),
+	Int32GetDatum(settings->code_ttl)};
 	bool		isnull;
 	bytea	   *hash;
 	bytea	   *kept;

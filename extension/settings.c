@@ -126,6 +126,8 @@ static const SettingDef setting_defs[] = {
 	{"anonymous_retention", SETTING_INT, 0, 100 * 366, SQL_ONLY, NULL},
 	/* 0.3: a password change may need a mailed nonce (0.2: none) */
 	{"secure_password_change", SETTING_BOOL, 0, 0, FIELD(secure_password_change), "false"},
+	/* 0.3: mailed codes' own lifetime (0.2 mailed no codes) */
+	{"code_ttl", SETTING_INT, 60, 7 * 24 * 3600, FIELD(code_ttl), "3600"},
 };
 
 #define N_SETTINGS lengthof(setting_defs)
@@ -218,6 +220,7 @@ authoob_load_settings(void)
 	/* the same update added refresh tokens to the schema */
 	settings.refresh_tokens = authoob_object_value(row, "refresh_reuse_interval") != NULL;
 	settings.mfa = authoob_object_value(row, "mfa_required") != NULL;
+	settings.audit = authoob_object_value(row, "audit_retention") != NULL;
 	MemoryContextSwitchTo(caller_context);
 
 	/* keys rotated out that still verify for a while */

@@ -139,11 +139,11 @@ static const Route route_table[] = {
 	{"POST", "/sso",            NOT_BUILT("sso")},
 	{"GET",  "/sso/saml/metadata", NOT_BUILT("sso")},
 	{"POST", "/sso/saml/acs",   NOT_BUILT("sso")},
-	{"POST", "/invite",         AUTHENTICATED_NOT_BUILT("admin")},
 	{"GET",  "/admin/users/*/factors", 200, {ARG_TOKEN, ARG_PATH}, "SELECT authoob_gotrue_admin_factors($1::text, $2::text)", REPLY_BODY, GOTRUE},
 	{"DELETE", "/admin/users/*/factors/*", 200, {ARG_TOKEN, ARG_PATH, ARG_PATH, ARG_CLIENT_IP}, "SELECT authoob_gotrue_admin_delete_factor($1::text, $2::text, $3::text, $4::inet)", REPLY_BODY, GOTRUE},
-	{"POST", "/admin/generate_link", AUTHENTICATED_NOT_BUILT("admin")},
 	{"GET",  "/admin/audit",    AUTHENTICATED_NOT_BUILT("admin")},
+	{"POST", "/invite",         200, {ARG_TOKEN, ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_invite($1::text, $2::text, $3::inet, $4::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
+	{"POST", "/admin/generate_link", 200, {ARG_TOKEN, ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_admin_generate_link($1::text, $2::text, $3::inet, $4::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
 	{"GET",  "/callback",       302, {ARG_QUERY_JSON, ARG_FLOW_COOKIE, ARG_CLIENT_IP, ARG_FETCHED}, "SELECT authoob_oauth_callback($1::text, $2::text, $3::inet, $4::text)", REPLY_BODY, GOTRUE},
 };
 

@@ -93,6 +93,8 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_gotrue_admin_update_user(token text, user_id text, payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'uuid:user_id', 'authoob_api', false),
     ('authoob_gotrue_admin_delete_user(token text, user_id text, client_ip inet DEFAULT NULL)', 'jsonb', 'uuid:user_id', 'authoob_api', false),
     ('authoob_gotrue_admin_users(token text, query text)',      'jsonb', 'pages', 'authoob_api', false),
+    ('authoob_gotrue_invite(token text, payload text, client_ip inet DEFAULT NULL, redirect_to text DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
+    ('authoob_gotrue_admin_generate_link(token text, payload text, client_ip inet DEFAULT NULL, redirect_to text DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', false),
     ('authoob_gotrue_admin_factors(token text, user_id text)',  'jsonb', 'uuid:user_id', 'authoob_api', false),
     ('authoob_gotrue_admin_delete_factor(token text, user_id text, factor_id text, client_ip inet DEFAULT NULL)', 'jsonb', 'uuid:user_id', 'authoob_api', false),
     -- sign-in with an identity provider: not sharded-ready (a provider's

@@ -339,13 +339,16 @@ is($r->{status}, 303, 'GET /verify: 303');
 like($r->{headers}{location}, qr{^http://app\.test#access_token=[^&]+&expires_at=\d+&expires_in=\d+&refresh_token=[A-Za-z0-9_-]{43}&token_type=bearer&type=signup$},
 	'a foreign redirect_to falls back to app_url, the session in the fragment');
 $r = $front->request(GET => "/verify?type=signup&token=$t1&redirect_to=http://allowed.test/cb");
-is($r->{status}, 403, 'the link again: refused (single use), 403 as GoTrue');
+is($r->{status}, 303, 'the link again: refused (single use), as GoTrue: back to the app');
+is($r->{headers}{location}, 'http://allowed.test/cb#error=access_denied&error_code=otp_expired&error_description=Email+link+is+invalid+or+has+expired&sb=',
+	'with the error in the fragment');
 authjs('confirm_on_signup', email => 'link2@example.com', password => $password);
 my $t2 = mailed('link2@example.com', $signup_link);
 $r = $front->request(GET => "/verify?type=signup&token=$t2&redirect_to=http://allowed.test/cb?x=1");
 like($r->{headers}{location} // '', qr{^http://allowed\.test/cb\?x=1#access_token=}, 'an allowed redirect_to is followed');
 $r = $front->request(GET => "/verify?type=signup&token=$t2&redirect_to=http://allowed.test.evil/cb");
-is($r->{status}, 403, 'a spent token, whatever the redirect');
+like($r->{headers}{location} // '', qr{^http://app\.test#error=access_denied&error_code=otp_expired&},
+	'a spent token, a foreign redirect: the error to app_url');
 is(psql($db, q{SELECT authoob_redirect_url('http://allowed.test/cbx')}), 'http://app.test', 'a look-alike URL is not allowed');
 is(psql($db, q{SELECT authoob_redirect_url('http://allowed.test/cb@evil.test')}), 'http://app.test', 'nor a user-info trick');
 
@@ -481,6 +484,24 @@ my $mover = same_partition($db, 'email', 'otp@example.com', 1, sub { "moved$_[0]
 authjs('email_change_ask', email => 'otp@example.com', password => $password, new_email => $mover);
 authjs('email_change_verify', email => 'otp@example.com', password => $password, new_email => $mover,
 	code => mailed($mover, qr{type=email_change.*?code: (\d{6})\b}s, 2));
+# --- invitations (auth.admin.inviteUserByEmail): the mail's link, followed
+psql($db, q{SELECT authoob_clear_throttle()});
+my $user_token = $front->request(POST => '/token?grant_type=password',
+	json => { email => 'ada@example.com', password => $reset_password })->{json}{access_token};
+authjs('invite', service => $service, email => 'invited@example.com', redirect => 'http://allowed.test/cb',
+	confirmed => 'ada@example.com', user_token => $user_token);
+my $invite_url = mailed('invited@example.com', qr{(http://\S+/verify\?token=[A-Za-z0-9_-]{43}&type=invite&\S+)}, 2);
+like($invite_url, qr{&redirect_to=http%3A%2F%2Fallowed\.test%2Fcb$}, "the invitation's link: type invite, to the redirectTo asked for");
+like(mailed('invited@example.com', $mailed_code, 2), qr/^\d{6}$/, 'and a code');
+authjs('invite_accept', url => $invite_url, email => 'invited@example.com', password => $password,
+	redirect => 'http://allowed.test/cb');
+# --- the admin's links (auth.admin.generateLink): nothing mailed
+authjs('generate_link', service => $service, email => 'linked@example.com', password => $password,
+	redirect => 'http://allowed.test/cb');
+is(scalar(mailed_tokens('linked@example.com', qr/(.)/)), 0, 'generateLink mails nothing');
+is(psql($db, q{SELECT string_agg(action, ',' ORDER BY id) FROM authoob.audit_log WHERE actor = 'service_role'
+	AND payload ->> 'user_email' IN ('invited@example.com', 'linked@example.com')}),
+	'user_signedup,user_invited,user_invited,user_signedup,user_recovery_requested', 'invitations and links are audited');
 
 # CORS: what auth-js sends is allowed
 psql($db, q{SELECT authoob_configure('{"require_activation": false}')});

@@ -103,7 +103,8 @@ is($r->{status}, 403, 'a reset token as an activation one: 403');
 $r = $front->request(POST => '/verify', json => { type => 'email', token_hash => $rec });
 is($r->{status}, 403, 'nor of type email');
 $r = $front->request(GET => "/verify?type=signup&token=$rec");
-is($r->{status}, 403, 'nor through the link');
+like($r->{headers}{location} // '', qr{#error=access_denied&error_code=otp_expired&},
+	'nor through the link (back to the app with the error)');
 $r = $front->request(POST => '/verify', json => { type => 'recovery', token_hash => $rec });
 is($r->{status}, 200, 'as what it is: signed in');
 $r = $front->request(POST => '/verify', json => { type => 'recovery', token_hash => $rec });

@@ -261,6 +261,16 @@ my @calls = (
 		q{SELECT public.authoob_gotrue_admin_delete_factor('{SERVICE}', '{USER}', 'not a uuid')},
 		q{SELECT public.authoob_gotrue_admin_delete_factor('{SERVICE}', '{USER}', '00000000-0000-4000-8000-000000000000')},
 		q{SELECT public.authoob_gotrue_admin_delete_factor('{TOKEN}', '{USER}', '00000000-0000-4000-8000-000000000000')} ],
+	[ 'authoob_gotrue_invite(text,text,inet,text)' => q{SELECT public.authoob_gotrue_invite('{SERVICE}', '{"email": "invited@example.com", "data": {"a": 1}}', '192.0.2.7', 'http://app.test/cb')},
+		q{SELECT public.authoob_gotrue_invite('{SERVICE}', '{"email": "ada@example.com"}')},
+		q{SELECT public.authoob_gotrue_invite('{TOKEN}', '{"email": "mine@example.com"}')} ],
+	[ 'authoob_gotrue_admin_generate_link(text,text,inet,text)' => q{SELECT public.authoob_gotrue_admin_generate_link('{SERVICE}', '{"type": "recovery", "email": "ada@example.com"}', '192.0.2.7', 'http://app.test/cb')},
+		q{SELECT public.authoob_gotrue_admin_generate_link('{SERVICE}', '{"type": "signup", "email": "linked@example.com", "password": "1Password", "data": {"a": 1}}')},
+		q{SELECT public.authoob_gotrue_admin_generate_link('{SERVICE}', '{"type": "nope", "email": "ada@example.com"}')},
+		q{SELECT public.authoob_gotrue_admin_generate_link('{TOKEN}', '{"type": "recovery", "email": "ada@example.com"}')} ],
+	[ 'authoob_gotrue_verify_link_error(text,text,text,text)' => q{SELECT public.authoob_gotrue_verify_link_error('{"type": "signup", "token": "nope", "redirect_to": "http://app.test/cb"}', 'PT404', 'No token match', '{"error_code": "otp_expired", "gotrue": {"status": 403, "msg": "Email link is invalid or has expired"}}')},
+		q{SELECT public.authoob_gotrue_verify_link_error('not json', 'PT404', 'x', 'not json')},
+		q{SELECT public.authoob_gotrue_verify_link_error('{"type": "signup", "token": "x"}', 'PT429', 'x', NULL)} ],
 	# a sign-in with a provider of GitHub's shape, its answers as the front
 	# would bring them; the flow's state and cookie read from the redirect
 	[ 'authoob_oauth_authorize(text,text,inet,text)' => q{SELECT public.authoob_oauth_authorize('gotrue', '{"provider": "hub", "redirect_to": "http://app.test/cb"}', '192.0.2.7')},

@@ -83,7 +83,7 @@ ALTER TABLE authoob.mail_requests ADD COLUMN gotrue boolean NOT NULL DEFAULT fal
 ALTER TABLE authoob.mail_tokens ADD COLUMN code_hash bytea;
 ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
     ADD CONSTRAINT mail_templates_kind_check
-        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery'));
+        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'invite'));
 \ir rows/mail_templates_gotrue.sql
 \ir gotrue/authoob_register_for_dialect.sql
 \ir gotrue/authoob_spend_mail_code.sql
@@ -332,13 +332,29 @@ ALTER TABLE authoob.mail_tokens DROP CONSTRAINT mail_tokens_kind_check,
     ADD CONSTRAINT mail_tokens_kind_check CHECK (kind IN ('activation', 'reset', 'reauthentication'));
 ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
     ADD CONSTRAINT mail_templates_kind_check
-        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'reauthentication'));
+        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'invite', 'reauthentication'));
 \ir rows/mail_templates_reauthentication.sql
 \ir gotrue/authoob_mail_nonce.sql
 \ir gotrue/authoob_gotrue_reauthenticate.sql
 \ir gotrue/authoob_gotrue_update_user_request.sql
 \ir functions/authoob_reset_password_request.sql
 \ir gotrue/authoob_gotrue_update_user.sql
+
+-- ==== Invitations and the admin's links ====
+-- auth.admin.inviteUserByEmail and auth.admin.generateLink (README
+-- "Supabase users"): when an admin last invited the user; mailed codes
+-- live code_ttl seconds at most, less than their links.
+ALTER TABLE authoob.users ADD COLUMN invited_at timestamptz;
+ALTER TABLE authoob.settings ADD COLUMN code_ttl integer NOT NULL DEFAULT 3600;
+-- which shows invited_at
+\ir gotrue/authoob_admin_user_json.sql
+\ir gotrue/authoob_gotrue_mail_link.sql
+\ir gotrue/authoob_admin_link_user.sql
+\ir gotrue/authoob_admin_invite_user.sql
+\ir gotrue/authoob_admin_generate_link.sql
+\ir gotrue/authoob_gotrue_invite.sql
+\ir gotrue/authoob_gotrue_admin_generate_link.sql
+\ir gotrue/authoob_gotrue_verify_link_error.sql
 
 -- ==== Passwordless sign-in ====
 -- A magic link and a 6-digit code by mail (POST P/otp, Supabase Auth's
@@ -350,7 +366,7 @@ ALTER TABLE authoob.mail_requests DROP CONSTRAINT mail_requests_kind_check,
     ADD CONSTRAINT mail_requests_kind_check CHECK (kind IN ('reset', 'activation', 'magiclink'));
 ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
     ADD CONSTRAINT mail_templates_kind_check
-        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'magiclink', 'reauthentication'));
+        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'invite', 'reauthentication', 'magiclink'));
 \ir rows/mail_templates_magiclink.sql
 ALTER TABLE authoob.flow_states DROP CONSTRAINT flow_states_kind_check,
     ADD CONSTRAINT flow_states_kind_check CHECK (kind IN ('signup', 'recovery', 'oauth', 'magiclink')),
@@ -388,8 +404,8 @@ ALTER TABLE authoob.mail_requests DROP CONSTRAINT mail_requests_kind_check,
         CHECK (kind IN ('reset', 'activation', 'magiclink', 'email_change'));
 ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
     ADD CONSTRAINT mail_templates_kind_check
-        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'magiclink', 'email_change', 'email_change_notice',
-            'reauthentication'));
+        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'invite', 'reauthentication', 'magiclink',
+            'email_change', 'email_change_notice'));
 \ir rows/mail_templates_email_change.sql
 \ir gotrue/authoob_email_change_ask.sql
 \ir gotrue/authoob_email_change_user.sql

@@ -172,6 +172,13 @@
 \ir gotrue/authoob_gotrue_admin_delete_factor.sql
 -- the import of a Supabase project's users (owner only)
 \ir gotrue/authoob_import_supabase.sql
+\ir gotrue/authoob_gotrue_mail_link.sql
+\ir gotrue/authoob_admin_link_user.sql
+\ir gotrue/authoob_admin_invite_user.sql
+\ir gotrue/authoob_admin_generate_link.sql
+\ir gotrue/authoob_gotrue_invite.sql
+\ir gotrue/authoob_gotrue_admin_generate_link.sql
+\ir gotrue/authoob_gotrue_verify_link_error.sql
 
 -- Identity providers, OAuth 2.0 and OpenID Connect
 -- (docs/identity-providers.md): the providers and the identities of

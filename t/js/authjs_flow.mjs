@@ -551,6 +551,71 @@ if (step === 'confirm_off') {
   const r = await client().signInAnonymously()
   check('signInAnonymously with anonymous_signin off: 422 anonymous_provider_disabled',
     r.error?.code === 'anonymous_provider_disabled' && r.error?.status === 422, errInfo(r.error))
+} else if (step === 'invite') {
+  // auth.admin.inviteUserByEmail: an unconfirmed account, the data kept
+  const admin = new GoTrueAdminApi({ url, headers: { apikey: args.service, Authorization: `Bearer ${args.service}` } })
+  let r = await admin.inviteUserByEmail(email, { data: { team: 'blue' }, redirectTo: args.redirect })
+  check('admin.inviteUserByEmail: the user, invited, not confirmed, data as user_metadata',
+    !r.error && r.data.user?.email === email && r.data.user.invited_at && !r.data.user.email_confirmed_at &&
+    r.data.user.user_metadata?.team === 'blue', errInfo(r.error) ?? r.data.user)
+  r = await admin.inviteUserByEmail(email, { redirectTo: args.redirect })
+  check('invited again while unconfirmed: the same user', !r.error && r.data.user?.email === email, errInfo(r.error))
+  r = await admin.inviteUserByEmail(args.confirmed)
+  check('inviting a confirmed address: 422 email_exists', r.error?.status === 422 && r.error.code === 'email_exists',
+    errInfo(r.error))
+  const user = new GoTrueAdminApi({ url, headers: { Authorization: `Bearer ${args.user_token}` } })
+  r = await user.inviteUserByEmail('someone-' + email)
+  check("a user's token may not invite: 403 not_admin", r.error?.status === 403 && r.error.code === 'not_admin', errInfo(r.error))
+} else if (step === 'invite_accept') {
+  // the invitation's link, followed as a browser does: signed in, the
+  // address confirmed; the user then sets a password and signs in with it
+  const followed = await fetch(args.url, { redirect: 'manual' })
+  const location = followed.headers.get('location') ?? ''
+  const fragment = new URLSearchParams(location.split('#')[1] ?? '')
+  check('the link: 303 to the app, the session in the fragment, type invite', followed.status === 303 &&
+    location.startsWith(args.redirect + '#') && fragment.get('type') === 'invite' && fragment.get('refresh_token'), location)
+  const c = client()
+  let r = await c.setSession({ access_token: fragment.get('access_token'), refresh_token: fragment.get('refresh_token') })
+  check('setSession with it: the invited user, confirmed', !r.error && r.data.user?.email === email &&
+    r.data.user.email_confirmed_at, errInfo(r.error))
+  r = await c.updateUser({ password })
+  check('updateUser: a password set', !r.error, errInfo(r.error))
+  r = await client().signInWithPassword({ email, password })
+  check('signInWithPassword with it', !r.error && r.data.session?.access_token, errInfo(r.error))
+  // the link spent: back to the app with Supabase Auth's error, as auth-js reads it
+  const again = await fetch(args.url, { redirect: 'manual' })
+  const error = new URLSearchParams((again.headers.get('location') ?? '').split('#')[1] ?? '')
+  check('the link again: 303 to the app, #error=access_denied&error_code=otp_expired', again.status === 303 &&
+    error.get('error') === 'access_denied' && error.get('error_code') === 'otp_expired' &&
+    error.get('error_description') === 'Email link is invalid or has expired', again.headers.get('location'))
+} else if (step === 'generate_link') {
+  // auth.admin.generateLink: the link and its code handed out, no mail
+  const admin = new GoTrueAdminApi({ url, headers: { apikey: args.service, Authorization: `Bearer ${args.service}` } })
+  let r = await admin.generateLink({ type: 'signup', email, password, options: { data: { nick: 'g' }, redirectTo: args.redirect } })
+  const p = r.data?.properties
+  check('admin.generateLink signup: the user and properties', !r.error && r.data.user?.email === email &&
+    !r.data.user.email_confirmed_at && r.data.user.user_metadata?.nick === 'g' && p?.verification_type === 'signup' &&
+    p.redirect_to === args.redirect && /^\d{6}$/.test(p.email_otp) && p.action_link.includes(`token=${p.hashed_token}&type=signup&`),
+    errInfo(r.error) ?? r.data)
+  const followed = await fetch(p.action_link, { redirect: 'manual' })
+  const fragment = new URLSearchParams((followed.headers.get('location') ?? '').split('#')[1] ?? '')
+  check('its action_link followed: 303, a session of the user', followed.status === 303 && fragment.get('access_token'),
+    followed.headers.get('location'))
+  const c = client()
+  r = await c.setSession({ access_token: fragment.get('access_token'), refresh_token: fragment.get('refresh_token') })
+  check('the address confirmed', !r.error && r.data.user?.email_confirmed_at, errInfo(r.error))
+  r = await admin.generateLink({ type: 'recovery', email })
+  check('admin.generateLink recovery', !r.error && r.data.properties?.verification_type === 'recovery', errInfo(r.error))
+  r = await c.verifyOtp({ email, token: r.data.properties.email_otp, type: 'recovery' })
+  check('verifyOtp with its email_otp: a session', !r.error && r.data.session?.access_token, errInfo(r.error))
+  r = await admin.generateLink({ type: 'recovery', email: 'nobody-' + email })
+  check('recovery of an unknown address: 404 user_not_found', r.error?.status === 404 && r.error.code === 'user_not_found',
+    errInfo(r.error))
+  r = await admin.generateLink({ type: 'invite', email })
+  check('invite of a confirmed address: 422 email_exists', r.error?.code === 'email_exists', errInfo(r.error))
+  r = await admin.generateLink({ type: 'magiclink', email })
+  check('magiclink, not built: as Supabase Auth with it off, 422 email_provider_disabled',
+    r.error?.status === 422 && r.error.code === 'email_provider_disabled', errInfo(r.error))
 } else {
   console.error(`unknown step ${step}`)
   process.exit(2)

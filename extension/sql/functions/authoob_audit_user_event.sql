@@ -1,5 +1,6 @@
 -- The users' own acts in authoob.audit_log, by triggers, whichever route
--- or function did them: a sign-up (a new row, not a restored one), a sign-in (login_count
+-- or function did them: a sign-up (a new row, not a restored one; the
+-- address and the client's that registration noted), a sign-in (login_count
 -- grows; the address is the sign-in's), a password change (the hash and
 -- update_date change: a rehash on sign-in keeps update_date), and a live
 -- session ended (logout, a password change; not one expired, nor those of
@@ -15,6 +16,7 @@ DECLARE
     who uuid;
     action text;
     ip inet;
+    payload jsonb := '{}';
 BEGIN
     IF TG_TABLE_NAME = 'sessions' THEN
         IF OLD.expires_at <= now() THEN
@@ -33,6 +35,8 @@ BEGIN
         END IF;
         who := NEW.uuid;
         action := 'user_signedup';
+        ip := nullif(current_setting('authoob.sign_up_ip', true), '')::inet;
+        payload := jsonb_build_object('user_email', NEW.email);
     ELSIF NEW.login_count > OLD.login_count THEN
         who := NEW.uuid;
         action := 'login';
@@ -48,8 +52,8 @@ BEGIN
         WHERE a.target = who AND a.created_at = now() AND a.actor <> who::text) THEN
         RETURN NULL;
     END IF;
-    INSERT INTO authoob.audit_log (actor, action, target, ip_address)
-    VALUES (who::text, action, who, ip);
+    INSERT INTO authoob.audit_log (actor, action, target, ip_address, payload)
+    VALUES (who::text, action, who, ip, payload);
     RETURN NULL;
 END
 $$;

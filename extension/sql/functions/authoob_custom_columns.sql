@@ -12,7 +12,8 @@ AS $$
       AND a.attname <> ALL (ARRAY['id', 'email', 'username', 'firstname', 'lastname',
           'password', 'active', 'confirmed_at', 'create_date', 'update_date',
           'last_login_at', 'current_login_at', 'last_login_ip', 'current_login_ip',
-          'login_count', 'uuid', 'user_metadata', 'app_metadata', 'banned_until'])
+          'login_count', 'uuid', 'user_metadata', 'app_metadata', 'banned_until',
+          'invited_at'])
     ORDER BY a.attnum
 $$;
 

@@ -1,5 +1,5 @@
--- The user of a mailed token of type signup or email (activation, or a
--- magic link), magiclink, or recovery (reset), the token spent; with
+-- The user of a mailed token of type signup, invite or email (activation,
+-- or a magic link), magiclink, or recovery (reset), the token spent; with
 -- email, token is the 6-digit code of the newest mail of that type to
 -- that address instead.  An address change's (email_change) is applied.
 CREATE OR REPLACE FUNCTION authoob_gotrue_mailed_user(kind text, token text, client_ip inet,
@@ -8,11 +8,11 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF kind IN ('invite', 'sms', 'phone_change') THEN
+    IF kind IN ('sms', 'phone_change') THEN
         PERFORM @extschema@.authoob_gotrue_not_built('otp');
-    ELSIF kind IS NULL OR kind NOT IN ('signup', 'email', 'recovery', 'magiclink', 'email_change') THEN
+    ELSIF kind IS NULL OR kind NOT IN ('signup', 'invite', 'email', 'recovery', 'magiclink', 'email_change') THEN
         RAISE EXCEPTION 'Invalid value for type' USING ERRCODE = 'PT400',
-            DETAIL = '{"error_code": "validation_failed", "reason": "type is signup, email, magiclink, email_change or recovery."}';
+            DETAIL = '{"error_code": "validation_failed", "reason": "type is signup, invite, email, magiclink, email_change or recovery."}';
     ELSIF token IS NULL THEN
         RAISE EXCEPTION 'Verify requires either a token or a token hash' USING ERRCODE = 'PT400',
             DETAIL = '{"error_code": "validation_failed", "reason": "token_hash is the token of the mailed link, token the code of the mail to email."}';

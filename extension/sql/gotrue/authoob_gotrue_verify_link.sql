@@ -49,7 +49,7 @@ BEGIN
     session := @extschema@.authoob_grant_session_of(uid, client_ip,
         CASE WHEN link_kind IN ('magiclink', 'email') THEN 'otp' END);
     RETURN jsonb_build_object('url', @extschema@.authoob_url_with_session(target, session,
-        CASE WHEN link_kind IN ('recovery', 'magiclink') THEN link_kind ELSE 'signup' END));
+        CASE WHEN link_kind IN ('recovery', 'invite', 'magiclink') THEN link_kind ELSE 'signup' END));
 END
 $$;
 

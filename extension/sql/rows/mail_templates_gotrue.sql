@@ -9,4 +9,8 @@ INSERT INTO authoob.mail_templates VALUES
 ('recovery',
  'Reset your password',
  E'Reset your password\n\nWe received a request to reset your password. Follow this link to choose a new one:\n\n{{ .ConfirmationURL }}\n\nOr enter this code: {{ .Token }}\n\nIf you didn''t request this, you can safely ignore this email.\n',
- E'<h2>Reset your password</h2>\n\n<p>We received a request to reset your password. Follow the link below to choose a new one.</p>\n<p><a href="{{ .ConfirmationURL }}">Reset password</a></p>\n<p>Or enter this code: {{ .Token }}</p>\n<p>If you didn''t request this, you can safely ignore this email.</p>\n');
+ E'<h2>Reset your password</h2>\n\n<p>We received a request to reset your password. Follow the link below to choose a new one.</p>\n<p><a href="{{ .ConfirmationURL }}">Reset password</a></p>\n<p>Or enter this code: {{ .Token }}</p>\n<p>If you didn''t request this, you can safely ignore this email.</p>\n'),
+('invite',
+ 'You''ve been invited',
+ E'You''ve been invited\n\nYou''ve been invited to create an account. Follow this link to accept:\n\n{{ .ConfirmationURL }}\n\nOr enter this code: {{ .Token }}\n',
+ E'<h2>You''ve been invited</h2>\n\n<p>You''ve been invited to create an account. Follow the link below to accept.</p>\n<p><a href="{{ .ConfirmationURL }}">Accept invitation</a></p>\n<p>Or enter this code: {{ .Token }}</p>\n');

@@ -87,6 +87,9 @@ CREATE TABLE authoob.settings (
     -- the session signed in within a day (Supabase Auth's
     -- GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION)
     secure_password_change boolean NOT NULL DEFAULT false,
+    -- how long a mailed 6-digit code lives at most (Supabase Auth's
+    -- MAILER_OTP_EXP), its link living on to its own expiry
+    code_ttl integer NOT NULL DEFAULT 3600,
     -- seconds a magic link and its 6-digit code stay valid
     otp_ttl integer NOT NULL DEFAULT 600
 );

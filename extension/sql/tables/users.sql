@@ -24,7 +24,8 @@ CREATE TABLE authoob.users (
     uuid uuid NOT NULL DEFAULT @extschema@.authoob_new_user_uuid(),
     user_metadata jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(user_metadata) = 'object'),
     app_metadata jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(app_metadata) = 'object'),
-    banned_until timestamptz            -- an admin's ban: no sign-in nor refresh before it
+    banned_until timestamptz,           -- an admin's ban: no sign-in nor refresh before it
+    invited_at timestamptz              -- an admin's latest invitation (Supabase Auth's invite)
 );
 -- one account per address, whatever its case
 CREATE UNIQUE INDEX users_email_key ON authoob.users (lower(email));

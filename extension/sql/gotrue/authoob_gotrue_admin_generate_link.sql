@@ -1,0 +1,17 @@
+-- POST G/admin/generate_link (auth.admin.generateLink): for a service
+-- credential only, as the other admin routes; the body as
+-- authoob_admin_generate_link takes it, the query's redirect_to.
+CREATE OR REPLACE FUNCTION authoob_gotrue_admin_generate_link(token text, payload text,
+                                                              client_ip inet DEFAULT NULL,
+                                                              redirect_to text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT @extschema@.authoob_check_service_token(token);
+    SELECT set_config('authoob.admin_actor', 'service_role', true),
+           set_config('authoob.admin_ip', coalesce(host(client_ip), ''), true);
+    SELECT @extschema@.authoob_admin_generate_link(@extschema@.authoob_gotrue_body(payload), redirect_to);
+$$;
+
+REVOKE ALL ON FUNCTION authoob_gotrue_admin_generate_link(text, text, inet, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_gotrue_admin_generate_link(text, text, inet, text) TO authoob_api;
