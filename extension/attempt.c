@@ -73,6 +73,12 @@ static const AttemptAction attempt_actions[] = {
 	/* password changes, {"token", "body"}: a wrong reauthentication nonce counts */
 	{"gotrue_update_user", "authoob_gotrue_update_user_request", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
 	{"reset_password", "authoob_reset_password_request", 2, AUTHOOB_STATUS('4', '2', '2'), false, false, 0},
+	/* a magic link's token, or its code with its address (P/otp/verify) */
+	{"otp_verify", "authoob_otp_verify", 2, AUTHOOB_STATUS('4', '0', '4'), false, false,
+	AUTHOOB_STATUS('4', '0', '3')},
+	/* an address change's token, or its code with the new address (P/email/confirm) */
+	{"email_change_confirm", "authoob_email_change_confirm", 2, AUTHOOB_STATUS('4', '0', '4'), false, false,
+	AUTHOOB_STATUS('4', '0', '3')},
 };
 
 /*

@@ -71,6 +71,8 @@ extern void authoob_anonymous_refused(void) pg_attribute_noreturn();
 extern void authoob_bad_link_type(const char *type) pg_attribute_noreturn();
 extern void authoob_user_not_found(void) pg_attribute_noreturn();
 extern void authoob_session_not_found(void) pg_attribute_noreturn();
+extern void authoob_email_elsewhere(void);
+extern void authoob_email_taken(void);
 extern void authoob_already_registered(void) pg_attribute_noreturn();
 extern void authoob_signup_disabled(void) pg_attribute_noreturn();
 extern void authoob_already_active(void) pg_attribute_noreturn();
@@ -316,6 +318,7 @@ typedef struct AuthoobSettings
 	char	   *gotrue_prefix;	/* NULL: Supabase Auth's dialect is off */
 	bool		mfa_required;	/* a user with a verified factor needs aal2 */
 	bool		mfa;			/* the schema has factors (0.3): sessions.c */
+	int32		otp_ttl;		/* seconds: a magic link's and its code's life */
 	bool		secure_password_change; /* a password change needs a nonce */
 	int32		code_ttl;		/* seconds a mailed 6-digit code lives at most */
 	bool		audit;			/* the schema has the audit log (0.3) */
@@ -470,7 +473,13 @@ extern char *authoob_client_key(Datum client_ip, const AuthoobSettings *settings
 	X(PRE_MFA_VERIFY, pre_mfa_verify, CTX_USER | CTX_FACTOR) \
 	X(POST_MFA_VERIFY, post_mfa_verify, CTX_USER | CTX_FACTOR | CTX_VALID) \
 	X(PRE_OAUTH_SIGNIN, pre_oauth_signin, CTX_PROVIDER | CTX_CLAIMS) \
-	X(POST_OAUTH_SIGNIN, post_oauth_signin, CTX_USER | CTX_IDENTITY)
+	X(POST_OAUTH_SIGNIN, post_oauth_signin, CTX_USER | CTX_IDENTITY) \
+	X(PRE_OTP, pre_otp, CTX_PAYLOAD) \
+	X(POST_OTP, post_otp, CTX_PAYLOAD | CTX_USER) \
+	X(MAIL_MAGIC_LINK, mail_magic_link, CTX_USER | CTX_LINK) \
+	X(POST_OTP_VERIFY, post_otp_verify, CTX_USER) \
+	X(PRE_EMAIL_CHANGE, pre_email_change, CTX_USER | CTX_PAYLOAD) \
+	X(MAIL_EMAIL_CHANGE, mail_email_change, CTX_USER | CTX_LINK)
 
 #define AUTHOOB_HOOK_ENUM(NAME, name, context) HOOK_##NAME,
 typedef enum AuthoobHook
@@ -532,6 +541,7 @@ typedef struct AuthoobClaims
 	const char *session_id;		/* the session's uuid, as text */
 	const char *aal;			/* "aal1" or "aal2" */
 	int64		auth_time;		/* amr's timestamp: the sign-in */
+	const char *method;			/* amr's first: "password", "otp", "magiclink" */
 	const char *mfa_method;		/* aal2: "totp" or "recovery_code"; else NULL */
 	int64		mfa_time;		/* ... amr's timestamp of it */
 	int64		iat;
@@ -557,7 +567,8 @@ extern char *authoob_open_session(int64 user_id, Datum client_ip, bool ip_isnull
 extern char *authoob_session_token(int64 user_id, const pg_uuid_t *session,
 								   const AuthoobSettings *settings);
 extern Datum authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
-								   const char *user_agent, const AuthoobSettings *settings);
+								   const char *user_agent, const char *method,
+								   const AuthoobSettings *settings);
 extern Datum authoob_refresh_session(const char *refresh_token,
 									 const AuthoobSettings *settings);
 extern Datum authoob_raise_session(int64 user_id, const pg_uuid_t *session,
@@ -583,19 +594,22 @@ extern int64 authoob_verify_token_profile(const char *token,
 /*
  * mail.c: the outbox, and mails rendered from templates.  An AuthoobMail
  * is what a template is rendered with: its kind names the template
- * (activation, reset; Supabase Auth's signup, recovery); code (the
- * dialect's 6-digit code) and redirect_to are NULL in authoob's own mails.
+ * (activation, reset; Supabase Auth's signup, recovery; magiclink in
+ * both); code (a 6-digit code) and redirect_to are NULL in authoob's own
+ * mails but the magic link's.
  */
 typedef struct AuthoobMail
 {
 	const char *kind;
-	bool		activation;		/* mail_register's, else mail_ask_reset_password's */
-	bool		no_hook;		/* neither: a reauthentication's nonce */
+	AuthoobHook hook;			/* the mail hook that may replace it */
+	bool		no_hook;		/* a reauthentication's nonce: no mail hook */
 	int64		user_id;
 	const char *link;
 	const char *token;			/* the mailed token, which the link carries */
 	const char *code;
 	const char *redirect_to;
+	const char *new_email;		/* an address change's: the mail goes there */
+	bool		to_old;			/* ... unless this is the notice to the old one */
 } AuthoobMail;
 
 extern void authoob_queue_mail(const AuthoobMail *mail, const AuthoobSettings *settings);
@@ -624,6 +638,11 @@ extern void authoob_send_activation(int64 user_id, const AuthoobMailRequest *dia
 									const AuthoobSettings *settings);
 extern void authoob_send_reset(void *request);
 extern void authoob_send_activation_again(void *request);
+extern void authoob_send_magic_link(void *request);
+extern void authoob_send_email_change(int64 user_id, const char *new_email, bool notify,
+									  const AuthoobMailRequest *dialect,
+									  const AuthoobSettings *settings);
+extern void authoob_send_email_change_again(void *request);
 extern const char *authoob_link_kind(const char *type);
 extern bool authoob_gotrue_link(int64 user_id, const char *type, const char *redirect_to,
 								bool send, AuthoobMail *made, const AuthoobSettings *settings);
@@ -659,6 +678,10 @@ extern bool authoob_ask_reset_mail(FunctionCallInfo fcinfo,
 								   const AuthoobMailRequest *dialect);
 extern bool authoob_ask_activation_mail(FunctionCallInfo fcinfo,
 										const AuthoobMailRequest *dialect);
+extern bool authoob_ask_magic_link(FunctionCallInfo fcinfo,
+								   const AuthoobMailRequest *dialect);
+extern bool authoob_ask_email_change_again(FunctionCallInfo fcinfo,
+										   const AuthoobMailRequest *dialect);
 extern int64 authoob_reset_token_user(const char *token, Datum client_ip, bool ip_isnull,
 									  const AuthoobSettings *settings);
 

@@ -337,6 +337,31 @@ authoob_already_registered(void)
 								(GotrueAnswer) {422, "User already registered", NULL})));
 }
 
+/* 409: a new address that is another account's, whatever its case */
+void
+authoob_email_taken(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_CONFLICT),
+			 errmsg("Email address already in use"),
+			 errdetail_contract("email_exists", NULL, NULL,
+								(GotrueAnswer) {422, "A user with this email address has already been registered", NULL})));
+}
+
+/*
+ * 422: in a sharded deployment, a new address that routes to another
+ * partition than its user's (docs/scale-out.md)
+ */
+void
+authoob_email_elsewhere(void)
+{
+	ereport(ERROR,
+			(errcode(AUTHOOB_STATUS('4', '2', '2')),
+			 errmsg("This address cannot be moved to in a sharded deployment"),
+			 errdetail_contract("email_change_across_partitions", NULL, NULL,
+								(GotrueAnswer) {422, "This address cannot be moved to in a sharded deployment", NULL})));
+}
+
 /*
  * 403, with disable_signup: no registration; to Supabase Auth's clients
  * GoTrue's signup.go answer

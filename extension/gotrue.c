@@ -27,6 +27,11 @@ PG_FUNCTION_INFO_V1(authoob_password_ask_for_flow);
 PG_FUNCTION_INFO_V1(authoob_activation_ask_for_flow);
 PG_FUNCTION_INFO_V1(authoob_link_code);
 PG_FUNCTION_INFO_V1(authoob_spend_mail_code);
+PG_FUNCTION_INFO_V1(authoob_magic_link_user);
+PG_FUNCTION_INFO_V1(authoob_magic_link_ask_for_flow);
+PG_FUNCTION_INFO_V1(authoob_email_change_ask);
+PG_FUNCTION_INFO_V1(authoob_email_change_user);
+PG_FUNCTION_INFO_V1(authoob_email_change_again_for_flow);
 PG_FUNCTION_INFO_V1(authoob_count_sign_up);
 PG_FUNCTION_INFO_V1(authoob_gotrue_mail_link);
 
@@ -448,11 +453,14 @@ authoob_gotrue_user_json(PG_FUNCTION_ARGS)
 }
 
 /*
- * SQL function: authoob_grant_session_of(user_id bigint, client_ip inet) returns jsonb
+ * SQL function: authoob_grant_session_of(user_id bigint, client_ip inet,
+ *   method text) returns jsonb
  *
  * A new refreshable session of an active user and the token endpoint's
  * answer, for a sign-in its caller has proved otherwise (a mailed token,
- * a PKCE code, a sign-up), counted as a sign-in (last_sign_in_at).  Owner only: whoever may call it may sign in as anyone.
+ * a PKCE code, a sign-up), counted as a sign-in (last_sign_in_at); method
+ * ("otp", "magiclink"; NULL: "password") is its tokens' amr.  Owner only:
+ * whoever may call it may sign in as anyone.
  */
 Datum
 authoob_grant_session_of(PG_FUNCTION_ARGS)
@@ -473,7 +481,10 @@ authoob_grant_session_of(PG_FUNCTION_ARGS)
 		authoob_not_activated();
 	authoob_track_sign_in(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1));
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_grant_session(user_id, PG_GETARG_DATUM(1),
-															 PG_ARGISNULL(1), NULL, settings),
+															 PG_ARGISNULL(1), NULL,
+															 PG_NARGS() > 2 ?
+															 authoob_text_arg(fcinfo, 2) : NULL,
+															 settings),
 									   false));
 }
 
@@ -577,6 +588,12 @@ authoob_spend_reset_token(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(user_id);
 }
 
+static AuthoobQuery pending_change_of = AUTHOOB_QUERY(
+	"SELECT user_id FROM authoob.mail_tokens WHERE kind = 'email_change'"
+	" AND lower(new_email) = lower($1) AND used_at IS NULL AND expires_at > now()"
+	" ORDER BY created_at DESC LIMIT 1",
+	1, TEXTOID);
+
 static AuthoobQuery spend_code_token = AUTHOOB_QUERY(
 	"UPDATE authoob.mail_tokens SET used_at = now() WHERE token_hash = $1",
 	1, BYTEAOID);
@@ -592,7 +609,9 @@ static AuthoobQuery confirm_by_code = AUTHOOB_QUERY(
  *
  * verify with the 6-digit code of a mail (Supabase Auth's verifyOtp with
  * an email and a token): type signup or invite is the newest activation
- * mail's, recovery the newest reset mail's, email either.  The code spends its
+ * mail's, recovery the newest reset mail's, magiclink the newest magic
+ * link mail's, email any of them.  A magic link's code proves the address
+ * as an activation does (post_otp_verify fires).  The code spends its
  * token (the link of the same mail no longer works, and the other way
  * round); a signup code activates the account (post_activate fires), and
  * the user's id is returned for the caller to sign in.  A code is guessed
@@ -608,13 +627,17 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	const char *email = authoob_text_arg(fcinfo, 1);
 	const char *code = authoob_text_arg(fcinfo, 2);
 	/* the kinds of mail token with a code, activation's first */
-	static const char *const kinds[] = {"activation", "reset"};
-	/* the kind the type names; NULL: email, either kind */
-	const char *wanted = type ? authoob_link_kind(type) : NULL;
+	static const char *const kinds[] = {"activation", "reset", "magiclink", "email_change"};
+	/* type email: any but an address change's */
+	const int	email_kinds = 3;
+	/* the kind the type names; NULL: email */
+	const char *wanted = type == NULL || strcmp(type, "email") == 0 ? NULL :
+		strcmp(type, "email_change") == 0 ? "email_change" : authoob_link_kind(type);
 	AuthoobSettings *settings;
 	int64		user_id;
 	bytea	   *hash = NULL;
 	bool		activation = false;
+	bool		magic_link = false;
 	bool		confirmed = false;
 	int			first_kind = 0;
 	Datum		arg;
@@ -627,14 +650,24 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	authoob_check_throttle(authoob_throttle_key(email), "ip", PG_GETARG_DATUM(3),
 						   PG_ARGISNULL(3), settings);
 	user_id = authoob_active_user_by_email(email);
+	/* an address change's code comes with the new address, or the old */
+	arg = CStringGetTextDatum(email);
+	if (strcmp(type, "email_change") == 0 &&
+		authoob_run(&pending_change_of, &arg, NULL, false) == 1)
+	{
+		bool		isnull;
+
+		user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
+	}
 	/* an activation code proves nothing once the account is confirmed */
 	if (user_id != 0 && authoob_active_user(user_id, &confirmed) && confirmed)
 		first_kind = 1;
 	for (int i = first_kind; user_id != 0 && hash == NULL && i < (int) lengthof(kinds); i++)
-		if (wanted == NULL || strcmp(wanted, kinds[i]) == 0)
+		if (wanted == NULL ? i < email_kinds : strcmp(wanted, kinds[i]) == 0)
 		{
 			hash = authoob_match_mail_code(user_id, kinds[i], code, settings);
 			activation = (i == 0);
+			magic_link = (i == 2);
 		}
 	if (hash == NULL)
 		authoob_wrong_code();
@@ -643,8 +676,70 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	authoob_run(&spend_code_token, &arg, NULL, false);
 	authoob_forget_failures(authoob_throttle_key(email));
 	arg = Int64GetDatum(user_id);
-	if (activation && authoob_run(&confirm_by_code, &arg, NULL, false) == 1)
+	if (magic_link)
+	{
+		authoob_run(&confirm_by_code, &arg, NULL, false);
+		authoob_fire_hook(HOOK_POST_OTP_VERIFY, &(AuthoobHookArgs) {.user_id = user_id});
+	}
+	else if (activation && authoob_run(&confirm_by_code, &arg, NULL, false) == 1)
 		authoob_fire_hook(HOOK_POST_ACTIVATE, &(AuthoobHookArgs) {.user_id = user_id});
+	SPI_finish();
+	PG_RETURN_INT64(user_id);
+}
+
+/*
+ * The user of the mailed token (argument 0, from the client at argument
+ * 1) that find (by the token's hash, locking its row) finds, limited as
+ * mailed tokens are (the client's guesses), or 404; *hash receives the
+ * token's hash.  Connects to SPI.
+ */
+static int64
+mailed_token_user(FunctionCallInfo fcinfo, AuthoobQuery *find, Datum *hash)
+{
+	bool		isnull;
+
+	authoob_connect_spi();
+	authoob_check_throttle(NULL, "token", PG_GETARG_DATUM(1), PG_ARGISNULL(1),
+						   authoob_load_settings());
+	*hash = PointerGetDatum(authoob_mail_token_hash(authoob_text_arg(fcinfo, 0)));
+	if (authoob_run(find, hash, NULL, false) != 1)
+		authoob_no_token_match();
+	return DatumGetInt64(authoob_result_datum(1, &isnull));
+}
+
+static AuthoobQuery find_magic_link = AUTHOOB_QUERY(
+	"SELECT t.user_id FROM authoob.mail_tokens t"
+	" JOIN authoob.users u ON u.id = t.user_id"
+	" WHERE t.token_hash = $1 AND t.kind = 'magiclink' AND t.used_at IS NULL"
+	" AND t.expires_at > now() AND u.active"
+	" FOR UPDATE OF t",
+	1, BYTEAOID);
+
+/*
+ * SQL function: authoob_magic_link_user(token text, client_ip inet,
+ *   spend boolean) returns bigint
+ *
+ * The user of a mailed magic link's token, looked up and limited as an
+ * activation token is (the client's guesses: 404 otp_expired, counted by
+ * authoob_attempt), or 404.  With spend, the token is spent, its user's
+ * address confirmed (following the link proves it) and post_otp_verify
+ * fires; without (the link's GET in the PKCE flow, which a mail scanner
+ * may follow first), the token stays for the exchange to spend.  Owner
+ * only.
+ */
+Datum
+authoob_magic_link_user(PG_FUNCTION_ARGS)
+{
+	Datum		arg;
+	int64		user_id = mailed_token_user(fcinfo, &find_magic_link, &arg);
+
+	if (!PG_ARGISNULL(2) && PG_GETARG_BOOL(2))
+	{
+		authoob_run(&spend_code_token, &arg, NULL, false);
+		arg = Int64GetDatum(user_id);
+		authoob_run(&confirm_by_code, &arg, NULL, false);
+		authoob_fire_hook(HOOK_POST_OTP_VERIFY, &(AuthoobHookArgs) {.user_id = user_id});
+	}
 	SPI_finish();
 	PG_RETURN_INT64(user_id);
 }
@@ -694,6 +789,19 @@ authoob_activation_ask_for_flow(PG_FUNCTION_ARGS)
 }
 
 /*
+ * SQL function: authoob_magic_link_ask_for_flow(payload jsonb, client_ip inet,
+ *   flow_id bigint, redirect_to text) returns boolean
+ *
+ * otp: a magic link and its code, for the flow as recover does.  Owner
+ * only.
+ */
+Datum
+authoob_magic_link_ask_for_flow(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(authoob_ask_magic_link(fcinfo, dialect_request(fcinfo)));
+}
+
+/*
  * SQL function: authoob_link_code() returns text
  *
  * The one-time code a mailed link leads to the app with in the PKCE flow
@@ -714,11 +822,126 @@ authoob_link_code(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(authoob_finish_spi(CStringGetTextDatum(code), false));
 }
 
+static AuthoobQuery user_email = AUTHOOB_QUERY(
+	"SELECT email FROM authoob.users WHERE id = $1",
+	1, INT8OID);
+
+static AuthoobQuery email_of_another = AUTHOOB_QUERY(
+	"SELECT lower($1), EXISTS (SELECT 1 FROM authoob.users WHERE lower(email) = lower($1) AND id <> $2)",
+	2, TEXTOID, INT8OID);
+
+/*
+ * SQL function: authoob_email_change_ask(token text, email text,
+ *   gotrue boolean, redirect_to text) returns boolean
+ *
+ * A signed-in user asks to change their address to email: at aal2 when
+ * they have a verified factor (as for a password change), pre_email_change
+ * first; an address that is another account's is 409 (Supabase Auth's 422
+ * email_exists, as GoTrue tells it to a signed-in user); in a sharded
+ * deployment, an address that routes to another partition is 422.  The
+ * new address
+ * gets a link and a code (in Supabase Auth's shape with gotrue, its link
+ * to redirect_to), the old one a notice; nothing changes until the new
+ * address is confirmed (authoob_email_change_user).  Whether a change was
+ * asked (false: the address is the user's already).  Owner only.
+ */
+Datum
+authoob_email_change_ask(PG_FUNCTION_ARGS)
+{
+	const char *token = authoob_text_arg(fcinfo, 0);
+	char	   *email = authoob_text_arg(fcinfo, 1);
+	const char *key = "email";
+	AuthoobSettings *settings;
+	AuthoobMailRequest dialect = {.gotrue = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2)};
+	pg_uuid_t	session;
+	int64		user_id;
+	char	   *current;
+	char	   *lowered;
+	Datum		args[2];
+	bool		isnull;
+	int			partition;
+	int			partitions;
+
+	authoob_connect_spi();
+	settings = authoob_load_settings();
+	user_id = authoob_verify_token(token, &session, settings);
+	if (email == NULL || !authoob_email_is_valid(email))
+		authoob_invalid_email();
+	args[0] = Int64GetDatum(user_id);
+	authoob_run(&user_email, args, NULL, false);
+	current = authoob_result_text(1);
+	if (current && pg_strcasecmp(current, email) == 0)
+	{
+		SPI_finish();
+		PG_RETURN_BOOL(false);
+	}
+	authoob_require_aal2(&session, AAL_TO_CHANGE, settings);
+	authoob_fire_hook(HOOK_PRE_EMAIL_CHANGE, &(AuthoobHookArgs) {.user_id = user_id,
+					  .payload = DatumGetJsonbP(authoob_jsonb_from_pairs(1, &key,
+																		 (const char **) &email))});
+	args[0] = CStringGetTextDatum(email);
+	args[1] = Int64GetDatum(user_id);
+	authoob_run(&email_of_another, args, NULL, false);
+	lowered = authoob_result_text(1);
+	if (DatumGetBool(authoob_result_datum(2, &isnull)))
+		authoob_email_taken();
+	/* sharded: an address lives where the proxy routes it, its user too */
+	authoob_partition(&partition, &partitions);
+	if (!authoob_token_in_partition(lowered, partition, partitions))
+		authoob_email_elsewhere();
+	dialect.redirect_to = authoob_text_arg(fcinfo, 3);
+	authoob_send_email_change(user_id, email, current != NULL && *current != '\0',
+							  &dialect, settings);
+	SPI_finish();
+	PG_RETURN_BOOL(true);
+}
+
+static AuthoobQuery find_email_change = AUTHOOB_QUERY(
+	"SELECT t.user_id FROM authoob.mail_tokens t"
+	" JOIN authoob.users u ON u.id = t.user_id"
+	" WHERE t.token_hash = $1 AND t.kind = 'email_change' AND t.used_at IS NULL"
+	" AND t.expires_at > now() AND u.active"
+	" FOR UPDATE OF t",
+	1, BYTEAOID);
+
+/*
+ * SQL function: authoob_email_change_user(token text, client_ip inet)
+ *   returns bigint
+ *
+ * The user of an address change's mailed token, the token spent (its
+ * address is made the user's by authoob_apply_email_change, in the same
+ * transaction), limited as mailed tokens are; 404 for no match.  Owner
+ * only: authoob_attempt counts its failures.
+ */
+Datum
+authoob_email_change_user(PG_FUNCTION_ARGS)
+{
+	Datum		arg;
+	int64		user_id = mailed_token_user(fcinfo, &find_email_change, &arg);
+
+	authoob_run(&spend_code_token, &arg, NULL, false);
+	SPI_finish();
+	PG_RETURN_INT64(user_id);
+}
+
+/*
+ * SQL function: authoob_email_change_again_for_flow(payload jsonb,
+ *   client_ip inet, flow_id bigint, redirect_to text) returns boolean
+ *
+ * resend, type email_change: another mail of the change the address's
+ * account waits for, asked as the other resends are.  Owner only.
+ */
+Datum
+authoob_email_change_again_for_flow(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(authoob_ask_email_change_again(fcinfo, dialect_request(fcinfo)));
+}
+
 /*
  * SQL function: authoob_gotrue_mail_link(user_id bigint, type text,
  *   redirect_to text, send boolean) returns jsonb
  *
- * A link of Supabase Auth's verification type (signup, invite, recovery)
+ * A link of Supabase Auth's verification type (signup, invite, recovery, magiclink)
  * for the user, to redirect_to, and its code: mailed when send (an
  * invitation), else handed out (the admin's generate_link).  Answers what
  * GoTrue's generate_link adds to the user: action_link, email_otp (the

@@ -178,7 +178,7 @@ authoob_jwt_sign(const AuthoobClaims *c, const AuthoobSettings *settings)
 		appendStringInfo(&rest, "{\"method\":\"%s\",\"timestamp\":" INT64_FORMAT "},",
 						 c->mfa_method, c->mfa_time);
 	appendStringInfo(&rest, "{\"method\":\"%s\",\"timestamp\":" INT64_FORMAT "}]",
-					 anonymous ? "anonymous" : "password", c->auth_time);
+					 anonymous ? "anonymous" : c->method, c->auth_time);
 	appendStringInfo(&rest, ",\"is_anonymous\":%s", anonymous ? "true" : "false");
 	if (authoob_hook_registered(HOOK_CUSTOM_ACCESS_TOKEN))
 		rest.data = custom_claims(prefix, rest.data, c->user_id);

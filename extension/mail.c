@@ -180,7 +180,7 @@ authoob_queue_mail(const AuthoobMail *mail, const AuthoobSettings *settings)
 	static const char *const names[] = {
 		"link", "email", "username", "firstname", "lastname", "app_url",
 		".ConfirmationURL", ".Email", ".Token", ".TokenHash", ".SiteURL",
-		".RedirectTo", ".Data"
+		".RedirectTo", ".Data", ".NewEmail"
 	};
 	const char *values[lengthof(names)];
 	TemplateVars vars = {lengthof(names), names, values, NULL};
@@ -215,14 +215,15 @@ authoob_queue_mail(const AuthoobMail *mail, const AuthoobSettings *settings)
 	values[11] = mail->redirect_to;
 	vars.data = DatumGetJsonbP(authoob_result_datum(8, &isnull));
 	values[12] = JsonbToCString(NULL, &vars.data->root, VARSIZE(vars.data));
+	values[13] = mail->new_email;
 	subject = render(authoob_result_text(1), &vars, RENDER_HEADER);
 	body_text = render(authoob_result_text(2), &vars, RENDER_TEXT);
 	body_html = render(authoob_result_text(3), &vars, RENDER_HTML);
-	recipient = values[1];
+	recipient = mail->new_email && !mail->to_old ? mail->new_email : values[1];
 
 	/* the mail hook may replace the mail, or cancel it */
 	answer = mail->no_hook ? NULL :
-		authoob_fire_hook(mail->activation ? HOOK_MAIL_REGISTER : HOOK_MAIL_ASK_RESET_PASSWORD,
+		authoob_fire_hook(mail->hook,
 						  &(AuthoobHookArgs) {.user_id = mail->user_id, .link = mail->link});
 	if (answer)
 	{

@@ -56,9 +56,9 @@ static AuthoobQuery insert_mail_token = AUTHOOB_QUERY(
  * points pass a flow or a code
  */
 static AuthoobQuery insert_flow_mail_token = AUTHOOB_QUERY(
-	"INSERT INTO authoob.mail_tokens (token_hash, kind, user_id, expires_at, flow_id, code_hash)"
-	" VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5, $6)",
-	6, BYTEAOID, TEXTOID, INT8OID, INT4OID, INT8OID, BYTEAOID);
+	"INSERT INTO authoob.mail_tokens (token_hash, kind, user_id, expires_at, flow_id, code_hash, new_email)"
+	" VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5, $6, $7)",
+	7, BYTEAOID, TEXTOID, INT8OID, INT4OID, INT8OID, BYTEAOID, TEXTOID);
 
 /*
  * Only the newest code of a kind is valid (Supabase Auth keeps one): a new
@@ -81,6 +81,12 @@ static AuthoobQuery newest_code = AUTHOOB_QUERY(
 	" FROM authoob.mail_tokens WHERE user_id = $1 AND kind = $2 AND code_hash IS NOT NULL"
 	" ORDER BY created_at DESC, token_hash LIMIT 1 FOR UPDATE",
 	3, INT8OID, TEXTOID, INT4OID);
+
+/* a new magic link ends the older ones of its user (spent, unused) */
+static AuthoobQuery end_older_magic_links = AUTHOOB_QUERY(
+	"UPDATE authoob.mail_tokens SET used_at = now()"
+	" WHERE user_id = $1 AND kind = 'magiclink' AND used_at IS NULL",
+	1, INT8OID);
 
 static bytea *
 token_hash(const char *token)
@@ -114,18 +120,20 @@ code_hash(const bytea *token_hash, const char *code, const AuthoobSettings *sett
 
 /*
  * Make and store a mailed token of kind for user_id, valid ttl seconds,
- * bound to the PKCE flow flow_id (0: none); returns the token itself,
+ * bound to the PKCE flow flow_id (0: none), for an address change to
+ * new_email (NULL: none); returns the token itself,
  * which exists nowhere else but in the mail.  With code, a 6-digit code
  * too (*code), which proves the same as the token until the token is
  * spent or expires.
  */
 static char *
 new_mail_token(const char *kind, int64 user_id, int ttl, int64 flow_id, char **code,
-			   const AuthoobSettings *settings)
+			   const char *new_email, const AuthoobSettings *settings)
 {
 	char	   *token;
-	Datum		args[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', flow_id ? ' ' : 'n', code ? ' ' : 'n'};
+	Datum		args[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', flow_id ? ' ' : 'n', code ? ' ' : 'n',
+	new_email ? ' ' : 'n'};
 	int			partition;
 	int			partitions;
 
@@ -137,6 +145,7 @@ new_mail_token(const char *kind, int64 user_id, int ttl, int64 flow_id, char **c
 	args[2] = Int64GetDatum(user_id);
 	args[3] = Int32GetDatum(ttl);
 	args[4] = Int64GetDatum(flow_id);
+	args[6] = new_email ? CStringGetTextDatum(new_email) : (Datum) 0;
 	if (code)
 	{
 		Datum		owner[2] = {args[2], args[1]};
@@ -189,21 +198,21 @@ gotrue_link(const char *token, const char *type, const char *redirect_to,
  * kind of mailed token each makes: following the link, or giving its
  * code, proves what a token of that kind proves (an invitation's confirms
  * the address, as a sign-up's does).  The dialect's mails and the admin's
- * generate_link make their links from here; magiclink,
- * email_change_current and email_change_new are one line each here once
- * built (until then authoob_gotrue_admin_generate_link answers them as
- * Supabase Auth does with the feature off).
+ * generate_link make their links from here (an address change's links
+ * carry the new address: authoob_send_email_change makes them).
  */
 typedef struct LinkType
 {
 	const char *type;
 	const char *kind;
+	AuthoobHook hook;			/* the mail hook that may replace its mail */
 } LinkType;
 
 static const LinkType link_types[] = {
-	{"signup", "activation"},
-	{"invite", "activation"},
-	{"recovery", "reset"},
+	{"signup", "activation", HOOK_MAIL_REGISTER},
+	{"invite", "activation", HOOK_MAIL_REGISTER},
+	{"recovery", "reset", HOOK_MAIL_ASK_RESET_PASSWORD},
+	{"magiclink", "magiclink", HOOK_MAIL_MAGIC_LINK},
 };
 
 /* The link type named, or NULL */
@@ -229,7 +238,8 @@ authoob_link_kind(const char *type)
 static int
 kind_ttl(const char *kind, const AuthoobSettings *settings)
 {
-	return strcmp(kind, "activation") == 0 ? settings->activation_ttl : settings->reset_ttl;
+	return strcmp(kind, "activation") == 0 ? settings->activation_ttl :
+		strcmp(kind, "magiclink") == 0 ? settings->otp_ttl : settings->reset_ttl;
 }
 
 /*
@@ -244,20 +254,21 @@ make_gotrue_link(const LinkType *type, int64 user_id, int64 flow_id, const char 
 	char	   *code = NULL;
 
 	mail->kind = type->type;
-	mail->activation = strcmp(type->kind, "activation") == 0;
+	mail->hook = type->hook;
 	mail->user_id = user_id;
 	mail->token = new_mail_token(type->kind, user_id, kind_ttl(type->kind, settings), flow_id,
-								 &code, settings);
+								 &code, NULL, settings);
 	mail->link = gotrue_link(mail->token, type->type, redirect_to, settings);
 	mail->code = code;
 	mail->redirect_to = redirect_to;
 }
 
 /*
- * Queue the mail of a new token of kind ("activation" or "reset") for
- * user_id, bound to flow_id (0: none), with the link authoob's routes mail
- * (link) or, for a request of Supabase Auth's dialect, that dialect's link
- * and a code.  Connected to SPI.
+ * Queue the mail of a new token of kind ("activation", "reset" or
+ * "magiclink") for user_id, bound to flow_id (0: none), with the link
+ * authoob's routes mail (link) or, for a request of Supabase Auth's
+ * dialect, that dialect's link and a code.  A magic link's mail carries a
+ * code in both dialects, and its template is the same.  Connected to SPI.
  */
 static void
 send_token_mail(const char *kind, int64 user_id, const AuthoobMailRequest *asked,
@@ -265,16 +276,20 @@ send_token_mail(const char *kind, int64 user_id, const AuthoobMailRequest *asked
 				const AuthoobSettings *settings)
 {
 	bool		activation = strcmp(kind, "activation") == 0;
-	AuthoobMail mail = {.activation = activation, .user_id = user_id};
+	bool		magic_link = strcmp(kind, "magiclink") == 0;
+	const LinkType *type = find_link_type(magic_link ? "magiclink" : activation ? "signup" : "recovery");
+	AuthoobMail mail = {.hook = type->hook, .user_id = user_id};
+	char	   *code = NULL;
 
 	if (asked && asked->gotrue)
-		make_gotrue_link(find_link_type(activation ? "signup" : "recovery"), user_id,
-						 asked->flow_id, asked->redirect_to, &mail, settings);
+		make_gotrue_link(type, user_id, asked->flow_id, asked->redirect_to, &mail, settings);
 	else
 	{
 		mail.kind = kind;
 		mail.token = new_mail_token(kind, user_id, kind_ttl(kind, settings),
-									asked ? asked->flow_id : 0, NULL, settings);
+									asked ? asked->flow_id : 0, magic_link ? &code : NULL, NULL,
+									settings);
+		mail.code = code;
 		mail.link = link(mail.token, settings);
 	}
 	authoob_queue_mail(&mail, settings);
@@ -315,6 +330,15 @@ reset_link(const char *token, const AuthoobSettings *settings)
 {
 	authoob_require_setting(settings->app_url, "app_url");
 	return psprintf("%s%creset_password_token=%s", settings->app_url,
+					strchr(settings->app_url, '?') ? '&' : '?', token);
+}
+
+/* authoob's magic link: app_url?magic_link_token=<token> */
+static const char *
+magic_link(const char *token, const AuthoobSettings *settings)
+{
+	authoob_require_setting(settings->app_url, "app_url");
+	return psprintf("%s%cmagic_link_token=%s", settings->app_url,
 					strchr(settings->app_url, '?') ? '&' : '?', token);
 }
 
@@ -364,6 +388,102 @@ authoob_send_activation_again(void *request)
 	if (user_id == 0 || !authoob_active_user(user_id, &confirmed) || confirmed)
 		return;
 	send_token_mail("activation", user_id, asked, activation_link, settings);
+}
+
+/*
+ * A magic link and its code for the active account of the request's
+ * email, if there is one (an unconfirmed account too: following the link
+ * proves the address); nothing for any other address.  The new code takes
+ * the older ones away, and so does the new link: an older link of the
+ * address no longer signs in.  Connected to SPI.  (A void * argument, to
+ * run under authoob_try.)
+ */
+void
+authoob_send_magic_link(void *request)
+{
+	const AuthoobMailRequest *asked = request;
+	AuthoobSettings *settings = authoob_load_settings();
+	int64		user_id = authoob_active_user_by_email(asked->email);
+	Datum		args[2];
+
+	if (user_id == 0)
+		return;
+	args[0] = Int64GetDatum(user_id);
+	authoob_run(&end_older_magic_links, args, NULL, false);
+	send_token_mail("magiclink", user_id, asked, magic_link, settings);
+}
+
+/* authoob's address change link: app_url?email_change_token=<token> */
+static const char *
+email_change_link(const char *token, const AuthoobSettings *settings)
+{
+	authoob_require_setting(settings->app_url, "app_url");
+	return psprintf("%s%cemail_change_token=%s", settings->app_url,
+					strchr(settings->app_url, '?') ? '&' : '?', token);
+}
+
+/* a new address change ends the older ones of its user */
+static AuthoobQuery end_older_email_changes = AUTHOOB_QUERY(
+	"UPDATE authoob.mail_tokens SET used_at = now()"
+	" WHERE user_id = $1 AND kind = 'email_change' AND used_at IS NULL",
+	1, INT8OID);
+
+/* the address of user_id's change waiting for its confirmation, if any */
+static AuthoobQuery pending_email_change = AUTHOOB_QUERY(
+	"SELECT new_email FROM authoob.mail_tokens WHERE user_id = $1 AND kind = 'email_change'"
+	" AND used_at IS NULL AND expires_at > now() ORDER BY created_at DESC LIMIT 1",
+	1, INT8OID);
+
+/*
+ * An address change of user_id to new_email: a link and a 6-digit code to
+ * the new address (valid otp_ttl, ending the older change's), and, if
+ * notify, a notice to the old one.  dialect: as for the other mails (NULL:
+ * authoob's own link).  Connected to SPI.
+ */
+void
+authoob_send_email_change(int64 user_id, const char *new_email, bool notify,
+						  const AuthoobMailRequest *dialect, const AuthoobSettings *settings)
+{
+	AuthoobMail mail = {.kind = "email_change", .hook = HOOK_MAIL_EMAIL_CHANGE,
+	.user_id = user_id, .new_email = new_email};
+	Datum		arg = Int64GetDatum(user_id);
+	char	   *code;
+
+	authoob_run(&end_older_email_changes, &arg, NULL, false);
+	mail.token = new_mail_token("email_change", user_id, settings->otp_ttl,
+								0, &code, new_email, settings);
+	mail.code = code;
+	if (dialect && dialect->gotrue)
+	{
+		mail.link = gotrue_link(mail.token, "email_change", dialect->redirect_to, settings);
+		mail.redirect_to = dialect->redirect_to;
+	}
+	else
+		mail.link = email_change_link(mail.token, settings);
+	authoob_queue_mail(&mail, settings);
+	if (notify)
+		authoob_queue_mail(&(AuthoobMail) {.kind = "email_change_notice",
+						   .hook = HOOK_MAIL_EMAIL_CHANGE, .user_id = user_id,
+						   .new_email = new_email, .to_old = true}, settings);
+}
+
+/*
+ * Another mail of the address change the active account of the request's
+ * email waits for, if any (Supabase Auth's resend, type email_change);
+ * nothing for any other address.  Connected to SPI.  (A void * argument,
+ * to run under authoob_try.)
+ */
+void
+authoob_send_email_change_again(void *request)
+{
+	const AuthoobMailRequest *asked = request;
+	AuthoobSettings *settings = authoob_load_settings();
+	int64		user_id = authoob_active_user_by_email(asked->email);
+	Datum		arg = Int64GetDatum(user_id);
+
+	if (user_id == 0 || authoob_run(&pending_email_change, &arg, NULL, false) != 1)
+		return;
+	authoob_send_email_change(user_id, authoob_result_text(1), false, asked, settings);
 }
 
 /*
@@ -424,7 +544,7 @@ authoob_mail_nonce(PG_FUNCTION_ARGS)
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
-	(void) new_mail_token("reauthentication", user_id, settings->reset_ttl, 0, &code, settings);
+	(void) new_mail_token("reauthentication", user_id, settings->reset_ttl, 0, &code, NULL, settings);
 	authoob_queue_mail(&(AuthoobMail) {.kind = "reauthentication", .no_hook = true,
 		.user_id = user_id, .code = code}, settings);
 	SPI_finish();

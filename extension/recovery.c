@@ -22,6 +22,7 @@ PG_FUNCTION_INFO_V1(authoob_mail_prepare);
 PG_FUNCTION_INFO_V1(authoob_mail_prepare_0_3);
 PG_FUNCTION_INFO_V1(authoob_password_reset_token);
 PG_FUNCTION_INFO_V1(authoob_activation_ask);
+PG_FUNCTION_INFO_V1(authoob_otp_ask);
 
 static AuthoobQuery ask_allowed = AUTHOOB_QUERY(
 	"INSERT INTO authoob.throttle AS t (scope, key, consecutive, window_start)"
@@ -200,18 +201,22 @@ authoob_ask_reset_mail(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialec
 
 /*
  * {"email"}: another activation mail, for an account that has not followed
- * its link (Supabase Auth's resend).  Asked as password/ask asks, with its
+ * its link (Supabase Auth's resend), or a magic link (kind "magiclink":
+ * P/otp, Supabase Auth's otp).  Asked as password/ask asks, with its
  * limits (every ask counted against its client; one mail per address
- * every reset_mail_interval seconds), the same work whether the address
- * is an account's or not; the mailers' authoob_mail_prepare() makes the
- * mail, as dialect asks (NULL: authoob's own mail), or drops the request.
- * Returns whether the request was recorded.
+ * and kind every reset_mail_interval seconds), the same work whether the
+ * address is an account's or not; the mailers' authoob_mail_prepare()
+ * makes the mail, as dialect asks (NULL: authoob's own mail), or drops
+ * the request.  A magic link's ask fires pre_otp and post_otp (whose user
+ * is null for an unknown address).  Returns whether the request was
+ * recorded.
  */
 static bool
-activation_ask(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialect)
+mail_ask(FunctionCallInfo fcinfo, const char *kind, const AuthoobMailRequest *dialect)
 {
 	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
-	char	   *email = authoob_payload_string(payload, "email", true, NULL);
+	bool		magic_link = strcmp(kind, "magiclink") == 0;
+	char	   *email;
 	AuthoobSettings *settings;
 	Datum		args[2];
 	bool		isnull;
@@ -220,16 +225,29 @@ activation_ask(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialect)
 	authoob_connect_spi();
 	settings = authoob_load_settings();
 	authoob_require_setting(settings->api_url, "api_url");
+	if (magic_link)
+		authoob_fire_hook(HOOK_PRE_OTP, &(AuthoobHookArgs) {.payload = payload});
+	email = authoob_payload_string(payload, "email", true, NULL);
 	count_ask(fcinfo, settings);
-	/* its own interval: a reset mail asked just before does not hold it back */
-	args[0] = CStringGetTextDatum(psprintf("activation %s", authoob_throttle_key(email)));
+	/* each kind its own interval: a reset mail asked before does not hold it back */
+	args[0] = CStringGetTextDatum(psprintf("%s %s", kind, authoob_throttle_key(email)));
 	args[1] = Int32GetDatum(settings->reset_mail_interval);
 	authoob_run(&ask_allowed, args, NULL, false);
 	allowed = DatumGetBool(authoob_result_datum(1, &isnull));
 	if (allowed)
-		record_mail_request(email, "activation", dialect);
+		record_mail_request(email, kind, dialect);
+	if (magic_link && authoob_hook_registered(HOOK_POST_OTP))
+		authoob_fire_hook(HOOK_POST_OTP,
+						  &(AuthoobHookArgs) {.user_id = authoob_active_user_by_email(email),
+						  .payload = payload});
 	SPI_finish();
 	return allowed;
+}
+
+static bool
+activation_ask(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialect)
+{
+	return mail_ask(fcinfo, "activation", dialect);
 }
 
 /*
@@ -249,6 +267,33 @@ bool
 authoob_ask_activation_mail(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialect)
 {
 	return activation_ask(fcinfo, dialect);
+}
+
+/* another address change mail (resend), as authoob_ask_reset_mail */
+bool
+authoob_ask_email_change_again(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialect)
+{
+	return mail_ask(fcinfo, "email_change", dialect);
+}
+
+/* a magic link's ask, for the calling SQL function's arguments, as authoob_ask_reset_mail */
+bool
+authoob_ask_magic_link(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialect)
+{
+	return mail_ask(fcinfo, "magiclink", dialect);
+}
+
+/*
+ * SQL function: authoob_otp_ask(payload text, client_ip inet) returns jsonb
+ *
+ * POST P/otp {"email"}: a magic link and a 6-digit code to the address if
+ * it is an account's.  Always NULL (204), whoever's address it is.
+ */
+Datum
+authoob_otp_ask(PG_FUNCTION_ARGS)
+{
+	mail_ask(fcinfo, "magiclink", NULL);
+	PG_RETURN_NULL();
 }
 
 /*
@@ -289,8 +334,10 @@ mail_prepare(FunctionCallInfo fcinfo, bool with_flows)
 			asked.gotrue = DatumGetBool(SPI_getbinval(row, requests->tupdesc, 4, &isnull));
 			asked.redirect_to = SPI_getvalue(row, requests->tupdesc, 5);
 		}
-		error = authoob_try(strcmp(kind, "activation") == 0 ?
-							authoob_send_activation_again : authoob_send_reset,
+		error = authoob_try(strcmp(kind, "activation") == 0 ? authoob_send_activation_again :
+							strcmp(kind, "magiclink") == 0 ? authoob_send_magic_link :
+							strcmp(kind, "email_change") == 0 ? authoob_send_email_change_again :
+							authoob_send_reset,
 							&asked);
 		if (error)
 			ereport(WARNING,

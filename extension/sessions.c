@@ -107,11 +107,19 @@ static AuthoobQuery rotate_refresh_token = AUTHOOB_QUERY(
 	" RETURNING u.email, floor(extract(epoch FROM s.created_at))::bigint, s.aal",
 	4, BYTEAOID, UUIDOID, INT4OID, INT4OID);
 
-/* how an aal2 session reached aal2, for its tokens' amr */
-static AuthoobQuery session_mfa = AUTHOOB_QUERY(
-	"SELECT mfa_method, floor(extract(epoch FROM mfa_at))::bigint FROM authoob.sessions"
-	" WHERE jti = $1 AND mfa_method IS NOT NULL",
+/*
+ * how a session was opened and how it reached aal2, for its tokens' amr
+ * (0.3's columns)
+ */
+static AuthoobQuery session_methods = AUTHOOB_QUERY(
+	"SELECT mfa_method, floor(extract(epoch FROM mfa_at))::bigint,"
+	" coalesce(sign_in_method, 'password') FROM authoob.sessions WHERE jti = $1",
 	1, UUIDOID);
+
+/* a session opened otherwise than by a password (0.3) */
+static AuthoobQuery set_sign_in_method = AUTHOOB_QUERY(
+	"UPDATE authoob.sessions SET sign_in_method = $2 WHERE jti = $1",
+	2, UUIDOID, TEXTOID);
 
 /*
  * A second factor verified in a session: it is aal2 from now on.  The
@@ -151,10 +159,14 @@ uuid_text(const pg_uuid_t *uuid)
 	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(uuid)));
 }
 
-/* An access token of user_id in session, signed in at auth_time */
+/*
+ * An access token of user_id in session, signed in at auth_time by method
+ * ("password", "otp", "magiclink"; NULL: as the session says)
+ */
 static char *
 sign_token(int64 user_id, const pg_uuid_t *session, const char *email,
-		   const char *aal, int64 auth_time, int64 iat, const AuthoobSettings *settings)
+		   const char *aal, int64 auth_time, int64 iat, const char *method,
+		   const AuthoobSettings *settings)
 {
 	AuthoobClaims claims = {
 		.user_id = user_id,
@@ -165,17 +177,23 @@ sign_token(int64 user_id, const pg_uuid_t *session, const char *email,
 		.auth_time = auth_time,
 		.iat = iat,
 		.exp = iat + settings->token_ttl,
+		.method = method ? method : "password",
 	};
 
-	if (strcmp(aal, "aal2") == 0 && settings->mfa)
+	/* 0.2's sessions were all opened by a password, and had no second factor */
+	if (settings->mfa && (method == NULL || strcmp(aal, "aal2") == 0))
 	{
 		Datum		value = UUIDPGetDatum(session);
 		bool		isnull;
 
-		if (authoob_run(&session_mfa, &value, NULL, false) == 1)
+		if (authoob_run(&session_methods, &value, NULL, false) == 1)
 		{
 			claims.mfa_method = authoob_result_text(1);
-			claims.mfa_time = DatumGetInt64(authoob_result_datum(2, &isnull));
+			if (claims.mfa_method && strcmp(aal, "aal2") == 0)
+				claims.mfa_time = DatumGetInt64(authoob_result_datum(2, &isnull));
+			else
+				claims.mfa_method = NULL;
+			claims.method = authoob_result_text(3);
 		}
 	}
 	return authoob_jwt_sign(&claims, settings);
@@ -228,7 +246,7 @@ authoob_open_session(int64 user_id, Datum client_ip, bool ip_isnull,
 	authoob_run(settings->refresh_tokens ? &insert_session : &insert_session_0_1,
 				values, nulls, false);
 	return sign_token(user_id, DatumGetUUIDP(session), authoob_result_text(1), "aal1",
-					  iat, iat, settings);
+					  iat, iat, "password", settings);
 }
 
 /*
@@ -251,7 +269,7 @@ authoob_session_token(int64 user_id, const pg_uuid_t *session,
 					values, NULL, false) != 1)
 		authoob_session_ended();
 	return sign_token(user_id, session, authoob_result_text(1), authoob_result_text(3),
-					  DatumGetInt64(authoob_result_datum(2, &isnull)), iat, settings);
+					  DatumGetInt64(authoob_result_datum(2, &isnull)), iat, NULL, settings);
 }
 
 /* The SHA-256 of a refresh token, as stored */
@@ -345,11 +363,14 @@ require_refresh_tokens(const AuthoobSettings *settings)
 
 /*
  * Open a refreshable session for user_id, signed in by the token endpoint
- * from user_agent (NULL: none); the endpoint's answer.  Connected to SPI.
+ * from user_agent (NULL: none), by method (NULL: a password; "otp",
+ * "magiclink": a mailed code or link); the endpoint's answer.  Connected
+ * to SPI.
  */
 Datum
 authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
-					  const char *user_agent, const AuthoobSettings *settings)
+					  const char *user_agent, const char *method,
+					  const AuthoobSettings *settings)
 {
 	Datum		session = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
 	int64		iat = (int64) time(NULL);
@@ -378,7 +399,12 @@ authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
 	values[5] = PointerGetDatum(secret);
 	authoob_run(&insert_refreshable_session, values, nulls, false);
 	access_token = sign_token(user_id, DatumGetUUIDP(session), authoob_result_text(1),
-							  "aal1", iat, iat, settings);
+							  "aal1", iat, iat, method ? method : "password", settings);
+	if (method)
+	{
+		values[1] = CStringGetTextDatum(method);
+		authoob_run(&set_sign_in_method, values, NULL, false);
+	}
 	return grant_response(user_id, DatumGetUUIDP(session), access_token,
 						  refresh_token, true, settings);
 }
@@ -444,7 +470,8 @@ authoob_refresh_session(const char *refresh_token, const AuthoobSettings *settin
 			authoob_authentication_failed();
 		access_token = sign_token(user_id, &session, authoob_result_text(1),
 								  authoob_result_text(3),
-								  DatumGetInt64(authoob_result_datum(2, &isnull)), iat, settings);
+								  DatumGetInt64(authoob_result_datum(2, &isnull)), iat, NULL,
+								  settings);
 	}
 	else
 		access_token = authoob_session_token(user_id, &session, settings);

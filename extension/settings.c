@@ -119,6 +119,8 @@ static const SettingDef setting_defs[] = {
 	{"mfa_required", SETTING_BOOL, 0, 0, FIELD(mfa_required), "false"},
 	/* 0.3: days audit records stay (0.2 kept none; read by SQL only) */
 	{"audit_retention", SETTING_INT, 1, 100 * 366, SQL_ONLY, NULL},
+	/* 0.3: magic links and their codes (0.2 had none) */
+	{"otp_ttl", SETTING_INT, 60, 24 * 3600, FIELD(otp_ttl), "600"},
 	/* 0.3: anonymous sign-ins, and the days their users stay (read by SQL only) */
 	{"anonymous_signin", SETTING_BOOL, 0, 0, SQL_ONLY, NULL},
 	{"anonymous_retention", SETTING_INT, 0, 100 * 366, SQL_ONLY, NULL},

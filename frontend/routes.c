@@ -85,6 +85,12 @@ static const Route route_table[] = {
  */
 	{"GET",  "/authorize",      302, {ARG_QUERY_JSON, ARG_CLIENT_IP, ARG_FETCHED}, "SELECT authoob_oauth_authorize('authoob', $1::text, $2::inet, $3::text)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/callback",       302, {ARG_QUERY_JSON, ARG_FLOW_COOKIE, ARG_CLIENT_IP, ARG_FETCHED}, "SELECT authoob_oauth_callback($1::text, $2::text, $3::inet, $4::text)", REPLY_BODY, NO_QUERY},
+/* passwordless sign-in: a magic link and a code by mail, either signs in once */
+	{"POST", "/otp",            204, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_otp_ask($1::text, $2::inet)", REPLY_BODY, NO_QUERY},
+	{"POST", "/otp/verify",     200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('otp_verify', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
+/* an address change: asked signed in, confirmed by the new address's mail */
+	{"PUT",  "/email",          204, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_email_change($1::text, $2::text)", REPLY_BODY, NO_QUERY},
+	{"POST", "/email/confirm",  200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('email_change_confirm', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
 
 /*
  * Supabase Auth's protocol, under gotrue_prefix, for @supabase/auth-js: the
@@ -120,8 +126,8 @@ static const Route route_table[] = {
 	{"GET",  "/admin/users/*",  200, {ARG_TOKEN, ARG_PATH},     "SELECT authoob_gotrue_admin_user($1::text, $2::text)", REPLY_BODY, GOTRUE},
 	{"PUT",  "/admin/users/*",  200, {ARG_TOKEN, ARG_PATH, ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_gotrue_admin_update_user($1::text, $2::text, $3::text, $4::inet)", REPLY_BODY, GOTRUE},
 	{"DELETE", "/admin/users/*", 200, {ARG_TOKEN, ARG_PATH, ARG_CLIENT_IP}, "SELECT authoob_gotrue_admin_delete_user($1::text, $2::text, $3::inet)", REPLY_BODY, GOTRUE},
-	{"POST", "/otp",            NOT_BUILT("otp")},
-	{"POST", "/magiclink",      NOT_BUILT("otp")},
+	{"POST", "/otp",            200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_otp($1::text, $2::inet, $3::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
+	{"POST", "/magiclink",      200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_otp($1::text, $2::inet, $3::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
 	{"GET",  "/reauthenticate", 200, {ARG_TOKEN},               "SELECT authoob_gotrue_reauthenticate($1::text)", REPLY_BODY, GOTRUE},
 	{"GET",  "/authorize",      302, {ARG_QUERY_JSON, ARG_CLIENT_IP, ARG_FETCHED}, "SELECT authoob_oauth_authorize('gotrue', $1::text, $2::inet, $3::text)", REPLY_BODY, GOTRUE},
 	{"POST", "/factors",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_gotrue_enroll_factor($1::text, $2::text)", REPLY_BODY, GOTRUE},

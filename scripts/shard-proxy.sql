@@ -102,6 +102,11 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     -- 0 answers that a partition of several signs in with no provider
     ('authoob_oauth_authorize(dialect text, query text, client_ip inet DEFAULT NULL, fetched text DEFAULT NULL)', 'jsonb', 'any', 'authoob_api', false),
     ('authoob_oauth_callback(query text, browser text, client_ip inet DEFAULT NULL, fetched text DEFAULT NULL)', 'jsonb', 'any', 'authoob_api', false),
+    -- passwordless sign-in: the ask where its address lives
+    ('authoob_otp_ask(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
+    ('authoob_gotrue_otp(payload text, client_ip inet DEFAULT NULL, redirect_to text DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
+    -- an address change: asked by the user's token
+    ('authoob_email_change(token text, payload text)',          'jsonb', 'token:token', 'authoob_api', true),
     -- the mailer
     ('authoob_mail_claim(max_mails integer DEFAULT 10, lease integer DEFAULT 60)',
      'TABLE (id bigint, sender text, recipient text, subject text, body_text text, body_html text, message_id text, attempts integer)',
@@ -215,7 +220,10 @@ INSERT INTO authoob_shard.attempts (action, grant_type, run_on) VALUES
     ('mfa_recover',          '',              'token:token'),
     ('gotrue_mfa_verify',    '',              'token:token'),
     ('gotrue_update_user',   '',              'token:token'),
-    ('reset_password',       '',              'token:token');
+    ('reset_password',       '',              'token:token'),
+    -- a magic link's token where it was drawn; its code by its address
+    ('otp_verify',           '',              'hash:token,email'),
+    ('email_change_confirm', '',              'hash:token,email');
 
 CREATE FUNCTION authoob_shard.attempt_partition(action text, arg text, query_grant text DEFAULT NULL)
 RETURNS integer

@@ -2,7 +2,8 @@
 # timing.py: measures whether authoob's answers tell, by their time, who is
 # registered.  A login with an unknown email should cost what a wrong
 # password costs (the dummy hash check), and password/ask for an unknown
-# address what it costs for a known one.  It prints the medians of many
+# address what it costs for a known one, and so for P/otp (a magic link
+# ask).  It prints the medians of many
 # tries and the gaps as a share of a login (or of a password/ask).  A
 # measurement, not a test: nothing is asserted.
 #
@@ -34,6 +35,8 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # what each kind of try must answer; others are counted apart, not timed
 LOGIN_KINDS = {"unknown email": "401", "wrong password": "401", "success": "200"}
 ASK_KINDS = {"known address": "204", "unknown address": "204"}
+# the magic link's ask (POST P/otp): the same answer and work for both
+OTP_KINDS = {"known (otp)": "204", "unknown (otp)": "204"}
 
 
 def parse_args():
@@ -91,6 +94,9 @@ class SqlClient:
     def ask(self, body):
         return self.call("authoob_password_ask", body)
 
+    def otp(self, body):
+        return self.call("authoob_otp_ask", body)
+
     def register(self, body):
         return self.call("authoob_register", body)
 
@@ -123,6 +129,9 @@ class HttpClient:
     def ask(self, body):
         return self.post("/password/ask", body)
 
+    def otp(self, body):
+        return self.post("/otp", body)
+
     def register(self, body):
         return self.post("/register", body)
 
@@ -143,6 +152,8 @@ def tries(client, known, count, seed):
         # unknown address against a repeated known one would time that
         "known address": lambda i: (client.ask, {"email": known}),
         "unknown address": lambda i: (client.ask, {"email": "nobody@timing.test"}),
+        "known (otp)": lambda i: (client.otp, {"email": known}),
+        "unknown (otp)": lambda i: (client.otp, {"email": "nobody@timing.test"}),
     }
     order = [(kind, i) for kind in bodies for i in range(count)]
     random.Random(seed).shuffle(order)
@@ -182,10 +193,13 @@ def report(client, samples, label):
     print("%s, %s:" % (client.name, label))
     login = medians(samples, LOGIN_KINDS)
     ask = medians(samples, ASK_KINDS)
+    otp = medians(samples, OTP_KINDS)
     gap_line("unknown email vs wrong password", login["unknown email"], login["wrong password"],
              login["success"], "successful login")
     gap_line("known vs unknown address (ask)", ask["known address"], ask["unknown address"],
              ask["known address"], "password/ask of a known address")
+    gap_line("known vs unknown address (otp)", otp["known (otp)"], otp["unknown (otp)"],
+             otp["known (otp)"], "P/otp of a known address")
 
 
 def measure(client, args, label):

@@ -292,8 +292,7 @@ for my $version (undef, '2024-01-01')
 }
 # not built: GoTrue's answer with that feature off; a route GoTrue serves a
 # signed-in user checks the token first
-for ([ POST => '/otp', 422, 'email_provider_disabled' ], [ POST => '/magiclink', 422, 'email_provider_disabled' ],
-	[ GET => '/authorize?provider=github', 400, 'validation_failed' ], [ POST => '/signup', 422, 'anonymous_provider_disabled' ],
+for ([ GET => '/authorize?provider=github', 400, 'validation_failed' ], [ POST => '/signup', 422, 'anonymous_provider_disabled' ],
 	[ POST => '/token?grant_type=id_token', 400, 'validation_failed' ], [ POST => '/token?grant_type=web3', 422, 'web3_provider_disabled' ],
 	[ POST => '/token?grant_type=magic', 400, 'invalid_credentials' ], [ POST => '/sso', 404, 'saml_provider_disabled' ],
 	[ GET => '/sso/saml/metadata', 404, 'saml_provider_disabled' ],
@@ -459,6 +458,32 @@ is(psql($db, q{SELECT string_agg(a.action || ':' || a.outcome, ',' ORDER BY a.id
 		factor_unenrolled:success)),
 	'the user\'s acts on their factor are in the audit log, refused codes too');
 
+# magic links and email codes (docs/supabase.md): signInWithOtp, then
+# verifyOtp by code (type email) or by the link's token_hash (type
+# magiclink), or the PKCE link and exchangeCodeForSession
+my $otp_link = qr{/verify\?token=([A-Za-z0-9_-]{43})&type=magiclink&redirect_to=http%3A%2F%2Fallowed\.test%2Fcb\b};
+psql($db, q{SELECT authoob_configure('{"reset_mail_interval": 0}')});
+authjs('otp_ask', email => 'ada@example.com');
+authjs('otp_ask', email => 'stranger@example.com', create => JSON::PP::false);
+authjs('otp_verify', email => 'ada@example.com', type => 'email', code => mailed('ada@example.com', qr{magiclink.*?code: (\d{6})\b}s));
+authjs('otp_ask', email => 'ada@example.com');
+authjs('otp_verify', email => 'ada@example.com', type => 'magiclink', token_hash => mailed('ada@example.com', $otp_link, 2));
+my $ostore = File::Temp->new;
+authjs('otp_ask', email => 'ada@example.com', store => $ostore->filename);
+my $pkce_link = mailed('ada@example.com', qr{(http://\S+/verify\?token=[A-Za-z0-9_-]{43}&type=magiclink&\S+)}, 3);
+$front->{http}->get($pkce_link);	# a mail scanner, first
+$r = $front->{http}->get($pkce_link);
+($code) = ($r->{headers}{location} // '') =~ m{^http://allowed\.test/cb\?code=([A-Za-z0-9_-]{43})$};
+ok($code, 'PKCE magic link followed after a scanner: still a code') or diag($r->{headers}{location});
+authjs('otp_exchange', email => 'ada@example.com', store => $ostore->filename, code => $code);
+is(scalar mailed_tokens('stranger@example.com', qr{.}), 0, 'no mail to an unknown address');
+
+# email change: updateUser({email}), a resend, verifyOtp type email_change
+# with the code of the newest mail to the new address
+my $mover = same_partition($db, 'email', 'otp@example.com', 1, sub { "moved$_[0]\@example.com" });
+authjs('email_change_ask', email => 'otp@example.com', password => $password, new_email => $mover);
+authjs('email_change_verify', email => 'otp@example.com', password => $password, new_email => $mover,
+	code => mailed($mover, qr{type=email_change.*?code: (\d{6})\b}s, 2));
 # --- invitations (auth.admin.inviteUserByEmail): the mail's link, followed
 psql($db, q{SELECT authoob_clear_throttle()});
 my $user_token = $front->request(POST => '/token?grant_type=password',

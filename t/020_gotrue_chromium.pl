@@ -4,7 +4,8 @@
 # (t/js/chromium_flow.mjs): signs up, signs in, reloads with the session
 # kept in localStorage, refreshes and signs out, through CORS; then adds a
 # second factor, shows its QR code, verifies a code (oathtool's) and
-# removes it; then signs in anonymously.
+# removes it; signs in by a magic link (PKCE), the real mail's link
+# followed in the browser; then signs in anonymously.
 use strict;
 use warnings;
 use FindBin;
@@ -36,11 +37,15 @@ close $probe;
 my $db = new_database();
 # the app's origin is the page's: CORS lets it call authoob
 psql($db, qq{SELECT authoob_configure('{"app_url": "http://127.0.0.1:$page_port/", "anonymous_signin": true}')});
-my $front = AuthoobTest::Front->start(db => $db);
+my $sink = start_mail_sink();
+my $front = AuthoobTest::Front->start(db => $db,
+	args => [ '--smtp-url', 'smtp://127.0.0.1:' . $sink->port, '--mail-sweep', 1 ]);
 my $api = 'http://127.0.0.1:' . $front->port . '/auth/v1';
+psql($db, sprintf(q{SELECT authoob_configure('{"api_url": "http://127.0.0.1:%d"}')}, $front->port));
 
-my $checks = node_checks('Chromium', $node, "$js/chromium_flow.mjs", $api, $page_port, 'page@example.com', strong_password());
-is($checks, 11, 'every check of the page ran');
+my $checks = node_checks('Chromium', $node, "$js/chromium_flow.mjs", $api, $page_port, 'page@example.com', strong_password(),
+	"$sink->{maildir}");
+is($checks, 13, 'every check of the page ran');
 like(join("\n", $front->access_lines), qr{OPTIONS /auth/v1/token 204}, 'the browser asked CORS first');
 like(join("\n", $front->access_lines), qr{DELETE /auth/v1/factors/[0-9a-f-]{36} 200}, 'and removed the factor through it');
 is(psql($db, 'SELECT count(*) FROM authoob.sessions s JOIN authoob.users u ON u.id = s.user_id'

@@ -102,6 +102,9 @@ my @calls = (
 		q{CALL public.authoob_attempt('gotrue_verify', '{"type": "signup", "token_hash": "nope"}', '192.0.2.7', NULL, NULL, NULL)},
 		q{CALL public.authoob_attempt('gotrue_verify', '{"type": "signup", "email": "cid@example.com", "token": "000000"}', '192.0.2.7', NULL, NULL, NULL)},
 		q{CALL public.authoob_attempt('gotrue_verify_link', '{"type": "recovery", "token": "nope"}', '192.0.2.7', NULL, NULL, NULL)},
+		q{CALL public.authoob_attempt('otp_verify', '{"email": "ada@example.com", "code": "000000"}', '192.0.2.7', NULL, NULL, NULL)},
+		q{CALL public.authoob_attempt('otp_verify', '{"token": "nope"}', '192.0.2.7', NULL, NULL, NULL)},
+		q{CALL public.authoob_attempt('email_change_confirm', '{"token": "nope"}', '192.0.2.7', NULL, NULL, NULL)},
 		q{CALL public.authoob_attempt('nonsense', 'x', NULL, NULL, NULL, NULL)} ],
 	[ 'authoob_attempt_outcome(text,text,inet)' => q{SELECT public.authoob_attempt_outcome('login', '{"email": "ada@example.com", "password": "Wrong1"}', '192.0.2.8')},
 		q{SELECT public.authoob_attempt_outcome('token', '{"grant_type": "refresh_token", "refresh_token": "{REFRESH}"}', '192.0.2.8')},
@@ -286,6 +289,23 @@ my @calls = (
 		  FROM public.authoob_oauth_authorize('authoob', '{"provider": "hub"}') AS r},
 		q{SELECT public.authoob_oauth_callback('{"state": "forged", "code": "c"}', 'cookie', '192.0.2.7', NULL)},
 		q{SELECT public.authoob_oauth_callback('not json', NULL)} ],
+	[ 'authoob_otp_ask(text,inet)' => q{SELECT public.authoob_otp_ask('{"email": "ada@example.com"}', '192.0.2.11')},
+		q{SELECT public.authoob_otp_ask('{"email": "nobody@example.com"}')},
+		q{SELECT public.authoob_otp_ask('[]')} ],
+	[ 'authoob_gotrue_otp(text,inet,text)' => q{SELECT public.authoob_gotrue_otp('{"email": "ada@example.com", "code_challenge": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH"}', '192.0.2.11', 'https://evil.example')},
+		q{SELECT public.authoob_gotrue_otp('{"phone": "+33600000000"}')},
+		q{SELECT public.authoob_gotrue_otp('{}')} ],
+	[ 'authoob_otp_verify(text,inet)' => q{SELECT public.authoob_otp_verify('{"token": "{MAGIC}"}', '192.0.2.11')},
+		q{SELECT public.authoob_otp_verify('{"token": "{MAGIC}"}')},
+		q{SELECT public.authoob_otp_verify('{"email": "ada@example.com", "code": "000000"}', '192.0.2.11')},
+		q{SELECT public.authoob_otp_verify('nope')} ],
+	[ 'authoob_email_change(text,text)' => q{SELECT public.authoob_email_change('{TOKEN}', '{"email": "ada.new@example.com"}')},
+		q{SELECT public.authoob_email_change('{TOKEN}', '{"email": "bea@example.com"}')},
+		q{SELECT public.authoob_email_change('x', '{"email": "z@example.com"}')},
+		q{SELECT public.authoob_email_change('{TOKEN}', 'nope')} ],
+	[ 'authoob_email_change_confirm(text,inet)' => q{SELECT public.authoob_email_change_confirm('{"token": "nope"}', '192.0.2.12')},
+		q{SELECT public.authoob_email_change_confirm('{"email": "ada.new@example.com", "code": "000000"}')},
+		q{SELECT public.authoob_email_change_confirm('[]')} ],
 );
 
 # each function authoob_api may execute has its calls here
@@ -313,6 +333,8 @@ sub fresh
 	$value{MAIL} = psql($db, q{SELECT coalesce(max(id), 0) FROM authoob.mail_outbox});
 	$value{SERVICE} = psql($db, q{SELECT authoob_service_token()});
 	$value{USER} = psql($db, q{SELECT uuid FROM authoob.users WHERE email = 'ada@example.com'});
+	as_attacker(q{SELECT public.authoob_otp_ask('{"email": "ada@example.com"}')});
+	$value{MAGIC} = eval { mailed_token($db, $user, 'magiclink') } // 'none';
 }
 
 # The statements of one function in one session of the attacker's; what

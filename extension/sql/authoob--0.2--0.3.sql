@@ -355,3 +355,68 @@ ALTER TABLE authoob.settings ADD COLUMN code_ttl integer NOT NULL DEFAULT 3600;
 \ir gotrue/authoob_gotrue_invite.sql
 \ir gotrue/authoob_gotrue_admin_generate_link.sql
 \ir gotrue/authoob_gotrue_verify_link_error.sql
+
+-- ==== Passwordless sign-in ====
+-- A magic link and a 6-digit code by mail (POST P/otp, Supabase Auth's
+-- POST /otp), valid otp_ttl seconds; a session it opens says so in its
+-- tokens' amr (docs/supabase.md, "Magic links and email codes").
+ALTER TABLE authoob.mail_tokens DROP CONSTRAINT mail_tokens_kind_check,
+    ADD CONSTRAINT mail_tokens_kind_check CHECK (kind IN ('activation', 'reset', 'magiclink', 'reauthentication'));
+ALTER TABLE authoob.mail_requests DROP CONSTRAINT mail_requests_kind_check,
+    ADD CONSTRAINT mail_requests_kind_check CHECK (kind IN ('reset', 'activation', 'magiclink'));
+ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
+    ADD CONSTRAINT mail_templates_kind_check
+        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'invite', 'reauthentication', 'magiclink'));
+\ir rows/mail_templates_magiclink.sql
+ALTER TABLE authoob.flow_states DROP CONSTRAINT flow_states_kind_check,
+    ADD CONSTRAINT flow_states_kind_check CHECK (kind IN ('signup', 'recovery', 'oauth', 'magiclink')),
+    ADD COLUMN mail_token_hash bytea;
+ALTER TABLE authoob.sessions
+    ADD COLUMN sign_in_method text CHECK (sign_in_method IN ('otp', 'magiclink'));
+ALTER TABLE authoob.settings ADD COLUMN otp_ttl integer NOT NULL DEFAULT 600;
+\ir functions/authoob_otp_ask.sql
+\ir gotrue/authoob_magic_link_ask_for_flow.sql
+\ir gotrue/authoob_magic_link_user.sql
+-- a session says how it was opened: authoob_grant_session_of takes it
+DROP FUNCTION authoob_grant_session_of(bigint, inet);
+\ir gotrue/authoob_grant_session_of.sql
+\ir gotrue/authoob_gotrue_mailed_user.sql
+\ir gotrue/authoob_gotrue_verify.sql
+\ir gotrue/authoob_gotrue_verify_link.sql
+\ir gotrue/authoob_gotrue_pkce.sql
+\ir gotrue/authoob_gotrue_otp.sql
+\ir functions/authoob_otp_verify.sql
+-- the hooks pre_otp, post_otp, mail_magic_link and post_otp_verify
+INSERT INTO authoob.hook_names (name, position)
+SELECT n, p FROM @extschema@.authoob_hook_names() WITH ORDINALITY AS h (n, p)
+ON CONFLICT (name) DO NOTHING;
+
+-- ==== Email change ====
+-- A signed-in user's new address gets a link and a code, the old one a
+-- notice; the address changes when the new one is confirmed
+-- (docs/supabase.md, "Email change").
+ALTER TABLE authoob.mail_tokens DROP CONSTRAINT mail_tokens_kind_check,
+    ADD CONSTRAINT mail_tokens_kind_check
+        CHECK (kind IN ('activation', 'reset', 'magiclink', 'email_change', 'reauthentication')),
+    ADD COLUMN new_email text;
+ALTER TABLE authoob.mail_requests DROP CONSTRAINT mail_requests_kind_check,
+    ADD CONSTRAINT mail_requests_kind_check
+        CHECK (kind IN ('reset', 'activation', 'magiclink', 'email_change'));
+ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
+    ADD CONSTRAINT mail_templates_kind_check
+        CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'invite', 'reauthentication', 'magiclink',
+            'email_change', 'email_change_notice'));
+\ir rows/mail_templates_email_change.sql
+\ir gotrue/authoob_email_change_ask.sql
+\ir gotrue/authoob_email_change_user.sql
+\ir gotrue/authoob_email_change_again_for_flow.sql
+\ir gotrue/authoob_apply_email_change.sql
+\ir functions/authoob_email_change.sql
+\ir functions/authoob_email_change_confirm.sql
+\ir gotrue/authoob_gotrue_mailed_user.sql
+\ir gotrue/authoob_gotrue_update_user.sql
+\ir gotrue/authoob_gotrue_resend.sql
+-- the hooks pre_email_change and mail_email_change
+INSERT INTO authoob.hook_names (name, position)
+SELECT n, p FROM @extschema@.authoob_hook_names() WITH ORDINALITY AS h (n, p)
+ON CONFLICT (name) DO NOTHING;

@@ -35,6 +35,8 @@
 \ir tables/mail_templates.sql
 \ir rows/mail_templates_gotrue.sql
 \ir rows/mail_templates_reauthentication.sql
+\ir rows/mail_templates_magiclink.sql
+\ir rows/mail_templates_email_change.sql
 \ir tables/settings.sql
 \ir tables/hook_names.sql
 \ir tables/hooks.sql
@@ -201,6 +203,20 @@
 \ir functions/authoob_oauth_identity_user.sql
 \ir functions/authoob_oauth_authorize.sql
 \ir functions/authoob_oauth_callback.sql
+-- Passwordless sign-in (docs/supabase.md, "Magic links and email codes"):
+-- C, then PL/pgSQL
+\ir functions/authoob_otp_ask.sql
+\ir gotrue/authoob_magic_link_ask_for_flow.sql
+\ir gotrue/authoob_magic_link_user.sql
+\ir gotrue/authoob_gotrue_otp.sql
+\ir functions/authoob_otp_verify.sql
+-- Email change: C, then PL/pgSQL
+\ir gotrue/authoob_email_change_ask.sql
+\ir gotrue/authoob_email_change_user.sql
+\ir gotrue/authoob_email_change_again_for_flow.sql
+\ir gotrue/authoob_apply_email_change.sql
+\ir functions/authoob_email_change.sql
+\ir functions/authoob_email_change_confirm.sql
 
 -- Anonymous sign-in (docs/supabase.md): the owner's sweep
 \ir functions/authoob_sweep_anonymous.sql

@@ -377,9 +377,9 @@ if (step === 'confirm_off') {
   r = await c.verifyOtp({ type: 'signup', token_hash: 'A'.repeat(43) })
   check('verifyOtp, a wrong token: 403 otp_expired', same(r.error, 403, 'otp_expired',
     'Email link is invalid or has expired'), errInfo(r.error))
-  r = await c.signInWithOtp({ email })
-  check('signInWithOtp: 422 as GoTrue with magic links off', same(r.error, 422, 'email_provider_disabled',
-    'Login with magic link is disabled'), errInfo(r.error))
+  r = await c.signInWithOtp({ phone: '+33600000000' })
+  check('signInWithOtp by phone: 400 as GoTrue with phone sign-in off', same(r.error, 400, 'phone_provider_disabled',
+    'Phone logins are disabled'), errInfo(r.error))
   r = await c.signInAnonymously()
   check('signInAnonymously: 422 anonymous_provider_disabled', same(r.error, 422, 'anonymous_provider_disabled',
     'Anonymous sign-ins are disabled'), errInfo(r.error))
@@ -465,6 +465,48 @@ if (step === 'confirm_off') {
     r.error?.name === 'AuthSessionMissingError', errInfo(r.error))
   list = await c.mfa.listFactors()
   check('listFactors: none left', list.data?.all?.length === 0, list.data)
+} else if (step === 'otp_ask') {
+  const pkce = !!args.store
+  const c = client('sb-otp', pkce ? { flowType: 'pkce', storage: fileStorage(args.store) } : {})
+  const r = await c.signInWithOtp({ email, options: { emailRedirectTo: 'http://allowed.test/cb',
+    shouldCreateUser: args.create ?? true } })
+  check(`signInWithOtp${pkce ? ' (PKCE)' : ''} to ${email}: no error, no session yet, whoever it is`,
+    !r.error && !r.data.session, errInfo(r.error))
+} else if (step === 'otp_verify') {
+  const c = client()
+  const params = args.code ? { email, token: args.code, type: args.type } : { token_hash: args.token_hash, type: args.type }
+  let r = await c.verifyOtp(params)
+  const claims = r.data.session ? JSON.parse(Buffer.from(r.data.session.access_token.split('.')[1], 'base64url')) : {}
+  check(`verifyOtp ${args.type} by ${args.code ? 'code' : 'token_hash'}: a session of ${email}, amr otp`,
+    !r.error && r.data.user?.email === email && claims.amr?.[0]?.method === 'otp', errInfo(r.error) ?? claims.amr)
+  r = await c.getUser()
+  check('getUser in it: the address confirmed', !r.error && r.data.user?.email_confirmed_at, errInfo(r.error))
+  r = await c.verifyOtp(params)
+  check('the same again: otp_expired, 403', r.error?.code === 'otp_expired' && r.error?.status === 403, errInfo(r.error))
+} else if (step === 'otp_exchange') {
+  const c = client('sb-otp', { flowType: 'pkce', storage: fileStorage(args.store) })
+  const r = await c.exchangeCodeForSession(args.code)
+  const claims = r.data.session ? JSON.parse(Buffer.from(r.data.session.access_token.split('.')[1], 'base64url')) : {}
+  check('magic link, PKCE: exchangeCodeForSession signs in, amr magiclink',
+    !r.error && r.data.user?.email === email && claims.amr?.[0]?.method === 'magiclink', errInfo(r.error) ?? claims.amr)
+} else if (step === 'email_change_ask') {
+  const c = client()
+  let r = await c.signInWithPassword({ email, password })
+  check('signed in to change the address', !r.error, errInfo(r.error))
+  r = await c.updateUser({ email: args.new_email })
+  check('updateUser({email}): the user, its address unchanged until confirmed',
+    !r.error && r.data.user?.email === email, errInfo(r.error) ?? r.data.user?.email)
+  r = await c.resend({ type: 'email_change', email })
+  check('resend email_change: no error', !r.error, errInfo(r.error))
+} else if (step === 'email_change_verify') {
+  const c = client()
+  let r = await c.verifyOtp({ email: args.new_email, token: args.code, type: 'email_change' })
+  check('verifyOtp email_change with the new address and its code: a session of the new address',
+    !r.error && r.data.user?.email === args.new_email, errInfo(r.error))
+  r = await c.signInWithPassword({ email: args.new_email, password })
+  check('the new address signs in', !r.error && r.data.session, errInfo(r.error))
+  r = await c.signInWithPassword({ email, password })
+  check('the old one no longer', r.error?.code === 'invalid_credentials', errInfo(r.error))
 } else if (step === 'anonymous') {
   const c = client('sb-anon')
   let r = await c.signInAnonymously({ options: { data: { theme: 'dark', is_anonymous: false } } })

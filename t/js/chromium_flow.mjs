@@ -1,13 +1,16 @@
 // A page on its own origin uses @supabase/auth-js against authoob in
 // headless Chromium, driven by puppeteer-core (t/020_gotrue_chromium.pl):
-// node chromium_flow.mjs API-URL PAGE-PORT EMAIL PASSWORD
+// node chromium_flow.mjs API-URL PAGE-PORT EMAIL PASSWORD MAILDIR
+// (MAILDIR: where scripts/mail_sink.py keeps the mails it receives.)
 // Serves t/js/page and t/js/node_modules on 127.0.0.1:PAGE-PORT; prints one
 // JSON line per check: {"name", "ok", "got"}.
+import fs from 'node:fs'
+import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import puppeteer from 'puppeteer-core'
 import { servePage } from './page_server.mjs'
 
-const [api, pagePort, email, password] = process.argv.slice(2)
+const [api, pagePort, email, password, maildir] = process.argv.slice(2)
 
 function check(name, ok, got) {
   console.log(JSON.stringify({ name, ok: !!ok, got: got ?? null }))
@@ -112,6 +115,37 @@ try {
   }, r.id, code)
   check('in the page: challengeAndVerify to aal2, then unenroll (CORS lets DELETE through)',
     !r.error && r.aal?.currentLevel === 'aal2' && r.left === 0, r)
+  // a magic link from the page (PKCE): the real mail's link, followed in
+  // the browser, leads back to the page with a code it exchanges
+  r = await run(async (email, redirect) => {
+    const otp = new window.GoTrueClient({ url: window.api, headers: { apikey: 'anon-key' }, storageKey: 'sb-otp',
+      flowType: 'pkce', autoRefreshToken: false, persistSession: true, detectSessionInUrl: false })
+    const { error } = await otp.signInWithOtp({ email, options: { emailRedirectTo: redirect, shouldCreateUser: false } })
+    return { error: error?.message ?? null }
+  }, email, pageUrl)
+  check('in the page: signInWithOtp (PKCE)', !r.error, r)
+  let link = null
+  for (let i = 0; i < 300 && !link; i++) {
+    for (const name of fs.readdirSync(maildir).filter((n) => n.endsWith('.json'))) {
+      const mail = JSON.parse(fs.readFileSync(path.join(maildir, name), 'utf8'))
+      const text = mail.parts.find((p) => p.content_type === 'text/plain')?.content ?? ''
+      if (mail.rcpt_tos.includes(email)) link = text.match(/(http:\/\/\S+type=magiclink\S*)/)?.[1] ?? link
+    }
+    if (!link) await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  await page.goto(link)
+  await page.waitForFunction('window.ready === true', { timeout: 20000 })
+  r = await run(async (email) => {
+    const otp = new window.GoTrueClient({ url: window.api, headers: { apikey: 'anon-key' }, storageKey: 'sb-otp',
+      flowType: 'pkce', autoRefreshToken: false, persistSession: true, detectSessionInUrl: false })
+    const code = new URLSearchParams(location.search).get('code')
+    const { data, error } = await otp.exchangeCodeForSession(code)
+    const amr = data.session ? JSON.parse(atob(data.session.access_token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).amr : null
+    await otp.signOut()
+    return { code: !!code, hash: location.hash, email: data.user?.email ?? null, amr, error: error?.message ?? null }
+  }, email)
+  check('the mailed link followed in the browser: back to the page with a code, exchanged for a session',
+    r.code && !r.hash && r.email === email && r.amr?.[0]?.method === 'magiclink' && !r.error, { link, ...r })
 
   // an anonymous sign-in from the page (the test turned anonymous_signin
   // on): its claims say so, and it signs out

@@ -27,7 +27,7 @@ our @EXPORT = qw(psql psql_as new_database json_encode json_decode register_user
   mailed_token postgres_cluster pg_ctlcluster run_front refuses_flags sharded
   partitions partition_of same_partition hostile make_hostile
   hostile_conninfo hostile_checks skip_all_missing skip_missing unaccepted
-  node_checks);
+  node_checks start_mail_sink);
 
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 my $database_count = 0;
@@ -625,6 +625,45 @@ sub wait_until
 	return $value;
 }
 
+# The real SMTP server on loopback (scripts/mail_sink.py, Debian's
+# aiosmtpd), stopped when the test ends: {port}, and {texts}->($to), the
+# text parts of the mails received for $to so far, in order.  Skips the
+# test where aiosmtpd is missing.
+sub start_mail_sink
+{
+	my $python = '/usr/bin/python3';
+	skip_all_missing('python3-aiosmtpd is not installed')
+	  unless system("$python -c 'import aiosmtpd' 2>/dev/null") == 0;
+	my $maildir = File::Temp->newdir;
+	my $log = File::Temp->new;
+	my $pid = fork // die "fork: $!";
+	if ($pid == 0)
+	{
+		open(STDOUT, '>', $log->filename) or POSIX::_exit(127);
+		open(STDERR, '>&', \*STDOUT) or POSIX::_exit(127);
+		exec($python, File::Basename::dirname(__FILE__) . '/../../scripts/mail_sink.py',
+			'--port', 0, '--maildir', "$maildir") or POSIX::_exit(127);
+	}
+	my $port;
+	wait_until(sub { (do { local (@ARGV, $/) = ($log->filename); <> } // '')
+		  =~ /listening on 127\.0\.0\.1:(\d+)/ and $port = $1 }, 10)
+	  or die 'mail_sink.py did not start';
+	my $owner = $$;
+	my $texts = sub {
+		my ($to) = @_;
+		opendir(my $dir, "$maildir") or return ();
+		return map {
+			open(my $fh, '<:raw', "$maildir/$_") or die "$_: $!";
+			my $mail = json_decode(do { local $/; <$fh> });
+			(grep { lc $_ eq lc $to } @{ $mail->{rcpt_tos} })
+			  ? (map { $_->{content} } grep { $_->{content_type} eq 'text/plain' } @{ $mail->{parts} })
+			  : ();
+		} sort grep { /\.json\z/ } readdir $dir;
+	};
+	return bless { port => $port, texts => $texts, pid => $pid, owner => $owner,
+		maildir => $maildir, log => $log }, 'AuthoobTest::MailSink';
+}
+
 # The id and the roles ("{customer}") of the user of an email.
 sub user_id
 {
@@ -664,7 +703,8 @@ $$});
 my %token_in_link = (activation => qr{/activate/([A-Za-z0-9_-]+)},
 	reset => qr{reset_password_token=([A-Za-z0-9_-]+)},
 	signup => qr{/verify\?token=([A-Za-z0-9_-]+)&type=signup&},
-	recovery => qr{/verify\?token=([A-Za-z0-9_-]+)&type=recovery&});
+	recovery => qr{/verify\?token=([A-Za-z0-9_-]+)&type=recovery&},
+	magiclink => qr{(?:magic_link_token=|/verify\?token=)([A-Za-z0-9_-]+)});
 
 sub mailed_token
 {
@@ -983,6 +1023,29 @@ END
 		Test::More::diag($_) for splice @unclean;
 		$? ||= 1;
 	}
+}
+
+
+package AuthoobTest::MailSink;
+
+sub port { $_[0]{port} }
+
+# the text parts of the mails to $to so far; with $count, waits (30 s at
+# most) until there are that many
+sub texts
+{
+	my ($self, $to, $count) = @_;
+	AuthoobTest::wait_until(sub { $self->{texts}->($to) >= $count }, 30) if $count;
+	return $self->{texts}->($to);
+}
+
+sub DESTROY
+{
+	my ($self) = @_;
+	return unless $self->{pid} && $self->{owner} == $$;
+	local $?;
+	kill 'TERM', $self->{pid};
+	waitpid($self->{pid}, 0);
 }
 
 1;

@@ -22,8 +22,6 @@ DECLARE
         WHEN 'sso' THEN '{PT404, saml_provider_disabled, SAML 2.0 is disabled}'
         WHEN 'identities' THEN '{PT404, manual_linking_disabled, Manual linking is disabled}'
         WHEN 'admin' THEN '{PT403, not_admin, User not allowed}'
-        WHEN 'email_change' THEN '{PT422, email_change_not_built, Changing the email address is not built in authoob yet}'
-        WHEN 'reauthenticate' THEN '{PT422, reauthenticate_not_built, Reauthentication by one-time code is not built in authoob yet}'
         ELSE '{PT422, not_built, This is not built in authoob yet}' END;
 BEGIN
     RAISE EXCEPTION '%', answer[3] USING ERRCODE = answer[1],

@@ -1,7 +1,9 @@
 -- grant_type=pkce: the code of a mailed link and the secret of the client
 -- that asked for the mail sign in, once; a client blocked from signing in
 -- (its failures here count as at P/token: PT401) is refused first.  The
--- dialect's answers are GoTrue's (token.go's PKCE), in the detail.
+-- dialect's answers are GoTrue's (token.go's PKCE), in the detail.  A
+-- magic link's flow spends the mailed token here (which a newer link
+-- may have ended).
 CREATE OR REPLACE FUNCTION authoob_gotrue_pkce(body jsonb, client_ip inet)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -34,7 +36,20 @@ BEGIN
             DETAIL = '{"error_code": "bad_code_verifier", "gotrue": {"status": 400, "msg": "code challenge does not match previously saved code verifier"}}';
     END IF;
     DELETE FROM authoob.flow_states fs WHERE fs.id = f.id;
-    RETURN @extschema@.authoob_grant_session_of(f.user_id, client_ip);
+    -- a magic link is spent here, not by its GET (authoob_gotrue_verify_link)
+    IF f.mail_token_hash IS NOT NULL THEN
+        UPDATE authoob.mail_tokens t SET used_at = now()
+        WHERE t.token_hash = f.mail_token_hash AND t.kind = 'magiclink' AND t.used_at IS NULL
+          AND t.expires_at > now();
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'No token match' USING ERRCODE = 'PT401',
+                DETAIL = '{"error_code": "otp_expired", "gotrue": {"status": 403, "msg": "Email link is invalid or has expired"}}';
+        END IF;
+        UPDATE authoob.users u SET confirmed_at = now(), update_date = now()
+        WHERE u.id = f.user_id AND u.confirmed_at IS NULL;
+    END IF;
+    RETURN @extschema@.authoob_grant_session_of(f.user_id, client_ip,
+        CASE f.kind WHEN 'magiclink' THEN 'magiclink' END);
 END
 $$;
 

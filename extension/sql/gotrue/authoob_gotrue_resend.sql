@@ -1,6 +1,7 @@
 -- POST /resend: type signup mails the activation link again (200 {}
 -- whatever the address), for the request's flow as POST /recover does;
--- the other types need what is not built yet.  The mail is the dialect's,
+-- type email_change the mail of the change the address's account waits
+-- for (200 {} alike); the phone's types as GoTrue with phone sign-in off.  The mail is the dialect's,
 -- as POST /recover's.
 CREATE OR REPLACE FUNCTION authoob_gotrue_resend(payload text, client_ip inet DEFAULT NULL,
                                                   redirect_to text DEFAULT NULL)
@@ -11,12 +12,15 @@ DECLARE
     body jsonb := @extschema@.authoob_gotrue_body(payload);
     flow bigint;
 BEGIN
-    IF body ->> 'type' IN ('email_change', 'sms', 'phone_change') THEN
-        PERFORM @extschema@.authoob_gotrue_not_built(CASE body ->> 'type' WHEN 'email_change'
-                                                     THEN 'email_change' ELSE 'phone_resend' END);
+    IF body ->> 'type' IN ('sms', 'phone_change') THEN
+        PERFORM @extschema@.authoob_gotrue_not_built('phone_resend');
+    ELSIF body ->> 'type' = 'email_change' THEN
+        PERFORM @extschema@.authoob_email_change_again_for_flow(jsonb_build_object('email', body -> 'email'),
+            client_ip, NULL, @extschema@.authoob_redirect_url(redirect_to));
+        RETURN '{}';
     ELSIF body ->> 'type' IS DISTINCT FROM 'signup' THEN
         RAISE EXCEPTION 'Invalid value for type' USING ERRCODE = 'PT400',
-            DETAIL = '{"error_code": "validation_failed", "reason": "type is signup."}';
+            DETAIL = '{"error_code": "validation_failed", "reason": "type is signup or email_change."}';
     END IF;
     flow := @extschema@.authoob_gotrue_start_flow(body, 'signup');
     IF NOT @extschema@.authoob_activation_ask_for_flow(jsonb_build_object('email', body -> 'email'),

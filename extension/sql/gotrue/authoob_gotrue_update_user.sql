@@ -1,7 +1,10 @@
 -- PUT /user: data merged into user_metadata, its fields of P/profile as
 -- PUT P/profile sets them; password as PUT P/reset_password (which ends
 -- every session of the user, this one too), which with
--- secure_password_change needs the nonce GET /reauthenticate mailed.
+-- secure_password_change needs the nonce GET /reauthenticate mailed;
+-- email asks for an address change (authoob_email_change_ask: the new
+-- address gets a link, to app_url, and a code; the address changes when
+-- it is confirmed).
 CREATE OR REPLACE FUNCTION authoob_gotrue_update_user(token text, payload text)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -20,7 +23,8 @@ BEGIN
     END IF;
     IF nullif(body ->> 'email', '') IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM authoob.users u WHERE u.id = uid AND lower(u.email) = lower(body ->> 'email')) THEN
-        PERFORM @extschema@.authoob_gotrue_not_built('email_change');
+        PERFORM @extschema@.authoob_email_change_ask(token, body ->> 'email', true,
+            @extschema@.authoob_redirect_url(NULL));
     END IF;
     IF jsonb_typeof(body -> 'data') = 'object' THEN
         PERFORM @extschema@.authoob_update_profile(token,

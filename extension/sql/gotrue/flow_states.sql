@@ -4,17 +4,21 @@
 -- with a one-time code (its hash stored here, valid five minutes), which
 -- signs in only with that secret, the code_verifier.  A link's code
 -- belongs to the flow of exactly the request that caused its mail
--- (authoob.mail_requests and authoob.mail_tokens carry it).
+-- (authoob.mail_requests and authoob.mail_tokens carry it).  A magic
+-- link's code does not spend its mailed token: the exchange does
+-- (mail_token_hash), so that a mail scanner that opens the link first
+-- leaves it to the user (docs/decisions.md).
 CREATE TABLE authoob.flow_states (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     email text NOT NULL,
-    kind text NOT NULL CHECK (kind IN ('signup', 'recovery', 'oauth')),
+    kind text NOT NULL CHECK (kind IN ('signup', 'recovery', 'oauth', 'magiclink')),
     code_challenge text CHECK (code_challenge ~ '^[A-Za-z0-9._~-]{43,128}$'),
     code_challenge_method text NOT NULL CHECK (code_challenge_method IN ('s256', 'plain')),
     created_at timestamptz NOT NULL DEFAULT now(),
     user_id bigint REFERENCES authoob.users ON DELETE CASCADE,
     auth_code_hash bytea UNIQUE,
-    code_expires_at timestamptz
+    code_expires_at timestamptz,
+    mail_token_hash bytea
 );
 CREATE INDEX flow_states_email_idx ON authoob.flow_states (email, kind);
 -- every request that mails a link removes the flows past their lifetime

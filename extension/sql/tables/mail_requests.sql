@@ -8,7 +8,7 @@
 -- code; redirect_to: where its link leads (an allowed URL, or app_url).
 CREATE TABLE authoob.mail_requests (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    kind text NOT NULL CHECK (kind IN ('reset', 'activation')),
+    kind text NOT NULL CHECK (kind IN ('reset', 'activation', 'magiclink', 'email_change')),
     email text NOT NULL,
     requested_at timestamptz NOT NULL DEFAULT now(),
     flow_id bigint,

@@ -1,6 +1,9 @@
 -- Mail templates per kind: activation and reset for authoob's own routes,
--- signup, recovery and invite (Supabase Auth's names) for the mails its dialect's
--- routes cause, which carry that dialect's link and a 6-digit code.
+-- signup, recovery and invite (Supabase Auth's names) for the mails its
+-- dialect's routes cause, which carry that dialect's link and a 6-digit
+-- code; magiclink for passwordless sign-in in both dialects (a link and a
+-- code); email_change to a new address (a link and a code; {{ .NewEmail }})
+-- and email_change_notice to the old one.
 -- {{link}}, {{email}}, {{username}}, {{firstname}}, {{lastname}} and
 -- {{app_url}} are replaced, and Supabase Auth's {{ .ConfirmationURL }},
 -- {{ .Token }}, {{ .TokenHash }}, {{ .SiteURL }}, {{ .RedirectTo }},
@@ -8,7 +11,7 @@
 -- body_html (the dialect's rows: rows/mail_templates_gotrue.sql).  pg_dump keeps them; a restored row takes the place of the
 -- one CREATE EXTENSION made (authoob_replace_on_insert).
 CREATE TABLE authoob.mail_templates (
-    kind text PRIMARY KEY CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'invite', 'reauthentication')),
+    kind text PRIMARY KEY CHECK (kind IN ('activation', 'reset', 'signup', 'recovery', 'invite', 'reauthentication', 'magiclink', 'email_change', 'email_change_notice')),
     subject text NOT NULL,
     body_text text NOT NULL,
     body_html text NOT NULL

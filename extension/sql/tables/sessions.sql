@@ -7,7 +7,9 @@
 -- refresh, refresh_secret the key its refresh tokens are derived with
 -- (owner-only, as the table).  aal is aal2 once a second factor was
 -- verified in it: mfa_method ('totp' or 'recovery_code') at mfa_at, which
--- tokens' amr list beside the password.
+-- tokens' amr list beside the password.  sign_in_method: how the session
+-- was opened when not by a password (a mailed code or magic link), the
+-- first method of its tokens' amr.
 CREATE TABLE authoob.sessions (
     jti uuid PRIMARY KEY,
     user_id bigint NOT NULL REFERENCES authoob.users ON DELETE CASCADE,
@@ -19,7 +21,8 @@ CREATE TABLE authoob.sessions (
     user_agent text,
     refresh_secret bytea,
     mfa_method text CHECK (mfa_method IN ('totp', 'recovery_code')),
-    mfa_at timestamptz
+    mfa_at timestamptz,
+    sign_in_method text CHECK (sign_in_method IN ('otp', 'magiclink'))
 );
 CREATE INDEX sessions_user_id_idx ON authoob.sessions (user_id);
 -- what authoob_housekeeping() looks for

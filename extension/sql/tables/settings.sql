@@ -89,7 +89,9 @@ CREATE TABLE authoob.settings (
     secure_password_change boolean NOT NULL DEFAULT false,
     -- how long a mailed 6-digit code lives at most (Supabase Auth's
     -- MAILER_OTP_EXP), its link living on to its own expiry
-    code_ttl integer NOT NULL DEFAULT 3600
+    code_ttl integer NOT NULL DEFAULT 3600,
+    -- seconds a magic link and its 6-digit code stay valid
+    otp_ttl integer NOT NULL DEFAULT 600
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));
