@@ -420,3 +420,10 @@ ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
 INSERT INTO authoob.hook_names (name, position)
 SELECT n, p FROM @extschema@.authoob_hook_names() WITH ORDINALITY AS h (n, p)
 ON CONFLICT (name) DO NOTHING;
+
+-- ==== Sign-up by code ====
+-- A magic link asked with create_user may make the account of an unknown
+-- address, in the mailer as the mail is made (docs/supabase.md, "Magic
+-- links and email codes").
+ALTER TABLE authoob.settings ADD COLUMN otp_signup boolean NOT NULL DEFAULT false;
+ALTER TABLE authoob.mail_requests ADD COLUMN signup jsonb;
