@@ -34,6 +34,7 @@ PG_FUNCTION_INFO_V1(authoob_email_change_user);
 PG_FUNCTION_INFO_V1(authoob_email_change_again_for_flow);
 PG_FUNCTION_INFO_V1(authoob_count_sign_up);
 PG_FUNCTION_INFO_V1(authoob_gotrue_mail_link);
+PG_FUNCTION_INFO_V1(authoob_confirm_by_magic_link);
 
 /* A member of the private user JSON, as its iterator gives it */
 typedef struct Member
@@ -479,6 +480,9 @@ authoob_grant_session_of(PG_FUNCTION_ARGS)
 	/* as a sign-in with the password: told only to who proved the address */
 	if (settings->require_activation && !confirmed)
 		authoob_not_activated();
+	/* whatever proved who it is: a ban holds until it ends */
+	if (authoob_user_banned(user_id))
+		authoob_user_banned_error("User is banned");
 	authoob_track_sign_in(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1));
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_grant_session(user_id, PG_GETARG_DATUM(1),
 															 PG_ARGISNULL(1), NULL,
@@ -604,6 +608,41 @@ static AuthoobQuery confirm_by_code = AUTHOOB_QUERY(
 	1, INT8OID);
 
 /*
+ * A magic link or its code confirms an account as its address's owner
+ * takes it: whatever was set on it before the address was proved (a
+ * password someone chose at a sign-up, an identity whose provider did not
+ * verify the address, sessions) was not necessarily theirs, and goes, so
+ * that nobody who registered the address first keeps a way in.
+ */
+static AuthoobQuery confirm_by_magic_link = AUTHOOB_QUERY(
+	"WITH claimed AS ("
+	" UPDATE authoob.users SET confirmed_at = now(), update_date = now(), password = '!'"
+	" WHERE id = $1 AND confirmed_at IS NULL RETURNING id),"
+	" unproved_identities AS (DELETE FROM authoob.identities"
+	" WHERE user_id IN (SELECT id FROM claimed)),"
+	" earlier_sessions AS (DELETE FROM authoob.sessions"
+	" WHERE user_id IN (SELECT id FROM claimed))"
+	" SELECT count(*) FROM claimed",
+	1, INT8OID);
+
+/*
+ * SQL function: authoob_confirm_by_magic_link(user_id bigint) returns void
+ *
+ * The account confirmed by its magic link (spent by a PKCE exchange), as
+ * above.  Owner only.
+ */
+Datum
+authoob_confirm_by_magic_link(PG_FUNCTION_ARGS)
+{
+	Datum		arg = PG_GETARG_DATUM(0);
+
+	authoob_connect_spi();
+	authoob_run(&confirm_by_magic_link, &arg, NULL, false);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
  * SQL function: authoob_spend_mail_code(type text, email text, code text,
  *   client_ip inet) returns bigint
  *
@@ -650,14 +689,18 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	authoob_check_throttle(authoob_throttle_key(email), "ip", PG_GETARG_DATUM(3),
 						   PG_ARGISNULL(3), settings);
 	user_id = authoob_active_user_by_email(email);
-	/* an address change's code comes with the new address, or the old */
-	arg = CStringGetTextDatum(email);
-	if (strcmp(type, "email_change") == 0 &&
-		authoob_run(&pending_change_of, &arg, NULL, false) == 1)
+	/*
+	 * An address change's code comes with the new address only, so that
+	 * its wrong guesses count against that address, which no sign-in of
+	 * the asking account clears.
+	 */
+	if (strcmp(type, "email_change") == 0)
 	{
 		bool		isnull;
 
-		user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
+		arg = CStringGetTextDatum(email);
+		user_id = authoob_run(&pending_change_of, &arg, NULL, false) == 1 ?
+			DatumGetInt64(authoob_result_datum(1, &isnull)) : 0;
 	}
 	/* an activation code proves nothing once the account is confirmed */
 	if (user_id != 0 && authoob_active_user(user_id, &confirmed) && confirmed)
@@ -678,7 +721,7 @@ authoob_spend_mail_code(PG_FUNCTION_ARGS)
 	arg = Int64GetDatum(user_id);
 	if (magic_link)
 	{
-		authoob_run(&confirm_by_code, &arg, NULL, false);
+		authoob_run(&confirm_by_magic_link, &arg, NULL, false);
 		authoob_fire_hook(HOOK_POST_OTP_VERIFY, &(AuthoobHookArgs) {.user_id = user_id});
 	}
 	else if (activation && authoob_run(&confirm_by_code, &arg, NULL, false) == 1)
@@ -737,7 +780,7 @@ authoob_magic_link_user(PG_FUNCTION_ARGS)
 	{
 		authoob_run(&spend_code_token, &arg, NULL, false);
 		arg = Int64GetDatum(user_id);
-		authoob_run(&confirm_by_code, &arg, NULL, false);
+		authoob_run(&confirm_by_magic_link, &arg, NULL, false);
 		authoob_fire_hook(HOOK_POST_OTP_VERIFY, &(AuthoobHookArgs) {.user_id = user_id});
 	}
 	SPI_finish();
@@ -832,10 +875,11 @@ static AuthoobQuery email_of_another = AUTHOOB_QUERY(
 
 /*
  * SQL function: authoob_email_change_ask(token text, email text,
- *   gotrue boolean, redirect_to text) returns boolean
+ *   gotrue boolean, redirect_to text, nonce text) returns boolean
  *
  * A signed-in user asks to change their address to email: at aal2 when
- * they have a verified factor (as for a password change), pre_email_change
+ * they have a verified factor and with the reauthentication nonce under
+ * secure_password_change (as for a password change), pre_email_change
  * first; an address that is another account's is 409 (Supabase Auth's 422
  * email_exists, as GoTrue tells it to a signed-in user); in a sharded
  * deployment, an address that routes to another partition is 422.  The
@@ -876,6 +920,8 @@ authoob_email_change_ask(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(false);
 	}
 	authoob_require_aal2(&session, AAL_TO_CHANGE, settings);
+	/* a confirmed new address opens a password reset: the same proof */
+	authoob_check_reauthentication(user_id, &session, authoob_text_arg(fcinfo, 4), settings);
 	authoob_fire_hook(HOOK_PRE_EMAIL_CHANGE, &(AuthoobHookArgs) {.user_id = user_id,
 					  .payload = DatumGetJsonbP(authoob_jsonb_from_pairs(1, &key,
 																		 (const char **) &email))});

@@ -755,7 +755,7 @@ authoob_update_user(int64 user_id, Jsonb *payload)
 
 static AuthoobQuery set_password = AUTHOOB_QUERY(
 	"WITH spent AS (UPDATE authoob.mail_tokens SET used_at = now()"
-	"  WHERE user_id = $1 AND kind = 'reset' AND used_at IS NULL),"
+	"  WHERE user_id = $1 AND kind IN ('reset', 'email_change') AND used_at IS NULL),"
 	" revoked AS (DELETE FROM authoob.sessions WHERE user_id = $1)"
 	" UPDATE authoob.users SET password = $2, update_date = now() WHERE id = $1",
 	2, INT8OID, TEXTOID);
@@ -763,7 +763,9 @@ static AuthoobQuery set_password = AUTHOOB_QUERY(
 /*
  * A new password hash for user_id, however it was changed (authenticated or
  * by a mailed token): every earlier token of the user stops working and
- * every reset token still in a mailbox is spent.  Connected to SPI.
+ * every reset token still in a mailbox is spent, and so is an address
+ * change still waiting (whoever asked it may not be the user who now
+ * proves the account is theirs).  Connected to SPI.
  */
 void
 authoob_set_password(int64 user_id, const char *hash)

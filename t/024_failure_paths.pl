@@ -94,8 +94,7 @@ $front->set_prefix('/authoob');
 my $bearer = { Authorization => 'Bearer ' . $front->login($email)->{json}{token} };
 $front->set_prefix('/auth/v1');
 $before = psql($db, $state_sql);
-for ([ POST => '/otp', 422, 'email_provider_disabled' ], [ POST => '/magiclink', 422, 'email_provider_disabled' ],
-	[ GET => '/authorize', 400, 'validation_failed' ], [ POST => '/sso', 404, 'saml_provider_disabled' ],
+for ([ GET => '/authorize', 400, 'validation_failed' ], [ POST => '/sso', 404, 'saml_provider_disabled' ],
 	[ GET => '/reauthenticate', 401, 'no_authorization' ], [ POST => '/factors', 401, 'no_authorization' ],
 	[ DELETE => '/factors/f1', 401, 'no_authorization' ], [ POST => '/factors/f1/challenge', 401, 'no_authorization' ],
 	[ POST => '/factors/f1/verify', 401, 'no_authorization' ], [ DELETE => '/user/identities/i1', 401, 'no_authorization' ],

@@ -212,6 +212,17 @@ refused('the token endpoint failing', $bad);
 is(count_of('authoob.users'), $users_before + 1, 'no attack made a user (only the browser that started did)');
 is(count_of(q{authoob.identities WHERE subject LIKE 'm_'}), 0, 'nor an identity');
 
+# registrations turned off: a new subject makes no account (as Supabase
+# Auth's signup_disabled); a known one still signs in
+psql($db, q{SELECT authoob_configure('{"disable_signup": true}')});
+my $users_closed = count_of('authoob.users');
+($bad) = sign_in(sub => 'newcomer', email => 'newcomer@example.com', email_verified => JSON::PP::true);
+refused('disable_signup, a new subject', $bad, 'signup_disabled');
+is(count_of('authoob.users'), $users_closed, 'disable_signup: no account made');
+my ($known_app) = sign_in(sub => 'alice-1', email => 'alice.new@example.com', email_verified => JSON::PP::true);
+like($known_app, qr{\?code=}, 'disable_signup: a known subject still signs in');
+psql($db, q{SELECT authoob_configure('{"disable_signup": false}')});
+
 # pre-account-takeover: an address the provider does not vouch for never links
 my $victim = $front->request(POST => '/signup', json => { email => 'victim@example.com', password => strong_password() });
 AuthoobTest::psql_in($owner_db, q{UPDATE authoob.users SET confirmed_at = now() WHERE email = 'victim@example.com'});

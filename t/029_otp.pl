@@ -193,6 +193,35 @@ ok(wait_until(sub { (grep { $_ =~ $link } $sink->texts('ada@example.com')) == $b
 is(scalar(grep { $_ =~ $link } $sink->texts('ada@example.com')), $before + 1,
 	'for three asks within reset_mail_interval: one mail, the same answer');
 
+# --- a magic link confirms an account as its address's owner takes it:
+# whoever registered the address first (a password they chose, their
+# sessions) keeps no way in; and a ban holds whatever proves who signs in
+psql($db, q{SELECT authoob_configure('{"reset_mail_interval": 0}')});
+psql($db, q{SELECT authoob_clear_throttle()});
+my $squatter_password = strong_password();
+register_user($front, 'victim@example.com', $squatter_password);
+psql($db, q{UPDATE authoob.users SET confirmed_at = NULL WHERE email = 'victim@example.com'});
+my $squat = gotrue(POST => '/token?grant_type=password',
+	json => { email => 'victim@example.com', password => $squatter_password });
+is($squat->{status}, 200, 'whoever registered the address first signs in while it is unconfirmed')
+  or diag($squat->{content});
+gotrue(POST => '/otp', json => { email => 'victim@example.com' });
+my (undef, $victim_code) = mailed('victim@example.com', 1);
+$r = gotrue(POST => '/verify', json => { email => 'victim@example.com', token => $victim_code, type => 'email' });
+is($r->{status}, 200, "the address's owner signs in by the mailed code") or diag($r->{content});
+is_gotrue_error(gotrue(POST => '/token?grant_type=password',
+	json => { email => 'victim@example.com', password => $squatter_password }), 400, 'invalid_credentials',
+	"the first registrant's password no longer signs in");
+is(gotrue(POST => '/token?grant_type=refresh_token',
+	json => { refresh_token => $squat->{json}{refresh_token} })->{status}, 400,
+	"nor their session's refresh token");
+psql($db, q{UPDATE authoob.users SET banned_until = now() + interval '1 hour' WHERE email = 'victim@example.com'});
+gotrue(POST => '/otp', json => { email => 'victim@example.com' });
+my (undef, $banned_code) = mailed('victim@example.com', 2);
+is_gotrue_error(gotrue(POST => '/verify',
+	json => { email => 'victim@example.com', token => $banned_code, type => 'email' }), 400, 'user_banned',
+	'a banned user: no session by a mailed code either');
+
 # --- sign-up by code: only with otp_signup on and create_user asked
 # the accounts made in the mailer, once it has taken every request
 sub users_of

@@ -160,4 +160,30 @@ if (sharded())
 		422, 'email_change_across_partitions', 'sharded: an address of another partition: 422');
 }
 
+# --- an address change's code comes with the new address only (its wrong
+# guesses count against that address, which no sign-in of the asking
+# account clears); a password change ends a change still waiting; with
+# secure_password_change, a session over a day old needs the nonce
+psql($db, q{SELECT authoob_clear_throttle()});
+register_user($front, 'eve@example.com', $password);
+my $eve_new = beside('eve@example.com', sub { "evenew$_[0]\@example.com" });
+$token = sign_in('eve@example.com');
+is(gotrue(PUT => '/user', json => { email => $eve_new }, headers => bearer($token))->{status}, 200,
+	'an address change asked');
+my (undef, $eve_code) = mailed($eve_new, 1, $link);
+is_gotrue_error(gotrue(POST => '/verify', json => { email => 'eve@example.com', token => $eve_code, type => 'email_change' }),
+	403, 'otp_expired', 'its right code with the old address: refused');
+is(gotrue(PUT => '/user', json => { password => strong_password('2') }, headers => bearer($token))->{status}, 200,
+	'then the password changed');
+is_gotrue_error(gotrue(POST => '/verify', json => { email => $eve_new, token => $eve_code, type => 'email_change' }),
+	403, 'otp_expired', 'the change that waited is spent by it');
+psql($db, q{SELECT authoob_configure('{"secure_password_change": true}')});
+$token = gotrue(POST => '/token?grant_type=password',
+	json => { email => 'eve@example.com', password => strong_password('2') })->{json}{access_token};
+psql($db, q{UPDATE authoob.sessions SET created_at = now() - interval '25 hours'});
+is_gotrue_error(gotrue(PUT => '/user', json => { email => $eve_new }, headers => bearer($token)),
+	400, 'reauthentication_needed', 'secure_password_change, an old session: an address change needs the nonce');
+is(scalar(() = grep { $_ =~ $link } $sink->texts($eve_new)), 1, 'and nothing mailed');
+psql($db, q{SELECT authoob_configure('{"secure_password_change": false}')});
+
 done_testing();

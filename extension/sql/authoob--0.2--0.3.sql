@@ -421,6 +421,13 @@ INSERT INTO authoob.hook_names (name, position)
 SELECT n, p FROM @extschema@.authoob_hook_names() WITH ORDINALITY AS h (n, p)
 ON CONFLICT (name) DO NOTHING;
 
+-- ==== Review: what a sign-in proved otherwise still has to respect ====
+-- A banned user gets no session by a mailed code, a link or a provider
+-- (authoob_grant_session_of, C); an address change's code is taken with
+-- the new address only (C); a magic link confirms an account as its
+-- address's owner takes it.
+\ir gotrue/authoob_confirm_by_magic_link.sql
+
 -- ==== Sign-up by code ====
 -- A magic link asked with create_user may make the account of an unknown
 -- address, in the mailer as the mail is made (docs/supabase.md, "Magic

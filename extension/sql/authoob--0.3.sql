@@ -93,6 +93,7 @@
 \ir gotrue/authoob_mfa_verify_challenge.sql
 \ir gotrue/authoob_gotrue_user_json.sql
 \ir gotrue/authoob_grant_session_of.sql
+\ir gotrue/authoob_confirm_by_magic_link.sql
 \ir gotrue/authoob_link_code.sql
 \ir gotrue/authoob_password_ask_for_flow.sql
 \ir gotrue/authoob_register_for_dialect.sql

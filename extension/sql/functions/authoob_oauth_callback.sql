@@ -88,7 +88,7 @@ BEGIN
         END IF;
         -- the application's say, in the transaction (docs/sql-api.md, "Hooks")
         PERFORM @extschema@.authoob_fire_oauth_hook('pre_oauth_signin', NULL, p.name, claims, NULL);
-        uid := @extschema@.authoob_oauth_identity_user(p, claims, f.link_user_id);
+        uid := @extschema@.authoob_oauth_identity_user(p, claims, f.link_user_id, client_ip);
         PERFORM @extschema@.authoob_fire_oauth_hook('post_oauth_signin', uid, NULL, NULL,
             (SELECT to_jsonb(i) FROM authoob.identities i WHERE i.user_id = uid AND i.provider = p.name
              ORDER BY i.last_sign_in_at DESC LIMIT 1));

@@ -5,10 +5,11 @@
 -- address is verified and the account is confirmed (anything less would
 -- let whoever registers the victim's address at a provider take the
 -- account, or keep one waiting there); else a new user, confirmed when
--- the provider verified the address.  The identity is made or updated.
--- Owner only.
+-- the provider verified the address, counted against the client as a
+-- registration is and refused while disable_signup is on (as Supabase
+-- Auth does).  The identity is made or updated.  Owner only.
 CREATE OR REPLACE FUNCTION authoob_oauth_identity_user(p authoob.identity_providers, claims jsonb,
-                                                       link_user_id bigint)
+                                                       link_user_id bigint, client_ip inet)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
@@ -48,6 +49,7 @@ BEGIN
                 DETAIL = '{"error_code": "validation_failed"}';
         ELSE
             -- as an admin creates one: no password anyone knows, no mail
+            PERFORM @extschema@.authoob_count_sign_up(client_ip);
             new_uuid := @extschema@.authoob_new_user_uuid();
             PERFORM @extschema@.authoob_admin_create_user(jsonb_build_object(
                 'id', new_uuid, 'email', address, 'email_confirm', verified));
@@ -60,4 +62,4 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION authoob_oauth_identity_user(authoob.identity_providers, jsonb, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authoob_oauth_identity_user(authoob.identity_providers, jsonb, bigint, inet) FROM PUBLIC;

@@ -45,8 +45,7 @@ BEGIN
             RAISE EXCEPTION 'No token match' USING ERRCODE = 'PT401',
                 DETAIL = '{"error_code": "otp_expired", "gotrue": {"status": 403, "msg": "Email link is invalid or has expired"}}';
         END IF;
-        UPDATE authoob.users u SET confirmed_at = now(), update_date = now()
-        WHERE u.id = f.user_id AND u.confirmed_at IS NULL;
+        PERFORM @extschema@.authoob_confirm_by_magic_link(f.user_id);
     END IF;
     RETURN @extschema@.authoob_grant_session_of(f.user_id, client_ip,
         CASE f.kind WHEN 'magiclink' THEN 'magiclink' END);

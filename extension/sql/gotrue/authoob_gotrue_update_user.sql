@@ -24,7 +24,7 @@ BEGIN
     IF nullif(body ->> 'email', '') IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM authoob.users u WHERE u.id = uid AND lower(u.email) = lower(body ->> 'email')) THEN
         PERFORM @extschema@.authoob_email_change_ask(token, body ->> 'email', true,
-            @extschema@.authoob_redirect_url(NULL));
+            @extschema@.authoob_redirect_url(NULL), body ->> 'nonce');
     END IF;
     IF jsonb_typeof(body -> 'data') = 'object' THEN
         PERFORM @extschema@.authoob_update_profile(token,
