@@ -75,6 +75,7 @@ extern void authoob_email_elsewhere(void);
 extern void authoob_email_taken(void);
 extern void authoob_already_registered(void) pg_attribute_noreturn();
 extern void authoob_signup_disabled(void) pg_attribute_noreturn();
+extern void authoob_otp_signup_disabled(void) pg_attribute_noreturn();
 extern void authoob_already_active(void) pg_attribute_noreturn();
 extern void authoob_too_many_attempts(int seconds) pg_attribute_noreturn();
 extern void authoob_factor_not_found(void) pg_attribute_noreturn();
@@ -140,6 +141,7 @@ extern void authoob_parse_jsonb(void *arg);
 extern JsonbValue *authoob_object_value(Jsonb *object, const char *key);
 extern char *authoob_jsonb_get_string(Jsonb *object, const char *key);
 extern bool authoob_jsonb_is_false(Jsonb *object, const char *key);
+extern bool authoob_jsonb_is_true(Jsonb *object, const char *key);
 extern Datum authoob_jsonb_from_pairs(int npairs, const char **keys,
 									  const char **values);
 extern void authoob_push_key(JsonbParseState **state, const char *key);
@@ -321,6 +323,7 @@ typedef struct AuthoobSettings
 	int32		otp_ttl;		/* seconds: a magic link's and its code's life */
 	bool		secure_password_change; /* a password change needs a nonce */
 	int32		code_ttl;		/* seconds a mailed 6-digit code lives at most */
+	bool		otp_signup;		/* a magic link may make an unknown address's account */
 	bool		audit;			/* the schema has the audit log (0.3) */
 } AuthoobSettings;
 
@@ -632,6 +635,7 @@ typedef struct AuthoobMailRequest
 	int64		flow_id;
 	bool		gotrue;
 	const char *redirect_to;
+	const char *signup;			/* sign-up by code: the new user's user_metadata (JSON) */
 } AuthoobMailRequest;
 
 extern void authoob_send_activation(int64 user_id, const AuthoobMailRequest *dialect,

@@ -377,6 +377,21 @@ authoob_signup_disabled(void)
 }
 
 /*
+ * 403, with disable_signup: a magic link asked with create_user while
+ * otp_signup is on, for any address; to Supabase Auth's clients GoTrue's
+ * otp.go answer
+ */
+void
+authoob_otp_signup_disabled(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHOOB_FORBIDDEN),
+			 errmsg("Registration disabled"),
+			 errdetail_contract("otp_disabled", NULL, NULL,
+								(GotrueAnswer) {422, "Signups not allowed for otp", NULL})));
+}
+
+/*
  * 409: the activation token of an account already active; to Supabase
  * Auth's clients a spent link, as a used one is (GoTrue forgets the token
  * once confirmed)

@@ -391,9 +391,27 @@ authoob_send_activation_again(void *request)
 }
 
 /*
+ * Sign-up by code: the account of an address no user has, unconfirmed
+ * (the magic link or its code confirms it), its password a random
+ * bcrypt-shaped string that no sign-in matches (as an anonymous user's),
+ * its user_metadata the request's data.  Nothing when a user has the
+ * address (an inactive one too, or a registration that won a race).
+ */
+static AuthoobQuery sign_up_by_code = AUTHOOB_QUERY(
+	"INSERT INTO authoob.users (email, password, user_metadata)"
+	" SELECT $1, format('$2a$%s$%s', lpad(s.bcrypt_cost::text, 2, '0'), translate(substr(encode("
+	"  uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())"
+	"  || uuid_send(gen_random_uuid()), 'base64'), 1, 53), '+', '.')), $2::jsonb"
+	" FROM authoob.settings s"
+	" ON CONFLICT ((lower(email))) DO NOTHING RETURNING id",
+	2, TEXTOID, TEXTOID);
+
+/*
  * A magic link and its code for the active account of the request's
  * email, if there is one (an unconfirmed account too: following the link
- * proves the address); nothing for any other address.  The new code takes
+ * proves the address); for an address no user has, when the request
+ * signs up by code (asked->signup), a new account's; nothing for any
+ * other address.  The new code takes
  * the older ones away, and so does the new link: an older link of the
  * address no longer signs in.  Connected to SPI.  (A void * argument, to
  * run under authoob_try.)
@@ -406,6 +424,17 @@ authoob_send_magic_link(void *request)
 	int64		user_id = authoob_active_user_by_email(asked->email);
 	Datum		args[2];
 
+	if (user_id == 0 && asked->signup)
+	{
+		args[0] = CStringGetTextDatum(asked->email);
+		args[1] = CStringGetTextDatum(asked->signup);
+		if (authoob_run(&sign_up_by_code, args, NULL, false) == 1)
+		{
+			bool		isnull;
+
+			user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
+		}
+	}
 	if (user_id == 0)
 		return;
 	args[0] = Int64GetDatum(user_id);

@@ -213,13 +213,27 @@ authoob_jsonb_get_string(Jsonb *object, const char *key)
 	return pnstrdup(value->val.string.val, value->val.string.len);
 }
 
+/* Whether key of an object is the JSON value expected (true or false) */
+static bool
+jsonb_is_bool(Jsonb *object, const char *key, bool expected)
+{
+	JsonbValue *value = authoob_object_value(object, key);
+
+	return value != NULL && value->type == jbvBool && value->val.boolean == expected;
+}
+
 /* Whether key of an object is the JSON value false */
 bool
 authoob_jsonb_is_false(Jsonb *object, const char *key)
 {
-	JsonbValue *value = authoob_object_value(object, key);
+	return jsonb_is_bool(object, key, false);
+}
 
-	return value != NULL && value->type == jbvBool && !value->val.boolean;
+/* Whether key of an object is the JSON value true */
+bool
+authoob_jsonb_is_true(Jsonb *object, const char *key)
+{
+	return jsonb_is_bool(object, key, true);
 }
 
 /* Building objects with pushJsonbValue: a key */

@@ -43,9 +43,9 @@ static AuthoobQuery insert_mail_request = AUTHOOB_QUERY(
  * points (Supabase Auth's dialect) pass them
  */
 static AuthoobQuery insert_dialect_mail_request = AUTHOOB_QUERY(
-	"INSERT INTO authoob.mail_requests (kind, email, flow_id, gotrue, redirect_to)"
-	" VALUES ($2, $1, $3, $4, $5)",
-	5, TEXTOID, TEXTOID, INT8OID, BOOLOID, TEXTOID);
+	"INSERT INTO authoob.mail_requests (kind, email, flow_id, gotrue, redirect_to, signup)"
+	" VALUES ($2, $1, $3, $4, $5, $6::jsonb)",
+	6, TEXTOID, TEXTOID, INT8OID, BOOLOID, TEXTOID, TEXTOID);
 
 /* SKIP LOCKED: each request is taken by one of the mailers preparing */
 static AuthoobQuery take_requests = AUTHOOB_QUERY(
@@ -58,7 +58,7 @@ static AuthoobQuery take_requests = AUTHOOB_QUERY(
 static AuthoobQuery take_flow_requests = AUTHOOB_QUERY(
 	"DELETE FROM authoob.mail_requests WHERE id IN ("
 	" SELECT id FROM authoob.mail_requests ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
-	" RETURNING email, kind, flow_id, gotrue, redirect_to",
+	" RETURNING email, kind, flow_id, gotrue, redirect_to, signup",
 	1, INT4OID);
 
 /* FOR UPDATE: two resets with one token cannot both succeed */
@@ -98,8 +98,8 @@ count_ask(FunctionCallInfo fcinfo, const AuthoobSettings *settings)
 static void
 record_mail_request(const char *email, const char *kind, const AuthoobMailRequest *dialect)
 {
-	Datum		args[5];
-	char		nulls[5] = {' ', ' ', 'n', ' ', 'n'};
+	Datum		args[6];
+	char		nulls[6] = {' ', ' ', 'n', ' ', 'n', 'n'};
 
 	args[0] = CStringGetTextDatum(email);
 	args[1] = CStringGetTextDatum(kind);
@@ -114,6 +114,8 @@ record_mail_request(const char *email, const char *kind, const AuthoobMailReques
 	args[3] = BoolGetDatum(dialect->gotrue);
 	args[4] = dialect->redirect_to ? CStringGetTextDatum(dialect->redirect_to) : (Datum) 0;
 	nulls[4] = dialect->redirect_to ? ' ' : 'n';
+	args[5] = dialect->signup ? CStringGetTextDatum(dialect->signup) : (Datum) 0;
+	nulls[5] = dialect->signup ? ' ' : 'n';
 	authoob_run(&insert_dialect_mail_request, args, nulls, false);
 	authoob_notify_mailers();
 }
@@ -200,6 +202,39 @@ authoob_ask_reset_mail(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialec
 }
 
 /*
+ * A magic link asked with create_user while otp_signup is on: the request
+ * may make the account of an unknown address (authoob_send_magic_link), so
+ * it is a registration for the client's limits (client_hashes_per_window,
+ * as authoob_count_sign_up counts an anonymous sign-in) and for
+ * disable_signup, whoever's address it is: neither the answer nor the work
+ * tells whether the address is known.  The user_metadata of the new user,
+ * the request's "data" (an object of at most 16 kB), is returned as JSON.
+ * Connected to SPI.
+ */
+static char *
+sign_up_by_code(FunctionCallInfo fcinfo, Jsonb *payload, const AuthoobSettings *settings)
+{
+	JsonbValue *data = authoob_object_value(payload, "data");
+	char	   *metadata = "{}";
+
+	if (data && data->type != jbvNull)
+	{
+		Jsonb	   *object = JsonbValueToJsonb(data);
+
+		if (!JB_ROOT_IS_OBJECT(object) || JB_ROOT_IS_SCALAR(object))
+			authoob_invalid_value("data", "An object.");
+		metadata = JsonbToCString(NULL, &object->root, VARSIZE(object));
+		if (strlen(metadata) > 16384)
+			authoob_invalid_value("data", "At most 16384 bytes of JSON.");
+	}
+	authoob_check_hash_budget(NULL, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	if (settings->disable_signup)
+		authoob_otp_signup_disabled();
+	authoob_count_hash(NULL, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	return metadata;
+}
+
+/*
  * {"email"}: another activation mail, for an account that has not followed
  * its link (Supabase Auth's resend), or a magic link (kind "magiclink":
  * P/otp, Supabase Auth's otp).  Asked as password/ask asks, with its
@@ -216,6 +251,7 @@ mail_ask(FunctionCallInfo fcinfo, const char *kind, const AuthoobMailRequest *di
 {
 	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
 	bool		magic_link = strcmp(kind, "magiclink") == 0;
+	AuthoobMailRequest asked = {0};
 	char	   *email;
 	AuthoobSettings *settings;
 	Datum		args[2];
@@ -225,9 +261,13 @@ mail_ask(FunctionCallInfo fcinfo, const char *kind, const AuthoobMailRequest *di
 	authoob_connect_spi();
 	settings = authoob_load_settings();
 	authoob_require_setting(settings->api_url, "api_url");
+	if (dialect)
+		asked = *dialect;
 	if (magic_link)
 		authoob_fire_hook(HOOK_PRE_OTP, &(AuthoobHookArgs) {.payload = payload});
 	email = authoob_payload_string(payload, "email", true, NULL);
+	if (magic_link && settings->otp_signup && authoob_jsonb_is_true(payload, "create_user"))
+		asked.signup = sign_up_by_code(fcinfo, payload, settings);
 	count_ask(fcinfo, settings);
 	/* each kind its own interval: a reset mail asked before does not hold it back */
 	args[0] = CStringGetTextDatum(psprintf("%s %s", kind, authoob_throttle_key(email)));
@@ -235,7 +275,7 @@ mail_ask(FunctionCallInfo fcinfo, const char *kind, const AuthoobMailRequest *di
 	authoob_run(&ask_allowed, args, NULL, false);
 	allowed = DatumGetBool(authoob_result_datum(1, &isnull));
 	if (allowed)
-		record_mail_request(email, kind, dialect);
+		record_mail_request(email, kind, asked.signup || dialect ? &asked : NULL);
 	if (magic_link && authoob_hook_registered(HOOK_POST_OTP))
 		authoob_fire_hook(HOOK_POST_OTP,
 						  &(AuthoobHookArgs) {.user_id = authoob_active_user_by_email(email),
@@ -333,6 +373,7 @@ mail_prepare(FunctionCallInfo fcinfo, bool with_flows)
 				asked.flow_id = DatumGetInt64(flow_id);
 			asked.gotrue = DatumGetBool(SPI_getbinval(row, requests->tupdesc, 4, &isnull));
 			asked.redirect_to = SPI_getvalue(row, requests->tupdesc, 5);
+			asked.signup = SPI_getvalue(row, requests->tupdesc, 6);
 		}
 		error = authoob_try(strcmp(kind, "activation") == 0 ? authoob_send_activation_again :
 							strcmp(kind, "magiclink") == 0 ? authoob_send_magic_link :

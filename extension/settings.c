@@ -128,6 +128,8 @@ static const SettingDef setting_defs[] = {
 	{"secure_password_change", SETTING_BOOL, 0, 0, FIELD(secure_password_change), "false"},
 	/* 0.3: mailed codes' own lifetime (0.2 mailed no codes) */
 	{"code_ttl", SETTING_INT, 60, 7 * 24 * 3600, FIELD(code_ttl), "3600"},
+	/* 0.3: sign-up by code (0.2 had no magic links) */
+	{"otp_signup", SETTING_BOOL, 0, 0, FIELD(otp_signup), "false"},
 };
 
 #define N_SETTINGS lengthof(setting_defs)

@@ -410,6 +410,15 @@ is($front->request(GET => '/settings')->{json}{external}{anonymous_users}, JSON:
 authjs('anonymous', password => $password);
 is(psql($db, q{SELECT count(*) FROM authoob.users WHERE email IS NULL AND user_metadata ->> 'theme' = 'light'}), 1,
 	'one anonymous user, its data kept');
+# made permanent: updateUser({email}), the mailed code, then a password
+my $upgrade_store = File::Temp->new;
+authjs('anonymous_upgrade_ask', new_email => 'upgraded@example.com', store => $upgrade_store->filename);
+authjs('anonymous_upgrade_finish', new_email => 'upgraded@example.com', password => $password,
+	store => $upgrade_store->filename,
+	code => mailed('upgraded@example.com', qr{type=email_change.*?code: (\d{6})\b}s));
+is(psql($db, q{SELECT count(*) FROM authoob.mail_outbox WHERE kind = 'email_change_notice'
+	AND user_id = (SELECT id FROM authoob.users WHERE email = 'upgraded@example.com')}), 0,
+	'no notice to the missing old address');
 psql($db, q{SELECT authoob_configure('{"anonymous_signin": false}')});
 
 # --- reauthentication: the nonce of the real mail, which a session older
@@ -477,6 +486,13 @@ $r = $front->{http}->get($pkce_link);
 ok($code, 'PKCE magic link followed after a scanner: still a code') or diag($r->{headers}{location});
 authjs('otp_exchange', email => 'ada@example.com', store => $ostore->filename, code => $code);
 is(scalar mailed_tokens('stranger@example.com', qr{.}), 0, 'no mail to an unknown address');
+# sign-up by code (otp_signup): shouldCreateUser (auth-js's default) for a
+# new address, then verifyOtp with the mailed code
+psql($db, q{SELECT authoob_configure('{"otp_signup": true}')});
+authjs('otp_ask', email => 'newcomer@example.com');
+authjs('otp_verify', email => 'newcomer@example.com', type => 'email',
+	code => mailed('newcomer@example.com', qr{magiclink.*?code: (\d{6})\b}s));
+psql($db, q{SELECT authoob_configure('{"otp_signup": false}')});
 
 # email change: updateUser({email}), a resend, verifyOtp type email_change
 # with the code of the newest mail to the new address

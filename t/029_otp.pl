@@ -222,4 +222,63 @@ is_gotrue_error(gotrue(POST => '/verify',
 	json => { email => 'victim@example.com', token => $banned_code, type => 'email' }), 400, 'user_banned',
 	'a banned user: no session by a mailed code either');
 
+# --- sign-up by code: only with otp_signup on and create_user asked
+# the accounts made in the mailer, once it has taken every request
+sub users_of
+{
+	my ($email) = @_;
+	wait_until(sub { psql($db, q{SELECT count(*) FROM authoob.mail_requests}) == 0 }, 30);
+	return psql($db, qq{SELECT count(*) FROM authoob.users WHERE email = '$email'});
+}
+psql($db, q{SELECT authoob_clear_throttle()});
+is(gotrue(POST => '/otp', json => { email => 'new@example.com' })->{status}, 200, 'otp_signup off: 200');
+is(users_of('new@example.com'), 0, 'off: no account made');
+psql($db, q{SELECT authoob_configure('{"otp_signup": true}')});
+is(gotrue(POST => '/otp', json => { email => 'other@example.com', create_user => JSON::PP::false })->{status},
+	200, 'on, create_user false: 200');
+is(users_of('other@example.com'), 0, 'and no account');
+$known = gotrue(POST => '/otp', json => { email => 'ada@example.com', data => { plan => 'free' } });
+$unknown = gotrue(POST => '/otp', json => { email => 'fresh@example.com', data => { plan => 'free' } });
+is_deeply([ $unknown->{status}, $unknown->{content} ], [ $known->{status}, $known->{content} ],
+	'on, create_user (the default): an unknown address answered as a known one');
+($token, $digits) = mailed('fresh@example.com', 1);
+ok($digits, 'the new address gets the magic link and code mail');
+is(psql($db, q{SELECT confirmed_at IS NULL, user_metadata ->> 'plan' FROM authoob.users WHERE email = 'fresh@example.com'}),
+	't|free', 'an account, unconfirmed, its user_metadata the data');
+$r = gotrue(POST => '/verify', json => { email => 'fresh@example.com', token => $digits, type => 'email' });
+is($r->{status}, 200, 'the code signs the new user in') or diag($r->{content});
+is($r->{json}{user}{email}, 'fresh@example.com', 'as the new address');
+ok($r->{json}{user}{email_confirmed_at}, 'confirmed');
+is($r->{json}{user}{user_metadata}{plan}, 'free', 'with the data');
+is(gotrue(POST => '/token?grant_type=password', json => { email => 'fresh@example.com', password => '' })->{status},
+	400, 'no password signs in');
+is($front->request(POST => '/otp', json => { email => 'seed@example.com', create_user => JSON::PP::true })->{status},
+	204, 'P/otp with create_user: 204');
+my (undef, $seed_digits) = mailed('seed@example.com', 1, $own_link);
+$r = $front->request(POST => '/otp/verify', json => { email => 'seed@example.com', code => $seed_digits });
+is($r->{status}, 200, 'its code signs in') or diag($r->{content});
+is(psql($db, q{SELECT confirmed_at IS NOT NULL FROM authoob.users WHERE email = 'seed@example.com'}), 't',
+	'the account made and confirmed');
+is($front->request(POST => '/otp', json => { email => 'plain@example.com' })->{status}, 204,
+	'P/otp without create_user: 204');
+is(users_of('plain@example.com'), 0, 'and no account');
+
+# a sign-up by code is a registration: disable_signup, the client's budget
+psql($db, q{SELECT authoob_configure('{"disable_signup": true}')});
+is_gotrue_error(gotrue(POST => '/otp', json => { email => 'ada@example.com' }), 422, 'otp_disabled',
+	'disable_signup, create_user: 422 otp_disabled for a known address');
+is_gotrue_error(gotrue(POST => '/otp', json => { email => 'late@example.com' }), 422, 'otp_disabled',
+	'and for an unknown one');
+is($front->request(POST => '/otp', json => { email => 'late@example.com', create_user => JSON::PP::true })->{status},
+	403, 'P/otp: 403');
+is(gotrue(POST => '/otp', json => { email => 'late@example.com', create_user => JSON::PP::false })->{status},
+	200, 'without create_user: 200 as before');
+is(users_of('late@example.com'), 0, 'no account made');
+psql($db, q{SELECT authoob_configure('{"disable_signup": false, "client_hashes_per_window": 2}')});
+psql($db, q{SELECT authoob_clear_throttle()});
+@statuses = map { gotrue(POST => '/otp', json => { email => "burst$_\@example.com" })->{status} } 1 .. 3;
+is("@statuses", '200 200 429', 'sign-ups by code spend the client budget of registrations');
+is(gotrue(POST => '/signup', json => { email => 'burst@example.com', password => 'Passw0rd-ok' })->{status},
+	429, 'and a registration after them too');
+
 done_testing();

@@ -427,3 +427,10 @@ ON CONFLICT (name) DO NOTHING;
 -- the new address only (C); a magic link confirms an account as its
 -- address's owner takes it.
 \ir gotrue/authoob_confirm_by_magic_link.sql
+
+-- ==== Sign-up by code ====
+-- A magic link asked with create_user may make the account of an unknown
+-- address, in the mailer as the mail is made (docs/supabase.md, "Magic
+-- links and email codes").
+ALTER TABLE authoob.settings ADD COLUMN otp_signup boolean NOT NULL DEFAULT false;
+ALTER TABLE authoob.mail_requests ADD COLUMN signup jsonb;

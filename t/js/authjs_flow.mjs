@@ -528,6 +528,35 @@ if (step === 'confirm_off') {
   check('getUser: is_anonymous', r.data?.user?.is_anonymous === true, errInfo(r.error))
   r = await c.signOut()
   check('signOut', !r.error, errInfo(r.error))
+} else if (step === 'anonymous_upgrade_ask') {
+  // an anonymous user made permanent: an address asked for here, its mailed
+  // code verified and a password set in anonymous_upgrade_finish
+  const c = client('sb-upgrade', { storage: fileStorage(args.store) })
+  let r = await c.signInAnonymously()
+  check('signInAnonymously: a user to make permanent', !r.error && r.data.user?.is_anonymous === true,
+    errInfo(r.error))
+  r = await c.updateUser({ email: args.new_email })
+  check('updateUser({email}) of the anonymous user: no address until confirmed',
+    !r.error && !r.data.user?.email, errInfo(r.error) ?? r.data.user)
+} else if (step === 'anonymous_upgrade_finish') {
+  const c = client('sb-upgrade', { storage: fileStorage(args.store) })
+  let r = await c.verifyOtp({ email: args.new_email, token: args.code, type: 'email_change' })
+  check('verifyOtp email_change with the mailed code: a session of the address, not anonymous',
+    !r.error && r.data.user?.email === args.new_email && r.data.user?.is_anonymous === false,
+    r.error ? errInfo(r.error) : r.data.user)
+  let claims = (await c.getClaims())?.data?.claims
+  check('its token: is_anonymous false', claims?.is_anonymous === false && claims?.email === args.new_email, claims)
+  r = await c.updateUser({ password: args.password })
+  check('updateUser({password}) in that session', !r.error, errInfo(r.error))
+  const fresh = client('sb-upgrade-new')
+  r = await fresh.signInWithPassword({ email: args.new_email, password: args.password })
+  check('signInWithPassword with the address and the password', !r.error && r.data.session, errInfo(r.error))
+  claims = (await fresh.getClaims())?.data?.claims
+  check('the new tokens: is_anonymous false, amr password', claims?.is_anonymous === false &&
+    claims?.amr?.[0]?.method === 'password', claims)
+  r = await fresh.getUser()
+  check('getUser: permanent and confirmed', r.data?.user?.is_anonymous === false && r.data?.user?.email_confirmed_at,
+    r.error ? errInfo(r.error) : r.data?.user)
 } else if (step === 'reauth_ask') {
   const c = client('sb-reauth', { storage: fileStorage(args.store) })
   let r = await c.signInWithPassword({ email, password })

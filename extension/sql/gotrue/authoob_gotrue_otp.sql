@@ -1,10 +1,11 @@
 -- POST /otp (and /magiclink): a magic link and a 6-digit code to the
 -- address, asked as POST /recover asks (200 {} whether the address is
 -- known or not, the same work; the mailers make the mail of an account's
--- address), for the request's PKCE flow.  An unknown address gets no
--- mail whatever create_user says: authoob does not sign up by code
--- (docs/supabase.md, "Magic links and email codes").  A phone number:
--- as GoTrue with phone sign-in off.
+-- address), for the request's PKCE flow.  With otp_signup on, create_user
+-- (true unless false, as GoTrue reads it) signs up by code: an unknown
+-- address gets an account, its user_metadata the request's data, and the
+-- mail (docs/supabase.md, "Magic links and email codes").  A phone
+-- number: as GoTrue with phone sign-in off.
 CREATE OR REPLACE FUNCTION authoob_gotrue_otp(payload text, client_ip inet DEFAULT NULL,
                                               redirect_to text DEFAULT NULL)
 RETURNS jsonb
@@ -24,7 +25,9 @@ BEGIN
             DETAIL = '{"error_code": "validation_failed"}';
     END IF;
     flow := @extschema@.authoob_gotrue_start_flow(body, 'magiclink');
-    IF NOT @extschema@.authoob_magic_link_ask_for_flow(jsonb_build_object('email', body -> 'email'),
+    IF NOT @extschema@.authoob_magic_link_ask_for_flow(jsonb_build_object('email', body -> 'email',
+                                                           'create_user', body -> 'create_user' IS DISTINCT FROM 'false',
+                                                           'data', body -> 'data'),
                                                        client_ip, flow,
                                                        @extschema@.authoob_redirect_url(redirect_to)) THEN
         DELETE FROM authoob.flow_states f WHERE f.id = flow;

@@ -6,6 +6,9 @@
 -- token of its mail will carry (authoob.mail_tokens).  gotrue: a request
 -- of Supabase Auth's dialect, whose mail carries that dialect's link and a
 -- code; redirect_to: where its link leads (an allowed URL, or app_url).
+-- signup: a magic link's request that may make the account of an unknown
+-- address (sign-up by code, otp_signup), the new user's user_metadata;
+-- null for any other request.
 CREATE TABLE authoob.mail_requests (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind text NOT NULL CHECK (kind IN ('reset', 'activation', 'magiclink', 'email_change')),
@@ -13,7 +16,8 @@ CREATE TABLE authoob.mail_requests (
     requested_at timestamptz NOT NULL DEFAULT now(),
     flow_id bigint,
     gotrue boolean NOT NULL DEFAULT false,
-    redirect_to text
+    redirect_to text,
+    signup jsonb
 );
 REVOKE ALL ON authoob.mail_requests FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('authoob.mail_requests', '');

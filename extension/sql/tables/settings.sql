@@ -91,7 +91,10 @@ CREATE TABLE authoob.settings (
     -- MAILER_OTP_EXP), its link living on to its own expiry
     code_ttl integer NOT NULL DEFAULT 3600,
     -- seconds a magic link and its 6-digit code stay valid
-    otp_ttl integer NOT NULL DEFAULT 600
+    otp_ttl integer NOT NULL DEFAULT 600,
+    -- a magic link asked for an unknown address with create_user makes
+    -- its account (docs/supabase.md, "Magic links and email codes")
+    otp_signup boolean NOT NULL DEFAULT false
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));
