@@ -410,15 +410,21 @@ is($front->request(GET => '/settings')->{json}{external}{anonymous_users}, JSON:
 authjs('anonymous', password => $password);
 is(psql($db, q{SELECT count(*) FROM authoob.users WHERE email IS NULL AND user_metadata ->> 'theme' = 'light'}), 1,
 	'one anonymous user, its data kept');
-# made permanent: updateUser({email}), the mailed code, then a password
-my $upgrade_store = File::Temp->new;
-authjs('anonymous_upgrade_ask', new_email => 'upgraded@example.com', store => $upgrade_store->filename);
-authjs('anonymous_upgrade_finish', new_email => 'upgraded@example.com', password => $password,
-	store => $upgrade_store->filename,
-	code => mailed('upgraded@example.com', qr{type=email_change.*?code: (\d{6})\b}s));
-is(psql($db, q{SELECT count(*) FROM authoob.mail_outbox WHERE kind = 'email_change_notice'
-	AND user_id = (SELECT id FROM authoob.users WHERE email = 'upgraded@example.com')}), 0,
-	'no notice to the missing old address');
+# made permanent: updateUser({email}), the mailed code, then a password.
+# Not when sharded: an anonymous user lives where its sign-up was routed,
+# and an address change must stay on its user's partition (422 else,
+# docs/scale-out.md), which an address chosen here need not.
+unless (sharded())
+{
+	my $upgrade_store = File::Temp->new;
+	authjs('anonymous_upgrade_ask', new_email => 'upgraded@example.com', store => $upgrade_store->filename);
+	authjs('anonymous_upgrade_finish', new_email => 'upgraded@example.com', password => $password,
+		store => $upgrade_store->filename,
+		code => mailed('upgraded@example.com', qr{type=email_change.*?code: (\d{6})\b}s));
+	is(psql($db, q{SELECT count(*) FROM authoob.mail_outbox WHERE kind = 'email_change_notice'
+		AND user_id = (SELECT id FROM authoob.users WHERE email = 'upgraded@example.com')}), 0,
+		'no notice to the missing old address');
+}
 psql($db, q{SELECT authoob_configure('{"anonymous_signin": false}')});
 
 # --- reauthentication: the nonce of the real mail, which a session older
