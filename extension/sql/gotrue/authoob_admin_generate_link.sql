@@ -5,9 +5,9 @@
 -- as a mail's are, but no mail sent: the answer is the user object with
 -- action_link, email_otp, hashed_token, verification_type and
 -- redirect_to (attrs' redirect_to if allowed, else the query's if
--- allowed, else app_url).  Types signup, invite and recovery;
--- magiclink and the email change's answer as Supabase Auth does with
--- the feature off, until built.
+-- allowed, else app_url).  Types signup, invite, recovery and
+-- magiclink; the email change's answer as Supabase Auth does with the
+-- feature off (its links carry the new address: the change makes them).
 CREATE OR REPLACE FUNCTION authoob_admin_generate_link(attrs jsonb, redirect_to text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -25,8 +25,13 @@ BEGIN
     target := CASE WHEN @extschema@.authoob_redirect_url(attrs ->> 'redirect_to') = attrs ->> 'redirect_to'
                    THEN attrs ->> 'redirect_to'
                    ELSE @extschema@.authoob_redirect_url(redirect_to) END;
-    IF type = 'magiclink' THEN
-        PERFORM @extschema@.authoob_gotrue_not_built('otp');
+    IF type = 'magiclink' AND NOT EXISTS (
+        SELECT 1 FROM authoob.users u WHERE lower(u.email) = lower(attrs ->> 'email')) THEN
+        -- Supabase Auth's mail.go: an unknown address's magic link is a
+        -- sign-up's, with a password nobody knows
+        type := 'signup';
+        attrs := attrs || jsonb_build_object('password',
+            replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '') || 'Aa1');
     ELSIF type IN ('email_change_current', 'email_change_new') THEN
         PERFORM @extschema@.authoob_gotrue_not_built('email_change');
     END IF;
