@@ -643,8 +643,10 @@ if (step === 'confirm_off') {
   r = await admin.generateLink({ type: 'invite', email })
   check('invite of a confirmed address: 422 email_exists', r.error?.code === 'email_exists', errInfo(r.error))
   r = await admin.generateLink({ type: 'magiclink', email })
-  check('magiclink, not built: as Supabase Auth with it off, 422 email_provider_disabled',
-    r.error?.status === 422 && r.error.code === 'email_provider_disabled', errInfo(r.error))
+  check('admin.generateLink magiclink', !r.error && r.data.properties?.verification_type === 'magiclink' &&
+    /type=magiclink/.test(r.data.properties?.action_link), errInfo(r.error))
+  r = await c.verifyOtp({ email, token: r.data.properties.email_otp, type: 'magiclink' })
+  check('verifyOtp magiclink with its email_otp: a session', !r.error && r.data.session?.access_token, errInfo(r.error))
 } else {
   console.error(`unknown step ${step}`)
   process.exit(2)
