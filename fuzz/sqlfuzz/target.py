@@ -34,7 +34,8 @@ WRITER_COLUMN = "fz_writer integer DEFAULT pg_catalog.pg_backend_pid()"
 # Every row written to a table of schema authoob counts, per backend, in
 # authoob_fuzz.writes; a refused call must leave its backend's count as it
 # was.  (Rolled-back writes roll their count back too.)  authoob.throttle is
-# left out: recording a failure there is what authoob_attempt is for.
+# left out, and so are the audit log's records of failures (outcome
+# failure): recording a failure there is what authoob_attempt is for.
 WRITE_COUNTER = """
 CREATE SCHEMA IF NOT EXISTS authoob_fuzz;
 CREATE TABLE IF NOT EXISTS authoob_fuzz.writes (pid integer PRIMARY KEY, n bigint NOT NULL);
@@ -52,8 +53,14 @@ BEGIN
     FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE n.nspname = 'authoob' AND c.relkind = 'r' AND c.relname <> 'throttle' LOOP
         EXECUTE format('DROP TRIGGER IF EXISTS zz_fuzz_count ON authoob.%I', t);
-        EXECUTE format('CREATE TRIGGER zz_fuzz_count AFTER INSERT OR UPDATE OR DELETE'
-                       ' ON authoob.%I FOR EACH ROW EXECUTE FUNCTION authoob_fuzz.count_write()', t);
+        IF t = 'audit_log' THEN
+            EXECUTE 'CREATE TRIGGER zz_fuzz_count AFTER INSERT ON authoob.audit_log FOR EACH ROW'
+                    ' WHEN (NEW.outcome IS DISTINCT FROM ''failure'')'
+                    ' EXECUTE FUNCTION authoob_fuzz.count_write()';
+        ELSE
+            EXECUTE format('CREATE TRIGGER zz_fuzz_count AFTER INSERT OR UPDATE OR DELETE'
+                           ' ON authoob.%I FOR EACH ROW EXECUTE FUNCTION authoob_fuzz.count_write()', t);
+        END IF;
     END LOOP;
 END
 $$;
