@@ -214,8 +214,8 @@ extern Oid	authoob_function_owner(Oid function);
 
 /*
  * rows.c: a row of authoob's tables by its primary key (or the rows of the
- * key's first column), read through the key's index on the active
- * snapshot, without the executor
+ * key's first column, or of another index's), read through the index on
+ * the active snapshot, without the executor
  */
 typedef enum AuthoobTable
 {
@@ -223,6 +223,8 @@ typedef enum AuthoobTable
 	AUTHOOB_TABLE_USERS,		/* by id */
 	AUTHOOB_TABLE_ROLES_USERS,	/* by user_id (and role_id) */
 	AUTHOOB_TABLE_ROLES,		/* by id */
+	AUTHOOB_TABLE_IDENTITIES,	/* by user_id (0.3) */
+	AUTHOOB_TABLE_MFA_FACTORS,	/* by user_id (0.3) */
 	AUTHOOB_N_TABLES
 } AuthoobTable;
 
@@ -238,6 +240,7 @@ extern AttrNumber authoob_row_column_if_any(AuthoobTable table, const char *name
 extern void authoob_row_close(AuthoobRow *row);
 extern int	authoob_rows_each(AuthoobTable table, Datum key,
 							  void (*fn) (TupleTableSlot *slot, void *arg), void *arg);
+extern bool authoob_rows_exist(AuthoobTable table, Datum key);
 
 /* trust.c: code a write of authoob.users runs must be a superuser's */
 extern void authoob_check_trusted_code(void);

@@ -319,8 +319,12 @@ provider_identities(int64 user_id, const char *id, const AuthoobSettings *settin
 {
 	Datum		values[2] = {Int64GetDatum(user_id), CStringGetTextDatum(id)};
 
-	/* the schema of 0.3 (settings->mfa says it) has authoob.identities */
-	if (!settings->mfa)
+	/*
+	 * the schema of 0.3 (settings->mfa says it) has authoob.identities; the
+	 * statement only for a user who has some (most have none: GET G/user
+	 * asks this every time)
+	 */
+	if (!settings->mfa || !authoob_rows_exist(AUTHOOB_TABLE_IDENTITIES, values[0]))
 		return "";
 	authoob_run(&user_identities, values, NULL, true);
 	return authoob_result_text(1);

@@ -809,7 +809,8 @@ authoob_factors_json(int64 user_id, const AuthoobSettings *settings)
 {
 	Datum		value = Int64GetDatum(user_id);
 
-	if (!settings->mfa)
+	/* the statement only for a user who has some: GET G/user asks every time */
+	if (!settings->mfa || !authoob_rows_exist(AUTHOOB_TABLE_MFA_FACTORS, value))
 		return "[]";
 	authoob_run(&user_factors, &value, NULL, true);
 	return authoob_result_text(1);

@@ -20,6 +20,7 @@
 #include "access/relscan.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
@@ -30,12 +31,16 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
-/* The tables read this way: their names, and their keys' (first column's) type and = */
+/*
+ * The tables read this way: their names, and their keys' (first column's)
+ * type and =; the key is the primary key's, or that of the index named
+ */
 typedef struct TableDef
 {
 	const char *name;
 	Oid			key_type;
 	Oid			key_eq;			/* the btree equality function of key_type */
+	const char *index_name;		/* NULL: the primary key */
 } TableDef;
 
 static const TableDef table_defs[AUTHOOB_N_TABLES] = {
@@ -43,6 +48,9 @@ static const TableDef table_defs[AUTHOOB_N_TABLES] = {
 	[AUTHOOB_TABLE_USERS] = {"users", INT8OID, F_INT8EQ},
 	[AUTHOOB_TABLE_ROLES_USERS] = {"roles_users", INT8OID, F_INT8EQ},
 	[AUTHOOB_TABLE_ROLES] = {"roles", INT8OID, F_INT8EQ},
+	/* a user's identities and factors: most users have none */
+	[AUTHOOB_TABLE_IDENTITIES] = {"identities", INT8OID, F_INT8EQ, "identities_user_id_idx"},
+	[AUTHOOB_TABLE_MFA_FACTORS] = {"mfa_factors", INT8OID, F_INT8EQ, "mfa_factors_user_id_idx"},
 };
 
 /* Columns found by name, remembered by table */
@@ -72,7 +80,7 @@ forget_table(Datum arg, Oid relid)
 		}
 }
 
-/* The table's state, its relation and primary key looked up if need be */
+/* The table's state, its relation and key's index looked up if need be */
 static TableState *
 table_state(AuthoobTable table)
 {
@@ -94,11 +102,18 @@ table_state(AuthoobTable table)
 	if (!OidIsValid(relid))
 		elog(ERROR, "authoob: table authoob.%s is missing", def->name);
 	rel = table_open(relid, AccessShareLock);
-	index = RelationGetPrimaryKeyIndex(rel);
+	if (def->index_name == NULL)
+		index = RelationGetPrimaryKeyIndex(rel);
+	else
+	{
+		index = get_relname_relid(def->index_name, RelationGetNamespace(rel));
+		if (OidIsValid(index) && IndexGetRelation(index, true) != relid)
+			index = InvalidOid;
+	}
 	table_close(rel, NoLock);
 	if (!OidIsValid(index) || get_index_column_opclass(index, 1) == InvalidOid ||
 		get_opclass_input_type(get_index_column_opclass(index, 1)) != def->key_type)
-		elog(ERROR, "authoob: authoob.%s has not the primary key it was made with",
+		elog(ERROR, "authoob: authoob.%s has not the key it was made with",
 			 def->name);
 	if (t->key_eq.fn_oid != def->key_eq)
 		fmgr_info_cxt(def->key_eq, &t->key_eq, TopMemoryContext);
@@ -177,9 +192,10 @@ end_scan(IndexScanDesc scan, Relation index)
 }
 
 /*
- * Read the row of the table whose primary key is key, as the active
- * snapshot sees it: true and the row in row->slot (read its columns with
- * slot_getattr, then authoob_row_close), or false and nothing to close.
+ * Read the row of the table whose key is key (the first one, for a key
+ * rows share), as the active snapshot sees it: true and the row in
+ * row->slot (read its columns with slot_getattr, then authoob_row_close),
+ * or false and nothing to close.
  */
 bool
 authoob_row_open(AuthoobRow *row, AuthoobTable table, Datum key)
@@ -216,6 +232,21 @@ authoob_rows_each(AuthoobTable table, Datum key,
 	end_scan(scan, index);
 	authoob_row_close(&row);
 	return count;
+}
+
+/*
+ * Whether the table has a row whose key is key: what spares a statement
+ * when there is nothing for it to find
+ */
+bool
+authoob_rows_exist(AuthoobTable table, Datum key)
+{
+	AuthoobRow	row;
+
+	if (!authoob_row_open(&row, table, key))
+		return false;
+	authoob_row_close(&row);
+	return true;
 }
 
 /* Let go of the row read by authoob_row_open (the lock stays) */
