@@ -14,6 +14,7 @@ use lib "$FindBin::Bin/lib";
 use AuthoobTest;
 use Digest::SHA qw(sha256);
 use MIME::Base64 qw(encode_base64url);
+use MIME::Base64 ();
 use JSON::PP ();
 use URI;
 use Test::More;
@@ -111,6 +112,15 @@ sub exchange
 
 sub count_of { AuthoobTest::psql_in($owner_db, "SELECT count(*) FROM $_[0]") }
 
+# an access token's amr, as "method:provider" entries (Supabase Auth's AMREntry)
+sub amr_of
+{
+	my ($jwt) = @_;
+	my $payload = (split /\./, $jwt // '')[1] // return '';
+	my $claims = json_decode(MIME::Base64::decode_base64url($payload));
+	return join ',', map { join ':', grep { defined } $_->{method}, $_->{provider} } @{ $claims->{amr} // [] };
+}
+
 # --- the redirect to the provider
 my ($r, $to, $cookie) = authorize();
 is($r->{status}, 302, 'G/authorize redirects');
@@ -145,6 +155,9 @@ my $session = exchange($app);
 is($session->{status}, 200, 'the app exchanges the code with its verifier (grant_type=pkce)') or diag($session->{content});
 my $user = $front->request(GET => '/user', token => $session->{json}{access_token}, headers => { Authorization => "Bearer $session->{json}{access_token}" });
 is($user->{json}{email}, 'alice@example.com', 'and reads the user');
+is(amr_of($session->{json}{access_token}), 'oauth:fake', 'its amr says oauth, at the provider fake');
+my $refreshed = $front->request(POST => '/token?grant_type=refresh_token', json => { refresh_token => $session->{json}{refresh_token} });
+is(amr_of($refreshed->{json}{access_token}), 'oauth:fake', 'and still does after a refresh');
 ok($user->{json}{email_confirmed_at}, 'confirmed: the provider verified the address');
 is(exchange($app)->{status} >= 400 ? 'refused' : 'taken', 'refused', 'the app\'s code works once');
 is(count_of(q{authoob.identities WHERE provider = 'fake' AND subject = 'alice-1'}), 1, 'the identity is kept');
@@ -286,6 +299,7 @@ my $hub_user = $front->request(GET => '/user', headers => { Authorization => "Be
 is($hub_user->{json}{email}, 'octo@example.com', 'the address /user gave');
 ok(!$hub_user->{json}{email_confirmed_at}, 'not confirmed: the provider did not verify it');
 is(count_of(q{authoob.identities WHERE provider = 'hub' AND subject = '4242'}), 1, 'its numeric id is the subject');
+is(amr_of($hs->{json}{access_token}), 'oauth:hub', 'its amr names the plain OAuth 2.0 provider');
 
 # P/ too, without the app's PKCE: the session in the fragment
 $front->set_prefix('/authoob');
@@ -301,6 +315,8 @@ $uri->query_form(state => $pq->{state}, code => encode_base64url(json_encode({ n
 my $pb = $front->request(GET => "$uri", headers => { Cookie => $pc });
 like($pb->{headers}{location}, qr{^http://app\.test/cb#access_token=[^&]+&expires_at=\d+&expires_in=\d+&refresh_token=[^&]+&token_type=bearer$},
 	'P/callback: the implicit flow, the session in the fragment');
+my ($fragment_token) = ($pb->{headers}{location} // '') =~ /#access_token=([^&]+)/;
+is(amr_of($fragment_token), 'oauth:fake', 'the fragment\'s session says oauth and the provider too');
 
 is($front->log =~ /s3cret/ ? 'logged' : 'not logged', 'not logged', 'the client secret never reaches the log');
 hostile_checks($db) if hostile();
