@@ -440,3 +440,9 @@ ON CONFLICT (name) DO NOTHING;
 -- links and email codes").
 ALTER TABLE authoob.settings ADD COLUMN otp_signup boolean NOT NULL DEFAULT false;
 ALTER TABLE authoob.mail_requests ADD COLUMN signup jsonb;
+
+-- ==== signInWithIdToken ====
+-- POST G/token?grant_type=id_token: an ID token the app got from an
+-- OpenID Connect provider signs in (docs/identity-providers.md,
+-- "signInWithIdToken").
+\ir gotrue/authoob_gotrue_id_token.sql
