@@ -285,6 +285,16 @@ my ($hooked) = sign_in(sub => 'hooked-1', email => 'hooked@example.com', email_v
 like($hooked, qr{\?code=}, 'a sign-in the hook lets through');
 is(psql($db, q{SELECT concat_ws(' ', provider, subject, email) FROM public.oauth_seen}), 'fake hooked-1 hooked@example.com',
 	'post_oauth_signin sees the user and the identity');
+# the same hooks around signInWithIdToken (below)
+my $hooked_grant = id_token_grant(provider => 'fake', id_token => id_token_of(sub => 'blocked-2', email => 'blocked@example.com',
+	email_verified => JSON::PP::true));
+is_deeply([ $hooked_grant->{status}, $hooked_grant->{json}{msg} ], [ 403, 'this address may not sign in here' ],
+	'pre_oauth_signin refuses an ID token\'s sign-in too, with its status and message');
+is(count_of(q{authoob.users WHERE email = 'blocked@example.com'}), 0, 'and no user is made');
+is(id_token_grant(provider => 'fake', id_token => id_token_of(sub => 'hooked-2', email => 'hooked2@example.com',
+	email_verified => JSON::PP::true))->{status}, 200, 'an ID token the hook lets through');
+is(psql($db, q{SELECT concat_ws(' ', provider, subject, email) FROM public.oauth_seen WHERE subject = 'hooked-2'}),
+	'fake hooked-2 hooked2@example.com', 'post_oauth_signin sees its user and identity');
 psql($db, q{SELECT authoob_remove_hook('pre_oauth_signin', 'public.no_blocked(jsonb)'), authoob_remove_hook('post_oauth_signin', 'public.seen(jsonb)')});
 
 # an off-list redirect_to leads to app_url
