@@ -456,6 +456,9 @@ $r6 = id_token_grant(provider => ['fake'], id_token => $carol_token);
 is($r6->{json}{error_code}, 'bad_json', 'a provider that is no string: bad_json');
 $r6 = id_token_grant(provider => 'fake', id_token => $carol_token, nonce => 'the app nonce', link_identity => 'yes');
 is($r6->{json}{error_code}, 'bad_json', 'a link_identity that is no boolean: bad_json');
+$r6 = id_token_grant(provider => 'fake', id_token => $carol_token, nonce => 'the app nonce', link_identity => JSON::PP::true);
+is_deeply([ $r6->{status}, $r6->{json}{error_code} ], [ 404, 'manual_linking_disabled' ],
+	'link_identity: linking is not built, 404 manual_linking_disabled as Supabase Auth with it off');
 $r6 = id_token_grant(provider => 'fake');
 is_deeply([ $r6->{status}, $r6->{json} ], [ 400, { error => 'invalid request', error_description => 'id_token required' } ],
 	'no id_token: GoTrue\'s 400');
