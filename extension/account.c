@@ -292,7 +292,7 @@ authoob_token_grant(PG_FUNCTION_ARGS)
 	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
 	response = authoob_grant_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
 									 authoob_jsonb_get_string(payload, "user_agent"), NULL,
-									 settings);
+									 NULL, settings);
 	answer = authoob_fire_hook(HOOK_POST_LOGIN,
 							   &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_hook_response(answer, response), false));

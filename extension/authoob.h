@@ -547,7 +547,9 @@ typedef struct AuthoobClaims
 	const char *session_id;		/* the session's uuid, as text */
 	const char *aal;			/* "aal1" or "aal2" */
 	int64		auth_time;		/* amr's timestamp: the sign-in */
-	const char *method;			/* amr's first: "password", "otp", "magiclink" */
+	const char *method;			/* amr's first: "password", "otp", "magiclink",
+								 * "oauth" */
+	const char *provider;		/* "oauth": the identity provider's name */
 	const char *mfa_method;		/* aal2: "totp" or "recovery_code"; else NULL */
 	int64		mfa_time;		/* ... amr's timestamp of it */
 	int64		iat;
@@ -574,7 +576,7 @@ extern char *authoob_session_token(int64 user_id, const pg_uuid_t *session,
 								   const AuthoobSettings *settings);
 extern Datum authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
 								   const char *user_agent, const char *method,
-								   const AuthoobSettings *settings);
+								   const char *provider, const AuthoobSettings *settings);
 extern Datum authoob_refresh_session(const char *refresh_token,
 									 const AuthoobSettings *settings);
 extern Datum authoob_raise_session(int64 user_id, const pg_uuid_t *session,

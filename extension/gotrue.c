@@ -459,12 +459,13 @@ authoob_gotrue_user_json(PG_FUNCTION_ARGS)
 
 /*
  * SQL function: authoob_grant_session_of(user_id bigint, client_ip inet,
- *   method text) returns jsonb
+ *   method text, provider text) returns jsonb
  *
  * A new refreshable session of an active user and the token endpoint's
  * answer, for a sign-in its caller has proved otherwise (a mailed token,
- * a PKCE code, a sign-up), counted as a sign-in (last_sign_in_at); method
- * ("otp", "magiclink"; NULL: "password") is its tokens' amr.  Owner only:
+ * a PKCE code, a sign-up, an identity provider), counted as a sign-in
+ * (last_sign_in_at); method ("otp", "magiclink", "oauth" with the
+ * provider's name; NULL: "password") is its tokens' amr.  Owner only:
  * whoever may call it may sign in as anyone.
  */
 Datum
@@ -492,6 +493,8 @@ authoob_grant_session_of(PG_FUNCTION_ARGS)
 															 PG_ARGISNULL(1), NULL,
 															 PG_NARGS() > 2 ?
 															 authoob_text_arg(fcinfo, 2) : NULL,
+															 PG_NARGS() > 3 ?
+															 authoob_text_arg(fcinfo, 3) : NULL,
 															 settings),
 									   false));
 }

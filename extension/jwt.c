@@ -177,8 +177,15 @@ authoob_jwt_sign(const AuthoobClaims *c, const AuthoobSettings *settings)
 	if (c->mfa_method)
 		appendStringInfo(&rest, "{\"method\":\"%s\",\"timestamp\":" INT64_FORMAT "},",
 						 c->mfa_method, c->mfa_time);
-	appendStringInfo(&rest, "{\"method\":\"%s\",\"timestamp\":" INT64_FORMAT "}]",
+	appendStringInfo(&rest, "{\"method\":\"%s\",\"timestamp\":" INT64_FORMAT,
 					 anonymous ? "anonymous" : c->method, c->auth_time);
+	/* Supabase Auth's AMREntry: the provider of a provider's sign-in */
+	if (c->provider && !anonymous)
+	{
+		appendStringInfoString(&rest, ",\"provider\":");
+		escape_json(&rest, c->provider);
+	}
+	appendStringInfoString(&rest, "}]");
 	appendStringInfo(&rest, ",\"is_anonymous\":%s", anonymous ? "true" : "false");
 	if (authoob_hook_registered(HOOK_CUSTOM_ACCESS_TOKEN))
 		rest.data = custom_claims(prefix, rest.data, c->user_id);

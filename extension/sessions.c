@@ -113,13 +113,13 @@ static AuthoobQuery rotate_refresh_token = AUTHOOB_QUERY(
  */
 static AuthoobQuery session_methods = AUTHOOB_QUERY(
 	"SELECT mfa_method, floor(extract(epoch FROM mfa_at))::bigint,"
-	" coalesce(sign_in_method, 'password') FROM authoob.sessions WHERE jti = $1",
+	" coalesce(sign_in_method, 'password'), sign_in_provider FROM authoob.sessions WHERE jti = $1",
 	1, UUIDOID);
 
-/* a session opened otherwise than by a password (0.3) */
+/* a session opened otherwise than by a password, and the provider's name (0.3) */
 static AuthoobQuery set_sign_in_method = AUTHOOB_QUERY(
-	"UPDATE authoob.sessions SET sign_in_method = $2 WHERE jti = $1",
-	2, UUIDOID, TEXTOID);
+	"UPDATE authoob.sessions SET sign_in_method = $2, sign_in_provider = $3 WHERE jti = $1",
+	3, UUIDOID, TEXTOID, TEXTOID);
 
 /*
  * A second factor verified in a session: it is aal2 from now on.  The
@@ -161,12 +161,13 @@ uuid_text(const pg_uuid_t *uuid)
 
 /*
  * An access token of user_id in session, signed in at auth_time by method
- * ("password", "otp", "magiclink"; NULL: as the session says)
+ * ("password", "otp", "magiclink", "oauth" at the identity provider
+ * provider; NULL: as the session says)
  */
 static char *
 sign_token(int64 user_id, const pg_uuid_t *session, const char *email,
 		   const char *aal, int64 auth_time, int64 iat, const char *method,
-		   const AuthoobSettings *settings)
+		   const char *provider, const AuthoobSettings *settings)
 {
 	AuthoobClaims claims = {
 		.user_id = user_id,
@@ -178,6 +179,7 @@ sign_token(int64 user_id, const pg_uuid_t *session, const char *email,
 		.iat = iat,
 		.exp = iat + settings->token_ttl,
 		.method = method ? method : "password",
+		.provider = provider,
 	};
 
 	/* 0.2's sessions were all opened by a password, and had no second factor */
@@ -194,6 +196,7 @@ sign_token(int64 user_id, const pg_uuid_t *session, const char *email,
 			else
 				claims.mfa_method = NULL;
 			claims.method = authoob_result_text(3);
+			claims.provider = authoob_result_text(4);
 		}
 	}
 	return authoob_jwt_sign(&claims, settings);
@@ -246,7 +249,7 @@ authoob_open_session(int64 user_id, Datum client_ip, bool ip_isnull,
 	authoob_run(settings->refresh_tokens ? &insert_session : &insert_session_0_1,
 				values, nulls, false);
 	return sign_token(user_id, DatumGetUUIDP(session), authoob_result_text(1), "aal1",
-					  iat, iat, "password", settings);
+					  iat, iat, "password", NULL, settings);
 }
 
 /*
@@ -269,7 +272,8 @@ authoob_session_token(int64 user_id, const pg_uuid_t *session,
 					values, NULL, false) != 1)
 		authoob_session_ended();
 	return sign_token(user_id, session, authoob_result_text(1), authoob_result_text(3),
-					  DatumGetInt64(authoob_result_datum(2, &isnull)), iat, NULL, settings);
+					  DatumGetInt64(authoob_result_datum(2, &isnull)), iat, NULL, NULL,
+					  settings);
 }
 
 /* The SHA-256 of a refresh token, as stored */
@@ -364,13 +368,13 @@ require_refresh_tokens(const AuthoobSettings *settings)
 /*
  * Open a refreshable session for user_id, signed in by the token endpoint
  * from user_agent (NULL: none), by method (NULL: a password; "otp",
- * "magiclink": a mailed code or link); the endpoint's answer.  Connected
- * to SPI.
+ * "magiclink": a mailed code or link; "oauth": the identity provider
+ * named provider); the endpoint's answer.  Connected to SPI.
  */
 Datum
 authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
 					  const char *user_agent, const char *method,
-					  const AuthoobSettings *settings)
+					  const char *provider, const AuthoobSettings *settings)
 {
 	Datum		session = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
 	int64		iat = (int64) time(NULL);
@@ -399,11 +403,12 @@ authoob_grant_session(int64 user_id, Datum client_ip, bool ip_isnull,
 	values[5] = PointerGetDatum(secret);
 	authoob_run(&insert_refreshable_session, values, nulls, false);
 	access_token = sign_token(user_id, DatumGetUUIDP(session), authoob_result_text(1),
-							  "aal1", iat, iat, method ? method : "password", settings);
+							  "aal1", iat, iat, method ? method : "password", provider, settings);
 	if (method)
 	{
 		values[1] = CStringGetTextDatum(method);
-		authoob_run(&set_sign_in_method, values, NULL, false);
+		values[2] = provider ? CStringGetTextDatum(provider) : (Datum) 0;
+		authoob_run(&set_sign_in_method, values, (char[]) {' ', ' ', provider ? ' ' : 'n'}, false);
 	}
 	return grant_response(user_id, DatumGetUUIDP(session), access_token,
 						  refresh_token, true, settings);
@@ -471,7 +476,7 @@ authoob_refresh_session(const char *refresh_token, const AuthoobSettings *settin
 		access_token = sign_token(user_id, &session, authoob_result_text(1),
 								  authoob_result_text(3),
 								  DatumGetInt64(authoob_result_datum(2, &isnull)), iat, NULL,
-								  settings);
+								  NULL, settings);
 	}
 	else
 		access_token = authoob_session_token(user_id, &session, settings);

@@ -121,6 +121,32 @@ gotrue_detail_answer(json_t *detail, unsigned int *status, const char **message)
 	return is_weak_password(weak_password) ? weak_password : NULL;
 }
 
+/* RFC 6749's error: printable ASCII but '"' and '\\' (its space too, GoTrue's "invalid request") */
+static bool
+is_oauth_error(const char *error)
+{
+	size_t		len = error ? strlen(error) : 0;
+
+	if (len == 0 || len > 64)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (error[i] < 0x20 || error[i] > 0x7e || error[i] == '"' || error[i] == '\\')
+			return false;
+	return true;
+}
+
+json_t *
+gotrue_oauth_error_json(json_t *detail)
+{
+	json_t	   *answer = json_object_get(detail, "gotrue");
+	const char *error = json_string_value(json_object_get(answer, "oauth_error"));
+	const char *description = json_string_value(json_object_get(answer, "msg"));
+
+	if (!is_oauth_error(error) || description == NULL)
+		return NULL;
+	return json_pack("{s:s, s:s}", "error", error, "error_description", description);
+}
+
 void
 gotrue_add_headers(struct MHD_Response *response, ErrorShape shape,
 				   unsigned int status)

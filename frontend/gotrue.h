@@ -48,6 +48,15 @@ json_t	   *gotrue_detail_answer(json_t *detail, unsigned int *status,
 								 const char **message);
 
 /*
+ * The OAuth 2.0 error (RFC 6749 5.2) that the dialect answers instead of
+ * its own shape where GoTrue does (its OAuthError: the id_token grant's
+ * refusals), {"error", "error_description"}: when detail's "gotrue" member
+ * names one ("oauth_error", with "msg" its description), that object; else
+ * NULL.
+ */
+json_t	   *gotrue_oauth_error_json(json_t *detail);
+
+/*
  * The headers an answer in shape carries: an error says the API version
  * it answers in, as GoTrue's does
  */

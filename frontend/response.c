@@ -170,9 +170,12 @@ reply_from_status(const PGresult *res, unsigned int status, const char *message,
 	else
 	{
 		json_t	   *weak_password = gotrue_detail_answer(obj, &status, &message);
+		json_t	   *oauth_error = gotrue_oauth_error_json(obj);
 
-		reply = reply_gotrue_error(errors, status, message, detail_error_code(obj),
-								   weak_password);
+		/* GoTrue's OAuthError: its own shape, whatever the API version, no error code */
+		reply = oauth_error ? reply_json(status, oauth_error) :
+			reply_gotrue_error(errors, status, message, detail_error_code(obj),
+							   weak_password);
 	}
 
 	if (reply.response != NULL)

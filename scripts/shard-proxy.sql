@@ -192,11 +192,12 @@ $$;
 --               key email counts as the email rule does (lower-cased), so
 --               that a mail's code goes where its address lives
 --   token:K     the partition of the user the body's K (an access token) names
+--   any         partition 0, which answers it
 -- An action or grant without a row runs on partition 0, which answers it.
 CREATE TABLE authoob_shard.attempts (
     action text NOT NULL,
     grant_type text NOT NULL DEFAULT '',  -- '': whatever the body's grant_type
-    run_on text NOT NULL CHECK (run_on ~ '^(email|hash|hash:[a-z_]+(,[a-z_]+)*|token:[a-z_]+)$'),
+    run_on text NOT NULL CHECK (run_on ~ '^(email|hash|hash:[a-z_]+(,[a-z_]+)*|token:[a-z_]+|any)$'),
     PRIMARY KEY (action, grant_type)
 );
 REVOKE ALL ON authoob_shard.attempts FROM PUBLIC;
@@ -212,6 +213,10 @@ INSERT INTO authoob_shard.attempts (action, grant_type, run_on) VALUES
     ('gotrue_token',         'password',      'email'),
     ('gotrue_token',         'refresh_token', 'hash:refresh_token'),
     ('gotrue_token',         'pkce',          'hash:auth_code'),
+    -- a provider's ID token (signInWithIdToken): not sharded-ready, as the
+    -- provider routes; partition 0 answers that a partition of several
+    -- signs in with no provider (docs/identity-providers.md)
+    ('gotrue_token',         'id_token',      'any'),
     -- a link's token_hash where it was drawn; a code by its address
     ('gotrue_verify',        '',              'hash:token_hash,email,token'),
     ('gotrue_verify_link',   '',              'hash:token'),

@@ -293,7 +293,7 @@ for my $version (undef, '2024-01-01')
 # not built: GoTrue's answer with that feature off; a route GoTrue serves a
 # signed-in user checks the token first
 for ([ GET => '/authorize?provider=github', 400, 'validation_failed' ], [ POST => '/signup', 422, 'anonymous_provider_disabled' ],
-	[ POST => '/token?grant_type=id_token', 400, 'validation_failed' ], [ POST => '/token?grant_type=web3', 422, 'web3_provider_disabled' ],
+	[ POST => '/token?grant_type=web3', 422, 'web3_provider_disabled' ],
 	[ POST => '/token?grant_type=magic', 400, 'invalid_credentials' ], [ POST => '/sso', 404, 'saml_provider_disabled' ],
 	[ GET => '/sso/saml/metadata', 404, 'saml_provider_disabled' ],
 	map({ [ @$_, 401, 'no_authorization' ] } [ POST => '/factors' ], [ GET => '/reauthenticate' ],
@@ -303,6 +303,9 @@ for ([ GET => '/authorize?provider=github', 400, 'validation_failed' ], [ POST =
 	my ($method, $path, $status, $code) = @$_;
 	is_gotrue_error($front->request($method, $path, json => {}), $status, $code, "$method G$path: $status $code");
 }
+# signInWithIdToken is built (t/026): without an ID token, GoTrue's OAuth error
+is_deeply($front->request(POST => '/token?grant_type=id_token', json => {})->{json},
+	{ error => 'invalid request', error_description => 'id_token required' }, 'POST G/token?grant_type=id_token without one: id_token required');
 for ([ POST => '/factors' ], [ GET => '/reauthenticate' ], [ GET => '/user/identities/authorize' ], [ GET => '/admin/users' ],
 	[ POST => '/logout' ], [ GET => '/user' ])
 {

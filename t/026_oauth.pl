@@ -6,14 +6,20 @@
 # of the contract: forged, replayed and foreign states, a wrong nonce, an
 # ID token for another audience, expired, signed by a key the provider
 # does not publish, an unverified address that matches an account, an
-# off-list redirect_to, the provider unreachable.
+# off-list redirect_to, the provider unreachable; signInWithIdToken with
+# auth-js (t/js/idtoken_flow.mjs) and its attacks: another audience,
+# expired, issued ahead, foreign keys, alg none and HS256 with the public
+# key, nonces wrong or missing, a replay, unknown and disabled providers,
+# an unverified address of an account, bad bodies, throttling.
 use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use AuthoobTest;
 use Digest::SHA qw(sha256);
+use Digest::SHA ();
 use MIME::Base64 qw(encode_base64url);
+use MIME::Base64 ();
 use JSON::PP ();
 use URI;
 use Test::More;
@@ -35,6 +41,9 @@ if (sharded())
 	my $front = AuthoobTest::Front->start(db => $db, prefix => '/auth/v1');
 	my $r = $front->request(GET => '/authorize?provider=fake');
 	is($r->{status}, 400, 'sharded: G/authorize refuses, as for a provider not enabled');
+	is($r->{json}{error_code}, 'validation_failed', 'sharded: validation_failed');
+	$r = $front->request(POST => '/token?grant_type=id_token', json => { provider => 'fake', id_token => 'a.b.c' });
+	is($r->{status}, 400, 'sharded: signInWithIdToken refuses too');
 	is($r->{json}{error_code}, 'validation_failed', 'sharded: validation_failed');
 	done_testing();
 	exit;
@@ -112,6 +121,15 @@ sub exchange
 sub count_of { AuthoobTest::psql_in($owner_db, "SELECT count(*) FROM $_[0]") }
 sub stats { json_decode(HTTP::Tiny->new->get("$issuer/stats")->{content}) }
 
+# an access token's amr, as "method:provider" entries (Supabase Auth's AMREntry)
+sub amr_of
+{
+	my ($jwt) = @_;
+	my $payload = (split /\./, $jwt // '')[1] // return '';
+	my $claims = json_decode(MIME::Base64::decode_base64url($payload));
+	return join ',', map { join ':', grep { defined } $_->{method}, $_->{provider} } @{ $claims->{amr} // [] };
+}
+
 # --- the redirect to the provider
 my ($r, $to, $cookie) = authorize();
 is($r->{status}, 302, 'G/authorize redirects');
@@ -146,6 +164,9 @@ my $session = exchange($app);
 is($session->{status}, 200, 'the app exchanges the code with its verifier (grant_type=pkce)') or diag($session->{content});
 my $user = $front->request(GET => '/user', token => $session->{json}{access_token}, headers => { Authorization => "Bearer $session->{json}{access_token}" });
 is($user->{json}{email}, 'alice@example.com', 'and reads the user');
+is(amr_of($session->{json}{access_token}), 'oauth:fake', 'its amr says oauth, at the provider fake');
+my $refreshed = $front->request(POST => '/token?grant_type=refresh_token', json => { refresh_token => $session->{json}{refresh_token} });
+is(amr_of($refreshed->{json}{access_token}), 'oauth:fake', 'and still does after a refresh');
 ok($user->{json}{email_confirmed_at}, 'confirmed: the provider verified the address');
 is(exchange($app)->{status} >= 400 ? 'refused' : 'taken', 'refused', 'the app\'s code works once');
 is(count_of(q{authoob.identities WHERE provider = 'fake' AND subject = 'alice-1'}), 1, 'the identity is kept');
@@ -264,6 +285,16 @@ my ($hooked) = sign_in(sub => 'hooked-1', email => 'hooked@example.com', email_v
 like($hooked, qr{\?code=}, 'a sign-in the hook lets through');
 is(psql($db, q{SELECT concat_ws(' ', provider, subject, email) FROM public.oauth_seen}), 'fake hooked-1 hooked@example.com',
 	'post_oauth_signin sees the user and the identity');
+# the same hooks around signInWithIdToken (below)
+my $hooked_grant = id_token_grant(provider => 'fake', id_token => id_token_of(sub => 'blocked-2', email => 'blocked@example.com',
+	email_verified => JSON::PP::true));
+is_deeply([ $hooked_grant->{status}, $hooked_grant->{json}{msg} ], [ 403, 'this address may not sign in here' ],
+	'pre_oauth_signin refuses an ID token\'s sign-in too, with its status and message');
+is(count_of(q{authoob.users WHERE email = 'blocked@example.com'}), 0, 'and no user is made');
+is(id_token_grant(provider => 'fake', id_token => id_token_of(sub => 'hooked-2', email => 'hooked2@example.com',
+	email_verified => JSON::PP::true))->{status}, 200, 'an ID token the hook lets through');
+is(psql($db, q{SELECT concat_ws(' ', provider, subject, email) FROM public.oauth_seen WHERE subject = 'hooked-2'}),
+	'fake hooked-2 hooked2@example.com', 'post_oauth_signin sees its user and identity');
 psql($db, q{SELECT authoob_remove_hook('pre_oauth_signin', 'public.no_blocked(jsonb)'), authoob_remove_hook('post_oauth_signin', 'public.seen(jsonb)')});
 
 # an off-list redirect_to leads to app_url
@@ -287,6 +318,7 @@ my $hub_user = $front->request(GET => '/user', headers => { Authorization => "Be
 is($hub_user->{json}{email}, 'octo@example.com', 'the address /user gave');
 ok(!$hub_user->{json}{email_confirmed_at}, 'not confirmed: the provider did not verify it');
 is(count_of(q{authoob.identities WHERE provider = 'hub' AND subject = '4242'}), 1, 'its numeric id is the subject');
+is(amr_of($hs->{json}{access_token}), 'oauth:hub', 'its amr names the plain OAuth 2.0 provider');
 
 # P/ too, without the app's PKCE: the session in the fragment
 $front->set_prefix('/authoob');
@@ -302,6 +334,152 @@ $uri->query_form(state => $pq->{state}, code => encode_base64url(json_encode({ n
 my $pb = $front->request(GET => "$uri", headers => { Cookie => $pc });
 like($pb->{headers}{location}, qr{^http://app\.test/cb#access_token=[^&]+&expires_at=\d+&expires_in=\d+&refresh_token=[^&]+&token_type=bearer$},
 	'P/callback: the implicit flow, the session in the fragment');
+my ($fragment_token) = ($pb->{headers}{location} // '') =~ /#access_token=([^&]+)/;
+is(amr_of($fragment_token), 'oauth:fake', 'the fragment\'s session says oauth and the provider too');
+
+# --- signInWithIdToken: POST G/token?grant_type=id_token with an ID token
+# the app got from the provider itself (docs/identity-providers.md)
+$front->set_prefix('/auth/v1');
+my $gotrue_url = $front->url('');
+# an ID token of the provider, saying what the test wants (fake_idp.mjs)
+sub id_token_of
+{
+	my (%said) = @_;
+	return json_decode(HTTP::Tiny->new->post("$issuer/id_token", { content => json_encode(\%said) })->{content})->{id_token};
+}
+# auth-js's signInWithIdToken, once for each set of credentials
+sub with_authjs
+{
+	my @calls = @_;
+	open(my $out, '-|', $node, "$js/idtoken_flow.mjs", $gotrue_url, json_encode(\@calls)) or die "cannot run $node: $!";
+	my @answers = map { json_decode($_) } <$out>;
+	close $out;
+	is(scalar @answers, scalar @calls, 'auth-js answered every call') or diag(explain(\@answers));
+	return @answers;
+}
+sub id_token_grant { $front->request(POST => '/token?grant_type=id_token', json => { @_ }) }
+sub jwt_part { encode_base64url(json_encode($_[0])) }
+sub sha256_hex_of { Digest::SHA::sha256_hex($_[0]) }
+
+my $now = time;
+my %carol = (sub => 'carol-1', email => 'Carol@Example.com', email_verified => JSON::PP::true);
+my $carol_token = id_token_of(%carol, nonce => sha256_hex_of('the app nonce'));
+my $sessions_of = sub { count_of(q{authoob.sessions s JOIN authoob.users u ON u.id = s.user_id WHERE u.email = 'carol@example.com'}) };
+my ($carol) = with_authjs({ provider => 'fake', token => $carol_token, nonce => 'the app nonce' });
+ok($carol->{access_token} && $carol->{refresh_token}, 'signInWithIdToken: a session') or diag(explain($carol->{error}));
+ok($carol->{stored}, 'auth-js keeps it as the signed-in session');
+is($carol->{user}{email}, 'carol@example.com', 'the provider\'s user, made');
+ok($carol->{user}{confirmed}, 'confirmed: the provider verified the address');
+is_deeply($carol->{user}{providers}, ['email', 'fake'], 'its identities: the address and the provider');
+is(amr_of($carol->{access_token}), 'oauth:fake', 'its amr says oauth, at the provider fake');
+is(count_of(q{authoob.identities WHERE provider = 'fake' AND subject = 'carol-1'}), 1, 'the identity is kept');
+is($sessions_of->(), 1, 'one session');
+# GoTrue keeps no record of the ID tokens it took: one signs in again
+# until it expires, as there (its nonce binds it to the app that asked)
+my ($replay) = with_authjs({ provider => 'fake', token => $carol_token, nonce => 'the app nonce' });
+is($replay->{user} && $replay->{user}{id}, $carol->{user}{id}, 'the same ID token again signs the same user in, as in Supabase Auth');
+is($sessions_of->(), 2, 'in a second session');
+# the issuer and client id name the provider as well as its name
+my $by_issuer = id_token_grant(id_token => id_token_of(%carol), issuer => $issuer, client_id => 'authoob-client');
+is($by_issuer->{status}, 200, 'issuer and client_id name the provider') or diag($by_issuer->{content});
+# an access token the ID token names (at_hash) must be its
+my $at_hash = encode_base64url(substr(sha256('the access token'), 0, 16));
+my $with_at = id_token_of(%carol, claims => { at_hash => $at_hash });
+is(id_token_grant(provider => 'fake', id_token => $with_at, access_token => 'the access token')->{status}, 200,
+	'an access_token that matches the ID token\'s at_hash');
+
+# --- its attacks: each a clear 4xx, nothing made
+my $users_before_id = count_of('authoob.users');
+my $identities_before_id = count_of('authoob.identities');
+my $sessions_before_id = count_of('authoob.sessions');
+my $bad_token = 'Bad ID token';
+my %refusals = (
+	'a token for another audience' => [{ provider => 'fake', token => id_token_of(%carol, claims => { aud => 'another-client' }) },
+		'Unacceptable audience in id_token: [another-client]'],
+	'an expired token' => [{ provider => 'fake', token => id_token_of(%carol, claims => { iat => $now - 7200, exp => $now - 3600 }) }, $bad_token],
+	'a token issued in the future (iat)' => [{ provider => 'fake', token => id_token_of(%carol, claims => { iat => $now + 3600, exp => $now + 7200 }) }, $bad_token],
+	'a token of another issuer' => [{ provider => 'fake', token => id_token_of(%carol, claims => { iss => 'http://evil.test' }) }, $bad_token],
+	'a token signed by a key not in the JWKS' => [{ provider => 'fake', token => id_token_of(%carol, key => 'rogue') }, $bad_token],
+	'a token signed by another key under a published kid' => [{ provider => 'fake', token => id_token_of(%carol, key => 'rogue', kid => 'rsa-1') }, $bad_token],
+	'HS256 with the public key as its secret (algorithm confusion)' => [{ provider => 'fake', token => id_token_of(%carol, key => 'hs256-public') }, $bad_token],
+	'alg none' => [{ provider => 'fake', token => join('.', jwt_part({ alg => 'none', kid => 'rsa-1' }),
+		jwt_part({ iss => $issuer, aud => 'authoob-client', sub => 'carol-1', iat => $now, exp => $now + 300 }), '') }, $bad_token],
+	'a token with a nonce, and none sent' => [{ provider => 'fake', token => $carol_token },
+		'Passed nonce and nonce in id_token should either both exist or not.'],
+	'a wrong nonce' => [{ provider => 'fake', token => $carol_token, nonce => 'another nonce' }, 'Nonces mismatch'],
+	'the token\'s nonce sent as it is, not hashed' => [{ provider => 'fake', token => $carol_token, nonce => sha256_hex_of('the app nonce') }, 'Nonces mismatch'],
+	'a nonce sent for a token without one' => [{ provider => 'fake', token => id_token_of(%carol), nonce => 'the app nonce' },
+		'Passed nonce and nonce in id_token should either both exist or not.'],
+	'a token without a subject' => [{ provider => 'fake', token => id_token_of(%carol, sub => undef) }, 'Missing sub claim in id_token'],
+	'an access_token that is not the one of at_hash' => [{ provider => 'fake', token => $with_at, access_token => 'another access token' }, $bad_token],
+	'an unknown provider' => [{ provider => 'nobody', token => $carol_token }, 'Custom OIDC provider "nobody" not allowed', 'validation_failed'],
+	'a plain OAuth 2.0 provider' => [{ provider => 'hub', token => $carol_token }, 'Provider "hub" is not an OIDC provider', 'validation_failed'],
+);
+my @names = sort keys %refusals;
+my @answers = with_authjs(map { $refusals{$_}[0] } @names);
+for my $i (0 .. $#names)
+{
+	my ($what, $message, $code) = ($names[$i], @{ $refusals{ $names[$i] } }[1, 2]);
+	my $error = $answers[$i]{error} // {};
+	ok(!$answers[$i]{access_token}, "$what: no session");
+	is($error->{status}, 400, "$what: 400");
+	is($error->{message}, $message, "$what: \"$message\"");
+	is($error->{code}, $code, "$what: error code " . ($code // 'none, as GoTrue\'s OAuth errors'));
+}
+my $raw = id_token_grant(provider => 'fake', id_token => id_token_of(%carol, key => 'rogue'));
+is_deeply($raw->{json}, { error => 'invalid request', error_description => $bad_token },
+	'GoTrue\'s OAuth error, word for word');
+ok(!$raw->{headers}{'x-sb-error-code'}, 'with no error code header, as GoTrue\'s');
+
+# a disabled provider keeps its users, signs none in
+AuthoobTest::psql_in($owner_db, q{SELECT authoob_alter_identity_provider('fake', '{"enabled": false}')});
+my ($disabled) = with_authjs({ provider => 'fake', token => $carol_token, nonce => 'the app nonce' });
+is($disabled->{error} && $disabled->{error}{code}, 'provider_disabled', 'a disabled provider: provider_disabled');
+is($disabled->{error} && $disabled->{error}{message}, qq{Provider (issuer "$issuer") is not enabled}, 'in GoTrue\'s words');
+AuthoobTest::psql_in($owner_db, q{SELECT authoob_alter_identity_provider('fake', '{"enabled": true}')});
+
+# pre-account-takeover: an unverified address of an account never links
+my ($squat) = with_authjs({ provider => 'fake', token => id_token_of(sub => 'squatter-1', email => 'victim@example.com',
+	email_verified => JSON::PP::false) });
+is($squat->{error} && $squat->{error}{code}, 'email_exists', 'an unverified address of an existing account: email_exists');
+is(count_of(q{authoob.identities WHERE subject = 'squatter-1'}), 0, 'no identity links to the account');
+
+# bad bodies: GoTrue's words, nothing done
+my $r6 = $front->request(POST => '/token?grant_type=id_token', body => 'not json', headers => { 'Content-Type' => 'application/json' });
+is($r6->{status}, 400, 'a body that is not JSON: 400');
+is($r6->{json}{error_code}, 'bad_json', 'bad_json');
+$r6 = id_token_grant(provider => 'fake', id_token => 7);
+is($r6->{status}, 400, 'an id_token that is no string: 400');
+is($r6->{json}{error_code}, 'bad_json', 'bad_json');
+like($r6->{json}{msg}, qr/cannot unmarshal number into Go struct field IdTokenGrantParams\.id_token of type string/, 'in Go\'s words');
+$r6 = id_token_grant(provider => ['fake'], id_token => $carol_token);
+is($r6->{json}{error_code}, 'bad_json', 'a provider that is no string: bad_json');
+$r6 = id_token_grant(provider => 'fake', id_token => $carol_token, nonce => 'the app nonce', link_identity => 'yes');
+is($r6->{json}{error_code}, 'bad_json', 'a link_identity that is no boolean: bad_json');
+$r6 = id_token_grant(provider => 'fake', id_token => $carol_token, nonce => 'the app nonce', link_identity => JSON::PP::true);
+is_deeply([ $r6->{status}, $r6->{json}{error_code} ], [ 404, 'manual_linking_disabled' ],
+	'link_identity: linking is not built, 404 manual_linking_disabled as Supabase Auth with it off');
+$r6 = id_token_grant(provider => 'fake');
+is_deeply([ $r6->{status}, $r6->{json} ], [ 400, { error => 'invalid request', error_description => 'id_token required' } ],
+	'no id_token: GoTrue\'s 400');
+$r6 = id_token_grant(id_token => $carol_token);
+is_deeply($r6->{json}, { error => 'invalid request', error_description => 'provider or client_id and issuer required' },
+	'no provider: GoTrue\'s 400');
+$r6 = id_token_grant(id_token => $carol_token, issuer => 'http://evil.test', client_id => 'authoob-client');
+is($r6->{json}{error_code}, 'validation_failed', 'an issuer of no provider: validation_failed');
+is(count_of('authoob.users'), $users_before_id, 'no attack made a user');
+is(count_of('authoob.identities'), $identities_before_id, 'nor an identity');
+is(count_of('authoob.sessions'), $sessions_before_id, 'nor a session');
+
+# throttled as the other token grants: a client over its failures is refused first
+AuthoobTest::psql_in($owner_db, q{SELECT authoob_clear_throttle()});
+psql($db, q{SELECT authoob_configure('{"ip_failures_per_window": 3}')});
+my @guesses = map { id_token_grant(provider => 'fake', id_token => id_token_of(%carol, key => 'rogue'))->{status} } 1 .. 4;
+is("@guesses", '400 400 400 429', 'refused ID tokens count against the client: the fourth is 429');
+my $throttled = id_token_grant(provider => 'fake', id_token => $carol_token, nonce => 'the app nonce');
+is($throttled->{status}, 429, 'a client over its failures gets 429, even with a good ID token');
+psql($db, q{SELECT authoob_configure('{"ip_failures_per_window": 100}')});
+AuthoobTest::psql_in($owner_db, q{SELECT authoob_clear_throttle()});
 
 # --- the database asks the provider itself: a client with the API role's
 # credentials can neither hand it a provider's answers nor send its

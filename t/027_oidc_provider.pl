@@ -3,7 +3,8 @@
 # client, driven end to end in headless Chromium (t/js/oidc_flow.mjs): the
 # app's page calls auth-js signInWithOAuth, the browser passes the
 # provider's login and consent, comes back through G/callback, and the page
-# exchanges the code (exchangeCodeForSession) and reads the user.
+# exchanges the code (exchangeCodeForSession), reads the user and the
+# session's amr.
 use strict;
 use warnings;
 use FindBin;
@@ -45,7 +46,7 @@ psql($db, qq{SELECT authoob_add_identity_provider('oidc', '{"kind": "oidc",
 	"issuer": "http://127.0.0.1:$idp_port", "client_id": "authoob", "client_secret": "authoob-secret"}')});
 
 my $checks = node_checks('Chromium and oidc-provider', $node, "$js/oidc_flow.mjs", $api, $page_port, $idp_port);
-is($checks, 5, 'every check of the page ran');
+is($checks, 6, 'every check of the page ran');
 is(psql($db, q{SELECT count(*) FROM authoob.identities WHERE provider = 'oidc' AND subject = 'alice'}),
 	1, 'the identity at the provider is kept');
 is(psql($db, q{SELECT count(*) FROM authoob.oauth_flows}), 0, 'the flow is spent');

@@ -17,6 +17,9 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use AuthoobTest;
 use File::Temp ();
+use Digest::SHA ();
+use HTTP::Tiny;
+use JSON::PP ();
 use Test::More;
 
 # a provider of GitHub's shape on loopback (t/js/fake_idp.mjs), which the
@@ -36,6 +39,9 @@ psql($db, q{SELECT authoob_configure('{"refresh_reuse_interval": 0, "redirect_ur
 psql($db, qq{SELECT authoob_add_identity_provider('hub', '{"kind": "oauth2", "authorization_url": "http://127.0.0.1:$idp_port/authorize",
 	"token_url": "http://127.0.0.1:$idp_port/token", "userinfo_url": "http://127.0.0.1:$idp_port/user",
 	"client_id": "authoob-client", "client_secret": "s3cret", "email_verified_claim": "verified"}')});
+# the same provider as OpenID Connect, for the ID tokens of signInWithIdToken
+psql($db, qq{SELECT authoob_add_identity_provider('idp', '{"kind": "oidc", "issuer": "http://127.0.0.1:$idp_port",
+	"client_id": "authoob-client"}')});
 # anonymous sign-ins, and housekeeping's sweep of them, run too
 psql($db, q{SELECT authoob_configure('{"anonymous_signin": true, "anonymous_retention": 30}')});
 my $attacker = 'authoob_hostile';
@@ -110,6 +116,9 @@ my @calls = (
 		q{CALL public.authoob_attempt('gotrue_token', '{"email": "ada@example.com", "password": "Wrong1"}', '192.0.2.7', 'password', 'curl/8', NULL)},
 		q{CALL public.authoob_attempt('gotrue_token', '{"auth_code": "nope", "code_verifier": "nope"}', '192.0.2.7', 'pkce', NULL, NULL)},
 		q{CALL public.authoob_attempt('gotrue_token', 'email=ada', '192.0.2.7', 'password', 'curl/8', NULL)},
+		q{CALL public.authoob_attempt('gotrue_token', '{"id_token": "{IDTOKEN}", "provider": "idp", "nonce": "n-107"}', '192.0.2.7', 'id_token', 'curl/8', NULL)},
+		q{CALL public.authoob_attempt('gotrue_token', '{"id_token": "{IDTOKEN}", "provider": "idp", "nonce": "wrong"}', '192.0.2.7', 'id_token', NULL, NULL)},
+		q{CALL public.authoob_attempt('gotrue_token', '{"id_token": 7, "provider": "idp"}', '192.0.2.7', 'id_token', NULL, NULL)},
 		q{CALL public.authoob_attempt('gotrue_verify', '{"type": "signup", "token_hash": "nope"}', '192.0.2.7', NULL, NULL, NULL)},
 		q{CALL public.authoob_attempt('gotrue_verify', '{"type": "signup", "email": "cid@example.com", "token": "000000"}', '192.0.2.7', NULL, NULL, NULL)},
 		q{CALL public.authoob_attempt('gotrue_verify_link', '{"type": "recovery", "token": "nope"}', '192.0.2.7', NULL, NULL, NULL)},
@@ -187,11 +196,15 @@ my @calls = (
 	[ 'authoob_gotrue_token(text,inet)' => q{SELECT public.authoob_gotrue_token('{"grant_type": "password", "email": "cid@example.com", "password": "1Password"}', '192.0.2.10')},
 		q{SELECT public.authoob_gotrue_token('{"grant_type": "pkce", "auth_code": "x", "code_verifier": "y"}')},
 		q{SELECT public.authoob_gotrue_token('{"grant_type": "id_token"}')},
+		q{SELECT public.authoob_gotrue_token('{"grant_type": "id_token", "id_token": "{IDTOKEN}", "provider": "idp", "nonce": "n-107"}', '192.0.2.10')},
+		q{SELECT public.authoob_gotrue_token('{"grant_type": "id_token", "id_token": "a.b.c", "provider": "nobody"}')},
 		q{SELECT public.authoob_gotrue_token('{"grant_type": "refresh_token", "refresh_token": "{REFRESH}"}')},
 		q{SELECT public.authoob_gotrue_token('not json')} ],
 	[ 'authoob_gotrue_token(jsonb,inet)' => q{SELECT public.authoob_gotrue_token('{"grant_type": "password", "email": "cid@example.com", "password": "1Password"}'::pg_catalog.jsonb, '192.0.2.10')},
 		q{SELECT public.authoob_gotrue_token('{"grant_type": "pkce", "auth_code": "x", "code_verifier": "y"}'::pg_catalog.jsonb)},
 		q{SELECT public.authoob_gotrue_token('{"grant_type": "refresh_token", "refresh_token": "{REFRESH}"}'::pg_catalog.jsonb)},
+		q{SELECT public.authoob_gotrue_token('{"grant_type": "id_token", "id_token": "{IDTOKEN}", "provider": "idp", "nonce": "n-107"}'::pg_catalog.jsonb, '192.0.2.10')},
+		q{SELECT public.authoob_gotrue_token('{"grant_type": "id_token", "id_token": "{IDTOKEN}", "provider": "idp"}'::pg_catalog.jsonb)},
 		q{SELECT public.authoob_gotrue_token('[1]'::pg_catalog.jsonb)} ],
 	[ 'authoob_gotrue_user(text)' => q{SELECT public.authoob_gotrue_user('{TOKEN}')}, q{SELECT public.authoob_gotrue_user('x')} ],
 	[ 'authoob_gotrue_update_user(text,text)' => q{SELECT public.authoob_gotrue_update_user('{TOKEN}', '{"data": {"firstname": "Ada"}}')},
@@ -349,6 +362,10 @@ sub fresh
 	$value{USER} = psql($db, q{SELECT uuid FROM authoob.users WHERE email = 'ada@example.com'});
 	as_attacker(q{SELECT public.authoob_otp_ask('{"email": "ada@example.com"}')});
 	$value{MAGIC} = eval { mailed_token($db, $user, 'magiclink') } // 'none';
+	# an ID token of the provider, its nonce the SHA-256 of the app's n-107
+	$value{IDTOKEN} = json_decode(HTTP::Tiny->new->post("http://127.0.0.1:$idp_port/id_token", {
+		content => json_encode({ sub => 'idtok-107', email => 'idtok107@example.com', email_verified => JSON::PP::true,
+			nonce => Digest::SHA::sha256_hex('n-107') }) })->{content})->{id_token};
 }
 
 # The statements of one function in one session of the attacker's; what
@@ -388,6 +405,8 @@ for my $call (@calls)
 # provider itself, and the identity it named is there
 is(psql($db, q{SELECT count(*) FROM authoob.identities WHERE provider = 'hub' AND subject = '7'}), 1,
 	'the sign-in with the provider made its identity');
+is(psql($db, q{SELECT count(*) FROM authoob.identities WHERE provider = 'idp' AND subject = 'idtok-107'}), 1,
+	'and so did the ID token\'s (signInWithIdToken)');
 is(traps(), 0, 'no trap ran, whatever the attacker called') or
   diag(psql($db, q{SELECT string_agg(DISTINCT trap || ' as ' || ran_as, E'\n') FROM app.trap_log}));
 is(superuser(), 'f', 'the attacker is no superuser');

@@ -371,9 +371,14 @@ ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
 \ir rows/mail_templates_magiclink.sql
 ALTER TABLE authoob.flow_states DROP CONSTRAINT flow_states_kind_check,
     ADD CONSTRAINT flow_states_kind_check CHECK (kind IN ('signup', 'recovery', 'oauth', 'magiclink')),
-    ADD COLUMN mail_token_hash bytea;
+    ADD COLUMN mail_token_hash bytea,
+    ADD COLUMN provider text;
+-- ... and a provider's session names its provider in its amr
 ALTER TABLE authoob.sessions
-    ADD COLUMN sign_in_method text CHECK (sign_in_method IN ('otp', 'magiclink'));
+    ADD COLUMN sign_in_method text CHECK (sign_in_method IN ('otp', 'magiclink', 'oauth')),
+    ADD COLUMN sign_in_provider text,
+    ADD CONSTRAINT sessions_sign_in_provider_check
+        CHECK ((coalesce(sign_in_method, '') = 'oauth') = (sign_in_provider IS NOT NULL));
 ALTER TABLE authoob.settings ADD COLUMN otp_ttl integer NOT NULL DEFAULT 600;
 \ir functions/authoob_otp_ask.sql
 \ir gotrue/authoob_magic_link_ask_for_flow.sql
@@ -435,3 +440,9 @@ ON CONFLICT (name) DO NOTHING;
 -- links and email codes").
 ALTER TABLE authoob.settings ADD COLUMN otp_signup boolean NOT NULL DEFAULT false;
 ALTER TABLE authoob.mail_requests ADD COLUMN signup jsonb;
+
+-- ==== signInWithIdToken ====
+-- POST G/token?grant_type=id_token: an ID token the app got from an
+-- OpenID Connect provider signs in (docs/identity-providers.md,
+-- "signInWithIdToken").
+\ir gotrue/authoob_gotrue_id_token.sql

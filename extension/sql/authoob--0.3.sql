@@ -205,6 +205,7 @@
 \ir functions/authoob_oauth_identity_user.sql
 \ir functions/authoob_oauth_authorize.sql
 \ir functions/authoob_oauth_callback.sql
+\ir gotrue/authoob_gotrue_id_token.sql
 -- Passwordless sign-in (docs/supabase.md, "Magic links and email codes"):
 -- C, then PL/pgSQL
 \ir functions/authoob_otp_ask.sql

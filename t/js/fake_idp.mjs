@@ -7,9 +7,12 @@
 // challenge authoob sent; /token checks the client's secret and that
 // sha256(code_verifier) is that challenge, as a real provider does.  The
 // ID token is signed with key "rsa" (RS256, published), "ec" (ES256,
-// published) or "rogue" (RS256, same kid as "rsa" or its own, never
-// published).  GET /stats: how often each path was asked; GET /slow never
-// answers.
+// published), "rogue" (RS256, same kid as "rsa" or its own, never
+// published) or "hs256-public" (HS256 whose secret is the published RSA
+// key's PEM: the algorithm confusion of a verifier that takes the header's
+// word).  POST /id_token: the ID token of the JSON body's "said", as an
+// app gets one from the provider itself (signInWithIdToken).  GET /stats:
+// how often each path was asked; GET /slow never answers.
 import http from 'node:http'
 import crypto from 'node:crypto'
 import * as jose from 'jose'
@@ -40,7 +43,8 @@ async function idToken (said) {
   }
   for (const k of Object.keys(claims)) if (claims[k] === null) delete claims[k]
   const key = { rsa: [rsa.privateKey, 'RS256', 'rsa-1'], ec: [ec.privateKey, 'ES256', 'ec-1'],
-    rogue: [rogue.privateKey, 'RS256', said.kid ?? 'rogue-1'] }[said.key ?? 'rsa']
+    rogue: [rogue.privateKey, 'RS256', said.kid ?? 'rogue-1'],
+    'hs256-public': [new TextEncoder().encode(await jose.exportSPKI(rsa.publicKey)), 'HS256', 'rsa-1'] }[said.key ?? 'rsa']
   return new jose.SignJWT(claims).setProtectedHeader({ alg: key[1], kid: key[2] }).sign(key[0])
 }
 
@@ -84,6 +88,9 @@ const server = http.createServer((req, res) => {
     if (path === '/jwks') return json(res, 200, jwks)
     if (path === '/stats') return json(res, 200, stats)
     if (path === '/slow') return // never answers: the caller's timeouts must end the wait
+    if (path === '/id_token' && req.method === 'POST') {
+      return idToken(JSON.parse(body)).then((t) => json(res, 200, { id_token: t }), (e) => json(res, 500, { error: String(e) }))
+    }
     if (path === '/token' && req.method === 'POST') return token(req, res, body).catch((e) => json(res, 500, { error: String(e) }))
     if (path === '/user') {
       // GitHub's shape: a numeric id, a login, the address (or null)

@@ -77,11 +77,15 @@ try {
   const signedIn = await page.evaluate(async (code) => {
     const { data, error } = await window.auth.exchangeCodeForSession(code)
     const user = await window.auth.getUser()
+    const payload = data?.session?.access_token?.split('.')[1] ?? ''
+    const claims = payload ? JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) : {}
     return { token: !!data?.session?.access_token, error: error?.message ?? null,
-      email: user.data.user?.email ?? null, confirmed: !!user.data.user?.email_confirmed_at }
+      email: user.data.user?.email ?? null, confirmed: !!user.data.user?.email_confirmed_at, amr: claims.amr ?? null }
   }, code)
   check('exchangeCodeForSession, then getUser: the provider\'s user, confirmed',
     signedIn.token && !signedIn.error && signedIn.email === 'alice@example.com' && signedIn.confirmed, signedIn)
+  check('the session\'s amr says oauth, at the provider',
+    signedIn.amr?.length === 1 && signedIn.amr[0].method === 'oauth' && signedIn.amr[0].provider === 'oidc', signedIn.amr)
   check('no error in the page', errors.length === 0, errors)
 } finally {
   await browser.close()

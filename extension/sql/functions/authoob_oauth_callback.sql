@@ -73,13 +73,13 @@ BEGIN
         DELETE FROM authoob.oauth_flows o WHERE o.state_hash = f.state_hash;
         IF f.code_challenge IS NULL THEN
             RETURN jsonb_build_object('url', @extschema@.authoob_url_with_session(f.redirect_to,
-                @extschema@.authoob_grant_session_of(uid, client_ip), NULL));
+                @extschema@.authoob_grant_session_of(uid, client_ip, 'oauth', p.name), NULL));
         END IF;
         code := @extschema@.authoob_link_code();
         INSERT INTO authoob.flow_states (email, kind, code_challenge, code_challenge_method, user_id,
-                                         auth_code_hash, code_expires_at)
+                                         auth_code_hash, code_expires_at, provider)
         SELECT u.email, 'oauth', f.code_challenge, f.code_challenge_method, uid,
-               sha256(convert_to(code, 'UTF8')), now() + interval '5 minutes'
+               sha256(convert_to(code, 'UTF8')), now() + interval '5 minutes', p.name
         FROM authoob.users u WHERE u.id = uid;
         RETURN jsonb_build_object('url', @extschema@.authoob_url_with_query(f.redirect_to, 'code=' || code));
     EXCEPTION WHEN OTHERS THEN

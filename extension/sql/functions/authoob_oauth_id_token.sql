@@ -4,7 +4,10 @@
 -- the set again, at most once a minute.  Then iss is the
 -- provider's, aud its client_id (azp too when aud names others), exp not
 -- past and iat not ahead (a minute's leeway for the clocks), nonce the
--- flow's.  The claims, or a PT401 for a token that fails any of it.
+-- flow's (none when nonce is NULL).  The claims, or a PT401 for a token
+-- that fails any of it, whose detail is GoTrue's answer to its id_token
+-- grant (token_oidc.go: an OAuth error, status 400), which
+-- authoob_gotrue_id_token lets through and the callback does not show.
 -- Owner only.
 CREATE OR REPLACE FUNCTION authoob_oauth_id_token(p authoob.identity_providers, token text, nonce text)
 RETURNS jsonb
@@ -17,6 +20,8 @@ DECLARE
     published jsonb;
     claims jsonb;
     now_s numeric := extract(epoch FROM now());
+    -- what go-oidc refuses, in GoTrue's words
+    bad constant text := '{"gotrue": {"status": 400, "oauth_error": "invalid request", "msg": "Bad ID token"}}';
 BEGIN
     BEGIN
         header := convert_from(decode(translate(part, '-_', '+/') || repeat('=', (4 - length(part) % 4) % 4),
@@ -24,8 +29,8 @@ BEGIN
     EXCEPTION WHEN OTHERS THEN
         header := NULL;
     END;
-    IF jsonb_typeof(header) IS DISTINCT FROM 'object' OR header ->> 'alg' NOT IN ('RS256', 'ES256') THEN
-        RAISE EXCEPTION 'the ID token is not signed RS256 or ES256' USING ERRCODE = 'PT401';
+    IF jsonb_typeof(header) IS DISTINCT FROM 'object' OR coalesce(header ->> 'alg', '') NOT IN ('RS256', 'ES256') THEN
+        RAISE EXCEPTION 'the ID token is not signed RS256 or ES256' USING ERRCODE = 'PT401', DETAIL = bad;
     END IF;
     FOR attempt IN 1..2 LOOP
         SELECT k INTO key FROM jsonb_array_elements(CASE jsonb_typeof(p.jwks -> 'keys') WHEN 'array' THEN p.jwks -> 'keys' END) k
@@ -44,25 +49,35 @@ BEGIN
         p.jwks := published;
     END LOOP;
     IF key IS NULL THEN
-        RAISE EXCEPTION 'the ID token is signed by a key the provider does not publish' USING ERRCODE = 'PT401';
+        RAISE EXCEPTION 'the ID token is signed by a key the provider does not publish' USING ERRCODE = 'PT401',
+            DETAIL = bad;
     END IF;
     claims := @extschema@.authoob_jws_verify(token, key);
     IF claims IS NULL THEN
-        RAISE EXCEPTION 'the ID token''s signature does not verify' USING ERRCODE = 'PT401';
+        RAISE EXCEPTION 'the ID token''s signature does not verify' USING ERRCODE = 'PT401', DETAIL = bad;
     ELSIF claims ->> 'iss' IS DISTINCT FROM p.issuer THEN
-        RAISE EXCEPTION 'the ID token is not the provider''s (iss)' USING ERRCODE = 'PT401';
+        RAISE EXCEPTION 'the ID token is not the provider''s (iss)' USING ERRCODE = 'PT401', DETAIL = bad;
     ELSIF NOT (claims -> 'aud' = to_jsonb(p.client_id) OR
                (jsonb_typeof(claims -> 'aud') = 'array' AND claims -> 'aud' @> to_jsonb(ARRAY[p.client_id])
                 AND (jsonb_array_length(claims -> 'aud') = 1 OR claims ->> 'azp' = p.client_id))) THEN
-        RAISE EXCEPTION 'the ID token is for another client (aud)' USING ERRCODE = 'PT401';
+        RAISE EXCEPTION 'the ID token is for another client (aud)' USING ERRCODE = 'PT401',
+            DETAIL = jsonb_build_object('gotrue', jsonb_build_object('status', 400, 'oauth_error', 'invalid request',
+                'msg', 'Unacceptable audience in id_token: [' || coalesce((SELECT string_agg(a, ' ')
+                    FROM jsonb_array_elements_text(CASE jsonb_typeof(claims -> 'aud') WHEN 'array' THEN claims -> 'aud'
+                         ELSE jsonb_build_array(claims -> 'aud') END) a), '') || ']'))::text;
     ELSIF jsonb_typeof(claims -> 'exp') IS DISTINCT FROM 'number' OR (claims ->> 'exp')::numeric < now_s - 60 THEN
-        RAISE EXCEPTION 'the ID token has expired' USING ERRCODE = 'PT401';
+        RAISE EXCEPTION 'the ID token has expired' USING ERRCODE = 'PT401', DETAIL = bad;
     ELSIF jsonb_typeof(claims -> 'iat') IS DISTINCT FROM 'number' OR (claims ->> 'iat')::numeric > now_s + 60 THEN
-        RAISE EXCEPTION 'the ID token is issued in the future (iat)' USING ERRCODE = 'PT401';
+        RAISE EXCEPTION 'the ID token is issued in the future (iat)' USING ERRCODE = 'PT401', DETAIL = bad;
+    ELSIF (nullif(claims ->> 'nonce', '') IS NULL) <> (nonce IS NULL) THEN
+        RAISE EXCEPTION 'the ID token is not of this sign-in (nonce)' USING ERRCODE = 'PT401',
+            DETAIL = '{"gotrue": {"status": 400, "oauth_error": "invalid request", "msg": "Passed nonce and nonce in id_token should either both exist or not."}}';
     ELSIF claims ->> 'nonce' IS DISTINCT FROM nonce THEN
-        RAISE EXCEPTION 'the ID token is not of this sign-in (nonce)' USING ERRCODE = 'PT401';
+        RAISE EXCEPTION 'the ID token is not of this sign-in (nonce)' USING ERRCODE = 'PT401',
+            DETAIL = '{"gotrue": {"status": 400, "oauth_error": "invalid nonce", "msg": "Nonces mismatch"}}';
     ELSIF coalesce(claims ->> 'sub', '') = '' THEN
-        RAISE EXCEPTION 'the ID token names no subject' USING ERRCODE = 'PT401';
+        RAISE EXCEPTION 'the ID token names no subject' USING ERRCODE = 'PT401',
+            DETAIL = '{"gotrue": {"status": 400, "oauth_error": "invalid request", "msg": "Missing sub claim in id_token"}}';
     END IF;
     RETURN claims;
 END

@@ -48,7 +48,7 @@ BEGIN
         PERFORM @extschema@.authoob_confirm_by_magic_link(f.user_id);
     END IF;
     RETURN @extschema@.authoob_grant_session_of(f.user_id, client_ip,
-        CASE f.kind WHEN 'magiclink' THEN 'magiclink' END);
+        CASE f.kind WHEN 'magiclink' THEN 'magiclink' WHEN 'oauth' THEN 'oauth' END, f.provider);
 END
 $$;
 

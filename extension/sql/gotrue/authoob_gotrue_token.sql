@@ -1,4 +1,4 @@
--- POST /token (grant_type password, refresh_token or pkce), through
+-- POST /token (grant_type password, refresh_token, pkce or id_token), through
 -- authoob_attempt('gotrue_token', ...), which counts failures as for
 -- P/token and passes the body it parsed (the jsonb form).  The text form
 -- parses it here, for 0.2's fronts and for SQL callers.
@@ -10,7 +10,7 @@ BEGIN
     IF payload ->> 'grant_type' = 'pkce' THEN
         RETURN @extschema@.authoob_gotrue_session(@extschema@.authoob_gotrue_pkce(payload, client_ip));
     ELSIF payload ->> 'grant_type' = 'id_token' THEN
-        PERFORM @extschema@.authoob_gotrue_not_built('oauth');
+        RETURN @extschema@.authoob_gotrue_session(@extschema@.authoob_gotrue_id_token(payload, client_ip));
     ELSIF payload ->> 'grant_type' = 'web3' THEN
         PERFORM @extschema@.authoob_gotrue_not_built('web3');
     ELSIF payload ->> 'grant_type' = 'password' AND payload ? 'phone' AND NOT payload ? 'email' THEN

@@ -7,7 +7,8 @@
 -- (authoob.mail_requests and authoob.mail_tokens carry it).  A magic
 -- link's code does not spend its mailed token: the exchange does
 -- (mail_token_hash), so that a mail scanner that opens the link first
--- leaves it to the user (docs/decisions.md).
+-- leaves it to the user (docs/decisions.md).  An identity provider's
+-- sign-in (kind oauth) keeps the provider's name for the session's amr.
 CREATE TABLE authoob.flow_states (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     email text NOT NULL,
@@ -18,7 +19,8 @@ CREATE TABLE authoob.flow_states (
     user_id bigint REFERENCES authoob.users ON DELETE CASCADE,
     auth_code_hash bytea UNIQUE,
     code_expires_at timestamptz,
-    mail_token_hash bytea
+    mail_token_hash bytea,
+    provider text
 );
 CREATE INDEX flow_states_email_idx ON authoob.flow_states (email, kind);
 -- every request that mails a link removes the flows past their lifetime

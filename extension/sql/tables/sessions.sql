@@ -8,8 +8,9 @@
 -- (owner-only, as the table).  aal is aal2 once a second factor was
 -- verified in it: mfa_method ('totp' or 'recovery_code') at mfa_at, which
 -- tokens' amr list beside the password.  sign_in_method: how the session
--- was opened when not by a password (a mailed code or magic link), the
--- first method of its tokens' amr.
+-- was opened when not by a password (a mailed code or magic link, an
+-- identity provider: sign_in_provider names it), the first method of its
+-- tokens' amr.
 CREATE TABLE authoob.sessions (
     jti uuid PRIMARY KEY,
     user_id bigint NOT NULL REFERENCES authoob.users ON DELETE CASCADE,
@@ -22,7 +23,10 @@ CREATE TABLE authoob.sessions (
     refresh_secret bytea,
     mfa_method text CHECK (mfa_method IN ('totp', 'recovery_code')),
     mfa_at timestamptz,
-    sign_in_method text CHECK (sign_in_method IN ('otp', 'magiclink'))
+    sign_in_method text CHECK (sign_in_method IN ('otp', 'magiclink', 'oauth')),
+    sign_in_provider text,
+    CONSTRAINT sessions_sign_in_provider_check
+        CHECK ((coalesce(sign_in_method, '') = 'oauth') = (sign_in_provider IS NOT NULL))
 );
 CREATE INDEX sessions_user_id_idx ON authoob.sessions (user_id);
 -- what authoob_housekeeping() looks for
