@@ -27,6 +27,8 @@ psql($db, q{SELECT authoob_add_identity_provider('hub', '{"kind": "oauth2", "aut
 	"email_verified_claim": "verified"}')});
 # anonymous sign-ins, and housekeeping's sweep of them, run too
 psql($db, q{SELECT authoob_configure('{"anonymous_signin": true, "anonymous_retention": 30}')});
+# users link and unlink identities themselves
+psql($db, q{SELECT authoob_configure('{"manual_linking": true}')});
 my $attacker = 'authoob_hostile';
 
 sub as_attacker { psql_as($db, $attacker, $_[0]) }
@@ -213,6 +215,10 @@ my @calls = (
 		q{SELECT public.authoob_mfa_recover('[]')} ],
 	[ 'authoob_mfa_unenroll(text,text)' => q{SELECT public.authoob_mfa_unenroll('{TOKEN}', (SELECT pg_catalog.min(f OPERATOR(pg_catalog.->>) 'id') FROM pg_catalog.jsonb_array_elements(public.authoob_mfa_factors('{TOKEN}')) f))},
 		q{SELECT public.authoob_mfa_unenroll('{TOKEN}', 'not a uuid')} ],
+	[ 'authoob_unlink_identity(text,text,inet)' => q{SELECT public.authoob_unlink_identity('{TOKEN}', '{USER}', '192.0.2.7')},
+		q{SELECT public.authoob_unlink_identity('{TOKEN}', '00000000-0000-0000-0000-000000000000')},
+		q{SELECT public.authoob_unlink_identity('{TOKEN}', 'not a uuid')},
+		q{SELECT public.authoob_unlink_identity('x', NULL)} ],
 	[ 'authoob_gotrue_recover(text,inet,text)' => q{SELECT public.authoob_gotrue_recover('{"email": "cid@example.com", "code_challenge": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH"}', '192.0.2.10', 'https://evil.example')},
 		q{SELECT public.authoob_gotrue_recover('{"email": "cid@example.com", "code_challenge": "short"}')} ],
 	[ 'authoob_gotrue_resend(text,inet,text)' => q{SELECT public.authoob_gotrue_resend('{"type": "signup", "email": "bea@example.com"}', '192.0.2.10', 'http://app.test/cb')},

@@ -434,3 +434,11 @@ ON CONFLICT (name) DO NOTHING;
 -- links and email codes").
 ALTER TABLE authoob.settings ADD COLUMN otp_signup boolean NOT NULL DEFAULT false;
 ALTER TABLE authoob.mail_requests ADD COLUMN signup jsonb;
+
+-- ==== Linking and unlinking identities ====
+-- A signed-in user adds an identity at a provider to their account and
+-- removes one (auth-js linkIdentity, unlinkIdentity), while
+-- manual_linking is on (docs/identity-providers.md, "Linking and
+-- unlinking").
+ALTER TABLE authoob.settings ADD COLUMN manual_linking boolean NOT NULL DEFAULT false;
+\ir functions/authoob_unlink_identity.sql

@@ -204,6 +204,7 @@
 \ir functions/authoob_oauth_identity_user.sql
 \ir functions/authoob_oauth_authorize.sql
 \ir functions/authoob_oauth_callback.sql
+\ir functions/authoob_unlink_identity.sql
 -- Passwordless sign-in (docs/supabase.md, "Magic links and email codes"):
 -- C, then PL/pgSQL
 \ir functions/authoob_otp_ask.sql
