@@ -23,7 +23,7 @@ REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --outputdir=.
 
 PG_CPPFLAGS = -Iextension
-SHLIB_LINK = -largon2 -lcrypto -lqrencode
+SHLIB_LINK = -largon2 -lcrypto -lqrencode -lcurl
 # -Wno-unused-parameter: the server's own inline functions trip it
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 

@@ -17,7 +17,6 @@
 #include <jansson.h>
 
 #include "cors.h"
-#include "fetch.h"
 #include "gotrue.h"
 #include "log.h"
 #include "metrics.h"
@@ -581,9 +580,6 @@ gather_params(struct MHD_Connection *connection, Request *req,
 				*value = MHD_lookup_connection_value(connection, MHD_COOKIE_KIND,
 													 FLOW_COOKIE);
 				break;
-			case ARG_FETCHED:
-				*value = NULL;	/* nothing fetched yet (run_statement) */
-				break;
 			case ARG_END:
 				break;
 		}
@@ -637,73 +633,6 @@ query_as_json(struct MHD_Connection *connection)
 	return text;
 }
 
-/*
- * At most this many answers of an identity provider for one request: its
- * discovery document, its keys, the exchange of the code, the user's info.
- */
-#define FETCH_ROUNDS 4
-
-/* The "fetch" member of a statement's answer, as malloc'd text; else NULL */
-static char *
-fetch_wanted(const PGresult *res)
-{
-	json_t	   *answer;
-	json_t	   *spec;
-	char	   *text = NULL;
-
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
-		PQntuples(res) != 1 || PQnfields(res) < 1 || PQgetisnull(res, 0, 0))
-		return NULL;
-	answer = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	spec = json_object_get(answer, "fetch");
-	if (json_is_object(spec))
-		text = json_dumps(spec, JSON_COMPACT);
-	json_decref(answer);
-	return text;
-}
-
-/*
- * Runs the route's statement. A route whose last parameter is ARG_FETCHED
- * runs it again, with every answer so far, each time it asks the front to
- * fetch something from an identity provider (fetch.h): every round is a
- * transaction of its own, the statement keeps what it needs of the
- * answers, and nothing is half made when a provider fails.
- */
-static PGresult *
-run_statement(RequestEnv *env, const Request *req, const char **values, int nparams)
-{
-	const Route *route = req->match.route;
-	bool		fetching = nparams > 0 && route->args[nparams - 1] == ARG_FETCHED;
-	json_t	   *answers = fetching ? json_array() : NULL;
-	char	   *answers_text = NULL;
-	PGresult   *res;
-
-	for (int round = 0;; round++)
-	{
-		char	   *spec;
-		char	   *fetched;
-
-		res = route->read_only ?
-			pool_execute_read(env->pool, req->match.index, nparams, values) :
-			pool_execute(env->pool, req->match.index, nparams, values);
-		if (answers == NULL || round == FETCH_ROUNDS || (spec = fetch_wanted(res)) == NULL)
-			break;
-		fetched = fetch_run(spec);
-		free(spec);
-		json_array_append_new(answers, fetched ? json_loads(fetched, 0, NULL) : NULL);
-		free(fetched);
-		free(answers_text);
-		answers_text = json_dumps(answers, JSON_COMPACT);
-		if (answers_text == NULL)
-			break;
-		values[nparams - 1] = answers_text;
-		PQclear(res);
-	}
-	free(answers_text);
-	json_decref(answers);
-	return res;
-}
-
 static enum MHD_Result
 request_finish(RequestEnv *env, struct MHD_Connection *connection,
 			   Request *req)
@@ -729,7 +658,10 @@ request_finish(RequestEnv *env, struct MHD_Connection *connection,
 		return MHD_NO;			/* its early answer could not be built */
 	if (gather_params(connection, req, values, segments, user_agent, &nparams, &reply))
 	{
-		PGresult   *res = run_statement(env, req, values, nparams);
+		const Route *route = req->match.route;
+		PGresult   *res = route->read_only ?
+			pool_execute_read(env->pool, req->match.index, nparams, values) :
+			pool_execute(env->pool, req->match.index, nparams, values);
 
 		reply = reply_from_result(res,
 								  (unsigned int) req->match.route->success_status,

@@ -79,12 +79,12 @@ static const Route route_table[] = {
 	{"POST", "/mfa/recover",    200, {ARG_TOKEN, ARG_CLIENT_IP, ARG_BODY}, "CALL authoob_attempt('mfa_recover', " MFA_REQUEST("") ", $2::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
 /*
  * Sign-in with an identity provider (docs/identity-providers.md): the
- * redirect to the provider and its way back, where the front fetches what
- * the statement asks of the provider and runs it again (ARG_FETCHED).
- * Both dialects' routes run the same functions.
+ * redirect to the provider and its way back. What the provider answers is
+ * fetched by the database itself, never handed over by the front. Both
+ * dialects' routes run the same functions.
  */
-	{"GET",  "/authorize",      302, {ARG_QUERY_JSON, ARG_CLIENT_IP, ARG_FETCHED}, "SELECT authoob_oauth_authorize('authoob', $1::text, $2::inet, $3::text)", REPLY_BODY, NO_QUERY},
-	{"GET",  "/callback",       302, {ARG_QUERY_JSON, ARG_FLOW_COOKIE, ARG_CLIENT_IP, ARG_FETCHED}, "SELECT authoob_oauth_callback($1::text, $2::text, $3::inet, $4::text)", REPLY_BODY, NO_QUERY},
+	{"GET",  "/authorize",      302, {ARG_QUERY_JSON, ARG_CLIENT_IP}, "SELECT authoob_oauth_authorize('authoob', $1::text, $2::inet)", REPLY_BODY, NO_QUERY},
+	{"GET",  "/callback",       302, {ARG_QUERY_JSON, ARG_FLOW_COOKIE, ARG_CLIENT_IP}, "SELECT authoob_oauth_callback($1::text, $2::text, $3::inet)", REPLY_BODY, NO_QUERY},
 /* a signed-in user's identities at providers: unlink one (manual_linking) */
 	{"DELETE", "/identities/*", 204, {ARG_TOKEN, ARG_PATH, ARG_CLIENT_IP}, "SELECT authoob_unlink_identity($1::text, $2::text, $3::inet)", REPLY_BODY, NO_QUERY},
 /* passwordless sign-in: a magic link and a code by mail, either signs in once */
@@ -131,7 +131,7 @@ static const Route route_table[] = {
 	{"POST", "/otp",            200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_otp($1::text, $2::inet, $3::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
 	{"POST", "/magiclink",      200, {ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_otp($1::text, $2::inet, $3::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
 	{"GET",  "/reauthenticate", 200, {ARG_TOKEN},               "SELECT authoob_gotrue_reauthenticate($1::text)", REPLY_BODY, GOTRUE},
-	{"GET",  "/authorize",      302, {ARG_QUERY_JSON, ARG_CLIENT_IP, ARG_FETCHED}, "SELECT authoob_oauth_authorize('gotrue', $1::text, $2::inet, $3::text)", REPLY_BODY, GOTRUE},
+	{"GET",  "/authorize",      302, {ARG_QUERY_JSON, ARG_CLIENT_IP}, "SELECT authoob_oauth_authorize('gotrue', $1::text, $2::inet)", REPLY_BODY, GOTRUE},
 	{"POST", "/factors",        200, {ARG_TOKEN, ARG_BODY},     "SELECT authoob_gotrue_enroll_factor($1::text, $2::text)", REPLY_BODY, GOTRUE},
 	{"POST", "/factors/*/challenge", 200, {ARG_TOKEN, ARG_PATH, ARG_CLIENT_IP}, "SELECT authoob_gotrue_challenge_factor($1::text, $2::text, $3::inet)", REPLY_BODY, GOTRUE},
 	{"POST", "/factors/*/verify", 200, {ARG_TOKEN, ARG_PATH, ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_mfa_verify', " MFA_REQUEST("'factor_id', $2::text, ") ", $4::inet, NULL, NULL, NULL)", REPLY_BODY, GOTRUE},
@@ -146,7 +146,7 @@ static const Route route_table[] = {
 	{"GET",  "/admin/audit",    AUTHENTICATED_NOT_BUILT("admin")},
 	{"POST", "/invite",         200, {ARG_TOKEN, ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_invite($1::text, $2::text, $3::inet, $4::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
 	{"POST", "/admin/generate_link", 200, {ARG_TOKEN, ARG_BODY, ARG_CLIENT_IP, ARG_QUERY}, "SELECT authoob_gotrue_admin_generate_link($1::text, $2::text, $3::inet, $4::text)", REPLY_BODY, GOTRUE_MAILED_LINK},
-	{"GET",  "/callback",       302, {ARG_QUERY_JSON, ARG_FLOW_COOKIE, ARG_CLIENT_IP, ARG_FETCHED}, "SELECT authoob_oauth_callback($1::text, $2::text, $3::inet, $4::text)", REPLY_BODY, GOTRUE},
+	{"GET",  "/callback",       302, {ARG_QUERY_JSON, ARG_FLOW_COOKIE, ARG_CLIENT_IP}, "SELECT authoob_oauth_callback($1::text, $2::text, $3::inet)", REPLY_BODY, GOTRUE},
 };
 
 #define ROUTE_COUNT ((int) (sizeof(route_table) / sizeof(route_table[0])))

@@ -31,10 +31,7 @@ typedef enum RouteArg
 	ARG_QUERY_JSON,				/* every query parameter, as a JSON object of strings */
 	ARG_USER_AGENT,				/* the User-Agent header, printable ASCII cut to
 								 * ROUTE_USER_AGENT_MAX bytes; NULL if none */
-	ARG_FLOW_COOKIE,			/* the cookie FLOW_COOKIE (a secret), NULL if none */
-	ARG_FETCHED					/* NULL, then the JSON array of the answers to
-								 * the statement's "fetch" requests (fetch.h):
-								 * the last parameter */
+	ARG_FLOW_COOKIE				/* the cookie FLOW_COOKIE (a secret), NULL if none */
 } RouteArg;
 
 /* The most of a User-Agent header a route passes on (a session keeps it) */

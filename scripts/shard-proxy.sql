@@ -101,8 +101,8 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     -- sign-in with an identity provider: not sharded-ready (a provider's
     -- subject names no partition; docs/identity-providers.md): partition
     -- 0 answers that a partition of several signs in with no provider
-    ('authoob_oauth_authorize(dialect text, query text, client_ip inet DEFAULT NULL, fetched text DEFAULT NULL)', 'jsonb', 'any', 'authoob_api', false),
-    ('authoob_oauth_callback(query text, browser text, client_ip inet DEFAULT NULL, fetched text DEFAULT NULL)', 'jsonb', 'any', 'authoob_api', false),
+    ('authoob_oauth_authorize(dialect text, query text, client_ip inet DEFAULT NULL)', 'jsonb', 'any', 'authoob_api', false),
+    ('authoob_oauth_callback(query text, browser text, client_ip inet DEFAULT NULL)', 'jsonb', 'any', 'authoob_api', false),
     -- passwordless sign-in: the ask where its address lives
     ('authoob_otp_ask(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
     ('authoob_gotrue_otp(payload text, client_ip inet DEFAULT NULL, redirect_to text DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),

@@ -73,3 +73,17 @@ SELECT authoob_alter_identity_provider('github', '{"enabled": false}') ->> 'enab
 SELECT authoob_remove_identity_provider('local');
 SELECT authoob_remove_identity_provider('local');
 SELECT name FROM authoob.identity_providers ORDER BY name;
+
+-- the database's requests to providers go to https://, or http:// to a
+-- loopback address, however the URL spells its host; the API role may
+-- not send one at all
+SELECT u AS url, authoob_provider_fetch(u, NULL, NULL) AS answer
+FROM unnest(ARRAY['http://10.0.0.1/token', 'http://127.0.0.1.evil.example/token',
+                  'http://localhost@evil.example/token', 'file:///etc/passwd', 'gopher://127.0.0.1/',
+                  'ftp://127.0.0.1/', 'http://[::ffff:10.0.0.1]/', 'not a url', '']) AS u;
+SELECT authoob_provider_fetch('https://idp.example/token', NULL, E'Bearer x\r\nX-Evil: 1') AS answer;
+-- a loopback address is asked (nobody listens on port 9 here)
+SELECT authoob_provider_fetch('http://127.0.0.1:9/x', NULL, NULL) ->> 'error' LIKE '%connect%' AS loopback_asked;
+SET ROLE authoob_api;
+SELECT authoob_provider_fetch('https://idp.example/token', NULL, NULL);
+RESET ROLE;

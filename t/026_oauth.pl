@@ -110,6 +110,7 @@ sub exchange
 }
 
 sub count_of { AuthoobTest::psql_in($owner_db, "SELECT count(*) FROM $_[0]") }
+sub stats { json_decode(HTTP::Tiny->new->get("$issuer/stats")->{content}) }
 
 # --- the redirect to the provider
 my ($r, $to, $cookie) = authorize();
@@ -301,6 +302,34 @@ $uri->query_form(state => $pq->{state}, code => encode_base64url(json_encode({ n
 my $pb = $front->request(GET => "$uri", headers => { Cookie => $pc });
 like($pb->{headers}{location}, qr{^http://app\.test/cb#access_token=[^&]+&expires_at=\d+&expires_in=\d+&refresh_token=[^&]+&token_type=bearer$},
 	'P/callback: the implicit flow, the session in the fragment');
+
+# --- the database asks the provider itself: a client with the API role's
+# credentials can neither hand it a provider's answers nor send its
+# requests anywhere (docs/identity-providers.md, "Who asks the provider")
+psql($db, q{DROP ROLE IF EXISTS api_login; CREATE ROLE api_login LOGIN PASSWORD 'api_login' IN ROLE authoob_api});
+my $stats_before = stats()->{'/stats'} // 0;
+like(psql_as($db, 'api_login', "SELECT authoob_provider_fetch('$issuer/stats', NULL, NULL)"), qr/permission denied/,
+	'the API role may not make the database fetch a URL');
+is(stats()->{'/stats'} // 0, $stats_before + 1, 'and the database asked nothing (the one request is the test\'s own)');
+# a provider that does not answer holds nobody longer than the statement
+# may run: a cancel ends the request at once, and the backend goes on
+my $t0 = time;
+like((eval { AuthoobTest::psql_in($owner_db, qq{SET statement_timeout = '500ms'; SELECT authoob_provider_fetch('$issuer/slow', NULL, NULL)}) } // $@),
+	qr/canceling statement due to statement timeout/, 'statement_timeout stops a request to a provider that does not answer');
+cmp_ok(time - $t0, '<', 5, 'at once, not after the 10 s of the request\'s own timeout');
+for my $call (q{authoob_oauth_provider('fake')}, q{authoob_oauth_answer('{"status": 200, "body": "{}"}', 'x')},
+	q{authoob_oauth_identity_user(NULL, '{"sub": "x", "email": "ada@example.com", "email_verified": true}', NULL, NULL)})
+{
+	like(psql_as($db, 'api_login', "SELECT $call"), qr/permission denied/, "authoob_api may not run $call");
+}
+my ($forged_to, $forged_cookie) = (authorize(provider => 'hub'))[1, 2];
+my $forged_state = query_of($forged_to)->{state};
+my ($forged_value) = $forged_cookie =~ /=(.*)/;
+like(psql_as($db, 'api_login', qq{SELECT authoob_oauth_callback('{"code": "x", "state": "$forged_state"}', '$forged_value', NULL,
+	'[{"for": "token", "status": 200, "body": "{\\"access_token\\": \\"x\\"}"}, {"for": "userinfo", "status": 200,
+	  "body": "{\\"id\\": 1, \\"email\\": \\"octo\@example.com\\", \\"verified\\": true}"}]')}),
+	qr/function .* does not exist/, 'the callback takes no answers from its caller');
+is(count_of(q{authoob.identities WHERE provider = 'hub' AND subject = '1'}), 0, 'and no identity was made of them');
 
 is($front->log =~ /s3cret/ ? 'logged' : 'not logged', 'not logged', 'the client secret never reaches the log');
 hostile_checks($db) if hostile();

@@ -19,12 +19,23 @@ use AuthoobTest;
 use File::Temp ();
 use Test::More;
 
+# a provider of GitHub's shape on loopback (t/js/fake_idp.mjs), which the
+# database itself asks during a sign-in
+my $node = $ENV{NODE} // 'node';
+skip_all_missing("no $node, or t/js/node_modules: run npm ci in t/js")
+  unless system("command -v '$node' >/dev/null 2>&1") == 0 && -e "$FindBin::Bin/js/node_modules/jose/package.json";
+my $idp_pid = open(my $idp_out, '-|', $node, "$FindBin::Bin/js/fake_idp.mjs", 'authoob-client', 's3cret')
+  or die "cannot run $node: $!";
+my $idp_port = <$idp_out>;
+chomp $idp_port;
+END { local $?; kill 'KILL', $idp_pid if $idp_pid; close $idp_out if $idp_out }
+
 my $db = new_database();
 make_hostile($db) unless hostile();
 psql($db, q{SELECT authoob_configure('{"refresh_reuse_interval": 0, "redirect_urls": "http://app.test/cb"}')});
-psql($db, q{SELECT authoob_add_identity_provider('hub', '{"kind": "oauth2", "authorization_url": "https://hub.test/authorize",
-	"token_url": "https://hub.test/token", "userinfo_url": "https://hub.test/user", "client_id": "c", "client_secret": "s",
-	"email_verified_claim": "verified"}')});
+psql($db, qq{SELECT authoob_add_identity_provider('hub', '{"kind": "oauth2", "authorization_url": "http://127.0.0.1:$idp_port/authorize",
+	"token_url": "http://127.0.0.1:$idp_port/token", "userinfo_url": "http://127.0.0.1:$idp_port/user",
+	"client_id": "authoob-client", "client_secret": "s3cret", "email_verified_claim": "verified"}')});
 # anonymous sign-ins, and housekeeping's sweep of them, run too
 psql($db, q{SELECT authoob_configure('{"anonymous_signin": true, "anonymous_retention": 30}')});
 # users link and unlink identities themselves
@@ -277,23 +288,26 @@ my @calls = (
 	[ 'authoob_gotrue_verify_link_error(text,text,text,text)' => q{SELECT public.authoob_gotrue_verify_link_error('{"type": "signup", "token": "nope", "redirect_to": "http://app.test/cb"}', 'PT404', 'No token match', '{"error_code": "otp_expired", "gotrue": {"status": 403, "msg": "Email link is invalid or has expired"}}')},
 		q{SELECT public.authoob_gotrue_verify_link_error('not json', 'PT404', 'x', 'not json')},
 		q{SELECT public.authoob_gotrue_verify_link_error('{"type": "signup", "token": "x"}', 'PT429', 'x', NULL)} ],
-	# a sign-in with a provider of GitHub's shape, its answers as the front
-	# would bring them; the flow's state and cookie read from the redirect
-	[ 'authoob_oauth_authorize(text,text,inet,text)' => q{SELECT public.authoob_oauth_authorize('gotrue', '{"provider": "hub", "redirect_to": "http://app.test/cb"}', '192.0.2.7')},
+	# a sign-in with a provider of GitHub's shape: the code says what the
+	# provider is to answer (fake_idp.mjs), with the PKCE challenge of the
+	# redirect; the flow's state and cookie read from the redirect
+	[ 'authoob_oauth_authorize(text,text,inet)' => q{SELECT public.authoob_oauth_authorize('gotrue', '{"provider": "hub", "redirect_to": "http://app.test/cb"}', '192.0.2.7')},
 		q{SELECT public.authoob_oauth_authorize('authoob', '{"provider": "nobody"}')},
 		q{SELECT public.authoob_oauth_authorize('gotrue', '{"provider": "hub", "code_challenge": "short"}')},
 		q{SELECT public.authoob_oauth_authorize('gotrue', 'not json')} ],
-	[ 'authoob_oauth_callback(text,text,inet,text)' => q{SELECT public.authoob_oauth_callback(pg_catalog.concat('{"code": "c", "state": "',
-			pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'url', 'state=', 2), '&', 1), '"}'),
-			pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'cookie', '=', 2), ';', 1), '192.0.2.7',
-			'[{"for": "token", "status": 200, "body": "{\"access_token\": \"x\"}"}, {"for": "userinfo", "status": 200, "body": "{\"id\": 7, \"email\": \"hub7@example.com\", \"verified\": true}"}]')
+	[ 'authoob_oauth_callback(text,text,inet)' => q{SELECT public.authoob_oauth_callback(pg_catalog.concat('{"code": "',
+			pg_catalog.translate(pg_catalog.encode(pg_catalog.convert_to(pg_catalog.concat(
+				'{"sub": "7", "email": "hub7@example.com", "email_verified": true, "challenge": "',
+				pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'url', 'code_challenge=', 2), '&', 1), '"}'),
+				'UTF8'), 'base64'), E'+/=\n', '-_'),
+			'", "state": "', pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'url', 'state=', 2), '&', 1), '"}'),
+			pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'cookie', '=', 2), ';', 1), '192.0.2.7')
 		  FROM public.authoob_oauth_authorize('gotrue', '{"provider": "hub", "redirect_to": "http://app.test/cb", "code_challenge": "0123456789012345678901234567890123456789abc"}') AS r},
-		q{SELECT public.authoob_oauth_callback(pg_catalog.concat('{"state": "',
+		q{SELECT public.authoob_oauth_callback(pg_catalog.concat('{"code": "not the provider''s", "state": "',
 			pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'url', 'state=', 2), '&', 1), '"}'),
-			pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'cookie', '=', 2), ';', 1), NULL,
-			'[{"for": "token", "error": "Could not connect"}]')
+			pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'cookie', '=', 2), ';', 1), NULL)
 		  FROM public.authoob_oauth_authorize('authoob', '{"provider": "hub"}') AS r},
-		q{SELECT public.authoob_oauth_callback('{"state": "forged", "code": "c"}', 'cookie', '192.0.2.7', NULL)},
+		q{SELECT public.authoob_oauth_callback('{"state": "forged", "code": "c"}', 'cookie', '192.0.2.7')},
 		q{SELECT public.authoob_oauth_callback('not json', NULL)} ],
 	[ 'authoob_otp_ask(text,inet)' => q{SELECT public.authoob_otp_ask('{"email": "ada@example.com"}', '192.0.2.11')},
 		q{SELECT public.authoob_otp_ask('{"email": "nobody@example.com"}')},
@@ -376,6 +390,10 @@ for my $call (@calls)
 			"$function: " . substr($statements[$i], 0, 90)) or diag($outputs[$i]);
 	}
 }
+# the provider's sign-in above went the whole way: the database asked the
+# provider itself, and the identity it named is there
+is(psql($db, q{SELECT count(*) FROM authoob.identities WHERE provider = 'hub' AND subject = '7'}), 1,
+	'the sign-in with the provider made its identity');
 is(traps(), 0, 'no trap ran, whatever the attacker called') or
   diag(psql($db, q{SELECT string_agg(DISTINCT trap || ' as ' || ran_as, E'\n') FROM app.trap_log}));
 is(superuser(), 'f', 'the attacker is no superuser');

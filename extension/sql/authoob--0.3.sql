@@ -198,6 +198,7 @@
 \ir functions/authoob_oauth_error_url.sql
 \ir functions/authoob_jws_verify.sql
 \ir functions/authoob_fire_oauth_hook.sql
+\ir functions/authoob_provider_fetch.sql
 \ir functions/authoob_oauth_answer.sql
 \ir functions/authoob_oauth_provider.sql
 \ir functions/authoob_oauth_id_token.sql

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fetch.h"
 #include "fuzz.h"
 
 const char	FUZZ_ECHO[] = "(echo)";
@@ -171,25 +170,14 @@ pool_execute(Pool *pool, int stmt, int nparams, const char *const *values)
 	int			count;
 
 	if (pool != &the_pool || nparams < 0 || nparams > ROUTE_MAX_ARGS ||
-		stmt < 0 || (routes_statements(&count), stmt >= count))
-		abort();				/* the front calls with its own pool */
-	/*
-	 * Once a request; again only where the statement asked the front to
-	 * fetch (its last parameter the answers): the first call is recorded
-	 */
-	if (fuzz_db_call.called)
-	{
-		if (stmt != fuzz_db_call.stmt || nparams == 0 ||
-			routes_table(&count)[stmt].args[nparams - 1] != ARG_FETCHED)
-			abort();
-		goto answer;
-	}
+		stmt < 0 || (routes_statements(&count), stmt >= count) ||
+		fuzz_db_call.called)
+		abort();				/* the front must call once, with its own pool */
 	fuzz_db_call.called = true;
 	fuzz_db_call.stmt = stmt;
 	fuzz_db_call.nparams = nparams;
 	for (int i = 0; i < nparams; i++)
 		fuzz_db_call.values[i] = copy(values[i]);
-answer:
 	if (next_answer->lost)
 		return NULL;
 	return make_result(next_answer->result_status, next_answer->sqlstate,
@@ -291,12 +279,4 @@ PQclear(PGresult *res)
 	free(res->value);
 	free(res->error_message);
 	free(res);
-}
-
-/* No network here: every request to an identity provider fails. */
-char *
-fetch_run(const char *spec)
-{
-	(void) spec;
-	return copy("{\"error\": \"the fuzzer reaches no provider\"}");
 }

@@ -560,10 +560,6 @@ check_parameters(const FuzzInput *in, const Settings *s, const RouteMatch *match
 				/* the faked connection has no cookie */
 				expected = NULL;
 				break;
-			case ARG_FETCHED:
-				/* the first call's (the one recorded): nothing fetched yet */
-				expected = NULL;
-				break;
 			case ARG_END:
 				break;
 		}

@@ -8,7 +8,8 @@
 // sha256(code_verifier) is that challenge, as a real provider does.  The
 // ID token is signed with key "rsa" (RS256, published), "ec" (ES256,
 // published) or "rogue" (RS256, same kid as "rsa" or its own, never
-// published).  GET /stats: how often each path was asked.
+// published).  GET /stats: how often each path was asked; GET /slow never
+// answers.
 import http from 'node:http'
 import crypto from 'node:crypto'
 import * as jose from 'jose'
@@ -82,6 +83,7 @@ const server = http.createServer((req, res) => {
     }
     if (path === '/jwks') return json(res, 200, jwks)
     if (path === '/stats') return json(res, 200, stats)
+    if (path === '/slow') return // never answers: the caller's timeouts must end the wait
     if (path === '/token' && req.method === 'POST') return token(req, res, body).catch((e) => json(res, 500, { error: String(e) }))
     if (path === '/user') {
       // GitHub's shape: a numeric id, a login, the address (or null)

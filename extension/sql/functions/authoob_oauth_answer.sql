@@ -1,4 +1,4 @@
--- A provider's answer the front fetched, as the JSON object it must be
+-- A provider's answer (authoob_provider_fetch), as the JSON object it must be
 -- (status 200); else a PT502 that says what (refused): its error member
 -- when it gives one (RFC 6749 5.2), never the answer itself.
 CREATE OR REPLACE FUNCTION authoob_oauth_answer(answer jsonb, refused text)

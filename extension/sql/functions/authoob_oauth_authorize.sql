@@ -4,11 +4,9 @@
 -- use, ten minutes, bound to this browser by the cookie the answer sets),
 -- a nonce and PKCE S256.  redirect_to off the allowed list leads to
 -- app_url, as a mailed link's does.  An OpenID Connect provider's
--- discovery document is fetched by the front first ({"fetch"}: fetched
--- holds the front's answers).  dialect: whose callback the provider
--- sends the browser back to.
-CREATE OR REPLACE FUNCTION authoob_oauth_authorize(dialect text, query text, client_ip inet DEFAULT NULL,
-                                                   fetched text DEFAULT NULL)
+-- discovery document is fetched first (authoob_oauth_provider).  dialect:
+-- whose callback the provider sends the browser back to.
+CREATE OR REPLACE FUNCTION authoob_oauth_authorize(dialect text, query text, client_ip inet DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -16,7 +14,6 @@ DECLARE
     q jsonb := @extschema@.authoob_gotrue_body(query);
     s authoob.settings;
     p authoob.identity_providers;
-    got jsonb;
     prefix text;
     challenge text := nullif(q ->> 'code_challenge', '');
     method text := lower(coalesce(nullif(q ->> 'code_challenge_method', ''), 's256'));
@@ -33,11 +30,7 @@ BEGIN
         RAISE EXCEPTION 'Unsupported provider: sign-in with a provider is not available sharded'
             USING ERRCODE = 'PT400', DETAIL = '{"error_code": "validation_failed"}';
     END IF;
-    got := @extschema@.authoob_oauth_provider(q ->> 'provider', fetched::jsonb);
-    IF got ? 'fetch' THEN
-        RETURN got;
-    END IF;
-    p := jsonb_populate_record(p, got -> 'provider');
+    p := @extschema@.authoob_oauth_provider(q ->> 'provider');
     SELECT * INTO s FROM authoob.settings;
     prefix := CASE dialect WHEN 'gotrue' THEN s.gotrue_prefix ELSE s.prefix END;
     IF s.api_url IS NULL OR s.app_url IS NULL OR prefix IS NULL THEN
@@ -69,5 +62,5 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION authoob_oauth_authorize(text, text, inet, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION authoob_oauth_authorize(text, text, inet, text) TO authoob_api;
+REVOKE ALL ON FUNCTION authoob_oauth_authorize(text, text, inet) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_oauth_authorize(text, text, inet) TO authoob_api;

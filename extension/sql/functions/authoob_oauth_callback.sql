@@ -1,9 +1,8 @@
 -- GET P/callback and G/callback?code=&state= (docs/identity-providers.md):
 -- where the provider sends the browser back.  The state must be one this
 -- browser started (its cookie, browser), unspent and under ten minutes
--- old.  The front exchanges the code at the provider's token endpoint
--- ({"fetch"} "token"; fetched: the front's answers so far), then the ID
--- token is checked (OpenID Connect) or the user read from the userinfo
+-- old.  The code is exchanged at the provider's token endpoint, then the
+-- ID token is checked (OpenID Connect) or the user read from the userinfo
 -- URL (plain OAuth 2.0), the user got or made
 -- (authoob_oauth_identity_user) between the hooks pre_oauth_signin and
 -- post_oauth_signin, and the browser sent to the flow's
@@ -11,19 +10,15 @@
 -- a code_challenge, else with the session in the fragment.  Whatever
 -- fails sends the browser to the app with error parameters, the flow
 -- spent and nothing else made.
-CREATE OR REPLACE FUNCTION authoob_oauth_callback(query text, browser text, client_ip inet DEFAULT NULL,
-                                                  fetched text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION authoob_oauth_callback(query text, browser text, client_ip inet DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     q jsonb := @extschema@.authoob_gotrue_body(query);
-    answers jsonb := coalesce(fetched::jsonb, '[]');
     s authoob.settings;
     f authoob.oauth_flows;
     p authoob.identity_providers;
-    got jsonb;
-    answer jsonb;
     tokens jsonb;
     claims jsonb;
     uid bigint;
@@ -48,43 +43,26 @@ BEGIN
             left(coalesce(q ->> 'error_description', q ->> 'error'), 500));
     END IF;
     BEGIN
-        got := @extschema@.authoob_oauth_provider(f.provider, answers);
-        IF got ? 'fetch' THEN
-            RETURN got;
-        END IF;
-        p := jsonb_populate_record(p, got -> 'provider');
-        answer := (SELECT a FROM jsonb_array_elements(answers) a WHERE a ->> 'for' = 'token' LIMIT 1);
-        IF answer IS NULL THEN
-            RETURN jsonb_build_object('fetch', jsonb_strip_nulls(jsonb_build_object(
-                'for', 'token', 'method', 'POST',
-                'url', coalesce(p.token_url, p.discovery ->> 'token_endpoint'),
-                'form', 'grant_type=authorization_code&code=' || @extschema@.authoob_url_encode(coalesce(q ->> 'code', ''))
-                    || '&redirect_uri=' || @extschema@.authoob_url_encode(s.api_url
-                        || CASE f.dialect WHEN 'gotrue' THEN s.gotrue_prefix ELSE s.prefix END || '/callback')
-                    || '&code_verifier=' || f.code_verifier
-                    || CASE WHEN p.token_auth_method = 'client_secret_post' THEN
-                           '&client_id=' || @extschema@.authoob_url_encode(p.client_id)
-                           || coalesce('&client_secret=' || @extschema@.authoob_url_encode(p.client_secret), '')
-                       ELSE '' END,
-                'authorization', CASE WHEN p.token_auth_method = 'client_secret_basic' THEN
-                    'Basic ' || translate(encode(convert_to(@extschema@.authoob_url_encode(p.client_id) || ':'
-                        || @extschema@.authoob_url_encode(coalesce(p.client_secret, '')), 'UTF8'), 'base64'), E'\n', '')
-                    END)));
-        END IF;
-        tokens := @extschema@.authoob_oauth_answer(answer, 'the provider did not take the code');
+        p := @extschema@.authoob_oauth_provider(f.provider);
+        tokens := @extschema@.authoob_oauth_answer(@extschema@.authoob_provider_fetch(
+            coalesce(p.token_url, p.discovery ->> 'token_endpoint'),
+            'grant_type=authorization_code&code=' || @extschema@.authoob_url_encode(coalesce(q ->> 'code', ''))
+                || '&redirect_uri=' || @extschema@.authoob_url_encode(s.api_url
+                    || CASE f.dialect WHEN 'gotrue' THEN s.gotrue_prefix ELSE s.prefix END || '/callback')
+                || '&code_verifier=' || f.code_verifier
+                || CASE WHEN p.token_auth_method = 'client_secret_post' THEN
+                       '&client_id=' || @extschema@.authoob_url_encode(p.client_id)
+                       || coalesce('&client_secret=' || @extschema@.authoob_url_encode(p.client_secret), '')
+                   ELSE '' END,
+            CASE WHEN p.token_auth_method = 'client_secret_basic' THEN
+                'Basic ' || translate(encode(convert_to(@extschema@.authoob_url_encode(p.client_id) || ':'
+                    || @extschema@.authoob_url_encode(coalesce(p.client_secret, '')), 'UTF8'), 'base64'), E'\n', '')
+            END), 'the provider did not take the code');
         IF p.kind = 'oidc' THEN
-            got := @extschema@.authoob_oauth_id_token(p, coalesce(tokens ->> 'id_token', ''), f.nonce, answers);
-            IF got ? 'fetch' THEN
-                RETURN got;
-            END IF;
-            claims := got -> 'claims';
+            claims := @extschema@.authoob_oauth_id_token(p, coalesce(tokens ->> 'id_token', ''), f.nonce);
         ELSE
-            answer := (SELECT a FROM jsonb_array_elements(answers) a WHERE a ->> 'for' = 'userinfo' LIMIT 1);
-            IF answer IS NULL THEN
-                RETURN jsonb_build_object('fetch', jsonb_build_object('for', 'userinfo', 'url', p.userinfo_url,
-                    'authorization', 'Bearer ' || coalesce(tokens ->> 'access_token', '')));
-            END IF;
-            claims := @extschema@.authoob_oauth_answer(answer, 'the provider did not tell who the user is');
+            claims := @extschema@.authoob_oauth_answer(@extschema@.authoob_provider_fetch(p.userinfo_url, NULL,
+                'Bearer ' || coalesce(tokens ->> 'access_token', '')), 'the provider did not tell who the user is');
         END IF;
         -- the application's say, in the transaction (docs/sql-api.md, "Hooks")
         PERFORM @extschema@.authoob_fire_oauth_hook('pre_oauth_signin', NULL, p.name, claims, NULL);
@@ -121,5 +99,5 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION authoob_oauth_callback(text, text, inet, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION authoob_oauth_callback(text, text, inet, text) TO authoob_api;
+REVOKE ALL ON FUNCTION authoob_oauth_callback(text, text, inet) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_oauth_callback(text, text, inet) TO authoob_api;

@@ -1,14 +1,12 @@
 -- The claims of an OpenID Connect provider's ID token
 -- (docs/identity-providers.md): signed RS256 or ES256 by a key of the
--- provider's JWK Set, kept in its row; a kid the set does not have makes
--- the front fetch the set again (the answer "jwks" of fetched), at most
--- once a minute unless this request brought it.  Then iss is the
+-- provider's JWK Set, kept in its row; a kid the set does not have fetches
+-- the set again, at most once a minute.  Then iss is the
 -- provider's, aud its client_id (azp too when aud names others), exp not
 -- past and iat not ahead (a minute's leeway for the clocks), nonce the
--- flow's.  {"claims": ...}, or {"fetch": ...} when the keys are needed; a PT401 for a token
--- that fails any of it.  Owner only.
-CREATE OR REPLACE FUNCTION authoob_oauth_id_token(p authoob.identity_providers, token text, nonce text,
-                                                  fetched jsonb)
+-- flow's.  The claims, or a PT401 for a token that fails any of it.
+-- Owner only.
+CREATE OR REPLACE FUNCTION authoob_oauth_id_token(p authoob.identity_providers, token text, nonce text)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
@@ -16,8 +14,6 @@ DECLARE
     part text := split_part(token, '.', 1);
     header jsonb;
     key jsonb;
-    answer jsonb := (SELECT a FROM jsonb_array_elements(coalesce(fetched, '[]')) a
-                     WHERE a ->> 'for' = 'jwks' LIMIT 1);
     published jsonb;
     claims jsonb;
     now_s numeric := extract(epoch FROM now());
@@ -36,15 +32,10 @@ BEGIN
         WHERE (header ->> 'kid' IS NULL OR k ->> 'kid' = header ->> 'kid') AND coalesce(k ->> 'use', 'sig') = 'sig'
           AND k ->> 'kty' = CASE header ->> 'alg' WHEN 'RS256' THEN 'RSA' ELSE 'EC' END
         LIMIT 1;
-        EXIT WHEN key IS NOT NULL OR attempt = 2;
-        IF answer IS NULL THEN
-            IF p.jwks_fetched_at > now() - interval '1 minute' THEN
-                EXIT;
-            END IF;
-            RETURN jsonb_build_object('fetch', jsonb_build_object('for', 'jwks',
-                'url', coalesce(p.jwks_url, p.discovery ->> 'jwks_uri')));
-        END IF;
-        published := @extschema@.authoob_oauth_answer(answer, 'the identity provider''s keys cannot be read');
+        EXIT WHEN key IS NOT NULL OR attempt = 2 OR p.jwks_fetched_at > now() - interval '1 minute';
+        published := @extschema@.authoob_oauth_answer(@extschema@.authoob_provider_fetch(
+            coalesce(p.jwks_url, p.discovery ->> 'jwks_uri'), NULL, NULL),
+            'the identity provider''s keys cannot be read');
         IF jsonb_typeof(published -> 'keys') IS DISTINCT FROM 'array' THEN
             RAISE EXCEPTION 'the identity provider''s keys are no JWK Set' USING ERRCODE = 'PT502';
         END IF;
@@ -73,8 +64,8 @@ BEGIN
     ELSIF coalesce(claims ->> 'sub', '') = '' THEN
         RAISE EXCEPTION 'the ID token names no subject' USING ERRCODE = 'PT401';
     END IF;
-    RETURN jsonb_build_object('claims', claims);
+    RETURN claims;
 END
 $$;
 
-REVOKE ALL ON FUNCTION authoob_oauth_id_token(authoob.identity_providers, text, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authoob_oauth_id_token(authoob.identity_providers, text, text) FROM PUBLIC;
