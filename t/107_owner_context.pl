@@ -309,6 +309,24 @@ my @calls = (
 		  FROM public.authoob_oauth_authorize('authoob', '{"provider": "hub"}') AS r},
 		q{SELECT public.authoob_oauth_callback('{"state": "forged", "code": "c"}', 'cookie', '192.0.2.7')},
 		q{SELECT public.authoob_oauth_callback('not json', NULL)} ],
+	[ 'authoob_link_identity(text,text,text,inet)' => q{SELECT public.authoob_link_identity('gotrue', '{TOKEN}',
+			'{"provider": "hub", "redirect_to": "http://app.test/cb", "skip_http_redirect": "true"}', '192.0.2.7')},
+		# the link's one-time URL opened (authoob_oauth_authorize), and the
+		# provider's way back adding a subject of its own to the user
+		q{SELECT public.authoob_oauth_callback(pg_catalog.concat('{"code": "',
+			pg_catalog.translate(pg_catalog.encode(pg_catalog.convert_to(pg_catalog.concat(
+				'{"sub": "linked-8", "email": "hub8@example.com", "email_verified": true, "challenge": "',
+				pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'url', 'code_challenge=', 2), '&', 1), '"}'),
+				'UTF8'), 'base64'), E'+/=\n', '-_'),
+			'", "state": "', pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'url', 'state=', 2), '&', 1), '"}'),
+			pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'cookie', '=', 2), ';', 1), '192.0.2.7')
+		  FROM public.authoob_link_identity('authoob', '{TOKEN}', '{"provider": "hub"}') AS l,
+		       LATERAL public.authoob_oauth_authorize('authoob',
+			       pg_catalog.concat('{"link": "', pg_catalog.split_part(l OPERATOR(pg_catalog.->>) 'url', 'link=', 2), '"}')) AS r},
+		q{SELECT public.authoob_oauth_authorize('gotrue', '{"link": "spent or forged"}')},
+		q{SELECT public.authoob_link_identity('gotrue', '{TOKEN}', '{"provider": "nobody"}')},
+		q{SELECT public.authoob_link_identity('gotrue', '{TOKEN}', 'not json')},
+		q{SELECT public.authoob_link_identity('gotrue', 'x', '{}')} ],
 	[ 'authoob_otp_ask(text,inet)' => q{SELECT public.authoob_otp_ask('{"email": "ada@example.com"}', '192.0.2.11')},
 		q{SELECT public.authoob_otp_ask('{"email": "nobody@example.com"}')},
 		q{SELECT public.authoob_otp_ask('[]')} ],

@@ -297,6 +297,8 @@ ALTER TABLE authoob.settings ADD COLUMN audit_retention integer NOT NULL DEFAULT
 \ir functions/authoob_oauth_provider.sql
 \ir functions/authoob_oauth_id_token.sql
 \ir functions/authoob_oauth_identity_user.sql
+\ir functions/authoob_oauth_redirect.sql
+\ir functions/authoob_oauth_start.sql
 \ir functions/authoob_oauth_authorize.sql
 \ir functions/authoob_oauth_callback.sql
 -- a sign-in with a provider ends with a PKCE code, as a mailed link's
@@ -442,4 +444,5 @@ ALTER TABLE authoob.mail_requests ADD COLUMN signup jsonb;
 -- manual_linking is on (docs/identity-providers.md, "Linking and
 -- unlinking").
 ALTER TABLE authoob.settings ADD COLUMN manual_linking boolean NOT NULL DEFAULT false;
+\ir functions/authoob_link_identity.sql
 \ir functions/authoob_unlink_identity.sql
