@@ -220,6 +220,22 @@ authjs('identities', 'bea', providers => [ 'email' ]);
 # the same identity again
 like(link_identity('ada', 'fake', sub => 'ada-at-fake'), qr{error_code=identity_already_exists},
 	'an identity already linked to the same user: identity_already_exists');
+# two users link the same new subject at once: one gets it
+my @racing = map {
+	my ($got) = authjs('link', $_, provider => 'fake', redirect_to => 'http://app.test/cb');
+	my ($r, $to, $cookie) = browse($got->{url} // '');
+	my $q = query_of($to);
+	my $uri = URI->new('/callback');
+	$uri->query_form(state => $q->{state}, code => encode_base64url(json_encode({ nonce => $q->{nonce},
+		challenge => $q->{code_challenge}, sub => 'raced', email => 'raced@example.com' })));
+	$front->raw_request(GET => "$uri", headers => { Cookie => $cookie });
+} qw(ada bea);
+my @landed = sort map { ($_->{headers}{location} // '') =~ /error_code=identity_already_exists/ ? 'refused'
+	: ($_->{headers}{location} // '') =~ /\?code=/ ? 'linked' : "other: $_->{status} " . ($_->{headers}{location} // '') }
+	$front->parallel_raw(\@racing);
+is_deeply(\@landed, [ 'linked', 'refused' ], 'two links of one subject at once: one linked, one identity_already_exists');
+is(count_of(q{authoob.identities WHERE subject = 'raced'}), 1, 'the subject has one user');
+psql($db, q{DELETE FROM authoob.identities WHERE subject = 'raced'});
 # tokens: none, revoked, expired
 my $bea_token = token_of('bea');
 is($front->request(POST => '/logout?scope=local', headers => bearer($bea_token))->{status}, 204, 'bea signs out');

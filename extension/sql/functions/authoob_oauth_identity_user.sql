@@ -62,9 +62,16 @@ BEGIN
             SELECT u.id INTO uid FROM authoob.users u WHERE u.uuid = new_uuid;
         END IF;
     END IF;
-    INSERT INTO authoob.identities (provider, subject, user_id, email, claims, last_sign_in_at)
-    VALUES (p.name, subject_id, uid, address, claims, now())
-    RETURNING * INTO ident;
+    -- a callback at the same time may add the same subject first: the
+    -- unique index makes this one wait for it, then refuse
+    BEGIN
+        INSERT INTO authoob.identities (provider, subject, user_id, email, claims, last_sign_in_at)
+        VALUES (p.name, subject_id, uid, address, claims, now())
+        RETURNING * INTO ident;
+    EXCEPTION WHEN unique_violation THEN
+        RAISE EXCEPTION 'Identity is already linked to another user' USING ERRCODE = 'PT422',
+            DETAIL = '{"error_code": "identity_already_exists"}';
+    END;
     IF link_user_id IS NOT NULL THEN
         SELECT * INTO account FROM authoob.users u WHERE u.id = uid FOR UPDATE;
         INSERT INTO authoob.audit_log (actor, action, target, ip_address, payload)
