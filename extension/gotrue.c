@@ -226,24 +226,33 @@ append_user_metadata(StringInfo out, const UserParts *parts, Jsonb *stored)
  */
 static void
 append_app_metadata(StringInfo out, int64 user_id, const UserParts *parts, Jsonb *stored,
-					bool anonymous)
+					bool anonymous, const char *providers)
 {
 	bool		first = true;
+	/* "email" first (the address's identity is the oldest), then providers' */
+	char	   *all = anonymous ? pstrdup(providers[0] ? providers + 2 : "")
+		: psprintf("\"email\"%s", providers);
+	char	   *comma = strchr(all, ',');
 
 	appendStringInfoChar(out, '{');
 	append_members(out, parts->app_metadata, parts->napp_metadata, &first);
 	append_stored_members(out, stored, parts->app_metadata, parts->napp_metadata, &first);
-	/* an anonymous user has no provider, as GoTrue's signup.go leaves it */
-	if (!anonymous &&
+	/*
+	 * the first of the user's providers, and all of them, as GoTrue's
+	 * UpdateAppMetaDataProviders writes them; an anonymous user without
+	 * any has none, as GoTrue's signup.go leaves it
+	 */
+	if (all[0] != '\0' &&
 		!has_member(parts->app_metadata, parts->napp_metadata, stored, "provider"))
 	{
-		appendStringInfoString(out, first ? "\"provider\": \"email\"" : ", \"provider\": \"email\"");
+		appendStringInfo(out, "%s\"provider\": %.*s", first ? "" : ", ",
+						 comma ? (int) (comma - all) : (int) strlen(all), all);
 		first = false;
 	}
-	if (!anonymous &&
+	if (all[0] != '\0' &&
 		!has_member(parts->app_metadata, parts->napp_metadata, stored, "providers"))
 	{
-		appendStringInfoString(out, first ? "\"providers\": [\"email\"]" : ", \"providers\": [\"email\"]");
+		appendStringInfo(out, "%s\"providers\": [%s]", first ? "" : ", ", all);
 		first = false;
 	}
 	if (!has_member(parts->app_metadata, parts->napp_metadata, stored, "roles"))
@@ -303,22 +312,32 @@ user_object_id(int64 user_id, const AuthoobUserDates *dates, const AuthoobSettin
 /*
  * The user's identities at identity providers (docs/identity-providers.md),
  * each as ", {...}" in GoTrue's models.Identity shape: its id is the
- * provider's subject, identity_data what the provider said.
+ * provider's subject, identity_data what the provider said; and their
+ * providers, each once, as ", \"name\"", in the order the user got them
+ * (GoTrue's FindProvidersByUser).
  */
 static AuthoobQuery user_identities = AUTHOOB_QUERY(
 	"SELECT coalesce(string_agg(', ' || jsonb_build_object('identity_id', i.id, 'id', i.subject,"
 	" 'user_id', $2::text, 'identity_data', i.claims, 'provider', i.provider,"
 	" 'last_sign_in_at', i.last_sign_in_at, 'created_at', i.created_at, 'updated_at', i.updated_at,"
-	" 'email', i.email)::text, '' ORDER BY i.created_at, i.id), '')"
+	" 'email', i.email)::text, '' ORDER BY i.created_at, i.id), ''),"
+	" coalesce((SELECT string_agg(', ' || to_jsonb(f.provider)::text, '' ORDER BY f.since, f.provider)"
+	" FROM (SELECT j.provider, min(j.created_at) AS since FROM authoob.identities j"
+	" WHERE j.user_id = $1 GROUP BY j.provider) f), '')"
 	" FROM authoob.identities i WHERE i.user_id = $1",
 	2, INT8OID, TEXTOID);
 
-/* Those identities as text; none in a database still at 0.2 */
+/*
+ * Those identities as text, and their providers; none in a database still
+ * at 0.2
+ */
 static char *
-provider_identities(int64 user_id, const char *id, const AuthoobSettings *settings)
+provider_identities(int64 user_id, const char *id, const AuthoobSettings *settings,
+					char **providers)
 {
 	Datum		values[2] = {Int64GetDatum(user_id), CStringGetTextDatum(id)};
 
+	*providers = "";
 	/*
 	 * the schema of 0.3 (settings->mfa says it) has authoob.identities; the
 	 * statement only for a user who has some (most have none: GET G/user
@@ -327,6 +346,7 @@ provider_identities(int64 user_id, const char *id, const AuthoobSettings *settin
 	if (!settings->mfa || !authoob_rows_exist(AUTHOOB_TABLE_IDENTITIES, values[0]))
 		return "";
 	authoob_run(&user_identities, values, NULL, true);
+	*providers = authoob_result_text(2);
 	return authoob_result_text(1);
 }
 
@@ -355,6 +375,7 @@ user_object(int64 user_id, Jsonb *profile, const AuthoobUserDates *dates,
 	Jsonb	   *app_metadata;
 	char	   *factors;
 	char	   *identities;
+	char	   *providers;
 	bool		anonymous;
 
 	sort_profile(profile, &parts);
@@ -376,8 +397,9 @@ user_object(int64 user_id, Jsonb *profile, const AuthoobUserDates *dates,
 	appendStringInfoString(&out, ", \"phone\": \"\"");
 	append_time_member(&out, "confirmed_at", dates->confirmed && !anonymous, dates->confirmed_at);
 	append_time_member(&out, "last_sign_in_at", dates->signed_in, dates->last_sign_in_at);
+	identities = provider_identities(user_id, id, settings, &providers);
 	appendStringInfoString(&out, ", \"app_metadata\": ");
-	append_app_metadata(&out, user_id, &parts, app_metadata, anonymous);
+	append_app_metadata(&out, user_id, &parts, app_metadata, anonymous, providers);
 	appendStringInfoString(&out, ", \"user_metadata\": ");
 	append_user_metadata(&out, &parts, user_metadata);
 	/* left out while there are none, as GoTrue's omitempty does */
@@ -388,7 +410,6 @@ user_object(int64 user_id, Jsonb *profile, const AuthoobUserDates *dates,
 	 * one identity, the address: its id is the user's, as GoTrue's
 	 * provider_id (an anonymous user has none); then the providers'
 	 */
-	identities = provider_identities(user_id, id, settings);
 	if (anonymous)
 		appendStringInfo(&out, ", \"identities\": [%s]", identities[0] ? identities + 2 : "");
 	else

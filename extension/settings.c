@@ -130,6 +130,8 @@ static const SettingDef setting_defs[] = {
 	{"code_ttl", SETTING_INT, 60, 7 * 24 * 3600, FIELD(code_ttl), "3600"},
 	/* 0.3: sign-up by code (0.2 had no magic links) */
 	{"otp_signup", SETTING_BOOL, 0, 0, FIELD(otp_signup), "false"},
+	/* 0.3: users link and unlink identities themselves (read by SQL only) */
+	{"manual_linking", SETTING_BOOL, 0, 0, SQL_ONLY, NULL},
 };
 
 #define N_SETTINGS lengthof(setting_defs)

@@ -340,6 +340,21 @@ reply_page(const char *body, unsigned int status)
 	return reply;
 }
 
+/*
+ * A REPLY_URL answer that asks for a redirect: Supabase Auth's
+ * linkIdentity sends the browser on unless skip_http_redirect, which
+ * auth-js sends to read the URL itself
+ */
+static bool
+wants_redirect(const char *body)
+{
+	json_t	   *obj = body ? json_loads(body, 0, NULL) : NULL;
+	bool		redirect = json_is_true(json_object_get(obj, "redirect"));
+
+	json_decref(obj);
+	return redirect;
+}
+
 Reply
 reply_from_result(const PGresult *res, unsigned int success_status,
 				  ReplyShape shape, ErrorShape errors)
@@ -359,6 +374,8 @@ reply_from_result(const PGresult *res, unsigned int success_status,
 		return reply_headers(body, success_status);
 	if (shape == REPLY_PAGE)
 		return reply_page(body, success_status);
+	if (shape == REPLY_URL && wants_redirect(body))
+		return reply_redirect(body, 302);
 	if (body == NULL || success_status == 204)
 		return reply_empty(success_status);
 	reply.response = MHD_create_response_from_buffer(strlen(body),

@@ -26,8 +26,10 @@ typedef enum ReplyShape
 	REPLY_BODY = 0,				/* the body, as it is */
 	REPLY_PUBLIC_BODY,			/* the same, and caches may keep it a while */
 	REPLY_HEADERS,				/* its "X-Auth-*" members as headers, no body */
-	REPLY_PAGE					/* {"body", "headers"}: a page of a list, its
+	REPLY_PAGE,					/* {"body", "headers"}: a page of a list, its
 								 * X-Total-Count and Link headers */
+	REPLY_URL					/* {"url"}: a 302 there when it says
+								 * "redirect": true, else the body */
 } ReplyShape;
 
 /*

@@ -85,6 +85,12 @@ static const Route route_table[] = {
  */
 	{"GET",  "/authorize",      302, {ARG_QUERY_JSON, ARG_CLIENT_IP}, "SELECT authoob_oauth_authorize('authoob', $1::text, $2::inet)", REPLY_BODY, NO_QUERY},
 	{"GET",  "/callback",       302, {ARG_QUERY_JSON, ARG_FLOW_COOKIE, ARG_CLIENT_IP}, "SELECT authoob_oauth_callback($1::text, $2::text, $3::inet)", REPLY_BODY, NO_QUERY},
+/*
+ * A signed-in user's identities at providers (manual_linking): link one
+ * (its answer {"url"}, or a redirect there: REPLY_URL), unlink one
+ */
+	{"GET",  "/identities/authorize", 200, {ARG_TOKEN, ARG_QUERY_JSON, ARG_CLIENT_IP}, "SELECT authoob_link_identity('authoob', $1::text, $2::text, $3::inet)", REPLY_URL, NO_QUERY},
+	{"DELETE", "/identities/*", 204, {ARG_TOKEN, ARG_PATH, ARG_CLIENT_IP}, "SELECT authoob_unlink_identity($1::text, $2::text, $3::inet)", REPLY_BODY, NO_QUERY},
 /* passwordless sign-in: a magic link and a code by mail, either signs in once */
 	{"POST", "/otp",            204, {ARG_BODY, ARG_CLIENT_IP}, "SELECT authoob_otp_ask($1::text, $2::inet)", REPLY_BODY, NO_QUERY},
 	{"POST", "/otp/verify",     200, {ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('otp_verify', $1::text, $2::inet, NULL, NULL, NULL)", REPLY_BODY, NO_QUERY},
@@ -134,8 +140,8 @@ static const Route route_table[] = {
 	{"POST", "/factors/*/challenge", 200, {ARG_TOKEN, ARG_PATH, ARG_CLIENT_IP}, "SELECT authoob_gotrue_challenge_factor($1::text, $2::text, $3::inet)", REPLY_BODY, GOTRUE},
 	{"POST", "/factors/*/verify", 200, {ARG_TOKEN, ARG_PATH, ARG_BODY, ARG_CLIENT_IP}, "CALL authoob_attempt('gotrue_mfa_verify', " MFA_REQUEST("'factor_id', $2::text, ") ", $4::inet, NULL, NULL, NULL)", REPLY_BODY, GOTRUE},
 	{"DELETE", "/factors/*",    200, {ARG_TOKEN, ARG_PATH},     "SELECT authoob_mfa_unenroll($1::text, $2::text)", REPLY_BODY, GOTRUE},
-	{"GET",  "/user/identities/authorize", AUTHENTICATED_NOT_BUILT("identities")},
-	{"DELETE", "/user/identities/*", AUTHENTICATED_NOT_BUILT("identities")},
+	{"GET",  "/user/identities/authorize", 200, {ARG_TOKEN, ARG_QUERY_JSON, ARG_CLIENT_IP}, "SELECT authoob_link_identity('gotrue', $1::text, $2::text, $3::inet)", REPLY_URL, GOTRUE},
+	{"DELETE", "/user/identities/*", 200, {ARG_TOKEN, ARG_PATH, ARG_CLIENT_IP}, "SELECT authoob_unlink_identity($1::text, $2::text, $3::inet)", REPLY_BODY, GOTRUE},
 	{"POST", "/sso",            NOT_BUILT("sso")},
 	{"GET",  "/sso/saml/metadata", NOT_BUILT("sso")},
 	{"POST", "/sso/saml/acs",   NOT_BUILT("sso")},

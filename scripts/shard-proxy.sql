@@ -87,6 +87,8 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_mfa_factors(token text)',                         'jsonb', 'token:token', 'authoob_api', false),
     ('authoob_mfa_enroll(token text, payload text)',            'jsonb', 'token:token', 'authoob_api', false),
     ('authoob_mfa_unenroll(token text, factor_id text)',        'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_link_identity(dialect text, token text, query text, client_ip inet DEFAULT NULL)', 'jsonb', 'token:token', 'authoob_api', false),
+    ('authoob_unlink_identity(token text, identity_id text, client_ip inet DEFAULT NULL)', 'jsonb', 'token:token', 'authoob_api', false),
     -- its admin API: a new user where its address leads, a user by uuid
     ('authoob_gotrue_admin_create_user(token text, payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', false),
     ('authoob_gotrue_admin_user(token text, user_id text)',     'jsonb', 'uuid:user_id', 'authoob_api', false),

@@ -44,6 +44,8 @@ psql($db, qq{SELECT authoob_add_identity_provider('idp', '{"kind": "oidc", "issu
 	"client_id": "authoob-client"}')});
 # anonymous sign-ins, and housekeeping's sweep of them, run too
 psql($db, q{SELECT authoob_configure('{"anonymous_signin": true, "anonymous_retention": 30}')});
+# users link and unlink identities themselves
+psql($db, q{SELECT authoob_configure('{"manual_linking": true}')});
 my $attacker = 'authoob_hostile';
 
 sub as_attacker { psql_as($db, $attacker, $_[0]) }
@@ -237,6 +239,10 @@ my @calls = (
 		q{SELECT public.authoob_mfa_recover('[]')} ],
 	[ 'authoob_mfa_unenroll(text,text)' => q{SELECT public.authoob_mfa_unenroll('{TOKEN}', (SELECT pg_catalog.min(f OPERATOR(pg_catalog.->>) 'id') FROM pg_catalog.jsonb_array_elements(public.authoob_mfa_factors('{TOKEN}')) f))},
 		q{SELECT public.authoob_mfa_unenroll('{TOKEN}', 'not a uuid')} ],
+	[ 'authoob_unlink_identity(text,text,inet)' => q{SELECT public.authoob_unlink_identity('{TOKEN}', '{USER}', '192.0.2.7')},
+		q{SELECT public.authoob_unlink_identity('{TOKEN}', '00000000-0000-0000-0000-000000000000')},
+		q{SELECT public.authoob_unlink_identity('{TOKEN}', 'not a uuid')},
+		q{SELECT public.authoob_unlink_identity('x', NULL)} ],
 	[ 'authoob_gotrue_recover(text,inet,text)' => q{SELECT public.authoob_gotrue_recover('{"email": "cid@example.com", "code_challenge": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH"}', '192.0.2.10', 'https://evil.example')},
 		q{SELECT public.authoob_gotrue_recover('{"email": "cid@example.com", "code_challenge": "short"}')} ],
 	[ 'authoob_gotrue_resend(text,inet,text)' => q{SELECT public.authoob_gotrue_resend('{"type": "signup", "email": "bea@example.com"}', '192.0.2.10', 'http://app.test/cb')},
@@ -316,6 +322,24 @@ my @calls = (
 		  FROM public.authoob_oauth_authorize('authoob', '{"provider": "hub"}') AS r},
 		q{SELECT public.authoob_oauth_callback('{"state": "forged", "code": "c"}', 'cookie', '192.0.2.7')},
 		q{SELECT public.authoob_oauth_callback('not json', NULL)} ],
+	[ 'authoob_link_identity(text,text,text,inet)' => q{SELECT public.authoob_link_identity('gotrue', '{TOKEN}',
+			'{"provider": "hub", "redirect_to": "http://app.test/cb", "skip_http_redirect": "true"}', '192.0.2.7')},
+		# the link's one-time URL opened (authoob_oauth_authorize), and the
+		# provider's way back adding a subject of its own to the user
+		q{SELECT public.authoob_oauth_callback(pg_catalog.concat('{"code": "',
+			pg_catalog.translate(pg_catalog.encode(pg_catalog.convert_to(pg_catalog.concat(
+				'{"sub": "linked-8", "email": "hub8@example.com", "email_verified": true, "challenge": "',
+				pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'url', 'code_challenge=', 2), '&', 1), '"}'),
+				'UTF8'), 'base64'), E'+/=\n', '-_'),
+			'", "state": "', pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'url', 'state=', 2), '&', 1), '"}'),
+			pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'cookie', '=', 2), ';', 1), '192.0.2.7')
+		  FROM public.authoob_link_identity('authoob', '{TOKEN}', '{"provider": "hub"}') AS l,
+		       LATERAL public.authoob_oauth_authorize('authoob',
+			       pg_catalog.concat('{"link": "', pg_catalog.split_part(l OPERATOR(pg_catalog.->>) 'url', 'link=', 2), '"}')) AS r},
+		q{SELECT public.authoob_oauth_authorize('gotrue', '{"link": "spent or forged"}')},
+		q{SELECT public.authoob_link_identity('gotrue', '{TOKEN}', '{"provider": "nobody"}')},
+		q{SELECT public.authoob_link_identity('gotrue', '{TOKEN}', 'not json')},
+		q{SELECT public.authoob_link_identity('gotrue', 'x', '{}')} ],
 	[ 'authoob_otp_ask(text,inet)' => q{SELECT public.authoob_otp_ask('{"email": "ada@example.com"}', '192.0.2.11')},
 		q{SELECT public.authoob_otp_ask('{"email": "nobody@example.com"}')},
 		q{SELECT public.authoob_otp_ask('[]')} ],

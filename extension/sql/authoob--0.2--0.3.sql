@@ -297,6 +297,8 @@ ALTER TABLE authoob.settings ADD COLUMN audit_retention integer NOT NULL DEFAULT
 \ir functions/authoob_oauth_provider.sql
 \ir functions/authoob_oauth_id_token.sql
 \ir functions/authoob_oauth_identity_user.sql
+\ir functions/authoob_oauth_redirect.sql
+\ir functions/authoob_oauth_start.sql
 \ir functions/authoob_oauth_authorize.sql
 \ir functions/authoob_oauth_callback.sql
 -- a sign-in with a provider ends with a PKCE code, as a mailed link's
@@ -446,3 +448,11 @@ ALTER TABLE authoob.mail_requests ADD COLUMN signup jsonb;
 -- OpenID Connect provider signs in (docs/identity-providers.md,
 -- "signInWithIdToken").
 \ir gotrue/authoob_gotrue_id_token.sql
+-- ==== Linking and unlinking identities ====
+-- A signed-in user adds an identity at a provider to their account and
+-- removes one (auth-js linkIdentity, unlinkIdentity), while
+-- manual_linking is on (docs/identity-providers.md, "Linking and
+-- unlinking").
+ALTER TABLE authoob.settings ADD COLUMN manual_linking boolean NOT NULL DEFAULT false;
+\ir functions/authoob_link_identity.sql
+\ir functions/authoob_unlink_identity.sql

@@ -203,9 +203,13 @@
 \ir functions/authoob_oauth_provider.sql
 \ir functions/authoob_oauth_id_token.sql
 \ir functions/authoob_oauth_identity_user.sql
+\ir functions/authoob_oauth_redirect.sql
+\ir functions/authoob_oauth_start.sql
 \ir functions/authoob_oauth_authorize.sql
 \ir functions/authoob_oauth_callback.sql
 \ir gotrue/authoob_gotrue_id_token.sql
+\ir functions/authoob_link_identity.sql
+\ir functions/authoob_unlink_identity.sql
 -- Passwordless sign-in (docs/supabase.md, "Magic links and email codes"):
 -- C, then PL/pgSQL
 \ir functions/authoob_otp_ask.sql

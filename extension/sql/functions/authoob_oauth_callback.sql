@@ -32,7 +32,8 @@ BEGIN
     WHERE o.state_hash = sha256(convert_to(coalesce(q ->> 'state', ''), 'UTF8'))
     FOR UPDATE;
     IF NOT FOUND OR f.created_at < now() - interval '10 minutes' OR browser IS NULL
-       OR f.browser_hash <> sha256(convert_to(browser, 'UTF8')) THEN
+       OR f.browser_hash IS DISTINCT FROM sha256(convert_to(browser, 'UTF8')) THEN
+        -- (a link flow no browser has opened yet has no browser_hash)
         -- another browser's flow stays for the browser that started it
         RETURN @extschema@.authoob_oauth_error_url(s.app_url, 'invalid_request', 'bad_oauth_state',
             'OAuth state is unknown, spent, expired or of another browser');
@@ -78,7 +79,8 @@ BEGIN
         code := @extschema@.authoob_link_code();
         INSERT INTO authoob.flow_states (email, kind, code_challenge, code_challenge_method, user_id,
                                          auth_code_hash, code_expires_at, provider)
-        SELECT u.email, 'oauth', f.code_challenge, f.code_challenge_method, uid,
+        -- (an anonymous user linking an identity has no address)
+        SELECT coalesce(u.email, ''), 'oauth', f.code_challenge, f.code_challenge_method, uid,
                sha256(convert_to(code, 'UTF8')), now() + interval '5 minutes', p.name
         FROM authoob.users u WHERE u.id = uid;
         RETURN jsonb_build_object('url', @extschema@.authoob_url_with_query(f.redirect_to, 'code=' || code));

@@ -1,6 +1,8 @@
 -- Whose sign-in a provider's answer is (docs/identity-providers.md): the
 -- user of the identity (provider, subject) if there is one, its claims
--- brought up to date; else the signed-in user adding it (link_user_id);
+-- brought up to date (a link refuses it: identity_already_exists); else
+-- the signed-in user adding it (link_user_id; audited as identity_linked,
+-- and an anonymous user takes the address the provider verified);
 -- else the account of the same address, ONLY when the provider says the
 -- address is verified and the account is confirmed (anything less would
 -- let whoever registers the victim's address at a provider take the
@@ -28,8 +30,12 @@ BEGIN
     SELECT * INTO ident FROM authoob.identities i WHERE i.provider = p.name AND i.subject = subject_id
     FOR UPDATE;
     IF FOUND THEN
+        -- GoTrue's linkIdentityToUser: a link adds an identity, never finds one
         IF link_user_id IS NOT NULL AND ident.user_id <> link_user_id THEN
             RAISE EXCEPTION 'Identity is already linked to another user' USING ERRCODE = 'PT422',
+                DETAIL = '{"error_code": "identity_already_exists"}';
+        ELSIF link_user_id IS NOT NULL THEN
+            RAISE EXCEPTION 'Identity is already linked' USING ERRCODE = 'PT422',
                 DETAIL = '{"error_code": "identity_already_exists"}';
         END IF;
         UPDATE authoob.identities i SET claims = authoob_oauth_identity_user.claims, email = address,
@@ -56,8 +62,35 @@ BEGIN
             SELECT u.id INTO uid FROM authoob.users u WHERE u.uuid = new_uuid;
         END IF;
     END IF;
-    INSERT INTO authoob.identities (provider, subject, user_id, email, claims, last_sign_in_at)
-    VALUES (p.name, subject_id, uid, address, claims, now());
+    -- a callback at the same time may add the same subject first: the
+    -- unique index makes this one wait for it, then refuse
+    BEGIN
+        INSERT INTO authoob.identities (provider, subject, user_id, email, claims, last_sign_in_at)
+        VALUES (p.name, subject_id, uid, address, claims, now())
+        RETURNING * INTO ident;
+    EXCEPTION WHEN unique_violation THEN
+        RAISE EXCEPTION 'Identity is already linked to another user' USING ERRCODE = 'PT422',
+            DETAIL = '{"error_code": "identity_already_exists"}';
+    END;
+    IF link_user_id IS NOT NULL THEN
+        SELECT * INTO account FROM authoob.users u WHERE u.id = uid FOR UPDATE;
+        INSERT INTO authoob.audit_log (actor, action, target, ip_address, payload)
+        VALUES (account.uuid::text, 'identity_linked', account.uuid, client_ip,
+                jsonb_build_object('identity_id', ident.id, 'provider', ident.provider, 'provider_id', ident.subject));
+        -- an anonymous user takes the address the provider verified, as
+        -- GoTrue's linkIdentityToUser makes it permanent; an address another
+        -- account has refuses the link (email_exists), an unverified one
+        -- leaves the user anonymous (docs/identity-providers.md)
+        IF account.email IS NULL AND address IS NOT NULL AND verified THEN
+            IF EXISTS (SELECT FROM authoob.users u WHERE lower(u.email) = address) THEN
+                RAISE EXCEPTION 'A user with this email address has already been registered'
+                    USING ERRCODE = 'PT400', DETAIL = '{"error_code": "email_exists"}';
+            END IF;
+            UPDATE authoob.users u SET email = address, confirmed_at = coalesce(u.confirmed_at, now()),
+                update_date = now()
+            WHERE u.id = uid;
+        END IF;
+    END IF;
     RETURN uid;
 END
 $$;

@@ -6,10 +6,15 @@
 -- the PKCE secret towards the provider (owner-only, as the table).  The
 -- app's own PKCE challenge (Supabase Auth's flow) waits here until the
 -- sign-in gives it a code.  link_user_id: a signed-in user adding this
--- identity to their account (linkIdentity).
+-- identity to their account (linkIdentity), whose flow waits for a browser
+-- (browser_hash null) until one opens the one-time URL of start_hash: a
+-- link is asked by a script with the user's token, whose answer cannot
+-- set the browser's cookie (docs/identity-providers.md, "Linking and
+-- unlinking").
 CREATE TABLE authoob.oauth_flows (
     state_hash bytea PRIMARY KEY,
-    browser_hash bytea NOT NULL,
+    browser_hash bytea,
+    start_hash bytea UNIQUE CHECK ((start_hash IS NULL) = (browser_hash IS NOT NULL)),
     provider text NOT NULL REFERENCES authoob.identity_providers ON UPDATE CASCADE ON DELETE CASCADE,
     dialect text NOT NULL CHECK (dialect IN ('authoob', 'gotrue')),
     nonce text NOT NULL,

@@ -94,7 +94,10 @@ CREATE TABLE authoob.settings (
     otp_ttl integer NOT NULL DEFAULT 600,
     -- a magic link asked for an unknown address with create_user makes
     -- its account (docs/supabase.md, "Magic links and email codes")
-    otp_signup boolean NOT NULL DEFAULT false
+    otp_signup boolean NOT NULL DEFAULT false,
+    -- a signed-in user may link an identity at a provider to their account
+    -- and unlink one (Supabase Auth's GOTRUE_SECURITY_MANUAL_LINKING_ENABLED)
+    manual_linking boolean NOT NULL DEFAULT false
 );
 -- 32 bytes from pgcrypto's gen_random_bytes (pg_strong_random underneath)
 INSERT INTO authoob.settings (secret_key) VALUES (gen_random_bytes(32));
