@@ -157,6 +157,8 @@ perform(const char *url, const char *form, const char *authorization,
 		curl_easy_setopt(curl, CURLOPT_URL, url);
 		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
 		curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+		/* straight to the provider: no proxy the server's environment names */
+		curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
 		/* the backend's own SIGALRM timers stay the backend's */
 		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, FETCH_CONNECT_TIMEOUT_S);

@@ -7,6 +7,11 @@
  * Which key of the set, and what the claims must say (iss, aud, exp, iat,
  * nonce), is decided in SQL (authoob_oauth_id_token): this file only
  * answers whether that key signed the token, and with what claims.
+ *
+ * Sharded, what a provider said is checked on the partition of the flow
+ * and handed to the partition of the user, through the proxy: sealed here
+ * with a MAC under the key every partition shares, so that the partition
+ * of the user takes no caller's word for it.
  */
 #include "authoob.h"
 
@@ -16,10 +21,13 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
+#include "common/sha2.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
 PG_FUNCTION_INFO_V1(authoob_jws_verify);
+PG_FUNCTION_INFO_V1(authoob_oauth_handoff_seal);
+PG_FUNCTION_INFO_V1(authoob_oauth_handoff_open);
 
 /* RSA moduli up to 8192 bits: more than any provider publishes */
 #define JWK_MAX_BYTES 1024
@@ -172,4 +180,87 @@ authoob_jws_verify(PG_FUNCTION_ARGS)
 	if (!ok)
 		PG_RETURN_NULL();
 	PG_RETURN_JSONB_P(claims);
+}
+
+static AuthoobQuery handoff_key = AUTHOOB_QUERY0(
+	"SELECT handoff_key FROM authoob.partition WHERE handoff_key IS NOT NULL");
+
+/*
+ * The MAC of a hand-off's payload, base64url: HMAC-SHA256 under the key
+ * the partitions share (authoob.partition.handoff_key, which
+ * scripts/shard-setup.sh gives them all), never a key that signs or
+ * verifies tokens; NULL when this database has none.  Connected to SPI.
+ */
+static char *
+handoff_mac(const char *payload, size_t len)
+{
+	bool		isnull;
+	bytea	   *key;
+	uint8		mac[PG_SHA256_DIGEST_LENGTH];
+	char	   *text;
+
+	if (authoob_run(&handoff_key, NULL, NULL, true) != 1)
+		return NULL;
+	key = DatumGetByteaPP(authoob_result_datum(1, &isnull));
+	authoob_hmac_sha256(key, payload, len, mac);
+	text = authoob_base64url_encode(mac, sizeof(mac));
+	explicit_bzero(mac, sizeof(mac));
+	return text;
+}
+
+/*
+ * SQL function: authoob_oauth_handoff_seal(payload jsonb) returns text
+ *
+ * payload as base64url JSON, a dot, and its MAC.  Owner only.
+ */
+Datum
+authoob_oauth_handoff_seal(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *payload = PG_GETARG_JSONB_P(0);
+	char	   *json;
+	char	   *encoded;
+	char	   *sealed;
+	char	   *mac;
+
+	authoob_connect_spi();
+	json = JsonbToCString(NULL, &payload->root, VARSIZE(payload));
+	encoded = authoob_base64url_encode((const uint8 *) json, strlen(json));
+	if ((mac = handoff_mac(encoded, strlen(encoded))) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("authoob: this partition has no hand-off key"),
+				 errhint("scripts/shard-setup.sh gives every partition the same one (authoob_set_partition_key).")));
+	sealed = psprintf("%s.%s", encoded, mac);
+	PG_RETURN_DATUM(authoob_finish_spi(CStringGetTextDatum(sealed), false));
+}
+
+/*
+ * SQL function: authoob_oauth_handoff_open(handoff text) returns jsonb
+ *
+ * The payload of a hand-off this deployment sealed; NULL for anything
+ * else (another MAC, another secret, no hand-off at all).  The MAC is
+ * compared in constant time.  Owner only.
+ */
+Datum
+authoob_oauth_handoff_open(PG_FUNCTION_ARGS)
+{
+	char	   *handoff = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *dot = strchr(handoff, '.');
+	char	   *expected;
+	Jsonb	   *payload = NULL;
+
+	authoob_connect_spi();
+	if (dot != NULL)
+	{
+		expected = handoff_mac(handoff, dot - handoff);
+		if (expected != NULL && strlen(dot + 1) == strlen(expected) &&
+			authoob_equal_constant_time(dot + 1, expected, strlen(expected)))
+			payload = decoded_object(handoff, dot - handoff);
+	}
+	if (payload == NULL)
+	{
+		authoob_finish_spi((Datum) 0, true);
+		PG_RETURN_NULL();
+	}
+	PG_RETURN_DATUM(authoob_finish_spi(JsonbPGetDatum(payload), false));
 }

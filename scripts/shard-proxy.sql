@@ -18,6 +18,8 @@
 --   id:ARG      the partition of a user or mail id (id = partition mod N)
 --   uuid:ARG    the partition of a user's uuid (drawn so that its hashtext
 --               routes there, as mailed tokens are), or of their id
+--   state:ARG   the partition of the "state" of the query JSON ARG (drawn
+--               to route to the partition of its flow, as mailed tokens are)
 --   attempt     authoob_attempt's action decides (authoob_shard.attempts)
 --   any         partition 0: what every partition answers alike
 --   all         every partition (configuration): their common answer; a
@@ -47,7 +49,7 @@ REVOKE ALL ON SCHEMA authoob_shard FROM PUBLIC;
 CREATE TABLE authoob_shard.routes (
     signature text PRIMARY KEY,    -- name(arg type, ...), as the front calls it
     returns text NOT NULL,
-    run_on text NOT NULL CHECK (run_on ~ '^(email|token|id|uuid):[a-z_]+$' OR run_on IN ('any', 'all', 'each', 'sum', 'keys', 'pages')),
+    run_on text NOT NULL CHECK (run_on ~ '^(email|token|id|uuid|state):[a-z_]+$' OR run_on IN ('any', 'all', 'each', 'sum', 'keys', 'pages')),
     granted_to text CHECK (granted_to IN ('authoob_api', 'PUBLIC')),  -- as on a partition; NULL: the owner's
     wakes_mailers boolean NOT NULL DEFAULT false  -- it may queue a mail: NOTIFY authoob_mail here
 );
@@ -99,11 +101,11 @@ INSERT INTO authoob_shard.routes (signature, returns, run_on, granted_to, wakes_
     ('authoob_gotrue_admin_generate_link(token text, payload text, client_ip inet DEFAULT NULL, redirect_to text DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', false),
     ('authoob_gotrue_admin_factors(token text, user_id text)',  'jsonb', 'uuid:user_id', 'authoob_api', false),
     ('authoob_gotrue_admin_delete_factor(token text, user_id text, factor_id text, client_ip inet DEFAULT NULL)', 'jsonb', 'uuid:user_id', 'authoob_api', false),
-    -- sign-in with an identity provider: not sharded-ready (a provider's
-    -- subject names no partition; docs/identity-providers.md): partition
-    -- 0 answers that a partition of several signs in with no provider
+    -- sign-in with an identity provider: the flow on any partition, its
+    -- callback where the flow is, then the partition of the user
+    -- (public.authoob_oauth_callback below; docs/identity-providers.md)
     ('authoob_oauth_authorize(dialect text, query text, client_ip inet DEFAULT NULL)', 'jsonb', 'any', 'authoob_api', false),
-    ('authoob_oauth_callback(query text, browser text, client_ip inet DEFAULT NULL)', 'jsonb', 'any', 'authoob_api', false),
+    ('authoob_oauth_callback(query text, browser text, client_ip inet DEFAULT NULL)', 'jsonb', 'state:query', 'authoob_api', false),
     -- passwordless sign-in: the ask where its address lives
     ('authoob_otp_ask(payload text, client_ip inet DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
     ('authoob_gotrue_otp(payload text, client_ip inet DEFAULT NULL, redirect_to text DEFAULT NULL)', 'jsonb', 'email:payload', 'authoob_api', true),
@@ -159,6 +161,16 @@ BEGIN
         RETURN authoob_shard.id_partition(uuid);
     END IF;
     RETURN coalesce(hashtext(uuid::uuid::text), 0);
+EXCEPTION WHEN OTHERS THEN
+    RETURN 0;
+END
+$$;
+
+-- A sign-in's flow by its state, drawn to route there.
+CREATE FUNCTION authoob_shard.state_partition(query text) RETURNS integer
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN coalesce(hashtext((query::jsonb) ->> 'state'), 0);
 EXCEPTION WHEN OTHERS THEN
     RETURN 0;
 END
@@ -324,6 +336,7 @@ BEGIN
             WHEN r.run_on LIKE 'token:%' THEN format('authoob_shard.token_partition(%s)', split_part(r.run_on, ':', 2))
             WHEN r.run_on LIKE 'id:%' THEN format('authoob_shard.id_partition(%s::text)', split_part(r.run_on, ':', 2))
             WHEN r.run_on LIKE 'uuid:%' THEN format('authoob_shard.uuid_partition(%s::text)', split_part(r.run_on, ':', 2))
+            WHEN r.run_on LIKE 'state:%' THEN format('authoob_shard.state_partition(%s)', split_part(r.run_on, ':', 2))
         END;
         EXECUTE format($f$CREATE FUNCTION authoob_shard.%s(%s) RETURNS %s%s
             LANGUAGE plproxy AS $p$ CLUSTER 'authoob'; RUN ON %s; TARGET public.%s; $p$$f$,
@@ -408,6 +421,49 @@ BEGIN
     END LOOP;
 END
 $do$;
+
+-- A sign-in with an identity provider ends on the partition of its user
+-- (docs/identity-providers.md, "Sharding"): the partition of the flow
+-- checks what the provider said and answers a sealed hand-off
+-- ({"handoff", "partition"}); every partition is asked whether it holds
+-- the identity the hand-off names; the one that does ends the sign-in,
+-- else the one the partition of the flow named (that of the user adding
+-- the identity, or of the address). Each partition checks the seal and
+-- that the sign-in is its own: the proxy chooses only where to ask.
+CREATE FUNCTION authoob_shard.authoob_oauth_locate(handoff text) RETURNS SETOF integer
+LANGUAGE plproxy AS $p$ CLUSTER 'authoob'; RUN ON ALL; TARGET public.authoob_oauth_locate; $p$;
+CREATE FUNCTION authoob_shard.authoob_oauth_finish(handoff text, client_ip inet, route integer) RETURNS jsonb
+LANGUAGE plproxy AS $p$
+    CLUSTER 'authoob';
+    RUN ON route;
+    SELECT public.authoob_oauth_finish(handoff, client_ip);
+$p$;
+REVOKE ALL ON FUNCTION authoob_shard.authoob_oauth_locate(text),
+    authoob_shard.authoob_oauth_finish(text, inet, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authoob_shard.authoob_oauth_locate(text),
+    authoob_shard.authoob_oauth_finish(text, inet, integer) TO authoob_api;
+
+CREATE OR REPLACE FUNCTION public.authoob_oauth_callback(query text, browser text, client_ip inet DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    answer jsonb;
+    route integer;
+    e_state text; e_message text; e_detail text; e_hint text;
+BEGIN
+    answer := authoob_shard.authoob_oauth_callback(query, browser, client_ip);
+    IF answer ? 'handoff' THEN
+        route := coalesce((SELECT min(n) FROM authoob_shard.authoob_oauth_locate(answer ->> 'handoff') n),
+                          (answer ->> 'partition')::integer, 0);
+        answer := authoob_shard.authoob_oauth_finish(answer ->> 'handoff', client_ip, route);
+    END IF;
+    RETURN answer;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_message = MESSAGE_TEXT,
+        e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+    PERFORM authoob_shard.raise(e_state, e_message, e_detail, e_hint);
+END
+$$;
 
 -- authoob_attempt: a PL/Proxy function cannot be a procedure, nor run
 -- one. Each partition has authoob_attempt_outcome(), authoob_attempt()

@@ -9,7 +9,8 @@
 # the PG* environment); each PARTITION_CONNINFO a partition's libpq
 # conninfo, partition 0 first ("host=db0 dbname=authoob user=authoob_admin").
 # On each partition it creates the extension (if need be) and gives it its
-# number (authoob_set_partition: ids and tokens then say where they live);
+# number (authoob_set_partition: ids and tokens then say where they live)
+# and the key they all share (authoob_set_partition_key);
 # in the proxy it creates the foreign server "authoob" of the plproxy
 # wrapper, with the partitions, a user mapping for the current user (the
 # administrator: the user and password of the partitions' conninfos, the
@@ -65,11 +66,15 @@ split_conninfo()
 
 i=0
 options=()
+# one key for all, which seals a sign-in with an identity provider handed
+# from one partition to another (docs/identity-providers.md, "Sharding")
+handoff_key=$(head -c 48 /dev/urandom | base64 -w0)
 for conninfo in "$@"; do
 	psql -X -q -v ON_ERROR_STOP=1 -o /dev/null -d "$conninfo" <<-SQL
 		SET client_min_messages = warning;
 		CREATE EXTENSION IF NOT EXISTS authoob CASCADE;
 		SELECT authoob_set_partition($i, $n);
+		SELECT authoob_set_partition_key('$handoff_key');
 	SQL
 	split_conninfo "$conninfo"
 	if (( i == 0 )); then

@@ -28,9 +28,11 @@ SELECT test.failure($$ SELECT authoob_link_identity('gotrue', 'x', '{"provider":
 SELECT authoob_configure('{"manual_linking": true}') -> 'manual_linking' AS manual_linking;
 
 -- a link: a one-time URL of authoob's own, the flow waiting for a browser
-SELECT authoob_link_identity('gotrue', :'ada', '{"provider": "github", "skip_http_redirect": "true"}') ->> 'url' AS link \gset
+SELECT authoob_link_identity('gotrue', :'ada', '{"provider": "github", "skip_http_redirect": "true",
+    "code_challenge": "0123456789012345678901234567890123456789abc"}') ->> 'url' AS link \gset
 SELECT :'link' ~ '^https://api\.example\.com/auth/v1/authorize\?link=[A-Za-z0-9_-]{43}$' AS one_time_url;
-SELECT authoob_link_identity('authoob', :'ada', '{"provider": "github"}') - 'url' AS without_skip;
+SELECT authoob_link_identity('authoob', :'ada', '{"provider": "github",
+    "code_challenge": "0123456789012345678901234567890123456789abc"}') - 'url' AS without_skip;
 SELECT count(*) AS waiting, bool_and(browser_hash IS NULL AND start_hash IS NOT NULL) AS unbound,
        bool_and(link_user_id = (SELECT id FROM authoob.users WHERE email = 'ada@example.com')) AS adas
 FROM authoob.oauth_flows;
@@ -42,7 +44,12 @@ FROM authoob_oauth_authorize('gotrue', json_build_object('link', split_part(:'li
 SELECT authoob_oauth_authorize('gotrue', json_build_object('link', split_part(:'link', 'link=', 2))::text) AS again;
 SELECT authoob_oauth_authorize('gotrue', '{"link": "forged"}') AS forged;
 SELECT count(*) FILTER (WHERE browser_hash IS NOT NULL) AS bound, count(*) AS flows FROM authoob.oauth_flows;
--- refused before any flow: an unknown provider, a bad challenge, a bad token
+-- refused before any flow: no PKCE (a link is added only when the app
+-- that asked exchanges its code), an unknown provider, a bad challenge, a
+-- bad token
+SELECT test.failure(format($$ SELECT authoob_link_identity('gotrue', %L, '{"provider": "github"}') $$, :'ada'));
+SELECT test.failure(format($$ SELECT authoob_link_identity('gotrue', %L, '{"provider": "github",
+    "code_challenge": "0123456789012345678901234567890123456789abc", "code_challenge_method": "plain"}') $$, :'ada'));
 SELECT test.failure(format($$ SELECT authoob_link_identity('gotrue', %L, '{"provider": "nobody"}') $$, :'ada'));
 SELECT test.failure(format($$ SELECT authoob_link_identity('gotrue', %L, '{"provider": "github", "code_challenge": "short"}') $$, :'ada'));
 SELECT test.failure(format($$ SELECT authoob_link_identity('gotrue', %L, 'not json') $$, :'ada')) ~ '^PT400' AS bad_json;

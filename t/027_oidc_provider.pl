@@ -19,7 +19,6 @@ my $chromium = $ENV{CHROMIUM} // '/usr/bin/chromium';
 skip_all_missing("no $node (Debian: apt-get install nodejs npm)")
   unless system("command -v '$node' >/dev/null 2>&1") == 0;
 skip_all_missing("no $chromium (Debian: apt-get install chromium)") unless -x $chromium;
-plan skip_all => 'sign-in with a provider is not sharded-ready (docs/identity-providers.md)' if sharded();
 unless (-e "$js/node_modules/oidc-provider/package.json" && -e "$js/node_modules/puppeteer-core/package.json")
 {
 	fail('oidc-provider and puppeteer-core are installed in t/js (npm ci --prefix t/js)');

@@ -133,12 +133,33 @@ sub provider_back
 
 # $who links $provider with auth-js, the browser opens the URL, the
 # provider says %said: where the browser lands at the app
+# (and, when the browser comes back with a code, the app exchanges it with
+# its verifier: only then is the identity added)
 sub link_identity
 {
 	my ($who, $provider, %said) = @_;
 	my ($got) = authjs('link', $who, provider => $provider, redirect_to => 'http://app.test/cb');
 	my ($r, $to, $cookie) = browse($got->{url} // '');
-	return provider_back($to, $cookie, %said);
+	my $app = provider_back($to, $cookie, %said);
+	exchange_as($who, $app) if $app =~ /\?code=/;
+	return $app;
+}
+
+# The PKCE verifier auth-js keeps in $who's storage, and the exchange of a
+# code with it, as the app does (POST G/token?grant_type=pkce)
+sub verifier_of
+{
+	my ($who) = @_;
+	open(my $in, '<', "$dir/$who.json") or die "no storage for $who";
+	my $items = json_decode(do { local $/; <$in> });
+	return json_decode($items->{'sb-link-code-verifier'} // 'null') // '';
+}
+
+sub exchange_as
+{
+	my ($who, $app) = @_;
+	return $front->request(POST => '/token?grant_type=pkce',
+		json => { auth_code => query_of($app)->{code} // '', code_verifier => verifier_of($who) });
 }
 
 # a plain sign-in with a provider (no PKCE): the session in the fragment
@@ -230,12 +251,33 @@ my @racing = map {
 		challenge => $q->{code_challenge}, sub => 'raced', email => 'raced@example.com' })));
 	$front->raw_request(GET => "$uri", headers => { Cookie => $cookie });
 } qw(ada bea);
-my @landed = sort map { ($_->{headers}{location} // '') =~ /error_code=identity_already_exists/ ? 'refused'
-	: ($_->{headers}{location} // '') =~ /\?code=/ ? 'linked' : "other: $_->{status} " . ($_->{headers}{location} // '') }
-	$front->parallel_raw(\@racing);
-is_deeply(\@landed, [ 'linked', 'refused' ], 'two links of one subject at once: one linked, one identity_already_exists');
+my @landed = map { $_->{headers}{location} // '' } $front->parallel_raw(\@racing);
+is(scalar(grep { /\?code=/ } @landed), 2,
+	'two links of one subject at once: both browsers come back with a code (the exchange adds the identity)');
+my @racers = qw(ada bea);
+my @exchanged = sort map { $_->{status} == 200 ? 'linked' : ($_->{json}{error_code} // "other: $_->{status}") }
+	$front->parallel_raw([ map { $front->raw_request(POST => '/token?grant_type=pkce', content_type => 'application/json',
+		json => { auth_code => query_of($landed[$_])->{code} // '', code_verifier => verifier_of($racers[$_]) }) } 0, 1 ]);
+is_deeply(\@exchanged, [ 'identity_already_exists', 'linked' ], 'their two exchanges at once: one linked, one identity_already_exists');
 is(count_of(q{authoob.identities WHERE subject = 'raced'}), 1, 'the subject has one user');
 psql($db, q{DELETE FROM authoob.identities WHERE subject = 'raced'});
+# the login CSRF of a link: bea's one-time URL opened by someone else's
+# browser (a page of bea's sends it there), who consents at the provider
+# as themselves: that browser comes back to the app with a code its own
+# app cannot exchange (the verifier is bea's app's), and nothing is linked
+my ($bea_link) = authjs('link', 'bea', provider => 'fake', redirect_to => 'http://app.test/cb');
+my (undef, $victim_to, $victim_cookie) = browse($bea_link->{url} // '');
+my $victim_back = provider_back($victim_to, $victim_cookie, sub => 'victim-at-fake', email => 'victim@example.com',
+	email_verified => JSON::PP::true);
+like($victim_back, qr{\?code=}, 'a link URL opened by another browser comes back to the app with a code');
+is(count_of(q{authoob.identities WHERE subject = 'victim-at-fake'}), 0, 'which links nothing by itself');
+is(exchange_as('ada', $victim_back)->{json}{error_code}, 'bad_code_verifier',
+	'the app of that browser cannot exchange it: its verifier is its own');
+is(count_of(q{authoob.identities WHERE subject = 'victim-at-fake'}), 0, 'so the victim\'s identity is linked to nobody');
+# and a link is never asked without PKCE (nor answered with a session in the fragment)
+is_gotrue_error($front->request(GET => '/user/identities/authorize?provider=fake&skip_http_redirect=true',
+	headers => bearer(token_of('bea'))), 400, 'validation_failed', 'a link without a code_challenge: 400 validation_failed');
+
 # tokens: none, revoked, expired
 my $bea_token = token_of('bea');
 is($front->request(POST => '/logout?scope=local', headers => bearer($bea_token))->{status}, 204, 'bea signs out');
@@ -252,7 +294,8 @@ authjs('link', 'ada', provider => 'nobody', code => 'validation_failed', status 
 
 # without skip_http_redirect, the answer is the redirect itself (P/ too)
 $front->set_prefix('/authoob');
-my $p = $front->request(GET => '/identities/authorize?provider=hub&redirect_to=http://app.test/cb',
+my $p = $front->request(GET => '/identities/authorize?provider=hub&redirect_to=http://app.test/cb'
+	. '&code_challenge=0123456789012345678901234567890123456789abc&code_challenge_method=s256',
 	headers => bearer(token_of('ada')));
 is($p->{status}, 302, 'GET P/identities/authorize redirects');
 like($p->{headers}{location} // '', qr{^http://127\.0\.0\.1/authoob/authorize\?link=}, 'to authoob\'s one-time URL');

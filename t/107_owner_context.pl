@@ -322,8 +322,14 @@ my @calls = (
 		  FROM public.authoob_oauth_authorize('authoob', '{"provider": "hub"}') AS r},
 		q{SELECT public.authoob_oauth_callback('{"state": "forged", "code": "c"}', 'cookie', '192.0.2.7')},
 		q{SELECT public.authoob_oauth_callback('not json', NULL)} ],
+	[ 'authoob_oauth_locate(text)' => q{SELECT public.authoob_oauth_locate('{HANDOFF}')},
+		q{SELECT public.authoob_oauth_locate('eyJ9.forged')} ],
+	[ 'authoob_oauth_finish(text,inet)' => q{SELECT public.authoob_oauth_finish('{HANDOFF}', '192.0.2.7')},
+		q{SELECT public.authoob_oauth_finish('{HANDOFF}')},
+		q{SELECT public.authoob_oauth_finish('eyJ9.forged')} ],
 	[ 'authoob_link_identity(text,text,text,inet)' => q{SELECT public.authoob_link_identity('gotrue', '{TOKEN}',
-			'{"provider": "hub", "redirect_to": "http://app.test/cb", "skip_http_redirect": "true"}', '192.0.2.7')},
+			'{"provider": "hub", "redirect_to": "http://app.test/cb", "skip_http_redirect": "true",
+			  "code_challenge": "0123456789012345678901234567890123456789abc"}', '192.0.2.7')},
 		# the link's one-time URL opened (authoob_oauth_authorize), and the
 		# provider's way back adding a subject of its own to the user
 		q{SELECT public.authoob_oauth_callback(pg_catalog.concat('{"code": "',
@@ -333,7 +339,8 @@ my @calls = (
 				'UTF8'), 'base64'), E'+/=\n', '-_'),
 			'", "state": "', pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'url', 'state=', 2), '&', 1), '"}'),
 			pg_catalog.split_part(pg_catalog.split_part(r OPERATOR(pg_catalog.->>) 'cookie', '=', 2), ';', 1), '192.0.2.7')
-		  FROM public.authoob_link_identity('authoob', '{TOKEN}', '{"provider": "hub"}') AS l,
+		  FROM public.authoob_link_identity('authoob', '{TOKEN}', '{"provider": "hub",
+			  "code_challenge": "0123456789012345678901234567890123456789abc"}') AS l,
 		       LATERAL public.authoob_oauth_authorize('authoob',
 			       pg_catalog.concat('{"link": "', pg_catalog.split_part(l OPERATOR(pg_catalog.->>) 'url', 'link=', 2), '"}')) AS r},
 		q{SELECT public.authoob_oauth_authorize('gotrue', '{"link": "spent or forged"}')},
@@ -386,6 +393,9 @@ sub fresh
 	$value{USER} = psql($db, q{SELECT uuid FROM authoob.users WHERE email = 'ada@example.com'});
 	as_attacker(q{SELECT public.authoob_otp_ask('{"email": "ada@example.com"}')});
 	$value{MAGIC} = eval { mailed_token($db, $user, 'magiclink') } // 'none';
+	# a hand-off between partitions, which an unsharded database refuses
+	# (the sharded mode of t/026 takes real ones, as the hostile role)
+	$value{HANDOFF} = 'eyJpZCI6ICJ4In0.' . ('A' x 43);
 	# an ID token of the provider, its nonce the SHA-256 of the app's n-107
 	$value{IDTOKEN} = json_decode(HTTP::Tiny->new->post("http://127.0.0.1:$idp_port/id_token", {
 		content => json_encode({ sub => 'idtok-107', email => 'idtok107@example.com', email_verified => JSON::PP::true,

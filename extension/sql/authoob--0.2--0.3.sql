@@ -286,6 +286,7 @@ ALTER TABLE authoob.settings ADD COLUMN audit_retention integer NOT NULL DEFAULT
 \ir functions/authoob_alter_identity_provider.sql
 \ir functions/authoob_remove_identity_provider.sql
 \ir tables/oauth_flows.sql
+\ir tables/oauth_handoffs.sql
 \ir functions/authoob_url_encode.sql
 \ir functions/authoob_url_with_query.sql
 \ir functions/authoob_url_with_session.sql
@@ -296,11 +297,21 @@ ALTER TABLE authoob.settings ADD COLUMN audit_retention integer NOT NULL DEFAULT
 \ir functions/authoob_oauth_answer.sql
 \ir functions/authoob_oauth_provider.sql
 \ir functions/authoob_oauth_id_token.sql
+\ir functions/authoob_oauth_subject.sql
 \ir functions/authoob_oauth_identity_user.sql
+\ir functions/authoob_oauth_user.sql
 \ir functions/authoob_oauth_redirect.sql
 \ir functions/authoob_oauth_start.sql
+-- the key that seals a sign-in with a provider handed between partitions
+ALTER TABLE authoob.partition ADD COLUMN handoff_key bytea CHECK (octet_length(handoff_key) >= 32);
+\ir functions/authoob_set_partition_key.sql
+\ir functions/authoob_oauth_handoff.sql
+\ir functions/authoob_oauth_sign_in.sql
+\ir functions/authoob_oauth_failure_url.sql
 \ir functions/authoob_oauth_authorize.sql
 \ir functions/authoob_oauth_callback.sql
+\ir functions/authoob_oauth_locate.sql
+\ir functions/authoob_oauth_finish.sql
 -- a sign-in with a provider ends with a PKCE code, as a mailed link's
 ALTER TABLE authoob.flow_states DROP CONSTRAINT flow_states_kind_check,
     ADD CONSTRAINT flow_states_kind_check CHECK (kind IN ('signup', 'recovery', 'oauth'));
@@ -374,7 +385,8 @@ ALTER TABLE authoob.mail_templates DROP CONSTRAINT mail_templates_kind_check,
 ALTER TABLE authoob.flow_states DROP CONSTRAINT flow_states_kind_check,
     ADD CONSTRAINT flow_states_kind_check CHECK (kind IN ('signup', 'recovery', 'oauth', 'magiclink')),
     ADD COLUMN mail_token_hash bytea,
-    ADD COLUMN provider text;
+    ADD COLUMN provider text,
+    ADD COLUMN link_claims jsonb;
 -- ... and a provider's session names its provider in its amr
 ALTER TABLE authoob.sessions
     ADD COLUMN sign_in_method text CHECK (sign_in_method IN ('otp', 'magiclink', 'oauth')),

@@ -192,6 +192,7 @@
 \ir functions/authoob_alter_identity_provider.sql
 \ir functions/authoob_remove_identity_provider.sql
 \ir tables/oauth_flows.sql
+\ir tables/oauth_handoffs.sql
 \ir functions/authoob_url_encode.sql
 \ir functions/authoob_url_with_query.sql
 \ir functions/authoob_url_with_session.sql
@@ -202,11 +203,19 @@
 \ir functions/authoob_oauth_answer.sql
 \ir functions/authoob_oauth_provider.sql
 \ir functions/authoob_oauth_id_token.sql
+\ir functions/authoob_oauth_subject.sql
 \ir functions/authoob_oauth_identity_user.sql
+\ir functions/authoob_oauth_user.sql
+\ir functions/authoob_set_partition_key.sql
+\ir functions/authoob_oauth_handoff.sql
+\ir functions/authoob_oauth_sign_in.sql
+\ir functions/authoob_oauth_failure_url.sql
 \ir functions/authoob_oauth_redirect.sql
 \ir functions/authoob_oauth_start.sql
 \ir functions/authoob_oauth_authorize.sql
 \ir functions/authoob_oauth_callback.sql
+\ir functions/authoob_oauth_locate.sql
+\ir functions/authoob_oauth_finish.sql
 \ir gotrue/authoob_gotrue_id_token.sql
 \ir functions/authoob_link_identity.sql
 \ir functions/authoob_unlink_identity.sql

@@ -19,13 +19,6 @@ DECLARE
     state text := @extschema@.authoob_link_code();
     browser text := @extschema@.authoob_link_code();
 BEGIN
-    -- a provider's subject names no partition, nor does an address it
-    -- vouches for: sharded, an account on another partition would go
-    -- unseen (docs/identity-providers.md)
-    IF EXISTS (SELECT FROM authoob.partition pt WHERE pt.partitions > 1) THEN
-        RAISE EXCEPTION 'Unsupported provider: sign-in with a provider is not available sharded'
-            USING ERRCODE = 'PT400', DETAIL = '{"error_code": "validation_failed"}';
-    END IF;
     IF NOT q ? 'link' THEN
         RETURN @extschema@.authoob_oauth_start(dialect, q, NULL);
     END IF;

@@ -3,13 +3,11 @@
 -- browser started (its cookie, browser), unspent and under ten minutes
 -- old.  The code is exchanged at the provider's token endpoint, then the
 -- ID token is checked (OpenID Connect) or the user read from the userinfo
--- URL (plain OAuth 2.0), the user got or made
--- (authoob_oauth_identity_user) between the hooks pre_oauth_signin and
--- post_oauth_signin, and the browser sent to the flow's
--- redirect_to: with a one-time code for grant_type=pkce when the app sent
--- a code_challenge, else with the session in the fragment.  Whatever
--- fails sends the browser to the app with error parameters, the flow
--- spent and nothing else made.
+-- URL (plain OAuth 2.0), and the sign-in ends (authoob_oauth_sign_in).
+-- Sharded, it ends on the partition of its user instead: the answer is
+-- {"handoff"} for the proxy, which finds that partition and calls
+-- authoob_oauth_finish there.  Whatever fails sends the browser to the
+-- app with error parameters, the flow spent and nothing else made.
 CREATE OR REPLACE FUNCTION authoob_oauth_callback(query text, browser text, client_ip inet DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -17,17 +15,17 @@ AS $$
 DECLARE
     q jsonb := @extschema@.authoob_gotrue_body(query);
     s authoob.settings;
+    part authoob.partition;
     f authoob.oauth_flows;
     p authoob.identity_providers;
     tokens jsonb;
     claims jsonb;
-    uid bigint;
-    code text;
     failure text;
-    failure_code text;
+    failure_detail text;
     failure_state text;
 BEGIN
     SELECT * INTO s FROM authoob.settings;
+    SELECT * INTO part FROM authoob.partition;
     SELECT * INTO f FROM authoob.oauth_flows o
     WHERE o.state_hash = sha256(convert_to(coalesce(q ->> 'state', ''), 'UTF8'))
     FOR UPDATE;
@@ -38,8 +36,9 @@ BEGIN
         RETURN @extschema@.authoob_oauth_error_url(s.app_url, 'invalid_request', 'bad_oauth_state',
             'OAuth state is unknown, spent, expired or of another browser');
     END IF;
+    -- the flow is spent whatever comes next (and undone with nothing else)
+    DELETE FROM authoob.oauth_flows o WHERE o.state_hash = f.state_hash;
     IF q ? 'error' THEN
-        DELETE FROM authoob.oauth_flows o WHERE o.state_hash = f.state_hash;
         RETURN @extschema@.authoob_oauth_error_url(f.redirect_to, 'access_denied', 'provider_refused',
             left(coalesce(q ->> 'error_description', q ->> 'error'), 500));
     END IF;
@@ -65,39 +64,29 @@ BEGIN
             claims := @extschema@.authoob_oauth_answer(@extschema@.authoob_provider_fetch(p.userinfo_url, NULL,
                 'Bearer ' || coalesce(tokens ->> 'access_token', '')), 'the provider did not tell who the user is');
         END IF;
-        -- the application's say, in the transaction (docs/sql-api.md, "Hooks")
-        PERFORM @extschema@.authoob_fire_oauth_hook('pre_oauth_signin', NULL, p.name, claims, NULL);
-        uid := @extschema@.authoob_oauth_identity_user(p, claims, f.link_user_id, client_ip);
-        PERFORM @extschema@.authoob_fire_oauth_hook('post_oauth_signin', uid, NULL, NULL,
-            (SELECT to_jsonb(i) FROM authoob.identities i WHERE i.user_id = uid AND i.provider = p.name
-             ORDER BY i.last_sign_in_at DESC LIMIT 1));
-        DELETE FROM authoob.oauth_flows o WHERE o.state_hash = f.state_hash;
-        IF f.code_challenge IS NULL THEN
-            RETURN jsonb_build_object('url', @extschema@.authoob_url_with_session(f.redirect_to,
-                @extschema@.authoob_grant_session_of(uid, client_ip, 'oauth', p.name), NULL));
+        IF coalesce(part.partitions, 1) = 1 THEN
+            RETURN @extschema@.authoob_oauth_sign_in(p, claims, f.redirect_to, f.code_challenge,
+                                                     f.code_challenge_method, f.link_user_id, client_ip);
         END IF;
-        code := @extschema@.authoob_link_code();
-        INSERT INTO authoob.flow_states (email, kind, code_challenge, code_challenge_method, user_id,
-                                         auth_code_hash, code_expires_at, provider)
-        -- (an anonymous user linking an identity has no address)
-        SELECT coalesce(u.email, ''), 'oauth', f.code_challenge, f.code_challenge_method, uid,
-               sha256(convert_to(code, 'UTF8')), now() + interval '5 minutes', p.name
-        FROM authoob.users u WHERE u.id = uid;
-        RETURN jsonb_build_object('url', @extschema@.authoob_url_with_query(f.redirect_to, 'code=' || code));
+        -- sharded: the partition of the user ends it (docs/identity-providers.md,
+        -- "Sharding"); a user who adds the identity is on this one, a new
+        -- one on the partition of the address, as the proxy routes addresses
+        IF @extschema@.authoob_oauth_subject(claims) IS NULL THEN
+            RAISE EXCEPTION 'the provider names no subject' USING ERRCODE = 'PT502';
+        END IF;
+        RETURN jsonb_build_object('handoff', @extschema@.authoob_oauth_handoff_seal(jsonb_build_object(
+                'id', @extschema@.authoob_link_code(), 'expires_at', floor(extract(epoch FROM now())) + 60,
+                'provider', p.name, 'client_id', p.client_id, 'claims', claims, 'redirect_to', f.redirect_to,
+                'code_challenge', f.code_challenge, 'code_challenge_method', f.code_challenge_method,
+                'link_user_id', f.link_user_id, 'from_partition', part.partition)),
+            'partition', CASE WHEN f.link_user_id IS NOT NULL THEN part.partition
+                              ELSE hashtext(lower(claims ->> p.email_claim)) & (part.partitions - 1) END);
     EXCEPTION WHEN OTHERS THEN
-        GET STACKED DIAGNOSTICS failure = MESSAGE_TEXT, failure_code = PG_EXCEPTION_DETAIL,
+        GET STACKED DIAGNOSTICS failure = MESSAGE_TEXT, failure_detail = PG_EXCEPTION_DETAIL,
                                 failure_state = RETURNED_SQLSTATE;
     END;
     -- what failed is undone; the flow is spent all the same
-    DELETE FROM authoob.oauth_flows o WHERE o.state_hash = f.state_hash;
-    IF failure_state NOT LIKE 'PT%' THEN
-        RAISE WARNING 'sign-in with identity provider % failed: %', f.provider, failure;
-        failure := 'the sign-in failed';
-    END IF;
-    RETURN @extschema@.authoob_oauth_error_url(f.redirect_to,
-        CASE WHEN failure_state LIKE 'PT5%' OR failure_state NOT LIKE 'PT%' THEN 'server_error' ELSE 'access_denied' END,
-        coalesce(CASE WHEN failure_code LIKE '{%' THEN failure_code::jsonb ->> 'error_code' END, 'oauth_failed'),
-        failure);
+    RETURN @extschema@.authoob_oauth_failure_url(f.redirect_to, f.provider, failure_state, failure, failure_detail);
 END
 $$;
 

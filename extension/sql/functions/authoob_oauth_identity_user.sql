@@ -16,7 +16,7 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    subject_id text := coalesce(nullif(claims ->> 'sub', ''), nullif(claims ->> 'id', ''));
+    subject_id text := @extschema@.authoob_oauth_subject(claims);
     address text := lower(nullif(claims ->> p.email_claim, ''));
     verified boolean := coalesce(claims -> p.email_verified_claim IN ('true', '"true"'), false);
     ident authoob.identities;

@@ -27,6 +27,15 @@ BEGIN
     IF doc ->> 'issuer' IS DISTINCT FROM p.issuer THEN
         RAISE EXCEPTION 'the identity provider''s discovery document is another issuer''s' USING ERRCODE = 'PT502';
     END IF;
+    -- an https issuer names https URLs only: plain http to a loopback
+    -- address is for a provider the owner put on this machine, never one an
+    -- issuer out there may point the database at
+    IF p.issuer ILIKE 'https://%' AND EXISTS (
+           SELECT FROM unnest(ARRAY[doc ->> 'authorization_endpoint', doc ->> 'token_endpoint',
+                                    doc ->> 'userinfo_endpoint', doc ->> 'jwks_uri']) AS u (url)
+           WHERE u.url NOT ILIKE 'https://%') THEN
+        RAISE EXCEPTION 'the identity provider''s discovery document names a URL that is not https' USING ERRCODE = 'PT502';
+    END IF;
     -- its URLs pass the checks of the owner's own
     PERFORM @extschema@.authoob_identity_provider_row(p, jsonb_strip_nulls(jsonb_build_object(
         'authorization_url', doc ->> 'authorization_endpoint', 'token_url', doc ->> 'token_endpoint',

@@ -34,6 +34,13 @@ BEGIN
         RAISE EXCEPTION 'Invalid value for code_challenge' USING ERRCODE = 'PT400',
             DETAIL = '{"error_code": "validation_failed"}';
     END IF;
+    -- a link is added when the app that asked exchanges its code
+    -- (authoob_oauth_sign_in): without PKCE, nothing would tell that app
+    -- from a browser someone else sent to the link's URL
+    IF link_user_id IS NOT NULL AND (challenge IS NULL OR method <> 's256') THEN
+        RAISE EXCEPTION 'Linking an identity needs the PKCE flow (code_challenge, S256)' USING ERRCODE = 'PT400',
+            DETAIL = '{"error_code": "validation_failed"}';
+    END IF;
     DELETE FROM authoob.oauth_flows o WHERE o.created_at < now() - interval '10 minutes';
     INSERT INTO authoob.oauth_flows (state_hash, browser_hash, start_hash, provider, dialect, nonce,
                                      code_verifier, redirect_to, code_challenge, code_challenge_method,

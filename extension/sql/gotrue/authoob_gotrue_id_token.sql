@@ -27,7 +27,6 @@ DECLARE
     access_token text := nullif(body ->> 'access_token', '');
     p authoob.identity_providers;
     claims jsonb;
-    subject_id text;
     uid bigint;
 BEGIN
     -- GoTrue decodes the body into its parameters' types, in Go's words
@@ -86,12 +85,7 @@ BEGIN
         RAISE EXCEPTION 'the ID token is not of this access token (at_hash)' USING ERRCODE = 'PT401',
             DETAIL = '{"gotrue": {"status": 400, "oauth_error": "invalid request", "msg": "Bad ID token"}}';
     END IF;
-    -- the application's say, in the transaction (docs/sql-api.md, "Hooks")
-    PERFORM @extschema@.authoob_fire_oauth_hook('pre_oauth_signin', NULL, p.name, claims, NULL);
-    uid := @extschema@.authoob_oauth_identity_user(p, claims, NULL, client_ip);
-    subject_id := claims ->> 'sub';
-    PERFORM @extschema@.authoob_fire_oauth_hook('post_oauth_signin', uid, NULL, NULL,
-        (SELECT to_jsonb(i) FROM authoob.identities i WHERE i.provider = p.name AND i.subject = subject_id));
+    uid := @extschema@.authoob_oauth_user(p, claims, NULL, client_ip);
     RETURN @extschema@.authoob_grant_session_of(uid, client_ip, 'oauth', p.name);
 END
 $$;

@@ -10,6 +10,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     f authoob.flow_states;
+    p authoob.identity_providers;
     verifier text := body ->> 'code_verifier';
     challenge text;
 BEGIN
@@ -36,6 +37,18 @@ BEGIN
             DETAIL = '{"error_code": "bad_code_verifier", "gotrue": {"status": 400, "msg": "code challenge does not match previously saved code verifier"}}';
     END IF;
     DELETE FROM authoob.flow_states fs WHERE fs.id = f.id;
+    -- a link (linkIdentity) is added now, by the app that asked for it
+    IF f.link_claims IS NOT NULL THEN
+        IF NOT (SELECT s.manual_linking FROM authoob.settings s) THEN
+            RETURN @extschema@.authoob_gotrue_not_built('identities');
+        END IF;
+        SELECT * INTO p FROM authoob.identity_providers ip WHERE ip.name = f.provider AND ip.enabled;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'Unsupported provider: provider is not enabled' USING ERRCODE = 'PT400',
+                DETAIL = '{"error_code": "validation_failed"}';
+        END IF;
+        PERFORM @extschema@.authoob_oauth_user(p, f.link_claims, f.user_id, client_ip);
+    END IF;
     -- a magic link is spent here, not by its GET (authoob_gotrue_verify_link)
     IF f.mail_token_hash IS NOT NULL THEN
         UPDATE authoob.mail_tokens t SET used_at = now()

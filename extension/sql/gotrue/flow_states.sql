@@ -8,7 +8,10 @@
 -- link's code does not spend its mailed token: the exchange does
 -- (mail_token_hash), so that a mail scanner that opens the link first
 -- leaves it to the user (docs/decisions.md).  An identity provider's
--- sign-in (kind oauth) keeps the provider's name for the session's amr.
+-- sign-in (kind oauth) keeps the provider's name for the session's amr;
+-- a link's (linkIdentity) what the provider said, the identity added to
+-- user_id only when the app that asked exchanges the code: a browser made
+-- to finish someone else's link flow links nothing (docs/identity-providers.md).
 CREATE TABLE authoob.flow_states (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     email text NOT NULL,
@@ -20,7 +23,8 @@ CREATE TABLE authoob.flow_states (
     auth_code_hash bytea UNIQUE,
     code_expires_at timestamptz,
     mail_token_hash bytea,
-    provider text
+    provider text,
+    link_claims jsonb
 );
 CREATE INDEX flow_states_email_idx ON authoob.flow_states (email, kind);
 -- every request that mails a link removes the flows past their lifetime
