@@ -40,7 +40,15 @@
 /* A connect attempt (all the conninfo's hosts) gets this long. */
 #define CONNECT_TIMEOUT_MS 5000
 
-/* The replay lag of a standby in milliseconds: pool.c's lag_sql says how. */
+/*
+ * The replay lag of a standby in milliseconds: 0 when it has replayed all it
+ * received (or is a primary), infinite when it streams from no primary (its
+ * data may be any age).  pg_stat_wal_receiver shows any role whether a
+ * receiver runs (its pid), only privileged ones what it does.  Right after
+ * a quiet spell on the primary, the first change received and not yet
+ * replayed counts from the last one replayed: the standby is skipped for a
+ * check or two too many, which errs on the side of the primary.
+ */
 static const char lag_sql[] =
 "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0"
 " WHEN NOT EXISTS (SELECT FROM pg_stat_wal_receiver WHERE pid IS NOT NULL)"

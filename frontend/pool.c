@@ -322,31 +322,21 @@ is_no_answer(Pool *pool, PoolConn *pc, const PGresult *res)
 }
 
 /*
- * Runs stmt (a statement index, or -1 for the plain sql) on a borrowed
- * connection. A result that comes back with the connection broken is not an
- * answer from the database: the connection is closed and NULL returned.
+ * Runs sql on a borrowed connection. A result that comes back with the
+ * connection broken is not an answer from the database: the connection is
+ * closed and NULL returned.
  */
-static PGresult *
-pool_run(Pool *pool, int stmt, const char *sql, int nparams,
-		 const char *const *values)
+PGresult *
+pool_query(Pool *pool, const char *sql)
 {
 	PoolConn   *pc = pool_acquire(pool);
 	PGresult   *res = NULL;
-	char		name[32];
 
 	if (pc == NULL)
 		return NULL;
 	if (!conn_ensure(pool, pc))
 		goto done;
-	if (stmt < 0)
-		res = PQexec(pc->conn, sql);
-	else if (!pc->prepared[stmt] && (res = conn_prepare(pool, pc, stmt)) != NULL)
-		;						/* the failed PREPARE is the answer */
-	else
-	{
-		snprintf(name, sizeof(name), "authoob_%d", stmt);
-		res = PQexecPrepared(pc->conn, name, nparams, values, NULL, NULL, 0);
-	}
+	res = PQexec(pc->conn, sql);
 	if (PQstatus(pc->conn) != CONNECTION_OK)
 	{
 		log_error("Postgres connection lost: %s", PQerrorMessage(pc->conn));
@@ -362,12 +352,6 @@ pool_run(Pool *pool, int stmt, const char *sql, int nparams,
 done:
 	pool_release(pool, pc);
 	return res;
-}
-
-PGresult *
-pool_query(Pool *pool, const char *sql)
-{
-	return pool_run(pool, -1, sql, 0, NULL);
 }
 
 void
