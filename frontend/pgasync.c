@@ -797,13 +797,16 @@ expire_waits(DbTarget *t, int64_t now)
 	{
 		DbOp	   *op = queue_pop(&t->waiting, &t->waiting_tail);
 
-		metrics_pool_waited((long) (now - op->waiting_since_ms) * 1000L);
-		if (!t->is_standby)
+		if (t->is_standby)
 		{
-			metrics_count(METRIC_POOL_WAIT_TIMEOUTS);
-			log_error("no free Postgres connection after %d ms", POOL_WAIT_MS);
+			/* the next node starts its own wait */
+			metrics_pool_waited((long) (now - op->waiting_since_ms) * 1000L);
+			no_answer(t, op);
+			continue;
 		}
-		no_answer(t, op);
+		metrics_count(METRIC_POOL_WAIT_TIMEOUTS);
+		log_error("no free Postgres connection after %d ms", POOL_WAIT_MS);
+		answer(t->db, op, NULL);	/* its wait is counted when delivered */
 	}
 }
 
