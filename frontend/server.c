@@ -502,7 +502,6 @@ server_start(const Options *options, Pool *pool)
 {
 	Server	   *server = calloc(1, sizeof(Server));
 	struct sockaddr_storage addr = {0};
-	socklen_t	addr_len = sizeof(addr);
 	long		descriptors = raise_descriptor_limit();
 	char		where[NI_MAXHOST + NI_MAXSERV + 4];
 	int			max_connections = connection_limit(options, descriptors);
@@ -524,8 +523,7 @@ server_start(const Options *options, Pool *pool)
 		return start_failed(server);
 	server->shared.body_limit = options->body_limit;
 	server->shared.trusted_proxies = &server->trusted_proxies;
-	if ((server->listen_fd = open_listen_socket(&addr)) < 0 ||
-		getsockname(server->listen_fd, (struct sockaddr *) &addr, &addr_len) != 0)
+	if ((server->listen_fd = open_listen_socket(&addr)) < 0)
 	{
 		log_error("cannot listen on %s", options->listen);
 		return start_failed(server);
@@ -556,7 +554,7 @@ server_start(const Options *options, Pool *pool)
 			return start_failed(server);
 		}
 	}
-	if (!client_limits_start(server->client_limits, &addr, addr_len))
+	if (!client_limits_start(server->client_limits))
 		return start_failed(server);
 	/* tests read this line for the port */
 	if (server_listen_text(server->loops[0].daemon, where, sizeof(where)))
@@ -606,7 +604,6 @@ server_stop(Server *server, int drain_ms)
 	atomic_store(&server->shared.draining, true);
 	/* every daemon lets the listen socket go, then it is closed */
 	ask_loops(server, offsetof(Loop, quiesce), offsetof(Loop, quiesced));
-	client_limits_quiesce(server->client_limits);
 	close(server->listen_fd);
 	server->listen_fd = -1;
 	if (!wait_idle(server, drain_ms))
