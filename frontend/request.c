@@ -30,6 +30,9 @@
  */
 #define DISCARD_MAX (16 * 1024 * 1024)
 
+/* Finished requests a loop keeps to reuse, rather than one calloc each */
+#define SPARE_MAX 64
+
 typedef struct Request
 {
 	struct timespec started;
@@ -58,6 +61,7 @@ typedef struct Request
 	bool		submitted;		/* the statement is sent: wait for its answer */
 	bool		answered;		/* and it came: result is it (NULL: 503) */
 	PGresult   *result;
+	struct Request *next_spare;
 } Request;
 
 static void
@@ -412,13 +416,19 @@ static enum MHD_Result
 request_begin(RequestEnv *env, struct MHD_Connection *connection,
 			  const char *url, const char *method, void **req_cls)
 {
-	Request    *req = calloc(1, sizeof(Request));
+	Request    *req = env->spare;
 	char		allow[ROUTE_ALLOW_SIZE];
 	RouteResult found;
 	Reply		reply;
 	const char *ambiguity = ambiguous_length(connection);
 
-	if (req == NULL)
+	if (req != NULL)
+	{
+		env->spare = req->next_spare;
+		env->nspare--;
+		memset(req, 0, sizeof(*req));
+	}
+	else if ((req = calloc(1, sizeof(Request))) == NULL)
 		return MHD_NO;
 	atomic_fetch_add(&env->shared->in_flight, 1);
 	*req_cls = req;
@@ -779,7 +789,27 @@ request_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
 	free_segments(req);
 	free(req->query_json);
 	free(req->body);
-	free(req);
+	if (env->nspare < SPARE_MAX)
+	{
+		req->next_spare = env->spare;
+		env->spare = req;
+		env->nspare++;
+	}
+	else
+		free(req);
 	*req_cls = NULL;
 	atomic_fetch_sub(&env->shared->in_flight, 1);
+}
+
+void
+request_env_free(RequestEnv *env)
+{
+	while (env->spare != NULL)
+	{
+		Request    *req = env->spare;
+
+		env->spare = req->next_spare;
+		free(req);
+	}
+	env->nspare = 0;
 }

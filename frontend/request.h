@@ -38,7 +38,12 @@ typedef struct RequestEnv
 {
 	RequestShared *shared;
 	DbLoop	   *db;
+	struct Request *spare;		/* finished requests, to reuse (request.c) */
+	int			nspare;
 } RequestEnv;
+
+/* Frees the spare requests; the loop has stopped. */
+void		request_env_free(RequestEnv *env);
 
 enum MHD_Result request_handle(void *cls, struct MHD_Connection *connection,
 							   const char *url, const char *method,

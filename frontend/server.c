@@ -408,6 +408,7 @@ loop_free(Loop *loop)
 	if (loop->daemon != NULL)
 		MHD_stop_daemon(loop->daemon);
 	loop->daemon = NULL;
+	request_env_free(&loop->env);
 	pgasync_destroy(loop->db);
 	loop->db = NULL;
 	if (loop->wake_fd >= 0)
