@@ -59,10 +59,13 @@
  */
 #define MAX_CONNECTIONS_DERIVED 16384
 /*
- * Statements in flight on one Postgres connection (libpq's pipeline mode):
- * docs/benchmarks.md says why this many.
+ * Statements in flight on one Postgres connection (libpq's pipeline mode).
+ * Eight pays (docs/benchmarks.md): GET P/profile went from 9,476 to 13,889
+ * req/s, the backend reading several statements a read; a slow statement
+ * (a bcrypt sign-in) delays those behind it on its connection, which the
+ * loop's choice of the least busy connection keeps rare.
  */
-#define PIPELINE_DEPTH 1
+#define PIPELINE_DEPTH 8
 /* epoll events taken per wait */
 #define LOOP_EVENTS 64
 
