@@ -42,6 +42,8 @@
 #define CONNECTION_TIMEOUT_S 30
 /* After cancelling at shutdown, how long the answers may take to go out. */
 #define CANCEL_GRACE_MS 2000
+/* How long the loops may take to stop accepting at shutdown. */
+#define QUIESCE_WAIT_MS 10000
 
 /*
  * Descriptors not for clients: stdio, the listen socket, the mailer (its
@@ -562,10 +564,10 @@ server_start(const Options *options, Pool *pool)
 		return start_failed(server);
 	/* tests read this line for the port */
 	if (server_listen_text(server->loops[0].daemon, where, sizeof(where)))
-		log_info("listening on %s, %d event loops, %d Postgres connections "
-				 "each", where, server->nloops,
-				 options->pool_size / options->threads > 0 ?
-				 options->pool_size / options->threads : 1);
+		log_info("listening on %s, %d event loops sharing %d Postgres "
+				 "connections", where, server->nloops,
+				 options->pool_size > server->nloops ?
+				 options->pool_size : server->nloops);
 	return server;
 }
 
@@ -584,38 +586,59 @@ wait_idle(Server *server, int ms)
 	return true;
 }
 
-/* Asks every loop for flag, and waits (at most a second) for done if any. */
+/* Asks every loop to set flag (one of its own) at its next turn. */
 static void
-ask_loops(Server *server, size_t flag, size_t done)
+ask_loops(Server *server, size_t flag)
 {
-	struct timespec pause = {.tv_nsec = 1000000L};
-
 	for (int i = 0; i < server->nloops; i++)
 	{
 		atomic_store((atomic_bool *) ((char *) &server->loops[i] + flag), true);
 		loop_wake(&server->loops[i]);
 	}
-	for (int i = 0; done != 0 && i < server->nloops; i++)
-		for (int waited = 0;
-			 !atomic_load((atomic_bool *) ((char *) &server->loops[i] + done)) &&
-			 waited < 1000; waited++)
+}
+
+/*
+ * Every daemon lets the shared listen socket go (MHD_quiesce_daemon, on its
+ * loop's thread); true when all have, within QUIESCE_WAIT_MS.
+ */
+static bool
+quiesce_loops(Server *server)
+{
+	struct timespec pause = {.tv_nsec = 1000000L};
+	int			waited = 0;
+
+	ask_loops(server, offsetof(Loop, quiesce));
+	for (int i = 0; i < server->nloops; i++)
+		while (!atomic_load(&server->loops[i].quiesced))
+		{
+			if (waited++ >= QUIESCE_WAIT_MS)
+				return false;
 			nanosleep(&pause, NULL);
+		}
+	return true;
 }
 
 void
 server_stop(Server *server, int drain_ms)
 {
 	atomic_store(&server->shared.draining, true);
-	/* every daemon lets the listen socket go, then it is closed */
-	ask_loops(server, offsetof(Loop, quiesce), offsetof(Loop, quiesced));
-	close(server->listen_fd);
+	/*
+	 * Closed once no daemon watches it: a daemon that still did would
+	 * find its number reused. A loop that does not answer leaves it open
+	 * to the exit.
+	 */
+	if (quiesce_loops(server))
+		close(server->listen_fd);
+	else
+		log_warning("an event loop did not stop accepting within %d ms",
+					QUIESCE_WAIT_MS);
 	server->listen_fd = -1;
 	if (!wait_idle(server, drain_ms))
 	{
 		/* Requests still wait on Postgres: cancel their statements, */
 		log_warning("%d requests still in flight after %d ms, cancelling",
 					atomic_load(&server->shared.in_flight), drain_ms);
-		ask_loops(server, offsetof(Loop, cancel), 0);
+		ask_loops(server, offsetof(Loop, cancel));
 		/* and give their 503s a moment to leave. */
 		wait_idle(server, CANCEL_GRACE_MS);
 	}
