@@ -178,28 +178,32 @@ has_sqlstate(const PGresult *res, const char *code)
 	return sqlstate != NULL && strncmp(sqlstate, code, strlen(code)) == 0;
 }
 
-/* The socket's registration follows what libpq waits for, and its changes. */
+/*
+ * The socket's registration follows what libpq waits for, and its changes.
+ * While connecting, libpq may close its socket and open another (the next
+ * host), often under the same number: the closed one left the epoll set
+ * with it, so each step registers anew (recheck) rather than trust the
+ * number.
+ */
 static void
-conn_watch(DbConn *c, uint32_t events)
+conn_watch(DbConn *c, uint32_t events, bool recheck)
 {
 	int			fd = c->pg != NULL ? PQsocket(c->pg) : -1;
 	struct epoll_event ev = {.events = events,.data.ptr = c};
 	DbLoop	   *db = c->target->db;
 
-	if (fd == c->fd && events == c->events)
+	if (!recheck && fd == c->fd && events == c->events)
 		return;
 	if (c->fd >= 0 && fd != c->fd)
 	{
-		/* libpq closed it (another host) or is about to: both are fine */
+		/* gone with its socket, or about to be: either way not ours */
 		epoll_ctl(db->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
 		c->fd = -1;
 	}
 	if (fd < 0)
 		return;
-	if (c->fd == fd)
-		epoll_ctl(db->epoll_fd, EPOLL_CTL_MOD, fd, &ev);
-	else if (epoll_ctl(db->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0 &&
-			 (errno != EEXIST || epoll_ctl(db->epoll_fd, EPOLL_CTL_MOD, fd, &ev) != 0))
+	if (epoll_ctl(db->epoll_fd, EPOLL_CTL_MOD, fd, &ev) != 0 &&
+		(errno != ENOENT || epoll_ctl(db->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0))
 		log_error("cannot watch a Postgres socket: %m");
 	c->fd = fd;
 	c->events = events;
@@ -290,7 +294,7 @@ conn_start(DbConn *c)
 	t->db->connecting++;
 	c->connect_deadline_ms = now_ms() + CONNECT_TIMEOUT_MS;
 	/* libpq's first step is writing: PQconnectPoll waits on that */
-	conn_watch(c, EPOLLOUT);
+	conn_watch(c, EPOLLOUT, true);
 	return true;
 }
 
@@ -326,7 +330,7 @@ conn_ready(DbConn *c)
 	c->cancel = PQgetCancel(c->pg);
 	c->lag_checked_at_ms = 0;
 	c->lagging = false;
-	conn_watch(c, EPOLLIN);
+	conn_watch(c, EPOLLIN, true);
 	pump(c->target);
 }
 
@@ -337,10 +341,10 @@ conn_connect_step(DbConn *c)
 	switch (PQconnectPoll(c->pg))
 	{
 		case PGRES_POLLING_READING:
-			conn_watch(c, EPOLLIN);
+			conn_watch(c, EPOLLIN, true);
 			break;
 		case PGRES_POLLING_WRITING:
-			conn_watch(c, EPOLLOUT);
+			conn_watch(c, EPOLLOUT, true);
 			break;
 		case PGRES_POLLING_OK:
 			conn_ready(c);
@@ -359,7 +363,7 @@ conn_flush(DbConn *c)
 
 	if (left < 0)
 		return false;
-	conn_watch(c, left > 0 ? EPOLLIN | EPOLLOUT : EPOLLIN);
+	conn_watch(c, left > 0 ? EPOLLIN | EPOLLOUT : EPOLLIN, false);
 	return true;
 }
 
