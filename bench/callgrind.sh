@@ -18,7 +18,8 @@
 #
 # Usage: bash bench/callgrind.sh [OUTDIR]   (N=2000; AUTHOOB_HTTP=path;
 #   PATHS="login refresh ...": only these backend counts, and neither
-#   pgbench's nor the HTTP processes')
+#   pgbench's nor the HTTP processes'; PATHS=front: only the HTTP
+#   processes')
 # Needs valgrind, the extension installed, authoob-http. Runs as root (initdb
 # as postgres) or as a user that can run initdb. Stops all it starts.
 set -euo pipefail
@@ -228,7 +229,7 @@ as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/log" -w -t 60 \
 	-o "-c listen_addresses=127.0.0.1 -p $PORT -k $WORK/pg" start >/dev/null
 
 # 2. authoob-http and the HTTP floor under callgrind
-[[ -z "$PATHS" ]] && for who in front front_g_user floor_http; do
+[[ -z "$PATHS" || " $PATHS " == *" front "* ]] && for who in front front_g_user floor_http; do
 	path=/authoob/profile
 	[[ $who == front_g_user ]] && path=/auth/v1/user
 	for n in 200 $((200 + N)); do
@@ -257,9 +258,11 @@ BACKEND_FUNCS="PostgresMain PortalRun fmgr_security_definer authoob_profile auth
 	authoob_base64url_encode SPI_execute_plan standard_ExecutorStart standard_ExecutorRun
 	standard_ExecutorEnd GetCachedPlan jsonb_out AtEOXact_GUC set_config_option*
 	StartTransactionCommand CommitTransactionCommand XLogInsert XLogFlush exec_bind_message"
-FRONT_FUNCS="request_handle request_begin request_finish request_completed pool_run
-	pool_acquire pool_release conn_ensure PQexecPrepared PQgetResult reply_from_result
-	send_reply log_access routes_match routes_log_path token_of is_valid_utf8
+FRONT_FUNCS="loop_turn MHD_run request_handle request_begin request_finish request_reply
+	request_completed pgasync_submit pgasync_event pgasync_deliver conn_send conn_read
+	PQsendQueryPrepared PQpipelineSync PQconsumeInput PQgetResult reply_from_result
+	pool_run pool_acquire pool_release conn_ensure PQexecPrepared
+	send_reply log_access log_flush routes_match routes_log_path token_of is_valid_utf8
 	client_address cors_add_headers MHD_add_response_header MHD_create_response_from_buffer"
 D=$((200 + N))
 for what in backend.profile backend.g_user backend.profile_es256 backend.profile_eddsa backend.token \

@@ -12,10 +12,12 @@ failed pgbench transactions).
 Records: a kind, then NAME=VALUE fields in any order.
   set NAME VALUE        a fact of the run; VALUE is the rest of the line
   wrk figure= run= load1= hz= front_ticks= pg_ticks= wrk_cpu_ms= busy_ticks=
-      all_ticks= irq_ticks= + the fields of wrk's summary (bench/wrk/common.lua)
+      all_ticks= irq_ticks= front_csw= + the fields of wrk's summary
+      (bench/wrk/common.lua)
                         one wrk run: CPU clock ticks of authoob-http and of its
                         backends, wrk's CPU ms, the machine's busy, total and
-                        interrupt ticks (/proc/stat) over the run
+                        interrupt ticks (/proc/stat), the context switches of
+                        authoob-http's threads over the run
   pgbench figure= run= load1= tps= latency_ms= requests= failed=
   memory at=before|after|soak_mid|soak_end front_rss= front_anon= backends_rss=
       backends_anon= [front_peak=]           KiB

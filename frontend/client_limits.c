@@ -30,8 +30,6 @@
 #define SWEEP_MS 250
 /* How often what the watcher thread did is summed up in the log. */
 #define SUMMARY_MS 10000
-/* Wake-up connections to our own listen socket, at most one this often. */
-#define WAKE_EVERY_MS 1000
 
 /*
  * Whom a connection is counted against: the TCP peer. A trusted proxy's
@@ -71,7 +69,6 @@ typedef struct ClientLimitsStats
 	int			refused;		/* over the per-client limit */
 	int			cut_header;
 	int			cut_body;
-	int			wakeups;		/* of workers that left input unread */
 	ClientKey	last_refused;
 } ClientLimitsStats;
 
@@ -85,8 +82,6 @@ struct ClientLimits
 	ClientLimitsConfig limits;
 	Watched    *watched;		/* every open connection */
 	void	   *clients;		/* tsearch() tree of ClientCount */
-	struct sockaddr_storage listen_addr;
-	socklen_t	listen_len;		/* 0: never connect to it */
 	ClientLimitsStats stats;
 };
 
@@ -289,14 +284,11 @@ client_limits_enter(ClientLimits *client_limits, struct MHD_Connection *connecti
 
 /*
  * Cuts the connections past their deadline, except those with input waiting:
- * that is not a slow client but a worker that has not read it yet (busy with
- * a statement, or stalled). Returns how many were spared so.
+ * that is not a slow client but a loop that has not read it yet (busy).
  */
-static int
+static void
 sweep(ClientLimits *client_limits, int64_t now)
 {
-	int			spared = 0;
-
 	for (Watched *w = client_limits->watched; w != NULL; w = w->next)
 	{
 		int			unread = 0;
@@ -304,10 +296,7 @@ sweep(ClientLimits *client_limits, int64_t now)
 		if (w->deadline_ms == 0 || w->deadline_ms > now)
 			continue;
 		if (ioctl(w->fd, FIONREAD, &unread) == 0 && unread > 0)
-		{
-			spared++;
 			continue;
-		}
 		if (w->phase == PHASE_BODY)
 			client_limits->stats.cut_body++;
 		else
@@ -316,29 +305,6 @@ sweep(ClientLimits *client_limits, int64_t now)
 					  METRIC_CLIENT_CUT_HEADER);
 		cut(w);
 	}
-	return spared;
-}
-
-/*
- * libmicrohttpd 0.9.75's epoll loop, when one epoll_wait() returns a full
- * batch (128 events), calls it again with the same timeout before handling
- * the batch: with no further event, the worker sleeps on up to 128 requests
- * until its idle timeout, and then closes them unanswered. A connection to
- * our own listen socket is an event for every worker: it ends such a sleep.
- */
-static void
-wake_workers(const struct sockaddr_storage *addr, socklen_t len)
-{
-	struct timeval patience = {.tv_sec = 1};
-	int			fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return;
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof(patience));
-	/* Connected means queued for accept: that is the event. */
-	if (connect(fd, (const struct sockaddr *) addr, len) != 0)
-		log_debug("client limits: cannot connect to wake the workers: %m");
-	close(fd);
 }
 
 static void
@@ -366,10 +332,6 @@ log_summary(const ClientLimitsStats *stats, const ClientLimitsConfig *limits)
 					"whose body took over %d s", stats->cut_header,
 					limits->header_timeout_s, stats->cut_body,
 					limits->body_timeout_s);
-	if (stats->wakeups > 0)
-		log_warning("woke the workers %d times: requests waited unread past "
-					"their deadline (a worker busy in a statement, or stalled)",
-					stats->wakeups);
 }
 
 /* The stats so far, and a fresh start for the next summary. */
@@ -387,7 +349,6 @@ client_limits_main(void *arg)
 {
 	ClientLimits    *client_limits = arg;
 	int64_t		summary_at = now_ms() + SUMMARY_MS;
-	int64_t		wake_at = 0;
 	ClientLimitsStats stats;
 
 	pthread_mutex_lock(&client_limits->lock);
@@ -396,30 +357,20 @@ client_limits_main(void *arg)
 		int64_t		now = now_ms();
 		struct timespec until = {.tv_sec = (now + SWEEP_MS) / 1000,
 		.tv_nsec = ((now + SWEEP_MS) % 1000) * 1000000L};
-		struct sockaddr_storage listen_addr = {0};
-		socklen_t	listen_len = 0;
 
 		pthread_cond_timedwait(&client_limits->stop, &client_limits->lock, &until);
 		if (client_limits->stopping)
 			break;
 		now = now_ms();
-		if (sweep(client_limits, now) > 0 && client_limits->listen_len > 0 && now >= wake_at)
-		{
-			listen_addr = client_limits->listen_addr;
-			listen_len = client_limits->listen_len;
-			wake_at = now + WAKE_EVERY_MS;
-			client_limits->stats.wakeups++;
-		}
+		sweep(client_limits, now);
 		memset(&stats, 0, sizeof(stats));
 		if (now >= summary_at)
 		{
 			stats = take_stats(client_limits);
 			summary_at = now + SUMMARY_MS;
 		}
-		/* Socket calls and logging without the lock: workers wait on it. */
+		/* Logging without the lock: the loops wait on it. */
 		pthread_mutex_unlock(&client_limits->lock);
-		if (listen_len > 0)
-			wake_workers(&listen_addr, listen_len);
 		log_summary(&stats, &client_limits->limits);
 		pthread_mutex_lock(&client_limits->lock);
 	}
@@ -447,43 +398,14 @@ client_limits_create(const ClientLimitsConfig *limits)
 	return client_limits;
 }
 
-/* The listen address as a client reaches it: a wildcard is the loopback. */
-static void
-set_listen_address(ClientLimits *client_limits, const struct sockaddr_storage *addr,
-				   socklen_t len)
-{
-	struct sockaddr_in *in4 = (struct sockaddr_in *) &client_limits->listen_addr;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) &client_limits->listen_addr;
-
-	client_limits->listen_addr = *addr;
-	client_limits->listen_len = len;
-	if (addr->ss_family == AF_INET && in4->sin_addr.s_addr == htonl(INADDR_ANY))
-		in4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else if (addr->ss_family == AF_INET6 &&
-			 IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
-		in6->sin6_addr = in6addr_loopback;
-}
-
 bool
-client_limits_start(ClientLimits *client_limits, const struct sockaddr_storage *listen_addr,
-			  socklen_t listen_len)
+client_limits_start(ClientLimits *client_limits)
 {
-	pthread_mutex_lock(&client_limits->lock);
-	set_listen_address(client_limits, listen_addr, listen_len);
-	pthread_mutex_unlock(&client_limits->lock);
 	client_limits->running = pthread_create(&client_limits->thread, NULL, client_limits_main,
 									  client_limits) == 0;
 	if (!client_limits->running)
 		log_error("cannot start the client limits thread");
 	return client_limits->running;
-}
-
-void
-client_limits_quiesce(ClientLimits *client_limits)
-{
-	pthread_mutex_lock(&client_limits->lock);
-	client_limits->listen_len = 0;
-	pthread_mutex_unlock(&client_limits->lock);
 }
 
 void

@@ -38,13 +38,10 @@ typedef struct ClientLimits ClientLimits;
 ClientLimits    *client_limits_create(const ClientLimitsConfig *limits);
 
 /*
- * Starts the thread that cuts connections past their deadline. listen_addr
- * is where the daemon listens, for its thread to wake its workers (see
- * client_limits.c); false (logged) if the thread cannot start.
+ * Starts the thread that cuts connections past their deadline; false
+ * (logged) if it cannot start.
  */
-bool		client_limits_start(ClientLimits *client_limits,
-						  const struct sockaddr_storage *listen_addr,
-						  socklen_t listen_len);
+bool		client_limits_start(ClientLimits *client_limits);
 
 /* MHD_OPTION_NOTIFY_CONNECTION: counts, refuses and forgets connections. */
 void		client_limits_notify_connection(void *cls,
@@ -55,9 +52,6 @@ void		client_limits_notify_connection(void *cls,
 /* The connection's request has reached phase: its deadline moves. */
 void		client_limits_enter(ClientLimits *client_limits, struct MHD_Connection *connection,
 						  RequestPhase phase);
-
-/* The listen socket is closed (draining): never connect to it again. */
-void		client_limits_quiesce(ClientLimits *client_limits);
 
 /* After the daemon has stopped (every connection closed): stop and free. */
 void		client_limits_stop(ClientLimits *client_limits);

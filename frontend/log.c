@@ -1,11 +1,13 @@
 /*
  * log.c - error and access log of authoob-http.
  *
- * Lines are built in a stack buffer and written with a single write(2):
- * cheap enough for an access line per request, and atomic on a pipe.
+ * Lines are built in a stack buffer and written with a single write(2),
+ * atomic on a pipe; an event loop's thread gathers its lines in a buffer of
+ * its own and writes them once a turn (log.h).
  */
 #include "log.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +18,21 @@
 #define LOG_LINE_MAX 1024
 
 static volatile LogLevel current_level = LOG_LEVEL_INFO;
+
+/* A thread's gathered lines (log_buffer_access); PIPE_BUF keeps them atomic */
+typedef struct LineBuffer
+{
+	bool		on;
+	size_t		len;
+	char		text[PIPE_BUF];
+} LineBuffer;
+
+static __thread LineBuffer buffered;
+
+/* The timestamp up to its seconds, for as long as they do not change */
+static __thread time_t stamp_second = -1;
+static __thread char stamp_text[32];
+static __thread size_t stamp_len;
 
 static const char *const level_names[] = {
 	[LOG_LEVEL_ERROR] = "error",
@@ -59,22 +76,57 @@ format_timestamp(char *buf, size_t size)
 	size_t		len;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	len = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (now.tv_sec != stamp_second)
+	{
+		gmtime_r(&now.tv_sec, &tm);
+		stamp_len = strftime(stamp_text, sizeof(stamp_text), "%Y-%m-%dT%H:%M:%S", &tm);
+		stamp_second = now.tv_sec;
+	}
+	memcpy(buf, stamp_text, stamp_len);
+	len = stamp_len;
 	len += snprintf(buf + len, size - len, ".%03ldZ ", now.tv_nsec / 1000000);
 	return len;
 }
 
-/* Terminates the line (truncating if needed) and writes it at once. */
+static void
+write_out(const char *text, size_t len)
+{
+	/* Nothing sensible to do if stderr is gone. */
+	if (write(STDERR_FILENO, text, len) < 0)
+		return;
+}
+
+void
+log_flush(void)
+{
+	if (buffered.len > 0)
+		write_out(buffered.text, buffered.len);
+	buffered.len = 0;
+}
+
+void
+log_buffer_access(bool on)
+{
+	log_flush();
+	buffered.on = on;
+}
+
+/* Terminates the line (truncating if needed) and writes or gathers it. */
 static void
 write_line(char *buf, size_t len)
 {
 	if (len > LOG_LINE_MAX - 2)
 		len = LOG_LINE_MAX - 2;
 	buf[len++] = '\n';
-	/* Nothing sensible to do if stderr is gone. */
-	if (write(STDERR_FILENO, buf, len) < 0)
+	if (!buffered.on)
+	{
+		write_out(buf, len);
 		return;
+	}
+	if (buffered.len + len > sizeof(buffered.text))
+		log_flush();
+	memcpy(buffered.text + buffered.len, buf, len);
+	buffered.len += len;
 }
 
 void

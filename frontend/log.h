@@ -1,8 +1,10 @@
 /*
  * log.h - error and access log of authoob-http.
  *
- * Every line goes to stderr in one write(), so lines from concurrent threads
- * never interleave. The access log never sees bodies, tokens or secret path
+ * Every line goes to stderr whole, in one write(), so lines from concurrent
+ * threads never interleave. An event loop thread gathers its lines and
+ * writes them at the end of its turn (log_buffer_access, log_flush): under
+ * load one write carries the lines of several requests. The access log never sees bodies, tokens or secret path
  * arguments: callers pass it a path that is already redacted.
  */
 #ifndef AUTHOOB_LOG_H
@@ -34,5 +36,15 @@ void		log_msg(LogLevel level, const char *fmt,...)
 /* One access line: time, method, path, status, microseconds, client. */
 void		log_access(const char *method, const char *path, int status,
 					   long usec, const char *client);
+
+/*
+ * From now on, this thread's lines wait in its buffer (at most PIPE_BUF
+ * bytes, so that a write of them is still atomic) until log_flush or until
+ * the next would not fit; the thread must call log_flush before it sleeps.
+ */
+void		log_buffer_access(bool on);
+
+/* Writes this thread's waiting lines. */
+void		log_flush(void);
 
 #endif

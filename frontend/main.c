@@ -127,7 +127,11 @@ start_parts(const Options *options, Parts *parts)
 		(parts->server = server_start(options, parts->pool)) != NULL;
 }
 
-/* The pool of the HTTP routes, with the settings read through it. */
+/*
+ * The blocking pool of the settings and the metrics, one connection: the
+ * HTTP routes' statements go through the event loops' own connections
+ * (server.c). It also checks at start that every statement prepares.
+ */
 static bool
 open_pool(const Options *options, Pool **pool)
 {
@@ -136,14 +140,7 @@ open_pool(const Options *options, Pool **pool)
 	int			unprepared;
 
 	statements = routes_statements(&nstatements);
-	*pool = pool_create(options->conninfo, options->pool_size, statements,
-						nstatements);
-	for (int i = 0; *pool != NULL && i < options->n_db_read; i++)
-	{
-		if (!pool_add_standby(*pool, options->db_read[i],
-							  options->db_read_max_lag_ms))
-			return false;
-	}
+	*pool = pool_create(options->conninfo, 1, statements, nstatements);
 	if (options->n_db_read > 0)
 		log_info("read-only routes go to %d standbys first%s", options->n_db_read,
 				 options->db_read_max_lag_ms > 0 ?

@@ -37,8 +37,10 @@ static const char usage_text[] =
 "                        --db serves them when no standby answers\n"
 "  --db-read-max-lag=SECS  skip a standby whose replay is further behind\n"
 "                        (checked each second; default 0: no limit)\n"
-"  --threads=N           HTTP worker threads (default: 2 per CPU)\n"
-"  --pool=N              Postgres connections (default: --threads)\n"
+"  --threads=N           event loops, one thread each (default: 1 per CPU)\n"
+"  --pool=N              Postgres connections for the routes, shared out\n"
+"                        between the loops, one at least each (default:\n"
+"                        2 per loop); as many again per --db-read\n"
 "  --body-limit=BYTES    largest request body, k/M suffixes allowed\n"
 "                        (default 64k)\n"
 "  --max-connections=N   connections open at once, all clients together\n"
@@ -161,8 +163,9 @@ set_defaults(Options *options)
 	options->conninfo = "";
 	options->n_db_read = 0;
 	options->db_read_max_lag_ms = 0;
-	options->threads = (int) (cpus > 0 && cpus < 64 ? cpus * 2 : 4);
-	options->pool_size = 0;		/* resolved to threads after parsing */
+	/* a loop never waits on a statement: one per core keeps them all busy */
+	options->threads = (int) (cpus > 0 && cpus < 64 ? cpus : 4);
+	options->pool_size = 0;		/* resolved to 2 per loop after parsing */
 	options->body_limit = 64 * 1024;
 	options->max_connections = 0;	/* resolved by the server at start */
 	options->max_client_connections = 256;
@@ -567,8 +570,12 @@ options_parse(Options *options, int argc, char **argv)
 				argv[optind]);
 		return OPTIONS_EXIT_USAGE;
 	}
+	/*
+	 * Two a loop: while one connection's statement runs, the loop reads the
+	 * answer of the other and sends it its next (docs/benchmarks.md).
+	 */
 	if (options->pool_size == 0)
-		options->pool_size = options->threads;
+		options->pool_size = 2 * options->threads;
 	return check_mail_options(options);
 }
 

@@ -27,8 +27,8 @@ typedef struct Options
 	const char *db_read[OPTIONS_MAX_DB_READ];	/* standbys for read-only routes */
 	int			n_db_read;
 	int			db_read_max_lag_ms;	/* a standby further behind is skipped; 0: none */
-	int			threads;		/* HTTP worker threads */
-	int			pool_size;		/* Postgres connections */
+	int			threads;		/* event loops (server.c) */
+	int			pool_size;		/* their Postgres connections, all loops */
 	size_t		body_limit;		/* bytes */
 	int			max_connections;	/* 0: what the descriptor limit allows */
 	int			max_client_connections; /* per client address; 0: none */

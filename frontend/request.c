@@ -30,6 +30,9 @@
  */
 #define DISCARD_MAX (16 * 1024 * 1024)
 
+/* Finished requests a loop keeps to reuse, rather than one calloc each */
+#define SPARE_MAX 64
+
 typedef struct Request
 {
 	struct timespec started;
@@ -49,6 +52,16 @@ typedef struct Request
 	Reply		early;			/* decided from the headers, sent at the end */
 	ErrorShape	errors;			/* how the route's family writes errors */
 	char	   *query_json;		/* ARG_QUERY_JSON's text, to free */
+	/* the statement, while the connection is suspended for its answer */
+	struct MHD_Connection *connection;
+	DbOp		op;
+	const char *values[ROUTE_MAX_ARGS];
+	char	   *segments[ROUTE_MAX_ARGS];
+	char		user_agent[ROUTE_USER_AGENT_MAX + 1];
+	bool		submitted;		/* the statement is sent: wait for its answer */
+	bool		answered;		/* and it came: result is it (NULL: 503) */
+	PGresult   *result;
+	struct Request *next_spare;
 } Request;
 
 static void
@@ -315,7 +328,7 @@ send_reply(RequestEnv *env, struct MHD_Connection *connection, Request *req,
 	if (reply.status == MHD_HTTP_UNAUTHORIZED)	/* RFC 9110 wants a challenge */
 		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 								"Bearer");
-	if (req->close || atomic_load(&env->draining))
+	if (req->close || atomic_load(&env->shared->draining))
 		MHD_add_response_header(reply.response, MHD_HTTP_HEADER_CONNECTION,
 								"close");
 	ret = MHD_queue_response(connection, reply.status, reply.response);
@@ -393,7 +406,7 @@ early_reply(RequestEnv *env, struct MHD_Connection *connection, Request *req,
 			MHD_add_response_header(reply.response, MHD_HTTP_HEADER_ALLOW, allow);
 		return reply;
 	}
-	if (length != NULL && strtoull(length, NULL, 10) > env->body_limit)
+	if (length != NULL && strtoull(length, NULL, 10) > env->shared->body_limit)
 		return reply_too_large(req);
 	return reply;
 }
@@ -403,21 +416,27 @@ static enum MHD_Result
 request_begin(RequestEnv *env, struct MHD_Connection *connection,
 			  const char *url, const char *method, void **req_cls)
 {
-	Request    *req = calloc(1, sizeof(Request));
+	Request    *req = env->spare;
 	char		allow[ROUTE_ALLOW_SIZE];
 	RouteResult found;
 	Reply		reply;
 	const char *ambiguity = ambiguous_length(connection);
 
-	if (req == NULL)
+	if (req != NULL)
+	{
+		env->spare = req->next_spare;
+		env->nspare--;
+		memset(req, 0, sizeof(*req));
+	}
+	else if ((req = calloc(1, sizeof(Request))) == NULL)
 		return MHD_NO;
-	atomic_fetch_add(&env->in_flight, 1);
+	atomic_fetch_add(&env->shared->in_flight, 1);
 	*req_cls = req;
 	clock_gettime(CLOCK_MONOTONIC, &req->started);
 	req->settings = settings_acquire();
 	routes_append_printable(req->method, 0, sizeof(req->method), method,
 							strlen(method));
-	client_address(connection, env->trusted_proxies, req->client,
+	client_address(connection, env->shared->trusted_proxies, req->client,
 				   sizeof(req->client));
 	req->body_is_json = is_json_content_type(
 		MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
@@ -448,7 +467,7 @@ static enum MHD_Result
 request_body(RequestEnv *env, Request *req, const char *data, size_t size)
 {
 	req->received += size;
-	if (req->received > env->body_limit)
+	if (req->received > env->shared->body_limit)
 	{
 		req->too_large = true;
 		return req->received > DISCARD_MAX ? MHD_NO : MHD_YES;
@@ -460,8 +479,8 @@ request_body(RequestEnv *env, Request *req, const char *data, size_t size)
 		size_t		grown = 2 * (req->body_len + size) + 1;
 		char	   *body;
 
-		if (grown > env->body_limit + 1)
-			grown = env->body_limit + 1;
+		if (grown > env->shared->body_limit + 1)
+			grown = env->shared->body_limit + 1;
 		body = realloc(req->body, grown);
 		if (body == NULL)
 			return MHD_NO;
@@ -633,16 +652,59 @@ query_as_json(struct MHD_Connection *connection)
 	return text;
 }
 
+/*
+ * The statement's answer, on the loop's thread: kept for the call of
+ * request_handle that libmicrohttpd makes once the connection is resumed.
+ */
+static void
+request_answered(void *arg, PGresult *res)
+{
+	Request    *req = arg;
+
+	req->result = res;
+	req->answered = true;
+	MHD_resume_connection(req->connection);
+}
+
+static void
+free_segments(Request *req)
+{
+	for (int i = 0; i < ROUTE_MAX_ARGS; i++)
+	{
+		free(req->segments[i]);
+		req->segments[i] = NULL;
+	}
+}
+
+/* The statement has answered: the reply is built from its result. */
+static enum MHD_Result
+request_reply(RequestEnv *env, struct MHD_Connection *connection, Request *req)
+{
+	Reply		reply = reply_from_result(req->result,
+										  (unsigned int) req->match.route->success_status,
+										  req->match.route->shape, req->errors);
+
+	PQclear(req->result);
+	req->result = NULL;
+	free_segments(req);
+	return send_reply(env, connection, req, reply);
+}
+
+/*
+ * Last call, body complete: send the route's statement and suspend the
+ * connection until it answers (request_answered).
+ */
 static enum MHD_Result
 request_finish(RequestEnv *env, struct MHD_Connection *connection,
 			   Request *req)
 {
-	const char *values[ROUTE_MAX_ARGS] = {0};
-	char	   *segments[ROUTE_MAX_ARGS] = {0};
-	char		user_agent[ROUTE_USER_AGENT_MAX + 1];
 	int			nparams;
 	Reply		reply;
 
+	if (req->answered)
+		return request_reply(env, connection, req);
+	if (req->submitted)
+		return MHD_YES;			/* still waiting for its answer */
 	if (req->too_large)
 	{
 		release_early(req);
@@ -656,21 +718,24 @@ request_finish(RequestEnv *env, struct MHD_Connection *connection,
 	}
 	if (req->match.route == NULL)
 		return MHD_NO;			/* its early answer could not be built */
-	if (gather_params(connection, req, values, segments, user_agent, &nparams, &reply))
+	if (!gather_params(connection, req, req->values, req->segments,
+					   req->user_agent, &nparams, &reply))
 	{
-		const Route *route = req->match.route;
-		PGresult   *res = route->read_only ?
-			pool_execute_read(env->pool, req->match.index, nparams, values) :
-			pool_execute(env->pool, req->match.index, nparams, values);
-
-		reply = reply_from_result(res,
-								  (unsigned int) req->match.route->success_status,
-								  req->match.route->shape, req->errors);
-		PQclear(res);
+		free_segments(req);
+		return send_reply(env, connection, req, reply);
 	}
-	for (int i = 0; i < ROUTE_MAX_ARGS; i++)
-		free(segments[i]);
-	return send_reply(env, connection, req, reply);
+	req->op.stmt = req->match.index;
+	req->op.read_only = req->match.route->read_only;
+	req->op.nparams = nparams;
+	req->op.values = req->values;
+	req->op.done = request_answered;
+	req->op.arg = req;
+	req->connection = connection;
+	req->submitted = true;
+	/* suspended first: the answer never comes before pgasync_deliver */
+	MHD_suspend_connection(connection);
+	pgasync_submit(env->db, &req->op);
+	return MHD_YES;
 }
 
 enum MHD_Result
@@ -720,9 +785,31 @@ request_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
 					req->status, usec);
 	release_early(req);
 	settings_release(req->settings);
+	PQclear(req->result);
+	free_segments(req);
 	free(req->query_json);
 	free(req->body);
-	free(req);
+	if (env->nspare < SPARE_MAX)
+	{
+		req->next_spare = env->spare;
+		env->spare = req;
+		env->nspare++;
+	}
+	else
+		free(req);
 	*req_cls = NULL;
-	atomic_fetch_sub(&env->in_flight, 1);
+	atomic_fetch_sub(&env->shared->in_flight, 1);
+}
+
+void
+request_env_free(RequestEnv *env)
+{
+	while (env->spare != NULL)
+	{
+		Request    *req = env->spare;
+
+		env->spare = req->next_spare;
+		free(req);
+	}
+	env->nspare = 0;
 }

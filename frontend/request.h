@@ -4,6 +4,11 @@
  * libmicrohttpd calls request_handle for the headers, for each piece of the
  * body and once at the end; request_completed when the exchange is over,
  * whatever happened, which is where the access line is written.
+ *
+ * At the end of the body the request's statement goes to its loop's
+ * connections (pgasync.h) and the connection is suspended; when the answer
+ * comes, the connection is resumed and libmicrohttpd calls request_handle
+ * once more, which sends the reply. No thread waits on a statement.
  */
 #ifndef AUTHOOB_REQUEST_H
 #define AUTHOOB_REQUEST_H
@@ -13,18 +18,32 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "pool.h"
+#include "pgasync.h"
 #include "proxies.h"
 
 /* What every request shares; owned by server.c. */
-typedef struct RequestEnv
+typedef struct RequestShared
 {
-	Pool	   *pool;
 	size_t		body_limit;
 	const TrustedProxies *trusted_proxies;	/* NULL: the client is the peer */
 	atomic_bool draining;		/* shutting down: close after each response */
 	atomic_int	in_flight;		/* requests begun and not completed */
+} RequestShared;
+
+/*
+ * What the requests of one event loop share: the shared part, and the
+ * loop's database connections. A request runs on its loop's thread only.
+ */
+typedef struct RequestEnv
+{
+	RequestShared *shared;
+	DbLoop	   *db;
+	struct Request *spare;		/* finished requests, to reuse (request.c) */
+	int			nspare;
 } RequestEnv;
+
+/* Frees the spare requests; the loop has stopped. */
+void		request_env_free(RequestEnv *env);
 
 enum MHD_Result request_handle(void *cls, struct MHD_Connection *connection,
 							   const char *url, const char *method,

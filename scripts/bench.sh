@@ -301,6 +301,15 @@ children_cpu_ms() {	# CPU time of this shell's waited-for children so far (not i
 machine_ticks() {	# "busy total irq+softirq" clock ticks of all cores, from /proc/stat
 	awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $7 + $8}' /proc/stat
 }
+# Context switches, voluntary and not, of all the threads of a pid: a
+# thread woken per request shows here, and a loaded machine disturbs this
+# count less than req/s
+context_switches() {
+	[[ -n "${1:-}" ]] || { echo 0; return; }
+	cat /proc/"$1"/task/*/status 2>/dev/null \
+		| awk '/^(non)?voluntary_ctxt_switches:/ {n += $2} END {print n + 0}'
+}
+
 cpu_ticks() {		# utime + stime of the given pids, in clock ticks
 	local pid t=0 v
 	for pid in "$@"; do
@@ -383,22 +392,25 @@ warm_up() {	# warm_up FIGURE LUA URL [wrk flags]
 }
 
 run_once() {	# run_once RUN FIGURE LUA URL [wrk flags]: one recorded run
-	local r=$1 fig=$2 lua=$3 url=$4 raw line t0f t0p t1f t1p load1
+	local r=$1 fig=$2 lua=$3 url=$4 raw line t0f t0p t1f t1p c0f c1f load1
 	shift 4
 	raw="$RAW/$fig.run$r.txt"
 	[[ -z "$BEFORE_RUN" ]] || { $BEFORE_RUN; [[ -z "$BACKENDS" ]] || wait_idle; }
 	load1=$(cut -d' ' -f1 /proc/loadavg)
 	t0f=$(cpu_ticks ${FRONT_PID:-}); t0p=$(cpu_ticks $BACKENDS); children_cpu_ms t0w
+	c0f=$(context_switches "${FRONT_PID:-}")
 	read -r b0 a0 i0 < <(machine_ticks)
 	BENCH_RUN_TAG="${fig}r$r" timeout $((DURATION + 120)) wrk -t"$WRK_THREADS" -c"$CONNS" \
 		-d"${DURATION}s" --latency "$@" -s "$lua" "$url" >"$raw" 2>&1 \
 		|| { cat "$raw" >&2; die "wrk failed on $fig"; }
 	t1f=$(cpu_ticks ${FRONT_PID:-}); t1p=$(cpu_ticks $BACKENDS); children_cpu_ms t1w
+	c1f=$(context_switches "${FRONT_PID:-}")
 	read -r b1 a1 i1 < <(machine_ticks)
 	line=$(sed -n 's/^BENCH //p' "$raw" | tail -1)
 	[[ -n "$line" ]] || { cat "$raw" >&2; die "no summary line from wrk on $fig"; }
 	measured wrk figure="$fig" run="$r" load1="$load1" hz="$(getconf CLK_TCK)" \
 		front_ticks=$((t1f - t0f)) pg_ticks=$((t1p - t0p)) wrk_cpu_ms=$((t1w - t0w)) \
+		front_csw=$((c1f - c0f)) \
 		busy_ticks=$((b1 - b0)) all_ticks=$((a1 - a0)) irq_ticks=$((i1 - i0)) "$line"
 	say "$fig run $r: $line"
 	[[ -z "$BACKENDS" ]] || wait_idle
@@ -413,10 +425,11 @@ PERF_BACKEND_FUNCS="PostgresMain PortalRun fmgr_security_definer authoob_profile
 	standard_ExecutorStart standard_ExecutorRun standard_ExecutorEnd ExecInitNode
 	jsonb_build_object* AtEOXact_GUC set_config_option CommitTransaction* XLogFlush
 	secure_read secure_write epoll_wait finish_task_switch.isra.0"
-PERF_FRONT_FUNCS="request_handle request_begin request_finish pool_run pool_acquire
-	conn_ensure PQexecPrepared PQgetResult reply_from_result send_reply log_access
-	routes_match routes_log_path MHD_queue_response __libc_recv __libc_send
-	epoll_wait poll finish_task_switch.isra.0"
+PERF_FRONT_FUNCS="loop_turn MHD_run request_handle request_begin request_finish
+	request_reply pgasync_submit pgasync_event pgasync_deliver conn_read conn_send
+	PQsendQueryPrepared PQpipelineSync PQconsumeInput PQgetResult reply_from_result
+	send_reply log_access log_flush routes_match routes_log_path MHD_queue_response
+	__libc_recv __libc_send epoll_wait finish_task_switch.isra.0"
 
 # run_perf FIGURE LUA URL: one more wrk run with perf on backends and front
 run_perf() {

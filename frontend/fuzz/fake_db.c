@@ -1,8 +1,9 @@
 /*
- * fake_db.c - the database seam of the request fuzzer: pool.c's entry points
- * and the libpq result accessors the front uses, over canned answers.
+ * fake_db.c - the database seam of the request fuzzer: pgasync.c's and
+ * pool.c's entry points and the libpq result accessors the front uses, over
+ * canned answers.
  *
- * The fuzzer links this instead of pool.c and libpq, so a PGresult here is
+ * The fuzzer links this instead of pgasync.c, pool.c and libpq, so a PGresult here is
  * our own struct; the accessors abort on a use real libpq would answer with
  * garbage (a row or column out of range), to catch it in the front.
  */
@@ -72,13 +73,20 @@ struct pg_result
 	char	   *error_message;
 };
 
-/* pool.h's Pool is opaque; the fuzzer needs only a handle. */
+/* pool.h's Pool and pgasync.h's DbLoop are opaque: handles are enough. */
 struct Pool
 {
 	int			unused;
 };
 
+struct DbLoop
+{
+	int			unused;
+};
+
 static Pool the_pool;
+static DbLoop the_loop;
+static DbOp *submitted;			/* waiting for fuzz_db_answer */
 static const CannedAnswer *next_answer;
 static char *next_echo;
 static char *settings_json;
@@ -100,6 +108,12 @@ Pool *
 fuzz_pool(void)
 {
 	return &the_pool;
+}
+
+DbLoop *
+fuzz_db_loop(void)
+{
+	return &the_loop;
 }
 
 static char *
@@ -127,6 +141,8 @@ fuzz_db_reset(void)
 	for (int i = 0; i < ROUTE_MAX_ARGS; i++)
 		free(fuzz_db_call.values[i]);
 	memset(&fuzz_db_call, 0, sizeof(fuzz_db_call));
+	if (submitted != NULL)
+		abort();				/* a statement left unanswered */
 }
 
 void
@@ -164,33 +180,47 @@ make_result(ExecStatusType status, const char *sqlstate, const char *message,
 	return res;
 }
 
-PGresult *
-pool_execute(Pool *pool, int stmt, int nparams, const char *const *values)
+void
+pgasync_submit(DbLoop *db, DbOp *op)
 {
 	int			count;
 
-	if (pool != &the_pool || nparams < 0 || nparams > ROUTE_MAX_ARGS ||
-		stmt < 0 || (routes_statements(&count), stmt >= count) ||
-		fuzz_db_call.called)
-		abort();				/* the front must call once, with its own pool */
+	if (db != &the_loop || op == NULL || op->done == NULL ||
+		op->nparams < 0 || op->nparams > ROUTE_MAX_ARGS ||
+		op->stmt < 0 || (routes_statements(&count), op->stmt >= count) ||
+		fuzz_db_call.called || submitted != NULL)
+		abort();				/* the front must submit once, to its own loop */
+	if (!fuzz_response.suspended)
+		abort();				/* the answer would find the connection running */
 	fuzz_db_call.called = true;
-	fuzz_db_call.stmt = stmt;
-	fuzz_db_call.nparams = nparams;
-	for (int i = 0; i < nparams; i++)
-		fuzz_db_call.values[i] = copy(values[i]);
-	if (next_answer->lost)
-		return NULL;
-	return make_result(next_answer->result_status, next_answer->sqlstate,
-					   next_answer->message, next_answer->detail,
-					   next_answer->value, next_answer->ntuples,
-					   next_answer->nfields);
+	fuzz_db_call.stmt = op->stmt;
+	fuzz_db_call.nparams = op->nparams;
+	for (int i = 0; i < op->nparams; i++)
+		fuzz_db_call.values[i] = copy(op->values[i]);
+	submitted = op;
 }
 
-/* A read-only route: the faked database is primary and standby alike. */
-PGresult *
-pool_execute_read(Pool *pool, int stmt, int nparams, const char *const *values)
+bool
+fuzz_db_answer(void)
 {
-	return pool_execute(pool, stmt, nparams, values);
+	DbOp	   *op = submitted;
+	PGresult   *res = NULL;
+
+	if (op == NULL)
+		return false;
+	submitted = NULL;
+	/* the values must still be there when the statement is sent */
+	for (int i = 0; i < op->nparams; i++)
+		if ((op->values[i] == NULL) != (fuzz_db_call.values[i] == NULL) ||
+			(op->values[i] != NULL && strcmp(op->values[i], fuzz_db_call.values[i]) != 0))
+			abort();
+	if (!next_answer->lost)
+		res = make_result(next_answer->result_status, next_answer->sqlstate,
+						  next_answer->message, next_answer->detail,
+						  next_answer->value, next_answer->ntuples,
+						  next_answer->nfields);
+	op->done(op->arg, res);
+	return true;
 }
 
 /* The front's only plain query reads the settings. */

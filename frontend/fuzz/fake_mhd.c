@@ -1,7 +1,7 @@
 /*
  * fake_mhd.c - the HTTP connection seam of the request fuzzer.
  *
- * The front talks to its connection through five libmicrohttpd functions;
+ * The front talks to its connection through seven libmicrohttpd functions;
  * the harness is linked with -Wl,--wrap for them, so these __wrap_ versions
  * serve headers and the peer address from a FuzzConnection, and record what
  * is queued. Responses themselves are real libmicrohttpd objects: their
@@ -46,6 +46,8 @@ int			__wrap_MHD_get_connection_values(struct MHD_Connection *connection,
 enum MHD_Result __wrap_MHD_queue_response(struct MHD_Connection *connection,
 										  unsigned int status_code,
 										  struct MHD_Response *response);
+void		__wrap_MHD_suspend_connection(struct MHD_Connection *connection);
+void		__wrap_MHD_resume_connection(struct MHD_Connection *connection);
 
 static char *
 copy_bytes(const char *data, size_t len)
@@ -223,7 +225,7 @@ __wrap_MHD_queue_response(struct MHD_Connection *connection,
 						  struct MHD_Response *response)
 {
 	(void) connection;
-	if (response == NULL)
+	if (response == NULL || fuzz_response.suspended)
 		abort();
 	if (fuzz_response.queued++ > 0)
 		return MHD_NO;			/* as libmicrohttpd: one response a request */
@@ -239,4 +241,23 @@ __wrap_MHD_queue_response(struct MHD_Connection *connection,
 		}
 	}
 	return MHD_YES;
+}
+
+/* A suspended connection must be resumed before its answer is queued. */
+void
+__wrap_MHD_suspend_connection(struct MHD_Connection *connection)
+{
+	(void) connection;
+	if (fuzz_response.suspended || fuzz_response.queued > 0)
+		abort();
+	fuzz_response.suspended = true;
+}
+
+void
+__wrap_MHD_resume_connection(struct MHD_Connection *connection)
+{
+	(void) connection;
+	if (!fuzz_response.suspended)
+		abort();
+	fuzz_response.suspended = false;
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "pgasync.h"
 #include "pool.h"
 #include "routes.h"
 
@@ -55,6 +56,7 @@ const char *fuzz_peer_text(FuzzPeer peer);
 typedef struct FuzzResponse
 {
 	int			queued;			/* MHD_queue_response calls */
+	bool		suspended;		/* between MHD_suspend_ and MHD_resume_connection */
 	unsigned int status;
 	FuzzHeader	headers[FUZZ_MAX_HEADERS];
 	int			nheaders;
@@ -98,7 +100,7 @@ extern const char FUZZ_ECHO[];
 int			fuzz_answer_count(void);
 const CannedAnswer *fuzz_answer(int i);
 
-/* What pool_execute was last called with (copies). */
+/* What pgasync_submit was last called with (copies). */
 typedef struct FuzzDbCall
 {
 	bool		called;
@@ -110,8 +112,9 @@ typedef struct FuzzDbCall
 extern FuzzDbCall fuzz_db_call;
 
 /*
- * Sets what the fake database answers next: pool_execute the canned answer
- * (its FUZZ_ECHO fields replaced by echo), pool_query the settings JSON.
+ * Sets what the fake database answers next: a submitted statement the
+ * canned answer (its FUZZ_ECHO fields replaced by echo), pool_query the
+ * settings JSON.
  */
 void		fuzz_db_prepare(const CannedAnswer *answer, const char *echo,
 							const char *settings_json);
@@ -119,7 +122,14 @@ void		fuzz_db_prepare(const CannedAnswer *answer, const char *echo,
 /* Forgets the last call. */
 void		fuzz_db_reset(void);
 
-/* The fake pool handle (pool.c is not linked). */
+/* The fake pool and loop handles (pool.c and pgasync.c are not linked). */
 Pool	   *fuzz_pool(void);
+DbLoop	   *fuzz_db_loop(void);
+
+/*
+ * Answers the statement submitted, if one waits, as the loop would: its
+ * done callback with the canned answer. False if none waited.
+ */
+bool		fuzz_db_answer(void);
 
 #endif

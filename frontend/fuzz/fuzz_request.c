@@ -351,6 +351,17 @@ run_request(RequestEnv *env, FuzzInput *in)
 		result = request_handle(env, connection, in->url, in->method, "HTTP/1.1",
 								NULL, &upload, &req_cls);
 	}
+	/* its statement sent, the connection waits; the answer resumes it */
+	CHECK(!fuzz_response.suspended || (fuzz_db_call.called && result == MHD_YES),
+		  "suspended %d with a statement sent %d", fuzz_response.suspended,
+		  fuzz_db_call.called);
+	if (result == MHD_YES && fuzz_db_answer())
+	{
+		CHECK(!fuzz_response.suspended, "the answer did not resume the connection");
+		upload = 0;
+		result = request_handle(env, connection, in->url, in->method, "HTTP/1.1",
+								NULL, &upload, &req_cls);
+	}
 	request_completed(env, connection, &req_cls,
 					  result == MHD_YES ? MHD_REQUEST_TERMINATED_COMPLETED_OK
 					  : MHD_REQUEST_TERMINATED_WITH_ERROR);
@@ -922,7 +933,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static RequestEnv env;
+	static RequestShared shared;
+	static RequestEnv env = {.shared = &shared};
 	FuzzInput	in;
 	Settings   *s;
 	enum MHD_Result result;
@@ -932,12 +944,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	current_input = &in;
 	load_settings(&in);
 	s = settings_acquire();
-	env.pool = fuzz_pool();
-	env.body_limit = in.body_limit;
-	env.trusted_proxies = in.behind_proxy ? &trusted_proxies : NULL;
+	env.db = fuzz_db_loop();
+	shared.body_limit = in.body_limit;
+	shared.trusted_proxies = in.behind_proxy ? &trusted_proxies : NULL;
 	result = run_request(&env, &in);
 	check_response(&in, result, s);
-	CHECK(atomic_load(&env.in_flight) == 0, "requests left in flight");
+	CHECK(atomic_load(&shared.in_flight) == 0, "requests left in flight");
 	CHECK(atomic_load(&s->refs) == 2, "settings referenced %d times", atomic_load(&s->refs));
 	settings_release(s);
 	fuzz_response_reset();
