@@ -60,6 +60,7 @@ typedef struct Request
 	char		user_agent[ROUTE_USER_AGENT_MAX + 1];
 	bool		submitted;		/* the statement is sent: wait for its answer */
 	bool		answered;		/* and it came: result is it (NULL: 503) */
+	bool		orphaned;		/* ended before its answer: freed by it */
 	PGresult   *result;
 	struct Request *next_spare;
 } Request;
@@ -652,6 +653,16 @@ query_as_json(struct MHD_Connection *connection)
 	return text;
 }
 
+static void
+free_segments(Request *req)
+{
+	for (int i = 0; i < ROUTE_MAX_ARGS; i++)
+	{
+		free(req->segments[i]);
+		req->segments[i] = NULL;
+	}
+}
+
 /*
  * The statement's answer, on the loop's thread: kept for the call of
  * request_handle that libmicrohttpd makes once the connection is resumed.
@@ -661,19 +672,18 @@ request_answered(void *arg, PGresult *res)
 {
 	Request    *req = arg;
 
+	if (req->orphaned)
+	{
+		PQclear(res);
+		free_segments(req);
+		free(req->query_json);
+		free(req->body);
+		free(req);
+		return;
+	}
 	req->result = res;
 	req->answered = true;
 	MHD_resume_connection(req->connection);
-}
-
-static void
-free_segments(Request *req)
-{
-	for (int i = 0; i < ROUTE_MAX_ARGS; i++)
-	{
-		free(req->segments[i]);
-		req->segments[i] = NULL;
-	}
 }
 
 /* The statement has answered: the reply is built from its result. */
@@ -786,6 +796,21 @@ request_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
 	release_early(req);
 	settings_release(req->settings);
 	PQclear(req->result);
+	req->result = NULL;
+	if (req->submitted && !req->answered)
+	{
+		/*
+		 * libmicrohttpd ends no suspended connection, so this is not
+		 * expected; were it to happen, the statement (and the values it
+		 * may not have sent yet) must stay until its answer, which frees
+		 * them, rather than reach a new request in this one's place.
+		 */
+		log_error("a request ended before its statement answered");
+		req->orphaned = true;
+		*req_cls = NULL;
+		atomic_fetch_sub(&env->shared->in_flight, 1);
+		return;
+	}
 	free_segments(req);
 	free(req->query_json);
 	free(req->body);
