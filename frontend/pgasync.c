@@ -70,6 +70,7 @@ typedef struct Entry
 	DbOp	   *op;				/* NULL: the lag check */
 	bool		prepare_pending;	/* its Parse's result is still to come */
 	bool		settled;		/* answer is final: the rest is discarded */
+	bool		unreplicated;	/* its commit did not wait for the standby */
 	PGresult   *answer;
 } Entry;
 
@@ -236,12 +237,27 @@ conn_close(DbConn *c)
 	memset(c->prepared, 0, (size_t) db->config.nstatements * sizeof(bool));
 }
 
-/* Notices (and a server's last words) go to our log, not raw to stderr. */
+/*
+ * Notices (and a server's last words) go to our log, not raw to stderr.
+ *
+ * One says more: a commit whose wait for its synchronous standby was cut
+ * short (a failover manager turning synchronous replication off cancels
+ * the commits waiting for it, as pg_auto_failover does) is committed on
+ * this node alone, and a failover may lose it. The statement whose Sync is
+ * being read, the oldest in flight, is answered 503 rather than 200: the
+ * outcome is unknown, never acknowledged. The notice is known by the
+ * server function that raises it, whatever the server's language.
+ */
 static void
-log_notice(void *arg, const char *message)
+receive_notice(void *arg, const PGresult *notice)
 {
-	(void) arg;
-	log_debug("Postgres: %s", message);
+	DbConn	   *c = arg;
+	const char *function = PQresultErrorField(notice, PG_DIAG_SOURCE_FUNCTION);
+
+	log_debug("Postgres: %s", PQresultErrorMessage(notice));
+	if (function != NULL && strcmp(function, "SyncRepWaitForLSN") == 0 &&
+		c->count > 0)
+		c->ring[c->head].unreplicated = true;
 }
 
 static void
@@ -289,7 +305,7 @@ conn_start(DbConn *c)
 		connect_failed(c, c->pg != NULL ? PQerrorMessage(c->pg) : "out of memory");
 		return false;
 	}
-	PQsetNoticeProcessor(c->pg, log_notice, NULL);
+	PQsetNoticeReceiver(c->pg, receive_notice, c);
 	c->state = CONN_CONNECTING;
 	t->db->connecting++;
 	c->connect_deadline_ms = now_ms() + CONNECT_TIMEOUT_MS;
@@ -589,6 +605,8 @@ conn_lost(DbConn *c, const char *why)
 		op->next = NULL;
 		dispatch(t->db, op);
 	}
+	/* what waited for room on t opens a connection now, or is told 503 */
+	pump(t);
 }
 
 /* A lag check came back: the ops that waited for it go on. */
@@ -664,6 +682,13 @@ entry_done(DbConn *c)
 		PQclear(res);
 		no_answer(t, e.op);
 	}
+	else if (e.unreplicated)
+	{
+		log_warning("a commit was not replicated to the synchronous standby "
+					"(its wait was cancelled): answered as unavailable");
+		PQclear(res);
+		answer(db, e.op, NULL);
+	}
 	else if (db->cancelled && has_sqlstate(res, "57014"))
 	{
 		/* We cut it short to shut down: the service is going, not broken. */
@@ -671,7 +696,12 @@ entry_done(DbConn *c)
 		answer(db, e.op, NULL);
 	}
 	else
+	{
+		if (log_enabled(LOG_LEVEL_DEBUG))
+			log_debug("statement %d answered by %s:%s (%s)", e.op->stmt,
+					  PQhost(c->pg), PQport(c->pg), PQresStatus(PQresultStatus(res)));
 		answer(db, e.op, res);
+	}
 }
 
 /* One result of c's oldest entry. */
@@ -783,6 +813,13 @@ pgasync_event(DbLoop *db, void *source, uint32_t events)
 void
 pgasync_submit(DbLoop *db, DbOp *op)
 {
+	if (op->out)
+	{
+		/* it is in a queue or a ring still: sending it again corrupts both */
+		log_error("a statement submitted again before its answer");
+		abort();
+	}
+	op->out = true;
 	op->next = NULL;
 	op->res = NULL;
 	op->waiting_since_ms = 0;
@@ -891,6 +928,7 @@ pgasync_deliver(DbLoop *db)
 		if (op->waiting_since_ms != 0)
 			metrics_pool_waited((long) (now_ms() - op->waiting_since_ms) * 1000L);
 		op->res = NULL;
+		op->out = false;
 		db->pending--;
 		delivered++;
 		op->done(op->arg, res);

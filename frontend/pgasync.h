@@ -14,7 +14,8 @@
  * standbys in turn, skipping one too far behind (its lag read at most once
  * a second per connection); a wait for a free connection bounded; NULL (HTTP
  * 503) when the database cannot answer or a statement is cancelled for
- * shutdown.
+ * shutdown. And one thing more: NULL for a statement whose commit stopped
+ * waiting for the synchronous standby (committed on its node alone).
  */
 #ifndef AUTHOOB_PGASYNC_H
 #define AUTHOOB_PGASYNC_H
@@ -43,6 +44,7 @@ typedef struct DbOp
 	void	   *arg;
 
 	/* the loop's */
+	bool		out;			/* submitted, not yet delivered */
 	struct DbOp *next;
 	int64_t		waiting_since_ms;	/* 0 unless waiting for a connection */
 	unsigned int first_standby; /* the standby tried first */
