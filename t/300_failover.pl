@@ -13,7 +13,8 @@
 # but 200 or 503 (a 503 while no primary answers, never a wrong answer).
 #
 # AUTHOOB_HA_PORT: the monitor's port (default 6000); the nodes take the
-# next two.
+# next two. AUTHOOB_HA_KEEP=DIR: the clients' answers and the front's log
+# (debug: which node answered each statement) are copied there.
 use strict;
 use warnings;
 use FindBin;
@@ -100,7 +101,7 @@ wait_until(sub { (do { local (@ARGV, $/) = ($sink_log->filename); <> } // '')
   or BAIL_OUT('mail_sink.py does not start');
 
 my $front = AuthoobTest::Front->start(conninfo => $db,
-	args => ['--smtp-url', "smtp://127.0.0.1:$smtp_port", '--mail-sweep', 1]);
+	args => ['--log-level', 'debug', '--smtp-url', "smtp://127.0.0.1:$smtp_port", '--mail-sweep', 1]);
 
 # --- the load: workers that register new users and log earlier ones in,
 # each answer a line "time kind status email token" in its file
@@ -223,12 +224,22 @@ open(my $touch, '>', $stop_file) or die;
 close $touch;
 waitpid($_->{pid}, 0) for @loads;
 my @answers = answers();
+if (my $keep = $ENV{AUTHOOB_HA_KEEP})
+{
+	system('mkdir', '-p', $keep) == 0 or die;
+	system('cp', $_->{file}, $keep) == 0 or die for @loads;
+	open(my $log, '>', "$keep/front.log") or die;
+	print $log $front->log;
+	close $log;
+}
 @loads = ();
 
 # --- nothing acknowledged is lost
 my %count;
 $count{"$_->{kind} $_->{status}"}++ for @answers;
 diag(join ', ', map { "$_: $count{$_}" } sort keys %count);
+diag('commits whose wait for the standby was cancelled (answered 503): '
+	. (() = $front->log =~ /not replicated to the synchronous standby/g));
 is_deeply([ grep { !/ (200|503)$/ } sort keys %count ], [],
 	'every answer under load was 200 or 503: never a wrong one');
 
