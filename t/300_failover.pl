@@ -65,7 +65,11 @@ sub check_synchronous
 {
 	my ($when) = @_;
 	ok(primary_answers(), "$when: the primary answers");
-	like(psql($db, 'SHOW synchronous_standby_names'), qr/^ANY 1 \(pgautofailover_standby_\d+\)$/,
+	# the nodes report their states before the primary applies the setting
+	my $names = '';
+	wait_until(sub { ($names = psql($db, 'SHOW synchronous_standby_names'))
+		=~ /^ANY 1 \(pgautofailover_standby_\d+\)$/ }, 30);
+	like($names, qr/^ANY 1 \(pgautofailover_standby_\d+\)$/,
 		"$when: the primary names its standby in synchronous_standby_names");
 	ok(wait_until(sub { psql($db, q{SELECT string_agg(sync_state, ',')
 		FROM pg_stat_replication}) =~ /^(quorum|sync)$/ }, 30),
