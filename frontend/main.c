@@ -124,7 +124,7 @@ start_parts(const Options *options, Parts *parts)
 		(parts->exporter = exporter_start(options->metrics_listen, parts->pool)) == NULL)
 		return false;
 	return options->mailer_only ||
-		(parts->server = server_start(options, parts->pool)) != NULL;
+		(parts->server = server_start(options)) != NULL;
 }
 
 /*

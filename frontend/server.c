@@ -504,7 +504,7 @@ start_failed(Server *server)
 }
 
 Server *
-server_start(const Options *options, Pool *pool)
+server_start(const Options *options)
 {
 	Server	   *server = calloc(1, sizeof(Server));
 	struct sockaddr_storage addr = {0};
@@ -512,7 +512,6 @@ server_start(const Options *options, Pool *pool)
 	char		where[NI_MAXHOST + NI_MAXSERV + 4];
 	int			max_connections = connection_limit(options, descriptors);
 
-	(void) pool;				/* the loops open their own connections */
 	if (server == NULL)
 		return NULL;
 	server->listen_fd = -1;

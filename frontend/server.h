@@ -6,7 +6,6 @@
 #define AUTHOOB_SERVER_H
 
 #include "options.h"
-#include "pool.h"
 
 #include <microhttpd.h>
 #include <stdbool.h>
@@ -23,8 +22,11 @@ bool		server_parse_listen(const char *listen, struct sockaddr_storage *addr);
  */
 bool		server_listen_text(struct MHD_Daemon *daemon, char *out, size_t size);
 
-/* Listens and serves with options->threads threads; NULL (logged) on error. */
-Server	   *server_start(const Options *options, Pool *pool);
+/*
+ * Listens and serves with options->threads event loops, each with its own
+ * Postgres connections (pgasync.h); NULL (logged) on error.
+ */
+Server	   *server_start(const Options *options);
 
 /*
  * Stops accepting, lets requests in flight finish for at most drain_ms,
