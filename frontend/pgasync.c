@@ -7,7 +7,11 @@
  * Parse in the same segment, so preparing costs no round trip of its own.
  * Up to pipeline_depth statements may be in flight on one connection; the
  * loop always prefers the connection with the fewest (docs/benchmarks.md says
- * what depth pays).
+ * what depth pays). Only reads share a connection: a statement that writes
+ * (a commit to flush, often a password hash, or a lock to wait for) holds
+ * its connection alone until it is answered, so that nothing quick queues
+ * behind it without bound; the others wait, bounded, for a connection, as
+ * with the blocking pool.
  *
  * Each in-flight segment is an Entry of its connection's ring, answered in
  * order: its results are kept until its Sync comes back, then the op is
@@ -47,14 +51,16 @@
  * receiver runs (its pid), only privileged ones what it does.  Right after
  * a quiet spell on the primary, the first change received and not yet
  * replayed counts from the last one replayed: the standby is skipped for a
- * check or two too many, which errs on the side of the primary.
+ * check or two too many, which errs on the side of the primary. One that
+ * has replayed no transaction since it started is of unknown age: skipped.
  */
 static const char lag_sql[] =
 "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0"
 " WHEN NOT EXISTS (SELECT FROM pg_stat_wal_receiver WHERE pid IS NOT NULL)"
 " THEN 'Infinity'::float8"
 " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
-" ELSE 1000 * extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8"
+" ELSE coalesce(1000 * extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8,"
+" 'Infinity')"
 " END";
 
 typedef enum ConnState
@@ -89,6 +95,7 @@ typedef struct DbConn
 	Entry	   *ring;			/* pipeline_depth entries */
 	int			head;
 	int			count;			/* entries in flight */
+	int			writes;			/* of which not read-only: it takes no more */
 	PGcancel   *cancel;
 	bool		doomed;			/* to close once its results are read */
 	/* standby */
@@ -392,6 +399,8 @@ entry_push(DbConn *c, DbOp *op)
 	memset(e, 0, sizeof(*e));
 	e->op = op;
 	c->count++;
+	if (op != NULL && !op->read_only)
+		c->writes++;
 	metrics_gauge_add(METRIC_POOL_BUSY, 1);
 	return e;
 }
@@ -429,7 +438,10 @@ conn_send_lag_check(DbConn *c)
 		conn_lost(c, PQerrorMessage(c->pg));
 }
 
-/* The ready connection of t with the fewest in flight and room; NULL: none. */
+/*
+ * The ready connection of t with the fewest in flight and room, and no
+ * write among them; NULL: none.
+ */
 static DbConn *
 pick(DbTarget *t)
 {
@@ -441,7 +453,7 @@ pick(DbTarget *t)
 		DbConn	   *c = &t->conns[i];
 
 		if (c->state == CONN_READY && !c->doomed && c->count < depth &&
-			(best == NULL || c->count < best->count))
+			c->writes == 0 && (best == NULL || c->count < best->count))
 			best = c;
 	}
 	return best;
@@ -572,7 +584,7 @@ conn_lost(DbConn *c, const char *why)
 {
 	DbTarget   *t = c->target;
 	int			depth = t->db->config.pipeline_depth;
-	DbOp	   *ops[64];
+	DbOp	   *ops[PIPELINE_DEPTH_MAX];
 	int			nops = 0;
 	DbOp	   *waiters = c->lag_waiters;
 	Entry	   *ring = c->ring;
@@ -586,11 +598,12 @@ conn_lost(DbConn *c, const char *why)
 
 		PQclear(e->answer);
 		e->answer = NULL;
-		if (e->op != NULL && nops < (int) (sizeof(ops) / sizeof(ops[0])))
+		if (e->op != NULL)
 			ops[nops++] = e->op;
 		metrics_gauge_add(METRIC_POOL_BUSY, -1);
 	}
 	c->count = 0;
+	c->writes = 0;
 	c->head = 0;
 	c->lag_waiters = NULL;
 	conn_close(c);
@@ -655,6 +668,8 @@ entry_done(DbConn *c)
 
 	c->head = (c->head + 1) % db->config.pipeline_depth;
 	c->count--;
+	if (e.op != NULL && !e.op->read_only)
+		c->writes--;
 	metrics_gauge_add(METRIC_POOL_BUSY, -1);
 	if (e.op == NULL)
 	{
@@ -817,6 +832,7 @@ pgasync_submit(DbLoop *db, DbOp *op)
 	{
 		/* it is in a queue or a ring still: sending it again corrupts both */
 		log_error("a statement submitted again before its answer");
+		log_flush();
 		abort();
 	}
 	op->out = true;
@@ -1021,6 +1037,8 @@ pgasync_create(const DbConfig *config, int epoll_fd)
 	db->config = *config;
 	if (db->config.pipeline_depth < 1)
 		db->config.pipeline_depth = 1;
+	if (db->config.pipeline_depth > PIPELINE_DEPTH_MAX)
+		db->config.pipeline_depth = PIPELINE_DEPTH_MAX;
 	db->epoll_fd = epoll_fd;
 	db->nstandbys = config->nstandbys;
 	db->standbys = calloc((size_t) db->nstandbys + 1, sizeof(DbTarget));

@@ -52,6 +52,9 @@ typedef struct DbOp
 	PGresult   *res;			/* the answer, until delivered */
 } DbOp;
 
+/* The most statements in flight on one connection (DbConfig.pipeline_depth) */
+#define PIPELINE_DEPTH_MAX 64
+
 typedef struct DbConfig
 {
 	const char *conninfo;

@@ -15,6 +15,7 @@ use lib "$FindBin::Bin/lib";
 use AuthoobTest;
 use File::Temp ();
 use HTTP::Tiny;
+use IO::Socket::INET;
 use MIME::Base64 qw(decode_base64url);
 use POSIX ();
 use Test::More;
@@ -115,6 +116,26 @@ is_deeply([ map { "$_->{kind} $_->{email}" } @refused ], [], 'every token issued
 
 like($front->request(GET => '/profile', token => $acked[0]{token})->{content}, qr/\Q$acked[0]{email}\E/,
 	'the front serves on once the breaks end');
+# A statement that writes holds its connection alone: quick reads are not
+# queued behind one that waits (a failed sign-in, its count waiting for a
+# lock), they take the loop's other connection.
+my $two = AuthoobTest::Front->start(db => $db, args => ['--threads', '1', '--pool', '2']);
+my $reader = $two->register('reader@breaks.test')->{json}{token};
+my $holder = hold_table_lock($db, 'authoob.throttle', 60);
+my $login = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $two->port, Proto => 'tcp')
+  or die "connect: $!";
+print $login $two->raw_request(POST => '/login', content_type => 'application/json',
+	json => { email => 'reader@breaks.test', password => 'not the password' });
+ok(wait_until(sub { lock_waiters($db, 'authoob.throttle') == 1 }, 30),
+	'a failed sign-in waits for a lock to count its failure');
+my @reads = $two->parallel_raw([ ($two->raw_request(GET => '/profile',
+	headers => { 'Authentication-Token' => $reader })) x 8 ]);
+is_deeply(tally(@reads), { 200 => 8 }, 'eight profile reads meanwhile, all answered');
+is(lock_waiters($db, 'authoob.throttle'), 1, 'while the sign-in still waits: none queued behind it');
+release_table_lock($db, 'authoob.throttle', $holder);
+is(AuthoobTest::Front::parse_response(do { local $/; <$login> } // '')->{status}, 401,
+	'the sign-in answers once the lock goes');
+
 # A commit that waited for its synchronous standby until the wait was
 # cancelled, as a failover manager does when it turns synchronous
 # replication off (pg_auto_failover, for a standby it finds unhealthy), is
