@@ -60,7 +60,6 @@ typedef struct Request
 	char		user_agent[ROUTE_USER_AGENT_MAX + 1];
 	bool		submitted;		/* the statement is sent: wait for its answer */
 	bool		answered;		/* and it came: result is it (NULL: 503) */
-	bool		orphaned;		/* ended before its answer: freed by it */
 	PGresult   *result;
 	struct Request *next_spare;
 } Request;
@@ -672,15 +671,6 @@ request_answered(void *arg, PGresult *res)
 {
 	Request    *req = arg;
 
-	if (req->orphaned)
-	{
-		PQclear(res);
-		free_segments(req);
-		free(req->query_json);
-		free(req->body);
-		free(req);
-		return;
-	}
 	req->result = res;
 	req->answered = true;
 	MHD_resume_connection(req->connection);
@@ -728,6 +718,13 @@ request_finish(RequestEnv *env, struct MHD_Connection *connection,
 	}
 	if (req->match.route == NULL)
 		return MHD_NO;			/* its early answer could not be built */
+	if (env->stopping)
+	{
+		/* the loop's last turns: a statement sent now would not be read */
+		return send_reply(env, connection, req,
+						  reply_from_result(NULL, 0, req->match.route->shape,
+											req->errors));
+	}
 	if (!gather_params(connection, req, req->values, req->segments,
 					   req->user_agent, &nparams, &reply))
 	{
@@ -795,22 +792,19 @@ request_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
 					req->status, usec);
 	release_early(req);
 	settings_release(req->settings);
-	PQclear(req->result);
-	req->result = NULL;
 	if (req->submitted && !req->answered)
 	{
 		/*
-		 * libmicrohttpd ends no suspended connection, so this is not
-		 * expected; were it to happen, the statement (and the values it
-		 * may not have sent yet) must stay until its answer, which frees
-		 * them, rather than reach a new request in this one's place.
+		 * libmicrohttpd ends no suspended connection. Were it to, the
+		 * statement's answer would find a new request in this one's place,
+		 * and its values, some in the connection's freed memory, might not
+		 * be sent yet: stop rather than answer anyone wrongly.
 		 */
 		log_error("a request ended before its statement answered");
-		req->orphaned = true;
-		*req_cls = NULL;
-		atomic_fetch_sub(&env->shared->in_flight, 1);
-		return;
+		log_flush();
+		abort();
 	}
+	PQclear(req->result);
 	free_segments(req);
 	free(req->query_json);
 	free(req->body);

@@ -40,6 +40,7 @@ typedef struct RequestEnv
 	DbLoop	   *db;
 	struct Request *spare;		/* finished requests, to reuse (request.c) */
 	int			nspare;
+	bool		stopping;		/* the loop's last turns: 503, no statement */
 } RequestEnv;
 
 /* Frees the spare requests; the loop has stopped. */

@@ -61,13 +61,14 @@
  */
 #define MAX_CONNECTIONS_DERIVED 16384
 /*
- * Statements in flight on one Postgres connection (libpq's pipeline mode).
- * Eight pays (docs/benchmarks.md): GET P/profile went from 9,476 to 13,889
- * req/s, the backend reading several statements a read; a slow statement
- * (a bcrypt sign-in) delays those behind it on its connection, which the
- * loop's choice of the least busy connection keeps rare.
+ * Reads in flight on one Postgres connection (libpq's pipeline mode; a
+ * write holds its connection alone, pgasync.c). Eight pays
+ * (docs/benchmarks.md): GET P/profile went from 9,476 to 13,889 req/s, the
+ * backend reading several statements a read.
  */
 #define PIPELINE_DEPTH 8
+/* At most this many turns answer what is left when a loop stops. */
+#define LAST_TURNS 16
 /* epoll events taken per wait */
 #define LOOP_EVENTS 64
 
@@ -182,6 +183,17 @@ log_from_mhd(void *cls, const char *fmt, va_list args)
 	log_debug("http: %s", message);
 }
 
+/* libmicrohttpd gives up (an API misuse): say where before the abort. */
+static void
+panic_from_mhd(void *cls, const char *file, unsigned int line, const char *reason)
+{
+	(void) cls;
+	log_error("libmicrohttpd: fatal error at %s:%u: %s", file ? file : "?", line,
+			  reason ? reason : "");
+	log_flush();
+	abort();
+}
+
 /* The descriptor limit, its soft value raised to the hard one if it can be. */
 static long
 raise_descriptor_limit(void)
@@ -209,10 +221,12 @@ raise_descriptor_limit(void)
 static int
 connection_limit(const Options *options, long descriptors)
 {
+	/* each loop opens one connection per node at least */
+	long		per_node = options->pool_size > options->threads ?
+		options->pool_size : options->threads;
 	long		room = descriptors - FDS_RESERVED -
 		FDS_PER_THREAD * (long) options->threads -
-		FDS_PER_POOL_CONNECTION * (long) options->pool_size *
-		(1 + (long) options->n_db_read) -
+		FDS_PER_POOL_CONNECTION * per_node * (1 + (long) options->n_db_read) -
 		FDS_PER_POOL_CONNECTION;	/* the blocking pool's one (main.c) */
 	long		limit = options->max_connections;
 
@@ -385,11 +399,19 @@ loop_main(void *arg)
 		loop_turn(loop, events);
 	/*
 	 * Statements still out get NULL (503), their connections are resumed and
-	 * given a last turn to answer; then the daemon closes what is left.
+	 * given last turns to answer. A request read meanwhile on a kept-alive
+	 * connection is answered 503 at once (request_handle, stopping): no
+	 * connection may stay suspended when the daemon stops.
 	 */
+	loop->env.stopping = true;
 	pgasync_close_all(loop->db);
-	pgasync_deliver(loop->db);
-	MHD_run(loop->daemon);
+	for (int turn = 0; turn < LAST_TURNS; turn++)
+	{
+		pgasync_deliver(loop->db);
+		MHD_run(loop->daemon);
+		if (pgasync_pending(loop->db) == 0)
+			break;
+	}
 	log_flush();
 	return NULL;
 }
@@ -514,6 +536,7 @@ server_start(const Options *options)
 
 	if (server == NULL)
 		return NULL;
+	MHD_set_panic_func(panic_from_mhd, NULL);
 	server->listen_fd = -1;
 	if (!server_parse_listen(options->listen, &addr))
 	{

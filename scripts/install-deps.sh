@@ -8,6 +8,7 @@ set -euo pipefail
 # sanitizer runtimes, for make -C frontend SANITIZE=1, come with gcc.
 # PL/Proxy makes the proxy of a sharded deployment (scripts/shard-setup.sh).
 # iproute2: ip (t/017's network namespace) and ss (a listen queue, t/lib).
+# gdb holds an event loop at a chosen point (t/036_stop_under_load.pl).
 # The Debian packages (debian/, docs/operations.md) build with dpkg-dev,
 # debhelper and pg_buildext (postgresql-server-dev-all), lintian checks
 # them (scripts/package-test.sh), debootstrap makes the fresh root they
@@ -24,7 +25,7 @@ packages=(
 	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libargon2-dev libqrencode-dev
 	oathtool
 	clang-14 libclang-rt-14-dev
-	curl wrk valgrind nginx iproute2
+	curl wrk valgrind gdb nginx iproute2
 	libipc-run-perl python3-jwt python3-cryptography python3-aiosmtpd python3-psycopg2
 	python3-pyotp
 	nodejs npm
