@@ -185,8 +185,7 @@ sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const AuthoobSettings *
 	password = authoob_payload_string(payload, "password", true, NULL);
 	/* over a limit: 429, without looking at the password */
 	throttle_key = authoob_throttle_key(email);
-	authoob_check_throttle(throttle_key, "ip", client_ip, ip_isnull, settings);
-	authoob_check_hash_budget(throttle_key, client_ip, ip_isnull, settings);
+	authoob_check_sign_in_limits(throttle_key, client_ip, ip_isnull, settings);
 
 	values[0] = CStringGetTextDatum(email);
 	if (authoob_run(&user_for_login, values, NULL, true) != 1)

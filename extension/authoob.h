@@ -225,6 +225,7 @@ typedef enum AuthoobTable
 	AUTHOOB_TABLE_ROLES,		/* by id */
 	AUTHOOB_TABLE_IDENTITIES,	/* by user_id (0.3) */
 	AUTHOOB_TABLE_MFA_FACTORS,	/* by user_id (0.3) */
+	AUTHOOB_TABLE_THROTTLE,		/* by scope and key */
 	AUTHOOB_N_TABLES
 } AuthoobTable;
 
@@ -235,6 +236,8 @@ typedef struct AuthoobRow
 } AuthoobRow;
 
 extern bool authoob_row_open(AuthoobRow *row, AuthoobTable table, Datum key);
+extern bool authoob_row_open_pair(AuthoobRow *row, AuthoobTable table, Datum key,
+								  Datum key2);
 extern AttrNumber authoob_row_column(AuthoobTable table, const char *name);
 extern AttrNumber authoob_row_column_if_any(AuthoobTable table, const char *name);
 extern void authoob_row_close(AuthoobRow *row);
@@ -417,6 +420,8 @@ extern void authoob_check_mfa_throttle(const char *key, Datum client_ip, bool ip
 									   const AuthoobSettings *settings);
 extern void authoob_check_hash_budget(const char *account_key, Datum client_ip,
 									  bool ip_isnull, const AuthoobSettings *settings);
+extern void authoob_check_sign_in_limits(const char *account_key, Datum client_ip,
+										 bool ip_isnull, const AuthoobSettings *settings);
 extern void authoob_count_hash(const char *account_key, Datum client_ip,
 							   bool ip_isnull, const AuthoobSettings *settings);
 extern void authoob_forget_failures(const char *email);
