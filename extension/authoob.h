@@ -220,7 +220,9 @@ extern Oid	authoob_function_owner(Oid function);
 typedef enum AuthoobTable
 {
 	AUTHOOB_TABLE_SESSIONS,		/* by jti */
+	AUTHOOB_TABLE_USER_SESSIONS,	/* by user_id */
 	AUTHOOB_TABLE_USERS,		/* by id */
+	AUTHOOB_TABLE_USERS_BY_EMAIL,	/* by lower(email) */
 	AUTHOOB_TABLE_ROLES_USERS,	/* by user_id (and role_id) */
 	AUTHOOB_TABLE_ROLES,		/* by id */
 	AUTHOOB_TABLE_IDENTITIES,	/* by user_id (0.3) */
@@ -404,7 +406,23 @@ extern bool authoob_user_banned(int64 user_id);
 extern void authoob_user_metadata(int64 user_id, Jsonb **user_metadata,
 								  Jsonb **app_metadata);
 extern char *authoob_user_sub(int64 user_id, const AuthoobSettings *settings);
-extern void authoob_track_sign_in(int64 user_id, Datum client_ip, bool ip_isnull);
+extern void authoob_track_sign_in(int64 user_id, Datum client_ip, bool ip_isnull,
+								  const char *new_hash);
+
+/* What a sign-in by password reads of the account of its address */
+typedef struct AuthoobSignInUser
+{
+	int64		id;
+	char	   *email;			/* as stored */
+	char	   *password;		/* its hash */
+	bool		active;
+	bool		confirmed;
+	bool		has_ban;		/* banned_until: an admin's ban, till then */
+	TimestampTz banned_until;
+} AuthoobSignInUser;
+
+extern bool authoob_user_for_sign_in(const char *email, AuthoobSignInUser *user);
+extern bool authoob_sign_in_user_banned(const AuthoobSignInUser *user);
 extern Datum authoob_update_user(int64 user_id, Jsonb *payload);
 extern void authoob_set_password(int64 user_id, const char *hash);
 extern int64 authoob_active_user_by_email(const char *email);
@@ -575,7 +593,8 @@ extern void authoob_service_token_check(const char *token, const AuthoobSettings
  * sessions.c: a session is a sign-in, a row of authoob.sessions whose jti
  * is its id; its access tokens name it, its refresh tokens rotate in it.
  */
-extern char *authoob_open_session(int64 user_id, Datum client_ip, bool ip_isnull,
+extern char *authoob_open_session(int64 user_id, const char *email, Datum client_ip,
+								  bool ip_isnull,
 								  const char *user_agent, const AuthoobSettings *settings);
 extern char *authoob_session_token(int64 user_id, const pg_uuid_t *session,
 								   const AuthoobSettings *settings);

@@ -47,7 +47,11 @@ typedef struct TableDef
 
 static const TableDef table_defs[AUTHOOB_N_TABLES] = {
 	[AUTHOOB_TABLE_SESSIONS] = {"sessions", UUIDOID, F_UUID_EQ},
+	/* a user's sessions, of which a sign-in forgets those expired */
+	[AUTHOOB_TABLE_USER_SESSIONS] = {"sessions", INT8OID, F_INT8EQ, "sessions_user_id_idx"},
 	[AUTHOOB_TABLE_USERS] = {"users", INT8OID, F_INT8EQ},
+	/* the account of an address, whatever its case: every sign-in asks */
+	[AUTHOOB_TABLE_USERS_BY_EMAIL] = {"users", TEXTOID, F_TEXTEQ, "users_email_key"},
 	[AUTHOOB_TABLE_ROLES_USERS] = {"roles_users", INT8OID, F_INT8EQ},
 	[AUTHOOB_TABLE_ROLES] = {"roles", INT8OID, F_INT8EQ},
 	/* a user's identities and factors: most users have none */
