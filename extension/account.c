@@ -10,11 +10,13 @@
  */
 #include "authoob.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/snapmgr.h"
 
 PG_FUNCTION_INFO_V1(authoob_register);
 PG_FUNCTION_INFO_V1(authoob_register_for_dialect);
@@ -46,19 +48,42 @@ static AuthoobQuery note_sign_up_client = AUTHOOB_QUERY(
 	"SELECT set_config('authoob.sign_up_ip', $1::text, true)",
 	1, INETOID);
 
-static AuthoobQuery user_for_login = AUTHOOB_QUERY(
-	"SELECT id, password, active, confirmed_at IS NOT NULL"
-	" FROM authoob.users WHERE lower(email) = lower($1)",
-	1, TEXTOID);
-
-/* a rehash after login: the password did not change, update_date neither */
-static AuthoobQuery set_password_hash = AUTHOOB_QUERY(
-	"UPDATE authoob.users SET password = $2 WHERE id = $1",
-	2, INT8OID, TEXTOID);
-
 static AuthoobQuery forget_expired_sessions = AUTHOOB_QUERY(
 	"DELETE FROM authoob.sessions WHERE user_id = $1 AND expires_at <= now()",
 	1, INT8OID);
+
+/* Whether a session read by forget_expired is expired: *(bool *) arg */
+static void
+note_expired(TupleTableSlot *slot, void *arg)
+{
+	AttrNumber	expires_at = authoob_row_column(AUTHOOB_TABLE_USER_SESSIONS, "expires_at");
+	bool		isnull;
+	Datum		value = slot_getattr(slot, expires_at, &isnull);
+
+	if (!isnull && DatumGetTimestampTz(value) <= GetCurrentTransactionStartTimestamp())
+		*(bool *) arg = true;
+}
+
+/*
+ * Forget the user's expired sessions, as a sign-in does.  Most users have
+ * none: their sessions are read first, by user_id without a statement, on
+ * the snapshot the DELETE would take (a fresh one, after the command
+ * counter's increment, as SPI takes for a statement that writes), and the
+ * DELETE runs only when one has expired.  Connected to SPI.
+ */
+static void
+forget_expired(int64 user_id)
+{
+	Datum		value = Int64GetDatum(user_id);
+	bool		expired = false;
+
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	authoob_rows_each(AUTHOOB_TABLE_USER_SESSIONS, value, note_expired, &expired);
+	PopActiveSnapshot();
+	if (expired)
+		authoob_run(&forget_expired_sessions, &value, NULL, false);
+}
 
 /* {"token": token} */
 static Datum
@@ -133,7 +158,9 @@ register_account(FunctionCallInfo fcinfo, const AuthoobMailRequest *dialect)
 	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
 
 	authoob_send_activation(user_id, dialect, settings);
-	response = token_response(authoob_open_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
+	/* the address as stored is read again: a trigger may have changed it */
+	response = token_response(authoob_open_session(user_id, NULL, PG_GETARG_DATUM(1),
+												   PG_ARGISNULL(1),
 												   authoob_jsonb_get_string(payload, "user_agent"),
 												   settings));
 	answer = authoob_fire_hook(HOOK_POST_REGISTER,
@@ -165,63 +192,54 @@ authoob_register_for_dialect(PG_FUNCTION_ARGS)
 
 /*
  * Sign in with payload's email and password, as login does and with the
- * same hooks and limits; the user's id, or the error.  Connected to SPI.
+ * same hooks and limits; the user's id (and *stored_email, the account's
+ * address as stored), or the error.  Connected to SPI.
  */
 static int64
-sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const AuthoobSettings *settings)
+sign_in(Jsonb *payload, Datum client_ip, bool ip_isnull, const AuthoobSettings *settings,
+		char **stored_email)
 {
 	char	   *email;
 	char	   *password;
 	char	   *throttle_key;
-	Datum		values[2];
-	bool		isnull;
 	int64		user_id;
 	char	   *hash;
-	bool		active;
-	bool		confirmed;
+	AuthoobSignInUser user;
 
 	authoob_fire_hook(HOOK_PRE_LOGIN, &(AuthoobHookArgs) {.payload = payload});
 	email = authoob_payload_string(payload, "email", true, NULL);
 	password = authoob_payload_string(payload, "password", true, NULL);
 	/* over a limit: 429, without looking at the password */
 	throttle_key = authoob_throttle_key(email);
-	authoob_check_throttle(throttle_key, "ip", client_ip, ip_isnull, settings);
-	authoob_check_hash_budget(throttle_key, client_ip, ip_isnull, settings);
+	authoob_check_sign_in_limits(throttle_key, client_ip, ip_isnull, settings);
 
-	values[0] = CStringGetTextDatum(email);
-	if (authoob_run(&user_for_login, values, NULL, true) != 1)
+	if (!authoob_user_for_sign_in(email, &user))
 	{
 		/* an unknown email costs the same hash work as a wrong password */
 		authoob_dummy_password_check(password, settings);
 		authoob_authentication_failed();
 	}
-	user_id = DatumGetInt64(authoob_result_datum(1, &isnull));
-	hash = authoob_result_text(2);
-	active = DatumGetBool(authoob_result_datum(3, &isnull));
-	confirmed = DatumGetBool(authoob_result_datum(4, &isnull));
+	user_id = user.id;
+	hash = user.password;
+	/* the token's address: the row's, unless a hook may change it below */
+	*stored_email = authoob_hook_registered(HOOK_BEFORE_LOGIN) ? NULL : user.email;
 
 	authoob_fire_hook(HOOK_BEFORE_LOGIN,
 					  &(AuthoobHookArgs) {.user_id = user_id, .payload = payload});
 	/* an account without a password costs the hash a wrong password does */
 	if (!authoob_is_password_hash(hash))
 		authoob_dummy_password_check(password, settings);
-	if (!authoob_check_password(password, hash) || !active)
+	if (!authoob_check_password(password, hash) || !user.active)
 		authoob_authentication_failed();
 	/* told only to who knows the password (Supabase Auth tells anyone) */
-	if (settings->require_activation && !confirmed)
+	if (settings->require_activation && !user.confirmed)
 		authoob_not_activated();
-	if (authoob_user_banned(user_id))
+	if (authoob_sign_in_user_banned(&user))
 		authoob_user_banned_error("User is banned");
-	if ((hash = authoob_rehash_if_stale(password, hash, settings)) != NULL)
-	{
-		values[0] = Int64GetDatum(user_id);
-		values[1] = CStringGetTextDatum(hash);
-		authoob_run(&set_password_hash, values, NULL, false);
-	}
-
-	authoob_track_sign_in(user_id, client_ip, ip_isnull);
-	values[0] = Int64GetDatum(user_id);
-	authoob_run(&forget_expired_sessions, values, NULL, false);
+	/* a stale hash made again is written with the sign-in: one UPDATE */
+	authoob_track_sign_in(user_id, client_ip, ip_isnull,
+						  authoob_rehash_if_stale(password, hash, settings));
+	forget_expired(user_id);
 	authoob_forget_failures(throttle_key);
 	/*
 	 * Last, after every hash (a stale one was made again above): the rows
@@ -239,13 +257,15 @@ authoob_login(PG_FUNCTION_ARGS)
 	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
 	AuthoobSettings *settings;
 	int64		user_id;
+	char	   *email;
 	Datum		response;
 	Jsonb	   *answer;
 
 	authoob_connect_spi();
 	settings = authoob_load_settings();
-	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
-	response = token_response(authoob_open_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
+	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings, &email);
+	response = token_response(authoob_open_session(user_id, email, PG_GETARG_DATUM(1),
+												   PG_ARGISNULL(1),
 												   authoob_jsonb_get_string(payload, "user_agent"),
 												   settings));
 	answer = authoob_fire_hook(HOOK_POST_LOGIN,
@@ -268,6 +288,7 @@ authoob_token_grant(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *payload = authoob_payload_arg(fcinfo, 0);
 	char	   *grant = authoob_jsonb_get_string(payload, "grant_type");
+	char	   *email;
 	AuthoobSettings *settings;
 	int64		user_id;
 	Datum		response;
@@ -289,7 +310,7 @@ authoob_token_grant(PG_FUNCTION_ARGS)
 			authoob_payload_string(payload, "refresh_token", true, NULL), settings), false));
 	}
 
-	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings);
+	user_id = sign_in(payload, PG_GETARG_DATUM(1), PG_ARGISNULL(1), settings, &email);
 	response = authoob_grant_session(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1),
 									 authoob_jsonb_get_string(payload, "user_agent"), NULL,
 									 NULL, settings);

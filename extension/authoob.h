@@ -220,11 +220,14 @@ extern Oid	authoob_function_owner(Oid function);
 typedef enum AuthoobTable
 {
 	AUTHOOB_TABLE_SESSIONS,		/* by jti */
+	AUTHOOB_TABLE_USER_SESSIONS,	/* by user_id */
 	AUTHOOB_TABLE_USERS,		/* by id */
+	AUTHOOB_TABLE_USERS_BY_EMAIL,	/* by lower(email) */
 	AUTHOOB_TABLE_ROLES_USERS,	/* by user_id (and role_id) */
 	AUTHOOB_TABLE_ROLES,		/* by id */
 	AUTHOOB_TABLE_IDENTITIES,	/* by user_id (0.3) */
 	AUTHOOB_TABLE_MFA_FACTORS,	/* by user_id (0.3) */
+	AUTHOOB_TABLE_THROTTLE,		/* by scope and key */
 	AUTHOOB_N_TABLES
 } AuthoobTable;
 
@@ -235,6 +238,8 @@ typedef struct AuthoobRow
 } AuthoobRow;
 
 extern bool authoob_row_open(AuthoobRow *row, AuthoobTable table, Datum key);
+extern bool authoob_row_open_pair(AuthoobRow *row, AuthoobTable table, Datum key,
+								  Datum key2);
 extern AttrNumber authoob_row_column(AuthoobTable table, const char *name);
 extern AttrNumber authoob_row_column_if_any(AuthoobTable table, const char *name);
 extern void authoob_row_close(AuthoobRow *row);
@@ -401,7 +406,23 @@ extern bool authoob_user_banned(int64 user_id);
 extern void authoob_user_metadata(int64 user_id, Jsonb **user_metadata,
 								  Jsonb **app_metadata);
 extern char *authoob_user_sub(int64 user_id, const AuthoobSettings *settings);
-extern void authoob_track_sign_in(int64 user_id, Datum client_ip, bool ip_isnull);
+extern void authoob_track_sign_in(int64 user_id, Datum client_ip, bool ip_isnull,
+								  const char *new_hash);
+
+/* What a sign-in by password reads of the account of its address */
+typedef struct AuthoobSignInUser
+{
+	int64		id;
+	char	   *email;			/* as stored */
+	char	   *password;		/* its hash */
+	bool		active;
+	bool		confirmed;
+	bool		has_ban;		/* banned_until: an admin's ban, till then */
+	TimestampTz banned_until;
+} AuthoobSignInUser;
+
+extern bool authoob_user_for_sign_in(const char *email, AuthoobSignInUser *user);
+extern bool authoob_sign_in_user_banned(const AuthoobSignInUser *user);
 extern Datum authoob_update_user(int64 user_id, Jsonb *payload);
 extern void authoob_set_password(int64 user_id, const char *hash);
 extern int64 authoob_active_user_by_email(const char *email);
@@ -417,6 +438,8 @@ extern void authoob_check_mfa_throttle(const char *key, Datum client_ip, bool ip
 									   const AuthoobSettings *settings);
 extern void authoob_check_hash_budget(const char *account_key, Datum client_ip,
 									  bool ip_isnull, const AuthoobSettings *settings);
+extern void authoob_check_sign_in_limits(const char *account_key, Datum client_ip,
+										 bool ip_isnull, const AuthoobSettings *settings);
 extern void authoob_count_hash(const char *account_key, Datum client_ip,
 							   bool ip_isnull, const AuthoobSettings *settings);
 extern void authoob_forget_failures(const char *email);
@@ -570,7 +593,8 @@ extern void authoob_service_token_check(const char *token, const AuthoobSettings
  * sessions.c: a session is a sign-in, a row of authoob.sessions whose jti
  * is its id; its access tokens name it, its refresh tokens rotate in it.
  */
-extern char *authoob_open_session(int64 user_id, Datum client_ip, bool ip_isnull,
+extern char *authoob_open_session(int64 user_id, const char *email, Datum client_ip,
+								  bool ip_isnull,
 								  const char *user_agent, const AuthoobSettings *settings);
 extern char *authoob_session_token(int64 user_id, const pg_uuid_t *session,
 								   const AuthoobSettings *settings);

@@ -509,7 +509,7 @@ authoob_grant_session_of(PG_FUNCTION_ARGS)
 	/* whatever proved who it is: a ban holds until it ends */
 	if (authoob_user_banned(user_id))
 		authoob_user_banned_error("User is banned");
-	authoob_track_sign_in(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1));
+	authoob_track_sign_in(user_id, PG_GETARG_DATUM(1), PG_ARGISNULL(1), NULL);
 	PG_RETURN_DATUM(authoob_finish_spi(authoob_grant_session(user_id, PG_GETARG_DATUM(1),
 															 PG_ARGISNULL(1), NULL,
 															 PG_NARGS() > 2 ?

@@ -1,9 +1,9 @@
 /*
  * rows.c
  *		A row of one of authoob's tables by its primary key (or the rows of
- *		the first column of a key of two), read through the key's index
- *		without the executor, the way the server's catalog lookups
- *		(systable_beginscan) and contrib modules read rows.
+ *		the first column of a key of two, or the row of both), read through
+ *		the key's index without the executor, the way the server's catalog
+ *		lookups (systable_beginscan) and contrib modules read rows.
  *
  * Every verification of a token reads one session and one user.  A
  * prepared statement pays for the executor's start and end on each call,
@@ -33,7 +33,8 @@
 
 /*
  * The tables read this way: their names, and their keys' (first column's)
- * type and =; the key is the primary key's, or that of the index named
+ * type and =; the key is the primary key's, or that of the index named;
+ * a key of two columns may be read by both (key2_eq: the second's =)
  */
 typedef struct TableDef
 {
@@ -41,16 +42,23 @@ typedef struct TableDef
 	Oid			key_type;
 	Oid			key_eq;			/* the btree equality function of key_type */
 	const char *index_name;		/* NULL: the primary key */
+	Oid			key2_eq;		/* InvalidOid: not read by two columns */
 } TableDef;
 
 static const TableDef table_defs[AUTHOOB_N_TABLES] = {
 	[AUTHOOB_TABLE_SESSIONS] = {"sessions", UUIDOID, F_UUID_EQ},
+	/* a user's sessions, of which a sign-in forgets those expired */
+	[AUTHOOB_TABLE_USER_SESSIONS] = {"sessions", INT8OID, F_INT8EQ, "sessions_user_id_idx"},
 	[AUTHOOB_TABLE_USERS] = {"users", INT8OID, F_INT8EQ},
+	/* the account of an address, whatever its case: every sign-in asks */
+	[AUTHOOB_TABLE_USERS_BY_EMAIL] = {"users", TEXTOID, F_TEXTEQ, "users_email_key"},
 	[AUTHOOB_TABLE_ROLES_USERS] = {"roles_users", INT8OID, F_INT8EQ},
 	[AUTHOOB_TABLE_ROLES] = {"roles", INT8OID, F_INT8EQ},
 	/* a user's identities and factors: most users have none */
 	[AUTHOOB_TABLE_IDENTITIES] = {"identities", INT8OID, F_INT8EQ, "identities_user_id_idx"},
 	[AUTHOOB_TABLE_MFA_FACTORS] = {"mfa_factors", INT8OID, F_INT8EQ, "mfa_factors_user_id_idx"},
+	/* the brute-force limits every sign-in looks up, by scope and key */
+	[AUTHOOB_TABLE_THROTTLE] = {"throttle", TEXTOID, F_TEXTEQ, NULL, F_TEXTEQ},
 };
 
 /* Columns found by name, remembered by table */
@@ -60,7 +68,8 @@ typedef struct TableState
 {
 	Oid			relid;			/* InvalidOid: look it up again */
 	Oid			index;			/* its primary key */
-	FmgrInfo	key_eq;
+	FmgrInfo	key_eq[2];
+	Oid			key_collation[2];	/* the index's, for text keys */
 	int			ncolumns;
 	const char *column_names[MAX_COLUMNS];
 	AttrNumber	columns[MAX_COLUMNS];
@@ -112,11 +121,21 @@ table_state(AuthoobTable table)
 	}
 	table_close(rel, NoLock);
 	if (!OidIsValid(index) || get_index_column_opclass(index, 1) == InvalidOid ||
-		get_opclass_input_type(get_index_column_opclass(index, 1)) != def->key_type)
+		get_opclass_input_type(get_index_column_opclass(index, 1)) != def->key_type ||
+		(OidIsValid(def->key2_eq) && get_index_column_opclass(index, 2) == InvalidOid))
 		elog(ERROR, "authoob: authoob.%s has not the key it was made with",
 			 def->name);
-	if (t->key_eq.fn_oid != def->key_eq)
-		fmgr_info_cxt(def->key_eq, &t->key_eq, TopMemoryContext);
+	rel = index_open(index, AccessShareLock);
+	for (int i = 0; i < 2; i++)
+	{
+		Oid			eq = i == 0 ? def->key_eq : def->key2_eq;
+
+		t->key_collation[i] = i < IndexRelationGetNumberOfKeyAttributes(rel) ?
+			rel->rd_indcollation[i] : InvalidOid;
+		if (OidIsValid(eq) && t->key_eq[i].fn_oid != eq)
+			fmgr_info_cxt(eq, &t->key_eq[i], TopMemoryContext);
+	}
+	index_close(rel, NoLock);
 	t->index = index;
 	t->ncolumns = 0;
 	t->relid = relid;
@@ -162,25 +181,29 @@ authoob_row_column(AuthoobTable table, const char *name)
 }
 
 /*
- * Start reading the rows of the table whose key (the first column of its
- * primary key) is key, as the active snapshot sees them: row->rel and
- * row->slot are set, and the scan is returned.
+ * Start reading the rows of the table whose key (the first nkeys columns
+ * of its primary key, or of the index named) is keys, as the active
+ * snapshot sees them: row->rel and row->slot are set, and the scan is
+ * returned.
  */
 static IndexScanDesc
-begin_scan(AuthoobRow *row, AuthoobTable table, Datum key, Relation *index)
+begin_scan(AuthoobRow *row, AuthoobTable table, const Datum *keys, int nkeys,
+		   Relation *index)
 {
 	TableState *t = table_state(table);
 	IndexScanDesc scan;
-	ScanKeyData skey;
+	ScanKeyData skey[2];
 	Snapshot	snapshot = ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
 
+	Assert(nkeys == 1 || (nkeys == 2 && OidIsValid(table_defs[table].key2_eq)));
 	row->rel = table_open(t->relid, AccessShareLock);
 	*index = index_open(t->index, AccessShareLock);
-	ScanKeyEntryInitializeWithInfo(&skey, 0, 1, BTEqualStrategyNumber, InvalidOid,
-								   InvalidOid, &t->key_eq, key);
+	for (int i = 0; i < nkeys; i++)
+		ScanKeyEntryInitializeWithInfo(&skey[i], 0, i + 1, BTEqualStrategyNumber, InvalidOid,
+									   t->key_collation[i], &t->key_eq[i], keys[i]);
 	row->slot = table_slot_create(row->rel, NULL);
-	scan = index_beginscan(row->rel, *index, snapshot, 1, 0);
-	index_rescan(scan, &skey, 1, NULL, 0);
+	scan = index_beginscan(row->rel, *index, snapshot, nkeys, 0);
+	index_rescan(scan, skey, nkeys, NULL, 0);
 	return scan;
 }
 
@@ -197,17 +220,32 @@ end_scan(IndexScanDesc scan, Relation index)
  * row->slot (read its columns with slot_getattr, then authoob_row_close),
  * or false and nothing to close.
  */
-bool
-authoob_row_open(AuthoobRow *row, AuthoobTable table, Datum key)
+static bool
+open_row(AuthoobRow *row, AuthoobTable table, const Datum *keys, int nkeys)
 {
 	Relation	index;
-	IndexScanDesc scan = begin_scan(row, table, key, &index);
+	IndexScanDesc scan = begin_scan(row, table, keys, nkeys, &index);
 	bool		found = index_getnext_slot(scan, ForwardScanDirection, row->slot);
 
 	end_scan(scan, index);
 	if (!found)
 		authoob_row_close(row);
 	return found;
+}
+
+bool
+authoob_row_open(AuthoobRow *row, AuthoobTable table, Datum key)
+{
+	return open_row(row, table, &key, 1);
+}
+
+/* The same, by both columns of a key of two (authoob.throttle's) */
+bool
+authoob_row_open_pair(AuthoobRow *row, AuthoobTable table, Datum key, Datum key2)
+{
+	Datum		keys[2] = {key, key2};
+
+	return open_row(row, table, keys, 2);
 }
 
 /*
@@ -221,7 +259,7 @@ authoob_rows_each(AuthoobTable table, Datum key,
 {
 	AuthoobRow	row;
 	Relation	index;
-	IndexScanDesc scan = begin_scan(&row, table, key, &index);
+	IndexScanDesc scan = begin_scan(&row, table, &key, 1, &index);
 	int			count = 0;
 
 	while (index_getnext_slot(scan, ForwardScanDirection, row.slot))

@@ -35,18 +35,19 @@
 /* the longest user agent a session keeps */
 #define MAX_USER_AGENT 255
 
-/* a session opened by login: it ends with its token */
+/*
+ * a session opened by login: it ends with its token (whose address the
+ * caller knows: the sign-in read the user, or it is read by key)
+ */
 static AuthoobQuery insert_session = AUTHOOB_QUERY(
 	"INSERT INTO authoob.sessions (jti, user_id, expires_at, ip, user_agent)"
-	" VALUES ($1, $2, least(to_timestamp($3), " LIMIT("$5") ", " LIMIT("$6") "), $4, $7)"
-	" RETURNING (SELECT u.email FROM authoob.users u WHERE u.id = $2)",
+	" VALUES ($1, $2, least(to_timestamp($3), " LIMIT("$5") ", " LIMIT("$6") "), $4, $7)",
 	7, UUIDOID, INT8OID, FLOAT8OID, INETOID, INT4OID, INT4OID, TEXTOID);
 
 /* the same, on 0.1's schema (no user agent), until ALTER EXTENSION authoob UPDATE */
 static AuthoobQuery insert_session_0_1 = AUTHOOB_QUERY(
 	"INSERT INTO authoob.sessions (jti, user_id, expires_at, ip)"
-	" VALUES ($1, $2, least(to_timestamp($3), " LIMIT("$5") ", " LIMIT("$6") "), $4)"
-	" RETURNING (SELECT u.email FROM authoob.users u WHERE u.id = $2)",
+	" VALUES ($1, $2, least(to_timestamp($3), " LIMIT("$5") ", " LIMIT("$6") "), $4)",
 	6, UUIDOID, INT8OID, FLOAT8OID, INETOID, INT4OID, INT4OID);
 
 /* a session opened by the token endpoint: refreshable until its limits */
@@ -224,12 +225,35 @@ kept_user_agent(const char *user_agent)
 }
 
 /*
+ * The address of user_id as the active snapshot sees the row, NULL for
+ * none.  Connected to SPI.
+ */
+static char *
+user_email(int64 user_id)
+{
+	AuthoobRow	row;
+	bool		isnull;
+	Datum		email;
+	char	   *address = NULL;
+
+	if (!authoob_row_open(&row, AUTHOOB_TABLE_USERS, Int64GetDatum(user_id)))
+		return NULL;
+	email = slot_getattr(row.slot, authoob_row_column(AUTHOOB_TABLE_USERS, "email"), &isnull);
+	if (!isnull)
+		address = TextDatumGetCString(email);
+	authoob_row_close(&row);
+	return address;
+}
+
+/*
  * Open a session for user_id (login, register) and make its first access
- * token; the session ends with its last token.  user_agent (NULL: none) is
- * what the client said it is.  Connected to SPI.
+ * token; the session ends with its last token.  email is the user's
+ * address as stored, when the caller has just read it (NULL: read here).
+ * user_agent (NULL: none) is what the client said it is.  Connected to
+ * SPI.
  */
 char *
-authoob_open_session(int64 user_id, Datum client_ip, bool ip_isnull,
+authoob_open_session(int64 user_id, const char *email, Datum client_ip, bool ip_isnull,
 					 const char *user_agent, const AuthoobSettings *settings)
 {
 	Datum		session = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
@@ -248,7 +272,9 @@ authoob_open_session(int64 user_id, Datum client_ip, bool ip_isnull,
 	nulls[6] = user_agent ? ' ' : 'n';
 	authoob_run(settings->refresh_tokens ? &insert_session : &insert_session_0_1,
 				values, nulls, false);
-	return sign_token(user_id, DatumGetUUIDP(session), authoob_result_text(1), "aal1",
+	if (email == NULL)
+		email = user_email(user_id);
+	return sign_token(user_id, DatumGetUUIDP(session), email, "aal1",
 					  iat, iat, "password", NULL, settings);
 }
 

@@ -383,6 +383,57 @@ authoob_user_dates(int64 user_id, AuthoobUserDates *dates)
 }
 
 /*
+ * The account of an address, whatever its case (lower(email), the key of
+ * users_email_key), as a sign-in by password reads it: false for none.
+ * One read by the index, without a statement, on the active snapshot as a
+ * read-only statement would, of all a sign-in asks: the hash, whether the
+ * account is active and confirmed, its address as stored (for the token)
+ * and its ban.  Connected to SPI.
+ */
+bool
+authoob_user_for_sign_in(const char *email, AuthoobSignInUser *user)
+{
+	static const char *const columns[] = {"id", "email", "password", "active", "confirmed_at"};
+	AttrNumber	banned_column = authoob_row_column_if_any(AUTHOOB_TABLE_USERS_BY_EMAIL,
+														  "banned_until");
+	Datum		key = DirectFunctionCall1Coll(lower, DEFAULT_COLLATION_OID,
+											  CStringGetTextDatum(email));
+	Datum		values[lengthof(columns)];
+	bool		nulls[lengthof(columns)];
+	AuthoobRow	row;
+
+	if (!authoob_row_open(&row, AUTHOOB_TABLE_USERS_BY_EMAIL, key))
+		return false;
+	for (int i = 0; i < (int) lengthof(columns); i++)
+		values[i] = slot_getattr(row.slot,
+								 authoob_row_column(AUTHOOB_TABLE_USERS_BY_EMAIL, columns[i]),
+								 &nulls[i]);
+	user->id = DatumGetInt64(values[0]);
+	user->email = nulls[1] ? NULL : TextDatumGetCString(values[1]);
+	user->password = TextDatumGetCString(values[2]);
+	user->active = DatumGetBool(values[3]);
+	user->confirmed = !nulls[4];
+	user->has_ban = false;
+	if (banned_column != InvalidAttrNumber)
+	{
+		bool		isnull;
+		Datum		until = slot_getattr(row.slot, banned_column, &isnull);
+
+		user->has_ban = !isnull;
+		user->banned_until = isnull ? 0 : DatumGetTimestampTz(until);
+	}
+	authoob_row_close(&row);
+	return true;
+}
+
+/* authoob_user_banned, of the row authoob_user_for_sign_in read */
+bool
+authoob_sign_in_user_banned(const AuthoobSignInUser *user)
+{
+	return user->has_ban && user->banned_until > GetCurrentTimestamp();
+}
+
+/*
  * Whether an admin banned the user until a time still to come (Supabase
  * Auth's banned_until); never for a database without the column (0.2's).
  * Read by key, without a statement: every sign-in and refresh asks.
@@ -465,16 +516,32 @@ static AuthoobQuery track_sign_in = AUTHOOB_QUERY(
 	2, INT8OID, INETOID);
 
 /*
+ * The same with a rehash of the password (the password did not change,
+ * update_date neither), in the same UPDATE: one write of the row
+ */
+static AuthoobQuery track_rehashed_sign_in = AUTHOOB_QUERY(
+	"UPDATE authoob.users SET"
+	" last_login_at = coalesce(current_login_at, now()),"
+	" last_login_ip = coalesce(current_login_ip, $2),"
+	" current_login_at = now(), current_login_ip = $2,"
+	" login_count = login_count + 1, password = $3"
+	" WHERE id = $1",
+	3, INT8OID, INETOID, TEXTOID);
+
+/*
  * A sign-in of user_id from client_ip, however proved (a password, a
- * mailed token, a PKCE code): Supabase Auth's last_sign_in_at.  Connected
- * to SPI.
+ * mailed token, a PKCE code): Supabase Auth's last_sign_in_at; with
+ * new_hash (not NULL), the password's hash made again at the current
+ * cost.  Connected to SPI.
  */
 void
-authoob_track_sign_in(int64 user_id, Datum client_ip, bool ip_isnull)
+authoob_track_sign_in(int64 user_id, Datum client_ip, bool ip_isnull, const char *new_hash)
 {
-	Datum		values[2] = {Int64GetDatum(user_id), client_ip};
+	Datum		values[3] = {Int64GetDatum(user_id), client_ip,
+	new_hash ? CStringGetTextDatum(new_hash) : (Datum) 0};
 
-	authoob_run(&track_sign_in, values, ip_isnull ? " n" : "  ", false);
+	authoob_run(new_hash ? &track_rehashed_sign_in : &track_sign_in, values,
+				ip_isnull ? " n " : "   ", false);
 }
 
 /*
