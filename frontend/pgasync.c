@@ -34,6 +34,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "pgnode.h"
 
 /* How long a statement waits for a connection with room before 503. */
 #define POOL_WAIT_MS 5000
@@ -175,15 +176,6 @@ answer(DbLoop *db, DbOp *op, PGresult *res)
 {
 	op->res = res;
 	queue_push(&db->answered, &db->answered_tail, op);
-}
-
-/* Whether res failed with this SQLSTATE, or one of its class ("08"). */
-static bool
-has_sqlstate(const PGresult *res, const char *code)
-{
-	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-	return sqlstate != NULL && strncmp(sqlstate, code, strlen(code)) == 0;
 }
 
 /*
@@ -663,8 +655,6 @@ entry_done(DbConn *c)
 	DbLoop	   *db = t->db;
 	Entry		e = c->ring[c->head];
 	PGresult   *res = e.answer;
-	bool		gone,
-				read_only;
 
 	c->head = (c->head + 1) % db->config.pipeline_depth;
 	c->count--;
@@ -676,23 +666,16 @@ entry_done(DbConn *c)
 		lag_checked(c, res);
 		return;
 	}
-	gone = has_sqlstate(res, "08") || has_sqlstate(res, "57P0");
-	read_only = has_sqlstate(res, "25006");
 	if (res == NULL)
 		no_answer(t, e.op);
-	else if (gone || (read_only && !t->is_standby))
+	else if (pgnode_gone(res, t->is_standby))
 	{
-		if (read_only)
-			log_warning("Postgres node is read-only (no longer the primary?), "
-						"reconnecting");
-		else
-			log_warning("Postgres node going away (%s), reconnecting",
-						PQresultErrorField(res, PG_DIAG_SQLSTATE));
 		c->doomed = true;
 		PQclear(res);
 		no_answer(t, e.op);
 	}
-	else if (t->is_standby && (read_only || has_sqlstate(res, "40001")))
+	else if (t->is_standby && (pgnode_has_sqlstate(res, "25006") ||
+							   pgnode_has_sqlstate(res, "40001")))
 	{
 		PQclear(res);
 		no_answer(t, e.op);
@@ -704,7 +687,7 @@ entry_done(DbConn *c)
 		PQclear(res);
 		answer(db, e.op, NULL);
 	}
-	else if (db->cancelled && has_sqlstate(res, "57014"))
+	else if (db->cancelled && pgnode_has_sqlstate(res, "57014"))
 	{
 		/* We cut it short to shut down: the service is going, not broken. */
 		PQclear(res);

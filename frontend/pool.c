@@ -24,6 +24,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "pgnode.h"
 
 /* How long a request waits for a free connection before answering 503. */
 #define POOL_WAIT_MS 5000
@@ -287,15 +288,6 @@ pool_prepare_all(Pool *pool)
 	return failed;
 }
 
-/* Whether res failed with this SQLSTATE, or one of its class ("08"). */
-static bool
-has_sqlstate(const PGresult *res, const char *code)
-{
-	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-	return sqlstate != NULL && strncmp(sqlstate, code, strlen(code)) == 0;
-}
-
 /*
  * A result that is no answer from a primary: the connection is closed and
  * the caller told the database is unavailable.
@@ -303,22 +295,10 @@ has_sqlstate(const PGresult *res, const char *code)
 static bool
 is_no_answer(Pool *pool, PoolConn *pc, const PGresult *res)
 {
-	bool		gone = has_sqlstate(res, "08") ||	/* connection exception */
-		has_sqlstate(res, "57P0");	/* shutdown, crash, cannot connect now */
-	bool		read_only = has_sqlstate(res, "25006");
-
-	if (gone || read_only)
-	{
-		if (read_only)
-			log_warning("Postgres node is read-only (no longer the primary?), "
-						"reconnecting");
-		else
-			log_warning("Postgres node going away (%s), reconnecting",
-						PQresultErrorField(res, PG_DIAG_SQLSTATE));
-		conn_close(pool, pc);
-		return true;
-	}
-	return false;
+	if (!pgnode_gone(res, false))
+		return false;
+	conn_close(pool, pc);
+	return true;
 }
 
 /*
