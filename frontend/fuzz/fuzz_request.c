@@ -119,6 +119,12 @@ log_msg(LogLevel level, const char *fmt,...)
 	va_end(args);
 }
 
+/* nothing buffered here */
+void
+log_flush(void)
+{
+}
+
 void
 log_access(const char *method, const char *path, int status, long usec,
 		   const char *client)
