@@ -22,9 +22,11 @@
 
 #include <time.h>
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/sha2.h"
 #include "utils/builtins.h"
+#include "utils/snapmgr.h"
 
 /* the length of a refresh token: 32 bytes in base64url */
 #define REFRESH_TOKEN_LENGTH 43
@@ -225,8 +227,12 @@ kept_user_agent(const char *user_agent)
 }
 
 /*
- * The address of user_id as the active snapshot sees the row, NULL for
- * none.  Connected to SPI.
+ * The address of user_id as it is now, NULL for none (an anonymous user).
+ * The row is read on a fresh snapshot, after the command counter's
+ * increment, as a statement would: the user may have been inserted (a
+ * registration) or changed (a before_login hook) by this very call, which
+ * the snapshot of the statement that called it does not see.  Connected
+ * to SPI.
  */
 static char *
 user_email(int64 user_id)
@@ -236,12 +242,17 @@ user_email(int64 user_id)
 	Datum		email;
 	char	   *address = NULL;
 
-	if (!authoob_row_open(&row, AUTHOOB_TABLE_USERS, Int64GetDatum(user_id)))
-		return NULL;
-	email = slot_getattr(row.slot, authoob_row_column(AUTHOOB_TABLE_USERS, "email"), &isnull);
-	if (!isnull)
-		address = TextDatumGetCString(email);
-	authoob_row_close(&row);
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (authoob_row_open(&row, AUTHOOB_TABLE_USERS, Int64GetDatum(user_id)))
+	{
+		email = slot_getattr(row.slot, authoob_row_column(AUTHOOB_TABLE_USERS, "email"),
+							 &isnull);
+		if (!isnull)
+			address = TextDatumGetCString(email);
+		authoob_row_close(&row);
+	}
+	PopActiveSnapshot();
 	return address;
 }
 

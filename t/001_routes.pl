@@ -4,6 +4,8 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use AuthoobTest;
+use MIME::Base64 ();
+use JSON::PP ();
 use Test::More;
 
 my $db = new_database();
@@ -23,6 +25,11 @@ $r = $front->request(POST => '/register', json => \%alice);
 is($r->{status}, 200, 'register: 200');
 is_deeply([ keys %{ $r->{json} } ], ['token'], 'register: only a token');
 my $token = $r->{json}{token};
+# the token names the new account, signed in with its password
+my $claims = json_decode(MIME::Base64::decode_base64url((split /\./, $token)[1]));
+is_deeply([ @$claims{qw(email is_anonymous)}, $claims->{amr}[0]{method} ],
+	[ 'alice@example.com', JSON::PP::false, 'password' ],
+	'register: the token is the new account\'s (email, not anonymous, amr password)');
 
 is_error($front->request(POST => '/register'), 400, 'Missing data', 'register: no body');
 is_error($front->request(POST => '/register', body => '{"email":'), 400, 'Missing data',
